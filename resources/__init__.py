@@ -1,0 +1,1 @@
+"""Packaged resources (top-level ``resources/`` folder, installed as ``zaitaku_map.resources``)."""

@@ -1,0 +1,69 @@
+"""Turn core errors into Japanese messages: what happened, where, and what to do.
+
+Used by the CLI (``zaitaku_map.cli``) and the GUI error dialog; nothing else formats errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zaitaku_map import errors as E
+
+_WHAT: list[tuple[type[E.ZaitakuError], str, str]] = [
+    (E.Cancelled, "処理を中止しました。", "変更は保存されていません。"),
+    (E.NotAProjectError, "このファイルは zaitaku-map のプロジェクトではありません。", "プロジェクトファイル（.gpkg）を選んでください。ファイルは変更していません。"),
+    (E.SchemaTooNewError, "このプロジェクトは新しい版の zaitaku-map で作られています。", "zaitaku-map を更新してから開いてください。ファイルは変更していません。"),
+    (E.UnsupportedFormatError, "対応していない形式のファイルです。", "医療情報ネット・介護サービス情報公表・厚生局名簿・CSV/Excel 表・GIS レイヤーのいずれかを指定してください。"),
+    (E.NetworkDataError, "道路ネットワークのデータを読み込めません。", "OpenStreetMap の .osm.pbf / .osm、または osmnx の GraphML を指定してください。"),
+    (E.GeodataError, "境界・圏域・人口のデータを読み込めません。", "ファイルの形式と列を確認してください。"),
+    (E.InputDataError, "入力データに問題があります。", "指摘された行・列を確認して修正してから、もう一度読み込んでください。"),
+    (E.ProjectError, "プロジェクトファイルを開けない、または書き込めません。", "ファイルの場所と書き込み権限を確認してください。"),
+    (E.AnalysisError, "分析を実行できません。", "必要なデータ（境界・施設・人口など）が読み込まれているか確認してください。"),
+    (E.ExportError, "出力ファイルを書き込めません。", "保存先のフォルダと、ファイルが他のアプリで開かれていないかを確認してください。"),
+    (E.ZaitakuError, "処理中にエラーが発生しました。", "詳細をコピーして担当者に連絡してください。"),
+]
+
+
+def location_ja(err: E.ZaitakuError) -> str:
+    """``ファイル: x.csv / シート: … / 行: 12 / 列: 住所`` (empty when unknown)."""
+    parts = []
+    if err.file:
+        parts.append(f"ファイル: {Path(err.file).name}")
+    if err.sheet:
+        parts.append(f"シート: {err.sheet}")
+    if err.row is not None:
+        parts.append(f"行: {err.row}")
+    if err.column:
+        parts.append(f"列: {err.column}")
+    return " / ".join(parts)
+
+
+def to_japanese(err: BaseException) -> tuple[str, str, str]:
+    """Return ``(what happened, where, what to do)`` in Japanese for any exception."""
+    if not isinstance(err, E.ZaitakuError):
+        if isinstance(err, FileNotFoundError):
+            return (f"ファイルが見つかりません: {err.filename}", "", "パスを確認してください。")
+        if isinstance(err, PermissionError):
+            return (f"ファイルにアクセスできません: {err.filename}", "", "権限と、他のアプリで開いていないかを確認してください。")
+        if isinstance(err, MemoryError):
+            return ("メモリが不足しました。", "", "対象地域を絞るか、他のアプリを閉じてください。")
+        return ("予期しないエラーが発生しました。", "", "詳細をコピーして担当者に連絡してください。")
+    for cls, what, todo in _WHAT:
+        if isinstance(err, cls):
+            detail = err.message
+            if err.value is not None:
+                detail += f"（値: {err.value}）"
+            if err.expected:
+                detail += f"（期待される内容: {err.expected}）"
+            return (f"{what} {detail}", location_ja(err), err.hint or todo)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def format_error(err: BaseException) -> str:
+    """One block of Japanese text for a terminal or a dialog."""
+    what, where, todo = to_japanese(err)
+    lines = [f"エラー: {what}"]
+    if where:
+        lines.append(f"場所: {where}")
+    lines.append(f"対処: {todo}")
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""Summary of what a project holds (``zaitaku-map info``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zaitaku_map.labels import CORE_CATEGORIES
+from zaitaku_map.store.project import Project
+
+
+def project_info(project: Project) -> dict[str, Any]:
+    """Counts a user checks after each step; every key is present even when zero."""
+    c = project.conn
+    facilities: dict[str, int] = {k: 0 for k in CORE_CATEGORIES}
+    for cat, n in c.execute("SELECT category, count(*) FROM facilities WHERE status='open' GROUP BY category"):
+        facilities[cat] = n
+    facilities["total"] = sum(v for k, v in facilities.items() if k != "total")
+    closed = c.execute("SELECT count(*) FROM facilities WHERE status='closed'").fetchone()[0]
+
+    levels: dict[str, int] = {}
+    for lvl, n in c.execute(
+        "SELECT coalesce(geocode_level, 'not_geocoded'), count(*) FROM facilities WHERE status='open' "
+        "GROUP BY 1"
+    ):
+        levels[lvl] = n
+
+    layers = {
+        name: n
+        for name, n in c.execute(
+            "SELECT l.name, count(DISTINCT m.area_code) FROM area_layers l "
+            "LEFT JOIN area_members m ON m.layer_id = l.id GROUP BY l.id ORDER BY l.id"
+        )
+    }
+    munis = c.execute("SELECT count(*) FROM municipalities WHERE kind != 'designated_city'").fetchone()[0]
+
+    population: dict[str, Any] = {"total": 0, "age65": None, "age75": None, "unit": None}
+    row = c.execute(
+        "SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM demand_points"
+    ).fetchone()
+    if row and row[3]:
+        units = [r[0] for r in c.execute("SELECT DISTINCT unit FROM population_sources ORDER BY id")]
+        population = {
+            "total": round(row[0] or 0),
+            "age65": None if row[1] is None else round(row[1]),
+            "age75": None if row[2] is None else round(row[2]),
+            "unit": ",".join(units) if units else None,
+            "demand_points": row[3],
+        }
+    else:
+        row = c.execute("SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM population_municipal").fetchone()
+        if row and row[3]:
+            population = {
+                "total": round(row[0] or 0),
+                "age65": None if row[1] is None else round(row[1]),
+                "age75": None if row[2] is None else round(row[2]),
+                "unit": "municipality",
+            }
+
+    net = c.execute(
+        "SELECT name, n_nodes, n_edges FROM road_networks WHERE active=1 ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    road = None if net is None else {"name": net[0], "nodes": net[1], "edges": net[2]}
+
+    options = [r[0] for r in c.execute("SELECT name FROM options ORDER BY id")]
+    rejected = c.execute("SELECT count(*) FROM import_log WHERE severity='rejected'").fetchone()[0]
+    return {
+        "path": str(project.path),
+        "schema_version": project.schema_version,
+        "is_demo": project.is_demo,
+        "study_prefectures": project.study_prefectures,
+        "municipalities": munis,
+        "area_layers": layers,
+        "facilities": facilities,
+        "facilities_closed": closed,
+        "geocode_levels": levels,
+        "population": population,
+        "road_network": road,
+        "options": options,
+        "sources": c.execute("SELECT count(*) FROM sources").fetchone()[0],
+        "rejected_rows": rejected,
+    }
