@@ -75,3 +75,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gui" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def synthetic_project(tmp_path: Path):
+    """The small synthetic project of ``tests/synthetic.py`` (9 municipalities, 11 facilities)."""
+    from synthetic import build_synthetic_project
+
+    p = build_synthetic_project(tmp_path / "synthetic.gpkg")
+    yield p
+    p.close()

@@ -1,0 +1,53 @@
+"""Text normalisation for matching (the original text is always kept for display).
+
+Basic layer shared by importers and the geocoder: NFKC, one kind of hyphen, no spaces.
+Address-specific rules (kanji numerals, 丁目/番地 forms, 大字/字) live in
+``zaitaku_map.geocode.normalize``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# every dash/hyphen/長音-like character seen in Japanese lists
+HYPHENS = "-‐‑‒–—―−－ｰ─━ー－⁃﹣﹘"
+_HYPHEN_RE = re.compile(f"[{re.escape(HYPHENS)}]")
+_SPACE_RE = re.compile(r"[\s\u3000]+")
+
+
+def nfkc(text: str | None) -> str:
+    """NFKC-normalised text ('' for None)."""
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def normalize_hyphens(text: str) -> str:
+    """Replace every hyphen variant by ``-`` (also ー between digits; kept inside katakana words)."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch in HYPHENS:
+            if ch in "ーｰ" and i > 0 and not text[i - 1].isdigit():
+                out.append(ch)  # katakana long vowel, e.g. センター
+                continue
+            out.append("-")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def normalize_text(text: str | None) -> str:
+    """NFKC, hyphens unified, all whitespace removed."""
+    return _SPACE_RE.sub("", normalize_hyphens(nfkc(text)))
+
+
+_CORP_RE = re.compile(
+    r"(医療法人(社団|財団)?|社会医療法人|特定医療法人|社会福祉法人|一般社団法人|公益社団法人|一般財団法人|"
+    r"公益財団法人|株式会社|有限会社|合同会社|独立行政法人|地方独立行政法人|国立大学法人|\(医\)|\(社\)|\(株\)|\(有\)|\(福\)|\(財\))"
+)
+
+
+def normalize_name(text: str | None) -> str:
+    """Facility name for matching: :func:`normalize_text`, corporate prefixes and brackets dropped."""
+    t = normalize_text(text)
+    t = _CORP_RE.sub("", t)
+    return re.sub(r"[()「」『』【】\[\]・,.、。]", "", t)
