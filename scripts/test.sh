@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen QTWEBENGINE_DISABLE_SANDBOX=1
+.venv/bin/lint-imports                      # architecture contract: only zaitaku_map.gui imports PySide6
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 ZAITAKU_BLOCK_QT=1 .venv/bin/python -m pytest -p no:cacheprovider -p no:pytest-qt -q -m "not gui and not slow" "$@"
