@@ -7,6 +7,7 @@ of PySide6 fails, proving the core runs without Qt; GUI tests then skip themselv
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import os
 import sys
@@ -32,10 +33,9 @@ class _BlockQt(importlib.abc.MetaPathFinder):
 if BLOCK_QT:
     sys.meta_path.insert(0, _BlockQt())
 else:
-    try:  # QtWebEngine must be imported before the QApplication exists
+    # QtWebEngine must be imported before the QApplication exists
+    with contextlib.suppress(ImportError):
         import PySide6.QtWebEngineWidgets  # noqa: F401
-    except ImportError:
-        pass
 
 
 REPO = Path(__file__).resolve().parents[1]

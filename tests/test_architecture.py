@@ -18,9 +18,7 @@ def qt_imports(source: str) -> list[int]:
         if isinstance(node, ast.Import):
             if any(a.name.split(".")[0] in QT_ROOTS for a in node.names):
                 lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in QT_ROOTS:
-            lines.append(node.lineno)
-        elif (
+        elif (isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in QT_ROOTS) or (
             isinstance(node, ast.Call)
             and getattr(node.func, "attr", getattr(node.func, "id", "")) in {"import_module", "__import__"}
             and node.args

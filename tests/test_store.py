@@ -53,7 +53,7 @@ def test_geopackage_readable_by_gdal(tmp_path: Path) -> None:
 def test_blob_roundtrip() -> None:
     for g in [Point(1, 2), MultiPolygon([Polygon([(0, 0), (1, 0), (1, 1)])]), Polygon()]:
         back = gpkg.from_blob(gpkg.to_blob(g))
-        assert back is not None and back.equals(g) or (g.is_empty and back.is_empty)
+        assert (back is not None and back.equals(g)) or (g.is_empty and back.is_empty)
 
 
 def test_refuses_non_project_without_touching_it(tmp_path: Path) -> None:

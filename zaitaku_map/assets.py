@@ -26,7 +26,7 @@ def resource_path(*parts: str) -> Path:
 
 def japanese_font_path() -> Path:
     """Path of the bundled IPAexGothic TTF (from the ``matplotlib-fontja`` package)."""
-    import matplotlib_fontja  # noqa: F401 - registers the font with matplotlib
+    import matplotlib_fontja
 
     base = Path(matplotlib_fontja.__file__).parent
     for candidate in sorted(base.rglob("*.ttf")):

@@ -131,5 +131,5 @@ class ExportError(ZaitakuError):
     """An export could not be written."""
 
 
-class Cancelled(ZaitakuError):  # noqa: N818 - reads better at raise sites
+class Cancelled(ZaitakuError):
     """The user cancelled a long operation; nothing was committed."""

@@ -20,7 +20,7 @@ JAPAN_BOUNDS = (122.0, 20.0, 154.0, 46.0)
 
 def metric_crs(lon: float) -> str:
     """JGD2011 UTM zone for a longitude (EPSG:6688 = zone 51N … 6692 = 55N)."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) + 1
+    zone = math.floor((lon + 180.0) / 6.0) + 1
     zone = min(max(zone, 51), 55)
     return f"EPSG:{6688 + zone - 51}"
 

@@ -114,3 +114,90 @@ ATTRIBUTION: dict[str, str] = {
     "isj": "位置参照情報（国土交通省）",
     "demo": "デモデータ（zaitaku-map が生成した架空のデータ）",
 }
+
+# --- export domain (PDF / CSV / XLSX / GeoPackage wording) -----------------------------------
+EXPORT_TEXT: dict[str, str] = {
+    "map_title": "在宅医療の圏域（案）",
+    "list_title": "在宅医療の資源リスト",
+    "compare_title": "圏域案の比較",
+    "eval_title": "圏域案の評価表",
+    "option": "圏域案",
+    "created": "作成日",
+    "legend": "凡例",
+    "ken": "圏域",
+    "ken_boundary": "圏域の境界",
+    "muni_boundary": "市区町村の境界",
+    "facilities": "施設",
+    "coverage": "到達圏",
+    "coverage_band": "{minutes}分以内",
+    "gap": "{minutes}分以内に施設がない人口の地点",
+    "sources": "データの出典（基準日）",
+    "attribution": "出典表記",
+    "coverage_params": "到達圏の条件",
+    "demo_banner": "デモデータ（架空のデータです）",
+    "demo_watermark": "デモデータ",
+    "north": "北",
+    "footer": "zaitaku-map {version} で作成 {date}",
+    "page": "{page} ページ",
+    "toc": "目次",
+    "no_facilities": "該当する施設はありません",
+    "outside": "圏域外",
+    "unassigned": "未割当",
+    "tool_derived": "人口当たりの値は zaitaku-map による算出値です",
+    "derived_note": "人口当たりの値・到達圏は zaitaku-map による算出値（公式統計ではありません）",
+    "as_of": "{date} 時点",
+    "date_unknown": "基準日不明",
+    "differs": "＊ 最初の案と異なる値",
+}
+
+# column headings of the resource lists and evaluation tables (CSV / XLSX / PDF)
+EXPORT_COLUMNS: dict[str, str] = {
+    "ken_key": "圏域コード",
+    "ken_name": "圏域",
+    "category": "種別",
+    "id": "施設ID",
+    "name": "名称",
+    "address": "所在地",
+    "muni_name": "市区町村",
+    "subtype": "区分",
+    "roles": "役割",
+    "functions": "機能",
+    "precision": "位置の精度",
+    "source": "出典",
+    "reference_date": "基準日",
+    "lon": "経度",
+    "lat": "緯度",
+    "units": "構成市区町村",
+    "n_units": "市区町村数",
+    "pop_total": "総人口",
+    "pop_65": "65歳以上",
+    "pop_75": "75歳以上",
+    "count": "施設数",
+    "per_100k": "人口10万人当たり",
+    "per_1000_75": "75歳以上千人当たり",
+    "active_role": "積極的役割",
+    "hub": "連携拠点",
+    "coverage_share": "到達圏内の人口割合",
+    "warnings": "注意",
+    "indicator": "指標",
+}
+
+# warnings of the evaluation table
+EXPORT_WARNINGS: dict[str, str] = {
+    "no_zaishi": "在支診・在支病がない",
+    "no_active_role": "積極的役割を担う医療機関が未設定",
+    "no_hub": "連携拠点が未設定",
+    "function_missing": "機能{functions}を担う施設がない",
+    "no_home_nursing": "訪問看護ステーションがない",
+    "low_coverage": "到達圏外の人口が{share}",
+    "no_population": "人口データがない",
+}
+
+# layer names of the GeoPackage / GeoJSON export (QGIS users see these)
+EXPORT_LAYERS: dict[str, str] = {
+    "kens": "圏域",
+    "municipalities": "市区町村",
+    "facilities": "施設",
+    "bands": "到達圏_{category}",
+    "gaps": "到達圏外_{category}",
+}

@@ -6,8 +6,8 @@ EPSG:4326 longitude/latitude.  See OGC 12-128r18 §2.1.3.
 
 from __future__ import annotations
 
-import struct
 import sqlite3
+import struct
 from collections.abc import Iterable
 from typing import Any
 
@@ -111,7 +111,7 @@ def to_blob(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
         return None
     if geom.is_empty:
         flags = 0b0010_0001  # empty, little endian, no envelope
-        return b"GP" + struct.pack("<BBi", 0, flags, srs_id) + shapely.to_wkb(geom, byte_order=1)
+        return b"GP" + struct.pack("<BBi", 0, flags, srs_id) + bytes(shapely.to_wkb(geom, byte_order=1))
     minx, miny, maxx, maxy = geom.bounds
     if geom.geom_type == "Point":
         flags = 0b0000_0001
@@ -119,7 +119,7 @@ def to_blob(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
     else:
         flags = 0b0000_0011  # envelope [minx, maxx, miny, maxy]
         header = b"GP" + struct.pack("<BBi4d", 0, flags, srs_id, minx, maxx, miny, maxy)
-    return header + shapely.to_wkb(geom, byte_order=1, flavor="iso")
+    return header + bytes(shapely.to_wkb(geom, byte_order=1, flavor="iso"))
 
 
 _ENVELOPE_DOUBLES = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}

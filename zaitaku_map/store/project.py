@@ -214,8 +214,8 @@ class Project:
         elif table == "demand_points":
             row = self.conn.execute("SELECT min(lon), min(lat), max(lon), max(lat) FROM demand_points").fetchone()
         else:
-            geoms = [gpkg.from_blob(r[0]) for r in self.conn.execute(f"SELECT geom FROM {table}")]  # noqa: S608
-            geoms = [g for g in geoms if g is not None and not g.is_empty]
+            decoded = [gpkg.from_blob(r[0]) for r in self.conn.execute(f"SELECT geom FROM {table}")]
+            geoms = [g for g in decoded if g is not None and not g.is_empty]
             if not geoms:
                 row = (None, None, None, None)
             else:
