@@ -1,0 +1,195 @@
+"""Read the drive network of an OpenStreetMap extract (``.osm.pbf``, ``.osm`` XML, ``.osm.bz2``/``.gz``).
+
+One streaming pass with pyosmium: node locations go into libosmium's in-memory index, ways with a
+drivable ``highway`` class become directed edges between consecutive nodes (every way node is kept,
+so snapping lands on the road, not only at junctions).  Access restrictions, ``oneway`` variants
+(``yes/true/1``, ``-1/reverse``, implied by roundabouts and motorways) and ``maxspeed`` are read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zaitaku_map.errors import Cancelled, NetworkDataError
+from zaitaku_map.geo import haversine_m
+from zaitaku_map.network.speeds import CLASS_CODE, parse_maxspeed
+from zaitaku_map.progress import Progress, ProgressLike
+
+_NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
+_FORWARD = {"yes", "true", "1"}
+_BACKWARD = {"-1", "reverse"}
+
+
+@dataclass
+class RawEdges:
+    """Directed edges with node coordinates, before cleaning (see :func:`graph.build_network`)."""
+
+    node_ids: np.ndarray  # int64 OSM ids (or GraphML ids hashed), one per node index
+    lon: np.ndarray
+    lat: np.ndarray
+    u: np.ndarray  # int64 node index
+    v: np.ndarray
+    length_m: np.ndarray
+    road_class: np.ndarray  # uint8 code of speeds.ROAD_CLASSES
+    maxspeed: np.ndarray  # float32 km/h, 0 = unknown
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def oneway_direction(tags: dict[str, str], highway: str) -> int:
+    """``1`` forward only, ``-1`` backward only, ``0`` both directions."""
+    ow = (tags.get("oneway") or "").strip().lower()
+    if ow in _FORWARD:
+        return 1
+    if ow in _BACKWARD:
+        return -1
+    if ow in ("no", "false", "0", "reversible", "alternating"):
+        return 0
+    junction = (tags.get("junction") or "").lower()
+    if junction in ("roundabout", "circular") or highway == "motorway":
+        return 1
+    return 0
+
+
+def drivable(tags: dict[str, str]) -> str | None:
+    """The road class of a way usable by car, else ``None``."""
+    hw = (tags.get("highway") or "").strip()
+    if hw not in CLASS_CODE:
+        return None
+    if tags.get("area") == "yes":
+        return None
+    for key in ("motor_vehicle", "motorcar", "vehicle", "access"):
+        val = tags.get(key)
+        if val is not None:
+            if val.lower() in _NO_ACCESS:
+                return None
+            break  # the most specific tag present decides
+    return hw
+
+
+def read_osm(path: str | Path, *, progress: ProgressLike = None, cancel: Any = None) -> RawEdges:
+    """Read drivable ways of an OSM file into :class:`RawEdges`.
+
+    Raises
+    ------
+    NetworkDataError
+        Unreadable file, or no drivable road in it.
+    """
+    import osmium
+    import osmium.filter
+
+    prog = Progress.of(progress, cancel)
+    p = Path(path)
+    if not p.is_file():
+        raise NetworkDataError("road network file not found", file=p)
+    ids: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    seg_way: list[int] = []  # per way: number of nodes
+    way_cls: list[int] = []
+    way_dir: list[int] = []
+    way_ms: list[float] = []
+    stats: dict[str, Any] = {"ways_read": 0, "ways_used": 0, "ways_not_drivable": 0, "ways_missing_nodes": 0,
+                             "maxspeed_tagged": 0, "maxspeed_parsed": 0, "maxspeed_junk": [], "oneway_ways": 0,
+                             "by_class": {}}
+    junk: dict[str, int] = {}
+    try:
+        fp = (
+            osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for n_read, w in enumerate(fp):
+            if n_read % 5000 == 0:
+                prog.update(min(n_read / 1e6, 0.99), f"道路を読込中 {n_read:,} 本")
+            stats["ways_read"] += 1
+            tags = {t.k: t.v for t in w.tags}
+            hw = drivable(tags)
+            if hw is None:
+                stats["ways_not_drivable"] += 1
+                continue
+            nid: list[int] = []
+            nlon: list[float] = []
+            nlat: list[float] = []
+            ok = True
+            for nd in w.nodes:
+                loc = nd.location
+                if not loc.valid():
+                    ok = False
+                    break
+                nid.append(nd.ref)
+                nlon.append(loc.lon)
+                nlat.append(loc.lat)
+            if not ok or len(nid) < 2:
+                stats["ways_missing_nodes"] += 1
+                continue
+            ms_raw = tags.get("maxspeed")
+            ms = 0.0
+            if ms_raw is not None:
+                stats["maxspeed_tagged"] += 1
+                parsed = parse_maxspeed(ms_raw)
+                if parsed is None:
+                    junk[ms_raw] = junk.get(ms_raw, 0) + 1
+                else:
+                    stats["maxspeed_parsed"] += 1
+                    ms = parsed
+            d = oneway_direction(tags, hw)
+            if d:
+                stats["oneway_ways"] += 1
+            ids.extend(nid)
+            lons.extend(nlon)
+            lats.extend(nlat)
+            seg_way.append(len(nid))
+            way_cls.append(CLASS_CODE[hw])
+            way_dir.append(d)
+            way_ms.append(ms)
+            stats["ways_used"] += 1
+            stats["by_class"][hw] = stats["by_class"].get(hw, 0) + 1
+    except Cancelled:
+        raise
+    except RuntimeError as exc:
+        raise NetworkDataError(f"cannot read OSM file: {exc}", file=p, expected=".osm.pbf / .osm") from None
+    stats["maxspeed_junk"] = sorted(junk.items(), key=lambda kv: -kv[1])[:20]
+    if not seg_way:
+        raise NetworkDataError("no drivable road (highway=motorway…service) in the file", file=p,
+                               hint="道路（highway タグ）を含む OSM ファイルを指定してください。")
+    prog.update(1.0, "道路網を構築中", force=True)
+    return assemble(np.asarray(ids, dtype=np.int64), np.asarray(lons), np.asarray(lats),
+                    np.asarray(seg_way, dtype=np.int64), np.asarray(way_cls, dtype=np.uint8),
+                    np.asarray(way_dir, dtype=np.int8), np.asarray(way_ms, dtype=np.float32), stats)
+
+
+def assemble(ids: np.ndarray, lons: np.ndarray, lats: np.ndarray, nodes_per_way: np.ndarray,
+             way_cls: np.ndarray, way_dir: np.ndarray, way_ms: np.ndarray, stats: dict[str, Any]) -> RawEdges:
+    """Turn concatenated way node lists into directed edges (vectorised)."""
+    uniq, first, inv = np.unique(ids, return_index=True, return_inverse=True)
+    lon = lons[first]
+    lat = lats[first]
+    ends = np.cumsum(nodes_per_way)
+    seg_count = nodes_per_way - 1
+    # every flat position that is not the last node of its way starts a segment
+    way_of_seg = np.repeat(np.arange(len(nodes_per_way)), seg_count)
+    is_last = np.zeros(len(ids), dtype=bool)
+    is_last[ends - 1] = True
+    a = np.flatnonzero(~is_last)
+    a_idx = inv[a]
+    b_idx = inv[a + 1]
+    length = haversine_m(lon[a_idx], lat[a_idx], lon[b_idx], lat[b_idx])
+    cls = way_cls[way_of_seg]
+    ms = way_ms[way_of_seg]
+    d = way_dir[way_of_seg]
+    fwd = d >= 0
+    bwd = d <= 0
+    u = np.concatenate([a_idx[fwd], b_idx[bwd]])
+    v = np.concatenate([b_idx[fwd], a_idx[bwd]])
+    return RawEdges(
+        node_ids=uniq.astype(np.int64), lon=lon, lat=lat, u=u.astype(np.int64), v=v.astype(np.int64),
+        length_m=np.concatenate([length[fwd], length[bwd]]).astype(np.float32),
+        road_class=np.concatenate([cls[fwd], cls[bwd]]).astype(np.uint8),
+        maxspeed=np.concatenate([ms[fwd], ms[bwd]]).astype(np.float32),
+        stats=stats,
+    )
