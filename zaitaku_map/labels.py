@@ -201,3 +201,104 @@ EXPORT_LAYERS: dict[str, str] = {
     "bands": "到達圏_{category}",
     "gaps": "到達圏外_{category}",
 }
+
+# --- 圏域 options (options domain) -------------------------------------------------------------
+OPTION_TEMPLATES: dict[str, str] = {
+    "area": "A: 圏域レイヤーの各圏域を1つの圏域に（二次医療圏など）",
+    "area_split": "B: Aを基に市町村単位で分割・統合",
+    "designated_city": "C: 政令市（またはその区）を独立した圏域に",
+    "municipal": "市区町村ごとに1圏域",
+    "proposed": "自動提案（連続性と条件を満たす圏域）",
+    "copy": "複製",
+}
+OPTION_ACTION_LABELS: dict[str, str] = {
+    "assign": "市区町村の割当変更（{n}件）",
+    "ken_add": "圏域「{name}」を追加",
+    "ken_remove": "圏域「{name}」を削除",
+    "ken_edit": "圏域「{name}」の名称・色を変更",
+    "hub_add": "連携拠点「{name}」を追加",
+    "hub_remove": "連携拠点「{name}」を削除",
+    "hub_edit": "連携拠点「{name}」を変更",
+    "meta": "案の情報を変更",
+    "batch": "まとめて変更",
+}
+# bodies that can be a 在宅医療に必要な連携を担う拠点 without being in the facility lists
+HUB_BODY_TYPES: dict[str, str] = {
+    "municipality": "市町村",
+    "health_center": "保健所",
+    "medical_association": "郡市区医師会",
+    "renkei_center": "在宅医療・介護連携支援センター",
+    "houkatsu": "地域包括支援センター",
+    "hospital": "病院",
+    "clinic": "診療所",
+    "home_nursing": "訪問看護事業所",
+    "facility": "施設（リストから選択）",
+    "other": "その他",
+}
+OPTION_WARNINGS: dict[str, str] = {
+    "non_contiguous": "圏域が地続きではありません（{parts}つの部分に分かれています）",
+    "unassigned": "どの圏域にも属さない市区町村があります: {names}",
+    "unknown_units": "案に存在しない市区町村コードが含まれています: {codes}",
+    "crosses_layer": "{layer}の境界をまたいでいます（{areas}）",
+    "no_active_role": "積極的役割を担う医療機関が設定されていません",
+    "no_hub": "連携を担う拠点が設定されていません",
+    "missing_function": "機能を担う施設がありません: {functions}",
+    "empty_ken": "市区町村が1つも割り当てられていない圏域です",
+    "no_zaishi": "在支診・在支病がありません",
+    "no_home_nursing": "訪問看護ステーションがありません",
+    "below_min_population": "人口が条件（{min:,.0f}人）を下回っています（{pop:,.0f}人）",
+    "facilities_outside": "どの圏域にも属さない施設があります（{n}件）",
+}
+OPTION_TEXT: dict[str, str] = {
+    "computed_by_tool": "ツール算出",
+    "coverage_not_computed": "到達圏（カバー率）は未計算です",
+    "per_100k": "人口10万人あたり（ツール算出）",
+    "per_1000_75": "75歳以上人口千人あたり（ツール算出）",
+    "unassigned_ken": "（未割当）",
+    "proposal_ok": "すべての圏域が条件を満たしています",
+    "proposal_unmet": "条件を満たせない圏域があります",
+}
+
+# --- facility import (importers domain) --------------------------------------------------------
+# Kinds of 届出 kept as designations (地方厚生局 名簿 受理記号 → kind); see importers.kouseikyoku
+DESIGNATION_KINDS: dict[str, str] = {
+    "zaishi_clinic": "在宅療養支援診療所",
+    "zaishi_hospital": "在宅療養支援病院",
+    "back_support_hospital": "在宅療養後方支援病院",
+    "home_medical_mgmt": "在宅時医学総合管理料",
+    "home_cancer_care": "在宅がん医療総合診療料",
+    "home_care_achievement": "在宅療養実績加算",
+    "palliative_enhanced": "在宅緩和ケア充実診療所・病院加算",
+    "home_dx": "在宅医療DX情報活用加算",
+    "home_info_link": "在宅医療情報連携加算",
+    "zaishi_dental": "在宅療養支援歯科診療所・病院",
+}
+IMPORT_FORMATS: dict[str, str] = {
+    "iryojoho": "医療情報ネット（ナビイ）オープンデータ",
+    "kaigo": "介護サービス情報公表システム オープンデータ",
+    "kouseikyoku": "地方厚生局 届出受理医療機関名簿",
+    "table": "表（CSV・Excel）",
+    "gis": "GIS ポイントレイヤー",
+}
+# generic table import: mapping targets shown in the column-mapping wizard
+MAPPING_FIELDS: dict[str, str] = {
+    "name": "名称",
+    "address": "住所",
+    "municipality": "市区町村名",
+    "muni_code": "市区町村コード",
+    "pref": "都道府県",
+    "lat": "緯度",
+    "lon": "経度",
+    "category": "種別",
+    "subtype": "区分（サブタイプ）",
+    "id": "ID・番号",
+    "phone": "電話番号",
+    "postal_code": "郵便番号",
+    "name_kana": "名称（カナ）",
+    "beds": "病床数・定員",
+}
+IMPORT_SKIP_REASONS: dict[str, str] = {
+    "not_target": "対象外の届出（在支診・在支病以外）",
+    "outside_region": "対象地域外",
+    "dental_or_pharmacy": "歯科・薬局の届出",
+}

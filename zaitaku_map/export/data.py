@@ -1,0 +1,384 @@
+"""Everything an export needs about one 圏域 option, gathered once.
+
+The export writers (PDF, CSV, XLSX, GeoPackage) never query the store themselves; they read an
+:class:`ExportData` built here from the public functions of the other domains
+(``options.get_option`` / ``ken_polygons`` / ``facility_functions``, ``geodata.load_municipalities``,
+``geodata.municipality_population``) plus the provenance tables (``sources``, ``facility_records``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zaitaku_map import __version__
+from zaitaku_map.errors import ExportError
+from zaitaku_map.labels import (
+    ATTRIBUTION,
+    CATEGORIES,
+    FUNCTIONS,
+    GEOCODE_LEVELS,
+    ROLE_SHORT,
+    category_label,
+)
+from zaitaku_map.store import Project
+
+# fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
+KEN_PALETTE = [
+    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f",
+]
+
+SOURCE_KIND_LABEL = {
+    "facilities": "施設",
+    "boundaries": "行政区域",
+    "areas": "圏域レイヤー",
+    "population": "人口",
+    "roads": "道路",
+    "geocode_reference": "位置参照",
+}
+FORMAT_LABEL = {
+    "iryojoho": "医療情報ネット",
+    "kaigo": "介護サービス情報公表システム",
+    "kouseikyoku": "地方厚生局 届出受理医療機関名簿",
+    "n03": "国土数値情報（行政区域）",
+    "a38": "国土数値情報（医療圏）",
+    "estat_mesh": "国勢調査 地域メッシュ統計",
+    "osm_pbf": "OpenStreetMap",
+}
+
+
+def _public(module: str, name: str) -> Callable[..., Any] | None:
+    """The contract function ``module.name`` when that domain has landed, else ``None``."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def attribution_key(fmt: str | None) -> str | None:
+    """Key of :data:`zaitaku_map.labels.ATTRIBUTION` for a ``sources.format`` value."""
+    f = (fmt or "").lower()
+    for key in ("n03", "a38", "iryojoho", "kaigo", "kouseikyoku", "osm", "estat", "isj", "demo"):
+        if key in f:
+            return key
+    return None
+
+
+@dataclass
+class ExportData:
+    """One option's 圏域, municipalities, facilities and provenance, ready to draw or tabulate."""
+
+    project_name: str
+    option_name: str
+    option_meta: dict[str, Any]
+    kens: gpd.GeoDataFrame  # ken_key, name, color, units, n_units, pop_*, geometry (EPSG:4326)
+    munis: gpd.GeoDataFrame  # code, name, full_name, ken_key, geometry (EPSG:4326)
+    facilities: pd.DataFrame  # one row per open facility (see :func:`_facilities`)
+    hubs: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+    is_demo: bool
+    created: str = field(default_factory=lambda: dt.date.today().isoformat())
+    version: str = __version__
+
+    @property
+    def ken_order(self) -> list[str]:
+        return list(self.kens["ken_key"])
+
+    def ken_name(self, key: str | None) -> str:
+        if key is None:
+            return "圏域外"
+        hit = self.kens.loc[self.kens["ken_key"] == key, "name"]
+        return str(hit.iloc[0]) if len(hit) else str(key)
+
+    def categories_present(self) -> list[str]:
+        present = set(self.facilities["category"]) if len(self.facilities) else set()
+        ordered = [k for k in CATEGORIES if k in present]
+        return ordered + sorted(present - set(ordered))
+
+    def attributions(self) -> list[str]:
+        """Attribution strings of the data kinds present (labels.ATTRIBUTION)."""
+        keys: list[str] = []
+        for s in self.sources:
+            k = attribution_key(s.get("format"))
+            if k and k not in keys:
+                keys.append(k)
+        if self.is_demo and "demo" not in keys:
+            keys.append("demo")
+        return [ATTRIBUTION[k] for k in keys]
+
+    def source_lines(self, *, kinds: tuple[str, ...] | None = None) -> list[str]:
+        """One Japanese line per (kind, format, reference date): 「施設: 医療情報ネット（2025-10-01 時点）」."""
+        seen: dict[tuple[str, str], list[str]] = {}
+        for s in self.sources:
+            if kinds and s["kind"] not in kinds:
+                continue
+            key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), FORMAT_LABEL.get(s["format"], s["format"]))
+            dates = seen.setdefault(key, [])
+            date = s.get("reference_date")
+            if date and date not in dates:
+                dates.append(date)
+        lines = []
+        for (kind, fmt), dates in seen.items():
+            when = "・".join(sorted(dates)) + " 時点" if dates else "基準日不明"
+            lines.append(f"{kind}: {fmt}（{when}）")
+        return lines
+
+
+def _option_meta(project: Project, name: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, str]]:
+    """(meta, kens key->{name,color}, assignments unit->ken) of an option."""
+    get_option = _public("zaitaku_map.options", "get_option")
+    if get_option is not None:
+        opt = get_option(project, name)
+        kens = {str(k): dict(v) for k, v in dict(opt.kens).items()}
+        assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
+        meta = {
+            k: getattr(opt, k, None)
+            for k in ("name", "template", "notes", "author", "plan_period", "base_layer")
+            if getattr(opt, k, None) is not None
+        }
+        return meta, kens, assignments
+    # TEMPORARY fallback until zaitaku_map.options lands
+    row = project.conn.execute(
+        "SELECT id, name, template, base_layer, notes, author, plan_period FROM options WHERE name=?", (name,)
+    ).fetchone()
+    if row is None:
+        raise ExportError(f"option not found: {name}", value=name, hint="圏域案の名前を確認してください")
+    oid = row[0]
+    meta = dict(zip(("id", "name", "template", "base_layer", "notes", "author", "plan_period"), row, strict=True))
+    kens = {
+        k: {"name": n, "color": c}
+        for k, n, c in project.conn.execute(
+            "SELECT ken_key, name, color FROM option_kens WHERE option_id=? ORDER BY rowid", (oid,)
+        )
+    }
+    assignments = dict(
+        project.conn.execute("SELECT unit_code, ken_key FROM option_assignments WHERE option_id=?", (oid,)).fetchall()
+    )
+    return meta, kens, assignments
+
+
+def _municipalities(project: Project) -> gpd.GeoDataFrame:
+    load = _public("zaitaku_map.geodata", "load_municipalities")
+    if load is not None:
+        return load(project, display=True)
+    # TEMPORARY fallback until zaitaku_map.geodata lands
+    from zaitaku_map.store import gpkg
+
+    rows = project.conn.execute(
+        "SELECT code, name, full_name, kind, parent_code, pref_code, area_km2, rep_lon, rep_lat, "
+        "coalesce(geom_display, geom) FROM municipalities WHERE kind != 'designated_city' ORDER BY code"
+    ).fetchall()
+    cols = ["code", "name", "full_name", "kind", "parent_code", "pref_code", "area_km2", "rep_lon", "rep_lat"]
+    df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
+    return gpd.GeoDataFrame(df, geometry=[gpkg.from_blob(r[-1]) for r in rows], crs="EPSG:4326")
+
+
+def _population(project: Project) -> pd.DataFrame:
+    fn = _public("zaitaku_map.geodata", "municipality_population")
+    if fn is not None:
+        return fn(project)
+    # TEMPORARY fallback until zaitaku_map.geodata lands
+    return pd.read_sql_query(
+        "SELECT muni_code, sum(pop_total) AS pop_total, sum(pop_65) AS pop_65, sum(pop_75) AS pop_75, "
+        "sum(pop_85) AS pop_85 FROM demand_points GROUP BY muni_code",
+        project.conn,
+    )
+
+
+def _functions(project: Project) -> dict[int, set[int]]:
+    fn = _public("zaitaku_map.options", "facility_functions")
+    if fn is not None:
+        return {int(k): {int(x) for x in v} for k, v in fn(project).items()}
+    # TEMPORARY fallback until zaitaku_map.options lands
+    out: dict[int, set[int]] = {}
+    for fid, func in project.conn.execute("SELECT facility_id, function FROM facility_functions WHERE value=1"):
+        out.setdefault(int(fid), set()).add(int(func))
+    return out
+
+
+def _ken_polygons(
+    project: Project, name: str, munis: gpd.GeoDataFrame, kens: dict[str, dict[str, Any]], assign: dict[str, str]
+) -> gpd.GeoDataFrame:
+    fn = _public("zaitaku_map.options", "ken_polygons")
+    if fn is not None:
+        g = fn(project, name, display=True)
+        return g[["ken_key", "name", "color", "geometry"]].copy()
+    # TEMPORARY fallback until zaitaku_map.options lands
+    m = munis.assign(ken_key=munis["code"].map(assign)).dropna(subset=["ken_key"])
+    if m.empty:
+        return gpd.GeoDataFrame({"ken_key": [], "name": [], "color": []}, geometry=[], crs="EPSG:4326")
+    d = m.dissolve(by="ken_key", as_index=False)[["ken_key", "geometry"]]
+    d["name"] = [kens.get(k, {}).get("name", k) for k in d["ken_key"]]
+    d["color"] = [kens.get(k, {}).get("color") for k in d["ken_key"]]
+    return d
+
+
+def _sources(project: Project) -> list[dict[str, Any]]:
+    rows = project.conn.execute(
+        "SELECT id, kind, format, file_name, reference_date, imported_at FROM sources ORDER BY kind, reference_date"
+    ).fetchall()
+    return [dict(zip(("id", "kind", "format", "file_name", "reference_date", "imported_at"), r, strict=True)) for r in rows]
+
+
+def _facility_sources(project: Project) -> dict[int, tuple[str, str]]:
+    """facility id -> (source text, latest reference date)."""
+    out: dict[int, tuple[list[str], list[str]]] = {}
+    q = (
+        "SELECT r.facility_id, s.format, s.file_name, s.reference_date FROM facility_records r "
+        "JOIN sources s ON s.id = r.source_id WHERE r.status = 'current' ORDER BY r.facility_id, s.id"
+    )
+    for fid, fmt, fname, ref in project.conn.execute(q):
+        names, dates = out.setdefault(int(fid), ([], []))
+        label = FORMAT_LABEL.get(fmt, fname or fmt)
+        if label not in names:
+            names.append(label)
+        if ref and ref not in dates:
+            dates.append(ref)
+    return {k: ("・".join(n), max(d) if d else "") for k, (n, d) in out.items()}
+
+
+def _facilities(
+    project: Project,
+    munis: gpd.GeoDataFrame,
+    kens: gpd.GeoDataFrame,
+    assign: dict[str, str],
+    hubs: list[dict[str, Any]],
+) -> pd.DataFrame:
+    df = pd.read_sql_query(
+        "SELECT id, category, subtype, name, address, muni_code, lon, lat, geocode_level, active_role "
+        "FROM facilities WHERE status = 'open' ORDER BY category, name_norm, id",
+        project.conn,
+    )
+    des: dict[int, list[str]] = {}
+    for fid, code in project.conn.execute(
+        "SELECT facility_id, code FROM designations WHERE current = 1 AND code IS NOT NULL ORDER BY id"
+    ):
+        des.setdefault(int(fid), []).append(str(code))
+    funcs = _functions(project)
+    srcs = _facility_sources(project)
+    muni_name = dict(zip(munis["code"], munis.get("full_name", munis["name"]).fillna(munis["name"]), strict=False))
+    # units may be wards while a facility's muni_code is its city (or vice versa): try both ways
+    parent = dict(zip(munis["code"], munis.get("parent_code", pd.Series([None] * len(munis))), strict=False))
+    ken = df["muni_code"].map(assign)
+    missing = ken.isna() & df["lon"].notna()
+    if missing.any() and len(kens):
+        pts = gpd.GeoDataFrame(
+            df.loc[missing, ["id"]], geometry=gpd.points_from_xy(df.loc[missing, "lon"], df.loc[missing, "lat"]),
+            crs="EPSG:4326",
+        )
+        hit = gpd.sjoin(pts, kens[["ken_key", "geometry"]], how="left", predicate="within")
+        hit = hit[~hit.index.duplicated()]
+        ken.loc[missing] = hit["ken_key"].reindex(df.index[missing]).to_numpy()
+    still = ken.isna()
+    if still.any():
+        ken.loc[still] = df.loc[still, "muni_code"].map(lambda c: assign.get(parent.get(c) or ""))
+    hub_by_fac: dict[int, list[str]] = {}
+    for h in hubs:
+        if h.get("facility_id") is not None:
+            hub_by_fac.setdefault(int(h["facility_id"]), []).append(h["ken_key"])
+    df["ken_key"] = ken.where(ken.notna(), None)
+    df["category_label"] = df["category"].map(category_label)
+    df["subtype"] = [
+        " ".join(x for x in [s if isinstance(s, str) else "", "・".join(des.get(int(i), []))] if x).strip()
+        for s, i in zip(df["subtype"], df["id"], strict=True)
+    ]
+    df["muni_name"] = df["muni_code"].map(muni_name).fillna("")
+    df["hub"] = [int(i) in hub_by_fac for i in df["id"]]
+    df["active_role"] = df["active_role"].fillna(0).astype(int).astype(bool)
+    df["roles"] = [
+        "・".join(r for r, on in ((ROLE_SHORT["active_role"], a), (ROLE_SHORT["hub"], h)) if on)
+        for a, h in zip(df["active_role"], df["hub"], strict=True)
+    ]
+    df["function_set"] = [sorted(funcs.get(int(i), set())) for i in df["id"]]
+    df["functions"] = ["".join(FUNCTIONS[f][0] for f in fs if f in FUNCTIONS) for fs in df["function_set"]]
+    df["precision"] = df["geocode_level"].map(lambda v: GEOCODE_LEVELS.get(v or "unresolved", v))
+    df.loc[df["lon"].isna(), "precision"] = GEOCODE_LEVELS["unresolved"]
+    df["source"] = [srcs.get(int(i), ("", ""))[0] for i in df["id"]]
+    df["reference_date"] = [srcs.get(int(i), ("", ""))[1] for i in df["id"]]
+    df["address"] = df["address"].fillna("")
+    return df
+
+
+def _hubs(project: Project, option_meta: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    row = project.conn.execute("SELECT id FROM options WHERE name=?", (name,)).fetchone()
+    if row is None:
+        return []
+    return [
+        {"ken_key": k, "facility_id": f, "name": n, "body_type": b}
+        for k, f, n, b in project.conn.execute(
+            "SELECT ken_key, facility_id, name, body_type FROM option_hubs WHERE option_id=? ORDER BY id", (row[0],)
+        )
+    ]
+
+
+def load_export_data(project: Project, option: str) -> ExportData:
+    """Gather one option's data for the export writers.
+
+    Raises
+    ------
+    ExportError
+        When the option does not exist or has no 圏域.
+    """
+    meta, ken_defs, assign = _option_meta(project, option)
+    munis = _municipalities(project).copy()
+    if "full_name" in munis:
+        munis["full_name"] = munis["full_name"].fillna(munis["name"])
+    else:
+        munis["full_name"] = munis["name"]
+    kens = _ken_polygons(project, option, munis, ken_defs, assign)
+    if kens.crs is None:
+        kens = kens.set_crs("EPSG:4326")
+    kens = kens.to_crs("EPSG:4326")
+    order = {k: i for i, k in enumerate(ken_defs)}
+    kens = kens.assign(_o=kens["ken_key"].map(lambda k: order.get(k, len(order)))).sort_values(["_o", "ken_key"])
+    kens = kens.drop(columns="_o").reset_index(drop=True)
+    if kens.empty:
+        raise ExportError(f"option has no 圏域 with municipalities: {option}", value=option,
+                          hint="圏域案に市区町村を割り当ててから出力してください")
+    colors = []
+    for i, c in enumerate(kens["color"]):
+        colors.append(c if isinstance(c, str) and c.startswith("#") else KEN_PALETTE[i % len(KEN_PALETTE)])
+    kens["color"] = colors
+    munis["ken_key"] = munis["code"].map(assign)
+    # wards of a designated city assigned as a whole
+    if "parent_code" in munis:
+        by_parent = munis["parent_code"].map(lambda c: assign.get(c) if isinstance(c, str) else None)
+        munis["ken_key"] = munis["ken_key"].fillna(by_parent)
+    pop = _population(project)
+    pop = pop.set_index("muni_code") if "muni_code" in pop else pd.DataFrame()
+    units, n_units, pops = [], [], {c: [] for c in ("pop_total", "pop_65", "pop_75", "pop_85")}
+    for key in kens["ken_key"]:
+        m = munis[munis["ken_key"] == key]
+        units.append("・".join(m["full_name"].astype(str)))
+        n_units.append(len(m))
+        for c in pops:
+            vals = pop[c].reindex(m["code"]) if c in pop else pd.Series(dtype=float)
+            pops[c].append(float(np.nansum(vals.to_numpy(dtype=float))) if len(vals) and vals.notna().any() else np.nan)
+    kens["units"] = units
+    kens["n_units"] = n_units
+    for c, v in pops.items():
+        kens[c] = v
+    hubs = _hubs(project, meta, option)
+    fac = _facilities(project, munis, kens, assign, hubs)
+    name = project.path.stem if getattr(project, "path", None) else ""
+    return ExportData(
+        project_name=name,
+        option_name=option,
+        option_meta=meta,
+        kens=kens,
+        munis=munis,
+        facilities=fac,
+        hubs=hubs,
+        sources=_sources(project),
+        is_demo=bool(getattr(project, "is_demo", False)),
+    )

@@ -1,0 +1,244 @@
+"""The PDF map of one 圏域 option (matplotlib, vector, IPAexGothic embedded as TrueType).
+
+Sheet: title, option name and date on top; the map (metric projection, scale bar, north arrow);
+a side (landscape) or bottom (portrait) panel with the legend, coverage parameters when coverage is
+shown, data sources with reference dates and attribution strings; a footer with the version; a
+「デモデータ」 banner and watermark on demo projects.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import ExportData, _public, load_export_data
+from zaitaku_map.export.fonts import setup_matplotlib
+from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
+from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
+MM = 1 / 25.4
+
+
+def paper_size(paper: str, landscape: bool) -> tuple[float, float]:
+    """(width, height) in inches."""
+    key = str(paper).upper()
+    if key not in PAPER_MM:
+        raise ExportError(f"unknown paper size: {paper}", value=paper, expected="A4 or A3")
+    w, h = PAPER_MM[key]
+    if landscape:
+        w, h = h, w
+    return w * MM, h * MM
+
+
+def load_coverage(project: Project, category: str | None, params: Any) -> Coverage | None:
+    """Bands and gaps of ``category`` from the coverage domain (``None`` when not asked)."""
+    if not category:
+        return None
+    if category not in CATEGORIES:
+        raise ExportError(f"unknown facility category: {category}", value=category,
+                          expected=", ".join(CATEGORIES))
+    cls = _public("zaitaku_map.coverage", "CoverageParams")
+    bands_fn = _public("zaitaku_map.coverage", "band_polygons")
+    gaps_fn = _public("zaitaku_map.coverage", "gap_points")
+    if cls is None or bands_fn is None or gaps_fn is None:
+        raise ExportError("coverage analysis is not available", hint="到達圏の計算機能が使えません")
+    if params is None:
+        params = cls()
+    cov = Coverage(category=category, params=params, minutes=float(getattr(params, "minutes", 30)))
+    cov.bands = bands_fn(project, params, category)
+    cov.gaps = gaps_fn(project, params, category)
+    return cov
+
+
+def _wrap(lines: list[str], width: int) -> str:
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(line, width=width, subsequent_indent="　") or [""])
+    return "\n".join(out)
+
+
+def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, list[str]]]:
+    """Sections printed beside the legend: coverage parameters, sources, attribution, notes."""
+    sections: list[tuple[str, list[str]]] = []
+    if coverage is not None:
+        desc = coverage.params.describe_ja() if hasattr(coverage.params, "describe_ja") else str(coverage.params)
+        cat = CATEGORIES[coverage.category].label
+        sections.append((EXPORT_TEXT["coverage_params"], [f"{cat}: {desc}"]))
+    sections.append((EXPORT_TEXT["sources"], data.source_lines() or ["（なし）"]))
+    attr = data.attributions()
+    if attr:
+        sections.append((EXPORT_TEXT["attribution"], attr))
+    notes = [EXPORT_TEXT["derived_note"]] if coverage is not None else []
+    n_unplaced = int(data.facilities["lon"].isna().sum())
+    if n_unplaced:
+        notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（リストには掲載）")
+    if notes:
+        sections.append(("注記", notes))
+    return sections
+
+
+def render_map_figure(
+    data: ExportData,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage: Coverage | None = None,
+    title: str | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Build the matplotlib figure of the map sheet; returns (figure, facts)."""
+    setup_matplotlib()
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    w, h = paper_size(paper, landscape)
+    scale = w / (297 * MM) if landscape else h / (297 * MM)  # A3 prints larger type
+    fig = Figure(figsize=(w, h))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fs = 1.0 if scale < 1.2 else 1.25
+    top = 1 - 0.55 / h  # title block height ~0.55 in
+    fig.text(0.025, top + 0.2 / h, title or EXPORT_TEXT["map_title"], fontsize=17 * fs, va="bottom")
+    sub = f"{EXPORT_TEXT['option']}: {data.option_name}　　{EXPORT_TEXT['created']}: {data.created}"
+    if coverage is not None:
+        sub += f"　　{EXPORT_TEXT['coverage']}: {CATEGORIES[coverage.category].label}"
+    fig.text(0.025, top, sub, fontsize=9.5 * fs, va="bottom")
+    if data.is_demo:
+        fig.text(0.975, top + 0.1 / h, EXPORT_TEXT["demo_banner"], fontsize=12 * fs, color="white",
+                 ha="right", va="bottom",
+                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"})
+        fig.text(0.5, 0.5, EXPORT_TEXT["demo_watermark"], fontsize=90 * fs, color="#c62828", alpha=0.10,
+                 ha="center", va="center", rotation=30, zorder=100)
+    footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
+    if data.project_name:
+        footer += f"　　プロジェクト: {data.project_name}"
+    fig.text(0.025, 0.22 / h, footer, fontsize=6.5 * fs, color="#444444", va="bottom")
+    # map and panel rectangles (figure fractions)
+    margin_b = 0.45 / h
+    map_top = top - 0.12 / h
+    if landscape:
+        panel_w = 0.27
+        map_rect = (0.025, margin_b, 1 - 0.05 - panel_w - 0.015, map_top - margin_b)
+        legend_rect = (1 - 0.025 - panel_w, margin_b + (map_top - margin_b) * 0.48, panel_w, (map_top - margin_b) * 0.52)
+        info_rect = (1 - 0.025 - panel_w, margin_b, panel_w, (map_top - margin_b) * 0.47)
+        wrap_chars = int(panel_w * w * 72 / (6.6 * fs))
+    else:
+        panel_h = 0.27
+        map_rect = (0.04, margin_b + panel_h + 0.01, 0.92, map_top - margin_b - panel_h - 0.01)
+        legend_rect = (0.04, margin_b, 0.45, panel_h)
+        info_rect = (0.51, margin_b, 0.45, panel_h)
+        wrap_chars = int(0.45 * w * 72 / (6.6 * fs))
+    ax = fig.add_axes(map_rect)
+    res = draw_option_map(ax, data, coverage=coverage)
+    # legend
+    lax = fig.add_axes(legend_rect)
+    lax.axis("off")
+    handles: list[Any] = []
+    many = len(data.kens) > 16
+    if not many:
+        handles += [Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, alpha=0.75, label=str(n))
+                    for n, c in zip(data.kens["name"], data.kens["color"], strict=True)]
+    handles += [Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]),
+                Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"])]
+    handles += res.handles
+    ncol = 2 if len(handles) > (16 if landscape else 9) else 1
+    leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
+                     fontsize=7.5 * fs, title_fontsize=9 * fs, ncol=ncol, alignment="left",
+                     handlelength=1.6, borderaxespad=0.2, labelspacing=0.45)
+    leg._legend_box.align = "left"
+    # information panel
+    iax = fig.add_axes(info_rect)
+    iax.axis("off")
+    y = 1.0
+    line_h = 6.5 * fs * 1.45 / 72 / (info_rect[3] * h)
+    for head, lines in info_lines(data, coverage):
+        iax.text(0, y, head, fontsize=7.5 * fs, va="top", transform=iax.transAxes)
+        y -= line_h * 1.15
+        body = _wrap(lines, wrap_chars)
+        iax.text(0, y, body, fontsize=6.5 * fs, va="top", transform=iax.transAxes, linespacing=1.35)
+        y -= line_h * (body.count("\n") + 1) + line_h * 0.5
+    facts = {
+        "crs": res.crs,
+        "scale_bar_km": res.scale_km,
+        "labels_placed": res.labels_placed,
+        "labels_moved": res.labels_moved,
+        "info_overflow": y < 0,
+    }
+    return fig, facts
+
+
+def export_map_pdf(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    title: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the option's map as a one-page vector PDF.
+
+    Returns
+    -------
+    dict
+        ``path``, ``pages`` (1), ``paper``, ``landscape``, ``counts`` (kens, municipalities, facilities
+        per category), ``coverage`` (category, parameters) when shown, ``seconds``.
+    """
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    prog.update(0.05, "データを読み込み中")
+    data = load_export_data(project, option)
+    prog.update(0.3, "到達圏")
+    coverage = load_coverage(project, coverage_category, coverage_params)
+    prog.update(0.45, "地図を描画中")
+    fig, facts = render_map_figure(data, paper=paper, landscape=landscape, coverage=coverage, title=title)
+    prog.update(0.75, "PDF を書き出し中")
+    write_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
+    prog.update(1.0, "完了", force=True)
+    counts = data.facilities.groupby("category").size().to_dict()
+    out: dict[str, Any] = {
+        "path": str(path),
+        "pages": 1,
+        "paper": str(paper).upper(),
+        "landscape": bool(landscape),
+        "counts": {
+            "kens": len(data.kens),
+            "municipalities": int(data.munis["ken_key"].notna().sum()),
+            "facilities": {k: int(v) for k, v in counts.items()},
+            "facilities_unplaced": int(data.facilities["lon"].isna().sum()),
+        },
+        **facts,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    if coverage is not None:
+        out["coverage"] = {
+            "category": coverage.category,
+            "params": coverage.params.to_dict() if hasattr(coverage.params, "to_dict") else str(coverage.params),
+            "bands": 0 if coverage.bands is None else len(coverage.bands),
+            "gap_points": 0 if coverage.gaps is None else len(coverage.gaps),
+        }
+    return out
+
+
+def write_figure_pdf(fig: Any, path: Path, *, title: str) -> None:
+    """Save a figure as PDF atomically (temporary file then rename)."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        fig.savefig(tmp, format="pdf", metadata={"Title": title, "Creator": "zaitaku-map"})
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc

@@ -1,0 +1,303 @@
+"""Drawing one option's map into a matplotlib ``Axes`` in a metric projection.
+
+The map is drawn in JGD2011 / UTM (:func:`zaitaku_map.geo.metric_crs` of the area's centre), with
+equal aspect, so the scale bar is true across the sheet (UTM scale error < 0.1 % over a
+prefecture) and the north arrow is rotated by the grid convergence at the map centre.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Patch, Rectangle
+from matplotlib.path import Path as MPath
+from pyproj import Transformer
+from shapely.ops import polylabel
+
+from zaitaku_map.export.data import ExportData
+from zaitaku_map.geo import metric_crs
+from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
+
+BAND_COLORS = ["#08519c", "#4292c6", "#9ecae1", "#deebf7"]
+KEN_EDGE = "#202020"
+MUNI_EDGE = "#8a8a8a"
+OUTSIDE_FILL = "#efefef"
+HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+
+
+@dataclass
+class Coverage:
+    """What to draw of a coverage result: nested bands and the gap points of one category."""
+
+    category: str
+    params: Any
+    bands: gpd.GeoDataFrame | None = None  # band_min, geometry (EPSG:4326)
+    gaps: gpd.GeoDataFrame | None = None  # points (EPSG:4326)
+    minutes: float = 30.0
+
+
+@dataclass
+class MapResult:
+    handles: list[Any] = field(default_factory=list)
+    crs: str = ""
+    labels_placed: int = 0
+    labels_moved: int = 0
+    scale_km: float = 0.0
+
+
+def geometry_paths(geoms: Any) -> list[MPath]:
+    """One compound matplotlib path per (multi)polygon, holes included."""
+    out: list[MPath] = []
+    for g in geoms:
+        verts: list[np.ndarray] = []
+        codes: list[np.ndarray] = []
+        if g is not None and not g.is_empty:
+            polys = getattr(g, "geoms", [g])
+            for p in polys:
+                if p.geom_type != "Polygon":
+                    continue
+                for ring in (p.exterior, *p.interiors):
+                    c = shapely.get_coordinates(ring)
+                    if len(c) < 3:
+                        continue
+                    cc = np.full(len(c), MPath.LINETO, dtype=np.uint8)
+                    cc[0] = MPath.MOVETO
+                    cc[-1] = MPath.CLOSEPOLY
+                    verts.append(c)
+                    codes.append(cc)
+        if verts:
+            out.append(MPath(np.concatenate(verts), np.concatenate(codes)))
+        else:
+            out.append(MPath(np.zeros((1, 2)), [MPath.MOVETO]))
+    return out
+
+
+def _collection(geoms: Any, **kw: Any) -> PathCollection:
+    return PathCollection(geometry_paths(geoms), **kw)
+
+
+def nice_length(max_m: float) -> float:
+    """Largest 1/2/5×10^k metres not above ``max_m``."""
+    if max_m <= 0:
+        return 1.0
+    exp = math.floor(math.log10(max_m))
+    for m in (5, 2, 1):
+        if m * 10**exp <= max_m:
+            return float(m * 10**exp)
+    return float(10**exp)
+
+
+def draw_scale_bar(ax: Axes, *, fontsize: float = 7) -> float:
+    """Segmented scale bar at the lower left; returns its length in km (data units are metres)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = nice_length((x1 - x0) * 0.22)
+    bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    h = (y1 - y0) * 0.010
+    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.012, by - h * 1.6), length + (x1 - x0) * 0.05, h * 6.4,
+                           facecolor="white", edgecolor="none", alpha=0.85, zorder=20))
+    for i in range(4):
+        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h,
+                               facecolor="black" if i % 2 == 0 else "white", edgecolor="black", lw=0.6, zorder=21))
+    km = length / 1000
+    unit = f"{km:g} km" if km >= 1 else f"{length:g} m"
+    for frac, text in ((0, "0"), (0.5, f"{km / 2:g}" if km >= 1 else f"{length / 2:g}"), (1, unit)):
+        ax.text(bx + frac * length, by + h * 1.6, text, ha="center", va="bottom", fontsize=fontsize, zorder=22)
+    return km
+
+
+def draw_north_arrow(ax: Axes, to_metric: Transformer, center_lonlat: tuple[float, float], *, size: float = 1.0) -> float:
+    """North arrow at the upper right, rotated to true north; returns the rotation in degrees."""
+    lon, lat = center_lonlat
+    xa, ya = to_metric.transform(lon, lat)
+    xb, yb = to_metric.transform(lon, lat + 0.05)
+    angle = math.atan2(xb - xa, yb - ya)  # clockwise from grid up
+    cx, cy = 0.94, 0.86
+    length = 0.075 * size
+    dx, dy = math.sin(angle) * length, math.cos(angle) * length
+    ax.add_patch(FancyArrow(cx - dx / 2, cy - dy / 2, dx, dy, width=0.012 * size, head_width=0.04 * size,
+                            head_length=0.035 * size, length_includes_head=True, transform=ax.transAxes,
+                            facecolor="black", edgecolor="white", lw=0.5, zorder=22))
+    ax.text(cx + dx * 0.75, cy + dy * 0.75 + 0.015, "N", transform=ax.transAxes, ha="center", va="bottom",
+            fontsize=9 * size, zorder=22, path_effects=HALO)
+    return math.degrees(angle)
+
+
+def _label_candidates(geom: Any, n: int = 8) -> list[tuple[float, float]]:
+    """Interior points of a polygon, best (deepest inside) first."""
+    polys = sorted(getattr(geom, "geoms", [geom]), key=lambda p: p.area, reverse=True)
+    main = polys[0]
+    cands: list[tuple[float, float]] = []
+    try:
+        p = polylabel(main, tolerance=max(math.sqrt(main.area) / 50, 1.0))
+        cands.append((p.x, p.y))
+    except Exception:
+        pass
+    rp = main.representative_point()
+    cands.append((rp.x, rp.y))
+    x0, y0, x1, y1 = main.bounds
+    xs, ys = np.meshgrid(np.linspace(x0, x1, 7)[1:-1], np.linspace(y0, y1, 7)[1:-1])
+    pts = shapely.points(xs.ravel(), ys.ravel())
+    inside = shapely.contains(main, pts)
+    ring = main.exterior
+    scored = sorted(((float(ring.distance(q)), q.x, q.y) for q, ok in zip(pts, inside, strict=True) if ok),
+                    reverse=True)
+    cands += [(x, y) for _, x, y in scored[:n]]
+    return cands
+
+
+def _overlaps(bb: Any, placed: list[Any]) -> bool:
+    return any(bb.overlaps(o) for o in placed)
+
+
+def place_labels(
+    ax: Axes,
+    items: list[tuple[str, Any, dict[str, Any]]],
+    *,
+    placed: list[Any] | None = None,
+    skip_if_blocked: bool = False,
+) -> tuple[int, int, list[Any]]:
+    """Greedy label placement: each label goes to the first interior candidate where it overlaps
+    nothing placed before and stays inside the axes; it shrinks once before giving up.
+
+    Returns (placed count, count placed away from the first candidate, bounding boxes).
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = [] if placed is None else placed
+    axbb = ax.get_window_extent(renderer)
+    n_ok = n_moved = 0
+    for text, geom, style in items:
+        cands = _label_candidates(geom)
+        done = False
+        for shrink in (1.0, 0.8):
+            fs = style.get("fontsize", 10) * shrink
+            for i, (x, y) in enumerate(cands):
+                t = ax.text(x, y, text, ha="center", va="center", **{**style, "fontsize": fs})
+                bb = t.get_window_extent(renderer).expanded(1.05, 1.1)
+                inside_ax = axbb.x0 <= bb.x0 and bb.x1 <= axbb.x1 and axbb.y0 <= bb.y0 and bb.y1 <= axbb.y1
+                if inside_ax and not _overlaps(bb, placed):
+                    placed.append(bb)
+                    n_ok += 1
+                    n_moved += int(i > 0 or shrink < 1)
+                    done = True
+                    break
+                t.remove()
+            if done:
+                break
+        if not done and not skip_if_blocked and cands:
+            x, y = cands[0]
+            t = ax.text(x, y, text, ha="center", va="center", **{**style, "fontsize": style.get("fontsize", 10) * 0.8})
+            placed.append(t.get_window_extent(renderer))
+            n_ok += 1
+            n_moved += 1
+    return n_ok, n_moved, placed
+
+
+def draw_option_map(
+    ax: Axes,
+    data: ExportData,
+    *,
+    coverage: Coverage | None = None,
+    small: bool = False,
+    muni_labels: bool | None = None,
+) -> MapResult:
+    """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north."""
+    res = MapResult()
+    kens = data.kens
+    lon_c = float(np.mean(kens.total_bounds[[0, 2]]))
+    lat_c = float(np.mean(kens.total_bounds[[1, 3]]))
+    crs = metric_crs(lon_c)
+    res.crs = crs
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    k_m = kens.to_crs(crs)
+    m_m = data.munis.to_crs(crs)
+    in_option = m_m["ken_key"].notna().to_numpy()
+    minx, miny, maxx, maxy = k_m.total_bounds
+    pad = max(maxx - minx, maxy - miny) * 0.04
+    x0, x1, y0, y1 = minx - pad, maxx + pad, miny - pad, maxy + pad
+    # widen one axis so the data fill the axes box at equal scale (true scale bar)
+    bbox = ax.get_position()
+    fw, fh = ax.figure.get_size_inches()
+    box_ratio = (bbox.height * fh) / (bbox.width * fw)
+    if (y1 - y0) / (x1 - x0) < box_ratio:
+        extra = (x1 - x0) * box_ratio - (y1 - y0)
+        y0, y1 = y0 - extra / 2, y1 + extra / 2
+    else:
+        extra = (y1 - y0) / box_ratio - (x1 - x0)
+        x0, x1 = x0 - extra / 2, x1 + extra / 2
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_linewidth(0.8)
+    # context: municipalities outside the option, then 圏域 fills
+    if (~in_option).any():
+        ax.add_collection(_collection(m_m.geometry[~in_option], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1))
+    ax.add_collection(_collection(k_m.geometry, facecolors=list(kens["color"]), edgecolor="none",
+                                  alpha=0.55 if coverage else 0.75, zorder=2))
+    # coverage bands (nested, largest first), clipped to land
+    if coverage is not None and coverage.bands is not None and len(coverage.bands):
+        land = shapely.union_all(np.asarray(m_m.geometry.values))
+        bands = coverage.bands.to_crs(crs).sort_values("band_min", ascending=False)
+        n = len(bands)
+        for i, (_, b) in enumerate(bands.iterrows()):
+            color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
+            g = shapely.intersection(b.geometry, land)
+            ax.add_collection(_collection([g], facecolor=color, edgecolor="none", alpha=0.30, zorder=3))
+            res.handles.append(Patch(facecolor=color, alpha=0.45, edgecolor="none",
+                                     label=EXPORT_TEXT["coverage_band"].format(minutes=f"{b['band_min']:g}")))
+    ax.add_collection(_collection(m_m.geometry, facecolor="none", edgecolor=MUNI_EDGE,
+                                  linewidths=0.25 if small else 0.4, zorder=4))
+    ax.add_collection(_collection(k_m.geometry, facecolor="none", edgecolor=KEN_EDGE,
+                                  linewidths=1.0 if small else 1.6, zorder=5))
+    if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
+        g = coverage.gaps.to_crs(crs)
+        ax.scatter(g.geometry.x, g.geometry.y, s=4 if small else 7, marker="x", c="#b2182b", linewidths=0.6,
+                   zorder=6, label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}"))
+        res.handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
+                                  label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")))
+    # facilities by category (colour + marker + black edge: distinct in greyscale too)
+    fac = data.facilities[data.facilities["lon"].notna()]
+    if len(fac):
+        xs, ys = to_metric.transform(fac["lon"].to_numpy(), fac["lat"].to_numpy())
+        xs, ys = np.asarray(xs), np.asarray(ys)
+        for cat in data.categories_present():
+            sel = (fac["category"] == cat).to_numpy()
+            if not sel.any():
+                continue
+            c = CATEGORIES.get(cat, CATEGORIES["other"])
+            size = (9 if small else 26) * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
+            ax.scatter(xs[sel], ys[sel], s=size, marker=c.marker, c=c.color,
+                       edgecolors="black" if c.marker not in ("+", "x", "1") else None,
+                       linewidths=0.4 if c.marker not in ("+", "x", "1") else 1.0, zorder=7 + list(CATEGORIES).index(cat) * 0.01)
+            res.handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color,
+                                      markeredgecolor="black", color=c.color, markersize=6,
+                                      label=f"{c.label}（{int(sel.sum())}）"))
+    ax.figure.canvas.draw_idle()
+    # labels: 圏域 first (bold, halo), then municipality names where room is left
+    items = [(str(r["name"]), g, {"fontsize": 7 if small else 11, "zorder": 30,
+                                   "path_effects": HALO, "color": "#111111"})
+             for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)]
+    items.sort(key=lambda it: -it[1].area)
+    n_ok, n_moved, placed = place_labels(ax, items)
+    res.labels_placed, res.labels_moved = n_ok, n_moved
+    show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
+    if show_muni:
+        mitems = [(str(r["name"]), g, {"fontsize": 6, "color": "#555555", "zorder": 29, "path_effects": HALO})
+                  for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)]
+        place_labels(ax, mitems, placed=placed, skip_if_blocked=True)
+    res.scale_km = draw_scale_bar(ax, fontsize=6 if small else 7)
+    draw_north_arrow(ax, to_metric, (lon_c, lat_c), size=0.7 if small else 1.0)
+    return res

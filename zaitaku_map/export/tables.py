@@ -1,0 +1,202 @@
+"""Resource lists and evaluation tables as CSV (UTF-8 with BOM, or CP932) and XLSX.
+
+Cells are neutralised against spreadsheet formula injection (OWASP "CSV injection"): a text cell
+starting with ``= + - @`` or a tab / carriage return is written with a leading apostrophe in CSV, and
+as an explicit string cell in XLSX (so it is shown, never evaluated).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.evaluation import evaluation_table, format_cell
+from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+DANGEROUS_PREFIX = ("=", "+", "-", "@", "\t", "\r")
+LIST_COLUMNS = [
+    "ken_key", "ken_name", "category", "id", "name", "address", "muni_name", "subtype", "roles", "functions",
+    "precision", "source", "reference_date", "lon", "lat",
+]
+
+
+def neutralise(value: Any) -> Any:
+    """Return ``value`` safe for a CSV cell (text starting with a formula character gets a ``'``)."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIX):
+        return "'" + value
+    return value
+
+
+def resource_rows(data: ExportData) -> pd.DataFrame:
+    """Resource list: one row per facility and 圏域, ordered by 圏域, category order, name.
+
+    Facilities outside every 圏域 of the option are left out (they belong to no list).
+    """
+    fac = data.facilities[data.facilities["ken_key"].notna()].copy()
+    ken_pos = {k: i for i, k in enumerate(data.ken_order)}
+    cat_pos = {k: i for i, k in enumerate(CATEGORIES)}
+    fac["_k"] = fac["ken_key"].map(ken_pos)
+    fac["_c"] = fac["category"].map(lambda c: cat_pos.get(c, len(cat_pos)))
+    fac = fac.sort_values(["_k", "_c", "name", "id"], kind="stable")
+    fac["ken_name"] = fac["ken_key"].map(data.ken_name)
+    fac["category"] = fac["category_label"]
+    fac["lon"] = fac["lon"].round(6)
+    fac["lat"] = fac["lat"].round(6)
+    return fac[LIST_COLUMNS].reset_index(drop=True)
+
+
+def _headings(cols: list[str]) -> list[str]:
+    return [EXPORT_COLUMNS.get(c, c) for c in cols]
+
+
+def _eval_frame(project: Project, data: ExportData, **kw: Any) -> tuple[list[str], list[list[str]]]:
+    table, heads = evaluation_table(project, data, **kw)
+    cols = [c for c in heads if c in table.columns]
+    body = [[format_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
+    return [heads[c] for c in cols], body
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]], encoding: str) -> int:
+    """Write atomically; return the number of characters replaced because ``encoding`` lacks them."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([neutralise(h) for h in header])
+    for r in rows:
+        w.writerow(["" if v is None or (isinstance(v, float) and v != v) else neutralise(v) for v in r])
+    text = buf.getvalue()
+    replaced = 0
+    if encoding.lower().replace("-", "").replace("_", "") in ("cp932", "shiftjis", "sjis", "mskanji"):
+        out = []
+        for ch in text:
+            try:
+                ch.encode("cp932")
+                out.append(ch)
+            except UnicodeEncodeError:
+                out.append("?")
+                replaced += 1
+        text = "".join(out)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except (OSError, LookupError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write CSV: {exc}", file=path, hint="保存先と文字コードを確認してください") from exc
+    return replaced
+
+
+def export_csv(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    encoding: str = "utf-8-sig",
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the option's resource list to ``path`` and its evaluation table next to it.
+
+    The evaluation table goes to ``<stem>_評価表.csv``.  ``encoding="cp932"`` writes Shift_JIS for
+    old Excel versions; characters it lacks become ``?`` and are counted in ``replaced_chars``.
+    """
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    data = load_export_data(project, option)
+    prog.update(0.3, "CSV")
+    rows = resource_rows(data)
+    replaced = _write_csv(path, _headings(list(rows.columns)), rows.values.tolist(), encoding)
+    ev_head, ev_rows = _eval_frame(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    eval_path = path.with_name(f"{path.stem}_評価表{path.suffix or '.csv'}")
+    replaced += _write_csv(eval_path, ev_head, ev_rows, encoding)
+    prog.update(1.0, "CSV", force=True)
+    return {
+        "path": str(path),
+        "evaluation_path": str(eval_path),
+        "encoding": encoding,
+        "rows": len(rows),
+        "kens": len(data.kens),
+        "replaced_chars": replaced,
+    }
+
+
+def export_xlsx(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write an XLSX with sheets 資源リスト, 評価表 and 出典 (sources and attributions)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    data = load_export_data(project, option)
+    rows = resource_rows(data)
+    ev_head, ev_rows = _eval_frame(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    prog.update(0.4, "XLSX")
+    wb = Workbook()
+    sheets = [
+        ("資源リスト", _headings(list(rows.columns)), rows.values.tolist()),
+        ("評価表", ev_head, ev_rows),
+        (
+            "出典",
+            ["項目", "内容"],
+            [["圏域案", data.option_name], ["作成日", data.created], ["プロジェクト", data.project_name]]
+            + [["出典", s] for s in data.source_lines()]
+            + [["出典表記", a] for a in data.attributions()]
+            + ([["注意", "デモデータ（架空のデータです）"]] if data.is_demo else []),
+        ),
+    ]
+    head_fill = PatternFill("solid", fgColor="DDE6F0")
+    injected = 0
+    for i, (title, header, body) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = head_fill
+        for r in body:
+            ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in r])
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_PREFIX):
+                    cell.data_type = "s"  # a literal string: shown as typed, never evaluated
+                    injected += 1
+        ws.freeze_panes = "A2"
+        for j, h in enumerate(header, start=1):
+            width = max([len(str(h))] + [len(str(r[j - 1])) for r in body[:200] if j - 1 < len(r)])
+            ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.8), 60)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write XLSX: {exc}", file=path, hint="保存先を確認してください") from exc
+    prog.update(1.0, "XLSX", force=True)
+    return {
+        "path": str(path),
+        "sheets": [s[0] for s in sheets],
+        "rows": len(rows),
+        "kens": len(data.kens),
+        "neutralised_cells": injected,
+    }
