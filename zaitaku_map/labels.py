@@ -302,3 +302,23 @@ IMPORT_SKIP_REASONS: dict[str, str] = {
     "outside_region": "対象地域外",
     "dental_or_pharmacy": "歯科・薬局の届出",
 }
+
+# --- geocode domain ---------------------------------------------------------------------------
+# why a facility could not be placed (key stored in facilities.geocode_ref as "unresolved:<key>")
+GEOCODE_UNRESOLVED_REASONS: dict[str, str] = {
+    "no_address": "住所・市区町村コードがありません",
+    "no_boundaries": "行政区域が取り込まれていません",
+    "prefecture_not_loaded": "この都道府県の行政区域が取り込まれていません",
+    "municipality_not_found": "住所から市区町村を特定できません",
+    "ambiguous_municipality": "市区町村名が複数の都道府県に該当します（都道府県名を補ってください）",
+    "no_rep_point": "市区町村の代表点がありません",
+}
+# which rule/reference produced a position (facilities.geocode_ref prefix)
+GEOCODE_REFS: dict[str, str] = {
+    "source": "元データの座標",
+    "isj_block": "位置参照情報（街区レベル）",
+    "isj_town": "位置参照情報（大字・町丁目レベル）",
+    "town_json": "町丁目代表点リスト",
+    "municipality": "市区町村の代表点",
+    "manual": "手動配置",
+}
