@@ -306,8 +306,7 @@ def build_municipalities(
         if not geom.is_valid:
             why = explain_validity(geom)
             fixed = to_multipolygon(shapely.make_valid(geom))
-            repaired.append({"row": rownum, "code": code, "reason": why,
-                             "area_change": round(fixed.area / geom.buffer(0).area - 1, 6) if geom.buffer(0).area else None})
+            repaired.append({"row": rownum, "code": code, "reason": why})
             log.append({"row": rownum, "severity": "warning", "column": "geometry", "value": code,
                         "reason": f"不正な形状を修復しました: {why}", "raw": raw_attrs})
             geom = fixed
