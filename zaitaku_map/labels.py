@@ -322,3 +322,11 @@ GEOCODE_REFS: dict[str, str] = {
     "municipality": "市区町村の代表点",
     "manual": "手動配置",
 }
+PROPOSAL_TEXT: dict[str, str] = {
+    "ok": "すべての圏域が条件を満たしています",
+    "unmet": "条件を満たせない圏域があります",
+    "population_total": "対象地域全体の人口（{total:,.0f}人）が最小人口（{min:,.0f}人）に届かないため、人口の条件は満たせません",
+    "population_ken": "圏域「{name}」は隣接する市区町村と合わせても最小人口（{min:,.0f}人）に届きません",
+    "none_in_region": "対象地域全体に{kind}が1件もないため、この条件はどの圏域でも満たせません",
+    "kind_ken": "圏域「{name}」には{kind}がなく、隣接する圏域と合わせても条件を満たせませんでした",
+}

@@ -1,0 +1,291 @@
+"""Evaluation of an option, per 圏域 and for the whole option.
+
+Per 圏域: member units, area (km²), population (total, 65+, 75+), open facilities per category with
+rates per 10万人 and per 1,000 aged 75+ (labelled ツール算出), 積極的役割 institutions, 連携拠点,
+which facilities carry each function ①–④ and which functions are missing, coverage share and
+uncovered population per category (when coverage parameters are given or stored as the project
+setting ``coverage_params``), contiguity and warnings.
+
+A facility belongs to the 圏域 of the unit of its ``muni_code``; when that code is empty or is a
+政令市 whose wards are the units, the unit containing its point is used (point-in-polygon).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, FUNCTIONS, OPTION_TEXT, OPTION_WARNINGS
+from zaitaku_map.options import _data
+from zaitaku_map.options.geometry import contiguity
+from zaitaku_map.options.model import Option, get_option
+from zaitaku_map.options.roles import facility_functions
+from zaitaku_map.store import Project
+
+CROSS_LAYERS = ("二次医療圏", "老人福祉圏域")
+ZAISHI = ("zaishi_clinic", "zaishi_hospital")
+
+
+def _warn(code: str, ken: str | None = None, ken_name: str | None = None, level: str = "warning", **fmt: Any) -> dict[str, Any]:
+    return {"code": code, "level": level, "ken_key": ken, "ken_name": ken_name,
+            "message": OPTION_WARNINGS[code].format(**fmt), **({"detail": fmt} if fmt else {})}
+
+
+def _rate(n: float, base: float, per: float) -> float | None:
+    return round(n / base * per, 2) if base > 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# coverage (from the coverage engine when present)
+
+_STATS_KEYS = {
+    "total": ("total", "pop_total", "population", "total_pop"),
+    "covered": ("covered", "pop_covered", "covered_pop"),
+    "uncovered": ("uncovered", "pop_uncovered", "uncovered_pop"),
+}
+
+
+def _stats(d: Any) -> dict[str, float] | None:
+    if not isinstance(d, dict):
+        return None
+    out: dict[str, float] = {}
+    for key, names in _STATS_KEYS.items():
+        for n in names:
+            if isinstance(d.get(n), int | float):
+                out[key] = float(d[n])
+                break
+    if "total" not in out:
+        return None
+    if "covered" not in out and "uncovered" in out:
+        out["covered"] = out["total"] - out["uncovered"]
+    if "uncovered" not in out and "covered" in out:
+        out["uncovered"] = out["total"] - out["covered"]
+    return out if "covered" in out else None
+
+
+def _per_key(cat_summary: dict[str, Any], names: tuple[str, ...]) -> dict[str, dict[str, float]] | None:
+    for n in names:
+        sub = cat_summary.get(n)
+        if isinstance(sub, dict) and sub:
+            parsed = {str(k): s for k, v in sub.items() if (s := _stats(v)) is not None}
+            if parsed:
+                return parsed
+        if isinstance(sub, list) and sub:
+            parsed = {}
+            for row in sub:
+                if isinstance(row, dict):
+                    k = row.get("code") or row.get("muni_code") or row.get("key") or row.get("group")
+                    s = _stats(row)
+                    if k is not None and s is not None:
+                        parsed[str(k)] = s
+            if parsed:
+                return parsed
+    return None
+
+
+def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """``{category: {ken_key: {total, covered, uncovered, share}}}`` from the coverage engine, or (None, note)."""
+    try:
+        from zaitaku_map.coverage import coverage_summary  # type: ignore[attr-defined]
+    except ImportError:
+        return None, OPTION_TEXT["coverage_not_computed"]
+    try:
+        sig = inspect.signature(coverage_summary).parameters
+        kwargs: dict[str, Any] = {}
+        if "groups" in sig:
+            kwargs["groups"] = dict(opt.assignments)
+        elif "option" in sig:
+            kwargs["option"] = opt.name
+        summary = coverage_summary(project, params, **kwargs)
+    except Exception as exc:
+        return None, f"{OPTION_TEXT['coverage_not_computed']} ({type(exc).__name__}: {exc})"
+    if isinstance(summary, dict) and isinstance(summary.get("categories"), dict):
+        summary = summary["categories"]
+    out: dict[str, dict[str, Any]] = {}
+    for cat, cs in (summary or {}).items():
+        if not isinstance(cs, dict):
+            continue
+        per = _per_key(cs, ("groups", "by_group", "per_group", "option", "by_option", "kens"))
+        if per is None:
+            by_muni = _per_key(cs, ("municipalities", "by_municipality", "per_municipality", "munis"))
+            if by_muni is None:
+                continue
+            per = {}
+            for unit, s in by_muni.items():
+                ken = opt.assignments.get(unit)
+                if ken is None:
+                    continue
+                acc = per.setdefault(ken, {"total": 0.0, "covered": 0.0, "uncovered": 0.0})
+                for k in acc:
+                    acc[k] += s[k]
+        out[cat] = {
+            k: {"total": round(v["total"], 1), "covered": round(v["covered"], 1), "uncovered": round(v["uncovered"], 1),
+                "share": round(v["covered"] / v["total"], 4) if v["total"] > 0 else None}
+            for k, v in per.items()
+        }
+    if not out:
+        return None, OPTION_TEXT["coverage_not_computed"]
+    return out, None
+
+
+def _resolve_params(project: Project, coverage_params: Any) -> Any:
+    if coverage_params is not None:
+        return coverage_params
+    stored = project.setting("coverage_params")
+    if not stored:
+        return None
+    try:
+        from zaitaku_map.coverage import CoverageParams  # type: ignore[attr-defined]
+
+        return CoverageParams(**stored) if isinstance(stored, dict) else None
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def evaluate_option(project: Project, name: str, *, coverage_params: Any = None) -> dict[str, Any]:
+    """Evaluate an option (see module doc); returns a JSON-ready dict with ``kens``, ``totals``, ``warnings``."""
+    opt = get_option(project, name)
+    units = _data.load_units(project)
+    pops = _data.unit_population(project)
+    facilities = _data.load_facilities(project)
+    fac_unit = _data.facility_units(project, facilities, units)
+    functions = facility_functions(project)
+    parts = contiguity(project, {u: k for u, k in opt.assignments.items() if u in units})
+    layers = set(_data.area_layer_names(project))
+    cross_members = {layer: _data.area_membership(project, layer) for layer in CROSS_LAYERS if layer in layers}
+    min_pop = (opt.params.get("constraints") or {}).get("min_population") or (
+        (opt.params.get("proposal") or {}).get("constraints") or {}).get("min_population")
+    params = _resolve_params(project, coverage_params)
+    cov, cov_note = (None, OPTION_TEXT["coverage_not_computed"]) if params is None else coverage_by_ken(project, params, opt)
+
+    categories = list(dict.fromkeys([*CORE_CATEGORIES, *sorted({f.category for f in facilities})]))
+    members = opt.members()
+    fac_by_ken: dict[str, list[_data.Facility]] = {k: [] for k in members}
+    outside = 0
+    for f in facilities:
+        ken = opt.assignments.get(fac_unit.get(f.id) or "")
+        if ken is None:
+            outside += 1
+        else:
+            fac_by_ken.setdefault(ken, []).append(f)
+
+    warnings: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    for key, ken in opt.kens.items():
+        kname = ken.get("name") or key
+        mem = [u for u in members.get(key, []) if u in units]
+        pop = {k: sum(pops.get(u, {}).get(k, 0.0) for u in mem) for k in ("pop_total", "pop_65", "pop_75")}
+        area = sum(units[u].area_km2 or 0.0 for u in mem)
+        fl = fac_by_ken.get(key, [])
+        counts = {c: 0 for c in categories}
+        for f in fl:
+            counts[f.category] = counts.get(f.category, 0) + 1
+        fac_rows = {
+            c: {"label": CATEGORIES[c].label if c in CATEGORIES else c, "count": n,
+                "per_100k": _rate(n, pop["pop_total"], 1e5), "per_1000_75": _rate(n, pop["pop_75"], 1e3)}
+            for c, n in counts.items()
+        }
+        active = [{"id": f.id, "name": f.name, "category": f.category} for f in fl if f.active_role]
+        hubs = [h for h in opt.hubs if h["ken_key"] == key]
+        func_rows: dict[str, Any] = {}
+        missing: list[int] = []
+        for fn, label in FUNCTIONS.items():
+            prov = [{"id": f.id, "name": f.name, "category": f.category} for f in fl if fn in functions.get(f.id, ())]
+            func_rows[str(fn)] = {"label": label, "count": len(prov), "present": bool(prov), "facilities": prov}
+            if not prov:
+                missing.append(fn)
+        ken_parts = parts.get(key, [])
+        crosses = {}
+        for layer, mship in cross_members.items():
+            areas = sorted({a[1] for u in mem if (a := _data.unit_area(mship, units[u])) is not None})
+            if len(areas) > 1:
+                crosses[layer] = areas
+        kw: list[dict[str, Any]] = []
+        if not mem:
+            kw.append(_warn("empty_ken", key, kname))
+        else:
+            if len(ken_parts) > 1:
+                kw.append(_warn("non_contiguous", key, kname, parts=len(ken_parts)))
+            for layer, areas in crosses.items():
+                kw.append(_warn("crosses_layer", key, kname, level="info", layer=layer, areas="・".join(areas)))
+            if not active:
+                kw.append(_warn("no_active_role", key, kname))
+            if not hubs:
+                kw.append(_warn("no_hub", key, kname))
+            if missing:
+                kw.append(_warn("missing_function", key, kname, functions="・".join(FUNCTIONS[m] for m in missing)))
+            if counts.get("zaishi_clinic", 0) + counts.get("zaishi_hospital", 0) == 0:
+                kw.append(_warn("no_zaishi", key, kname))
+            if counts.get("home_nursing", 0) == 0:
+                kw.append(_warn("no_home_nursing", key, kname))
+            if min_pop and pop["pop_total"] < float(min_pop):
+                kw.append(_warn("below_min_population", key, kname, min=float(min_pop), pop=pop["pop_total"]))
+        warnings.extend(kw)
+        rows.append({
+            "ken_key": key, "name": kname, "color": ken.get("color"), "notes": ken.get("notes"),
+            "municipalities": [{"code": u, "name": units[u].full_name} for u in mem],
+            "n_municipalities": len(mem), "area_km2": round(area, 2),
+            "population": {k: round(v, 1) for k, v in pop.items()},
+            "facilities": fac_rows,
+            "zaishi_total": counts.get("zaishi_clinic", 0) + counts.get("zaishi_hospital", 0),
+            "active_role": {"present": bool(active), "facilities": active},
+            "hub": {"present": bool(hubs), "hubs": hubs},
+            "functions": func_rows, "missing_functions": missing,
+            "coverage": None if cov is None else {c: v.get(key) for c, v in cov.items()},
+            "contiguous": len(ken_parts) <= 1, "n_parts": len(ken_parts), "parts": ken_parts,
+            "crosses": crosses,
+            "warnings": kw,
+        })
+
+    unknown = sorted(u for u in opt.assignments if u not in units)
+    unassigned = [u for u in units if u not in opt.assignments]
+    if unassigned:
+        warnings.insert(0, _warn("unassigned", names="、".join(units[u].full_name for u in unassigned)))
+    if unknown:
+        warnings.insert(0, _warn("unknown_units", codes=", ".join(unknown)))
+    if outside:
+        warnings.append(_warn("facilities_outside", level="info", n=outside))
+
+    pops_k = [r["population"]["pop_total"] for r in rows if r["n_municipalities"]]
+    totals_counts = {c: sum(r["facilities"][c]["count"] for r in rows) for c in categories}
+    tot_pop = {k: round(sum(r["population"][k] for r in rows), 1) for k in ("pop_total", "pop_65", "pop_75")}
+    totals = {
+        "n_kens": len(rows), "n_units": len(units), "n_assigned": len(opt.assignments) - len(unknown),
+        "unassigned": unassigned, "area_km2": round(sum(r["area_km2"] for r in rows), 2),
+        "population": tot_pop,
+        "population_range": [min(pops_k), max(pops_k)] if pops_k else None,
+        "facilities": {c: {"count": n, "per_100k": _rate(n, tot_pop["pop_total"], 1e5),
+                           "per_1000_75": _rate(n, tot_pop["pop_75"], 1e3)} for c, n in totals_counts.items()},
+        "facilities_outside": outside,
+        "kens_without_active_role": [r["ken_key"] for r in rows if r["n_municipalities"] and not r["active_role"]["present"]],
+        "kens_without_hub": [r["ken_key"] for r in rows if r["n_municipalities"] and not r["hub"]["present"]],
+        "kens_missing_functions": [r["ken_key"] for r in rows if r["n_municipalities"] and r["missing_functions"]],
+        "non_contiguous": [r["ken_key"] for r in rows if not r["contiguous"]],
+        "min_coverage": None,
+        "n_warnings": sum(1 for w in warnings if w["level"] == "warning"),
+    }
+    if cov is not None:
+        totals["min_coverage"] = {
+            c: min((v["share"] for v in per.values() if v and v.get("share") is not None), default=None)
+            for c, per in cov.items()
+        }
+        totals["coverage"] = {}
+        for c, per in cov.items():
+            t = sum(v["total"] for v in per.values() if v)
+            cv = sum(v["covered"] for v in per.values() if v)
+            totals["coverage"][c] = {"total": round(t, 1), "covered": round(cv, 1), "uncovered": round(t - cv, 1),
+                                     "share": round(cv / t, 4) if t > 0 else None}
+    return {
+        "option": opt.name, "template": opt.template, "layer": opt.base_layer, "notes": opt.notes,
+        "author": opt.author, "plan_period": opt.plan_period, "created_at": opt.created_at,
+        "updated_at": opt.updated_at, "rates_note": OPTION_TEXT["computed_by_tool"],
+        "rate_labels": {"per_100k": OPTION_TEXT["per_100k"], "per_1000_75": OPTION_TEXT["per_1000_75"]},
+        "coverage_params": (params.to_dict() if hasattr(params, "to_dict") else params) if params is not None else None,
+        "coverage_description": params.describe_ja() if hasattr(params, "describe_ja") else None,
+        "coverage_note": cov_note,
+        "population_note": None if pops else "population not loaded",
+        "kens": rows, "totals": totals, "warnings": warnings,
+    }
