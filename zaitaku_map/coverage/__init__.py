@@ -1,1 +1,24 @@
-"""coverage package."""
+"""Coverage: travel time from the nearest facility, population within / beyond N minutes, gaps.
+
+Public API: :class:`CoverageParams`, :func:`compute_coverage`, :func:`coverage_summary`,
+:func:`band_polygons`, :func:`gap_points`, :func:`isochrone`.
+"""
+
+from zaitaku_map.coverage.api import band_polygons, coverage_summary, gap_points, isochrone
+from zaitaku_map.coverage.engine import CategoryCoverage, CoverageResult, compute_coverage
+from zaitaku_map.coverage.inputs import COMBINED, DEFAULT_CATEGORIES, category_name
+from zaitaku_map.coverage.params import CoverageParams
+
+__all__ = [
+    "COMBINED",
+    "DEFAULT_CATEGORIES",
+    "CategoryCoverage",
+    "CoverageParams",
+    "CoverageResult",
+    "band_polygons",
+    "category_name",
+    "compute_coverage",
+    "coverage_summary",
+    "gap_points",
+    "isochrone",
+]

@@ -1,0 +1,201 @@
+"""Public coverage functions built on the engine: summaries, gap layer, band polygons, isochrones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from zaitaku_map.coverage.engine import (
+    _memo,
+    category_coverage,
+    compute_coverage,
+    network_field,
+    resolve_network,
+    weights,
+    with_project_speeds,
+)
+from zaitaku_map.coverage.inputs import POP_COLUMNS, facilities_hash, load_demand, load_facilities
+from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.coverage.polygons import band_geometries, grid_times, land_mask, mask_polygon, to_lonlat_geom
+from zaitaku_map.coverage.summary import summarize
+from zaitaku_map.errors import AnalysisError
+from zaitaku_map.geo import metric_crs
+from zaitaku_map.network.graph import to_metric
+from zaitaku_map.network.snap import snap_points
+
+CRS = "EPSG:4326"
+
+
+def coverage_summary(
+    project: Any,
+    params: CoverageParams | None = None,
+    *,
+    categories: list[str] | tuple[str, ...] | None = None,
+    layers: list[str] | None = None,
+    groups: dict[str, str] | None = None,
+    option: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Population total / covered / uncovered / share per category, municipality and area layer.
+
+    ``groups`` maps municipality codes to any group key (e.g. a 圏域 option's assignments) and
+    adds ``by_group``; ``option`` names a 圏域 option whose assignments are used the same way
+    (``by_option``).
+    """
+    result = compute_coverage(project, params, categories=categories, progress=progress, cancel=cancel)
+    out = summarize(result, project, layers=layers, groups=groups)
+    if option is not None:
+        from zaitaku_map.options import get_option  # type: ignore[attr-defined]
+
+        opt = get_option(project, option)
+        by_opt = summarize(result, project, layers=[], groups=dict(opt.assignments), group_name="option")
+        for key, entry in by_opt["categories"].items():
+            out["categories"][key]["by_option"] = entry["by_option"]
+        out["option"] = option
+    out["from_cache"] = result.from_cache
+    return out
+
+
+def gap_points(project: Any, params: CoverageParams | None, category: str) -> gpd.GeoDataFrame:
+    """Demand points beyond ``params.minutes`` of ``category`` with their population (the gap layer)."""
+    params = params or CoverageParams()
+    result = compute_coverage(project, params, categories=[category])
+    df = result.demand.df
+    t = result.times(category)
+    sel = ~(t <= params.minutes)
+    out = df.loc[sel, ["fid", "muni_code", "lon", "lat", *POP_COLUMNS]].copy()
+    mins = t[sel]
+    out["minutes"] = np.where(np.isfinite(mins), np.round(mins, 1), np.nan)
+    out["off_network"] = result.off_network[sel] if result.off_network is not None else False
+    out["category"] = category
+    geom = [Point(x, y) for x, y in zip(out["lon"], out["lat"], strict=True)]
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry=geom, crs=CRS)
+
+
+def _extent_m(crs: str, lon: np.ndarray, lat: np.ndarray, pad_m: float) -> tuple[float, float, float, float]:
+    x, y = to_metric(crs, lon, lat)
+    return (float(np.nanmin(x)) - pad_m, float(np.nanmin(y)) - pad_m,
+            float(np.nanmax(x)) + pad_m, float(np.nanmax(y)) + pad_m)
+
+
+def band_polygons(project: Any, params: CoverageParams | None, category: str,
+                  *, cell_m: float | None = None) -> gpd.GeoDataFrame:
+    """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
+
+    Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
+    summed from the demand points, not from the polygon.
+    """
+    params = with_project_speeds(project, params or CoverageParams())
+    mode, net = resolve_network(project, params)
+    demand = load_demand(project)
+    fac = load_facilities(project, category)
+    land = land_mask(project)
+    if land is not None:
+        b = land.bounds
+        lon_ext, lat_ext = np.array([b[0], b[2]]), np.array([b[1], b[3]])
+    else:
+        lon_ext = np.concatenate([demand.lon, fac["lon"].to_numpy(dtype=float)])
+        lat_ext = np.concatenate([demand.lat, fac["lat"].to_numpy(dtype=float)])
+    if not np.isfinite(lon_ext).any():
+        raise AnalysisError("nothing to draw: no demand points, municipalities or facilities")
+    if net is not None:
+        key = ("field", net.content_hash, facilities_hash(fac), repr(params.to_dict()), category)
+        cc = _memo(key, lambda: category_coverage(net, demand, fac, params, category, keep_field=True))
+        nf = cc.node_field
+        crs = net.crs
+
+        def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m)
+            ok = np.isfinite(d)
+            t = np.full(len(x), np.inf)
+            t[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
+            return t
+    else:
+        from scipy.spatial import cKDTree
+
+        crs = metric_crs(float(np.nanmedian(lon_ext)))
+        good = fac[np.isfinite(fac["lon"]) & np.isfinite(fac["lat"])]
+        tree = cKDTree(np.column_stack(to_metric(crs, good["lon"], good["lat"]))) if len(good) else None
+
+        def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            if tree is None:
+                return np.full(len(x), np.inf)
+            d, _ = tree.query(np.column_stack([x, y]), k=1)
+            return d * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0)
+
+    bounds = _extent_m(crs, lon_ext, lat_ext, 1000.0)
+    times, x0, y0, cell = grid_times(bounds, time_at, cell=cell_m)
+    geoms = band_geometries(times, x0, y0, cell, params.bands, crs, clip=land)
+    result = compute_coverage(project, params, categories=[category])
+    t = result.times(category)
+    pop = result.demand.pop()
+    rows = [{"band_min": b, "label": f"{b:g}分以内", "pop_within": round(float(pop[t <= b].sum()), 1),
+             "category": category, "mode": mode, "cell_m": round(cell, 1)} for b in params.bands]
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=CRS)
+    gdf.attrs["description_ja"] = result.describe_ja()
+    return gdf
+
+
+def isochrone(project: Any, lon: float, lat: float, minutes: float, *, speed_kmh: float | None = None,
+              params: CoverageParams | None = None) -> dict[str, Any]:
+    """Area reachable from one point within ``minutes``: reached nodes, demand points, polygon (GeoJSON)."""
+    import shapely
+
+    base = with_project_speeds(project, params or CoverageParams())
+    params = CoverageParams(**{**base.__dict__, "minutes": float(minutes), "bands": (float(minutes),),
+                               "speed_kmh": speed_kmh if speed_kmh is not None else base.speed_kmh})
+    mode, net = resolve_network(project, params)
+    demand = load_demand(project)
+    out: dict[str, Any] = {"lon": lon, "lat": lat, "minutes": float(minutes), "mode": mode,
+                           "description_ja": params.describe_ja(mode)}
+    if net is not None:
+        s = snap_points(net, [lon], [lat], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh)
+        if not s.on_network[0]:
+            out.update(off_network=True, reached_nodes=0, reached_points=0, reached_pop=0.0, polygon=None,
+                       note=f"no road node within {params.max_snap_m:g} m of the origin")
+            return out
+        nf = network_field(weights(net, params), s.node, s.leg_min, limit=float(minutes))
+        reached = np.isfinite(nf.time)
+        ds = snap_points(net, demand.lon, demand.lat, max_snap_m=params.max_snap_m,
+                         access_speed_kmh=params.access_speed_kmh)
+        t = np.full(len(demand.df), np.inf)
+        on = ds.on_network
+        t[on] = nf.time[ds.node[on]] + ds.leg_min[on]
+        crs = net.crs
+        rx, ry = net.x[reached], net.y[reached]
+        pad = params.max_snap_m + 500.0
+        bounds = (float(rx.min()) - pad, float(ry.min()) - pad, float(rx.max()) + pad, float(ry.max()) + pad)
+
+        def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m)
+            ok = np.isfinite(d)
+            tt = np.full(len(x), np.inf)
+            tt[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
+            return tt
+
+        times, x0, y0, cell = grid_times(bounds, time_at, cell=None if (bounds[2] - bounds[0]) > 20000 else 100.0)
+        geom = to_lonlat_geom(mask_polygon(times <= minutes, x0, y0, cell), crs)
+        out["reached_nodes"] = int(reached.sum())
+        out["origin_snap_m"] = round(float(s.dist_m[0]), 1)
+    else:
+        crs = metric_crs(lon)
+        radius = float(minutes) * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
+        ox, oy = to_metric(crs, [lon], [lat])
+        dx, dy = to_metric(crs, demand.lon, demand.lat)
+        t = np.hypot(dx - ox[0], dy - oy[0]) * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0)
+        geom = to_lonlat_geom(Point(ox[0], oy[0]).buffer(radius, 64), crs)
+        out["reached_nodes"] = None
+    land = land_mask(project)
+    if land is not None and not geom.is_empty:
+        geom = shapely.intersection(geom, land)
+    within = t <= minutes
+    out["reached_points"] = int(within.sum())
+    out["reached_pop"] = round(float(demand.pop()[within].sum()), 1)
+    out["reached_fids"] = [int(f) for f in demand.df["fid"].to_numpy()[within]][:10000]
+    out["polygon"] = shapely.geometry.mapping(geom) if not geom.is_empty else None
+    return out

@@ -1,0 +1,46 @@
+"""Coverage results in the project's ``results_cache`` (keyed by every input that matters)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from zaitaku_map.coverage.params import CoverageParams
+
+KIND = "coverage"
+CACHE_VERSION = 1
+
+
+def coverage_key(project: Any, network_hash: str | None, fac_hash: str, demand_hash: str,
+                 params: CoverageParams, mode: str, category: str) -> str:
+    return project.cache_key(KIND, CACHE_VERSION, network_hash if mode == "network" else None, fac_hash,
+                             demand_hash, params.to_dict(), mode, category)
+
+
+def load(project: Any, key: str) -> Any:
+    """The cached :class:`~zaitaku_map.coverage.engine.CategoryCoverage` or ``None``."""
+    from zaitaku_map.coverage.engine import CategoryCoverage
+
+    try:
+        blob = project.cache_get(key)
+    except Exception:
+        return None
+    if blob is None:
+        return None
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            return CategoryCoverage(meta["category"], z["times"], z["nearest"], z["facility_ids"],
+                                    meta["unsnapped"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def store(project: Any, key: str, cc: Any, params: CoverageParams) -> None:
+    buf = io.BytesIO()
+    meta = json.dumps({"category": cc.category, "unsnapped": cc.unsnapped}, ensure_ascii=False, default=str)
+    np.savez_compressed(buf, times=cc.times, nearest=cc.nearest, facility_ids=cc.facility_ids, meta=np.array(meta))
+    project.cache_put(key, KIND, buf.getvalue(), params={"category": cc.category, **params.to_dict()})

@@ -1,0 +1,104 @@
+"""Population within / beyond the threshold per category, municipality, area layer and group.
+
+Statistics always come from the demand points (each carries its population), never from
+polygon overlays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zaitaku_map.coverage.inputs import POP_COLUMNS, category_name
+from zaitaku_map.coverage.params import CoverageParams
+
+
+def _r(x: float) -> float:
+    return round(float(x), 1)
+
+
+def _figures(pop: pd.DataFrame, covered: np.ndarray) -> dict[str, Any]:
+    total = pop.sum()
+    cov = pop[covered].sum()
+    out: dict[str, Any] = {"pop_total": _r(total["pop_total"]), "covered": _r(cov["pop_total"]),
+                           "uncovered": _r(total["pop_total"] - cov["pop_total"]),
+                           "share": round(float(cov["pop_total"] / total["pop_total"]), 4)
+                           if total["pop_total"] > 0 else None}
+    for c in POP_COLUMNS[1:]:
+        out[f"{c}_total"] = _r(total[c])
+        out[f"{c}_uncovered"] = _r(total[c] - cov[c])
+    return out
+
+
+def _grouped(pop: pd.DataFrame, covered: np.ndarray, keys: pd.Series, key_name: str,
+             names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    frame = pop.copy()
+    frame["_key"] = keys.to_numpy()
+    frame["_cov"] = np.where(covered, frame["pop_total"], 0.0)
+    frame["_n"] = 1
+    frame["_u65"] = np.where(covered, 0.0, frame["pop_65"])
+    frame["_u75"] = np.where(covered, 0.0, frame["pop_75"])
+    g = frame.groupby("_key", dropna=True, sort=True)
+    tot = g["pop_total"].sum()
+    cov = g["_cov"].sum()
+    n = g["_n"].sum()
+    u65 = g["_u65"].sum()
+    u75 = g["_u75"].sum()
+    rows = []
+    for k in tot.index:
+        t, c = float(tot[k]), float(cov[k])
+        row = {key_name: k}
+        if names is not None:
+            row["name"] = names.get(k, k)
+        row.update(points=int(n[k]), pop_total=_r(t), covered=_r(c), uncovered=_r(t - c),
+                   share=round(c / t, 4) if t > 0 else None, pop_65_uncovered=_r(u65[k]),
+                   pop_75_uncovered=_r(u75[k]))
+        rows.append(row)
+    return rows
+
+
+def summarize(result: Any, project: Any, *, layers: list[str] | None = None,
+              groups: dict[str, str] | None = None, group_name: str = "group") -> dict[str, Any]:
+    """Summary dict of a :class:`~zaitaku_map.coverage.engine.CoverageResult`."""
+    params: CoverageParams = result.params
+    df = result.demand.df
+    pop = df[list(POP_COLUMNS)].fillna(0.0).astype(float)
+    muni = df["muni_code"].astype("string")
+    names = {str(c): (f or n) for c, n, f in project.conn.execute("SELECT code, name, full_name FROM municipalities")}
+    layer_maps: dict[str, dict[str, tuple[str, str]]] = {}
+    if layers is None:
+        layers = [r[0] for r in project.conn.execute("SELECT name FROM area_layers ORDER BY id")]
+    for layer in layers:
+        layer_maps[layer] = {m: (a, n or a) for m, a, n in project.conn.execute(
+            "SELECT m.muni_code, m.area_code, m.area_name FROM area_members m JOIN area_layers l ON l.id=m.layer_id "
+            "WHERE l.name=?", (layer,))}
+    out: dict[str, Any] = {
+        "mode": result.mode, "description_ja": result.describe_ja(), "parameters": params.to_dict(),
+        "minutes": params.minutes, "bands": list(params.bands), "demand_points": len(df),
+        "coarse_demand": result.demand.coarse, "categories": {},
+    }
+    if result.demand.coarse:
+        out["note"] = "no demand points: municipality representative points used (coarser)"
+    if result.off_network is not None:
+        off = result.off_network
+        out["off_network"] = {"points": int(off.sum()), "pop_total": _r(pop["pop_total"][off].sum()),
+                              "max_snap_m": params.max_snap_m}
+    for key, cc in result.categories.items():
+        t = cc.times
+        covered = t <= params.minutes
+        entry: dict[str, Any] = {"name": category_name(key), "facilities": cc.n_facilities,
+                                 "unsnapped_facilities": cc.unsnapped, **_figures(pop, covered)}
+        entry["bands"] = {f"{b:g}": _figures(pop, t <= b) for b in params.bands}
+        entry["by_municipality"] = _grouped(pop, covered, muni, "muni_code", names)
+        entry["by_layer"] = {}
+        for layer, mp in layer_maps.items():
+            codes = muni.map(lambda m, mp=mp: mp.get(m, (None, None))[0] if m is not None else None)
+            area_names = {a: n for a, n in mp.values()}
+            entry["by_layer"][layer] = _grouped(pop, covered, codes.astype("string"), "area_code", area_names)
+        if groups:
+            gk = muni.map(lambda m: groups.get(m) if m is not None else None)
+            entry[f"by_{group_name}"] = _grouped(pop, covered, gk.astype("string"), "key")
+        out["categories"][key] = entry
+    return out
