@@ -35,6 +35,7 @@ from zaitaku_map.store.project import now_iso
 from zaitaku_map.textnorm import normalize_text
 
 AREA_CODE_HINTS = ("圏域コード", "医療圏コード", "area_code", "areacode", "圏域番号", "圏域cd")
+MUNI_NAME_HINTS = ("市区町村名", "市町村名", "自治体名", "muni_name", "市区町村", "市町村")
 AREA_NAME_HINTS = ("圏域名", "医療圏名", "area_name", "areaname", "圏域", "医療圏", "名称")
 _PREF_RE = re.compile(r".+[都道府県]$")
 
@@ -50,9 +51,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFr
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            xl = pd.ExcelFile(p)
-            name = sheet or xl.sheet_names[0]
-            df = xl.parse(name, header=None, dtype=object)
+            with pd.ExcelFile(p) as xl:
+                name = sheet or xl.sheet_names[0]
+                df = pd.read_excel(xl, sheet_name=name, header=None, dtype=object)
         except Exception as exc:
             raise GeodataError(f"cannot read spreadsheet: {exc}", file=p, sheet=sheet) from exc
         return df, {"sheet": name, "encoding": None}
@@ -170,6 +171,9 @@ def detect_columns(df: pd.DataFrame, header: list[str], units: _Units) -> dict[s
         vals = [str(v).strip() for v in df[i] if not _blank(v)]
         return bool(vals) and all(re.fullmatch(r"[0-9A-Za-z\-_.]+", v) for v in vals)
 
+    if muni_name is None:
+        muni_name = hinted(MUNI_NAME_HINTS, lambda i: not digits(i))
+        taken.add(muni_name)
     area_code = hinted(AREA_CODE_HINTS, lambda i: grouping(i) or digits(i))
     taken.add(area_code)
     area_name = hinted(AREA_NAME_HINTS, lambda i: not digits(i))

@@ -1,0 +1,123 @@
+"""Area layers from municipality → area tables (CSV/XLSX) and their polygons."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+from geodata_fixtures import write_n03_geojson
+from openpyxl import Workbook
+
+from zaitaku_map.errors import GeodataError
+from zaitaku_map.geodata import area_layer_names, area_membership, load_area_polygons, load_municipalities
+from zaitaku_map.geodata.areas import import_area_table
+from zaitaku_map.geodata.codes import with_check_digit
+from zaitaku_map.geodata.n03 import import_boundaries
+
+
+@pytest.fixture
+def pref09(project, tmp_path):
+    """Project with the synthetic N03 under prefecture code 09 (leading zero!)."""
+    import_boundaries(project, write_n03_geojson(tmp_path / "n03.geojson", pref="09"))
+    return project
+
+
+def _union_ok(project, layer):
+    munis = load_municipalities(project).set_index("code")
+    polys = load_area_polygons(project, layer).set_index("area_code")
+    members = area_membership(project, layer)
+    for acode, row in polys.iterrows():
+        u = shapely.union_all([munis.loc[m, "geometry"] for m, (a, _n) in members.items() if a == acode])
+        assert row.geometry.symmetric_difference(u).area < 1e-12
+
+
+def test_csv_six_digit_codes_and_other_prefectures(pref09, tmp_path):
+    lines = ["市区町村コード,市区町村名,二次医療圏コード,二次医療圏名"]
+    for code, area in [("09101", "0901"), ("09102", "0901"), ("09201", "0901"), ("09202", "0902"),
+                       ("09203", "0902"), ("09204", "0902"), ("09205", "0903"), ("09206", "0903")]:
+        lines.append(f"{with_check_digit(code)},x,{area},{'中央' if area == '0901' else '西部' if area == '0902' else '南部'}")
+    lines += ["312011,鳥取市,3101,東部", "131016,千代田区,1301,区中央部", "099991,幻町,0903,南部"]
+    f = tmp_path / "areas.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="cp932")
+    r = import_area_table(pref09, f, layer="二次医療圏")
+    assert r["encoding"] == "CP932"
+    assert r["ignored_other_prefectures"] == 2
+    assert r["unmatched"] == [{"row": 12, "code": "099991", "name": "幻町"}]
+    assert [a["members"] for a in r["area_list"]] == [3, 3, 2]
+    assert r["municipalities_without_area"] == [{"code": "09207", "name": "島町"}]
+    assert area_layer_names(pref09) == ["二次医療圏"]
+    _union_ok(pref09, "二次医療圏")
+    logged = pref09.conn.execute("SELECT severity, reason FROM import_log WHERE source_id=?", (r["source_id"],)).fetchall()
+    assert any(s == "info" and "2 行" in reason for s, reason in logged)
+
+
+def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["保健所圏域の対応表（令和7年）"])
+    ws.append([])
+    ws.append(["コード", "市町村", "圏域名"])
+    ws.append([9100, "テスト市", "北保健所"])      # 政令市 code with lost zero → both wards
+    ws.append([9201, "東市", "北保健所"])
+    ws.append([int(with_check_digit("09202")), "西町", "南保健所"])  # 6-digit 092029 with lost zero
+    ws.append([None, "南町", "南保健所"])          # name only
+    ws.append([None, "山村", "南保健所"])
+    ws.append([None, "存在しない村", "南保健所"])
+    ws.append([9205, "川町", "南保健所"])
+    ws.append([9206, "谷村", "南保健所"])
+    ws.append([9207, "島町", "南保健所"])
+    f = tmp_path / "hokenjo.xlsx"
+    wb.save(f)
+    r = import_area_table(pref09, f, layer="保健所圏域")
+    assert r["columns"]["muni_code"] == "コード" and r["columns"]["area_name"] == "圏域名"
+    m = area_membership(pref09, "保健所圏域")
+    assert m["09101"] == ("北保健所", "北保健所") and m["09102"][0] == "北保健所"
+    assert m["09202"][0] == "南保健所" and m["09203"][0] == "南保健所"
+    assert len(m) == 9 and r["matched_by_name"] == 2
+    assert [u["name"] for u in r["unmatched"]] == ["存在しない村"]
+    _union_ok(pref09, "保健所圏域")
+
+
+def test_layers_coexist_and_replace(pref09, tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("muni,area\n" + "\n".join(f"0920{i},A{i % 2}" for i in range(1, 8)) + "\n", encoding="utf-8")
+    import_area_table(pref09, a, layer="老人福祉圏域")
+    b = tmp_path / "b.csv"
+    b.write_text("muni,area\n09201,X\n09202,X\n", encoding="utf-8")
+    import_area_table(pref09, b, layer="医師会")
+    r = import_area_table(pref09, b, layer="老人福祉圏域")
+    assert r["replaced_existing_layer"] is True
+    assert area_layer_names(pref09) == ["老人福祉圏域", "医師会"]
+    assert set(area_membership(pref09, "老人福祉圏域")) == {"09201", "09202"}
+
+
+def test_table_without_matches(pref09, tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("code,area\n31201,東部\n31202,西部\n", encoding="utf-8")
+    with pytest.raises(GeodataError):
+        import_area_table(pref09, f, layer="二次医療圏")
+    assert area_layer_names(pref09) == []
+    with pytest.raises(GeodataError):
+        import_area_table(pref09, f, layer=" ")
+
+
+def test_needs_boundaries_first(project, tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("code,area\n31201,東部\n", encoding="utf-8")
+    with pytest.raises(GeodataError):
+        import_area_table(project, f, layer="二次医療圏")
+
+
+def test_real_tottori_iryoken(project, realdata):
+    n03 = realdata / "n03" / "N03-21_31_210101.json"
+    table = realdata / "areas" / "municipality_to_iryoken2.csv"
+    if not (n03.exists() and table.exists()):
+        pytest.skip("real samples absent")
+    import_boundaries(project, n03)
+    r = import_area_table(project, table, layer="二次医療圏")
+    counts = {a["area_name"]: a["members"] for a in r["area_list"]}
+    assert counts == {"東部": 5, "中部": 5, "西部": 9}
+    assert r["ignored_other_prefectures"] == 1896 - 19
+    assert r["unmatched"] == [] and r["municipalities_without_area"] == []
+    _union_ok(project, "二次医療圏")
+    polys = load_area_polygons(project, "二次医療圏", display=True)
+    assert len(polys) == 3 and all(g.is_valid for g in polys.geometry)
