@@ -1,0 +1,152 @@
+"""Public entry points: :func:`import_files`, :func:`preview_file` (GUI wizard)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from zaitaku_map.errors import InputDataError
+from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
+from zaitaku_map.importers.detect import FORMATS, Unit, inspect_file
+from zaitaku_map.importers.matching import link_sources
+from zaitaku_map.importers.readers import parse_date, read_zip_member
+from zaitaku_map.importers.register import register_file
+from zaitaku_map.importers.report import ImportReport, ParsedFile
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store.project import Project
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    d = parse_date(value)
+    if d is None:
+        raise InputDataError("reference date not understood", value=value, expected="YYYY-MM-DD または 令和7年10月1日")
+    return d
+
+
+def parse_unit(project: Project, unit: Unit, *, fmt: str, category: str | None, mapping: dict[str, Any] | None,
+               reference_date: str | None) -> list[ParsedFile]:
+    """Read one unit with the parser of ``fmt``."""
+    prefs = project.study_prefectures or None
+    path = str(unit.path)
+    if fmt == "kouseikyoku":
+        return [kouseikyoku.parse(unit.path, study_prefs=prefs, reference_date=reference_date)]
+    if fmt in ("iryojoho", "kaigo"):
+        data = read_zip_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
+        name = Path(unit.member).name if unit.member else unit.path.name
+        mod = iryojoho if fmt == "iryojoho" else kaigo
+        return [mod.parse_bytes(data, name, path=path, study_prefs=prefs, reference_date=reference_date)]
+    if fmt == "table":
+        from zaitaku_map.importers import table
+
+        return table.parse(project, unit, category=category, mapping=mapping, reference_date=reference_date)
+    if fmt == "gis":
+        from zaitaku_map.importers import gis
+
+        return [gis.parse(project, unit.path, category=category, mapping=mapping, reference_date=reference_date)]
+    raise InputDataError(f"unknown format {fmt!r}", expected="auto|" + "|".join(FORMATS))
+
+
+def import_files(
+    project: Project,
+    paths: list[str | Path] | tuple[str | Path, ...],
+    *,
+    format: str = "auto",
+    category: str | None = None,
+    mapping: dict[str, Any] | None = None,
+    reference_date: str | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[ImportReport]:
+    """Import facility lists into the project; one file (zip member) = one transaction.
+
+    Parameters
+    ----------
+    format:
+        ``auto`` (detected from the header cells) or one of :data:`FORMATS`.
+    category:
+        Category key for generic tables / GIS layers without a category column.
+    mapping:
+        Column mapping for tables/GIS (``{"name": "施設名", "address": "所在地", ...}``);
+        overrides the guessed or saved mapping.
+    reference_date:
+        The date the list is "as of" when the file does not say it (ISO or 和暦).
+    """
+    if format != "auto" and format not in FORMATS:
+        raise InputDataError(f"unknown format {format!r}", expected="auto|" + "|".join(FORMATS))
+    if category is not None:
+        from zaitaku_map.labels import CATEGORIES
+
+        if category not in CATEGORIES:
+            raise InputDataError(f"unknown category {category!r}", expected="|".join(CATEGORIES))
+    ref = _check_date(reference_date)
+    prog = Progress.of(progress, cancel)
+    units: list[Unit] = []
+    for p in paths:
+        for u in inspect_file(p):
+            units.append(u)
+    reports: list[ImportReport] = []
+    for unit in units:
+        step = prog.step(1.0 / max(len(units), 1))
+        fmt = unit.format if format == "auto" else format
+        step.update(0, f"読込: {unit.member or unit.path.name}")
+        parsed = parse_unit(project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref)
+        for pf in parsed:
+            step.check()
+            reports.append(_store(project, pf, progress=step))
+    return reports
+
+
+def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportReport:
+    with project.transaction():
+        rejected = [r for r in pf.rejected if r.severity == "rejected"]
+        source_id = project.add_source(kind="facilities", format=pf.format, path=pf.path, file_name=pf.file_name,
+                                       reference_date=pf.reference_date, sheet=pf.sheet, rows_read=pf.rows_read,
+                                       rows_rejected=len(rejected))
+        for r in pf.rejected:
+            project.log_row(source_id=source_id, reason=r.reason, file_name=pf.file_name, sheet=r.sheet, row=r.row,
+                            column=r.column, value=r.value, raw=r.raw, severity=r.severity)
+        rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
+        if pf.format in ("kouseikyoku", "iryojoho"):
+            link_sources(project, prefs=pf.scope_prefs or None, source_id=source_id, file_name=pf.file_name, rep=rep)
+        rep.rejected = len(rejected)
+        rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
+        rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)
+        if pf.format in ("kouseikyoku", "iryojoho") and rep.matched_across_sources:
+            rep.notes.append(f"{rep.matched_across_sources} 件を他の一覧の同一施設と結び付けました。")
+        project.conn.execute("UPDATE sources SET summary_json=? WHERE id=?",
+                             (json.dumps(rep.to_dict(), ensure_ascii=False, default=str), source_id))
+        project.refresh_extent("facilities")
+        progress.update(1.0, "完了", force=True)
+    return rep
+
+
+def preview_file(path: str | Path, rows: int = 20) -> dict[str, Any]:
+    """What the GUI import wizard shows before importing: format, header, first rows, guessed mapping."""
+    from zaitaku_map.importers import table
+
+    units = inspect_file(path)
+    u = units[0]
+    out: dict[str, Any] = {"file": str(path), "format": u.format, "members": [x.member for x in units if x.member],
+                           "header": [], "rows": [], "mapping": {}, "reference_date": None,
+                           "checked_at": dt.datetime.now().isoformat(timespec="seconds")}
+    if u.kind == "gis":
+        from zaitaku_map.importers import gis
+
+        out.update(gis.preview(u.path, rows=rows))
+        return out
+    t = table.read_unit_tables(u, nrows=rows)[0]
+    out["header"] = t.header
+    out["rows"] = t.frame.head(rows).values.tolist()
+    out["sheet"] = t.sheet
+    out["encoding"] = t.encoding
+    out["mapping"] = table.guess_mapping(t.header)
+    if u.format == "kouseikyoku":
+        out["reference_date"] = kouseikyoku.reference_date_from_titles(t.title_rows)
+    elif u.format == "iryojoho":
+        out["reference_date"] = iryojoho.reference_date_from_name(u.member or u.path.name)
+    return out

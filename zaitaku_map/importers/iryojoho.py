@@ -1,0 +1,137 @@
+"""医療情報ネット（ナビイ）オープンデータ: hospital / clinic / dental / maternity / pharmacy facility files.
+
+UTF-8 with BOM, every field quoted, read fully vectorised (this path must scale to ~80k clinics).
+The municipality code is 都道府県コード (2) + 市区町村コード (3).  Coordinates are kept raw in
+``src_lon/src_lat``; 0.0 placeholders are flagged by the register, never used as positions.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from zaitaku_map.importers.normalize import muni5
+from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
+from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+
+HEADER_KEYS = ("ID", "正式名称", "都道府県コード", "市区町村コード", "所在地")
+COL_LAT = "所在地座標（緯度）"
+COL_LON = "所在地座標（経度）"
+# file-name part → (kind, category, subtype)
+KINDS: dict[str, tuple[str, str, str | None]] = {
+    "hospital": ("hospital", "hospital", None),
+    "clinic": ("clinic", "clinic", None),
+    "dental": ("dental", "dental", None),
+    "maternity": ("maternity", "other", "助産所"),
+    "pharmacy": ("pharmacy", "pharmacy", None),
+}
+# 機関区分 values seen in the files (fallback when the file name was changed)
+KIKAN_KUBUN: dict[str, str] = {"1": "hospital", "2": "clinic", "3": "dental", "4": "maternity", "5": "pharmacy"}
+_DATE_RE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
+
+
+def is_iryojoho_header(header: list[str]) -> bool:
+    return all(k in header for k in HEADER_KEYS) and (COL_LAT in header or "所在地座標(緯度)" in header)
+
+
+def reference_date_from_name(name: str) -> str | None:
+    m = _DATE_RE.search(Path(name).name)
+    if not m:
+        return None
+    y, mo, d = m.groups()
+    if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31:
+        return f"{y}-{mo}-{d}"
+    return None
+
+
+def kind_of(name: str, frame: pd.DataFrame) -> str:
+    low = Path(name).name.lower()
+    for k in KINDS:
+        if k in low:
+            return k
+    if "機関区分" in frame.columns and len(frame):
+        top = frame["機関区分"].str.strip().mode()
+        if len(top) and top.iloc[0] in KIKAN_KUBUN:
+            return KIKAN_KUBUN[top.iloc[0]]
+    return "clinic"
+
+
+def parse_bytes(
+    data: bytes,
+    name: str,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+) -> ParsedFile:
+    """Parse one facility_info CSV (already extracted from its zip)."""
+    table = read_csv_bytes(data, name, header_keys=HEADER_KEYS)
+    return parse_table(table, path=path, study_prefs=study_prefs, reference_date=reference_date)
+
+
+def parse_table(
+    table: Table, *, path: str, study_prefs: list[str] | None = None, reference_date: str | None = None
+) -> ParsedFile:
+    df = table.frame
+    kind = kind_of(table.name, df)
+    _, category, subtype = KINDS[kind]
+    ref = reference_date or reference_date_from_name(table.name) or reference_date_from_name(path)
+    origin = "user" if reference_date else ("file_name" if ref else None)
+    file_name = Path(path).name if Path(path).name == table.name else f"{Path(path).name}:{table.name}"
+    pf = ParsedFile(path=path, file_name=file_name, format="iryojoho", family=f"iryojoho:{kind}",
+                    records=pd.DataFrame(), raw=pd.DataFrame(), reference_date=ref, reference_date_origin=origin,
+                    encoding=table.encoding, rows_read=len(df))
+    ids = df["ID"].str.strip()
+    names = df["正式名称"].str.strip()
+    pref = df["都道府県コード"].str.strip().str.zfill(2)
+    city = df["市区町村コード"].str.strip()
+    muni = muni5(pref + city.str.zfill(3).where(city.str.fullmatch(r"\d{1,3}"), "x"))
+    rownum = pd.Series(range(table.header_row + 1, table.header_row + 1 + len(df)), index=df.index)
+
+    bad = ids.eq("") | names.eq("")
+    dup = ids.duplicated(keep="first") & ~bad
+    for i in df.index[bad | dup]:
+        if ids[i] == "":
+            col, reason = "ID", "ID がありません"
+        elif names[i] == "":
+            col, reason = "正式名称", "正式名称がありません"
+        else:
+            col, reason = "ID", "同じ ID が前の行にもあります（最初の行を採用）"
+        pf.rejected.append(Rejected(row=int(rownum[i]), column=col, value=df.at[i, col], reason=reason,
+                                    raw=df.loc[i].to_dict()))
+    keep = ~(bad | dup)
+    pf.scope_prefs = set(pref[keep & pref.str.fullmatch(r"\d{2}")])
+    if study_prefs:
+        outside = keep & ~pref.isin(study_prefs)
+        pf.skipped["outside_region"] += int(outside.sum())
+        keep &= ~outside
+        pf.scope_prefs &= set(study_prefs)
+    sel = df[keep]
+    beds_col = "合計病床数" if "合計病床数" in sel.columns else None
+    lat_col = COL_LAT if COL_LAT in sel.columns else "所在地座標(緯度)"
+    lon_col = COL_LON if COL_LON in sel.columns else "所在地座標(経度)"
+    n = len(sel)
+    empty = pd.Series([""] * n, index=sel.index, dtype=object)
+    rec = pd.DataFrame({
+        "record_key": "iryojoho:" + ids[keep],
+        "category": category,
+        "subtype": subtype,
+        "name": names[keep],
+        "name_kana": sel["正式名称（フリガナ）"].str.strip() if "正式名称（フリガナ）" in sel.columns else empty,
+        "address": sel["所在地"].str.strip(),
+        "postal_code": sel["郵便番号"].str.strip() if "郵便番号" in sel.columns else empty,
+        "pref_code": pref[keep],
+        "muni_code": muni[keep],
+        "phone": sel["電話番号"].str.strip() if "電話番号" in sel.columns else empty,
+        "beds": to_number_series(sel[beds_col]) if beds_col else float("nan"),
+        "src_lon": to_number_series(sel[lon_col]),
+        "src_lat": to_number_series(sel[lat_col]),
+        "match_class": kind if kind in ("hospital", "clinic") else "",
+        "sheet": None,
+        "row": rownum[keep],
+    }, index=sel.index)
+    pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
+    pf.raw = sel.reset_index(drop=True)
+    return pf

@@ -1,0 +1,206 @@
+"""地方厚生局 届出受理医療機関名簿 (施設基準, xlsx): 在支診 / 在支病 and their role-relevant 届出.
+
+The workbook has one row per institution × 届出.  Institutions with a 受理記号 ``支援診１–３`` /
+``支援病１–３`` become facilities (``zaishi_clinic`` / ``zaishi_hospital``); every role-relevant
+届出 of those institutions (:data:`DESIGNATION_RULES`) is kept as a designation.  Rows of other
+institutions are counted as skipped, not rejected.  The header is found by content (``受理記号``),
+several sheets (prefectures) per workbook are fine.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zaitaku_map.errors import UnsupportedFormatError
+from zaitaku_map.importers.normalize import PREFECTURES, beds_from_text, muni5, pref_code_of, with_prefecture
+from zaitaku_map.importers.readers import Table, parse_date, read_xlsx_tables
+from zaitaku_map.importers.report import ParsedFile, Rejected, empty_records
+from zaitaku_map.labels import ZAISHI_SUBTYPES
+
+HEADER_KEYS = ("受理記号", "医療機関番号", "医療機関名称")
+COL_NO = "医療機関番号"
+COL_NAME = "医療機関名称"
+COL_CODE = "受理記号"
+COL_DATE = "算定開始年月日"
+
+# (regex on the NFKC 受理記号, designation kind); first match wins
+DESIGNATION_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^支援診([123])$"), "zaishi_clinic"),
+    (re.compile(r"^支援病([123])$"), "zaishi_hospital"),
+    (re.compile(r"^在後病"), "back_support_hospital"),
+    (re.compile(r"^在医総管"), "home_medical_mgmt"),
+    (re.compile(r"^在総$"), "home_cancer_care"),
+    (re.compile(r"^在診実"), "home_care_achievement"),
+    (re.compile(r"^在緩診実"), "palliative_enhanced"),
+    (re.compile(r"^在宅DX"), "home_dx"),
+    (re.compile(r"^医情連"), "home_info_link"),
+]
+TARGET_KINDS = {"zaishi_clinic": "zaishi_clinic", "zaishi_hospital": "zaishi_hospital"}
+_TITLE_DATE_RE = re.compile(r"(.{0,20}?\d{1,2}\s*月\s*\d{1,2}\s*日)\s*現在")
+
+
+def classify_code(code: str) -> tuple[str | None, str | None]:
+    """``(kind, subtype digit)`` of a 受理記号, or ``(None, None)`` when it is not role-relevant."""
+    c = unicodedata.normalize("NFKC", code or "").strip().replace(" ", "")
+    for pat, kind in DESIGNATION_RULES:
+        m = pat.match(c)
+        if m:
+            return kind, (m.group(1) if m.groups() else None)
+    return None, None
+
+
+def reference_date_from_titles(title_rows: list[list[str]]) -> str | None:
+    """``[令和７年１０月１日 現在 ]…`` → ``2025-10-01``."""
+    for row in title_rows:
+        for cell in row:
+            text = unicodedata.normalize("NFKC", cell)
+            m = _TITLE_DATE_RE.search(text)
+            if m:
+                d = parse_date(m.group(1))
+                if d:
+                    return d
+    return None
+
+
+def is_kouseikyoku_header(header: list[str]) -> bool:
+    return all(k in header for k in HEADER_KEYS)
+
+
+def parse(path: Path, *, study_prefs: list[str] | None = None, reference_date: str | None = None) -> ParsedFile:
+    """Read a 名簿 workbook into standard records + designations."""
+    tables = read_xlsx_tables(path, header_keys=HEADER_KEYS)
+    if not tables:
+        raise UnsupportedFormatError(
+            "no sheet with the 届出受理医療機関名簿 header", file=path,
+            expected="見出し行に「受理記号」「医療機関番号」「医療機関名称」を含む地方厚生局の名簿 (xlsx)",
+        )
+    ref = reference_date
+    origin = "user" if ref else None
+    if not ref:
+        for t in tables:
+            ref = reference_date_from_titles(t.title_rows)
+            if ref:
+                origin = "title"
+                break
+    pf = ParsedFile(path=str(path), file_name=path.name, format="kouseikyoku", family="kouseikyoku",
+                    records=empty_records(), raw=pd.DataFrame(), reference_date=ref,
+                    reference_date_origin=origin, sheet=",".join(t.sheet or "" for t in tables))
+    frames, raws = [], []
+    for t in tables:
+        recs, raw = _parse_table(t, pf, study_prefs=study_prefs)
+        frames.append(recs)
+        raws.append(raw)
+    pf.records = pd.concat(frames, ignore_index=True) if frames else empty_records()
+    pf.raw = pd.concat(raws, ignore_index=True) if raws else pd.DataFrame()
+    pf.scope_prefs = set(pf.records["pref_code"]) | pf.scope_prefs
+    return pf
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series("", index=df.index, dtype=object)
+
+
+def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    df = t.frame
+    pf.rows_read += len(df)
+    nonempty = df.apply(lambda c: c.str.strip().ne("")).any(axis=1)
+    df = df[nonempty]
+    code_nfkc = _col(df, COL_CODE).str.normalize("NFKC").str.replace(" ", "", regex=False).str.strip()
+    kinds = code_nfkc.map(lambda c: classify_code(c)[0])
+    pref_code = _col(df, "都道府県コード").str.normalize("NFKC").str.strip()
+    pref_code = pref_code.where(pref_code.str.fullmatch(r"\d{1,2}"), "").str.zfill(2).replace("00", "")
+    pref_from_name = _col(df, "都道府県名").map(pref_code_of)
+    pref_code = pref_code.where(pref_code.ne(""), pref_from_name)
+    pref_name = _col(df, "都道府県名").where(_col(df, "都道府県名").str.strip().ne(""), pref_code.map(PREFECTURES))
+    kubun = _col(df, "区分").str.strip()
+    number = _col(df, COL_NO).str.normalize("NFKC").str.strip()
+    name = _col(df, COL_NAME).str.strip()
+
+    is_target = kinds.isin(list(TARGET_KINDS))
+    # role-relevant rows of non-target institutions are not imported; unrelated rows are skipped
+    inst = pref_code + ":" + kubun + ":" + number
+    target_inst = set(inst[is_target & number.ne("")])
+    keep = inst.isin(target_inst) & kinds.notna()
+    pf.skipped["not_target"] += int((~keep & ~is_target).sum())
+
+    # rejects among target rows
+    bad_no = is_target & number.eq("")
+    bad_name = is_target & name.eq("") & ~bad_no
+    for mask, column, reason in ((bad_no, COL_NO, "医療機関番号がありません"), (bad_name, COL_NAME, "医療機関名称がありません")):
+        for i in df.index[mask]:
+            pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=column, value=df.at[i, column]
+                                        if column in df.columns else None, reason=reason, raw=df.loc[i].to_dict()))
+    # study region
+    if study_prefs:
+        outside = keep & ~pref_code.isin(study_prefs)
+        pf.skipped["outside_region"] += len(set(inst[outside & is_target]))
+        keep &= ~outside
+    sel = df[keep]
+    records: list[dict[str, Any]] = []
+    raw_rows: list[dict[str, Any]] = []
+    dates = _col(sel, COL_DATE).map(parse_date)
+    for key, idx in sel.groupby(inst[keep], sort=False).groups.items():
+        rows = sel.loc[idx]
+        desigs = []
+        for i in idx:
+            kind, digit = classify_code(code_nfkc[i])
+            d = dates[i]
+            if d is None and _col(sel, COL_DATE)[i].strip():
+                pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=COL_DATE,
+                                            value=sel.at[i, COL_DATE], severity="warning",
+                                            reason="算定開始年月日を日付として読めません（届出は日付なしで保持）"))
+            desigs.append({"kind": kind, "code": df.at[i, COL_CODE].strip(), "name": _col(sel, "受理届出名称")[i].strip(),
+                           "subtype": ZAISHI_SUBTYPES.get(digit or "") if kind in TARGET_KINDS else None,
+                           "effective_date": d, "row": t.row_number(i), "sheet": t.sheet})
+        zaishi = [d for d in desigs if d["kind"] in TARGET_KINDS]
+        # the latest 算定開始年月日 sets the current subtype (undated ones count as oldest)
+        zaishi.sort(key=lambda d: (d["effective_date"] or "", d["row"]))
+        cur = zaishi[-1]
+        i0 = next(i for i in idx if t.row_number(i) == cur["row"])
+        p = pref_code[i0]
+        rk = f"kouseikyoku:{p}:{kubun[i0]}:{number[i0]}"
+        kind = cur["kind"]
+        shubetsu = _col(sel, "種別")[i0].strip()
+        match_class = "hospital" if (kind == "zaishi_hospital" or shubetsu == "病院") else "clinic"
+        addr = with_prefecture(pd.Series([_col(sel, "医療機関所在地（住所）")[i0]]), pd.Series([pref_name[i0]]))[0]
+        records.append({
+            "record_key": rk,
+            "category": TARGET_KINDS[kind],
+            "subtype": cur["subtype"],
+            "name": name[i0],
+            "name_kana": "",
+            "address": addr,
+            "postal_code": _col(sel, "医療機関所在地（郵便番号）")[i0].strip(),
+            "pref_code": p,
+            "muni_code": muni5(pd.Series([_col(sel, "市町村コード")[i0]]))[0],
+            "phone": _col(sel, "電話番号")[i0].strip(),
+            "beds": beds_from_text(_col(sel, "病床数")[i0]),
+            "src_lon": float("nan"),
+            "src_lat": float("nan"),
+            "match_class": match_class,
+            "sheet": t.sheet,
+            "row": t.row_number(i0),
+        })
+        raw = {k: v for k, v in sel.loc[i0].to_dict().items() if k not in (COL_CODE, "受理届出名称", "受理番号",
+                                                                          COL_DATE, "個別有効開始年月日")}
+        raw["_届出"] = [{"受理記号": rows.at[i, COL_CODE], "受理番号": _col(rows, "受理番号")[i],
+                       "算定開始年月日": _col(rows, COL_DATE)[i]} for i in idx]
+        raw_rows.append(raw)
+        pf.designations[rk] = desigs
+        del key
+    recs = pd.DataFrame(records) if records else empty_records()
+    return recs, pd.DataFrame(raw_rows)
+
+
+def summary_counts(pf: ParsedFile) -> dict[str, int]:
+    """Counts per category / subtype (for reports and tests)."""
+    c: Counter[str] = Counter()
+    for _, r in pf.records.iterrows():
+        c[f"{r['category']}|{r['subtype']}"] += 1
+    return dict(c)

@@ -1,0 +1,114 @@
+"""Vectorised normalisation used by every format: prefectures, addresses, coordinates, beds."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from zaitaku_map.geo import JAPAN_BOUNDS
+from zaitaku_map.textnorm import normalize_name, normalize_text
+
+PREFECTURES: dict[str, str] = {
+    f"{i + 1:02d}": n
+    for i, n in enumerate(
+        ["北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県"]
+    )
+}
+PREF_BY_NAME: dict[str, str] = {n: c for c, n in PREFECTURES.items()}
+PREF_BY_NAME.update({n[:-1]: c for c, n in PREFECTURES.items() if n != "北海道"})
+_PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
+
+
+def pref_code_of(text: str | None) -> str:
+    """Prefecture code from a prefecture name (with or without 都府県) or an address start."""
+    t = normalize_text(text)
+    if not t:
+        return ""
+    if t in PREF_BY_NAME:
+        return PREF_BY_NAME[t]
+    m = _PREF_RE.match(t)
+    return PREF_BY_NAME[m.group(1)] if m else ""
+
+
+def with_prefecture(address: pd.Series, pref_name: pd.Series) -> pd.Series:
+    """Prepend the prefecture name to addresses that lack it (厚生局 名簿)."""
+    a = address.fillna("").astype(str).str.strip()
+    p = pref_name.fillna("").astype(str).str.strip()
+    has = a.str.match(_PREF_RE.pattern) | a.eq("") | p.eq("")
+    return a.where(has, p + a)
+
+
+def norm_names(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str).map(normalize_name)
+
+
+def norm_texts(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str).map(normalize_text)
+
+
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_MUNI_RE = re.compile(r"^(.+?郡.+?[町村]|.+?市.+?区|.+?市|.+?区|.+?[町村])")
+
+
+def address_key(address: str | None) -> str:
+    """Comparable form of an address for matching: no prefecture, 丁目/番地/号 as '-', no building."""
+    t = normalize_text(address)
+    t = _PREF_RE.sub("", t)
+    t = t.replace("大字", "").replace("字", "")
+    t = re.sub(r"([一二三四五六七八九十]+)丁目", lambda m: _kanji_num(m.group(1)) + "-", t)
+    t = re.sub(r"(丁目|番地の|番地|番の|番|号|の)(?=\d)", "-", t)
+    t = re.sub(r"(丁目|番地|番|号)", "-", t)
+    t = re.sub(r"-+", "-", t)
+    m = re.match(r"^(.*?\d[\d-]*)", t)  # cut everything after the last house-number group
+    if m:
+        t = m.group(1)
+    return t.rstrip("-")
+
+
+def _kanji_num(s: str) -> str:
+    if s == "十":
+        return "10"
+    if "十" in s:
+        a, _, b = s.partition("十")
+        return str((int(a.translate(_KANJI_DIGITS)) if a else 1) * 10 + (int(b.translate(_KANJI_DIGITS)) if b else 0))
+    return s.translate(_KANJI_DIGITS)
+
+
+def municipality_part(address: str | None) -> str:
+    """The municipality part of an address (``鳥取市``, ``東伯郡三朝町``, ``米子市``) for matching."""
+    t = _PREF_RE.sub("", normalize_text(address))
+    m = _MUNI_RE.match(t)
+    return m.group(1) if m else ""
+
+
+def coord_status(lon: pd.Series, lat: pd.Series) -> pd.Series:
+    """'ok' | 'missing' | 'placeholder_zero' | 'outside_japan' per row (finer checks: geocoder)."""
+    x = pd.to_numeric(lon, errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
+    x0, y0, x1, y1 = JAPAN_BOUNDS
+    missing = np.isnan(x) | np.isnan(y)
+    zero = ~missing & ((x == 0) | (y == 0))
+    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    out = np.where(missing, "missing", np.where(zero, "placeholder_zero", np.where(inside, "ok", "outside_japan")))
+    return pd.Series(out, index=lon.index, dtype=object)
+
+
+_NUM_RE = re.compile(r"\d+")
+
+
+def beds_from_text(text: str | None) -> float:
+    """Sum of the numbers in a 名簿 病床数 cell (``一般　　161／療養　　38`` → 199); NaN when none."""
+    t = unicodedata.normalize("NFKC", text or "")
+    nums = _NUM_RE.findall(t)
+    return float(sum(int(n) for n in nums)) if nums else float("nan")
+
+
+def muni5(code: pd.Series) -> pd.Series:
+    """5-digit municipality code from 5- or 6-digit (check digit) codes; '' otherwise."""
+    t = code.fillna("").astype(str).str.normalize("NFKC").str.strip().str.replace(r"\.0$", "", regex=True)
+    t = t.where(~t.str.fullmatch(r"\d{4}"), "0" + t)  # Excel dropped the leading zero
+    ok = t.str.fullmatch(r"\d{5,6}")
+    return t.str[:5].where(ok, "")

@@ -1,0 +1,328 @@
+"""Merge parsed records into the facility register with provenance.
+
+Model (documented for other domains)
+------------------------------------
+- One ``facilities`` row per institution.  Each source record is a ``facility_records`` row
+  (``source_family`` + ``record_key`` identify it across releases; ``record_hash`` detects change;
+  ``raw_json`` = ``{"fields": <standard fields>, "raw": <source columns>}``).
+- A facility's attributes are recomputed from its *current* records by family priority:
+  category/subtype from the 名簿 (most specific: ``zaishi_*``), everything else from 医療情報ネット
+  first, then 介護, 名簿, GIS, tables.  So a 在支病 matched to its 医療情報ネット hospital record is
+  ONE facility of category ``zaishi_hospital`` with the hospital's coordinates and beds, and the
+  ``hospital`` category counts exclude hospitals that are 在支病.
+- Re-import: same hash → unchanged (``last_seen`` moves on); different hash → updated; a record
+  of the same family and prefecture scope missing from a newer release → record ``closed``; the
+  facility is closed (``status='closed'``, ``closed_date``) when no current record is left.
+- Positions: a usable source coordinate sets ``lon/lat/geom`` with ``geocode_level='source'``;
+  placeholders never do.  A manual position or a geocoder result is never overwritten by a
+  missing/placeholder source coordinate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from zaitaku_map.importers.normalize import coord_status, norm_names, norm_texts
+from zaitaku_map.importers.report import ImportReport, ParsedFile
+from zaitaku_map.progress import Progress
+from zaitaku_map.store.project import Project, now_iso
+
+FIELD_COLUMNS = ("category", "subtype", "name", "name_kana", "address", "postal_code", "pref_code", "muni_code",
+                 "phone", "beds", "src_lon", "src_lat", "match_class")
+# family prefix priority for facility attributes (first non-empty wins)
+ATTR_PRIORITY = ("iryojoho", "kaigo", "kouseikyoku", "gis", "table")
+CATEGORY_PRIORITY = ("kouseikyoku", "iryojoho", "kaigo", "gis", "table")
+FAC_COLUMNS = ("id", "category", "subtype", "name", "name_kana", "name_norm", "address", "address_norm",
+               "postal_code", "pref_code", "muni_code", "phone", "beds", "status", "closed_date", "src_lon",
+               "src_lat", "src_coord_status", "lon", "lat", "geocode_level", "updated_at", "geom")
+_GP_POINT_HEADER = b"GP" + bytes([0, 1]) + (4326).to_bytes(4, "little", signed=True)
+
+
+def point_blobs(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> list[bytes | None]:
+    """GeoPackage point blobs (same bytes as :func:`zaitaku_map.store.gpkg.to_blob`) for rows where ``ok``."""
+    out: list[bytes | None] = [None] * len(lon)
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        wkb = shapely.to_wkb(shapely.points(lon[idx], lat[idx]), byte_order=1, flavor="iso")
+        for j, w in zip(idx, wkb, strict=True):
+            out[j] = _GP_POINT_HEADER + w
+    return out
+
+
+def _json_lines(df: pd.DataFrame) -> list[str]:
+    if len(df) == 0:
+        return []
+    text = df.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) != len(df):  # a value containing a raw newline cannot happen (JSON escapes it)
+        raise RuntimeError("JSON lines mismatch")
+    return lines
+
+
+def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
+    """Facility column values (without id) computed vectorised from standard record fields."""
+    status = coord_status(recs["src_lon"], recs["src_lat"])
+    ok = (status == "ok").to_numpy()
+    lon = pd.to_numeric(recs["src_lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(recs["src_lat"], errors="coerce").to_numpy(dtype=float)
+    beds = pd.to_numeric(recs["beds"], errors="coerce")
+    out = pd.DataFrame({
+        "category": recs["category"],
+        "subtype": recs["subtype"].where(recs["subtype"].notna() & recs["subtype"].ne(""), None),
+        "name": recs["name"],
+        "name_kana": recs["name_kana"].replace("", None),
+        "name_norm": norm_names(recs["name"]),
+        "address": recs["address"].replace("", None),
+        "address_norm": norm_texts(recs["address"]).replace("", None),
+        "postal_code": recs["postal_code"].replace("", None),
+        "pref_code": recs["pref_code"].replace("", None),
+        "muni_code": recs["muni_code"].replace("", None),
+        "phone": recs["phone"].replace("", None),
+        "beds": beds.round().astype("Int64").astype(object).where(beds.notna(), None),
+        "status": "open",
+        "closed_date": None,
+        "src_lon": pd.Series(lon, index=recs.index).astype(object).where(~np.isnan(lon), None),
+        "src_lat": pd.Series(lat, index=recs.index).astype(object).where(~np.isnan(lat), None),
+        "src_coord_status": status,
+        "lon": pd.Series(np.where(ok, lon, np.nan), index=recs.index).astype(object).where(ok, None),
+        "lat": pd.Series(np.where(ok, lat, np.nan), index=recs.index).astype(object).where(ok, None),
+        "geocode_level": pd.Series(np.where(ok, "source", None), index=recs.index, dtype=object),
+        "updated_at": now,
+        "geom": point_blobs(lon, lat, ok),
+    }, index=recs.index)
+    return out
+
+
+def record_payloads(pf: ParsedFile) -> tuple[list[str], list[str]]:
+    """``(raw_json, record_hash)`` per record, vectorised JSON encoding."""
+    recs = pf.records
+    fields = recs[list(FIELD_COLUMNS)].copy()
+    fields_json = _json_lines(fields)
+    raw = pf.raw if len(pf.raw) == len(recs) else pd.DataFrame(index=range(len(recs)))
+    raw_json = _json_lines(raw) if len(raw.columns) else ["{}"] * len(recs)
+    hashes: list[str] = []
+    payloads: list[str] = []
+    desig = pf.designations
+    for key, f, r in zip(recs["record_key"], fields_json, raw_json, strict=True):
+        d = desig.get(key)
+        dj = json.dumps([(x["kind"], x["code"], x["subtype"], x["effective_date"]) for x in d],
+                        ensure_ascii=False) if d else ""
+        hashes.append(hashlib.sha1((f + dj).encode("utf-8")).hexdigest())
+        payloads.append('{"fields":' + f + ',"raw":' + r + "}")
+    return payloads, hashes
+
+
+def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None) -> ImportReport:
+    """Write one parsed file into the register (call inside ``project.transaction()``)."""
+    prog = progress or Progress()
+    conn = project.conn
+    rep = ImportReport(file=pf.file_name, format=pf.format, family=pf.family, reference_date=pf.reference_date,
+                       reference_date_origin=pf.reference_date_origin, source_id=source_id, encoding=pf.encoding,
+                       rows_read=pf.rows_read, records=len(pf.records), skipped=dict(pf.skipped),
+                       notes=list(pf.notes))
+    now = now_iso()
+    seen = pf.reference_date or dt.date.today().isoformat()
+    recs = pf.records.reset_index(drop=True)
+    pf.records = recs
+    payloads, hashes = record_payloads(pf)
+    prog.update(0.2, "既存データと照合")
+    existing: dict[str, tuple[int, int, str, str]] = {
+        r[0]: (r[1], r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT record_key, id, facility_id, record_hash, status FROM facility_records "
+            "WHERE source_family=? AND status IN ('current','closed') ORDER BY id", (pf.family,))
+    }
+    keys = recs["record_key"].tolist()
+    new_idx = [i for i, k in enumerate(keys) if k not in existing]
+    same_idx = [i for i, k in enumerate(keys) if k in existing and existing[k][2] == hashes[i]
+                and existing[k][3] == "current"]
+    changed_idx = [i for i, k in enumerate(keys) if k in existing and i not in set(same_idx)]
+    same_set = set(same_idx)
+    changed_idx = [i for i in changed_idx if i not in same_set]
+
+    # -- new records: new facilities in bulk ----------------------------------------------------
+    if new_idx:
+        sub = recs.iloc[new_idx]
+        fac = facility_frame(sub, now=now)
+        start = (conn.execute("SELECT coalesce(max(id), 0) FROM facilities").fetchone()[0] or 0) + 1
+        fac.insert(0, "id", range(start, start + len(fac)))
+        cols = ",".join(FAC_COLUMNS)
+        conn.executemany(f"INSERT INTO facilities ({cols}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
+                         fac[list(FAC_COLUMNS)].itertuples(index=False, name=None))
+        conn.executemany(
+            "INSERT INTO facility_records (facility_id, source_id, source_family, record_key, sheet, row, "
+            "record_hash, raw_json, first_seen, last_seen, status) VALUES (?,?,?,?,?,?,?,?,?,?, 'current')",
+            [(int(fid), source_id, pf.family, keys[i], recs.at[i, "sheet"], _int(recs.at[i, "row"]), hashes[i],
+              payloads[i], seen, seen) for fid, i in zip(fac["id"], new_idx, strict=True)],
+        )
+        for fid, i in zip(fac["id"], new_idx, strict=True):
+            if keys[i] in pf.designations:
+                sync_designations(project, int(fid), pf.designations[keys[i]], source_id=source_id)
+    rep.added = len(new_idx)
+    prog.update(0.6, "変更を反映")
+    # -- unchanged ------------------------------------------------------------------------------
+    conn.executemany(
+        "UPDATE facility_records SET last_seen=?, row=?, sheet=? WHERE id=?",
+        [(seen, _int(recs.at[i, "row"]), recs.at[i, "sheet"], existing[keys[i]][0]) for i in same_idx],
+    )
+    rep.unchanged = len(same_idx)
+    # -- changed / reopened ---------------------------------------------------------------------
+    touched: set[int] = set()
+    for i in changed_idx:
+        rid, fid, _h, status = existing[keys[i]]
+        conn.execute(
+            "UPDATE facility_records SET source_id=?, sheet=?, row=?, record_hash=?, raw_json=?, last_seen=?, "
+            "status='current' WHERE id=?",
+            (source_id, recs.at[i, "sheet"], _int(recs.at[i, "row"]), hashes[i], payloads[i], seen, rid),
+        )
+        if keys[i] in pf.designations:
+            sync_designations(project, fid, pf.designations[keys[i]], source_id=source_id)
+        touched.add(fid)
+        if status == "closed":
+            rep.reopened += 1
+        else:
+            rep.updated += 1
+    # -- closures -------------------------------------------------------------------------------
+    rep.closed = _close_missing(project, pf, set(keys), seen=seen, rep=rep, touched=touched)
+    recompute_facilities(project, sorted(touched), closed_date=seen)
+    # -- summary --------------------------------------------------------------------------------
+    if len(recs):
+        rep.by_category = {str(k): int(v) for k, v in recs["category"].value_counts().items()}
+        st = recs["subtype"].fillna("").astype(str)
+        rep.by_subtype = {f"{c}:{s}": int(v) for (c, s), v in
+                          pd.DataFrame({"c": recs["category"], "s": st})[st.ne("")].value_counts().items()}
+        rep.coord_status = {str(k): int(v) for k, v in coord_status(recs["src_lon"], recs["src_lat"])
+                            .value_counts().items()}
+    prog.update(1.0, "完了", force=True)
+    return rep
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return None if v is None or pd.isna(v) else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _close_missing(project: Project, pf: ParsedFile, keys: set[str], *, seen: str, rep: ImportReport,
+                   touched: set[int]) -> int:
+    conn = project.conn
+    scope = pf.scope_prefs
+    if not scope:
+        return 0
+    rows = conn.execute(
+        "SELECT r.id, r.record_key, r.facility_id, coalesce(f.pref_code, ''), r.last_seen FROM facility_records r "
+        "JOIN facilities f ON f.id = r.facility_id WHERE r.source_family=? AND r.status='current'",
+        (pf.family,)).fetchall()
+    gone = [r for r in rows if r[1] not in keys and r[3] in scope]
+    if not gone:
+        return 0
+    latest = max((r[4] or "") for r in rows)
+    if pf.reference_date and latest and pf.reference_date < latest:
+        rep.notes.append(f"この一覧 ({pf.reference_date}) は取込済みの版 ({latest}) より古いため、"
+                         f"掲載終了の判定をしませんでした（{len(gone)} 件）。")
+        return 0
+    conn.executemany("UPDATE facility_records SET status='closed' WHERE id=?", [(r[0],) for r in gone])
+    if pf.designations is not None and pf.format == "kouseikyoku":
+        conn.executemany("UPDATE designations SET current=0 WHERE facility_id=?", [(r[2],) for r in gone])
+    touched.update(r[2] for r in gone)
+    return len(gone)
+
+
+def sync_designations(project: Project, facility_id: int, desigs: list[dict[str, Any]], *, source_id: int) -> None:
+    """Add missing designations, keep history; per kind the latest effective date is current."""
+    conn = project.conn
+    existing = {
+        (r[1], r[2], r[3]): r[0]
+        for r in conn.execute("SELECT id, kind, code, effective_date FROM designations WHERE facility_id=?",
+                              (facility_id,))
+    }
+    incoming_ids: set[int] = set()
+    latest: dict[str, tuple[str, int]] = {}
+    for d in desigs:
+        k = (d["kind"], d["code"], d["effective_date"])
+        if k in existing:
+            did = existing[k]
+            conn.execute("UPDATE designations SET name=?, subtype=?, source_id=? WHERE id=?",
+                         (d["name"], d["subtype"], source_id, did))
+        else:
+            cur = conn.execute(
+                "INSERT INTO designations (facility_id, kind, code, name, subtype, effective_date, source_id, current)"
+                " VALUES (?,?,?,?,?,?,?,0)",
+                (facility_id, d["kind"], d["code"], d["name"], d["subtype"], d["effective_date"], source_id))
+            did = int(cur.lastrowid or 0)
+            existing[k] = did
+        incoming_ids.add(did)
+        rank = (d["effective_date"] or "", did)
+        if d["kind"] not in latest or rank > latest[d["kind"]]:
+            latest[d["kind"]] = rank
+    conn.execute("UPDATE designations SET current=0 WHERE facility_id=?", (facility_id,))
+    conn.executemany("UPDATE designations SET current=1 WHERE id=?", [(v[1],) for v in latest.values()])
+
+
+def _family_rank(family: str, order: tuple[str, ...]) -> int:
+    head = family.split(":", 1)[0]
+    return order.index(head) if head in order else len(order)
+
+
+def recompute_facilities(project: Project, facility_ids: list[int], *, closed_date: str | None = None) -> None:
+    """Re-derive facility attributes from their current records (after updates, merges, closures)."""
+    conn = project.conn
+    now = now_iso()
+    for fid in facility_ids:
+        recs = conn.execute(
+            "SELECT source_family, raw_json FROM facility_records WHERE facility_id=? AND status='current'",
+            (fid,)).fetchall()
+        if not recs:
+            conn.execute("UPDATE facilities SET status='closed', closed_date=coalesce(closed_date, ?), updated_at=? "
+                         "WHERE id=? AND status != 'closed'", (closed_date, now, fid))
+            continue
+        fields = [(fam, json.loads(rj).get("fields", {})) for fam, rj in recs]
+        merged: dict[str, Any] = {}
+        by_attr = sorted(fields, key=lambda x: _family_rank(x[0], ATTR_PRIORITY))
+        for col in FIELD_COLUMNS:
+            for _fam, f in by_attr:
+                v = f.get(col)
+                if v not in (None, "") and not (isinstance(v, float) and np.isnan(v)):
+                    merged[col] = v
+                    break
+            else:
+                merged[col] = None
+        by_cat = sorted(fields, key=lambda x: _family_rank(x[0], CATEGORY_PRIORITY))
+        merged["category"] = by_cat[0][1].get("category")
+        merged["subtype"] = by_cat[0][1].get("subtype")
+        # the coordinate comes from the best record that has a usable one, else the best with any
+        coords = [(f.get("src_lon"), f.get("src_lat")) for _fam, f in by_attr]
+        statuses = [coord_status(pd.Series([x]), pd.Series([y]))[0] for x, y in coords]
+        pick = next((i for i, s in enumerate(statuses) if s == "ok"),
+                    next((i for i, s in enumerate(statuses) if s != "missing"), None))
+        merged["src_lon"], merged["src_lat"] = coords[pick] if pick is not None else (None, None)
+        row = {c: merged.get(c) for c in FIELD_COLUMNS}
+        for c in ("name_kana", "address", "postal_code", "pref_code", "muni_code", "phone", "subtype"):
+            row[c] = row[c] or ""
+        frame = pd.DataFrame([row])
+        frame["src_lon"] = pd.to_numeric(frame["src_lon"], errors="coerce")
+        frame["src_lat"] = pd.to_numeric(frame["src_lat"], errors="coerce")
+        fac = facility_frame(frame, now=now).iloc[0].to_dict()
+        cur = conn.execute("SELECT geocode_level FROM facilities WHERE id=?", (fid,)).fetchone()
+        level = cur[0] if cur else None
+        sets = ["category", "subtype", "name", "name_kana", "name_norm", "address", "address_norm", "postal_code",
+                "pref_code", "muni_code", "phone", "beds", "src_lon", "src_lat", "src_coord_status", "updated_at"]
+        vals = [fac[c] for c in sets]
+        if fac["src_coord_status"] == "ok" and level != "manual":
+            sets += ["lon", "lat", "geom", "geocode_level"]
+            vals += [fac["lon"], fac["lat"], fac["geom"], "source"]
+        elif level == "source":  # the source coordinate became unusable: position unresolved again
+            sets += ["lon", "lat", "geom", "geocode_level"]
+            vals += [None, None, None, None]
+        sets += ["status", "closed_date"]
+        vals += ["open", None]
+        conn.execute(f"UPDATE facilities SET {', '.join(c + '=?' for c in sets)} WHERE id=?",
+                     [*vals, fid])
