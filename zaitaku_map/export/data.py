@@ -146,6 +146,7 @@ def _option_meta(project: Project, name: str) -> tuple[dict[str, Any], dict[str,
             for k in ("name", "template", "notes", "author", "plan_period", "base_layer")
             if getattr(opt, k, None) is not None
         }
+        meta["hubs"] = [dict(h) for h in getattr(opt, "hubs", [])]
         return meta, kens, assignments
     # TEMPORARY fallback until zaitaku_map.options lands
     row = project.conn.execute(
@@ -310,6 +311,9 @@ def _facilities(
 
 
 def _hubs(project: Project, option_meta: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    if "hubs" in option_meta:
+        return list(option_meta.pop("hubs"))
+    # TEMPORARY fallback until zaitaku_map.options lands
     row = project.conn.execute("SELECT id FROM options WHERE name=?", (name,)).fetchone()
     if row is None:
         return []

@@ -1,8 +1,7 @@
 """The evaluation table of an option, one row per 圏域, as exports print it.
 
-Counts and roles come from :class:`~zaitaku_map.export.data.ExportData`; coverage shares from
-``coverage.compute_coverage`` (population within ``params.minutes`` of the nearest facility of a
-category).  Warnings reported by ``options.evaluate_option`` are merged when that domain provides them.
+Everything comes from ``options.evaluate_option`` (counts, population, rates, roles, functions ①–④,
+coverage shares, warnings); this module only chooses the columns and formats the cells.
 """
 
 from __future__ import annotations
@@ -12,64 +11,38 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, _public
-from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_WARNINGS, FUNCTIONS
+from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, FUNCTIONS
 from zaitaku_map.store import Project
 
-ZAISHI = ("zaishi_clinic", "zaishi_hospital")
 
-
-def default_coverage_params() -> Any:
-    """``coverage.CoverageParams()`` (the user's defaults), or ``None`` when coverage is missing."""
+def resolve_coverage_params(project: Project, params: Any) -> Any:
+    """``params`` as given, else the project's stored ``coverage_params``, else ``CoverageParams()``."""
+    if params is not None:
+        return params
     cls = _public("zaitaku_map.coverage", "CoverageParams")
-    return cls() if cls is not None else None
+    if cls is None:
+        return None
+    stored = project.setting("coverage_params")
+    if isinstance(stored, dict):
+        try:
+            return cls(**stored)
+        except TypeError:
+            pass
+    return cls()
 
 
-def coverage_by_ken(project: Project, data: ExportData, params: Any, category: str) -> dict[str, float]:
-    """Share of each 圏域's population within ``params.minutes`` of a facility of ``category``."""
-    compute = _public("zaitaku_map.coverage", "compute_coverage")
-    if compute is None:
-        return {}
-    res = compute(project, params, categories=[category])
-    times = np.asarray(res.times(category), dtype=float)
-    load = _public("zaitaku_map.geodata", "load_demand_points")
-    if load is not None:
-        dp = load(project)
-    else:  # TEMPORARY fallback until zaitaku_map.geodata lands
-        dp = pd.read_sql_query("SELECT fid, muni_code, pop_total FROM demand_points ORDER BY fid", project.conn)
-    if len(dp) != len(times):
-        return {}
-    ken_of = dict(zip(data.munis["code"], data.munis["ken_key"], strict=False))
-    ken = dp["muni_code"].map(ken_of)
-    pop = dp["pop_total"].fillna(0).to_numpy(dtype=float)
-    ok = np.nan_to_num(times, nan=np.inf) <= float(params.minutes)
-    out: dict[str, float] = {}
-    for key in data.ken_order:
-        sel = (ken == key).to_numpy()
-        tot = pop[sel].sum()
-        out[key] = float(pop[sel & ok].sum() / tot) if tot > 0 else float("nan")
-    return out
-
-
-def _option_warnings(project: Project, option: str, params: Any) -> dict[str, list[str]]:
-    """Per-ken warnings from ``options.evaluate_option`` when it reports them as text."""
+def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:
+    """``options.evaluate_option`` (raises :class:`ExportError` when the options domain is missing)."""
     fn = _public("zaitaku_map.options", "evaluate_option")
     if fn is None:
-        return {}
-    try:
-        res = fn(project, option, coverage_params=params)
-    except Exception:
-        return {}
-    out: dict[str, list[str]] = {}
-    kens = res.get("kens") if isinstance(res, dict) else None
-    items = kens.items() if isinstance(kens, dict) else (
-        ((k.get("ken_key"), k) for k in kens) if isinstance(kens, list) else ()
-    )
-    for key, row in items:
-        if isinstance(row, dict):
-            w = row.get("warnings_ja") or row.get("warnings") or []
-            out[str(key)] = [str(x.get("message", x)) if isinstance(x, dict) else str(x) for x in w]
-    return out
+        raise ExportError("option evaluation is not available", hint="圏域案の評価機能が使えません")
+    return fn(project, option, coverage_params=coverage_params)
+
+
+def _rate(n: float, base: Any, per: float) -> float:
+    return n / base * per if isinstance(base, int | float) and base > 0 else np.nan
 
 
 def evaluation_table(
@@ -78,75 +51,48 @@ def evaluation_table(
     *,
     coverage_category: str | None = None,
     coverage_params: Any = None,
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Return ``(table, headings)``: one row per 圏域 and the Japanese heading of each column.
+    ev: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, Any]]:
+    """Return ``(table, headings, evaluation)``: one row per 圏域, the Japanese heading of each column
+    and the raw ``evaluate_option`` dict.
 
-    Columns: ken_name, n_units, pop_total, pop_75, one count per category present, 在支診+在支病 per
-    10万人 and per 1,000 aged 75+, active_role, hub, f1–f4 (facilities carrying each function),
-    coverage share (when ``coverage_category``), warnings.
+    Columns: ken_name, n_units, pop_total, pop_75, one count per category (core ones and any present),
+    在支診+在支病 per 10万人 and per 1,000 aged 75+, active_role (count), hub (names), f1–f4 (facilities
+    carrying each function), coverage share (when ``coverage_category``), warnings.
     """
-    fac = data.facilities
-    cats = [c for c in CORE_CATEGORIES if c in set(fac["category"])] + [
-        c for c in data.categories_present() if c not in CORE_CATEGORIES
-    ]
-    cov: dict[str, float] = {}
-    if coverage_category:
-        params = coverage_params if coverage_params is not None else default_coverage_params()
-        if params is not None:
-            cov = coverage_by_ken(project, data, params, coverage_category)
-    extra_warn = _option_warnings(project, data.option_name, coverage_params)
+    if ev is None:
+        params = resolve_coverage_params(project, coverage_params) if coverage_category else coverage_params
+        ev = evaluate(project, data.option_name, coverage_params=params)
+    present = {c for r in ev["kens"] for c, v in r["facilities"].items() if v["count"]}
+    cats = [c for c in CORE_CATEGORIES] + [c for c in CATEGORIES if c in present and c not in CORE_CATEGORIES]
+    cats += sorted(present - set(cats))
     rows: list[dict[str, Any]] = []
-    for _, ken in data.kens.iterrows():
-        key = ken["ken_key"]
-        f = fac[fac["ken_key"] == key]
+    for r in ev["kens"]:
+        pop = r.get("population") or {}
         row: dict[str, Any] = {
-            "ken_key": key,
-            "ken_name": ken["name"],
-            "n_units": int(ken["n_units"]),
-            "pop_total": ken["pop_total"],
-            "pop_75": ken["pop_75"],
+            "ken_key": r["ken_key"],
+            "ken_name": r["name"],
+            "n_units": r["n_municipalities"],
+            "pop_total": pop.get("pop_total", np.nan) if r["n_municipalities"] else np.nan,
+            "pop_75": pop.get("pop_75", np.nan) if r["n_municipalities"] else np.nan,
         }
         for c in cats:
-            row[f"n_{c}"] = int((f["category"] == c).sum())
-        nz = int(f["category"].isin(ZAISHI).sum())
-        pt, p75 = ken["pop_total"], ken["pop_75"]
-        row["zaishi_per_100k"] = nz / pt * 100_000 if pt and pt > 0 else np.nan
-        row["zaishi_per_1000_75"] = nz / p75 * 1000 if p75 and p75 > 0 else np.nan
-        row["active_role"] = int(f["active_role"].sum())
-        hubs = [h["name"] for h in data.hubs if h["ken_key"] == key]
-        row["hub"] = "・".join(hubs)
-        missing = []
+            row[f"n_{c}"] = int((r["facilities"].get(c) or {}).get("count", 0))
+        nz = int(r.get("zaishi_total", 0))
+        row["zaishi_per_100k"] = _rate(nz, pop.get("pop_total"), 1e5)
+        row["zaishi_per_1000_75"] = _rate(nz, pop.get("pop_75"), 1e3)
+        row["active_role"] = len(r["active_role"]["facilities"])
+        row["hub"] = "・".join(str(h.get("name") or "") for h in r["hub"]["hubs"])
         for fn in FUNCTIONS:
-            n = int(sum(fn in s for s in f["function_set"]))
-            row[f"f{fn}"] = n
-            if n == 0:
-                missing.append(FUNCTIONS[fn][0])
+            row[f"f{fn}"] = int(r["functions"][str(fn)]["count"])
         if coverage_category:
-            row["coverage_share"] = cov.get(key, np.nan)
-        warns = []
-        if nz == 0:
-            warns.append(EXPORT_WARNINGS["no_zaishi"])
-        if row["active_role"] == 0:
-            warns.append(EXPORT_WARNINGS["no_active_role"])
-        if not hubs:
-            warns.append(EXPORT_WARNINGS["no_hub"])
-        if missing:
-            warns.append(EXPORT_WARNINGS["function_missing"].format(functions="".join(missing)))
-        if "home_nursing" in CATEGORIES and not (f["category"] == "home_nursing").any():
-            warns.append(EXPORT_WARNINGS["no_home_nursing"])
-        share = row.get("coverage_share")
-        if share is not None and not np.isnan(share) and share < 0.9:
-            warns.append(EXPORT_WARNINGS["low_coverage"].format(share=f"{1 - share:.0%}"))
-        if pt is None or (isinstance(pt, float) and np.isnan(pt)):
-            warns.append(EXPORT_WARNINGS["no_population"])
-        for w in extra_warn.get(str(key), []):
-            if w not in warns:
-                warns.append(w)
-        row["warnings"] = "／".join(warns)
+            cov = (r.get("coverage") or {}).get(coverage_category) or {}
+            share = cov.get("share")
+            row["coverage_share"] = np.nan if share is None else float(share)
+        row["warnings"] = "／".join(str(w["message"]) for w in r.get("warnings", []))
         rows.append(row)
     table = pd.DataFrame(rows)
     heads = {
-        "ken_key": EXPORT_COLUMNS["ken_key"],
         "ken_name": EXPORT_COLUMNS["ken_name"],
         "n_units": EXPORT_COLUMNS["n_units"],
         "pop_total": EXPORT_COLUMNS["pop_total"],
@@ -162,7 +108,19 @@ def evaluation_table(
         label = CATEGORIES[coverage_category].short if coverage_category in CATEGORIES else coverage_category
         heads["coverage_share"] = f"{EXPORT_COLUMNS['coverage_share']}（{label}）"
     heads["warnings"] = EXPORT_COLUMNS["warnings"]
-    return table, heads
+    return table, heads, ev
+
+
+def option_notes(ev: dict[str, Any]) -> list[str]:
+    """Option-level remarks: warnings not tied to one 圏域, coverage note, how rates were computed."""
+    out = [str(w["message"]) for w in ev.get("warnings", []) if not w.get("ken_key")]
+    if ev.get("coverage_description"):
+        out.append(f"到達圏の条件: {ev['coverage_description']}")
+    elif ev.get("coverage_note"):
+        out.append(str(ev["coverage_note"]))
+    if ev.get("rates_note"):
+        out.append(f"人口当たりの値: {ev['rates_note']}")
+    return out
 
 
 def format_cell(key: str, value: Any) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
-from zaitaku_map.export.evaluation import evaluation_table, format_cell
+from zaitaku_map.export.evaluation import evaluation_table
 from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS
 from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
@@ -59,10 +59,25 @@ def _headings(cols: list[str]) -> list[str]:
 
 
 def _eval_frame(project: Project, data: ExportData, **kw: Any) -> tuple[list[str], list[list[str]]]:
-    table, heads = evaluation_table(project, data, **kw)
+    table, heads, _ev = evaluation_table(project, data, **kw)
     cols = [c for c in heads if c in table.columns]
-    body = [[format_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
+    body = [[raw_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
     return [heads[c] for c in cols], body
+
+
+def raw_cell(key: str, value: Any) -> Any:
+    """Spreadsheet value of an evaluation cell: numbers stay numbers (rounded), NaN becomes empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if key.startswith("pop_"):
+        return round(float(value))
+    if key.startswith("zaishi_per"):
+        return round(float(value), 2)
+    if key == "coverage_share":
+        return round(float(value), 4)
+    if hasattr(value, "item"):
+        return value.item()
+    return value
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]], encoding: str) -> int:

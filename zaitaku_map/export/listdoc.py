@@ -1,0 +1,172 @@
+"""Resource-list PDF of one option (ReportLab platypus).
+
+Cover page with sources, attribution and a table of contents; the option's evaluation table; then
+per 圏域 and per category a table of facilities (name, address, subtype, roles, functions, position
+precision, source and reference date).  Every page has a header (title, option, demo banner) and a
+footer (version, date, page X / Y).  Each facility of a 圏域 appears exactly once under its category.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, PageBreak, Spacer
+
+from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
+from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
+from zaitaku_map.export.tables import resource_rows
+from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", "source", "reference_date"]
+LIST_WEIGHTS = [52, 70, 34, 24, 17, 22, 30, 18]
+
+
+def cover_story(data: ExportData, title: str, *, extra_notes: list[str] = ()) -> list[Any]:
+    """Title block, demo notice, option notes, sources and attribution."""
+    story: list[Any] = [para(title, "title"),
+                        para(f"{EXPORT_TEXT['option']}: {data.option_name}", "subtitle"),
+                        para(f"{EXPORT_TEXT['created']}: {data.created}　　プロジェクト: {data.project_name}", "note")]
+    if data.is_demo:
+        story += [Spacer(1, 3 * mm), para(EXPORT_TEXT["demo_banner"], "demo")]
+    meta = data.option_meta
+    for key, label in (("plan_period", "計画期間"), ("author", "作成者"), ("notes", "メモ")):
+        if meta.get(key):
+            story.append(para(f"{label}: {meta[key]}", "note"))
+    story += [Spacer(1, 4 * mm), para(EXPORT_TEXT["sources"], "subtitle")]
+    story += [para(s, "note") for s in data.source_lines() or ["（なし）"]]
+    attr = data.attributions()
+    if attr:
+        story += [Spacer(1, 2 * mm), para(EXPORT_TEXT["attribution"], "subtitle")]
+        story += [para(a, "note") for a in attr]
+    for n in extra_notes:
+        story.append(para(n, "note"))
+    return story
+
+
+def evaluation_story(project: Project, data: ExportData, width: float, *, coverage_category: str | None,
+                     coverage_params: Any, ev: dict[str, Any] | None = None) -> list[Any]:
+    """The option's evaluation as two tables (population and counts; roles, functions, coverage, warnings)."""
+    table, heads, ev = evaluation_table(project, data, coverage_category=coverage_category,
+                                        coverage_params=coverage_params, ev=ev)
+    story: list[Any] = [para(f"{EXPORT_TEXT['eval_title']}（{data.option_name}）", "h1")]
+    if table.empty:
+        return [*story, para(EXPORT_TEXT["no_facilities"], "note")]
+    first = ["ken_name", "n_units", "pop_total", "pop_75"] + [c for c in heads if c.startswith("n_") and c != "n_units"]
+    first += ["zaishi_per_100k", "zaishi_per_1000_75"]
+    second = ["ken_name", "active_role", "hub", "f1", "f2", "f3", "f4"]
+    second += (["coverage_share"] if "coverage_share" in heads else []) + ["warnings"]
+    for cols, wide in ((first, None), (second, "warnings")):
+        weights = [3.0 if c == "ken_name" else 2.4 if c.startswith(("pop", "zaishi")) else 1.5 for c in cols]
+        if wide:
+            weights = [3.0 if c == "ken_name" else 4.0 if c == "hub" else 12.0 if c == wide else 1.6 for c in cols]
+        total = sum(weights)
+        widths = [width * w / total for w in weights]
+        rows = [[format_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
+        right = [i for i, c in enumerate(cols) if c not in ("ken_name", "hub", "warnings")]
+        story += [data_table([heads[c] for c in cols], rows, widths, small=len(cols) > 14, align_right=right),
+                  Spacer(1, 4 * mm)]
+    story += [para(n, "note") for n in option_notes(ev)]
+    return story
+
+
+def resource_story(data: ExportData, width: float, *, categories: list[str] | None = None,
+                   progress: Progress | None = None) -> tuple[list[Any], dict[str, dict[str, int]]]:
+    """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category)."""
+    rows = resource_rows(data)
+    fac = data.facilities.set_index("id")
+    total = sum(LIST_WEIGHTS)
+    widths = [width * w / total for w in LIST_WEIGHTS]
+    head = [EXPORT_COLUMNS[f] for f in LIST_FIELDS]
+    story: list[Any] = []
+    counts: dict[str, dict[str, int]] = {}
+    keys = data.ken_order
+    items = progress.iterate(keys, message="資源リスト") if progress is not None else keys
+    for i, key in enumerate(items, start=1):
+        ken = data.kens[data.kens["ken_key"] == key].iloc[0]
+        story += [PageBreak(), para(f"{i}. {ken['name']}", "h1"),
+                  para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note"), Spacer(1, 2 * mm)]
+        sub = rows[rows["ken_key"] == key]
+        kcounts: dict[str, int] = {}
+        cats_here = [c for c in CATEGORIES if c in set(fac.loc[sub["id"], "category"])] if len(sub) else []
+        cats_here += sorted(set(fac.loc[sub["id"], "category"]) - set(cats_here)) if len(sub) else []
+        if categories:
+            cats_here = [c for c in cats_here if c in categories]
+        for cat in cats_here:
+            ids = [int(x) for x in sub["id"] if fac.at[int(x), "category"] == cat]
+            part = sub[sub["id"].isin(ids)]
+            kcounts[cat] = len(part)
+            label = CATEGORIES[cat].label if cat in CATEGORIES else cat
+            story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),
+                      data_table(head, part[LIST_FIELDS].values.tolist(), widths)]
+        missing = [CATEGORIES[c].short for c in CORE_CATEGORIES if c not in kcounts and (not categories or c in categories)]
+        if missing:
+            story += [Spacer(1, 2 * mm), para(f"該当する施設がない種別: {'・'.join(missing)}", "note")]
+        counts[key] = kcounts
+    return story, counts
+
+
+def export_list_pdf(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    categories: list[str] | None = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the resource-list PDF of an option.
+
+    Returns
+    -------
+    dict
+        ``path``, ``pages``, ``counts`` (kens, rows, per_ken {ken_key: {category: n}}), ``seconds``.
+    """
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    data = load_export_data(project, option)
+    size = page_size(paper, landscape)
+    width = size[0] - 24 * mm
+    counts: dict[str, dict[str, int]] = {}
+    outside = int(data.facilities["ken_key"].isna().sum())
+    notes = [f"この案の圏域外にある施設 {outside} 件はリストに含めていません。"] if outside else []
+    ev_prog = prog.step(0.2)
+
+    def story() -> list[Any]:
+        s = cover_story(data, EXPORT_TEXT["list_title"], extra_notes=notes)
+        s += [Spacer(1, 6 * mm), para(EXPORT_TEXT["toc"], "subtitle"), toc(), PageBreak()]
+        ev_prog.update(0.5, "評価表")
+        s += evaluation_story(project, data, width, coverage_category=coverage_category,
+                              coverage_params=coverage_params)
+        body, c = resource_story(data, width, categories=categories, progress=prog.step(0.5))
+        counts.update(c)
+        return s + body
+
+    header = f"{EXPORT_TEXT['list_title']}　{EXPORT_TEXT['option']}: {data.option_name}"
+    footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
+    pages = build_pdf(path, story, header=header, footer=footer, is_demo=data.is_demo, pagesize=size,
+                      title=header, with_toc=True)
+    prog.update(1.0, "完了", force=True)
+    return {
+        "path": str(path),
+        "pages": pages,
+        "paper": str(paper).upper(),
+        "landscape": bool(landscape),
+        "counts": {
+            "kens": len(data.kens),
+            "rows": sum(sum(v.values()) for v in counts.values()),
+            "facilities_outside": outside,
+            "per_ken": counts,
+        },
+        "seconds": round(time.perf_counter() - t0, 2),
+    }

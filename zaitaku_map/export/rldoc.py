@@ -1,0 +1,199 @@
+"""ReportLab building blocks shared by the list and comparison PDFs: styles, page template with
+header/footer and "page X / Y", table helpers, a table of contents.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A3, A4, landscape, portrait
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.fonts import setup_reportlab
+from zaitaku_map.labels import EXPORT_TEXT
+
+HEAD_BG = colors.HexColor("#dde6f0")
+GRID = colors.HexColor("#9aa5b1")
+ZEBRA = colors.HexColor("#f5f7fa")
+DIFF_BG = colors.HexColor("#ffe0b2")
+DEMO_RED = colors.HexColor("#c62828")
+
+
+@functools.cache
+def styles() -> dict[str, ParagraphStyle]:
+    font = setup_reportlab()
+    base = ParagraphStyle("base", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
+    return {
+        "base": base,
+        "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
+        "cell_small": ParagraphStyle("cell_small", parent=base, fontSize=6.5, leading=8.2),
+        "head": ParagraphStyle("head", parent=base, fontSize=7.5, leading=9.5, textColor=colors.black),
+        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=26, spaceAfter=6),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=15, spaceAfter=4),
+        "h1": ParagraphStyle("h1", parent=base, fontSize=14, leading=18, spaceBefore=4, spaceAfter=6,
+                             textColor=colors.HexColor("#1a3a5c")),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3,
+                             textColor=colors.HexColor("#1a3a5c")),
+        "note": ParagraphStyle("note", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")),
+        "toc1": ParagraphStyle("toc1", parent=base, fontSize=10, leading=14, leftIndent=4 * mm),
+        "toc2": ParagraphStyle("toc2", parent=base, fontSize=8, leading=10.5, leftIndent=10 * mm),
+        "demo": ParagraphStyle("demo", parent=base, fontSize=11, leading=15, textColor=DEMO_RED),
+    }
+
+
+def para(text: Any, style: str = "cell") -> Paragraph:
+    """A wrapped table cell / paragraph with the text XML-escaped."""
+    return Paragraph(escape("" if text is None else str(text)), styles()[style])
+
+
+def page_size(paper: str, land: bool) -> tuple[float, float]:
+    sizes = {"A4": A4, "A3": A3}
+    key = str(paper).upper()
+    if key not in sizes:
+        raise ExportError(f"unknown paper size: {paper}", value=paper, expected="A4 or A3")
+    return landscape(sizes[key]) if land else portrait(sizes[key])
+
+
+class NumberedCanvas(rl_canvas.Canvas):
+    """Canvas that prints 「X / Y」 once the total number of pages is known."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved)
+        for state in self._saved:
+            self.__dict__.update(state)
+            font = setup_reportlab()
+            self.setFont(font, 7.5)
+            self.setFillColor(colors.HexColor("#444444"))
+            w, _h = self._pagesize
+            self.drawRightString(w - 12 * mm, 8 * mm, f"{self._pageNumber} / {total}")
+            super().showPage()
+        super().save()
+
+
+class ZDoc(BaseDocTemplate):
+    """Doc template with the common header/footer and TOC notifications from h1/h2 paragraphs."""
+
+    def __init__(self, filename: str, *, header: str, footer: str, is_demo: bool, pagesize: tuple[float, float],
+                 **kw: Any) -> None:
+        super().__init__(filename, pagesize=pagesize, leftMargin=12 * mm, rightMargin=12 * mm,
+                         topMargin=17 * mm, bottomMargin=15 * mm, initialFontName=setup_reportlab(),
+                         initialFontSize=8, **kw)
+        self.header = header
+        self.footer = footer
+        self.is_demo = is_demo
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+
+    def _decorate(self, canv: rl_canvas.Canvas, doc: Any) -> None:
+        font = setup_reportlab()
+        w, h = self.pagesize
+        canv.saveState()
+        canv.setFont(font, 8)
+        canv.setFillColor(colors.HexColor("#1a3a5c"))
+        canv.drawString(12 * mm, h - 10 * mm, self.header)
+        canv.setStrokeColor(GRID)
+        canv.setLineWidth(0.5)
+        canv.line(12 * mm, h - 12 * mm, w - 12 * mm, h - 12 * mm)
+        canv.line(12 * mm, 12 * mm, w - 12 * mm, 12 * mm)
+        canv.setFillColor(colors.HexColor("#444444"))
+        canv.setFont(font, 7)
+        canv.drawString(12 * mm, 8 * mm, self.footer)
+        if self.is_demo:
+            canv.setFillColor(DEMO_RED)
+            canv.setFont(font, 9)
+            canv.drawRightString(w - 12 * mm, h - 10 * mm, EXPORT_TEXT["demo_banner"])
+            canv.setFillColor(colors.Color(0.78, 0.16, 0.16, alpha=0.08))
+            canv.setFont(font, 80)
+            canv.translate(w / 2, h / 2)
+            canv.rotate(30)
+            canv.drawCentredString(0, -20, EXPORT_TEXT["demo_watermark"])
+        canv.restoreState()
+
+    def afterFlowable(self, flowable: Any) -> None:
+        if isinstance(flowable, Paragraph) and flowable.style.name in ("h1", "h2"):
+            level = 0 if flowable.style.name == "h1" else 1
+            text = flowable.getPlainText()
+            key = f"h{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
+            self.notify("TOCEntry", (level, text, self.page, key))
+
+
+def toc() -> TableOfContents:
+    t = TableOfContents()
+    st = styles()
+    t.levelStyles = [st["toc1"], st["toc2"]]
+    t.dotsMinLevel = 0
+    return t
+
+
+def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
+               small: bool = False, highlight: Sequence[tuple[int, int]] = (),
+               align_right: Sequence[int] = ()) -> Table:
+    """A repeated-header, zebra-striped table; ``highlight`` cells (col, row-in-body) get an orange fill."""
+    cs = "cell_small" if small else "cell"
+    body = [[para(h, "head") for h in header]]
+    body += [[c if hasattr(c, "wrap") else para(c, cs) for c in r] for r in rows]
+    t = Table(body, colWidths=list(widths), repeatRows=1)
+    cmds: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for i in range(1, len(body)):
+        if i % 2 == 0:
+            cmds.append(("BACKGROUND", (0, i), (-1, i), ZEBRA))
+    for col, row in highlight:
+        cmds.append(("BACKGROUND", (col, row + 1), (col, row + 1), DIFF_BG))
+    t.setStyle(TableStyle(cmds))
+    if align_right:
+        right = ParagraphStyle("r", parent=styles()[cs], alignment=2)
+        for r in body[1:]:
+            for c in align_right:
+                if isinstance(r[c], Paragraph):
+                    r[c].style = right
+    return t
+
+
+def build_pdf(path: Path, story_fn: Callable[[], list[Any]], *, header: str, footer: str, is_demo: bool,
+              pagesize: tuple[float, float], title: str, with_toc: bool) -> int:
+    """Build atomically (two passes when there is a TOC); returns the number of pages."""
+    tmp = path.with_name(path.name + ".part")
+    pages = 0
+    try:
+        doc = ZDoc(str(tmp), header=header, footer=footer, is_demo=is_demo, pagesize=pagesize, title=title,
+                   author="zaitaku-map", creator="zaitaku-map")
+        story = story_fn()
+        if with_toc:
+            doc.multiBuild(story, canvasmaker=NumberedCanvas)
+        else:
+            doc.build(story, canvasmaker=NumberedCanvas)
+        pages = doc.page
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
+    return pages
