@@ -1,0 +1,485 @@
+/* zaitaku-map map shell.
+ *
+ * Python pushes data with runJavaScript("zm.<fn>(<json>)") and receives clicks through QWebChannel
+ * (window.bridge).  Every user-supplied string is put into the DOM with textContent only — never
+ * innerHTML — so facility names such as "<img src=x onerror=...>" are shown as text.
+ */
+"use strict";
+
+(function () {
+  const zm = {};
+  window.zm = zm;
+  window.__zmReady = false;
+  window.__zmPainted = 0;
+
+  let map = null;
+  let renderer = null;
+  let bridge = null;
+  const layers = {};        // id -> L.Layer
+  const opacity = {};       // id -> 0..1
+  const visible = {};       // id -> bool
+  let muniLayer = null;
+  const muniByCode = {};    // code -> L.Path
+  const muniProps = {};     // code -> props
+  let option = null;        // {name, kens: {key: {name, color}}, assignments: {code: key}}
+  let editKen = null;
+  let dragMode = false;
+  const facMarkers = {};    // id -> marker
+  let facStyles = {};       // cat -> {color, marker, label}
+  let highlight = null;
+  let legend = null;
+  let banner = null;
+  let legendInfo = {note: ""};
+  let dragging = null;
+
+  // ---------------------------------------------------------------- DOM helpers (textContent only)
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function tipNode(title, lines) {
+    const box = el("div", "zm-tip");
+    box.appendChild(el("div", "zm-tip-title", title));
+    for (const line of lines) {
+      if (line) box.appendChild(el("div", "zm-tip-sub", line));
+    }
+    return box;
+  }
+
+  // ---------------------------------------------------------------- symbols drawn on canvas
+  function drawSymbol(ctx, shape, x, y, r) {
+    ctx.beginPath();
+    const poly = (pts) => { ctx.moveTo(x + pts[0][0], y + pts[0][1]); for (const p of pts.slice(1)) ctx.lineTo(x + p[0], y + p[1]); ctx.closePath(); };
+    switch (shape) {
+      case "s": poly([[-r, -r], [r, -r], [r, r], [-r, r]]); break;
+      case "^": poly([[0, -r * 1.2], [r * 1.1, r * 0.8], [-r * 1.1, r * 0.8]]); break;
+      case "v": poly([[0, r * 1.2], [r * 1.1, -r * 0.8], [-r * 1.1, -r * 0.8]]); break;
+      case "D": poly([[0, -r * 1.3], [r * 1.05, 0], [0, r * 1.3], [-r * 1.05, 0]]); break;
+      case "*": {
+        const pts = [];
+        for (let i = 0; i < 10; i++) {
+          const a = -Math.PI / 2 + i * Math.PI / 5, rr = i % 2 ? r * 0.55 : r * 1.35;
+          pts.push([Math.cos(a) * rr, Math.sin(a) * rr]);
+        }
+        poly(pts); break;
+      }
+      case "h": {
+        const pts = [];
+        for (let i = 0; i < 6; i++) { const a = Math.PI / 6 + i * Math.PI / 3; pts.push([Math.cos(a) * r * 1.1, Math.sin(a) * r * 1.1]); }
+        poly(pts); break;
+      }
+      case "P": case "+": {
+        const t = r * 0.42;
+        poly([[-t, -r], [t, -r], [t, -t], [r, -t], [r, t], [t, t], [t, r], [-t, r], [-t, t], [-r, t], [-r, -t], [-t, -t]]); break;
+      }
+      case "x": {
+        const t = r * 0.35;
+        poly([[-r, -r + t], [-r + t, -r], [0, -t], [r - t, -r], [r, -r + t], [t, 0], [r, r - t], [r - t, r], [0, t], [-r + t, r], [-r, r - t], [-t, 0]]); break;
+      }
+      case ".": ctx.arc(x, y, r * 0.6, 0, Math.PI * 2); break;
+      default: ctx.arc(x, y, r, 0, Math.PI * 2);
+    }
+  }
+
+  const SymbolMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      const rdr = this._renderer;
+      if (!rdr._ctx || !this._point || this._empty()) return;
+      const ctx = rdr._ctx;
+      const o = this.options;
+      drawSymbol(ctx, o.shape || "o", this._point.x, this._point.y, this._radius);
+      ctx.globalAlpha = o.fillOpacity;
+      ctx.fillStyle = o.fillColor;
+      ctx.fill("evenodd");
+      ctx.globalAlpha = o.opacity;
+      ctx.lineWidth = o.weight;
+      ctx.strokeStyle = o.color;
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    },
+  });
+
+  function symbolCanvas(shape, color, size) {
+    const c = document.createElement("canvas");
+    c.width = size; c.height = size;
+    const ctx = c.getContext("2d");
+    drawSymbol(ctx, shape, size / 2, size / 2, size * 0.32);
+    ctx.fillStyle = color; ctx.fill("evenodd");
+    ctx.lineWidth = 1.5; ctx.strokeStyle = "#111"; ctx.stroke();
+    return c;
+  }
+
+  // ---------------------------------------------------------------- paint tracking
+  function markPainted() {
+    requestAnimationFrame(() => requestAnimationFrame(() => { window.__zmPainted += 1; }));
+  }
+
+  function addLayer(id, layer, show) {
+    if (layers[id]) map.removeLayer(layers[id]);
+    layers[id] = layer;
+    if (visible[id] === undefined) visible[id] = show !== false;
+    if (visible[id]) layer.addTo(map);
+    applyOpacity(id);
+  }
+
+  function applyOpacity(id) {
+    const layer = layers[id];
+    if (!layer || opacity[id] === undefined) return;
+    const a = opacity[id];
+    if (layer.setStyle) {
+      if (layer.__zmStyle) layer.setStyle(layer.__zmStyle);
+      layer.eachLayer && layer.eachLayer((l) => {
+        if (l.setStyle) {
+          const base = l.__zmBase || {};
+          l.setStyle({
+            opacity: (base.opacity !== undefined ? base.opacity : 1) * a,
+            fillOpacity: (base.fillOpacity !== undefined ? base.fillOpacity : 0.5) * a,
+          });
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- municipalities
+  function muniStyle(code) {
+    let fill = "#f7f5ef", fo = 1.0;
+    if (option && visible["option"] !== false) {
+      const key = option.assignments[code];
+      if (key && option.kens[key]) { fill = option.kens[key].color || "#cccccc"; fo = 0.72; }
+      else if (option.kens && Object.keys(option.kens).length) { fill = "#ffffff"; fo = 1.0; }
+    }
+    const a = opacity["munis"] === undefined ? 1 : opacity["munis"];
+    return {color: "#5b5b5b", weight: 0.8, opacity: a, fillColor: fill, fillOpacity: fo * a};
+  }
+
+  zm.setMunicipalities = function (fc) {
+    for (const k of Object.keys(muniByCode)) delete muniByCode[k];
+    muniLayer = L.geoJSON(fc, {
+      renderer: renderer,
+      style: (f) => muniStyle(f.properties.code),
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        muniByCode[p.code] = layer;
+        muniProps[p.code] = p;
+        layer.bindTooltip(() => {
+          const lines = [p.code];
+          if (option && option.assignments[p.code] && option.kens[option.assignments[p.code]]) {
+            lines.push("圏域: " + option.kens[option.assignments[p.code]].name);
+          }
+          if (p.area) lines.push(p.area);
+          return tipNode(p.full_name || p.name, lines);
+        }, {sticky: true});
+        layer.on("click", () => { if (bridge) bridge.muniClicked(String(p.code)); });
+      },
+    });
+    addLayer("munis", muniLayer, true);
+    muniLayer.bringToBack();
+    const b = muniLayer.getBounds();
+    if (b.isValid()) map.fitBounds(b, {padding: [10, 10]});
+    markPainted();
+    return Object.keys(muniByCode).length;
+  };
+
+  zm.restyleMunicipalities = function () {
+    if (!muniLayer) return;
+    muniLayer.eachLayer((l) => l.setStyle(muniStyle(l.feature.properties.code)));
+    markPainted();
+  };
+
+  // ---------------------------------------------------------------- area layers (outlines)
+  zm.setArea = function (id, fc, color, show) {
+    const layer = L.geoJSON(fc, {
+      renderer: renderer, interactive: false,
+      style: () => ({color: color || "#222", weight: 3, opacity: 0.9, fill: false, dashArray: "8 5"}),
+    });
+    layer.eachLayer((l) => { l.__zmBase = {opacity: 0.9, fillOpacity: 0}; });
+    addLayer(id, layer, show);
+    markPainted();
+  };
+
+  // ---------------------------------------------------------------- 圏域 option
+  zm.setOption = function (data) {
+    option = data;  // {name, kens, assignments, polygons (fc or null), labels: [[lat, lon, text]]}
+    zm.restyleMunicipalities();
+    const group = L.layerGroup();
+    if (data && data.polygons) {
+      L.geoJSON(data.polygons, {
+        renderer: renderer, interactive: false,
+        style: () => ({color: "#111", weight: 3.2, opacity: 1, fill: false}),
+      }).addTo(group);
+    }
+    if (data && data.labels) {
+      for (const [lat, lon, text] of data.labels) {
+        L.tooltip({permanent: true, direction: "center", className: "zm-label", interactive: false})
+          .setLatLng([lat, lon]).setContent(el("span", null, text)).addTo(group);
+      }
+    }
+    addLayer("option", group, true);
+    updateLegend();
+    markPainted();
+  };
+
+  zm.setEditKen = function (key, label) {
+    editKen = key;
+    if (!banner) return;
+    banner.getContainer().textContent = key ? "クリックで割り当て: " + label : "";
+    banner.getContainer().classList.toggle("zm-hidden", !key);
+  };
+
+  // ---------------------------------------------------------------- facilities
+  zm.setFacilities = function (styles, rows) {
+    // rows: [id, cat, lat, lon, name, subtype, address, level_label]
+    facStyles = styles;
+    for (const k of Object.keys(facMarkers)) delete facMarkers[k];
+    const groups = {};
+    for (const cat of Object.keys(styles)) groups[cat] = L.featureGroup();
+    for (const r of rows) {
+      const [id, cat, lat, lon, name, subtype, address, level] = r;
+      const st = styles[cat] || {color: "#777", marker: "o", label: cat};
+      const m = new SymbolMarker([lat, lon], {
+        renderer: renderer, radius: st.radius || 7, shape: st.marker, color: "#111", weight: 1.3,
+        fillColor: st.color, fillOpacity: 0.95, opacity: 1, bubblingMouseEvents: false,
+      });
+      m.__zmBase = {opacity: 1, fillOpacity: 0.95};
+      m.__zmId = id;
+      m.bindTooltip(() => tipNode(name, [st.label + (subtype ? "（" + subtype + "）" : ""), address, "位置: " + level]),
+                    {sticky: false, direction: "top", offset: [0, -6]});
+      m.on("mousedown", (e) => {
+        if (!dragMode) return;
+        dragging = {marker: m, start: e.containerPoint, moved: false};
+        map.dragging.disable();
+        L.DomEvent.stop(e);
+      });
+      m.on("click", () => { if (bridge && !(dragging && dragging.moved)) bridge.facilityClicked(id); });
+      facMarkers[id] = m;
+      (groups[cat] || (groups[cat] = L.featureGroup())).addLayer(m);
+    }
+    for (const cat of Object.keys(groups)) addLayer("fac:" + cat, groups[cat], true);
+    updateLegend();
+    markPainted();
+    return rows.length;
+  };
+
+  zm.setDragMode = function (on) {
+    dragMode = !!on;
+    map.getContainer().style.cursor = on ? "move" : "";
+  };
+
+  function onMouseMove(e) {
+    if (!dragging) return;
+    if (e.containerPoint.distanceTo(dragging.start) > 3) dragging.moved = true;
+    dragging.marker.setLatLng(e.latlng);
+  }
+
+  function onMouseUp(e) {
+    if (!dragging) return;
+    const d = dragging;
+    map.dragging.enable();
+    if (d.moved && bridge) {
+      const ll = d.marker.getLatLng();
+      bridge.facilityMoved(d.marker.__zmId, ll.lat, ll.lng);
+    }
+    setTimeout(() => { dragging = null; }, 0);
+  }
+
+  zm.highlightFacility = function (id, zoom) {
+    if (highlight) { map.removeLayer(highlight); highlight = null; }
+    const m = facMarkers[id];
+    if (!m) return false;
+    highlight = L.circleMarker(m.getLatLng(), {renderer: renderer, radius: 16, color: "#ff00ff", weight: 4, fill: false, interactive: false}).addTo(map);
+    if (zoom) map.setView(m.getLatLng(), Math.max(map.getZoom(), 13));
+    markPainted();
+    return true;
+  };
+
+  // ---------------------------------------------------------------- coverage
+  zm.setCoverage = function (cat, bands, gaps, color) {
+    // bands: FeatureCollection with band_min (largest first); gaps: [[lat, lon, pop]]
+    const bl = L.geoJSON(bands, {
+      renderer: renderer, interactive: false,
+      style: (f) => {
+        const idx = f.properties.rank || 0;
+        const fo = [0.34, 0.22, 0.12, 0.08][idx] || 0.08;
+        return {color: color, weight: 1, opacity: 0.7, fillColor: color, fillOpacity: fo};
+      },
+    });
+    bl.eachLayer((l) => { l.__zmBase = {opacity: 0.7, fillOpacity: l.options.fillOpacity}; });
+    addLayer("band:" + cat, bl, true);
+    const gl = L.featureGroup();
+    for (const [lat, lon, pop] of gaps) {
+      const m = new SymbolMarker([lat, lon], {
+        renderer: renderer, radius: 4, shape: "x", color: "#7a0000", weight: 0.8,
+        fillColor: "#e0001b", fillOpacity: 0.9, opacity: 1, interactive: true,
+      });
+      m.__zmBase = {opacity: 1, fillOpacity: 0.9};
+      m.bindTooltip(() => tipNode("カバー外", ["人口 " + Math.round(pop) + " 人"]));
+      gl.addLayer(m);
+    }
+    addLayer("gap:" + cat, gl, true);
+    updateLegend();
+    markPainted();
+    return gaps.length;
+  };
+
+  zm.clearLayer = function (id) {
+    if (layers[id]) { map.removeLayer(layers[id]); delete layers[id]; }
+    updateLegend();
+    markPainted();
+  };
+
+  // ---------------------------------------------------------------- visibility / opacity / zoom
+  zm.setVisible = function (id, on) {
+    visible[id] = !!on;
+    if (id === "option") { zm.restyleMunicipalities(); }
+    const layer = layers[id];
+    if (layer) {
+      if (on && !map.hasLayer(layer)) layer.addTo(map);
+      if (!on && map.hasLayer(layer)) map.removeLayer(layer);
+      if (on && id === "munis") layer.bringToBack();
+    }
+    updateLegend();
+    markPainted();
+  };
+
+  zm.setOpacity = function (id, a) {
+    opacity[id] = Math.max(0, Math.min(1, Number(a)));
+    if (id === "munis") zm.restyleMunicipalities(); else applyOpacity(id);
+    markPainted();
+  };
+
+  zm.zoomToBounds = function (s, w, n, e) {
+    map.fitBounds([[s, w], [n, e]], {padding: [20, 20]});
+    markPainted();
+  };
+
+  zm.zoomToMunis = function (codes) {
+    let b = null;
+    for (const c of codes) {
+      const l = muniByCode[c];
+      if (!l) continue;
+      b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+    }
+    if (b) { map.fitBounds(b, {padding: [20, 20]}); markPainted(); return true; }
+    return false;
+  };
+
+  zm.zoomAll = function () {
+    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, {padding: [10, 10]}); }
+    markPainted();
+  };
+
+  // ---------------------------------------------------------------- legend
+  zm.setLegendNote = function (note) { legendInfo.note = note || ""; updateLegend(); };
+
+  function updateLegend() {
+    if (!legend) return;
+    const box = legend.getContainer();
+    box.textContent = "";
+    box.appendChild(el("h4", null, "凡例"));
+    if (option && visible["option"] !== false && option.kens) {
+      box.appendChild(el("div", "zm-tip-title", option.name));
+      for (const key of Object.keys(option.kens)) {
+        const row = el("div", "zm-row");
+        const sw = el("span", "zm-swatch"); sw.style.background = option.kens[key].color || "#ccc";
+        row.appendChild(sw); row.appendChild(el("span", null, option.kens[key].name));
+        box.appendChild(row);
+      }
+    }
+    for (const cat of Object.keys(facStyles)) {
+      const id = "fac:" + cat;
+      if (!layers[id] || !visible[id]) continue;
+      const st = facStyles[cat];
+      const row = el("div", "zm-row");
+      row.appendChild(symbolCanvas(st.marker, st.color, 18));
+      row.appendChild(el("span", null, st.label + (st.count !== undefined ? "（" + st.count + "）" : "")));
+      box.appendChild(row);
+    }
+    let gapShown = false;
+    for (const id of Object.keys(layers)) {
+      if (id.startsWith("gap:") && visible[id]) gapShown = true;
+      if (id.startsWith("band:") && visible[id]) {
+        const st = facStyles[id.slice(5)] || {color: "#555", label: id.slice(5)};
+        const row = el("div", "zm-row");
+        const sw = el("span", "zm-swatch"); sw.style.background = st.color; sw.style.opacity = "0.45";
+        row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + st.label));
+        box.appendChild(row);
+      }
+    }
+    if (gapShown) {
+      const row = el("div", "zm-row");
+      row.appendChild(symbolCanvas("x", "#e0001b", 14));
+      row.appendChild(el("span", null, "カバー外の人口"));
+      box.appendChild(row);
+    }
+    if (legendInfo.note) box.appendChild(el("div", "zm-note", legendInfo.note));
+  }
+
+  // ---------------------------------------------------------------- font + stats
+  zm.setFont = function (url) {
+    const style = document.createElement("style");
+    // url comes from Python (the bundled TTF); quote it safely
+    style.textContent = "@font-face { font-family: 'ZMJapanese'; src: url(" + JSON.stringify(String(url)) + "); }";
+    document.head.appendChild(style);
+    return true;
+  };
+
+  zm.stats = function () {
+    const counts = {};
+    for (const id of Object.keys(layers)) {
+      let n = 0;
+      if (layers[id].eachLayer) layers[id].eachLayer(() => { n += 1; });
+      counts[id] = {n: n, shown: map.hasLayer(layers[id])};
+    }
+    let drawn = 0;
+    if (muniLayer && map.hasLayer(muniLayer)) muniLayer.eachLayer((l) => { if (l._parts && l._parts.length) drawn += 1; });
+    return JSON.stringify({ready: window.__zmReady, painted: window.__zmPainted, munis: Object.keys(muniByCode).length,
+                           munisDrawn: drawn, facilities: Object.keys(facMarkers).length, layers: counts,
+                           zoom: map.getZoom()});
+  };
+
+  zm.pixelOf = function (lat, lon) {
+    const p = map.latLngToContainerPoint([lat, lon]);
+    return JSON.stringify([p.x, p.y]);
+  };
+
+  // ---------------------------------------------------------------- start
+  function init() {
+    map = L.map("map", {preferCanvas: true, zoomControl: true, attributionControl: true, zoomSnap: 0.25,
+                        minZoom: 4, maxZoom: 18});
+    renderer = L.canvas({padding: 0.3, tolerance: 3});
+    map.setView([35.5, 137.5], 6);
+    map.attributionControl.setPrefix("Leaflet");
+    L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
+    legend = L.control({position: "topright"});
+    legend.onAdd = () => el("div", "zm-legend");
+    legend.addTo(map);
+    banner = L.control({position: "topleft"});
+    banner.onAdd = () => el("div", "zm-banner zm-hidden");
+    banner.addTo(map);
+    map.on("mousemove", onMouseMove);
+    map.on("mouseup", onMouseUp);
+    updateLegend();
+    if (typeof QWebChannel !== "undefined" && window.qt && qt.webChannelTransport) {
+      new QWebChannel(qt.webChannelTransport, (channel) => {
+        bridge = channel.objects.bridge || null;
+        window.__zmReady = true;
+        if (bridge) bridge.pageReady();
+      });
+    } else {
+      window.__zmReady = true;
+    }
+  }
+
+  zm.setAttribution = function (text) {
+    map.attributionControl.setPrefix(false);
+    for (const k of Object.keys(map.attributionControl._attributions || {})) map.attributionControl.removeAttribution(k);
+    // addAttribution would treat the text as HTML: escape it first
+    const div = el("div", null, text);
+    map.attributionControl.addAttribution(div.innerHTML);
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

@@ -1,0 +1,119 @@
+"""Application start-up: environment for QtWebEngine, fonts, the main window, ``--screenshot``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("zaitaku_map.gui")
+
+
+def prepare_environment(*, headless: bool = False) -> None:
+    """Set what Chromium and Qt need before the QApplication exists.
+
+    - running as root (containers, CI) Chromium refuses to start without disabling its sandbox;
+    - without a display (or for ``--screenshot`` on a server) use the offscreen platform.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    no_display = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if headless or no_display:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu")
+
+
+def setup_fonts(app: Any) -> str:
+    """Register the bundled IPAexGothic and make it the application font (no tofu anywhere)."""
+    from PySide6.QtGui import QFont, QFontDatabase
+
+    from zaitaku_map.assets import japanese_font_path
+
+    family = ""
+    try:
+        fid = QFontDatabase.addApplicationFont(str(japanese_font_path()))
+        fams = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
+        family = fams[0] if fams else ""
+    except FileNotFoundError:
+        log.warning("Japanese font not found; UI text may not render")
+    if family:
+        f = QFont(family)
+        f.setPointSizeF(10.5)
+        app.setFont(f)
+    return family
+
+
+def create_app(argv: list[str] | None = None) -> Any:
+    """The QApplication (existing one reused, e.g. under pytest-qt)."""
+    import PySide6.QtWebEngineWidgets  # noqa: F401  - must be imported before the QApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv or ["zaitaku-map"])
+        app.setApplicationName("zaitaku-map")
+        app.setOrganizationName("zaitaku-map")
+    setup_fonts(app)
+    return app
+
+
+def teardown_window(win: Any) -> None:
+    """Close a window and delete its web page first (avoids the QtWebEngine exit segfault)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    win.close()
+    win.teardown()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def run(project: str | Path | None = None, *, screenshot: str | Path | None = None) -> int:
+    """Run the GUI.  With ``screenshot`` the window is saved as PNG once the map has painted."""
+    prepare_environment(headless=screenshot is not None)
+    app = create_app(sys.argv[:1])
+    from PySide6.QtCore import QTimer
+
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    settings = Settings()
+    win = MainWindow(settings)
+    target = project or (None if screenshot else settings.get("last_project"))
+    if target and not Path(target).exists():
+        target = None
+    result = {"code": 0}
+    if screenshot is not None:
+        win.resize(1600, 1000)
+    win.show()
+    if target:
+        # open once the page can receive data; the window is already visible (never frozen)
+        QTimer.singleShot(0, lambda: win.open_project(target))
+    if screenshot is not None:
+        out = Path(screenshot)
+
+        def shoot(stats: dict[str, Any]) -> None:
+            # let the canvas settle one more frame-ish, then grab the whole window
+            def grab() -> None:
+                ok = win.grab().save(str(out))
+                if not ok or stats.get("timed_out"):
+                    print(f"screenshot: map not ready ({stats})", file=sys.stderr)
+                    result["code"] = 1
+                else:
+                    print(f"screenshot saved: {out} (municipalities {stats.get('munis')}, "
+                          f"facilities {stats.get('facilities')})")
+                app.quit()
+
+            QTimer.singleShot(300, grab)
+
+        def start_polling() -> None:
+            if target is None:
+                QTimer.singleShot(1500, lambda: shoot({"munis": 0}))
+            else:
+                win.project_loaded.connect(lambda: win.when_painted(shoot))
+
+        start_polling()
+    app.exec()
+    teardown_window(win)
+    return int(result["code"])

@@ -1,0 +1,167 @@
+"""Read-only view models: turn core results into what the map and tables show.
+
+No domain logic here — these functions call the core (geodata, options, coverage) and reshape
+their GeoDataFrames/dicts into GeoJSON and row lists.  Facility rows are read from the store
+read-only (there is no core ``load_facilities`` in the contract yet).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from shapely.geometry import mapping
+
+from zaitaku_map import labels
+
+log = logging.getLogger("zaitaku_map.gui.data")
+
+
+def core(module: str, name: str) -> Callable[..., Any] | None:
+    """A core function by contract name, or ``None`` while its domain has not landed."""
+    try:
+        mod = importlib.import_module(f"zaitaku_map.{module}")
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def _round_coords(geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
+    def r(c: Any) -> Any:
+        if isinstance(c, list | tuple):
+            if c and isinstance(c[0], float | int):
+                return [round(float(v), nd) for v in c]
+            return [r(x) for x in c]
+        return c
+
+    return {"type": geom["type"], "coordinates": r(geom["coordinates"])}
+
+
+def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of a GeoDataFrame with the listed properties (stringified)."""
+    feats = []
+    for row in gdf.itertuples(index=False):
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        p = {}
+        for k in props:
+            v = getattr(row, k, None)
+            p[k] = None if v is None or (isinstance(v, float) and v != v) else (v if isinstance(v, int | float) else str(v))
+        feats.append({"type": "Feature", "properties": p, "geometry": _round_coords(mapping(geom))})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def municipalities(project: Any) -> tuple[dict[str, Any], Any]:
+    """(GeoJSON of display municipalities, the GeoDataFrame) — wards, not their designated city."""
+    fn = core("geodata", "load_municipalities")
+    assert fn is not None
+    gdf = fn(project, display=True)
+    return feature_collection(gdf, ["code", "name", "full_name", "kind"]), gdf
+
+
+def area_layers(project: Any) -> list[str]:
+    fn = core("geodata", "area_layer_names")
+    return list(fn(project)) if fn else []
+
+
+def area_geojson(project: Any, layer: str) -> dict[str, Any]:
+    fn = core("geodata", "load_area_polygons")
+    assert fn is not None
+    return feature_collection(fn(project, layer, display=True), ["area_code", "area_name"])
+
+
+FACILITY_COLUMNS = (
+    "id", "category", "subtype", "name", "address", "muni_code", "lon", "lat", "geocode_level",
+    "active_role", "status", "phone", "beds",
+)
+
+
+def facilities(project: Any) -> list[dict[str, Any]]:
+    """All open facilities as dicts (read-only query)."""
+    cols = ", ".join(FACILITY_COLUMNS)
+    cur = project.conn.execute(f"SELECT {cols} FROM facilities WHERE status = 'open' ORDER BY id")
+    return [dict(zip(FACILITY_COLUMNS, r, strict=True)) for r in cur]
+
+
+def facility_provenance(project: Any, facility_id: int) -> list[dict[str, Any]]:
+    """Source records of one facility: file, family, row, key, dates (read-only)."""
+    cur = project.conn.execute(
+        "SELECT r.source_family, r.record_key, r.sheet, r.row, r.first_seen, r.last_seen, r.status, "
+        "s.file_name, s.format, s.reference_date, s.imported_at, r.raw_json FROM facility_records r "
+        "LEFT JOIN sources s ON s.id = r.source_id WHERE r.facility_id = ? ORDER BY r.id",
+        (int(facility_id),),
+    )
+    keys = ("family", "record_key", "sheet", "row", "first_seen", "last_seen", "status", "file_name", "format",
+            "reference_date", "imported_at", "raw_json")
+    out = []
+    for r in cur:
+        d = dict(zip(keys, r, strict=True))
+        try:
+            d["raw"] = json.loads(d.pop("raw_json") or "null")
+        except ValueError:
+            d["raw"] = None
+        out.append(d)
+    des = project.conn.execute(
+        "SELECT kind, code, name, subtype, effective_date FROM designations WHERE facility_id = ? AND current = 1",
+        (int(facility_id),),
+    ).fetchall()
+    for kind, code, name, subtype, eff in des:
+        out.append({"family": "designation", "record_key": code, "file_name": name or "", "format": kind,
+                    "reference_date": eff, "row": None, "raw": {"subtype": subtype}})
+    return out
+
+
+def category_styles(counts: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Symbol and colour of every category present (from labels.CATEGORIES)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, cat in labels.CATEGORIES.items():
+        if key in counts:
+            out[key] = {"color": cat.color, "marker": cat.marker, "label": cat.label, "count": counts[key],
+                        "radius": 8 if cat.core else 6}
+    for key in counts:
+        if key not in out:
+            out[key] = {"color": "#777777", "marker": "o", "label": key, "count": counts[key], "radius": 6}
+    return out
+
+
+def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """Compact rows ``[id, cat, lat, lon, name, subtype, address, level label]`` for facilities with a position."""
+    out = []
+    for f in rows:
+        if f["lon"] is None or f["lat"] is None:
+            continue
+        out.append([
+            int(f["id"]), f["category"], round(float(f["lat"]), 6), round(float(f["lon"]), 6), f["name"] or "",
+            f["subtype"] or "", f["address"] or "", labels.GEOCODE_LEVELS.get(f["geocode_level"] or "", "不明"),
+        ])
+    return out
+
+
+def option_payload(project: Any, name: str) -> dict[str, Any] | None:
+    """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map."""
+    get = core("options", "get_option")
+    if get is None:
+        return None
+    opt = get(project, name)
+    kens = {str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
+            for k, v in dict(opt.kens).items()}
+    assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
+    polys = None
+    lbls: list[list[Any]] = []
+    kp = core("options", "ken_polygons")
+    if kp is not None:
+        try:
+            gdf = kp(project, name, display=True)
+            polys = feature_collection(gdf, ["ken_key", "name"])
+            for row in gdf.itertuples(index=False):
+                if row.geometry is not None and not row.geometry.is_empty:
+                    pt = row.geometry.representative_point()
+                    lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
+        except Exception:
+            log.exception("ken_polygons failed for %s", name)
+    return {"name": name, "kens": kens, "assignments": assignments, "polygons": polys, "labels": lbls}

@@ -1,0 +1,430 @@
+"""圏域 option panel: choose/create options, edit assignments by map click or list, warnings,
+evaluation table, undo/redo.  Every change goes through :mod:`zaitaku_map.options`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zaitaku_map import labels
+from zaitaku_map.gui import data
+from zaitaku_map.gui.dialogs import show_error
+
+if TYPE_CHECKING:
+    from zaitaku_map.gui.mainwindow import MainWindow
+
+
+def color_icon(color: str, size: int = 16) -> QIcon:
+    pm = QPixmap(size, size)
+    pm.fill(QColor(color or "#cccccc"))
+    return QIcon(pm)
+
+
+def options_api() -> Any:
+    """The options module, or ``None`` while it has not landed."""
+    try:
+        from zaitaku_map import options
+    except ImportError:
+        return None
+    return options if hasattr(options, "get_option") else None
+
+
+class NewOptionDialog(QDialog):
+    """Name + template (+ area layer, + minimum population for the proposal)."""
+
+    def __init__(self, parent: QWidget, layers: list[str], existing: list[str]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("圏域案の作成")
+        form = QFormLayout(self)
+        self.name = QLineEdit(f"案{len(existing) + 1}")
+        self.template = QComboBox()
+        api = options_api()
+        for key in getattr(api, "TEMPLATES", ("area", "municipal")):
+            self.template.addItem(labels.OPTION_TEMPLATES.get(key, key), key)
+        self.layer = QComboBox()
+        self.layer.addItems(layers or ["二次医療圏"])
+        self.base = QComboBox()
+        self.base.addItem("（なし：圏域レイヤーから）", None)
+        for n in existing:
+            self.base.addItem(n, n)
+        self.min_pop = QSpinBox()
+        self.min_pop.setRange(0, 10_000_000)
+        self.min_pop.setSingleStep(10000)
+        self.min_pop.setSuffix(" 人")
+        self.author = QLineEdit()
+        self.notes = QLineEdit()
+        form.addRow("案の名前", self.name)
+        form.addRow("作り方（テンプレート）", self.template)
+        form.addRow("基にする圏域レイヤー", self.layer)
+        form.addRow("基にする案", self.base)
+        form.addRow("最小人口（自動提案）", self.min_pop)
+        form.addRow("作成者", self.author)
+        form.addRow("メモ", self.notes)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        bb.accepted.connect(self.accept)
+        bb.rejected.connect(self.reject)
+        form.addRow(bb)
+
+    def values(self) -> dict[str, Any]:
+        kw: dict[str, Any] = {"template": self.template.currentData(), "layer": self.layer.currentText(),
+                              "author": self.author.text(), "notes": self.notes.text()}
+        if self.base.currentData():
+            kw["base"] = self.base.currentData()
+        if kw["template"] == "proposed" and self.min_pop.value() > 0:
+            kw["min_population"] = self.min_pop.value()
+        return {"name": self.name.text().strip(), **kw}
+
+
+class OptionsPanel(QWidget):
+    """Dock content for 圏域 options."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.win = window
+        self.api = options_api()
+        self.option_combo = QComboBox()
+        self.option_combo.currentIndexChanged.connect(self._option_changed)
+        self.btn_new = QPushButton("新規…")
+        self.btn_new.clicked.connect(self.create_dialog)
+        self.btn_dup = QPushButton("複製")
+        self.btn_dup.clicked.connect(self.duplicate)
+        self.btn_del = QPushButton("削除")
+        self.btn_del.clicked.connect(self.delete)
+        self.btn_undo = QPushButton("元に戻す")
+        self.btn_undo.clicked.connect(self.undo)
+        self.btn_redo = QPushButton("やり直し")
+        self.btn_redo.clicked.connect(self.redo)
+        self.ken_list = QListWidget()
+        self.ken_list.currentItemChanged.connect(self._ken_changed)
+        self.ken_list.itemDoubleClicked.connect(self._edit_ken)
+        self.btn_add_ken = QPushButton("圏域を追加")
+        self.btn_add_ken.clicked.connect(self.add_ken)
+        self.btn_color = QPushButton("色…")
+        self.btn_color.clicked.connect(self.pick_color)
+        self.btn_zoom = QPushButton("この圏域へ移動")
+        self.btn_zoom.clicked.connect(self.zoom_ken)
+        self.edit_hint = QLabel()
+        self.edit_hint.setWordWrap(True)
+        self.muni_list = QListWidget()
+        self.muni_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.btn_assign = QPushButton("選択した市区町村をこの圏域へ")
+        self.btn_assign.clicked.connect(self.assign_selected)
+        self.warnings = QListWidget()
+        self.warnings.setWordWrap(True)
+        self.eval_table = QTableWidget()
+        self.eval_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.disabled_note = QLabel("圏域案の機能（options）が読み込めません。")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("案"))
+        top.addWidget(self.option_combo, 1)
+        btns = QHBoxLayout()
+        for b in (self.btn_new, self.btn_dup, self.btn_del, self.btn_undo, self.btn_redo):
+            btns.addWidget(b)
+        ken_box = QWidget()
+        kl = QVBoxLayout(ken_box)
+        kl.setContentsMargins(0, 0, 0, 0)
+        kl.addWidget(QLabel("圏域（選ぶと地図のクリックでその圏域に割り当て）"))
+        kl.addWidget(self.ken_list)
+        kb = QHBoxLayout()
+        kb.addWidget(self.btn_add_ken)
+        kb.addWidget(self.btn_color)
+        kb.addWidget(self.btn_zoom)
+        kl.addLayout(kb)
+        kl.addWidget(self.edit_hint)
+        muni_box = QWidget()
+        ml = QVBoxLayout(muni_box)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.muni_list)
+        ml.addWidget(self.btn_assign)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.warnings, "注意")
+        self.tabs.addTab(self.eval_table, "評価表")
+        self.tabs.addTab(muni_box, "市区町村の一覧")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(ken_box)
+        split.addWidget(self.tabs)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(btns)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.disabled_note)
+        self.disabled_note.setVisible(self.api is None)
+        self.setEnabled(self.api is not None)
+        self.option: Any = None
+
+    # -- state ----------------------------------------------------------------------------------
+    @property
+    def project(self) -> Any:
+        return self.win.project
+
+    @property
+    def name(self) -> str | None:
+        return self.option_combo.currentData()
+
+    def current_ken(self) -> str | None:
+        item = self.ken_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def reload(self, select: str | None = None) -> None:
+        """Re-read the option list (keeps the current option unless ``select`` is given)."""
+        if self.api is None or self.project is None:
+            return
+        keep = select or self.name or self.win.settings.get("last_option")
+        self.option_combo.blockSignals(True)
+        self.option_combo.clear()
+        for o in self.api.list_options(self.project):
+            self.option_combo.addItem(f"{o['name']}（{o.get('n_kens', 0)}圏域）", o["name"])
+        idx = self.option_combo.findData(keep) if keep else -1
+        self.option_combo.setCurrentIndex(idx if idx >= 0 else (0 if self.option_combo.count() else -1))
+        self.option_combo.blockSignals(False)
+        self._fill_munis()
+        self.refresh_option()
+
+    def _fill_munis(self) -> None:
+        self.muni_list.clear()
+        gdf = self.win.muni_gdf
+        if gdf is None:
+            return
+        for row in gdf.itertuples(index=False):
+            it = QListWidgetItem(f"{row.full_name or row.name}（{row.code}）")
+            it.setData(Qt.ItemDataRole.UserRole, str(row.code))
+            self.muni_list.addItem(it)
+
+    def _option_changed(self, _idx: int) -> None:
+        self.refresh_option()
+
+    def refresh_option(self, *, keep_ken: str | None = None) -> None:
+        """Re-read the selected option and update the list, the map, the warnings and the table."""
+        name = self.name
+        keep_ken = keep_ken or self.current_ken()
+        self.ken_list.blockSignals(True)
+        self.ken_list.clear()
+        self.option = None
+        if name and self.api is not None:
+            self.win.settings.set("last_option", name)
+            try:
+                self.option = self.api.get_option(self.project, name)
+            except Exception as err:
+                show_error(self, err)
+        members: dict[str, list[str]] = self.option.members() if self.option else {}
+        for key, ken in (self.option.kens.items() if self.option else []):
+            it = QListWidgetItem(color_icon(ken.get("color") or "#ccc"), f"{ken.get('name') or key}（{len(members.get(key, []))}）")
+            it.setData(Qt.ItemDataRole.UserRole, key)
+            self.ken_list.addItem(it)
+            if key == keep_ken:
+                self.ken_list.setCurrentItem(it)
+        self.ken_list.blockSignals(False)
+        for b in (self.btn_dup, self.btn_del, self.btn_add_ken, self.btn_assign):
+            b.setEnabled(self.option is not None)
+        self._update_history_buttons()
+        self.win.show_option_on_map(name if self.option else None)
+        self._ken_changed(self.ken_list.currentItem(), None)
+        self.refresh_evaluation()
+
+    def _update_history_buttons(self) -> None:
+        state = {"can_undo": 0, "can_redo": 0}
+        if self.option is not None:
+            for o in self.api.list_options(self.project):
+                if o["name"] == self.option.name:
+                    state = o
+        self.btn_undo.setEnabled(bool(state.get("can_undo")))
+        self.btn_redo.setEnabled(bool(state.get("can_redo")))
+
+    def _ken_changed(self, item: QListWidgetItem | None, _prev: Any) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole) if item else None
+        has = key is not None
+        self.btn_color.setEnabled(has)
+        self.btn_zoom.setEnabled(has)
+        self.btn_assign.setEnabled(has)
+        if has and self.option:
+            label = self.option.kens[key].get("name") or key
+            self.edit_hint.setText(f"地図で市区町村をクリックすると「{label}」に割り当てます。")
+            self.win.map.call("setEditKen", key, label)
+        else:
+            self.edit_hint.setText("圏域を選ぶと、地図のクリックで市区町村を割り当てられます。")
+            self.win.map.call("setEditKen", None, "")
+
+    def refresh_evaluation(self) -> None:
+        self.warnings.clear()
+        self.eval_table.clear()
+        self.eval_table.setRowCount(0)
+        if self.option is None or self.api is None:
+            return
+        try:
+            ev = self.api.evaluate_option(self.project, self.option.name)
+        except Exception as err:
+            self.warnings.addItem(f"評価できません: {err}")
+            return
+        for w in ev.get("warnings", []):
+            prefix = "⚠ " if w.get("level") == "warning" else "ℹ "
+            where = f"【{w['ken_name']}】" if w.get("ken_name") else ""
+            self.warnings.addItem(prefix + where + str(w.get("message", "")))
+        if not ev.get("warnings"):
+            self.warnings.addItem("注意事項はありません。")
+        self.tabs.setTabText(0, f"注意（{sum(1 for w in ev.get('warnings', []) if w.get('level') == 'warning')}）")
+        cats = [c for c in labels.CORE_CATEGORIES]
+        cols = ["圏域", "市区町村数", "総人口", "75歳以上", *[labels.category_label(c, short=True) for c in cats],
+                "積極的役割", "連携拠点", "欠けている機能"]
+        if ev.get("totals", {}).get("coverage"):
+            cols.append("カバー率（最小）")
+        self.eval_table.setColumnCount(len(cols))
+        self.eval_table.setHorizontalHeaderLabels(cols)
+        kens = ev.get("kens", [])
+        self.eval_table.setRowCount(len(kens))
+        for i, r in enumerate(kens):
+            pop = r.get("population", {})
+            vals: list[Any] = [r.get("name"), r.get("n_municipalities"), pop.get("pop_total"), pop.get("pop_75")]
+            vals += [r.get("facilities", {}).get(c, {}).get("count", 0) for c in cats]
+            vals += ["あり" if r.get("active_role", {}).get("present") else "なし",
+                     "あり" if r.get("hub", {}).get("present") else "なし",
+                     "・".join(labels.FUNCTIONS.get(int(f), str(f)) for f in r.get("missing_functions", [])) or "—"]
+            if ev.get("totals", {}).get("coverage"):
+                shares = [v.get("share") for v in (r.get("coverage") or {}).values() if v and v.get("share") is not None]
+                vals.append(f"{min(shares) * 100:.0f}%" if shares else "—")
+            for j, v in enumerate(vals):
+                text = f"{v:,.0f}" if isinstance(v, float) else str(v if v is not None else "—")
+                item = QTableWidgetItem(text)
+                if isinstance(v, int | float):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if j == 0 and r.get("color"):
+                    item.setIcon(color_icon(r["color"]))
+                if v == "なし":
+                    item.setForeground(QColor("#b00020"))
+                self.eval_table.setItem(i, j, item)
+        self.eval_table.resizeColumnsToContents()
+
+    # -- edits ----------------------------------------------------------------------------------
+    def _run(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(self.project, *args, **kw)
+        except Exception as err:
+            show_error(self, err)
+            return None
+
+    def municipality_clicked(self, code: str) -> None:
+        """Map click: assign to the 圏域 being edited (or just show where it is)."""
+        key = self.current_ken()
+        if self.option is None or key is None:
+            self.win.status.setText(f"市区町村 {code}: 割り当てるには右の「圏域案」で圏域を選んでください")
+            return
+        res = self._run(self.api.assign, self.option.name, [code], key)
+        if res is not None:
+            self.win.status.setText(f"{code} を「{self.option.kens[key].get('name')}」に割り当てました")
+            self.refresh_option(keep_ken=key)
+
+    def assign_selected(self) -> None:
+        key = self.current_ken()
+        codes = [it.data(Qt.ItemDataRole.UserRole) for it in self.muni_list.selectedItems()]
+        if self.option is None or key is None or not codes:
+            return
+        if self._run(self.api.assign, self.option.name, codes, key) is not None:
+            self.refresh_option(keep_ken=key)
+
+    def undo(self) -> None:
+        if self.option is not None:
+            res = self._run(self.api.undo, self.option.name)
+            if res and res.get("undone"):
+                self.win.status.setText(f"元に戻しました: {res['undone']}")
+            self.refresh_option()
+
+    def redo(self) -> None:
+        if self.option is not None:
+            res = self._run(self.api.redo, self.option.name)
+            if res and res.get("redone"):
+                self.win.status.setText(f"やり直しました: {res['redone']}")
+            self.refresh_option()
+
+    def create_dialog(self) -> None:
+        if self.api is None or self.project is None:
+            return
+        existing = [self.option_combo.itemData(i) for i in range(self.option_combo.count())]
+        dlg = NewOptionDialog(self, data.area_layers(self.project), existing)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.create(**dlg.values())
+
+    def create(self, name: str, **kw: Any) -> bool:
+        if not name:
+            return False
+        if self._run(self.api.create_option, name, **kw) is None:
+            return False
+        self.reload(select=name)
+        return True
+
+    def duplicate(self) -> None:
+        if self.option is None:
+            return
+        new, ok = QInputDialog.getText(self, "案の複製", "新しい案の名前", text=f"{self.option.name}の複製")
+        if ok and new.strip() and self._run(self.api.duplicate_option, self.option.name, new.strip()) is not None:
+            self.reload(select=new.strip())
+
+    def delete(self) -> None:
+        if self.option is None:
+            return
+        from PySide6.QtWidgets import QMessageBox
+
+        if QMessageBox.question(self, "案の削除", f"案「{self.option.name}」を削除しますか？") != QMessageBox.StandardButton.Yes:
+            return
+        if self._run(self.api.delete_option, self.option.name) is not None:
+            self.reload()
+
+    def add_ken(self) -> None:
+        if self.option is None:
+            return
+        label, ok = QInputDialog.getText(self, "圏域の追加", "圏域の名前")
+        if not ok or not label.strip():
+            return
+        key = label.strip()
+        n = 2
+        while key in self.option.kens:
+            key = f"{label.strip()}{n}"
+            n += 1
+        if self._run(self.api.set_ken, self.option.name, key, new_name=label.strip()) is not None:
+            self.refresh_option(keep_ken=key)
+
+    def _edit_ken(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        old = self.option.kens[key].get("name") or key
+        label, ok = QInputDialog.getText(self, "圏域の名前", "新しい名前", text=old)
+        if ok and label.strip() and label.strip() != old and self._run(
+                self.api.set_ken, self.option.name, key, new_name=label.strip()) is not None:
+            self.refresh_option(keep_ken=key)
+
+    def pick_color(self) -> None:
+        key = self.current_ken()
+        if key is None:
+            return
+        c = QColorDialog.getColor(QColor(self.option.kens[key].get("color") or "#cccccc"), self, "圏域の色")
+        if c.isValid() and self._run(self.api.set_ken, self.option.name, key, color=c.name()) is not None:
+            self.refresh_option(keep_ken=key)
+
+    def zoom_ken(self) -> None:
+        key = self.current_ken()
+        if key and self.option:
+            self.win.map.call("zoomToMunis", self.option.members().get(key, []))
