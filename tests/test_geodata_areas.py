@@ -121,3 +121,38 @@ def test_real_tottori_iryoken(project, realdata):
     _union_ok(project, "二次医療圏")
     polys = load_area_polygons(project, "二次医療圏", display=True)
     assert len(polys) == 3 and all(g.is_valid for g in polys.geometry)
+
+
+def _a38_frame(variant):
+    import geopandas as gpd
+    from geodata_fixtures import grid_cells
+
+    cells = grid_cells()
+    north = shapely.union_all([cells[(c, 0)] for c in range(3)])
+    island = shapely.box(133.2, 33.9, 133.32, 34.0)
+    rest = shapely.union_all([cells[(c, r)] for c in range(3) for r in (1, 2)] + [island])
+    if variant == "b":
+        rows = [
+            {"A38b_001": "09100,09201", "A38b_002": "テスト市,東市", "A38b_003": "0901", "A38b_004": "北部"},
+            {"A38b_001": "09202,09203,09204,09205,09206,09207,31201", "A38b_002": "…", "A38b_003": "0902",
+             "A38b_004": "南部"},
+        ]
+    else:
+        rows = [{"A38c_001": "北ブロック", "A38c_002": "01"}, {"A38c_001": "南ブロック", "A38c_002": "02"}]
+    return gpd.GeoDataFrame(rows, geometry=[north, rest], crs="EPSG:4326")
+
+
+@pytest.mark.parametrize("variant", ["b", "c"])
+def test_a38(pref09, tmp_path, variant):
+    f = tmp_path / f"A38{variant}.geojson"
+    _a38_frame(variant).to_file(f, driver="GeoJSON")
+    r = import_area_table(pref09, f, layer="二次医療圏")
+    assert r["format"] == "a38"
+    m = area_membership(pref09, "二次医療圏")
+    assert len(m) == 9
+    assert m["09101"][1] in ("北部", "北ブロック") and m["09207"][1] in ("南部", "南ブロック")
+    if variant == "b":
+        assert r["method"] == "member_codes" and r["ignored_other_prefectures"] == 1
+    else:
+        assert r["method"] == "largest_overlap"
+    _union_ok(pref09, "二次医療圏")

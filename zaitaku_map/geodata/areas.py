@@ -37,6 +37,7 @@ from zaitaku_map.textnorm import normalize_text
 AREA_CODE_HINTS = ("圏域コード", "医療圏コード", "area_code", "areacode", "圏域番号", "圏域cd")
 MUNI_NAME_HINTS = ("市区町村名", "市町村名", "自治体名", "muni_name", "市区町村", "市町村")
 AREA_NAME_HINTS = ("圏域名", "医療圏名", "area_name", "areaname", "圏域", "医療圏", "名称")
+GIS_SUFFIXES = (".shp", ".geojson", ".json", ".gml", ".xml", ".zip", ".gpkg")
 _PREF_RE = re.compile(r".+[都道府県]$")
 
 
@@ -286,6 +287,10 @@ def import_area_table(
     p = Path(path)
     if not layer or not str(layer).strip():
         raise GeodataError("an area layer name is required", hint="--layer 二次医療圏 のように名前を付けてください。")
+    if p.is_dir() or p.suffix.lower() in GIS_SUFFIXES:
+        from zaitaku_map.geodata.a38 import import_a38
+
+        return import_a38(project, p, layer=layer, progress=prog, cancel=cancel)
     units = _Units(project)
     raw, facts = read_table(p, sheet=sheet)
     h = _find_header(raw, units)
