@@ -120,6 +120,14 @@ def unit_area(membership: dict[str, tuple[str, str]], unit: Unit) -> tuple[str, 
     return hit
 
 
+def _num(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if f != f else f  # NaN -> 0
+
+
 def unit_population(project: Project) -> dict[str, dict[str, float]]:
     """``unit code -> {pop_total, pop_65, pop_75}`` (empty when no population is loaded)."""
     fn = _geodata("municipality_population")
@@ -128,9 +136,7 @@ def unit_population(project: Project) -> dict[str, dict[str, float]]:
             df = fn(project)
             out: dict[str, dict[str, float]] = {}
             for rec in df.to_dict("records"):
-                out[str(rec["muni_code"])] = {
-                    k: float(rec.get(k) or 0.0) for k in ("pop_total", "pop_65", "pop_75")
-                }
+                out[str(rec["muni_code"])] = {k: _num(rec.get(k)) for k in ("pop_total", "pop_65", "pop_75")}
             return out
         except Exception:
             pass

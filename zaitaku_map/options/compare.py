@@ -2,9 +2,11 @@
 
 Indicators per option come from :func:`~zaitaku_map.options.evaluate.evaluate_option`.  The first
 option is the baseline; every other option gets ``flags`` saying how each indicator differs from it
-(``better`` / ``worse`` / ``same``).  Unit-level differences are partition-based: a unit "changes"
-when the set of units it shares a 圏域 with differs from the baseline — so renaming or re-keying a
-圏域 is not a change, but moving one municipality changes it and its old and new neighbours.
+(``better`` / ``worse`` / ``same`` / ``different``).  Unit-level differences are partition-based: a
+unit "changes" (``changed_in``) when the set of units it shares a 圏域 with differs from the baseline —
+so renaming or re-keying a 圏域 is not a change.  Each 圏域 of another option is matched to the
+baseline 圏域 it overlaps most (``ken_matches``); a unit has "moved" (``moved_in``) when its 圏域
+there does not match its baseline 圏域 — the municipalities to colour on a difference map.
 """
 
 from __future__ import annotations
@@ -103,13 +105,33 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
                 g[c] = codes
         ken_of[n] = kmap
         groups[n] = g
+    # each 圏域 of another option corresponds to the baseline 圏域 it overlaps most (by units)
+    base_key = {c: r["ken_key"] for r in evals[base]["kens"] for c in (m["code"] for m in r["municipalities"])}
+    base_names = {r["ken_key"]: r["name"] for r in evals[base]["kens"]}
+    matches: dict[str, dict[str, str | None]] = {}
+    for n in names[1:]:
+        mm: dict[str, str | None] = {}
+        for r in evals[n]["kens"]:
+            tally: dict[str, int] = {}
+            for m in r["municipalities"]:
+                bk = base_key.get(m["code"])
+                if bk is not None:
+                    tally[bk] = tally.get(bk, 0) + 1
+            mm[r["name"]] = (base_names[max(sorted(tally), key=lambda k: tally[k])] if tally else None)
+        matches[n] = mm
     differences = []
     unchanged = 0
     for code, unit in units.items():
         changed_in = [n for n in names[1:] if groups[n].get(code) != groups[base].get(code)]
+        moved_in = [
+            n for n in names[1:]
+            if (ken_of[n][code] is None) != (ken_of[base][code] is None)
+            or (ken_of[n][code] is not None and matches[n].get(ken_of[n][code]) != ken_of[base][code])
+        ]
         if changed_in:
             differences.append({"code": code, "name": unit.full_name,
-                                "kens": {n: ken_of[n][code] for n in names}, "changed_in": changed_in})
+                                "kens": {n: ken_of[n][code] for n in names}, "changed_in": changed_in,
+                                "moved_in": moved_in})
         else:
             unchanged += 1
     # 圏域 that are identical (same members) in every option, whatever their names
@@ -123,6 +145,7 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
         "options": names, "baseline": base, "per_option": per_option,
         "indicator_order": list(base_ind),
         "unit_differences": differences, "n_changed_units": len(differences), "n_unchanged_units": unchanged,
+        "n_moved_units": sum(1 for d in differences if d["moved_in"]), "ken_matches": matches,
         "identical_kens": identical,
         "coverage_note": next((evals[n]["coverage_note"] for n in names if evals[n]["coverage_note"]), None),
     }
