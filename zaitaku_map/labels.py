@@ -330,3 +330,20 @@ PROPOSAL_TEXT: dict[str, str] = {
     "none_in_region": "対象地域全体に{kind}が1件もないため、この条件はどの圏域でも満たせません",
     "kind_ken": "圏域「{name}」には{kind}がなく、隣接する圏域と合わせても条件を満たせませんでした",
 }
+
+# indicators of the option comparison (export domain; keys of options.compare_options)
+EXPORT_INDICATORS: dict[str, str] = {
+    "n_kens": "圏域数",
+    "population_min": "人口が最少の圏域の人口",
+    "population_max": "人口が最多の圏域の人口",
+    "population_ratio": "圏域人口の最大／最小",
+    "n_warnings": "注意の件数",
+    "n_unassigned": "未割当の市区町村数",
+    "n_non_contiguous": "地続きでない圏域数",
+    "n_without_active_role": "積極的役割を担う医療機関が未設定の圏域数",
+    "n_without_hub": "連携拠点が未設定の圏域数",
+    "n_missing_functions": "機能①〜④が欠ける圏域数",
+    "n_crossing_kens": "二次医療圏・老人福祉圏域をまたぐ圏域数",
+    "min_coverage": "到達圏内の人口割合（最小の圏域）",
+}
+EXPORT_FLAGS: dict[str, str] = {"better": "▲改善", "worse": "▼悪化", "different": "＊相違", "same": ""}
