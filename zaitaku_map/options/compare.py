@@ -4,9 +4,10 @@ Indicators per option come from :func:`~zaitaku_map.options.evaluate.evaluate_op
 option is the baseline; every other option gets ``flags`` saying how each indicator differs from it
 (``better`` / ``worse`` / ``same`` / ``different``).  Unit-level differences are partition-based: a
 unit "changes" (``changed_in``) when the set of units it shares a 圏域 with differs from the baseline —
-so renaming or re-keying a 圏域 is not a change.  Each 圏域 of another option is matched to the
-baseline 圏域 it overlaps most (``ken_matches``); a unit has "moved" (``moved_in``) when its 圏域
-there does not match its baseline 圏域 — the municipalities to colour on a difference map.
+so renaming or re-keying a 圏域 is not a change.  Each 圏域 of another option is matched one-to-one to
+the baseline 圏域 it overlaps most (``ken_matches``; unmatched = a new 圏域); a unit has "moved"
+(``moved_in``) when its 圏域 there does not match its baseline 圏域 — the municipalities to colour
+on a difference map.
 """
 
 from __future__ import annotations
@@ -105,19 +106,26 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
                 g[c] = codes
         ken_of[n] = kmap
         groups[n] = g
-    # each 圏域 of another option corresponds to the baseline 圏域 it overlaps most (by units)
+    # one-to-one matching of 圏域: pairs by decreasing overlap (same name first on ties), each 圏域 used once
     base_key = {c: r["ken_key"] for r in evals[base]["kens"] for c in (m["code"] for m in r["municipalities"])}
     base_names = {r["ken_key"]: r["name"] for r in evals[base]["kens"]}
     matches: dict[str, dict[str, str | None]] = {}
     for n in names[1:]:
-        mm: dict[str, str | None] = {}
+        pairs = []
         for r in evals[n]["kens"]:
             tally: dict[str, int] = {}
             for m in r["municipalities"]:
                 bk = base_key.get(m["code"])
                 if bk is not None:
                     tally[bk] = tally.get(bk, 0) + 1
-            mm[r["name"]] = (base_names[max(sorted(tally), key=lambda k: tally[k])] if tally else None)
+            pairs.extend((cnt, base_names[bk] != r["name"], r["name"], bk) for bk, cnt in tally.items())
+        pairs.sort(key=lambda t: (-t[0], t[1], t[2], t[3]))
+        mm: dict[str, str | None] = {r["name"]: None for r in evals[n]["kens"]}
+        used: set[str] = set()
+        for _cnt, _diff, kname, bk in pairs:
+            if mm.get(kname) is None and bk not in used:
+                mm[kname] = base_names[bk]
+                used.add(bk)
         matches[n] = mm
     differences = []
     unchanged = 0
