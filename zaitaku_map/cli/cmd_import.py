@@ -1,10 +1,91 @@
-"""CLI subcommands of the import domain (filled in by its issue)."""
+"""``import``: facility lists into a project (医療情報ネット, 介護, 厚生局 名簿, tables, GIS points)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from zaitaku_map.cli.common import Context, common_parent
+from zaitaku_map.errors import InputDataError
+from zaitaku_map.labels import IMPORT_FORMATS, IMPORT_SKIP_REASONS, category_label
+from zaitaku_map.store import open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this domain's subcommands to the parser."""
-    return None
+    p = sub.add_parser("import", parents=[common_parent()], help="施設の一覧を取り込む",
+                       description="医療情報ネット・介護サービス情報公表・地方厚生局の名簿・表・GIS ポイントを取り込みます。")
+    p.add_argument("project", help="プロジェクトファイル (.gpkg)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="取り込むファイル（zip のままで可）")
+    p.add_argument("--format", default="auto", choices=["auto", "iryojoho", "kaigo", "kouseikyoku", "table", "gis"],
+                   help="形式（既定: 内容から判定）")
+    p.add_argument("--category", help="表・GIS の施設種別キー (例 houkatsu)")
+    p.add_argument("--mapping", help='列の対応を書いた JSON ファイル (例 {"name": "施設名", "address": "所在地"})')
+    p.add_argument("--reference-date", help="データの基準日 (ファイルに書かれていない場合)")
+    p.add_argument("--prefecture", action="append", default=[],
+                   help="対象都道府県コード（プロジェクトに未設定のとき設定します。例 31）")
+    p.set_defaults(handler=cmd_import, human=_human)
+
+
+def _load_mapping(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise InputDataError(f"mapping file unreadable: {exc}", file=path,
+                             expected='JSON オブジェクト {"name": "列名", "address": "列名", ...}') from exc
+    if not isinstance(data, dict):
+        raise InputDataError("mapping must be a JSON object", file=path, expected='{"name": "列名", ...}')
+    return data
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from zaitaku_map.importers import import_files
+
+    mapping = _load_mapping(args.mapping)
+    with open_project(args.project) as project:
+        notes = []
+        if args.prefecture:
+            codes = [str(c).zfill(2) for c in args.prefecture]
+            bad = [c for c in codes if not (c.isdigit() and 1 <= int(c) <= 47)]
+            if bad:
+                raise InputDataError("invalid prefecture code", value=",".join(bad), expected="01〜47")
+            if not project.study_prefectures:
+                project.set_study_prefectures(codes)
+                notes.append(f"対象都道府県を設定しました: {','.join(sorted(codes))}")
+            elif sorted(project.study_prefectures) != sorted(codes):
+                notes.append(f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
+                             "（--prefecture は未設定のときのみ有効）")
+        reports = import_files(project, args.files, format=args.format, category=args.category, mapping=mapping,
+                               reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel)
+        for n in notes:
+            ctx.note(n)
+        return {"ok": True, "study_prefectures": project.study_prefectures,
+                "files": [r.to_dict() for r in reports]}
+
+
+def _human(result: dict[str, Any]) -> None:
+    for f in result["files"]:
+        print(f"■ {f['file']}  [{IMPORT_FORMATS.get(f['format'], f['format'])}]  基準日 {f['reference_date'] or '不明'}")
+        print(f"  読込 {f['rows_read']} 行 → 施設レコード {f['records']} 件: 追加 {f['added']} / 更新 {f['updated']} / "
+              f"掲載終了 {f['closed']} / 変更なし {f['unchanged']}" + (f" / 再掲載 {f['reopened']}" if f["reopened"] else ""))
+        if f["by_category"]:
+            print("  種別: " + ", ".join(f"{category_label(k)} {v}" for k, v in f["by_category"].items()))
+        if f["coord_status"]:
+            print("  座標: " + ", ".join(f"{k} {v}" for k, v in f["coord_status"].items()))
+        if f["matched_across_sources"]:
+            print(f"  他の一覧と結び付け: {f['matched_across_sources']} 件")
+        for key, label in (("unmatched", "対応なし"), ("ambiguous", "要確認")):
+            for u in f[key][:20]:
+                print(f"  {label}: {u['name']}（{u['address']}）")
+            if len(f[key]) > 20:
+                print(f"  … ほか {len(f[key]) - 20} 件（--json で全件）")
+        if f["rejected"]:
+            print(f"  除外 {f['rejected']} 行: " + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items()))
+        if f["skipped"]:
+            print("  対象外: " + ", ".join(f"{IMPORT_SKIP_REASONS.get(k, k)} {v}" for k, v in f["skipped"].items()))
+        for n in f["notes"]:
+            print(f"  注: {n}")

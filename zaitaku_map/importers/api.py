@@ -110,6 +110,10 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         for r in pf.rejected:
             project.log_row(source_id=source_id, reason=r.reason, file_name=pf.file_name, sheet=r.sheet, row=r.row,
                             column=r.column, value=r.value, raw=r.raw, severity=r.severity)
+        if pf.mapping is not None:
+            from zaitaku_map.importers.table import save_mapping
+
+            save_mapping(project, *pf.mapping)
         rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
         if pf.format in ("kouseikyoku", "iryojoho"):
             link_sources(project, prefs=pf.scope_prefs or None, source_id=source_id, file_name=pf.file_name, rep=rep)

@@ -150,7 +150,7 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
         desigs = []
         for i in idx:
             kind, digit = classify_code(code_nfkc[i])
-            d = dates[i]
+            d = dates[i] if isinstance(dates[i], str) else None
             if d is None and _col(sel, COL_DATE)[i].strip():
                 pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=COL_DATE,
                                             value=sel.at[i, COL_DATE], severity="warning",

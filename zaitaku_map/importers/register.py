@@ -125,7 +125,8 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
     conn = project.conn
     rep = ImportReport(file=pf.file_name, format=pf.format, family=pf.family, reference_date=pf.reference_date,
                        reference_date_origin=pf.reference_date_origin, source_id=source_id, encoding=pf.encoding,
-                       rows_read=pf.rows_read, records=len(pf.records), skipped=dict(pf.skipped),
+                       rows_read=pf.rows_read, records=len(pf.records),
+                       skipped={k: v for k, v in pf.skipped.items() if v},
                        notes=list(pf.notes))
     now = now_iso()
     seen = pf.reference_date or dt.date.today().isoformat()

@@ -1,0 +1,280 @@
+"""Generic tables (CSV/XLSX) such as a municipality's 地域包括支援センター list.
+
+A column mapping ``{field: column}`` (fields: :data:`zaitaku_map.labels.MAPPING_FIELDS`) is guessed
+from the header, or taken from the user (``mapping=``), and saved in ``column_mappings`` under the
+header signature so the same source is read the same way next time (and keeps its source family,
+so a newer release of the same list closes the entries that disappeared).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zaitaku_map.errors import InputDataError
+from zaitaku_map.importers.detect import Unit
+from zaitaku_map.importers.normalize import PREFECTURES, muni5, norm_names, norm_texts, pref_code_of
+from zaitaku_map.importers.readers import (
+    HEADER_SEARCH_ROWS,
+    Table,
+    dedupe,
+    header_key,
+    read_csv_bytes,
+    read_xlsx_tables,
+    read_zip_member,
+    to_number_series,
+)
+from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+from zaitaku_map.labels import CATEGORIES
+from zaitaku_map.store.project import Project, now_iso
+
+# field -> header synonyms (compared after NFKC, spaces removed); exact match first, then contains
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": ("名称", "施設名", "施設名称", "事業所名", "事業所名称", "医療機関名", "医療機関名称", "正式名称", "センター名",
+             "名前", "name", "facility_name"),
+    "address": ("住所", "所在地", "所在地住所", "施設住所", "事業所住所", "address", "addr"),
+    "municipality": ("市区町村名", "市町村名", "市区町村", "市町村", "municipality", "city"),
+    "muni_code": ("市区町村コード", "市町村コード", "全国地方公共団体コード", "団体コード", "地方公共団体コード",
+                  "muni_code", "citycode"),
+    "pref": ("都道府県名", "都道府県", "pref", "prefecture"),
+    "lat": ("緯度", "lat", "latitude", "y座標", "緯度(世界測地系)"),
+    "lon": ("経度", "lon", "lng", "long", "longitude", "x座標", "経度(世界測地系)"),
+    "category": ("種別", "施設種別", "区分", "カテゴリ", "category", "type", "施設区分", "サービス種類"),
+    "subtype": ("サブ種別", "小区分", "subtype"),
+    "id": ("id", "番号", "施設番号", "事業所番号", "医療機関番号", "識別番号", "no", "no.", "コード"),
+    "phone": ("電話番号", "電話", "tel", "phone"),
+    "postal_code": ("郵便番号", "〒", "zip", "postal_code"),
+    "name_kana": ("フリガナ", "ふりがな", "名称カナ", "名称(カナ)", "カナ", "よみがな"),
+    "beds": ("病床数", "定員", "beds", "capacity"),
+}
+REQUIRED = ("name",)
+
+
+def guess_mapping(header: list[str]) -> dict[str, str]:
+    """Guess ``{field: column}`` from a header row (exact synonym matches first, then containment)."""
+    keys = {c: header_key(c).lower() for c in header}
+    used: set[str] = set()
+    out: dict[str, str] = {}
+    for exact in (True, False):
+        for fld, syns in SYNONYMS.items():
+            if fld in out:
+                continue
+            for col, k in keys.items():
+                if col in used or not k:
+                    continue
+                hit = k in syns if exact else (fld not in ("id", "category") and any(len(s) >= 2 and s in k
+                                                                                     for s in syns))
+                if fld == "name" and not exact and ("カナ" in k or "フリガナ" in k or "ふりがな" in k or "法人" in k):
+                    hit = False
+                if fld == "address" and not exact and ("メール" in k or "ホームページ" in k or "url" in k):
+                    hit = False
+                if hit:
+                    out[fld] = col
+                    used.add(col)
+                    break
+    return out
+
+
+def header_signature(header: list[str]) -> str:
+    return hashlib.sha1("|".join(header_key(c) for c in header).encode("utf-8")).hexdigest()
+
+
+def saved_mapping(project: Project, header: list[str]) -> tuple[dict[str, str], str] | None:
+    row = project.conn.execute("SELECT mapping_json, source_label FROM column_mappings WHERE signature=?",
+                               (header_signature(header),)).fetchone()
+    return (json.loads(row[0]), row[1]) if row else None
+
+
+def save_mapping(project: Project, header: list[str], mapping: dict[str, str], source_label: str) -> None:
+    """Remember a (confirmed) mapping for this header (call inside a transaction)."""
+    project.conn.execute(
+        "INSERT OR REPLACE INTO column_mappings (signature, source_label, mapping_json, updated_at) VALUES (?,?,?,?)",
+        (header_signature(header), source_label, json.dumps(mapping, ensure_ascii=False), now_iso()))
+
+
+def _find_header(rows: list[list[str]]) -> int:
+    best, best_i = 0, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = [c for c in row if str(c).strip()]
+        if not cells:
+            continue
+        score = len(guess_mapping([str(c) for c in cells]))
+        if score > best:
+            best, best_i = score, i
+    return best_i
+
+
+def read_unit_tables(unit: Unit, *, nrows: int | None = None) -> list[Table]:
+    """Tables of a CSV/XLSX unit with the header row found by recognisable column names."""
+    if unit.kind == "xlsx":
+        tables = read_xlsx_tables(unit.path, nrows=None if nrows is None else nrows + HEADER_SEARCH_ROWS)
+        out = []
+        for t in tables:
+            rows = [t.header, *t.frame.head(HEADER_SEARCH_ROWS).values.tolist()]
+            h = _find_header(rows)
+            if h > 0:
+                header = dedupe(str(c).strip() for c in rows[h])
+                frame = t.frame.iloc[h:].reset_index(drop=True)
+                frame.columns = header
+                t = Table(name=t.name, sheet=t.sheet, header=header, header_row=t.header_row + h, frame=frame,
+                          title_rows=t.title_rows)
+            if nrows is not None:
+                t.frame = t.frame.head(nrows)
+            out.append(t)
+        return out
+    data = read_zip_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
+    name = Path(unit.member).name if unit.member else unit.path.name
+    t = read_csv_bytes(data, name, nrows=HEADER_SEARCH_ROWS)
+    h = _find_header([t.header, *t.frame.values.tolist()])
+    if h > 0:
+        first = [t.header, *t.frame.values.tolist()][h]
+        keys = [c for c in first if str(c).strip()][:3]
+        return [read_csv_bytes(data, name, header_keys=keys, nrows=nrows)]
+    return [read_csv_bytes(data, name, nrows=nrows)]
+
+
+def _category_values(values: pd.Series) -> pd.Series:
+    by_label: dict[str, str] = {}
+    for k, c in CATEGORIES.items():
+        for lbl in (k, c.label, c.short):
+            by_label[unicodedata.normalize("NFKC", lbl).lower()] = k
+    by_label.update({"包括": "houkatsu", "地域包括": "houkatsu", "訪問看護": "home_nursing", "在支診": "zaishi_clinic",
+                     "在支病": "zaishi_hospital", "特養": "care_facility", "老健": "care_facility"})
+    v = values.fillna("").astype(str).str.normalize("NFKC").str.strip().str.lower()
+    return v.map(lambda s: by_label.get(s) or next((k for lbl, k in by_label.items() if len(lbl) >= 2 and lbl in s),
+                                                   ""))
+
+
+def category_from_name(text: str) -> str | None:
+    t = unicodedata.normalize("NFKC", text)
+    for k, c in CATEGORIES.items():
+        if c.label in t:
+            return k
+    if "包括" in t:
+        return "houkatsu"
+    return None
+
+
+def parse(project: Project, unit: Unit, *, category: str | None, mapping: dict[str, Any] | None,
+          reference_date: str | None) -> list[ParsedFile]:
+    out = []
+    for t in read_unit_tables(unit):
+        out.append(parse_table(project, t, path=str(unit.path), category=category, mapping=mapping,
+                               reference_date=reference_date))
+    return out
+
+
+def resolve_mapping(project: Project, header: list[str], mapping: dict[str, Any] | None,
+                    default_label: str) -> tuple[dict[str, str], str, str]:
+    """``(mapping, source label, origin)`` — user mapping > saved for this header > guessed."""
+    saved = saved_mapping(project, header)
+    label = saved[1] if saved else default_label
+    if mapping:
+        m = {k: v for k, v in mapping.items() if k != "source_label" and v}
+        label = str(mapping.get("source_label") or label)
+        origin = "user"
+    elif saved:
+        m, origin = saved[0], "saved"
+    else:
+        m, origin = guess_mapping(header), "guessed"
+    unknown = [f"{k}→{v}" for k, v in m.items() if v not in header]
+    if unknown:
+        raise InputDataError("mapping names columns that are not in the file", value=", ".join(unknown),
+                             expected="列名: " + "・".join(header))
+    for f in REQUIRED:
+        if f not in m:
+            raise InputDataError(f"no column for {f!r}", expected="名称の列（例: 名称・施設名・事業所名）; 列: "
+                                 + "・".join(header), hint="--mapping で {\"name\": \"列名\"} を指定してください。")
+    return m, label, origin
+
+
+def parse_table(project: Project, t: Table, *, path: str, category: str | None, mapping: dict[str, Any] | None,
+                reference_date: str | None, fmt: str = "table") -> ParsedFile:
+    stem = unicodedata.normalize("NFKC", Path(t.name).stem) + (f":{t.sheet}" if t.sheet and t.sheet != "Sheet1"
+                                                                else "")
+    m, label, origin = resolve_mapping(project, t.header, mapping, stem)
+    df = t.frame
+    nonempty = df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
+    df = df[nonempty]
+
+    def col(f: str) -> pd.Series:
+        c = m.get(f)
+        return df[c].fillna("").astype(str).str.strip() if c else pd.Series("", index=df.index, dtype=object)
+
+    file_name = Path(path).name if Path(path).name == t.name else f"{Path(path).name}:{t.name}"
+    pf = ParsedFile(path=path, file_name=file_name, format=fmt, family=f"{fmt}:{label}", records=pd.DataFrame(),
+                    raw=pd.DataFrame(), reference_date=reference_date,
+                    reference_date_origin="user" if reference_date else None, sheet=t.sheet, encoding=t.encoding,
+                    rows_read=len(t.frame))
+    pf.notes.append(f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
+                    + ", ".join(f"{k}={v}" for k, v in m.items()))
+    rownum = pd.Series([t.row_number(i) for i in df.index], index=df.index)
+    cat = _category_values(col("category")) if "category" in m else pd.Series("", index=df.index, dtype=object)
+    default_cat = category or category_from_name(t.name + (t.sheet or ""))
+    if default_cat is None and (cat.eq("").any() or "category" not in m):
+        raise InputDataError("category of the facilities is unknown", file=path,
+                             expected="種別の列、または --category (" + "|".join(CATEGORIES) + ")")
+    cat = cat.where(cat.ne(""), default_cat or "other")
+    name = col("name")
+    addr = col("address")
+    muni_name = col("municipality")
+    pref_name = col("pref")
+    muni = muni5(col("muni_code"))
+    # complete addresses with the municipality / prefecture columns when they lack them
+    need = pd.Series([bool(mn) and bool(a) and mn not in a[: len(mn) + 8] for a, mn in zip(addr, muni_name, strict=True)],
+                     index=df.index, dtype=bool)
+    addr = addr.where(~need, muni_name + addr)
+    pref = pref_name.map(pref_code_of)
+    pref = pref.where(pref.ne(""), addr.map(pref_code_of))
+    pref = pref.where(pref.ne(""), muni.str[:2])
+    addr = addr.where(addr.eq("") | addr.map(pref_code_of).ne("") | pref.eq(""), pref.map(PREFECTURES).fillna("")
+                      + addr)
+    lon = to_number_series(col("lon")) if "lon" in m else pd.Series(float("nan"), index=df.index)
+    lat = to_number_series(col("lat")) if "lat" in m else pd.Series(float("nan"), index=df.index)
+    ids = col("id")
+    key = ids.where(ids.ne(""), norm_names(name) + "|" + norm_texts(addr))
+    bad_name = name.eq("")
+    no_place = ~bad_name & addr.eq("") & (lon.isna() | lat.isna()) & muni.eq("") & muni_name.eq("")
+    dup = key.duplicated() & ~bad_name & ~no_place
+    for mask, fld, reason in ((bad_name, "name", "名称がありません"),
+                              (no_place, "address", "住所・座標・市区町村のいずれもありません"),
+                              (dup, "id", "同じ施設が前の行にもあります（最初の行を採用）")):
+        for i in df.index[mask]:
+            c = m.get(fld)
+            pf.rejected.append(Rejected(row=int(rownum[i]), sheet=t.sheet, column=c, value=df.at[i, c] if c else None,
+                                        reason=reason, raw=df.loc[i].to_dict()))
+    keep = ~(bad_name | no_place | dup)
+    pf.scope_prefs = set(pref[keep]) | {""}
+    prefs = project.study_prefectures
+    if prefs:
+        outside = keep & pref.ne("") & ~pref.isin(prefs)
+        pf.skipped["outside_region"] += int(outside.sum())
+        keep &= ~outside
+    empty = pd.Series("", index=df.index, dtype=object)
+    rec = pd.DataFrame({
+        "record_key": f"{fmt}:{label}:" + key,
+        "category": cat,
+        "subtype": col("subtype") if "subtype" in m else (col("category") if "category" in m else empty),
+        "name": name,
+        "name_kana": col("name_kana"),
+        "address": addr,
+        "postal_code": col("postal_code"),
+        "pref_code": pref,
+        "muni_code": muni,
+        "phone": col("phone"),
+        "beds": to_number_series(col("beds")) if "beds" in m else float("nan"),
+        "src_lon": lon,
+        "src_lat": lat,
+        "match_class": "",
+        "sheet": t.sheet,
+        "row": rownum,
+    }, index=df.index)[keep]
+    pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
+    pf.raw = df[keep].reset_index(drop=True)
+    pf.mapping = (list(t.header), m, label)
+    return pf
