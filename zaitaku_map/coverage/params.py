@@ -52,6 +52,10 @@ class CoverageParams:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise AnalysisError("unknown coverage mode", value=self.mode, expected="/".join(MODES))
+        if isinstance(self.speed_table, dict):  # e.g. from to_dict() stored as a project setting
+            self.speed_table = SpeedTable.from_dict(self.speed_table)
+        if isinstance(self.bands, int | float):
+            self.bands = (float(self.bands),)
         self.bands = tuple(sorted({float(b) for b in self.bands}))
         self.minutes = float(self.minutes)
         checks = {"minutes": self.minutes, "detour_factor": self.detour_factor,
