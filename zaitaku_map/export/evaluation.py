@@ -27,8 +27,8 @@ def resolve_coverage_params(project: Project, params: Any) -> Any:
     stored = project.setting("coverage_params")
     if isinstance(stored, dict):
         try:
-            return cls(**stored)
-        except TypeError:
+            return cls.from_dict(stored)
+        except (TypeError, ValueError, KeyError):
             pass
     return cls()
 
@@ -106,6 +106,9 @@ def evaluation_table(
     }
     if coverage_category:
         label = CATEGORIES[coverage_category].short if coverage_category in CATEGORIES else coverage_category
+        if coverage_category not in CATEGORIES:
+            fn = _public("zaitaku_map.coverage", "category_name")
+            label = fn(coverage_category) if fn is not None else coverage_category
         heads["coverage_share"] = f"{EXPORT_COLUMNS['coverage_share']}（{label}）"
     heads["warnings"] = EXPORT_COLUMNS["warnings"]
     return table, heads, ev

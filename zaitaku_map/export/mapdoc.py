@@ -16,6 +16,7 @@ from typing import Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, _public, load_export_data
+from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
@@ -37,23 +38,29 @@ def paper_size(paper: str, landscape: bool) -> tuple[float, float]:
     return w * MM, h * MM
 
 
+def coverage_label(category: str) -> str:
+    """Japanese name of a coverage category (a facility category or a combined one such as 在支診・在支病)."""
+    fn = _public("zaitaku_map.coverage", "category_name")
+    if fn is not None:
+        return str(fn(category))
+    return CATEGORIES[category].label if category in CATEGORIES else category
+
+
 def load_coverage(project: Project, category: str | None, params: Any) -> Coverage | None:
     """Bands and gaps of ``category`` from the coverage domain (``None`` when not asked)."""
     if not category:
         return None
-    if category not in CATEGORIES:
-        raise ExportError(f"unknown facility category: {category}", value=category,
-                          expected=", ".join(CATEGORIES))
-    cls = _public("zaitaku_map.coverage", "CoverageParams")
-    bands_fn = _public("zaitaku_map.coverage", "band_polygons")
-    gaps_fn = _public("zaitaku_map.coverage", "gap_points")
-    if cls is None or bands_fn is None or gaps_fn is None:
-        raise ExportError("coverage analysis is not available", hint="到達圏の計算機能が使えません")
-    if params is None:
-        params = cls()
-    cov = Coverage(category=category, params=params, minutes=float(getattr(params, "minutes", 30)))
-    cov.bands = bands_fn(project, params, category)
-    cov.gaps = gaps_fn(project, params, category)
+    from zaitaku_map import coverage as cov_mod
+
+    known = set(CATEGORIES) | set(getattr(cov_mod, "COMBINED", {}))
+    if category not in known:
+        raise ExportError(f"unknown facility category: {category}", value=category, expected=", ".join(sorted(known)))
+    params = resolve_coverage_params(project, params)
+    result = cov_mod.compute_coverage(project, params, categories=[category])
+    cov = Coverage(category=category, params=params, minutes=float(params.minutes))
+    cov.description = result.describe_ja()
+    cov.bands = cov_mod.band_polygons(project, params, category)
+    cov.gaps = cov_mod.gap_points(project, params, category)
     return cov
 
 
@@ -68,9 +75,8 @@ def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, l
     """Sections printed beside the legend: coverage parameters, sources, attribution, notes."""
     sections: list[tuple[str, list[str]]] = []
     if coverage is not None:
-        desc = coverage.params.describe_ja() if hasattr(coverage.params, "describe_ja") else str(coverage.params)
-        cat = CATEGORIES[coverage.category].label
-        sections.append((EXPORT_TEXT["coverage_params"], [f"{cat}: {desc}"]))
+        desc = coverage.description or coverage.params.describe_ja()
+        sections.append((EXPORT_TEXT["coverage_params"], [f"{coverage_label(coverage.category)}: {desc}"]))
     sections.append((EXPORT_TEXT["sources"], data.source_lines() or ["（なし）"]))
     attr = data.attributions()
     if attr:
@@ -109,7 +115,7 @@ def render_map_figure(
     fig.text(0.025, top + 0.2 / h, title or EXPORT_TEXT["map_title"], fontsize=17 * fs, va="bottom")
     sub = f"{EXPORT_TEXT['option']}: {data.option_name}　　{EXPORT_TEXT['created']}: {data.created}"
     if coverage is not None:
-        sub += f"　　{EXPORT_TEXT['coverage']}: {CATEGORIES[coverage.category].label}"
+        sub += f"　　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)}"
     fig.text(0.025, top, sub, fontsize=9.5 * fs, va="bottom")
     if data.is_demo:
         fig.text(0.975, top + 0.1 / h, EXPORT_TEXT["demo_banner"], fontsize=12 * fs, color="white",
@@ -226,7 +232,8 @@ def export_map_pdf(
     if coverage is not None:
         out["coverage"] = {
             "category": coverage.category,
-            "params": coverage.params.to_dict() if hasattr(coverage.params, "to_dict") else str(coverage.params),
+            "params": coverage.params.to_dict(),
+            "description": coverage.description,
             "bands": 0 if coverage.bands is None else len(coverage.bands),
             "gap_points": 0 if coverage.gaps is None else len(coverage.gaps),
         }

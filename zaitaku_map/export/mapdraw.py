@@ -43,6 +43,7 @@ class Coverage:
     bands: gpd.GeoDataFrame | None = None  # band_min, geometry (EPSG:4326)
     gaps: gpd.GeoDataFrame | None = None  # points (EPSG:4326)
     minutes: float = 30.0
+    description: str = ""
 
 
 @dataclass

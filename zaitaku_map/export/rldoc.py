@@ -33,7 +33,7 @@ DEMO_RED = colors.HexColor("#c62828")
 @functools.cache
 def styles() -> dict[str, ParagraphStyle]:
     font = setup_reportlab()
-    base = ParagraphStyle("base", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
+    base = ParagraphStyle("base", fontName=font, bulletFontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
     return {
         "base": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
@@ -155,6 +155,7 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Seq
     body += [[c if hasattr(c, "wrap") else para(c, cs) for c in r] for r in rows]
     t = Table(body, colWidths=list(widths), repeatRows=1)
     cmds: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), setup_reportlab()),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -1,0 +1,220 @@
+"""Comparison PDF of two or more options: small maps side by side, then the indicator table with the
+differences from the first option (the baseline) marked, the 圏域 of each option, and the
+municipalities whose 圏域 changes.  Indicators come from ``options.compare_options``.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Spacer
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import ExportData, _public, load_export_data
+from zaitaku_map.export.fonts import setup_matplotlib
+from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size, write_figure_pdf
+from zaitaku_map.export.mapdraw import draw_option_map
+from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
+from zaitaku_map.labels import CATEGORIES, EXPORT_FLAGS, EXPORT_INDICATORS, EXPORT_TEXT
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+MM = 1 / 25.4
+
+
+def indicator_label(key: str) -> str:
+    if key.startswith("min_coverage."):
+        cat = key.split(".", 1)[1]
+        return f"{EXPORT_INDICATORS['min_coverage']}（{coverage_label(cat)}）"
+    return EXPORT_INDICATORS.get(key, key)
+
+
+def indicator_text(key: str, value: Any) -> str:
+    if value is None:
+        return "－"
+    if key.startswith("population_") and key != "population_ratio":
+        return f"{float(value):,.0f}"
+    if key.startswith("min_coverage."):
+        return f"{float(value):.1%}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverages: list[Any]) -> Any:
+    """One sheet with a small map per option in a grid and a shared facility legend."""
+    setup_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    w, h = paper_size(paper, landscape)
+    fig = Figure(figsize=(w, h))
+    FigureCanvasAgg(fig)
+    n = len(datas)
+    ncol = min(n, 3 if landscape else 2)
+    nrow = math.ceil(n / ncol)
+    top = 1 - 0.75 / h
+    fig.text(0.025, 1 - 0.35 / h, EXPORT_TEXT["compare_title"], fontsize=16, va="bottom")
+    fig.text(0.025, 1 - 0.55 / h, f"{EXPORT_TEXT['created']}: {datas[0].created}　　"
+             + "　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas)), fontsize=9, va="bottom")
+    if any(d.is_demo for d in datas):
+        fig.text(0.975, 1 - 0.45 / h, EXPORT_TEXT["demo_banner"], fontsize=11, color="white", ha="right", va="bottom",
+                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"})
+        fig.text(0.5, 0.5, EXPORT_TEXT["demo_watermark"], fontsize=80, color="#c62828", alpha=0.10, ha="center",
+                 va="center", rotation=30, zorder=100)
+    bottom = 1.45 / h
+    gap = 0.012
+    cw = (0.95 - gap * (ncol - 1)) / ncol
+    ch = (top - bottom - gap * (nrow - 1) - 0.25 / h * nrow) / nrow
+    for i, (d, cov) in enumerate(zip(datas, coverages, strict=True)):
+        r, c = divmod(i, ncol)
+        x0 = 0.025 + c * (cw + gap)
+        y0 = top - (r + 1) * (ch + 0.25 / h) - r * gap
+        ax = fig.add_axes((x0, y0, cw, ch))
+        draw_option_map(ax, d, coverage=cov, small=True)
+        ax.set_title(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）", fontsize=10, loc="left")
+    cats = datas[0].categories_present()
+    handles = []
+    for cat in cats:
+        c = CATEGORIES.get(cat, CATEGORIES["other"])
+        handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color, markeredgecolor="black",
+                              color=c.color, markersize=5, label=c.label))
+    if coverages[0] is not None:
+        handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
+                              label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}")))
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.78 / h), ncol=min(len(handles), 5),
+               fontsize=7, frameon=False)
+    lines = []
+    if coverages[0] is not None:
+        lines.append(f"{EXPORT_TEXT['coverage_params']}: {coverage_label(coverages[0].category)} "
+                     f"{coverages[0].description}")
+    lines.append(EXPORT_TEXT["sources"] + ": " + "／".join(datas[0].source_lines()))
+    if datas[0].attributions():
+        lines.append(EXPORT_TEXT["attribution"] + ": " + "／".join(datas[0].attributions()))
+    fig.text(0.025, 0.15 / h, "\n".join(lines) + "\n"
+             + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
+             fontsize=6, color="#333333", va="bottom", linespacing=1.4)
+    return fig
+
+
+def comparison_story(cmp: dict[str, Any], width: float) -> list[Any]:
+    """Indicator table (differences marked), 圏域 per option and changed municipalities."""
+    names = cmp["options"]
+    heads = ["指標"] + [f"{chr(0x2460 + i)} {n}" for i, n in enumerate(names)]
+    rows, marks = [], []
+    for r, key in enumerate(cmp["indicator_order"] + sorted(
+            {k for n in names for k in cmp["per_option"][n]["indicators"]} - set(cmp["indicator_order"]))):
+        row = [indicator_label(key)]
+        for c, n in enumerate(names, start=1):
+            po = cmp["per_option"][n]
+            val = indicator_text(key, po["indicators"].get(key))
+            flag = po.get("flags", {}).get(key, "same")
+            if flag != "same" and n != cmp["baseline"]:
+                val = f"{val}　{EXPORT_FLAGS.get(flag, '＊')}"
+                marks.append((c, r))
+            row.append(val)
+        rows.append(row)
+    w0 = width * 0.34
+    widths = [w0] + [(width - w0) / len(names)] * len(names)
+    story: list[Any] = [para(EXPORT_TEXT["compare_title"], "h1"),
+                        para(f"基準: ① {cmp['baseline']}　色付きのセル = 基準の案と異なる値（▲改善・▼悪化・＊相違）", "note"),
+                        Spacer(1, 2 * mm),
+                        data_table(heads, rows, widths, highlight=marks, align_right=list(range(1, len(names) + 1)))]
+    if cmp.get("coverage_note"):
+        story += [Spacer(1, 2 * mm), para(str(cmp["coverage_note"]), "note")]
+    for i, n in enumerate(names):
+        po = cmp["per_option"][n]
+        krows = [[k["name"], k["n_municipalities"], f"{k['pop_total']:,.0f}", k["zaishi_total"],
+                  "○" if k["active_role"] else "－", "○" if k["hub"] else "－",
+                  "".join("①②③④"[f - 1] for f in k["missing_functions"]) or "－", k["n_warnings"]]
+                 for k in po["kens"]]
+        kh = ["圏域", "市区町村数", "総人口", "在支診・在支病", "積極的役割", "連携拠点", "欠ける機能", "注意"]
+        story += [CondPageBreak(40 * mm), para(f"{chr(0x2460 + i)} {n} の圏域", "h2"),
+                  data_table(kh, krows, [width * f for f in (0.26, 0.09, 0.13, 0.12, 0.1, 0.1, 0.11, 0.09)],
+                             align_right=[1, 2, 3, 7])]
+    diffs = cmp.get("unit_differences") or []
+    story += [CondPageBreak(40 * mm), para("圏域が変わる市区町村", "h2")]
+    if diffs:
+        drows = [[d["name"]] + [d["kens"].get(n) or EXPORT_TEXT["unassigned"] for n in names] for d in diffs]
+        story.append(data_table(["市区町村"] + [f"{chr(0x2460 + i)}" for i in range(len(names))], drows,
+                                [w0] + [(width - w0) / len(names)] * len(names)))
+    else:
+        story.append(para("すべての案で同じ組み合わせです。", "note"))
+    return story
+
+
+def export_comparison_pdf(
+    project: Project,
+    options: list[str],
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the comparison of ``options`` (two or more; the first is the baseline).
+
+    Returns
+    -------
+    dict
+        ``path``, ``pages``, ``options``, ``counts`` (kens per option, changed municipalities), ``seconds``.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    t0 = time.perf_counter()
+    names = list(dict.fromkeys(options))
+    if len(names) < 2:
+        raise ExportError("comparison needs at least two options", value=", ".join(names),
+                          hint="比較する案を2つ以上指定してください")
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    datas = [load_export_data(project, n) for n in prog.step(0.3).iterate(names, message="データ")]
+    cov = load_coverage(project, coverage_category, coverage_params)
+    coverages = [cov] * len(datas)
+    fn = _public("zaitaku_map.options", "compare_options")
+    if fn is None:
+        raise ExportError("option comparison is not available", hint="圏域案の比較機能が使えません")
+    cmp = fn(project, names, coverage_params=cov.params if cov is not None else coverage_params)
+    prog.update(0.5, "地図")
+    size = page_size(paper, landscape)
+    with tempfile.TemporaryDirectory(prefix="zm_cmp_") as td:
+        maps_pdf = Path(td) / "maps.pdf"
+        fig = maps_figure(datas, paper=paper, landscape=landscape, coverages=coverages)
+        write_figure_pdf(fig, maps_pdf, title=EXPORT_TEXT["compare_title"])
+        prog.update(0.75, "比較表")
+        table_pdf = Path(td) / "table.pdf"
+        header = f"{EXPORT_TEXT['compare_title']}　" + "・".join(names)
+        footer = EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created)
+        build_pdf(table_pdf, lambda: comparison_story(cmp, size[0] - 24 * mm), header=header,
+                  footer=footer, is_demo=any(d.is_demo for d in datas), pagesize=size, title=header, with_toc=False)
+        writer = PdfWriter()
+        writer.append(PdfReader(maps_pdf), outline_item="地図の比較")
+        writer.append(PdfReader(table_pdf), outline_item="指標の比較")
+        writer.add_metadata({"/Title": header, "/Creator": "zaitaku-map"})
+        tmp = path.with_name(path.name + ".part")
+        try:
+            with open(tmp, "wb") as fh:
+                writer.write(fh)
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
+        pages = len(writer.pages)
+    prog.update(1.0, "完了", force=True)
+    return {
+        "path": str(path),
+        "pages": pages,
+        "options": names,
+        "counts": {"kens": {d.option_name: len(d.kens) for d in datas},
+                   "changed_municipalities": cmp.get("n_changed_units", 0)},
+        "seconds": round(time.perf_counter() - t0, 2),
+    }

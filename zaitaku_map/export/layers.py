@@ -1,0 +1,225 @@
+"""GeoPackage and GeoJSON layers of one option for QGIS users.
+
+Layers (Japanese names, EPSG:4326): 圏域 (polygons with population and counts), 市区町村 (with
+their 圏域), 施設 (points with every list attribute), and with a coverage category 到達圏_<種別>
+(nested bands) and 到達圏外_<種別> (gap points).  The GeoPackage carries a ``layer_styles`` table
+(the one QGIS reads and writes) with a default QML style for the 圏域 and 施設 layers: 圏域 filled
+with the option's colours and labelled, facilities with the category colours and markers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import geopandas as gpd
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.mapdoc import coverage_label, load_coverage
+from zaitaku_map.export.tables import resource_rows
+from zaitaku_map.labels import CATEGORIES, EXPORT_LAYERS
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+QGIS_MARKERS = {
+    "o": ("circle", 0), "s": ("square", 0), "^": ("triangle", 0), "D": ("diamond", 0), "*": ("star", 0),
+    "v": ("triangle", 180), "P": ("cross_fill", 0), ".": ("circle", 0), "h": ("hexagon", 0), "x": ("cross2", 0),
+    "+": ("cross", 0), "1": ("asterisk_fill", 0),
+}
+
+
+def _rgba(hex_color: str, alpha: int = 255) -> str:
+    h = hex_color.lstrip("#")
+    return f"{int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha}"
+
+
+def _opt(name: str, value: Any) -> str:
+    return f'<Option type="QString" name={quoteattr(name)} value={quoteattr(str(value))}/>'
+
+
+def _label_xml(field: str, size: float, placement: int) -> str:
+    return (
+        '<labeling type="simple"><settings calloutType="simple">'
+        f'<text-style fieldName={quoteattr(field)} fontFamily="IPAexGothic" fontSize="{size}" fontSizeUnit="Point" '
+        'textColor="17,17,17,255" isExpression="0" textOpacity="1">'
+        '<text-buffer bufferDraw="1" bufferSize="1" bufferSizeUnits="MM" bufferColor="255,255,255,255" '
+        'bufferOpacity="1"/></text-style>'
+        f'<placement placement="{placement}" dist="1" distUnits="MM" priority="5"/>'
+        '<rendering obstacle="1" displayAll="0" labelPerPart="0"/>'
+        "</settings></labeling>"
+    )
+
+
+def ken_qml(kens: gpd.GeoDataFrame) -> str:
+    """Categorized fill by 圏域 name with the option's colours, bold outline, labels."""
+    cats, syms = [], []
+    for i, (name, color) in enumerate(zip(kens["name"], kens["color"], strict=True)):
+        cats.append(f'<category render="true" symbol="{i}" value={quoteattr(str(name))} label={quoteattr(str(name))}/>')
+        syms.append(
+            f'<symbol type="fill" name="{i}" alpha="0.75" clip_to_extent="1" force_rhr="0">'
+            '<layer class="SimpleFill" enabled="1" locked="0" pass="0"><Option type="Map">'
+            + _opt("color", _rgba(color)) + _opt("outline_color", "32,32,32,255") + _opt("outline_width", "0.6")
+            + _opt("outline_width_unit", "MM") + _opt("style", "solid") + _opt("outline_style", "solid")
+            + "</Option></layer></symbol>"
+        )
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+        '<qgis version="3.28.0" styleCategories="Symbology|Labeling">'
+        '<renderer-v2 type="categorizedSymbol" attr="name" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols></renderer-v2>"
+        + _label_xml("name", 11, 1)
+        + '<layerGeometryType>2</layerGeometryType></qgis>'
+    )
+
+
+def facility_qml(categories: list[str]) -> str:
+    """Categorized markers by category key with the category colours and shapes."""
+    cats, syms = [], []
+    for i, key in enumerate(categories):
+        c = CATEGORIES.get(key, CATEGORIES["other"])
+        shape, angle = QGIS_MARKERS.get(c.marker, ("circle", 0))
+        cats.append(f'<category render="true" symbol="{i}" value={quoteattr(key)} label={quoteattr(c.label)}/>')
+        syms.append(
+            f'<symbol type="marker" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            '<layer class="SimpleMarker" enabled="1" locked="0" pass="0"><Option type="Map">'
+            + _opt("name", shape) + _opt("angle", angle) + _opt("color", _rgba(c.color))
+            + _opt("outline_color", "0,0,0,255") + _opt("outline_width", "0.2") + _opt("size", "2.6")
+            + _opt("size_unit", "MM") + "</Option></layer></symbol>"
+        )
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+        '<qgis version="3.28.0" styleCategories="Symbology">'
+        '<renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols></renderer-v2>"
+        '<layerGeometryType>0</layerGeometryType></qgis>'
+    )
+
+
+def build_layers(project: Project, data: ExportData, *, coverage_category: str | None = None,
+                 coverage_params: Any = None) -> dict[str, gpd.GeoDataFrame]:
+    """Layer name -> GeoDataFrame (EPSG:4326) for the option."""
+    rows = resource_rows(data)
+    fac = data.facilities.set_index("id")
+    counts = rows.assign(cat=rows["id"].map(fac["category"])).groupby(["ken_key", "cat"]).size().unstack(fill_value=0)
+    kens = data.kens.copy()
+    for cat in counts.columns:
+        kens[f"n_{cat}"] = kens["ken_key"].map(counts[cat]).fillna(0).astype(int)
+    kens = kens[["ken_key", "name", "color", "n_units", "units", "pop_total", "pop_65", "pop_75", "pop_85",
+                 *[c for c in kens.columns if c.startswith("n_") and c != "n_units"], "geometry"]]
+    munis = data.munis[["code", "name", "full_name", "ken_key", "geometry"]].copy()
+    munis["ken_name"] = munis["ken_key"].map(lambda k: data.ken_name(k) if isinstance(k, str) else None)
+    placed = rows[rows["lon"].notna()].copy()
+    placed.insert(3, "category_key", placed["id"].map(fac["category"]))
+    placed = placed.rename(columns={"category": "category_label", "category_key": "category"})
+    fs = placed["id"].map(fac["function_set"])
+    for fn in (1, 2, 3, 4):
+        placed[f"f{fn}"] = fs.map(lambda s, fn=fn: int(fn in s))
+    placed["active_role"] = placed["id"].map(fac["active_role"]).astype(int)
+    placed["hub"] = placed["id"].map(fac["hub"]).astype(int)
+    facilities = gpd.GeoDataFrame(placed.reset_index(drop=True),
+                                  geometry=gpd.points_from_xy(placed["lon"], placed["lat"]), crs="EPSG:4326")
+    layers = {EXPORT_LAYERS["kens"]: kens, EXPORT_LAYERS["municipalities"]: munis,
+              EXPORT_LAYERS["facilities"]: facilities}
+    cov = load_coverage(project, coverage_category, coverage_params)
+    if cov is not None:
+        label = re.sub(r"[^\w]", "", coverage_label(cov.category))
+        if cov.bands is not None:
+            b = cov.bands.copy()
+            b["description"] = cov.description
+            layers[EXPORT_LAYERS["bands"].format(category=label)] = b.to_crs("EPSG:4326")
+        if cov.gaps is not None:
+            layers[EXPORT_LAYERS["gaps"].format(category=label)] = cov.gaps.to_crs("EPSG:4326")
+    return layers
+
+
+def _add_styles(path: Path, styles: list[tuple[str, str, str]]) -> None:
+    """Write QGIS's ``layer_styles`` table (registered as an attributes table) with default styles."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), "
+            "f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), "
+            "styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (now,)
+        )
+        for table, name, qml in styles:
+            conn.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
+                "styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+                "VALUES ('', '', ?, 'geom', ?, ?, '', 1, 'zaitaku-map', '', NULL, ?)",
+                (table, name, qml, now),
+            )
+
+
+def export_gpkg(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    geojson_dir: str | Path | None = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the option's layers to a GeoPackage (and optionally one GeoJSON file per layer).
+
+    Returns
+    -------
+    dict
+        ``path``, ``layers`` {name: features}, ``crs`` ("EPSG:4326"), ``styles`` (styled layers),
+        ``geojson`` (written files), ``seconds``.
+    """
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    data = load_export_data(project, option)
+    layers = build_layers(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    prog.update(0.4, "GeoPackage")
+    tmp = path.with_name(path.stem + ".part.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        for name, gdf in layers.items():
+            prog.check()
+            out = gdf.rename_geometry("geom") if gdf.geometry.name != "geom" else gdf
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        styles = [(EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens))]
+        cats = [c for c in data.categories_present()]
+        styles.append((EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats)))
+        _add_styles(tmp, styles)
+        os.replace(tmp, path)
+    except (OSError, sqlite3.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write GeoPackage: {exc}", file=path, hint="保存先を確認してください") from exc
+    written: list[str] = []
+    if geojson_dir is not None:
+        folder = Path(geojson_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, gdf in layers.items():
+            f = folder / f"{name}.geojson"
+            f.unlink(missing_ok=True)
+            gdf.to_file(f, driver="GeoJSON", engine="pyogrio")
+            written.append(str(f))
+    prog.update(1.0, "完了", force=True)
+    return {
+        "path": str(path),
+        "layers": {k: len(v) for k, v in layers.items()},
+        "crs": "EPSG:4326",
+        "styles": [s[0] for s in styles],
+        "geojson": written,
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+__all__ = ["build_layers", "export_gpkg", "facility_qml", "ken_qml"]
