@@ -153,6 +153,8 @@ def _coverage_params(args: argparse.Namespace) -> Any:
     cls = getattr(coverage, "CoverageParams", None)
     if cls is None:
         return None
+    if not (args.minutes or args.mode):
+        return True  # the project's stored parameters, else the defaults
     kw: dict[str, Any] = {}
     if args.minutes:
         kw["minutes"] = args.minutes

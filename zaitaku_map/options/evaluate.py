@@ -42,6 +42,8 @@ _STATS_KEYS = {
     "total": ("total", "pop_total", "population", "total_pop"),
     "covered": ("covered", "pop_covered", "covered_pop"),
     "uncovered": ("uncovered", "pop_uncovered", "uncovered_pop"),
+    "pop_65_uncovered": ("pop_65_uncovered",),
+    "pop_75_uncovered": ("pop_75_uncovered",),
 }
 
 
@@ -92,6 +94,8 @@ def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[st
     try:
         sig = inspect.signature(coverage_summary).parameters
         kwargs: dict[str, Any] = {}
+        if "layers" in sig:
+            kwargs["layers"] = []
         if "groups" in sig:
             kwargs["groups"] = dict(opt.assignments)
         elif "option" in sig:
@@ -115,11 +119,11 @@ def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[st
                 ken = opt.assignments.get(unit)
                 if ken is None:
                     continue
-                acc = per.setdefault(ken, {"total": 0.0, "covered": 0.0, "uncovered": 0.0})
-                for k in acc:
-                    acc[k] += s[k]
+                acc = per.setdefault(ken, {})
+                for k, val in s.items():
+                    acc[k] = acc.get(k, 0.0) + val
         out[cat] = {
-            k: {"total": round(v["total"], 1), "covered": round(v["covered"], 1), "uncovered": round(v["uncovered"], 1),
+            k: {**{f: round(x, 1) for f, x in v.items()},
                 "share": round(v["covered"] / v["total"], 4) if v["total"] > 0 else None}
             for k, v in per.items()
         }
@@ -129,17 +133,29 @@ def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[st
 
 
 def _resolve_params(project: Project, coverage_params: Any) -> Any:
-    if coverage_params is not None:
+    """Given params; ``True``/``"default"``: the stored or default ``CoverageParams``; ``None``: stored or none."""
+    if coverage_params is not None and coverage_params is not True and coverage_params != "default":
         return coverage_params
-    stored = project.setting("coverage_params")
-    if not stored:
+    try:
+        from zaitaku_map.coverage import CoverageParams  # type: ignore[attr-defined]
+    except ImportError:
         return None
+    stored = project.setting("coverage_params")
+    if isinstance(stored, dict):
+        try:
+            return _params_from_dict(stored)
+        except Exception:
+            pass
+    return CoverageParams() if coverage_params is not None else None
+
+
+def _params_from_dict(d: dict[str, Any]) -> Any:
     try:
         from zaitaku_map.coverage import CoverageParams  # type: ignore[attr-defined]
 
-        return CoverageParams(**stored) if isinstance(stored, dict) else None
-    except Exception:
-        return None
+        return CoverageParams.from_dict(d) if hasattr(CoverageParams, "from_dict") else CoverageParams(**d)
+    except ImportError:
+        return d
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,6 +175,8 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
     min_pop = (opt.params.get("constraints") or {}).get("min_population") or (
         (opt.params.get("proposal") or {}).get("constraints") or {}).get("min_population")
     params = _resolve_params(project, coverage_params)
+    if isinstance(params, dict):  # plain dict of CoverageParams fields
+        params = _resolve_params(project, _params_from_dict(params))
     cov, cov_note = (None, OPTION_TEXT["coverage_not_computed"]) if params is None else coverage_by_ken(project, params, opt)
 
     categories = list(dict.fromkeys([*CORE_CATEGORIES, *sorted({f.category for f in facilities})]))
