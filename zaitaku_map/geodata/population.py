@@ -315,24 +315,29 @@ def import_area_population(
     h, header, pc = _header_and_columns(raw)
     data = raw.iloc[h + 1:].reset_index(drop=True)
 
-    def match(v: Any) -> str | None:
+    def match_code(v: Any) -> str | None:
         if _blank(v):
             return None
         t = str(v).strip()
         t = t[:-2] if t.endswith(".0") else t
         if t in areas:
             return t
-        for a in areas:
-            if t.isdigit() and a.isdigit() and int(a) == int(t):
-                return a
-        return by_name.get(t)
+        return next((a for a in areas if t.isdigit() and a.isdigit() and int(a) == int(t)), None)
 
-    hits = [sum(1 for v in data[c] if match(v)) for c in data.columns]
-    if not any(hits):
+    def match_name(v: Any) -> str | None:
+        return None if _blank(v) else by_name.get(str(v).strip())
+
+    code_hits = [sum(1 for v in data[c] if match_code(v)) for c in data.columns]
+    name_hits = [sum(1 for v in data[c] if match_name(v)) for c in data.columns]
+    if any(code_hits):  # codes first: area names repeat across prefectures (中部, 東部 …)
+        col, match, by = int(np.argmax(code_hits)), match_code, "code"
+    elif any(name_hits):
+        col, match, by = int(np.argmax(name_hits)), match_name, "name"
+    else:
         raise GeodataError("no area code of the layer in the table", file=p, value=layer,
                            expected=", ".join(sorted(areas)[:10]))
-    col = int(np.argmax(hits))
     rows: dict[str, dict[str, Any]] = {}
+    ambiguous: set[str] = set()
     ignored = 0
     for i in prog.iterate(range(len(data)), message="圏域別人口を読み込み中"):
         r = data.iloc[i].tolist()
@@ -341,8 +346,13 @@ def import_area_population(
             ignored += 0 if all(_blank(v) for v in r) else 1
             continue
         vals = pc.values(r)
-        if vals is not None:
-            rows[a] = vals
+        if vals is None:
+            continue
+        if a in rows:
+            ambiguous.add(a)
+        rows[a] = vals
+    for a in ambiguous:  # the same area matched twice: never guess
+        rows.pop(a)
     year = year or _year_from_name(p.name) or next(
         (y for lab in header if (y := _year_from_name(str(lab)))), None)
     with project.transaction():
@@ -361,7 +371,8 @@ def import_area_population(
     return {
         "kind": "area_table", "file": str(p), "layer": layer, "year": year, "source_id": sid, "pop_source_id": ps,
         "columns": pc.describe(header), "area_column": header[col], "loaded": len(rows),
-        "ignored_rows_other_areas": ignored, "areas_without_population": sorted(set(areas) - set(rows)),
+        "matched_by": by, "ignored_rows_other_areas": ignored, "ambiguous_areas": sorted(ambiguous),
+        "areas_without_population": sorted(set(areas) - set(rows)),
         "note": "圏域単位の人口は市区町村へ按分しません（area_population で参照）。", "rejected": 0,
     }
 
