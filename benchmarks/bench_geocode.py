@@ -1,0 +1,247 @@
+"""Geocoding accuracy and throughput.
+
+Accuracy: facilities whose source coordinates are trusted (the 医療情報ネット hospitals of 鳥取 with a
+non-zero coordinate inside their municipality, and — when ``zaitaku_map.demo.generate_files`` exists —
+the demo facility files) are geocoded from their address alone, as if the coordinate were missing;
+the error is the distance to the trusted coordinate, reported per level reached (median, p90, max).
+A second line measures what the municipality level alone costs: each 鳥取市 town point geocoded
+without the town reference.
+
+Throughput: 100,000 addresses (real 鳥取 addresses and town-point addresses with random numbers in
+all the spellings the normaliser accepts) are inserted as facilities without coordinates and
+geocoded with the town reference loaded.
+
+Usage::
+
+    python benchmarks/bench_geocode.py [--realdata ../shared/realdata] [--n 100000] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import random
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zaitaku_map.geo import haversine_m
+from zaitaku_map.geocode import geocode_project, import_reference, normalize_address
+from zaitaku_map.geocode.normalize import int_to_kanji
+from zaitaku_map.store import Project, create_project
+
+
+def _base_project(path: Path, realdata: Path, *, towns: bool) -> Project:
+    from zaitaku_map.geodata.n03 import import_boundaries
+
+    p = create_project(path, overwrite=True)
+    import_boundaries(p, realdata / "n03" / "N03-21_31_210101.json")
+    if towns:
+        import_reference(p, realdata / "towns" / "geolonia_towns_tottori_shi.json")
+    return p
+
+
+def _insert(p: Project, rows: list[tuple[str, str | None, str | None]]) -> None:
+    """rows: (address, pref_code, muni_code) — facilities without coordinates."""
+    with p.transaction():
+        p.conn.executemany(
+            "INSERT INTO facilities (category, name, address, pref_code, muni_code) VALUES ('hospital', ?, ?, ?, ?)",
+            [(f"bench{i}", a, pc, mc) for i, (a, pc, mc) in enumerate(rows)],
+        )
+
+
+def trusted_hospitals(realdata: Path) -> list[tuple[str, str, str, float, float]]:
+    """(address, pref_code, muni_code, lon, lat) of 鳥取 hospitals with a non-zero coordinate."""
+    zpath = realdata / "iryojoho" / "01-1_hospital_facility_info_20250601.zip"
+    with zipfile.ZipFile(zpath) as zf:
+        name = zf.namelist()[0]
+        text = zf.read(name).decode("utf-8-sig")
+    out = []
+    for r in csv.DictReader(io.StringIO(text)):
+        if r["都道府県コード"] != "31":
+            continue
+        lat, lon = float(r["所在地座標（緯度）"] or 0), float(r["所在地座標（経度）"] or 0)
+        if lat and lon:
+            out.append((r["所在地"], "31", "31" + r["市区町村コード"].zfill(3), lon, lat))
+    return out
+
+
+def error_by_level(p: Project, truth: list[tuple[float, float]]) -> dict[str, dict[str, Any]]:
+    rows = p.conn.execute("SELECT geocode_level, lon, lat FROM facilities ORDER BY id").fetchall()
+    per: dict[str, list[float]] = {}
+    for (level, lon, lat), (tx, ty) in zip(rows, truth, strict=True):
+        if lon is None:
+            per.setdefault(level or "unresolved", [])
+            continue
+        per.setdefault(level, []).append(float(haversine_m(lon, lat, tx, ty)))
+    out = {}
+    for level, errs in per.items():
+        a = np.array(errs)
+        out[level] = {"n": len(errs)}
+        if a.size:
+            out[level].update(median_m=round(float(np.median(a)), 0), p90_m=round(float(np.percentile(a, 90)), 0),
+                              max_m=round(float(a.max()), 0))
+    return out
+
+
+def accuracy(realdata: Path, tmp: Path) -> dict[str, Any]:
+    res: dict[str, Any] = {}
+    hosp = trusted_hospitals(realdata)
+    p = _base_project(tmp / "acc.gpkg", realdata, towns=True)
+    _insert(p, [(a, pc, None) for a, pc, _mc, _x, _y in hosp])
+    geocode_project(p)
+    res["hospitals_tottori_with_towns"] = error_by_level(p, [(x, y) for *_, x, y in hosp])
+    p.close()
+    # municipality level alone: 鳥取市 town points geocoded without the reference
+    towns = json.loads((realdata / "towns" / "geolonia_towns_tottori_shi.json").read_text(encoding="utf-8"))
+    p = _base_project(tmp / "acc2.gpkg", realdata, towns=False)
+    _insert(p, [("鳥取県鳥取市" + t["town"] + t["koaza"] + "1番地", "31", None) for t in towns])
+    geocode_project(p)
+    res["tottori_city_towns_municipality_only"] = error_by_level(p, [(t["lng"], t["lat"]) for t in towns])
+    p.close()
+    res.update(_demo_accuracy(tmp))
+    return res
+
+
+def _demo_accuracy(tmp: Path) -> dict[str, Any]:
+    """Accuracy on the demo generator's facility files (when that domain is available)."""
+    try:
+        from zaitaku_map.demo import generate_files  # type: ignore[attr-defined]
+        from zaitaku_map.importers import import_files
+    except ImportError:
+        return {"demo": "skipped: zaitaku_map.demo.generate_files not available"}
+    try:
+        manifest = generate_files(tmp / "demo_files", seed=0)
+        files = [Path(f) for f in _flatten(manifest)]
+        p = create_project(tmp / "demo.gpkg", overwrite=True)
+        from zaitaku_map.geodata.n03 import import_boundaries
+
+        n03 = [f for f in files if "N03" in f.name or "n03" in f.name.lower()]
+        refs = [f for f in files if (f.suffix.lower() == ".csv" and "位置参照" in f.name) or "isj" in f.name.lower()]
+        facs = [f for f in files if f not in n03 and f not in refs and f.suffix.lower() in (".csv", ".xlsx", ".zip")]
+        if not n03:
+            return {"demo": "skipped: no boundary file in the demo manifest"}
+        import_boundaries(p, n03[0])
+        import_files(p, facs)
+        truth = p.conn.execute(
+            "SELECT id, src_lon, src_lat FROM facilities WHERE src_lon IS NOT NULL ORDER BY id").fetchall()
+        with p.transaction():  # pretend the coordinates were missing
+            p.conn.execute("UPDATE facilities SET src_lon=NULL, src_lat=NULL, lon=NULL, lat=NULL, geocode_level=NULL "
+                           "WHERE src_lon IS NOT NULL")
+            p.conn.execute("DELETE FROM facilities WHERE id NOT IN (%s)" % ",".join(str(t[0]) for t in truth))
+        geocode_project(p, references=refs)
+        out = error_by_level(p, [(t[1], t[2]) for t in truth])
+        p.close()
+        return {"demo": out}
+    except Exception as exc:
+        return {"demo": f"skipped: {type(exc).__name__}: {exc}"}
+
+
+def _flatten(obj: Any) -> list[str]:
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in _flatten(v)]
+    if isinstance(obj, list | tuple):
+        return [x for v in obj for x in _flatten(v)]
+    if isinstance(obj, str | Path) and Path(obj).is_file():
+        return [str(obj)]
+    return []
+
+
+HY = ["-", "－", "ー", "‐", "−"]
+
+
+def synthetic_addresses(realdata: Path, n: int, seed: int = 0) -> list[tuple[str, str | None, str | None]]:
+    rng = random.Random(seed)
+    towns = json.loads((realdata / "towns" / "geolonia_towns_tottori_shi.json").read_text(encoding="utf-8"))
+    real = [(a, pc) for a, pc, *_ in trusted_hospitals(realdata)]
+    out: list[tuple[str, str | None, str | None]] = []
+    for i in range(n):
+        if i % 10 == 0:
+            a, pc = rng.choice(real)
+            out.append((a, pc, None))
+            continue
+        t = rng.choice(towns)["town"]
+        a, b = rng.randint(1, 999), rng.randint(1, 30)
+        form = rng.randrange(4)
+        if form == 0:
+            num = f"{a}{rng.choice(HY)}{b}"
+        elif form == 1:
+            num = f"{a}番地{b}"
+        elif form == 2:
+            num = f"{int_to_kanji(a)}番地の{int_to_kanji(b)}"
+        else:
+            num = f"{a}".translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "番"
+        pref = "鳥取県" if rng.random() < 0.5 else ""
+        out.append((f"{pref}鳥取市{t}{num}", "31", None))
+    return out
+
+
+def throughput(realdata: Path, tmp: Path, n: int) -> dict[str, Any]:
+    addrs = synthetic_addresses(realdata, n)
+    t0 = time.perf_counter()
+    for a, pc, _ in addrs:
+        normalize_address(a, pref=pc)
+    t_norm = time.perf_counter() - t0
+    p = _base_project(tmp / "tp.gpkg", realdata, towns=True)
+    _insert(p, addrs)
+    t0 = time.perf_counter()
+    r = geocode_project(p)
+    t_geo = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    r2 = geocode_project(p)
+    t_rerun = time.perf_counter() - t0
+    p.close()
+    return {
+        "addresses": n,
+        "normalize_per_s": round(n / t_norm),
+        "geocode_s": round(t_geo, 2),
+        "geocode_per_s": round(n / t_geo),
+        "levels": {k: v for k, v in r["levels"].items() if v},
+        "rerun_unchanged_s": round(t_rerun, 2),
+        "rerun_processed": r2["processed"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--realdata", default=str(Path(__file__).resolve().parents[2] / "shared" / "realdata"))
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    realdata = Path(args.realdata)
+    if not (realdata / "n03").is_dir():
+        print(f"real data not found: {realdata}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        result = {"accuracy": accuracy(realdata, tmp), "throughput": throughput(realdata, tmp, args.n)}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print("== accuracy (error vs trusted coordinate, metres) ==")
+        for name, per in result["accuracy"].items():
+            print(f"{name}:")
+            if isinstance(per, str):
+                print(f"  {per}")
+                continue
+            for level, s in per.items():
+                extra = f" median {s['median_m']:.0f}  p90 {s['p90_m']:.0f}  max {s['max_m']:.0f}" if "median_m" in s else ""
+                print(f"  {level:<13} n={s['n']:<5}{extra}")
+        t = result["throughput"]
+        print("== throughput ==")
+        print(f"  normalize_address: {t['normalize_per_s']:,} addresses/s")
+        print(f"  geocode_project:   {t['addresses']:,} addresses in {t['geocode_s']} s = {t['geocode_per_s']:,}/s "
+              f"(levels {t['levels']})")
+        print(f"  re-run (nothing changed): {t['rerun_unchanged_s']} s, processed {t['rerun_processed']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
