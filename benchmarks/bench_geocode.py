@@ -73,15 +73,16 @@ def trusted_hospitals(realdata: Path) -> list[tuple[str, str, str, float, float]
     return out
 
 
-def error_by_level(p: Project, truth: list[tuple[float, float]]) -> dict[str, dict[str, Any]]:
-    rows = p.conn.execute("SELECT geocode_level, lon, lat FROM facilities ORDER BY id").fetchall()
+def error_by_level(p: Project, truth: dict[int, tuple[float, float]]) -> dict[str, dict[str, Any]]:
+    """Distance from the geocoded point to the trusted one, per level reached (``truth``: id → lon/lat)."""
     per: dict[str, list[float]] = {}
-    for (level, lon, lat), (tx, ty) in zip(rows, truth, strict=True):
-        if lon is None:
-            per.setdefault(level or "unresolved", [])
+    for fid, level, lon, lat in p.conn.execute("SELECT id, geocode_level, lon, lat FROM facilities"):
+        if fid not in truth:
             continue
-        per.setdefault(level, []).append(float(haversine_m(lon, lat, tx, ty)))
-    out = {}
+        errs = per.setdefault(level or "unresolved", [])
+        if lon is not None:
+            errs.append(float(haversine_m(lon, lat, *truth[fid])))
+    out: dict[str, dict[str, Any]] = {}
     for level, errs in per.items():
         a = np.array(errs)
         out[level] = {"n": len(errs)}
@@ -91,20 +92,24 @@ def error_by_level(p: Project, truth: list[tuple[float, float]]) -> dict[str, di
     return out
 
 
+def _by_id(points: list[tuple[float, float]]) -> dict[int, tuple[float, float]]:
+    return {i: pt for i, pt in enumerate(points, start=1)}  # fresh project: ids 1..n in insertion order
+
+
 def accuracy(realdata: Path, tmp: Path) -> dict[str, Any]:
     res: dict[str, Any] = {}
     hosp = trusted_hospitals(realdata)
     p = _base_project(tmp / "acc.gpkg", realdata, towns=True)
     _insert(p, [(a, pc, None) for a, pc, _mc, _x, _y in hosp])
     geocode_project(p)
-    res["hospitals_tottori_with_towns"] = error_by_level(p, [(x, y) for *_, x, y in hosp])
+    res["hospitals_tottori_with_towns"] = error_by_level(p, _by_id([(x, y) for *_, x, y in hosp]))
     p.close()
     # municipality level alone: 鳥取市 town points geocoded without the reference
     towns = json.loads((realdata / "towns" / "geolonia_towns_tottori_shi.json").read_text(encoding="utf-8"))
     p = _base_project(tmp / "acc2.gpkg", realdata, towns=False)
     _insert(p, [("鳥取県鳥取市" + t["town"] + t["koaza"] + "1番地", "31", None) for t in towns])
     geocode_project(p)
-    res["tottori_city_towns_municipality_only"] = error_by_level(p, [(t["lng"], t["lat"]) for t in towns])
+    res["tottori_city_towns_municipality_only"] = error_by_level(p, _by_id([(t["lng"], t["lat"]) for t in towns]))
     p.close()
     res.update(_demo_accuracy(tmp))
     return res
@@ -135,9 +140,8 @@ def _demo_accuracy(tmp: Path) -> dict[str, Any]:
         with p.transaction():  # pretend the coordinates were missing
             p.conn.execute("UPDATE facilities SET src_lon=NULL, src_lat=NULL, lon=NULL, lat=NULL, geocode_level=NULL "
                            "WHERE src_lon IS NOT NULL")
-            p.conn.execute("DELETE FROM facilities WHERE id NOT IN (%s)" % ",".join(str(t[0]) for t in truth))
         geocode_project(p, references=refs)
-        out = error_by_level(p, [(t[1], t[2]) for t in truth])
+        out = error_by_level(p, {t[0]: (t[1], t[2]) for t in truth})
         p.close()
         return {"demo": out}
     except Exception as exc:
