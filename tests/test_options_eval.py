@@ -187,10 +187,17 @@ def test_proposal_meets_constraints(synthetic_project) -> None:  # type: ignore[
 def test_proposal_explains_unmet(synthetic_project) -> None:  # type: ignore[no-untyped-def]
     rep = propose(synthetic_project, min_population=10**6)["report"]
     assert rep["status"] == "unmet"
-    assert any("人口" in u["message"] for u in rep["unmet"])
-    rep2 = propose(synthetic_project, require=["zaishi", "dental"])["report"]
-    assert rep2["status"] == "unmet"
-    assert any("歯科診療所" in u["message"] and "1件もない" in u["message"] for u in rep2["unmet"])
+    assert rep["dropped_constraints"][0]["constraint"] == "population"
+    assert "人口" in rep["dropped_constraints"][0]["message"]
+    # 20,000 is reachable in the whole region, but only 中央 (22,500) reaches it alone
+    rep1 = propose(synthetic_project, min_population=20000)["report"]
+    assert rep1["n_kens"] == 1 and rep1["status"] == "ok" and rep1["layer_crossings"] == 1
+    rep2 = propose(synthetic_project, require=["zaishi", "dental"])
+    assert rep2["report"]["status"] == "unmet"
+    assert any("歯科診療所" in u["message"] and "1件もない" in u["message"]
+               for u in rep2["report"]["dropped_constraints"])
+    # the remaining constraint (在支診・在支病) still shapes the proposal
+    assert rep2["report"]["n_kens"] >= 3 and rep2["report"]["unmet"] == []
     with pytest.raises(InputDataError):
         propose(synthetic_project, require=["nonsense"])
     with pytest.raises(InputDataError):

@@ -17,8 +17,9 @@ Method: a max-p style regionalisation by seeded region growing on the unit adjac
    most 圏域 (max-p), then the most even population.
 3. **Areas that cannot make one valid 圏域 on their own** join adjacent 圏域 of other areas
    (these are the only crossings), or stay together as one 圏域 when nothing is adjacent.
-4. **Report** each constraint per 圏域 and, when a constraint cannot be met (e.g. the region has
-   no 訪問看護ステーション at all, or the total population is below the minimum), say which and why.
+4. **Report** each constraint per 圏域 and, when a constraint cannot be met, say which and why.  A
+   constraint no 圏域 can meet (the region has no 訪問看護ステーション at all, or its total population
+   is below the minimum) is dropped before growing, and reported in ``dropped_constraints``.
 
 Constraints: ``min_population`` (default 0), ``require`` (facility groups that each 圏域 must
 contain; default ``("zaishi", "home_nursing")`` where ``zaishi`` = 在支診 or 在支病; any category key
@@ -141,6 +142,7 @@ def propose(
     if isinstance(require, str):
         require = tuple(r.strip() for r in require.split(",") if r.strip())
     require = tuple(require or ())
+    requested = require
     for g in require:
         if g not in GROUPS and g not in CATEGORIES:
             raise InputDataError("unknown facility kind in require", value=g,
@@ -186,7 +188,19 @@ def propose(
             if f.category in GROUPS.get(g, (g,)):
                 res.setdefault(u, {}).setdefault(g, 0)
                 res[u][g] += 1
-    prob = _Problem(codes, adj, pops, res, require, float(min_population or 0))
+    # constraints no 圏域 can meet (nothing in the whole region) are dropped and explained up front
+    dropped: list[dict[str, str]] = []
+    for g in list(require):
+        if sum(res.get(u, {}).get(g, 0) for u in codes) == 0:
+            require = tuple(x for x in require if x != g)
+            dropped.append({"constraint": g, "message": PROPOSAL_TEXT["none_in_region"].format(kind=_group_label(g))})
+    total_pop = sum(pops.get(u, 0.0) for u in codes)
+    min_pop = float(min_population or 0)
+    if min_pop and total_pop < min_pop:
+        dropped.append({"constraint": "population", "message": PROPOSAL_TEXT["population_total"].format(
+            total=total_pop, min=min_pop)})
+        min_pop = 0.0
+    prob = _Problem(codes, adj, pops, res, require, min_pop)
 
     membership = _data.area_membership(project, layer) if layer in _data.area_layer_names(project) else {}
     area_of = {u: (a[0] if (a := _data.unit_area(membership, units[u])) else "") for u in codes}
@@ -261,10 +275,11 @@ def propose(
             unmet.append({"ken_key": key, "name": name, "constraint": m, "message": _explain(m, prob, codes, name)})
     report = {
         "method": "max-p style seeded region growing within base-layer areas (zaitaku_map.options.propose)",
-        "constraints": {"min_population": float(min_population or 0), "require": list(require), "layer": layer,
+        "constraints": {"min_population": float(min_population or 0), "require": list(requested), "layer": layer,
                         "seed": seed, "iterations": iterations},
-        "status": "ok" if not unmet else "unmet",
-        "message": PROPOSAL_TEXT["ok"] if not unmet else PROPOSAL_TEXT["unmet"],
+        "status": "ok" if not (unmet or dropped) else "unmet",
+        "message": PROPOSAL_TEXT["ok"] if not (unmet or dropped) else PROPOSAL_TEXT["unmet"],
+        "dropped_constraints": dropped,
         "n_kens": len(kens), "layer_crossings": crossings, "virtual_links": virtual,
         "kens": checks, "unmet": unmet,
     }
