@@ -178,7 +178,7 @@
     addLayer("munis", muniLayer, true);
     muniLayer.bringToBack();
     const b = muniLayer.getBounds();
-    if (b.isValid()) map.fitBounds(b, {padding: [10, 10]});
+    if (b.isValid()) map.fitBounds(b, {padding: [10, 10], animate: false});
     markPainted();
     return Object.keys(muniByCode).length;
   };
@@ -367,7 +367,7 @@
   };
 
   zm.zoomAll = function () {
-    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, {padding: [10, 10]}); }
+    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, {padding: [10, 10], animate: false}); }
     markPainted();
   };
 
@@ -438,6 +438,15 @@
     return JSON.stringify({ready: window.__zmReady, painted: window.__zmPainted, munis: Object.keys(muniByCode).length,
                            munisDrawn: drawn, facilities: Object.keys(facMarkers).length, layers: counts,
                            zoom: map.getZoom()});
+  };
+
+  zm.openFacilityTooltip = function (id) {
+    const m = facMarkers[id];
+    if (!m) return "";
+    m.openTooltip();
+    const t = m.getTooltip();
+    const node = t && t.getElement();
+    return node ? node.textContent : "";
   };
 
   zm.pixelOf = function (lat, lon) {

@@ -165,3 +165,16 @@ def option_payload(project: Any, name: str) -> dict[str, Any] | None:
         except Exception:
             log.exception("ken_polygons failed for %s", name)
     return {"name": name, "kens": kens, "assignments": assignments, "polygons": polys, "labels": lbls}
+
+
+def import_log_rows(project: Any, source_ids: list[int]) -> list[dict[str, Any]]:
+    """Rejected/warned rows of the given imports (read-only)."""
+    if not source_ids:
+        return []
+    marks = ",".join("?" for _ in source_ids)
+    cols = ("file_name", "sheet", "row", "column_name", "value", "severity", "reason", "raw_json")
+    cur = project.conn.execute(
+        f"SELECT {', '.join(cols)} FROM import_log WHERE source_id IN ({marks}) ORDER BY id",
+        [int(s) for s in source_ids],
+    )
+    return [dict(zip(cols, r, strict=True)) for r in cur]

@@ -1,0 +1,229 @@
+"""GUI tests (pytest-qt, offscreen QtWebEngine).  State is checked from Python models and from JS."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+pytestmark = pytest.mark.gui
+
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture
+def gui_dialogs() -> Any:
+    from zaitaku_map.gui import dialogs
+
+    dialogs.SHOW_DIALOGS = False
+    dialogs.shown.clear()
+    yield dialogs.shown
+    dialogs.SHOW_DIALOGS = True
+
+
+def js(qtbot: Any, win: Any, code: str) -> Any:
+    """Evaluate JS in the map page and return its (JSON-decoded when possible) value."""
+    box: dict[str, Any] = {}
+    win.map.eval_js(code, lambda v: box.setdefault("v", v))
+    qtbot.waitUntil(lambda: "v" in box, timeout=10000)
+    v = box["v"]
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v
+    return v
+
+
+def wait_painted(qtbot: Any, win: Any, expect: int) -> dict[str, Any]:
+    box: dict[str, Any] = {}
+    win.when_painted(lambda s: box.setdefault("s", s), expect_munis=expect, timeout_ms=20000)
+    qtbot.waitUntil(lambda: "s" in box, timeout=25000)
+    return box["s"]
+
+
+@pytest.fixture
+def make_window(qtbot: Any, gui_dialogs: Any, tmp_path: Path) -> Any:
+    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    windows: list[Any] = []
+
+    def make(project_path: Path | None = None, settings: Settings | None = None) -> Any:
+        from PySide6.QtWidgets import QApplication
+
+        setup_fonts(QApplication.instance())
+        win = MainWindow(settings or Settings(tmp_path / "settings.json"))
+        win.resize(1280, 860)
+        win.show()
+        qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
+        windows.append(win)
+        if project_path is not None:
+            with qtbot.waitSignal(win.project_loaded, timeout=20000):
+                assert win.open_project(project_path)
+        return win
+
+    yield make
+    for win in windows:
+        win.close()
+        win.teardown()
+        win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_open_project_draws_every_municipality(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    from zaitaku_map.geodata import load_municipalities
+
+    expected = len(load_municipalities(synthetic_project, display=True))
+    path = synthetic_project.path
+    win = make_window(path)
+    stats = wait_painted(qtbot, win, expected)
+    assert not stats["timed_out"]
+    assert stats["munis"] == expected == 9
+    assert stats["munisDrawn"] == expected
+    assert stats["facilities"] == 11
+    assert stats["layers"]["area:二次医療圏"]["n"] == 3
+    # table shows every facility; nothing was fetched from the network
+    assert win.facilities_panel.model.rowCount() == 11
+    from zaitaku_map.gui.webmap import interceptor
+
+    assert not [u for u in (interceptor().blocked if interceptor() else []) if u.startswith("http")]
+
+
+def test_click_on_municipality_assigns_it(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    from zaitaku_map import options
+
+    options.create_option(synthetic_project, "案A", template="area", layer="二次医療圏")
+    before = options.get_option(synthetic_project, "案A").assignments
+    assert before["99206"] != before["99101"]
+    win = make_window(synthetic_project.path)
+    wait_painted(qtbot, win, 9)
+    panel = win.options_panel
+    assert panel.name == "案A"
+    target_ken = before["99101"]
+    for i in range(panel.ken_list.count()):
+        if panel.ken_list.item(i).data(Qt.ItemDataRole.UserRole) == target_ken:
+            panel.ken_list.setCurrentRow(i)
+    assert panel.current_ken() == target_ken
+    # representative point of 谷村 (99206, no facility on it) → pixel in the page → a real mouse click on the view
+    row = win.muni_gdf.set_index("code").loc["99206"]
+    x, y = js(qtbot, win, f"zm.pixelOf({row.rep_lat}, {row.rep_lon})")
+    target = win.map.focusProxy() or win.map
+    QTest.mouseMove(target, QPoint(int(x), int(y)))
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    qtbot.waitUntil(lambda: options.get_option(win.project, "案A").assignments.get("99206") == target_ken,
+                    timeout=10000)
+    # the map's fill follows, and undo really restores the previous assignment
+    panel.undo()
+    assert options.get_option(win.project, "案A").assignments["99206"] == before["99206"]
+
+
+def test_user_strings_are_escaped_in_the_page(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    with synthetic_project.transaction():
+        synthetic_project.conn.execute("UPDATE facilities SET name=?, address=? WHERE id=1", (XSS, "<b>bold</b>"))
+    win = make_window(synthetic_project.path)
+    wait_painted(qtbot, win, 9)
+    text = js(qtbot, win, "zm.openFacilityTooltip(1)")
+    assert XSS in text and "<b>bold</b>" in text  # shown as text, literally
+    qtbot.waitUntil(lambda: js(qtbot, win, "String(document.querySelectorAll('.leaflet-tooltip').length)") == 1,
+                    timeout=5000)
+    assert js(qtbot, win, "String(document.querySelectorAll('img[src=\"x\"], b').length)") == 0
+    assert js(qtbot, win, "String(window.__xss === undefined)") is True
+
+
+def test_bridge_rejects_malformed_calls(qtbot: Any) -> None:
+    from zaitaku_map.gui.webmap import Bridge
+
+    b = Bridge()
+    got: list[Any] = []
+    b.municipality_clicked.connect(got.append)
+    b.facility_moved.connect(lambda *a: got.append(a))
+    b.muniClicked("99101'); alert(1); //")
+    b.muniClicked("1234")
+    b.facilityMoved(1, 91.0, 500.0)
+    b.facilityMoved("1", 35.0, 135.0)
+    assert got == []
+    b.muniClicked("99101")
+    b.facilityMoved(3, 35.0, 135.0)
+    assert got == ["99101", (3, 135.0, 35.0)]
+
+
+def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path) -> None:
+    from zaitaku_map.gui.import_wizard import ImportWizard
+
+    csv_path = tmp_path / "訪問看護一覧.csv"
+    csv_path.write_text(
+        "施設名,住所,緯度,経度\n"
+        "北区訪問看護ステーション,テスト県北区1-1,34.25,133.15\n"
+        "谷村訪問看護ステーション,テスト県谷村2-2,34.05,133.15\n"
+        ",名前のない行,34.1,133.1\n",
+        encoding="utf-8",
+    )
+    win = make_window(synthetic_project.path)
+    wiz = ImportWizard(win)
+    wiz.show()
+    wiz.add_paths([str(csv_path)])
+    assert wiz.kind.currentData() == "facilities"
+    wiz.category.setCurrentIndex(wiz.category.findData("home_nursing"))
+    wiz.next()  # → preview
+    assert wiz.stack.currentIndex() == 1
+    assert wiz.preview is not None and wiz.preview["format"] == "table"
+    assert wiz.preview_table.columnCount() == 4
+    assert wiz.mapping() is not None and wiz.mapping().get("name") == "施設名"
+    with qtbot.waitSignal(win.project_loaded, timeout=30000):
+        wiz.next()  # → import in a worker; the report appears and the map reloads
+    assert wiz.reports and wiz.reports[0]["added"] == 2
+    assert "新規: 2" in wiz.report_text.toPlainText()
+    assert wiz.rejected_table.rowCount() >= 1
+    out = wiz.export_rejected(str(tmp_path / "rej.csv"))
+    assert out and "理由" in Path(out).read_text(encoding="utf-8-sig")
+    assert win.facilities_panel.model.rowCount() == 13
+    wiz.close()
+
+
+def test_coverage_runs_with_progress_and_cancel_stops_it(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    from zaitaku_map.errors import Cancelled
+    from zaitaku_map.gui.coverage_view import run_coverage
+
+    win = make_window(synthetic_project.path)
+    cats = ["zaishi", "home_nursing", "pharmacy", "houkatsu"]
+    # 1) cancel at the first progress report: the job fails with Cancelled and draws nothing
+    job = run_coverage(win, cats, ask=False)
+    job.progressed.connect(lambda *_a: job.cancel())
+    with qtbot.waitSignal(job.failed, timeout=30000) as blocker:
+        pass
+    assert isinstance(blocker.args[0], Cancelled)
+    assert "band:zaishi" not in win.layers.items
+    # 2) a full run reports progress and shows bands + gaps (谷村・島町 have no facilities)
+    seen: list[float] = []
+    job = run_coverage(win, cats[:2], ask=False)
+    job.progressed.connect(lambda d, t, m: seen.append(d / t))
+    with qtbot.waitSignal(job.succeeded, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: "gap:zaishi" in win.layers.items, timeout=5000)
+    assert seen and max(seen) > 0.5
+    stats = js(qtbot, win, "zm.stats()")
+    assert stats["layers"]["band:zaishi"]["n"] >= 1
+    assert stats["layers"]["gap:zaishi"]["n"] > 0
+
+
+def test_window_state_is_restored(make_window: Any, qtbot: Any, tmp_path: Path, synthetic_project: Any) -> None:
+    from zaitaku_map.settings import Settings
+
+    path = tmp_path / "state.json"
+    win = make_window(synthetic_project.path, Settings(path))
+    win.dock_facilities.hide()
+    win.dock_layers.setFloating(False)
+    win.close()
+    saved = Settings(path)
+    assert saved.get("gui_state") and saved.get("last_project") == str(Path(synthetic_project.path).resolve())
+    win2 = make_window(None, Settings(path))
+    assert win2.dock_facilities.isHidden()
+    assert not win2.dock_layers.isHidden()

@@ -1,0 +1,454 @@
+"""Import wizard: files (drag & drop) → detected format + preview (+ column mapping) → import with
+progress/cancel → report with rejected rows (exportable as CSV).
+
+Facility lists go through :func:`zaitaku_map.importers.import_files`; boundaries, area tables,
+population, roads and address references through their domain's import function.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zaitaku_map import labels
+from zaitaku_map.gui import data
+from zaitaku_map.gui.dialogs import show_error
+
+if TYPE_CHECKING:
+    from zaitaku_map.gui.mainwindow import MainWindow
+
+# data kind -> (label, candidate (module, function) pairs)
+KINDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "facilities": ("施設リスト（医療情報ネット・介護・厚生局名簿・CSV/Excel・GIS）", [("importers", "import_files")]),
+    "boundaries": ("行政区域（国土数値情報 N03）", [("geodata", "import_boundaries"), ("geodata.n03", "import_boundaries")]),
+    "areas": ("圏域の表（市区町村→圏域）", [("geodata", "import_area_table"), ("geodata.areas", "import_area_table")]),
+    "a38": ("医療圏（国土数値情報 A38）", [("geodata", "import_a38"), ("geodata.a38", "import_a38")]),
+    "population": ("人口（地域メッシュ統計など）", [("geodata", "import_population"), ("geodata.population", "import_population")]),
+    "roads": ("道路網（OpenStreetMap .osm.pbf など）", [("network", "import_roads")]),
+    "reference": ("住所の位置参照（位置参照情報など）", [("geocode", "import_reference")]),
+}
+
+
+def kind_function(kind: str) -> Any:
+    for mod, name in KINDS[kind][1]:
+        fn = data.core(mod, name)
+        if fn is not None:
+            return fn
+    return None
+
+
+def guess_kind(path: str) -> str:
+    """A first guess of the data kind from the file name (the user can change it)."""
+    n = Path(path).name.lower()
+    if n.startswith("n03") or "gyosei" in n:
+        return "boundaries"
+    if n.startswith("a38"):
+        return "a38"
+    if n.endswith((".pbf", ".osm", ".graphml")):
+        return "roads"
+    if "mesh" in n or "tblt" in n or "jinko" in n or "population" in n:
+        return "population"
+    if "isj" in n or "位置参照" in n or "town" in n:
+        return "reference"
+    if "圏域" in n or "area" in n:
+        return "areas"
+    return "facilities"
+
+
+class DropList(QListWidget):
+    """File list accepting drag and drop from the file manager."""
+
+    def __init__(self, on_drop: Any) -> None:
+        super().__init__()
+        self.on_drop = on_drop
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dragMoveEvent(self, e: Any) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.on_drop(paths)
+            e.acceptProposedAction()
+
+
+class ImportWizard(QDialog):
+    """Three steps in one dialog: files → preview/mapping → report."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.win = window
+        self.setWindowTitle("データの取り込み")
+        self.resize(980, 680)
+        self.paths: list[str] = []
+        self.preview: dict[str, Any] | None = None
+        self.reports: list[dict[str, Any]] = []
+        self.job: Any = None
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._page_files())
+        self.stack.addWidget(self._page_preview())
+        self.stack.addWidget(self._page_report())
+        self.btn_back = QPushButton("< 戻る")
+        self.btn_back.clicked.connect(lambda: self.go(self.stack.currentIndex() - 1))
+        self.btn_next = QPushButton("次へ >")
+        self.btn_next.clicked.connect(self.next)
+        self.btn_close = QPushButton("閉じる")
+        self.btn_close.clicked.connect(self.close)
+        nav = QHBoxLayout()
+        nav.addStretch(1)
+        for b in (self.btn_back, self.btn_next, self.btn_close):
+            nav.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.stack, 1)
+        lay.addLayout(nav)
+        self.go(0)
+
+    # -- page 1: files --------------------------------------------------------------------------
+    def _page_files(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.addWidget(QLabel("取り込むファイルをここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。"))
+        self.file_list = DropList(self.add_paths)
+        lay.addWidget(self.file_list, 1)
+        row = QHBoxLayout()
+        b = QPushButton("ファイルを選ぶ…")
+        b.clicked.connect(self.choose_files)
+        clear = QPushButton("リストを空にする")
+        clear.clicked.connect(lambda: (self.paths.clear(), self.file_list.clear(), self._update_nav()))
+        row.addWidget(b)
+        row.addWidget(clear)
+        row.addStretch(1)
+        lay.addLayout(row)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        for key, (label, _fns) in KINDS.items():
+            self.kind.addItem(label, key)
+            if kind_function(key) is None:
+                idx = self.kind.count() - 1
+                self.kind.model().item(idx).setEnabled(False)
+                self.kind.setItemText(idx, label + "（この版では未対応）")
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.category = QComboBox()
+        self.category.addItem("（ファイルから判定）", None)
+        for key, cat in labels.CATEGORIES.items():
+            self.category.addItem(cat.label, key)
+        self.layer_name = QComboBox()
+        self.layer_name.setEditable(True)
+        self.layer_name.addItems(list(labels.AREA_LAYER_SUGGESTIONS))
+        self.ref_date = QLineEdit()
+        self.ref_date.setPlaceholderText("例: 2025-10-01（ファイルに書かれていない場合）")
+        form.addRow("データの種類", self.kind)
+        form.addRow("施設の種別（表・GIS のとき）", self.category)
+        form.addRow("圏域レイヤーの名前", self.layer_name)
+        form.addRow("基準日", self.ref_date)
+        lay.addLayout(form)
+        self._kind_changed()
+        return w
+
+    def _kind_changed(self, *_a: Any) -> None:
+        k = self.kind.currentData()
+        self.category.setEnabled(k == "facilities")
+        self.layer_name.setEnabled(k in ("areas", "a38"))
+        self.ref_date.setEnabled(k in ("facilities", "boundaries"))
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "取り込むファイル", "",
+            "対応するファイル (*.csv *.xlsx *.xls *.zip *.shp *.geojson *.json *.gpkg *.pbf *.osm *.graphml *.txt);;すべて (*)")
+        self.add_paths(paths)
+
+    def add_paths(self, paths: list[str]) -> None:
+        for p in paths:
+            if p and p not in self.paths:
+                self.paths.append(p)
+                self.file_list.addItem(p)
+        if self.paths:
+            k = guess_kind(self.paths[0])
+            i = self.kind.findData(k)
+            if i >= 0 and kind_function(k) is not None:
+                self.kind.setCurrentIndex(i)
+        self._update_nav()
+
+    # -- page 2: preview + mapping --------------------------------------------------------------
+    def _page_preview(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        self.detected = QLabel()
+        self.detected.setWordWrap(True)
+        self.detected.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.detected)
+        self.preview_table = QTableWidget()
+        self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.preview_table, 2)
+        self.mapping_box = QWidget()
+        self.mapping_form = QFormLayout(self.mapping_box)
+        self.mapping_combos: dict[str, QComboBox] = {}
+        lay.addWidget(QLabel("列の対応（表・GIS のとき。名称と、住所または緯度経度が必要です）"))
+        lay.addWidget(self.mapping_box, 1)
+        return w
+
+    def load_preview(self) -> bool:
+        kind = self.kind.currentData()
+        self.preview = None
+        for i in reversed(range(self.mapping_form.rowCount())):
+            self.mapping_form.removeRow(i)
+        self.mapping_combos.clear()
+        self.preview_table.clear()
+        if kind != "facilities":
+            self.detected.setText(f"データの種類: {KINDS[kind][0]}\nファイル: {len(self.paths)} 件\n"
+                                  "「取り込む」を押すと読み込みます。")
+            self.preview_table.setRowCount(0)
+            self.preview_table.setColumnCount(0)
+            self.mapping_box.setVisible(False)
+            return True
+        fn = data.core("importers", "preview_file")
+        if fn is None:
+            self.detected.setText("プレビュー機能が読み込めません。そのまま取り込みます。")
+            return True
+        try:
+            pv = fn(self.paths[0], rows=20)
+        except Exception as err:
+            show_error(self, err, title="ファイルを読めません")
+            return False
+        self.preview = pv
+        fmt = pv.get("format") or ""
+        text = [f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}", f"ファイル: {Path(self.paths[0]).name}"]
+        if pv.get("sheet"):
+            text.append(f"シート: {pv['sheet']}")
+        if pv.get("encoding"):
+            text.append(f"文字コード: {pv['encoding']}")
+        if pv.get("reference_date"):
+            text.append(f"基準日（ファイルから）: {pv['reference_date']}")
+        if len(self.paths) > 1:
+            text.append(f"ほか {len(self.paths) - 1} ファイル（同じ設定で取り込みます）")
+        self.detected.setText("\n".join(text))
+        header = [str(h) for h in pv.get("header", [])]
+        rows = pv.get("rows", [])
+        self.preview_table.setColumnCount(len(header))
+        self.preview_table.setHorizontalHeaderLabels(header)
+        self.preview_table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r[: len(header)]):
+                self.preview_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
+        self.preview_table.resizeColumnsToContents()
+        needs_mapping = fmt in ("table", "gis")
+        self.mapping_box.setVisible(needs_mapping)
+        if needs_mapping:
+            guessed = pv.get("mapping") or {}
+            for key, label in labels.MAPPING_FIELDS.items():
+                combo = QComboBox()
+                combo.addItem("（使わない）", None)
+                for h in header:
+                    combo.addItem(h, h)
+                g = guessed.get(key)
+                if g is not None:
+                    i = combo.findData(str(g))
+                    combo.setCurrentIndex(max(i, 0))
+                self.mapping_combos[key] = combo
+                self.mapping_form.addRow(label, combo)
+        return True
+
+    def mapping(self) -> dict[str, str] | None:
+        if not self.mapping_combos:
+            return None
+        return {k: c.currentData() for k, c in self.mapping_combos.items() if c.currentData()}
+
+    # -- page 3: run + report -------------------------------------------------------------------
+    def _page_report(self) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress_label = QLabel()
+        self.btn_cancel = QPushButton("中止")
+        self.btn_cancel.clicked.connect(lambda: self.job and self.job.cancel())
+        row = QHBoxLayout()
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.btn_cancel)
+        lay.addLayout(row)
+        lay.addWidget(self.progress_label)
+        self.report_text = QPlainTextEdit()
+        self.report_text.setReadOnly(True)
+        lay.addWidget(self.report_text, 1)
+        lay.addWidget(QLabel("除外・警告された行"))
+        self.rejected_table = QTableWidget()
+        self.rejected_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.rejected_table, 1)
+        self.btn_export_rej = QPushButton("除外行を CSV に保存…")
+        self.btn_export_rej.clicked.connect(self.export_rejected)
+        self.btn_export_rej.setEnabled(False)
+        lay.addWidget(self.btn_export_rej)
+        return w
+
+    def start_import(self) -> Any:
+        kind = self.kind.currentData()
+        fn = kind_function(kind)
+        paths = list(self.paths)
+        category = self.category.currentData()
+        mapping = self.mapping()
+        ref = self.ref_date.text().strip() or None
+        layer = self.layer_name.currentText().strip() or "二次医療圏"
+
+        def job(project: Any, *, progress: Any, cancel: Any) -> list[dict[str, Any]]:
+            out = []
+            if kind == "facilities":
+                reps = fn(project, paths, category=category, mapping=mapping, reference_date=ref,
+                          progress=progress, cancel=cancel)
+                return [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in reps]
+            for p in progress.iterate(paths, message="取り込み中"):
+                kw: dict[str, Any] = {"progress": None, "cancel": cancel}
+                if kind in ("areas", "a38"):
+                    kw["layer"] = layer
+                if kind == "boundaries" and ref:
+                    kw["reference_date"] = ref
+                if kind == "population":
+                    res = fn(project, [p], **kw)
+                else:
+                    res = fn(project, p, **kw)
+                out.append({"file": str(p), **(res if isinstance(res, dict) else {"result": str(res)})})
+            return out
+
+        self.report_text.setPlainText("取り込み中…")
+        self.btn_cancel.setEnabled(True)
+        self.btn_next.setEnabled(False)
+        self.btn_back.setEnabled(False)
+
+        def on_progress(done: float, total: float, msg: str) -> None:
+            self.progress.setValue(int(1000 * min(done / (total or 1), 1.0)))
+            self.progress_label.setText(msg)
+
+        self.job = self.win.jobs.run("データの取り込み", job, project_path=self.win.project_path,
+                                     on_success=self.finished_ok, on_error=self.finished_err, show_dialog=False)
+        self.job.progressed.connect(on_progress)
+        return self.job
+
+    def finished_ok(self, reports: list[dict[str, Any]]) -> None:
+        self.reports = reports
+        self.progress.setValue(1000)
+        self.btn_cancel.setEnabled(False)
+        self.btn_back.setEnabled(True)
+        self.report_text.setPlainText(self.summary_text(reports))
+        self.fill_rejected(reports)
+        self.win.refresh_all()
+        self._update_nav()
+
+    def finished_err(self, err: BaseException, details: str) -> None:
+        from zaitaku_map.messages import format_error
+
+        self.btn_cancel.setEnabled(False)
+        self.btn_back.setEnabled(True)
+        self.report_text.setPlainText(format_error(err) + "\n\nプロジェクトは変更されていません（取り込みは全体で1つの処理です）。")
+        self._update_nav()
+
+    @staticmethod
+    def summary_text(reports: list[dict[str, Any]]) -> str:
+        lines = []
+        for r in reports:
+            lines.append(f"■ {Path(str(r.get('file', ''))).name}")
+            fmt = r.get("format")
+            if fmt:
+                lines.append(f"  形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}  基準日: {r.get('reference_date') or '—'}")
+            for key, label in (("rows_read", "読込行"), ("added", "新規"), ("updated", "更新"), ("unchanged", "変更なし"),
+                               ("closed", "掲載終了"), ("matched_across_sources", "他の出典と照合"), ("rejected", "除外"),
+                               ("warnings", "警告")):
+                if key in r:
+                    lines.append(f"  {label}: {r[key]}")
+            if r.get("by_category"):
+                lines.append("  種別: " + "、".join(f"{labels.category_label(k)} {v}" for k, v in r["by_category"].items()))
+            if r.get("rejected_reasons"):
+                lines.append("  除外の理由: " + "、".join(f"{k} {v}" for k, v in r["rejected_reasons"].items()))
+            if fmt is None:
+                simple = {k: v for k, v in r.items() if k != "file" and isinstance(v, int | float | str)}
+                for k, v in list(simple.items())[:20]:
+                    lines.append(f"  {k}: {v}")
+            for n in r.get("notes", []) or []:
+                lines.append(f"  注: {n}")
+        return "\n".join(lines) or "取り込むものがありませんでした。"
+
+    def fill_rejected(self, reports: list[dict[str, Any]]) -> None:
+        ids = [int(r["source_id"]) for r in reports if r.get("source_id")]
+        rows = data.import_log_rows(self.win.project, ids) if ids and self.win.project is not None else []
+        self.rejected_rows = rows
+        cols = ["file_name", "sheet", "row", "column_name", "value", "severity", "reason"]
+        heads = ["ファイル", "シート", "行", "列", "値", "区分", "理由"]
+        self.rejected_table.setColumnCount(len(cols))
+        self.rejected_table.setHorizontalHeaderLabels(heads)
+        self.rejected_table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, c in enumerate(cols):
+                v = r.get(c)
+                self.rejected_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
+        self.rejected_table.resizeColumnsToContents()
+        self.btn_export_rej.setEnabled(bool(rows))
+
+    def export_rejected(self, path: str | None = None) -> str | None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "除外行の保存", "除外行.csv", "CSV (*.csv)")
+        if not path:
+            return None
+        write_rows_csv(path, self.rejected_rows)
+        return path
+
+    # -- navigation -----------------------------------------------------------------------------
+    def go(self, index: int) -> None:
+        self.stack.setCurrentIndex(max(0, min(index, 2)))
+        self._update_nav()
+
+    def next(self) -> None:
+        i = self.stack.currentIndex()
+        if i == 0:
+            if self.load_preview():
+                self.go(1)
+        elif i == 1:
+            self.go(2)
+            self.start_import()
+
+    def _update_nav(self) -> None:
+        i = self.stack.currentIndex()
+        self.btn_back.setEnabled(i > 0 and not (self.job and self.job.isRunning()))
+        self.btn_next.setVisible(i < 2)
+        self.btn_next.setText("取り込む" if i == 1 else "次へ >")
+        self.btn_next.setEnabled(bool(self.paths) and kind_function(self.kind.currentData()) is not None)
+
+
+def write_rows_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    """CSV with a BOM so Excel opens the Japanese text correctly."""
+    cols = ["file_name", "sheet", "row", "column_name", "value", "severity", "reason", "raw_json"]
+    heads = ["ファイル", "シート", "行", "列", "値", "区分", "理由", "元の行"]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(heads)
+        for r in rows:
+            w.writerow(["" if r.get(c) is None else (r[c] if c != "raw_json" else json.dumps(json.loads(r[c]), ensure_ascii=False))
+                        for c in cols])
