@@ -116,7 +116,7 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
             save_mapping(project, *pf.mapping)
         rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
         if pf.format in ("kouseikyoku", "iryojoho"):
-            link_sources(project, prefs=pf.scope_prefs or None, source_id=source_id, file_name=pf.file_name, rep=rep)
+            link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id, file_name=pf.file_name, rep=rep)
         rep.rejected = len(rejected)
         rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
         rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)

@@ -222,7 +222,7 @@ def _close_missing(project: Project, pf: ParsedFile, keys: set[str], *, seen: st
         "SELECT r.id, r.record_key, r.facility_id, coalesce(f.pref_code, ''), r.last_seen FROM facility_records r "
         "JOIN facilities f ON f.id = r.facility_id WHERE r.source_family=? AND r.status='current'",
         (pf.family,)).fetchall()
-    gone = [r for r in rows if r[1] not in keys and r[3] in scope]
+    gone = [r for r in rows if r[1] not in keys and (r[3] in scope or "*" in scope)]
     if not gone:
         return 0
     latest = max((r[4] or "") for r in rows)

@@ -195,8 +195,8 @@ def resolve_mapping(project: Project, header: list[str], mapping: dict[str, Any]
 
 def parse_table(project: Project, t: Table, *, path: str, category: str | None, mapping: dict[str, Any] | None,
                 reference_date: str | None, fmt: str = "table") -> ParsedFile:
-    stem = unicodedata.normalize("NFKC", Path(t.name).stem) + (f":{t.sheet}" if t.sheet and t.sheet != "Sheet1"
-                                                                else "")
+    generic_sheet = not t.sheet or t.sheet.lower().startswith(("sheet", "シート")) or fmt == "gis"
+    stem = unicodedata.normalize("NFKC", Path(t.name).stem) + ("" if generic_sheet else f":{t.sheet}")
     m, label, origin = resolve_mapping(project, t.header, mapping, stem)
     df = t.frame
     nonempty = df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
@@ -249,7 +249,7 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
             pf.rejected.append(Rejected(row=int(rownum[i]), sheet=t.sheet, column=c, value=df.at[i, c] if c else None,
                                         reason=reason, raw=df.loc[i].to_dict()))
     keep = ~(bad_name | no_place | dup)
-    pf.scope_prefs = set(pref[keep]) | {""}
+    pf.scope_prefs = {"*"}  # a user's list is complete: entries missing from a newer release are closed
     prefs = project.study_prefectures
     if prefs:
         outside = keep & pref.ne("") & ~pref.isin(prefs)
