@@ -44,6 +44,7 @@ def test_kaigo_service_categories(project, tmp_path: Path) -> None:
     f760 = write_kaigo(tmp_path / "jigyosho_760.csv", [
         kaigo_row("312011", "3190100001", "定期巡回あおば", "定期巡回・随時対応型訪問介護看護", "鳥取市二町2", "35.5", "134.2")])
     r510, r760 = import_files(project, [f510, f760])
+    assert r760.family == "kaigo:760"
     assert r510.reference_date == "2025-04-01"
     got = dict(project.conn.execute("SELECT category, subtype FROM facilities").fetchall())
     assert got == {"care_facility": "介護老人福祉施設", "home_care_service": "定期巡回・随時対応型訪問介護看護"}
