@@ -96,7 +96,7 @@ class RoadNetwork:
         if self._kdtree is None:
             from scipy.spatial import cKDTree
 
-            self._kdtree = cKDTree(np.column_stack([self.x, self.y]))
+            self._kdtree = cKDTree(np.column_stack([self.x, self.y]), balanced_tree=False, compact_nodes=False)
         return self._kdtree
 
     def project(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,8 @@ def snap_points(
     dist = np.full(n, np.inf)
     if finite.any():
         x, y = network.project(lon[finite], lat[finite])
-        d, idx = network.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=max_snap_m)
+        d, idx = network.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=max_snap_m,
+                                           workers=-1)
         ok = np.isfinite(d)
         nd = np.where(ok, idx, -1)
         node[finite] = nd
