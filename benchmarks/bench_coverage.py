@@ -226,9 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
 
     out = {
-        "nodes": net.n_nodes, "edges": net.n_edges, "facilities": int(len(fac)), "demand_points": int(len(ddf)),
+        "nodes": net.n_nodes, "edges": net.n_edges, "facilities": len(fac), "demand_points": len(ddf),
         "ours_s": round(ours_s, 3), "networkx_s": round(networkx_s, 1),
-        "networkx_extrapolated_from": int(len(sample)), "networkx_sample_s": round(nx_sample_s, 2),
+        "networkx_extrapolated_from": len(sample), "networkx_sample_s": round(nx_sample_s, 2),
         "networkx_graph_build_s": round(nx_build_s, 1),
         "ratio_vs_networkx": round(networkx_s / ours_s, 1), "floor_s": round(floor_s, 3),
         "ratio_vs_floor": round(ours_s / floor_s, 2), "peak_rss_mb": round(peak_rss_mb(), 0),
