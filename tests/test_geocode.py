@@ -262,3 +262,13 @@ def test_cli_geocode_json(gproject, tmp_path: Path, capsys) -> None:  # type: ig
     assert out["levels"]["manual"] == 1 and out["unresolved"] == []
     assert main(["geocode", str(path)]) == 0
     assert "手動配置" in capsys.readouterr().out
+
+
+def test_point_blob_matches_gpkg() -> None:
+    from shapely.geometry import Point
+
+    from zaitaku_map.geocode.cascade import point_blob
+
+    for lon, lat in [(134.2, 35.5), (122.93, 24.45), (153.98, 20.42)]:
+        assert point_blob(lon, lat) == gpkg.to_blob(Point(lon, lat))
+        assert gpkg.from_blob(point_blob(lon, lat)).equals(Point(lon, lat))

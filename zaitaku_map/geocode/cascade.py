@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from shapely.geometry import Point
 
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.geocode.matcher import RefIndex
@@ -174,9 +174,17 @@ class Geocoder:
 
 
 def _hash(row: dict[str, Any], shared: bool, context: str, out: tuple[Any, ...]) -> str:
-    payload = [row["address"], row["postal_code"], row["pref_code"], row["src_lon"], row["src_lat"], shared,
-               context, *out]
-    return hashlib.sha1(json.dumps(payload, default=str, ensure_ascii=False).encode()).hexdigest()[:20]
+    payload = (row["address"], row["postal_code"], row["pref_code"], row["src_lon"], row["src_lat"], shared,
+               context, *out)
+    return hashlib.sha1("\x1f".join(map(repr, payload)).encode()).hexdigest()[:20]
+
+
+_GP_POINT_HEADER = b"GP" + struct.pack("<BBi", 0, 1, gpkg.SRS_ID) + struct.pack("<BI", 1, 1)
+
+
+def point_blob(lon: float, lat: float) -> bytes:
+    """GeoPackage blob of a point, byte-identical to ``gpkg.to_blob(Point(lon, lat))`` but ~20× faster."""
+    return _GP_POINT_HEADER + struct.pack("<dd", lon, lat)
 
 
 def _r7(v: Any) -> float | None:
@@ -259,7 +267,7 @@ def geocode_project(
             stats["processed"] += 1
             h_new = _hash({**r, "muni_code": p.muni_code}, is_shared, gc.context,
                           _out_sig(p.muni_code, p.level, p.lon, p.lat))
-            geom = gpkg.to_blob(Point(p.lon, p.lat)) if p.lon is not None else None
+            geom = point_blob(p.lon, p.lat) if p.lon is not None else None
             updates.append((p.muni_code, r["address_norm"], p.status, p.lon, p.lat, geom, p.level, p.ref,
                             p.note or None, p.moved_m, p.outside, h_new, r["id"]))
             if p.status in PLACEHOLDER_STATUSES:

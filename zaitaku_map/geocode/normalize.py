@@ -93,19 +93,25 @@ def _kanji_sub(match: re.Match[str]) -> str:
     return match.group(0) if value is None else str(value)
 
 
+_NUMBER_RULES = [
+    (re.compile(r"(\d+)丁目(?=\d)"), r"\1-"),
+    (re.compile(r"(\d+)丁目"), r"\1"),
+    (re.compile(r"(\d+)番地?の?(?=\d)"), r"\1-"),
+    (re.compile(r"(\d+)番地?(?![町丁\d])"), r"\1"),
+    (re.compile(r"(\d+)号(?![館室棟線])"), r"\1"),
+    (re.compile(r"(\d+)の(?=\d)"), r"\1-"),
+    (re.compile(r"(?<=\d)-+(?=\d)"), "-"),
+    (re.compile(r"(?<=\d)-+(?!\d)"), ""),
+]
+
+
 def _numbers(s: str) -> str:
     """Kanji numerals to digits where they are address numbers, then the canonical hyphen form."""
     s = _KANJI_BEFORE.sub(_kanji_sub, s)
     s = _KANJI_AFTER_NO.sub(_kanji_sub, s)
     s = _KANJI_AFTER_HYPHEN.sub(_kanji_sub, s)
-    s = re.sub(r"(\d+)丁目(?=\d)", r"\1-", s)
-    s = re.sub(r"(\d+)丁目", r"\1", s)
-    s = re.sub(r"(\d+)番地?の?(?=\d)", r"\1-", s)
-    s = re.sub(r"(\d+)番地?(?![町丁\d])", r"\1", s)
-    s = re.sub(r"(\d+)号(?![館室棟線])", r"\1", s)
-    s = re.sub(r"(\d+)の(?=\d)", r"\1-", s)
-    s = re.sub(r"(?<=\d)-+(?=\d)", "-", s)
-    s = re.sub(r"(?<=\d)-+(?!\d)", "", s)
+    for pattern, repl in _NUMBER_RULES:
+        s = pattern.sub(repl, s)
     return s
 
 
@@ -173,8 +179,8 @@ def normalize_address(text: str | None, *, pref: str | None = None) -> str:
         ``""`` for empty input.  The function is idempotent.
     """
     s = normalize_text(text)
-    for _ in range(6):  # rules are applied until nothing changes (idempotent by construction)
-        t = _POSTAL.sub("", normalize_text(s))
+    for i in range(6):  # rules are applied until nothing changes (idempotent by construction)
+        t = _POSTAL.sub("", normalize_text(s) if i else s)
         pname, rest = split_prefecture(t)
         t = (pname or "") + _core(drop_county(rest))
         if t == s:
