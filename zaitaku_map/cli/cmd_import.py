@@ -50,9 +50,9 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         notes = []
         if args.prefecture:
             codes = [str(c).zfill(2) for c in args.prefecture]
-            bad = [c for c in codes if not (c.isdigit() and 1 <= int(c) <= 47)]
+            bad = [c for c in codes if not (c.isdigit() and len(c) == 2 and c != "00")]
             if bad:
-                raise InputDataError("invalid prefecture code", value=",".join(bad), expected="01〜47")
+                raise InputDataError("invalid prefecture code", value=",".join(bad), expected="2桁の都道府県コード 01〜47")
             if not project.study_prefectures:
                 project.set_study_prefectures(codes)
                 notes.append(f"対象都道府県を設定しました: {','.join(sorted(codes))}")
