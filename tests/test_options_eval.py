@@ -236,3 +236,15 @@ def test_cli_round_trip(synthetic_project, capsys) -> None:  # type: ignore[no-u
     assert main(["option", path, "evaluate", "案A"]) == 0
     assert "積極的役割" in capsys.readouterr().out
     assert main(["option", path, "show", "存在しない", "--json"]) == 3
+
+
+def test_demo_options_b_flags_missing_role(synthetic_project) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.options.demo import create_demo_options
+
+    summary = create_demo_options(synthetic_project)
+    assert set(summary) == {"案A", "案B", "案C", "自動提案"}
+    assert summary["案A"]["kens_without_hub"] == []
+    b = evaluate_option(synthetic_project, "案B")
+    split = next(r for r in b["kens"] if r["ken_key"] not in ("9901", "9902", "9903"))
+    assert {"no_hub", "no_active_role"} <= _codes(split["warnings"])
+    assert get_option(synthetic_project, "自動提案").params["proposal"]["status"] == "ok"

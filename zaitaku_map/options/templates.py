@@ -131,6 +131,28 @@ def build(
     return kens, assign, params
 
 
+def colour_kens(project: Project, kens: dict[str, dict[str, Any]], assign: dict[str, str]) -> None:
+    """Give 圏域 without a colour a palette colour that differs from their neighbours' (greedy colouring)."""
+    from zaitaku_map.options.geometry import adjacency
+    from zaitaku_map.options.model import PALETTE
+
+    adj = adjacency(project)
+    nbrs: dict[str, set[str]] = {k: set() for k in kens}
+    for unit, ken in assign.items():
+        for v in adj.get(unit, ()):
+            other = assign.get(v)
+            if other is not None and other != ken and ken in nbrs:
+                nbrs[ken].add(other)
+    order = sorted(kens, key=lambda k: (-len(nbrs[k]), k))
+    for i, key in enumerate(order):
+        if kens[key].get("color"):
+            continue
+        used = {kens[n].get("color") for n in nbrs[key]}
+        # rotate the start so non-adjacent 圏域 still spread over the palette
+        cands = PALETTE[i % len(PALETTE):] + PALETTE[: i % len(PALETTE)]
+        kens[key]["color"] = next((c for c in cands if c not in used), cands[0])
+
+
 def create_option(
     project: Project,
     name: str,
@@ -153,7 +175,8 @@ def create_option(
     layer:
         Area layer the template starts from (and the proposal avoids crossing).
     base:
-        Name of an existing option to start from instead of the layer (B and C).
+        Name of an existing option to start from instead of the layer (B and C); its 圏域 names,
+        colours and the hubs of 圏域 that survive are kept.
 
     Returns
     -------
@@ -162,9 +185,11 @@ def create_option(
         (for ``proposed``: the proposal report saying which constraints are met).
     """
     kens, assign, params = build(project, template, layer=layer, base=base, constraints=constraints)
+    colour_kens(project, kens, assign)
+    hubs = [h for h in get_option(project, base).hubs if h["ken_key"] in kens] if base else []
     insert_option(
         project, name, template=template, base_layer=layer, kens=kens, assignments=assign, notes=notes,
-        author=author, plan_period=plan_period, params=params,
+        author=author, plan_period=plan_period, params=params, hubs=hubs,
     )
     units = _data.load_units(project)
     unassigned = [u for u in units if u not in assign]
