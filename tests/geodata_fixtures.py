@@ -200,3 +200,37 @@ def write_mesh_text(path: Path, *, level: str = "500m", secret_every: int = 17) 
         totals["cells"] += 1
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
     return totals
+
+
+def write_n03_gml(path: Path) -> Path:
+    """The fixture as JPGIS 2.1 GML (lat lon posList, Curves/Surfaces by xlink reference)."""
+    frame = n03_frame()
+    curves, surfaces, bounds = [], [], []
+    for k, row in enumerate(frame.itertuples(), start=1):
+        rings = [row.geometry.exterior, *row.geometry.interiors]
+        refs = []
+        for j, ring in enumerate(rings):
+            cid = f"cv{k}_{j}"
+            pos = " ".join(f"{y:.10f} {x:.10f}" for x, y in ring.coords)
+            curves.append(f'<gml:Curve gml:id="{cid}"><gml:segments><gml:LineStringSegment>'
+                          f"<gml:posList>{pos}</gml:posList></gml:LineStringSegment></gml:segments></gml:Curve>")
+            refs.append(f'<gml:Ring><gml:curveMember xlink:href="#{cid}"/></gml:Ring>')
+        inner = "".join(f"<gml:interior>{r}</gml:interior>" for r in refs[1:])
+        surfaces.append(f'<gml:Surface gml:id="sf{k}"><gml:patches><gml:PolygonPatch><gml:exterior>{refs[0]}'
+                        f"</gml:exterior>{inner}</gml:PolygonPatch></gml:patches></gml:Surface>")
+
+        def el(tag: str, v: Any) -> str:
+            return f"<ksj:{tag}>{'' if v is None or v != v else v}</ksj:{tag}>"
+
+        bounds.append(f'<ksj:AdministrativeBoundary gml:id="ab{k}"><ksj:bounds xlink:href="#sf{k}"/>'
+                      + el("prefectureName", row.N03_001) + el("subPrefectureName", row.N03_002)
+                      + el("countyName", row.N03_003) + el("cityName", row.N03_004)
+                      + f'<ksj:administrativeAreaCode codeSpace="AdministrativeAreaCode.xml">'
+                      f"{'' if row.N03_007 is None or row.N03_007 != row.N03_007 else row.N03_007}"
+                      "</ksj:administrativeAreaCode></ksj:AdministrativeBoundary>")
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ksj:Dataset gml:id="N03Dataset" '
+           'xmlns:ksj="http://nlftp.mlit.go.jp/ksj/schemas/ksj-app" xmlns:gml="http://www.opengis.net/gml/3.2" '
+           'xmlns:xlink="http://www.w3.org/1999/xlink">\n' + "\n".join(curves + surfaces + bounds)
+           + "\n</ksj:Dataset>\n")
+    path.write_text(xml, encoding="utf-8")
+    return path

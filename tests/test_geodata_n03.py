@@ -6,7 +6,7 @@ import json
 
 import pytest
 import shapely
-from geodata_fixtures import n03_frame, write_n03_geojson, write_n03_shapefile_zip
+from geodata_fixtures import n03_frame, write_n03_geojson, write_n03_gml, write_n03_shapefile_zip
 
 from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata import load_area_polygons, load_municipalities
@@ -55,6 +55,11 @@ def test_geojson_fixture(project, tmp_path):
 def test_cp932_shapefile_zip_without_cpg(project, tmp_path):
     report = import_boundaries(project, write_n03_shapefile_zip(tmp_path / "N03-99.zip"))
     assert report["encodings"] == {"N03-99_99_250101.shp": "CP932"}
+    _check_fixture_import(project, report)
+
+
+def test_gml(project, tmp_path):
+    report = import_boundaries(project, write_n03_gml(tmp_path / "N03-99_99_250101.xml"))
     _check_fixture_import(project, report)
 
 

@@ -71,7 +71,7 @@ def test_mesh_sums_preserved(pref99, tmp_path):
 
 def test_mesh_reimport_replaces(pref99, tmp_path):
     f = tmp_path / "m.txt"
-    write_mesh_text(f)
+    write_mesh_text(f, level="1km")
     import_population(pref99, [f])
     n = len(load_demand_points(pref99))
     import_population(pref99, [f])
