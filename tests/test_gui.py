@@ -227,3 +227,28 @@ def test_window_state_is_restored(make_window: Any, qtbot: Any, tmp_path: Path, 
     win2 = make_window(None, Settings(path))
     assert win2.dock_facilities.isHidden()
     assert not win2.dock_layers.isHidden()
+
+
+def test_comparison_and_export_dialogs(make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path) -> None:
+    from zaitaku_map import options
+    from zaitaku_map.gui.compare import ComparisonView
+    from zaitaku_map.gui.export_dialog import ExportDialog
+
+    options.create_option(synthetic_project, "二次医療圏案", template="area", layer="二次医療圏")
+    options.create_option(synthetic_project, "市町村案", template="municipal")
+    win = make_window(synthetic_project.path)
+    cv = ComparisonView(win)
+    res = cv.compare(["二次医療圏案", "市町村案"])
+    assert res is not None and res["n_changed_units"] > 0
+    assert cv.table.rowCount() >= 5 and cv.diff.rowCount() == res["n_changed_units"]
+    assert cv.maps.count() == 2
+    cv.close()
+    dlg = ExportDialog(win)
+    dlg.kind.setCurrentIndex(dlg.kind.findData("map_pdf"))
+    out = tmp_path / "圏域図.pdf"
+    dlg.dest.setText(str(out))
+    job = dlg.start()
+    with qtbot.waitSignal(job.succeeded, timeout=60000):
+        pass
+    assert out.exists() and out.read_bytes()[:4] == b"%PDF"
+    dlg.close()

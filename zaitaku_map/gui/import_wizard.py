@@ -332,10 +332,7 @@ class ImportWizard(QDialog):
                     kw["layer"] = layer
                 if kind == "boundaries" and ref:
                     kw["reference_date"] = ref
-                if kind == "population":
-                    res = fn(project, [p], **kw)
-                else:
-                    res = fn(project, p, **kw)
+                res = fn(project, [p], **kw) if kind == "population" else fn(project, p, **kw)
                 out.append({"file": str(p), **(res if isinstance(res, dict) else {"result": str(res)})})
             return out
 

@@ -1,0 +1,173 @@
+"""Export dialog: PDF map / resource list / comparison / meeting pack / CSV / XLSX / GeoPackage.
+
+Calls :mod:`zaitaku_map.export` in a worker; the output is written atomically by the core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from zaitaku_map.gui import data
+from zaitaku_map.gui.dialogs import info, show_error
+
+if TYPE_CHECKING:
+    from zaitaku_map.gui.mainwindow import MainWindow
+
+# kind -> (label, export function name, suffix, multi-option, destination is a folder)
+KINDS: dict[str, tuple[str, str, str, bool, bool]] = {
+    "map_pdf": ("圏域図（PDF）", "export_map_pdf", ".pdf", False, False),
+    "list_pdf": ("資源リスト・評価表（PDF）", "export_list_pdf", ".pdf", False, False),
+    "comparison_pdf": ("案の比較（PDF）", "export_comparison_pdf", ".pdf", True, False),
+    "pack": ("会議資料一式（フォルダ）", "export_pack", "", True, True),
+    "xlsx": ("表（Excel）", "export_xlsx", ".xlsx", False, False),
+    "csv": ("表（CSV）", "export_csv", ".csv", False, False),
+    "gpkg": ("GIS レイヤー（GeoPackage）", "export_gpkg", ".gpkg", False, False),
+}
+
+
+class ExportDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.win = window
+        self.setWindowTitle("出力")
+        self.resize(620, 480)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        for key, (label, fn, *_r) in KINDS.items():
+            self.kind.addItem(label, key)
+            if data.core("export", fn) is None:
+                self.kind.model().item(self.kind.count() - 1).setEnabled(False)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.options = QListWidget()
+        self.options.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        api = data.core("options", "list_options")
+        names = [o["name"] for o in api(window.project)] if api and window.project is not None else []
+        current = window.current_option
+        for n in names:
+            it = QListWidgetItem(n)
+            self.options.addItem(it)
+            it.setSelected(n == current)
+        if names and not self.options.selectedItems():
+            self.options.item(0).setSelected(True)
+        self.paper = QComboBox()
+        self.paper.addItems(["A4", "A3"])
+        self.paper.setCurrentText(str(window.settings.get("paper", "A4")))
+        self.landscape = QCheckBox("横向き")
+        self.landscape.setChecked(bool(window.settings.get("landscape", True)))
+        self.coverage = QComboBox()
+        self.coverage.addItem("（到達圏を載せない）", None)
+        try:
+            from zaitaku_map.gui.coverage_view import category_choices
+
+            for key, label in category_choices():
+                self.coverage.addItem(label, key)
+        except ImportError:
+            pass
+        self.dest = QLineEdit()
+        browse = QPushButton("参照…")
+        browse.clicked.connect(self.browse)
+        row = QHBoxLayout()
+        row.addWidget(self.dest, 1)
+        row.addWidget(browse)
+        form.addRow("出力するもの", self.kind)
+        form.addRow("圏域案", self.options)
+        form.addRow("用紙", self.paper)
+        form.addRow("", self.landscape)
+        form.addRow("到達圏", self.coverage)
+        form.addRow("保存先", row)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        bb.button(QDialogButtonBox.StandardButton.Ok).setText("出力する")
+        bb.accepted.connect(self.start)
+        bb.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.note)
+        lay.addWidget(bb)
+        self.result: dict[str, Any] | None = None
+        self.job: Any = None
+        self._kind_changed()
+        if not names:
+            self.note.setText("圏域案がありません。先に右の「圏域案」パネルで案を作成してください。")
+
+    def _kind_changed(self, *_a: Any) -> None:
+        key = self.kind.currentData()
+        _label, _fn, suffix, multi, _folder = KINDS[key]
+        self.options.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection if multi
+                                      else QAbstractItemView.SelectionMode.SingleSelection)
+        if not multi and len(self.options.selectedItems()) > 1:
+            for it in self.options.selectedItems()[1:]:
+                it.setSelected(False)
+        self.paper.setEnabled(key.endswith("pdf") or key == "pack")
+        self.landscape.setEnabled(self.paper.isEnabled())
+        base = self.win.project_path.parent if self.win.project_path else Path.home()
+        sel = self.selected()
+        stem = "_".join(sel) if sel else "zaitaku-map"
+        self.dest.setText(str(base / (f"{stem}_{key}" + suffix)))
+
+    def selected(self) -> list[str]:
+        return [it.text() for it in self.options.selectedItems()]
+
+    def browse(self) -> None:
+        key = self.kind.currentData()
+        _l, _f, suffix, _m, folder = KINDS[key]
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, "保存先フォルダ", self.dest.text())
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "保存先", self.dest.text(), f"*{suffix}")
+        if path:
+            self.dest.setText(path)
+
+    def start(self) -> Any:
+        key = self.kind.currentData()
+        _label, fn_name, suffix, multi, _folder = KINDS[key]
+        fn = data.core("export", fn_name)
+        names = self.selected()
+        if fn is None or not names or (multi and key == "comparison_pdf" and len(names) < 2):
+            self.note.setText("圏域案を選んでください（比較は2つ以上）。")
+            return None
+        dest = self.dest.text().strip()
+        if not dest:
+            return None
+        if suffix and not dest.endswith(suffix):
+            dest += suffix
+        kw: dict[str, Any] = {}
+        if key.endswith("pdf") or key == "pack":
+            kw.update(paper=self.paper.currentText(), landscape=self.landscape.isChecked())
+            self.win.settings.set("paper", self.paper.currentText())
+            self.win.settings.set("landscape", self.landscape.isChecked())
+        if self.coverage.currentData():
+            kw["coverage_category"] = self.coverage.currentData()
+        target: Any = names if multi else names[0]
+
+        def job(project: Any, *, progress: Any, cancel: Any) -> Any:
+            return fn(project, target, dest, progress=progress, cancel=cancel, **kw)
+
+        def done(result: Any) -> None:
+            self.result = result if isinstance(result, dict) else {"path": dest}
+            pages = self.result.get("pages")
+            info(self.win, "出力しました", f"{self.result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""))
+            self.accept()
+
+        self.job = self.win.jobs.run("出力しています", job, project_path=self.win.project_path, on_success=done,
+                                     on_error=lambda e, d: show_error(self, e, d, title="出力できません"))
+        return self.job

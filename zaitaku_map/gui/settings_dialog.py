@@ -1,0 +1,139 @@
+"""Analysis settings: coverage minutes, bands, mode, speeds; stored in the project (and as defaults)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from zaitaku_map.gui.dialogs import show_error
+
+if TYPE_CHECKING:
+    from zaitaku_map.gui.mainwindow import MainWindow
+
+MODES = {"auto": "自動（道路網があれば道路網）", "network": "道路網", "straight": "直線距離×迂回係数"}
+SPEED_SETTING = "coverage.speed_table"
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.win = window
+        self.setWindowTitle("分析の設定")
+        self.resize(520, 640)
+        from zaitaku_map.gui.coverage_view import coverage_params
+
+        try:
+            p = coverage_params(window)
+        except Exception:
+            p = None
+        form = QFormLayout()
+        self.minutes = QDoubleSpinBox()
+        self.minutes.setRange(1, 240)
+        self.minutes.setSuffix(" 分")
+        self.minutes.setValue(float(getattr(p, "minutes", 30)))
+        self.bands = QLineEdit(", ".join(f"{b:g}" for b in getattr(p, "bands", (15, 30, 45))))
+        self.mode = QComboBox()
+        for k, v in MODES.items():
+            self.mode.addItem(v, k)
+        self.mode.setCurrentIndex(max(self.mode.findData(getattr(p, "mode", "auto")), 0))
+        self.detour = QDoubleSpinBox()
+        self.detour.setRange(1.0, 3.0)
+        self.detour.setSingleStep(0.1)
+        self.detour.setValue(float(getattr(p, "detour_factor", 1.3)))
+        self.straight_speed = QDoubleSpinBox()
+        self.straight_speed.setRange(1, 120)
+        self.straight_speed.setSuffix(" km/h")
+        self.straight_speed.setValue(float(getattr(p, "straight_speed_kmh", 30)))
+        self.population = QComboBox()
+        self.population.addItem("総人口", "pop_total")
+        self.population.addItem("65歳以上", "pop_65")
+        self.population.addItem("75歳以上", "pop_75")
+        stored_pop = window.project.setting("population_column", "pop_total") if window.project else "pop_total"
+        self.population.setCurrentIndex(max(self.population.findData(stored_pop), 0))
+        form.addRow("カバーとみなす時間", self.minutes)
+        form.addRow("表示する時間帯（分, 区切り）", self.bands)
+        form.addRow("移動時間の求め方", self.mode)
+        form.addRow("迂回係数（直線距離モデル）", self.detour)
+        form.addRow("速度（直線距離モデル）", self.straight_speed)
+        form.addRow("人口の指標", self.population)
+        self.speeds = QTableWidget()
+        self.speeds.setColumnCount(2)
+        self.speeds.setHorizontalHeaderLabels(["道路の種類", "速度 km/h"])
+        self._fill_speeds(p)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(QLabel("道路種別ごとの平均速度（道路網モデル）"))
+        lay.addWidget(self.speeds, 1)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        bb.accepted.connect(self.save)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+
+    def _fill_speeds(self, p: Any) -> None:
+        try:
+            table = p.effective_table() if p is not None else None
+            speeds = dict(table.speeds) if table is not None else {}
+        except Exception:
+            speeds = {}
+        self.speeds.setRowCount(len(speeds))
+        for i, (k, v) in enumerate(speeds.items()):
+            self.speeds.setItem(i, 0, QTableWidgetItem(k))
+            self.speeds.setItem(i, 1, QTableWidgetItem(f"{float(v):g}"))
+        self._speeds_orig = speeds
+
+    def values(self) -> dict[str, Any]:
+        bands = [float(x) for x in self.bands.text().replace("、", ",").split(",") if x.strip()]
+        return {"minutes": self.minutes.value(), "bands": bands, "mode": self.mode.currentData(),
+                "detour_factor": self.detour.value(), "straight_speed_kmh": self.straight_speed.value()}
+
+    def save(self) -> None:
+        try:
+            vals = self.values()
+            from zaitaku_map.coverage import CoverageParams
+
+            CoverageParams(**{**vals, "bands": tuple(vals["bands"])})  # validates (raises AnalysisError)
+            speeds = {}
+            for i in range(self.speeds.rowCount()):
+                k = self.speeds.item(i, 0).text()
+                speeds[k] = float(self.speeds.item(i, 1).text())
+        except ValueError as err:
+            show_error(self, err, title="設定の値が正しくありません")
+            return
+        except Exception as err:
+            show_error(self, err, title="設定の値が正しくありません")
+            return
+        project = self.win.project
+        if project is not None:
+            project.set_setting("coverage_params", vals)
+            project.set_setting("population_column", self.population.currentData())
+            if speeds and speeds != self._speeds_orig:
+                try:
+                    from zaitaku_map.network import SpeedTable
+
+                    base = project.setting(SPEED_SETTING) or {}
+                    table = SpeedTable.from_dict(base) if isinstance(base, dict) and base else SpeedTable()
+                    d = table.to_dict()
+                    d["speeds_kmh"] = speeds
+                    project.set_setting(SPEED_SETTING, SpeedTable.from_dict(d).to_dict())
+                except Exception as err:
+                    show_error(self, err, title="速度表を保存できません")
+                    return
+        s = self.win.settings
+        s.set("coverage_minutes", vals["minutes"])
+        s.set("coverage_bands", vals["bands"])
+        s.set("coverage_mode", vals["mode"])
+        s.save()
+        self.win.status.setText("分析の設定を保存しました（到達圏は再計算してください）")
+        self.accept()
