@@ -272,3 +272,13 @@ def test_point_blob_matches_gpkg() -> None:
     for lon, lat in [(134.2, 35.5), (122.93, 24.45), (153.98, 20.42)]:
         assert point_blob(lon, lat) == gpkg.to_blob(Point(lon, lat))
         assert gpkg.from_blob(point_blob(lon, lat)).equals(Point(lon, lat))
+
+
+def test_muni_code_from_point_and_study_prefecture(gproject) -> None:  # type: ignore[no-untyped-def]
+    add_facility(gproject, 1, address="住所不明", pref_code=None, src=(134.30, 35.50))  # inside 岩美町
+    add_facility(gproject, 2, address="府中市宮西町1", pref_code=None)                   # ambiguous name
+    gproject.set_study_prefectures(["13"])
+    geocode_project(gproject)
+    f1, f2 = facility(gproject, 1), facility(gproject, 2)
+    assert (f1["muni_code"], f1["geocode_level"]) == ("31302", "source") and "座標" in f1["geocode_note"]
+    assert (f2["muni_code"], f2["geocode_level"]) == ("13206", "municipality")

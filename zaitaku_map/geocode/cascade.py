@@ -84,12 +84,14 @@ class Geocoder:
         self.refs = RefIndex.from_project(project, self.munis)
         self.geoms = MuniGeometries(project)
         self.postal = PostalLookup()
+        self.study_prefs = list(project.study_prefectures)
         muni_sig = project.conn.execute(
             "SELECT count(*), total(rep_lon), total(rep_lat), group_concat(code) FROM "
             "(SELECT code, rep_lon, rep_lat FROM municipalities ORDER BY code)"
         ).fetchone()
         self.context = hashlib.sha1(
-            json.dumps([RULES_VERSION, MUNI_TOLERANCE_M, SHARED_MIN, list(muni_sig), self.refs.signature],
+            json.dumps([RULES_VERSION, MUNI_TOLERANCE_M, SHARED_MIN, list(muni_sig), self.refs.signature,
+                        self.study_prefs],
                        default=str).encode()
         ).hexdigest()[:16]
 
@@ -107,6 +109,10 @@ class Geocoder:
         addr_code = mm.code if mm else None
         rest = mm.rest if mm else ""
         method: str | None = "address" if addr_code else None
+        if mm is not None and mm.reason == "ambiguous_municipality" and not pref_code and len(self.study_prefs) == 1:
+            mm = self.munis.match(addr, pref=self.study_prefs[0])  # the project's one study prefecture decides
+            addr_code, rest = mm.code, mm.rest
+            method = "address" if addr_code else None
         if addr_code is None and mm is not None and mm.reason in ("municipality_not_found", "ambiguous_municipality"):
             hit = self.refs.muni_by_town(mm.pref_name, mm.rest)
             if hit is not None:
@@ -153,6 +159,10 @@ class Geocoder:
         if chk.note and status == "swapped":
             notes.append("緯度経度の入れ替わりを修正")
         if status in ("ok", "swapped"):
+            if not final_code and self.munis.munis:
+                final_code = self.geoms.locate(chk.lon, chk.lat)  # type: ignore[arg-type]
+                if final_code:
+                    notes.append("市区町村コードを座標から補完")
             p = Placement("source", chk.lon, chk.lat, "source", "; ".join(notes), final_code, status)
         else:
             hit = self.refs.match(ref_code, rest) if ref_code else None

@@ -85,6 +85,8 @@ class MuniGeometries:
     def __init__(self, project: Any) -> None:
         self.project = project
         self._geoms: dict[str, Any] = {}
+        self._tree: Any = None
+        self._tree_codes: list[str] = []
 
     def get(self, code: str | None) -> Any:
         if not code:
@@ -117,9 +119,15 @@ class MuniGeometries:
         q = nearest_points(g, p)[0]
         return float(haversine_m(lon, lat, q.x, q.y))
 
-    def locate(self, lon: float, lat: float, codes: Iterable[str]) -> str | None:
-        """First of ``codes`` whose polygon contains the point."""
-        for c in codes:
-            if self.contains(c, lon, lat):
-                return c
-        return None
+    def locate(self, lon: float, lat: float) -> str | None:
+        """Code of the municipality (or ward) whose polygon contains the point, else ``None``."""
+        if self._tree is None:
+            rows = self.project.conn.execute(
+                "SELECT code, geom FROM municipalities WHERE kind != 'designated_city' AND geom IS NOT NULL"
+            ).fetchall()
+            geoms = [gpkg.from_blob(b) for _, b in rows]
+            self._tree_codes = [c for (c, _), g in zip(rows, geoms, strict=True) if g is not None]
+            self._tree = shapely.STRtree([g for g in geoms if g is not None])
+        hits = self._tree.query(Point(lon, lat), predicate="intersects")
+        codes = sorted(self._tree_codes[int(i)] for i in hits)
+        return codes[0] if codes else None
