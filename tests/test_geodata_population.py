@@ -97,11 +97,12 @@ def test_municipal_table_becomes_coarse_demand(pref99, tmp_path):
     r = import_population(pref99, [f])["imports"][0]
     assert r["loaded"] == 9 and r["ignored_other_prefectures"] == 1
     assert r["designated_city_rows_used"] == []
-    assert r["demand_layer"] == "municipality (coarse)" and r["note"]
+    assert r["demand_layer"].endswith("(coarse)") and r["note"]
     mp = municipality_population(pref99).set_index("muni_code")
     assert mp.loc["99101", "pop_total"] == 1000 and mp.loc["99207", "pop_65"] == 308
-    dp = load_demand_points(pref99)
-    assert len(dp) == 9 and dp.pop_total.sum() == sum(1000 + i for i in range(9))
+    assert mp.attrs["source"] == "population_municipal"
+    assert mp.pop_total.sum() == sum(1000 + i for i in range(9))
+    assert len(load_demand_points(pref99)) == 0  # coverage falls back to representative points (coarse)
 
 
 def test_area_population_and_fallback(pref99, tmp_path):

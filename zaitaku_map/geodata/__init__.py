@@ -34,6 +34,13 @@ def import_area_table(project: Any, path: str | Path, *, layer: str, **kw: Any) 
     return f(project, path, layer=layer, **kw)
 
 
+def import_a38(project: Any, path: str | Path, *, layer: str = "二次医療圏", **kw: Any) -> dict[str, Any]:
+    """See :func:`zaitaku_map.geodata.a38.import_a38`."""
+    from zaitaku_map.geodata.a38 import import_a38 as f
+
+    return f(project, path, layer=layer, **kw)
+
+
 def import_population(project: Any, paths: Any, **kw: Any) -> dict[str, Any]:
     """See :func:`zaitaku_map.geodata.population.import_population`."""
     from zaitaku_map.geodata.population import import_population as f
@@ -52,6 +59,7 @@ __all__ = [
     "area_layer_names",
     "area_membership",
     "area_population",
+    "import_a38",
     "import_area_table",
     "import_boundaries",
     "import_population",

@@ -13,8 +13,8 @@ when it is within one cell diagonal; farther cells are outside the project (othe
 in the same 1次メッシュ) and are counted in the report, not stored.
 
 A mesh import replaces the demand layer (``demand_points``).  A municipality table is stored in
-``population_municipal``; when no mesh population exists it also becomes the demand layer (one
-point per municipality at its representative point — coarser, said in the report).  A table keyed
+``population_municipal`` only; with no mesh population the coverage engine then uses one point
+per municipality (its representative point) with these totals and flags the result as coarse.  A table keyed
 by an area layer's codes goes to ``population_area`` and is read with :func:`area_population`
 (it is *not* spread to municipalities: that cannot be done honestly).
 """
@@ -268,23 +268,17 @@ def import_municipal_table(
             [(c, ps, v["pop_total"], v["pop_65"], v["pop_75"], v["pop_85"], json.dumps(v["bands"], ensure_ascii=False))
              for c, v in sorted(rows.items())],
         )
-        demand = "mesh (kept)" if mesh_exists else "municipality (coarse)"
-        if not mesh_exists:
-            reps = dict(((c, (x, y)) for c, x, y in project.conn.execute(
-                "SELECT code, rep_lon, rep_lat FROM municipalities")))
-            pts = [{"unit_code": c, "muni_code": c, "share": 1.0, "lon": reps[c][0], "lat": reps[c][1],
-                    **{k: v[k] for k in POPS}, "bands": v["bands"]} for c, v in sorted(rows.items())
-                   if units.kind.get(c) != "designated_city"]
-            _write_demand(project, ps, pts)
+        demand = "mesh (kept)" if mesh_exists else "municipality representative points (coarse)"
     missing = [c for c in sorted(units.codes) if units.kind[c] != "designated_city" and c not in rows
-               and units.name.get(c) and not any(p == c for p in kept_city)]
+               and units.name.get(c)]
     return {
         "kind": "municipal_table", "file": str(p), "year": year, "source_id": sid, "pop_source_id": ps,
         "columns": pc.describe(header), "code_column": header[col], "loaded": len(rows),
         "designated_city_rows_used": sorted(kept_city), "ignored_other_prefectures": other,
         "unmatched": unmatched, "rejected": len(unmatched), "secret_rows": secret,
         "municipalities_without_population": missing, "demand_layer": demand,
-        "note": None if mesh_exists else "メッシュ人口がないため、市区町村の代表点1点ずつを需要点にしました（精度は粗くなります）。",
+        "note": None if mesh_exists else ("メッシュ人口がないため、カバー率は市区町村の代表点と市区町村人口で"
+                                          "計算されます（精度は粗くなります）。"),
         "totals": {k: float(sum((v[k] or 0.0) for v in rows.values())) for k in POPS},
     }
 
