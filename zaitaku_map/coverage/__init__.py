@@ -6,6 +6,7 @@ Public API: :class:`CoverageParams`, :func:`compute_coverage`, :func:`coverage_s
 
 from zaitaku_map.coverage.api import band_polygons, coverage_summary, gap_points, isochrone
 from zaitaku_map.coverage.engine import CategoryCoverage, CoverageResult, compute_coverage
+from zaitaku_map.coverage.incremental import WhatIf
 from zaitaku_map.coverage.inputs import COMBINED, DEFAULT_CATEGORIES, category_name
 from zaitaku_map.coverage.params import CoverageParams
 
@@ -15,6 +16,7 @@ __all__ = [
     "CategoryCoverage",
     "CoverageParams",
     "CoverageResult",
+    "WhatIf",
     "band_polygons",
     "category_name",
     "compute_coverage",
