@@ -142,6 +142,8 @@ def toc() -> TableOfContents:
     t = TableOfContents()
     st = styles()
     t.levelStyles = [st["toc1"], st["toc2"]]
+    t.tableStyle = TableStyle([("FONTNAME", (0, 0), (-1, -1), setup_reportlab()), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     t.dotsMinLevel = 0
     return t
 

@@ -195,6 +195,7 @@ def export_xlsx(
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_PREFIX):
                     cell.data_type = "s"  # a literal string: shown as typed, never evaluated
+                    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
                     injected += 1
         ws.freeze_panes = "A2"
         for j, h in enumerate(header, start=1):
