@@ -42,7 +42,7 @@ from zaitaku_map.geocode.plausibility import (
 )
 from zaitaku_map.geocode.reference import import_reference
 from zaitaku_map.labels import GEOCODE_LEVELS, GEOCODE_UNRESOLVED_REASONS
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress, ProgressCallback
 from zaitaku_map.store import gpkg
 
 RULES_VERSION = "geocode-1"
@@ -176,7 +176,7 @@ class Geocoder:
                 notes.insert(0, GEOCODE_UNRESOLVED_REASONS.get(why, why))
                 p = Placement("unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status)
             if p.lon is not None and chk.lon is not None and status in ("shared_point", "outside_municipality"):
-                p.moved_m = round(float(haversine_m(chk.lon, chk.lat, p.lon, p.lat)), 1)
+                p.moved_m = round(float(haversine_m(chk.lon, chk.lat, p.lon, p.lat)), 1)  # type: ignore[no-untyped-call]
         if p.lon is not None and p.muni_code:
             inside = self.geoms.contains(p.muni_code, p.lon, p.lat)  # type: ignore[arg-type]
             p.outside = None if inside is None else int(not inside)
@@ -211,7 +211,7 @@ def geocode_project(
     references: Any = (),
     municipality: str | None = None,
     force: bool = False,
-    progress: ProgressLike = None,
+    progress: ProgressCallback | Progress | None = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Geocode every facility of the project (see module docstring).
@@ -277,7 +277,7 @@ def geocode_project(
             stats["processed"] += 1
             h_new = _hash({**r, "muni_code": p.muni_code}, is_shared, gc.context,
                           _out_sig(p.muni_code, p.level, p.lon, p.lat))
-            geom = point_blob(p.lon, p.lat) if p.lon is not None else None
+            geom = point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
             updates.append((p.muni_code, r["address_norm"], p.status, p.lon, p.lat, geom, p.level, p.ref,
                             p.note or None, p.moved_m, p.outside, h_new, r["id"]))
             if p.status in PLACEHOLDER_STATUSES:

@@ -34,7 +34,7 @@ def set_manual_position(project: Any, facility_id: int, lon: float, lat: float) 
     _, muni, slon, slat = row
     moved = None
     if slon is not None and slat is not None and in_japan(float(slon), float(slat)):
-        moved = round(float(haversine_m(float(slon), float(slat), x, y)), 1)
+        moved = round(float(haversine_m(float(slon), float(slat), x, y)), 1)  # type: ignore[no-untyped-call]
     inside = MuniGeometries(project).contains(muni, x, y)
     with project.transaction():
         project.conn.execute(

@@ -74,10 +74,10 @@ class RefIndex:
             for t, pts in towns.items():
                 if t not in idx.towns.get(code, {}):
                     idx._put_town(code, t, pts)
-        for code, towns in idx.towns.items():
-            m = munis.munis.get(code)
-            pref = m.pref_name if m else ""
-            for t in towns:
+        for code, placed in idx.towns.items():
+            muni = munis.munis.get(code)
+            pref = muni.pref_name if muni else ""
+            for t in placed:
                 idx.pref_towns.setdefault(pref, {}).setdefault(t, set()).add(code)
         idx.signature = f"{n}:{sorted(fmts)}"
         return idx

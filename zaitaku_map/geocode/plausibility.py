@@ -117,7 +117,7 @@ class MuniGeometries:
             return 0.0
         p = Point(lon, lat)
         q = nearest_points(g, p)[0]
-        return float(haversine_m(lon, lat, q.x, q.y))
+        return float(haversine_m(lon, lat, q.x, q.y))  # type: ignore[no-untyped-call]
 
     def locate(self, lon: float, lat: float) -> str | None:
         """Code of the municipality (or ward) whose polygon contains the point, else ``None``."""

@@ -35,7 +35,7 @@ from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.geo import in_japan
 from zaitaku_map.geocode.municipality import MunicipalityIndex
 from zaitaku_map.geocode.normalize import PREFECTURES, normalize_address, normalize_town, pref_name_of
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress, ProgressCallback
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import file_sha256
 from zaitaku_map.textnorm import normalize_text
@@ -160,27 +160,29 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
         if None in (c_pref, c_muni, c_town, c_lat, c_lon):
             raise InputDataError("required column missing", file=path, sheet=member, value=",".join(header),
                                  expected="都道府県名, 市区町村名, 大字・丁目名, 緯度, 経度")
+        assert c_pref is not None and c_muni is not None and c_town is not None  # checked above
+        assert c_lat is not None and c_lon is not None
         level = "block" if fmt == "isj_block" else "town"
         total = max(text.count("\n"), 1)
         for i, row in enumerate(reader, start=2):
             if i % BATCH == 0:
                 prog.update(i / total, f"{member}: {i:,} 行")
-            if not row or len(row) <= max(c_lat, c_lon):  # type: ignore[type-var]
+            if not row or len(row) <= max(c_lat, c_lon):
                 if row:
                     w.reject(i, "", ",".join(row), "too few columns")
                 continue
-            lat, lon = _float(row[c_lat]), _float(row[c_lon])  # type: ignore[index]
+            lat, lon = _float(row[c_lat]), _float(row[c_lon])
             if lat is None or lon is None or not in_japan(lon, lat):
-                w.reject(i, "緯度/経度", f"{row[c_lat]},{row[c_lon]}", "coordinate missing or outside Japan")  # type: ignore[index]
+                w.reject(i, "緯度/経度", f"{row[c_lat]},{row[c_lon]}", "coordinate missing or outside Japan")
                 continue
-            pref = normalize_text(row[c_pref])  # type: ignore[index]
-            muni = normalize_text(row[c_muni])  # type: ignore[index]
+            pref = normalize_text(row[c_pref])
+            muni = normalize_text(row[c_muni])
             code = None
             if c_code is not None:
                 code = index.resolve_code(row[c_code]) or (normalize_text(row[c_code]).zfill(5) or None)
             if code is None and index.munis:
                 code = _resolve_muni(index, cache, pref, muni)
-            town = normalize_text(row[c_town])  # type: ignore[index]
+            town = normalize_text(row[c_town])
             koaza = normalize_text(row[c_koaza]) if c_koaza is not None and c_koaza < len(row) else ""
             block = normalize_text(row[c_block]) if c_block is not None and c_block < len(row) else None
             if level == "block" and not block:
@@ -212,7 +214,7 @@ def _json_points(path: Path) -> list[dict[str, Any]]:
     if isinstance(data, dict):
         for key in ("towns", "data", "items"):
             if isinstance(data.get(key), list):
-                return data[key]
+                return list(data[key])
     if isinstance(data, list):
         return data
     raise UnsupportedFormatError("JSON is not a list of town points", file=path,
@@ -291,7 +293,7 @@ def import_reference(
     path: str | Path,
     *,
     municipality: str | None = None,
-    progress: ProgressLike = None,
+    progress: ProgressCallback | Progress | None = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Import one reference file (see module docstring) in one transaction.
