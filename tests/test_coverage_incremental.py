@@ -61,3 +61,21 @@ def test_project_whatif_move(synthetic_project, tmp_path: Path) -> None:  # type
     assert wi.covered_pop() != before
     with pytest.raises(AnalysisError):
         wi.add(133.25, 33.97)  # in the sea
+
+
+def test_service_areas_who_serves_whom(synthetic_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.coverage.service import service_areas
+
+    p = synthetic_project
+    params = CoverageParams()
+    for with_roads in (False, True):
+        if with_roads:
+            import_roads(p, region_builder().write_xml(tmp_path / "r.osm"))
+        sa = service_areas(p, params, "zaishi")
+        res = compute_coverage(p, params, categories=["zaishi"])
+        covered = float(res.demand.pop()[res.times("zaishi") <= 30].sum())
+        assert len(sa) == 4 and sa["snapped"].all()
+        assert sa["basin_pop"].sum() == pytest.approx(covered)  # basins partition the covered population
+        assert np.all(sa["exclusive_pop"] <= sa["basin_pop"] + 1e-9)
+        assert np.all(sa["basin_pop"] <= sa["reach_pop"] + 1e-9)
+        assert sa["reach_pop"].max() <= covered + 1e-9

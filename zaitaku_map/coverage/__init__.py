@@ -9,6 +9,7 @@ from zaitaku_map.coverage.engine import CategoryCoverage, CoverageResult, comput
 from zaitaku_map.coverage.incremental import WhatIf
 from zaitaku_map.coverage.inputs import COMBINED, DEFAULT_CATEGORIES, category_name
 from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.coverage.service import service_areas
 
 __all__ = [
     "COMBINED",
@@ -23,4 +24,5 @@ __all__ = [
     "coverage_summary",
     "gap_points",
     "isochrone",
+    "service_areas",
 ]
