@@ -178,7 +178,7 @@
     addLayer("munis", muniLayer, true);
     muniLayer.bringToBack();
     const b = muniLayer.getBounds();
-    if (b.isValid()) map.fitBounds(b, {padding: [10, 10], animate: false});
+    if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding()));
     markPainted();
     return Object.keys(muniByCode).length;
   };
@@ -296,17 +296,28 @@
   };
 
   // ---------------------------------------------------------------- coverage
-  zm.setCoverage = function (cat, bands, gaps, color) {
+  const covLabels = {};
+
+  function fitPadding() {
+    const lw = legend ? legend.getContainer().offsetWidth : 0;
+    const mw = map.getSize().x;
+    // keep the data clear of the legend when there is room to the side
+    return lw && mw > 3 * lw ? {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]} : {padding: [20, 20]};
+  }
+
+  zm.setCoverage = function (cat, bands, gaps, color, label) {
+    covLabels[cat] = label || cat;
     // bands: FeatureCollection with band_min (largest first); gaps: [[lat, lon, pop]]
     const bl = L.geoJSON(bands, {
       renderer: renderer, interactive: false,
       style: (f) => {
         const idx = f.properties.rank || 0;
-        const fo = [0.34, 0.22, 0.12, 0.08][idx] || 0.08;
-        return {color: color, weight: 1, opacity: 0.7, fillColor: color, fillOpacity: fo};
+        const fo = [0.22, 0.12, 0.06, 0.04][idx] || 0.04;
+        return {color: color, weight: 1.5, opacity: 0.8, dashArray: idx ? "4 4" : null, fillColor: color, fillOpacity: fo};
       },
     });
-    bl.eachLayer((l) => { l.__zmBase = {opacity: 0.7, fillOpacity: l.options.fillOpacity}; });
+    bl.eachLayer((l) => { l.__zmBase = {opacity: 0.8, fillOpacity: l.options.fillOpacity}; });
+    bl.__zmColor = color;
     addLayer("band:" + cat, bl, true);
     const gl = L.featureGroup();
     for (const [lat, lon, pop] of gaps) {
@@ -367,7 +378,7 @@
   };
 
   zm.zoomAll = function () {
-    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, {padding: [10, 10], animate: false}); }
+    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding())); }
     markPainted();
   };
 
@@ -401,10 +412,11 @@
     for (const id of Object.keys(layers)) {
       if (id.startsWith("gap:") && visible[id]) gapShown = true;
       if (id.startsWith("band:") && visible[id]) {
-        const st = facStyles[id.slice(5)] || {color: "#555", label: id.slice(5)};
+        const cat = id.slice(5);
+        const st = layers[id].__zmColor || (facStyles[cat] || {}).color || "#555";
         const row = el("div", "zm-row");
-        const sw = el("span", "zm-swatch"); sw.style.background = st.color; sw.style.opacity = "0.45";
-        row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + st.label));
+        const sw = el("span", "zm-swatch"); sw.style.background = st; sw.style.opacity = "0.45";
+        row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + (covLabels[cat] || cat)));
         box.appendChild(row);
       }
     }

@@ -73,7 +73,7 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
     """Run the GUI.  With ``screenshot`` the window is saved as PNG once the map has painted."""
     prepare_environment(headless=screenshot is not None)
     app = create_app(sys.argv[:1])
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
 
     from zaitaku_map.gui.mainwindow import MainWindow
     from zaitaku_map.settings import Settings
@@ -107,11 +107,28 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
 
             QTimer.singleShot(300, grab)
 
+        def after_load() -> None:
+            """Show coverage gaps too when the project can compute them, then wait for the paint."""
+            from zaitaku_map.gui.coverage_view import run_coverage
+
+            job = None
+            try:
+                has_demand = win.project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0] > 0
+                if has_demand and win.facility_rows:
+                    job = run_coverage(win, ["zaishi"], ask=False)
+            except Exception:  # noqa: BLE001 - a screenshot without coverage is still a screenshot
+                log.exception("coverage for the screenshot failed")
+            if job is None:
+                win.when_painted(shoot)
+                return
+            job.succeeded.connect(lambda _r: win.when_painted(shoot, require_layers=("gap:zaishi",)))
+            job.failed.connect(lambda _e: win.when_painted(shoot))
+
         def start_polling() -> None:
             if target is None:
                 QTimer.singleShot(1500, lambda: shoot({"munis": 0}))
             else:
-                win.project_loaded.connect(lambda: win.when_painted(shoot))
+                win.project_loaded.connect(after_load, Qt.ConnectionType.SingleShotConnection)
 
         start_polling()
     app.exec()

@@ -115,18 +115,31 @@ def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: b
     def done(result: dict[str, Any]) -> None:
         show_coverage(win, result)
 
-    return win.jobs.run("到達圏を計算しています", coverage_job(params, selected), project_path=win.project_path,
-                        on_success=done, on_error=lambda e, d: show_error(win, e, d, title="到達圏を計算できません"))
+    def failed(err: BaseException, details: str) -> None:
+        win.busy.setVisible(False)
+        show_error(win, err, details, title="到達圏を計算できません")
+
+    def progressed(d: float, t: float, msg: str) -> None:
+        win.busy.setValue(int(1000 * min(d / (t or 1), 1.0)))
+        win.busy.setFormat(msg[:20])
+
+    job = win.jobs.run("到達圏を計算しています", coverage_job(params, selected), project_path=win.project_path,
+                       on_success=done, on_error=failed, show_dialog=ask)
+    if not ask:  # background run: progress in the status bar
+        win.busy.setVisible(True)
+        job.progressed.connect(progressed)
+    return job
 
 
 def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
     """Push bands and gap points to the map and list them in the layers panel."""
     from zaitaku_map.coverage import category_name
 
+    win.busy.setVisible(False)
     for cat, payload in result["categories"].items():
         color = COMBINED_COLORS.get(cat) or (labels.CATEGORIES[cat].color if cat in labels.CATEGORIES else "#555555")
-        win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color)
         name = category_name(cat)
+        win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
         win.layers.set_layer(f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]),
                              color=color)
         win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload['gap_pop']:,.0f}人）",

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QToolBar,
     QWidget,
 )
@@ -70,7 +71,14 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.status = QLabel("プロジェクトを開いてください（ファイル → 開く）")
         self.statusBar().addWidget(self.status, 1)
-        self.restore_window_state()
+        if not self.restore_window_state():
+            self.resizeDocks([self.dock_layers, self.dock_options], [270, 400], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.dock_facilities], [240], Qt.Orientation.Vertical)
+        self.busy = QProgressBar()
+        self.busy.setMaximumWidth(220)
+        self.busy.setRange(0, 1000)
+        self.busy.setVisible(False)
+        self.statusBar().addPermanentWidget(self.busy)
 
     # -- construction ---------------------------------------------------------------------------
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -251,6 +259,7 @@ class MainWindow(QMainWindow):
             self.refresh_facilities()
             self.options_panel.reload()
             self.facilities_panel.reload()
+            self.map.call("zoomAll")  # again, now that the legend has its final width
         except Exception as err:
             show_error(self, err, title="地図を表示できません")
         self.project_loaded.emit()
@@ -377,7 +386,7 @@ class MainWindow(QMainWindow):
 
     # -- used by --screenshot and tests ---------------------------------------------------------
     def when_painted(self, callback: Callable[[dict[str, Any]], None], *, expect_munis: int | None = None,
-                     timeout_ms: int = 60000) -> None:
+                     min_painted: int = 1, require_layers: tuple[str, ...] = (), timeout_ms: int = 60000) -> None:
         """Poll the page until it reports every municipality drawn, then call ``callback(stats)``."""
         import json
 
@@ -391,8 +400,9 @@ class MainWindow(QMainWindow):
                     stats = {}
                 n = stats.get("munis", 0)
                 target = expect_munis if expect_munis is not None else n
-                done = (stats.get("ready") and stats.get("painted", 0) > 0 and n > 0
-                        and stats.get("munisDrawn", 0) >= target)
+                done = (stats.get("ready") and stats.get("painted", 0) >= min_painted and n > 0
+                        and stats.get("munisDrawn", 0) >= target
+                        and all(layer in stats.get("layers", {}) for layer in require_layers))
                 if done or waited["ms"] >= timeout_ms:
                     stats["timed_out"] = not done
                     callback(stats)
