@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shapely.geometry.base import BaseGeometry
 
@@ -154,8 +154,7 @@ def unit_population(project: Project) -> dict[str, dict[str, float]]:
     }
 
 
-@dataclass(frozen=True)
-class Facility:
+class Facility(NamedTuple):
     id: int
     category: str
     subtype: str | None
@@ -164,7 +163,7 @@ class Facility:
     lon: float | None
     lat: float | None
     beds: int | None
-    active_role: bool
+    active_role: int
 
 
 def load_facilities(project: Project) -> list[Facility]:
@@ -173,7 +172,7 @@ def load_facilities(project: Project) -> list[Facility]:
         "SELECT id, category, subtype, name, muni_code, lon, lat, beds, active_role FROM facilities "
         "WHERE status = 'open' ORDER BY id"
     ).fetchall()
-    return [Facility(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8])) for r in rows]
+    return [Facility._make(r) for r in rows]
 
 
 def facility_units(
@@ -216,3 +215,25 @@ def designation_kinds(project: Project) -> dict[int, set[str]]:
     for fid, kind in project.conn.execute("SELECT facility_id, kind FROM designations WHERE current = 1"):
         out.setdefault(int(fid), set()).add(kind)
     return out
+
+
+def coverage_fingerprint(project: Project) -> str:
+    """Cheap fingerprint of everything a coverage result depends on in the store.
+
+    Facilities (ids, categories, status, positions), demand points (positions, populations), the
+    active road network and the project settings; used to cache per-圏域 coverage figures.
+    """
+    conn = project.conn
+    parts = [
+        conn.execute(
+            "SELECT count(*), total(id * coalesce(lon, 0)), total(id * coalesce(lat, 0)), "
+            "total(id * length(category)), total(id * (status = 'open')), total(id * unicode(category)) FROM facilities"
+        ).fetchone(),
+        conn.execute(
+            "SELECT count(*), max(fid), total(fid * lon), total(fid * lat), total(fid * coalesce(pop_total, 0)), "
+            "total(coalesce(pop_65, 0)), total(coalesce(pop_75, 0)) FROM demand_points"
+        ).fetchone(),
+        conn.execute("SELECT group_concat(coalesce(content_hash, id)) FROM road_networks WHERE active = 1").fetchone(),
+        conn.execute("SELECT group_concat(key || '=' || value_json) FROM project_settings").fetchone(),
+    ]
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]

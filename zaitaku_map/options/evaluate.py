@@ -13,6 +13,7 @@ A facility belongs to the 圏域 of the unit of its ``muni_code``; when that cod
 from __future__ import annotations
 
 import inspect
+import json
 from typing import Any
 
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, FUNCTIONS, OPTION_TEXT, OPTION_WARNINGS
@@ -85,50 +86,63 @@ def _per_key(cat_summary: dict[str, Any], names: tuple[str, ...]) -> dict[str, d
     return None
 
 
-def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
-    """``{category: {ken_key: {total, covered, uncovered, share}}}`` from the coverage engine, or (None, note)."""
+def coverage_by_municipality(project: Project, params: Any) -> tuple[dict[str, dict[str, dict[str, float]]] | None, str | None]:
+    """``{category: {muni_code: {total, covered, uncovered, pop_65_uncovered, pop_75_uncovered}}}`` or (None, note).
+
+    From :func:`zaitaku_map.coverage.coverage_summary`; cached in ``results_cache`` by the parameters
+    and :func:`~zaitaku_map.options._data.coverage_fingerprint` of the store, independent of any
+    option — so editing an option and re-evaluating never waits for the coverage engine.
+    """
+    pdict = params.to_dict() if hasattr(params, "to_dict") else params
+    key = project.cache_key("options.coverage_by_muni", pdict, _data.coverage_fingerprint(project))
+    blob = project.cache_get(key)
+    if blob is not None:
+        return json.loads(blob.decode("utf-8")), None
     try:
         from zaitaku_map.coverage import coverage_summary  # type: ignore[attr-defined]
     except ImportError:
         return None, OPTION_TEXT["coverage_not_computed"]
     try:
-        sig = inspect.signature(coverage_summary).parameters
         kwargs: dict[str, Any] = {}
-        if "layers" in sig:
+        if "layers" in inspect.signature(coverage_summary).parameters:
             kwargs["layers"] = []
-        if "groups" in sig:
-            kwargs["groups"] = dict(opt.assignments)
-        elif "option" in sig:
-            kwargs["option"] = opt.name
         summary = coverage_summary(project, params, **kwargs)
-    except Exception as exc:
+    except Exception as exc:  # the evaluation still works without coverage
         return None, f"{OPTION_TEXT['coverage_not_computed']} ({type(exc).__name__}: {exc})"
     if isinstance(summary, dict) and isinstance(summary.get("categories"), dict):
         summary = summary["categories"]
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, dict[str, float]]] = {}
     for cat, cs in (summary or {}).items():
-        if not isinstance(cs, dict):
-            continue
-        per = _per_key(cs, ("groups", "by_group", "per_group", "option", "by_option", "kens"))
-        if per is None:
-            by_muni = _per_key(cs, ("municipalities", "by_municipality", "per_municipality", "munis"))
-            if by_muni is None:
+        if isinstance(cs, dict):
+            by_muni = _per_key(cs, ("by_municipality", "municipalities", "per_municipality", "munis"))
+            if by_muni is not None:
+                out[cat] = by_muni
+    if not out:
+        return None, OPTION_TEXT["coverage_not_computed"]
+    project.cache_put(key, "options.coverage_by_muni", json.dumps(out, ensure_ascii=False).encode("utf-8"))
+    return out, None
+
+
+def coverage_by_ken(project: Project, params: Any, opt: Option) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """``{category: {ken_key: {total, covered, uncovered, share, …}}}`` summed from the municipalities."""
+    by_muni, note = coverage_by_municipality(project, params)
+    if by_muni is None:
+        return None, note
+    out: dict[str, dict[str, Any]] = {}
+    for cat, munis in by_muni.items():
+        per: dict[str, dict[str, float]] = {}
+        for unit, st in munis.items():
+            ken = opt.assignments.get(unit)
+            if ken is None:
                 continue
-            per = {}
-            for unit, s in by_muni.items():
-                ken = opt.assignments.get(unit)
-                if ken is None:
-                    continue
-                acc = per.setdefault(ken, {})
-                for k, val in s.items():
-                    acc[k] = acc.get(k, 0.0) + val
+            acc = per.setdefault(ken, {})
+            for k, val in st.items():
+                acc[k] = acc.get(k, 0.0) + val
         out[cat] = {
             k: {**{f: round(x, 1) for f, x in v.items()},
                 "share": round(v["covered"] / v["total"], 4) if v["total"] > 0 else None}
             for k, v in per.items()
         }
-    if not out:
-        return None, OPTION_TEXT["coverage_not_computed"]
     return out, None
 
 
@@ -168,7 +182,7 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
     pops = _data.unit_population(project)
     facilities = _data.load_facilities(project)
     fac_unit = _data.facility_units(project, facilities, units)
-    functions = facility_functions(project)
+    functions = facility_functions(project, facilities=facilities)
     parts = contiguity(project, {u: k for u, k in opt.assignments.items() if u in units})
     layers = set(_data.area_layer_names(project))
     cross_members = {layer: _data.area_membership(project, layer) for layer in CROSS_LAYERS if layer in layers}

@@ -163,9 +163,12 @@ def clear_function(project: Project, facility_id: int, function: int) -> dict[st
     return set_function(project, facility_id, function, None)
 
 
-def facility_functions(project: Project, *, ids: list[int] | None = None) -> dict[int, set[int]]:
+def facility_functions(
+    project: Project, *, ids: list[int] | None = None, facilities: list[Any] | None = None
+) -> dict[int, set[int]]:
     """Functions each open facility carries (defaults, then user overrides); facilities with none are omitted."""
-    facilities = _data.load_facilities(project)
+    if facilities is None:
+        facilities = _data.load_facilities(project)
     if ids is not None:
         wanted = {int(i) for i in ids}
         facilities = [f for f in facilities if f.id in wanted]
