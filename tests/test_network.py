@@ -121,6 +121,10 @@ def test_small_islands_kept_when_large_enough(tmp_path: Path) -> None:
     assert rep["kept_components"] == 2
     assert net.n_nodes == 965 + 121
     assert rep["kept_component_sizes"] == [965, 121]
+    # fragments inside the mainland (the one-way stub) are never kept as "islands"
+    net1, rep1 = build_network(raw, min_component_nodes=1)
+    assert rep1["kept_components"] == 2 and rep1["dropped_large_not_island"] == 2
+    assert net1.n_nodes == 965 + 121
 
 
 def test_graphml_osmnx_style(tmp_path: Path) -> None:

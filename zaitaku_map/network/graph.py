@@ -153,13 +153,16 @@ def to_lonlat(crs: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lo, dtype=np.float64), np.asarray(la, dtype=np.float64)
 
 
-def build_network(raw: RawEdges, *, min_component_nodes: int = 500) -> tuple[RoadNetwork, dict[str, Any]]:
+def build_network(
+    raw: RawEdges, *, min_component_nodes: int = 500, island_gap_m: float = 1000.0
+) -> tuple[RoadNetwork, dict[str, Any]]:
     """Clean raw edges into a :class:`RoadNetwork`.
 
     Self-loops are dropped, parallel edges keep the fastest (under the default speed table), and
     only strongly connected components that matter are kept: the largest one, plus any other
-    with at least ``min_component_nodes`` nodes (a real island with its own roads, e.g. 隠岐).
-    Everything else (one-way stubs, parking aisles, fragments cut by the extract boundary) is
+    with at least ``min_component_nodes`` nodes lying at least ``island_gap_m`` from every node
+    of the largest (a real island with its own roads, e.g. 隠岐 — not a road fragment tangled in
+    the mainland that only a one-way error or a missing link cut off).  Everything else (one-way stubs, parking aisles, fragments cut by the extract boundary) is
     dropped and reported.  A kept island stays disconnected: nothing on it is ever reached from
     the mainland.
     """
@@ -189,6 +192,21 @@ def build_network(raw: RawEdges, *, min_component_nodes: int = 500) -> tuple[Roa
     largest = int(np.argmax(sizes))
     keep_comp = (sizes >= min_component_nodes)
     keep_comp[largest] = True
+    candidates = [int(c) for c in np.flatnonzero(keep_comp) if c != largest]
+    tangled = 0
+    if candidates:
+        from scipy.spatial import cKDTree
+
+        crs0 = metric_crs(float(np.median(raw.lon[used])))
+        ax, ay = to_metric(crs0, raw.lon, raw.lat)
+        main = labels == largest
+        tree = cKDTree(np.column_stack([ax[main], ay[main]]))
+        for c in candidates:
+            m = labels == c
+            d, _ = tree.query(np.column_stack([ax[m], ay[m]]), k=1, distance_upper_bound=island_gap_m)
+            if np.isfinite(d).any():  # some node near the mainland network: not an island
+                keep_comp[c] = False
+                tangled += 1
     keep_node = keep_comp[labels] & used
     comp_used = np.unique(labels[used])
     dropped = [int(c) for c in comp_used if not keep_comp[c]]
@@ -199,6 +217,7 @@ def build_network(raw: RawEdges, *, min_component_nodes: int = 500) -> tuple[Roa
         dropped_components=len(dropped),
         dropped_nodes=int((used & ~keep_node).sum()),
         dropped_component_largest=int(max((sizes[c] for c in dropped), default=0)),
+        dropped_large_not_island=tangled,
     )
     new_index = np.full(n, -1, dtype=np.int64)
     new_index[keep_node] = np.arange(int(keep_node.sum()))
