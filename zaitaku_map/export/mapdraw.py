@@ -18,7 +18,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow, Patch, Rectangle
+from matplotlib.patches import FancyArrow, FancyBboxPatch, Patch, Rectangle
 from matplotlib.path import Path as MPath
 from pyproj import Transformer
 from shapely.ops import polylabel
@@ -125,6 +125,9 @@ def draw_north_arrow(ax: Axes, to_metric: Transformer, center_lonlat: tuple[floa
     cx, cy = 0.94, 0.86
     length = 0.075 * size
     dx, dy = math.sin(angle) * length, math.cos(angle) * length
+    ax.add_patch(FancyBboxPatch((cx - 0.035 * size, cy - 0.055 * size), 0.07 * size, 0.135 * size,
+                                boxstyle="round,pad=0.005", transform=ax.transAxes, facecolor="white",
+                                edgecolor="none", alpha=0.85, zorder=21))
     ax.add_patch(FancyArrow(cx - dx / 2, cy - dy / 2, dx, dy, width=0.012 * size, head_width=0.04 * size,
                             head_length=0.035 * size, length_includes_head=True, transform=ax.transAxes,
                             facecolor="black", edgecolor="white", lw=0.5, zorder=22))
@@ -271,6 +274,8 @@ def draw_option_map(
                                   label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")))
     # facilities by category (colour + marker + black edge: distinct in greyscale too)
     fac = data.facilities[data.facilities["lon"].notna()]
+    # many facilities: smaller symbols so the 圏域 stay readable (but never below ~half size)
+    shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.45, 1.0))
     if len(fac):
         xs, ys = to_metric.transform(fac["lon"].to_numpy(), fac["lat"].to_numpy())
         xs, ys = np.asarray(xs), np.asarray(ys)
@@ -279,10 +284,11 @@ def draw_option_map(
             if not sel.any():
                 continue
             c = CATEGORIES.get(cat, CATEGORIES["other"])
-            size = (9 if small else 26) * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
+            size = (9 if small else 26) * shrink * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
             ax.scatter(xs[sel], ys[sel], s=size, marker=c.marker, c=c.color,
                        edgecolors="black" if c.marker not in ("+", "x", "1") else None,
-                       linewidths=0.4 if c.marker not in ("+", "x", "1") else 1.0, zorder=7 + list(CATEGORIES).index(cat) * 0.01)
+                       linewidths=(0.4 if c.marker not in ("+", "x", "1") else 1.0) * math.sqrt(shrink),
+                       zorder=7 + list(CATEGORIES).index(cat) * 0.01)
             res.handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color,
                                       markeredgecolor="black", color=c.color, markersize=6,
                                       label=f"{c.label}（{int(sel.sum())}）"))
