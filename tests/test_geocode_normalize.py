@@ -42,6 +42,14 @@ def test_specific_outputs() -> None:
     assert normalize_address("福島県郡山市朝日1-1") == "福島県郡山市朝日1-1"
     assert normalize_address("奈良県大和郡山市北郡山町248-4") == "奈良県大和郡山市北郡山町248-4"
     assert normalize_address("北海道余市郡余市町黒川町1") == "北海道余市町黒川町1"
+    assert normalize_address("奈良県高市郡高取町与楽1160") == "奈良県高取町与楽1160"
+    assert normalize_address("山形県西村山郡河北町谷地字月山堂111") == "山形県河北町谷地字月山堂111"
+    assert normalize_address("兵庫県赤穂郡上郡町大持1") == normalize_address("兵庫県上郡町大持1") == "兵庫県上郡町大持1"
+    # 郡 inside city or town names is not a county
+    assert normalize_address("愛知県蒲郡市平田町向田") == "愛知県蒲郡市平田町向田"
+    assert normalize_address("山口県山口市小郡若草町3-4") == "山口県山口市小郡若草町3-4"
+    assert normalize_address("香川県丸亀市郡家町2486-5") == "香川県丸亀市郡家町2486-5"
+    assert normalize_address("福岡県糟屋郡須惠町新原14-7") == "福岡県須恵町新原14-7"
     assert normalize_address("鳥取県米子市中島２－１－４６新田外科胃腸科病院") == "鳥取県米子市中島2-1-46新田外科胃腸科病院"
     assert normalize_address("東京都千代田区霞ヶ関1-2-2") == normalize_address("東京都千代田区霞ケ関1丁目2番2号")
     assert normalize_address("医療法人社団尾﨑病院") == "医療法人社団尾崎病院"
@@ -146,6 +154,12 @@ def index(project):  # type: ignore[no-untyped-def]
 def test_municipality_match(index: MunicipalityIndex, address: str, pref: str | None, code: str, rest: str) -> None:
     m = index.match(normalize_address(address, pref=pref), pref=pref)
     assert (m.code, m.rest) == (code, rest)
+
+
+def test_municipality_after_island_name() -> None:
+    idx = MunicipalityIndex.from_rows([("13401", "13", "東京都", "八丈町", "八丈町", None, "municipality", None, 139.8, 33.1)])
+    m = idx.match(normalize_address("東京都八丈島八丈町三根26-11"))
+    assert (m.code, m.rest) == ("13401", "三根26-11")
 
 
 def test_municipality_failures(index: MunicipalityIndex) -> None:

@@ -84,7 +84,8 @@ class MunicipalityIndex:
             code = str(r[0])
             pref_code = str(r[1] or code[:2]).zfill(2)
             pref_name = r[2] or PREFECTURES.get(pref_code, "")
-            m = Muni(code, pref_code, pref_name, r[3], r[4] or r[3], r[5], r[6], r[7], r[8], r[9])
+            m = Muni(code, pref_code, pref_name, r[3] or r[4] or "", r[4] or r[3] or "", r[5], r[6] or "municipality",
+                     r[7], r[8], r[9])
             idx.munis[code] = m
             for key in idx._keys_of(m):
                 bucket = idx.keys.setdefault(pref_name, {}).setdefault(key, [])
@@ -96,9 +97,7 @@ class MunicipalityIndex:
     @staticmethod
     def _keys_of(m: Muni) -> set[str]:
         raw = {m.full_name, m.name} if m.kind != "ward" else {m.full_name}
-        if m.county_or_city:
-            raw.add(m.county_or_city + m.name)
-        if m.kind == "ward" and m.county_or_city and not m.full_name.startswith(m.county_or_city):
+        if m.county_or_city and m.name:
             raw.add(m.county_or_city + m.name)
         keys = set()
         for k in raw:
@@ -157,7 +156,7 @@ class MunicipalityIndex:
         if pname is not None:
             if pname not in self.keys:
                 return MuniMatch(None, rest, "none", pname, reason="prefecture_not_loaded")
-            hit = self._longest(self.keys[pname], rest)
+            hit = self._longest(self.keys[pname], rest) or self._after_prefix(self.keys[pname], rest)
             if hit is None:
                 return MuniMatch(None, rest, "none", pname, reason="municipality_not_found")
             key, codes = hit
@@ -185,6 +184,17 @@ class MunicipalityIndex:
             codes = keys.get(rest[:n])
             if codes:
                 return rest[:n], codes
+        return None
+
+    def _after_prefix(self, keys: dict[str, list[str]], rest: str) -> tuple[str, list[str]] | None:
+        """A 町/村 key after a short unknown prefix without 市/区 (an island or 支庁 name:
+        ``八丈島八丈町`` → ``八丈町``).  The returned key includes the skipped prefix."""
+        for skip in range(1, 6):
+            if len(rest) <= skip or rest[skip - 1] in "市区" or rest[skip - 1].isdigit():
+                return None
+            hit = self._longest(keys, rest[skip:])
+            if hit is not None and hit[0][-1] in "町村":
+                return rest[:skip] + hit[0], hit[1]
         return None
 
     def strip_municipality(self, code: str, address_norm: str) -> str | None:

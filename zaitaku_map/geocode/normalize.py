@@ -46,13 +46,13 @@ _KANJI_AFTER_HYPHEN = re.compile(f"(?<=\\d-)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ]
 
 _VARIANTS = str.maketrans({
     "ヶ": "ケ", "ヵ": "カ", "﨑": "崎", "嵜": "崎", "髙": "高", "邊": "辺", "邉": "辺", "德": "徳",
-    "舘": "館", "冨": "富", "濵": "浜", "濱": "浜", "瀨": "瀬", "曻": "昇", "琢": "琢",
+    "舘": "館", "惠": "恵", "廣": "広", "澤": "沢", "櫻": "桜", "國": "国", "齋": "斎", "齊": "斉", "冨": "富", "濵": "浜", "濱": "浜", "瀨": "瀬", "曻": "昇",
 })
 _KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
 _POSTAL = re.compile(r"^(?:〒\d{3}-?\d{4}|\d{3}-\d{4}(?=\D))")
 _PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
-# 郡 name (no 町/村/区 inside) followed by a 町/村 name: drop the 郡 (郡山市, 郡上市, 大和郡山市 excluded)
-_GUN_RE = re.compile(r"^([^町村区郡\d-]{1,4}郡)(?!山市|上市)(?=[^区郡\d-]{1,5}?[町村])")
+# 郡 name followed by a 町/村 name: drop the 郡 (蒲郡市, 郡山市, 郡上市, 大和郡山市 are not counties)
+_GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
 _OAZA_RE = re.compile(r"大字")
 _AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
 
