@@ -347,3 +347,39 @@ EXPORT_INDICATORS: dict[str, str] = {
     "min_coverage": "到達圏内の人口割合（最小の圏域）",
 }
 EXPORT_FLAGS: dict[str, str] = {"better": "▲改善", "worse": "▼悪化", "different": "＊相違", "same": ""}
+
+# --- network / coverage domain --------------------------------------------------------------
+COVERAGE_MODES: dict[str, str] = {
+    "auto": "自動（道路網があれば道路ネットワーク）",
+    "network": "道路ネットワーク",
+    "straight": "直線距離モデル",
+}
+# combined facility categories usable wherever a category key is (coverage)
+COMBINED_CATEGORY_LABELS: dict[str, str] = {"zaishi": "在支診・在支病"}
+# short Japanese names of OSM road classes (speed table, legends)
+ROAD_CLASS_LABELS: dict[str, str] = {
+    "motorway": "高速",
+    "trunk": "国道",
+    "primary": "主要地方道",
+    "secondary": "一般県道",
+    "tertiary": "市町村道幹線",
+    "unclassified": "その他道路",
+    "residential": "生活道路",
+    "living_street": "歩車共存道路",
+    "service": "敷地内通路",
+    "motorway_link": "高速ランプ",
+    "trunk_link": "国道ランプ",
+    "primary_link": "主要地方道ランプ",
+    "secondary_link": "一般県道ランプ",
+    "tertiary_link": "市町村道ランプ",
+    "road": "不明",
+}
+COVERAGE_TEXT: dict[str, str] = {
+    "band": "{minutes:g}分以内",
+    "beyond": "{minutes:g}分超（圏外）",
+    "off_network": "道路から離れた地点（到達不能）",
+    "unsnapped_facility": "道路網に接続できない施設（計算から除外）",
+    "bad_coordinate": "座標が不正な施設（計算から除外）",
+    "coarse": "需要点: 市区町村代表点（粗い推計）",
+    "gap_layer": "{minutes:g}分圏外の人口",
+}

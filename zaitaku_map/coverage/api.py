@@ -24,6 +24,7 @@ from zaitaku_map.coverage.polygons import band_geometries, grid_times, land_mask
 from zaitaku_map.coverage.summary import summarize
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import metric_crs
+from zaitaku_map.labels import COVERAGE_TEXT
 from zaitaku_map.network.graph import to_metric
 from zaitaku_map.network.snap import snap_points
 
@@ -134,7 +135,7 @@ def band_polygons(project: Any, params: CoverageParams | None, category: str,
     result = compute_coverage(project, params, categories=[category])
     t = result.times(category)
     pop = result.demand.pop()
-    rows = [{"band_min": b, "label": f"{b:g}分以内", "pop_within": round(float(pop[t <= b].sum()), 1),
+    rows = [{"band_min": b, "label": COVERAGE_TEXT["band"].format(minutes=b), "pop_within": round(float(pop[t <= b].sum()), 1),
              "category": category, "mode": mode, "cell_m": round(cell, 1)} for b in params.bands]
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=CRS)
     gdf.attrs["description_ja"] = result.describe_ja()

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES
+from zaitaku_map.labels import CATEGORIES, COMBINED_CATEGORY_LABELS, CORE_CATEGORIES
 
 POP_COLUMNS = ("pop_total", "pop_65", "pop_75", "pop_85")
 # Combined categories usable everywhere a category key is (key -> member categories)
 COMBINED: dict[str, tuple[str, ...]] = {"zaishi": ("zaishi_clinic", "zaishi_hospital")}
-COMBINED_LABELS: dict[str, str] = {"zaishi": "在支診・在支病"}
+COMBINED_LABELS: dict[str, str] = COMBINED_CATEGORY_LABELS
 DEFAULT_CATEGORIES: tuple[str, ...] = ("zaishi", *CORE_CATEGORIES)
 
 

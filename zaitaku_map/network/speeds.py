@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zaitaku_map.errors import NetworkDataError
+from zaitaku_map.labels import ROAD_CLASS_LABELS
 
 # Drive-network classes, in hierarchy order.  The integer code is the index (stored per edge).
 ROAD_CLASSES: tuple[str, ...] = (
@@ -59,18 +60,7 @@ DEFAULT_SPEEDS: dict[str, float] = {
     "road": 20.0,
 }
 
-CLASS_LABELS_JA: dict[str, str] = {
-    "motorway": "高速",
-    "trunk": "国道",
-    "primary": "主要地方道",
-    "secondary": "一般県道",
-    "tertiary": "市町村道幹線",
-    "unclassified": "その他道路",
-    "residential": "生活道路",
-    "living_street": "歩車共存道路",
-    "service": "敷地内通路",
-    "road": "不明",
-}
+CLASS_LABELS_JA = ROAD_CLASS_LABELS  # Japanese names live in zaitaku_map.labels
 
 # ``maxspeed`` zone values (legal limits; 道路交通法施行令 第11条, 第27条)
 ZONE_SPEEDS: dict[str, float] = {
