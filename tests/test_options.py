@@ -220,3 +220,20 @@ def test_function_defaults_and_overrides(synthetic_project) -> None:  # type: ig
     assert default_functions("clinic") == set()
     assert default_functions("care_facility", subtype="認知症対応型共同生活介護") == set()
     assert default_functions("hospital", designations={"zaishi_hospital"}) == {1, 2, 3, 4}
+
+
+def test_role_and_function_edits_undoable_in_option(synthetic_project) -> None:  # type: ignore[no-untyped-def]
+    p = synthetic_project
+    create_option(p, "案", template="area")
+    set_active_role(p, 4, True, option="案")
+    set_function(p, 9, 1, True, option="案")
+    set_function(p, 1, 4, False, option="案")
+    assert facility_functions(p)[9] == {1} and facility_functions(p)[1] == {2, 3}
+    assert undo(p, "案")["undone"] == "「中央在宅クリニック」の機能①〜④を変更"
+    assert facility_functions(p)[1] == {2, 3, 4}
+    undo(p, "案")
+    assert 9 not in facility_functions(p)
+    assert "積極的役割" in undo(p, "案")["undone"]
+    assert p.conn.execute("SELECT active_role FROM facilities WHERE id=4").fetchone()[0] == 0
+    redo(p, "案")
+    assert p.conn.execute("SELECT active_role FROM facilities WHERE id=4").fetchone()[0] == 1

@@ -383,3 +383,7 @@ COVERAGE_TEXT: dict[str, str] = {
     "coarse": "需要点: 市区町村代表点（粗い推計）",
     "gap_layer": "{minutes:g}分圏外の人口",
 }
+OPTION_ACTION_LABELS.update({
+    "facility_role": "「{name}」の積極的役割の指定を変更",
+    "facility_function": "「{name}」の機能①〜④を変更",
+})

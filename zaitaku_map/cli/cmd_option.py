@@ -110,6 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = acts.add_parser("role", parents=[cp], help="積極的役割を担う医療機関に指定（--off で解除）")
     a.add_argument("facility_id", type=int, nargs="+")
     a.add_argument("--off", action="store_true")
+    a.add_argument("--option", help="この案の編集履歴に記録する（undo で戻せる）")
     a.set_defaults(handler=cmd_role)
 
     a = acts.add_parser("hub", parents=[cp], help="連携を担う拠点を圏域に追加／削除")
@@ -126,6 +127,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--set", dest="set_", help="担う機能 (例 1,3)")
     a.add_argument("--unset", help="担わない機能")
     a.add_argument("--default", dest="reset", help="既定値に戻す機能")
+    a.add_argument("--option", help="この案の編集履歴に記録する（undo で戻せる）")
     a.set_defaults(handler=cmd_function)
 
     a = acts.add_parser("evaluate", parents=[cp], help="案を評価（圏域ごとの指標と警告）")
@@ -277,7 +279,7 @@ def cmd_role(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import set_active_role
 
     with open_project(args.project) as p:
-        return {"facilities": [set_active_role(p, fid, not args.off) for fid in args.facility_id]}
+        return {"facilities": [set_active_role(p, fid, not args.off, option=args.option) for fid in args.facility_id]}
 
 
 def cmd_hub(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -297,11 +299,11 @@ def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     with open_project(args.project) as p:
         for f in _fnums(args.set_):
-            set_function(p, args.facility_id, f, True)
+            set_function(p, args.facility_id, f, True, option=args.option)
         for f in _fnums(args.unset):
-            set_function(p, args.facility_id, f, False)
+            set_function(p, args.facility_id, f, False, option=args.option)
         for f in _fnums(args.reset):
-            set_function(p, args.facility_id, f, None)
+            set_function(p, args.facility_id, f, None, option=args.option)
         funcs = sorted(facility_functions(p, ids=[args.facility_id]).get(args.facility_id, set()))
         row = p.conn.execute("SELECT name, category FROM facilities WHERE id=?", (args.facility_id,)).fetchone()
     return {"facility_id": args.facility_id, "name": row[0] if row else None, "category": row[1] if row else None,

@@ -11,6 +11,9 @@ touches, so one function applies it forwards (do/redo) or backwards (undo):
     add / remove / edit a 連携拠点 (hub rows keep their id across undo/redo).
 ``{"op": "meta", "old": {...}, "new": {...}}``
     option name, notes, author, plan period.
+``{"op": "facility", "facility_id": id, "field": "active_role"|"function", "function": n, "old": v, "new": v}``
+    a facility-level role/function edit made in the context of this option (``function`` values:
+    1/0 = user override, ``None`` = back to the default).
 ``{"op": "batch", "label": str, "actions": [...]}``
     several actions undone as one.
 
@@ -71,6 +74,26 @@ def _set_meta(conn: sqlite3.Connection, oid: int, state: dict[str, Any]) -> None
         conn.execute(f"UPDATE options SET {field}=? WHERE id=?", (value, oid))
 
 
+def _set_facility(conn: sqlite3.Connection, action: Action, value: Any) -> None:
+    fid = int(action["facility_id"])
+    if action["field"] == "active_role":
+        conn.execute("UPDATE facilities SET active_role=?, updated_at=? WHERE id=?", (1 if value else 0, now_iso(), fid))
+        return
+    fn = int(action["function"])
+    if value is None:
+        conn.execute("DELETE FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, fn))
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO facility_functions (facility_id, function, value, origin) VALUES (?,?,?,'user')",
+            (fid, fn, 1 if value else 0),
+        )
+
+
+def apply_facility(conn: sqlite3.Connection, action: Action, *, forward: bool = True) -> None:
+    """Apply a ``facility`` action without touching any option (no log entry)."""
+    _set_facility(conn, action, action["new"] if forward else action["old"])
+
+
 def apply(conn: sqlite3.Connection, oid: int, action: Action, *, forward: bool = True) -> None:
     """Apply ``action`` to option ``oid`` forwards (do/redo) or backwards (undo)."""
     op = action["op"]
@@ -94,6 +117,8 @@ def apply(conn: sqlite3.Connection, oid: int, action: Action, *, forward: bool =
             _set_hub(conn, oid, action["new"], action["old"])
     elif op == "meta":
         _set_meta(conn, oid, action["new"] if forward else action["old"])
+    elif op == "facility":
+        _set_facility(conn, action, action["new"] if forward else action["old"])
     elif op == "batch":
         seq = action["actions"] if forward else list(reversed(action["actions"]))
         for sub in seq:
@@ -108,7 +133,7 @@ def is_noop(action: Action) -> bool:
     op = action["op"]
     if op == "assign":
         return not action.get("new_kens") and all(old == new for _u, old, new in action["changes"])
-    if op in ("ken", "hub", "meta"):
+    if op in ("ken", "hub", "meta", "facility"):
         return action["old"] == action["new"]
     if op == "batch":
         return all(is_noop(a) for a in action["actions"])
@@ -196,6 +221,9 @@ def describe(action: Action) -> str:
         return L["hub_edit"].format(name=action["new"]["name"])
     if op == "meta":
         return L["meta"]
+    if op == "facility":
+        return L["facility_role" if action["field"] == "active_role" else "facility_function"].format(
+            name=action.get("name") or action["facility_id"])
     if op == "batch":
         return action.get("label") or L["batch"]
     return op

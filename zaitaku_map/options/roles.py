@@ -34,7 +34,6 @@ from zaitaku_map.labels import FUNCTIONS
 from zaitaku_map.options import _data, history
 from zaitaku_map.options.model import get_option
 from zaitaku_map.store import Project
-from zaitaku_map.store.project import now_iso
 
 CATEGORY_DEFAULTS: dict[str, frozenset[int]] = {
     "zaishi_hospital": frozenset({1, 2, 3, 4}),
@@ -81,13 +80,23 @@ def _check_facility(project: Project, facility_id: int) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def set_active_role(project: Project, facility_id: int, value: bool = True) -> dict[str, Any]:
-    """Mark (or unmark) a facility as 在宅医療において積極的役割を担う医療機関."""
+def set_active_role(
+    project: Project, facility_id: int, value: bool = True, *, option: str | None = None
+) -> dict[str, Any]:
+    """Mark (or unmark) a facility as 在宅医療において積極的役割を担う医療機関.
+
+    With ``option`` the change is recorded in that option's edit log, so ``undo(project, option)``
+    reverts it (the mark itself is a property of the facility, shared by all options).
+    """
     fid, name, category = _check_facility(project, facility_id)
-    with project.transaction():
-        project.conn.execute(
-            "UPDATE facilities SET active_role=?, updated_at=? WHERE id=?", (1 if value else 0, now_iso(), fid)
-        )
+    old = bool(project.conn.execute("SELECT active_role FROM facilities WHERE id=?", (fid,)).fetchone()[0])
+    action = {"op": "facility", "facility_id": fid, "name": name, "field": "active_role", "old": old,
+              "new": bool(value)}
+    if option is not None:
+        history.perform(project, get_option(project, option).id, action)
+    else:
+        with project.transaction():
+            history.apply_facility(project.conn, action, forward=True)
     return {"facility_id": fid, "name": name, "category": category, "active_role": bool(value)}
 
 
@@ -140,20 +149,29 @@ def remove_hub(
     return {"removed": hits}
 
 
-def set_function(project: Project, facility_id: int, function: int, value: bool | None) -> dict[str, Any]:
-    """User override of one function tag (``value`` True/False); ``None`` returns to the default."""
+def set_function(
+    project: Project, facility_id: int, function: int, value: bool | None, *, option: str | None = None
+) -> dict[str, Any]:
+    """User override of one function tag (``value`` True/False); ``None`` returns to the default.
+
+    With ``option`` the change is recorded in that option's edit log (undoable there).
+    """
     fid, name, _cat = _check_facility(project, facility_id)
-    f = int(function)
+    f = int(function) if str(function).isdigit() else -1
     if f not in FUNCTIONS:
         raise InputDataError("function must be 1-4", value=function, expected="1 退院支援, 2 日常の療養支援, 3 急変時の対応, 4 看取り")
-    with project.transaction():
-        if value is None:
-            project.conn.execute("DELETE FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, f))
-        else:
-            project.conn.execute(
-                "INSERT OR REPLACE INTO facility_functions (facility_id, function, value, origin) VALUES (?,?,?,'user')",
-                (fid, f, 1 if value else 0),
-            )
+    row = project.conn.execute(
+        "SELECT value FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, f)
+    ).fetchone()
+    old = None if row is None else bool(row[0])
+    new = None if value is None else bool(value)
+    action = {"op": "facility", "facility_id": fid, "name": name, "field": "function", "function": f, "old": old,
+              "new": new}
+    if option is not None:
+        history.perform(project, get_option(project, option).id, action)
+    else:
+        with project.transaction():
+            history.apply_facility(project.conn, action, forward=True)
     return {"facility_id": fid, "name": name, "function": f, "label": FUNCTIONS[f], "value": value,
             "functions": sorted(facility_functions(project, ids=[fid]).get(fid, set()))}
 
