@@ -15,12 +15,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Spacer
 
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export.data import ExportData, _public, load_export_data
+from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size, write_figure_pdf
 from zaitaku_map.export.mapdraw import draw_option_map
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
 from zaitaku_map.labels import CATEGORIES, EXPORT_FLAGS, EXPORT_INDICATORS, EXPORT_TEXT
+from zaitaku_map.options import compare_options
 from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
 
@@ -180,10 +181,7 @@ def export_comparison_pdf(
     datas = [load_export_data(project, n) for n in prog.step(0.3).iterate(names, message="データ")]
     cov = load_coverage(project, coverage_category, coverage_params)
     coverages = [cov] * len(datas)
-    fn = _public("zaitaku_map.options", "compare_options")
-    if fn is None:
-        raise ExportError("option comparison is not available", hint="圏域案の比較機能が使えません")
-    cmp = fn(project, names, coverage_params=cov.params if cov is not None else coverage_params)
+    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else coverage_params)
     prog.update(0.5, "地図")
     size = page_size(paper, landscape)
     with tempfile.TemporaryDirectory(prefix="zm_cmp_") as td:

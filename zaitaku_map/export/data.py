@@ -9,8 +9,6 @@ The export writers (PDF, CSV, XLSX, GeoPackage) never query the store themselves
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,7 @@ import pandas as pd
 
 from zaitaku_map import __version__
 from zaitaku_map.errors import ExportError
+from zaitaku_map.geodata import load_municipalities, municipality_population
 from zaitaku_map.labels import (
     ATTRIBUTION,
     CATEGORIES,
@@ -28,6 +27,7 @@ from zaitaku_map.labels import (
     ROLE_SHORT,
     category_label,
 )
+from zaitaku_map.options import facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
 
 # fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
@@ -53,16 +53,6 @@ FORMAT_LABEL = {
     "estat_mesh": "国勢調査 地域メッシュ統計",
     "osm_pbf": "OpenStreetMap",
 }
-
-
-def _public(module: str, name: str) -> Callable[..., Any] | None:
-    """The contract function ``module.name`` when that domain has landed, else ``None``."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
 
 
 def attribution_key(fmt: str | None) -> str | None:
@@ -135,93 +125,21 @@ class ExportData:
 
 
 def _option_meta(project: Project, name: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, str]]:
-    """(meta, kens key->{name,color}, assignments unit->ken) of an option."""
-    get_option = _public("zaitaku_map.options", "get_option")
-    if get_option is not None:
-        opt = get_option(project, name)
-        kens = {str(k): dict(v) for k, v in dict(opt.kens).items()}
-        assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
-        meta = {
-            k: getattr(opt, k, None)
-            for k in ("name", "template", "notes", "author", "plan_period", "base_layer")
-            if getattr(opt, k, None) is not None
-        }
-        meta["hubs"] = [dict(h) for h in getattr(opt, "hubs", [])]
-        return meta, kens, assignments
-    # TEMPORARY fallback until zaitaku_map.options lands
-    row = project.conn.execute(
-        "SELECT id, name, template, base_layer, notes, author, plan_period FROM options WHERE name=?", (name,)
-    ).fetchone()
-    if row is None:
-        raise ExportError(f"option not found: {name}", value=name, hint="圏域案の名前を確認してください")
-    oid = row[0]
-    meta = dict(zip(("id", "name", "template", "base_layer", "notes", "author", "plan_period"), row, strict=True))
-    kens = {
-        k: {"name": n, "color": c}
-        for k, n, c in project.conn.execute(
-            "SELECT ken_key, name, color FROM option_kens WHERE option_id=? ORDER BY rowid", (oid,)
-        )
+    """(meta incl. hubs, kens key->{name,color}, assignments unit->ken) of an option."""
+    opt = get_option(project, name)
+    kens = {str(k): dict(v) for k, v in dict(opt.kens).items()}
+    assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
+    meta = {
+        k: getattr(opt, k, None)
+        for k in ("name", "template", "notes", "author", "plan_period", "base_layer")
+        if getattr(opt, k, None) is not None
     }
-    assignments = dict(
-        project.conn.execute("SELECT unit_code, ken_key FROM option_assignments WHERE option_id=?", (oid,)).fetchall()
-    )
+    meta["hubs"] = [dict(h) for h in getattr(opt, "hubs", [])]
     return meta, kens, assignments
 
 
-def _municipalities(project: Project) -> gpd.GeoDataFrame:
-    load = _public("zaitaku_map.geodata", "load_municipalities")
-    if load is not None:
-        return load(project, display=True)
-    # TEMPORARY fallback until zaitaku_map.geodata lands
-    from zaitaku_map.store import gpkg
-
-    rows = project.conn.execute(
-        "SELECT code, name, full_name, kind, parent_code, pref_code, area_km2, rep_lon, rep_lat, "
-        "coalesce(geom_display, geom) FROM municipalities WHERE kind != 'designated_city' ORDER BY code"
-    ).fetchall()
-    cols = ["code", "name", "full_name", "kind", "parent_code", "pref_code", "area_km2", "rep_lon", "rep_lat"]
-    df = pd.DataFrame([r[:-1] for r in rows], columns=cols)
-    return gpd.GeoDataFrame(df, geometry=[gpkg.from_blob(r[-1]) for r in rows], crs="EPSG:4326")
-
-
-def _population(project: Project) -> pd.DataFrame:
-    fn = _public("zaitaku_map.geodata", "municipality_population")
-    if fn is not None:
-        return fn(project)
-    # TEMPORARY fallback until zaitaku_map.geodata lands
-    return pd.read_sql_query(
-        "SELECT muni_code, sum(pop_total) AS pop_total, sum(pop_65) AS pop_65, sum(pop_75) AS pop_75, "
-        "sum(pop_85) AS pop_85 FROM demand_points GROUP BY muni_code",
-        project.conn,
-    )
-
-
 def _functions(project: Project) -> dict[int, set[int]]:
-    fn = _public("zaitaku_map.options", "facility_functions")
-    if fn is not None:
-        return {int(k): {int(x) for x in v} for k, v in fn(project).items()}
-    # TEMPORARY fallback until zaitaku_map.options lands
-    out: dict[int, set[int]] = {}
-    for fid, func in project.conn.execute("SELECT facility_id, function FROM facility_functions WHERE value=1"):
-        out.setdefault(int(fid), set()).add(int(func))
-    return out
-
-
-def _ken_polygons(
-    project: Project, name: str, munis: gpd.GeoDataFrame, kens: dict[str, dict[str, Any]], assign: dict[str, str]
-) -> gpd.GeoDataFrame:
-    fn = _public("zaitaku_map.options", "ken_polygons")
-    if fn is not None:
-        g = fn(project, name, display=True)
-        return g[["ken_key", "name", "color", "geometry"]].copy()
-    # TEMPORARY fallback until zaitaku_map.options lands
-    m = munis.assign(ken_key=munis["code"].map(assign)).dropna(subset=["ken_key"])
-    if m.empty:
-        return gpd.GeoDataFrame({"ken_key": [], "name": [], "color": []}, geometry=[], crs="EPSG:4326")
-    d = m.dissolve(by="ken_key", as_index=False)[["ken_key", "geometry"]]
-    d["name"] = [kens.get(k, {}).get("name", k) for k in d["ken_key"]]
-    d["color"] = [kens.get(k, {}).get("color") for k in d["ken_key"]]
-    return d
+    return {int(k): {int(x) for x in v} for k, v in facility_functions(project).items()}
 
 
 def _sources(project: Project) -> list[dict[str, Any]]:
@@ -310,21 +228,6 @@ def _facilities(
     return df
 
 
-def _hubs(project: Project, option_meta: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    if "hubs" in option_meta:
-        return list(option_meta.pop("hubs"))
-    # TEMPORARY fallback until zaitaku_map.options lands
-    row = project.conn.execute("SELECT id FROM options WHERE name=?", (name,)).fetchone()
-    if row is None:
-        return []
-    return [
-        {"ken_key": k, "facility_id": f, "name": n, "body_type": b}
-        for k, f, n, b in project.conn.execute(
-            "SELECT ken_key, facility_id, name, body_type FROM option_hubs WHERE option_id=? ORDER BY id", (row[0],)
-        )
-    ]
-
-
 def load_export_data(project: Project, option: str) -> ExportData:
     """Gather one option's data for the export writers.
 
@@ -334,12 +237,12 @@ def load_export_data(project: Project, option: str) -> ExportData:
         When the option does not exist or has no 圏域.
     """
     meta, ken_defs, assign = _option_meta(project, option)
-    munis = _municipalities(project).copy()
+    munis = load_municipalities(project, display=True).copy()
     if "full_name" in munis:
         munis["full_name"] = munis["full_name"].fillna(munis["name"])
     else:
         munis["full_name"] = munis["name"]
-    kens = _ken_polygons(project, option, munis, ken_defs, assign)
+    kens = ken_polygons(project, option, display=True)[["ken_key", "name", "color", "geometry"]].copy()
     if kens.crs is None:
         kens = kens.set_crs("EPSG:4326")
     kens = kens.to_crs("EPSG:4326")
@@ -358,7 +261,7 @@ def load_export_data(project: Project, option: str) -> ExportData:
     if "parent_code" in munis:
         by_parent = munis["parent_code"].map(lambda c: assign.get(c) if isinstance(c, str) else None)
         munis["ken_key"] = munis["ken_key"].fillna(by_parent)
-    pop = _population(project)
+    pop = municipality_population(project)
     pop = pop.set_index("muni_code") if "muni_code" in pop else pd.DataFrame()
     units, n_units, pops = [], [], {c: [] for c in ("pop_total", "pop_65", "pop_75", "pop_85")}
     for key in kens["ken_key"]:
@@ -372,7 +275,7 @@ def load_export_data(project: Project, option: str) -> ExportData:
     kens["n_units"] = n_units
     for c, v in pops.items():
         kens[c] = v
-    hubs = _hubs(project, meta, option)
+    hubs = list(meta.pop("hubs", []))
     fac = _facilities(project, munis, kens, assign, hubs)
     name = project.path.stem if getattr(project, "path", None) else ""
     return ExportData(

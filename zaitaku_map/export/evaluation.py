@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.errors import ExportError
-from zaitaku_map.export.data import ExportData, _public
+from zaitaku_map.coverage import CoverageParams, category_name
+from zaitaku_map.export.data import ExportData
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, FUNCTIONS
+from zaitaku_map.options import evaluate_option
 from zaitaku_map.store import Project
 
 
@@ -21,9 +22,7 @@ def resolve_coverage_params(project: Project, params: Any) -> Any:
     """``params`` as given, else the project's stored ``coverage_params``, else ``CoverageParams()``."""
     if params is not None:
         return params
-    cls = _public("zaitaku_map.coverage", "CoverageParams")
-    if cls is None:
-        return None
+    cls = CoverageParams
     stored = project.setting("coverage_params")
     if isinstance(stored, dict):
         try:
@@ -34,11 +33,8 @@ def resolve_coverage_params(project: Project, params: Any) -> Any:
 
 
 def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:
-    """``options.evaluate_option`` (raises :class:`ExportError` when the options domain is missing)."""
-    fn = _public("zaitaku_map.options", "evaluate_option")
-    if fn is None:
-        raise ExportError("option evaluation is not available", hint="圏域案の評価機能が使えません")
-    return fn(project, option, coverage_params=coverage_params)
+    """``options.evaluate_option`` of ``option``."""
+    return evaluate_option(project, option, coverage_params=coverage_params)
 
 
 def _rate(n: float, base: Any, per: float) -> float:
@@ -107,8 +103,7 @@ def evaluation_table(
     if coverage_category:
         label = CATEGORIES[coverage_category].short if coverage_category in CATEGORIES else coverage_category
         if coverage_category not in CATEGORIES:
-            fn = _public("zaitaku_map.coverage", "category_name")
-            label = fn(coverage_category) if fn is not None else coverage_category
+            label = category_name(coverage_category)
         heads["coverage_share"] = f"{EXPORT_COLUMNS['coverage_share']}（{label}）"
     heads["warnings"] = EXPORT_COLUMNS["warnings"]
     return table, heads, ev

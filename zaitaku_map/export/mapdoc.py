@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export.data import ExportData, _public, load_export_data
+from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
@@ -40,10 +40,9 @@ def paper_size(paper: str, landscape: bool) -> tuple[float, float]:
 
 def coverage_label(category: str) -> str:
     """Japanese name of a coverage category (a facility category or a combined one such as 在支診・在支病)."""
-    fn = _public("zaitaku_map.coverage", "category_name")
-    if fn is not None:
-        return str(fn(category))
-    return CATEGORIES[category].label if category in CATEGORIES else category
+    from zaitaku_map.coverage import category_name
+
+    return str(category_name(category))
 
 
 def load_coverage(project: Project, category: str | None, params: Any) -> Coverage | None:

@@ -249,6 +249,8 @@ def draw_option_map(
     # context: municipalities outside the option, then 圏域 fills
     if (~in_option).any():
         ax.add_collection(_collection(m_m.geometry[~in_option], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1))
+        res.handles.append(Patch(facecolor=OUTSIDE_FILL, edgecolor=MUNI_EDGE, lw=0.4,
+                                 label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}"))
     ax.add_collection(_collection(k_m.geometry, facecolors=list(kens["color"]), edgecolor="none",
                                   alpha=0.55 if coverage else 0.75, zorder=2))
     # coverage bands (nested, largest first), clipped to land
