@@ -237,3 +237,12 @@ def test_role_and_function_edits_undoable_in_option(synthetic_project) -> None: 
     assert p.conn.execute("SELECT active_role FROM facilities WHERE id=4").fetchone()[0] == 0
     redo(p, "案")
     assert p.conn.execute("SELECT active_role FROM facilities WHERE id=4").fetchone()[0] == 1
+
+
+def test_ken_may_be_named_by_its_display_name(synthetic_project) -> None:  # type: ignore[no-untyped-def]
+    p = synthetic_project
+    create_option(p, "案", template="area")
+    res = assign(p, "案", ["99204"], "中央")  # the name of 圏域 9901
+    assert res["ken_key"] == "9901" and get_option(p, "案").assignments["99204"] == "9901"
+    assert add_hub(p, "案", "南部", name="保健所")["ken_key"] == "9903"
+    assert len(get_option(p, "案").kens) == 3

@@ -54,6 +54,13 @@ class Option:
             out.setdefault(ken, []).append(unit)
         return out
 
+    def resolve_ken(self, key_or_name: str) -> str:
+        """The key itself when it is a 圏域 key, else the key of the one 圏域 with that name, else unchanged."""
+        if key_or_name in self.kens:
+            return key_or_name
+        hits = [k for k, v in self.kens.items() if v.get("name") == key_or_name]
+        return hits[0] if len(hits) == 1 else key_or_name
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["members"] = self.members()
@@ -196,6 +203,7 @@ def assign(
     if not ken_key:
         raise InputDataError("empty 圏域 key", hint="圏域の名前（キー）を指定してください。")
     opt = get_option(project, name)
+    ken_key = opt.resolve_ken(ken_key)
     codes = expand_units(project, unit_codes)
     new_kens = []
     if ken_key not in opt.kens:
@@ -255,6 +263,7 @@ def set_ken(
 ) -> dict[str, Any]:
     """Change a 圏域's name, colour or notes (creates it, empty, when new); one undoable step."""
     opt = get_option(project, name)
+    ken_key = opt.resolve_ken(ken_key)
     old = opt.kens.get(ken_key)
     base = dict(old) if old else {"name": ken_key, "color": _next_color(opt), "notes": None}
     new = dict(base)
@@ -270,8 +279,9 @@ def set_ken(
 
 def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> dict[str, Any]:
     """Give a 圏域 a new display name (its key stays)."""
-    get_option(project, name)  # raises if absent
-    if ken_key not in get_option(project, name).kens:
+    opt = get_option(project, name)
+    ken_key = opt.resolve_ken(ken_key)
+    if ken_key not in opt.kens:
         raise InputDataError("unknown 圏域", value=ken_key, hint="`option PROJECT show NAME` で圏域を確認してください。")
     return set_ken(project, name, ken_key, new_name=new_name)
 
@@ -279,8 +289,9 @@ def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> dict
 def delete_ken(project: Project, name: str, ken_key: str) -> dict[str, Any]:
     """Remove a 圏域; its units become unassigned and its hubs are removed (one undoable step)."""
     opt = get_option(project, name)
+    ken_key = opt.resolve_ken(ken_key)
     if ken_key not in opt.kens:
-        raise InputDataError("unknown 圏域", value=ken_key)
+        raise InputDataError("unknown 圏域", value=ken_key, expected=", ".join(opt.kens))
     actions: list[dict[str, Any]] = []
     units = [u for u, k in opt.assignments.items() if k == ken_key]
     if units:

@@ -114,6 +114,7 @@ def add_hub(
     One undoable edit of the option.  Returns the hub row.
     """
     opt = get_option(project, option)
+    ken_key = opt.resolve_ken(ken_key)
     if ken_key not in opt.kens:
         raise InputDataError("unknown 圏域", value=ken_key, expected=", ".join(opt.kens))
     if facility_id is not None:
@@ -135,6 +136,8 @@ def remove_hub(
 ) -> dict[str, Any]:
     """Remove hubs matching ``hub_id`` / ``name`` / ``facility_id`` (within ``ken_key`` if given)."""
     opt = get_option(project, option)
+    if ken_key is not None:
+        ken_key = opt.resolve_ken(ken_key)
     hits = [
         h for h in opt.hubs
         if (ken_key is None or h["ken_key"] == ken_key)
