@@ -248,3 +248,21 @@ def test_demo_options_b_flags_missing_role(synthetic_project) -> None:  # type: 
     split = next(r for r in b["kens"] if r["ken_key"] not in ("9901", "9902", "9903"))
     assert {"no_hub", "no_active_role"} <= _codes(split["warnings"])
     assert get_option(synthetic_project, "自動提案").params["proposal"]["status"] == "ok"
+
+
+def test_adjacency_tolerates_simplification_gaps() -> None:
+    from shapely.geometry import box
+
+    from zaitaku_map.options.geometry import _compute_adjacency
+
+    geoms = {
+        "a": box(0, 0, 0.1, 0.1),
+        "gap": box(0.10002, 0, 0.2, 0.1),  # ~2 m hair-line gap along the whole border
+        "overlap": box(0, 0.09999, 0.1, 0.2),  # sliver overlap
+        "corner": box(0.2, 0.1, 0.3, 0.2),  # touches "gap" only at a corner... and "a" not at all
+        "far": box(1, 1, 1.1, 1.1),
+    }
+    adj = _compute_adjacency(geoms)
+    assert adj["a"] == {"gap", "overlap"}
+    assert "corner" not in adj["gap"] and "corner" not in adj["a"]
+    assert adj["far"] == set()
