@@ -252,3 +252,28 @@ def test_comparison_and_export_dialogs(make_window: Any, qtbot: Any, synthetic_p
         pass
     assert out.exists() and out.read_bytes()[:4] == b"%PDF"
     dlg.close()
+
+
+def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    win = make_window(synthetic_project.path)
+    wait_painted(qtbot, win, 9)
+    # a real click on the marker of facility 6 (南町訪問看護ステーション) selects it in the table
+    lat, lon = synthetic_project.conn.execute("SELECT lat, lon FROM facilities WHERE id=6").fetchone()
+    x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
+    target = win.map.focusProxy() or win.map
+    QTest.mouseMove(target, QPoint(int(x), int(y)))
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    qtbot.waitUntil(lambda: win.facilities_panel.current_id() == 6, timeout=10000)
+    assert "南町訪問看護ステーション" in win.facilities_panel.detail_title.text()
+    assert "synthetic" in win.facilities_panel.provenance.toPlainText()
+    # drag mode: press, move, release on the marker → geocode.set_manual_position
+    win.act_drag.setChecked(True)
+    QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    for step in range(1, 6):
+        QTest.mouseMove(target, QPoint(int(x) + 6 * step, int(y) + 4 * step))
+    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(int(x) + 30, int(y) + 20))
+    qtbot.waitUntil(lambda: win.project.conn.execute(
+        "SELECT geocode_level FROM facilities WHERE id=6").fetchone()[0] == "manual", timeout=10000)
+    new_lon, new_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=6").fetchone()
+    assert new_lon > lon and new_lat < lat

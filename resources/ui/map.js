@@ -268,15 +268,19 @@
     map.getContainer().style.cursor = on ? "move" : "";
   };
 
-  function onMouseMove(e) {
+  // Dragging uses DOM events on the container: the marker follows the cursor, so Leaflet's own
+  // layer events would be swallowed by the marker itself (bubblingMouseEvents: false).
+  function onDomMove(ev) {
     if (!dragging) return;
-    if (e.containerPoint.distanceTo(dragging.start) > 3) dragging.moved = true;
-    dragging.marker.setLatLng(e.latlng);
+    const pt = map.mouseEventToContainerPoint(ev);
+    if (pt.distanceTo(dragging.start) > 3) dragging.moved = true;
+    dragging.marker.setLatLng(map.containerPointToLatLng(pt));
   }
 
-  function onMouseUp(e) {
+  function onDomUp(ev) {
     if (!dragging) return;
     const d = dragging;
+    onDomMove(ev);
     map.dragging.enable();
     if (d.moved && bridge) {
       const ll = d.marker.getLatLng();
@@ -373,7 +377,7 @@
       if (!l) continue;
       b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
     }
-    if (b) { map.fitBounds(b, {padding: [20, 20]}); markPainted(); return true; }
+    if (b) { map.fitBounds(b, fitPadding()); markPainted(); return true; }
     return false;
   };
 
@@ -480,8 +484,8 @@
     banner = L.control({position: "topleft"});
     banner.onAdd = () => el("div", "zm-banner zm-hidden");
     banner.addTo(map);
-    map.on("mousemove", onMouseMove);
-    map.on("mouseup", onMouseUp);
+    map.getContainer().addEventListener("mousemove", onDomMove, true);
+    document.addEventListener("mouseup", onDomUp, true);
     updateLegend();
     if (typeof QWebChannel !== "undefined" && window.qt && qt.webChannelTransport) {
       new QWebChannel(qt.webChannelTransport, (channel) => {

@@ -116,7 +116,7 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
                 has_demand = win.project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0] > 0
                 if has_demand and win.facility_rows:
                     job = run_coverage(win, ["zaishi"], ask=False)
-            except Exception:  # noqa: BLE001 - a screenshot without coverage is still a screenshot
+            except Exception:
                 log.exception("coverage for the screenshot failed")
             if job is None:
                 win.when_painted(shoot)

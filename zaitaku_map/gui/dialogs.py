@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from zaitaku_map.errors import Cancelled
@@ -20,6 +21,7 @@ def error_box(parent: QWidget | None, err: BaseException, details: str = "", *, 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Information if isinstance(err, Cancelled) else QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file names and cell values
     box.setText(what)
     info = (f"場所: {where}\n" if where else "") + f"対処: {todo}"
     box.setInformativeText(info)
@@ -45,4 +47,5 @@ def info(parent: QWidget | None, title: str, text: str) -> None:
     if not SHOW_DIALOGS:
         return
     box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.open()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_actions()
         self.status = QLabel("プロジェクトを開いてください（ファイル → 開く）")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # names are user data: never rich text
         self.statusBar().addWidget(self.status, 1)
         if not self.restore_window_state():
             self.resizeDocks([self.dock_layers, self.dock_options], [270, 400], Qt.Orientation.Horizontal)
@@ -150,6 +152,12 @@ class MainWindow(QMainWindow):
         for a in (self.act_open, self.act_import, self.act_coverage, self.act_compare, self.act_export,
                   self.act_zoom_all, self.act_drag):
             tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" 移動: "))
+        self.zoom_combo = QComboBox()
+        self.zoom_combo.setMinimumWidth(200)
+        self.zoom_combo.activated.connect(self._zoom_combo_activated)
+        tb.addWidget(self.zoom_combo)
         self.addToolBar(tb)
         self._set_project_actions(False)
 
@@ -260,6 +268,7 @@ class MainWindow(QMainWindow):
             self.options_panel.reload()
             self.facilities_panel.reload()
             self.map.call("zoomAll")  # again, now that the legend has its final width
+            self.fill_zoom_targets()
         except Exception as err:
             show_error(self, err, title="地図を表示できません")
         self.project_loaded.emit()
@@ -310,6 +319,32 @@ class MainWindow(QMainWindow):
             return
         self.map.call("setOption", payload)
         self.layers.set_layer("option", "option", f"圏域案: {name}", count=len(payload["kens"]), color="#ffcc66")
+
+    def fill_zoom_targets(self) -> None:
+        """Prefecture(s), every area of every area layer and every 圏域 of the current option."""
+        self.zoom_combo.clear()
+        self.zoom_combo.addItem("都道府県全体", None)
+        if self.project is None:
+            return
+        am = data.core("geodata", "area_membership")
+        for layer in data.area_layers(self.project):
+            groups: dict[str, list[str]] = {}
+            for code, (_acode, aname) in (am(self.project, layer) if am else {}).items():
+                groups.setdefault(aname, []).append(code)
+            for aname, codes in sorted(groups.items()):
+                self.zoom_combo.addItem(f"{layer}: {aname}", codes)
+        opt = getattr(self.options_panel, "option", None)
+        if opt is not None:
+            for key, codes in opt.members().items():
+                if codes:
+                    self.zoom_combo.addItem(f"圏域: {opt.kens[key].get('name') or key}", codes)
+
+    def _zoom_combo_activated(self, index: int) -> None:
+        codes = self.zoom_combo.itemData(index)
+        if codes:
+            self.map.call("zoomToMunis", list(codes))
+        else:
+            self.map.call("zoomAll")
 
     def zoom_to_layer(self, layer_id: str) -> None:
         if layer_id.startswith("area:") or layer_id in ("munis", "option"):

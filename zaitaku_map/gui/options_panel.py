@@ -244,6 +244,7 @@ class OptionsPanel(QWidget):
             b.setEnabled(self.option is not None)
         self._update_history_buttons()
         self.win.show_option_on_map(name if self.option else None)
+        self.win.fill_zoom_targets()
         self._ken_changed(self.ken_list.currentItem(), None)
         self.refresh_evaluation()
 
