@@ -1,0 +1,73 @@
+"""Resource lists of options made by the options domain (its demo options on the synthetic project,
+and the demo project when the demo domain is present): every facility exactly once per category per
+圏域, matching the project's own evaluation."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from zaitaku_map.export import export_csv, export_list_pdf, export_pack
+from zaitaku_map.labels import CATEGORIES
+from zaitaku_map.options import evaluate_option
+
+
+def _csv_counts(path: Path) -> tuple[list[list[str]], Counter]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    return rows, Counter((r[1], r[2]) for r in rows)
+
+
+def _check_option(project, name: str, tmp_path: Path) -> None:
+    out = export_csv(project, name, tmp_path / f"{name}.csv")
+    rows, counts = _csv_counts(tmp_path / f"{name}.csv")
+    assert out["rows"] == len(rows) > 0
+    # each facility once per (圏域, category)
+    ids = Counter((r[0], r[2], r[3]) for r in rows)
+    assert max(ids.values()) == 1
+    # same counts as the options domain's evaluation (independent facility → 圏域 assignment)
+    ev = evaluate_option(project, name)
+    expected = Counter()
+    for k in ev["kens"]:
+        for cat, v in k["facilities"].items():
+            if v["count"]:
+                expected[(k["name"], CATEGORIES[cat].label if cat in CATEGORIES else cat)] = v["count"]
+    assert counts == expected
+    # the PDF lists the same rows: every facility's name as often as the CSV has it
+    lst = export_list_pdf(project, name, tmp_path / f"{name}.pdf")
+    assert lst["counts"]["rows"] == len(rows)
+    pages = [p.extract_text() or "" for p in PdfReader(tmp_path / f"{name}.pdf").pages]
+    text = "\n".join(t for t in pages if "目次" not in t and "圏域案の評価表" not in t)
+    for fname, n in Counter(r[4] for r in rows).items():
+        assert text.count(fname) >= n, fname
+
+
+def test_options_domain_demo_options_on_synthetic(synthetic_project, tmp_path):
+    from zaitaku_map.options.demo import create_demo_options
+
+    create_demo_options(synthetic_project)
+    _check_option(synthetic_project, "案A", tmp_path)
+    pack = export_pack(synthetic_project, ["案A", "案B"], tmp_path / "pack.pdf")
+    assert pack["pages"] == len(PdfReader(tmp_path / "pack.pdf").pages)
+
+
+@pytest.mark.slow
+def test_demo_project_option_a(tmp_path):
+    demo = pytest.importorskip("zaitaku_map.demo")
+    if not hasattr(demo, "build_demo_project"):
+        pytest.skip("demo domain not available yet")
+    from zaitaku_map.store import open_project
+
+    demo.build_demo_project(tmp_path / "demo.gpkg")
+    with open_project(tmp_path / "demo.gpkg") as project:
+        names = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
+        if "案A" not in names:
+            from zaitaku_map.options.demo import create_demo_options
+
+            create_demo_options(project)
+        assert project.is_demo
+        _check_option(project, "案A", tmp_path)
