@@ -282,3 +282,14 @@ def test_muni_code_from_point_and_study_prefecture(gproject) -> None:  # type: i
     f1, f2 = facility(gproject, 1), facility(gproject, 2)
     assert (f1["muni_code"], f1["geocode_level"]) == ("31302", "source") and "座標" in f1["geocode_note"]
     assert (f2["muni_code"], f2["geocode_level"]) == ("13206", "municipality")
+
+
+def test_reference_imported_before_boundaries(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = import_reference(project, write_block_csv(tmp_path / "b.csv"))  # 街区 rows carry no code
+    assert r["municipalities"] == {"鳥取市": len(BLOCKS)}
+    assert project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code IS NULL").fetchone()[0] == 2
+    add_municipalities(project)
+    add_facility(project, 1, address="鳥取市相生町1-6-3")
+    geocode_project(project)
+    assert facility(project, 1)["geocode_level"] == "block"
+    assert project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code = '31201'").fetchone()[0] == 2

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from zaitaku_map.geo import haversine_m
-from zaitaku_map.geocode.matcher import RefIndex
+from zaitaku_map.geocode.matcher import RefIndex, resolve_reference_codes
 from zaitaku_map.geocode.municipality import MunicipalityIndex, PostalLookup, muni_from_postal
 from zaitaku_map.geocode.normalize import normalize_address
 from zaitaku_map.geocode.plausibility import (
@@ -81,6 +81,7 @@ class Geocoder:
     def __init__(self, project: Any) -> None:
         self.project = project
         self.munis = MunicipalityIndex.from_project(project)
+        self.resolved_refs = resolve_reference_codes(project, self.munis)
         self.refs = RefIndex.from_project(project, self.munis)
         self.geoms = MuniGeometries(project)
         self.postal = PostalLookup()

@@ -1,8 +1,9 @@
-"""In-memory index of ``geocode_references`` for town (大字・町丁目) and block (街区) matching.
+"""Town (大字・町丁目) and block (街区) matching against ``geocode_references``.
 
-For each municipality the index holds ``town_norm → point`` and ``(town_norm, block) → point``.
-A town known only through its blocks gets the mean of its block points; a town split into several
-points (小字 of a geolonia list, or several 丁目 rows) keeps each, and its bare name gets their mean.
+References are read **per municipality, on demand** (a prefecture's 街区 file has around a million
+rows; a project usually needs a few municipalities of it).  For one municipality the index holds
+``town_norm → point`` and ``(town_norm, block) → point``; a town known only through its blocks gets
+the mean of its block points; several rows of one town (e.g. two 大字 points) are averaged.
 
 Matching takes the address remainder after the municipality (normalised) and looks for the longest
 town name it starts with; a town name ending in a digit (``相生町1`` = 一丁目) must not be followed by
@@ -12,11 +13,13 @@ another digit (``相生町12`` is 十二丁目).  The first number after the tow
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from zaitaku_map.geocode.municipality import MunicipalityIndex
 from zaitaku_map.geocode.normalize import normalize_address, split_numbers
+
+Point3 = tuple[float, float, str]
 
 
 @dataclass
@@ -30,69 +33,85 @@ class RefHit:
 
 
 @dataclass
-class RefIndex:
-    """Town/block points per municipality code (see module docstring)."""
+class _Muni:
+    towns: dict[str, Point3]
+    blocks: dict[tuple[str, str], Point3]
+    max_len: int
 
-    towns: dict[str, dict[str, tuple[float, float, str]]] = field(default_factory=dict)
-    blocks: dict[str, dict[tuple[str, str], tuple[float, float, str]]] = field(default_factory=dict)
-    max_town_len: dict[str, int] = field(default_factory=dict)
-    # pref_name -> town_norm -> set of muni codes (for old municipality names inside town names)
-    pref_towns: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    signature: str = ""
+
+def resolve_reference_codes(project: Any, munis: MunicipalityIndex) -> int:
+    """Fill ``geocode_references.muni_code`` from (pref_name, muni_name) where it is missing or unknown.
+
+    References imported before the boundaries (or 街区 files, which carry no code) get their codes
+    here; call inside the caller's transaction.  Returns the number of rows updated.
+    """
+    if not munis.munis:
+        return 0
+    pairs = project.conn.execute(
+        "SELECT DISTINCT pref_name, muni_name, muni_code FROM geocode_references"
+    ).fetchall()
+    n = 0
+    for pref, name, code in pairs:
+        if code and code in munis.munis:
+            continue
+        m = munis.match(normalize_address((pref or "") + (name or "")))
+        if m.code and not m.rest and m.code != code:
+            cur = project.conn.execute(
+                "UPDATE geocode_references SET muni_code=? WHERE pref_name IS ? AND muni_name IS ? AND muni_code IS ?",
+                (m.code, pref, name, code),
+            )
+            n += cur.rowcount
+    return n
+
+
+class RefIndex:
+    """Town/block points per municipality code, loaded lazily (see module docstring)."""
+
+    def __init__(self, project: Any, munis: MunicipalityIndex) -> None:
+        self.project = project
+        self.munis = munis
+        self._cache: dict[str, _Muni | None] = {}
+        self._pref_towns: dict[str, dict[str, set[str]]] | None = None
+        self.formats = {r[0]: r[1] for r in project.conn.execute(
+            "SELECT id, format FROM sources WHERE kind='geocode_reference'")}
+        row = project.conn.execute(
+            "SELECT count(*), max(id), group_concat(DISTINCT source_id) FROM geocode_references").fetchone()
+        self.signature = f"{row[0]}:{row[1]}:{row[2]}"
+        self.size = int(row[0] or 0)
 
     @classmethod
     def from_project(cls, project: Any, munis: MunicipalityIndex) -> RefIndex:
-        idx = cls()
-        fmts = {r[0]: r[1] for r in project.conn.execute("SELECT id, format FROM sources WHERE kind='geocode_reference'")}
-        name_cache: dict[tuple[str, str], str | None] = {}
-        town_acc: dict[str, dict[str, list[tuple[float, float, str]]]] = defaultdict(lambda: defaultdict(list))
-        block_town_acc: dict[str, dict[str, list[tuple[float, float, str]]]] = defaultdict(lambda: defaultdict(list))
-        n = 0
-        for sid, level, pref, code, mname, tnorm, block, lon, lat in project.conn.execute(
-            "SELECT source_id, level, pref_name, muni_code, muni_name, town_norm, block, lon, lat "
-            "FROM geocode_references"
-        ):
-            n += 1
-            if not code or code not in munis.munis:
-                key = (pref or "", mname or "")
-                if key not in name_cache:
-                    m = munis.match(normalize_address((pref or "") + (mname or "")))
-                    name_cache[key] = m.code if m.code and not m.rest else None
-                code = name_cache[key] or code
-            if not code or not tnorm:
-                continue
-            ref = f"{fmts.get(sid, 'ref')}:{sid}"
-            if level == "block" and block:
-                idx.blocks.setdefault(code, {})[(tnorm, str(block))] = (lon, lat, ref)
-                block_town_acc[code][tnorm].append((lon, lat, ref))
-            else:
-                town_acc[code][tnorm].append((lon, lat, ref))
-        for code, towns in town_acc.items():
-            for t, pts in towns.items():
-                idx._put_town(code, t, pts)
-        for code, towns in block_town_acc.items():
-            for t, pts in towns.items():
-                if t not in idx.towns.get(code, {}):
-                    idx._put_town(code, t, pts)
-        for code, placed in idx.towns.items():
-            muni = munis.munis.get(code)
-            pref = muni.pref_name if muni else ""
-            for t in placed:
-                idx.pref_towns.setdefault(pref, {}).setdefault(t, set()).add(code)
-        idx.signature = f"{n}:{sorted(fmts)}"
-        return idx
-
-    def _put_town(self, code: str, town: str, pts: list[tuple[float, float, str]]) -> None:
-        lon = sum(p[0] for p in pts) / len(pts)
-        lat = sum(p[1] for p in pts) / len(pts)
-        self.towns.setdefault(code, {})[town] = (lon, lat, pts[0][2])
-        self.max_town_len[code] = max(self.max_town_len.get(code, 0), len(town))
+        return cls(project, munis)
 
     def __len__(self) -> int:
-        return sum(len(t) for t in self.towns.values())
+        return self.size
+
+    def _load(self, code: str) -> _Muni | None:
+        if code in self._cache:
+            return self._cache[code]
+        towns_acc: dict[str, list[Point3]] = defaultdict(list)
+        block_towns: dict[str, list[Point3]] = defaultdict(list)
+        blocks: dict[tuple[str, str], Point3] = {}
+        for sid, level, tnorm, block, lon, lat in self.project.conn.execute(
+            "SELECT source_id, level, town_norm, block, lon, lat FROM geocode_references WHERE muni_code=?", (code,)
+        ):
+            if not tnorm:
+                continue
+            pt = (float(lon), float(lat), f"{self.formats.get(sid, 'ref')}:{sid}")
+            if level == "block" and block:
+                blocks[(tnorm, str(block))] = pt
+                block_towns[tnorm].append(pt)
+            else:
+                towns_acc[tnorm].append(pt)
+        towns: dict[str, Point3] = {t: _mean(p) for t, p in towns_acc.items()}
+        for t, p in block_towns.items():
+            towns.setdefault(t, _mean(p))
+        entry = _Muni(towns, blocks, max((len(t) for t in towns), default=0)) if towns else None
+        self._cache[code] = entry
+        return entry
 
     def covers(self, code: str) -> bool:
-        return code in self.towns
+        return self._load(code) is not None
 
     @staticmethod
     def _boundary_ok(town: str, rest: str) -> bool:
@@ -100,18 +119,20 @@ class RefIndex:
 
     def match(self, code: str, rest: str) -> RefHit | None:
         """Block or town point for the address remainder ``rest`` in municipality ``code``."""
-        towns = self.towns.get(code)
-        if not towns or not rest:
+        if not rest or not self.size:
             return None
-        for n in range(min(len(rest), self.max_town_len.get(code, 0)), 0, -1):
+        m = self._load(code)
+        if m is None:
+            return None
+        for n in range(min(len(rest), m.max_len), 0, -1):
             t = rest[:n]
-            hit = towns.get(t)
+            hit = m.towns.get(t)
             if hit is None or not self._boundary_ok(t, rest):
                 continue
             after = rest[n:].lstrip("-")
-            _, nums = split_numbers(after) if after[:1].isdigit() else ("", [])
-            if nums:
-                b = self.blocks.get(code, {}).get((t, nums[0]))
+            if after[:1].isdigit():
+                _, nums = split_numbers(after)
+                b = m.blocks.get((t, nums[0])) if nums else None
                 if b is not None:
                     return RefHit("block", b[0], b[1], t, nums[0], b[2])
             return RefHit("town", hit[0], hit[1], t, None, hit[2])
@@ -121,14 +142,28 @@ class RefIndex:
         """(code, rest) when ``rest`` starts with a town name of exactly one municipality of the prefecture.
 
         Used for addresses written with a pre-merger municipality name that the reference keeps in
-        its town names (``鹿野町今市`` in 鳥取市).
+        its town names (``鹿野町今市`` in 鳥取市, formerly 気高郡鹿野町).
         """
-        if not pref_name or pref_name not in self.pref_towns:
+        if not pref_name or not self.size:
             return None
-        towns = self.pref_towns[pref_name]
-        top = max((len(t) for t in towns), default=0)
+        if self._pref_towns is None:
+            self._pref_towns = {}
+            for code, tnorm in self.project.conn.execute(
+                "SELECT DISTINCT muni_code, town_norm FROM geocode_references WHERE muni_code IS NOT NULL"
+            ):
+                muni = self.munis.munis.get(code)
+                if muni is not None and tnorm:
+                    self._pref_towns.setdefault(muni.pref_name, {}).setdefault(tnorm, set()).add(code)
+        towns = self._pref_towns.get(pref_name)
+        if not towns:
+            return None
+        top = max(len(t) for t in towns)
         for n in range(min(len(rest), top), 2, -1):
             codes = towns.get(rest[:n])
             if codes and self._boundary_ok(rest[:n], rest):
                 return (next(iter(codes)), rest) if len(codes) == 1 else None
         return None
+
+
+def _mean(pts: list[Point3]) -> Point3:
+    return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts), pts[0][2])

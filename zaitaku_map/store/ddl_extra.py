@@ -19,3 +19,6 @@ DDL.append(
         bands_json TEXT,
         PRIMARY KEY (layer_name, area_code, pop_source_id))"""
 )
+
+# geocode: references are read per municipality during geocoding (a prefecture's 街区 file has ~10^6 rows)
+DDL.append("CREATE INDEX idx_georef_muni ON geocode_references(muni_code, level)")
