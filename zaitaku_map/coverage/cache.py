@@ -12,6 +12,7 @@ from zaitaku_map.coverage.params import CoverageParams
 
 KIND = "coverage"
 CACHE_VERSION = 1
+MAX_ENTRIES = 64  # older coverage entries are pruned (a few MB each at prefecture scale)
 
 
 def coverage_key(project: Any, network_hash: str | None, fac_hash: str, demand_hash: str,
@@ -44,3 +45,7 @@ def store(project: Any, key: str, cc: Any, params: CoverageParams) -> None:
     meta = json.dumps({"category": cc.category, "unsnapped": cc.unsnapped}, ensure_ascii=False, default=str)
     np.savez_compressed(buf, times=cc.times, nearest=cc.nearest, facility_ids=cc.facility_ids, meta=np.array(meta))
     project.cache_put(key, KIND, buf.getvalue(), params={"category": cc.category, **params.to_dict()})
+    with project.transaction():
+        project.conn.execute(
+            "DELETE FROM results_cache WHERE kind=? AND key NOT IN (SELECT key FROM results_cache WHERE kind=? "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?)", (KIND, KIND, MAX_ENTRIES))
