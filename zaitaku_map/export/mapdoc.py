@@ -132,15 +132,13 @@ def render_map_figure(
     if landscape:
         panel_w = 0.27
         map_rect = (0.025, margin_b, 1 - 0.05 - panel_w - 0.015, map_top - margin_b)
-        legend_rect = (1 - 0.025 - panel_w, margin_b + (map_top - margin_b) * 0.48, panel_w, (map_top - margin_b) * 0.52)
-        info_rect = (1 - 0.025 - panel_w, margin_b, panel_w, (map_top - margin_b) * 0.47)
-        wrap_chars = int(panel_w * w * 72 / (6.6 * fs))
+        legend_rect = (1 - 0.025 - panel_w, margin_b, panel_w, map_top - margin_b)
+        info_x, info_w = legend_rect[0], panel_w
     else:
-        panel_h = 0.27
+        panel_h = 0.21
         map_rect = (0.04, margin_b + panel_h + 0.01, 0.92, map_top - margin_b - panel_h - 0.01)
         legend_rect = (0.04, margin_b, 0.45, panel_h)
-        info_rect = (0.51, margin_b, 0.45, panel_h)
-        wrap_chars = int(0.45 * w * 72 / (6.6 * fs))
+        info_x, info_w = 0.51, 0.45
     ax = fig.add_axes(map_rect)
     res = draw_option_map(ax, data, coverage=coverage)
     # legend
@@ -154,28 +152,40 @@ def render_map_figure(
     handles += [Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]),
                 Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"])]
     handles += res.handles
-    ncol = 2 if len(handles) > (16 if landscape else 9) else 1
+    ncol = 2 if len(handles) > (18 if landscape else 9) else 1
     leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
                      fontsize=7.5 * fs, title_fontsize=9 * fs, ncol=ncol, alignment="left",
                      handlelength=1.6, borderaxespad=0.2, labelspacing=0.45)
-    leg._legend_box.align = "left"
-    # information panel
-    iax = fig.add_axes(info_rect)
-    iax.axis("off")
-    y = 1.0
-    line_h = 6.5 * fs * 1.45 / 72 / (info_rect[3] * h)
-    for head, lines in info_lines(data, coverage):
-        iax.text(0, y, head, fontsize=7.5 * fs, va="top", transform=iax.transAxes)
-        y -= line_h * 1.15
-        body = _wrap(lines, wrap_chars)
-        iax.text(0, y, body, fontsize=6.5 * fs, va="top", transform=iax.transAxes, linespacing=1.35)
-        y -= line_h * (body.count("\n") + 1) + line_h * 0.5
+    renderer = fig.canvas.get_renderer()
+    # information panel: below the legend (landscape) or beside it (portrait), measured, shrunk if needed
+    if landscape:
+        leg_bottom = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[0][1]
+        info_top = leg_bottom - 0.12 / h
+    else:
+        info_top = legend_rect[1] + legend_rect[3]
+    wrap_base = info_w * w * 72 / 6.6
+    overflow = True
+    for shrink in (1.0, 0.85, 0.72):
+        texts: list[Any] = []
+        y = info_top
+        wrap_chars = int(wrap_base / (fs * shrink))
+        for head, lines in info_lines(data, coverage):
+            for text, size in ((head, 7.5), (_wrap(lines, wrap_chars), 6.5)):
+                t = fig.text(info_x, y, text, fontsize=size * fs * shrink, va="top", linespacing=1.35)
+                texts.append(t)
+                y = fig.transFigure.inverted().transform(t.get_window_extent(renderer))[0][1] - 0.03 / h
+            y -= 0.05 / h
+        overflow = y < margin_b
+        if not overflow or shrink == 0.72:  # the smallest version stays even when it overflows
+            break
+        for t in texts:
+            t.remove()
     facts = {
         "crs": res.crs,
         "scale_bar_km": res.scale_km,
         "labels_placed": res.labels_placed,
         "labels_moved": res.labels_moved,
-        "info_overflow": y < 0,
+        "info_overflow": overflow,
     }
     return fig, facts
 
