@@ -1,0 +1,299 @@
+"""OpenStreetMap-style road network of the demo region, written as ``.osm.pbf`` with pyosmium.
+
+Hierarchy: a dual-carriageway motorway (``oneway=yes``) along the southern plain with
+interchanges (``motorway_link``), a trunk ring road near the coast and a trunk pass through the
+mountains, primary/secondary roads between municipality centres (winding where the ground is
+high), tertiary/unclassified roads to every 大字・町丁目, and local residential grids in towns.
+``maxspeed`` is present on some ways (numbers, ``JP:urban``, a little junk); a few streets are
+one-way.  The island has its own roads and no link to the mainland.
+
+The template network is built once in km coordinates; tiles are copies with offset coordinates
+and ids, so national-size files (about 1M nodes) are written quickly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+
+from zaitaku_map.demo.geography import Tile, build_region, elevation
+from zaitaku_map.demo.towns import build_towns
+
+NODE_ID_STEP = 10_000_000  # node ids of tile k start at k * NODE_ID_STEP + 1
+WAY_ID_STEP = 1_000_000
+MOTORWAY_ROUTE = ["202", "362", "104", "203", "302", "201", "301", "204"]
+
+
+@dataclass
+class Template:
+    """Nodes (km) and ways (node index lists + tags) of one tile."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ways: list[tuple[list[int], dict[str, str]]]
+
+
+def _wind(line: LineString, amp: float, wavelength: float, phase: float) -> LineString:
+    """Meander a straight road sideways (mountain roads); endpoints stay fixed."""
+    n = max(int(line.length / 0.12), 2)
+    t = np.linspace(0, 1, n + 1)
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    dx, dy = x1 - x0, y1 - y0
+    ln = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / ln, dx / ln
+    off = amp * np.sin(2 * np.pi * t * ln / wavelength + phase) * np.sin(np.pi * t)
+    return LineString(np.column_stack([x0 + dx * t + nx * off, y0 + dy * t + ny * off]))
+
+
+def _densify(line: LineString, step: float = 0.25) -> LineString:
+    return shapely.segmentize(line, step)
+
+
+@lru_cache(maxsize=4)
+def build_template(seed: int = 0) -> Template:
+    region = build_region(seed)
+    towns = build_towns(seed)
+    rng = np.random.default_rng([seed, 4404])
+    land_main = region.mainland.buffer(0.02)
+    land_isl = region.island.buffer(0.02)
+    specs = region.specs
+    lines: list[tuple[LineString, dict[str, str]]] = []
+
+    def on_land(g) -> bool:  # type: ignore[no-untyped-def]
+        return bool(land_main.contains(g) or land_isl.contains(g))
+
+    def add(g, tags: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+        for part in shapely.get_parts(g):
+            if part.geom_type == "LineString" and part.length > 0.05:
+                lines.append((part, tags))
+
+    # --- trunk: coastal ring roads ------------------------------------------------------------
+    for poly, name, inset in ((region.mainland, "国道901号", 1.6), (region.island, "島内周回道路", 0.6)):
+        inner = poly.buffer(-inset)
+        inner = max(shapely.get_parts(inner), key=lambda g: g.area)
+        ring = LineString(inner.exterior.simplify(0.25).coords)
+        tags = {"highway": "trunk" if name.startswith("国道") else "secondary", "name": name,
+                "ref": "901" if name.startswith("国道") else ""}
+        add(_densify(ring), {k: v for k, v in tags.items() if v})
+    # --- primary / secondary between municipality centres (MST + a few extra edges) ----------
+    main_codes = [c for c in sorted(specs) if c != "421"]
+    pts = {c: specs[c].center for c in main_codes}
+    cand = []
+    for i, a in enumerate(main_codes):
+        for b in main_codes[i + 1:]:
+            d = math.dist(pts[a], pts[b])
+            if d < 38:
+                cand.append((d, a, b))
+    cand.sort()
+    parent = {c: c for c in main_codes}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    chosen = []
+    extra = []
+    for d, a, b in cand:
+        line = LineString([pts[a], pts[b]])
+        if not on_land(line):
+            continue
+        if find(a) != find(b):
+            parent[find(a)] = find(b)
+            chosen.append((a, b, line))
+        elif d < 22 and len(extra) < 12:
+            extra.append((a, b, line))
+    for k, (a, b, line) in enumerate(chosen + extra):
+        cls_a, cls_b = specs[a].kind, specs[b].kind
+        hw = "primary" if {cls_a, cls_b} <= {"ward", "city"} or k < len(chosen) // 2 else "secondary"
+        mid = line.interpolate(0.5, normalized=True)
+        hi = float(elevation(np.array([mid.x]), np.array([mid.y]))[0])
+        g = line
+        if hi > 250 or specs[a].mountain or specs[b].mountain:
+            w = _wind(line, amp=rng.uniform(0.4, 1.2), wavelength=rng.uniform(1.5, 3.0), phase=rng.uniform(0, 6))
+            if on_land(w):
+                g = w
+        tags = {"highway": hw, "name": f"県道{100 + k}号"}
+        if k % 3 == 0:
+            tags["maxspeed"] = "50" if hw == "primary" else "40"
+        elif k % 7 == 1:
+            tags["maxspeed"] = "JP:urban" if hw == "primary" else "JP:rural"
+        add(_densify(g), tags)
+    # trunk pass through the mountains: デモ市 → 山奥町 → 深谷村 → 雛形市
+    via = [specs["104"].center, specs["341"].center, specs["343"].center, specs["206"].center]
+    for k in range(len(via) - 1):
+        seg = LineString([via[k], via[k + 1]])
+        w = _wind(seg, amp=0.9, wavelength=2.2, phase=float(k))
+        add(_densify(w if on_land(w) else seg), {"highway": "trunk", "name": "国道902号", "ref": "902",
+                                               "maxspeed": "50" if k == 0 else "40"})
+    # --- roads from every town to its municipality centre ------------------------------------
+    for t in range(len(towns.name)):
+        c3 = towns.code3[t]
+        a = (float(towns.x[t]), float(towns.y[t]))
+        b = specs[c3].center
+        if math.dist(a, b) < 0.3:
+            continue
+        line = LineString([a, b])
+        if not on_land(line):
+            continue
+        hw = "tertiary" if towns.chome[t] else "unclassified"
+        g = line
+        if specs[c3].mountain and line.length > 2:
+            w = _wind(line, amp=rng.uniform(0.3, 0.8), wavelength=rng.uniform(1.0, 2.0), phase=rng.uniform(0, 6))
+            g = w if on_land(w) else line
+        tags = {"highway": hw}
+        if t % 11 == 3:
+            tags["maxspeed"] = "30 km/h" if t % 2 else "40;50"
+        add(_densify(g), tags)
+    # --- local grids --------------------------------------------------------------------------
+    n_oneway = 0
+    for t in range(len(towns.name)):
+        urban = bool(towns.chome[t])
+        w = float(towns.weight[t])
+        half = float(np.clip(math.sqrt(max(w, 1.0)) / 100.0, 0.2, 0.8)) if urban else 0.25
+        step = 0.25
+        ang = rng.uniform(0, np.pi / 2)
+        ca, sa = math.cos(ang), math.sin(ang)
+        cx, cy = float(towns.x[t]), float(towns.y[t])
+        ks = np.arange(-half, half + 1e-9, step)
+        for k, off in enumerate(ks):
+            for horiz in (True, False):
+                u = np.array([-half, half])
+                px, py = (u, np.full(2, off)) if horiz else (np.full(2, off), u)
+                xs = cx + px * ca - py * sa
+                ys = cy + px * sa + py * ca
+                # vertices at every crossing so the grid is noded exactly
+                seg = shapely.segmentize(LineString(np.column_stack([xs, ys])), step * 0.999)
+                poly = land_isl if towns.code3[t] == "421" else land_main
+                clipped = seg.intersection(poly)
+                tags = {"highway": "residential" if urban or k % 2 else "unclassified"}
+                if urban and k == len(ks) // 2 and horiz:
+                    tags["maxspeed"] = "30"
+                if urban and n_oneway < 8 and k == 1 and not horiz and t % 5 == 0:
+                    tags["oneway"] = "yes" if n_oneway % 4 else "-1"
+                    n_oneway += 1
+                add(clipped, tags)
+    # --- node everything except the motorway --------------------------------------------------
+    geoms = np.array([g for g, _ in lines], dtype=object)
+    tagl = [t for _, t in lines]
+    tree = shapely.STRtree(geoms)
+    a_idx, b_idx = tree.query(geoms, predicate="intersects")
+    m = a_idx < b_idx
+    a_idx, b_idx = a_idx[m], b_idx[m]
+    inter = shapely.intersection(geoms[a_idx], geoms[b_idx])
+    extra_pts: list[list[tuple[float, float]]] = [[] for _ in geoms]
+    for ia, ib, g in zip(a_idx, b_idx, inter, strict=True):
+        coords = shapely.get_coordinates(g)
+        if g.geom_type not in ("Point", "MultiPoint"):
+            coords = coords[[0, -1]] if len(coords) else coords
+        for c in coords:
+            extra_pts[ia].append((float(c[0]), float(c[1])))
+            extra_pts[ib].append((float(c[0]), float(c[1])))
+    node_index: dict[tuple[int, int], int] = {}
+    nx: list[float] = []
+    ny: list[float] = []
+
+    def nid(x: float, y: float) -> int:
+        key = (round(x * 1e5), round(y * 1e5))  # 1 cm in km units
+        i = node_index.get(key)
+        if i is None:
+            i = len(nx)
+            node_index[key] = i
+            nx.append(x)
+            ny.append(y)
+        return i
+
+    ways: list[tuple[list[int], dict[str, str]]] = []
+    for g, tags, ex in zip(geoms, tagl, extra_pts, strict=True):
+        coords = shapely.get_coordinates(g)
+        if ex:
+            allc = np.vstack([coords, np.array(ex)])
+            d = shapely.line_locate_point(g, shapely.points(allc))
+            allc = allc[np.argsort(d, kind="stable")]
+        else:
+            allc = coords
+        ids: list[int] = []
+        for x, y in allc:
+            i = nid(float(x), float(y))
+            if not ids or ids[-1] != i:
+                ids.append(i)
+        if len(ids) >= 2:
+            ways.append((ids, tags))
+    # --- motorway (grade-separated: touches the network only at interchanges) ----------------
+    route = [specs[c].center for c in MOTORWAY_ROUTE]
+    # run the motorway ~2 km south of the centres (the plain between town and coast)
+    mw_pts = [(x + 0.0, y - 2.0) for x, y in route]
+    mw = _densify(LineString(mw_pts), 0.3)
+    if not land_main.contains(mw):
+        mw = _densify(LineString(route), 0.3)
+    cw_a = mw.offset_curve(0.015)
+    cw_b = mw.offset_curve(-0.015).reverse()
+    a_ids = [nid(float(x), float(y)) for x, y in shapely.get_coordinates(cw_a)]
+    b_ids = [nid(float(x), float(y)) for x, y in shapely.get_coordinates(cw_b)]
+    mtags = {"highway": "motorway", "name": "デモ自動車道", "ref": "E99", "oneway": "yes", "maxspeed": "100"}
+    half = len(a_ids) // 2
+    ways.append((a_ids[: half + 1], dict(mtags)))
+    ways.append((a_ids[half:], {**mtags, "maxspeed": "80"}))
+    ways.append((b_ids, dict(mtags)))
+    # interchanges: links between both carriageways and the nearest ordinary-road node of each centre
+    road_xy = np.column_stack([nx, ny])[: len(node_index)]
+    n_ordinary = len(road_xy)
+    for c3 in MOTORWAY_ROUTE:
+        cx, cy = specs[c3].center
+        ca = np.array(shapely.get_coordinates(cw_a))
+        ka = int(np.argmin((ca[:, 0] - cx) ** 2 + (ca[:, 1] - cy + 2.0) ** 2))
+        ia = a_ids[ka]
+        ib = b_ids[int(np.argmin([(nx[j] - nx[ia]) ** 2 + (ny[j] - ny[ia]) ** 2 for j in b_ids]))]
+        d2 = (road_xy[:n_ordinary, 0] - nx[ia]) ** 2 + (road_xy[:n_ordinary, 1] - ny[ia]) ** 2
+        j = int(np.argmin(d2))
+        ltags = {"highway": "motorway_link", "oneway": "yes"}
+        for src, dst in ((j, ia), (ia, j), (j, ib), (ib, j)):
+            mid = nid((nx[src] + nx[dst]) / 2 + 0.05, (ny[src] + ny[dst]) / 2 + 0.05)
+            ways.append(([src, mid, dst], dict(ltags)))
+    return Template(np.array(nx), np.array(ny), ways)
+
+
+def write_pbf(path: Path, tile_list: list[Tile], seed: int = 0) -> dict[str, int]:
+    """Write the network of all tiles as one ``.osm.pbf``; returns node/way counts."""
+    import osmium
+    from osmium.osm import mutable
+
+    tpl = build_template(seed)
+    path.unlink(missing_ok=True)
+    n_nodes = n_ways = 0
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        for tile in tile_list:
+            lon, lat = tile.to_lonlat(tpl.x, tpl.y)
+            base = tile.index * NODE_ID_STEP + 1
+            for i, (lo, la) in enumerate(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist(), strict=True)):
+                writer.add_node(mutable.Node(id=base + i, location=(lo, la), version=1))
+            n_nodes += len(lon)
+        for tile in tile_list:
+            base = tile.index * NODE_ID_STEP + 1
+            wbase = tile.index * WAY_ID_STEP + 1
+            for w, (ids, tags) in enumerate(tpl.ways):
+                writer.add_way(mutable.Way(id=wbase + w, nodes=[base + i for i in ids], tags=tags, version=1))
+            n_ways += len(tpl.ways)
+    finally:
+        writer.close()
+    return {"nodes": n_nodes, "ways": n_ways}
+
+
+def demand_on_roads_check(seed: int = 0) -> float:
+    """Share of town points within 500 m of a road node (sanity figure for tests)."""
+    tpl = build_template(seed)
+    towns = build_towns(seed)
+    tree = shapely.STRtree(shapely.points(np.column_stack([tpl.x, tpl.y])))
+    pts = shapely.points(np.column_stack([towns.x.astype(float), towns.y.astype(float)]))
+    _, dist = tree.query_nearest(pts, return_distance=True)
+    return float((dist < 0.5).mean())
+
+
+__all__ = ["Point", "Template", "build_template", "demand_on_roads_check", "write_pbf"]
