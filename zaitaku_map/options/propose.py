@@ -14,7 +14,8 @@ Method: a max-p style regionalisation by seeded region growing on the unit adjac
    that best fixes what is still missing (a lacking required facility kind first, then population),
    until the 圏域 satisfies every constraint; growth that gets stuck releases its units as
    *enclaves*.  Enclaves then join the smallest adjacent 圏域 of the same area.  Keep the run with the
-   most 圏域 (max-p), then the most even population.
+   most 圏域 (max-p), then the most even population; then a local search moves boundary units between
+   圏域 of the area while both stay valid and connected and the population becomes more even.
 3. **Areas that cannot make one valid 圏域 on their own** join adjacent 圏域 of other areas
    (these are the only crossings), or stay together as one 圏域 when nothing is adjacent.
 4. **Report** each constraint per 圏域 and, when a constraint cannot be met, say which and why.  A
@@ -111,6 +112,47 @@ def _grow(prob: _Problem, area_units: set[str], rng: random.Random) -> list[set[
         smallest = min(regions, key=lambda r: sum(prob.pop.get(x, 0.0) for x in r))
         smallest |= enclaves
     return regions
+
+
+def _improve(prob: _Problem, regions: list[set[str]], *, passes: int = 10) -> int:
+    """Local search: move boundary units between regions of one area to even out population.
+
+    A move is taken only when both regions stay valid and connected and the sum of squared
+    population deviations falls.  Returns the number of moves made.
+    """
+    if len(regions) < 2:
+        return 0
+    pop = prob.pop
+    sums = [sum(pop.get(u, 0.0) for u in r) for r in regions]
+    mean = sum(sums) / len(sums)
+    moves = 0
+    for _ in range(passes):
+        moved = False
+        for i, r in enumerate(regions):
+            for u in sorted(r):
+                if len(r) == 1:
+                    break
+                pu = pop.get(u, 0.0)
+                for j, t in enumerate(regions):
+                    if j == i or not any(v in t for v in prob.adj.get(u, ())):
+                        continue
+                    before = (sums[i] - mean) ** 2 + (sums[j] - mean) ** 2
+                    after = (sums[i] - pu - mean) ** 2 + (sums[j] + pu - mean) ** 2
+                    if after >= before - 1e-9:
+                        continue
+                    rest = r - {u}
+                    if not prob.feasible(rest) or len(components(rest, prob.adj)) != 1:
+                        continue
+                    r.discard(u)
+                    t.add(u)
+                    sums[i] -= pu
+                    sums[j] += pu
+                    moves += 1
+                    moved = True
+                    break
+        if not moved:
+            break
+    return moves
 
 
 def _spread(prob: _Problem, regions: list[set[str]]) -> float:
@@ -211,6 +253,7 @@ def propose(
 
     regions: list[tuple[str, set[str]]] = []
     orphans: set[str] = set()
+    local_moves = 0
     for acode in sorted(areas):
         aunits = areas[acode]
         best_regions: list[set[str]] = []
@@ -222,6 +265,7 @@ def propose(
             if cand and (best_score is None or sc > best_score):
                 best_regions, best_score = cand, sc
         if best_regions:
+            local_moves += _improve(prob, best_regions)
             regions.extend((acode, r) for r in best_regions)
         else:
             orphans |= aunits
@@ -280,7 +324,7 @@ def propose(
         "status": "ok" if not (unmet or dropped) else "unmet",
         "message": PROPOSAL_TEXT["ok"] if not (unmet or dropped) else PROPOSAL_TEXT["unmet"],
         "dropped_constraints": dropped,
-        "n_kens": len(kens), "layer_crossings": crossings, "virtual_links": virtual,
+        "n_kens": len(kens), "layer_crossings": crossings, "local_moves": local_moves, "virtual_links": virtual,
         "kens": checks, "unmet": unmet,
     }
     return {"kens": kens, "assignments": assignments, "report": report}
