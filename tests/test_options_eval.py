@@ -266,3 +266,37 @@ def test_adjacency_tolerates_simplification_gaps() -> None:
     assert adj["a"] == {"gap", "overlap"}
     assert "corner" not in adj["gap"] and "corner" not in adj["a"]
     assert adj["far"] == set()
+
+
+def test_cli_edit_commands(synthetic_project, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = str(synthetic_project.path)
+    synthetic_project.close()
+
+    def run(*args: str) -> dict:  # type: ignore[type-arg]
+        assert main(["option", path, *args, "--json"]) == 0, capsys.readouterr().err
+        return json.loads(capsys.readouterr().out)
+
+    run("create", "案A", "--template", "area", "--author", "県", "--plan-period", "2024-2029")
+    run("create", "案C", "--template", "designated_city", "--wards")
+    assert run("create", "案B", "--template", "area_split", "--base", "案A", "--split", "東北:99201,99204")["n_kens"] == 4
+    assert run("create", "提案", "--template", "proposed", "--min-population", "5000")["params"]["proposal"]["status"] == "ok"
+    assert run("role", "4", "--option", "案A")["facilities"][0]["active_role"] is True
+    assert run("hub", "案A", "--ken", "中央", "--hub-name", "テスト市医師会", "--body-type", "medical_association")["ken_key"] == "9901"
+    assert run("hub", "案A")["hubs"][0]["name"] == "テスト市医師会"
+    assert run("ken", "案A", "9902", "--rename", "西部圏域", "--color", "#abcdef")["name"] == "西部圏域"
+    assert run("unassign", "案A", "--units", "99207")["unassigned"] == ["99207"]
+    shown = run("show", "案A")
+    assert shown["unassigned"] == ["99207 島町"] and shown["can_undo"] == 4
+    assert run("undo", "案A")["undone"]
+    assert run("redo", "案A")["redone"]
+    run("duplicate", "案A", "案A2")
+    run("rename", "案A2", "案X")
+    assert [o["name"] for o in run("list")["options"]] == ["案A", "案C", "案B", "提案", "案X"]
+    run("delete", "案X")
+    run("ken", "案A", "9903", "--delete")
+    ev = run("evaluate", "案A")
+    assert {r["ken_key"] for r in ev["kens"]} == {"9901", "9902"}
+    assert _ken(ev, "9901")["active_role"]["present"] and _ken(ev, "9901")["hub"]["present"]
+    cmp = run("compare", "案A", "案B", "案C")
+    assert cmp["options"] == ["案A", "案B", "案C"] and cmp["n_changed_units"] > 0
+    assert main(["option", path, "assign", "案A", "--ken", "X", "--units", "00000", "--json"]) == 3
