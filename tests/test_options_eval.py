@@ -300,3 +300,17 @@ def test_cli_edit_commands(synthetic_project, capsys) -> None:  # type: ignore[n
     cmp = run("compare", "案A", "案B", "案C")
     assert cmp["options"] == ["案A", "案B", "案C"] and cmp["n_changed_units"] > 0
     assert main(["option", path, "assign", "案A", "--ken", "X", "--units", "00000", "--json"]) == 3
+
+
+def test_polygon_cache_is_pruned(synthetic_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.options import geometry
+
+    monkeypatch.setattr(geometry, "KEEP_POLYGON_CACHE", 2)
+    p = synthetic_project
+    create_option(p, "案", template="municipal")
+    for i, code in enumerate(["99201", "99202", "99203", "99204"]):
+        assign(p, "案", [code], "X")
+        gdf = ken_polygons(p, "案")
+        assert gdf.set_index("ken_key").geometry["X"].area == pytest.approx(0.01 * (i + 1))
+    n = p.conn.execute("SELECT count(*) FROM results_cache WHERE kind='options.ken_polygons'").fetchone()[0]
+    assert n == 2

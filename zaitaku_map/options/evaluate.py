@@ -120,6 +120,9 @@ def coverage_by_municipality(project: Project, params: Any) -> tuple[dict[str, d
     if not out:
         return None, OPTION_TEXT["coverage_not_computed"]
     project.cache_put(key, "options.coverage_by_muni", json.dumps(out, ensure_ascii=False).encode("utf-8"))
+    from zaitaku_map.options.geometry import prune_cache
+
+    prune_cache(project, "options.coverage_by_muni", keep=12)
     return out, None
 
 

@@ -12,11 +12,12 @@ Contiguity
     island municipality (or a 圏域 of several disjoint pieces) is flagged, not forbidden.
 Polygons
     :func:`ken_polygons` dissolves member units with ``shapely.union_all``; results are cached by
-    the hash of the assignment.
+    the hash of the assignment (the newest :data:`KEEP_POLYGON_CACHE` are kept).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from typing import Any
@@ -31,6 +32,7 @@ from zaitaku_map.store import Project, gpkg
 
 ADJ_EPS_DEG = 2e-4
 ADJ_MIN_FACTOR = 5.0
+KEEP_POLYGON_CACHE = 24  # dissolved 圏域 polygons kept per project (one per recent assignment)
 _MEMO: dict[tuple[str, str], dict[str, set[str]]] = {}
 
 
@@ -118,7 +120,7 @@ def dissolve(project: Project, assignments: dict[str, str], *, display: bool = F
     blob = project.cache_get(key)
     if blob is not None:
         stored = json.loads(blob.decode("utf-8"))
-        return {k: gpkg.from_blob(bytes.fromhex(v)) for k, v in stored.items()}
+        return {k: gpkg.from_blob(base64.b64decode(v)) for k, v in stored.items()}
     geoms = _data.unit_geometries(project, display=display)
     members: dict[str, list[BaseGeometry]] = {}
     for unit, ken in assignments.items():
@@ -136,9 +138,20 @@ def dissolve(project: Project, assignments: dict[str, str], *, display: bool = F
         out[ken] = u
     project.cache_put(
         key, "options.ken_polygons",
-        json.dumps({k: gpkg.to_blob(v).hex() for k, v in out.items()}).encode("utf-8"),  # type: ignore[union-attr]
+        json.dumps({k: base64.b64encode(gpkg.to_blob(v) or b"").decode("ascii") for k, v in out.items()}).encode("utf-8"),
     )
+    prune_cache(project, "options.ken_polygons", keep=KEEP_POLYGON_CACHE)
     return out
+
+
+def prune_cache(project: Project, kind: str, *, keep: int) -> None:
+    """Keep only the ``keep`` newest cache rows of ``kind`` (edits would otherwise pile up in the file)."""
+    with project.transaction():
+        project.conn.execute(
+            "DELETE FROM results_cache WHERE kind=? AND key NOT IN "
+            "(SELECT key FROM results_cache WHERE kind=? ORDER BY created_at DESC, rowid DESC LIMIT ?)",
+            (kind, kind, keep),
+        )
 
 
 def ken_polygons(project: Project, name: str, *, display: bool = False) -> Any:
