@@ -51,7 +51,7 @@ def coverage_summary(
     result = compute_coverage(project, params, categories=categories, progress=progress, cancel=cancel)
     out = summarize(result, project, layers=layers, groups=groups)
     if option is not None:
-        from zaitaku_map.options import get_option  # type: ignore[attr-defined]
+        from zaitaku_map.options import get_option
 
         opt = get_option(project, option)
         by_opt = summarize(result, project, layers=[], groups=dict(opt.assignments), group_name="option")
@@ -127,7 +127,7 @@ def band_polygons(project: Any, params: CoverageParams | None, category: str,
             if tree is None:
                 return np.full(len(x), np.inf)
             d, _ = tree.query(np.column_stack([x, y]), k=1)
-            return d * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0)
+            return np.asarray(d * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0))
 
     bounds = _extent_m(crs, lon_ext, lat_ext, 1000.0)
     times, x0, y0, cell = grid_times(bounds, time_at, cell=cell_m)

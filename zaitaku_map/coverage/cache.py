@@ -17,8 +17,8 @@ MAX_ENTRIES = 64  # older coverage entries are pruned (a few MB each at prefectu
 
 def coverage_key(project: Any, network_hash: str | None, fac_hash: str, demand_hash: str,
                  params: CoverageParams, mode: str, category: str) -> str:
-    return project.cache_key(KIND, CACHE_VERSION, network_hash if mode == "network" else None, fac_hash,
-                             demand_hash, params.to_dict(), mode, category)
+    return str(project.cache_key(KIND, CACHE_VERSION, network_hash if mode == "network" else None, fac_hash,
+                             demand_hash, params.to_dict(), mode, category))
 
 
 def load(project: Any, key: str) -> Any:

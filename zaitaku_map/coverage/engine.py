@@ -33,7 +33,7 @@ from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.geo import in_japan, metric_crs
 from zaitaku_map.network.graph import RoadNetwork, to_metric
 from zaitaku_map.network.snap import Snap, snap_points
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress
 
 _MEMO: dict[tuple[Any, ...], Any] = {}
 _MEMO_LOCK = threading.Lock()
@@ -55,7 +55,8 @@ def _memo(key: tuple[Any, ...], build: Any) -> Any:
 def weights(net: RoadNetwork, params: CoverageParams) -> sp.csr_matrix:
     """Travel-minute CSR of ``net`` under ``params`` (memoised per network and speeds)."""
     key = ("w", net.content_hash, params.speed_kmh, json.dumps(params.effective_table().to_dict(), sort_keys=True))
-    return _memo(key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh))
+    w: sp.csr_matrix = _memo(key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh))
+    return w
 
 
 def augmented(w: sp.csr_matrix, nodes: np.ndarray, legs: np.ndarray) -> sp.csr_matrix:
@@ -165,8 +166,9 @@ def _straight(demand: Demand, fac: pd.DataFrame, params: CoverageParams) -> tupl
 
 def _demand_snap(net: RoadNetwork, demand: Demand, params: CoverageParams) -> Snap:
     key = ("dsnap", net.content_hash, demand.content_hash, params.max_snap_m, params.access_speed_kmh)
-    return _memo(key, lambda: snap_points(net, demand.lon, demand.lat, max_snap_m=params.max_snap_m,
-                                          access_speed_kmh=params.access_speed_kmh))
+    snap: Snap = _memo(key, lambda: snap_points(net, demand.lon, demand.lat, max_snap_m=params.max_snap_m,
+                                                access_speed_kmh=params.access_speed_kmh))
+    return snap
 
 
 def category_coverage(
@@ -235,7 +237,7 @@ def compute_coverage(
     params: CoverageParams | None = None,
     *,
     categories: list[str] | tuple[str, ...] | None = None,
-    progress: ProgressLike = None,
+    progress: Any = None,
     cancel: Any = None,
 ) -> CoverageResult:
     """Travel time from the nearest facility to every demand point, for each category.

@@ -39,14 +39,14 @@ class Demand:
 
     @property
     def lon(self) -> np.ndarray:
-        return self.df["lon"].to_numpy(dtype=np.float64)
+        return np.asarray(self.df["lon"].to_numpy(dtype=np.float64))
 
     @property
     def lat(self) -> np.ndarray:
-        return self.df["lat"].to_numpy(dtype=np.float64)
+        return np.asarray(self.df["lat"].to_numpy(dtype=np.float64))
 
     def pop(self, column: str = "pop_total") -> np.ndarray:
-        return np.nan_to_num(self.df[column].to_numpy(dtype=np.float64), nan=0.0)
+        return np.asarray(np.nan_to_num(self.df[column].to_numpy(dtype=np.float64), nan=0.0))
 
 
 def _hash_frame(df: pd.DataFrame, columns: list[str]) -> str:

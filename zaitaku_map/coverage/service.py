@@ -27,7 +27,7 @@ from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.network.graph import to_metric
 from zaitaku_map.network.snap import snap_points
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress
 
 
 def service_areas(
@@ -36,7 +36,7 @@ def service_areas(
     category: str,
     *,
     minutes: float | None = None,
-    progress: ProgressLike = None,
+    progress: Any = None,
     cancel: Any = None,
 ) -> pd.DataFrame:
     """One row per facility: ``facility_id, name, muni_code, reach_points, reach_pop, reach_pop_65,

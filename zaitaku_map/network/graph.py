@@ -73,7 +73,7 @@ class RoadNetwork:
             capped = self.maxspeed.astype(np.float64) * table.congestion_factor
             has = self.maxspeed > 0
             speed = np.where(has, np.minimum(speed, capped), speed)
-        return speed
+        return np.asarray(speed, dtype=np.float64)
 
     def edge_minutes(self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None) -> np.ndarray:
         """Travel minutes per edge (strictly positive: csgraph treats 0 as 'no edge' on some paths)."""

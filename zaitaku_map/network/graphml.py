@@ -18,7 +18,7 @@ from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.network.osm import RawEdges
 from zaitaku_map.network.speeds import CLASS_CODE, ROAD_CLASSES, parse_maxspeed
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress
 
 
 def _as_list(value: Any) -> list[str]:
@@ -44,7 +44,7 @@ def _best_class(value: Any) -> str | None:
     return min(classes, key=lambda c: ROAD_CLASSES.index(c))
 
 
-def read_graphml(path: str | Path, *, progress: ProgressLike = None, cancel: Any = None) -> RawEdges:
+def read_graphml(path: str | Path, *, progress: Any = None, cancel: Any = None) -> RawEdges:
     """Read a GraphML road graph into :class:`~zaitaku_map.network.osm.RawEdges`."""
     import networkx as nx
 
@@ -97,7 +97,7 @@ def read_graphml(path: str | Path, *, progress: ProgressLike = None, cancel: Any
         try:
             ln = float(data["length"])
         except (KeyError, TypeError, ValueError):
-            ln = float(haversine_m(lons[ia], lats[ia], lons[ib], lats[ib]))
+            ln = float(haversine_m(lons[ia], lats[ia], lons[ib], lats[ib]))  # type: ignore[no-untyped-call]
         speeds = [s for s in (parse_maxspeed(t) for t in _as_list(data.get("maxspeed"))) if s is not None]
         if data.get("maxspeed") is not None:
             stats["maxspeed_tagged"] += 1

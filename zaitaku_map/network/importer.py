@@ -10,7 +10,7 @@ from typing import Any
 from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.network.graph import RoadNetwork, build_network
 from zaitaku_map.network.speeds import SpeedTable, load_speed_table
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress
 
 SPEED_SETTING = "coverage.speed_table"
 _CACHE: dict[tuple[str, int, str], RoadNetwork] = {}
@@ -42,7 +42,7 @@ def import_roads(
     *,
     speed_table: SpeedTable | str | Path | None = None,
     min_component_nodes: int = 500,
-    progress: ProgressLike = None,
+    progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Import an OSM extract or osmnx GraphML as the project's active road network.

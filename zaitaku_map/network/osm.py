@@ -17,7 +17,7 @@ import numpy as np
 from zaitaku_map.errors import Cancelled, NetworkDataError
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.network.speeds import CLASS_CODE, parse_maxspeed
-from zaitaku_map.progress import Progress, ProgressLike
+from zaitaku_map.progress import Progress
 
 _NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
 _FORWARD = {"yes", "true", "1"}
@@ -70,7 +70,7 @@ def drivable(tags: dict[str, str]) -> str | None:
     return hw
 
 
-def read_osm(path: str | Path, *, progress: ProgressLike = None, cancel: Any = None) -> RawEdges:
+def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> RawEdges:
     """Read drivable ways of an OSM file into :class:`RawEdges`.
 
     Raises
@@ -116,7 +116,7 @@ def read_osm(path: str | Path, *, progress: ProgressLike = None, cancel: Any = N
             nlon: list[float] = []
             nlat: list[float] = []
             ok = True
-            for nd in w.nodes:
+            for nd in w.nodes:  # type: ignore[union-attr]
                 loc = nd.location
                 if not loc.valid():
                     ok = False
@@ -178,7 +178,7 @@ def assemble(ids: np.ndarray, lons: np.ndarray, lats: np.ndarray, nodes_per_way:
     a = np.flatnonzero(~is_last)
     a_idx = inv[a]
     b_idx = inv[a + 1]
-    length = haversine_m(lon[a_idx], lat[a_idx], lon[b_idx], lat[b_idx])
+    length = np.asarray(haversine_m(lon[a_idx], lat[a_idx], lon[b_idx], lat[b_idx]))  # type: ignore[no-untyped-call]
     cls = way_cls[way_of_seg]
     ms = way_ms[way_of_seg]
     d = way_dir[way_of_seg]
