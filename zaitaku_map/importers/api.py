@@ -122,8 +122,9 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)
         if pf.format in ("kouseikyoku", "iryojoho") and rep.matched_across_sources:
             rep.notes.append(f"{rep.matched_across_sources} 件を他の一覧の同一施設と結び付けました。")
+        summary = {**rep.to_dict(), "header": [str(c) for c in pf.raw.columns]}
         project.conn.execute("UPDATE sources SET summary_json=? WHERE id=?",
-                             (json.dumps(rep.to_dict(), ensure_ascii=False, default=str), source_id))
+                             (json.dumps(summary, ensure_ascii=False, default=str), source_id))
         project.refresh_extent("facilities")
         progress.update(1.0, "完了", force=True)
     return rep

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from zaitaku_map.importers.normalize import muni5
 from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 
@@ -85,9 +84,10 @@ def parse_table(
                     encoding=table.encoding, rows_read=len(df))
     ids = df["ID"].str.strip()
     names = df["正式名称"].str.strip()
-    pref = df["都道府県コード"].str.strip().str.zfill(2)
-    city = df["市区町村コード"].str.strip()
-    muni = muni5(pref + city.str.zfill(3).where(city.str.fullmatch(r"\d{1,3}"), "x"))
+    pref = df["都道府県コード"].str.zfill(2)
+    city = df["市区町村コード"]
+    code = pref + city.str.zfill(3)
+    muni = code.where(code.str.fullmatch(r"\d{5}"), "")
     rownum = pd.Series(range(table.header_row + 1, table.header_row + 1 + len(df)), index=df.index)
 
     bad = ids.eq("") | names.eq("")
@@ -119,12 +119,12 @@ def parse_table(
         "category": category,
         "subtype": subtype,
         "name": names[keep],
-        "name_kana": sel["正式名称（フリガナ）"].str.strip() if "正式名称（フリガナ）" in sel.columns else empty,
+        "name_kana": sel["正式名称（フリガナ）"] if "正式名称（フリガナ）" in sel.columns else empty,
         "address": sel["所在地"].str.strip(),
-        "postal_code": sel["郵便番号"].str.strip() if "郵便番号" in sel.columns else empty,
+        "postal_code": sel["郵便番号"] if "郵便番号" in sel.columns else empty,
         "pref_code": pref[keep],
         "muni_code": muni[keep],
-        "phone": sel["電話番号"].str.strip() if "電話番号" in sel.columns else empty,
+        "phone": sel["電話番号"] if "電話番号" in sel.columns else empty,
         "beds": to_number_series(sel[beds_col]) if beds_col else float("nan"),
         "src_lon": to_number_series(sel[lon_col]),
         "src_lat": to_number_series(sel[lat_col]),

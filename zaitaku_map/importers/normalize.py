@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from zaitaku_map.geo import JAPAN_BOUNDS
-from zaitaku_map.textnorm import normalize_name, normalize_text
+from zaitaku_map.textnorm import _CORP_RE, HYPHENS, normalize_text
 
 PREFECTURES: dict[str, str] = {
     f"{i + 1:02d}": n
@@ -41,12 +41,21 @@ def with_prefecture(address: pd.Series, pref_name: pd.Series) -> pd.Series:
     return a.where(has, p + a)
 
 
-def norm_names(s: pd.Series) -> pd.Series:
-    return s.fillna("").astype(str).map(normalize_name)
+_OTHER_HYPHENS = "".join(ch for ch in HYPHENS if ch not in "ーｰ")
+_HYPHEN_RX = f"[{re.escape(_OTHER_HYPHENS)}]|(?:(?<=[0-9])|^)[ーｰ]"
 
 
 def norm_texts(s: pd.Series) -> pd.Series:
-    return s.fillna("").astype(str).map(normalize_text)
+    """Vectorised :func:`zaitaku_map.textnorm.normalize_text` (same result, pandas string ops)."""
+    t = s.fillna("").astype(str).str.normalize("NFKC")
+    t = t.str.replace(_HYPHEN_RX, "-", regex=True)
+    return t.str.replace(r"[\s\u3000]+", "", regex=True)
+
+
+def norm_names(s: pd.Series) -> pd.Series:
+    """Vectorised :func:`zaitaku_map.textnorm.normalize_name`."""
+    t = norm_texts(s).str.replace(_CORP_RE.pattern, "", regex=True)
+    return t.str.replace(r"[()「」『』【】\[\]・,.、。]", "", regex=True)
 
 
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")

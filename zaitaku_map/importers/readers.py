@@ -316,8 +316,13 @@ def parse_date(text: object) -> str | None:
 
 def to_number_series(s: pd.Series) -> pd.Series:
     """Text → float (NaN when empty/unparseable), full-width digits allowed."""
-    t = s.astype(str).str.normalize("NFKC").str.strip().str.replace(",", "", regex=False)
-    return pd.to_numeric(t, errors="coerce")
+    out = pd.to_numeric(s, errors="coerce")
+    bad = out.isna() & s.notna() & s.astype(str).ne("")
+    if bad.any():  # full-width digits, thousands separators, spaces: normalise only those cells
+        t = s[bad].astype(str).str.normalize("NFKC").str.strip().str.replace(",", "", regex=False)
+        out = out.astype(float)
+        out[bad] = pd.to_numeric(t, errors="coerce")
+    return out.astype(float)
 
 
 def code_series(s: pd.Series, width: int) -> pd.Series:

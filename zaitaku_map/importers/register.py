@@ -56,14 +56,42 @@ def point_blobs(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> list[bytes 
     return out
 
 
-def _json_lines(df: pd.DataFrame) -> list[str]:
-    if len(df) == 0:
+def _split_json_array(text: str, sep: str, n: int) -> list[str] | None:
+    """Split pandas' one-line JSON array of ``n`` rows into row texts (``None`` when unsure)."""
+    inner = text[1:-1]
+    parts = inner.split(sep)
+    if len(parts) != n:
+        return None
+    if n == 1:
+        return [inner]
+    opener, closer = sep[-2:], sep[:1]  # e.g. '},{"' → '{"' and '}'
+    out = [parts[0] + closer]
+    out += [opener + p + closer for p in parts[1:-1]]
+    out.append(opener + parts[-1])
+    return out
+
+
+def json_rows(df: pd.DataFrame, *, orient: str = "records") -> list[str]:
+    """One JSON text per row (``records``: objects, ``values``: arrays), encoded by pandas in C.
+
+    A row boundary ``},{"`` / ``],["`` cannot occur inside a JSON string (quotes are escaped), so
+    the one-shot encoding can be split safely when every row starts with a key / a string.
+    """
+    n = len(df)
+    if n == 0:
         return []
-    text = df.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    lines = text.rstrip("\n").split("\n")
-    if len(lines) != len(df):  # a value containing a raw newline cannot happen (JSON escapes it)
-        raise RuntimeError("JSON lines mismatch")
-    return lines
+    if orient == "values":
+        if len(df.columns) and all(pd.api.types.is_string_dtype(df[c]) and not df[c].isna().any()
+                                   for c in df.columns):
+            out = _split_json_array(df.to_json(orient="values", force_ascii=False), '],["', n)
+            if out is not None:
+                return out
+        return [json.dumps(list(r), ensure_ascii=False, default=str) for r in df.itertuples(index=False, name=None)]
+    if len(df.columns):
+        out = _split_json_array(df.to_json(orient="records", force_ascii=False), '},{"', n)
+        if out is not None:
+            return out
+    return [json.dumps(r, ensure_ascii=False, default=str) for r in df.to_dict("records")]
 
 
 def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
@@ -101,22 +129,40 @@ def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
 
 
 def record_payloads(pf: ParsedFile) -> tuple[list[str], list[str]]:
-    """``(raw_json, record_hash)`` per record, vectorised JSON encoding."""
+    """``(raw_json, record_hash)`` per record.
+
+    ``raw_json`` is ``{"fields": {standard fields}, "values": [source row values]}``; the source
+    header is stored once in ``sources.summary_json["header"]`` (see :func:`record_raw`).  The hash
+    covers the standard fields and the designations (what the register shows).
+    """
     recs = pf.records
-    fields = recs[list(FIELD_COLUMNS)].copy()
-    fields_json = _json_lines(fields)
+    fields_json = json_rows(recs[list(FIELD_COLUMNS)])
     raw = pf.raw if len(pf.raw) == len(recs) else pd.DataFrame(index=range(len(recs)))
-    raw_json = _json_lines(raw) if len(raw.columns) else ["{}"] * len(recs)
+    raw_json = json_rows(raw, orient="values") if len(raw.columns) else ["[]"] * len(recs)
     hashes: list[str] = []
     payloads: list[str] = []
     desig = pf.designations
+    sha1 = hashlib.sha1
     for key, f, r in zip(recs["record_key"], fields_json, raw_json, strict=True):
-        d = desig.get(key)
+        d = desig.get(key) if desig else None
         dj = json.dumps([(x["kind"], x["code"], x["subtype"], x["effective_date"]) for x in d],
                         ensure_ascii=False) if d else ""
-        hashes.append(hashlib.sha1((f + dj).encode("utf-8")).hexdigest())
-        payloads.append('{"fields":' + f + ',"raw":' + r + "}")
+        hashes.append(sha1((f + dj).encode("utf-8")).hexdigest())
+        payloads.append('{"fields":' + f + ',"values":' + r + "}")
     return payloads, hashes
+
+
+def record_raw(project: Project, record_id: int) -> dict[str, Any]:
+    """The source columns of one ``facility_records`` row as ``{column: value}``."""
+    row = project.conn.execute(
+        "SELECT r.raw_json, s.summary_json FROM facility_records r JOIN sources s ON s.id=r.source_id WHERE r.id=?",
+        (record_id,)).fetchone()
+    if row is None:
+        return {}
+    payload = json.loads(row[0] or "{}")
+    header = (json.loads(row[1]) if row[1] else {}).get("header") or []
+    values = payload.get("values") or []
+    return dict(zip(header, values, strict=False))
 
 
 def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None) -> ImportReport:
@@ -141,12 +187,13 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
             "WHERE source_family=? AND status IN ('current','closed') ORDER BY id", (pf.family,))
     }
     keys = recs["record_key"].tolist()
+    sheets = recs["sheet"].tolist()
+    rownos = [_int(v) for v in recs["row"].tolist()]
     new_idx = [i for i, k in enumerate(keys) if k not in existing]
     same_idx = [i for i, k in enumerate(keys) if k in existing and existing[k][2] == hashes[i]
                 and existing[k][3] == "current"]
-    changed_idx = [i for i, k in enumerate(keys) if k in existing and i not in set(same_idx)]
     same_set = set(same_idx)
-    changed_idx = [i for i in changed_idx if i not in same_set]
+    changed_idx = [i for i, k in enumerate(keys) if k in existing and i not in same_set]
 
     # -- new records: new facilities in bulk ----------------------------------------------------
     if new_idx:
@@ -156,22 +203,22 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
         fac.insert(0, "id", range(start, start + len(fac)))
         cols = ",".join(FAC_COLUMNS)
         conn.executemany(f"INSERT INTO facilities ({cols}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
-                         fac[list(FAC_COLUMNS)].itertuples(index=False, name=None))
+                         zip(*[fac[c].tolist() for c in FAC_COLUMNS], strict=True))
         conn.executemany(
             "INSERT INTO facility_records (facility_id, source_id, source_family, record_key, sheet, row, "
             "record_hash, raw_json, first_seen, last_seen, status) VALUES (?,?,?,?,?,?,?,?,?,?, 'current')",
-            [(int(fid), source_id, pf.family, keys[i], recs.at[i, "sheet"], _int(recs.at[i, "row"]), hashes[i],
-              payloads[i], seen, seen) for fid, i in zip(fac["id"], new_idx, strict=True)],
+            [(int(fid), source_id, pf.family, keys[i], sheets[i], rownos[i], hashes[i], payloads[i], seen, seen)
+             for fid, i in zip(fac["id"].tolist(), new_idx, strict=True)],
         )
-        for fid, i in zip(fac["id"], new_idx, strict=True):
-            if keys[i] in pf.designations:
+        for fid, i in zip(fac["id"].tolist(), new_idx, strict=True):
+            if pf.designations and keys[i] in pf.designations:
                 sync_designations(project, int(fid), pf.designations[keys[i]], source_id=source_id)
     rep.added = len(new_idx)
     prog.update(0.6, "変更を反映")
     # -- unchanged ------------------------------------------------------------------------------
     conn.executemany(
         "UPDATE facility_records SET last_seen=?, row=?, sheet=? WHERE id=?",
-        [(seen, _int(recs.at[i, "row"]), recs.at[i, "sheet"], existing[keys[i]][0]) for i in same_idx],
+        [(seen, rownos[i], sheets[i], existing[keys[i]][0]) for i in same_idx],
     )
     rep.unchanged = len(same_idx)
     # -- changed / reopened ---------------------------------------------------------------------
@@ -181,7 +228,7 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
         conn.execute(
             "UPDATE facility_records SET source_id=?, sheet=?, row=?, record_hash=?, raw_json=?, last_seen=?, "
             "status='current' WHERE id=?",
-            (source_id, recs.at[i, "sheet"], _int(recs.at[i, "row"]), hashes[i], payloads[i], seen, rid),
+            (source_id, sheets[i], rownos[i], hashes[i], payloads[i], seen, rid),
         )
         if keys[i] in pf.designations:
             sync_designations(project, fid, pf.designations[keys[i]], source_id=source_id)
