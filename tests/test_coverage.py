@@ -245,3 +245,11 @@ def test_coarse_fallback_without_demand_points(synthetic_project) -> None:  # ty
     assert "粗い" in s["description_ja"]
     assert s["categories"]["zaishi"]["pop_total"] == 2000
     assert s["categories"]["zaishi"]["covered"] == 1000
+
+
+def test_describe_after_run_names_the_model_used(roads_project) -> None:  # type: ignore[no-untyped-def]
+    p = CoverageParams()
+    assert p.describe_ja().startswith("自動")
+    compute_coverage(roads_project, p, categories=["houkatsu"])
+    assert p.describe_ja().startswith("道路ネットワーク（OSM）")
+    assert p.to_dict() == CoverageParams().to_dict()

@@ -48,6 +48,7 @@ class CoverageParams:
     access_speed_kmh: float = DEFAULT_ACCESS_SPEED_KMH
     max_snap_m: float = DEFAULT_MAX_SNAP_M
     network_label: str = field(default="OSM", compare=False)
+    resolved_mode: str | None = field(default=None, compare=False)  # set by a run: the model actually used
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -128,7 +129,7 @@ class CoverageParams:
         ``mode`` is the resolved mode (``"network"``/``"straight"``); for ``auto`` without it the
         text says 「自動」.
         """
-        m = mode or self.mode
+        m = mode or self.resolved_mode or self.mode
         mins = f"{self.minutes:g}分"
         if m == "straight":
             return f"直線距離モデル（迂回係数{self.detour_factor:g}・時速{self.straight_speed_kmh:g}km）・{mins}"
