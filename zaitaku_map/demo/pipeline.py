@@ -1,0 +1,264 @@
+"""Build the demo project from the generated files through the public functions of each domain.
+
+No step takes a shortcut that real data could not take: boundaries, area tables, population,
+facility lists, geocoding references and roads are imported from the files written by
+:func:`zaitaku_map.demo.generate.generate_files`, exactly as a user would import downloads.
+When a domain function is not available the step is reported as ``missing`` (with the function's
+name) and the following steps still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from zaitaku_map.demo.generate import generate_files
+from zaitaku_map.demo.geography import CITY_CODE3, HOKENJO, IRYOKEN2
+from zaitaku_map.errors import Cancelled, ZaitakuError
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store import create_project
+from zaitaku_map.store.info import project_info
+from zaitaku_map.store.project import remove_project_files
+
+LAYER_IRYOKEN = "二次医療圏"
+LAYER_HOKENJO = "保健所圏域"
+# 案B splits the interior area デモ山間: its northern coastal strip becomes its own 圏域
+SPLIT_AREA_SUFFIX = "04"
+SPLIT_NORTH = ["206", "381", "382"]
+STEP_WEIGHTS = [("files", 8), ("project", 1), ("boundaries", 6), ("areas", 2), ("population", 6),
+                ("facilities", 8), ("geocode", 8), ("roads", 10), ("coverage", 20), ("options", 6), ("pack", 15)]
+
+
+class MissingFunction(Exception):
+    """A domain function the demo needs is not available in this build."""
+
+
+def _fn(module: str, name: str) -> Callable[..., Any]:
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingFunction(f"{module} cannot be imported: {exc}") from exc
+    fn = getattr(mod, name, None)
+    if fn is None:
+        raise MissingFunction(f"{module}.{name} is not available")
+    return fn  # type: ignore[no-any-return]
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, int | float | str | bool) or obj is None:
+        return obj
+    return str(obj)
+
+
+def build_demo_project(
+    path: str | Path,
+    *,
+    seed: int = 0,
+    scale: int = 1,
+    files_dir: str | Path | None = None,
+    overwrite: bool = False,
+    pack_dir: str | Path | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Generate the demo files and build a ready project at ``path``.
+
+    Parameters
+    ----------
+    path:
+        The project file to create (``.gpkg``).
+    files_dir:
+        Where to write the source files (kept); a temporary folder (deleted) when ``None``.
+    overwrite:
+        Replace an existing project file.
+    pack_dir:
+        Also write the meeting pack (PDFs etc.) of the options there.
+
+    Returns
+    -------
+    dict
+        ``{"project", "files_dir", "steps": {step: {"status": ok|missing|failed, ...}}, "info"}`` where
+        ``info`` is :func:`zaitaku_map.store.info.project_info` of the finished project.
+    """
+    prog = Progress.of(progress, cancel)
+    prog.total = float(sum(w for _, w in STEP_WEIGHTS))
+    weights = dict(STEP_WEIGHTS)
+    target = Path(path)
+    if target.exists():
+        if not overwrite:
+            from zaitaku_map.errors import ProjectError
+
+            raise ProjectError("file already exists", file=target, hint="--overwrite を指定すると置き換えます。")
+        remove_project_files(target)
+    tmp_dir = None
+    if files_dir is None:
+        tmp_dir = Path(tempfile.mkdtemp(prefix="zaitaku_demo_"))
+        fdir = tmp_dir
+    else:
+        fdir = Path(files_dir)
+    steps: dict[str, dict[str, Any]] = {}
+    try:
+        man = generate_files(fdir, seed=seed, scale=scale, progress=prog.step(weights["files"]), cancel=cancel)
+        steps["files"] = {"status": "ok", "dir": str(fdir), "counts": man["counts"]}
+        project = create_project(target, overwrite=overwrite)
+        try:
+            with project.transaction():
+                project.set_meta("is_demo", "1")
+                project.set_meta("demo_seed", str(seed))
+                project.set_meta("demo_scale", str(scale))
+            project.set_study_prefectures([p["code"] for p in man["prefectures"]])
+            prog.step(weights["project"]).update(1, "プロジェクト作成")
+            _run_steps(project, man, steps, prog, weights, pack_dir=pack_dir)
+            info = project_info(project)
+        finally:
+            project.close()
+    finally:
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    return {
+        "project": str(target),
+        "files_dir": None if tmp_dir is not None else str(fdir),
+        "seed": seed,
+        "scale": scale,
+        "steps": steps,
+        "missing": sorted(k for k, v in steps.items() if v["status"] == "missing"),
+        "failed": sorted(k for k, v in steps.items() if v["status"] == "failed"),
+        "info": info,
+    }
+
+
+def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any]], prog: Progress,
+               weights: dict[str, float], *, pack_dir: str | Path | None) -> None:
+    def run(name: str, func: Callable[[Progress], Any]) -> Any:
+        sub = prog.step(weights[name])
+        try:
+            result = func(sub)
+        except Cancelled:
+            raise
+        except MissingFunction as exc:
+            steps[name] = {"status": "missing", "error": str(exc)}
+            return None
+        except (ZaitakuError, Exception) as exc:  # report and continue with the next step
+            steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            return None
+        steps[name] = {"status": "ok", "result": _jsonable(result)}
+        sub.update(sub.total, name, force=True)
+        return result
+
+    g = "zaitaku_map.geodata"
+    run("boundaries", lambda p: _fn(g, "import_boundaries")(project, man["geojson"], progress=p))
+
+    def areas(p: Progress) -> dict[str, Any]:
+        f = _fn(g, "import_area_table")
+        return {
+            LAYER_IRYOKEN: f(project, man["iryoken_csv"], layer=LAYER_IRYOKEN, progress=p.step(0.5)),
+            LAYER_HOKENJO: f(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO, progress=p.step(0.5)),
+        }
+
+    run("areas", areas)
+    run("population", lambda p: _fn(g, "import_population")(project, man["mesh_files"], progress=p))
+
+    def facilities(p: Progress) -> list[Any]:
+        imp = _fn("zaitaku_map.importers", "import_files")
+        others = [f for f in man["files"]["facilities"] if f not in man["houkatsu"]]
+        reports = list(imp(project, others, progress=p.step(0.85)))
+        reports += list(imp(project, man["houkatsu"], category="houkatsu", progress=p.step(0.15)))
+        return reports
+
+    run("facilities", facilities)
+
+    def geocode(p: Progress) -> dict[str, Any]:
+        ref = _fn("zaitaku_map.geocode", "import_reference")(project, man["isj"], progress=p.step(0.3))
+        res = _fn("zaitaku_map.geocode", "geocode_project")(project, progress=p.step(0.7))
+        return {"reference": ref, "geocode": res}
+
+    run("geocode", geocode)
+    run("roads", lambda p: _fn("zaitaku_map.network", "import_roads")(project, man["pbf"], progress=p))
+
+    def coverage(p: Progress) -> Any:
+        params = _fn("zaitaku_map.coverage", "CoverageParams")()
+        res = _fn("zaitaku_map.coverage", "compute_coverage")(project, params, progress=p)
+        summary = _fn("zaitaku_map.coverage", "coverage_summary")(project, params)
+        return {"params": params.to_dict() if hasattr(params, "to_dict") else str(params),
+                "summary": _coverage_brief(summary), "result": type(res).__name__}
+
+    run("coverage", coverage)
+    opts = run("options", lambda p: _options(project, man))
+    if pack_dir is not None:
+        names = list(opts["options"]) if opts else []
+        run("pack", lambda p: _fn("zaitaku_map.export", "export_pack")(project, names, pack_dir, progress=p))
+
+
+def _coverage_brief(summary: Any) -> Any:
+    """Per category totals only (the full summary is large)."""
+    if not isinstance(summary, dict):
+        return summary
+    out: dict[str, Any] = {}
+    cats = summary.get("categories", summary)
+    if isinstance(cats, dict):
+        for k, v in cats.items():
+            if isinstance(v, dict):
+                out[k] = {kk: v[kk] for kk in ("total", "covered", "uncovered", "share") if kk in v}
+    return out or {"keys": sorted(summary)}
+
+
+def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
+    """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), with roles and hubs."""
+    o = "zaitaku_map.options"
+    create = _fn(o, "create_option")
+    get = _fn(o, "get_option")
+    set_role = _fn(o, "set_active_role")
+    add_hub = _fn(o, "add_hub")
+    evaluate = _fn(o, "evaluate_option")
+    prefs = [p["code"] for p in man["prefectures"]]
+    create(project, "案A", template="area", layer=LAYER_IRYOKEN, author="デモ",
+           notes="二次医療圏をそのまま在宅医療の圏域とする案（デモデータ）")
+    a = get(project, "案A")
+    # active roles: per 圏域 the 在支病 with most beds, else the first 在支診; in デモ山間 pick one
+    # in the southern (remaining) part so the split-off northern 圏域 of 案B lacks a role.
+    north = {pc + c3 for pc in prefs for c3 in SPLIT_NORTH}
+    rows = project.conn.execute(
+        "SELECT id, category, muni_code, coalesce(beds, 0) FROM facilities "
+        "WHERE category IN ('zaishi_hospital', 'zaishi_clinic') AND status='open' "
+        "ORDER BY category DESC, coalesce(beds, 0) DESC, id"
+    ).fetchall()
+    roles = 0
+    for key in sorted(a.kens):
+        members = {u for u, k in a.assignments.items() if k == key}
+        cands = [r for r in rows if r[2] in members and r[2] not in north]
+        if cands:
+            set_role(project, cands[0][0], True)
+            roles += 1
+        hub_fac = next((r for r in rows if r[2] in members and r[1] == "zaishi_hospital"), None)
+        if hub_fac is not None:
+            add_hub(project, "案A", key, facility_id=hub_fac[0])
+        else:
+            add_hub(project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association")
+    # 案B: groups of municipalities inside one 二次医療圏
+    split = {}
+    for pc in prefs:
+        key = f"{pc}{SPLIT_AREA_SUFFIX}"
+        split[f"{IRYOKEN2[3][1]}北部{'' if pc == '99' else pc}"] = [pc + c3 for c3 in SPLIT_NORTH]
+        _ = key
+    create(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
+           notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）")
+    create(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",
+           notes=f"政令市（{CITY_CODE3}）を独立した圏域とする案（デモデータ）")
+    out: dict[str, Any] = {"active_roles": roles, "options": {}}
+    for name in ("案A", "案B", "案C"):
+        ev = evaluate(project, name)
+        tot = ev.get("totals", {}) if isinstance(ev, dict) else {}
+        out["options"][name] = {k: tot.get(k) for k in ("n_kens", "n_warnings", "kens_without_hub",
+                                                        "kens_without_active_role", "kens_missing_functions")}
+    out["hokenjo_layer_areas"] = len(HOKENJO)
+    return out
