@@ -180,3 +180,31 @@ def test_errors(proj, tmp_path):
         export_map_pdf(p, "存在しない案", tmp_path / "m.pdf")
     assert "存在しない案" in str(err.value)
     assert not (tmp_path / "m.pdf").exists() and not (tmp_path / "m.pdf.part").exists()
+
+
+def test_progress_and_cancel(proj, tmp_path):
+    from zaitaku_map.errors import Cancelled
+    from zaitaku_map.progress import CancelToken
+
+    p, a, b = proj
+    seen: list[tuple[float, float]] = []
+    export_map_pdf(p, a, tmp_path / "m.pdf", progress=lambda d, t, m: seen.append((d, t)))
+    assert seen and seen[-1][0] == pytest.approx(seen[-1][1])
+    token = CancelToken()
+    token.cancel()
+    for fn, args in ((export_map_pdf, (a,)), (export_list_pdf, (a,)), (export_pack, ([a, b],))):
+        target = tmp_path / f"c_{fn.__name__}.pdf"
+        with pytest.raises(Cancelled):
+            fn(p, *args, target, cancel=token)
+        assert not target.exists()
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_pack_pages_numbered_continuously(proj, tmp_path):
+    p, a, b = proj
+    out = export_pack(p, [a, b], tmp_path / "pack.pdf")
+    r = PdfReader(tmp_path / "pack.pdf")
+    n = len(r.pages)
+    assert out["pages"] == n
+    assert f"会議資料 1 / {n}" in (r.pages[0].extract_text() or "")
+    assert f"会議資料 {n} / {n}" in (r.pages[-1].extract_text() or "")

@@ -19,7 +19,7 @@ from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
 from zaitaku_map.export.tables import resource_rows
-from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT
+from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLES
 from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
 
@@ -90,7 +90,11 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
     for i, key in enumerate(items, start=1):
         ken = data.kens[data.kens["ken_key"] == key].iloc[0]
         story += [PageBreak(), para(f"{i}. {ken['name']}", "h1"),
-                  para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note"), Spacer(1, 2 * mm)]
+                  para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note")]
+        active = data.facilities[(data.facilities["ken_key"] == key) & data.facilities["active_role"]]["name"]
+        hubs = [h["name"] for h in data.hubs if h["ken_key"] == key]
+        story += [para(f"{ROLES['active_role']}: {'・'.join(active) or '（未設定）'}", "note"),
+                  para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"), Spacer(1, 2 * mm)]
         sub = rows[rows["ken_key"] == key]
         kcounts: dict[str, int] = {}
         cats_here = [c for c in CATEGORIES if c in set(fac.loc[sub["id"], "category"])] if len(sub) else []

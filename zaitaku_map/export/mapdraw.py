@@ -136,7 +136,7 @@ def draw_north_arrow(ax: Axes, to_metric: Transformer, center_lonlat: tuple[floa
     return math.degrees(angle)
 
 
-def _label_candidates(geom: Any, n: int = 8) -> list[tuple[float, float]]:
+def _label_candidates(geom: Any, n: int = 14) -> list[tuple[float, float]]:
     """Interior points of a polygon, best (deepest inside) first."""
     polys = sorted(getattr(geom, "geoms", [geom]), key=lambda p: p.area, reverse=True)
     main = polys[0]
@@ -149,7 +149,7 @@ def _label_candidates(geom: Any, n: int = 8) -> list[tuple[float, float]]:
     rp = main.representative_point()
     cands.append((rp.x, rp.y))
     x0, y0, x1, y1 = main.bounds
-    xs, ys = np.meshgrid(np.linspace(x0, x1, 7)[1:-1], np.linspace(y0, y1, 7)[1:-1])
+    xs, ys = np.meshgrid(np.linspace(x0, x1, 9)[1:-1], np.linspace(y0, y1, 9)[1:-1])
     pts = shapely.points(xs.ravel(), ys.ravel())
     inside = shapely.contains(main, pts)
     ring = main.exterior
@@ -163,15 +163,27 @@ def _overlaps(bb: Any, placed: list[Any]) -> bool:
     return any(bb.overlaps(o) for o in placed)
 
 
+def _hits(bb: Any, obstacles: np.ndarray | None) -> bool:
+    if obstacles is None or not len(obstacles):
+        return False
+    o = obstacles
+    return bool(np.any((o[:, 0] < bb.x1) & (o[:, 2] > bb.x0) & (o[:, 1] < bb.y1) & (o[:, 3] > bb.y0)))
+
+
 def place_labels(
     ax: Axes,
     items: list[tuple[str, Any, dict[str, Any]]],
     *,
     placed: list[Any] | None = None,
+    obstacles: np.ndarray | None = None,
     skip_if_blocked: bool = False,
 ) -> tuple[int, int, list[Any]]:
-    """Greedy label placement: each label goes to the first interior candidate where it overlaps
-    nothing placed before and stays inside the axes; it shrinks once before giving up.
+    """Greedy label placement.
+
+    Each label goes to the first interior candidate of its polygon where it overlaps no label placed
+    before, stays inside the axes and covers no obstacle (facility symbols, as display-space boxes
+    ``x0, y0, x1, y1``); then it tries a smaller size; then (unless ``skip_if_blocked``) it accepts
+    covering obstacles, and finally overlaps at the best candidate.
 
     Returns (placed count, count placed away from the first candidate, bounding boxes).
     """
@@ -180,16 +192,17 @@ def place_labels(
     placed = [] if placed is None else placed
     axbb = ax.get_window_extent(renderer)
     n_ok = n_moved = 0
+    tries = [(1.0, True), (0.8, True)] + ([] if skip_if_blocked else [(1.0, False), (0.8, False)])
     for text, geom, style in items:
         cands = _label_candidates(geom)
         done = False
-        for shrink in (1.0, 0.8):
+        for shrink, avoid in tries:
             fs = style.get("fontsize", 10) * shrink
             for i, (x, y) in enumerate(cands):
                 t = ax.text(x, y, text, ha="center", va="center", **{**style, "fontsize": fs})
                 bb = t.get_window_extent(renderer).expanded(1.05, 1.1)
                 inside_ax = axbb.x0 <= bb.x0 and bb.x1 <= axbb.x1 and axbb.y0 <= bb.y0 and bb.y1 <= axbb.y1
-                if inside_ax and not _overlaps(bb, placed):
+                if inside_ax and not _overlaps(bb, placed) and not (avoid and _hits(bb, obstacles)):
                     placed.append(bb)
                     n_ok += 1
                     n_moved += int(i > 0 or shrink < 1)
@@ -294,19 +307,23 @@ def draw_option_map(
             res.handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color,
                                       markeredgecolor="black", color=c.color, markersize=6,
                                       label=f"{c.label}（{int(sel.sum())}）"))
-    ax.figure.canvas.draw_idle()
+    obstacles = None
+    if len(fac) and len(fac) <= 1500:
+        px = ax.transData.transform(np.column_stack([xs, ys]))
+        half = math.sqrt((9 if small else 26) * shrink) / 2 * ax.figure.dpi / 72 * 1.2
+        obstacles = np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
     # labels: 圏域 first (bold, halo), then municipality names where room is left
-    items = [(str(r["name"]), g, {"fontsize": 7 if small else 11, "zorder": 30,
+    items = [(str(r["name"]), g, {"fontsize": 8 if small else 11, "zorder": 30,
                                    "path_effects": HALO, "color": "#111111"})
              for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)]
     items.sort(key=lambda it: -it[1].area)
-    n_ok, n_moved, placed = place_labels(ax, items)
+    n_ok, n_moved, placed = place_labels(ax, items, obstacles=obstacles)
     res.labels_placed, res.labels_moved = n_ok, n_moved
     show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
     if show_muni:
         mitems = [(str(r["name"]), g, {"fontsize": 6, "color": "#555555", "zorder": 29, "path_effects": HALO})
                   for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)]
-        place_labels(ax, mitems, placed=placed, skip_if_blocked=True)
+        place_labels(ax, mitems, placed=placed, obstacles=obstacles, skip_if_blocked=True)
     res.scale_km = draw_scale_bar(ax, fontsize=6 if small else 7)
     draw_north_arrow(ax, to_metric, (lon_c, lat_c), size=0.7 if small else 1.0)
     return res

@@ -27,6 +27,32 @@ def safe_name(text: str) -> str:
     return _BAD.sub("_", text).strip("._") or "option"
 
 
+def stamp_page_numbers(writer: Any, label: str) -> None:
+    """Print 「<label> X / N」 at the bottom centre of every page (continuous numbering of the pack)."""
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.pdfgen import canvas
+
+    from zaitaku_map.export.fonts import setup_reportlab
+
+    font = setup_reportlab()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, initialFontName=font)
+    n = len(writer.pages)
+    for i, page in enumerate(writer.pages, start=1):
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        c.setPageSize((w, h))
+        c.setFont(font, 7)
+        c.setFillColorRGB(0.3, 0.3, 0.3)
+        c.drawCentredString(w / 2, 14, f"{label} {i} / {n}")
+        c.showPage()
+    c.save()
+    overlay = PdfReader(io.BytesIO(buf.getvalue()))
+    for page, stamp in zip(writer.pages, overlay.pages, strict=True):
+        page.merge_page(stamp)
+
+
 def export_pack(
     project: Project,
     options: list[str],
@@ -92,6 +118,7 @@ def export_pack(
             for part in parts:
                 writer.append(PdfReader(part["path"]), outline_item=part["title"])
                 part.pop("path")
+            stamp_page_numbers(writer, "会議資料")
             writer.add_metadata({"/Title": "会議資料 " + "・".join(names), "/Creator": "zaitaku-map"})
             tmp = dest.with_name(dest.name + ".part")
             try:

@@ -198,6 +198,8 @@ def export_xlsx(
                     cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
                     injected += 1
         ws.freeze_panes = "A2"
+        if body and i < 2:
+            ws.auto_filter.ref = ws.dimensions
         for j, h in enumerate(header, start=1):
             width = max([len(str(h))] + [len(str(r[j - 1])) for r in body[:200] if j - 1 < len(r)])
             ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.8), 60)
