@@ -248,9 +248,13 @@ def compute_coverage(
     from zaitaku_map.coverage import cache
 
     prog = Progress.of(progress, cancel)
+    given = params
     params = with_project_speeds(project, params or CoverageParams())
     cats = list(categories or DEFAULT_CATEGORIES)
     mode, net = resolve_network(project, params)
+    params.resolved_mode = mode
+    if given is not None:
+        given.resolved_mode = mode  # so given.describe_ja() names the model actually used
     demand = load_demand(project)
     result = CoverageResult(params=params, mode=mode, demand=demand, categories={},
                             network_hash=net.content_hash if net is not None else None)

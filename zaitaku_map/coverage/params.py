@@ -126,8 +126,8 @@ class CoverageParams:
     def describe_ja(self, mode: str | None = None) -> str:
         """One line for maps and tables.
 
-        ``mode`` is the resolved mode (``"network"``/``"straight"``); for ``auto`` without it the
-        text says 「自動」.
+        ``mode`` is the resolved mode (``"network"``/``"straight"``); without it, the mode of the
+        last :func:`~zaitaku_map.coverage.compute_coverage` run with these parameters, else 「自動」.
         """
         m = mode or self.resolved_mode or self.mode
         mins = f"{self.minutes:g}分"
