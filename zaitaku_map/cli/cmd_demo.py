@@ -1,10 +1,94 @@
-"""CLI subcommands of the demo domain (filled in by its issue)."""
+"""CLI of the demo domain: ``zaitaku-map demo``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
+
+from zaitaku_map.cli.common import Context, common_parent
+
+STEP_LABELS = {
+    "files": "デモファイルの生成",
+    "boundaries": "行政区域の取込",
+    "areas": "圏域レイヤー（二次医療圏・保健所圏域）の取込",
+    "population": "人口メッシュの取込",
+    "facilities": "施設リストの取込",
+    "geocode": "位置参照情報の取込とジオコーディング",
+    "roads": "道路網の取込",
+    "coverage": "到達圏の計算",
+    "options": "圏域案 A・B・C の作成",
+    "pack": "会議資料の出力",
+}
+STATUS_LABELS = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this domain's subcommands to the parser."""
-    return None
+    p = sub.add_parser(
+        "demo", parents=[common_parent()],
+        help="架空の「デモ県」のファイルを公式形式で生成し、デモ用プロジェクトを作る",
+        description="架空の「デモ県」（実在しない県コード 99）のデータを公式ファイル形式で生成し、"
+                    "通常の取込・ジオコーディング・到達圏・圏域案の機能でプロジェクトを作ります。",
+    )
+    p.add_argument("project", nargs="?", default=None, help="作成するプロジェクトファイル (.gpkg)")
+    p.add_argument("--scale", type=int, default=1, help="地域を N 個複製する（ベンチマーク用、最大 45）")
+    p.add_argument("--seed", type=int, default=0, help="乱数の種（同じ種なら同じファイル）")
+    p.add_argument("--files-only", metavar="DIR", default=None, help="ファイルだけを DIR に書き出す")
+    p.add_argument("--files-dir", metavar="DIR", default=None, help="プロジェクト作成時に元ファイルを残す場所")
+    p.add_argument("--overwrite", action="store_true", help="既存のプロジェクトを置き換える")
+    p.add_argument("--pack", metavar="DIR", default=None, help="圏域案の会議資料（PDF 等）も DIR に出力する")
+    p.set_defaults(handler=cmd_demo, human=_human)
+
+
+def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from zaitaku_map.errors import InputDataError
+
+    if args.scale < 1:
+        raise InputDataError("--scale must be 1 or more", value=args.scale, expected="1〜45")
+    if args.files_only:
+        from zaitaku_map.demo import generate_files
+
+        man = generate_files(Path(args.files_only), seed=args.seed, scale=args.scale, progress=ctx.progress(),
+                             cancel=ctx.cancel)
+        ctx.note(f"デモデータのファイルを書き出しました: {args.files_only}")
+        return {"files_only": True, "out_dir": man["out_dir"], "files": man["files"], "counts": man["counts"],
+                "prefectures": man["prefectures"]}
+    if not args.project:
+        raise InputDataError("project path or --files-only DIR is required", expected="zaitaku-map demo demo.gpkg")
+    from zaitaku_map.demo import build_demo_project
+
+    result = build_demo_project(Path(args.project), seed=args.seed, scale=args.scale, files_dir=args.files_dir,
+                                overwrite=args.overwrite, pack_dir=args.pack, progress=ctx.progress(),
+                                cancel=ctx.cancel)
+    for name, step in result["steps"].items():
+        if step["status"] != "ok":
+            ctx.note(f"{STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}"
+                     f" — {step.get('error', '')}")
+    ctx.note(f"デモ用プロジェクトを作成しました: {args.project}")
+    # the info counts last, so `zaitaku-map demo P --json` ends with them
+    ordered = {k: v for k, v in result.items() if k != "info"}
+    ordered["info"] = result["info"]
+    return ordered
+
+
+def _human(result: dict[str, Any]) -> None:
+    if result.get("files_only"):
+        print(f"出力先: {result['out_dir']}")
+        for group, paths in result["files"].items():
+            print(f"  {group}: {len(paths)} ファイル")
+        for k, v in result["counts"].items():
+            print(f"  {k}: {v}")
+        return
+    print(f"プロジェクト: {result['project']}（デモデータ）")
+    for name, step in result["steps"].items():
+        print(f"  {STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}")
+    info = result["info"]
+    print(f"  市区町村: {info['municipalities']}")
+    print(f"  圏域レイヤー: {info['area_layers']}")
+    pop = info["population"]
+    print(f"  人口: {pop.get('total')}（65歳以上 {pop.get('age65')}）")
+    road = info.get("road_network") or {}
+    print(f"  道路網: ノード {road.get('nodes', 0)} / リンク {road.get('edges', 0)}")
+    print(f"  施設: {info['facilities']}")
+    print(f"  圏域案: {', '.join(info['options'])}")

@@ -276,7 +276,7 @@ def write_houkatsu(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[
         ws.append(HOUKATSU_HEADER)
         for i, f in enumerate([f for f in facs if f.kind == "houkatsu"], start=1):
             area = "全域" if f.name.startswith(region.specs[f.code3].name + "地域") else f"{towns.name[f.town]}ほか"
-            addr = f.address(tile, towns, region, with_pref=(i % 3 != 0), ooaza=True)
+            addr = f.address(tile, towns, region, with_pref=False, ooaza=True)  # a municipal list: no prefecture
             ws.append([i, f.name, addr, _phone(tile, f), area, "直営" if i % 2 else "社会福祉法人デモ福祉会",
                        "8:30～17:15", DEMO_DISCLAIMER])
         wb.properties.creator = "zaitaku-map demo"
