@@ -200,10 +200,17 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
     members = opt.members()
     fac_by_ken: dict[str, list[_data.Facility]] = {k: [] for k in members}
     outside = 0
+    outside_list: list[dict[str, Any]] = []
     for f in facilities:
-        ken = opt.assignments.get(fac_unit.get(f.id) or "")
+        unit = fac_unit.get(f.id)
+        ken = opt.assignments.get(unit or "")
         if ken is None:
             outside += 1
+            if len(outside_list) < 100:
+                reason = ("no municipality or position" if unit is None and f.lon is None
+                          else "outside every unit" if unit is None else "municipality not assigned")
+                outside_list.append({"id": f.id, "name": f.name, "category": f.category, "muni_code": f.muni_code,
+                                     "unit": unit, "reason": reason})
         else:
             fac_by_ken.setdefault(ken, []).append(f)
 
@@ -295,6 +302,7 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
         "facilities": {c: {"count": n, "per_100k": _rate(n, tot_pop["pop_total"], 1e5),
                            "per_1000_75": _rate(n, tot_pop["pop_75"], 1e3)} for c, n in totals_counts.items()},
         "facilities_outside": outside,
+        "facilities_outside_list": outside_list,
         "kens_without_active_role": [r["ken_key"] for r in rows if r["n_municipalities"] and not r["active_role"]["present"]],
         "kens_without_hub": [r["ken_key"] for r in rows if r["n_municipalities"] and not r["hub"]["present"]],
         "kens_missing_functions": [r["ken_key"] for r in rows if r["n_municipalities"] and r["missing_functions"]],
