@@ -314,3 +314,17 @@ def test_polygon_cache_is_pruned(synthetic_project, monkeypatch) -> None:  # typ
         assert gdf.set_index("ken_key").geometry["X"].area == pytest.approx(0.01 * (i + 1))
     n = p.conn.execute("SELECT count(*) FROM results_cache WHERE kind='options.ken_polygons'").fetchone()[0]
     assert n == 2
+
+
+def test_facilities_outside_listed(synthetic_project) -> None:  # type: ignore[no-untyped-def]
+    p = synthetic_project
+    create_option(p, "案", template="area")
+    unassign(p, "案", ["99201"])
+    with p.transaction():
+        p.conn.execute("UPDATE facilities SET muni_code=NULL, lon=NULL, lat=NULL WHERE id=7")
+    ev = evaluate_option(p, "案")
+    rows = {r["id"]: r["reason"] for r in ev["totals"]["facilities_outside_list"]}
+    assert rows == {4: "municipality not assigned", 8: "municipality not assigned", 11: "municipality not assigned",
+                    7: "no municipality or position"}
+    assert ev["totals"]["facilities_outside"] == 4
+    assert "facilities_outside" in _codes(ev["warnings"])
