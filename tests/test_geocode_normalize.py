@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from zaitaku_map.geocode import normalize_address
 from zaitaku_map.geocode.municipality import MunicipalityIndex, PostalLookup, muni_from_postal
-from zaitaku_map.geocode.normalize import int_to_kanji, kanji_to_int, normalize_town, split_numbers
+from zaitaku_map.geocode.normalize import fast_text, int_to_kanji, kanji_to_int, normalize_town, split_numbers
+from zaitaku_map.textnorm import normalize_text
 
 SAME = [
     # every spelling in a group must normalise to the same string
@@ -120,6 +121,12 @@ def test_property_idempotent_structured(muni: str, town: str, ns: list[int], kan
 def test_property_idempotent_any_text(text: str) -> None:
     once = normalize_address(text)
     assert normalize_address(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789ー－-‐―ｰ ア　ab１２\t", max_size=20) | st.text(max_size=20))
+def test_property_fast_text_equals_textnorm(text: str) -> None:
+    assert fast_text(text) == normalize_text(text)
 
 
 @settings(max_examples=100, deadline=None)

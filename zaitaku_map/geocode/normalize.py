@@ -21,8 +21,9 @@ Town names of references go through the same function, so ``相生町一丁目``
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from zaitaku_map.textnorm import normalize_text
+from zaitaku_map.textnorm import HYPHENS, normalize_text
 
 # code -> name of the 47 prefectures (JIS X 0401)
 PREFECTURES: dict[str, str] = {
@@ -55,6 +56,19 @@ _PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reve
 _GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
 _OAZA_RE = re.compile(r"大字")
 _AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
+
+
+_DASHES_RE = re.compile("[" + re.escape("".join(ch for ch in HYPHENS if ch not in "ーｰ")) + "]")
+_CHOON_RE = re.compile(r"(?:^|(?<=\d))[ーｰ]")
+_WS_RE = re.compile(r"[\s\u3000]+")
+
+
+def fast_text(text: str | None) -> str:
+    """Same result as :func:`zaitaku_map.textnorm.normalize_text` (NFKC, hyphens, no spaces), with regexes."""
+    s = unicodedata.normalize("NFKC", text or "")
+    s = _DASHES_RE.sub("-", s)
+    s = _CHOON_RE.sub("-", s)
+    return _WS_RE.sub("", s)
 
 
 def kanji_to_int(text: str) -> int | None:
@@ -153,9 +167,9 @@ def pref_name_of(pref: str | None) -> str | None:
 
 def normalize_town(text: str | None) -> str:
     """Normalise a town (大字・町丁目) name of a reference the same way as an address remainder."""
-    s = normalize_text(text)
+    s = fast_text(text)
     for _ in range(4):
-        t = _core(normalize_text(s))
+        t = _core(fast_text(s))
         if t == s:
             break
         s = t
@@ -178,9 +192,9 @@ def normalize_address(text: str | None, *, pref: str | None = None) -> str:
         ``<prefecture><municipality><town><numbers>`` with the rules of the module docstring;
         ``""`` for empty input.  The function is idempotent.
     """
-    s = normalize_text(text)
+    s = fast_text(text)
     for i in range(6):  # rules are applied until nothing changes (idempotent by construction)
-        t = _POSTAL.sub("", normalize_text(s) if i else s)
+        t = _POSTAL.sub("", fast_text(s) if i else s)
         pname, rest = split_prefecture(t)
         t = (pname or "") + _core(drop_county(rest))
         if t == s:

@@ -19,6 +19,7 @@ Encoding is detected (UTF-8 with/without BOM, else CP932).  Rows with unusable c
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -26,7 +27,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 import shapely
@@ -34,7 +35,13 @@ import shapely
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.geo import in_japan
 from zaitaku_map.geocode.municipality import MunicipalityIndex
-from zaitaku_map.geocode.normalize import PREFECTURES, normalize_address, normalize_town, pref_name_of
+from zaitaku_map.geocode.normalize import (
+    PREFECTURES,
+    fast_text,
+    normalize_address,
+    normalize_town,
+    pref_name_of,
+)
 from zaitaku_map.progress import Progress, ProgressCallback
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import file_sha256
@@ -74,23 +81,56 @@ def detect_reference_format(header: list[str]) -> str | None:
     return None
 
 
-def _csv_texts(path: Path) -> Iterator[tuple[str, str]]:
+def _detect_encoding(head: bytes) -> str:
+    """``utf-8-sig`` or ``cp932`` from the first bytes of a CSV (a cut multibyte char is tolerated)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("cp932")().decode(head, final=False)
+        return "cp932"
+    except UnicodeDecodeError as exc:
+        raise InputDataError("text is neither UTF-8 nor CP932",
+                             expected="UTF-8 または Shift_JIS (CP932) の CSV") from exc
+
+
+@contextlib.contextmanager
+def _open_member(path: Path, member: str | None) -> Iterator[BinaryIO]:
+    if member is None:
+        with open(path, "rb") as fh:
+            yield fh
+    else:
+        with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+            yield fh  # type: ignore[misc]
+
+
+def _csv_streams(path: Path) -> Iterator[tuple[str, TextIO, int]]:
+    """``(member name, text stream, size in bytes)`` of every CSV in the file (streamed, not loaded)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
-            members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-            if not members:
-                raise UnsupportedFormatError("zip contains no CSV", file=path, expected="位置参照情報の CSV を含む zip")
-            for n in members:
-                yield n, _decode(zf.read(n))
+            infos = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
+        if not infos:
+            raise UnsupportedFormatError("zip contains no CSV", file=path, expected="位置参照情報の CSV を含む zip")
+        members: list[tuple[str | None, str, int]] = [(i.filename, i.filename, i.file_size) for i in infos]
     else:
-        yield path.name, _decode(path.read_bytes())
+        members = [(None, path.name, path.stat().st_size)]
+    for member, name, size in members:
+        with _open_member(path, member) as fh:
+            enc = _detect_encoding(fh.read(1 << 18))
+        with _open_member(path, member) as fh:
+            yield name, io.TextIOWrapper(fh, encoding=enc, newline=""), size
 
 
 def _float(v: Any) -> float | None:
     try:
-        f = float(normalize_text(str(v)))
+        f = float(v)
     except (TypeError, ValueError):
-        return None
+        try:
+            f = float(normalize_text(str(v)))
+        except (TypeError, ValueError):
+            return None
     return f if np.isfinite(f) else None
 
 
@@ -137,8 +177,17 @@ def _resolve_muni(index: MunicipalityIndex, cache: dict[tuple[str, str], str | N
 def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, prog: Progress) -> str:
     fmt_seen = None
     cache: dict[tuple[str, str], str | None] = {}
-    for member, text in _csv_texts(path):
-        reader = csv.reader(io.StringIO(text))
+    town_cache: dict[str, str] = {}  # a town repeats on each of its blocks
+    ft_cache: dict[str, str] = {}
+
+    def ft(v: str) -> str:
+        r = ft_cache.get(v)
+        if r is None:
+            r = ft_cache[v] = fast_text(v)
+        return r
+
+    for member, stream, size in _csv_streams(path):
+        reader = csv.reader(stream)
         header = next(reader, None)
         if not header:
             continue
@@ -163,10 +212,10 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
         assert c_pref is not None and c_muni is not None and c_town is not None  # checked above
         assert c_lat is not None and c_lon is not None
         level = "block" if fmt == "isj_block" else "town"
-        total = max(text.count("\n"), 1)
+        total = max(size / 110, 1)  # rows, estimated (a 位置参照情報 row is ~100–120 bytes)
         for i, row in enumerate(reader, start=2):
             if i % BATCH == 0:
-                prog.update(i / total, f"{member}: {i:,} 行")
+                prog.update(min(i / total, 0.99), f"{member}: {i:,} 行")
             if not row or len(row) <= max(c_lat, c_lon):
                 if row:
                     w.reject(i, "", ",".join(row), "too few columns")
@@ -175,23 +224,27 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
             if lat is None or lon is None or not in_japan(lon, lat):
                 w.reject(i, "緯度/経度", f"{row[c_lat]},{row[c_lon]}", "coordinate missing or outside Japan")
                 continue
-            pref = normalize_text(row[c_pref])
-            muni = normalize_text(row[c_muni])
+            pref = ft(row[c_pref])
+            muni = ft(row[c_muni])
             code = None
             if c_code is not None:
-                code = index.resolve_code(row[c_code]) or (normalize_text(row[c_code]).zfill(5) or None)
+                raw_code = ft(row[c_code]) if c_code < len(row) else ""
+                code = index.resolve_code(raw_code) or (raw_code.zfill(5) if raw_code.isdigit() else None)
             if code is None and index.munis:
                 code = _resolve_muni(index, cache, pref, muni)
-            town = normalize_text(row[c_town])
-            koaza = normalize_text(row[c_koaza]) if c_koaza is not None and c_koaza < len(row) else ""
-            block = normalize_text(row[c_block]) if c_block is not None and c_block < len(row) else None
+            town = ft(row[c_town])
+            koaza = ft(row[c_koaza]) if c_koaza is not None and c_koaza < len(row) else ""
+            block = ft(row[c_block]) if c_block is not None and c_block < len(row) else None
             if level == "block" and not block:
                 w.reject(i, "街区符号・地番", "", "block number missing")
                 continue
             if level == "block" and koaza:
                 # the 小字 of a block row is rarely written in addresses: keep the 大字 as the town
                 pass
-            w.add((w.source_id, level, pref, code, muni, town, normalize_town(town), block, lon, lat))
+            tnorm = town_cache.get(town)
+            if tnorm is None:
+                tnorm = town_cache[town] = normalize_town(town)
+            w.add((w.source_id, level, pref, code, muni, town, tnorm, block, lon, lat))
     if fmt_seen is None:
         raise UnsupportedFormatError("empty CSV", file=path, expected="位置参照情報の CSV")
     return fmt_seen
