@@ -25,7 +25,7 @@ def test_cli_roads_coverage_isochrone(synthetic_project, tmp_path: Path, capsys)
     table = tmp_path / "speeds.csv"
     table.write_text("class,speed_kmh\nresidential,20\n", encoding="utf-8")
     rc, out = _run(capsys, "roads", path, str(osm), "--speed-table", str(table), "--json")
-    assert rc == 0 and out["nodes"] == 965
+    assert rc == 0 and out["nodes"] == 965 + 121
     assert out["speed_table"]["speeds_kmh"]["residential"] == 20
     rc, out = _run(capsys, "coverage", path, "--categories", "zaishi,pharmacy", "--bands", "15,30", "--json")
     assert rc == 0

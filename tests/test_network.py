@@ -81,9 +81,11 @@ def test_read_osm_xml_and_pbf_agree(tmp_path: Path) -> None:
     n1, r1 = build_network(read_osm(xml))
     n2, _r2 = build_network(read_osm(pbf))
     assert n1.content_hash == n2.content_hash
-    assert r1["nodes"] == 965  # 31×31 grid + 4 roundabout nodes; island and stub dropped
-    assert r1["dropped_nodes"] == 121 + 2
-    assert r1["kept_components"] == 1
+    assert r1["nodes"] == 965 + 121  # 31×31 grid + 4 roundabout nodes + the island's own roads
+    assert r1["dropped_nodes"] == 2  # the one-way stub
+    assert r1["kept_components"] == 2
+    _n3, r3 = build_network(read_osm(xml), min_component_nodes=500)  # island too small to keep
+    assert r3["nodes"] == 965 and r3["dropped_nodes"] == 121 + 2 and r3["kept_components"] == 1
 
 
 def test_oneway_directions_in_csr(tmp_path: Path) -> None:
@@ -178,8 +180,8 @@ def test_speed_table_files(tmp_path: Path) -> None:
 def test_import_store_reload(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pbf = region_builder().write_pbf(tmp_path / "r.osm.pbf")
     rep = import_roads(project, pbf, speed_table=SpeedTable(congestion_factor=0.8))
-    assert rep["nodes"] == 965 and rep["format"] == "osm_pbf"
-    assert rep["report"]["dropped_nodes"] == 123
+    assert rep["nodes"] == 965 + 121 and rep["format"] == "osm_pbf"
+    assert rep["report"]["dropped_nodes"] == 2
     net = load_network(project)
     assert net is not None and net.content_hash == rep["content_hash"]
     path = project.path
@@ -200,7 +202,7 @@ def test_import_store_reload(project, tmp_path: Path) -> None:  # type: ignore[n
         # a second import replaces the network
         import_roads(p2, region_builder(step=0.02, with_island=False).write_xml(tmp_path / "r2.osm"))
         assert p2.conn.execute("SELECT count(*) FROM road_networks").fetchone()[0] == 1
-        assert load_network(p2).n_nodes < 965  # type: ignore[union-attr]
+        assert load_network(p2).n_nodes < 965 + 121  # type: ignore[union-attr]
     finally:
         p2.close()
 
@@ -221,7 +223,7 @@ def test_import_errors(project, tmp_path: Path) -> None:  # type: ignore[no-unty
 
 
 def test_snap_flags_points_across_water(tmp_path: Path) -> None:
-    net, _ = build_network(read_osm(region_builder().write_xml(tmp_path / "r.osm")))
+    net, _ = build_network(read_osm(region_builder().write_xml(tmp_path / "r.osm")), min_component_nodes=500)
     island_centre = ((ISLAND[0] + ISLAND[2]) / 2, (ISLAND[1] + ISLAND[3]) / 2)
     s = snap_points(net, [133.0003, island_centre[0], 133.25], [34.0, island_centre[1], 33.97],
                     max_snap_m=1500, access_speed_kmh=15)

@@ -17,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("file", help="道路データ (.osm.pbf, .osm, .graphml)")
     p.add_argument("--speed-table", help="道路種別ごとの速度表 (JSON / CSV: class,speed_kmh)")
-    p.add_argument("--min-component", type=int, default=500,
-                   help="最大成分以外に残す強連結成分の最小ノード数（離島の道路網など、既定 500）")
+    p.add_argument("--min-component", type=int, default=50,
+                   help="最大成分以外に残す強連結成分の最小ノード数（離島の道路網など、本土の道路網から 1km 以上離れたもの、既定 50）")
     p.set_defaults(handler=cmd_roads, human=_human_roads)
 
     p = sub.add_parser("coverage", parents=[common_parent()], help="施設から N 分圏の人口カバー率を計算する")

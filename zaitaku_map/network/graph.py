@@ -154,7 +154,7 @@ def to_lonlat(crs: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_network(
-    raw: RawEdges, *, min_component_nodes: int = 500, island_gap_m: float = 1000.0
+    raw: RawEdges, *, min_component_nodes: int = 50, island_gap_m: float = 1000.0
 ) -> tuple[RoadNetwork, dict[str, Any]]:
     """Clean raw edges into a :class:`RoadNetwork`.
 

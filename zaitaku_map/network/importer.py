@@ -41,7 +41,7 @@ def import_roads(
     path: str | Path,
     *,
     speed_table: SpeedTable | str | Path | None = None,
-    min_component_nodes: int = 500,
+    min_component_nodes: int = 50,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
