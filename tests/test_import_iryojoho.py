@@ -31,6 +31,13 @@ def test_real_national_hospitals(realdata: Path, project) -> None:
     assert ok[3] == "source" and ok[4] == "01101"
     pt = gpkg.from_blob(ok[2])
     assert (pt.x, pt.y) == (ok[0], ok[1]) == (141.333497, 43.055405)
+    # provenance: the full source row can be read back
+    from zaitaku_map.importers.register import record_raw
+
+    rid = c.execute("SELECT r.id FROM facility_records r JOIN facilities f ON f.id=r.facility_id "
+                    "WHERE f.name='札幌医科大学附属病院'").fetchone()[0]
+    raw = record_raw(project, rid)
+    assert len(raw) == 65 and raw["略称"] == "札医大" and raw["合計病床数"] == "848"
     # re-import of the same zip: nothing changes
     (again,) = import_files(project, [realdata / REAL])
     assert (again.added, again.updated, again.closed, again.unchanged) == (0, 0, 0, 7587)

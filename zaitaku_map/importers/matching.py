@@ -138,9 +138,9 @@ def link_sources(project: Project, *, prefs: set[str] | None, source_id: int, fi
             pref_sql = f" AND f.pref_code IN ({','.join('?' * len(prefs))})"
             params = tuple(sorted(prefs))
         small = _entities(project, (
-            f"SELECT {cols} FROM facilities f WHERE f.status='open'"
-            " AND EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.status='current'"
-            "   AND r.source_family='kouseikyoku' AND json_extract(r.raw_json, '$.fields.match_class')=?)"
+            f"SELECT DISTINCT {cols} FROM facility_records k JOIN facilities f ON f.id=k.facility_id"
+            " WHERE k.source_family='kouseikyoku' AND k.status='current' AND f.status='open'"
+            " AND json_extract(k.raw_json, '$.fields.match_class')=?"
             " AND NOT EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.source_family=?"
             "   AND r.status='current')" + pref_sql), (klass, big_family, *params))
         if not small:
