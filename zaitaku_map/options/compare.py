@@ -111,7 +111,7 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
     base_names = {r["ken_key"]: r["name"] for r in evals[base]["kens"]}
     matches: dict[str, dict[str, str | None]] = {}
     for n in names[1:]:
-        pairs = []
+        pairs: list[tuple[int, bool, str, str]] = []
         for r in evals[n]["kens"]:
             tally: dict[str, int] = {}
             for m in r["municipalities"]:
@@ -134,7 +134,7 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
         moved_in = [
             n for n in names[1:]
             if (ken_of[n][code] is None) != (ken_of[base][code] is None)
-            or (ken_of[n][code] is not None and matches[n].get(ken_of[n][code]) != ken_of[base][code])
+            or (ken_of[n][code] is not None and matches[n].get(ken_of[n][code] or "") != ken_of[base][code])
         ]
         if changed_in:
             differences.append({"code": code, "name": unit.full_name,

@@ -99,7 +99,7 @@ def coverage_by_municipality(project: Project, params: Any) -> tuple[dict[str, d
     if blob is not None:
         return json.loads(blob.decode("utf-8")), None
     try:
-        from zaitaku_map.coverage import coverage_summary  # type: ignore[attr-defined]
+        from zaitaku_map.coverage import coverage_summary
     except ImportError:
         return None, OPTION_TEXT["coverage_not_computed"]
     try:
@@ -154,7 +154,7 @@ def _resolve_params(project: Project, coverage_params: Any) -> Any:
     if coverage_params is not None and coverage_params is not True and coverage_params != "default":
         return coverage_params
     try:
-        from zaitaku_map.coverage import CoverageParams  # type: ignore[attr-defined]
+        from zaitaku_map.coverage import CoverageParams
     except ImportError:
         return None
     stored = project.setting("coverage_params")
@@ -168,7 +168,7 @@ def _resolve_params(project: Project, coverage_params: Any) -> Any:
 
 def _params_from_dict(d: dict[str, Any]) -> Any:
     try:
-        from zaitaku_map.coverage import CoverageParams  # type: ignore[attr-defined]
+        from zaitaku_map.coverage import CoverageParams
 
         return CoverageParams.from_dict(d) if hasattr(CoverageParams, "from_dict") else CoverageParams(**d)
     except ImportError:
@@ -216,8 +216,8 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
 
     warnings: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
-    for key, ken in opt.kens.items():
-        kname = ken.get("name") or key
+    for key, kinfo in opt.kens.items():
+        kname = kinfo.get("name") or key
         mem = [u for u in members.get(key, []) if u in units]
         pop = {k: sum(pops.get(u, {}).get(k, 0.0) for u in mem) for k in ("pop_total", "pop_65", "pop_75")}
         area = sum(units[u].area_km2 or 0.0 for u in mem)
@@ -267,7 +267,7 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
                 kw.append(_warn("below_min_population", key, kname, min=float(min_pop), pop=pop["pop_total"]))
         warnings.extend(kw)
         rows.append({
-            "ken_key": key, "name": kname, "color": ken.get("color"), "notes": ken.get("notes"),
+            "ken_key": key, "name": kname, "color": kinfo.get("color"), "notes": kinfo.get("notes"),
             "municipalities": [{"code": u, "name": units[u].full_name} for u in mem],
             "n_municipalities": len(mem), "area_km2": round(area, 2),
             "population": {k: round(v, 1) for k, v in pop.items()},

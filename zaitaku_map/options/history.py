@@ -134,7 +134,7 @@ def is_noop(action: Action) -> bool:
     if op == "assign":
         return not action.get("new_kens") and all(old == new for _u, old, new in action["changes"])
     if op in ("ken", "hub", "meta", "facility"):
-        return action["old"] == action["new"]
+        return bool(action["old"] == action["new"])
     if op == "batch":
         return all(is_noop(a) for a in action["actions"])
     return False
@@ -170,7 +170,7 @@ def undo_last(project: Project, oid: int) -> Action | None:
         ).fetchone()
         if row is None:
             return None
-        action = json.loads(row[1])
+        action: Action = json.loads(row[1])
         apply(project.conn, oid, action, forward=False)
         project.conn.execute("UPDATE option_history SET undone=1 WHERE option_id=? AND seq=?", (oid, row[0]))
     return action
@@ -185,7 +185,7 @@ def redo_next(project: Project, oid: int) -> Action | None:
         ).fetchone()
         if row is None:
             return None
-        action = json.loads(row[1])
+        action: Action = json.loads(row[1])
         apply(project.conn, oid, action, forward=True)
         project.conn.execute("UPDATE option_history SET undone=0 WHERE option_id=? AND seq=?", (oid, row[0]))
     return action
@@ -225,5 +225,5 @@ def describe(action: Action) -> str:
         return L["facility_role" if action["field"] == "active_role" else "facility_function"].format(
             name=action.get("name") or action["facility_id"])
     if op == "batch":
-        return action.get("label") or L["batch"]
-    return op
+        return str(action.get("label") or L["batch"])
+    return str(op)

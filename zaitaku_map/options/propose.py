@@ -223,13 +223,13 @@ def propose(
     fu = _data.facility_units(project, facilities, units)
     res: dict[str, dict[str, int]] = {}
     for f in facilities:
-        u = fu.get(f.id)
-        if u is None:
+        fu_unit = fu.get(f.id)
+        if fu_unit is None:
             continue
         for g in require:
             if f.category in GROUPS.get(g, (g,)):
-                res.setdefault(u, {}).setdefault(g, 0)
-                res[u][g] += 1
+                res.setdefault(fu_unit, {}).setdefault(g, 0)
+                res[fu_unit][g] += 1
     # constraints no 圏域 can meet (nothing in the whole region) are dropped and explained up front
     dropped: list[dict[str, str]] = []
     for g in list(require):
@@ -245,7 +245,7 @@ def propose(
     prob = _Problem(codes, adj, pops, res, require, min_pop)
 
     membership = _data.area_membership(project, layer) if layer in _data.area_layer_names(project) else {}
-    area_of = {u: (a[0] if (a := _data.unit_area(membership, units[u])) else "") for u in codes}
+    area_of = {u: (hit[0] if (hit := _data.unit_area(membership, units[u])) else "") for u in codes}
     area_name = {a[0]: a[1] for a in membership.values()}
     areas: dict[str, set[str]] = {}
     for u in codes:
