@@ -125,6 +125,16 @@ def test_island_unreachable_from_mainland(roads_project, tmp_path: Path) -> None
     res2 = compute_coverage(roads_project, CoverageParams(), categories=["zaishi"])
     assert not res2.off_network[island].any()  # type: ignore[index]
     assert np.all(np.isinf(res2.times("zaishi")[island]))
+    # an island facility serves the island and nobody on the mainland
+    before = compute_coverage(roads_project, CoverageParams(), categories=["pharmacy"]).times("pharmacy")
+    roads_project.conn.execute("INSERT INTO facilities (id, category, name, status, lon, lat) "
+                               "VALUES (95, 'pharmacy', '島の薬局', 'open', 133.25, 33.9)")
+    roads_project.conn.commit()
+    res3 = compute_coverage(roads_project, CoverageParams(), categories=["pharmacy"])
+    after = res3.times("pharmacy")
+    assert np.all(after[island] <= 30)
+    np.testing.assert_array_equal(after[~island], before[~island])
+    assert set(res3.categories["pharmacy"].nearest[island]) == {95}
     gaps = gap_points(roads_project, CoverageParams(), "zaishi")
     assert set(gaps.loc[gaps["muni_code"] == "99207", "fid"]) == set(res2.demand.df.loc[island, "fid"])
     assert gaps["pop_65"].sum() > 0
