@@ -178,8 +178,19 @@ def _params_from_dict(d: dict[str, Any]) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def evaluate_option(project: Project, name: str, *, coverage_params: Any = None) -> dict[str, Any]:
-    """Evaluate an option (see module doc); returns a JSON-ready dict with ``kens``, ``totals``, ``warnings``."""
+def evaluate_option(
+    project: Project, name: str, *, coverage_params: Any = None, cross_layers: tuple[str, ...] = CROSS_LAYERS
+) -> dict[str, Any]:
+    """Evaluate an option (see module doc); returns a JSON-ready dict with ``kens``, ``totals``, ``warnings``.
+
+    Parameters
+    ----------
+    coverage_params:
+        ``CoverageParams`` (or a dict of its fields) to include coverage; ``True`` for the project's
+        stored parameters or the defaults; ``None`` (default) uses the stored parameters only.
+    cross_layers:
+        Area layers whose boundaries a 圏域 is checked against (flagged, not forbidden).
+    """
     opt = get_option(project, name)
     units = _data.load_units(project)
     pops = _data.unit_population(project)
@@ -188,7 +199,7 @@ def evaluate_option(project: Project, name: str, *, coverage_params: Any = None)
     functions = facility_functions(project, facilities=facilities)
     parts = contiguity(project, {u: k for u, k in opt.assignments.items() if u in units})
     layers = set(_data.area_layer_names(project))
-    cross_members = {layer: _data.area_membership(project, layer) for layer in CROSS_LAYERS if layer in layers}
+    cross_members = {layer: _data.area_membership(project, layer) for layer in cross_layers if layer in layers}
     min_pop = (opt.params.get("constraints") or {}).get("min_population") or (
         (opt.params.get("proposal") or {}).get("constraints") or {}).get("min_population")
     params = _resolve_params(project, coverage_params)
