@@ -42,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# demo tiles: one tile is ≈ 43k road nodes / 106k directed links (23 tiles ≈ 1M nodes)
+DEMO_SCALE = {"small": 1, "full": 23}
 SIZES = {
     # side (grid nodes per side), facilities, demand points, networkx sample
     "small": (220, 100, 20_000, 20),
@@ -113,14 +115,14 @@ def demo_raw(size: str, workdir: Path) -> tuple[Any, str] | None:
         return None
     from zaitaku_map.network.osm import read_osm
 
-    scale = 1 if size == "small" else 16
+    scale = DEMO_SCALE[size]
+    t = time.perf_counter()
     manifest = generate_files(workdir, scale=scale)
-    files = manifest.get("files", manifest) if isinstance(manifest, dict) else manifest
-    paths = [Path(p) for p in (files.values() if isinstance(files, dict) else files)
-             if str(p).endswith(".osm.pbf")]
-    if not paths:
+    gen_s = time.perf_counter() - t
+    pbf = manifest.get("pbf") if isinstance(manifest, dict) else None
+    if not pbf or not Path(pbf).is_file():
         return None
-    return read_osm(paths[0]), f"demo:{paths[0].name}:scale={scale}"
+    return read_osm(pbf), f"demo:{Path(pbf).name}:scale={scale}:generated_in={gen_s:.0f}s"
 
 
 def peak_rss_mb() -> float:
