@@ -79,3 +79,22 @@ def test_service_areas_who_serves_whom(synthetic_project, tmp_path: Path) -> Non
         assert np.all(sa["exclusive_pop"] <= sa["basin_pop"] + 1e-9)
         assert np.all(sa["basin_pop"] <= sa["reach_pop"] + 1e-9)
         assert sa["reach_pop"].max() <= covered + 1e-9
+
+
+def test_cancel_leaves_nothing_half_done(synthetic_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.errors import Cancelled
+    from zaitaku_map.network import load_network
+    from zaitaku_map.progress import CancelToken
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        import_roads(synthetic_project, region_builder().write_xml(tmp_path / "r.osm"), cancel=token)
+    assert load_network(synthetic_project) is None
+    assert synthetic_project.conn.execute("SELECT count(*) FROM sources WHERE kind='roads'").fetchone()[0] == 0
+    with pytest.raises(Cancelled):
+        compute_coverage(synthetic_project, CoverageParams(), cancel=token)
+    seen: list[float] = []
+    compute_coverage(synthetic_project, CoverageParams(), categories=["zaishi", "pharmacy"],
+                     progress=lambda d, t, m: seen.append(d / t))
+    assert seen and seen[-1] == pytest.approx(1.0)
