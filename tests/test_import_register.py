@@ -135,3 +135,32 @@ def test_cli_bad_inputs_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["import", str(proj), str(t), "--mapping", str(mp)]) == 3
     assert main(["import", str(proj), str(t), "--reference-date", "someday"]) == 3
     assert main(["import", str(proj), str(t), "--category", "nope"]) == 3
+
+
+def test_cancel_commits_nothing(project, tmp_path: Path) -> None:
+    from zaitaku_map.errors import Cancelled
+    from zaitaku_map.progress import CancelToken
+
+    token = CancelToken()
+    seen: list[str] = []
+
+    def progress(done: float, total: float, message: str) -> None:
+        seen.append(message)
+        if message == "既存データと照合":
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        import_files(project, [_meibo(tmp_path, n=4)], progress=progress, cancel=token)
+    assert _counts(project) == (0, 0, 0, 0, 0)
+    assert seen  # progress was reported before the cancel
+
+
+def test_preview_real_files(realdata: Path) -> None:
+    from zaitaku_map.importers import preview_file
+
+    k = preview_file(realdata / "kouseikyoku/31_鳥取_届出受理医療機関名簿_2025-10.xlsx", rows=5)
+    assert k["format"] == "kouseikyoku" and k["reference_date"] == "2025-10-01" and len(k["rows"]) == 5
+    assert "受理記号" in k["header"] and k["mapping"]["name"] == "医療機関名称"
+    z = preview_file(realdata / "iryojoho/01-1_hospital_facility_info_20250601.zip", rows=3)
+    assert z["format"] == "iryojoho" and z["reference_date"] == "2025-06-01" and z["header"][1] == "正式名称"
+    assert z["members"] == ["01-1_hospital_facility_info_20250601.csv"]

@@ -144,7 +144,20 @@ def preview_file(path: str | Path, rows: int = 20) -> dict[str, Any]:
 
         out.update(gis.preview(u.path, rows=rows))
         return out
-    t = table.read_unit_tables(u, nrows=rows)[0]
+    if u.format == "kouseikyoku":
+        from zaitaku_map.importers.readers import read_xlsx_tables
+
+        t = read_xlsx_tables(u.path, header_keys=kouseikyoku.HEADER_KEYS, nrows=rows)[0]
+    elif u.format in ("iryojoho", "kaigo"):
+        from zaitaku_map.importers.readers import head_bytes, read_csv_bytes
+
+        keys = iryojoho.HEADER_KEYS if u.format == "iryojoho" else kaigo.HEADER_KEYS
+        data = head_bytes(u.path, u.member, size=1 << 18)
+        if len(data) >= 1 << 18:  # cut at the last complete line
+            data = data.rsplit(b"\n", 1)[0]
+        t = read_csv_bytes(data, u.member or u.path.name, header_keys=keys, nrows=rows)
+    else:
+        t = table.read_unit_tables(u, nrows=rows)[0]
     out["header"] = t.header
     out["rows"] = t.frame.head(rows).values.tolist()
     out["sheet"] = t.sheet
