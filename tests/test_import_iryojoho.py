@@ -63,6 +63,12 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     assert row[1] == 95 and row[2] is not None and row[3] == "source" and row[4] == "31202"
     fams = {r[0] for r in c.execute("SELECT source_family FROM facility_records WHERE facility_id=?", (row[0],))}
     assert fams == {"iryojoho:hospital", "kouseikyoku"}
+    # 在宅療養後方支援病院 (not 在支病) are attached to their hospital facility as designations
+    att = {r["name"]: r["attached"] for r in k.role_designations}
+    assert len(att) == 6 and att["鳥取市立病院"] and att["鳥取赤十字病院"]
+    assert c.execute("SELECT count(DISTINCT d.facility_id) FROM designations d JOIN facilities f ON f.id=d.facility_id "
+                     "WHERE d.kind='back_support_hospital' AND f.category='hospital' AND d.current=1"
+                     ).fetchone()[0] == sum(att.values())
     # the unmatched one is in the import log as a warning
     assert c.execute("SELECT count(*) FROM import_log WHERE severity='warning' AND value LIKE '%西伯病院'"
                      ).fetchone()[0] == 1
@@ -70,6 +76,8 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     (k2,) = import_files(proj, [realdata / REAL_K])
     (h2,) = import_files(proj, [realdata / REAL])
     assert k2.unchanged == 90 and h2.unchanged == 39 and k2.matched_across_sources == 0
+    assert c.execute("SELECT count(*) FROM designations WHERE kind='back_support_hospital'").fetchone()[0] == \
+        sum(att.values())
     assert c.execute("SELECT count(*) FROM facilities").fetchone()[0] == 39 + 90 - 10
     proj.close()
 

@@ -11,7 +11,7 @@ from typing import Any
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
 from zaitaku_map.importers.detect import FORMATS, Unit, inspect_file
-from zaitaku_map.importers.matching import link_sources
+from zaitaku_map.importers.matching import attach_role_designations, link_sources
 from zaitaku_map.importers.readers import parse_date, read_zip_member
 from zaitaku_map.importers.register import register_file
 from zaitaku_map.importers.report import ImportReport, ParsedFile
@@ -117,6 +117,8 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
         if pf.format in ("kouseikyoku", "iryojoho"):
             link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id, file_name=pf.file_name, rep=rep)
+        if pf.role_only:
+            attach_role_designations(project, pf.role_only, source_id=source_id, rep=rep)
         rep.rejected = len(rejected)
         rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
         rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)

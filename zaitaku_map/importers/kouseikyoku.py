@@ -42,6 +42,8 @@ DESIGNATION_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^医情連"), "home_info_link"),
 ]
 TARGET_KINDS = {"zaishi_clinic": "zaishi_clinic", "zaishi_hospital": "zaishi_hospital"}
+# 届出 kept for institutions that are not 在支診/在支病 themselves (attached to their hospital record)
+ROLE_ONLY_KINDS = {"back_support_hospital"}
 _TITLE_DATE_RE = re.compile(r"(.{0,20}?\d{1,2}\s*月\s*\d{1,2}\s*日)\s*現在")
 
 
@@ -136,6 +138,21 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
         for i in df.index[mask]:
             pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=column, value=df.at[i, column]
                                         if column in df.columns else None, reason=reason, raw=df.loc[i].to_dict()))
+    # role-relevant 届出 of institutions that are not 在支診/在支病 (e.g. 在宅療養後方支援病院): kept aside,
+    # attached later to the matching hospital facility of another list (never a facility of their own)
+    role_only = ~inst.isin(target_inst) & kinds.isin(list(ROLE_ONLY_KINDS)) & number.ne("")
+    if study_prefs:
+        role_only &= pref_code.isin(study_prefs)
+    for i in df.index[role_only]:
+        kind = kinds[i]
+        pf.role_only.append({
+            "record_key": f"kouseikyoku:{pref_code[i]}:{kubun[i]}:{number[i]}",
+            "name": name[i], "pref_code": pref_code[i],
+            "address": with_prefecture(pd.Series([_col(df, "医療機関所在地（住所）")[i]]), pd.Series([pref_name[i]]))[0],
+            "designation": {"kind": kind, "code": df.at[i, COL_CODE].strip(), "name": _col(df, "受理届出名称")[i].strip(),
+                            "subtype": None, "effective_date": parse_date(_col(df, COL_DATE)[i]),
+                            "row": t.row_number(i), "sheet": t.sheet},
+        })
     # study region
     if study_prefs:
         outside = keep & ~pref_code.isin(study_prefs)

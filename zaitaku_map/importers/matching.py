@@ -193,3 +193,52 @@ def merge_facility(project: Project, *, keep: int, drop: int) -> None:
     conn.execute("UPDATE facilities SET active_role=max(active_role, (SELECT active_role FROM facilities "
                  "WHERE id=?)) WHERE id=?", (drop, keep))
     conn.execute("DELETE FROM facilities WHERE id=?", (drop,))
+
+
+def attach_role_designations(project: Project, items: list[dict[str, Any]], *, source_id: int,
+                             rep: ImportReport) -> None:
+    """Attach 在宅療養後方支援病院 (and similar) 届出 of non-在支 institutions to their hospital facility.
+
+    Matched with the same rules as :func:`match_entities` against facilities that hold a current
+    医療情報ネット hospital record; unmatched ones are listed in the report (``attached: False``) so
+    the user can import the hospital list and re-import the 名簿 (idempotent).
+    """
+    if not items:
+        return
+    from zaitaku_map.importers.register import sync_designations
+    from zaitaku_map.textnorm import normalize_name
+
+    by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in items:
+        by_key[it["record_key"]].append(it)
+    small = []
+    keys = list(by_key)
+    for n, key in enumerate(keys):
+        it = by_key[key][0]
+        small.append(Entity(id=-(n + 1), name=it["name"], name_norm=normalize_name(it["name"]), address=it["address"],
+                            pref_code=it["pref_code"], muni_code=""))
+    prefs = tuple(sorted({s.pref_code for s in small}))
+    big = _entities(project, (
+        "SELECT DISTINCT f.id, f.name, f.name_norm, f.address, f.pref_code, f.muni_code FROM facility_records r "
+        "JOIN facilities f ON f.id=r.facility_id WHERE r.source_family='iryojoho:hospital' AND r.status='current' "
+        f"AND f.pref_code IN ({','.join('?' * len(prefs))})"), prefs)
+    result = match_entities(small, big) if big else {"matched": [], "ambiguous": [], "unmatched": []}
+    matched = {m["small_id"]: m for m in result["matched"]}
+    for n, key in enumerate(keys):
+        it = by_key[key][0]
+        m = matched.get(-(n + 1))
+        desigs = [x["designation"] for x in by_key[key]]
+        entry = {"name": it["name"], "address": it["address"], "kinds": sorted({d["kind"] for d in desigs}),
+                 "attached": m is not None}
+        if m is not None:
+            entry["facility_id"] = m["big_id"]
+            existing = [
+                {"kind": r[0], "code": r[1], "name": r[2], "subtype": r[3], "effective_date": r[4]}
+                for r in project.conn.execute(
+                    "SELECT kind, code, name, subtype, effective_date FROM designations WHERE facility_id=?",
+                    (m["big_id"],))
+            ]
+            keep = [d for d in existing if (d["kind"], d["code"], d["effective_date"]) not in
+                    {(x["kind"], x["code"], x["effective_date"]) for x in desigs}]
+            sync_designations(project, m["big_id"], keep + desigs, source_id=source_id)
+        rep.role_designations.append(entry)

@@ -63,6 +63,7 @@ class ParsedFile:
     scope_prefs: set[str] = field(default_factory=set)  # prefectures this release covers (for closures)
     notes: list[str] = field(default_factory=list)
     mapping: tuple[list[str], dict[str, str], str] | None = None  # (header, mapping, label) to remember
+    role_only: list[dict[str, Any]] = field(default_factory=list)  # 在後病 etc. of non-在支 institutions
 
 
 @dataclass
@@ -88,6 +89,7 @@ class ImportReport:
     matched: list[dict[str, Any]] = field(default_factory=list)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
     ambiguous: list[dict[str, Any]] = field(default_factory=list)
+    role_designations: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
     rejected_reasons: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
@@ -118,6 +120,7 @@ class ImportReport:
             "matched": list(self.matched),
             "unmatched": list(self.unmatched),
             "ambiguous": list(self.ambiguous),
+            "role_designations": list(self.role_designations),
             "rejected": self.rejected,
             "rejected_reasons": dict(self.rejected_reasons),
             "warnings": self.warnings,
