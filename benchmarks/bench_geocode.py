@@ -116,46 +116,36 @@ def accuracy(realdata: Path, tmp: Path) -> dict[str, Any]:
 
 
 def _demo_accuracy(tmp: Path) -> dict[str, Any]:
-    """Accuracy on the demo generator's facility files (when that domain is available)."""
-    try:
-        from zaitaku_map.demo import generate_files  # type: ignore[attr-defined]
-        from zaitaku_map.importers import import_files
-    except ImportError:
-        return {"demo": "skipped: zaitaku_map.demo.generate_files not available"}
-    try:
-        manifest = generate_files(tmp / "demo_files", seed=0)
-        files = [Path(f) for f in _flatten(manifest)]
-        p = create_project(tmp / "demo.gpkg", overwrite=True)
-        from zaitaku_map.geodata.n03 import import_boundaries
+    """Accuracy on the demo generator's facility files (when that domain is available).
 
-        n03 = [f for f in files if "N03" in f.name or "n03" in f.name.lower()]
-        refs = [f for f in files if (f.suffix.lower() == ".csv" and "位置参照" in f.name) or "isj" in f.name.lower()]
-        facs = [f for f in files if f not in n03 and f not in refs and f.suffix.lower() in (".csv", ".xlsx", ".zip")]
-        if not n03:
-            return {"demo": "skipped: no boundary file in the demo manifest"}
-        import_boundaries(p, n03[0])
-        import_files(p, facs)
-        truth = p.conn.execute(
-            "SELECT id, src_lon, src_lat FROM facilities WHERE src_lon IS NOT NULL ORDER BY id").fetchall()
+    The files are imported as the demo does; facilities whose source coordinate passes every check
+    are the truth, their coordinates are then removed and they are geocoded from the address.
+    """
+    try:
+        from zaitaku_map.demo import generate_files
+        from zaitaku_map.geodata.n03 import import_boundaries
+        from zaitaku_map.importers import import_files
+    except ImportError as exc:
+        return {"demo": f"skipped: {exc}"}
+    try:
+        man = generate_files(tmp / "demo_files", seed=0)
+        p = create_project(tmp / "demo.gpkg", overwrite=True)
+        import_boundaries(p, man["geojson"])
+        others = [f for f in man["files"]["facilities"] if f not in man["houkatsu"]]
+        import_files(p, others)
+        import_files(p, man["houkatsu"], category="houkatsu")
+        geocode_project(p, references=[man["isj"]])
+        truth = {i: (x, y) for i, x, y in p.conn.execute(
+            "SELECT id, lon, lat FROM facilities WHERE geocode_level='source' AND src_coord_status='ok'")}
         with p.transaction():  # pretend the coordinates were missing
-            p.conn.execute("UPDATE facilities SET src_lon=NULL, src_lat=NULL, lon=NULL, lat=NULL, geocode_level=NULL "
-                           "WHERE src_lon IS NOT NULL")
-        geocode_project(p, references=refs)
-        out = error_by_level(p, {t[0]: (t[1], t[2]) for t in truth})
+            p.conn.executemany("UPDATE facilities SET src_lon=NULL, src_lat=NULL WHERE id=?",
+                               [(i,) for i in truth])
+        geocode_project(p)
+        out = error_by_level(p, truth)
         p.close()
-        return {"demo": out}
+        return {"demo_facilities": out}
     except Exception as exc:
         return {"demo": f"skipped: {type(exc).__name__}: {exc}"}
-
-
-def _flatten(obj: Any) -> list[str]:
-    if isinstance(obj, dict):
-        return [x for v in obj.values() for x in _flatten(v)]
-    if isinstance(obj, list | tuple):
-        return [x for v in obj for x in _flatten(v)]
-    if isinstance(obj, str | Path) and Path(obj).is_file():
-        return [str(obj)]
-    return []
 
 
 HY = ["-", "－", "ー", "‐", "−"]

@@ -250,11 +250,18 @@ def geocode_project(
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
         checks: dict[int, SourceCheck] = {}
+        norm_cache: dict[tuple[Any, Any], str] = {}
+
+        def norm(r: dict[str, Any]) -> str:
+            key = (r["address"], r["pref_code"])
+            if key not in norm_cache:
+                norm_cache[key] = normalize_address(r["address"], pref=r["pref_code"])
+            return norm_cache[key]
+
         for r in rows:
-            r["address_norm"] = normalize_address(r["address"], pref=r["pref_code"])
             checks[r["id"]] = check_point(r["src_lon"], r["src_lat"])
-        shared = shared_points((c.lon, c.lat, r["address_norm"]) for r in rows
-                               if (c := checks[r["id"]]).usable)
+        # only facilities with a usable source point take part in the shared-point test
+        shared = shared_points((c.lon, c.lat, norm(r)) for r in rows if (c := checks[r["id"]]).usable)
         work = prog.step(0.7 if refs else 1.0, total=max(len(rows), 1))
         stats = {"processed": 0, "unchanged": 0, "manual_kept": 0}
         replaced: list[dict[str, Any]] = []
@@ -274,6 +281,7 @@ def geocode_project(
             if not force and r["geocode_input_hash"] == h_now:
                 stats["unchanged"] += 1
                 continue
+            r["address_norm"] = norm(r)
             p = gc.place(r, chk, is_shared)
             stats["processed"] += 1
             h_new = _hash({**r, "muni_code": p.muni_code}, is_shared, gc.context,

@@ -42,6 +42,8 @@ _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "�
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 _KNUM = "〇零一二三四五六七八九十百千"
 _KANJI_BEFORE = re.compile(f"[{_KNUM}]+(?=丁目|番地|番|号|条|地割|線(?!路))")
+_ANY_KNUM = re.compile(f"[{_KNUM}]")
+_ANY_DIGIT = re.compile(r"\d")
 _KANJI_AFTER_NO = re.compile(f"(?<=\\dの)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
 _KANJI_AFTER_HYPHEN = re.compile(f"(?<=\\d-)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
 
@@ -121,9 +123,12 @@ _NUMBER_RULES = [
 
 def _numbers(s: str) -> str:
     """Kanji numerals to digits where they are address numbers, then the canonical hyphen form."""
-    s = _KANJI_BEFORE.sub(_kanji_sub, s)
-    s = _KANJI_AFTER_NO.sub(_kanji_sub, s)
-    s = _KANJI_AFTER_HYPHEN.sub(_kanji_sub, s)
+    if _ANY_KNUM.search(s):
+        s = _KANJI_BEFORE.sub(_kanji_sub, s)
+        s = _KANJI_AFTER_NO.sub(_kanji_sub, s)
+        s = _KANJI_AFTER_HYPHEN.sub(_kanji_sub, s)
+    if not _ANY_DIGIT.search(s):
+        return s
     for pattern, repl in _NUMBER_RULES:
         s = pattern.sub(repl, s)
     return s
@@ -193,8 +198,8 @@ def normalize_address(text: str | None, *, pref: str | None = None) -> str:
         ``""`` for empty input.  The function is idempotent.
     """
     s = fast_text(text)
-    for i in range(6):  # rules are applied until nothing changes (idempotent by construction)
-        t = _POSTAL.sub("", fast_text(s) if i else s)
+    for _ in range(6):  # rules are applied until nothing changes (idempotent by construction)
+        t = _POSTAL.sub("", fast_text(s))
         pname, rest = split_prefecture(t)
         t = (pname or "") + _core(drop_county(rest))
         if t == s:
