@@ -293,3 +293,12 @@ def test_reference_imported_before_boundaries(project, tmp_path: Path) -> None: 
     geocode_project(project)
     assert facility(project, 1)["geocode_level"] == "block"
     assert project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code = '31201'").fetchone()[0] == 2
+
+
+def test_six_digit_code_is_resolved_but_kept(gproject) -> None:  # type: ignore[no-untyped-def]
+    add_facility(gproject, 1, address="どこか", muni_code="313645", src=(134.20, 35.50))  # point in 鳥取市, code 三朝町
+    geocode_project(gproject)
+    f = facility(gproject, 1)
+    assert (f["muni_code"], f["src_coord_status"], f["geocode_level"]) == ("313645", "outside_municipality",
+                                                                          "municipality")
+    assert (f["lon"], f["lat"]) == pytest.approx(rep_point("31364")) and f["outside_muni"] == 0

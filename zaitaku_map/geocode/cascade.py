@@ -178,8 +178,9 @@ class Geocoder:
                 p = Placement("unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status)
             if p.lon is not None and chk.lon is not None and status in ("shared_point", "outside_municipality"):
                 p.moved_m = round(float(haversine_m(chk.lon, chk.lat, p.lon, p.lat)), 1)  # type: ignore[no-untyped-call]
-        if p.lon is not None and p.muni_code:
-            inside = self.geoms.contains(p.muni_code, p.lon, p.lat)  # type: ignore[arg-type]
+        check_code = code or p.muni_code
+        if p.lon is not None and check_code:
+            inside = self.geoms.contains(check_code, p.lon, p.lat)  # type: ignore[arg-type]
             p.outside = None if inside is None else int(not inside)
         return p
 
