@@ -75,3 +75,18 @@ def test_cli_export(proj, tmp_path, capsys):
     assert rc == 3  # nothing to export: a clear error, not a crash
     rc = main(["export", path, "--option", "ない案", "--pdf", str(tmp_path / "x.pdf")])
     assert rc == 3 and not (tmp_path / "x.pdf").exists()
+
+
+def test_results_are_plain_json(proj, tmp_path):
+    """Every export returns plain JSON types (the CLI prints them for humans and as JSON)."""
+    from zaitaku_map.export import export_csv, export_list_pdf, export_map_pdf, export_xlsx
+
+    p, a, _ = proj
+    for out in (
+        export_map_pdf(p, a, tmp_path / "m.pdf", coverage_category="zaishi"),
+        export_list_pdf(p, a, tmp_path / "l.pdf"),
+        export_csv(p, a, tmp_path / "l.csv"),
+        export_xlsx(p, a, tmp_path / "l.xlsx"),
+        export_gpkg(p, a, tmp_path / "g.gpkg"),
+    ):
+        json.dumps(out)  # raises on numpy scalars or other non-JSON values

@@ -109,3 +109,27 @@ def test_xlsx_japanese_and_injection(proj, tmp_path):
     assert ev["A2"].value == "中央圏域" and isinstance(ev["C2"].value, int)
     src = [r for r in wb["出典"].iter_rows(values_only=True)]
     assert ("圏域案", a) in src
+
+
+def test_facility_without_position_or_municipality_is_listed_apart(proj, tmp_path):
+    from zaitaku_map.export import export_list_pdf
+
+    p, a, _ = proj
+    with p.transaction():
+        p.conn.execute(
+            "INSERT INTO facilities (id, category, name, name_norm, address, status, geocode_level) "
+            "VALUES (200, 'houkatsu', '位置不明包括', '位置不明包括', 'テスト県どこか', 'open', 'unresolved')"
+        )
+        # a facility of another prefecture (known municipality code outside the option) stays out
+        p.conn.execute(
+            "INSERT INTO facilities (id, category, name, name_norm, muni_code, status, lon, lat) "
+            "VALUES (201, 'pharmacy', '県外薬局', '県外薬局', '98101', 'open', 140.0, 36.0)"
+        )
+    export_csv(p, a, tmp_path / "l.csv")
+    body = _read_csv(tmp_path / "l.csv")[1:]
+    last = body[-1]
+    assert last[0] == "" and last[1].startswith("圏域不明") and last[4] == "位置不明包括"
+    assert "県外薬局" not in {r[4] for r in body}
+    out = export_list_pdf(p, a, tmp_path / "l.pdf")
+    assert out["counts"]["per_ken"][""] == {"houkatsu": 1}
+    assert out["counts"]["facilities_outside"] == 1

@@ -142,6 +142,7 @@ EXPORT_TEXT: dict[str, str] = {
     "toc": "目次",
     "no_facilities": "該当する施設はありません",
     "outside": "圏域外",
+    "unknown_ken": "圏域不明（位置・市区町村が不明な施設）",
     "unassigned": "未割当",
     "tool_derived": "人口当たりの値は zaitaku-map による算出値です",
     "derived_note": "人口当たりの値・到達圏は zaitaku-map による算出値（公式統計ではありません）",

@@ -22,6 +22,7 @@ from zaitaku_map.geodata import load_municipalities, municipality_population
 from zaitaku_map.labels import (
     ATTRIBUTION,
     CATEGORIES,
+    EXPORT_TEXT,
     FUNCTIONS,
     GEOCODE_LEVELS,
     ROLE_SHORT,
@@ -29,6 +30,8 @@ from zaitaku_map.labels import (
 )
 from zaitaku_map.options import facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
+
+UNKNOWN_KEN = ""  # ken_key of facilities whose 圏域 cannot be determined (no position, no municipality)
 
 # fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
 KEN_PALETTE = [
@@ -52,6 +55,12 @@ FORMAT_LABEL = {
     "a38": "国土数値情報（医療圏）",
     "estat_mesh": "国勢調査 地域メッシュ統計",
     "osm_pbf": "OpenStreetMap",
+    "area_table": "圏域の対応表",
+    "table": "表（CSV・Excel）",
+    "gis": "GIS レイヤー",
+    "isj_town": "位置参照情報（町字）",
+    "isj_block": "位置参照情報（街区）",
+    "graphml": "道路ネットワーク（GraphML）",
 }
 
 
@@ -85,8 +94,8 @@ class ExportData:
         return list(self.kens["ken_key"])
 
     def ken_name(self, key: str | None) -> str:
-        if key is None:
-            return "圏域外"
+        if key is None or key == UNKNOWN_KEN:
+            return EXPORT_TEXT["unknown_ken"]
         hit = self.kens.loc[self.kens["ken_key"] == key, "name"]
         return str(hit.iloc[0]) if len(hit) else str(key)
 
@@ -108,19 +117,24 @@ class ExportData:
 
     def source_lines(self, *, kinds: tuple[str, ...] | None = None) -> list[str]:
         """One Japanese line per (kind, format, reference date): 「施設: 医療情報ネット（2025-10-01 時点）」."""
-        seen: dict[tuple[str, str], list[str]] = {}
+        seen: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         for s in self.sources:
             if kinds and s["kind"] not in kinds:
                 continue
             key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), FORMAT_LABEL.get(s["format"], s["format"]))
-            dates = seen.setdefault(key, [])
+            dates, imported = seen.setdefault(key, ([], []))
             date = s.get("reference_date")
             if date and date not in dates:
                 dates.append(date)
+            day = str(s.get("imported_at") or "")[:10]
+            if not date and day and day not in imported:
+                imported.append(day)
         lines = []
-        for (kind, fmt), dates in seen.items():
-            when = "・".join(sorted(dates)) + " 時点" if dates else "基準日不明"
-            lines.append(f"{kind}: {fmt}（{when}）")
+        for (kind, fmt), (dates, imported) in seen.items():
+            parts = ["・".join(sorted(dates)) + " 時点"] if dates else []
+            if imported:  # no reference date in the file: say so, with the day it was imported
+                parts.append("基準日不明・取込 " + "・".join(sorted(imported)))
+            lines.append(f"{kind}: {fmt}（{'、'.join(parts) or '基準日不明'}）")
         return lines
 
 
@@ -206,6 +220,9 @@ def _facilities(
         if h.get("facility_id") is not None:
             hub_by_fac.setdefault(int(h["facility_id"]), []).append(h["ken_key"])
     df["ken_key"] = ken.where(ken.notna(), None)
+    known = set(munis["code"]) | {p for p in parent.values() if isinstance(p, str)}
+    # no 圏域 because neither position nor municipality is known: listed apart, never dropped
+    df["ken_unknown"] = df["ken_key"].isna() & df["lon"].isna() & ~df["muni_code"].isin(known)
     df["category_label"] = df["category"].map(category_label)
     df["subtype"] = [
         " ".join(x for x in [s if isinstance(s, str) else "", "・".join(des.get(int(i), []))] if x).strip()

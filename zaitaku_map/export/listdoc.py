@@ -15,7 +15,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer
 
-from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
 from zaitaku_map.export.tables import resource_rows
@@ -85,16 +85,21 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
     head = [EXPORT_COLUMNS[f] for f in LIST_FIELDS]
     story: list[Any] = []
     counts: dict[str, dict[str, int]] = {}
-    keys = data.ken_order
+    keys = list(data.ken_order) + ([UNKNOWN_KEN] if (rows["ken_key"] == UNKNOWN_KEN).any() else [])
     items = progress.iterate(keys, message="資源リスト") if progress is not None else keys
     for i, key in enumerate(items, start=1):
-        ken = data.kens[data.kens["ken_key"] == key].iloc[0]
-        story += [PageBreak(), para(f"{i}. {ken['name']}", "h1"),
-                  para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note")]
-        active = data.facilities[(data.facilities["ken_key"] == key) & data.facilities["active_role"]]["name"]
-        hubs = [h["name"] for h in data.hubs if h["ken_key"] == key]
-        story += [para(f"{ROLES['active_role']}: {'・'.join(active) or '（未設定）'}", "note"),
-                  para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"), Spacer(1, 2 * mm)]
+        if key == UNKNOWN_KEN:
+            story += [PageBreak(), para(EXPORT_TEXT["unknown_ken"], "h1"),
+                      para("住所から位置も市区町村も特定できなかった施設です。位置を確認・修正すると該当する圏域に入ります。",
+                           "note"), Spacer(1, 2 * mm)]
+        else:
+            ken = data.kens[data.kens["ken_key"] == key].iloc[0]
+            story += [PageBreak(), para(f"{i}. {ken['name']}", "h1"),
+                      para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note")]
+            active = data.facilities[(data.facilities["ken_key"] == key) & data.facilities["active_role"]]["name"]
+            hubs = [h["name"] for h in data.hubs if h["ken_key"] == key]
+            story += [para(f"{ROLES['active_role']}: {'・'.join(active) or '（未設定）'}", "note"),
+                      para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"), Spacer(1, 2 * mm)]
         sub = rows[rows["ken_key"] == key]
         kcounts: dict[str, int] = {}
         cats_here = [c for c in CATEGORIES if c in set(fac.loc[sub["id"], "category"])] if len(sub) else []
@@ -109,7 +114,7 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
             story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),
                       data_table(head, part[LIST_FIELDS].values.tolist(), widths)]
         missing = [CATEGORIES[c].short for c in CORE_CATEGORIES if c not in kcounts and (not categories or c in categories)]
-        if missing:
+        if missing and key != UNKNOWN_KEN:
             story += [Spacer(1, 2 * mm), para(f"該当する施設がない種別: {'・'.join(missing)}", "note")]
         counts[key] = kcounts
     return story, counts
@@ -142,7 +147,7 @@ def export_list_pdf(
     size = page_size(paper, landscape)
     width = size[0] - 24 * mm
     counts: dict[str, dict[str, int]] = {}
-    outside = int(data.facilities["ken_key"].isna().sum())
+    outside = int((data.facilities["ken_key"].isna() & ~data.facilities["ken_unknown"]).sum())
     notes = [f"この案の圏域外にある施設 {outside} 件はリストに含めていません。"] if outside else []
     ev_prog = prog.step(0.2)
 

@@ -81,9 +81,11 @@ def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, l
     if attr:
         sections.append((EXPORT_TEXT["attribution"], attr))
     notes = [EXPORT_TEXT["derived_note"]] if coverage is not None else []
-    n_unplaced = int(data.facilities["lon"].isna().sum())
+    fac = data.facilities
+    listed = fac["ken_key"].notna() | fac["ken_unknown"]
+    n_unplaced = int((fac["lon"].isna() & listed).sum())
     if n_unplaced:
-        notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（リストには掲載）")
+        notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（資源リストには掲載）")
     if notes:
         sections.append(("注記", notes))
     return sections
@@ -175,7 +177,7 @@ def render_map_figure(
                 texts.append(t)
                 y = fig.transFigure.inverted().transform(t.get_window_extent(renderer))[0][1] - 0.03 / h
             y -= 0.05 / h
-        overflow = y < margin_b
+        overflow = bool(y < margin_b)
         if not overflow or shrink == 0.72:  # the smallest version stays even when it overflows
             break
         for t in texts:

@@ -283,8 +283,10 @@ def draw_option_map(
                                   linewidths=1.0 if small else 1.6, zorder=5))
     if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
         g = coverage.gaps.to_crs(crs)
-        ax.scatter(g.geometry.x, g.geometry.y, s=4 if small else 7, marker="x", c="#b2182b", linewidths=0.6,
-                   zorder=6, label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}"))
+        # dense gap layers (mesh points) become a light stipple instead of a wall of crosses
+        dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
+        ax.scatter(g.geometry.x, g.geometry.y, s=(4 if small else 7) * dense, marker="x", c="#b2182b",
+                   linewidths=0.6 * dense, alpha=0.5 + 0.5 * dense, zorder=6)
         res.handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
                                   label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")))
     # facilities by category (colour + marker + black edge: distinct in greyscale too)

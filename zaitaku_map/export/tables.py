@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table
 from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS
 from zaitaku_map.progress import Progress
@@ -39,10 +39,14 @@ def neutralise(value: Any) -> Any:
 def resource_rows(data: ExportData) -> pd.DataFrame:
     """Resource list: one row per facility and 圏域, ordered by 圏域, category order, name.
 
-    Facilities outside every 圏域 of the option are left out (they belong to no list).
+    Facilities located outside every 圏域 of the option are left out (they belong to no list);
+    facilities whose 圏域 cannot be determined (neither position nor municipality known) come last
+    with an empty 圏域 code and the 圏域 name 「圏域不明」, so nothing is silently lost.
     """
-    fac = data.facilities[data.facilities["ken_key"].notna()].copy()
+    fac = data.facilities[data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]].copy()
+    fac["ken_key"] = fac["ken_key"].fillna(UNKNOWN_KEN)
     ken_pos = {k: i for i, k in enumerate(data.ken_order)}
+    ken_pos[UNKNOWN_KEN] = len(ken_pos)
     cat_pos = {k: i for i, k in enumerate(CATEGORIES)}
     fac["_k"] = fac["ken_key"].map(ken_pos)
     fac["_c"] = fac["category"].map(lambda c: cat_pos.get(c, len(cat_pos)))
