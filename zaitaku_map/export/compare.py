@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -98,13 +99,15 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
     lines.append(EXPORT_TEXT["sources"] + ": " + "／".join(datas[0].source_lines()))
     if datas[0].attributions():
         lines.append(EXPORT_TEXT["attribution"] + ": " + "／".join(datas[0].attributions()))
-    fig.text(0.025, 0.15 / h, "\n".join(lines) + "\n"
+    width_chars = int(0.95 * w * 72 / 6.2)
+    wrapped = [seg for line in lines for seg in (textwrap.wrap(line, width_chars) or [""])]
+    fig.text(0.025, 0.15 / h, "\n".join(wrapped[:6]) + "\n"
              + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
              fontsize=6, color="#333333", va="bottom", linespacing=1.4)
     return fig
 
 
-def comparison_story(cmp: dict[str, Any], width: float) -> list[Any]:
+def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | None = None) -> list[Any]:
     """Indicator table (differences marked), 圏域 per option and changed municipalities."""
     names = cmp["options"]
     heads = ["指標"] + [f"{chr(0x2460 + i)} {n}" for i, n in enumerate(names)]
@@ -127,7 +130,9 @@ def comparison_story(cmp: dict[str, Any], width: float) -> list[Any]:
                         para(f"基準: ① {cmp['baseline']}　色付きのセル = 基準の案と異なる値（▲改善・▼悪化・＊相違）", "note"),
                         Spacer(1, 2 * mm),
                         data_table(heads, rows, widths, highlight=marks, align_right=list(range(1, len(names) + 1)))]
-    if cmp.get("coverage_note"):
+    if coverage_line:
+        story += [Spacer(1, 2 * mm), para(coverage_line, "note")]
+    elif cmp.get("coverage_note"):
         story += [Spacer(1, 2 * mm), para(str(cmp["coverage_note"]), "note")]
     for i, n in enumerate(names):
         po = cmp["per_option"][n]
@@ -179,8 +184,9 @@ def export_comparison_pdf(
     prog = Progress.of(progress, cancel)
     path = Path(path)
     datas = [load_export_data(project, n) for n in prog.step(0.3).iterate(names, message="データ")]
+    # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
     cov = load_coverage(project, coverage_category, coverage_params)
-    coverages = [cov] * len(datas)
+    coverages = [None] * len(datas)
     cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else coverage_params)
     prog.update(0.5, "地図")
     size = page_size(paper, landscape)
@@ -192,7 +198,9 @@ def export_comparison_pdf(
         table_pdf = Path(td) / "table.pdf"
         header = f"{EXPORT_TEXT['compare_title']}　" + "・".join(names)
         footer = EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created)
-        build_pdf(table_pdf, lambda: comparison_story(cmp, size[0] - 24 * mm), header=header,
+        cov_line = (f"{EXPORT_TEXT['coverage_params']}: {coverage_label(cov.category)} {cov.description}"
+                    if cov is not None else None)
+        build_pdf(table_pdf, lambda: comparison_story(cmp, size[0] - 24 * mm, coverage_line=cov_line), header=header,
                   footer=footer, is_demo=any(d.is_demo for d in datas), pagesize=size, title=header, with_toc=False)
         writer = PdfWriter()
         writer.append(PdfReader(maps_pdf), outline_item="地図の比較")
