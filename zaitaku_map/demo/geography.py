@@ -86,7 +86,7 @@ MUNI_SPECS: list[MuniSpec] = [
     MuniSpec("381", "検証町", "town", "北デモ郡", (45.0, 92.0), 10.0, 9800, 0.41),
     MuniSpec("382", "演習町", "town", "北デモ郡", (96.0, 82.0), 10.0, 8400, 0.42),
     # island municipality (no road link to the mainland)
-    MuniSpec("421", "デモ島町", "town", "沖デモ郡", (106.0, 9.0), 5.0, 4300, 0.44),
+    MuniSpec("421", "デモ島町", "town", "沖デモ郡", (110.0, 7.5), 5.0, 4300, 0.44),
 ]
 
 # 二次医療圏 (area code suffix, name, member code3s)
@@ -149,8 +149,7 @@ def tiles(scale: int) -> list[Tile]:
 def check_digit(code5: str) -> str:
     """JIS X 0402 check digit of a 5-digit 団体コード (the 6th digit)."""
     s = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
-    r = s % 11
-    return str((11 - r) % 10) if r else "0"
+    return str((11 - s % 11) % 10)  # remainder 0 -> 1, remainder 1 -> 0
 
 
 @dataclass
@@ -209,7 +208,7 @@ def build_region(seed: int = 0) -> Region:
     rng = np.random.default_rng([seed, 3101])
     main = _blob(rng, 58.0, 56.0, 53.0, 43.0, amp=0.11, n=1440, terms=70)
     # a peninsula in the south-east and one in the north-west
-    main = unary_union([main, _blob(rng, 93.0, 20.0, 11.0, 6.0, amp=0.12, n=360, terms=12),
+    main = unary_union([main, _blob(rng, 90.0, 21.0, 9.5, 5.5, amp=0.12, n=360, terms=12),
                         _blob(rng, 14.0, 84.0, 8.0, 6.0, amp=0.12, n=360, terms=12)])
     main = main.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
     # the bay of デモ市 and a smaller bay on the east coast
@@ -234,7 +233,7 @@ def build_region(seed: int = 0) -> Region:
             q = shapely.ops.nearest_points(inner, Point(s.center))[0]
             s = replace(s, center=(round(q.x, 3), round(q.y, 3)))
         specs[s.code3] = s
-    island = _blob(rng, 106.0, 9.0, 5.5, 4.2, amp=0.12, n=360, terms=12)
+    island = _blob(rng, 110.0, 7.5, 5.5, 4.2, amp=0.12, n=360, terms=12)
 
     # fine Voronoi cells over the mainland
     minx, miny, maxx, maxy = main.bounds
@@ -286,7 +285,7 @@ def build_region(seed: int = 0) -> Region:
         c = (p.x + nx / norm * off, p.y + ny / norm * off)
         r = rng.uniform(0.25, 0.9)
         isl = _blob(rng, c[0], c[1], r, r * rng.uniform(0.6, 1.0), amp=0.15, n=48, terms=5)
-        if isl.intersects(main.buffer(0.3)) or isl.intersects(island.buffer(0.5)):
+        if isl.intersects(main.buffer(0.3)) or isl.intersects(island.buffer(6.0)):
             continue
         if not shapely.box(1, 1, TILE_W_KM - 1, TILE_H_KM - 1).contains(isl):
             continue

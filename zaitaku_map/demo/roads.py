@@ -47,8 +47,24 @@ def _wind(line: LineString, amp: float, wavelength: float, phase: float) -> Line
     dx, dy = x1 - x0, y1 - y0
     ln = math.hypot(dx, dy) or 1.0
     nx, ny = -dy / ln, dx / ln
-    off = amp * np.sin(2 * np.pi * t * ln / wavelength + phase) * np.sin(np.pi * t)
+    # three incommensurate waves: irregular bends rather than a regular zigzag
+    wave = (0.6 * np.sin(2 * np.pi * t * ln / wavelength + phase)
+            + 0.3 * np.sin(2 * np.pi * t * ln / (wavelength * 2.7) + 2.1 * phase)
+            + 0.12 * np.sin(2 * np.pi * t * ln / (wavelength * 0.37) + 3.3 * phase))
+    off = amp * wave * np.sqrt(np.sin(np.pi * t))
     return LineString(np.column_stack([x0 + dx * t + nx * off, y0 + dy * t + ny * off]))
+
+
+def _chaikin(coords: list[tuple[float, float]], rounds: int = 3) -> list[tuple[float, float]]:
+    """Corner cutting: a smooth alignment through the waypoints (ends kept)."""
+    pts = np.asarray(coords, dtype=float)
+    for _ in range(rounds):
+        q = 0.75 * pts[:-1] + 0.25 * pts[1:]
+        r = 0.25 * pts[:-1] + 0.75 * pts[1:]
+        mid = np.empty((2 * len(q), 2))
+        mid[0::2], mid[1::2] = q, r
+        pts = np.vstack([pts[:1], mid, pts[-1:]])
+    return [(float(x), float(y)) for x, y in pts]
 
 
 def _densify(line: LineString, step: float = 0.25) -> LineString:
@@ -116,7 +132,7 @@ def build_template(seed: int = 0) -> Template:
         hi = float(elevation(np.array([mid.x]), np.array([mid.y]))[0])
         g = line
         if hi > 250 or specs[a].mountain or specs[b].mountain:
-            w = _wind(line, amp=rng.uniform(0.4, 1.2), wavelength=rng.uniform(1.5, 3.0), phase=rng.uniform(0, 6))
+            w = _wind(line, amp=rng.uniform(0.5, 1.1), wavelength=rng.uniform(2.5, 4.5), phase=rng.uniform(0, 6))
             if on_land(w):
                 g = w
         tags = {"highway": hw, "name": f"県道{100 + k}号"}
@@ -129,7 +145,7 @@ def build_template(seed: int = 0) -> Template:
     via = [specs["104"].center, specs["341"].center, specs["343"].center, specs["206"].center]
     for k in range(len(via) - 1):
         seg = LineString([via[k], via[k + 1]])
-        w = _wind(seg, amp=0.9, wavelength=2.2, phase=float(k))
+        w = _wind(seg, amp=1.0, wavelength=3.2, phase=float(k) + 0.7)
         add(_densify(w if on_land(w) else seg), {"highway": "trunk", "name": "国道902号", "ref": "902",
                                                "maxspeed": "50" if k == 0 else "40"})
     # --- roads from every town to its municipality centre ------------------------------------
@@ -144,8 +160,10 @@ def build_template(seed: int = 0) -> Template:
             continue
         hw = "tertiary" if towns.chome[t] else "unclassified"
         g = line
-        if specs[c3].mountain and line.length > 2:
-            w = _wind(line, amp=rng.uniform(0.3, 0.8), wavelength=rng.uniform(1.0, 2.0), phase=rng.uniform(0, 6))
+        if line.length > 1.0:
+            big = specs[c3].mountain and line.length > 2
+            amp = rng.uniform(0.35, 0.7) if big else rng.uniform(0.08, 0.25)
+            w = _wind(line, amp=amp, wavelength=rng.uniform(1.8, 3.5), phase=rng.uniform(0, 6))
             g = w if on_land(w) else line
         tags = {"highway": hw}
         if t % 11 == 3:
@@ -229,9 +247,9 @@ def build_template(seed: int = 0) -> Template:
     route = [specs[c].center for c in MOTORWAY_ROUTE]
     # run the motorway ~2 km south of the centres (the plain between town and coast)
     mw_pts = [(x + 0.0, y - 2.0) for x, y in route]
-    mw = _densify(LineString(mw_pts), 0.3)
+    mw = _densify(LineString(_chaikin(mw_pts)), 0.3)
     if not land_main.contains(mw):
-        mw = _densify(LineString(route), 0.3)
+        mw = _densify(LineString(_chaikin(route)), 0.3)
     cw_a = mw.offset_curve(0.015)
     cw_b = mw.offset_curve(-0.015).reverse()
     a_ids = [nid(float(x), float(y)) for x, y in shapely.get_coordinates(cw_a)]
