@@ -115,8 +115,10 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
 
             save_mapping(project, *pf.mapping)
         rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
-        if pf.format in ("kouseikyoku", "iryojoho"):
-            link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id, file_name=pf.file_name, rep=rep)
+        other = {"kouseikyoku": "iryojoho", "iryojoho": "kouseikyoku"}.get(pf.format)
+        if other and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone():
+            link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id,
+                         file_name=pf.file_name, rep=rep)
         if pf.role_only:
             attach_role_designations(project, pf.role_only, source_id=source_id, rep=rep)
         rep.rejected = len(rejected)

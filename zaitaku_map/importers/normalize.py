@@ -45,17 +45,29 @@ _OTHER_HYPHENS = "".join(ch for ch in HYPHENS if ch not in "ーｰ")
 _HYPHEN_RX = f"[{re.escape(_OTHER_HYPHENS)}]|(?:(?<=[0-9])|^)[ーｰ]"
 
 
+_HYPHEN_RE = re.compile(_HYPHEN_RX)
+_SPACES_RE = re.compile(r"[\s\u3000]+")
+_PUNCT_RE = re.compile(r"[()「」『』【】\[\]・,.、。]")
+
+
+def _norm_text(x: object) -> str:
+    if not isinstance(x, str) or not x:
+        return ""
+    return _SPACES_RE.sub("", _HYPHEN_RE.sub("-", unicodedata.normalize("NFKC", x)))
+
+
+def _norm_name(x: object) -> str:
+    return _PUNCT_RE.sub("", _CORP_RE.sub("", _norm_text(x)))
+
+
 def norm_texts(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`zaitaku_map.textnorm.normalize_text` (same result, pandas string ops)."""
-    t = s.fillna("").astype(str).str.normalize("NFKC")
-    t = t.str.replace(_HYPHEN_RX, "-", regex=True)
-    return t.str.replace(r"[\s\u3000]+", "", regex=True)
+    """Vectorised :func:`zaitaku_map.textnorm.normalize_text` (same result, one pass per value)."""
+    return pd.Series([_norm_text(x) for x in s.tolist()], index=s.index, dtype=object)
 
 
 def norm_names(s: pd.Series) -> pd.Series:
     """Vectorised :func:`zaitaku_map.textnorm.normalize_name`."""
-    t = norm_texts(s).str.replace(_CORP_RE.pattern, "", regex=True)
-    return t.str.replace(r"[()「」『』【】\[\]・,.、。]", "", regex=True)
+    return pd.Series([_norm_name(x) for x in s.tolist()], index=s.index, dtype=object)
 
 
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
