@@ -11,8 +11,10 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 pytestmark = pytest.mark.gui
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -268,9 +270,14 @@ def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, sy
     assert "synthetic" in win.facilities_panel.provenance.toPlainText()
     # drag mode: press, move, release on the marker → geocode.set_manual_position
     win.act_drag.setChecked(True)
+    assert js(qtbot, win, "String(zm.isDragMode())") is True  # round trip: the mode is on in the page
+    x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")  # the panels may have resized the map since
     QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
-    for step in range(1, 6):
-        QTest.mouseMove(target, QPoint(int(x) + 6 * step, int(y) + 4 * step))
+    for step in range(1, 6):  # moves with the left button held (QTest.mouseMove cannot hold a button)
+        pos = QPointF(x + 6 * step, y + 4 * step)
+        ev = QMouseEvent(QEvent.Type.MouseMove, pos, target.mapToGlobal(pos), Qt.MouseButton.NoButton,
+                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(target, ev)
     QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        QPoint(int(x) + 30, int(y) + 20))
     qtbot.waitUntil(lambda: win.project.conn.execute(

@@ -247,12 +247,6 @@
       m.__zmId = id;
       m.bindTooltip(() => tipNode(name, [st.label + (subtype ? "（" + subtype + "）" : ""), address, "位置: " + level]),
                     {sticky: false, direction: "top", offset: [0, -6]});
-      m.on("mousedown", (e) => {
-        if (!dragMode) return;
-        dragging = {marker: m, start: e.containerPoint, moved: false};
-        map.dragging.disable();
-        L.DomEvent.stop(e);
-      });
       m.on("click", () => { if (bridge && !(dragging && dragging.moved)) bridge.facilityClicked(id); });
       facMarkers[id] = m;
       (groups[cat] || (groups[cat] = L.featureGroup())).addLayer(m);
@@ -263,13 +257,34 @@
     return rows.length;
   };
 
+  zm.isDragMode = function () { return dragMode; };
+
   zm.setDragMode = function (on) {
     dragMode = !!on;
+    // a press soon after a click is a double click: it must not zoom while placing facilities
+    if (dragMode) map.doubleClickZoom.disable(); else map.doubleClickZoom.enable();
     map.getContainer().style.cursor = on ? "move" : "";
   };
 
   // Dragging uses DOM events on the container: the marker follows the cursor, so Leaflet's own
   // layer events would be swallowed by the marker itself (bubblingMouseEvents: false).
+  function onDomDown(ev) {
+    if (!dragMode || ev.button !== 0) return;
+    const pt = map.mouseEventToContainerPoint(ev);
+    let best = null, bestD = Infinity;
+    for (const id of Object.keys(facMarkers)) {
+      const m = facMarkers[id];
+      if (!map.hasLayer(m)) continue;
+      const d = map.latLngToContainerPoint(m.getLatLng()).distanceTo(pt);
+      if (d < bestD) { bestD = d; best = m; }
+    }
+    if (!best || bestD > (best.options.radius || 7) + 4) return;
+    dragging = {marker: best, start: pt, moved: false};
+    map.dragging.disable();
+    ev.stopPropagation();
+    ev.preventDefault();
+  }
+
   function onDomMove(ev) {
     if (!dragging) return;
     const pt = map.mouseEventToContainerPoint(ev);
@@ -484,6 +499,7 @@
     banner = L.control({position: "topleft"});
     banner.onAdd = () => el("div", "zm-banner zm-hidden");
     banner.addTo(map);
+    map.getContainer().addEventListener("mousedown", onDomDown, true);
     map.getContainer().addEventListener("mousemove", onDomMove, true);
     document.addEventListener("mouseup", onDomUp, true);
     updateLegend();

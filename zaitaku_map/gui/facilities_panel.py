@@ -168,6 +168,7 @@ class FacilitiesPanel(QWidget):
         self.detail_title = QLabel("施設を選ぶと詳細と出典を表示します")
         self.detail_title.setWordWrap(True)
         self.detail_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail_title.setMinimumHeight(self.detail_title.fontMetrics().lineSpacing() * 3 + 6)
         self.cb_active = QCheckBox(labels.ROLE_SHORT["active_role"] + "（積極的役割を担う医療機関）")
         self.cb_active.clicked.connect(self._toggle_active)
         self.cb_funcs = {}
