@@ -55,6 +55,7 @@ def test_specific_outputs() -> None:
     assert normalize_address("東京都千代田区霞ヶ関1-2-2") == normalize_address("東京都千代田区霞ケ関1丁目2番2号")
     assert normalize_address("医療法人社団尾﨑病院") == "医療法人社団尾崎病院"
     assert normalize_address("") == "" and normalize_address(None) == ""
+    assert normalize_address("鳥取県鳥取県鳥取市雲山57") == "鳥取県鳥取市雲山57"  # prefecture prepended twice
     # the prefecture in the text wins over the hint
     assert normalize_address("大阪府大阪市北区梅田1", pref="31").startswith("大阪府")
 
@@ -167,6 +168,16 @@ def test_municipality_after_island_name() -> None:
     idx = MunicipalityIndex.from_rows([("13401", "13", "東京都", "八丈町", "八丈町", None, "municipality", None, 139.8, 33.1)])
     m = idx.match(normalize_address("東京都八丈島八丈町三根26-11"))
     assert (m.code, m.rest) == ("13401", "三根26-11")
+
+
+def test_prefecture_of_loaded_boundaries() -> None:
+    """A prefecture name outside the 47 (the demo's デモ県) is recognised from the boundaries."""
+    idx = MunicipalityIndex.from_rows([("99101", "99", "デモ県", "中央区", "デモ市中央区", "デモ市", "ward", "99100",
+                                        136.0, 31.8)])
+    for a in ("デモ県デモ市中央区幸町1-2", "デモ県デモ県デモ市中央区幸町1-2", "デモ市中央区幸町1-2"):
+        m = idx.match(normalize_address(a), pref="99")
+        assert (m.code, m.rest) == ("99101", "幸町1-2"), a
+    assert idx.strip_municipality("99101", normalize_address("デモ県デモ市中央区幸町1-2")) == "幸町1-2"
 
 
 def test_municipality_failures(index: MunicipalityIndex) -> None:

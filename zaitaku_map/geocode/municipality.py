@@ -67,6 +67,7 @@ class MunicipalityIndex:
     munis: dict[str, Muni] = field(default_factory=dict)
     # pref_name -> {key: [codes]}
     keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    pref_names_by_code: dict[str, str] = field(default_factory=dict)
     max_key_len: int = 0
 
     @classmethod
@@ -87,6 +88,8 @@ class MunicipalityIndex:
             m = Muni(code, pref_code, pref_name, r[3] or r[4] or "", r[4] or r[3] or "", r[5], r[6] or "municipality",
                      r[7], r[8], r[9])
             idx.munis[code] = m
+            if pref_name:
+                idx.pref_names_by_code.setdefault(pref_code, pref_name)
             for key in idx._keys_of(m):
                 bucket = idx.keys.setdefault(pref_name, {}).setdefault(key, [])
                 if code not in bucket:
@@ -149,8 +152,8 @@ class MunicipalityIndex:
         pref:
             Prefecture name/code used when the address has none.
         """
-        pname, rest = split_prefecture(address_norm)
-        pname = pname or pref_name_of(pref)
+        pname, rest = self.split_prefecture(address_norm)
+        pname = pname or pref_name_of(pref) or self.pref_names_by_code.get(str(pref or "").zfill(2))
         if not rest:
             return MuniMatch(None, "", "none", pname, reason="no_address")
         if pname is not None:
@@ -179,6 +182,18 @@ class MunicipalityIndex:
         key, code, pn = best[0]
         return MuniMatch(code, rest[len(key):], "address", pn, key=key)
 
+    def split_prefecture(self, address_norm: str) -> tuple[str | None, str]:
+        """Split off one of the 47 prefectures, or a prefecture name of the loaded boundaries."""
+        pname, rest = split_prefecture(address_norm)
+        if pname is None:
+            for pn in self.keys:
+                if pn and address_norm.startswith(pn):
+                    rest = address_norm[len(pn):]
+                    while rest.startswith(pn):  # prefecture prepended twice
+                        rest = rest[len(pn):]
+                    return pn, rest
+        return pname, rest
+
     def _longest(self, keys: dict[str, list[str]], rest: str) -> tuple[str, list[str]] | None:
         for n in range(min(len(rest), self.max_key_len), 0, -1):
             codes = keys.get(rest[:n])
@@ -202,7 +217,7 @@ class MunicipalityIndex:
         m = self.munis.get(code)
         if m is None:
             return None
-        _, rest = split_prefecture(address_norm)
+        _, rest = self.split_prefecture(address_norm)
         for key in sorted(self._keys_of(m), key=len, reverse=True):
             if rest.startswith(key):
                 return rest[len(key):]

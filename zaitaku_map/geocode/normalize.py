@@ -55,7 +55,7 @@ _KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
 _POSTAL = re.compile(r"^(?:〒\d{3}-?\d{4}|\d{3}-\d{4}(?=\D))")
 _PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
 # 郡 name followed by a 町/村 name: drop the 郡 (蒲郡市, 郡山市, 郡上市, 大和郡山市 are not counties)
-_GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
+_GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡県府道\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
 _OAZA_RE = re.compile(r"大字")
 _AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
 
@@ -146,7 +146,10 @@ def split_prefecture(text: str) -> tuple[str | None, str]:
     """``("鳥取県", "鳥取市…")`` from an already basic-normalised address (``None`` when absent)."""
     m = _PREF_RE.match(text)
     if m:
-        return m.group(1), text[m.end():]
+        rest = text[m.end():]
+        while rest.startswith(m.group(1)):  # "鳥取県鳥取県鳥取市…" (prefecture prepended twice)
+            rest = rest[len(m.group(1)):]
+        return m.group(1), rest
     return None, text
 
 
