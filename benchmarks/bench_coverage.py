@@ -47,7 +47,7 @@ DEMO_SCALE = {"small": 1, "full": 23}
 SIZES = {
     # side (grid nodes per side), facilities, demand points, networkx sample
     "small": (220, 100, 20_000, 20),
-    "full": (1000, 1000, 200_000, 10),
+    "full": (1000, 1000, 200_000, 30),
 }
 
 
@@ -197,6 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         cc = eng.category_coverage(net, demand, fac, params, "bench", keep_field=True)
         ours_runs.append(time.perf_counter() - t)
     ours_s = min(ours_runs)
+    # warm: demand-point snapping memoised (as for every category after the first in a session)
+    warm_runs = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        eng.category_coverage(net, demand, fac, params, "bench")
+        warm_runs.append(time.perf_counter() - t)
+    ours_warm_s = min(warm_runs)
     assert cc.node_field is not None
 
     # floor: one raw multi-source dijkstra on the same CSR
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "networkx_extrapolated_from": len(sample), "networkx_sample_s": round(nx_sample_s, 2),
         "networkx_graph_build_s": round(nx_build_s, 1),
         "ratio_vs_networkx": round(networkx_s / ours_s, 1), "floor_s": round(floor_s, 3),
-        "ratio_vs_floor": round(ours_s / floor_s, 2),
+        "ratio_vs_floor": round(ours_s / floor_s, 2), "ours_warm_s": round(ours_warm_s, 3),
         "timing": f"best of {args.repeat}", "peak_rss_mb": round(rss_ours, 0),
         "peak_rss_mb_incl_networkx_graph": round(peak_rss_mb(), 0),
         "limit_min": limit, "reached_nodes": reached_nodes, "max_leg_offset_min": round(float(diff.max()), 3)
