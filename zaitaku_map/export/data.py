@@ -31,6 +31,10 @@ from zaitaku_map.labels import (
 from zaitaku_map.options import facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
 
+# short source names for the per-facility "出典" column
+FORMAT_SHORT = {"iryojoho": "医療情報ネット", "kaigo": "介護サービス公表", "kouseikyoku": "厚生局名簿",
+                "table": "表", "gis": "GIS"}
+
 UNKNOWN_KEN = ""  # ken_key of facilities whose 圏域 cannot be determined (no position, no municipality)
 
 # fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
@@ -172,7 +176,7 @@ def _facility_sources(project: Project) -> dict[int, tuple[str, str]]:
     )
     for fid, fmt, fname, ref in project.conn.execute(q):
         names, dates = out.setdefault(int(fid), ([], []))
-        label = FORMAT_LABEL.get(fmt, fname or fmt)
+        label = FORMAT_SHORT.get(fmt) or FORMAT_LABEL.get(fmt, fname or fmt)
         if label not in names:
             names.append(label)
         if ref and ref not in dates:

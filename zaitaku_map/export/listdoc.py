@@ -24,7 +24,7 @@ from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
 
 LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", "source", "reference_date"]
-LIST_WEIGHTS = [52, 70, 34, 24, 17, 22, 30, 18]
+LIST_WEIGHTS = [52, 64, 36, 24, 16, 22, 35, 18]
 
 
 def cover_story(data: ExportData, title: str, *, extra_notes: list[str] = ()) -> list[Any]:
@@ -102,13 +102,13 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
                       para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"), Spacer(1, 2 * mm)]
         sub = rows[rows["ken_key"] == key]
         kcounts: dict[str, int] = {}
-        cats_here = [c for c in CATEGORIES if c in set(fac.loc[sub["id"], "category"])] if len(sub) else []
-        cats_here += sorted(set(fac.loc[sub["id"], "category"]) - set(cats_here)) if len(sub) else []
+        sub_cat = sub["id"].map(fac["category"])
+        present = set(sub_cat)
+        cats_here = [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
         if categories:
             cats_here = [c for c in cats_here if c in categories]
         for cat in cats_here:
-            ids = [int(x) for x in sub["id"] if fac.at[int(x), "category"] == cat]
-            part = sub[sub["id"].isin(ids)]
+            part = sub[(sub_cat == cat).to_numpy()]
             kcounts[cat] = len(part)
             label = CATEGORIES[cat].label if cat in CATEGORIES else cat
             story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),

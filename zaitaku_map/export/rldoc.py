@@ -151,13 +151,37 @@ def toc() -> TableOfContents:
 def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
                small: bool = False, highlight: Sequence[tuple[int, int]] = (),
                align_right: Sequence[int] = ()) -> Table:
-    """A repeated-header, zebra-striped table; ``highlight`` cells (col, row-in-body) get an orange fill."""
+    """A repeated-header, zebra-striped table; ``highlight`` cells (col, row-in-body) get an orange fill.
+
+    Cells whose text fits on one line stay plain strings (fast); longer ones become wrapping
+    paragraphs (CJK line breaking).
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font = setup_reportlab()
     cs = "cell_small" if small else "cell"
-    body = [[para(h, "head") for h in header]]
-    body += [[c if hasattr(c, "wrap") else para(c, cs) for c in r] for r in rows]
+    style = styles()[cs]
+    right_style = ParagraphStyle("r", parent=style, alignment=2)
+    right = set(align_right)
+    pad = 5.5
+    body: list[list[Any]] = [[para(h, "head") for h in header]]
+    for r in rows:
+        out = []
+        for c, v in enumerate(r):
+            if hasattr(v, "wrap"):
+                out.append(v)
+                continue
+            text = "" if v is None else str(v)
+            if "\n" not in text and stringWidth(text, font, style.fontSize) <= widths[c] - pad:
+                out.append(text)
+            else:
+                out.append(Paragraph(escape(text), right_style if c in right else style))
+        body.append(out)
     t = Table(body, colWidths=list(widths), repeatRows=1)
     cmds: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), setup_reportlab()),
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 1), (-1, -1), style.fontSize),
+        ("LEADING", (0, 1), (-1, -1), style.leading),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -166,18 +190,13 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Seq
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
+    cmds += [("ALIGN", (c, 1), (c, -1), "RIGHT") for c in right]
     for i in range(1, len(body)):
         if i % 2 == 0:
             cmds.append(("BACKGROUND", (0, i), (-1, i), ZEBRA))
     for col, row in highlight:
         cmds.append(("BACKGROUND", (col, row + 1), (col, row + 1), DIFF_BG))
     t.setStyle(TableStyle(cmds))
-    if align_right:
-        right = ParagraphStyle("r", parent=styles()[cs], alignment=2)
-        for r in body[1:]:
-            for c in align_right:
-                if isinstance(r[c], Paragraph):
-                    r[c].style = right
     return t
 
 
