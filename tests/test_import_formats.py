@@ -156,3 +156,25 @@ def test_unsupported_files(project, tmp_path: Path) -> None:
         import_files(project, [j])
     with pytest.raises(InputDataError):
         import_files(project, [tmp_path / "missing.csv"])
+
+
+def test_vectorised_normalisation_equals_textnorm() -> None:
+    import pandas as pd
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from zaitaku_map.importers.normalize import address_key, norm_names, norm_texts
+    from zaitaku_map.textnorm import normalize_name, normalize_text
+
+    alphabet = st.sampled_from([*list("あア医療法人社団（）()ー－-‐ｰ１2３ \u3000丁目番地号市町村株式会社・「」【】A,."), "\t"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(alphabet, max_size=20), min_size=1, max_size=5))
+    def check(values: list[str]) -> None:
+        s = pd.Series(values, dtype=object)
+        assert norm_texts(s).tolist() == [normalize_text(v) for v in values]
+        assert norm_names(s).tolist() == [normalize_name(v) for v in values]
+
+    check()
+    assert address_key("鳥取県鳥取市的場一丁目１番地") == address_key("鳥取県鳥取市的場１ー１") == "鳥取市的場1-1"
+    assert address_key("米子市中島２－１－４６新田外科胃腸科病院") == "米子市中島2-1-46"

@@ -89,7 +89,8 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 # -- CSV --------------------------------------------------------------------------------------
 def _sniff_delimiter(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
     counts = {d: first.count(d) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
@@ -113,7 +114,8 @@ def read_csv_bytes(
         text = text[1:]
     delim = _sniff_delimiter(text)
     # find the header line among the first rows
-    head_lines = list(csv.reader(io.StringIO("\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
+    head_text = text[: 1 << 17]
+    head_lines = list(csv.reader(io.StringIO("\n".join(head_text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
                                  delimiter=delim))
     hdr_idx = find_header_index(head_lines, header_keys)
     if hdr_idx is None:
