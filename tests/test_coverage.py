@@ -264,3 +264,11 @@ def test_describe_after_run_names_the_model_used(roads_project) -> None:  # type
     compute_coverage(roads_project, p, categories=["houkatsu"])
     assert p.describe_ja().startswith("道路ネットワーク（OSM）")
     assert p.to_dict() == CoverageParams().to_dict()
+
+
+def test_empty_project_is_a_clear_error(project) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.errors import AnalysisError
+
+    with pytest.raises(AnalysisError) as e:
+        compute_coverage(project, CoverageParams())
+    assert e.value.hint and "人口" in e.value.hint

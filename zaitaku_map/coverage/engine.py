@@ -30,6 +30,7 @@ from zaitaku_map.coverage.inputs import (
     load_facilities,
 )
 from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import in_japan, metric_crs
 from zaitaku_map.network.graph import RoadNetwork, to_metric
 from zaitaku_map.network.snap import Snap, snap_points
@@ -256,6 +257,9 @@ def compute_coverage(
     if given is not None:
         given.resolved_mode = mode  # so given.describe_ja() names the model actually used
     demand = load_demand(project)
+    if demand.df.empty:
+        raise AnalysisError("nothing to cover: the project has no demand points and no municipalities",
+                            hint="人口メッシュ（または市区町村の境界と人口）を先に取り込んでください。")
     result = CoverageResult(params=params, mode=mode, demand=demand, categories={},
                             network_hash=net.content_hash if net is not None else None)
     if net is not None:
