@@ -332,19 +332,19 @@
       style: (f) => {
         const idx = f.properties.rank || 0;
         const fo = [0.22, 0.12, 0.06, 0.04][idx] || 0.04;
-        return {color: color, weight: 1.5, opacity: 0.8, dashArray: idx ? "4 4" : null, fillColor: color, fillOpacity: fo};
+        return {color: color, weight: idx ? 0.6 : 1.4, opacity: 0.6, fillColor: color, fillOpacity: fo};
       },
     });
-    bl.eachLayer((l) => { l.__zmBase = {opacity: 0.8, fillOpacity: l.options.fillOpacity}; });
+    bl.eachLayer((l) => { l.__zmBase = {opacity: 0.6, fillOpacity: l.options.fillOpacity}; });
     bl.__zmColor = color;
     addLayer("band:" + cat, bl, true);
     const gl = L.featureGroup();
     for (const [lat, lon, pop] of gaps) {
       const m = new SymbolMarker([lat, lon], {
-        renderer: renderer, radius: 4, shape: "x", color: "#7a0000", weight: 0.8,
-        fillColor: "#e0001b", fillOpacity: 0.9, opacity: 1, interactive: true,
+        renderer: renderer, radius: 2.6, shape: "x", color: "#5c0010", weight: 0.3,
+        fillColor: "#c2002a", fillOpacity: 0.6, opacity: 0.6, interactive: true,
       });
-      m.__zmBase = {opacity: 1, fillOpacity: 0.9};
+      m.__zmBase = {opacity: 0.6, fillOpacity: 0.6};
       m.bindTooltip(() => tipNode("カバー外", ["人口 " + Math.round(pop) + " 人"]));
       gl.addLayer(m);
     }
@@ -441,7 +441,7 @@
     }
     if (gapShown) {
       const row = el("div", "zm-row");
-      row.appendChild(symbolCanvas("x", "#e0001b", 14));
+      row.appendChild(symbolCanvas("x", "#c2002a", 14));
       row.appendChild(el("span", null, "カバー外の人口"));
       box.appendChild(row);
     }

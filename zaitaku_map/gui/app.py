@@ -87,6 +87,13 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
     if screenshot is not None:
         win.resize(1600, 1000)
     win.show()
+    if screenshot is not None:  # a reproducible layout: big map, compact table
+        def compact() -> None:
+            win.resizeDocks([win.dock_layers, win.dock_options], [250, 390], Qt.Orientation.Horizontal)
+            win.resizeDocks([win.dock_facilities], [190], Qt.Orientation.Vertical)
+
+        compact()
+        QTimer.singleShot(0, compact)
     if target:
         # open once the page can receive data; the window is already visible (never frozen)
         QTimer.singleShot(0, lambda: win.open_project(target))

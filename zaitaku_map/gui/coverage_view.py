@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
 from zaitaku_map.gui.worker import Job
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 
 DEFAULT_SELECTED = ("zaishi", "home_nursing")
 COMBINED_COLORS = {"zaishi": "#d62728"}
+# reach bands are drawn in one calm colour so they never compete with the 圏域 fills or the red gaps
+BAND_COLOR = "#1f5fa8"
 
 
 def coverage_params(win: MainWindow) -> Any:
@@ -137,13 +138,13 @@ def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
 
     win.busy.setVisible(False)
     for cat, payload in result["categories"].items():
-        color = COMBINED_COLORS.get(cat) or (labels.CATEGORIES[cat].color if cat in labels.CATEGORIES else "#555555")
+        color = BAND_COLOR
         name = category_name(cat)
         win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
         win.layers.set_layer(f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]),
                              color=color)
         win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload['gap_pop']:,.0f}人）",
-                             count=len(payload["gaps"]), color="#e0001b", shape="x")
+                             count=len(payload["gaps"]), color="#c2002a", shape="x")
     win.map.call("setLegendNote", "到達圏の条件: " + str(result.get("params") or ""))
     win.coverage_result = result
     win.status.setText("到達圏を表示しました — " + str(result.get("params") or ""))

@@ -122,10 +122,10 @@ def category_styles(counts: dict[str, int]) -> dict[str, dict[str, Any]]:
     for key, cat in labels.CATEGORIES.items():
         if key in counts:
             out[key] = {"color": cat.color, "marker": cat.marker, "label": cat.label, "count": counts[key],
-                        "radius": 8 if cat.core else 6}
+                        "radius": 6.5 if cat.core else 4.5}
     for key in counts:
         if key not in out:
-            out[key] = {"color": "#777777", "marker": "o", "label": key, "count": counts[key], "radius": 6}
+            out[key] = {"color": "#777777", "marker": "o", "label": key, "count": counts[key], "radius": 4.5}
     return out
 
 

@@ -34,6 +34,11 @@ log = logging.getLogger("zaitaku_map.gui")
 
 AREA_COLORS = ["#1a1a1a", "#0b4f9c", "#7a3b00", "#2f6b2f", "#6a1b9a"]
 STATE_VERSION = 1
+# layers hidden until the user turns them on (dense lists would bury the 圏域 on an overview)
+DEFAULT_HIDDEN = [
+    "fac:pharmacy", "fac:care_facility", "fac:clinic", "fac:hospital", "fac:dental", "fac:home_care_support",
+    "fac:home_care_service", "fac:other",
+]
 
 
 class MainWindow(QMainWindow):
@@ -62,7 +67,7 @@ class MainWindow(QMainWindow):
         self.map.bridge.facility_moved.connect(self.on_facility_moved)
 
         self.layers = LayersPanel()
-        self.layers.visibility_changed.connect(lambda lid, on: self.map.call("setVisible", lid, on))
+        self.layers.visibility_changed.connect(self._layer_toggled)
         self.layers.opacity_changed.connect(lambda lid, a: self.map.call("setOpacity", lid, a))
         self.layers.zoom_requested.connect(self.zoom_to_layer)
         self.dock_layers = self._dock("layers", "レイヤー", self.layers, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -292,17 +297,30 @@ class MainWindow(QMainWindow):
         attribution = labels.ATTRIBUTION["demo"] if getattr(self.project, "is_demo", False) else labels.ATTRIBUTION["n03"]
         self.map.call("setAttribution", attribution)
 
+    def hidden_layers(self) -> set[str]:
+        return set(self.settings.get("hidden_layers", DEFAULT_HIDDEN) or [])
+
+    def _layer_toggled(self, layer_id: str, on: bool) -> None:
+        self.map.call("setVisible", layer_id, on)
+        hidden = self.hidden_layers()
+        (hidden.discard if on else hidden.add)(layer_id)
+        self.settings.set("hidden_layers", sorted(hidden))
+
     def refresh_facilities(self) -> None:
         rows = data.facilities(self.project)
         self.facility_rows = rows
         counts = Counter(r["category"] for r in rows if r["lon"] is not None)
         styles = data.category_styles(dict(counts))
+        hidden = self.hidden_layers()
+        for key in styles:  # before the data, so hidden layers are never drawn at all
+            if f"fac:{key}" in hidden:
+                self.map.call("setVisible", f"fac:{key}", False)
         self.map.call("setFacilities", styles, data.facility_rows_for_map(rows))
         for key in styles:
             cat = labels.CATEGORIES.get(key)
             self.layers.set_layer(
                 f"fac:{key}", "facilities", cat.label if cat else key, count=counts[key],
-                color=styles[key]["color"], shape=styles[key]["marker"],
+                color=styles[key]["color"], shape=styles[key]["marker"], visible=f"fac:{key}" not in hidden,
             )
         unresolved = sum(1 for r in rows if r["lon"] is None)
         if unresolved:
