@@ -302,3 +302,13 @@ def test_six_digit_code_is_resolved_but_kept(gproject) -> None:  # type: ignore[
     assert (f["muni_code"], f["src_coord_status"], f["geocode_level"]) == ("313645", "outside_municipality",
                                                                           "municipality")
     assert (f["lon"], f["lat"]) == pytest.approx(rep_point("31364")) and f["outside_muni"] == 0
+
+
+def test_kyoto_style_street_prefix_and_ward_reference(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ref = write_town_json(tmp_path / "wards.json", [("虎屋町", 135.50, 34.70), ("梅田一丁目", 135.49, 34.69)])
+    add_facility(gproject, 1, address="大阪府大阪市北区烏丸通御池下る虎屋町566-1", pref_code="27")
+    add_facility(gproject, 2, address="大阪市北区梅田1丁目3番1号", pref_code="27")
+    r = geocode_project(gproject, references=[ref], municipality="27127")
+    assert r["references"][0]["municipalities"] == {"27127": 2}
+    assert (facility(gproject, 1)["geocode_level"], facility(gproject, 1)["lon"]) == ("town", 135.50)
+    assert (facility(gproject, 2)["geocode_level"], facility(gproject, 2)["lon"]) == ("town", 135.49)

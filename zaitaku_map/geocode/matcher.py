@@ -20,6 +20,7 @@ from zaitaku_map.geocode.municipality import MunicipalityIndex
 from zaitaku_map.geocode.normalize import normalize_address, split_numbers
 
 Point3 = tuple[float, float, str]
+_DIRECTIONS = ("上る", "下る", "入る", "上ル", "下ル", "入ル", "上がる", "下がる")
 
 
 @dataclass
@@ -118,12 +119,24 @@ class RefIndex:
         return not (town[-1].isdigit() and len(rest) > len(town) and rest[len(town)].isdigit())
 
     def match(self, code: str, rest: str) -> RefHit | None:
-        """Block or town point for the address remainder ``rest`` in municipality ``code``."""
+        """Block or town point for the address remainder ``rest`` in municipality ``code``.
+
+        京都市-style addresses name the street crossing before the town
+        (``烏丸通御池下る虎屋町566``): when nothing matches, the text after the last 上る/下る/入る is tried.
+        """
         if not rest or not self.size:
             return None
         m = self._load(code)
         if m is None:
             return None
+        hit = self._match_in(m, rest)
+        if hit is None:
+            cut = max((rest.rfind(k) + len(k) for k in _DIRECTIONS if k in rest), default=-1)
+            if 0 < cut < len(rest):
+                hit = self._match_in(m, rest[cut:])
+        return hit
+
+    def _match_in(self, m: _Muni, rest: str) -> RefHit | None:
         for n in range(min(len(rest), m.max_len), 0, -1):
             t = rest[:n]
             hit = m.towns.get(t)
