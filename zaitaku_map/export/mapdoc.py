@@ -137,12 +137,12 @@ def render_map_figure(
         legend_rect = (1 - 0.025 - panel_w, margin_b, panel_w, map_top - margin_b)
         info_x, info_w = legend_rect[0], panel_w
     else:
-        panel_h = 0.21
+        panel_h = 0.24
         map_rect = (0.04, margin_b + panel_h + 0.01, 0.92, map_top - margin_b - panel_h - 0.01)
         legend_rect = (0.04, margin_b, 0.45, panel_h)
         info_x, info_w = 0.51, 0.45
     ax = fig.add_axes(map_rect)
-    res = draw_option_map(ax, data, coverage=coverage)
+    res = draw_option_map(ax, data, coverage=coverage, text_scale=fs)
     # legend
     lax = fig.add_axes(legend_rect)
     lax.axis("off")
@@ -177,7 +177,7 @@ def render_map_figure(
                 texts.append(t)
                 y = fig.transFigure.inverted().transform(t.get_window_extent(renderer))[0][1] - 0.03 / h
             y -= 0.05 / h
-        overflow = bool(y < margin_b)
+        overflow = bool(y < (margin_b if landscape else 0.3 / h))  # portrait: the footer is on the left
         if not overflow or shrink == 0.72:  # the smallest version stays even when it overflows
             break
         for t in texts:

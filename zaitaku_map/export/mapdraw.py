@@ -227,6 +227,7 @@ def draw_option_map(
     coverage: Coverage | None = None,
     small: bool = False,
     muni_labels: bool | None = None,
+    text_scale: float = 1.0,
 ) -> MapResult:
     """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north."""
     res = MapResult()
@@ -315,7 +316,7 @@ def draw_option_map(
         half = math.sqrt((9 if small else 26) * shrink) / 2 * ax.figure.dpi / 72 * 1.2
         obstacles = np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
     # labels: 圏域 first (bold, halo), then municipality names where room is left
-    items = [(str(r["name"]), g, {"fontsize": 8 if small else 11, "zorder": 30,
+    items = [(str(r["name"]), g, {"fontsize": (8 if small else 11) * text_scale, "zorder": 30,
                                    "path_effects": HALO, "color": "#111111"})
              for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)]
     items.sort(key=lambda it: -it[1].area)
@@ -323,9 +324,9 @@ def draw_option_map(
     res.labels_placed, res.labels_moved = n_ok, n_moved
     show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
     if show_muni:
-        mitems = [(str(r["name"]), g, {"fontsize": 6, "color": "#555555", "zorder": 29, "path_effects": HALO})
+        mitems = [(str(r["name"]), g, {"fontsize": 6 * text_scale, "color": "#555555", "zorder": 29, "path_effects": HALO})
                   for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)]
         place_labels(ax, mitems, placed=placed, obstacles=obstacles, skip_if_blocked=True)
-    res.scale_km = draw_scale_bar(ax, fontsize=6 if small else 7)
+    res.scale_km = draw_scale_bar(ax, fontsize=(6 if small else 7) * text_scale)
     draw_north_arrow(ax, to_metric, (lon_c, lat_c), size=0.7 if small else 1.0)
     return res
