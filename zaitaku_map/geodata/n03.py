@@ -208,6 +208,8 @@ def match_attributes(columns: list[str], frame: pd.DataFrame) -> dict[str, str |
                     if c not in used and checks[role](frame[c]):
                         choice = c
                         break
+        if choice is None and role == "name":  # unusual names: trust the column name
+            choice = next((a for a in ALIASES[role] if a in cols and a not in used), None)
         found[role] = choice
         if choice:
             used.add(choice)
