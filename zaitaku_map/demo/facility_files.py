@@ -22,6 +22,7 @@ import openpyxl
 from zaitaku_map.demo.facilities import Facility, build_facilities
 from zaitaku_map.demo.geography import DEMO_DISCLAIMER, Tile, build_region, check_digit
 from zaitaku_map.demo.towns import build_towns
+from zaitaku_map.demo.xlsxwrite import write_text_xlsx
 from zaitaku_map.demo.ziputil import normalize_xlsx, write_zip
 
 IRYO_DATE = "20250601"
@@ -246,20 +247,18 @@ def kouseikyoku_rows(tile: Tile, seed: int = 0) -> list[list[str]]:
 
 
 def write_kouseikyoku(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[Path]:
+    """One 名簿 per prefecture: row 1 empty, title on row 2, empty row 3, header on row 4."""
     paths = []
     for tile in tile_list:
-        wb = openpyxl.Workbook(write_only=True)
-        ws = wb.create_sheet("Sheet1")
-        ws.append([None] * 24)
-        ws.append(["[令和７年１０月１日 現在 ]令和７年１０月２１日作成（デモデータ・架空）"] + [""] * 23)
-        ws.append([""] * 24)
-        ws.append(KOUSEI_HEADER)
-        for row in kouseikyoku_rows(tile, seed):
-            ws.append(row)
-        wb.properties.creator = "zaitaku-map demo"
+        rows: list[list[str | None]] = [
+            [None] * 24,
+            ["[令和７年１０月１日 現在 ]令和７年１０月２１日作成（デモデータ・架空）"] + [""] * 23,
+            [""] * 24,
+            list(KOUSEI_HEADER),
+        ]
+        rows += kouseikyoku_rows(tile, seed)
         p = out_dir / f"{tile.pref_code}_{tile.pref_name}_届出受理医療機関名簿_2025-10.xlsx"
-        wb.save(p)
-        normalize_xlsx(p)
+        write_text_xlsx(p, rows)
         paths.append(p)
     return paths
 
