@@ -178,3 +178,24 @@ def test_vectorised_normalisation_equals_textnorm() -> None:
     check()
     assert address_key("鳥取県鳥取市的場一丁目１番地") == address_key("鳥取県鳥取市的場１ー１") == "鳥取市的場1-1"
     assert address_key("米子市中島２－１－４６新田外科胃腸科病院") == "米子市中島2-1-46"
+
+
+def test_empty_and_undecodable_files(project, tmp_path: Path) -> None:
+    e = tmp_path / "empty.csv"
+    e.write_bytes(b"")
+    with pytest.raises(UnsupportedFormatError) as ei:
+        import_files(project, e, category="other")  # a single path is accepted too
+    assert ei.value.file and ei.value.file.endswith("empty.csv")
+    b = tmp_path / "binary.csv"
+    b.write_bytes(bytes([0x82, 0xFF, 0xFE, 0x80, 0x0A]) * 10)
+    with pytest.raises(UnsupportedFormatError) as ei:
+        import_files(project, [b], category="other")
+    assert "CP932" in (ei.value.expected or "") and ei.value.file.endswith("binary.csv")
+    x = tmp_path / "broken.xlsx"
+    x.write_bytes(b"PK\x03\x04garbage")
+    with pytest.raises(UnsupportedFormatError):
+        import_files(project, [x])
+    h = write_kaigo(tmp_path / "jigyosho_130.csv", [])
+    (rep,) = import_files(project, [h])
+    assert rep.added == 0 and rep.rows_read == 0
+    assert project.conn.execute("SELECT count(*) FROM facilities").fetchone()[0] == 0

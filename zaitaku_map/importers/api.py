@@ -83,6 +83,8 @@ def import_files(
 
         if category not in CATEGORIES:
             raise InputDataError(f"unknown category {category!r}", expected="|".join(CATEGORIES))
+    if isinstance(paths, str | Path):
+        paths = [paths]
     ref = _check_date(reference_date)
     prog = Progress.of(progress, cancel)
     units: list[Unit] = []

@@ -109,7 +109,13 @@ def read_csv_bytes(
     The header is the first of the leading rows that contains every key of ``header_keys``
     (exact cell match after NFKC and strip); without keys it is the first non-empty row.
     """
-    text, enc = decode_text(data, encoding)
+    if not data.strip():
+        raise UnsupportedFormatError("empty file", file=name, expected="見出し行とデータ行のある表")
+    try:
+        text, enc = decode_text(data, encoding)
+    except InputDataError as exc:
+        exc.file = exc.file or name
+        raise
     if text.startswith("\ufeff"):
         text = text[1:]
     delim = _sniff_delimiter(text)
@@ -120,7 +126,8 @@ def read_csv_bytes(
     hdr_idx = find_header_index(head_lines, header_keys)
     if hdr_idx is None:
         raise UnsupportedFormatError(
-            "header row not found", file=name, expected="見出し行: " + "・".join(header_keys)
+            "header row not found", file=name,
+            expected=("見出し行: " + "・".join(header_keys)) if header_keys else "見出し行のある表",
         )
     title_rows = [[c for c in r if c] for r in head_lines[:hdr_idx] if any(c.strip() for c in r)]
     try:
