@@ -57,7 +57,8 @@ def test_import_town_csv_zip_and_reimport_replaces(gproject, tmp_path: Path) -> 
         zf.write(csv_path, "31000-17.0b/31_2023.csv")
     r1 = import_reference(gproject, zpath)
     assert r1["format"] == "isj_town" and r1["rows_imported"] == len(TOWNS)
-    r2 = import_reference(gproject, zpath)
+    assert import_reference(gproject, zpath)["skipped"] == "already imported"  # same content: nothing to do
+    r2 = import_reference(gproject, zpath, replace=True)
     assert r2["replaced_sources"] == [r1["source_id"]]
     assert gproject.conn.execute("SELECT count(*) FROM geocode_references").fetchone()[0] == len(TOWNS)
 
@@ -205,7 +206,7 @@ def test_manual_survives_and_rerun_is_idempotent(gproject, tmp_path: Path) -> No
     f1 = facility(gproject, 1)
     assert (f1["geocode_level"], f1["lon"], f1["outside_muni"], f1["src_lon"]) == ("manual", 134.24, 0, 0.0)
     before = {i: facility(gproject, i) for i in (2, 3)}
-    r2 = geocode_project(gproject)
+    r2 = geocode_project(gproject, references=[ref])  # the same reference again changes nothing
     assert (r2["processed"], r2["unchanged"], r2["manual_kept"]) == (0, 2, 1)
     assert {i: facility(gproject, i) for i in (2, 3)} == before
     r3 = geocode_project(gproject, references=[write_block_csv(tmp_path / "b.csv")], force=True)

@@ -346,10 +346,14 @@ def import_reference(
     path: str | Path,
     *,
     municipality: str | None = None,
+    replace: bool = False,
     progress: ProgressCallback | Progress | None = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Import one reference file (see module docstring) in one transaction.
+
+    A file already imported (same content, same ``municipality``) is skipped unless ``replace``:
+    re-running ``geocode --reference FILE`` then leaves the references, and so every facility, as is.
 
     Parameters
     ----------
@@ -375,6 +379,17 @@ def import_reference(
     with open(p, "rb") as fh:
         head = fh.read(64).removeprefix(codecs.BOM_UTF8).lstrip()
     is_json = head[:1] in (b"[", b"{")
+    prior = project.conn.execute(
+        "SELECT s.id, s.format, s.summary_json, (SELECT count(*) FROM geocode_references g WHERE g.source_id = s.id) "
+        "FROM sources s WHERE s.kind='geocode_reference' AND s.sha256=? ORDER BY s.id DESC LIMIT 1", (sha,)
+    ).fetchone()
+    if prior is not None and prior[3] and not replace:
+        summary = json.loads(prior[2] or "{}")
+        if summary.get("municipality_option") == municipality:
+            prog.update(prog.total, "参照データは取込済み", force=True)
+            return {"source_id": prior[0], "file": p.name, "format": prior[1], "skipped": "already imported",
+                    "rows_imported": 0, "rows_rejected": 0, "replaced_sources": [],
+                    "levels": summary.get("levels", {}), "municipalities": summary.get("municipalities", {})}
     with project.transaction():
         old = [r[0] for r in project.conn.execute(
             "SELECT id FROM sources WHERE kind='geocode_reference' AND sha256=?", (sha,))]
@@ -389,7 +404,7 @@ def import_reference(
         w.flush()
         if w.n_ok == 0:
             raise InputDataError("reference file has no usable rows", file=p, value=w.n_bad)
-        summary = {"levels": dict(w.levels), "municipalities": dict(w.per_muni)}
+        summary = {"levels": dict(w.levels), "municipalities": dict(w.per_muni), "municipality_option": municipality}
         project.conn.execute(
             "UPDATE sources SET format=?, rows_read=?, rows_rejected=?, summary_json=? WHERE id=?",
             (fmt, w.n_ok + w.n_bad, w.n_bad, json.dumps(summary, ensure_ascii=False), sid),
