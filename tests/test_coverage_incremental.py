@@ -98,3 +98,30 @@ def test_cancel_leaves_nothing_half_done(synthetic_project, tmp_path: Path) -> N
     compute_coverage(synthetic_project, CoverageParams(), categories=["zaishi", "pharmacy"],
                      progress=lambda d, t, m: seen.append(d / t))
     assert seen and seen[-1] == pytest.approx(1.0)
+
+
+def test_basin_polygons_partition_the_band(synthetic_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shapely
+
+    from zaitaku_map.coverage import band_polygons, basin_polygons
+
+    p = synthetic_project
+    import_roads(p, region_builder().write_xml(tmp_path / "r.osm"))
+    params = CoverageParams(bands=(30,))
+    for mode in ("network", "straight"):
+        prm = CoverageParams(bands=(30,), mode=mode)
+        basins = basin_polygons(p, prm, "zaishi")
+        band = band_polygons(p, prm, "zaishi").geometry.iloc[0]
+        assert set(basins["facility_id"]) <= {1, 2, 3, 4}
+        assert len(basins) >= 3
+        union = shapely.union_all(list(basins.geometry))
+        # equal up to reprojection slivers (< 1 m² per km² of band)
+        assert union.symmetric_difference(band).area < 1e-6 * band.area
+        geoms = list(basins.geometry)
+        for i in range(len(geoms)):
+            for j in range(i + 1, len(geoms)):
+                assert geoms[i].intersection(geoms[j]).area < 1e-6 * band.area  # basins do not overlap
+        res = compute_coverage(p, prm, categories=["zaishi"])
+        covered = float(res.demand.pop()[res.times("zaishi") <= 30].sum())
+        assert basins["basin_pop"].sum() == pytest.approx(covered)
+    assert params.minutes == 30

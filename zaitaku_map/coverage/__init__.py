@@ -4,7 +4,7 @@ Public API: :class:`CoverageParams`, :func:`compute_coverage`, :func:`coverage_s
 :func:`band_polygons`, :func:`gap_points`, :func:`isochrone`.
 """
 
-from zaitaku_map.coverage.api import band_polygons, coverage_summary, gap_points, isochrone
+from zaitaku_map.coverage.api import band_polygons, basin_polygons, coverage_summary, gap_points, isochrone
 from zaitaku_map.coverage.engine import CategoryCoverage, CoverageResult, compute_coverage
 from zaitaku_map.coverage.incremental import WhatIf
 from zaitaku_map.coverage.inputs import COMBINED, DEFAULT_CATEGORIES, category_name
@@ -19,6 +19,7 @@ __all__ = [
     "CoverageResult",
     "WhatIf",
     "band_polygons",
+    "basin_polygons",
     "category_name",
     "compute_coverage",
     "coverage_summary",

@@ -20,7 +20,14 @@ from zaitaku_map.coverage.engine import (
 )
 from zaitaku_map.coverage.inputs import POP_COLUMNS, facilities_hash, load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
-from zaitaku_map.coverage.polygons import band_geometries, grid_times, land_mask, mask_polygon, to_lonlat_geom
+from zaitaku_map.coverage.polygons import (
+    as_multipolygon,
+    band_geometries,
+    grid_times,
+    land_mask,
+    mask_polygon,
+    to_lonlat_geom,
+)
 from zaitaku_map.coverage.summary import summarize
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import metric_crs
@@ -84,14 +91,8 @@ def _extent_m(crs: str, lon: np.ndarray, lat: np.ndarray, pad_m: float) -> tuple
             float(np.nanmax(x)) + pad_m, float(np.nanmax(y)) + pad_m)
 
 
-def band_polygons(project: Any, params: CoverageParams | None, category: str,
-                  *, cell_m: float | None = None) -> gpd.GeoDataFrame:
-    """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
-
-    Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
-    summed from the demand points, not from the polygon.
-    """
-    params = with_project_speeds(project, params or CoverageParams())
+def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: float | None) -> dict[str, Any]:
+    """Travel time and nearest facility id on a metric grid over the study region (one field)."""
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
     fac = load_facilities(project, category)
@@ -104,40 +105,101 @@ def band_polygons(project: Any, params: CoverageParams | None, category: str,
         lat_ext = np.concatenate([demand.lat, fac["lat"].to_numpy(dtype=float)])
     if not np.isfinite(lon_ext).any():
         raise AnalysisError("nothing to draw: no demand points, municipalities or facilities")
+    src_holder: dict[str, np.ndarray] = {}
     if net is not None:
         key = ("field", net.content_hash, facilities_hash(fac), repr(params.to_dict()), category)
         cc = _memo(key, lambda: category_coverage(net, demand, fac, params, category, keep_field=True))
         nf = cc.node_field
+        ids = cc.facility_ids
         crs = net.crs
 
         def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m)
+            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m,
+                                        workers=-1)
             ok = np.isfinite(d)
             t = np.full(len(x), np.inf)
             t[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
+            s = np.full(len(x), -1, dtype=np.int64)
+            s[ok] = nf.source[idx[ok]]
+            src_holder["s"] = np.where(s >= 0, ids[np.maximum(s, 0)] if len(ids) else -1, -1)
             return t
     else:
         from scipy.spatial import cKDTree
 
         crs = metric_crs(float(np.nanmedian(lon_ext)))
         good = fac[np.isfinite(fac["lon"]) & np.isfinite(fac["lat"])]
+        gids = good["id"].to_numpy(dtype=np.int64)
         tree = cKDTree(np.column_stack(to_metric(crs, good["lon"], good["lat"]))) if len(good) else None
 
         def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             if tree is None:
+                src_holder["s"] = np.full(len(x), -1, dtype=np.int64)
                 return np.full(len(x), np.inf)
-            d, _ = tree.query(np.column_stack([x, y]), k=1)
+            d, i = tree.query(np.column_stack([x, y]), k=1, workers=-1)
+            src_holder["s"] = gids[i]
             return np.asarray(d * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0))
 
     bounds = _extent_m(crs, lon_ext, lat_ext, 1000.0)
     times, x0, y0, cell = grid_times(bounds, time_at, cell=cell_m)
-    geoms = band_geometries(times, x0, y0, cell, params.bands, crs, clip=land)
+    return {"times": times, "source": src_holder["s"].reshape(times.shape), "x0": x0, "y0": y0, "cell": cell,
+            "crs": crs, "land": land, "mode": mode, "facilities": fac}
+
+
+def band_polygons(project: Any, params: CoverageParams | None, category: str,
+                  *, cell_m: float | None = None) -> gpd.GeoDataFrame:
+    """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
+
+    Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
+    summed from the demand points, not from the polygon.
+    """
+    params = with_project_speeds(project, params or CoverageParams())
+    g = _grid_field(project, params, category, cell_m)
+    geoms = band_geometries(g["times"], g["x0"], g["y0"], g["cell"], params.bands, g["crs"], clip=g["land"])
     result = compute_coverage(project, params, categories=[category])
     t = result.times(category)
     pop = result.demand.pop()
-    rows = [{"band_min": b, "label": COVERAGE_TEXT["band"].format(minutes=b), "pop_within": round(float(pop[t <= b].sum()), 1),
-             "category": category, "mode": mode, "cell_m": round(cell, 1)} for b in params.bands]
+    rows = [{"band_min": b, "label": COVERAGE_TEXT["band"].format(minutes=b),
+             "pop_within": round(float(pop[t <= b].sum()), 1), "category": category, "mode": g["mode"],
+             "cell_m": round(g["cell"], 1)} for b in params.bands]
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=CRS)
+    gdf.attrs["description_ja"] = result.describe_ja()
+    return gdf
+
+
+def basin_polygons(project: Any, params: CoverageParams | None, category: str, *,
+                   minutes: float | None = None, cell_m: float | None = None) -> gpd.GeoDataFrame:
+    """Nearest-facility basins within ``minutes`` (default ``params.minutes``): who serves whom.
+
+    Columns ``facility_id, name, basin_pop, basin_pop_65, geometry`` — the area (and, from the
+    demand points, the population) for which each facility is the nearest one within the threshold.
+    """
+    import shapely
+
+    params = with_project_speeds(project, params or CoverageParams())
+    m = float(minutes if minutes is not None else params.minutes)
+    g = _grid_field(project, params, category, cell_m)
+    label = np.where(g["times"] <= m, g["source"], -1)
+    result = compute_coverage(project, params, categories=[category])
+    cc = result.categories[category]
+    within = cc.times <= m
+    pop = pd.Series(result.demand.pop()[within]).groupby(cc.nearest[within]).sum()
+    pop65 = pd.Series(result.demand.pop("pop_65")[within]).groupby(cc.nearest[within]).sum()
+    fac = g["facilities"].set_index("id")
+    rows, geoms = [], []
+    for fid in np.unique(label[label >= 0]):
+        rr, cc_ = np.nonzero(label == fid)
+        r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc_.min(), cc_.max() + 1
+        sub = label[r0:r1, c0:c1] == fid
+        geom = to_lonlat_geom(mask_polygon(sub, g["x0"] + c0 * g["cell"], g["y0"] + r0 * g["cell"], g["cell"]),
+                              g["crs"])
+        if g["land"] is not None:
+            geom = shapely.intersection(geom, g["land"])
+        rows.append({"facility_id": int(fid), "name": fac["name"].get(int(fid), ""),
+                     "basin_pop": round(float(pop.get(int(fid), 0.0)), 1),
+                     "basin_pop_65": round(float(pop65.get(int(fid), 0.0)), 1)})
+        geoms.append(as_multipolygon(geom))
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["facility_id", "name", "basin_pop", "basin_pop_65"]),
+                           geometry=geoms, crs=CRS)
     gdf.attrs["description_ja"] = result.describe_ja()
     return gdf
 
