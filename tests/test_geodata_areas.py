@@ -65,6 +65,7 @@ def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     ws.append([9205, "川町", "南保健所"])
     ws.append([9206, "谷村", "南保健所"])
     ws.append([9207, "島町", "南保健所"])
+    ws.append(["※ コードは5桁で管理しています。"])
     f = tmp_path / "hokenjo.xlsx"
     wb.save(f)
     r = import_area_table(pref09, f, layer="保健所圏域")
@@ -74,6 +75,7 @@ def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     assert m["09202"][0] == "南保健所" and m["09203"][0] == "南保健所"
     assert len(m) == 9 and r["matched_by_name"] == 2
     assert [u["name"] for u in r["unmatched"]] == ["存在しない村"]
+    assert r["note_rows"] == 1
     _union_ok(pref09, "保健所圏域")
 
 

@@ -315,6 +315,7 @@ def import_area_table(
     unmatched: list[dict[str, Any]] = []
     by_name = 0
     conflicts = 0
+    notes = 0
     for i in prog.iterate(range(len(data)), message="圏域表を照合中"):
         row = data.iloc[i]
         rownum = h + 2 + i  # spreadsheet row number
@@ -325,6 +326,11 @@ def import_area_table(
         cval = None if cols["muni_code"] is None else row[cols["muni_code"]]
         nval = None if cols["muni_name"] is None else row[cols["muni_name"]]
         if all(_blank(v) for v in row.tolist()):
+            continue
+        if not code_candidates(cval) and _blank(nval) and not acode and not aname:
+            notes += 1  # a footnote such as 「※ コードは5桁…」
+            log.append({"row": rownum, "value": next((v for v in row.tolist() if not _blank(v)), None),
+                        "severity": "info", "reason": "注記行として無視しました"})
             continue
         code = units.match_code(cval) if not _blank(cval) else None
         if code is None and not _blank(cval) and code_candidates(cval):
@@ -393,6 +399,7 @@ def import_area_table(
         "ignored_note": (f"対象外の都道府県の行 {sum(other_pref.values())} 行は無視しました" if other_pref else None),
         "unmatched": unmatched,
         "conflicts": conflicts,
+        "note_rows": notes,
         "municipalities_without_area": _unassigned(project, set(assignments)),
         "rejected": len(unmatched),
     }
