@@ -172,8 +172,8 @@ def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_proje
     wiz = ImportWizard(win)
     wiz.show()
     wiz.add_paths([str(csv_path)])
-    assert wiz.kind.currentData() == "facilities"
-    wiz.category.setCurrentIndex(wiz.category.findData("home_nursing"))
+    assert wiz.file_specs()[0]["kind"] == "facilities"
+    wiz.set_category(0, "home_nursing")
     wiz.next()  # → preview
     assert wiz.stack.currentIndex() == 1
     assert wiz.preview is not None and wiz.preview["format"] == "table"

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -63,7 +63,11 @@ def kind_function(kind: str) -> Any:
 
 def guess_kind(path: str) -> str:
     """A first guess of the data kind from the file name (the user can change it)."""
+    import re
+
     n = Path(path).name.lower()
+    if re.match(r"^\d{2}_\d{4}\.(csv|zip)$", n):  # 位置参照情報: <pref>_<year>.csv
+        return "reference"
     if n.startswith("n03") or "gyosei" in n:
         return "boundaries"
     if n.startswith("a38"):
@@ -74,18 +78,54 @@ def guess_kind(path: str) -> str:
         return "population"
     if "isj" in n or "位置参照" in n or "town" in n:
         return "reference"
-    if "圏域" in n or "area" in n:
+    if "圏域" in n or "医療圏" in n or "area" in n:
         return "areas"
     return "facilities"
 
 
-class DropList(QListWidget):
-    """File list accepting drag and drop from the file manager."""
+def guess_category(path: str) -> str | None:
+    n = Path(path).name.lower()
+    if "houkatsu" in n or "包括" in n:
+        return "houkatsu"
+    return None
+
+
+def guess_layer(path: str) -> str:
+    n = Path(path).name
+    for name in labels.AREA_LAYER_SUGGESTIONS:
+        if name in n:
+            return name
+    if "保健所" in n:
+        return "保健所圏域"
+    return "二次医療圏"
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files of dropped folders (recursively), without our own notes and manifests."""
+    out: list[str] = []
+    for p in paths:
+        pp = Path(p)
+        if pp.is_dir():
+            for f in sorted(pp.rglob("*")):
+                if f.is_file() and not f.name.startswith((".", "README")) and f.name != "manifest.json":
+                    out.append(str(f))
+        elif pp.name:
+            out.append(str(pp))
+    return out
+
+
+# the order in which one wizard run imports mixed files (boundaries first: others match against them)
+KIND_ORDER = ("boundaries", "a38", "areas", "population", "facilities", "reference", "roads")
+
+
+class DropTable(QTableWidget):
+    """File table accepting drag and drop of files and folders."""
 
     def __init__(self, on_drop: Any) -> None:
         super().__init__()
         self.on_drop = on_drop
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
 
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:
@@ -138,49 +178,61 @@ class ImportWizard(QDialog):
     def _page_files(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
-        lay.addWidget(QLabel("取り込むファイルをここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。"))
-        self.file_list = DropList(self.add_paths)
-        lay.addWidget(self.file_list, 1)
+        lay.addWidget(QLabel("取り込むファイル（フォルダごとでも可）をここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。\n"
+                             "種類はファイル名から推定しています。違うときは表の中で選び直してください。"))
+        self.file_table = DropTable(self.add_paths)
+        self.file_table.setColumnCount(4)
+        self.file_table.setHorizontalHeaderLabels(["ファイル", "データの種類", "施設の種別（表・GIS）", "圏域レイヤーの名前"])
+        self.file_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        lay.addWidget(self.file_table, 1)
         row = QHBoxLayout()
         b = QPushButton("ファイルを選ぶ…")
         b.clicked.connect(self.choose_files)
+        rm = QPushButton("選んだ行を外す")
+        rm.clicked.connect(self.remove_selected)
         clear = QPushButton("リストを空にする")
-        clear.clicked.connect(lambda: (self.paths.clear(), self.file_list.clear(), self._update_nav()))
-        row.addWidget(b)
-        row.addWidget(clear)
+        clear.clicked.connect(self.clear_files)
+        for x in (b, rm, clear):
+            row.addWidget(x)
         row.addStretch(1)
         lay.addLayout(row)
         form = QFormLayout()
-        self.kind = QComboBox()
-        for key, (label, _fns) in KINDS.items():
-            self.kind.addItem(label, key)
-            if kind_function(key) is None:
-                idx = self.kind.count() - 1
-                self.kind.model().item(idx).setEnabled(False)
-                self.kind.setItemText(idx, label + "（この版では未対応）")
-        self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.category = QComboBox()
-        self.category.addItem("（ファイルから判定）", None)
-        for key, cat in labels.CATEGORIES.items():
-            self.category.addItem(cat.label, key)
-        self.layer_name = QComboBox()
-        self.layer_name.setEditable(True)
-        self.layer_name.addItems(list(labels.AREA_LAYER_SUGGESTIONS))
         self.ref_date = QLineEdit()
         self.ref_date.setPlaceholderText("例: 2025-10-01（ファイルに書かれていない場合）")
-        form.addRow("データの種類", self.kind)
-        form.addRow("施設の種別（表・GIS のとき）", self.category)
-        form.addRow("圏域レイヤーの名前", self.layer_name)
+        self.do_geocode = QCheckBox("取り込み後に住所から位置を求める（ジオコーディング）")
+        self.do_geocode.setChecked(data.core("geocode", "geocode_project") is not None)
+        self.do_geocode.setEnabled(data.core("geocode", "geocode_project") is not None)
         form.addRow("基準日", self.ref_date)
+        form.addRow("", self.do_geocode)
         lay.addLayout(form)
-        self._kind_changed()
         return w
 
-    def _kind_changed(self, *_a: Any) -> None:
-        k = self.kind.currentData()
-        self.category.setEnabled(k == "facilities")
-        self.layer_name.setEnabled(k in ("areas", "a38"))
-        self.ref_date.setEnabled(k in ("facilities", "boundaries"))
+    def _kind_combo(self, kind: str) -> QComboBox:
+        c = QComboBox()
+        for key, (label, _fns) in KINDS.items():
+            c.addItem(label, key)
+            if kind_function(key) is None:
+                idx = c.count() - 1
+                c.model().item(idx).setEnabled(False)
+                c.setItemText(idx, label + "（この版では未対応）")
+        c.setCurrentIndex(max(c.findData(kind), 0))
+        c.currentIndexChanged.connect(lambda _i: self._update_nav())
+        return c
+
+    def _category_combo(self, cat: str | None) -> QComboBox:
+        c = QComboBox()
+        c.addItem("（ファイルから判定）", None)
+        for key, item in labels.CATEGORIES.items():
+            c.addItem(item.label, key)
+        c.setCurrentIndex(max(c.findData(cat), 0))
+        return c
+
+    def _layer_combo(self, layer: str) -> QComboBox:
+        c = QComboBox()
+        c.setEditable(True)
+        c.addItems(list(labels.AREA_LAYER_SUGGESTIONS))
+        c.setCurrentText(layer)
+        return c
 
     def choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
@@ -189,16 +241,49 @@ class ImportWizard(QDialog):
         self.add_paths(paths)
 
     def add_paths(self, paths: list[str]) -> None:
-        for p in paths:
-            if p and p not in self.paths:
-                self.paths.append(p)
-                self.file_list.addItem(p)
-        if self.paths:
-            k = guess_kind(self.paths[0])
-            i = self.kind.findData(k)
-            if i >= 0 and kind_function(k) is not None:
-                self.kind.setCurrentIndex(i)
+        for p in expand_paths(paths):
+            if p in self.paths:
+                continue
+            self.paths.append(p)
+            r = self.file_table.rowCount()
+            self.file_table.insertRow(r)
+            item = QTableWidgetItem(Path(p).name)
+            item.setToolTip(p)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.file_table.setItem(r, 0, item)
+            self.file_table.setCellWidget(r, 1, self._kind_combo(guess_kind(p)))
+            self.file_table.setCellWidget(r, 2, self._category_combo(guess_category(p)))
+            self.file_table.setCellWidget(r, 3, self._layer_combo(guess_layer(p)))
+        self.file_table.resizeColumnsToContents()
         self._update_nav()
+
+    def remove_selected(self) -> None:
+        for r in sorted({i.row() for i in self.file_table.selectedIndexes()}, reverse=True):
+            self.file_table.removeRow(r)
+            del self.paths[r]
+        self._update_nav()
+
+    def clear_files(self) -> None:
+        self.paths.clear()
+        self.file_table.setRowCount(0)
+        self._update_nav()
+
+    def file_specs(self) -> list[dict[str, Any]]:
+        """One dict per file: path, kind, category, layer (what the table says now)."""
+        out = []
+        for r, p in enumerate(self.paths):
+            out.append({"path": p, "kind": self.file_table.cellWidget(r, 1).currentData(),
+                        "category": self.file_table.cellWidget(r, 2).currentData(),
+                        "layer": self.file_table.cellWidget(r, 3).currentText().strip() or "二次医療圏"})
+        return out
+
+    def set_kind(self, row: int, kind: str) -> None:
+        c = self.file_table.cellWidget(row, 1)
+        c.setCurrentIndex(max(c.findData(kind), 0))
+
+    def set_category(self, row: int, category: str | None) -> None:
+        c = self.file_table.cellWidget(row, 2)
+        c.setCurrentIndex(max(c.findData(category), 0))
 
     # -- page 2: preview + mapping --------------------------------------------------------------
     def _page_preview(self) -> QWidget:
@@ -219,14 +304,18 @@ class ImportWizard(QDialog):
         return w
 
     def load_preview(self) -> bool:
-        kind = self.kind.currentData()
+        specs = self.file_specs()
+        fac = [sp for sp in specs if sp["kind"] == "facilities"]
+        kind = "facilities" if fac else (specs[0]["kind"] if specs else "facilities")
+        self.preview_path = fac[0]["path"] if fac else None
         self.preview = None
         for i in reversed(range(self.mapping_form.rowCount())):
             self.mapping_form.removeRow(i)
         self.mapping_combos.clear()
         self.preview_table.clear()
         if kind != "facilities":
-            self.detected.setText(f"データの種類: {KINDS[kind][0]}\nファイル: {len(self.paths)} 件\n"
+            kinds = sorted({KINDS[sp["kind"]][0] for sp in specs})
+            self.detected.setText(f"ファイル: {len(self.paths)} 件（{'、'.join(kinds)}）\n"
                                   "「取り込む」を押すと読み込みます。")
             self.preview_table.setRowCount(0)
             self.preview_table.setColumnCount(0)
@@ -237,13 +326,13 @@ class ImportWizard(QDialog):
             self.detected.setText("プレビュー機能が読み込めません。そのまま取り込みます。")
             return True
         try:
-            pv = fn(self.paths[0], rows=20)
+            pv = fn(self.preview_path, rows=20)
         except Exception as err:
             show_error(self, err, title="ファイルを読めません")
             return False
         self.preview = pv
         fmt = pv.get("format") or ""
-        text = [f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}", f"ファイル: {Path(self.paths[0]).name}"]
+        text = [f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}", f"プレビュー: {Path(self.preview_path).name}"]
         if pv.get("sheet"):
             text.append(f"シート: {pv['sheet']}")
         if pv.get("encoding"):
@@ -251,7 +340,7 @@ class ImportWizard(QDialog):
         if pv.get("reference_date"):
             text.append(f"基準日（ファイルから）: {pv['reference_date']}")
         if len(self.paths) > 1:
-            text.append(f"ほか {len(self.paths) - 1} ファイル（同じ設定で取り込みます）")
+            text.append(f"ほか {len(self.paths) - 1} ファイル（列の対応はこのファイルにだけ使います）")
         self.detected.setText("\n".join(text))
         header = [str(h) for h in pv.get("header", [])]
         rows = pv.get("rows", [])
@@ -312,28 +401,49 @@ class ImportWizard(QDialog):
         return w
 
     def start_import(self) -> Any:
-        kind = self.kind.currentData()
-        fn = kind_function(kind)
-        paths = list(self.paths)
-        category = self.category.currentData()
+        specs = self.file_specs()
         mapping = self.mapping()
+        mapping_path = self.preview_path if mapping else None
         ref = self.ref_date.text().strip() or None
-        layer = self.layer_name.currentText().strip() or "二次医療圏"
+        geocode = self.do_geocode.isChecked()
+        fns = {k: kind_function(k) for k in KINDS}
 
         def job(project: Any, *, progress: Any, cancel: Any) -> list[dict[str, Any]]:
-            out = []
-            if kind == "facilities":
-                reps = fn(project, paths, category=category, mapping=mapping, reference_date=ref,
-                          progress=progress, cancel=cancel)
-                return [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in reps]
-            for p in progress.iterate(paths, message="取り込み中"):
-                kw: dict[str, Any] = {"progress": None, "cancel": cancel}
+            out: list[dict[str, Any]] = []
+            groups: list[tuple[str, list[dict[str, Any]]]] = []
+            for kind in KIND_ORDER:
+                mine = [sp for sp in specs if sp["kind"] == kind]
+                if kind == "population" and mine:
+                    groups.append((kind, mine))  # all mesh files in one import
+                else:
+                    groups.extend((kind, [sp]) for sp in mine)
+            run_geo = geocode and any(k in ("facilities", "reference") for k, _ in groups)
+            steps = len(groups) + (2 if run_geo else 0)
+            for kind, group in groups:
+                step = progress.step(1.0 / steps)
+                fn = fns[kind]
+                first = group[0]
+                step.update(0, f"{KINDS[kind][0]}: {Path(first['path']).name}", force=True)
+                if kind == "facilities":
+                    reps = fn(project, [first["path"]], category=first["category"],
+                              mapping=mapping if first["path"] == mapping_path else None, reference_date=ref,
+                              progress=step, cancel=cancel)
+                    out.extend(r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in reps)
+                    continue
+                kw: dict[str, Any] = {"progress": step, "cancel": cancel}
                 if kind in ("areas", "a38"):
-                    kw["layer"] = layer
+                    kw["layer"] = first["layer"]
                 if kind == "boundaries" and ref:
                     kw["reference_date"] = ref
-                res = fn(project, [p], **kw) if kind == "population" else fn(project, p, **kw)
-                out.append({"file": str(p), **(res if isinstance(res, dict) else {"result": str(res)})})
+                target: Any = [sp["path"] for sp in group] if kind == "population" else first["path"]
+                res = fn(project, target, **kw)
+                out.append({"file": "、".join(Path(sp["path"]).name for sp in group), "kind": kind,
+                            **(res if isinstance(res, dict) else {"result": str(res)})})
+            if run_geo:
+                gfn = data.core("geocode", "geocode_project")
+                res = gfn(project, progress=progress.step(2.0 / steps), cancel=cancel)
+                out.append({"file": "（ジオコーディング）", "kind": "geocode",
+                            **(res if isinstance(res, dict) else {"result": str(res)})})
             return out
 
         self.report_text.setPlainText("取り込み中…")
@@ -373,6 +483,8 @@ class ImportWizard(QDialog):
         lines = []
         for r in reports:
             lines.append(f"■ {Path(str(r.get('file', ''))).name}")
+            if r.get("kind") in KINDS:
+                lines.append(f"  種類: {KINDS[r['kind']][0]}")
             fmt = r.get("format")
             if fmt:
                 lines.append(f"  形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}  基準日: {r.get('reference_date') or '—'}")
@@ -436,7 +548,8 @@ class ImportWizard(QDialog):
         self.btn_back.setEnabled(i > 0 and not (self.job and self.job.isRunning()))
         self.btn_next.setVisible(i < 2)
         self.btn_next.setText("取り込む" if i == 1 else "次へ >")
-        self.btn_next.setEnabled(bool(self.paths) and kind_function(self.kind.currentData()) is not None)
+        ok = bool(self.paths) and all(kind_function(sp["kind"]) is not None for sp in self.file_specs())
+        self.btn_next.setEnabled(ok)
 
 
 def write_rows_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
