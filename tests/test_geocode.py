@@ -160,7 +160,7 @@ def test_no_boundaries_at_all(project) -> None:  # type: ignore[no-untyped-def]
 # --- placeholder patterns ----------------------------------------------------------------------------
 def test_placeholder_patterns(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     add_facility(gproject, 1, address="鳥取市雲山57", src=(0.0, 0.0))
-    for i, a in enumerate(["相生町1-6", "相生町2-1", "雲山3"], start=2):  # prefectural-office style shared point
+    for i, a in enumerate(["相生町1-6", "吉方3", "雲山3"], start=2):  # prefectural-office style shared point
         add_facility(gproject, i, address=f"鳥取県鳥取市{a}", src=(134.2380, 35.5036))
     add_facility(gproject, 5, address="鳥取市雲山58", src=(134.60, 35.50))      # 30 km outside 鳥取市
     add_facility(gproject, 6, address="鳥取市雲山59", src=(35.4812, 134.2390))  # swapped
@@ -168,13 +168,15 @@ def test_placeholder_patterns(gproject, tmp_path: Path) -> None:  # type: ignore
     add_facility(gproject, 8, address="鳥取市雲山61", src=(134.2505, 35.50))   # 45 m outside: tolerated
     add_facility(gproject, 9, address="岩美郡岩美町浦富1", src=(134.2000, 35.4812))  # two facilities, same
     add_facility(gproject, 10, address="岩美郡岩美町浦富1", src=(134.2000, 35.4812))  # address: not a placeholder
+    for i, a in enumerate(["1-5-2 Aビル2F", "1-5-2 Aビル3F", "1-5-7"], start=11):  # one medical building / block
+        add_facility(gproject, i, address=f"鳥取市相生町{a}", src=(134.2288, 35.5084))
     r = geocode_project(gproject, references=[write_block_csv(tmp_path / "b.csv"), write_town_json(tmp_path / "t.json")])
-    st = {i: facility(gproject, i)["src_coord_status"] for i in range(1, 11)}
+    st = {i: facility(gproject, i)["src_coord_status"] for i in range(1, 14)}
     assert st == {1: "placeholder_zero", 2: "shared_point", 3: "shared_point", 4: "shared_point",
                   5: "outside_municipality", 6: "swapped", 7: "outside_japan", 8: "ok", 9: "outside_municipality",
-                  10: "outside_municipality"}
+                  10: "outside_municipality", 11: "ok", 12: "ok", 13: "ok"}
     assert r["placeholders"] == {"placeholder_zero": 1, "shared_point": 3, "outside_municipality": 3, "swapped": 1,
-                                 "outside_japan": 1, "ok": 1}
+                                 "outside_japan": 1, "ok": 4}
     f2 = facility(gproject, 2)
     assert f2["geocode_level"] == "block" and f2["geocode_moved_m"] == pytest.approx(
         haversine_m(134.2380, 35.5036, 134.2281, 35.5079), abs=0.2)

@@ -6,8 +6,8 @@ Patterns recognised (``labels.COORD_STATUS`` keys):
 - ``placeholder_zero`` — 0/0 (or either value 0), the 医療情報ネット placeholder;
 - ``swapped`` — lat/lon exchanged: accepted after swapping back, with a note;
 - ``outside_japan`` — outside Japan's bounding box even when swapped;
-- ``shared_point`` — the same point used by :data:`SHARED_MIN` or more facilities with different
-  addresses (a prefectural office, a city hall …);
+- ``shared_point`` — the same point used by facilities of :data:`SHARED_MIN` or more different towns
+  (a prefectural office, a city hall …; see :func:`shared_points`);
 - ``outside_municipality`` — farther than :data:`MUNI_TOLERANCE_M` from the polygon of the stated
   municipality (only when boundaries are loaded);
 - ``ok`` — accepted.
@@ -25,6 +25,7 @@ from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from zaitaku_map.geo import haversine_m, in_japan
+from zaitaku_map.geocode.normalize import split_numbers
 from zaitaku_map.store import gpkg
 
 SHARED_MIN = 3            # facilities with different addresses on one point → placeholder
@@ -66,17 +67,26 @@ def check_point(lon: Any, lat: Any) -> SourceCheck:
     return SourceCheck("outside_japan", note=f"source coordinate {x},{y} is outside Japan")
 
 
-def shared_points(rows: Iterable[tuple[Any, Any, str]]) -> dict[tuple[float, float], int]:
-    """Points used by ≥ :data:`SHARED_MIN` distinct addresses: ``{point_key: n_addresses}``.
+def town_key(address_norm: str) -> str:
+    """The address up to its first number (prefecture + municipality + town), building names dropped."""
+    head, _ = split_numbers(address_norm or "")
+    return head
 
-    ``rows`` are ``(lon, lat, address_norm)`` of every facility (after swap fixing).
+
+def shared_points(rows: Iterable[tuple[Any, Any, str]]) -> dict[tuple[float, float], int]:
+    """Points used by facilities of ≥ :data:`SHARED_MIN` different towns: ``{point_key: n_towns}``.
+
+    ``rows`` are ``(lon, lat, address_norm)`` of the facilities with a usable source point.  Towns,
+    not full addresses, are compared: clinics of one medical building, or several facilities
+    placed on one 街区/大字 point by the publisher's own geocoder, share a point legitimately;
+    one point standing for three different towns is a placeholder (a prefectural office, a city hall).
     """
-    addrs: dict[tuple[float, float], set[str]] = defaultdict(set)
+    towns: dict[tuple[float, float], set[str]] = defaultdict(set)
     for lon, lat, addr in rows:
         if lon is None or lat is None:
             continue
-        addrs[point_key(lon, lat)].add(addr or "")
-    return {k: len(v) for k, v in addrs.items() if len(v) >= SHARED_MIN}
+        towns[point_key(lon, lat)].add(town_key(addr))
+    return {k: len(v) for k, v in towns.items() if len(v) >= SHARED_MIN}
 
 
 class MuniGeometries:
