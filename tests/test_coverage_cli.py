@@ -42,6 +42,9 @@ def test_cli_roads_coverage_isochrone(synthetic_project, tmp_path: Path, capsys)
                    "--speed-kmh", "30", "--json")
     assert rc == 0 and iso["reached_nodes"] > 0 and iso["polygon"]["type"] == "MultiPolygon"
     assert iso["reached_points"] == len(iso["reached_fids"]) > 0
+    rc, fac = _run(capsys, "coverage", path, "--categories", "houkatsu", "--facilities", "--json")
+    rows = fac["categories"]["houkatsu"]["by_facility"]
+    assert len(rows) == 1 and rows[0]["basin_pop"] == fac["categories"]["houkatsu"]["covered"]
     rc, _ = _run(capsys, "coverage", path, "--categories", "nope", "--json")
     assert rc == 3
     rc, text = _run(capsys, "coverage", path, "--categories", "zaishi")

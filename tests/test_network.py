@@ -231,3 +231,19 @@ def test_snap_flags_points_across_water(tmp_path: Path) -> None:
     assert s.leg_min[0] == pytest.approx(s.dist_m[0] / 250.0)
     assert s.node[1] == -1 and s.node[2] == -1  # island (no kept road) and sea 3 km off the coast
     assert np.isinf(s.leg_min[1])
+
+
+def test_import_graphml_by_suffix(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for i in range(60):  # a two-way street of 60 nodes
+        g.add_node(i, x=133.0 + i * 0.001, y=34.0)
+    for i in range(59):
+        for a, b in ((i, i + 1), (i + 1, i)):
+            g.add_edge(a, b, highway="residential", length=92.3)
+    path = tmp_path / "town.graphml"
+    nx.write_graphml(g, path)
+    rep = import_roads(project, path)
+    assert rep["format"] == "graphml" and rep["nodes"] == 60 and rep["edges"] == 118
+    assert load_network(project).length_m.sum() == pytest.approx(118 * 92.3, rel=1e-5)  # type: ignore[union-attr]

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--categories", help="施設カテゴリ (例 zaishi,home_nursing; zaishi=在支診+在支病)")
     p.add_argument("--layer", action="append", help="集計する圏域レイヤー名（複数可、既定はすべて）")
     p.add_argument("--no-municipalities", action="store_true", help="市区町村別の表を省く")
+    p.add_argument("--facilities", action="store_true",
+                   help="施設ごとの到達人口・最寄り圏人口・単独カバー人口（誰が誰を担うか）を含める")
     p.set_defaults(handler=cmd_coverage, human=_human_coverage)
 
     p = sub.add_parser("isochrone", parents=[common_parent()], help="1 地点から N 分で到達できる範囲")
@@ -126,6 +128,12 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     with open_project(args.project) as project:
         out = coverage_summary(project, params, categories=cats, layers=args.layer, progress=ctx.progress(),
                                cancel=ctx.cancel)
+        if args.facilities:
+            from zaitaku_map.coverage import service_areas
+
+            for key, c in out["categories"].items():
+                sa = service_areas(project, params, key)
+                c["by_facility"] = sa.to_dict(orient="records")
     if args.no_municipalities:
         for c in out["categories"].values():
             c.pop("by_municipality", None)
@@ -149,6 +157,11 @@ def _human_coverage(out: dict[str, Any]) -> None:
             print(f"   {b}分以内: {f['covered']:,.0f} 人 ({s})")
         for u in c["unsnapped_facilities"]:
             print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
+        if c.get("by_facility"):
+            print("   [施設]（到達人口 / 最寄り圏人口 / 単独カバー人口）")
+            for r in c["by_facility"]:
+                print(f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
+                      f"{r['exclusive_pop']:,.0f}")
         for layer, rows in c.get("by_layer", {}).items():
             print(f"   [{layer}]")
             for r in rows:
