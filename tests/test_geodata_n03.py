@@ -113,6 +113,8 @@ def test_reimport_newer_release(project, tmp_path):
     assert set(gone) == {"99205", "99206"}
     assert gone["99205"]["successor_by_location"]["code"] == "99208"
     assert report["replaced"]["new_codes"] == ["99208"]
+    assert report["replaced"]["area_members_with_unknown_codes"] == [
+        {"layer": "圏域", "code": "99205"}, {"layer": "圏域", "code": "99206"}]
     g = load_municipalities(project, include_derived=True).set_index("code")
     assert g.loc["99101", "full_name"] == "テスト市中央区" and g.loc["99101", "kind"] == "ward"
     assert report["area_layers_rebuilt"] == {"圏域": 1}

@@ -106,6 +106,11 @@ def _boundaries_text(r: dict[str, Any]) -> list[str]:
             succ = g["successor_by_location"]
             out.append(f"    消えたコード {g['code']} {g['name']} → "
                        + (f"{succ['code']} {succ['name']}" if succ else "後継不明"))
+        if rep.get("area_members_with_unknown_codes"):
+            out.append(f"  圏域レイヤーに残る旧コード: {len(rep['area_members_with_unknown_codes'])} 件"
+                       "（圏域の表を取り込み直してください）")
+        if rep.get("option_assignments_with_unknown_codes"):
+            out.append(f"  圏域案の割当に残る旧コード: {rep['option_assignments_with_unknown_codes']} 件")
     for name, n in (r.get("area_layers_rebuilt") or {}).items():
         out.append(f"  圏域レイヤー「{name}」の面を作り直しました（{n} 圏域）")
     if r.get("note"):

@@ -516,6 +516,16 @@ def import_boundaries(
         rebuilt = rebuild_all_area_polygons(project)
         project.refresh_extent("municipalities")
         project.refresh_extent("area_polygons")
+        orphans = project.conn.execute(
+            "SELECT l.name, m.muni_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
+            "WHERE m.muni_code NOT IN (SELECT code FROM municipalities) ORDER BY l.id, m.muni_code"
+        ).fetchall()
+        opt_orphans = project.conn.execute(
+            "SELECT count(*) FROM option_assignments WHERE unit_code NOT IN (SELECT code FROM municipalities)"
+        ).fetchone()[0]
+    if report_re is not None:
+        report_re["area_members_with_unknown_codes"] = [{"layer": a, "code": c} for a, c in orphans]
+        report_re["option_assignments_with_unknown_codes"] = opt_orphans
     prog.step(0.15).update(1, "完了", force=True)
     stale_pop = project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0]
     out = {
