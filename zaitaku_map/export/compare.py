@@ -84,9 +84,9 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
     cats = datas[0].categories_present()
     handles = []
     for cat in cats:
-        c = CATEGORIES.get(cat, CATEGORIES["other"])
-        handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color, markeredgecolor="black",
-                              color=c.color, markersize=5, label=c.label))
+        spec = CATEGORIES.get(cat, CATEGORIES["other"])
+        handles.append(Line2D([], [], ls="none", marker=spec.marker, markerfacecolor=spec.color,
+                              markeredgecolor="black", color=spec.color, markersize=5, label=spec.label))
     if coverages[0] is not None:
         handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
                               label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}")))

@@ -284,7 +284,9 @@ def load_export_data(project: Project, option: str) -> ExportData:
         munis["ken_key"] = munis["ken_key"].fillna(by_parent)
     pop = municipality_population(project)
     pop = pop.set_index("muni_code") if "muni_code" in pop else pd.DataFrame()
-    units, n_units, pops = [], [], {c: [] for c in ("pop_total", "pop_65", "pop_75", "pop_85")}
+    units: list[str] = []
+    n_units: list[int] = []
+    pops: dict[str, list[float]] = {c: [] for c in ("pop_total", "pop_65", "pop_75", "pop_85")}
     for key in kens["ken_key"]:
         m = munis[munis["ken_key"] == key]
         units.append("・".join(m["full_name"].astype(str)))

@@ -9,6 +9,7 @@ footer (version, date, page X / Y).  Each facility of a 圏域 appears exactly o
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", 
 LIST_WEIGHTS = [52, 64, 36, 24, 16, 22, 35, 18]
 
 
-def cover_story(data: ExportData, title: str, *, extra_notes: list[str] = ()) -> list[Any]:
+def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()) -> list[Any]:
     """Title block, demo notice, option notes, sources and attribution."""
     story: list[Any] = [para(title, "title"),
                         para(f"{EXPORT_TEXT['option']}: {data.option_name}", "subtitle"),
