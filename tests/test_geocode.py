@@ -315,3 +315,13 @@ def test_kyoto_style_street_prefix_and_ward_reference(gproject, tmp_path: Path) 
     assert r["references"][0]["municipalities"] == {"27127": 2}
     assert (facility(gproject, 1)["geocode_level"], facility(gproject, 1)["lon"]) == ("town", 135.50)
     assert (facility(gproject, 2)["geocode_level"], facility(gproject, 2)["lon"]) == ("town", 135.49)
+
+
+def test_designated_city_address_without_ward(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ref = write_town_json(tmp_path / "kita.json", [("梅田一丁目", 135.49, 34.69)])
+    add_facility(gproject, 1, address="大阪府大阪市梅田1-3-1", pref_code=None)
+    add_facility(gproject, 2, address="大阪府大阪市難波1-1", pref_code=None)  # no town known: the city's point
+    geocode_project(gproject, references=[ref], municipality="大阪市北区")
+    f1, f2 = facility(gproject, 1), facility(gproject, 2)
+    assert (f1["muni_code"], f1["geocode_level"], f1["lon"]) == ("27127", "town", 135.49)
+    assert (f2["muni_code"], f2["geocode_level"]) == ("27100", "municipality")

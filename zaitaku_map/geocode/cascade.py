@@ -167,6 +167,13 @@ class Geocoder:
             p = Placement("source", chk.lon, chk.lat, "source", "; ".join(notes), final_code, status)
         else:
             hit = self.refs.match(ref_code, rest) if ref_code else None
+            if hit is None and ref_code:
+                ward_hit = self._ward_match(ref_code, rest)
+                if ward_hit is not None:  # 政令市 address without its ward: the ward whose town matches
+                    ward, hit = ward_hit
+                    if not row["muni_code"]:
+                        final_code = code = ward
+                        notes.append("区を町名から特定")
             rep = self.munis.rep_point(code) if code else None
             if hit is not None:
                 p = Placement(hit.level, hit.lon, hit.lat, hit.ref, "; ".join(notes), final_code, status)
@@ -183,6 +190,16 @@ class Geocoder:
             inside = self.geoms.contains(check_code, p.lon, p.lat)  # type: ignore[arg-type]
             p.outside = None if inside is None else int(not inside)
         return p
+
+
+    def _ward_match(self, city_code: str, rest: str) -> tuple[str, Any] | None:
+        """For a 政令市 code, the one ward whose references match ``rest`` (``None`` if none or several)."""
+        city = self.munis.munis.get(city_code)
+        if city is None or city.kind != "designated_city":
+            return None
+        hits = [(c, h) for c, m in self.munis.munis.items()
+                if m.parent_code == city_code and (h := self.refs.match(c, rest)) is not None]
+        return hits[0] if len(hits) == 1 else None
 
 
 def _hash(row: dict[str, Any], shared: bool, context: str, out: tuple[Any, ...]) -> str:
