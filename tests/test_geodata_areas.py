@@ -59,8 +59,8 @@ def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     ws.append([9100, "テスト市", "北保健所"])      # 政令市 code with lost zero → both wards
     ws.append([9201, "東市", "北保健所"])
     ws.append([int(with_check_digit("09202")), "西町", "南保健所"])  # 6-digit 092029 with lost zero
-    ws.append([None, "南町", "南保健所"])          # name only
-    ws.append([None, "山村", "南保健所"])
+    ws.append([None, "山村", "南保健所"])          # name only
+    ws.append([None, "西郡南町", "南保健所"])  # 郡 + name
     ws.append([None, "存在しない村", "南保健所"])
     ws.append([9205, "川町", "南保健所"])
     ws.append([9206, "谷村", "南保健所"])

@@ -87,7 +87,7 @@ class _Units:
 
     def __init__(self, project: Any) -> None:
         rows = project.conn.execute(
-            "SELECT code, name, full_name, kind, parent_code, pref_code, pref_name FROM municipalities"
+            "SELECT code, name, full_name, kind, parent_code, pref_code, pref_name, county_or_city FROM municipalities"
         ).fetchall()
         if not rows:
             raise GeodataError(
@@ -103,8 +103,9 @@ class _Units:
                 self.wards[r[4]].append(r[0])
         self.prefs = {r[5] for r in rows}
         by_name: dict[str, set[str]] = defaultdict(set)
-        for code, name, full, _kind, _parent, _pc, pref_name in rows:
-            for n in {name, full, (pref_name or "") + (full or name or "")}:
+        for code, name, full, _kind, _parent, _pc, pref_name, county in rows:
+            county_name = (county or "") + (name or "") if (county or "").endswith("郡") else None
+            for n in {name, full, (pref_name or "") + (full or name or ""), county_name}:
                 if n:
                     by_name[normalize_text(n)].add(code)
         self.by_name = by_name
