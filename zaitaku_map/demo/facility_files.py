@@ -222,7 +222,7 @@ def kouseikyoku_rows(tile: Tile, seed: int = 0) -> list[list[str]]:
     for item, f in enumerate(targets, start=1):
         kubun = "薬局" if f.kind == "pharmacy" else "医科"
         sb = {"hospital": ("22", "病院"), "clinic": ("23", "診療所"), "pharmacy": ("24", "薬局")}[f.kind]
-        no = f"{int(f.code3) % 100:02d}{(f.seq * 13 + item) % 10000:04d}"
+        no = f"{int(f.code3) % 100:02d}{item:04d}"  # unique per prefecture
         no += str(sum(int(c) for c in no) % 10)
         addr = f.address(tile, towns, region, with_pref=False)
         postal = f"{tile.pref_code[0]}{int(f.code3) % 100:02d}-{(f.town * 37 + 1000) % 10000:04d}"
