@@ -325,3 +325,13 @@ def test_designated_city_address_without_ward(gproject, tmp_path: Path) -> None:
     f1, f2 = facility(gproject, 1), facility(gproject, 2)
     assert (f1["muni_code"], f1["geocode_level"], f1["lon"]) == ("27127", "town", 135.49)
     assert (f2["muni_code"], f2["geocode_level"]) == ("27100", "municipality")
+
+
+def test_progress_reports_up_to_total(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for i in range(1, 6):
+        add_facility(gproject, i, address=f"鳥取市雲山{i}")
+    seen: list[tuple[float, float]] = []
+    geocode_project(gproject, references=[write_town_json(tmp_path / "t.json")],
+                    progress=lambda done, total, msg: seen.append((done, total)))
+    assert seen and all(0 <= d <= t + 1e-9 for d, t in seen)
+    assert seen[-1][0] == pytest.approx(seen[-1][1])
