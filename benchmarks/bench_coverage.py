@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # floor: one raw multi-source dijkstra on the same CSR
     w = eng.weights(net, params)
-    snapped = net.kdtree().query(np.column_stack(net.project(fac["lon"], fac["lat"])), k=1)[1]
+    snapped = net.nearest_nodes(*net.project(fac["lon"], fac["lat"]))[1]
     floor_runs = []
     for _ in range(args.repeat):
         t = time.perf_counter()

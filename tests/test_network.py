@@ -247,3 +247,23 @@ def test_import_graphml_by_suffix(project, tmp_path: Path) -> None:  # type: ign
     rep = import_roads(project, path)
     assert rep["format"] == "graphml" and rep["nodes"] == 60 and rep["edges"] == 118
     assert load_network(project).length_m.sum() == pytest.approx(118 * 92.3, rel=1e-5)  # type: ignore[union-attr]
+
+
+def test_points_never_snap_onto_a_motorway(tmp_path: Path) -> None:
+    from network_fixtures import OsmBuilder
+
+    b = OsmBuilder()
+    local = [b.node(133.0 + i * 0.002, 34.004) for i in range(11)]
+    mw_e = [b.node(133.0 + i * 0.002, 34.0) for i in range(11)]
+    mw_w = [b.node(133.0 + i * 0.002, 33.9998) for i in range(11)]
+    b.way(local, highway="tertiary")
+    b.way(mw_e, highway="motorway")
+    b.way(mw_w[::-1], highway="motorway")
+    for a, c in ((local[0], mw_e[0]), (mw_e[-1], local[-1]), (local[-1], mw_w[-1]), (mw_w[0], local[0])):
+        b.way([a, c], highway="motorway_link")
+    net, _ = build_network(read_osm(b.write_xml(tmp_path / "mw.osm")), min_component_nodes=1)
+    s = snap_points(net, [133.0101], [34.0001])  # 10 m from the motorway, 430 m from the local road
+    idx = _index(net)
+    assert int(net.node_ids[s.node[0]]) in set(local)
+    assert s.dist_m[0] > 400
+    assert idx[local[0]] in np.flatnonzero(net.snappable())  # the ramp end on the local road stays usable

@@ -114,9 +114,8 @@ def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: flo
         crs = net.crs
 
         def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m,
-                                        workers=-1)
-            ok = np.isfinite(d)
+            d, idx = net.nearest_nodes(x, y, max_dist=params.max_snap_m)
+            ok = idx >= 0
             t = np.full(len(x), np.inf)
             t[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
             s = np.full(len(x), -1, dtype=np.int64)
@@ -235,8 +234,8 @@ def isochrone(project: Any, lon: float, lat: float, minutes: float, *, speed_kmh
         bounds = (float(rx.min()) - pad, float(ry.min()) - pad, float(rx.max()) + pad, float(ry.max()) + pad)
 
         def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            d, idx = net.kdtree().query(np.column_stack([x, y]), k=1, distance_upper_bound=params.max_snap_m)
-            ok = np.isfinite(d)
+            d, idx = net.nearest_nodes(x, y, max_dist=params.max_snap_m)
+            ok = idx >= 0
             tt = np.full(len(x), np.inf)
             tt[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
             return tt

@@ -42,6 +42,7 @@ class RoadNetwork:
     summary: dict[str, Any] = field(default_factory=dict)
     _hash: str | None = None
     _kdtree: Any = None
+    _tree_nodes: Any = None
 
     @property
     def n_nodes(self) -> int:
@@ -91,13 +92,53 @@ class RoadNetwork:
         """From-node index of every edge (expands :attr:`indptr`)."""
         return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
 
+    def snappable(self) -> np.ndarray:
+        """Nodes a point may be joined to: every node touching a road other than a motorway or its
+        ramps (nobody drives from a house onto an expressway)."""
+        from zaitaku_map.network.speeds import CLASS_CODE
+
+        closed = np.isin(self.road_class, [CLASS_CODE["motorway"], CLASS_CODE["motorway_link"]])
+        ok = np.zeros(self.n_nodes, dtype=bool)
+        ok[self.edge_sources()[~closed]] = True
+        ok[self.indices[~closed]] = True
+        if not ok.any():  # a motorway-only network: allow everything rather than nothing
+            ok[:] = True
+        return ok
+
     def kdtree(self) -> Any:
-        """cKDTree of the node metric coordinates (built once)."""
+        """cKDTree of the snappable nodes' metric coordinates (built once); its point ``i`` is node
+        ``self._tree_nodes[i]`` — use :meth:`nearest_nodes`."""
         if self._kdtree is None:
             from scipy.spatial import cKDTree
 
-            self._kdtree = cKDTree(np.column_stack([self.x, self.y]), balanced_tree=False, compact_nodes=False)
+            nodes = np.flatnonzero(self.snappable())
+            self._tree_nodes = nodes
+            self._kdtree = cKDTree(np.column_stack([self.x[nodes], self.y[nodes]]), balanced_tree=False,
+                                   compact_nodes=False)
         return self._kdtree
+
+    def nearest_nodes(self, x: Any, y: Any, *, max_dist: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest snappable node of metric points: ``(distance, node)``; ``(inf, -1)`` beyond
+        ``max_dist``.  Big batches are queried in 2 km-cell order (2–3× faster: cache locality)."""
+        tree = self.kdtree()
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        pts = np.column_stack([x, y])
+        if len(x) < 5000:
+            d, i = tree.query(pts, k=1, distance_upper_bound=max_dist, workers=-1)
+        else:
+            key = (np.floor(x / 2000.0).astype(np.int64) << 32) + np.floor(y / 2000.0).astype(np.int64)
+            order = np.argsort(key, kind="stable")
+            d_s, i_s = tree.query(pts[order], k=1, distance_upper_bound=max_dist, workers=-1)
+            d = np.empty(len(x))
+            i = np.empty(len(x), dtype=np.int64)
+            d[order] = d_s
+            i[order] = i_s
+        d = np.asarray(d, dtype=np.float64)
+        ok = np.isfinite(d)
+        node = np.full(len(x), -1, dtype=np.int64)
+        node[ok] = self._tree_nodes[np.asarray(i)[ok]]
+        return d, node
 
     def project(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
         """lon/lat → metric x/y in this network's CRS."""

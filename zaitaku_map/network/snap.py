@@ -35,22 +35,6 @@ class Snap:
         return int((self.node < 0).sum())
 
 
-def _query_sorted(tree: Any, x: np.ndarray, y: np.ndarray, bound: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest-node query; big batches go in 2 km-cell order (2–3× faster: cache locality)."""
-    pts = np.column_stack([x, y])
-    if len(x) < 5000:
-        d, i = tree.query(pts, k=1, distance_upper_bound=bound, workers=-1)
-        return np.asarray(d), np.asarray(i)
-    key = (np.floor(x / 2000.0).astype(np.int64) << 32) + np.floor(y / 2000.0).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    d_s, i_s = tree.query(pts[order], k=1, distance_upper_bound=bound, workers=-1)
-    d = np.empty(len(x))
-    i = np.empty(len(x), dtype=np.int64)
-    d[order] = d_s
-    i[order] = i_s
-    return d, i
-
-
 def snap_points(
     network: RoadNetwork,
     lon: Any,
@@ -70,9 +54,7 @@ def snap_points(
     dist = np.full(n, np.inf)
     if finite.any():
         x, y = network.project(lon[finite], lat[finite])
-        d, idx = _query_sorted(network.kdtree(), x, y, max_snap_m)
-        ok = np.isfinite(d)
-        nd = np.where(ok, idx, -1)
+        d, nd = network.nearest_nodes(x, y, max_dist=max_snap_m)
         node[finite] = nd
         dist[finite] = d
     leg = np.where(node >= 0, dist / (access_speed_kmh * 1000.0 / 60.0), np.inf)
