@@ -19,7 +19,7 @@ from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size, write_figure_pdf
-from zaitaku_map.export.mapdraw import draw_option_map
+from zaitaku_map.export.mapdraw import CHANGED_EDGE, draw_option_map
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
 from zaitaku_map.labels import CATEGORIES, EXPORT_FLAGS, EXPORT_INDICATORS, EXPORT_TEXT
 from zaitaku_map.options import compare_options
@@ -48,12 +48,14 @@ def indicator_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverages: list[Any]) -> Any:
+def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverages: list[Any],
+                changed: list[set[str]] | None = None) -> Any:
     """One sheet with a small map per option in a grid and a shared facility legend."""
     setup_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     w, h = paper_size(paper, landscape)
     fig = Figure(figsize=(w, h))
@@ -79,7 +81,7 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
         x0 = 0.025 + c * (cw + gap)
         y0 = top - (r + 1) * (ch + 0.25 / h) - r * gap
         ax = fig.add_axes((x0, y0, cw, ch))
-        draw_option_map(ax, d, coverage=cov, small=True)
+        draw_option_map(ax, d, coverage=cov, small=True, highlight_units=changed[i] if changed else None)
         ax.set_title(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）", fontsize=10, loc="left")
     cats = datas[0].categories_present()
     handles = []
@@ -87,6 +89,9 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
         spec = CATEGORIES.get(cat, CATEGORIES["other"])
         handles.append(Line2D([], [], ls="none", marker=spec.marker, markerfacecolor=spec.color,
                               markeredgecolor="black", color=spec.color, markersize=5, label=spec.label))
+    if changed and any(changed[1:]):
+        handles.append(Patch(facecolor="none", edgecolor=CHANGED_EDGE, hatch="////", linestyle="--",
+                             label="① から圏域が変わる市区町村"))
     if coverages[0] is not None:
         handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
                               label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}")))
@@ -192,7 +197,8 @@ def export_comparison_pdf(
     size = page_size(paper, landscape)
     with tempfile.TemporaryDirectory(prefix="zm_cmp_") as td:
         maps_pdf = Path(td) / "maps.pdf"
-        fig = maps_figure(datas, paper=paper, landscape=landscape, coverages=coverages)
+        changed = [{d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])} for n in names]
+        fig = maps_figure(datas, paper=paper, landscape=landscape, coverages=coverages, changed=changed)
         write_figure_pdf(fig, maps_pdf, title=EXPORT_TEXT["compare_title"])
         prog.update(0.75, "比較表")
         table_pdf = Path(td) / "table.pdf"

@@ -31,6 +31,7 @@ BAND_COLORS = ["#08519c", "#4292c6", "#9ecae1", "#deebf7"]
 KEN_EDGE = "#202020"
 MUNI_EDGE = "#8a8a8a"
 OUTSIDE_FILL = "#efefef"
+CHANGED_EDGE = "#d7301f"
 HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
 
 
@@ -228,6 +229,7 @@ def draw_option_map(
     small: bool = False,
     muni_labels: bool | None = None,
     text_scale: float = 1.0,
+    highlight_units: set[str] | None = None,
 ) -> MapResult:
     """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north."""
     res = MapResult()
@@ -282,6 +284,11 @@ def draw_option_map(
                                   linewidths=0.25 if small else 0.4, zorder=4))
     ax.add_collection(_collection(k_m.geometry, facecolor="none", edgecolor=KEN_EDGE,
                                   linewidths=1.0 if small else 1.6, zorder=5))
+    if highlight_units:
+        sel = m_m["code"].isin(highlight_units).to_numpy()
+        if sel.any():
+            ax.add_collection(_collection(m_m.geometry[sel], facecolor="none", edgecolor=CHANGED_EDGE, hatch="////",
+                                          linewidths=1.0, linestyle="--", zorder=5.5))
     if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
         g = coverage.gaps.to_crs(crs)
         # dense gap layers (mesh points) become a light stipple instead of a wall of crosses
