@@ -13,12 +13,13 @@ from zaitaku_map.coverage.engine import (
     _memo,
     category_coverage,
     compute_coverage,
+    field_key,
     network_field,
     resolve_network,
     weights,
     with_project_speeds,
 )
-from zaitaku_map.coverage.inputs import POP_COLUMNS, facilities_hash, load_demand, load_facilities
+from zaitaku_map.coverage.inputs import POP_COLUMNS, load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.coverage.polygons import (
     as_multipolygon,
@@ -107,7 +108,7 @@ def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: flo
         raise AnalysisError("nothing to draw: no demand points, municipalities or facilities")
     src_holder: dict[str, np.ndarray] = {}
     if net is not None:
-        key = ("field", net.content_hash, facilities_hash(fac), repr(params.to_dict()), category)
+        key = field_key(net, fac, params, category)
         cc = _memo(key, lambda: category_coverage(net, demand, fac, params, category, keep_field=True))
         nf = cc.node_field
         ids = cc.facility_ids

@@ -38,7 +38,7 @@ from zaitaku_map.progress import Progress
 
 _MEMO: dict[tuple[Any, ...], Any] = {}
 _MEMO_LOCK = threading.Lock()
-_MEMO_MAX = 8
+_MEMO_MAX = 20  # weights + demand snaps + one node field per category (~16 MB each at 1M nodes)
 
 
 def _memo(key: tuple[Any, ...], build: Any) -> Any:
@@ -214,6 +214,11 @@ def category_coverage(
                             nf if keep_field else None)
 
 
+def field_key(net: RoadNetwork, fac: pd.DataFrame, params: CoverageParams, category: str) -> tuple[Any, ...]:
+    """In-process memo key of a category's node field."""
+    return ("field", net.content_hash, facilities_hash(fac), repr(params.to_dict()), category)
+
+
 def resolve_network(project: Any, params: CoverageParams) -> tuple[str, RoadNetwork | None]:
     from zaitaku_map.network import load_network
 
@@ -273,7 +278,10 @@ def compute_coverage(
             result.categories[cat] = hit
             result.from_cache.append(cat)
             continue
-        cc = category_coverage(net, demand, fac, params, cat)
+        cc = category_coverage(net, demand, fac, params, cat, keep_field=net is not None)
+        if net is not None:  # the node field feeds band/basin polygons without another search
+            fkey = field_key(net, fac, params, cat)
+            _memo(fkey, lambda cc=cc: cc)
         cache.store(project, key, cc, params)
         result.categories[cat] = cc
     return result
