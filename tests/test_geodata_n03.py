@@ -7,10 +7,18 @@ import json
 import pytest
 import shapely
 from geodata_fixtures import n03_frame, write_n03_geojson, write_n03_gml, write_n03_shapefile_zip
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata import load_area_polygons, load_municipalities
-from zaitaku_map.geodata.codes import check_digit, code_candidates, designated_city_code, normalize_muni_code
+from zaitaku_map.geodata.codes import (
+    check_digit,
+    code_candidates,
+    designated_city_code,
+    normalize_muni_code,
+    with_check_digit,
+)
 from zaitaku_map.geodata.n03 import import_boundaries
 from zaitaku_map.geodata.simplify import coverage_defects, simplify_coverage
 
@@ -170,3 +178,30 @@ def test_real_tottori(project, realdata):
     assert 3300 < g.area_km2.sum() < 3700
     d = coverage_defects(list(load_municipalities(project, display=True).geometry))
     assert d["overlap_area"] < 1e-9 and d["gap_area"] < 1e-9
+
+
+def test_boundaries_import_is_all_or_nothing(project, tmp_path, monkeypatch):
+    import_boundaries(project, write_n03_geojson(tmp_path / "old.geojson"))
+    before = project.conn.execute("SELECT code, area_km2 FROM municipalities ORDER BY code").fetchall()
+    n_sources = project.conn.execute("SELECT count(*) FROM sources").fetchone()[0]
+
+    def boom(_project):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("zaitaku_map.geodata.areas.rebuild_all_area_polygons", boom)
+    with pytest.raises(RuntimeError):
+        import_boundaries(project, write_n03_geojson(tmp_path / "new.geojson", newer_release=True))
+    assert project.conn.execute("SELECT code, area_km2 FROM municipalities ORDER BY code").fetchall() == before
+    assert project.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == n_sources
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1000, max_value=47999))
+def test_code_forms_roundtrip(n):
+    code = f"{n:05d}"
+    six = with_check_digit(code)
+    assert normalize_muni_code(six) == code
+    assert code in code_candidates(int(six))  # Excel dropped the leading zero of the 6-digit form
+    assert code in code_candidates(int(code))  # ... or of the 5-digit form
+    bad = six[:5] + str((int(six[5]) + 1) % 10)
+    assert normalize_muni_code(bad) is None
