@@ -44,7 +44,11 @@ def test_gpkg_layers_crs_attributes_and_styles(proj, tmp_path):
     assert set(munis["ken_name"]) == {"中央圏域", "西部圏域", "南部圏域"}
     with sqlite3.connect(tmp_path / "a.gpkg") as conn:
         styles = conn.execute("SELECT f_table_name, styleQML, useAsDefault FROM layer_styles").fetchall()
+        slds = [r[0] for r in conn.execute("SELECT styleSLD FROM layer_styles")]
     assert {s[0] for s in styles} == {"圏域", "施設"}
+    for sld in slds:
+        root = ET.fromstring(sld.encode("utf-8"))
+        assert root.tag.endswith("StyledLayerDescriptor") and len(root.findall(".//{*}Rule")) >= 3
     for _, qml, default in styles:
         root = ET.fromstring(qml.split(">", 1)[1])  # after the DOCTYPE
         assert root.tag == "qgis" and default == 1

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
 
@@ -102,6 +102,52 @@ def facility_qml(categories: list[str]) -> str:
     )
 
 
+_SLD_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<StyledLayerDescriptor version="1.0.0" xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+)
+SLD_MARKERS = {"o": "circle", "s": "square", "^": "triangle", "D": "square", "*": "star", "v": "triangle",
+               "P": "cross", ".": "circle", "h": "circle", "x": "x", "+": "cross", "1": "star"}
+
+
+def _sld(layer: str, rules: list[str]) -> str:
+    return (f"{_SLD_HEAD}<NamedLayer><Name>{escape(layer)}</Name><UserStyle><Name>{escape(layer)}</Name>"
+            f"<FeatureTypeStyle>{''.join(rules)}</FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>")
+
+
+def _filter(field: str, value: str) -> str:
+    return (f"<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>"
+            f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>")
+
+
+def ken_sld(kens: gpd.GeoDataFrame) -> str:
+    """SLD 1.0 equivalent of :func:`ken_qml` (for GIS clients other than QGIS)."""
+    rules = [
+        f"<Rule><Name>{escape(str(n))}</Name>{_filter('name', str(n))}<PolygonSymbolizer>"
+        f'<Fill><CssParameter name="fill">{c}</CssParameter><CssParameter name="fill-opacity">0.75</CssParameter></Fill>'
+        '<Stroke><CssParameter name="stroke">#202020</CssParameter><CssParameter name="stroke-width">1.6</CssParameter>'
+        "</Stroke></PolygonSymbolizer></Rule>"
+        for n, c in zip(kens["name"], kens["color"], strict=True)
+    ]
+    return _sld(EXPORT_LAYERS["kens"], rules)
+
+
+def facility_sld(categories: list[str]) -> str:
+    """SLD 1.0 equivalent of :func:`facility_qml`."""
+    rules = []
+    for key in categories:
+        c = CATEGORIES.get(key, CATEGORIES["other"])
+        rules.append(
+            f"<Rule><Name>{escape(c.label)}</Name>{_filter('category', key)}<PointSymbolizer><Graphic><Mark>"
+            f"<WellKnownName>{SLD_MARKERS.get(c.marker, 'circle')}</WellKnownName>"
+            f'<Fill><CssParameter name="fill">{c.color}</CssParameter></Fill>'
+            '<Stroke><CssParameter name="stroke">#000000</CssParameter><CssParameter name="stroke-width">0.5</CssParameter>'
+            "</Stroke></Mark><Size>9</Size></Graphic></PointSymbolizer></Rule>"
+        )
+    return _sld(EXPORT_LAYERS["facilities"], rules)
+
+
 def build_layers(project: Project, data: ExportData, *, coverage_category: str | None = None,
                  coverage_params: Any = None) -> dict[str, gpd.GeoDataFrame]:
     """Layer name -> GeoDataFrame (EPSG:4326) for the option."""
@@ -139,7 +185,7 @@ def build_layers(project: Project, data: ExportData, *, coverage_category: str |
     return layers
 
 
-def _add_styles(path: Path, styles: list[tuple[str, str, str]]) -> None:
+def _add_styles(path: Path, styles: list[tuple[str, str, str, str]]) -> None:
     """Write QGIS's ``layer_styles`` table (registered as an attributes table) with default styles."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     with sqlite3.connect(path) as conn:
@@ -153,12 +199,12 @@ def _add_styles(path: Path, styles: list[tuple[str, str, str]]) -> None:
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
             "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (now,)
         )
-        for table, name, qml in styles:
+        for table, name, qml, sld in styles:
             conn.execute(
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, "
                 "styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
-                "VALUES ('', '', ?, 'geom', ?, ?, '', 1, 'zaitaku-map', '', NULL, ?)",
-                (table, name, qml, now),
+                "VALUES ('', '', ?, 'geom', ?, ?, ?, 1, 'zaitaku-map', '', NULL, ?)",
+                (table, name, qml, sld, now),
             )
 
 
@@ -194,9 +240,9 @@ def export_gpkg(
             prog.check()
             out = gdf.rename_geometry("geom") if gdf.geometry.name != "geom" else gdf
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-        styles = [(EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens))]
-        cats = [c for c in data.categories_present()]
-        styles.append((EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats)))
+        styles = [(EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens), ken_sld(data.kens))]
+        cats = list(data.categories_present())
+        styles.append((EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats), facility_sld(cats)))
         _add_styles(tmp, styles)
         os.replace(tmp, path)
     except (OSError, sqlite3.Error) as exc:
