@@ -49,3 +49,17 @@ def test_cli_errors(tmp_path, capsys):
     assert out["ok"] is False and out["error"] == "GeodataError"
     assert main(["boundaries", str(proj), str(tmp_path / "none.zip")]) == 3
     build_parser()
+
+
+def test_cli_area_column_override(tmp_path, capsys):
+    proj = tmp_path / "p.gpkg"
+    main(["init", str(proj)])
+    main(["boundaries", str(proj), str(write_n03_shapefile_zip(tmp_path / "n03.zip"))])
+    capsys.readouterr()
+    t = tmp_path / "t.csv"
+    t.write_text("番号,所属,メモ\n1,東市,A圏\n2,西町,B圏\n3,谷村,B圏\n", encoding="utf-8")
+    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--muni-column", "所属",
+                 "--area-name-column", "メモ", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["loaded"] == 3 and [a["members"] for a in out["area_list"]] == [1, 2]
+    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--muni-column", "ない列", "--json"]) == 3

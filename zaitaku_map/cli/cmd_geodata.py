@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("table", help="対応表（.csv / .xlsx）または A38 ファイル")
     p.add_argument("--layer", required=True, help="レイヤー名（例 二次医療圏・保健所圏域・老人福祉圏域）")
     p.add_argument("--sheet", default=None, help="Excel のシート名")
+    p.add_argument("--muni-column", default=None, help="市区町村コード（または名称）の列名（自動判定を上書き）")
+    p.add_argument("--area-code-column", default=None, help="圏域コードの列名（自動判定を上書き）")
+    p.add_argument("--area-name-column", default=None, help="圏域名の列名（自動判定を上書き）")
     p.set_defaults(handler=cmd_areas, human=_human(_areas_text))
 
     p = sub.add_parser(
@@ -66,8 +69,10 @@ def cmd_boundaries(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 def cmd_areas(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.geodata.areas import import_area_table
 
+    columns = {role: col for role, col in (("muni_code", args.muni_column), ("area_code", args.area_code_column),
+                                           ("area_name", args.area_name_column)) if col}
     with open_existing(args.project) as project:
-        return import_area_table(project, args.table, layer=args.layer, sheet=args.sheet,
+        return import_area_table(project, args.table, layer=args.layer, sheet=args.sheet, columns=columns or None,
                                  progress=ctx.progress(), cancel=ctx.cancel)
 
 

@@ -302,7 +302,11 @@ def import_area_table(
     data.columns = range(data.shape[1])
     cols = detect_columns(data, header, units)
     for role, val in (columns or {}).items():
+        if isinstance(val, str) and val not in header:
+            raise GeodataError("column not found in the table", file=p, column=val, expected=", ".join(header))
         cols[role] = header.index(val) if isinstance(val, str) else int(val)
+        if role == "muni_code" and "muni_name" not in (columns or {}):
+            cols["muni_name"] = cols[role]  # the column may hold names instead of codes
     if cols["area_code"] is None and cols["area_name"] is None:
         raise GeodataError("no area code/name column found", file=p, value=", ".join(header),
                            expected="圏域コード or 圏域名 column")
