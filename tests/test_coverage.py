@@ -8,6 +8,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from network_fixtures import OsmBuilder, region_builder
 
 from zaitaku_map.coverage import CoverageParams, band_polygons, compute_coverage, coverage_summary, gap_points
@@ -272,3 +274,41 @@ def test_empty_project_is_a_clear_error(project) -> None:  # type: ignore[no-unt
     with pytest.raises(AnalysisError) as e:
         compute_coverage(project, CoverageParams())
     assert e.value.hint and "人口" in e.value.hint
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_network_field_property_random_graphs(data) -> None:  # type: ignore[no-untyped-def]
+    """On random directed graphs with random facility legs and limits, equal to networkx."""
+    import scipy.sparse as sp
+
+    n = data.draw(st.integers(2, 25))
+    m = data.draw(st.integers(1, 80))
+    u = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    v = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    w = np.array(data.draw(st.lists(st.floats(0.01, 20), min_size=m, max_size=m)))
+    keep = u != v
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    for a, b, x in zip(u[keep], v[keep], w[keep], strict=True):
+        if not g.has_edge(int(a), int(b)) or g[int(a)][int(b)]["weight"] > x:
+            g.add_edge(int(a), int(b), weight=float(x))
+    rows = [(a, b, d["weight"]) for a, b, d in g.edges(data=True)]
+    csr = sp.csr_matrix(([r[2] for r in rows], ([r[0] for r in rows], [r[1] for r in rows])), shape=(n, n))
+    k = data.draw(st.integers(1, min(4, n)))
+    fac = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k)))
+    legs = np.array(data.draw(st.lists(st.floats(0, 5), min_size=k, max_size=k)))
+    limit = data.draw(st.floats(1, 60))
+    nf = network_field(csr, fac, legs, limit=limit)
+    for i, (f, leg) in enumerate(zip(fac, legs, strict=True)):
+        g.add_edge(("f", i), int(f), weight=float(max(leg, 1e-9)))
+        g.add_edge("S", ("f", i), weight=0.0)
+    ref = nx.single_source_dijkstra_path_length(g, "S", cutoff=limit)
+    for node in range(n):
+        if node in ref:
+            assert nf.time[node] == pytest.approx(ref[node], abs=1e-7)
+            src = int(nf.source[node])
+            via = max(legs[src], 1e-9) + (nx.dijkstra_path_length(g, int(fac[src]), node))
+            assert via == pytest.approx(ref[node], abs=1e-7)
+        else:
+            assert np.isinf(nf.time[node]) and nf.source[node] == -1
