@@ -164,3 +164,35 @@ def test_preview_real_files(realdata: Path) -> None:
     z = preview_file(realdata / "iryojoho/01-1_hospital_facility_info_20250601.zip", rows=3)
     assert z["format"] == "iryojoho" and z["reference_date"] == "2025-06-01" and z["header"][1] == "正式名称"
     assert z["members"] == ["01-1_hospital_facility_info_20250601.csv"]
+
+
+def test_zaishi_dropped_reverts_to_hospital_and_manual_position_kept(project, tmp_path: Path) -> None:
+    hosp = [iryojoho_row("9900000000001", "みどり病院", "99", "201", "テスト県テスト市緑町3", "34.1", "133.1", "120"),
+            iryojoho_row("9900000000002", "あおば病院", "99", "201", "テスト県テスト市青葉町1", "34.2", "133.2", "80")]
+    z1 = write_iryojoho(tmp_path / "01-1_hospital_facility_info_20250601.zip", hosp)
+    m1 = write_kouseikyoku(tmp_path / "m1.xlsx", [
+        kousei_row("0100002", "みどり病院", "テスト市緑町３", "支援病３", "令和 5年 1月 1日", kind="病院"),
+        kousei_row("0100003", "あおば病院", "テスト市青葉町１", "支援病１", "令和 5年 1月 1日", kind="病院")])
+    _, k1 = import_files(project, [z1, m1])
+    assert k1.matched_across_sources == 2
+    c = project.conn
+    fid = c.execute("SELECT id FROM facilities WHERE name='みどり病院'").fetchone()[0]
+    # the user moved あおば病院 by hand
+    c.execute("UPDATE facilities SET lon=133.25, lat=34.25, geocode_level='manual' WHERE name='あおば病院'")
+    project.conn.commit()
+    # newer 名簿: みどり病院 is no longer 在支病
+    m2 = write_kouseikyoku(tmp_path / "m2.xlsx", [
+        kousei_row("0100003", "あおば病院", "テスト市青葉町１", "支援病１", "令和 5年 1月 1日", kind="病院")],
+        title="[令和８年１月１日 現在 ]")
+    (k2,) = import_files(project, [m2])
+    assert k2.closed == 1
+    row = c.execute("SELECT category, status, beds, lon FROM facilities WHERE id=?", (fid,)).fetchone()
+    assert row == ("hospital", "open", 120, 133.1)
+    assert c.execute("SELECT max(current) FROM designations WHERE facility_id=?", (fid,)).fetchone()[0] == 0
+    # newer hospital list moves あおば病院's source point: the manual position stays
+    hosp[1] = iryojoho_row("9900000000002", "あおば病院", "99", "201", "テスト県テスト市青葉町1", "34.3", "133.3", "80")
+    z2 = write_iryojoho(tmp_path / "01-1_hospital_facility_info_20260101.zip", hosp)
+    (h2,) = import_files(project, [z2])
+    assert h2.updated == 1 and h2.unchanged == 1
+    assert c.execute("SELECT lon, lat, geocode_level, src_lon, category FROM facilities WHERE name='あおば病院'"
+                     ).fetchone() == (133.25, 34.25, "manual", 133.3, "zaishi_hospital")
