@@ -79,6 +79,11 @@ def test_service_areas_who_serves_whom(synthetic_project, tmp_path: Path) -> Non
         assert np.all(sa["exclusive_pop"] <= sa["basin_pop"] + 1e-9)
         assert np.all(sa["basin_pop"] <= sa["reach_pop"] + 1e-9)
         assert sa["reach_pop"].max() <= covered + 1e-9
+        from zaitaku_map.coverage import facility_service_area
+
+        one = facility_service_area(p, 1, params=params)
+        row = sa.set_index("facility_id").loc[1]
+        assert one["reached_pop"] == pytest.approx(row["reach_pop"]) and one["polygon"] is not None
 
 
 def test_cancel_leaves_nothing_half_done(synthetic_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

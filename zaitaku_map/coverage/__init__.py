@@ -9,7 +9,7 @@ from zaitaku_map.coverage.engine import CategoryCoverage, CoverageResult, comput
 from zaitaku_map.coverage.incremental import WhatIf
 from zaitaku_map.coverage.inputs import COMBINED, DEFAULT_CATEGORIES, category_name
 from zaitaku_map.coverage.params import CoverageParams
-from zaitaku_map.coverage.service import service_areas
+from zaitaku_map.coverage.service import facility_service_area, service_areas
 
 __all__ = [
     "COMBINED",
@@ -23,6 +23,7 @@ __all__ = [
     "category_name",
     "compute_coverage",
     "coverage_summary",
+    "facility_service_area",
     "gap_points",
     "isochrone",
     "service_areas",

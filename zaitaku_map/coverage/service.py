@@ -99,3 +99,19 @@ def service_areas(
         "basin_pop": np.round([float(basin.get(i, 0.0)) for i in ids], 1),
         "exclusive_pop": np.round([float(excl.get(i, 0.0)) for i in ids], 1),
     })
+
+
+def facility_service_area(project: Any, facility_id: int, *, minutes: float | None = None,
+                          params: CoverageParams | None = None) -> dict[str, Any]:
+    """Display polygon (GeoJSON) and reach of one facility's own service area (bounded search)."""
+    from zaitaku_map.coverage.api import isochrone
+    from zaitaku_map.errors import AnalysisError
+
+    row = project.conn.execute("SELECT name, lon, lat FROM facilities WHERE id=?", (int(facility_id),)).fetchone()
+    if row is None or row[1] is None or row[2] is None:
+        raise AnalysisError("facility has no position", value=facility_id)
+    params = params or CoverageParams()
+    out = isochrone(project, float(row[1]), float(row[2]), float(minutes if minutes is not None else params.minutes),
+                    params=params)
+    out.update(facility_id=int(facility_id), name=row[0])
+    return out
