@@ -153,6 +153,9 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
                             "subtype": None, "effective_date": parse_date(_col(df, COL_DATE)[i]),
                             "row": t.row_number(i), "sheet": t.sheet},
         })
+    # prefectures this release covers (entries of these missing from a newer release are closed)
+    covered = set(pref_code[number.ne("") & pref_code.ne("")])
+    pf.scope_prefs |= covered & set(study_prefs) if study_prefs else covered
     # study region
     if study_prefs:
         outside = keep & ~pref_code.isin(study_prefs)
