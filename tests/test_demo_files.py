@@ -330,3 +330,39 @@ def test_same_seed_gives_identical_bytes(demo: dict, tmp_path: Path) -> None:
     from zaitaku_map.demo.geography import build_region
 
     assert not build_region(1).mainland.equals(build_region(0).mainland)
+
+
+def test_scale_two_replicates_with_new_codes(tmp_path: Path) -> None:
+    import osmium
+
+    from zaitaku_map.demo.facility_files import iryojoho_rows, kaigo_rows
+    from zaitaku_map.demo.geography import build_region
+    from zaitaku_map.demo.n03 import n03_rows
+    from zaitaku_map.demo.roads import build_template, write_pbf
+
+    tl = tiles(2)
+    codes = {a["N03_007"] for a, _ in n03_rows(build_region(0), tl) if a["N03_007"]}
+    assert len(codes) == 44 and {c[:2] for c in codes} == {"99", "98"}
+    for kind in ("hospital", "clinic", "pharmacy"):
+        body = iryojoho_rows(kind, tl)[1:]
+        assert len({r[0] for r in body}) == len(body)
+        assert {r[7] for r in body} == {"99", "98"}
+    body = kaigo_rows("home_nursing", tl)[1:]
+    assert len({r[15] for r in body}) == len(body)
+    counts = write_pbf(tmp_path / "x2.osm.pbf", tl)
+    tpl = build_template(0)
+    assert counts == {"nodes": 2 * len(tpl.x), "ways": 2 * len(tpl.ways)}
+    lons = [o.location.lon for o in osmium.FileProcessor(str(tmp_path / "x2.osm.pbf"), osmium.osm.NODE)]
+    assert len(lons) == counts["nodes"] and min(lons) >= 135.6 and max(lons) <= 136.9 + 1.3
+
+
+def test_facility_addresses_use_reference_towns(demo: dict) -> None:
+    """Addresses in the kaigo files name a town of the 位置参照情報 file (so geocoding can work)."""
+    isj = _csv_rows(Path(demo["isj"]).read_bytes(), "cp932")[1:]
+    heads = {"デモ県" + r[3] + r[5] for r in isj if r} | {"デモ県" + r[3].split("郡")[-1] + r[5] for r in isj if r}
+    for p in demo["kaigo"]:
+        enc = "cp932" if p.endswith("_320.csv") else "utf-8-sig"
+        for r in _csv_rows(Path(p).read_bytes(), enc)[1:]:
+            if r and r[7]:
+                addr = r[7].replace("大字", "")
+                assert any(addr.startswith(h) for h in heads), addr

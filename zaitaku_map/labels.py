@@ -388,3 +388,18 @@ OPTION_ACTION_LABELS.update({
     "facility_role": "「{name}」の積極的役割の指定を変更",
     "facility_function": "「{name}」の機能①〜④を変更",
 })
+
+# --- demo (zaitaku-map demo) --------------------------------------------------------------------
+DEMO_STEP_LABELS: dict[str, str] = {
+    "files": "デモファイルの生成",
+    "boundaries": "行政区域の取込",
+    "areas": "圏域レイヤー（二次医療圏・保健所圏域）の取込",
+    "population": "人口メッシュの取込",
+    "facilities": "施設リストの取込",
+    "geocode": "位置参照情報の取込とジオコーディング",
+    "roads": "道路網の取込",
+    "coverage": "到達圏の計算",
+    "options": "圏域案 A・B・C の作成",
+    "pack": "会議資料の出力",
+}
+DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}

@@ -7,20 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent
+from zaitaku_map.labels import DEMO_STEP_LABELS, DEMO_STEP_STATUS
 
-STEP_LABELS = {
-    "files": "デモファイルの生成",
-    "boundaries": "行政区域の取込",
-    "areas": "圏域レイヤー（二次医療圏・保健所圏域）の取込",
-    "population": "人口メッシュの取込",
-    "facilities": "施設リストの取込",
-    "geocode": "位置参照情報の取込とジオコーディング",
-    "roads": "道路網の取込",
-    "coverage": "到達圏の計算",
-    "options": "圏域案 A・B・C の作成",
-    "pack": "会議資料の出力",
-}
-STATUS_LABELS = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}
+STEP_LABELS = DEMO_STEP_LABELS
+STATUS_LABELS = DEMO_STEP_STATUS
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -55,7 +55,8 @@ def _ring(coords: Any) -> list[list[float]]:
 
 def write_geojson(path: Path, rows: list[tuple[dict[str, Any], Any]]) -> Path:
     """Write the N03 GeoJSON (one line per feature, like the MLIT files)."""
-    lines = ['{"type":"FeatureCollection", "features": [']
+    # "name" is a foreign member GDAL shows as the layer name: the disclaimer travels with the file
+    lines = ['{"type":"FeatureCollection", "name": "N03 デモデータ（架空・zaitaku-map 生成）", "features": [']
     feats = []
     for attrs, poly in rows:
         poly = shapely.geometry.polygon.orient(poly, sign=1.0)

@@ -285,7 +285,9 @@ def write_pbf(path: Path, tile_list: list[Tile], seed: int = 0) -> dict[str, int
     tpl = build_template(seed)
     path.unlink(missing_ok=True)
     n_nodes = n_ways = 0
-    writer = osmium.SimpleWriter(str(path))
+    header = osmium.io.Header()
+    header.set("generator", "zaitaku-map demo (デモデータ・架空の道路網)")
+    writer = osmium.SimpleWriter(str(path), header=header)
     try:
         for tile in tile_list:
             lon, lat = tile.to_lonlat(tpl.x, tpl.y)
