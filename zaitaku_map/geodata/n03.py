@@ -179,16 +179,17 @@ def build_municipalities(
     ignored_pref = 0
     pref_filter = {str(x).zfill(2) for x in prefectures} if prefectures else None
 
-    def get(row: pd.Series, role: str) -> str | None:
+    def get(row: dict[str, Any], role: str) -> str | None:
         col = mapping.get(role)
         return _text(row[col]) if col else None
 
     step = prog.step(0.55)
-    for i, (_, row) in enumerate(step.iterate(list(raw.iterrows()), message="行政区域を読み込み中")):
+    records = raw.drop(columns="geometry").to_dict("records")
+    for i, (row, geom) in enumerate(step.iterate(list(zip(records, raw.geometry, strict=True)),
+                                                 message="行政区域を読み込み中")):
         rownum = i + 1
-        raw_attrs = {k: _text(v) for k, v in row.items() if k != "geometry"}
+        raw_attrs = {k: _text(v) for k, v in row.items()}
         code = normalize_muni_code(row[mapping["code"]]) if mapping["code"] else None
-        geom = row.geometry
         if code is None:
             g = to_multipolygon(shapely.make_valid(geom)) if geom is not None else MultiPolygon()
             no_code["rows"] += 1
