@@ -403,3 +403,26 @@ DEMO_STEP_LABELS: dict[str, str] = {
     "pack": "会議資料の出力",
 }
 DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}
+
+# --- geodata: kinds of municipality units and population sources ---------------------------------
+MUNICIPALITY_KINDS: dict[str, str] = {
+    "municipality": "市区町村",
+    "ward": "政令市の区",
+    "designated_city": "政令指定都市（区から合成）",
+}
+POPULATION_UNITS: dict[str, str] = {
+    "mesh1km": "1kmメッシュ（3次メッシュ）",
+    "mesh500m": "500mメッシュ（2分の1地域メッシュ）",
+    "mesh250m": "250mメッシュ（4分の1地域メッシュ）",
+    "municipality": "市区町村別（代表点・粗い推計）",
+}
+POPULATION_COLUMNS: dict[str, str] = {
+    "pop_total": "総人口",
+    "pop_65": "65歳以上人口",
+    "pop_75": "75歳以上人口",
+    "pop_85": "85歳以上人口",
+}
+APPORTION_METHOD_JA = (
+    "メッシュ人口は、市区町村の境界をまたぐメッシュを陸地部分の面積比で按分しています"
+    "（海などを除いた面積で割るため、合計はメッシュ統計の合計と一致します）。"
+)
