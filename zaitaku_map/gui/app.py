@@ -55,6 +55,9 @@ def create_app(argv: list[str] | None = None) -> Any:
         app = QApplication(argv or ["zaitaku-map"])
         app.setApplicationName("zaitaku-map")
         app.setOrganizationName("zaitaku-map")
+    from zaitaku_map.gui.worker import quiet_pyside_import_hook
+
+    quiet_pyside_import_hook()
     setup_fonts(app)
     return app
 

@@ -242,7 +242,7 @@ class ImportWizard(QDialog):
 
     def add_paths(self, paths: list[str]) -> None:
         for p in expand_paths(paths):
-            if p in self.paths:
+            if p in self.paths or self._same_boundaries(p):
                 continue
             self.paths.append(p)
             r = self.file_table.rowCount()
@@ -256,6 +256,15 @@ class ImportWizard(QDialog):
             self.file_table.setCellWidget(r, 3, self._layer_combo(guess_layer(p)))
         self.file_table.resizeColumnsToContents()
         self._update_nav()
+
+    def _same_boundaries(self, path: str) -> bool:
+        """N03 comes as GeoJSON and as a Shapefile zip of the same data: import it once."""
+        if guess_kind(path) != "boundaries":
+            return False
+        stem = Path(path).name.split(".")[0].removesuffix("_shp").removesuffix("_GML")
+        return any(guess_kind(q) == "boundaries"
+                   and Path(q).name.split(".")[0].removesuffix("_shp").removesuffix("_GML") == stem
+                   for q in self.paths)
 
     def remove_selected(self) -> None:
         for r in sorted({i.row() for i in self.file_table.selectedIndexes()}, reverse=True):
@@ -498,7 +507,7 @@ class ImportWizard(QDialog):
             if r.get("rejected_reasons"):
                 lines.append("  除外の理由: " + "、".join(f"{k} {v}" for k, v in r["rejected_reasons"].items()))
             if fmt is None:
-                simple = {k: v for k, v in r.items() if k != "file" and isinstance(v, int | float | str)}
+                simple = {k: v for k, v in r.items() if k not in ("file", "kind") and isinstance(v, int | float | str)}
                 for k, v in list(simple.items())[:20]:
                     lines.append(f"  {k}: {v}")
             for n in r.get("notes", []) or []:

@@ -25,6 +25,14 @@ log = logging.getLogger("zaitaku_map.gui.worker")
 
 JobFn = Callable[..., Any]
 
+def quiet_pyside_import_hook() -> None:
+    """Make PySide6's per-import feature check cheap: we never use ``from __feature__ import``."""
+    import sys
+
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is not None and hasattr(feature, "_mod_uses_pyside"):
+        feature._mod_uses_pyside = lambda module: False
+
 
 class Job(QThread):
     """Run ``fn(project_or_None, progress=…, cancel=…)`` off the GUI thread."""
