@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "通常の取込・ジオコーディング・到達圏・圏域案の機能でプロジェクトを作ります。",
     )
     p.add_argument("project", nargs="?", default=None, help="作成するプロジェクトファイル (.gpkg)")
-    p.add_argument("--scale", type=int, default=1, help="地域を N 個複製する（ベンチマーク用、最大 45）")
+    p.add_argument("--scale", type=_scale, default=1, help="地域を N 個複製する（ベンチマーク用、1〜45）")
     p.add_argument("--seed", type=int, default=0, help="乱数の種（同じ種なら同じファイル）")
     p.add_argument("--files-only", metavar="DIR", default=None, help="ファイルだけを DIR に書き出す")
     p.add_argument("--files-dir", metavar="DIR", default=None, help="プロジェクト作成時に元ファイルを残す場所")
@@ -31,11 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_demo, human=_human)
 
 
+def _scale(text: str) -> int:
+    from zaitaku_map.demo.geography import max_scale
+
+    n = int(text)
+    if not 1 <= n <= max_scale():
+        raise argparse.ArgumentTypeError(f"1〜{max_scale()} を指定してください")
+    return n
+
+
 def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.errors import InputDataError
 
-    if args.scale < 1:
-        raise InputDataError("--scale must be 1 or more", value=args.scale, expected="1〜45")
     if args.files_only:
         from zaitaku_map.demo import generate_files
 
@@ -45,7 +52,8 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         return {"files_only": True, "out_dir": man["out_dir"], "files": man["files"], "counts": man["counts"],
                 "prefectures": man["prefectures"]}
     if not args.project:
-        raise InputDataError("project path or --files-only DIR is required", expected="zaitaku-map demo demo.gpkg")
+        raise InputDataError("project path or --files-only DIR is required", expected="zaitaku-map demo demo.gpkg",
+                             hint="作成するプロジェクトファイル名か、--files-only DIR を指定してください。")
     from zaitaku_map.demo import build_demo_project
 
     result = build_demo_project(Path(args.project), seed=args.seed, scale=args.scale, files_dir=args.files_dir,

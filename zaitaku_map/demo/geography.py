@@ -127,6 +127,12 @@ class Tile:
         return self.lon0 + np.asarray(x) / KM_PER_DEG_LON, self.lat0 + np.asarray(y) / KM_PER_DEG_LAT
 
 
+def max_scale() -> int:
+    """How many tiles fit the grid of open sea."""
+    extra = _GRID_ROWS - _EXTRA_COL[1]
+    return _GRID_ROWS * len(_GRID_COLS) + extra
+
+
 def tiles(scale: int) -> list[Tile]:
     """The ``scale`` tiles: tile 0 is 「デモ県」 (code 99); later tiles fill a grid farther south."""
     slots: list[tuple[float, float]] = []
