@@ -152,24 +152,28 @@ def record_payloads(pf: ParsedFile) -> tuple[list[str], list[str]]:
     return payloads, hashes
 
 
-RAW_SEP = "\x1f"  # ASCII unit separator between the source values of one row
+RAW_SEP = "\u241f"  # ␟ (SYMBOL FOR UNIT SEPARATOR): printable, so JSON stores it as is (3 bytes)
 
 
 def raw_value_texts(raw: pd.DataFrame) -> list[str]:
     """The source values of each row as ONE JSON string joined by :data:`RAW_SEP`.
 
     Encoding 80k × 65 values as one short JSON string per row is ~5× faster than JSON arrays and
-    keeps ``raw_json`` small; :func:`record_raw` turns it back into ``{column: value}``.
+    keeps ``raw_json`` small; a row whose values contain the separator (or are not text) is
+    stored as a JSON array instead.  :func:`record_raw` turns either back into ``{column: value}``.
     """
     cols = [raw[c].tolist() for c in raw.columns]
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     out = []
     for row in zip(*cols, strict=True):
         try:
-            out.append(dumps(RAW_SEP.join(row)))
-        except TypeError:  # non-text values (lists, numbers): text them one by one
-            out.append(dumps(RAW_SEP.join(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-                                          for v in row)))
+            text = RAW_SEP.join(row)
+        except TypeError:
+            text = None
+        if text is None or text.count(RAW_SEP) != len(row) - 1:
+            out.append(json.dumps(list(row), ensure_ascii=False, default=str))
+        else:
+            out.append(dumps(text))
     return out
 
 
