@@ -133,3 +133,18 @@ def test_facility_without_position_or_municipality_is_listed_apart(proj, tmp_pat
     out = export_list_pdf(p, a, tmp_path / "l.pdf")
     assert out["counts"]["per_ken"][""] == {"houkatsu": 1}
     assert out["counts"]["facilities_outside"] == 1
+
+
+def test_category_filter(proj, tmp_path):
+    from zaitaku_map.errors import ExportError
+    from zaitaku_map.export import export_map_pdf
+
+    p, a, _ = proj
+    out = export_csv(p, a, tmp_path / "z.csv", categories=["zaishi", "pharmacy"])
+    body = _read_csv(tmp_path / "z.csv")[1:]
+    assert out["rows"] == len(body) == 6
+    assert {r[2] for r in body} == {"在宅療養支援診療所", "在宅療養支援病院", "薬局"}
+    res = export_map_pdf(p, a, tmp_path / "z.pdf", categories=["home_nursing"])
+    assert res["counts"]["facilities"] == {"home_nursing": 2}
+    with pytest.raises(ExportError):
+        export_csv(p, a, tmp_path / "bad.csv", categories=["hospitals"])

@@ -42,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     orient.add_argument("--portrait", dest="landscape", action="store_false", help="縦向き")
     p.add_argument("--coverage", metavar="CATEGORY",
                    help="到達圏を重ねる施設種別（例 zaishi, zaishi_clinic, home_nursing）")
+    p.add_argument("--categories", metavar="KEYS",
+                   help="載せる施設種別をカンマ区切りで（例 zaishi,home_nursing,pharmacy）。既定はすべて")
     p.add_argument("--minutes", type=float, help="到達圏の分数（既定はプロジェクトの設定）")
     p.add_argument("--title", help="地図の題名")
     p.set_defaults(handler=cmd_export)
@@ -69,7 +71,8 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     prog = ctx.progress()
     with open_project(args.project) as project:
         params = _coverage_params(project, args.minutes)
-        cov = {"coverage_category": args.coverage, "coverage_params": params}
+        cats = [c.strip() for c in (args.categories or "").replace("、", ",").split(",") if c.strip()] or None
+        cov = {"coverage_category": args.coverage, "coverage_params": params, "categories": cats}
         pdf_kw = {"paper": args.paper, "landscape": args.landscape, **cov}
         if args.pdf:
             out["map"] = export.export_map_pdf(project, args.option, args.pdf, title=args.title, progress=prog, **pdf_kw)

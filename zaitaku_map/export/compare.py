@@ -9,6 +9,7 @@ import math
 import tempfile
 import textwrap
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,7 @@ def export_comparison_pdf(
     landscape: bool = True,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -188,7 +190,7 @@ def export_comparison_pdf(
                           hint="比較する案を2つ以上指定してください")
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    datas = [load_export_data(project, n) for n in prog.step(0.3).iterate(names, message="データ")]
+    datas = [load_export_data(project, n, categories=categories) for n in prog.step(0.3).iterate(names, message="データ")]
     # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
     cov = load_coverage(project, coverage_category, coverage_params)
     coverages = [None] * len(datas)

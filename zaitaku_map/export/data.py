@@ -9,6 +9,7 @@ The export writers (PDF, CSV, XLSX, GeoPackage) never query the store themselves
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,8 +250,32 @@ def _facilities(
     return df
 
 
-def load_export_data(project: Project, option: str) -> ExportData:
-    """Gather one option's data for the export writers.
+def expand_categories(categories: Sequence[str] | None) -> set[str] | None:
+    """Category keys to show (combined keys such as ``zaishi`` expanded); ``None`` means all.
+
+    Raises
+    ------
+    ExportError
+        For a key that is neither a category nor a combined category.
+    """
+    if not categories:
+        return None
+    from zaitaku_map.coverage import COMBINED
+
+    out: set[str] = set()
+    for key in categories:
+        if key in COMBINED:
+            out.update(COMBINED[key])
+        elif key in CATEGORIES:
+            out.add(key)
+        else:
+            raise ExportError(f"unknown facility category: {key}", value=key,
+                              expected=", ".join([*COMBINED, *CATEGORIES]))
+    return out
+
+
+def load_export_data(project: Project, option: str, *, categories: Sequence[str] | None = None) -> ExportData:
+    """Gather one option's data for the export writers (only ``categories`` when given).
 
     Raises
     ------
@@ -300,6 +325,9 @@ def load_export_data(project: Project, option: str) -> ExportData:
         kens[c] = v
     hubs = list(meta.pop("hubs", []))
     fac = _facilities(project, munis, kens, assign, hubs)
+    keep = expand_categories(categories)
+    if keep is not None:
+        fac = fac[fac["category"].isin(keep)].reset_index(drop=True)
     name = project.path.stem if getattr(project, "path", None) else ""
     return ExportData(
         project_name=name,

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -215,6 +216,7 @@ def export_gpkg(
     *,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     geojson_dir: str | Path | None = None,
     progress: Any = None,
     cancel: Any = None,
@@ -230,7 +232,7 @@ def export_gpkg(
     t0 = time.perf_counter()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option)
+    data = load_export_data(project, option, categories=categories)
     layers = build_layers(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
     prog.update(0.4, "GeoPackage")
     tmp = path.with_name(path.stem + ".part.gpkg")

@@ -16,7 +16,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer
 
-from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
+from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, expand_categories, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
 from zaitaku_map.export.tables import resource_rows
@@ -130,7 +130,7 @@ def export_list_pdf(
     landscape: bool = True,
     coverage_category: str | None = None,
     coverage_params: Any = None,
-    categories: list[str] | None = None,
+    categories: Sequence[str] | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def export_list_pdf(
     t0 = time.perf_counter()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option)
+    data = load_export_data(project, option, categories=categories)
     size = page_size(paper, landscape)
     width = size[0] - 24 * mm
     counts: dict[str, dict[str, int]] = {}
@@ -158,7 +158,8 @@ def export_list_pdf(
         ev_prog.update(0.5, "評価表")
         s += evaluation_story(project, data, width, coverage_category=coverage_category,
                               coverage_params=coverage_params)
-        body, c = resource_story(data, width, categories=categories, progress=prog.step(0.5))
+        body, c = resource_story(data, width, categories=sorted(expand_categories(categories) or []) or None,
+                                 progress=prog.step(0.5))
         counts.update(c)
         return s + body
 

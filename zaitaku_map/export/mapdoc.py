@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import textwrap
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,7 @@ def export_map_pdf(
     landscape: bool = True,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     title: str | None = None,
     progress: Any = None,
     cancel: Any = None,
@@ -217,7 +219,7 @@ def export_map_pdf(
     prog = Progress.of(progress, cancel)
     path = Path(path)
     prog.update(0.05, "データを読み込み中")
-    data = load_export_data(project, option)
+    data = load_export_data(project, option, categories=categories)
     prog.update(0.3, "到達圏")
     coverage = load_coverage(project, coverage_category, coverage_params)
     prog.update(0.45, "地図を描画中")

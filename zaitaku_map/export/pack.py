@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,7 @@ def export_pack(
     landscape: bool = True,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -85,7 +87,7 @@ def export_pack(
     dest = Path(dest)
     as_pdf = dest.suffix.lower() == ".pdf"
     kw = {"paper": paper, "landscape": landscape, "coverage_category": coverage_category,
-          "coverage_params": coverage_params}
+          "coverage_params": coverage_params, "categories": categories}
     n_steps = 2 * len(names) + (1 if len(names) > 1 else 0) + (0 if as_pdf else len(names))
     parts: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="zm_pack_") as td:
@@ -108,7 +110,7 @@ def export_pack(
             for n in names:
                 i += 1
                 res = export_xlsx(project, n, folder / f"{i:02d}_{safe_name('表 ' + n)}.xlsx", **{
-                    k: v for k, v in kw.items() if k.startswith("coverage")})
+                    k: v for k, v in kw.items() if k.startswith("coverage") or k == "categories"})
                 parts.append({"title": f"表 {n}", "path": res["path"], "pages": 0})
                 prog.update(i / n_steps, n)
             total = sum(p["pages"] for p in parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,7 @@ def export_csv(
     encoding: str = "utf-8-sig",
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -132,7 +134,7 @@ def export_csv(
     """
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option)
+    data = load_export_data(project, option, categories=categories)
     prog.update(0.3, "CSV")
     rows = resource_rows(data)
     replaced = _write_csv(path, _headings(list(rows.columns)), rows.values.tolist(), encoding)
@@ -157,6 +159,7 @@ def export_xlsx(
     *,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -167,7 +170,7 @@ def export_xlsx(
 
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option)
+    data = load_export_data(project, option, categories=categories)
     rows = resource_rows(data)
     ev_head, ev_rows = _eval_frame(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
     prog.update(0.4, "XLSX")
