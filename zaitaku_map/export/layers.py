@@ -263,6 +263,7 @@ def export_gpkg(
     return {
         "path": str(path),
         "layers": {k: len(v) for k, v in layers.items()},
+        "counts": {k: len(v) for k, v in layers.items()},
         "crs": "EPSG:4326",
         "styles": [s[0] for s in styles],
         "geojson": written,

@@ -148,6 +148,7 @@ def export_csv(
         "encoding": encoding,
         "rows": len(rows),
         "kens": len(data.kens),
+        "counts": {"rows": len(rows), "kens": len(data.kens), "evaluation_rows": len(ev_rows)},
         "replaced_chars": replaced,
     }
 
@@ -223,5 +224,6 @@ def export_xlsx(
         "sheets": [s[0] for s in sheets],
         "rows": len(rows),
         "kens": len(data.kens),
+        "counts": {"rows": len(rows), "kens": len(data.kens), "evaluation_rows": len(ev_rows)},
         "neutralised_cells": injected,
     }
