@@ -183,9 +183,12 @@ def kaigo_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[str
                 lat_s, lon_s = "-12.5", "400.0"  # impossible coordinates (bad row)
             if i == 17:
                 addr = ""  # missing address (bad row)
+            if i == 29:
+                addr, lat_s, lon_s = "", "0.0", "0.0"  # neither address nor coordinates: cannot be placed
+            name = "" if (kind == "tokuyo" and i == 3) else f.name  # no name: the importer must reject it
             capacity = "" if cap is None else str(cap[0] + (i * 7) % (cap[1] - cap[0] + 1))
             rows.append([
-                code5 + check_digit(code5), str(no), tile.pref_name, muni, f.name, "", service, addr, "",
+                code5 + check_digit(code5), str(no), tile.pref_name, muni, name, "", service, addr, "",
                 lat_s, lon_s, _phone(tile, f), "", f"{(int(code5) * 1000 + i) % 10**13:013d}",
                 f"社会福祉法人デモ{towns.name[f.town][:2]}会", f"{tile.pref_code}7{f.code3}{f.seq:04d}",
                 "月,火,水,木,金,土,日" if cap else "月,火,水,木,金", "", capacity, "", "", "", "", DEMO_DISCLAIMER,
