@@ -209,3 +209,13 @@ def test_pack_pages_numbered_continuously(proj, tmp_path):
     assert out["pages"] == n
     assert f"会議資料 1 / {n}" in (r.pages[0].extract_text() or "")
     assert f"会議資料 {n} / {n}" in (r.pages[-1].extract_text() or "")
+
+
+def test_empty_option_is_a_clear_error(proj, tmp_path):
+    from export_fixtures import add_option
+
+    p, _, _ = proj
+    add_option(p, {"name": "空の案", "kens": [], "assign": {}})
+    with pytest.raises(ExportError) as err:
+        export_map_pdf(p, "空の案", tmp_path / "e.pdf")
+    assert err.value.hint and not (tmp_path / "e.pdf").exists()
