@@ -49,7 +49,7 @@ def _check_fixture_import(project, report):
     # ~0.1° squares ≈ 9.2 km × 11.1 km
     assert 90 < g.loc["99203", "area_km2"] < 115
     log = project.conn.execute("SELECT severity, reason FROM import_log").fetchall()
-    assert sum(1 for s, r in log if "コード" in r and s == "warning") == 1
+    assert sum(1 for s, r in log if "コード" in r and s == "rejected") == 1  # left out, with the reason
     assert sum(1 for _s, r in log if "修復" in r) == 2
     assert "99100" not in set(load_municipalities(project).code)
 

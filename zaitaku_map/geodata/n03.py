@@ -197,7 +197,7 @@ def build_municipalities(
             no_code["area_km2"] += a
             label = "".join(x for x in (get(row, "pref_name"), get(row, "name")) if x) or "(名称なし)"
             no_code["names"].append(label)
-            log.append({"row": rownum, "severity": "warning", "column": mapping["code"],
+            log.append({"row": rownum, "severity": "rejected", "column": mapping["code"],
                         "value": _text(row[mapping["code"]]),
                         "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{a:.2f} km²）",
                         "raw": raw_attrs})
