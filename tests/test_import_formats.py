@@ -79,6 +79,8 @@ def test_table_guess_save_and_reuse(project, tmp_path: Path) -> None:
     assert rows[1][1:3] == ("鳥取県鳥取市的場１－１", "31")
     saved = project.conn.execute("SELECT source_label, mapping_json FROM column_mappings").fetchall()
     assert len(saved) == 1 and json.loads(saved[0][1])["name"] == "センター名"
+    prev = preview_file(f, project=project)
+    assert prev["mapping_origin"] == "saved" and prev["mapping"]["name"] == "センター名"
     # a newer release of the same list under another file name reuses the mapping and family
     f2 = tmp_path / "R8_list.csv"
     f2.write_text(HOUKATSU.splitlines()[0] + "\n" + HOUKATSU.splitlines()[1] + "\n", encoding="utf-8")

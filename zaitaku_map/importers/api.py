@@ -136,8 +136,12 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
     return rep
 
 
-def preview_file(path: str | Path, rows: int = 20) -> dict[str, Any]:
-    """What the GUI import wizard shows before importing: format, header, first rows, guessed mapping."""
+def preview_file(path: str | Path, rows: int = 20, *, project: Project | None = None) -> dict[str, Any]:
+    """What the GUI import wizard shows before importing: format, header, first rows, guessed mapping.
+
+    With ``project`` the mapping saved for the same header (a previous import of this source) is
+    returned instead of the guess (``mapping_origin``: ``saved`` | ``guessed``).
+    """
     from zaitaku_map.importers import table
 
     units = inspect_file(path)
@@ -149,6 +153,12 @@ def preview_file(path: str | Path, rows: int = 20) -> dict[str, Any]:
         from zaitaku_map.importers import gis
 
         out.update(gis.preview(u.path, rows=rows))
+        out["mapping_origin"] = "guessed"
+        if project is not None:
+            saved = table.saved_mapping(project, [*out["header"], gis.LON_COL, gis.LAT_COL])
+            if saved:
+                out["mapping"] = {k: v for k, v in saved[0].items() if not str(v).startswith("__")}
+                out["mapping_origin"] = "saved"
         return out
     if u.format == "kouseikyoku":
         from zaitaku_map.importers.readers import read_xlsx_tables
@@ -169,6 +179,11 @@ def preview_file(path: str | Path, rows: int = 20) -> dict[str, Any]:
     out["sheet"] = t.sheet
     out["encoding"] = t.encoding
     out["mapping"] = table.guess_mapping(t.header)
+    out["mapping_origin"] = "guessed"
+    if project is not None and u.format == "table":
+        saved = table.saved_mapping(project, t.header)
+        if saved:
+            out["mapping"], out["mapping_origin"] = saved[0], "saved"
     if u.format == "kouseikyoku":
         out["reference_date"] = kouseikyoku.reference_date_from_titles(t.title_rows)
     elif u.format == "iryojoho":
