@@ -366,3 +366,17 @@ def test_facility_addresses_use_reference_towns(demo: dict) -> None:
             if r and r[7]:
                 addr = r[7].replace("大字", "")
                 assert any(addr.startswith(h) for h in heads), addr
+
+
+def test_progress_and_cancel(demo: dict, tmp_path: Path) -> None:
+    from zaitaku_map.errors import Cancelled
+    from zaitaku_map.progress import CancelToken
+
+    seen: list[tuple[float, float]] = []
+    generate_files(tmp_path / "p", progress=lambda done, total, msg: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        generate_files(tmp_path / "c", cancel=token)
