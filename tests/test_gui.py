@@ -196,9 +196,11 @@ def test_coverage_runs_with_progress_and_cancel_stops_it(make_window: Any, qtbot
 
     win = make_window(synthetic_project.path)
     cats = ["zaishi", "home_nursing", "pharmacy", "houkatsu"]
-    # 1) cancel at the first progress report: the job fails with Cancelled and draws nothing
-    job = run_coverage(win, cats, ask=False)
-    job.progressed.connect(lambda *_a: job.cancel())
+    # 1) press the progress dialog's 中止 at the first report: the job fails with Cancelled, draws nothing
+    job = run_coverage(win, cats, ask=False, dialog=True)
+    from PySide6.QtWidgets import QPushButton
+
+    job.progressed.connect(lambda *_a: job.dialog.findChild(QPushButton).click())
     with qtbot.waitSignal(job.failed, timeout=30000) as blocker:
         pass
     assert isinstance(blocker.args[0], Cancelled)
@@ -284,3 +286,40 @@ def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, sy
         "SELECT geocode_level FROM facilities WHERE id=6").fetchone()[0] == "manual", timeout=10000)
     new_lon, new_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=6").fetchone()
     assert new_lon > lon and new_lat < lat
+
+
+def test_errors_become_japanese_dialogs_and_no_remote_loads(make_window: Any, qtbot: Any, tmp_path: Path,
+                                                           gui_dialogs: Any, synthetic_project: Any) -> None:
+    bad = tmp_path / "not_a_project.gpkg"
+    bad.write_text("hello", encoding="utf-8")
+    win = make_window(synthetic_project.path)
+    assert not win.open_project(bad)
+    title, text = gui_dialogs[-1]
+    assert "zaitaku-map のプロジェクトではありません" in text and "対処" in text
+    assert win.project_path == Path(synthetic_project.path).resolve()  # the open project stays open
+    # the page cannot fetch anything from the network (tiles, CDNs): the image never loads
+    js(qtbot, win, "(function(){ window.__img = 'pending'; const i = new Image();"
+                   " i.onload = () => { window.__img = 'loaded'; }; i.onerror = () => { window.__img = 'blocked'; };"
+                   " i.src = 'https://tile.openstreetmap.org/1/1/1.png'; document.body.appendChild(i); return 1; })()")
+    qtbot.waitUntil(lambda: js(qtbot, win, "window.__img") != "pending", timeout=10000)
+    assert js(qtbot, win, "window.__img") == "blocked"
+
+
+def test_settings_dialog_saves_coverage_parameters(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    from zaitaku_map.gui.settings_dialog import SettingsDialog
+
+    win = make_window(synthetic_project.path)
+    dlg = SettingsDialog(win)
+    dlg.minutes.setValue(20)
+    dlg.bands.setText("10, 20, 40")
+    dlg.mode.setCurrentIndex(dlg.mode.findData("straight"))
+    dlg.save()
+    stored = win.project.setting("coverage_params")
+    assert stored["minutes"] == 20 and stored["bands"] == [10.0, 20.0, 40.0] and stored["mode"] == "straight"
+    from zaitaku_map.gui.coverage_view import coverage_params
+
+    assert coverage_params(win).minutes == 20
+    dlg2 = SettingsDialog(win)
+    dlg2.bands.setText("10, -5")
+    dlg2.save()  # invalid: an error dialog, nothing stored
+    assert win.project.setting("coverage_params")["bands"] == [10.0, 20.0, 40.0]

@@ -129,7 +129,8 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
             except Exception:
                 log.exception("coverage for the screenshot failed")
             if job is None:
-                win.when_painted(shoot)
+                empty = win.muni_gdf is None or len(win.muni_gdf) == 0
+                win.when_painted(shoot, expect_munis=0 if empty else None)
                 return
             job.succeeded.connect(lambda _r: win.when_painted(shoot, require_layers=("gap:zaishi",)))
             job.failed.connect(lambda _e: win.when_painted(shoot))

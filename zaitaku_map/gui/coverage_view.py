@@ -94,7 +94,8 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
     return job
 
 
-def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: bool = True) -> Job | None:
+def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: bool = True,
+                 dialog: bool | None = None) -> Job | None:
     """Ask which categories, then compute in a worker; returns the job (tests wait on it)."""
     if win.project_path is None or data.core("coverage", "compute_coverage") is None:
         return None
@@ -125,8 +126,8 @@ def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: b
         win.busy.setFormat(msg[:20])
 
     job = win.jobs.run("到達圏を計算しています", coverage_job(params, selected), project_path=win.project_path,
-                       on_success=done, on_error=failed, show_dialog=ask)
-    if not ask:  # background run: progress in the status bar
+                       on_success=done, on_error=failed, show_dialog=ask if dialog is None else dialog)
+    if not (ask if dialog is None else dialog):  # background run: progress in the status bar
         win.busy.setVisible(True)
         job.progressed.connect(progressed)
     return job

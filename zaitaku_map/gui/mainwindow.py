@@ -281,6 +281,11 @@ class MainWindow(QMainWindow):
     def refresh_base(self) -> None:
         fc, gdf = data.municipalities(self.project)
         self.muni_gdf = gdf
+        if not fc["features"]:
+            self.map.call("setMunicipalities", fc)
+            self.status.setText("このプロジェクトにはまだ行政区域がありません。"
+                                "「データの取り込み」で国土数値情報（行政区域）などを読み込んでください。")
+            return
         self.map.call("setMunicipalities", fc)
         self.layers.set_layer("munis", "base", "市区町村", count=len(fc["features"]), color="#f7f5ef")
         for i, name in enumerate(data.area_layers(self.project)):
@@ -453,7 +458,7 @@ class MainWindow(QMainWindow):
                     stats = {}
                 n = stats.get("munis", 0)
                 target = expect_munis if expect_munis is not None else n
-                done = (stats.get("ready") and stats.get("painted", 0) >= min_painted and n > 0
+                done = (stats.get("ready") and stats.get("painted", 0) >= min_painted and (n > 0 or expect_munis == 0)
                         and stats.get("munisDrawn", 0) >= target
                         and all(layer in stats.get("layers", {}) for layer in require_layers))
                 if done or waited["ms"] >= timeout_ms:
