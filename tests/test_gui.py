@@ -295,6 +295,7 @@ def test_errors_become_japanese_dialogs_and_no_remote_loads(make_window: Any, qt
     win = make_window(synthetic_project.path)
     assert not win.open_project(bad)
     title, text = gui_dialogs[-1]
+    assert title == "プロジェクトを開けません"
     assert "zaitaku-map のプロジェクトではありません" in text and "対処" in text
     assert win.project_path == Path(synthetic_project.path).resolve()  # the open project stays open
     # the page cannot fetch anything from the network (tiles, CDNs): the image never loads
