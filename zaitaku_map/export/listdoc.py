@@ -28,6 +28,21 @@ LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", 
 LIST_WEIGHTS = [52, 64, 36, 24, 16, 22, 35, 18]
 
 
+def list_widths(width: float) -> list[float]:
+    """Column widths of the facility tables: dates and functions never wrap, the rest share by weight."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from zaitaku_map.export.fonts import setup_reportlab
+
+    font = setup_reportlab()
+    size = 6.5 if width < 200 * mm else 7.5
+    fixed = {"functions": stringWidth("①②③④", font, size) + 7, "reference_date": stringWidth("2025-10-01", font, size) + 7}
+    rest = width - sum(fixed.values())
+    weights = {f: w for f, w in zip(LIST_FIELDS, LIST_WEIGHTS, strict=True) if f not in fixed}
+    total = sum(weights.values())
+    return [fixed[f] if f in fixed else rest * weights[f] / total for f in LIST_FIELDS]
+
+
 def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()) -> list[Any]:
     """Title block, demo notice, option notes, sources and attribution."""
     story: list[Any] = [para(title, "title"),
@@ -81,8 +96,8 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
     """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category)."""
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
-    total = sum(LIST_WEIGHTS)
-    widths = [width * w / total for w in LIST_WEIGHTS]
+    widths = list_widths(width)
+    small = width < 200 * mm  # portrait A4: smaller type so the columns keep their content
     head = [EXPORT_COLUMNS[f] for f in LIST_FIELDS]
     story: list[Any] = []
     counts: dict[str, dict[str, int]] = {}
@@ -113,7 +128,7 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
             kcounts[cat] = len(part)
             label = CATEGORIES[cat].label if cat in CATEGORIES else cat
             story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),
-                      data_table(head, part[LIST_FIELDS].values.tolist(), widths)]
+                      data_table(head, part[LIST_FIELDS].values.tolist(), widths, small=small)]
         missing = [CATEGORIES[c].short for c in CORE_CATEGORIES if c not in kcounts and (not categories or c in categories)]
         if missing and key != UNKNOWN_KEN:
             story += [Spacer(1, 2 * mm), para(f"該当する施設がない種別: {'・'.join(missing)}", "note")]
