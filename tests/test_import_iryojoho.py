@@ -72,6 +72,14 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     # the unmatched one is in the import log as a warning
     assert c.execute("SELECT count(*) FROM import_log WHERE severity='warning' AND value LIKE '%西伯病院'"
                      ).fetchone()[0] == 1
+    # the other order: 名簿 first, hospitals second → the stored role-only 届出 are attached then
+    proj2 = create_project(tmp_path / "t2.gpkg")
+    proj2.set_study_prefectures(["31"])
+    import_files(proj2, [realdata / REAL_K])
+    (h_after,) = import_files(proj2, [realdata / REAL])
+    assert h_after.matched_across_sources == 10
+    assert sum(r["attached"] for r in h_after.role_designations) == sum(att.values())
+    proj2.close()
     # re-importing either list keeps the links and changes nothing
     (k2,) = import_files(proj, [realdata / REAL_K])
     (h2,) = import_files(proj, [realdata / REAL])

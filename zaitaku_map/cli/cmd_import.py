@@ -83,6 +83,10 @@ def _human(result: dict[str, Any]) -> None:
                 print(f"  {label}: {u['name']}（{u['address']}）")
             if len(f[key]) > 20:
                 print(f"  … ほか {len(f[key]) - 20} 件（--json で全件）")
+        roles = f.get("role_designations") or []
+        if roles:
+            ok = sum(1 for r in roles if r["attached"])
+            print(f"  在宅療養後方支援病院などの届出: 病院に付与 {ok} 件 / 対応する病院なし {len(roles) - ok} 件")
         if f["rejected"]:
             print(f"  除外 {f['rejected']} 行: " + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items()))
         if f["skipped"]:

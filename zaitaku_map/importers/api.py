@@ -121,19 +121,39 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         if other and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone():
             link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id,
                          file_name=pf.file_name, rep=rep)
-        if pf.role_only:
-            attach_role_designations(project, pf.role_only, source_id=source_id, rep=rep)
+        role_only = pf.role_only
+        if pf.family == "iryojoho:hospital" and other and not role_only:
+            role_only = _stored_role_only(project, pf.scope_prefs)
+        if role_only:
+            attach_role_designations(project, role_only, source_id=source_id, rep=rep)
         rep.rejected = len(rejected)
         rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
         rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)
         if pf.format in ("kouseikyoku", "iryojoho") and rep.matched_across_sources:
             rep.notes.append(f"{rep.matched_across_sources} 件を他の一覧の同一施設と結び付けました。")
         summary = {**rep.to_dict(), "header": [str(c) for c in pf.raw.columns]}
+        if pf.role_only:
+            summary["role_only"] = pf.role_only
         project.conn.execute("UPDATE sources SET summary_json=? WHERE id=?",
                              (json.dumps(summary, ensure_ascii=False, default=str), source_id))
         project.refresh_extent("facilities")
         progress.update(1.0, "完了", force=True)
     return rep
+
+
+def _stored_role_only(project: Project, prefs: set[str]) -> list[dict[str, Any]]:
+    """Role-only 届出 (在宅療養後方支援病院 …) kept from the latest 名簿 imports of these prefectures."""
+    latest: dict[str, list[dict[str, Any]]] = {}
+    for (summary,) in project.conn.execute(
+            "SELECT summary_json FROM sources WHERE format='kouseikyoku' AND summary_json LIKE '%role_only%' "
+            "ORDER BY id"):
+        items = json.loads(summary).get("role_only") or []
+        fresh: dict[str, list[dict[str, Any]]] = {}
+        for it in items:
+            if not prefs or it.get("pref_code") in prefs:
+                fresh.setdefault(it["record_key"], []).append(it)
+        latest.update(fresh)  # a later 名簿 replaces the 届出 of the same institution
+    return [it for items in latest.values() for it in items]
 
 
 def preview_file(path: str | Path, rows: int = 20, *, project: Project | None = None) -> dict[str, Any]:
