@@ -24,9 +24,7 @@ def font_path() -> Path:
 @functools.cache
 def setup_matplotlib() -> str:
     """Register the font with matplotlib and return its family name (idempotent)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    import matplotlib  # exports never use pyplot (explicit Figure + Agg/PDF canvas): no backend switch
     from matplotlib import font_manager
 
     path = str(font_path())
