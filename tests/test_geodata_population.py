@@ -147,3 +147,30 @@ def test_real_area_population(project, realdata):
     # 鳥取県 2020 census: 553,407
     assert ap.pop_total.sum() == 553407
     assert (ap.pop_65 < ap.pop_total).all() and (ap.pop_85 < ap.pop_75).all()
+
+
+def test_projection_mesh_geojson(pref99, tmp_path):
+    """国土数値情報 将来推計人口メッシュ style GeoJSON: base year → pops, later years → bands_json."""
+    import geopandas as gpd
+    from geodata_fixtures import mesh_code_1km
+
+    from zaitaku_map.geodata.mesh import mesh_polygons
+
+    codes = [mesh_code_1km(lon, lat) for lat in (34.05, 34.15, 34.25) for lon in (133.05, 133.15, 133.25)]
+    rows = []
+    for i, c in enumerate(codes):
+        rows.append({"MESH_ID": int(c), "SHICODE": "99999", "PTN_2020": 100.0 + i, "PTN_2050": 80.0 + i,
+                     "PTC_2020": 30.0, "PTC_2050": 40.0, "PTD_2020": 15.0, "PT18_2020": 4.0, "PT19_2020": 2.0,
+                     "RTC_2020": 0.3})
+    f = tmp_path / "1km_mesh_2024_99.geojson"
+    gpd.GeoDataFrame(rows, geometry=list(mesh_polygons(codes)), crs="EPSG:4326").to_file(f, driver="GeoJSON")
+    r = import_population(pref99, [f])["imports"][0]
+    assert r["year"] == "2020" and r["projection_years"] == [2020, 2050] and r["unit"] == "mesh1km"
+    dp = load_demand_points(pref99)
+    assert dp.pop_total.sum() + r["outside_pop_total"] == pytest.approx(sum(100.0 + i for i in range(9)))
+    per_cell = dp.groupby("unit_code")[["pop_85", "pop_75"]].sum()
+    assert per_cell.pop_85.to_numpy() == pytest.approx(6.0) and per_cell.pop_75.to_numpy() == pytest.approx(15.0)
+    bands = json.loads(dp.bands_json.iloc[0])
+    assert {"year_2020", "year_2050", "65plus_2050"} <= set(bands)
+    src = pref99.conn.execute("SELECT format FROM sources WHERE kind='population'").fetchone()[0]
+    assert src == "ksj_mesh_projection"

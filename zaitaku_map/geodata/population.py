@@ -196,7 +196,13 @@ def import_mesh(
 ) -> dict[str, Any]:
     """Import one or more e-Stat mesh files (same mesh size) as the demand layer."""
     prog = Progress.of(progress, cancel)
-    tables: list[MeshTable] = [read_mesh_text(p) for p in paths]
+    from zaitaku_map.geodata.mesh_gis import GIS_MESH_SUFFIXES, read_mesh_gis
+
+    tables: list[MeshTable] = [
+        read_mesh_gis(p, year=year) if Path(p).suffix.lower() in GIS_MESH_SUFFIXES else read_mesh_text(p)
+        for p in paths
+    ]
+    projection = any(t.columns.get("base_year") for t in tables)
     units = {t.unit for t in tables}
     if len(units) > 1:
         raise GeodataError("mesh files of different sizes in one import", value=sorted(units),
@@ -214,11 +220,12 @@ def import_mesh(
 
     cells = mesh_polygons(list(records))
     points, stats = apportion(records, cells, codes, geoms, near_geoms=display, progress=prog.step(0.8))
-    year = year or next((y for t in tables if (y := _year_from_name(t.path.name))), None)
+    year = year or next((str(t.columns["base_year"]) for t in tables if t.columns.get("base_year")), None) or next(
+        (y for t in tables if (y := _year_from_name(t.path.name))), None)
     secret = sum(t.secret_cells for t in tables)
     file_totals = {k: float(sum((v.get(k) or 0.0) for v in records.values())) for k in POPS}
     with project.transaction():
-        sid = project.add_source(kind="population", format="estat_mesh", path=Path(paths[0]),
+        sid = project.add_source(kind="population", format="ksj_mesh_projection" if projection else "estat_mesh", path=Path(paths[0]),
                                  file_name=", ".join(Path(p).name for p in paths), reference_date=year,
                                  rows_read=sum(len(t.records) + t.secret_cells for t in tables),
                                  rows_rejected=sum(len(t.rejected) for t in tables),
@@ -234,6 +241,7 @@ def import_mesh(
     stored = {k: float(sum((d[k] or 0.0) for d in points)) for k in POPS}
     return {
         "kind": "mesh", "files": [str(p) for p in paths], "unit": tables[0].unit, "year": year,
+        "projection_years": sorted({y for t in tables for y in t.columns.get("years", [])}),
         "source_id": sid, "pop_source_id": ps,
         "columns": tables[0].columns, "cells_read": len(records), "secret_cells": secret,
         "merged_cells": sum(t.merged_cells for t in tables), "duplicate_cells": duplicates,
@@ -461,7 +469,9 @@ def import_population(
         head = Path(p).read_bytes()[:200] if Path(p).is_file() else b""
         if not head:
             raise GeodataError("population file not found or empty", file=p)
-        (mesh if head.lstrip(b"\xef\xbb\xbf").upper().startswith(b"KEY_CODE") else tables).append(p)
+        is_mesh = head.lstrip(b"\xef\xbb\xbf").upper().startswith(b"KEY_CODE") or Path(p).suffix.lower() in (
+            ".shp", ".geojson", ".json", ".zip", ".gpkg")
+        (mesh if is_mesh else tables).append(p)
     parts: list[dict[str, Any]] = []
     if mesh:
         parts.append(import_mesh(project, mesh, year=year, progress=prog.step(0.7), cancel=cancel))
