@@ -386,6 +386,7 @@
   };
 
   zm.zoomToMunis = function (codes) {
+    map.invalidateSize(false);
     let b = null;
     for (const c of codes) {
       const l = muniByCode[c];
@@ -397,6 +398,7 @@
   };
 
   zm.zoomAll = function () {
+    map.invalidateSize(false);  // the Qt view may have been resized since Leaflet cached its size
     if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding())); }
     markPainted();
   };
@@ -487,7 +489,7 @@
 
   // ---------------------------------------------------------------- start
   function init() {
-    map = L.map("map", {preferCanvas: true, zoomControl: true, attributionControl: true, zoomSnap: 0.25,
+    map = L.map("map", {preferCanvas: true, zoomControl: true, attributionControl: true, zoomSnap: 0.1, zoomDelta: 1,
                         minZoom: 4, maxZoom: 18});
     renderer = L.canvas({padding: 0.3, tolerance: 3});
     map.setView([35.5, 137.5], 6);

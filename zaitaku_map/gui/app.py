@@ -81,7 +81,12 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
     from zaitaku_map.gui.mainwindow import MainWindow
     from zaitaku_map.settings import Settings
 
-    settings = Settings()
+    if screenshot is not None:  # reproducible picture; the user's settings are neither read nor changed
+        import tempfile
+
+        settings = Settings(Path(tempfile.mkdtemp(prefix="zaitaku-shot-")) / "settings.json")
+    else:
+        settings = Settings()
     win = MainWindow(settings)
     target = project or (None if screenshot else settings.get("last_project"))
     if target and not Path(target).exists():
@@ -132,7 +137,11 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
                 empty = win.muni_gdf is None or len(win.muni_gdf) == 0
                 win.when_painted(shoot, expect_munis=0 if empty else None)
                 return
-            job.succeeded.connect(lambda _r: win.when_painted(shoot, require_layers=("gap:zaishi",)))
+            def covered(_r: Any) -> None:
+                win.map.call("zoomAll")  # final fit with the final legend and dock sizes
+                win.when_painted(shoot, require_layers=("gap:zaishi",))
+
+            job.succeeded.connect(covered)
             job.failed.connect(lambda _e: win.when_painted(shoot))
 
         def start_polling() -> None:

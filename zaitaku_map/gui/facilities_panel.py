@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -203,8 +204,11 @@ class FacilitiesPanel(QWidget):
         ll.addLayout(filters)
         ll.addWidget(self.view, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
+        scroll = QScrollArea()  # the details may scroll; the dock can then be made low
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(box)
         split.addWidget(left)
-        split.addWidget(box)
+        split.addWidget(scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
