@@ -18,6 +18,7 @@ import io
 import json
 import random
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -133,6 +134,8 @@ def main() -> None:
     print(f"baseline pandas.read_csv + executemany: {b:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in base):7.0f} MB")
     print(f"zaitaku-map import_files:               {o:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in ours):7.0f} MB"
           f"  ({ours[0]['rows']:.0f} facilities)")
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
     pairs = sorted(x["seconds"] / y["seconds"] for x, y in zip(ours, base, strict=True))
     print(f"ratio ours / baseline: {o / b:.2f}× of the best runs, median of interleaved pairs "
           f"{pairs[len(pairs) // 2]:.2f}× (target ≤ 2×)")
