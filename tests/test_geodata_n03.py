@@ -205,3 +205,15 @@ def test_code_forms_roundtrip(n):
     assert code in code_candidates(int(code))  # ... or of the 5-digit form
     bad = six[:5] + str((int(six[5]) + 1) % 10)
     assert normalize_muni_code(bad) is None
+
+
+def test_overlapping_input_is_cleaned_for_display():
+    """Neighbours that overlap a little (hand-edited file): display is cleaned into a coverage."""
+    polys = [shapely.make_valid(p) for p in n03_frame().geometry[:8]]
+    polys[0] = polys[0].buffer(0.0005)  # overlaps its neighbours by ~50 m
+    assert coverage_defects(polys)["overlap_area"] > 1e-7
+    out, stats = simplify_coverage(polys, tolerance=0.001)
+    assert stats["coverage_valid"] is False and stats.get("coverage_cleaned") is True
+    assert stats["method"] == "coverage_simplify"
+    d = coverage_defects(out)
+    assert d["overlap_area"] < 1e-10 and d["gap_area"] < 1e-10

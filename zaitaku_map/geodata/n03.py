@@ -9,7 +9,7 @@ Rules
 -----
 - One municipality is many rows (islands): rows are dissolved by the 5-digit code.
 - Rows without a code (所属未定地, e.g. disputed lakes and reclaimed land) are left out and logged
-  in ``import_log`` (severity ``warning``) with their names and area.
+  in ``import_log`` (severity ``rejected``, the reason says 所属未定地) with their names and area.
 - Invalid geometry is repaired with ``shapely.make_valid`` (polygonal part kept) and logged.
 - Wards of 政令市 stay units (``kind='ward'``); the city itself (``kind='designated_city'``) is
   derived by dissolving its wards.  The city code comes from the known list of 20 政令市

@@ -20,6 +20,8 @@ from shapely.geometry.base import BaseGeometry
 # ~30 m at Japanese latitudes: a whole prefecture stays at a few 10k vertices, borders still
 # follow rivers and ridges at municipality zoom.
 DISPLAY_TOLERANCE_DEG = 0.0003
+# slivers narrower than this (~1 m) between neighbours are closed when a coverage must be cleaned
+CLEAN_GAP_DEG = 0.00001
 
 
 def to_multipolygon(geom: BaseGeometry | None) -> MultiPolygon:
@@ -65,15 +67,26 @@ def simplify_coverage(
         return list(arr), stats
     valid = bool(shapely.coverage_is_valid(arr))
     stats["coverage_valid"] = valid
+    if not valid:
+        # overlaps/unmatched edges (older or hand-edited files): clean a copy for display only —
+        # the full geometry used for analysis is left as it is.
+        try:
+            cleaned = shapely.coverage_clean(arr, gap_width=CLEAN_GAP_DEG)
+            if len(cleaned) == len(arr) and bool(shapely.coverage_is_valid(cleaned)):
+                arr, valid = np.array([to_multipolygon(g) for g in cleaned], dtype=object), True
+                stats["coverage_cleaned"] = True
+        except (shapely.errors.GEOSException, ValueError):
+            pass
     if valid:
         out = shapely.coverage_simplify(arr, tolerance, simplify_boundary=True)
         method = "coverage_simplify"
-    else:  # overlapping input: per-polygon fallback (gaps possible; reported)
+    else:  # still not a coverage: per-polygon fallback (gaps possible; reported)
         out = shapely.simplify(arr, tolerance / 3, preserve_topology=True)
         method = "per_polygon_fallback"
     result: list[MultiPolygon] = []
     fallback = 0
-    for orig, g in zip(arr, out, strict=True):
+    originals = [to_multipolygon(g) for g in geoms]
+    for orig, g in zip(originals, out, strict=True):
         mp = to_multipolygon(g)
         if mp.is_empty or not mp.is_valid:
             mp = orig  # never lose a municipality in the drawing
