@@ -52,7 +52,9 @@ def test_csv_six_digit_codes_and_other_prefectures(pref09, tmp_path):
 
 def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     wb = Workbook()
-    ws = wb.active
+    wb.active.title = "表紙"
+    wb.active.append(["保健所圏域の対応表", "令和7年4月1日現在"])
+    ws = wb.create_sheet("対応表")
     ws.append(["保健所圏域の対応表（令和7年）"])
     ws.append([])
     ws.append(["コード", "市町村", "圏域名"])
@@ -70,6 +72,7 @@ def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     wb.save(f)
     r = import_area_table(pref09, f, layer="保健所圏域")
     assert r["columns"]["muni_code"] == "コード" and r["columns"]["area_name"] == "圏域名"
+    assert r["sheet"] == "対応表"  # the cover sheet is skipped
     m = area_membership(pref09, "保健所圏域")
     assert m["09101"] == ("北保健所", "北保健所") and m["09102"][0] == "北保健所"
     assert m["09202"][0] == "南保健所" and m["09203"][0] == "南保健所"

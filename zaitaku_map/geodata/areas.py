@@ -131,6 +131,25 @@ class _Units:
         return None, "ambiguous" if hits else "unknown"
 
 
+def _best_sheet(p: Path, units: _Units) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The sheet of a workbook holding most project municipality codes/names (cover sheets skipped)."""
+    try:
+        with pd.ExcelFile(p) as xl:
+            names = list(xl.sheet_names)
+    except Exception as exc:
+        raise GeodataError(f"cannot read spreadsheet: {exc}", file=p) from exc
+    best: tuple[int, pd.DataFrame, dict[str, Any]] | None = None
+    for name in names:
+        df, facts = read_table(p, sheet=name)
+        head = df.head(300)
+        score = sum(1 for c in head.columns for v in head[c] if not _blank(v) and (
+            units.match_code(v) or units.match_name(v)[0]))
+        if best is None or score > best[0]:
+            best = (score, df, facts)
+    assert best is not None
+    return best[1], best[2]
+
+
 def _find_header(df: pd.DataFrame, units: _Units) -> int:
     """Index of the header row: the last row before the first row holding a project code/name."""
     for i in range(min(len(df), 30)):
@@ -293,7 +312,8 @@ def import_area_table(
 
         return import_a38(project, p, layer=layer, progress=prog, cancel=cancel)
     units = _Units(project)
-    raw, facts = read_table(p, sheet=sheet)
+    raw, facts = _best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm") else read_table(
+        p, sheet=sheet)
     h = _find_header(raw, units)
     header = [str(v) if not _blank(v) else f"列{i + 1}" for i, v in enumerate(raw.iloc[h])] if h >= 0 else [
         f"列{i + 1}" for i in range(raw.shape[1])

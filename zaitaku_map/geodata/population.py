@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from zaitaku_map.errors import GeodataError
-from zaitaku_map.geodata.areas import _blank, _Units, read_table
+from zaitaku_map.geodata.areas import _best_sheet, _blank, _Units, read_table
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.mesh import MeshTable, PopColumns, read_mesh_text
 from zaitaku_map.progress import Progress
@@ -273,7 +273,8 @@ def import_municipal_table(
     prog = Progress.of(progress, cancel)
     p = Path(path)
     units = _Units(project)
-    raw, facts = read_table(p, sheet=sheet)
+    raw, facts = (_best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm")
+                  else read_table(p, sheet=sheet))
     h, header, pc = _header_and_columns(raw)
     data = raw.iloc[h + 1:].reset_index(drop=True)
     hits = [sum(1 for v in data[c] if units.match_code(v)) for c in data.columns]
