@@ -148,7 +148,8 @@
     let fill = "#f7f5ef", fo = 1.0;
     if (option && visible["option"] !== false) {
       const key = option.assignments[code];
-      if (key && option.kens[key]) { fill = option.kens[key].color || "#cccccc"; fo = 0.72; }
+      const oa = opacity["option"] === undefined ? 1 : opacity["option"];
+      if (key && option.kens[key]) { fill = option.kens[key].color || "#cccccc"; fo = 0.72 * oa; }
       else if (option.kens && Object.keys(option.kens).length) { fill = "#ffffff"; fo = 1.0; }
     }
     const a = opacity["munis"] === undefined ? 1 : opacity["munis"];
@@ -376,7 +377,7 @@
 
   zm.setOpacity = function (id, a) {
     opacity[id] = Math.max(0, Math.min(1, Number(a)));
-    if (id === "munis") zm.restyleMunicipalities(); else applyOpacity(id);
+    if (id === "munis" || id === "option") zm.restyleMunicipalities(); else applyOpacity(id);
     markPainted();
   };
 

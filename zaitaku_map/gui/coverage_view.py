@@ -66,11 +66,16 @@ class CoverageDialog(QDialog):
         return [k for k, cb in self.boxes.items() if cb.isChecked()]
 
 
+POP_LABELS = {"pop_total": "人", "pop_65": "人（65歳以上）", "pop_75": "人（75歳以上）", "pop_85": "人（85歳以上）"}
+
+
 def coverage_job(params: Any, categories: list[str]) -> Any:
     """The worker function: compute coverage and build map payloads for ``categories``."""
 
     def job(project: Any, *, progress: Any, cancel: Any) -> dict[str, Any]:
         from zaitaku_map.coverage import band_polygons, compute_coverage, gap_points
+
+        pop_col = project.setting("population_column", "pop_total") or "pop_total"
 
         compute_coverage(project, params, categories=categories, progress=progress.step(0.6), cancel=cancel)
         out: dict[str, Any] = {"params": params.describe_ja() if hasattr(params, "describe_ja") else "",
@@ -82,12 +87,14 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
                 bands = bands.sort_values("band_min", ascending=False).reset_index(drop=True)
                 bands["rank"] = list(range(len(bands)))[::-1]
             gaps = gap_points(project, params, cat)
-            pop = gaps["pop_total"].fillna(0) if "pop_total" in gaps.columns else [0] * len(gaps)
+            col = pop_col if pop_col in gaps.columns else "pop_total"
+            pop = gaps[col].fillna(0) if col in gaps.columns else [0] * len(gaps)
             out["categories"][cat] = {
                 "bands": data.feature_collection(bands, ["band_min", "rank"]),
                 "gaps": [[round(float(y), 5), round(float(x), 5), float(p)]
                          for x, y, p in zip(gaps["lon"], gaps["lat"], pop, strict=True)],
                 "gap_pop": float(sum(pop)),
+                "pop_unit": POP_LABELS.get(col, "人"),
             }
         return out
 
@@ -144,7 +151,7 @@ def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
         win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
         win.layers.set_layer(f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]),
                              color=color)
-        win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload['gap_pop']:,.0f}人）",
+        win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload['gap_pop']:,.0f}{payload.get('pop_unit', '人')}）",
                              count=len(payload["gaps"]), color="#c2002a", shape="x")
     win.map.call("setLegendNote", "到達圏の条件: " + str(result.get("params") or ""))
     win.coverage_result = result
