@@ -164,3 +164,12 @@ def test_several_prefectures_in_one_workbook(project, tmp_path: Path) -> None:
     (rep,) = import_files(project, [f])
     assert rep.added == 1 and rep.skipped["outside_region"] == 1
     assert project.conn.execute("SELECT address FROM facilities").fetchone()[0] == "島根県松江市B町1"
+
+
+def test_same_institution_on_two_sheets_is_one_facility(project, tmp_path: Path) -> None:
+    row = kousei_row("0100001", "A診療所", "鳥取市A町1", "支援診３", "令和 4年 4月 1日", pref="31", pref_name="鳥取県")
+    f = write_kouseikyoku(tmp_path / "twice.xlsx", [row], sheets={"追加": [row]})
+    (rep,) = import_files(project, [f])
+    assert rep.added == 1 and rep.rejected == 1
+    assert project.conn.execute("SELECT count(*) FROM facilities").fetchone()[0] == 1
+    assert project.conn.execute("SELECT rows_rejected FROM sources").fetchone()[0] == 1

@@ -126,6 +126,7 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
             role_only = _stored_role_only(project, pf.scope_prefs)
         if role_only:
             attach_role_designations(project, role_only, source_id=source_id, rep=rep)
+        rejected = [r for r in pf.rejected if r.severity == "rejected"]  # incl. duplicates found on merge
         rep.rejected = len(rejected)
         rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
         rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)
@@ -134,8 +135,8 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         summary = {**rep.to_dict(), "header": [str(c) for c in pf.raw.columns]}
         if pf.role_only:
             summary["role_only"] = pf.role_only
-        project.conn.execute("UPDATE sources SET summary_json=? WHERE id=?",
-                             (json.dumps(summary, ensure_ascii=False, default=str), source_id))
+        project.conn.execute("UPDATE sources SET summary_json=?, rows_rejected=? WHERE id=?",
+                             (json.dumps(summary, ensure_ascii=False, default=str), len(rejected), source_id))
         project.refresh_extent("facilities")
         progress.update(1.0, "完了", force=True)
     return rep

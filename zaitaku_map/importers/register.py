@@ -30,7 +30,7 @@ import pandas as pd
 import shapely
 
 from zaitaku_map.importers.normalize import coord_status, norm_names, norm_texts
-from zaitaku_map.importers.report import ImportReport, ParsedFile
+from zaitaku_map.importers.report import ImportReport, ParsedFile, Rejected
 from zaitaku_map.progress import Progress
 from zaitaku_map.store.project import Project, now_iso
 
@@ -202,7 +202,23 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
     now = now_iso()
     seen = pf.reference_date or dt.date.today().isoformat()
     recs = pf.records.reset_index(drop=True)
+    raw = pf.raw.reset_index(drop=True) if len(pf.raw) == len(recs) else pf.raw
+    dup = recs["record_key"].duplicated(keep="first")
+    if dup.any():  # the same identity twice in one file (e.g. on two sheets): keep the first
+        for i in recs.index[dup]:
+            r = Rejected(row=_int(recs.at[i, "row"]), sheet=recs.at[i, "sheet"], column="record_key",
+                         value=recs.at[i, "record_key"],
+                         reason="同じ施設（同じ番号）がこのファイルの前の行にもあります（最初の行を採用）")
+            pf.rejected.append(r)
+            project.log_row(source_id=source_id, file_name=pf.file_name, sheet=r.sheet, row=r.row, column=r.column,
+                            value=r.value, reason=r.reason)
+        keep = ~dup
+        recs = recs[keep].reset_index(drop=True)
+        if len(raw) == len(keep):
+            raw = raw[keep.to_numpy()].reset_index(drop=True)
+        rep.records = len(recs)
     pf.records = recs
+    pf.raw = raw
     payloads, hashes = record_payloads(pf)
     prog.update(0.2, "既存データと照合")
     existing: dict[str, tuple[int, int, str, str]] = {
