@@ -101,3 +101,18 @@ def test_files_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert out["files_only"] and out["counts"]["municipalities"] == 22
     assert (tmp_path / "f" / "manifest.json").is_file()
     assert not list(tmp_path.glob("*.gpkg"))
+
+
+@pytest.mark.slow
+def test_scale_two_builds_two_prefectures(tmp_path: Path) -> None:
+    from zaitaku_map.demo import build_demo_project
+
+    r = build_demo_project(tmp_path / "x2.gpkg", scale=2)
+    assert not r["failed"], r["steps"]
+    info = r["info"]
+    assert info["study_prefectures"] == ["98", "99"]
+    assert info["municipalities"] == 44
+    assert info["area_layers"] == {"二次医療圏": 8, "保健所圏域": 10}
+    for cat in CORE_CATEGORIES:
+        assert info["facilities"][cat] > 0, cat
+    assert info["facilities"]["houkatsu"] == 70  # same names in both prefectures, kept apart

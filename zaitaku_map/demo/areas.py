@@ -55,7 +55,8 @@ def write_hokenjo_xlsx(path: Path, region: Region, tile_list: list[Tile]) -> Pat
         for suffix, name, members in HOKENJO:
             for c3 in sorted(members):
                 area = name if tile.index == 0 else f"{name}（{tile.pref_name}）"
-                ws.append([int(tile.muni_code(c3)), muni_full_name(region.specs[c3]), int(suffix), area,
+                number = int(suffix) if tile.index == 0 else int(tile.pref_code + suffix)  # unique per tile
+                ws.append([int(tile.muni_code(c3)), muni_full_name(region.specs[c3]), number, area,
                            name, DEMO_DISCLAIMER])
     ws.append([])
     ws.append(["※ 市町村コードは5桁、圏域番号は2桁で管理しています。"])

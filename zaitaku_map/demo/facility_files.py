@@ -267,23 +267,26 @@ def write_kouseikyoku(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> li
 
 
 def write_houkatsu(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[Path]:
-    """地域包括支援センター list of each prefecture, in a municipal layout (xlsx)."""
+    """地域包括支援センター list in a municipal layout (one xlsx covering every tile)."""
     region, towns, facs = _ctx(seed)
-    paths = []
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "包括一覧"
+    title = "・".join(t.pref_name for t in tile_list[:3]) + ("ほか" if len(tile_list) > 3 else "")
+    ws.append([f"{title} 地域包括支援センター一覧（デモデータ・架空）"])
+    ws.append(HOUKATSU_HEADER)
+    i = 0
     for tile in tile_list:
-        wb = openpyxl.Workbook()
-        ws = wb.active
-        ws.title = "包括一覧"
-        ws.append([f"{tile.pref_name} 地域包括支援センター一覧（デモデータ・架空）"])
-        ws.append(HOUKATSU_HEADER)
-        for i, f in enumerate([f for f in facs if f.kind == "houkatsu"], start=1):
+        for f in (f for f in facs if f.kind == "houkatsu"):
+            i += 1
             area = "全域" if f.name.startswith(region.specs[f.code3].name + "地域") else f"{towns.name[f.town]}ほか"
-            addr = f.address(tile, towns, region, with_pref=False, ooaza=True)  # a municipal list: no prefecture
+            # a municipal list leaves the prefecture out; with several fictional prefectures (--scale)
+            # the same municipality names recur, so the address must then name its prefecture
+            addr = f.address(tile, towns, region, with_pref=len(tile_list) > 1, ooaza=True)
             ws.append([i, f.name, addr, _phone(tile, f), area, "直営" if i % 2 else "社会福祉法人デモ福祉会",
                        "8:30～17:15", DEMO_DISCLAIMER])
-        wb.properties.creator = "zaitaku-map demo"
-        p = out_dir / f"houkatsu_{tile.pref_code}.xlsx"
-        wb.save(p)
-        normalize_xlsx(p)
-        paths.append(p)
-    return paths
+    wb.properties.creator = "zaitaku-map demo"
+    p = out_dir / "houkatsu_list.xlsx"
+    wb.save(p)
+    normalize_xlsx(p)
+    return [p]
