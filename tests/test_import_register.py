@@ -196,3 +196,25 @@ def test_zaishi_dropped_reverts_to_hospital_and_manual_position_kept(project, tm
     assert h2.updated == 1 and h2.unchanged == 1
     assert c.execute("SELECT lon, lat, geocode_level, src_lon, category FROM facilities WHERE name='あおば病院'"
                      ).fetchone() == (133.25, 34.25, "manual", 133.3, "zaishi_hospital")
+
+
+def test_merge_moves_references(project, tmp_path: Path) -> None:
+    z = write_iryojoho(tmp_path / "01-1_hospital_facility_info_20250601.zip", [
+        iryojoho_row("9900000000001", "みどり病院", "99", "201", "テスト県テスト市緑町3", "34.1", "133.1", "120")])
+    import_files(project, [z])
+    c = project.conn
+    hid = c.execute("SELECT id FROM facilities").fetchone()[0]
+    with project.transaction():
+        c.execute("INSERT INTO options (id, name) VALUES (1, '案A')")
+        c.execute("INSERT INTO option_hubs (option_id, ken_key, facility_id, name) VALUES (1, 'k1', ?, 'みどり病院')",
+                  (hid,))
+        c.execute("INSERT INTO facility_functions VALUES (?, 3, 1, 'user')", (hid,))
+        c.execute("UPDATE facilities SET active_role=1 WHERE id=?", (hid,))
+    m = write_kouseikyoku(tmp_path / "m.xlsx", [
+        kousei_row("0100002", "みどり病院", "テスト市緑町３", "支援病３", "令和 5年 1月 1日", kind="病院")])
+    (k,) = import_files(project, [m])
+    assert k.matched_across_sources == 1
+    (fid, active) = c.execute("SELECT id, active_role FROM facilities").fetchone()
+    assert fid != hid and active == 1
+    assert c.execute("SELECT facility_id FROM option_hubs").fetchone()[0] == fid
+    assert c.execute("SELECT facility_id, function FROM facility_functions").fetchall() == [(fid, 3)]

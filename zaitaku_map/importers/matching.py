@@ -183,7 +183,15 @@ def merge_facility(project: Project, *, keep: int, drop: int) -> None:
     conn.execute("INSERT OR IGNORE INTO facility_functions (facility_id, function, value, origin) "
                  "SELECT ?, function, value, origin FROM facility_functions WHERE facility_id=?", (keep, drop))
     conn.execute("DELETE FROM facility_functions WHERE facility_id=?", (drop,))
-    conn.execute("UPDATE option_hubs SET facility_id=? WHERE facility_id=?", (keep, drop))
+    # any other table that refers to facilities (options, later domains' tables) follows the merge
+    handled = {"facility_records", "designations", "facility_functions", "facilities"}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall():
+        if table in handled or table.startswith(("gpkg_", "sqlite_", "rtree_")):
+            continue
+        cols = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        if "facility_id" in cols:
+            conn.execute(f'UPDATE OR IGNORE "{table}" SET facility_id=? WHERE facility_id=?', (keep, drop))
+            conn.execute(f'DELETE FROM "{table}" WHERE facility_id=?', (drop,))
     # a position set by hand or by the geocoder on the dropped row is kept when ``keep`` has none
     conn.execute(
         "UPDATE facilities SET lon=d.lon, lat=d.lat, geom=d.geom, geocode_level=d.geocode_level, "
