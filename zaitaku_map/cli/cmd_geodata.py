@@ -148,6 +148,8 @@ def _population_text(r: dict[str, Any]) -> list[str]:
                 f"  総人口 {part['stored_totals']['pop_total']:,.0f}（ファイル {part['file_totals']['pop_total']:,.0f}、"
                 f"対象外 {part['outside_pop_total']:,.0f}）",
             ]
+            if len(part.get("projection_years") or []) > 1:
+                out.append(f"  推計年: {', '.join(map(str, part['projection_years']))}（基準年 {part['year']}）")
         elif part["kind"] == "municipal_table":
             out.append(f"市区町村別人口を取り込みました: {part['loaded']} 市区町村（需要点: {part['demand_layer']}）")
             if part.get("note"):
