@@ -44,11 +44,26 @@ class FacilityModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict[str, Any]] = []
+        self.display: list[list[Any]] = []
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.display = [[self._display(r, key) for key, _h in COLUMNS] for r in rows]
         self.endResetModel()
+
+    @staticmethod
+    def _display(r: dict[str, Any], key: str) -> Any:
+        if key == "category":
+            return labels.category_label(r["category"], short=True)
+        if key == "level":
+            return labels.GEOCODE_LEVELS.get(r.get("geocode_level") or "", "不明")
+        if key == "roles":
+            return "積極的役割" if r.get("active_role") else ""
+        if key == "functions":
+            return "".join(labels.FUNCTIONS[f][0] for f in sorted(r.get("functions") or ()))
+        v = r.get(key)
+        return "" if v is None else str(v) if key != "id" else int(v)
 
     def rowCount(self, parent: SortIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -67,16 +82,7 @@ class FacilityModel(QAbstractTableModel):
         r = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
-            if key == "category":
-                return labels.category_label(r["category"], short=True)
-            if key == "level":
-                return labels.GEOCODE_LEVELS.get(r.get("geocode_level") or "", "不明")
-            if key == "roles":
-                return "積極的役割" if r.get("active_role") else ""
-            if key == "functions":
-                return "".join(labels.FUNCTIONS[f][0] for f in sorted(r.get("functions") or ()))
-            v = r.get(key)
-            return "" if v is None else str(v) if key != "id" else int(v)
+            return self.display[index.row()][index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and key == "level" and r.get("geocode_level") in (
                 "municipality", "unresolved", None):
             return QColor("#b00020")
@@ -133,11 +139,13 @@ class FacilitiesPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = QTableView()
         self.view.setModel(self.proxy)
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # file order until asked
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setResizeContentsPrecision(60)  # sizing looks at 60 rows, not 50,000
         self.view.verticalHeader().setVisible(False)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
 

@@ -402,6 +402,7 @@ class ImportWizard(QDialog):
         lay.addWidget(QLabel("除外・警告された行"))
         self.rejected_table = QTableWidget()
         self.rejected_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rejected_table.horizontalHeader().setResizeContentsPrecision(60)
         lay.addWidget(self.rejected_table, 1)
         self.btn_export_rej = QPushButton("除外行を CSV に保存…")
         self.btn_export_rej.clicked.connect(self.export_rejected)
