@@ -218,3 +218,15 @@ def test_merge_moves_references(project, tmp_path: Path) -> None:
     assert fid != hid and active == 1
     assert c.execute("SELECT facility_id FROM option_hubs").fetchone()[0] == fid
     assert c.execute("SELECT facility_id, function FROM facility_functions").fetchall() == [(fid, 3)]
+
+
+def test_cli_batch_goes_on_past_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    proj = tmp_path / "p.gpkg"
+    main(["init", str(proj)])
+    bad = tmp_path / "notes.txt"
+    bad.write_text("これは表ではありません", encoding="utf-8")
+    capsys.readouterr()
+    code = main(["import", str(proj), str(bad), str(_meibo(tmp_path, n=2)), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["ok"] is False
+    assert data["files"][0]["error"] and data["files"][1]["added"] == 2

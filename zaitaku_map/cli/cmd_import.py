@@ -59,16 +59,29 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             elif sorted(project.study_prefectures) != sorted(codes):
                 notes.append(f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
                              "（--prefecture は未設定のときのみ有効）")
+        several = len(args.files) > 1
         reports = import_files(project, args.files, format=args.format, category=args.category, mapping=mapping,
-                               reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel)
+                               reference_date=args.reference_date, on_error="report" if several else "raise",
+                               progress=ctx.progress(), cancel=ctx.cancel)
         for n in notes:
             ctx.note(n)
-        return {"ok": True, "study_prefectures": project.study_prefectures,
+        failed = [r for r in reports if r.error]
+        if failed and len(failed) == len(reports):
+            first = failed[0].error or {}
+            raise InputDataError(first.get("message", "no file could be imported"), file=first.get("file"),
+                                 expected=first.get("expected"), hint=first.get("hint"))
+        for r in failed:
+            ctx.note(f"取り込めなかったファイル: {r.file}: {(r.error or {}).get('message')}")
+        return {"ok": not failed, "study_prefectures": project.study_prefectures,
                 "files": [r.to_dict() for r in reports]}
 
 
 def _human(result: dict[str, Any]) -> None:
     for f in result["files"]:
+        if f.get("error"):
+            print(f"■ {f['file']}  取り込めませんでした: {f['error'].get('message')}"
+                  + (f"（期待: {f['error']['expected']}）" if f["error"].get("expected") else ""))
+            continue
         print(f"■ {f['file']}  [{IMPORT_FORMATS.get(f['format'], f['format'])}]  基準日 {f['reference_date'] or '不明'}")
         print(f"  読込 {f['rows_read']} 行 → 施設レコード {f['records']} 件: 追加 {f['added']} / 更新 {f['updated']} / "
               f"掲載終了 {f['closed']} / 変更なし {f['unchanged']}" + (f" / 再掲載 {f['reopened']}" if f["reopened"] else ""))

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from zaitaku_map.errors import InputDataError
+from zaitaku_map.errors import Cancelled, InputDataError, ZaitakuError
 from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
 from zaitaku_map.importers.detect import FORMATS, Unit, inspect_file
 from zaitaku_map.importers.matching import attach_role_designations, link_sources
@@ -59,6 +59,7 @@ def import_files(
     category: str | None = None,
     mapping: dict[str, Any] | None = None,
     reference_date: str | None = None,
+    on_error: str = "raise",
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[ImportReport]:
@@ -75,6 +76,10 @@ def import_files(
         overrides the guessed or saved mapping.
     reference_date:
         The date the list is "as of" when the file does not say it (ISO or 和暦).
+    on_error:
+        ``raise`` (default): the first unusable file raises (files before it stay imported, each
+        in its own transaction).  ``report``: the failing file gets a report with ``error`` set
+        and the batch goes on (cancel still stops everything).
     """
     if format != "auto" and format not in FORMATS:
         raise InputDataError(f"unknown format {format!r}", expected="auto|" + "|".join(FORMATS))
@@ -87,19 +92,34 @@ def import_files(
         paths = [paths]
     ref = _check_date(reference_date)
     prog = Progress.of(progress, cancel)
-    units: list[Unit] = []
+    units: list[Unit | ImportReport] = []
     for p in paths:
-        for u in inspect_file(p):
-            units.append(u)
+        try:
+            units.extend(inspect_file(p))
+        except ZaitakuError as err:
+            if on_error != "report":
+                raise
+            units.append(ImportReport(file=Path(p).name, format="unknown", error=err.to_dict()))
     reports: list[ImportReport] = []
     for unit in units:
         step = prog.step(1.0 / max(len(units), 1))
+        if isinstance(unit, ImportReport):
+            reports.append(unit)
+            continue
         fmt = unit.format if format == "auto" else format
         step.update(0, f"読込: {unit.member or unit.path.name}")
-        parsed = parse_unit(project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref)
-        for pf in parsed:
-            step.check()
-            reports.append(_store(project, pf, progress=step))
+        try:
+            parsed = parse_unit(project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref)
+            for pf in parsed:
+                step.check()
+                reports.append(_store(project, pf, progress=step))
+        except Cancelled:
+            raise
+        except ZaitakuError as err:
+            if on_error != "report":
+                raise
+            name = unit.path.name + (f":{unit.member}" if unit.member else "")
+            reports.append(ImportReport(file=name, format=fmt, error=err.to_dict()))
     return reports
 
 

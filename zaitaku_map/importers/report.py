@@ -98,9 +98,11 @@ class ImportReport:
     by_subtype: dict[str, int] = field(default_factory=dict)
     coord_status: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    error: dict[str, Any] | None = None  # set when the file could not be imported (on_error="report")
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "error": self.error,
             "file": self.file,
             "format": self.format,
             "family": self.family,
