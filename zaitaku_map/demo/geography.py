@@ -221,6 +221,18 @@ def build_region(seed: int = 0) -> Region:
     bay = _blob(rng, 39.0, 12.5, 8.0, 5.5, amp=0.05, n=240, terms=8)
     bay2 = _blob(rng, 116.0, 47.0, 6.0, 5.0, amp=0.06, n=240, terms=8)
     main = main.difference(bay).difference(bay2)
+    # small capes and coves all around: a ragged coastline at map scale
+    crng = np.random.default_rng([seed, 3131])
+    for k in range(22):
+        p = main.exterior.interpolate(crng.uniform(0, 1), normalized=True) if main.geom_type == "Polygon" else None
+        if p is None:
+            break
+        r = crng.uniform(1.0, 3.2)
+        blob = _blob(crng, p.x, p.y, r, r * crng.uniform(0.45, 1.0), amp=0.2, n=120, terms=8)
+        main = main.union(blob) if k % 2 else main.difference(blob)
+        main = main.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
+        if main.geom_type == "MultiPolygon":
+            main = max(main.geoms, key=lambda g: g.area)
     if main.geom_type == "MultiPolygon":
         main = max(main.geoms, key=lambda g: g.area)
     inner = main.buffer(-2.0)
