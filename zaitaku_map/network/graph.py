@@ -125,11 +125,13 @@ class RoadNetwork:
         y = np.asarray(y, dtype=np.float64).reshape(-1)
         pts = np.column_stack([x, y])
         if len(x) < 5000:
-            d, i = tree.query(pts, k=1, distance_upper_bound=max_dist, workers=-1)
+            d, i = tree.query(pts, k=1, distance_upper_bound=max_dist)
         else:
             key = (np.floor(x / 2000.0).astype(np.int64) << 32) + np.floor(y / 2000.0).astype(np.int64)
             order = np.argsort(key, kind="stable")
-            d_s, i_s = tree.query(pts[order], k=1, distance_upper_bound=max_dist, workers=-1)
+            # threads only pay off for big batches (their start-up costs ~10 ms on a busy machine)
+            d_s, i_s = tree.query(pts[order], k=1, distance_upper_bound=max_dist,
+                                  workers=-1 if len(x) >= 100_000 else 1)
             d = np.empty(len(x))
             i = np.empty(len(x), dtype=np.int64)
             d[order] = d_s
