@@ -324,3 +324,43 @@ def test_settings_dialog_saves_coverage_parameters(make_window: Any, qtbot: Any,
     dlg2.bands.setText("10, -5")
     dlg2.save()  # invalid: an error dialog, nothing stored
     assert win.project.setting("coverage_params")["bands"] == [10.0, 20.0, 40.0]
+
+
+def test_roles_and_functions_are_edited_through_the_options_api(make_window: Any, qtbot: Any,
+                                                                synthetic_project: Any) -> None:
+    from zaitaku_map import options
+
+    options.create_option(synthetic_project, "案A", template="area", layer="二次医療圏")
+    win = make_window(synthetic_project.path)
+    panel = win.facilities_panel
+    assert panel.select_facility(1)
+    panel.cb_active.click()  # 積極的役割 on
+    assert synthetic_project.conn.execute("SELECT active_role FROM facilities WHERE id=1").fetchone()[0] == 1
+    panel.select_facility(1)
+    assert not panel.cb_funcs[1].isChecked()
+    panel.cb_funcs[1].click()  # ①退院支援 on
+    assert 1 in options.facility_functions(synthetic_project)[1]
+    panel.select_facility(1)
+    panel.btn_hub.click()  # 連携拠点 of its 圏域 in the current option
+    hubs = options.get_option(synthetic_project, "案A").hubs
+    assert [h["facility_id"] for h in hubs] == [1]
+    panel.f_role.setCurrentIndex(panel.f_role.findData("hub"))
+    assert panel.proxy.rowCount() == 1
+    # the evaluation no longer warns that 中央 lacks an active-role facility or a hub
+    texts = [win.options_panel.warnings.item(i).text() for i in range(win.options_panel.warnings.count())]
+    assert not any("【中央】" in t and ("積極的役割" in t or "拠点" in t) for t in texts)
+
+
+def test_facility_filters_and_search(make_window: Any, synthetic_project: Any) -> None:
+    win = make_window(synthetic_project.path)
+    panel = win.facilities_panel
+    panel.f_category.setCurrentIndex(panel.f_category.findData("zaishi_clinic"))
+    assert panel.proxy.rowCount() == 3
+    panel.f_area.setCurrentIndex(panel.f_area.findData("西部"))
+    assert panel.proxy.rowCount() == 1
+    panel.f_category.setCurrentIndex(0)
+    panel.f_area.setCurrentIndex(0)
+    panel.search.setText("訪問看護 中央")
+    assert panel.proxy.rowCount() == 1
+    panel.search.setText("テスト県99201")  # address search
+    assert panel.proxy.rowCount() == 3

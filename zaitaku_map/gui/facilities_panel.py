@@ -59,7 +59,10 @@ class FacilityModel(QAbstractTableModel):
         if key == "level":
             return labels.GEOCODE_LEVELS.get(r.get("geocode_level") or "", "不明")
         if key == "roles":
-            return "積極的役割" if r.get("active_role") else ""
+            parts = ["積極的役割"] if r.get("active_role") else []
+            if r.get("hub"):
+                parts.append(f"連携拠点（{r['hub']}）")
+            return "・".join(parts)
         if key == "functions":
             return "".join(labels.FUNCTIONS[f][0] for f in sorted(r.get("functions") or ()))
         v = r.get(key)
@@ -105,9 +108,15 @@ class FacilityFilter(QSortFilterProxyModel):
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
     def set(self, **kw: Any) -> None:
-        for k, v in kw.items():
-            setattr(self, k, v)
-        self.invalidateFilter() if hasattr(self, "invalidateFilter") else self.invalidate()
+        if hasattr(self, "beginFilterChange"):  # Qt ≥ 6.9 (invalidateFilter is deprecated there)
+            self.beginFilterChange()
+            for k, v in kw.items():
+                setattr(self, k, v)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:  # pragma: no cover - older Qt
+            for k, v in kw.items():
+                setattr(self, k, v)
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: SortIndex) -> bool:
         r = self.sourceModel().rows[source_row]  # type: ignore[attr-defined]
@@ -119,7 +128,9 @@ class FacilityFilter(QSortFilterProxyModel):
             return False
         if self.role == "active_role" and not r.get("active_role"):
             return False
-        if self.role == "none" and r.get("active_role"):
+        if self.role == "hub" and not r.get("hub"):
+            return False
+        if self.role == "none" and (r.get("active_role") or r.get("hub")):
             return False
         if self.text:
             hay = f"{r.get('name') or ''} {r.get('address') or ''}".lower()
@@ -243,8 +254,14 @@ class FacilitiesPanel(QWidget):
         if layers and am is not None:
             membership = am(project, layers[0])
         self.f_area.setToolTip(layers[0] if layers else "")
+        opt = getattr(self.win.options_panel, "option", None)
+        hubs: dict[int, str] = {}
+        for h in (getattr(opt, "hubs", None) or []):
+            if h.get("facility_id") is not None:
+                hubs[int(h["facility_id"])] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
         for r in rows:
             r["functions"] = funcs.get(int(r["id"]), set())
+            r["hub"] = hubs.get(int(r["id"]))
             a = membership.get(str(r.get("muni_code") or ""))
             r["area"] = a[1] if a else ""
         self.model.set_rows(rows)
@@ -273,7 +290,8 @@ class FacilitiesPanel(QWidget):
         fill(self.f_category, [(labels.category_label(c), c) for c in cats])
         fill(self.f_area, [(a, a) for a in sorted({r["area"] for r in rows if r["area"]})])
         fill(self.f_level, list((v, k) for k, v in labels.GEOCODE_LEVELS.items()))
-        fill(self.f_role, [(labels.ROLE_SHORT["active_role"], "active_role"), ("役割なし", "none")])
+        fill(self.f_role, [(labels.ROLE_SHORT["active_role"], "active_role"), (labels.ROLE_SHORT["hub"], "hub"),
+                           ("役割なし", "none")])
 
     def _update_count(self, *_a: Any) -> None:
         self.count.setText(f"{self.proxy.rowCount():,} / {self.model.rowCount():,} 件")
@@ -386,6 +404,7 @@ class FacilitiesPanel(QWidget):
             return
         if self._add_hub(opt.name, ken, int(r["id"])):
             self.win.options_panel.refresh_option()
+            self.reload()
             self.win.status.setText(f"「{r['name']}」を {opt.kens[ken].get('name')} の連携拠点にしました")
 
     def _add_hub(self, option: str, ken: str, fid: int) -> bool:
