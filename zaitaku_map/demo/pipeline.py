@@ -245,11 +245,8 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
         else:
             add_hub(project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association")
     # 案B: groups of municipalities inside one 二次医療圏
-    split = {}
-    for pc in prefs:
-        key = f"{pc}{SPLIT_AREA_SUFFIX}"
-        split[f"{IRYOKEN2[3][1]}北部{'' if pc == '99' else pc}"] = [pc + c3 for c3 in SPLIT_NORTH]
-        _ = key
+    # the northern coastal strip of デモ山間 (area suffix SPLIT_AREA_SUFFIX) becomes its own 圏域
+    split = {f"{IRYOKEN2[3][1]}北部{'' if pc == '99' else pc}": [pc + c3 for c3 in SPLIT_NORTH] for pc in prefs}
     create(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
            notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）")
     create(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zaitaku_map.demo.geography import KM_PER_DEG_LAT, KM_PER_DEG_LON, Region, Tile, build_region, elevation
+from zaitaku_map.demo.geography import KM_PER_DEG_LAT, KM_PER_DEG_LON, Tile, build_region, elevation
 
 MESH_DLON, MESH_DLAT = 1 / 160, 1 / 240  # 500 m mesh (2分の1地域メッシュ)
 STAT_ID = "T001102"
@@ -211,7 +211,3 @@ def write_mesh_files(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> lis
         p.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
         paths.append(p)
     return paths
-
-
-def region_of(seed: int) -> Region:
-    return build_region(seed)
