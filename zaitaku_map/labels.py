@@ -426,3 +426,33 @@ APPORTION_METHOD_JA = (
     "メッシュ人口は、市区町村の境界をまたぐメッシュを陸地部分の面積比で按分しています"
     "（海などを除いた面積で割るため、合計はメッシュ統計の合計と一致します）。"
 )
+
+# --- desktop GUI (gui domain) ---------------------------------------------------------------------
+# kinds of data the import wizard takes (key -> label); the wizard maps each to its core function
+GUI_IMPORT_KINDS: dict[str, str] = {
+    "facilities": "施設リスト（医療情報ネット・介護・厚生局名簿・CSV/Excel・GIS）",
+    "boundaries": "行政区域（国土数値情報 N03）",
+    "areas": "圏域の表（市区町村→圏域）",
+    "a38": "医療圏（国土数値情報 A38）",
+    "population": "人口（地域メッシュ統計など）",
+    "roads": "道路網（OpenStreetMap .osm.pbf など）",
+    "reference": "住所の位置参照（位置参照情報など）",
+}
+# what the export dialog writes (key -> label)
+GUI_EXPORT_KINDS: dict[str, str] = {
+    "map_pdf": "圏域図（PDF）",
+    "list_pdf": "資源リスト・評価表（PDF）",
+    "comparison_pdf": "案の比較（PDF）",
+    "pack": "会議資料一式（フォルダ）",
+    "xlsx": "表（Excel）",
+    "csv": "表（CSV）",
+    "gpkg": "GIS レイヤー（GeoPackage）",
+}
+# groups of the layers panel
+GUI_LAYER_GROUPS: dict[str, str] = {
+    "base": "境界",
+    "areas": "圏域レイヤー",
+    "option": "圏域案",
+    "facilities": "施設",
+    "coverage": "到達圏・カバー外",
+}

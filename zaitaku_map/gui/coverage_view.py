@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
 from zaitaku_map.gui.worker import Job
@@ -66,7 +67,6 @@ class CoverageDialog(QDialog):
         return [k for k, cb in self.boxes.items() if cb.isChecked()]
 
 
-POP_LABELS = {"pop_total": "人", "pop_65": "人（65歳以上）", "pop_75": "人（75歳以上）", "pop_85": "人（85歳以上）"}
 
 
 def coverage_job(params: Any, categories: list[str]) -> Any:
@@ -94,7 +94,7 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
                 "gaps": [[round(float(y), 5), round(float(x), 5), float(p)]
                          for x, y, p in zip(gaps["lon"], gaps["lat"], pop, strict=True)],
                 "gap_pop": float(sum(pop)),
-                "pop_unit": POP_LABELS.get(col, "人"),
+                "pop_label": labels.POPULATION_COLUMNS.get(col, col),
             }
         return out
 
@@ -151,7 +151,7 @@ def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
         win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
         win.layers.set_layer(f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]),
                              color=color)
-        win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload['gap_pop']:,.0f}{payload.get('pop_unit', '人')}）",
+        win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload.get('pop_label', '人口')} {payload['gap_pop']:,.0f}人）",
                              count=len(payload["gaps"]), color="#c2002a", shape="x")
     win.map.call("setLegendNote", "到達圏の条件: " + str(result.get("params") or ""))
     win.coverage_result = result

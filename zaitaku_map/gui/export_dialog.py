@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import info, show_error
 
@@ -32,14 +33,17 @@ if TYPE_CHECKING:
     from zaitaku_map.gui.mainwindow import MainWindow
 
 # kind -> (label, export function name, suffix, multi-option, destination is a folder)
+_EXPORTS: dict[str, tuple[str, str, bool, bool]] = {
+    "map_pdf": ("export_map_pdf", ".pdf", False, False),
+    "list_pdf": ("export_list_pdf", ".pdf", False, False),
+    "comparison_pdf": ("export_comparison_pdf", ".pdf", True, False),
+    "pack": ("export_pack", "", True, True),
+    "xlsx": ("export_xlsx", ".xlsx", False, False),
+    "csv": ("export_csv", ".csv", False, False),
+    "gpkg": ("export_gpkg", ".gpkg", False, False),
+}
 KINDS: dict[str, tuple[str, str, str, bool, bool]] = {
-    "map_pdf": ("圏域図（PDF）", "export_map_pdf", ".pdf", False, False),
-    "list_pdf": ("資源リスト・評価表（PDF）", "export_list_pdf", ".pdf", False, False),
-    "comparison_pdf": ("案の比較（PDF）", "export_comparison_pdf", ".pdf", True, False),
-    "pack": ("会議資料一式（フォルダ）", "export_pack", "", True, True),
-    "xlsx": ("表（Excel）", "export_xlsx", ".xlsx", False, False),
-    "csv": ("表（CSV）", "export_csv", ".csv", False, False),
-    "gpkg": ("GIS レイヤー（GeoPackage）", "export_gpkg", ".gpkg", False, False),
+    k: (labels.GUI_EXPORT_KINDS[k], *v) for k, v in _EXPORTS.items()
 }
 
 

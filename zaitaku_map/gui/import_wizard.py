@@ -42,14 +42,18 @@ if TYPE_CHECKING:
     from zaitaku_map.gui.mainwindow import MainWindow
 
 # data kind -> (label, candidate (module, function) pairs)
+_KIND_FUNCTIONS: dict[str, list[tuple[str, str]]] = {
+    "facilities": [("importers", "import_files")],
+    "boundaries": [("geodata", "import_boundaries"), ("geodata.n03", "import_boundaries")],
+    "areas": [("geodata", "import_area_table"), ("geodata.areas", "import_area_table")],
+    "a38": [("geodata", "import_a38"), ("geodata.a38", "import_a38")],
+    "population": [("geodata", "import_population"), ("geodata.population", "import_population")],
+    "roads": [("network", "import_roads")],
+    "reference": [("geocode", "import_reference")],
+}
+# data kind -> (label, candidate (module, function) pairs)
 KINDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    "facilities": ("施設リスト（医療情報ネット・介護・厚生局名簿・CSV/Excel・GIS）", [("importers", "import_files")]),
-    "boundaries": ("行政区域（国土数値情報 N03）", [("geodata", "import_boundaries"), ("geodata.n03", "import_boundaries")]),
-    "areas": ("圏域の表（市区町村→圏域）", [("geodata", "import_area_table"), ("geodata.areas", "import_area_table")]),
-    "a38": ("医療圏（国土数値情報 A38）", [("geodata", "import_a38"), ("geodata.a38", "import_a38")]),
-    "population": ("人口（地域メッシュ統計など）", [("geodata", "import_population"), ("geodata.population", "import_population")]),
-    "roads": ("道路網（OpenStreetMap .osm.pbf など）", [("network", "import_roads")]),
-    "reference": ("住所の位置参照（位置参照情報など）", [("geocode", "import_reference")]),
+    k: (labels.GUI_IMPORT_KINDS[k], fns) for k, fns in _KIND_FUNCTIONS.items()
 }
 
 

@@ -16,13 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-GROUPS = {
-    "base": "境界",
-    "areas": "圏域レイヤー",
-    "option": "圏域案",
-    "facilities": "施設",
-    "coverage": "到達圏・カバー外",
-}
+from zaitaku_map import labels
+
+GROUPS = labels.GUI_LAYER_GROUPS
 
 
 def symbol_icon(color: str, shape: str = "s", size: int = 16) -> QIcon:

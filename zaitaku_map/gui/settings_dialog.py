@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,12 +18,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from zaitaku_map import labels
 from zaitaku_map.gui.dialogs import show_error
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.mainwindow import MainWindow
 
-MODES = {"auto": "自動（道路網があれば道路網）", "network": "道路網", "straight": "直線距離×迂回係数"}
+MODES = labels.COVERAGE_MODES
 SPEED_SETTING = "coverage.speed_table"
 
 
@@ -57,9 +59,8 @@ class SettingsDialog(QDialog):
         self.straight_speed.setSuffix(" km/h")
         self.straight_speed.setValue(float(getattr(p, "straight_speed_kmh", 30)))
         self.population = QComboBox()
-        self.population.addItem("総人口", "pop_total")
-        self.population.addItem("65歳以上", "pop_65")
-        self.population.addItem("75歳以上", "pop_75")
+        for key, label in labels.POPULATION_COLUMNS.items():
+            self.population.addItem(label, key)
         stored_pop = window.project.setting("population_column", "pop_total") if window.project else "pop_total"
         self.population.setCurrentIndex(max(self.population.findData(stored_pop), 0))
         form.addRow("カバーとみなす時間", self.minutes)
@@ -89,7 +90,10 @@ class SettingsDialog(QDialog):
             speeds = {}
         self.speeds.setRowCount(len(speeds))
         for i, (k, v) in enumerate(speeds.items()):
-            self.speeds.setItem(i, 0, QTableWidgetItem(k))
+            name = QTableWidgetItem(labels.ROAD_CLASS_LABELS.get(k, k))
+            name.setData(Qt.ItemDataRole.UserRole, k)
+            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.speeds.setItem(i, 0, name)
             self.speeds.setItem(i, 1, QTableWidgetItem(f"{float(v):g}"))
         self._speeds_orig = speeds
 
@@ -106,7 +110,7 @@ class SettingsDialog(QDialog):
             CoverageParams(**{**vals, "bands": tuple(vals["bands"])})  # validates (raises AnalysisError)
             speeds = {}
             for i in range(self.speeds.rowCount()):
-                k = self.speeds.item(i, 0).text()
+                k = self.speeds.item(i, 0).data(Qt.ItemDataRole.UserRole)
                 speeds[k] = float(self.speeds.item(i, 1).text())
         except ValueError as err:
             show_error(self, err, title="設定の値が正しくありません")
