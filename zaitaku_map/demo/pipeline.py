@@ -152,7 +152,6 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
             steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
             return None
         steps[name] = {"status": "ok", "result": _jsonable(result)}
-        sub.update(sub.total, name, force=True)
         return result
 
     g = "zaitaku_map.geodata"
@@ -197,6 +196,8 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
     if pack_dir is not None:
         names = list(opts["options"]) if opts else []
         run("pack", lambda p: _fn("zaitaku_map.export", "export_pack")(project, names, pack_dir, progress=p))
+    else:
+        prog.step(weights["pack"]).update(1.0, "完了", force=True)  # the bar ends at 100 %
 
 
 def _coverage_brief(summary: Any) -> Any:
