@@ -1,0 +1,91 @@
+"""The README walk-through, through the GUI: empty project → import the demo files (one drop of the
+folder) → 圏域 option → PDF map.  Slow (≈30 s): it runs the real importers on the demo files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    dialogs.SHOW_DIALOGS = False
+    dialogs.shown.clear()
+    setup_fonts(QApplication.instance())
+    win = MainWindow(Settings(tmp_path / "settings.json"))
+    win.resize(1280, 860)
+    win.show()
+    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
+    yield win
+    dialogs.SHOW_DIALOGS = True
+    win.close()
+    win.teardown()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_from_empty_project_to_pdf_with_the_demo_files(window: Any, qtbot: Any, tmp_path: Path) -> None:
+    from zaitaku_map.demo import generate_files
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.export_dialog import ExportDialog
+    from zaitaku_map.gui.import_wizard import ImportWizard
+    from zaitaku_map.store import create_project
+
+    demo_dir = tmp_path / "demo"
+    generate_files(demo_dir)
+    proj = tmp_path / "新しいプロジェクト.gpkg"
+    create_project(proj).close()  # what ファイル → 新しいプロジェクト does before opening it
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        assert window.open_project(proj)
+    assert window.muni_gdf is not None and len(window.muni_gdf) == 0
+
+    wiz = ImportWizard(window)
+    wiz.show()
+    wiz.add_paths([str(demo_dir)])  # the whole folder, as a drop would give it
+    kinds = {Path(sp["path"]).name: sp["kind"] for sp in wiz.file_specs()}
+    assert kinds["99_2024.csv"] == "reference"
+    assert sum(1 for k in kinds.values() if k == "boundaries") == 1  # GeoJSON and shapefile: once
+    assert {"boundaries", "areas", "population", "facilities", "roads"} <= set(kinds.values())
+    for row in reversed(range(len(wiz.paths))):  # no roads here (slow); coverage falls back to straight lines
+        if wiz.file_specs()[row]["kind"] == "roads":
+            wiz.file_table.selectRow(row)
+            wiz.remove_selected()
+    wiz.next()
+    assert wiz.preview is not None
+    with qtbot.waitSignal(window.project_loaded, timeout=240000):
+        wiz.next()
+    assert not dialogs.shown, dialogs.shown
+    assert "新規" in wiz.report_text.toPlainText()
+    wiz.close()
+    assert len(window.muni_gdf) > 10
+    assert window.facilities_panel.model.rowCount() > 500
+
+    assert window.options_panel.create("案A", template="area", layer="二次医療圏")
+    assert window.options_panel.ken_list.count() >= 3
+
+    dlg = ExportDialog(window)
+    dlg.kind.setCurrentIndex(dlg.kind.findData("map_pdf"))
+    out = tmp_path / "案A_圏域図.pdf"
+    dlg.dest.setText(str(out))
+    job = dlg.start()
+    with qtbot.waitSignal(job.succeeded, timeout=120000):
+        pass
+    assert out.read_bytes()[:4] == b"%PDF"
+    from pypdf import PdfReader
+
+    text = PdfReader(str(out)).pages[0].extract_text()
+    assert "案A" in text
