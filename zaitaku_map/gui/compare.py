@@ -159,7 +159,7 @@ class ComparisonView(QDialog):
         if fn is None or len(names) < 2:
             return None
         try:
-            res = fn(self.win.project, names)
+            res = fn(self.win.project, names, coverage_params=self.win.session_coverage_params())
         except Exception as err:
             show_error(self, err, title="比較できません")
             return None

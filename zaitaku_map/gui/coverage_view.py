@@ -77,10 +77,10 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
 
         pop_col = project.setting("population_column", "pop_total") or "pop_total"
 
-        compute_coverage(project, params, categories=categories, progress=progress.step(0.6), cancel=cancel)
+        compute_coverage(project, params, categories=categories, progress=progress.step(0.4), cancel=cancel)
         out: dict[str, Any] = {"params": params.describe_ja() if hasattr(params, "describe_ja") else "",
                                "categories": {}}
-        rest = progress.step(0.4)
+        rest = progress.step(0.3)
         for cat in rest.iterate(categories, message="到達圏の面を作成中"):
             bands = band_polygons(project, params, cat)
             if "band_min" in bands.columns:
@@ -96,6 +96,16 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
                 "gap_pop": float(sum(pop)),
                 "pop_label": labels.POPULATION_COLUMNS.get(col, col),
             }
+        # the evaluation table shows coverage of every category: compute (and cache) the rest here,
+        # in the worker, so editing 圏域 on the GUI thread never waits for the coverage engine
+        compute_coverage(project, params, progress=progress.step(0.2), cancel=cancel)
+        warm = progress.step(0.1)
+        warm.update(0, "評価表を準備中", force=True)
+        from zaitaku_map import options
+
+        names = [o["name"] for o in options.list_options(project)]
+        if names:
+            options.evaluate_option(project, names[0], coverage_params=params)
         return out
 
     return job

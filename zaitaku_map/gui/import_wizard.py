@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -308,12 +309,16 @@ class ImportWizard(QDialog):
         lay.addWidget(self.detected)
         self.preview_table = QTableWidget()
         self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        lay.addWidget(self.preview_table, 2)
+        lay.addWidget(self.preview_table, 3)
         self.mapping_box = QWidget()
         self.mapping_form = QFormLayout(self.mapping_box)
         self.mapping_combos: dict[str, QComboBox] = {}
-        lay.addWidget(QLabel("列の対応（表・GIS のとき。名称と、住所または緯度経度が必要です）"))
-        lay.addWidget(self.mapping_box, 1)
+        self.mapping_title = QLabel("列の対応（表・GIS のとき。名称と、住所または緯度経度が必要です）")
+        lay.addWidget(self.mapping_title)
+        self.mapping_scroll = QScrollArea()
+        self.mapping_scroll.setWidgetResizable(True)
+        self.mapping_scroll.setWidget(self.mapping_box)
+        lay.addWidget(self.mapping_scroll, 2)
         return w
 
     def load_preview(self) -> bool:
@@ -332,7 +337,8 @@ class ImportWizard(QDialog):
                                   "「取り込む」を押すと読み込みます。")
             self.preview_table.setRowCount(0)
             self.preview_table.setColumnCount(0)
-            self.mapping_box.setVisible(False)
+            self.mapping_scroll.setVisible(False)
+            self.mapping_title.setVisible(False)
             return True
         fn = data.core("importers", "preview_file")
         if fn is None:
@@ -365,7 +371,8 @@ class ImportWizard(QDialog):
                 self.preview_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
         self.preview_table.resizeColumnsToContents()
         needs_mapping = fmt in ("table", "gis")
-        self.mapping_box.setVisible(needs_mapping)
+        self.mapping_scroll.setVisible(needs_mapping)
+        self.mapping_title.setVisible(needs_mapping)
         if needs_mapping:
             guessed = pv.get("mapping") or {}
             for key, label in labels.MAPPING_FIELDS.items():

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.facility_rows: list[dict[str, Any]] = []
         self.muni_gdf: Any = None
         self.current_option: str | None = None
+        self.coverage_result: dict[str, Any] | None = None
         self.jobs = JobRunner(self)
         self.setWindowTitle("zaitaku-map — 在宅医療の圏域づくり")
         self.resize(1400, 900)
@@ -271,7 +272,10 @@ class MainWindow(QMainWindow):
         """Reload every layer from the project into the map and the panels."""
         if self.project is None or not self.map.is_ready:
             return
+        for lid in [k for k in self.layers.items if k.startswith(("band:", "gap:"))]:
+            self.map.call("clearLayer", lid)  # coverage depends on the data just reloaded
         self.layers.clear()
+        self.coverage_result = None
         try:
             self.refresh_base()
             self.refresh_facilities()
@@ -373,6 +377,21 @@ class MainWindow(QMainWindow):
             self.map.call("zoomToMunis", list(codes))
         else:
             self.map.call("zoomAll")
+
+    def session_coverage_params(self) -> Any:
+        """Coverage parameters once coverage was computed in this session (cached, cheap), else None.
+
+        Evaluations then include coverage shares without ever starting a long computation on the
+        GUI thread.
+        """
+        if getattr(self, "coverage_result", None) is None:
+            return None
+        from zaitaku_map.gui.coverage_view import coverage_params
+
+        try:
+            return coverage_params(self)
+        except Exception:
+            return None
 
     def zoom_to_layer(self, layer_id: str) -> None:
         if layer_id.startswith("area:") or layer_id in ("munis", "option"):

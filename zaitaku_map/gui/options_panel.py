@@ -278,7 +278,7 @@ class OptionsPanel(QWidget):
         if self.option is None or self.api is None:
             return
         try:
-            ev = self.api.evaluate_option(self.project, self.option.name)
+            ev = self.api.evaluate_option(self.project, self.option.name, coverage_params=self.win.session_coverage_params())
         except Exception as err:
             self.warnings.addItem(f"評価できません: {err}")
             return
