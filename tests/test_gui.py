@@ -364,3 +364,26 @@ def test_facility_filters_and_search(make_window: Any, synthetic_project: Any) -
     assert panel.proxy.rowCount() == 1
     panel.search.setText("テスト県99201")  # address search
     assert panel.proxy.rowCount() == 3
+
+
+def test_unplaced_facility_is_placed_by_a_click(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    with synthetic_project.transaction():
+        synthetic_project.conn.execute(
+            "UPDATE facilities SET lon=NULL, lat=NULL, geom=NULL, geocode_level='unresolved' WHERE id=10")
+    win = make_window(synthetic_project.path)
+    wait_painted(qtbot, win, 9)
+    assert js(qtbot, win, "zm.stats()")["facilities"] == 10  # nothing drawn for the unplaced one
+    panel = win.facilities_panel
+    assert panel.select_facility(10)
+    panel.btn_place.click()
+    row = win.muni_gdf.set_index("code").loc["99207"]
+    lat, lon = row.rep_lat + 0.01, row.rep_lon + 0.01
+    x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
+    target = win.map.focusProxy() or win.map
+    QTest.mouseMove(target, QPoint(int(x), int(y)))
+    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    qtbot.waitUntil(lambda: win.project.conn.execute(
+        "SELECT geocode_level FROM facilities WHERE id=10").fetchone()[0] == "manual", timeout=10000)
+    got_lon, got_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=10").fetchone()
+    assert abs(got_lon - lon) < 0.005 and abs(got_lat - lat) < 0.005
+    qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["facilities"] == 11, timeout=5000)

@@ -31,6 +31,7 @@
   let banner = null;
   let legendInfo = {note: ""};
   let dragging = null;
+  let placing = null;       // facility id waiting for a click on the map (manual placement)
 
   // ---------------------------------------------------------------- DOM helpers (textContent only)
   function el(tag, cls, text) {
@@ -173,7 +174,10 @@
           if (p.area) lines.push(p.area);
           return tipNode(p.full_name || p.name, lines);
         }, {sticky: true});
-        layer.on("click", () => { if (bridge) bridge.muniClicked(String(p.code)); });
+        layer.on("click", (e) => {
+          if (placing !== null) { placeAt(e.latlng); return; }
+          if (bridge) bridge.muniClicked(String(p.code));
+        });
       },
     });
     addLayer("munis", muniLayer, true);
@@ -259,6 +263,26 @@
   };
 
   zm.isDragMode = function () { return dragMode; };
+
+  function placeAt(latlng) {
+    const id = placing;
+    placing = null;
+    map.getContainer().style.cursor = dragMode ? "move" : "";
+    zm.setEditKen(null, "");
+    if (bridge && id !== null) bridge.facilityMoved(id, latlng.lat, latlng.lng);
+  }
+
+  zm.startPlacing = function (id, label) {
+    placing = id;
+    map.getContainer().style.cursor = "crosshair";
+    if (banner) {
+      banner.getContainer().textContent = "クリックした地点に配置: " + label;
+      banner.getContainer().classList.remove("zm-hidden");
+    }
+    return true;
+  };
+
+  zm.cancelPlacing = function () { placing = null; map.getContainer().style.cursor = dragMode ? "move" : ""; };
 
   zm.setDragMode = function (on) {
     dragMode = !!on;
@@ -502,6 +526,7 @@
     banner = L.control({position: "topleft"});
     banner.onAdd = () => el("div", "zm-banner zm-hidden");
     banner.addTo(map);
+    map.on("click", (e) => { if (placing !== null) placeAt(e.latlng); });  // clicks outside polygons
     map.getContainer().addEventListener("mousedown", onDomDown, true);
     map.getContainer().addEventListener("mousemove", onDomMove, true);
     document.addEventListener("mouseup", onDomUp, true);

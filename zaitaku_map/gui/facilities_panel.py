@@ -200,6 +200,9 @@ class FacilitiesPanel(QWidget):
             fl.addWidget(cb)
         self.btn_hub = QPushButton("この施設を所属圏域の連携拠点にする")
         self.btn_hub.clicked.connect(self._make_hub)
+        self.btn_place = QPushButton("地図をクリックして位置を指定")
+        self.btn_place.setToolTip("位置不明・市区町村代表点の施設を、地図上でクリックした地点に手動で配置します")
+        self.btn_place.clicked.connect(self.start_placing)
         self.btn_zoom = QPushButton("地図で表示")
         self.btn_zoom.clicked.connect(lambda: self.current_id() and self.win.map.call("highlightFacility", self.current_id(), True))
         self.provenance = QPlainTextEdit()
@@ -211,6 +214,7 @@ class FacilitiesPanel(QWidget):
         bl.addLayout(fl)
         hb = QHBoxLayout()
         hb.addWidget(self.btn_hub)
+        hb.addWidget(self.btn_place)
         hb.addWidget(self.btn_zoom)
         bl.addLayout(hb)
         bl.addWidget(QLabel("出典・元データ"))
@@ -330,6 +334,7 @@ class FacilitiesPanel(QWidget):
             cb.setEnabled(on and data.core("options", "set_function") is not None)
         self.btn_hub.setEnabled(on and data.core("options", "add_hub") is not None)
         self.btn_zoom.setEnabled(on)
+        self.btn_place.setEnabled(on and data.core("geocode", "set_manual_position") is not None)
 
     def _row_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
         r = self.current_row()
@@ -367,6 +372,13 @@ class FacilitiesPanel(QWidget):
                 text = json.dumps(raw, ensure_ascii=False)
                 lines.append("  元の値: " + (text if len(text) < 1500 else text[:1500] + " …"))
         return "\n".join(lines)
+
+    def start_placing(self) -> None:
+        r = self.current_row()
+        if r is None:
+            return
+        self.win.map.call("startPlacing", int(r["id"]), str(r["name"] or ""))
+        self.win.status.setText(f"地図上で「{r['name']}」の位置をクリックしてください")
 
     def _call(self, name: str, *args: Any) -> bool:
         fn = data.core("options", name)

@@ -290,6 +290,14 @@ class MainWindow(QMainWindow):
     def refresh_base(self) -> None:
         fc, gdf = data.municipalities(self.project)
         self.muni_gdf = gdf
+        layer_names = data.area_layers(self.project)
+        am = data.core("geodata", "area_membership")
+        if layer_names and am is not None:  # the first area layer's name in the hover tooltip
+            membership = am(self.project, layer_names[0])
+            for f in fc["features"]:
+                a = membership.get(f["properties"]["code"])
+                if a:
+                    f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
         if not fc["features"]:
             self.map.call("setMunicipalities", fc)
             self.status.setText("このプロジェクトにはまだ行政区域がありません。"
@@ -417,6 +425,7 @@ class MainWindow(QMainWindow):
         self.status.setText(f"施設 {fid} の位置を手動で修正しました（{lat:.5f}, {lon:.5f}）")
         self.refresh_facilities()
         self.facilities_panel.reload()
+        self.facilities_panel.select_facility(fid)
 
     # -- dialogs (implemented in their own modules) ---------------------------------------------
     def show_import_wizard(self) -> None:
