@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zaitaku_map.errors import ZaitakuError
+from zaitaku_map.errors import ProjectError, ZaitakuError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,6 +32,9 @@ def _gui(args: argparse.Namespace, ctx: Any) -> dict[str, Any] | None:
             "GUI is not available", hint="PySide6 をインストールしてください（pip install 'zaitaku-map[gui]'）。"
         ) from err
     code = run(args.project, screenshot=args.screenshot)
+    if code == 2:
+        raise ProjectError("project file not found", file=args.project,
+                           hint="プロジェクトファイル（.gpkg）のパスを確認してください。")
     if code != 0:
         raise ZaitakuError("the map did not finish drawing", hint="プロジェクトに境界データがあるか確認してください。")
     return None

@@ -89,7 +89,16 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
         settings = Settings()
     win = MainWindow(settings)
     target = project or (None if screenshot else settings.get("last_project"))
-    if target and not Path(target).exists():
+    if project and not Path(project).exists():
+        if screenshot is not None:
+            teardown_window(win)
+            return 2
+        from zaitaku_map.gui.dialogs import show_error
+
+        QTimer.singleShot(0, lambda: show_error(win, FileNotFoundError(2, "not found", str(project)),
+                                                title="プロジェクトを開けません"))
+        target = None
+    elif target and not Path(target).exists():  # the last project was moved or deleted
         target = None
     result = {"code": 0}
     if screenshot is not None:
