@@ -366,6 +366,10 @@ class MainWindow(QMainWindow):
         self.zoom_combo.addItem("都道府県全体", None)
         if self.project is None:
             return
+        gdf = self.muni_gdf
+        if gdf is not None and len(gdf) and "pref_code" in gdf.columns and gdf["pref_code"].nunique() > 1:
+            for pref, codes in gdf.groupby("pref_code")["code"]:
+                self.zoom_combo.addItem(f"都道府県: {pref}", [str(c) for c in codes])
         am = data.core("geodata", "area_membership")
         for layer in data.area_layers(self.project):
             groups: dict[str, list[str]] = {}
@@ -470,7 +474,10 @@ class MainWindow(QMainWindow):
         def done(result: Any) -> None:
             self.refresh_facilities()
             self.facilities_panel.reload()
-            info(self, "ジオコーディング", "施設の位置を更新しました。")
+            levels = Counter(r.get("geocode_level") or "unresolved" for r in self.facility_rows)
+            lines = [f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件" for k in labels.GEOCODE_LEVELS if levels.get(k)]
+            info(self, "ジオコーディング", "施設の位置を更新しました。\n\n" + "\n".join(lines)
+                 + "\n\n位置不明・市区町村代表点の施設は、施設一覧で選んで地図上に配置できます。")
 
         self.jobs.run("住所から位置を求めています", job, project_path=self.project_path, on_success=done,
                       on_error=lambda e, d: show_error(self, e, d))
