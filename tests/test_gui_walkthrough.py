@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("PySide6.QtWebEngineWidgets")
+pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
