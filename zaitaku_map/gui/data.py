@@ -178,3 +178,18 @@ def import_log_rows(project: Any, source_ids: list[int]) -> list[dict[str, Any]]
         [int(s) for s in source_ids],
     )
     return [dict(zip(cols, r, strict=True)) for r in cur]
+
+
+def load_view(project: Any) -> dict[str, Any]:
+    """Everything the map needs when a project opens (runs in a worker: nothing here touches Qt)."""
+    fc, gdf = municipalities(project)
+    layer_names = area_layers(project)
+    am = core("geodata", "area_membership")
+    if layer_names and am is not None:  # the first area layer's name in the hover tooltip
+        membership = am(project, layer_names[0])
+        for f in fc["features"]:
+            a = membership.get(f["properties"]["code"])
+            if a:
+                f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
+    areas = [(name, area_geojson(project, name)) for name in layer_names] if fc["features"] else []
+    return {"munis": (fc, gdf), "areas": areas, "facilities": facilities(project)}

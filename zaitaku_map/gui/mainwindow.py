@@ -57,6 +57,7 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.muni_gdf: Any = None
         self.current_option: str | None = None
         self.coverage_result: dict[str, Any] | None = None
+        self._load_generation = 0
         self.jobs = JobRunner(self)
         self.setWindowTitle("zaitaku-map — 在宅医療の圏域づくり")
         self.resize(1400, 900)
@@ -270,16 +271,41 @@ class MainWindow(NavigationMixin, QMainWindow):
             self.refresh_all()
 
     def refresh_all(self) -> None:
-        """Reload every layer from the project into the map and the panels."""
+        """Reload every layer from the project into the map and the panels.
+
+        The data are read in a worker (its own connection); the window stays responsive and
+        ``project_loaded`` fires once everything is on the map.  A newer refresh supersedes an
+        older one still running.
+        """
         if self.project is None or not self.map.is_ready:
             return
+        self._load_generation += 1
+        generation = self._load_generation
+        self.status.setText("読み込み中…")
+
+        def job(project: Any, *, progress: Any, cancel: Any) -> dict[str, Any]:
+            return data.load_view(project)
+
+        def loaded(view: dict[str, Any]) -> None:
+            if generation == self._load_generation and self.project is not None:
+                self._apply_view(view)
+
+        def failed(err: BaseException, details: str) -> None:
+            if generation == self._load_generation:
+                show_error(self, err, details, title="地図を表示できません")
+                self.project_loaded.emit()
+
+        self.jobs.run("読み込み中", job, project_path=self.project_path, on_success=loaded, on_error=failed,
+                      show_dialog=False)
+
+    def _apply_view(self, view: dict[str, Any]) -> None:
         for lid in [k for k in self.layers.items if k.startswith(("band:", "gap:"))]:
             self.map.call("clearLayer", lid)  # coverage depends on the data just reloaded
         self.layers.clear()
         self.coverage_result = None
         try:
-            self.refresh_base()
-            self.refresh_facilities()
+            self.refresh_base(view)
+            self.refresh_facilities(view["facilities"])
             self.options_panel.reload()
             self.facilities_panel.reload()
             self.map.call("zoomAll")  # again, now that the legend has its final width
@@ -288,17 +314,10 @@ class MainWindow(NavigationMixin, QMainWindow):
             show_error(self, err, title="地図を表示できません")
         self.project_loaded.emit()
 
-    def refresh_base(self) -> None:
-        fc, gdf = data.municipalities(self.project)
+    def refresh_base(self, view: dict[str, Any] | None = None) -> None:
+        view = view or data.load_view(self.project)
+        fc, gdf = view["munis"]
         self.muni_gdf = gdf
-        layer_names = data.area_layers(self.project)
-        am = data.core("geodata", "area_membership")
-        if layer_names and am is not None:  # the first area layer's name in the hover tooltip
-            membership = am(self.project, layer_names[0])
-            for f in fc["features"]:
-                a = membership.get(f["properties"]["code"])
-                if a:
-                    f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
         if not fc["features"]:
             self.map.call("setMunicipalities", fc)
             self.status.setText("このプロジェクトにはまだ行政区域がありません。"
@@ -306,11 +325,11 @@ class MainWindow(NavigationMixin, QMainWindow):
             return
         self.map.call("setMunicipalities", fc)
         self.layers.set_layer("munis", "base", "市区町村", count=len(fc["features"]), color="#f7f5ef")
-        for i, name in enumerate(data.area_layers(self.project)):
+        for i, (name, area_fc) in enumerate(view["areas"]):
             color = AREA_COLORS[i % len(AREA_COLORS)]
             lid = f"area:{name}"
             show = i == 0
-            self.map.call("setArea", lid, data.area_geojson(self.project, name), color, show)
+            self.map.call("setArea", lid, area_fc, color, show)
             self.layers.set_layer(lid, "areas", name, color=color, visible=show)
         pref = sorted({str(x) for x in gdf["pref_code"]}) if "pref_code" in gdf.columns else []
         self.status.setText(
@@ -329,8 +348,8 @@ class MainWindow(NavigationMixin, QMainWindow):
         (hidden.discard if on else hidden.add)(layer_id)
         self.settings.set("hidden_layers", sorted(hidden))
 
-    def refresh_facilities(self) -> None:
-        rows = data.facilities(self.project)
+    def refresh_facilities(self, rows: list[dict[str, Any]] | None = None) -> None:
+        rows = data.facilities(self.project) if rows is None else rows
         self.facility_rows = rows
         counts = Counter(r["category"] for r in rows if r["lon"] is not None)
         styles = data.category_styles(dict(counts))
