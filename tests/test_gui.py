@@ -387,3 +387,17 @@ def test_unplaced_facility_is_placed_by_a_click(make_window: Any, qtbot: Any, sy
     got_lon, got_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=10").fetchone()
     assert abs(got_lon - lon) < 0.005 and abs(got_lat - lat) < 0.005
     qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["facilities"] == 11, timeout=5000)
+
+
+def test_layers_panel_drives_visibility_and_opacity(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    win = make_window(synthetic_project.path)
+    wait_painted(qtbot, win, 9)
+    assert js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is True
+    win.layers.set_visible("fac:zaishi_clinic", False)  # the check box
+    qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is False,
+                    timeout=5000)
+    assert "fac:zaishi_clinic" in win.settings.get("hidden_layers")  # remembered for next time
+    win.layers.tree.setCurrentItem(win.layers.items["munis"])
+    win.layers.opacity.setValue(40)
+    qtbot.waitUntil(lambda: abs(js(qtbot, win, "zm.muniStyleOf('99101')")["fillOpacity"] - 0.4) < 1e-6,
+                    timeout=5000)

@@ -188,6 +188,8 @@
     return Object.keys(muniByCode).length;
   };
 
+  zm.muniStyleOf = function (code) { return JSON.stringify(muniStyle(code)); };
+
   zm.restyleMunicipalities = function () {
     if (!muniLayer) return;
     muniLayer.eachLayer((l) => l.setStyle(muniStyle(l.feature.properties.code)));

@@ -148,6 +148,8 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.act_geocode = self._action("住所から位置を求める（ジオコーディング）", self.run_geocode)
         self.act_settings = self._action("分析の設定…", self.show_settings)
         self.act_compare = self._action("圏域案を比較…", self.show_comparison)
+        self.act_escape = self._action("配置・割り当てをやめる", self.cancel_map_modes, "Esc")
+        self.addAction(self.act_escape)
         self.act_undo = self._action("元に戻す（圏域案）", lambda: self.options_panel.undo(), "Ctrl+Z")
         self.act_redo = self._action("やり直し（圏域案）", lambda: self.options_panel.redo(), "Ctrl+Y")
         m_edit = mb.addMenu("編集(&E)")
@@ -400,6 +402,13 @@ class MainWindow(NavigationMixin, QMainWindow):
             self.map.call("zoomAll")
 
     # -- map events -----------------------------------------------------------------------------
+    def cancel_map_modes(self) -> None:
+        """Esc: stop placing a facility, stop assigning by click, leave drag mode."""
+        self.map.call("cancelPlacing")
+        self.act_drag.setChecked(False)
+        self.options_panel.ken_list.setCurrentRow(-1)
+        self.map.call("setEditKen", None, "")
+
     def on_municipality_clicked(self, code: str) -> None:
         self.options_panel.municipality_clicked(code)
 
