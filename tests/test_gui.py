@@ -171,7 +171,16 @@ def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_proje
     win = make_window(synthetic_project.path)
     wiz = ImportWizard(win)
     wiz.show()
-    wiz.add_paths([str(csv_path)])
+    # a drop from the file manager (the same event Qt delivers for a real drag and drop)
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(csv_path))])
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    wiz.file_table.dropEvent(drop)
+    assert wiz.paths == [str(csv_path)]
     assert wiz.file_specs()[0]["kind"] == "facilities"
     wiz.set_category(0, "home_nursing")
     wiz.next()  # → preview
