@@ -192,4 +192,18 @@ def load_view(project: Any) -> dict[str, Any]:
             if a:
                 f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
     areas = [(name, area_geojson(project, name)) for name in layer_names] if fc["features"] else []
-    return {"munis": (fc, gdf), "areas": areas, "facilities": facilities(project)}
+    return {"munis": (fc, gdf), "areas": areas, "facilities": facilities(project),
+            "attribution": attribution(project)}
+
+
+def attribution(project: Any) -> str:
+    """Credit line for the map from the formats of the imported sources (demo projects say so)."""
+    if getattr(project, "is_demo", False):
+        return labels.ATTRIBUTION["demo"]
+    key_of = core("export.data", "attribution_key")
+    keys: list[str] = []
+    for (fmt,) in project.conn.execute("SELECT DISTINCT format FROM sources ORDER BY id"):
+        key = key_of(fmt) if key_of else None
+        if key and key in labels.ATTRIBUTION and key not in keys:
+            keys.append(key)
+    return " / ".join(labels.ATTRIBUTION[k] for k in keys) or labels.ATTRIBUTION["n03"]

@@ -338,8 +338,7 @@ class MainWindow(NavigationMixin, QMainWindow):
             f"{self.project_path.name if self.project_path else ''} — 市区町村 {len(fc['features'])}"
             + (f"（都道府県 {', '.join(pref)}）" if pref else "")
         )
-        attribution = labels.ATTRIBUTION["demo"] if getattr(self.project, "is_demo", False) else labels.ATTRIBUTION["n03"]
-        self.map.call("setAttribution", attribution)
+        self.map.call("setAttribution", view.get("attribution") or labels.ATTRIBUTION["n03"])
 
     def hidden_layers(self) -> set[str]:
         return set(self.settings.get("hidden_layers", DEFAULT_HIDDEN) or [])
