@@ -30,15 +30,12 @@ def core(module: str, name: str) -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
-def _round_coords(geom: dict[str, Any], nd: int = 5) -> dict[str, Any]:
-    def r(c: Any) -> Any:
-        if isinstance(c, list | tuple):
-            if c and isinstance(c[0], float | int):
-                return [round(float(v), nd) for v in c]
-            return [r(x) for x in c]
-        return c
+def _rounded(geom: Any, nd: int = 5) -> dict[str, Any]:
+    """GeoJSON-like mapping with coordinates rounded to ``nd`` decimals (≈1 m; smaller payload)."""
+    import numpy as np
+    import shapely
 
-    return {"type": geom["type"], "coordinates": r(geom["coordinates"])}
+    return mapping(shapely.transform(geom, lambda c: np.round(c, nd)))
 
 
 def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
@@ -52,7 +49,7 @@ def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
         for k in props:
             v = getattr(row, k, None)
             p[k] = None if v is None or (isinstance(v, float) and v != v) else (v if isinstance(v, int | float) else str(v))
-        feats.append({"type": "Feature", "properties": p, "geometry": _round_coords(mapping(geom))})
+        feats.append({"type": "Feature", "properties": p, "geometry": _rounded(geom)})
     return {"type": "FeatureCollection", "features": feats}
 
 
