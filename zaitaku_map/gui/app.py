@@ -134,10 +134,11 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
         def after_load() -> None:
             """Show coverage gaps too when the project can compute them, then wait for the paint."""
             from zaitaku_map.gui.coverage_view import run_coverage
+            from zaitaku_map.store import queries
 
             job = None
             try:
-                has_demand = win.project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0] > 0
+                has_demand = queries.demand_point_count(win.project) > 0
                 if has_demand and win.facility_rows:
                     job = run_coverage(win, ["zaishi"], ask=False)
             except Exception:

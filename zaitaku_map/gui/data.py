@@ -1,14 +1,12 @@
 """Read-only view models: turn core results into what the map and tables show.
 
-No domain logic here — these functions call the core (geodata, options, coverage) and reshape
-their GeoDataFrames/dicts into GeoJSON and row lists.  Facility rows are read from the store
-read-only (there is no core ``load_facilities`` in the contract yet).
+No domain logic and no SQL here — these functions call the core (geodata, options, coverage,
+``store.queries``) and reshape their GeoDataFrames/dicts into GeoJSON and row lists.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from shapely.geometry import mapping
 
 from zaitaku_map import labels
+from zaitaku_map.store import queries
 
 log = logging.getLogger("zaitaku_map.gui.data")
 
@@ -72,45 +71,17 @@ def area_geojson(project: Any, layer: str) -> dict[str, Any]:
     return feature_collection(fn(project, layer, display=True), ["area_code", "area_name"])
 
 
-FACILITY_COLUMNS = (
-    "id", "category", "subtype", "name", "address", "muni_code", "lon", "lat", "geocode_level",
-    "active_role", "status", "phone", "beds",
-)
+FACILITY_COLUMNS = queries.FACILITY_COLUMNS
 
 
 def facilities(project: Any) -> list[dict[str, Any]]:
-    """All open facilities as dicts (read-only query)."""
-    cols = ", ".join(FACILITY_COLUMNS)
-    cur = project.conn.execute(f"SELECT {cols} FROM facilities WHERE status = 'open' ORDER BY id")
-    return [dict(zip(FACILITY_COLUMNS, r, strict=True)) for r in cur]
+    """All open facilities as dicts."""
+    return queries.open_facilities(project)
 
 
 def facility_provenance(project: Any, facility_id: int) -> list[dict[str, Any]]:
-    """Source records of one facility: file, family, row, key, dates (read-only)."""
-    cur = project.conn.execute(
-        "SELECT r.source_family, r.record_key, r.sheet, r.row, r.first_seen, r.last_seen, r.status, "
-        "s.file_name, s.format, s.reference_date, s.imported_at, r.raw_json FROM facility_records r "
-        "LEFT JOIN sources s ON s.id = r.source_id WHERE r.facility_id = ? ORDER BY r.id",
-        (int(facility_id),),
-    )
-    keys = ("family", "record_key", "sheet", "row", "first_seen", "last_seen", "status", "file_name", "format",
-            "reference_date", "imported_at", "raw_json")
-    out = []
-    for r in cur:
-        d = dict(zip(keys, r, strict=True))
-        try:
-            d["raw"] = json.loads(d.pop("raw_json") or "null")
-        except ValueError:
-            d["raw"] = None
-        out.append(d)
-    des = project.conn.execute(
-        "SELECT kind, code, name, subtype, effective_date FROM designations WHERE facility_id = ? AND current = 1",
-        (int(facility_id),),
-    ).fetchall()
-    for kind, code, name, subtype, eff in des:
-        out.append({"family": "designation", "record_key": code, "file_name": name or "", "format": kind,
-                    "reference_date": eff, "row": None, "raw": {"subtype": subtype}})
-    return out
+    """Source records and current designations of one facility."""
+    return queries.facility_provenance(project, facility_id)
 
 
 def category_styles(counts: dict[str, int]) -> dict[str, dict[str, Any]]:
@@ -165,16 +136,8 @@ def option_payload(project: Any, name: str) -> dict[str, Any] | None:
 
 
 def import_log_rows(project: Any, source_ids: list[int]) -> list[dict[str, Any]]:
-    """Rejected/warned rows of the given imports (read-only)."""
-    if not source_ids:
-        return []
-    marks = ",".join("?" for _ in source_ids)
-    cols = ("file_name", "sheet", "row", "column_name", "value", "severity", "reason", "raw_json")
-    cur = project.conn.execute(
-        f"SELECT {', '.join(cols)} FROM import_log WHERE source_id IN ({marks}) ORDER BY id",
-        [int(s) for s in source_ids],
-    )
-    return [dict(zip(cols, r, strict=True)) for r in cur]
+    """Rejected/warned rows of the given imports."""
+    return queries.import_log_rows(project, source_ids)
 
 
 def load_view(project: Any) -> dict[str, Any]:
@@ -199,7 +162,7 @@ def attribution(project: Any) -> str:
         return labels.ATTRIBUTION["demo"]
     key_of = core("export.data", "attribution_key")
     keys: list[str] = []
-    for (fmt,) in project.conn.execute("SELECT DISTINCT format FROM sources ORDER BY id"):
+    for fmt in queries.source_formats(project):
         key = key_of(fmt) if key_of else None
         if key and key in labels.ATTRIBUTION and key not in keys:
             keys.append(key)
