@@ -69,3 +69,13 @@ assert main(['info', sys.argv[1], '--json']) == 0
         [sys.executable, "-c", code, str(tmp_path / "p.gpkg")], capture_output=True, text=True, timeout=300
     )
     assert out.returncode == 0, out.stderr[-3000:]
+
+
+def test_gui_holds_no_sql() -> None:
+    """Views read the store through the core (``store.queries`` and the domain modules), never by SQL."""
+    offenders = []
+    for path in (PKG / "gui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"execute", "executemany", "executescript"}:
+                offenders.append(f"{path.relative_to(PKG)}:{node.lineno}")
+    assert not offenders, f"SQL in the GUI: {offenders}"
