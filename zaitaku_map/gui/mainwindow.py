@@ -160,6 +160,10 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.act_drag.toggled.connect(lambda on: self.map.call("setDragMode", on))
         for a in (self.act_coverage, self.act_geocode, self.act_settings, self.act_compare, self.act_drag):
             m_an.addAction(a)
+        m_help = mb.addMenu("ヘルプ(&H)")
+        self.act_about = self._action("zaitaku-map について", self.show_about)
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+        m_help.addAction(self.act_about)
 
         tb = QToolBar("主な操作")
         tb.setObjectName("toolbar_main")
@@ -193,6 +197,13 @@ class MainWindow(NavigationMixin, QMainWindow):
             act.triggered.connect(lambda _c=False, path=p: self.open_project(path))
         if not self.m_recent.actions():
             self.m_recent.addAction("（なし）").setEnabled(False)
+
+    def show_about(self) -> None:
+        """Help → 「zaitaku-map について」 (non-modal; kept as ``self.about_dialog``)."""
+        from zaitaku_map.gui.about import AboutDialog
+
+        self.about_dialog = AboutDialog(self, self.project_path)
+        self.about_dialog.open()
 
     # -- window state ---------------------------------------------------------------------------
     def save_window_state(self) -> None:

@@ -1,0 +1,68 @@
+"""Help → 「zaitaku-map について」: version from importlib.metadata, Python/Qt versions, licences, project path."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
+pytestmark = pytest.mark.gui
+
+from PySide6.QtCore import QCoreApplication, QEvent, qVersion  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Any:
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    dialogs.SHOW_DIALOGS = False
+    setup_fonts(QApplication.instance())
+    win = MainWindow(Settings(tmp_path / "settings.json"))
+    win.show()
+    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
+    yield win
+    dialogs.SHOW_DIALOGS = True
+    win.close()
+    win.teardown()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def help_menu_actions(win: Any) -> dict[str, Any]:
+    menus = {a.text(): a.menu() for a in win.menuBar().actions() if a.menu() is not None}
+    assert "ヘルプ(&H)" in menus, list(menus)
+    return {a.text(): a for a in menus["ヘルプ(&H)"].actions()}
+
+
+def test_about_dialog_without_project(qtbot: Any, window: Any) -> None:
+    act = help_menu_actions(window)["zaitaku-map について"]
+    act.trigger()
+    dlg = window.about_dialog
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    assert dlg.windowTitle() == "zaitaku-map について"
+    text = dlg.text.toPlainText()
+    assert f"zaitaku-map {version('zaitaku-map')}" in text
+    assert f"Python {platform.python_version()}" in text
+    assert f"Qt {qVersion()}" in text
+    assert "プロジェクトファイル: （開いていません）" in text
+    assert "IPAフォントライセンス" in text and "Leaflet" in text and "国土数値情報" in text
+    dlg.close()
+
+
+def test_about_dialog_shows_project_path(qtbot: Any, window: Any, synthetic_project: Any) -> None:
+    path = Path(synthetic_project.path)
+    synthetic_project.close()
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        assert window.open_project(path)
+    window.act_about.trigger()
+    qtbot.waitUntil(window.about_dialog.isVisible, timeout=5000)
+    assert f"プロジェクトファイル: {path.resolve()}" in window.about_dialog.text.toPlainText()
+    window.about_dialog.close()
