@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from zaitaku_map.importers.normalize import PREFECTURES, muni5
+from zaitaku_map.importers.normalize import PREFECTURES, muni5, with_prefecture
 from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 
@@ -117,9 +117,8 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         pf.scope_prefs &= set(study_prefs)
     sel = df[keep]
     addr = sel["住所"].str.strip()
-    if "都道府県名" in sel.columns:
-        p = sel["都道府県名"].str.strip()
-        addr = addr.where(addr.str.startswith(tuple(PREFECTURES.values())) | p.eq(""), p + addr)
+    if "都道府県名" in sel.columns:  # 住所 usually starts after the prefecture; never prepend it twice
+        addr = with_prefecture(addr, sel["都道府県名"])
     if "方書（ビル名等）" in sel.columns:
         extra = sel["方書（ビル名等）"].str.strip()
         addr = addr.where(extra.eq(""), addr + " " + extra)

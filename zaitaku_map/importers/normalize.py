@@ -33,11 +33,24 @@ def pref_code_of(text: str | None) -> str:
     return PREF_BY_NAME[m.group(1)] if m else ""
 
 
+def _compact(s: pd.Series) -> pd.Series:
+    """NFKC without any whitespace (for prefix comparisons)."""
+    return s.str.normalize("NFKC").str.replace(_SPACES_RE, "", regex=True)
+
+
 def with_prefecture(address: pd.Series, pref_name: pd.Series) -> pd.Series:
-    """Prepend the prefecture name to addresses that lack it (厚生局 名簿)."""
+    """Prepend the prefecture name to addresses that lack it (名簿, 介護, municipal lists).
+
+    An address already starting with a prefecture — any known one, or the row's own
+    ``pref_name`` (also a fictional one such as デモ県), compared after NFKC and with
+    whitespace removed — is kept as it is (stripped), so the name is never doubled.
+    """
     a = address.fillna("").astype(str).str.strip()
     p = pref_name.fillna("").astype(str).str.strip()
-    has = a.str.match(_PREF_RE.pattern) | a.eq("") | p.eq("")
+    ac, pc = _compact(a), _compact(p)
+    own = pd.Series([bool(x) and y.startswith(x) for x, y in zip(pc.tolist(), ac.tolist(), strict=True)],
+                    index=a.index, dtype=bool)
+    has = ac.str.match(_PREF_RE.pattern) | own | a.eq("") | p.eq("")
     return a.where(has, p + a)
 
 
