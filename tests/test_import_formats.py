@@ -107,7 +107,8 @@ def test_table_explicit_mapping_and_xlsx_title_rows(project, tmp_path: Path) -> 
     assert rep.added == 2
     assert project.conn.execute("SELECT category, record_key FROM facilities f JOIN facility_records r "
                                 "ON r.facility_id=f.id ORDER BY f.id LIMIT 1").fetchone() == \
-        ("home_nursing", "table:list:1")
+        ("home_nursing", "table:訪問看護ステーション@倉吉市:1")  # category + the municipality of the rows
+    assert (rep.reference_date, rep.reference_date_origin) == ("2025-04-01", "title")  # 「令和7年4月1日現在」
     prev = preview_file(f)
     assert prev["format"] == "table" and prev["header"] == ["No", "事業所", "場所", "種類"]
 

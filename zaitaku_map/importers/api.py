@@ -225,7 +225,9 @@ def preview_file(path: str | Path, rows: int = 20, *, project: Project | None = 
         saved = table.saved_mapping(project, t.header)
         if saved:
             out["mapping"], out["mapping_origin"] = saved[0], "saved"
-    if u.format == "kouseikyoku":
+            if saved[1]:
+                out["source_label"] = saved[1]
+    if u.format in ("kouseikyoku", "table"):
         out["reference_date"] = kouseikyoku.reference_date_from_titles(t.title_rows)
     elif u.format == "iryojoho":
         out["reference_date"] = iryojoho.reference_date_from_name(u.member or u.path.name)

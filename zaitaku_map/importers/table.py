@@ -2,14 +2,30 @@
 
 A column mapping ``{field: column}`` (fields: :data:`zaitaku_map.labels.MAPPING_FIELDS`) is guessed
 from the header, or taken from the user (``mapping=``), and saved in ``column_mappings`` under the
-header signature so the same source is read the same way next time (and keeps its source family,
-so a newer release of the same list closes the entries that disappeared).
+header signature so a list with the same header is read the same way next time.  The header only
+picks the mapping: it does not say *which* list a file is (municipalities often publish their
+lists from one prefectural template).
+
+Source identity (the record family; a newer release of the same family updates it and closes the
+entries that disappeared) is ``<format>:<name>[@<issuer>]``:
+
+- **issuer** — who the list is about, from the rows: the one municipality code they share, else the
+  one municipality name (municipality column, else the start of the addresses; the wards of a
+  政令市 count as the city), else the one prefecture; none when the rows do not say.
+- **name** — the user's name for the source (``mapping={"source_label": ...}``; remembered with the
+  mapping and used again for a later release of the same issuer); otherwise, when the issuer is
+  known, the category (e.g. 地域包括支援センター), so ``R8_houkatsu.xlsx`` updates ``R7_houkatsu.xlsx``;
+  when the issuer is unknown, the file name (and sheet).
+
+A title row above the header such as 「令和7年10月1日現在」 gives the reference date unless the user
+passes one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -18,7 +34,16 @@ import pandas as pd
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.importers.detect import Unit
-from zaitaku_map.importers.normalize import PREFECTURES, muni5, norm_names, norm_texts, pref_code_of
+from zaitaku_map.importers.kouseikyoku import reference_date_from_titles
+from zaitaku_map.importers.normalize import (
+    _PREF_RE,
+    PREFECTURES,
+    muni5,
+    norm_names,
+    norm_texts,
+    pref_code_of,
+    with_prefecture,
+)
 from zaitaku_map.importers.readers import (
     HEADER_SEARCH_ROWS,
     Table,
@@ -84,14 +109,21 @@ def header_signature(header: list[str]) -> str:
     return hashlib.sha1("|".join(header_key(c) for c in header).encode("utf-8")).hexdigest()
 
 
-def saved_mapping(project: Project, header: list[str]) -> tuple[dict[str, str], str] | None:
+def saved_mapping(project: Project, header: list[str]) -> tuple[dict[str, str], str | None] | None:
+    """``(mapping, source name the user gave or None)`` saved for this header."""
     row = project.conn.execute("SELECT mapping_json, source_label FROM column_mappings WHERE signature=?",
                                (header_signature(header),)).fetchone()
     return (json.loads(row[0]), row[1]) if row else None
 
 
-def save_mapping(project: Project, header: list[str], mapping: dict[str, str], source_label: str) -> None:
-    """Remember a (confirmed) mapping for this header (call inside a transaction)."""
+def save_mapping(project: Project, header: list[str], mapping: dict[str, str], source_label: str | None) -> None:
+    """Remember a (confirmed) mapping for this header (call inside a transaction).
+
+    ``source_label`` is the user's name for the source (``None``: keep the one saved before).
+    """
+    if source_label is None:
+        old = saved_mapping(project, header)
+        source_label = old[1] if old else None
     project.conn.execute(
         "INSERT OR REPLACE INTO column_mappings (signature, source_label, mapping_json, updated_at) VALUES (?,?,?,?)",
         (header_signature(header), source_label, json.dumps(mapping, ensure_ascii=False), now_iso()))
@@ -121,8 +153,9 @@ def read_unit_tables(unit: Unit, *, nrows: int | None = None) -> list[Table]:
                 header = dedupe(str(c).strip() for c in rows[h])
                 frame = t.frame.iloc[h:].reset_index(drop=True)
                 frame.columns = header
+                titles = [[str(c).strip() for c in r if str(c).strip()] for r in rows[:h]]
                 t = Table(name=t.name, sheet=t.sheet, header=header, header_row=t.header_row + h, frame=frame,
-                          title_rows=t.title_rows)
+                          title_rows=t.title_rows + [r for r in titles if r])
             if nrows is not None:
                 t.frame = t.frame.head(nrows)
             out.append(t)
@@ -169,14 +202,13 @@ def parse(project: Project, unit: Unit, *, category: str | None, mapping: dict[s
     return out
 
 
-def resolve_mapping(project: Project, header: list[str], mapping: dict[str, Any] | None,
-                    default_label: str) -> tuple[dict[str, str], str, str]:
-    """``(mapping, source label, origin)`` — user mapping > saved for this header > guessed."""
+def resolve_mapping(project: Project, header: list[str],
+                    mapping: dict[str, Any] | None) -> tuple[dict[str, str], str | None, str]:
+    """``(mapping, source name saved with it, origin)`` — user mapping > saved for this header > guessed."""
     saved = saved_mapping(project, header)
-    label = saved[1] if saved else default_label
+    label = saved[1] if saved else None
     if mapping:
         m = {k: v for k, v in mapping.items() if k != "source_label" and v}
-        label = str(mapping.get("source_label") or label)
         origin = "user"
     elif saved:
         m, origin = saved[0], "saved"
@@ -197,7 +229,8 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
                 reference_date: str | None, fmt: str = "table") -> ParsedFile:
     generic_sheet = not t.sheet or t.sheet.lower().startswith(("sheet", "シート")) or fmt == "gis"
     stem = unicodedata.normalize("NFKC", Path(t.name).stem) + ("" if generic_sheet else f":{t.sheet}")
-    m, label, origin = resolve_mapping(project, t.header, mapping, stem)
+    m, saved_name, origin = resolve_mapping(project, t.header, mapping)
+    user_name = str(mapping.get("source_label") or "").strip() if mapping else ""
     df = t.frame
     nonempty = df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
     df = df[nonempty]
@@ -207,10 +240,13 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
         return df[c].fillna("").astype(str).str.strip() if c else pd.Series("", index=df.index, dtype=object)
 
     file_name = Path(path).name if Path(path).name == t.name else f"{Path(path).name}:{t.name}"
-    pf = ParsedFile(path=path, file_name=file_name, format=fmt, family=f"{fmt}:{label}", records=pd.DataFrame(),
-                    raw=pd.DataFrame(), reference_date=reference_date,
-                    reference_date_origin="user" if reference_date else None, sheet=t.sheet, encoding=t.encoding,
-                    rows_read=len(t.frame))
+    ref, ref_origin = reference_date, "user" if reference_date else None
+    if not ref:
+        ref = reference_date_from_titles(t.title_rows)
+        ref_origin = "title" if ref else None
+    pf = ParsedFile(path=path, file_name=file_name, format=fmt, family="", records=pd.DataFrame(),
+                    raw=pd.DataFrame(), reference_date=ref, reference_date_origin=ref_origin, sheet=t.sheet,
+                    encoding=t.encoding, rows_read=len(t.frame))
     pf.notes.append(f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
                     + ", ".join(f"{k}={v}" for k, v in m.items()))
     rownum = pd.Series([t.row_number(i) for i in df.index], index=df.index)
@@ -232,8 +268,7 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     pref = pref_name.map(pref_code_of)
     pref = pref.where(pref.ne(""), addr.map(pref_code_of))
     pref = pref.where(pref.ne(""), muni.str[:2])
-    addr = addr.where(addr.eq("") | addr.map(pref_code_of).ne("") | pref.eq(""), pref.map(PREFECTURES).fillna("")
-                      + addr)
+    addr = with_prefecture(addr, pref.map(PREFECTURES).fillna(""))
     lon = to_number_series(col("lon")) if "lon" in m else pd.Series(float("nan"), index=df.index)
     lat = to_number_series(col("lat")) if "lat" in m else pd.Series(float("nan"), index=df.index)
     ids = col("id")
@@ -249,6 +284,19 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
             pf.rejected.append(Rejected(row=int(rownum[i]), sheet=t.sheet, column=c, value=df.at[i, c] if c else None,
                                         reason=reason, raw=df.loc[i].to_dict()))
     keep = ~(bad_name | no_place | dup)
+    # -- which list this is (see the module doc) ---------------------------------------------------
+    issuer = source_issuer(muni[keep], muni_name[keep], addr[keep], pref[keep], pref_name[keep])
+    cats = set(cat[keep])
+    if user_name:
+        src_name = user_name
+    elif issuer and saved_name and _family_exists(project, _family(fmt, saved_name, issuer)):
+        src_name = saved_name  # the user named this source at an earlier import
+    elif issuer:
+        src_name = CATEGORIES[next(iter(cats))].label if len(cats) == 1 and next(iter(cats)) in CATEGORIES \
+            else "施設一覧"
+    else:
+        src_name = stem
+    pf.family = _family(fmt, src_name, issuer)
     pf.scope_prefs = {"*"}  # a user's list is complete: entries missing from a newer release are closed
     prefs = project.study_prefectures
     if prefs:
@@ -257,7 +305,7 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
         keep &= ~outside
     empty = pd.Series("", index=df.index, dtype=object)
     rec = pd.DataFrame({
-        "record_key": f"{fmt}:{label}:" + key,
+        "record_key": f"{pf.family}:" + key,
         "category": cat,
         "subtype": col("subtype") if "subtype" in m else (col("category") if "category" in m else empty),
         "name": name,
@@ -276,5 +324,55 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     }, index=df.index)[keep]
     pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
     pf.raw = df[keep].reset_index(drop=True)
-    pf.mapping = (list(t.header), m, label)
+    pf.mapping = (list(t.header), m, user_name or None)
     return pf
+
+
+def _family(fmt: str, name: str, issuer: str | None) -> str:
+    return f"{fmt}:{name}" + (f"@{issuer}" if issuer else "")
+
+
+def _family_exists(project: Project, family: str) -> bool:
+    return project.conn.execute("SELECT 1 FROM facility_records WHERE source_family=? LIMIT 1",
+                                (family,)).fetchone() is not None
+
+
+# the municipality at the start of an address (prefecture removed): 〇〇郡〇〇町/村, or 〇〇市 (a 政令市's
+# wards count as the city); 〇〇区 (東京 23 区) only right after a prefecture
+_ADDR_MUNI_RE = re.compile(r"^(.+?郡.+?[町村]|.+?市)")
+_ADDR_WARD_RE = re.compile(r"^(.+?[区町村])")
+_WARD_OF_CITY_RE = re.compile(r"^(.+?市).+?区$")
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text or ""))
+
+
+def _muni_of_address(address: str, pref_name: str) -> str:
+    t = _compact(address)
+    own = _compact(pref_name)
+    m = _PREF_RE.match(t)
+    had_pref = m is not None or bool(own and t.startswith(own))
+    t = t[m.end():] if m else (t[len(own):] if own and t.startswith(own) else t)
+    hit = _ADDR_MUNI_RE.match(t) or (_ADDR_WARD_RE.match(t) if had_pref else None)
+    return hit.group(1) if hit else ""
+
+
+def source_issuer(muni_code: pd.Series, muni_name: pd.Series, address: pd.Series, pref: pd.Series,
+                  pref_name: pd.Series | None = None) -> str | None:
+    """Who a list is about, from its rows: one municipality code, else one municipality name, else one
+    prefecture code; ``None`` when the rows name none (or several prefectures)."""
+    codes = {c for c in muni_code.tolist() if c}
+    if len(codes) == 1:
+        return codes.pop()
+    names = [_compact(n) for n in muni_name.tolist()]
+    if not any(names):
+        pn = pref_name.tolist() if pref_name is not None else [""] * len(address)
+        names = [_muni_of_address(a, p) for a, p in zip(address.tolist(), pn, strict=True)]
+    cities = {(w.group(1) if (w := _WARD_OF_CITY_RE.match(n)) else n) for n in names if n}
+    if len(cities) == 1:
+        return cities.pop()
+    prefs = {p for p in pref.tolist() if p}
+    if len(prefs) == 1:
+        return prefs.pop()
+    return None
