@@ -59,6 +59,10 @@ class Progress:
         Checked on every :meth:`update`.
     total:
         Units of work of this reporter.
+
+    :meth:`update` always reports within this reporter's own range (also after it handed out
+    :meth:`step` children), the reported ``done`` never decreases across the whole tree, and a
+    reporter that reaches its total at the end of the root's range reports exactly ``total``.
     """
 
     def __init__(
@@ -70,13 +74,16 @@ class Progress:
         _offset: float = 0.0,
         _scale: float = 1.0,
         _root_total: float | None = None,
+        _shared: dict[str, float] | None = None,
     ) -> None:
         self.callback: ProgressCallback = callback or _noop
         self.cancel = cancel
         self.total = float(total) if total else 1.0
-        self._offset = _offset
+        self._base = _offset  # start of this reporter's range (fraction of the root)
+        self._offset = _offset  # where the next step() starts
         self._scale = _scale
         self._root_total = _root_total if _root_total is not None else self.total
+        self._shared = _shared if _shared is not None else {"done": 0.0}  # last value sent, whole tree
         self._started = time.monotonic()
         self._last_emit = 0.0
 
@@ -104,7 +111,11 @@ class Progress:
             return
         self._last_emit = now
         frac = min(max(done / self.total, 0.0), 1.0)
-        self.callback(self._offset + frac * self._scale, self._root_total, message)
+        pos = self._base + frac * self._scale
+        value = self._root_total if pos >= 1.0 - 1e-9 else pos * self._root_total
+        value = max(value, self._shared["done"])  # never backwards (e.g. a late update of a parent)
+        self._shared["done"] = value
+        self.callback(value, self._root_total, message)
 
     def step(self, weight: float, *, total: float = 1.0) -> Progress:
         """Return a child reporter that covers the next ``weight`` units of this one."""
@@ -116,6 +127,7 @@ class Progress:
             _offset=self._offset,
             _scale=child_scale,
             _root_total=self._root_total,
+            _shared=self._shared,
         )
         self._offset += child_scale
         return child

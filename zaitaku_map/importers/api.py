@@ -110,9 +110,10 @@ def import_files(
         step.update(0, f"読込: {unit.member or unit.path.name}")
         try:
             parsed = parse_unit(project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref)
+            step.update(0.4, f"登録: {unit.member or unit.path.name}")
             for pf in parsed:
                 step.check()
-                reports.append(_store(project, pf, progress=step))
+                reports.append(_store(project, pf, progress=step.step(0.6 / len(parsed))))
         except Cancelled:
             raise
         except ZaitakuError as err:
@@ -120,6 +121,7 @@ def import_files(
                 raise
             name = unit.path.name + (f":{unit.member}" if unit.member else "")
             reports.append(ImportReport(file=name, format=fmt, error=err.to_dict()))
+    prog.update(prog.total, "完了", force=True)
     return reports
 
 
