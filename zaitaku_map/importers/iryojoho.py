@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from zaitaku_map.importers.positions import check_positions
 from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 
@@ -108,10 +109,12 @@ def parse_table(
         pf.skipped["outside_region"] += int(outside.sum())
         keep &= ~outside
         pf.scope_prefs &= set(study_prefs)
+    lat_col = COL_LAT if COL_LAT in df.columns else "所在地座標(緯度)"
+    lon_col = COL_LON if COL_LON in df.columns else "所在地座標(経度)"
+    keep = check_positions(pf, df, keep, address=df["所在地"], addr_col="所在地", lon_col=lon_col, lat_col=lat_col,
+                           rownum=rownum)
     sel = df[keep]
     beds_col = "合計病床数" if "合計病床数" in sel.columns else None
-    lat_col = COL_LAT if COL_LAT in sel.columns else "所在地座標(緯度)"
-    lon_col = COL_LON if COL_LON in sel.columns else "所在地座標(経度)"
     n = len(sel)
     empty = pd.Series([""] * n, index=sel.index, dtype=object)
     rec = pd.DataFrame({

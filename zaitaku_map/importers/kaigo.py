@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from zaitaku_map.importers.normalize import PREFECTURES, muni5, with_prefecture
+from zaitaku_map.importers.positions import check_positions
 from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 
@@ -115,6 +116,8 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         pf.skipped["outside_region"] += int(outside.sum())
         keep &= ~outside
         pf.scope_prefs &= set(study_prefs)
+    keep = check_positions(pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度", lat_col="緯度",
+                           rownum=rownum)
     sel = df[keep]
     addr = sel["住所"].str.strip()
     if "都道府県名" in sel.columns:  # 住所 usually starts after the prefecture; never prepend it twice
