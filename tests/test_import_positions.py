@@ -22,10 +22,11 @@ def test_iryojoho_position_problems(project, tmp_path: Path) -> None:
         iryojoho_row("3110000000004", "置けない病院", "31", "201", "", "0.0", "0.0"),
         iryojoho_row("3110000000005", "ゼロ座標病院", "31", "201", "鳥取県鳥取市5", "0.0", "0.0"),  # placeholder: counted only
         iryojoho_row("3210000000006", "他県の住所なし", "32", "201", "", "", ""),  # outside the study region
+        iryojoho_row("3110000000007", "入れ替わり病院", "31", "201", "", "134.2", "35.5"),  # swapped: usable
     ])
     project.set_study_prefectures(["31"])
     (rep,) = import_files(project, [f])
-    assert rep.added == 4 and rep.rejected == 1 and rep.warnings == 2
+    assert rep.added == 5 and rep.rejected == 1 and rep.warnings == 3
     assert rep.rejected_reasons == {UNPLACEABLE: 1}
     log = _log(project)
     name = "01-1_hospital_facility_info_20250601.zip:01-1_hospital_facility_info_20250601.csv"
@@ -33,6 +34,7 @@ def test_iryojoho_position_problems(project, tmp_path: Path) -> None:
         (name, None, 3, "所在地座標（緯度）", "95.123456, 235.5", "warning", IMPOSSIBLE),
         (name, None, 4, "所在地", "", "warning", NO_ADDRESS),
         (name, None, 5, "所在地", "", "rejected", UNPLACEABLE),
+        (name, None, 8, "所在地", "", "warning", NO_ADDRESS),
     ]
     names = {r[0] for r in project.conn.execute("SELECT name FROM facilities")}
     assert "置けない病院" not in names and {"座標が変な病院", "住所なし病院", "ゼロ座標病院"} <= names

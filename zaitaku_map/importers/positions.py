@@ -1,9 +1,10 @@
 """Row checks on a facility's position (address and source coordinates) for the official lists.
 
-- A coordinate that is no latitude/longitude at all (text, ``|lat| > 90``, ``|lon| > 180``) is
-  logged as a **warning** (the row is kept; the geocoder positions it from the address).
-  Placeholders that are valid numbers (``0.0``, a shared office point, swapped, outside Japan) are
-  not logged per row: they are common in real files and counted in ``coord_status``.
+- A coordinate that is no latitude/longitude at all (text, ``|lat| > 90``, ``|lon| > 180``, and not
+  just lat/lon exchanged) is logged as a **warning** (the row is kept; the geocoder positions it
+  from the address).  Placeholders that are valid numbers (``0.0``, a shared office point, swapped,
+  outside Japan) are not logged per row: they are common in real files and counted in
+  ``coord_status`` (the geocoder swaps exchanged pairs back).
 - No address but a usable coordinate: **warning** (the row is kept, positioned by the coordinate).
 - Neither an address nor a usable coordinate: the facility cannot be placed — **rejected**.
 
@@ -40,9 +41,10 @@ def check_positions(pf: ParsedFile, df: pd.DataFrame, keep: pd.Series, *, addres
     addr = address.reindex(sel).fillna("").astype(str).str.strip()
     bad_text_lon = lon.isna() & lon_t.ne("")
     bad_text_lat = lat.isna() & lat_t.ne("")
-    bad_lon = bad_text_lon | (lon.abs() > 180)
-    bad_lat = bad_text_lat | (lat.abs() > 90)
-    usable = coord_status(lon, lat).eq("ok") & ~bad_lon & ~bad_lat
+    swapped = coord_status(lat, lon).eq("ok")  # lat/lon exchanged: the geocoder swaps them back
+    bad_lon = (bad_text_lon | (lon.abs() > 180)) & ~swapped
+    bad_lat = (bad_text_lat | (lat.abs() > 90)) & ~swapped
+    usable = (coord_status(lon, lat).eq("ok") | swapped) & ~bad_lon & ~bad_lat
     no_addr = addr.eq("")
     unplaceable = no_addr & ~usable
     out = keep.copy()
