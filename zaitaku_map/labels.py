@@ -112,6 +112,8 @@ ATTRIBUTION: dict[str, str] = {
     "osm": "© OpenStreetMap contributors",
     "estat": "政府統計の総合窓口(e-Stat) 国勢調査 地域メッシュ統計",
     "isj": "位置参照情報（国土交通省）",
+    "geolonia": "Geolonia 住所データ（CC BY 4.0）",
+    "ksj_mesh": "国土数値情報（将来推計人口メッシュ）（国土交通省）を加工して作成",
     "demo": "デモデータ（zaitaku-map が生成した架空のデータ）",
 }
 
@@ -131,6 +133,8 @@ EXPORT_TEXT: dict[str, str] = {
     "coverage": "到達圏",
     "coverage_band": "{minutes}分以内",
     "gap": "{minutes}分以内に施設がない人口の地点",
+    "gap_no_population": "{minutes}分以内に施設がない地点（市区町村代表点・人口未取込）",
+    "coverage_needs_population": "人口（市区町村別の人口表またはメッシュ人口）が未取込のため、到達圏内の人口割合は出せません",
     "sources": "データの出典（基準日）",
     "attribution": "出典表記",
     "coverage_params": "到達圏の条件",
@@ -148,6 +152,8 @@ EXPORT_TEXT: dict[str, str] = {
     "derived_note": "人口当たりの値・到達圏は zaitaku-map による算出値（公式統計ではありません）",
     "as_of": "{date} 時点",
     "date_unknown": "基準日不明",
+    "not_loaded": "取り込んでいない施設種別（リスト・評価表に含まれません）",
+    "stacked": "同じ位置に重なる施設の数（位置が市区町村の代表点など）",
     "differs": "＊ 最初の案と異なる値",
 }
 
@@ -249,6 +255,8 @@ OPTION_WARNINGS: dict[str, str] = {
     "no_home_nursing": "訪問看護ステーションがありません",
     "below_min_population": "人口が条件（{min:,.0f}人）を下回っています（{pop:,.0f}人）",
     "facilities_outside": "どの圏域にも属さない施設があります（{n}件）",
+    "not_loaded": "{categories}のデータは取り込まれていません（件数・不足の判定から除外）",
+    "population_unknown": "人口が分からない圏域があります（市区町村別・メッシュ人口が未取込）: {names}",
 }
 OPTION_TEXT: dict[str, str] = {
     "computed_by_tool": "ツール算出",
@@ -258,6 +266,10 @@ OPTION_TEXT: dict[str, str] = {
     "unassigned_ken": "（未割当）",
     "proposal_ok": "すべての圏域が条件を満たしています",
     "proposal_unmet": "条件を満たせない圏域があります",
+    "population_from_areas": "人口は{layer}別の人口表（{year}）から（圏域が{layer}の組み合わせのため）",
+    "population_not_loaded": "人口は未取込です（市区町村別の人口表またはメッシュ人口を取り込むと表示されます）",
+    "population_areas_only": "人口は{layers}別の表のみ取込済みです。{layers}を分ける・組み合わせない圏域の人口は"
+                             "市区町村別の人口表またはメッシュ人口で表示されます",
 }
 
 # --- facility import (importers domain) --------------------------------------------------------

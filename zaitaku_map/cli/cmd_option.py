@@ -332,12 +332,18 @@ def _human_evaluate(res: dict[str, Any]) -> None:
         print(f"到達圏: {res['coverage_description']}")
     elif res.get("coverage_note"):
         print(res["coverage_note"])
+    if res.get("population_note"):
+        print(res["population_note"])
     cats = [c for c in CATEGORIES if any(r["facilities"].get(c, {}).get("count") for r in res["kens"])]
     head = ["圏域", "市区町村", "人口", "75歳以上", *[CATEGORIES[c].short for c in cats], "積極的役割", "拠点", "不足機能"]
     print("\t".join(head))
+
+    def num(v: Any) -> str:
+        return "-" if v is None else f"{v:,.0f}"
+
     for r in res["kens"]:
-        cells = [r["name"], str(r["n_municipalities"]), f"{r['population']['pop_total']:,.0f}",
-                 f"{r['population']['pop_75']:,.0f}", *[str(r["facilities"].get(c, {}).get("count", 0)) for c in cats],
+        cells = [r["name"], str(r["n_municipalities"]), num(r["population"]["pop_total"]),
+                 num(r["population"]["pop_75"]), *[str(r["facilities"].get(c, {}).get("count", 0)) for c in cats],
                  "○" if r["active_role"]["present"] else "×", "○" if r["hub"]["present"] else "×",
                  "".join(str(m) for m in r["missing_functions"]) or "-"]
         print("\t".join(cells))

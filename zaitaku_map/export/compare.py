@@ -142,7 +142,7 @@ def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | 
         story += [Spacer(1, 2 * mm), para(str(cmp["coverage_note"]), "note")]
     for i, n in enumerate(names):
         po = cmp["per_option"][n]
-        krows = [[k["name"], k["n_municipalities"], f"{k['pop_total']:,.0f}", k["zaishi_total"],
+        krows = [[k["name"], k["n_municipalities"], "－" if k["pop_total"] is None else f"{k['pop_total']:,.0f}", k["zaishi_total"],
                   "○" if k["active_role"] else "－", "○" if k["hub"] else "－",
                   "".join("①②③④"[f - 1] for f in k["missing_functions"]) or "－", k["n_warnings"]]
                  for k in po["kens"]]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from zaitaku_map.coverage import CoverageParams, category_name
 from zaitaku_map.export.data import ExportData
-from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, FUNCTIONS
+from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, FUNCTIONS
 from zaitaku_map.options import evaluate_option
 from zaitaku_map.store import Project
 
@@ -60,7 +60,9 @@ def evaluation_table(
         params = resolve_coverage_params(project, coverage_params) if coverage_category else coverage_params
         ev = evaluate(project, data.option_name, coverage_params=params)
     present = {c for r in ev["kens"] for c, v in r["facilities"].items() if v["count"]}
-    cats = [c for c in CORE_CATEGORIES] + [c for c in CATEGORIES if c in present and c not in CORE_CATEGORIES]
+    not_loaded = set(ev.get("categories_not_loaded") or [])  # never imported: no column of zeros (see notes)
+    cats = [c for c in CORE_CATEGORIES if c not in not_loaded]
+    cats += [c for c in CATEGORIES if c in present and c not in cats]
     cats += sorted(present - set(cats))
     rows: list[dict[str, Any]] = []
     for r in ev["kens"]:
@@ -112,8 +114,12 @@ def evaluation_table(
 def option_notes(ev: dict[str, Any]) -> list[str]:
     """Option-level remarks: warnings not tied to one 圏域, coverage note, how rates were computed."""
     out = [str(w["message"]) for w in ev.get("warnings", []) if not w.get("ken_key")]
+    if ev.get("population_note"):
+        out.append(str(ev["population_note"]))
     if ev.get("coverage_description"):
         out.append(f"到達圏の条件: {ev['coverage_description']}")
+        if ev.get("population_source") != "municipalities":
+            out.append(EXPORT_TEXT["coverage_needs_population"])
     elif ev.get("coverage_note"):
         out.append(str(ev["coverage_note"]))
     if ev.get("rates_note"):

@@ -60,6 +60,8 @@ def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()
     if attr:
         story += [Spacer(1, 2 * mm), para(EXPORT_TEXT["attribution"], "subtitle")]
         story += [para(a, "note") for a in attr]
+    if extra_notes:
+        story.append(Spacer(1, 3 * mm))
     for n in extra_notes:
         story.append(para(n, "note"))
     return story
@@ -92,8 +94,12 @@ def evaluation_story(project: Project, data: ExportData, width: float, *, covera
 
 
 def resource_story(data: ExportData, width: float, *, categories: list[str] | None = None,
-                   progress: Progress | None = None) -> tuple[list[Any], dict[str, dict[str, int]]]:
-    """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category)."""
+                   progress: Progress | None = None,
+                   not_loaded: frozenset[str] | set[str] = frozenset()) -> tuple[list[Any], dict[str, dict[str, int]]]:
+    """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category).
+
+    ``not_loaded``: categories never imported; they are not listed as 「該当する施設がない」.
+    """
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
     widths = list_widths(width)
@@ -129,7 +135,8 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
             label = CATEGORIES[cat].label if cat in CATEGORIES else cat
             story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),
                       data_table(head, part[LIST_FIELDS].values.tolist(), widths, small=small)]
-        missing = [CATEGORIES[c].short for c in CORE_CATEGORIES if c not in kcounts and (not categories or c in categories)]
+        missing = [CATEGORIES[c].short for c in CORE_CATEGORIES
+                   if c not in kcounts and c not in not_loaded and (not categories or c in categories)]
         if missing and key != UNKNOWN_KEN:
             story += [Spacer(1, 2 * mm), para(f"該当する施設がない種別: {'・'.join(missing)}", "note")]
         counts[key] = kcounts
@@ -165,6 +172,11 @@ def export_list_pdf(
     counts: dict[str, dict[str, int]] = {}
     outside = int((data.facilities["ken_key"].isna() & ~data.facilities["ken_unknown"]).sum())
     notes = [f"この案の圏域外にある施設 {outside} 件はリストに含めていません。"] if outside else []
+    loaded = {str(r[0]) for r in project.conn.execute("SELECT DISTINCT category FROM facilities")}
+    not_loaded = {c for c in CORE_CATEGORIES if c not in loaded}
+    if not_loaded:
+        notes.append(f"{EXPORT_TEXT['not_loaded']}: " + "・".join(CATEGORIES[c].label for c in CORE_CATEGORIES
+                                                                if c in not_loaded))
     ev_prog = prog.step(0.2)
 
     def story() -> list[Any]:
@@ -174,7 +186,7 @@ def export_list_pdf(
         s += evaluation_story(project, data, width, coverage_category=coverage_category,
                               coverage_params=coverage_params)
         body, c = resource_story(data, width, categories=sorted(expand_categories(categories) or []) or None,
-                                 progress=prog.step(0.5))
+                                 progress=prog.step(0.5), not_loaded=not_loaded)
         counts.update(c)
         return s + body
 

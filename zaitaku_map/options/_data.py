@@ -154,6 +154,65 @@ def unit_population(project: Project) -> dict[str, dict[str, float]]:
     }
 
 
+def area_population_tables(project: Project) -> dict[str, tuple[dict[str, dict[str, float | None]], str | None]]:
+    """``layer -> ({area_code: {pop_total, pop_65, pop_75}}, year)`` of area-keyed population tables
+    (``population import --layer``: e.g. population per 二次医療圏), latest import per area."""
+    has = project.conn.execute("SELECT 1 FROM sqlite_master WHERE name='population_area'").fetchone()
+    if not has:
+        return {}
+    out: dict[str, tuple[dict[str, dict[str, float | None]], str | None]] = {}
+    for layer, code, tot, p65, p75, year in project.conn.execute(
+        "SELECT a.layer_name, a.area_code, a.pop_total, a.pop_65, a.pop_75, s.year FROM population_area a "
+        "LEFT JOIN population_sources s ON s.id = a.pop_source_id ORDER BY a.layer_name, a.area_code, a.pop_source_id"
+    ):
+        if tot is None:
+            continue
+        pops, _ = out.get(layer, ({}, None))
+        pops[str(code)] = {"pop_total": float(tot), "pop_65": None if p65 is None else float(p65),
+                           "pop_75": None if p75 is None else float(p75)}
+        out[layer] = (pops, year)
+    return out
+
+
+def ken_population_from_areas(
+    project: Project, units: dict[str, Unit], members: dict[str, list[str]]
+) -> dict[str, tuple[dict[str, float | None], str, str | None]]:
+    """Population of the 圏域 that are exact unions of whole areas of a layer with an area-keyed table.
+
+    Returns ``ken_key -> (population, layer, year)``; 圏域 that split an area are left out (an area's
+    population is never spread over its municipalities).
+    """
+    tables = area_population_tables(project)
+    out: dict[str, tuple[dict[str, float | None], str, str | None]] = {}
+    if not tables:
+        return out
+    for layer, (pops, year) in tables.items():
+        mship = area_membership(project, layer)
+        area_of = {u: hit[0] for u in units if (hit := unit_area(mship, units[u])) is not None}
+        units_of: dict[str, set[str]] = {}
+        for u, code in area_of.items():
+            units_of.setdefault(code, set()).add(u)
+        for ken, mem in members.items():
+            mem = [u for u in mem if u in units]
+            if ken in out or not mem or any(u not in area_of for u in mem):
+                continue
+            areas = {area_of[u] for u in mem}
+            if set().union(*(units_of[a] for a in areas)) != set(mem) or any(a not in pops for a in areas):
+                continue
+            pop: dict[str, float | None] = {}
+            for k in ("pop_total", "pop_65", "pop_75"):
+                vals = [pops[a][k] for a in areas]
+                pop[k] = None if any(v is None for v in vals) else float(sum(v for v in vals if v is not None))
+            out[ken] = (pop, layer, year)
+    return out
+
+
+def loaded_categories(project: Project) -> set[str]:
+    """Facility categories with at least one record in the project (open or closed): a category
+    without any was never imported, so "0 facilities" would be a claim the data cannot make."""
+    return {str(r[0]) for r in project.conn.execute("SELECT DISTINCT category FROM facilities")}
+
+
 class Facility(NamedTuple):
     id: int
     category: str

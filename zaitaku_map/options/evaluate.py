@@ -32,8 +32,8 @@ def _warn(code: str, ken: str | None = None, ken_name: str | None = None, level:
             "message": OPTION_WARNINGS[code].format(**fmt), **({"detail": fmt} if fmt else {})}
 
 
-def _rate(n: float, base: float, per: float) -> float | None:
-    return round(n / base * per, 2) if base > 0 else None
+def _rate(n: float, base: float | None, per: float) -> float | None:
+    return round(n / base * per, 2) if base is not None and base > 0 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +178,32 @@ def _params_from_dict(d: dict[str, Any]) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
+def _describe_coverage(project: Project, params: Any) -> str | None:
+    """The parameters in words, with the mode ``auto`` resolves to here and the demand points used."""
+    if params is None or not hasattr(params, "describe_ja"):
+        return None
+    mode = getattr(params, "mode", None)
+    if mode == "auto":
+        net = project.conn.execute("SELECT 1 FROM road_networks WHERE active=1 LIMIT 1").fetchone()
+        mode = "network" if net else "straight"
+    text = str(params.describe_ja(mode))
+    if not project.conn.execute("SELECT 1 FROM demand_points LIMIT 1").fetchone():
+        text += "・需要点: 市区町村代表点（粗い推計）"
+    return text
+
+
+def _population_note(pops: dict[str, Any], area_pops: dict[str, Any], area_tables: dict[str, Any]) -> str | None:
+    if pops:
+        return None
+    if area_pops:
+        layers = {(layer, year) for _pop, layer, year in area_pops.values()}
+        return "／".join(OPTION_TEXT["population_from_areas"].format(layer=layer, year=year or "年不明")
+                        for layer, year in sorted(layers, key=str))
+    if area_tables:
+        return OPTION_TEXT["population_areas_only"].format(layers="・".join(sorted(area_tables)))
+    return OPTION_TEXT["population_not_loaded"]
+
+
 def evaluate_option(
     project: Project, name: str, *, coverage_params: Any = None, cross_layers: tuple[str, ...] = CROSS_LAYERS
 ) -> dict[str, Any]:
@@ -194,6 +220,11 @@ def evaluate_option(
     opt = get_option(project, name)
     units = _data.load_units(project)
     pops = _data.unit_population(project)
+    members = opt.members()
+    # no municipal / mesh population: 圏域 made of whole areas take an area-keyed table (e.g. 二次医療圏別人口)
+    area_tables = {} if pops else _data.area_population_tables(project)
+    area_pops = _data.ken_population_from_areas(project, units, members) if area_tables else {}
+    loaded = _data.loaded_categories(project)
     facilities = _data.load_facilities(project)
     fac_unit = _data.facility_units(project, facilities, units)
     functions = facility_functions(project, facilities=facilities)
@@ -208,7 +239,7 @@ def evaluate_option(
     cov, cov_note = (None, OPTION_TEXT["coverage_not_computed"]) if params is None else coverage_by_ken(project, params, opt)
 
     categories = list(dict.fromkeys([*CORE_CATEGORIES, *sorted({f.category for f in facilities})]))
-    members = opt.members()
+    not_loaded = [c for c in categories if c not in loaded]
     fac_by_ken: dict[str, list[_data.Facility]] = {k: [] for k in members}
     outside = 0
     outside_list: list[dict[str, Any]] = []
@@ -230,14 +261,22 @@ def evaluate_option(
     for key, kinfo in opt.kens.items():
         kname = kinfo.get("name") or key
         mem = [u for u in members.get(key, []) if u in units]
-        pop = {k: sum(pops.get(u, {}).get(k, 0.0) for u in mem) for k in ("pop_total", "pop_65", "pop_75")}
+        pop_source: str | None = "municipalities" if pops else None
+        pop: dict[str, float | None]
+        if pops:
+            pop = {k: sum(pops.get(u, {}).get(k, 0.0) for u in mem) for k in ("pop_total", "pop_65", "pop_75")}
+        elif key in area_pops:
+            pop, layer_name, _year = area_pops[key]
+            pop_source = f"area:{layer_name}"
+        else:
+            pop = {"pop_total": None, "pop_65": None, "pop_75": None}
         area = sum(units[u].area_km2 or 0.0 for u in mem)
         fl = fac_by_ken.get(key, [])
         counts = {c: 0 for c in categories}
         for f in fl:
             counts[f.category] = counts.get(f.category, 0) + 1
         fac_rows = {
-            c: {"label": CATEGORIES[c].label if c in CATEGORIES else c, "count": n,
+            c: {"label": CATEGORIES[c].label if c in CATEGORIES else c, "count": n, "loaded": c in loaded,
                 "per_100k": _rate(n, pop["pop_total"], 1e5), "per_1000_75": _rate(n, pop["pop_75"], 1e3)}
             for c, n in counts.items()
         }
@@ -270,18 +309,19 @@ def evaluate_option(
                 kw.append(_warn("no_hub", key, kname))
             if missing:
                 kw.append(_warn("missing_function", key, kname, functions="・".join(FUNCTIONS[m] for m in missing)))
-            if counts.get("zaishi_clinic", 0) + counts.get("zaishi_hospital", 0) == 0:
+            if counts.get("zaishi_clinic", 0) + counts.get("zaishi_hospital", 0) == 0 and loaded & set(ZAISHI):
                 kw.append(_warn("no_zaishi", key, kname))
-            if counts.get("home_nursing", 0) == 0:
+            if counts.get("home_nursing", 0) == 0 and "home_nursing" in loaded:
                 kw.append(_warn("no_home_nursing", key, kname))
-            if min_pop and pop["pop_total"] < float(min_pop):
+            if min_pop and pop["pop_total"] is not None and pop["pop_total"] < float(min_pop):
                 kw.append(_warn("below_min_population", key, kname, min=float(min_pop), pop=pop["pop_total"]))
         warnings.extend(kw)
         rows.append({
             "ken_key": key, "name": kname, "color": kinfo.get("color"), "notes": kinfo.get("notes"),
             "municipalities": [{"code": u, "name": units[u].full_name} for u in mem],
             "n_municipalities": len(mem), "area_km2": round(area, 2),
-            "population": {k: round(v, 1) for k, v in pop.items()},
+            "population": {k: None if v is None else round(v, 1) for k, v in pop.items()},
+            "population_source": pop_source,
             "facilities": fac_rows,
             "zaishi_total": counts.get("zaishi_clinic", 0) + counts.get("zaishi_hospital", 0),
             "active_role": {"present": bool(active), "facilities": active},
@@ -301,16 +341,26 @@ def evaluate_option(
         warnings.insert(0, _warn("unknown_units", codes=", ".join(unknown)))
     if outside:
         warnings.append(_warn("facilities_outside", level="info", n=outside))
+    if not_loaded:
+        warnings.append(_warn("not_loaded", level="info",
+                              categories="・".join(CATEGORIES[c].label if c in CATEGORIES else c for c in not_loaded)))
+    unknown_pop = [r["name"] for r in rows if r["n_municipalities"] and r["population"]["pop_total"] is None]
+    if unknown_pop and (pops or area_tables):
+        warnings.append(_warn("population_unknown", level="info", names="、".join(unknown_pop)))
 
-    pops_k = [r["population"]["pop_total"] for r in rows if r["n_municipalities"]]
+    pops_k = [r["population"]["pop_total"] for r in rows
+              if r["n_municipalities"] and r["population"]["pop_total"] is not None]
     totals_counts = {c: sum(r["facilities"][c]["count"] for r in rows) for c in categories}
-    tot_pop = {k: round(sum(r["population"][k] for r in rows), 1) for k in ("pop_total", "pop_65", "pop_75")}
+    tot_pop: dict[str, float | None] = {}
+    for k in ("pop_total", "pop_65", "pop_75"):
+        vals = [r["population"][k] for r in rows if r["n_municipalities"]]
+        tot_pop[k] = None if not vals or any(v is None for v in vals) else round(sum(vals), 1)
     totals = {
         "n_kens": len(rows), "n_units": len(units), "n_assigned": len(opt.assignments) - len(unknown),
         "unassigned": unassigned, "area_km2": round(sum(r["area_km2"] for r in rows), 2),
         "population": tot_pop,
         "population_range": [min(pops_k), max(pops_k)] if pops_k else None,
-        "facilities": {c: {"count": n, "per_100k": _rate(n, tot_pop["pop_total"], 1e5),
+        "facilities": {c: {"count": n, "loaded": c in loaded, "per_100k": _rate(n, tot_pop["pop_total"], 1e5),
                            "per_1000_75": _rate(n, tot_pop["pop_75"], 1e3)} for c, n in totals_counts.items()},
         "facilities_outside": outside,
         "facilities_outside_list": outside_list,
@@ -338,8 +388,10 @@ def evaluate_option(
         "updated_at": opt.updated_at, "rates_note": OPTION_TEXT["computed_by_tool"],
         "rate_labels": {"per_100k": OPTION_TEXT["per_100k"], "per_1000_75": OPTION_TEXT["per_1000_75"]},
         "coverage_params": (params.to_dict() if hasattr(params, "to_dict") else params) if params is not None else None,
-        "coverage_description": params.describe_ja() if hasattr(params, "describe_ja") else None,
+        "coverage_description": _describe_coverage(project, params),
         "coverage_note": cov_note,
-        "population_note": None if pops else "population not loaded",
+        "population_note": _population_note(pops, area_pops, area_tables),
+        "population_source": "municipalities" if pops else ("areas" if area_pops else None),
+        "categories_not_loaded": not_loaded,
         "kens": rows, "totals": totals, "warnings": warnings,
     }
