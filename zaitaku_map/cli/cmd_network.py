@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--no-municipalities", action="store_true", help="市区町村別の表を省く")
     p.add_argument("--facilities", action="store_true",
                    help="施設ごとの到達人口・最寄り圏人口・単独カバー人口（誰が誰を担うか）を含める")
+    p.add_argument("--save", action="store_true",
+                   help="この条件をプロジェクトの到達圏の設定として保存（export --coverage・option evaluate --coverage・"
+                        "画面の到達圏が使います）")
     p.set_defaults(handler=cmd_coverage, human=_human_coverage)
 
     p = sub.add_parser("isochrone", parents=[common_parent()], help="1 地点から N 分で到達できる範囲")
@@ -128,6 +131,12 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     with open_project(args.project) as project:
         out = coverage_summary(project, params, categories=cats, layers=args.layer, progress=ctx.progress(),
                                cancel=ctx.cancel)
+        if args.save:
+            stored = params.to_dict()
+            if not args.speed_table:  # keep following the project's speed table (``roads --speed-table``)
+                stored.pop("speed_table", None)
+            project.set_setting("coverage_params", stored)
+            out["saved_as_project_setting"] = True
         if args.facilities:
             from zaitaku_map.coverage import service_areas
 
@@ -142,19 +151,36 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 def _human_coverage(out: dict[str, Any]) -> None:
     print(out["description_ja"])
+    if out.get("saved_as_project_setting"):
+        print("※ この条件をプロジェクトの到達圏の設定として保存しました")
     if out.get("coarse_demand"):
         print("※ 需要点がないため市区町村の代表点で概算しています（粗い推計）")
+    has_pop = out.get("population_available", True)
+    if not has_pop:
+        print("※ 人口（市区町村別の人口表またはメッシュ人口）が未取込のため、人口カバー率は出せません。"
+              "需要点（代表点）の到達だけを示します")
     if out.get("off_network", {}).get("points"):
         o = out["off_network"]
         print(f"※ 道路から {o['max_snap_m']:g}m 以上離れた需要点 {o['points']} 点（人口 {o['pop_total']:,.0f}）は到達不能として扱います")
     m = out["minutes"]
+    empty = [f"{c['name']} ({key})" for key, c in out["categories"].items() if not c["facilities"]]
     for key, c in out["categories"].items():
+        if not c["facilities"]:
+            continue
         share = "-" if c["share"] is None else f"{c['share'] * 100:.1f}%"
-        print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {c['covered']:,.0f} / "
-              f"{c['pop_total']:,.0f} 人 ({share})  圏外 {c['uncovered']:,.0f} 人")
-        for b, f in c["bands"].items():
-            s = "-" if f["share"] is None else f"{f['share'] * 100:.1f}%"
-            print(f"   {b}分以内: {f['covered']:,.0f} 人 ({s})")
+        pts = f"需要点 {c['points_covered']} / {c['points']}"
+        if has_pop:
+            print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {c['covered']:,.0f} / "
+                  f"{c['pop_total']:,.0f} 人 ({share})  圏外 {c['uncovered']:,.0f} 人")
+            for b, f in c["bands"].items():
+                s = "-" if f["share"] is None else f"{f['share'] * 100:.1f}%"
+                print(f"   {b}分以内: {f['covered']:,.0f} 人 ({s})")
+        else:
+            print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {pts}")
+            print("   " + " / ".join(f"{b}分以内 {f['points_covered']}" for b, f in c["bands"].items()))
+        if c.get("facilities_at_municipality_point"):
+            print(f"   ※ 位置が市区町村の代表点の施設 {c['facilities_at_municipality_point']} か所"
+                  "（住所を町字まで特定できず代表点に置いています。到達圏はその分粗くなります）")
         for u in c["unsnapped_facilities"]:
             print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
         if c.get("by_facility"):
@@ -165,14 +191,25 @@ def _human_coverage(out: dict[str, Any]) -> None:
         for layer, rows in c.get("by_layer", {}).items():
             print(f"   [{layer}]")
             for r in rows:
-                s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
-                print(f"     {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})")
+                if has_pop:
+                    s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
+                    print(f"     {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})")
+                else:
+                    print(f"     {r['name']}: 需要点 {r['points_covered']} / {r['points']}")
         rows = c.get("by_municipality", [])
         if rows:
             print("   [市区町村]")
             for r in rows:
-                s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
-                print(f"     {r['muni_code']} {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人")
+                near = "" if r.get("nearest_min") is None else f" 最寄り {r['nearest_min']:g} 分"
+                if "nearest_min" in r and r["nearest_min"] is None:
+                    near = " 到達不能"
+                if has_pop:
+                    s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
+                    print(f"     {r['muni_code']} {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人{near}")
+                else:
+                    print(f"     {r['muni_code']} {r['name']}:{near or ' -'}")
+    if empty:
+        print(f"\n施設のない種別（未取込）: {'、'.join(empty)}")
 
 
 def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.coverage.inputs import POP_COLUMNS, category_name
+from zaitaku_map.coverage.inputs import POP_COLUMNS, category_members, category_name
 from zaitaku_map.coverage.params import CoverageParams
 
 
@@ -22,7 +22,8 @@ def _r(x: float) -> float:
 def _figures(pop: pd.DataFrame, covered: np.ndarray) -> dict[str, Any]:
     total = pop.sum()
     cov = pop[covered].sum()
-    out: dict[str, Any] = {"pop_total": _r(total["pop_total"]), "covered": _r(cov["pop_total"]),
+    out: dict[str, Any] = {"points": len(pop), "points_covered": int(np.count_nonzero(covered)),
+                           "pop_total": _r(total["pop_total"]), "covered": _r(cov["pop_total"]),
                            "uncovered": _r(total["pop_total"] - cov["pop_total"]),
                            "share": round(float(cov["pop_total"] / total["pop_total"]), 4)
                            if total["pop_total"] > 0 else None}
@@ -33,17 +34,21 @@ def _figures(pop: pd.DataFrame, covered: np.ndarray) -> dict[str, Any]:
 
 
 def _grouped(pop: pd.DataFrame, covered: np.ndarray, keys: pd.Series, key_name: str,
-             names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+             names: dict[str, str] | None = None, times: np.ndarray | None = None) -> list[dict[str, Any]]:
     frame = pop.copy()
     frame["_key"] = keys.to_numpy()
     frame["_cov"] = np.where(covered, frame["pop_total"], 0.0)
     frame["_n"] = 1
+    frame["_ncov"] = covered.astype(int)
+    frame["_t"] = times if times is not None else np.nan
     frame["_u65"] = np.where(covered, 0.0, frame["pop_65"])
     frame["_u75"] = np.where(covered, 0.0, frame["pop_75"])
     g = frame.groupby("_key", dropna=True, sort=True)
     tot = g["pop_total"].sum()
     cov = g["_cov"].sum()
     n = g["_n"].sum()
+    ncov = g["_ncov"].sum()
+    tmin = g["_t"].min()
     u65 = g["_u65"].sum()
     u75 = g["_u75"].sum()
     rows = []
@@ -52,11 +57,22 @@ def _grouped(pop: pd.DataFrame, covered: np.ndarray, keys: pd.Series, key_name: 
         row = {key_name: k}
         if names is not None:
             row["name"] = names.get(k, k)
-        row.update(points=int(n[k]), pop_total=_r(t), covered=_r(c), uncovered=_r(t - c),
+        row.update(points=int(n[k]), points_covered=int(ncov[k]), pop_total=_r(t), covered=_r(c), uncovered=_r(t - c),
                    share=round(c / t, 4) if t > 0 else None, pop_65_uncovered=_r(u65[k]),
                    pop_75_uncovered=_r(u75[k]))
+        if times is not None:  # nearest facility in minutes (with coarse demand: from the representative point)
+            row["nearest_min"] = round(float(tmin[k]), 1) if np.isfinite(tmin[k]) else None
         rows.append(row)
     return rows
+
+
+def _at_municipality_point(project: Any, category: str) -> int:
+    """Facilities of ``category`` placed only at their municipality's representative point (coarse)."""
+    members = category_members(category)
+    marks = ",".join("?" for _ in members)
+    return int(project.conn.execute(
+        f"SELECT count(*) FROM facilities WHERE status='open' AND lon IS NOT NULL AND geocode_level='municipality' "
+        f"AND category IN ({marks})", members).fetchone()[0])
 
 
 def summarize(result: Any, project: Any, *, layers: list[str] | None = None,
@@ -78,6 +94,9 @@ def summarize(result: Any, project: Any, *, layers: list[str] | None = None,
         "mode": result.mode, "description_ja": result.describe_ja(), "parameters": params.to_dict(),
         "minutes": params.minutes, "bands": list(params.bands), "demand_points": len(df),
         "coarse_demand": result.demand.coarse, "categories": {},
+        # False: no population behind the demand points (e.g. only an area-keyed table) — shares are
+        # then undefined and only the reach of the points (municipality representative points) is known
+        "population_available": bool(pop["pop_total"].sum() > 0),
     }
     if result.demand.coarse:
         out["note"] = "no demand points: municipality representative points used (coarser)"
@@ -89,9 +108,11 @@ def summarize(result: Any, project: Any, *, layers: list[str] | None = None,
         t = cc.times
         covered = t <= params.minutes
         entry: dict[str, Any] = {"name": category_name(key), "facilities": cc.n_facilities,
+                                 "facilities_at_municipality_point": _at_municipality_point(project, key),
                                  "unsnapped_facilities": cc.unsnapped, **_figures(pop, covered)}
         entry["bands"] = {f"{b:g}": _figures(pop, t <= b) for b in params.bands}
-        entry["by_municipality"] = _grouped(pop, covered, muni, "muni_code", names)
+        entry["by_municipality"] = _grouped(pop, covered, muni, "muni_code", names,
+                                            times=t if result.demand.coarse else None)
         entry["by_layer"] = {}
         for layer, mp in layer_maps.items():
             codes = muni.map(lambda m, mp=mp: mp.get(m, (None, None))[0] if m is not None else None)
