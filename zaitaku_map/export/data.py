@@ -65,6 +65,10 @@ FORMAT_LABEL = {
     "gis": "GIS レイヤー",
     "isj_town": "位置参照情報（町字）",
     "isj_block": "位置参照情報（街区）",
+    "town_json": "町丁目代表点（JSON）",
+    "population_table": "市区町村別人口表",
+    "area_population_table": "圏域別人口表",
+    "ksj_mesh_projection": "国土数値情報 将来推計人口メッシュ",
     "graphml": "道路ネットワーク（GraphML）",
 }
 
@@ -72,10 +76,22 @@ FORMAT_LABEL = {
 def attribution_key(fmt: str | None) -> str | None:
     """Key of :data:`zaitaku_map.labels.ATTRIBUTION` for a ``sources.format`` value."""
     f = (fmt or "").lower()
+    if f == "town_json":  # 町丁目代表点 JSON (e.g. Geolonia's) are derived from 位置参照情報
+        return "isj"
+    if f == "ksj_mesh_projection":
+        return "ksj_mesh"
     for key in ("n03", "a38", "iryojoho", "kaigo", "kouseikyoku", "osm", "estat", "isj", "demo"):
         if key in f:
             return key
     return None
+
+
+def attribution_keys(source: dict[str, Any]) -> list[str]:
+    """Attribution keys of one ``sources`` row (the format's, plus Geolonia's for its address files)."""
+    keys = [k] if (k := attribution_key(source.get("format"))) else []
+    if source.get("format") == "town_json" and "geolonia" in str(source.get("file_name") or "").lower():
+        keys.append("geolonia")
+    return keys
 
 
 @dataclass
@@ -113,9 +129,9 @@ class ExportData:
         """Attribution strings of the data kinds present (labels.ATTRIBUTION)."""
         keys: list[str] = []
         for s in self.sources:
-            k = attribution_key(s.get("format"))
-            if k and k not in keys:
-                keys.append(k)
+            for k in attribution_keys(s):
+                if k in ATTRIBUTION and k not in keys:
+                    keys.append(k)
         if self.is_demo and "demo" not in keys:
             keys.append("demo")
         return [ATTRIBUTION[k] for k in keys]

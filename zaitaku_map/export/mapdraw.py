@@ -54,6 +54,27 @@ class MapResult:
     labels_placed: int = 0
     labels_moved: int = 0
     scale_km: float = 0.0
+    stacks: int = 0  # positions holding more than one facility (numbered on the map)
+
+
+def draw_stack_counts(ax: Axes, xs: np.ndarray, ys: np.ndarray, *, fontsize: float) -> int:
+    """Number the positions that hold several facilities (same point to the metre).
+
+    Facilities whose address could only be resolved to the municipality sit on its representative
+    point; without a number 33 clinics drawn there look like one.  Returns the number of stacks.
+    """
+    if not len(xs):
+        return 0
+    pts = np.column_stack([np.round(xs), np.round(ys)])
+    uniq, counts = np.unique(pts, axis=0, return_counts=True)
+    n = 0
+    for (x, y), k in zip(uniq, counts, strict=True):
+        if k < 2:
+            continue
+        ax.annotate(str(int(k)), (x, y), xytext=(3.5, 2.5), textcoords="offset points", fontsize=fontsize,
+                    color="#111111", path_effects=HALO, zorder=8, annotation_clip=True)
+        n += 1
+    return n
 
 
 def geometry_paths(geoms: Any) -> list[MPath]:
@@ -295,8 +316,10 @@ def draw_option_map(
         dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
         ax.scatter(g.geometry.x, g.geometry.y, s=(4 if small else 7) * dense, marker="x", c="#b2182b",
                    linewidths=0.6 * dense, alpha=0.5 + 0.5 * dense, zorder=6)
+        no_pop = "pop_total" in g and not (g["pop_total"].fillna(0) > 0).any()
         res.handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
-                                  label=EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")))
+                                  label=EXPORT_TEXT["gap_no_population" if no_pop else "gap"].format(
+                                      minutes=f"{coverage.minutes:g}")))
     # facilities by category (colour + marker + black edge: distinct in greyscale too)
     fac = data.facilities[data.facilities["lon"].notna()]
     # many facilities: smaller symbols so the 圏域 stay readable (but never below ~half size)
@@ -317,6 +340,10 @@ def draw_option_map(
             res.handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color,
                                       markeredgecolor="black", color=c.color, markersize=6,
                                       label=f"{c.label}（{int(sel.sum())}）"))
+        res.stacks = draw_stack_counts(ax, xs, ys, fontsize=(5 if small else 6.5) * text_scale)
+        if res.stacks:
+            res.handles.append(Line2D([], [], ls="none", marker="$n$", color="#111111", markersize=6,
+                                      label=EXPORT_TEXT["stacked"]))
     obstacles = None
     if len(fac) and len(fac) <= 1500:
         px = ax.transData.transform(np.column_stack([xs, ys]))

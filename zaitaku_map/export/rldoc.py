@@ -66,26 +66,31 @@ def page_size(paper: str, land: bool) -> tuple[float, float]:
 
 
 class NumberedCanvas(rl_canvas.Canvas):
-    """Canvas that prints 「X / Y」 once the total number of pages is known."""
+    """Canvas that prints 「X / Y」 on every page.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._saved: list[dict[str, Any]] = []
+    Pages are written as they come (so bookmarks and TOC links point at their own page); each page
+    draws a form XObject holding its 「X / Y」, defined at the end when the total Y is known.
+    """
 
     def showPage(self) -> None:
-        self._saved.append(dict(self.__dict__))
-        self._startPage()
+        w, _h = self._pagesize
+        self.saveState()
+        self.translate(w - 12 * mm, 8 * mm)
+        self.doForm(f"zm_page_{self._pageNumber}")
+        self.restoreState()
+        super().showPage()
 
     def save(self) -> None:
-        total = len(self._saved)
-        for state in self._saved:
-            self.__dict__.update(state)
-            font = setup_reportlab()
+        if len(self._code):
+            self.showPage()
+        total = self._pageNumber - 1
+        font = setup_reportlab()
+        for n in range(1, total + 1):
+            self.beginForm(f"zm_page_{n}", lowerx=-120, lowery=-3, upperx=0, uppery=10)
             self.setFont(font, 7.5)
             self.setFillColor(colors.HexColor("#444444"))
-            w, _h = self._pagesize
-            self.drawRightString(w - 12 * mm, 8 * mm, f"{self._pageNumber} / {total}")
-            super().showPage()
+            self.drawRightString(0, 0, f"{n} / {total}")
+            self.endForm()
         super().save()
 
 
@@ -143,7 +148,8 @@ def toc() -> TableOfContents:
     st = styles()
     t.levelStyles = [st["toc1"], st["toc2"]]
     t.tableStyle = TableStyle([("FONTNAME", (0, 0), (-1, -1), setup_reportlab()), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
     t.dotsMinLevel = 0
     return t
 
