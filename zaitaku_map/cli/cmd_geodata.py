@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--prefecture", action="append", default=None,
                    help="取り込む都道府県コード（例 31）。既定はプロジェクトの対象都道府県")
     p.add_argument("--tolerance", type=float, default=None, help="表示用簡略化の許容値（度）")
+    p.add_argument("--reference-date", default=None,
+                   help="基準日 YYYY-MM-DD（既定: ファイル名 N03-20240101_… から読む）")
     p.set_defaults(handler=cmd_boundaries, human=_human(_boundaries_text))
 
     p = sub.add_parser(
@@ -62,7 +64,7 @@ def cmd_boundaries(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         return import_boundaries(
             project, args.file, prefectures=args.prefecture,
             tolerance=DISPLAY_TOLERANCE_DEG if args.tolerance is None else args.tolerance,
-            progress=ctx.progress(), cancel=ctx.cancel,
+            reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel,
         )
 
 
@@ -87,6 +89,8 @@ def cmd_population(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 def _boundaries_text(r: dict[str, Any]) -> list[str]:
     out = [
         f"行政区域を取り込みました: {r['file']}",
+        f"  基準日: {r.get('reference_date') or '不明（--reference-date で指定できます）'}"
+        + ("（ファイル名から）" if r.get("reference_date_origin") == "file_name" else ""),
         f"  市区町村 {r['municipalities']}・政令市の区 {r['wards']}（計 {r['units']} 単位）"
         + (f"・政令市 {len(r['designated_cities'])}（区から合成）" if r["designated_cities"] else ""),
         f"  島などの複数行を融合: {r['multi_row_municipalities']} 市区町村",
@@ -155,6 +159,14 @@ def _population_text(r: dict[str, Any]) -> list[str]:
             if part.get("note"):
                 out.append("  " + part["note"])
         else:
-            out.append(f"圏域「{part['layer']}」別人口を取り込みました: {part['loaded']} 圏域")
+            out.append(f"圏域「{part['layer']}」別人口を取り込みました: {part['loaded']} 圏域"
+                       f"（{part.get('year') or '調査年不明'}）")
+            for a in part.get("by_area") or []:
+                p65 = "-" if a["pop_65"] is None else f"{a['pop_65']:,.0f}"
+                p75 = "-" if a["pop_75"] is None else f"{a['pop_75']:,.0f}"
+                out.append(f"    {a['area_code']} {a['area_name']}: {a['pop_total']:,.0f} 人"
+                           f"（65歳以上 {p65}・75歳以上 {p75}）")
+            if part.get("areas_without_population"):
+                out.append(f"  人口のない圏域: {', '.join(part['areas_without_population'])}")
             out.append("  " + part["note"])
     return out

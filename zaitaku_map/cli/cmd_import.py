@@ -9,7 +9,7 @@ from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.labels import IMPORT_FORMATS, IMPORT_SKIP_REASONS, category_label
+from zaitaku_map.labels import COORD_STATUS, IMPORT_FORMATS, IMPORT_SKIP_REASONS, category_label
 from zaitaku_map.store import open_project
 
 
@@ -77,6 +77,14 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def _human(result: dict[str, Any]) -> None:
+    from zaitaku_map.geocode.normalize import PREFECTURES
+
+    prefs = result.get("study_prefectures") or []
+    if prefs:
+        print("対象都道府県: " + "・".join(f"{c} {PREFECTURES.get(c, '')}".strip() for c in prefs)
+              + "（全国ファイルはこの範囲だけ取り込みます）")
+    else:
+        print("対象都道府県: 未設定（全国ファイルはすべて取り込みます。init --prefecture で設定できます）")
     for f in result["files"]:
         if f.get("error"):
             print(f"■ {f['file']}  取り込めませんでした: {f['error'].get('message')}"
@@ -88,10 +96,10 @@ def _human(result: dict[str, Any]) -> None:
         if f["by_category"]:
             print("  種別: " + ", ".join(f"{category_label(k)} {v}" for k, v in f["by_category"].items()))
         if f["coord_status"]:
-            print("  座標: " + ", ".join(f"{k} {v}" for k, v in f["coord_status"].items()))
+            print("  元データの座標: " + ", ".join(f"{COORD_STATUS.get(k, k)} {v}" for k, v in f["coord_status"].items()))
         if f["matched_across_sources"]:
             print(f"  他の一覧と結び付け: {f['matched_across_sources']} 件")
-        for key, label in (("unmatched", "対応なし"), ("ambiguous", "要確認")):
+        for key, label in (("unmatched", "他の一覧に対応なし"), ("ambiguous", "要確認")):
             for u in f[key][:20]:
                 print(f"  {label}: {u['name']}（{u['address']}）")
             if len(f[key]) > 20:
@@ -100,6 +108,10 @@ def _human(result: dict[str, Any]) -> None:
         if roles:
             ok = sum(1 for r in roles if r["attached"])
             print(f"  在宅療養後方支援病院などの届出: 病院に付与 {ok} 件 / 対応する病院なし {len(roles) - ok} 件")
+            if ok:  # the 名簿 imported after the hospitals: list which ones are still without a hospital
+                for r in roles:
+                    if not r["attached"]:
+                        print(f"    対応する病院なし: {r['name']}（{r['address']}）")
         if f["rejected"]:
             print(f"  除外 {f['rejected']} 行: " + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items()))
         if f["skipped"]:

@@ -25,6 +25,7 @@ Rules
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import defaultdict
@@ -344,6 +345,30 @@ def _successors(old: list[tuple[str, str, float, float]], new: gpd.GeoDataFrame)
     return out
 
 
+_N03_DATE = (
+    re.compile(r"N03-(?:\d{2}_\d{2}_)?(\d{8})(?:_|\b)", re.IGNORECASE),  # N03-20240101_31_GML.zip
+    re.compile(r"N03-\d{2}_\d{2}_(\d{6})(?:\D|$)", re.IGNORECASE),  # N03-21_31_210101.shp / .json
+    re.compile(r"N03-(\d{6})_", re.IGNORECASE),  # N03-210101_31_GML.zip
+)
+
+
+def reference_date_from_name(name: str) -> str | None:
+    """Reference date (``YYYY-MM-DD``) an N03 file name carries (国土数値情報 names end in the 基準日)."""
+    for pat in _N03_DATE:
+        m = pat.search(name)
+        if not m:
+            continue
+        d = m.group(1)
+        if len(d) == 6:
+            yy = int(d[:2])
+            d = f"{1900 + yy if yy >= 50 else 2000 + yy}{d[2:]}"
+        try:
+            return dt.date(int(d[:4]), int(d[4:6]), int(d[6:8])).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
 def import_boundaries(
     project: Any,
     path: str | Path,
@@ -366,6 +391,8 @@ def import_boundaries(
         2-digit prefecture codes to keep (default: the project's study prefectures; all when unset).
     tolerance:
         Display simplification tolerance in degrees.
+    reference_date:
+        基準日; default: read from the file name (``N03-20240101_31_GML.zip``, ``N03-21_31_210101.json``).
 
     Returns
     -------
@@ -382,6 +409,10 @@ def import_boundaries(
         raw, prefectures=prefectures, tolerance=tolerance, progress=prog.step(0.8), cancel=cancel
     )
     fmt = "n03"
+    date_origin = "argument" if reference_date else None
+    if not reference_date:
+        reference_date = reference_date_from_name(p.name)
+        date_origin = "file_name" if reference_date else None
     old = project.conn.execute(
         "SELECT code, coalesce(full_name, name), rep_lon, rep_lat FROM municipalities WHERE kind != 'designated_city'"
     ).fetchall()
@@ -433,7 +464,8 @@ def import_boundaries(
     prog.step(0.15).update(1, "完了", force=True)
     stale_pop = project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0]
     out = {
-        "file": str(p), "format": fmt, "source_id": sid, **facts, **report,
+        "file": str(p), "format": fmt, "source_id": sid, "reference_date": reference_date,
+        "reference_date_origin": date_origin, **facts, **report,
         "loaded": len(munis), "replaced": report_re, "area_layers_rebuilt": rebuilt,
     }
     if stale_pop and gone:

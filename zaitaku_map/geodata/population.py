@@ -424,7 +424,10 @@ def import_area_population(
         "columns": pc.describe(header), "area_column": header[col], "loaded": len(rows),
         "matched_by": by, "ignored_rows_other_areas": ignored, "ambiguous_areas": sorted(ambiguous),
         "areas_without_population": sorted(set(areas) - set(rows)),
-        "note": "圏域単位の人口は市区町村へ按分しません（area_population で参照）。", "rejected": 0,
+        "by_area": [{"area_code": a, "area_name": areas.get(a), "pop_total": v["pop_total"], "pop_65": v["pop_65"],
+                     "pop_75": v["pop_75"]} for a, v in sorted(rows.items())],
+        "note": "圏域単位の人口は市区町村へ按分しません（圏域案の人口は、その圏域がこの圏域の組み合わせの"
+                "ときに使われます。到達圏の人口には市区町村別またはメッシュの人口が必要です）。", "rejected": 0,
     }
 
 

@@ -56,6 +56,19 @@ def project_info(project: Project) -> dict[str, Any]:
                 "unit": "municipality",
             }
 
+    has_area = c.execute("SELECT 1 FROM sqlite_master WHERE name='population_area'").fetchone()
+    if has_area:  # area-keyed tables (e.g. 二次医療圏別人口): not spread to municipalities
+        by_layer: dict[str, Any] = {}
+        for layer, n, tot, p65, p75 in c.execute(
+            "SELECT layer_name, count(DISTINCT area_code), sum(pop_total), sum(pop_65), sum(pop_75) FROM population_area "
+            "WHERE pop_source_id IN (SELECT max(pop_source_id) FROM population_area GROUP BY layer_name) "
+            "GROUP BY layer_name ORDER BY layer_name"
+        ):
+            by_layer[layer] = {"areas": n, "total": round(tot or 0), "age65": None if p65 is None else round(p65),
+                               "age75": None if p75 is None else round(p75)}
+        if by_layer:
+            population["by_area_layer"] = by_layer
+
     net = c.execute(
         "SELECT name, n_nodes, n_edges FROM road_networks WHERE active=1 ORDER BY id DESC LIMIT 1"
     ).fetchone()
