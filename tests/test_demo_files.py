@@ -361,7 +361,7 @@ def test_facility_addresses_use_reference_towns(demo: dict) -> None:
     isj = _csv_rows(Path(demo["isj"]).read_bytes(), "cp932")[1:]
     heads = {"デモ県" + r[3] + r[5] for r in isj if r} | {"デモ県" + r[3].split("郡")[-1] + r[5] for r in isj if r}
     for p in demo["kaigo"]:
-        enc = "cp932" if p.endswith("_320.csv") else "utf-8-sig"
+        enc = "cp932" if Path(p).name.startswith("jigyosho_320") else "utf-8-sig"
         for r in _csv_rows(Path(p).read_bytes(), enc)[1:]:
             if r and r[7]:
                 addr = r[7].replace("大字", "")

@@ -3,11 +3,16 @@
 - 医療情報ネット: ``01-1_hospital_facility_info_20250601.csv`` (65 columns), ``02-1_clinic_…``,
   ``05_pharmacy_…`` inside zips; UTF-8 with BOM, every field quoted; some ``0.0`` placeholder
   coordinates, some facilities sharing the prefectural office point, one swapped pair.
-- 介護サービス情報公表: ``jigyosho_<code>.csv`` for 130/320/510/520/550 (320 in CP932).
+- 介護サービス情報公表: ``jigyosho_<code>_all_<YYYYMMDDhhmmss>.csv`` (the newer naming, which dates
+  the release) for 130/320/510/520/550 (320 in CP932).
 - 厚生局 届出受理医療機関名簿 (xlsx, one per prefecture): title on row 2, header on row 4, one row per
   facility × 届出, 和暦 dates with full-width digits; addresses without the prefecture.
-- 地域包括支援センター: a municipal list with its own column names (xlsx).
-A few deliberately bad rows exercise the import report (missing address, impossible coordinates).
+- 地域包括支援センター: a municipal list with its own column names (xlsx) and a title row that dates it
+  (「令和7年10月1日現在」).
+Every file carries its reference date the way the real ones do (名簿 title cell, 医療情報ネット and
+介護 file names, the municipal list's title).  A few deliberately bad rows exercise the import log:
+no name, no address, impossible coordinates, neither address nor coordinates, and in the municipal
+list a centre that is not open yet (no address).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from zaitaku_map.demo.xlsxwrite import write_text_xlsx
 from zaitaku_map.demo.ziputil import normalize_xlsx, write_zip
 
 IRYO_DATE = "20250601"
+KAIGO_STAMP = "20251001090000"  # jigyosho_<code>_all_<stamp>.csv: the release the demo lists are "as of"
+REFERENCE_TITLE = "令和7年10月1日現在"  # the 名簿 and the municipal list
 _DAYS = "月火水木金土日"
 HOSPITAL_HEADER: list[str] = (
     ["ID", "正式名称", "正式名称（フリガナ）", "略称", "略称（フリガナ）", "英語表記（ローマ字表記）", "機関区分",
@@ -200,7 +207,7 @@ def write_kaigo(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[Pat
     paths = []
     for kind in sorted(KAIGO_SERVICES, key=lambda k: KAIGO_SERVICES[k][0]):
         code, _, _, enc = KAIGO_SERVICES[kind]
-        p = out_dir / f"jigyosho_{code}.csv"
+        p = out_dir / f"jigyosho_{code}_all_{KAIGO_STAMP}.csv"
         p.write_bytes(_csv_bytes(kaigo_rows(kind, tile_list, seed), encoding=enc))
         paths.append(p)
     return paths
@@ -273,9 +280,10 @@ def write_houkatsu(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[
     ws = wb.active
     ws.title = "包括一覧"
     title = "・".join(t.pref_name for t in tile_list[:3]) + ("ほか" if len(tile_list) > 3 else "")
-    ws.append([f"{title} 地域包括支援センター一覧（デモデータ・架空）"])
+    ws.append([f"{title} 地域包括支援センター一覧（{REFERENCE_TITLE}）（デモデータ・架空）"])
     ws.append(HOUKATSU_HEADER)
     i = 0
+    planned_done = False
     for tile in tile_list:
         for f in (f for f in facs if f.kind == "houkatsu"):
             i += 1
@@ -285,6 +293,12 @@ def write_houkatsu(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[
             addr = f.address(tile, towns, region, with_pref=len(tile_list) > 1, ooaza=True)
             ws.append([i, f.name, addr, _phone(tile, f), area, "直営" if i % 2 else "社会福祉法人デモ福祉会",
                        "8:30～17:15", DEMO_DISCLAIMER])
+            if not planned_done and f.name.startswith("デモ市中央区"):
+                # a bad row as municipal lists have them: a centre announced before it has an address
+                i += 1
+                planned_done = True
+                ws.append([i, "デモ市中央区第三地域包括支援センター（令和8年4月開設予定）", "", "", "中央区の一部",
+                           "未定", "", DEMO_DISCLAIMER])
     wb.properties.creator = "zaitaku-map demo"
     p = out_dir / "houkatsu_list.xlsx"
     wb.save(p)

@@ -21,6 +21,10 @@ README_TEXT = """このフォルダのファイルは zaitaku-map が生成し�
 地方厚生局 届出受理医療機関名簿、e-Stat 地域メッシュ統計、OpenStreetMap、位置参照情報）に合わせています。
 """
 
+# the dates the files are "as of", where the user reads them off the download (N03 file name, census year)
+N03_DATE = "2021-01-01"
+CENSUS_YEAR = "2020"
+
 # manifest keys -> folder inside out_dir
 LAYOUT = {
     "boundaries": "n03",
@@ -58,16 +62,17 @@ def generate_files(
     dirs = {k: out / v for k, v in LAYOUT.items()}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
-    man: dict[str, Any] = {"out_dir": str(out), "seed": seed, "scale": scale,
-                           "prefectures": [{"code": t.pref_code, "name": t.pref_name} for t in tl]}
+    man: dict[str, Any] = {"out_dir": str(out), "seed": seed, "scale": scale, "n03_date": N03_DATE,
+                           "census_year": CENSUS_YEAR, "prefectures": [{"code": t.pref_code, "name": t.pref_name} for t in tl]}
     steps = 9
     prog.update(0, "境界")
     rows = n03.n03_rows(region, tl)
     stamp = "99" if scale == 1 else "00"
-    man["geojson"] = str(n03.write_geojson(dirs["boundaries"] / f"N03-21_{stamp}_210101.json", rows))
+    day = N03_DATE[2:].replace("-", "")  # 210101
+    man["geojson"] = str(n03.write_geojson(dirs["boundaries"] / f"N03-21_{stamp}_{day}.json", rows))
     prog.update(1 / steps * prog.total, "境界 (Shapefile)")
-    man["shapefile"] = str(n03.write_shapefile_zip(dirs["boundaries"] / f"N03-21_{stamp}_210101_shp.zip", rows,
-                                                   f"N03-21_{stamp}_210101"))
+    man["shapefile"] = str(n03.write_shapefile_zip(dirs["boundaries"] / f"N03-21_{stamp}_{day}_shp.zip", rows,
+                                                   f"N03-21_{stamp}_{day}"))
     prog.update(2 / steps * prog.total, "圏域表")
     man["iryoken_csv"] = str(areas.write_iryoken_csv(dirs["areas"] / "二次医療圏_市区町村対応表.csv", region, tl))
     man["hokenjo_xlsx"] = str(areas.write_hokenjo_xlsx(dirs["areas"] / "保健所圏域一覧.xlsx", region, tl))
