@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +17,8 @@ from zaitaku_map.labels import CORE_CATEGORIES
 from zaitaku_map.store import open_project
 from zaitaku_map.store.info import project_info
 
+PROGRESS: list[tuple[float, float]] = []
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
@@ -22,8 +28,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     import contextlib
     import io
 
+    from zaitaku_map.cli.common import Context
+    from zaitaku_map.progress import Progress
+
+    PROGRESS.clear()
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Context, "progress", lambda self: Progress(lambda d, t, m: PROGRESS.append((d, t)), self.cancel))
         rc = main(["demo", str(project), "--json", "--files-dir", str(files)])
     assert rc == 0, out.getvalue()[-2000:]
     return json.loads(out.getvalue()), project
@@ -56,7 +67,7 @@ def test_info_counts_are_non_zero(built: tuple[dict, Path]) -> None:
     assert info["road_network"]["nodes"] > 20_000 and info["road_network"]["edges"] > 20_000
     for cat in CORE_CATEGORIES:
         assert info["facilities"][cat] > 0, cat
-    assert info["options"] == ["案A", "案B", "案C"]
+    assert info["options"] == ["案A", "案B", "案C", "自動提案"]
     assert info["rejected_rows"] >= 1  # the deliberately bad rows are reported
 
 
@@ -116,3 +127,126 @@ def test_scale_two_builds_two_prefectures(tmp_path: Path) -> None:
     for cat in CORE_CATEGORIES:
         assert info["facilities"][cat] > 0, cat
     assert info["facilities"]["houkatsu"] == 70  # same names in both prefectures, kept apart
+
+
+@pytest.mark.slow
+def test_progress_is_monotone_and_ends_at_total(built: tuple[dict, Path]) -> None:
+    assert len(PROGRESS) > 20
+    done = [d for d, _ in PROGRESS]
+    assert all(b >= a for a, b in itertools.pairwise(done))
+    assert PROGRESS[-1][0] == PROGRESS[-1][1]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    enc = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "cp932"
+    return list(csv.reader(io.StringIO(raw.decode(enc))))
+
+
+@pytest.mark.slow
+def test_bad_rows_of_the_demo_files_are_in_the_import_log(built: tuple[dict, Path]) -> None:
+    result, path = built
+    files = Path(result["files_dir"]) / "facilities"
+    expected: set[tuple[str, int, str, str]] = set()  # (file, row, column, severity) read from the files
+    for f in sorted(files.glob("jigyosho_*.csv")):
+        rows = _rows(f)
+        h = {c: i for i, c in enumerate(rows[0])}
+        for n, r in enumerate(rows[1:], start=2):
+            if not r:
+                continue
+            lat, lon = r[h["緯度"]], r[h["経度"]]
+            usable = bool(lat and lon) and 20 < float(lat) < 46 and 122 < float(lon) < 154
+            if not r[h["事業所名"]]:
+                expected.add((f.name, n, "事業所名", "rejected"))
+            elif not r[h["住所"]] and not usable:
+                expected.add((f.name, n, "住所", "rejected"))
+            elif not r[h["住所"]]:
+                expected.add((f.name, n, "住所", "warning"))
+            elif lat and (abs(float(lat)) > 90 or abs(float(lon)) > 180):
+                expected.add((f.name, n, "経度" if abs(float(lat)) <= 90 else "緯度", "warning"))
+    for z in sorted(files.glob("0*_facility_info_*.zip")):
+        with zipfile.ZipFile(z) as zf:
+            member = zf.namelist()[0]
+            rows = list(csv.reader(io.StringIO(zf.read(member).decode("utf-8-sig"))))
+        h = {c: i for i, c in enumerate(rows[0])}
+        for n, r in enumerate(rows[1:], start=2):
+            lat, lon = float(r[h["所在地座標（緯度）"]]), float(r[h["所在地座標（経度）"]])
+            if abs(lat) > 90 and not (122 < lat < 154 and 20 < lon < 46):  # impossible, not just swapped
+                expected.add((f"{z.name}:{member}", n, "所在地座標（緯度）", "warning"))
+            elif not r[h["所在地"]]:
+                expected.add((f"{z.name}:{member}", n, "所在地", "warning"))
+    with open_project(path) as project:
+        log = project.conn.execute(
+            "SELECT l.file_name, l.sheet, l.row, l.column_name, l.severity, l.reason FROM import_log l JOIN sources s "
+            "ON s.id = l.source_id WHERE s.kind = 'facilities'").fetchall()
+        houkatsu = [r for r in log if r[0] == "houkatsu_list.xlsx"]
+    assert {(r[0], r[2], r[3], r[4]) for r in log if r[0] != "houkatsu_list.xlsx"} == expected
+    assert sum(1 for e in expected if e[3] == "rejected") >= 4 and all(r[5] for r in log)
+    # the municipal list has a centre that is not open yet (no address): rejected with sheet, row, column
+    assert [(r[1], r[3], r[4]) for r in houkatsu] == [("包括一覧", "所在地", "rejected")]
+    n_rej = sum(1 for r in log if r[4] == "rejected")
+    assert result["import_log"]["rejected"] == n_rej == result["info"]["rejected_rows"] - 1  # + 所属未定地 (N03)
+    assert result["import_log"]["warnings"] == sum(1 for r in log if r[4] == "warning")
+
+
+def test_demo_summary_says_how_many_rows_were_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    from zaitaku_map.cli.cmd_demo import _human
+
+    _human({"project": "p.gpkg", "steps": {}, "import_log": {"rejected": 7, "warnings": 9},
+            "info": {"municipalities": 1, "area_layers": {}, "population": {}, "facilities": {}, "options": []}})
+    assert "除外 7 行" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_every_facility_source_has_a_reference_date(built: tuple[dict, Path]) -> None:
+    _, path = built
+    with open_project(path) as project:
+        rows = project.conn.execute("SELECT kind, format, file_name, reference_date FROM sources").fetchall()
+    facilities = [r for r in rows if r[0] == "facilities"]
+    assert len(facilities) == 10
+    assert all(r[3] for r in facilities), [r for r in facilities if not r[3]]
+    dates = {r[1]: r[3] for r in rows if r[0] != "facilities"}
+    assert dates["n03"] == "2021-01-01" and dates["estat_mesh"] == "2020"
+
+
+@pytest.mark.slow
+def test_no_doubled_prefecture_and_ward_centres_are_geocoded(built: tuple[dict, Path]) -> None:
+    _, path = built
+    with open_project(path) as project:
+        doubled = project.conn.execute("SELECT count(*) FROM facilities WHERE address LIKE 'デモ県デモ県%'").fetchone()[0]
+        houkatsu = project.conn.execute(
+            "SELECT address, geocode_level FROM facilities WHERE category='houkatsu'").fetchall()
+    assert doubled == 0
+    wards = [r for r in houkatsu if r[0].startswith("デモ市")]
+    assert len(wards) == 10
+    assert all(level in ("block", "town") for _, level in houkatsu), houkatsu
+
+
+@pytest.mark.slow
+def test_options_are_contiguous_where_they_can_be(built: tuple[dict, Path]) -> None:
+    from zaitaku_map.options import contiguity, get_option
+
+    result, path = built
+    with open_project(path) as project:
+        b = get_option(project, "案B")
+        parts = contiguity(project, b.assignments)
+        proposed = get_option(project, "自動提案")
+    assert len(parts["デモ山間北部"]) == 1 and len(parts["9904"]) == 1
+    assert proposed.template == "proposed" and len(proposed.kens) >= 2
+    assert result["steps"]["options"]["result"]["options"]["自動提案"]["n_kens"] == len(proposed.kens)
+
+
+def test_coverage_brief_reads_population_totals() -> None:
+    from zaitaku_map.demo.pipeline import _coverage_brief
+
+    summary = {"categories": {"zaishi": {"pop_total": 100.0, "covered": 90.0, "uncovered": 10.0, "share": 0.9,
+                                         "by_municipality": []}}}
+    assert _coverage_brief(summary) == {"zaishi": {"pop_total": 100.0, "covered": 90.0, "uncovered": 10.0,
+                                                   "share": 0.9}}
+
+
+@pytest.mark.slow
+def test_coverage_brief_of_the_demo_has_totals(built: tuple[dict, Path]) -> None:
+    result, _ = built
+    brief = result["steps"]["coverage"]["result"]["summary"]
+    assert brief["zaishi_clinic"]["pop_total"] > 800_000

@@ -89,4 +89,8 @@ def _human(result: dict[str, Any]) -> None:
     road = info.get("road_network") or {}
     print(f"  道路網: ノード {road.get('nodes', 0)} / リンク {road.get('edges', 0)}")
     print(f"  施設: {info['facilities']}")
+    log = result.get("import_log") or {}
+    if log:  # the demo files hold some bad rows on purpose: the import logs them like real ones
+        print(f"  施設一覧の取込: 除外 {log.get('rejected', 0)} 行、警告 {log.get('warnings', 0)} 行"
+              "（理由は取込ログ）")
     print(f"  圏域案: {', '.join(info['options'])}")

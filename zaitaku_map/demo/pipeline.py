@@ -26,9 +26,11 @@ from zaitaku_map.store.project import remove_project_files
 
 LAYER_IRYOKEN = "二次医療圏"
 LAYER_HOKENJO = "保健所圏域"
-# 案B splits the interior area デモ山間: its northern coastal strip becomes its own 圏域
+PROPOSED = "自動提案"
+# 案B splits the interior area デモ山間: its northern coastal strip becomes its own 圏域 — the
+# contiguous part of these municipalities around the first one (see :func:`_north_split`)
 SPLIT_AREA_SUFFIX = "04"
-SPLIT_NORTH = ["206", "381", "382"]
+SPLIT_NORTH = ["206", "382", "381"]
 STEP_WEIGHTS = [("files", 8), ("project", 1), ("boundaries", 6), ("areas", 2), ("population", 6),
                 ("facilities", 8), ("geocode", 8), ("roads", 10), ("coverage", 20), ("options", 6), ("pack", 15)]
 
@@ -87,8 +89,10 @@ def build_demo_project(
     Returns
     -------
     dict
-        ``{"project", "files_dir", "steps": {step: {"status": ok|missing|failed, ...}}, "info"}`` where
-        ``info`` is :func:`zaitaku_map.store.info.project_info` of the finished project.
+        ``{"project", "files_dir", "steps": {step: {"status": ok|missing|failed, ...}}, "import_log",
+        "info"}`` where ``import_log`` counts the facility rows the imports rejected / warned about
+        (the generator writes some bad rows on purpose) and ``info`` is
+        :func:`zaitaku_map.store.info.project_info` of the finished project.
     """
     prog = Progress.of(progress, cancel)
     prog.total = float(sum(w for _, w in STEP_WEIGHTS))
@@ -119,6 +123,7 @@ def build_demo_project(
             project.set_study_prefectures([p["code"] for p in man["prefectures"]])
             prog.step(weights["project"]).update(1, "プロジェクト作成")
             _run_steps(project, man, steps, prog, weights, pack_dir=pack_dir)
+            log = _import_log_counts(project)
             info = project_info(project)
         finally:
             project.close()
@@ -133,8 +138,17 @@ def build_demo_project(
         "steps": steps,
         "missing": sorted(k for k, v in steps.items() if v["status"] == "missing"),
         "failed": sorted(k for k, v in steps.items() if v["status"] == "failed"),
+        "import_log": log,
         "info": info,
     }
+
+
+def _import_log_counts(project: Any) -> dict[str, int]:
+    """Facility rows the imports rejected / warned about (as logged in ``import_log``)."""
+    rows = dict(project.conn.execute(
+        "SELECT l.severity, count(*) FROM import_log l JOIN sources s ON s.id = l.source_id "
+        "WHERE s.kind = 'facilities' GROUP BY l.severity").fetchall())
+    return {"rejected": int(rows.get("rejected", 0)), "warnings": int(rows.get("warning", 0))}
 
 
 def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any]], prog: Progress,
@@ -155,7 +169,9 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
         return result
 
     g = "zaitaku_map.geodata"
-    run("boundaries", lambda p: _fn(g, "import_boundaries")(project, man["geojson"], progress=p))
+    # dates the user reads off the downloads (N03 file name, census year): every source is dated
+    run("boundaries", lambda p: _fn(g, "import_boundaries")(project, man["geojson"], reference_date=man["n03_date"],
+                                                             progress=p))
 
     def areas(p: Progress) -> dict[str, Any]:
         f = _fn(g, "import_area_table")
@@ -165,7 +181,8 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
         }
 
     run("areas", areas)
-    run("population", lambda p: _fn(g, "import_population")(project, man["mesh_files"], progress=p))
+    run("population", lambda p: _fn(g, "import_population")(project, man["mesh_files"], year=man["census_year"],
+                                                             progress=p))
 
     def facilities(p: Progress) -> list[Any]:
         imp = _fn("zaitaku_map.importers", "import_files")
@@ -209,12 +226,31 @@ def _coverage_brief(summary: Any) -> Any:
     if isinstance(cats, dict):
         for k, v in cats.items():
             if isinstance(v, dict):
-                out[k] = {kk: v[kk] for kk in ("total", "covered", "uncovered", "share") if kk in v}
+                out[k] = {kk: v[kk] for kk in ("pop_total", "covered", "uncovered", "share") if kk in v}
     return out or {"keys": sorted(summary)}
 
 
+def _north_split(project: Any, prefs: list[str]) -> dict[str, list[str]]:
+    """案B's new 圏域 per prefecture: the municipalities of :data:`SPLIT_NORTH` connected (by shared
+    boundaries) to the first of them, so the 圏域 is contiguous whatever the generated coastline."""
+    adjacency = _fn("zaitaku_map.options", "adjacency")(project)
+    out: dict[str, list[str]] = {}
+    for pc in prefs:
+        cands = [pc + c3 for c3 in SPLIT_NORTH]
+        part, todo = [cands[0]], [cands[0]]
+        while todo:
+            u = todo.pop()
+            for v in sorted(adjacency.get(u, ())):
+                if v in cands and v not in part:
+                    part.append(v)
+                    todo.append(v)
+        out[f"{IRYOKEN2[3][1]}北部{'' if pc == '99' else pc}"] = sorted(part)
+    return out
+
+
 def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
-    """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), with roles and hubs."""
+    """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), 自動提案 (template
+    ``proposed``), with roles and hubs."""
     o = "zaitaku_map.options"
     create = _fn(o, "create_option")
     get = _fn(o, "get_option")
@@ -227,7 +263,8 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
     a = get(project, "案A")
     # active roles: per 圏域 the 在支病 with most beds, else the first 在支診; in デモ山間 pick one
     # in the southern (remaining) part so the split-off northern 圏域 of 案B lacks a role.
-    north = {pc + c3 for pc in prefs for c3 in SPLIT_NORTH}
+    split = _north_split(project, prefs)
+    north = {u for codes in split.values() for u in codes}
     rows = project.conn.execute(
         "SELECT id, category, muni_code, coalesce(beds, 0) FROM facilities "
         "WHERE category IN ('zaishi_hospital', 'zaishi_clinic') AND status='open' "
@@ -247,13 +284,17 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
             add_hub(project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association")
     # 案B: groups of municipalities inside one 二次医療圏
     # the northern coastal strip of デモ山間 (area suffix SPLIT_AREA_SUFFIX) becomes its own 圏域
-    split = {f"{IRYOKEN2[3][1]}北部{'' if pc == '99' else pc}": [pc + c3 for c3 in SPLIT_NORTH] for pc in prefs}
     create(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
            notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）")
     create(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",
            notes=f"政令市（{CITY_CODE3}）を独立した圏域とする案（デモデータ）")
+    # the automatic proposal, as a user would ask for it: contiguous 圏域 with 在支診/在支病 and 訪問看護,
+    # each of at least 1/8 of the population
+    pop = float(project_info(project)["population"].get("total") or 0)
+    create(project, PROPOSED, template="proposed", layer=LAYER_IRYOKEN, min_population=round(pop / 8),
+           author="デモ", notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案（デモデータ）")
     out: dict[str, Any] = {"active_roles": roles, "options": {}}
-    for name in ("案A", "案B", "案C"):
+    for name in ("案A", "案B", "案C", PROPOSED):
         ev = evaluate(project, name)
         tot = ev.get("totals", {}) if isinstance(ev, dict) else {}
         out["options"][name] = {k: tot.get(k) for k in ("n_kens", "n_warnings", "kens_without_hub",
