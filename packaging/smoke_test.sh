@@ -34,6 +34,10 @@ mapfile -t OPTS < <(python3 -c 'import json,sys;print("\n".join(json.load(open(s
 [ -n "$(ls "$OUT"/pack/*.pdf 2>/dev/null)" ] || fail "demo --pack wrote no PDF (see $OUT/demo.json)"
 run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --pdf "$OUT/map.pdf" --json > "$OUT/export.json"
 run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --compare "${OPTS[1]}" --pack "$OUT/meeting.pdf" --json > "$OUT/pack.json"
+if run export --help | grep -q -- "--html"; then   # interactive HTML map (folium/branca templates in the bundle)
+  run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --html "$OUT/map.html" --json > "$OUT/html.json"
+  test -s "$OUT/map.html" || fail "map.html missing or empty"
+fi
 run gui "$OUT/demo.gpkg" --screenshot "$OUT/shot.png" 2> "$OUT/gui.stderr" || { tail -20 "$OUT/gui.stderr"; fail "gui --screenshot"; }
 for f in map.pdf meeting.pdf shot.png; do test -s "$OUT/$f" || fail "$f missing or empty"; done
 
