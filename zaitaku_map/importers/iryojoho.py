@@ -111,8 +111,8 @@ def parse_table(
         pf.scope_prefs &= set(study_prefs)
     lat_col = COL_LAT if COL_LAT in df.columns else "所在地座標(緯度)"
     lon_col = COL_LON if COL_LON in df.columns else "所在地座標(経度)"
-    keep = check_positions(pf, df, keep, address=df["所在地"], addr_col="所在地", lon_col=lon_col, lat_col=lat_col,
-                           rownum=rownum)
+    keep, src_lon, src_lat = check_positions(pf, df, keep, address=df["所在地"], addr_col="所在地", lon_col=lon_col,
+                                             lat_col=lat_col, rownum=rownum)
     sel = df[keep]
     beds_col = "合計病床数" if "合計病床数" in sel.columns else None
     n = len(sel)
@@ -129,8 +129,8 @@ def parse_table(
         "muni_code": muni[keep],
         "phone": sel["電話番号"] if "電話番号" in sel.columns else empty,
         "beds": to_number_series(sel[beds_col]) if beds_col else float("nan"),
-        "src_lon": to_number_series(sel[lon_col]),
-        "src_lat": to_number_series(sel[lat_col]),
+        "src_lon": src_lon[keep],
+        "src_lat": src_lat[keep],
         "match_class": kind if kind in ("hospital", "clinic") else "",
         "sheet": None,
         "row": rownum[keep],

@@ -116,8 +116,8 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         pf.skipped["outside_region"] += int(outside.sum())
         keep &= ~outside
         pf.scope_prefs &= set(study_prefs)
-    keep = check_positions(pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度", lat_col="緯度",
-                           rownum=rownum)
+    keep, src_lon, src_lat = check_positions(pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度",
+                                             lat_col="緯度", rownum=rownum)
     sel = df[keep]
     addr = sel["住所"].str.strip()
     if "都道府県名" in sel.columns:  # 住所 usually starts after the prefecture; never prepend it twice
@@ -139,8 +139,8 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         "muni_code": muni[keep],
         "phone": sel["電話番号"].str.strip() if "電話番号" in sel.columns else empty,
         "beds": to_number_series(sel["定員"]) if "定員" in sel.columns else float("nan"),
-        "src_lon": to_number_series(sel["経度"]) if "経度" in sel.columns else float("nan"),
-        "src_lat": to_number_series(sel["緯度"]) if "緯度" in sel.columns else float("nan"),
+        "src_lon": src_lon[keep],
+        "src_lat": src_lat[keep],
         "match_class": "",
         "sheet": None,
         "row": rownum[keep],

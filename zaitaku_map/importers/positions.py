@@ -14,9 +14,10 @@ file imported for one prefecture does not log rows of the others.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from zaitaku_map.importers.normalize import coord_status
+from zaitaku_map.geo import JAPAN_BOUNDS
 from zaitaku_map.importers.readers import to_number_series
 from zaitaku_map.importers.report import ParsedFile, Rejected
 
@@ -25,38 +26,59 @@ NO_ADDRESS = "所在地がありません（座標の位置を使います）"
 UNPLACEABLE = "所在地も使える座標もないため位置を決められません"
 
 
+def _in_japan(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x0, y0, x1, y1 = JAPAN_BOUNDS
+    with np.errstate(invalid="ignore"):
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (x != 0) & (y != 0)
+
+
+def _numbers(df: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:
+    """Column as floats and a mask of cells holding text that is no number."""
+    if col not in df.columns:
+        return pd.Series(np.nan, index=df.index, dtype=float), np.zeros(len(df), dtype=bool)
+    raw = df[col]
+    num = to_number_series(raw)
+    bad = num.isna().to_numpy().copy()
+    if bad.any():
+        bad[bad] = raw[bad].fillna("").astype(str).str.strip().ne("").to_numpy()
+    return num, bad
+
+
 def check_positions(pf: ParsedFile, df: pd.DataFrame, keep: pd.Series, *, address: pd.Series, addr_col: str,
-                    lon_col: str, lat_col: str, rownum: pd.Series, sheet: str | None = None) -> pd.Series:
-    """Log position problems of the kept rows of ``df`` in ``pf.rejected``; return ``keep`` without the
-    rows that cannot be placed.  ``address`` is the address as it will be stored (same index)."""
-    sel = keep[keep].index
-    if not len(sel):
-        return keep
-    lon_t = df.loc[sel, lon_col].fillna("").astype(str).str.strip() if lon_col in df.columns \
-        else pd.Series("", index=sel, dtype=object)
-    lat_t = df.loc[sel, lat_col].fillna("").astype(str).str.strip() if lat_col in df.columns \
-        else pd.Series("", index=sel, dtype=object)
-    lon = to_number_series(lon_t)
-    lat = to_number_series(lat_t)
-    addr = address.reindex(sel).fillna("").astype(str).str.strip()
-    bad_text_lon = lon.isna() & lon_t.ne("")
-    bad_text_lat = lat.isna() & lat_t.ne("")
-    swapped = coord_status(lat, lon).eq("ok")  # lat/lon exchanged: the geocoder swaps them back
-    bad_lon = (bad_text_lon | (lon.abs() > 180)) & ~swapped
-    bad_lat = (bad_text_lat | (lat.abs() > 90)) & ~swapped
-    usable = (coord_status(lon, lat).eq("ok") | swapped) & ~bad_lon & ~bad_lat
-    no_addr = addr.eq("")
-    unplaceable = no_addr & ~usable
+                    lon_col: str, lat_col: str, rownum: pd.Series,
+                    sheet: str | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Log position problems of the kept rows of ``df`` in ``pf.rejected``.
+
+    Returns ``(keep, lon, lat)``: ``keep`` without the rows that cannot be placed, and the source
+    coordinates as floats (index of ``df``; NaN when missing) for the records.  ``address`` is the
+    address as it will be stored (same index).
+    """
+    lon, text_lon = _numbers(df, lon_col)
+    lat, text_lat = _numbers(df, lat_col)
+    x, y = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
+    k = keep.to_numpy(dtype=bool)
+    swapped = _in_japan(y, x)  # lat/lon exchanged: the geocoder swaps them back
+    with np.errstate(invalid="ignore"):
+        bad_lon = (text_lon | (np.abs(x) > 180)) & ~swapped
+        bad_lat = (text_lat | (np.abs(y) > 90)) & ~swapped
+    usable = (_in_japan(x, y) | swapped) & ~bad_lon & ~bad_lat
+    no_addr = address.fillna("").astype(str).str.strip().eq("").to_numpy()
+    unplaceable = k & no_addr & ~usable
     out = keep.copy()
-    for i in sel[((bad_lon | bad_lat) & ~unplaceable).to_numpy()]:
-        col = lat_col if bad_lat[i] else lon_col
-        pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=col, severity="warning",
-                                    value=f"{lat_t[i]}, {lon_t[i]}", reason=IMPOSSIBLE, raw=df.loc[i].to_dict()))
-    for i in sel[(no_addr & usable).to_numpy()]:
+    idx = df.index
+    for j in np.flatnonzero(k & (bad_lon | bad_lat) & ~unplaceable):
+        i = idx[j]
+        col = lat_col if bad_lat[j] else lon_col
+        value = f"{df.at[i, lat_col] if lat_col in df.columns else ''}, {df.at[i, lon_col] if lon_col in df.columns else ''}"
+        pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=col, severity="warning", value=value,
+                                    reason=IMPOSSIBLE, raw=df.loc[i].to_dict()))
+    for j in np.flatnonzero(k & no_addr & usable):
+        i = idx[j]
         pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=addr_col, value="", severity="warning",
                                     reason=NO_ADDRESS, raw=df.loc[i].to_dict()))
-    for i in sel[unplaceable.to_numpy()]:
+    for j in np.flatnonzero(unplaceable):
+        i = idx[j]
         pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=addr_col, value="",
                                     reason=UNPLACEABLE, raw=df.loc[i].to_dict()))
         out[i] = False
-    return out
+    return out, lon, lat
