@@ -5,6 +5,7 @@ Examples::
 
     zaitaku-map export P.gpkg --option 案A --pdf 案A_地図.pdf --list 案A_資源リスト.pdf
     zaitaku-map export P.gpkg --option 案A --pdf 案A.pdf --paper A3 --portrait --coverage zaishi
+    zaitaku-map export P.gpkg --option 案A --html 案A_地図.html --coverage zaishi
     zaitaku-map export P.gpkg --option 案A --compare 案B 案C --pack 会議資料.pdf
     zaitaku-map export P.gpkg --option 案A --csv 案A.csv --cp932 --xlsx 案A.xlsx --gpkg 案A_qgis.gpkg
 """
@@ -23,10 +24,11 @@ from zaitaku_map.store import open_project
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``export`` subcommand."""
     p = sub.add_parser("export", parents=[common_parent()], help="地図・資源リスト・比較・表・GIS レイヤーを書き出す",
-                       description="圏域案を PDF・CSV・XLSX・GeoPackage に書き出します（画面なしで動きます）。")
+                       description="圏域案を PDF・HTML・CSV・XLSX・GeoPackage に書き出します（画面なしで動きます）。")
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("--option", required=True, help="出力する圏域案の名前")
     p.add_argument("--pdf", metavar="MAP.pdf", help="地図 PDF")
+    p.add_argument("--html", metavar="MAP.html", help="ブラウザで見る対話型の地図（1ファイル・オフラインで動作）")
     p.add_argument("--list", dest="list_pdf", metavar="LIST.pdf", help="資源リスト PDF（評価表つき）")
     p.add_argument("--compare", nargs="+", metavar="OTHER", default=[], help="比較する他の案（1つ以上）")
     p.add_argument("--compare-pdf", metavar="FILE.pdf", help="比較 PDF の保存先（既定: 比較_<案>.pdf）")
@@ -63,9 +65,9 @@ def _coverage_params(project: Any, minutes: float | None) -> Any:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map import export
 
-    wanted = [args.pdf, args.list_pdf, args.compare, args.pack, args.csv, args.xlsx, args.gpkg, args.geojson]
+    wanted = [args.pdf, args.html, args.list_pdf, args.compare, args.pack, args.csv, args.xlsx, args.gpkg, args.geojson]
     if not any(wanted):
-        raise InputDataError("nothing to export", hint="--pdf, --list, --compare, --pack, --csv, --xlsx, --gpkg "
+        raise InputDataError("nothing to export", hint="--pdf, --html, --list, --compare, --pack, --csv, --xlsx, --gpkg "
                              "のいずれかで出力先を指定してください")
     out: dict[str, Any] = {"option": args.option}
     prog = ctx.progress()
@@ -77,6 +79,12 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         if args.pdf:
             out["map"] = export.export_map_pdf(project, args.option, args.pdf, title=args.title, progress=prog, **pdf_kw)
             ctx.note(f"地図 PDF: {args.pdf}")
+        if args.html:
+            from zaitaku_map.export.htmlmap import export_html_map
+
+            out["html"] = export_html_map(project, args.option, args.html, categories=cats, coverage=args.coverage,
+                                          minutes=args.minutes, title=args.title, progress=prog)
+            ctx.note(f"地図 HTML: {args.html}")
         if args.list_pdf:
             out["list"] = export.export_list_pdf(project, args.option, args.list_pdf, progress=prog, **pdf_kw)
             ctx.note(f"資源リスト PDF: {args.list_pdf}")

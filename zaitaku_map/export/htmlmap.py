@@ -1,0 +1,584 @@
+"""Interactive map of one 圏域 option as ONE self-contained HTML file (folium, Leaflet inlined).
+
+Committee members receive the file by e-mail and open it in any browser, with no network: the page
+carries the vendored Leaflet (``resources/ui/vendor/leaflet``, its images as data URIs) inline,
+folium's CDN defaults (jQuery, Bootstrap, Font Awesome …) are switched off, there are no tiles, and a
+Content-Security-Policy forbids every network request.
+
+Layers: 圏域 (fill, boundary, name labels; click for the municipalities and facility counts),
+municipality boundaries (and names, off by default), optional coverage bands and gap points, one
+layer of circle markers per facility category (tooltip: name; click: category, subtype, address,
+圏域, roles, functions, geocode precision, source).  Panels: title / option / date (「デモデータ」 on
+demo projects), legend, data sources with reference dates and attribution.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
+from shapely.geometry import mapping
+from shapely.ops import polylabel
+
+from zaitaku_map.assets import resource_path
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.mapdoc import coverage_label, info_lines, load_coverage
+from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLE_SHORT, category_label
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
+
+NDIGITS = 5  # ≈1 m: plenty for a committee map, and keeps the file small
+GAP_COLOR = "#b2182b"
+BAND_SIMPLIFY_DEG = 2e-4
+BACKGROUND = "#eef2f5"
+FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Yu Gothic UI", "Yu Gothic", Meiryo, '
+              '"Noto Sans CJK JP", "Noto Sans JP", IPAexGothic, sans-serif')
+# no network at all: inline scripts/styles, data: images, local fonts only
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+       "font-src data:; connect-src 'none'")
+
+PAGE_CSS = """
+html, body { font-family: %(font)s; }
+.leaflet-container { background: %(bg)s; font-family: %(font)s; font-size: 12px; }
+.zm-panel { background: rgba(255,255,255,.94); padding: 6px 10px; border-radius: 4px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.35); line-height: 1.45; color: #222; }
+.zm-title h1 { font-size: 17px; margin: 0 0 2px 0; font-weight: bold; }
+.zm-title .zm-sub { font-size: 12px; }
+.zm-demo { display: inline-block; background: #c62828; color: #fff; padding: 1px 8px; border-radius: 3px;
+  margin-left: 8px; font-size: 13px; vertical-align: 2px; }
+.zm-watermark { position: absolute; left: 50%%; top: 50%%; transform: translate(-50%%, -50%%) rotate(-30deg);
+  font-size: 110px; font-weight: bold; color: #c62828; opacity: .08; pointer-events: none; z-index: 450;
+  white-space: nowrap; }
+.leaflet-control-layers { font-size: 12.5px; line-height: 1.5; }
+.zm-legend { max-height: 60vh; overflow-y: auto; font-size: 12px; }
+.zm-legend h2, .zm-info h2 { font-size: 13px; margin: 2px 0 4px 0; }
+.zm-legend .zm-row { white-space: nowrap; }
+.zm-sw { display: inline-block; width: 14px; height: 11px; margin-right: 6px; vertical-align: -1px;
+  border: 1px solid #555; }
+.zm-line { display: inline-block; width: 16px; margin-right: 6px; vertical-align: 3px; }
+.zm-dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%%; margin-right: 6px;
+  vertical-align: -1px; border: 1px solid #222; }
+.zm-info { max-width: 430px; max-height: 42vh; overflow-y: auto; font-size: 11px; }
+.zm-info summary { cursor: pointer; font-weight: bold; font-size: 12px; }
+.zm-info h3 { font-size: 11.5px; margin: 6px 0 1px 0; }
+.zm-info p { margin: 0 0 0 1em; text-indent: -1em; }
+.zm-label { background: none; border: none; }
+.zm-label span { position: absolute; transform: translate(-50%%, -50%%); white-space: nowrap; pointer-events: none;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
+.zm-label-ken span { font-size: 15px; font-weight: bold; color: #111; }
+.zm-label-muni span { font-size: 11px; color: #444; }
+.zm-pop table, .foliumtooltip table, .foliumpopup table { border-collapse: collapse; }
+.zm-pop th, .foliumpopup th, .foliumtooltip th { text-align: left; padding: 1px 8px 1px 0; color: #555;
+  font-weight: normal; white-space: nowrap; vertical-align: top; }
+.zm-pop td, .foliumpopup td { padding: 1px 0; }
+.leaflet-tooltip, .leaflet-popup-content { font-size: 12.5px; }
+.zm-pop { font-size: 12.5px; }
+.zm-pop b { font-size: 14px; display: block; margin-bottom: 3px; }
+"""
+
+# helpers shared by the layer scripts (everything shown is escaped: names come from imported files)
+HELPER_JS = """
+var zm = {
+  esc: function (s) {
+    return String(s === null || s === undefined ? '' : s).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  },
+  table: function (pairs) {
+    var h = '<table>';
+    pairs.forEach(function (p) {
+      if (p[1] !== '' && p[1] !== null && p[1] !== undefined) {
+        h += '<tr><th>' + zm.esc(p[0]) + '</th><td>' + zm.esc(p[1]) + '</td></tr>';
+      }
+    });
+    return h + '</table>';
+  },
+  facilities: function (group, d) {
+    // d: {label, color, radius, heads, rows: [lat, lon, name, subtype, address, muni, ken, roles, functions,
+    //     precision, source]}; subtype, muni, ken, precision and source are indexes into zm.strings
+    var H = d.heads;
+    d.rows.forEach(function (r) {
+      [3, 5, 6, 9, 10].forEach(function (i) { r[i] = zm.strings[r[i]]; });
+      var role = r[7] !== '';
+      var m = L.circleMarker([r[0], r[1]], {radius: d.radius + (role ? 1 : 0), color: '#000',
+        weight: role ? 2.4 : 0.8, fillColor: d.color, fillOpacity: 0.9});
+      m.bindTooltip(zm.esc(r[2]) + '<br><span style="color:#666">' + zm.esc(d.label) + '</span>');
+      m.bindPopup(function () {
+        return '<div class="zm-pop"><b>' + zm.esc(r[2]) + '</b>' + zm.table([
+          [H.category, d.label], [H.subtype, r[3]], [H.address, r[4]], [H.muni_name, r[5]],
+          [H.ken_name, r[6]], [H.roles, r[7]], [H.functions, r[8]], [H.precision, r[9]], [H.source, r[10]]
+        ]) + '</div>';
+      }, {maxWidth: 360});
+      m.addTo(group);
+    });
+  },
+  gaps: function (group, d) {
+    // d: {label, color, radius, opacity, heads, rows: [lat, lon, population or null, minutes or null]}
+    d.rows.forEach(function (r) {
+      var m = L.circleMarker([r[0], r[1]], {radius: d.radius, stroke: false, fillColor: d.color, fillOpacity: d.opacity});
+      m.bindTooltip(function () {
+        return '<div class="zm-pop"><b>' + zm.esc(d.label) + '</b>' + zm.table([
+          [d.heads.pop, r[2] === null ? '' : r[2].toLocaleString('ja-JP') + '人'],
+          [d.heads.minutes, r[3] === null ? d.heads.beyond : r[3] + '分']]) + '</div>';
+      });
+      m.addTo(group);
+    });
+  },
+  labels: function (group, cls, rows) {
+    rows.forEach(function (r) {
+      L.marker([r[0], r[1]], {interactive: false, keyboard: false,
+        icon: L.divIcon({className: 'zm-label ' + cls, html: '<span>' + zm.esc(r[2]) + '</span>', iconSize: [0, 0]})
+      }).addTo(group);
+    });
+  },
+  panel: function (map, position, cls, html) {
+    var c = L.control({position: position});
+    c.onAdd = function () {
+      var div = L.DomUtil.create('div', 'zm-panel ' + cls);
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    c.addTo(map);
+    return c;
+  }
+};
+"""
+
+
+def _js(value: Any) -> str:
+    """JSON literal safe inside an HTML ``<script>`` (no ``<``, ``>``, ``&``, U+2028/2029 left raw)."""
+    s = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        s = s.replace(a, b)
+    return s
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _pop(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return "－"
+    return "－" if math.isnan(f) else f"{f:,.0f}人"
+
+
+def leaflet_assets() -> tuple[str, str]:
+    """(leaflet.js, leaflet.css) of the vendored Leaflet, the CSS images turned into data URIs."""
+    base = resource_path("ui", "vendor", "leaflet")
+    try:
+        js = (base / "leaflet.js").read_text(encoding="utf-8")
+        css = (base / "leaflet.css").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"vendored Leaflet not found: {exc}", file=base,
+                          hint="インストールが不完全です。zaitaku-map を入れ直してください") from exc
+
+    def data_uri(m: re.Match[str]) -> str:
+        p = base / m.group(1)
+        if not p.is_file():
+            return m.group(0)
+        return f"url(data:image/png;base64,{base64.b64encode(p.read_bytes()).decode('ascii')})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    # inline <script>/<style>: a literal closing tag would end the element early
+    return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
+
+
+def _round_geoms(geoms: Any) -> np.ndarray:
+    arr = np.asarray(geoms, dtype=object)
+    return shapely.transform(arr, lambda c: np.round(c, NDIGITS))
+
+
+def _features(gdf: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
+    """FeatureCollection of the non-empty geometries of ``gdf`` (rounded) with ``props`` per row."""
+    feats = []
+    for i, (g, p) in enumerate(zip(_round_geoms(gdf.geometry.values), props, strict=True)):
+        if g is None or g.is_empty:
+            continue
+        feats.append({"type": "Feature", "id": i, "properties": p, "geometry": mapping(g)})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _label_point(geom: Any) -> tuple[float, float] | None:
+    """(lat, lon) deep inside the largest part of a polygon (for the name label)."""
+    if geom is None or geom.is_empty:
+        return None
+    parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"]
+    if not parts:
+        return None
+    main = max(parts, key=lambda p: p.area)
+    try:
+        pt = polylabel(main, tolerance=max(math.sqrt(main.area) / 50, 1e-4))
+    except Exception:  # degenerate rings: any interior point will do
+        pt = main.representative_point()
+    return round(pt.y, NDIGITS), round(pt.x, NDIGITS)
+
+
+def _coverage_params(project: Project, minutes: float | None) -> Any:
+    if minutes is None:
+        return None
+    from dataclasses import replace
+
+    from zaitaku_map.export.evaluation import resolve_coverage_params
+
+    return replace(resolve_coverage_params(project, None), minutes=float(minutes))
+
+
+def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
+    """圏域 fills and boundaries (tooltip: name; popup: municipalities, population, facilities)."""
+    fac = data.facilities
+    counts = fac.groupby(["ken_key", "category"]).size() if len(fac) else pd.Series(dtype=int)
+    props = []
+    for _, r in data.kens.iterrows():
+        per = []
+        for cat in data.categories_present():
+            n = int(counts.get((r["ken_key"], cat), 0)) if len(counts) else 0
+            if n:
+                per.append(f"{category_label(cat, short=True)} {n}")
+        props.append({
+            "name": _e(r["name"]), "color": r["color"], "units": _e(r["units"]), "n_units": f"{r['n_units']}",
+            "pop_total": _pop(r.get("pop_total")), "pop_75": _pop(r.get("pop_75")),
+            "facilities": _e("・".join(per) or "なし"),
+        })
+    fill = 0.45 if coverage is not None else 0.6
+    return folium.GeoJson(
+        _features(data.kens, props),
+        name=EXPORT_TEXT["ken"],
+        style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": fill,
+                                  "color": KEN_EDGE, "weight": 2.6, "opacity": 0.9},
+        highlight_function=lambda f: {"weight": 4, "fillOpacity": min(fill + 0.2, 0.9)},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(
+            fields=["name", "units", "n_units", "pop_total", "pop_75", "facilities"],
+            aliases=[EXPORT_COLUMNS["ken_name"], EXPORT_COLUMNS["units"], EXPORT_COLUMNS["n_units"],
+                     EXPORT_COLUMNS["pop_total"], EXPORT_COLUMNS["pop_75"], EXPORT_TEXT["facilities"]],
+            max_width=380,
+        ),
+        control=False,
+    )
+
+
+class _Script(MacroElement):
+    """A folium element writing ``code`` verbatim into the page's script (after its parent's own script)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "ZmScript"
+        self.code = code
+
+
+def _legend_html(data: ExportData, coverage: Coverage | None, fac_counts: dict[str, int], has_roles: bool) -> str:
+    rows: list[str] = [f"<h2>{_e(EXPORT_TEXT['legend'])}</h2>"]
+    if len(data.kens) <= 16:
+        for name, color in zip(data.kens["name"], data.kens["color"], strict=True):
+            rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{_e(color)}"></span>{_e(name)}</div>')
+    rows.append(f'<div class="zm-row"><span class="zm-line" style="border-top:3px solid {KEN_EDGE}"></span>'
+                f'{_e(EXPORT_TEXT["ken_boundary"])}</div>')
+    rows.append(f'<div class="zm-row"><span class="zm-line" style="border-top:1px solid {MUNI_EDGE}"></span>'
+                f'{_e(EXPORT_TEXT["muni_boundary"])}</div>')
+    if data.munis["ken_key"].isna().any():
+        rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{OUTSIDE_FILL}"></span>'
+                    f'{_e(EXPORT_TEXT["outside"])}・{_e(EXPORT_TEXT["unassigned"])}</div>')
+    if coverage is not None:
+        if coverage.bands is not None and len(coverage.bands):
+            mins = sorted(float(b) for b in coverage.bands["band_min"])
+            for i, b in enumerate(mins):
+                color = BAND_COLORS[min(i, len(BAND_COLORS) - 1)]
+                rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{color};opacity:.6;'
+                            f'border-color:transparent"></span>{_e(EXPORT_TEXT["coverage_band"].format(minutes=f"{b:g}"))}</div>')
+        if coverage.gaps is not None and len(coverage.gaps):
+            rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:{GAP_COLOR};border:none;'
+                        f'width:6px;height:6px;margin:0 10px 0 4px"></span>'
+                        f'{_e(EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}"))}</div>')
+    for cat, n in fac_counts.items():
+        c = CATEGORIES.get(cat, CATEGORIES["other"])
+        rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:{c.color}"></span>'
+                    f'{_e(category_label(cat))}（{n}）</div>')
+    if has_roles:
+        rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:#fff;border:2.4px solid #000"></span>'
+                    f'太枠: {_e(ROLE_SHORT["active_role"])}・{_e(ROLE_SHORT["hub"])}</div>')
+    return "".join(rows)
+
+
+def _info_html(data: ExportData, coverage: Coverage | None) -> str:
+    parts = ["<details><summary>出典・注記（クリックで表示）</summary>"]
+    notes = data.option_meta.get("notes")
+    if notes:
+        parts.append(f"<h3>{_e(EXPORT_TEXT['option'])}の説明</h3><p>{_e(notes)}</p>")
+    for head, lines in info_lines(data, coverage):
+        parts.append(f"<h3>{_e(head)}</h3>" + "".join(f"<p>{_e(line)}</p>" for line in lines))
+    footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
+    if data.project_name:
+        footer += f"　プロジェクト: {data.project_name}"
+    parts.append(f'<h3>操作</h3><p>施設の点や圏域をクリックすると詳しい情報を表示します。右上で表示する層を選べます。</p>'
+                 f'<p style="color:#666;margin-top:6px">{_e(footer)}</p></details>')
+    return "".join(parts)
+
+
+def _title_html(data: ExportData, coverage: Coverage | None, title: str | None) -> str:
+    demo = f'<span class="zm-demo">{_e(EXPORT_TEXT["demo_banner"])}</span>' if data.is_demo else ""
+    sub = f"{EXPORT_TEXT['option']}: {data.option_name}　{EXPORT_TEXT['created']}: {data.created}"
+    if coverage is not None:
+        sub += f"　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)} {coverage.minutes:g}分"
+    dates = sorted({str(s["reference_date"]) for s in data.sources
+                    if s.get("kind") == "facilities" and s.get("reference_date")})
+    if dates:
+        sub += f"　施設データ: {EXPORT_TEXT['as_of'].format(date='・'.join(dates))}"
+    return f"<h1>{_e(title or EXPORT_TEXT['map_title'])}{demo}</h1><div class=\"zm-sub\">{_e(sub)}</div>"
+
+
+def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Render the page; returns (html text, facts)."""
+    kens = data.kens
+    minx, miny, maxx, maxy = (float(v) for v in kens.total_bounds)
+    m = folium.Map(location=[round((miny + maxy) / 2, NDIGITS), round((minx + maxx) / 2, NDIGITS)], tiles=None, zoom_start=9,
+                   prefer_canvas=True, control_scale=False, zoom_snap=0.25, zoom_delta=0.5)
+    # only Leaflet, and inline (below): no CDN links at all
+    m.default_js = []
+    m.default_css = []
+    root = m.get_root()
+    root.title = _e(f"{title or EXPORT_TEXT['map_title']} {data.option_name}")
+    leaflet_js, leaflet_css = leaflet_assets()
+    root.header.add_child(Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp")
+    root.header.add_child(Element(f"<style>{leaflet_css}</style>"), name="leaflet_css")
+    root.header.add_child(Element(f"<style>{PAGE_CSS % {'font': FONT_STACK, 'bg': BACKGROUND}}</style>"),
+                          name="zm_css")
+    root.header.add_child(Element(f"<script>{leaflet_js}</script>"), name="leaflet")
+    root.header.add_child(Element(f"<script>{HELPER_JS}</script>"), name="zm_helpers")
+    mapname = m.get_name()
+
+    # municipalities: outside/unassigned grey fill, then all boundaries (thin, not interactive)
+    munis = data.munis
+    outside = munis[munis["ken_key"].isna()]
+    muni_group = folium.FeatureGroup(name=EXPORT_TEXT["muni_boundary"], show=True)
+    if len(outside):
+        folium.GeoJson(
+            _features(outside, [{"name": _e(n), "note": _e(f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}")}
+                                for n in outside["full_name"]]),
+            style_function=lambda f: {"fillColor": OUTSIDE_FILL, "fillOpacity": 1, "stroke": False},
+            tooltip=folium.GeoJsonTooltip(fields=["name", "note"], labels=False, sticky=True),
+            control=False,
+        ).add_to(muni_group)
+    folium.GeoJson(
+        _features(munis, [{} for _ in range(len(munis))]),
+        style_function=lambda f: {"fill": False, "color": MUNI_EDGE, "weight": 1, "opacity": 0.9},
+        interactive=False, control=False,
+    ).add_to(muni_group)
+    muni_group.add_to(m)
+
+    # coverage bands (largest first, so the nearer bands paint darker on top)
+    n_gaps = 0
+    if coverage is not None and coverage.bands is not None and len(coverage.bands):
+        bands = coverage.bands.sort_values("band_min", ascending=False).reset_index(drop=True)
+        # grid-derived outlines: drop vertices far below the grid cell (≈20 m)
+        bands = bands.set_geometry(shapely.simplify(np.asarray(bands.geometry.values), BAND_SIMPLIFY_DEG))
+        cov_group = folium.FeatureGroup(name=f"{EXPORT_TEXT['coverage']}（{coverage_label(coverage.category)}）")
+        n = len(bands)
+        for i in range(n):
+            color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
+            folium.GeoJson(
+                _features(bands.iloc[[i]], [{}]),
+                style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.28, "stroke": False},
+                interactive=False, control=False,
+            ).add_to(cov_group)
+        cov_group.add_to(m)
+
+    ken_group = folium.FeatureGroup(name=EXPORT_TEXT["ken"], show=True)
+    _ken_layer(data, coverage).add_to(ken_group)
+    ken_group.add_to(m)
+
+    if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
+        g = coverage.gaps
+        pops = g["pop_total"] if "pop_total" in g else pd.Series(np.nan, index=g.index)
+        mins = g["minutes"] if "minutes" in g else pd.Series(np.nan, index=g.index)
+        rows = [[round(float(la), NDIGITS), round(float(lo), NDIGITS), round(p) if np.isfinite(p) else None,
+                 round(t, 1) if np.isfinite(t) else None]
+                for lo, la, p, t in zip(g.geometry.x, g.geometry.y, pops.astype(float), mins.astype(float), strict=True)]
+        n_gaps = len(rows)
+        # dense gap layers (mesh points) become a light stipple rather than a wall of dots (as in the PDF)
+        dense = float(np.clip(math.sqrt(300 / n_gaps), 0.25, 1.0)) if n_gaps else 1.0
+        limit = getattr(coverage.params, "max_minutes", None)  # times are searched up to this limit only
+        beyond = f"{float(limit):g}分超" if isinstance(limit, int | float) else "－"
+        gap_label = EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")
+        gap_group = folium.FeatureGroup(name=gap_label)
+        _Script(f"zm.gaps({gap_group.get_name()}, "
+                + _js({"label": gap_label, "color": GAP_COLOR, "radius": round(1.2 + 1.8 * dense, 1),
+                       "opacity": round(0.3 + 0.4 * dense, 2), "heads": {"pop": "人口", "minutes": "最寄りの施設まで", "beyond": beyond},
+                       "rows": rows}) + ");").add_to(gap_group)
+        gap_group.add_to(m)
+
+    # facilities, one layer per category
+    fac = data.facilities[data.facilities["lon"].notna()]
+    shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
+    heads = {k: EXPORT_COLUMNS[k] for k in ("category", "subtype", "address", "muni_name", "ken_name", "roles",
+                                           "functions", "precision", "source")}
+    fac_counts: dict[str, int] = {}
+    strings: dict[str, int] = {}  # repeated texts (municipality, 圏域, source …) stored once
+
+    def intern(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    strings_script = _Script("")  # filled below, once every facility row is known
+    strings_script.add_to(m)
+    for cat in data.categories_present():
+        sel = fac[fac["category"] == cat]
+        if not len(sel):
+            continue
+        c = CATEGORIES.get(cat, CATEGORIES["other"])
+        rows = []
+        for r in sel.itertuples(index=False):
+            key = r.ken_key
+            ken = EXPORT_TEXT["outside"] if key is None or (isinstance(key, float) and math.isnan(key)) \
+                else data.ken_name(key)
+            src = _text(r.source) + (f"（{EXPORT_TEXT['as_of'].format(date=r.reference_date)}）" if r.reference_date else "")
+            rows.append([round(float(r.lat), NDIGITS), round(float(r.lon), NDIGITS), _text(r.name),
+                         intern(_text(r.subtype)), _text(r.address), intern(_text(r.muni_name)), intern(ken),
+                         _text(r.roles), _text(r.functions), intern(_text(r.precision)), intern(src)])
+        fac_counts[cat] = len(rows)
+        label = category_label(cat)
+        group = folium.FeatureGroup(
+            name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）', show=True)
+        _Script(f"zm.facilities({group.get_name()}, "
+                + _js({"label": label, "color": c.color, "radius": round(6 * shrink, 1), "heads": heads,
+                       "rows": rows}) + ");").add_to(group)
+        group.add_to(m)
+
+    strings_script.code = f"zm.strings = {_js(list(strings))};"
+
+    # names: 圏域 always, municipalities on demand
+    ken_labels = [[*p, str(n)] for n, geom in zip(kens["name"], kens.geometry, strict=True)
+                  if (p := _label_point(geom)) is not None]
+    lab_group = folium.FeatureGroup(name=f"{EXPORT_TEXT['ken']}名", show=True)
+    _Script(f"zm.labels({lab_group.get_name()}, 'zm-label-ken', {_js(ken_labels)});").add_to(lab_group)
+    lab_group.add_to(m)
+    inside = munis[munis["ken_key"].notna()]
+    muni_labels = [[*p, str(n)] for n, geom in zip(inside["name"], inside.geometry, strict=True)
+                   if (p := _label_point(geom)) is not None]
+    mlab_group = folium.FeatureGroup(name="市区町村名", show=len(muni_labels) <= 40)
+    _Script(f"zm.labels({mlab_group.get_name()}, 'zm-label-muni', {_js(muni_labels)});").add_to(mlab_group)
+    mlab_group.add_to(m)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    pad = max(maxx - minx, maxy - miny) * 0.03
+    m.fit_bounds([[round(v, NDIGITS) for v in (miny - pad, minx - pad)],
+                  [round(v, NDIGITS) for v in (maxy + pad, maxx + pad)]])
+    listed = data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]
+    has_roles = bool((fac["roles"] != "").any()) if len(fac) else False
+    panels = (
+        f"window.zmMap = {mapname};"
+        f"L.control.scale({{imperial: false, position: 'bottomleft'}}).addTo({mapname});"
+        f"zm.panel({mapname}, 'topleft', 'zm-title', {_js(_title_html(data, coverage, title))});"
+        f"zm.panel({mapname}, 'bottomright', 'zm-legend', {_js(_legend_html(data, coverage, fac_counts, has_roles))});"
+        f"zm.panel({mapname}, 'bottomleft', 'zm-info', {_js(_info_html(data, coverage))});"
+    )
+    if data.is_demo:
+        panels += (f"(function(){{var w = L.DomUtil.create('div', 'zm-watermark', {mapname}.getContainer());"
+                   f"w.textContent = {_js(EXPORT_TEXT['demo_watermark'])};"
+                   # the watermark sits above the map pane: keep popups readable
+                   f"{mapname}.on('popupopen', function () {{ w.style.display = 'none'; }});"
+                   f"{mapname}.on('popupclose', function () {{ w.style.display = ''; }});}})();")
+    _Script(panels).add_to(m)
+    page = root.render()
+    facts = {
+        "markers": int(sum(fac_counts.values())),
+        "facilities_unplaced": int((data.facilities["lon"].isna() & listed).sum()),
+        "gap_points": n_gaps,
+        "categories": fac_counts,
+    }
+    return page, facts
+
+
+def export_html_map(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    categories: Sequence[str] | None = None,
+    coverage: str | None = None,
+    minutes: float | None = None,
+    title: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
+) -> dict[str, Any]:
+    """Write the option's interactive map as one self-contained, offline HTML file.
+
+    ``coverage`` is a facility category (or combined one such as ``zaishi``) whose coverage bands and
+    gap points are overlaid; ``minutes`` overrides the project's coverage minutes.
+
+    Returns
+    -------
+    dict
+        ``path``, ``bytes``, ``counts`` (kens, municipalities, facilities per category, markers on the
+        map, facilities_unplaced), ``coverage`` (category, parameters, bands, gap points) when shown,
+        ``seconds``.
+    """
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    prog.update(0.05, "データを読み込み中")
+    data = load_export_data(project, option, categories=categories)
+    prog.update(0.3, "到達圏")
+    cov = load_coverage(project, coverage, _coverage_params(project, minutes)) if coverage else None
+    prog.update(0.5, "地図を作成中")
+    page, facts = build_html_map(data, coverage=cov, title=title)
+    prog.update(0.85, "HTML を書き出し中")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(page)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write HTML: {exc}", file=path, hint="保存先を確認してください") from exc
+    prog.update(1.0, "完了", force=True)
+    counts = data.facilities.groupby("category").size().to_dict()
+    out: dict[str, Any] = {
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "counts": {
+            "kens": len(data.kens),
+            "municipalities": int(data.munis["ken_key"].notna().sum()),
+            "facilities": {k: int(v) for k, v in counts.items()},
+            "markers": facts["markers"],
+            "facilities_unplaced": facts["facilities_unplaced"],
+        },
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+    if cov is not None:
+        out["coverage"] = {
+            "category": cov.category,
+            "params": cov.params.to_dict(),
+            "description": cov.description,
+            "bands": 0 if cov.bands is None else len(cov.bands),
+            "gap_points": facts["gap_points"],
+        }
+    return out
