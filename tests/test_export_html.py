@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from export_fixtures import add_options
 
 from zaitaku_map.cli import main
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.htmlmap import export_html_map
 
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -90,7 +92,8 @@ def test_html_map_write_is_atomic(proj, tmp_path, monkeypatch):
 
 def test_html_map_coverage_and_categories(proj, tmp_path):
     p, a, _ = proj
-    out = export_html_map(p, a, tmp_path / "c.html", categories=["zaishi"], coverage="zaishi", minutes=20)
+    out = export_html_map(p, a, tmp_path / "c.html", categories=["zaishi"], coverage_category="zaishi",
+                          coverage_params=replace(resolve_coverage_params(p, None), minutes=20.0))
     text = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert out["coverage"]["category"] == "zaishi" and out["coverage"]["params"]["minutes"] == 20
     assert out["coverage"]["bands"] == 3 and out["coverage"]["gap_points"] > 0
@@ -121,7 +124,7 @@ def test_html_map_renders_offline_in_webengine(proj, tmp_path, qtbot):
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
     p, a, _ = proj
-    out = export_html_map(p, a, tmp_path / "map.html", coverage="zaishi")
+    out = export_html_map(p, a, tmp_path / "map.html", coverage_category="zaishi")
     view = QWebEngineView()
     view.resize(1000, 700)
     view.show()

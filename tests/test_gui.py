@@ -265,6 +265,15 @@ def test_comparison_and_export_dialogs(make_window: Any, qtbot: Any, synthetic_p
         pass
     assert out.exists() and out.read_bytes()[:4] == b"%PDF"
     dlg.close()
+    dlg = ExportDialog(win)  # the offline HTML map: no suffix typed, one is added
+    dlg.kind.setCurrentIndex(dlg.kind.findData("html"))
+    dlg.dest.setText(str(tmp_path / "圏域図"))
+    job = dlg.start()
+    with qtbot.waitSignal(job.succeeded, timeout=60000):
+        pass
+    page = (tmp_path / "圏域図.html").read_text(encoding="utf-8")
+    assert "Leaflet 1.9.4" in page and "二次医療圏案" in page
+    dlg.close()
 
 
 def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:

@@ -453,6 +453,7 @@ GUI_IMPORT_KINDS: dict[str, str] = {
 # what the export dialog writes (key -> label)
 GUI_EXPORT_KINDS: dict[str, str] = {
     "map_pdf": "圏域図（PDF）",
+    "html": "ブラウザで見る地図（HTML・オフライン）",
     "list_pdf": "資源リスト・評価表（PDF）",
     "comparison_pdf": "案の比較（PDF）",
     "pack": "会議資料一式（フォルダ）",

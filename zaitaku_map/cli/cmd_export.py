@@ -80,10 +80,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             out["map"] = export.export_map_pdf(project, args.option, args.pdf, title=args.title, progress=prog, **pdf_kw)
             ctx.note(f"地図 PDF: {args.pdf}")
         if args.html:
-            from zaitaku_map.export.htmlmap import export_html_map
-
-            out["html"] = export_html_map(project, args.option, args.html, categories=cats, coverage=args.coverage,
-                                          minutes=args.minutes, title=args.title, progress=prog)
+            out["html"] = export.export_html_map(project, args.option, args.html, title=args.title, progress=prog, **cov)
             ctx.note(f"地図 HTML: {args.html}")
         if args.list_pdf:
             out["list"] = export.export_list_pdf(project, args.option, args.list_pdf, progress=prog, **pdf_kw)

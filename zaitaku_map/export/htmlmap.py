@@ -240,16 +240,6 @@ def _label_point(geom: Any) -> tuple[float, float] | None:
     return round(pt.y, NDIGITS), round(pt.x, NDIGITS)
 
 
-def _coverage_params(project: Project, minutes: float | None) -> Any:
-    if minutes is None:
-        return None
-    from dataclasses import replace
-
-    from zaitaku_map.export.evaluation import resolve_coverage_params
-
-    return replace(resolve_coverage_params(project, None), minutes=float(minutes))
-
-
 def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
     """圏域 fills and boundaries (tooltip: name; popup: municipalities, population, facilities)."""
     fac = data.facilities
@@ -521,17 +511,18 @@ def export_html_map(
     option: str,
     path: str | Path,
     *,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
     categories: Sequence[str] | None = None,
-    coverage: str | None = None,
-    minutes: float | None = None,
     title: str | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Write the option's interactive map as one self-contained, offline HTML file.
 
-    ``coverage`` is a facility category (or combined one such as ``zaishi``) whose coverage bands and
-    gap points are overlaid; ``minutes`` overrides the project's coverage minutes.
+    ``coverage_category`` is a facility category (or combined one such as ``zaishi``) whose coverage
+    bands and gap points are overlaid, with ``coverage_params`` (``None`` = the project's saved ones),
+    as for :func:`~zaitaku_map.export.mapdoc.export_map_pdf`.
 
     Returns
     -------
@@ -546,7 +537,7 @@ def export_html_map(
     prog.update(0.05, "データを読み込み中")
     data = load_export_data(project, option, categories=categories)
     prog.update(0.3, "到達圏")
-    cov = load_coverage(project, coverage, _coverage_params(project, minutes)) if coverage else None
+    cov = load_coverage(project, coverage_category, coverage_params) if coverage_category else None
     prog.update(0.5, "地図を作成中")
     page, facts = build_html_map(data, coverage=cov, title=title)
     prog.update(0.85, "HTML を書き出し中")

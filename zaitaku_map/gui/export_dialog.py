@@ -1,4 +1,4 @@
-"""Export dialog: PDF map / resource list / comparison / meeting pack / CSV / XLSX / GeoPackage.
+"""Export dialog: PDF map / HTML map / resource list / comparison / meeting pack / CSV / XLSX / GeoPackage.
 
 Calls :mod:`zaitaku_map.export` in a worker; the output is written atomically by the core.
 """
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 # kind -> (label, export function name, suffix, multi-option, destination is a folder)
 _EXPORTS: dict[str, tuple[str, str, bool, bool]] = {
     "map_pdf": ("export_map_pdf", ".pdf", False, False),
+    "html": ("export_html_map", ".html", False, False),
     "list_pdf": ("export_list_pdf", ".pdf", False, False),
     "comparison_pdf": ("export_comparison_pdf", ".pdf", True, False),
     "pack": ("export_pack", "", True, True),
