@@ -169,11 +169,12 @@ def test_vectorised_normalisation_equals_textnorm() -> None:
     from zaitaku_map.importers.normalize import address_key, norm_names, norm_texts
     from zaitaku_map.textnorm import normalize_name, normalize_text
 
-    alphabet = st.sampled_from([*list("あア医療法人社団（）()ー－-‐ｰ１2３ \u3000丁目番地号市町村株式会社・「」【】A,."), "\t"])
+    alphabet = st.sampled_from([*list("あア医療法人社団（）()ー－-‐ｰ１2３ \u3000丁目番地号市町村株式会社・「」【】A,."), "\t",
+                                "\x00", "ｶ", "ﾞ", "\u3099", "㈱"])
 
-    @settings(max_examples=200, deadline=None)
-    @given(st.lists(st.text(alphabet, max_size=20), min_size=1, max_size=5))
-    def check(values: list[str]) -> None:
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.text(alphabet, max_size=20), st.none()), min_size=1, max_size=8))
+    def check(values: list[str | None]) -> None:
         s = pd.Series(values, dtype=object)
         assert norm_texts(s).tolist() == [normalize_text(v) for v in values]
         assert norm_names(s).tolist() == [normalize_name(v) for v in values]
