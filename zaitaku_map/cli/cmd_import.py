@@ -22,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", default="auto", choices=["auto", "iryojoho", "kaigo", "kouseikyoku", "table", "gis"],
                    help="形式（既定: 内容から判定）")
     p.add_argument("--category", help="表・GIS の施設種別キー (例 houkatsu)")
-    p.add_argument("--mapping", help='列の対応を書いた JSON ファイル (例 {"name": "施設名", "address": "所在地"})')
+    p.add_argument("--mapping", help='列の対応を書いた JSON ファイル (例 {"name": "施設名", "address": "所在地", '
+                                     '"source_label": "〇〇市 包括一覧"}; source_label は出典の名前で、次の版もこの名前で更新)')
     p.add_argument("--reference-date", help="データの基準日 (ファイルに書かれていない場合)")
     p.add_argument("--prefecture", action="append", default=[],
                    help="対象都道府県コード（プロジェクトに未設定のとき設定します。例 31）")
