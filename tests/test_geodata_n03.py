@@ -139,6 +139,16 @@ def test_study_prefecture_filter(project, tmp_path):
     assert report["loaded"] == 10
 
 
+def test_boundaries_set_the_study_region_once(project, tmp_path):
+    """With no study prefecture yet, the boundaries decide it (national files are then cut to it);
+    an explicit one is never changed."""
+    assert project.study_prefectures == []
+    report = import_boundaries(project, write_n03_geojson(tmp_path / "n03.geojson"))
+    assert report["study_prefectures_set"] == ["99"] and project.study_prefectures == ["99"]
+    report = import_boundaries(project, tmp_path / "n03.geojson")
+    assert report["study_prefectures_set"] is None and project.study_prefectures == ["99"]
+
+
 def test_unusable_files(project, tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":"a"},'

@@ -122,6 +122,14 @@ def test_area_population_and_fallback(pref99, tmp_path):
     assert municipality_population(pref99).attrs["source"] == "none"
     with pytest.raises(GeodataError):
         import_population(pref99, [f], layer="存在しない圏域")
+    # no layer given (the GUI wizard, a user who forgot --layer): the table's codes pick the layer
+    r = import_population(pref99, [f])["imports"][0]
+    assert r["kind"] == "area_table" and r["layer"] == "二次医療圏" and r["layer_guessed"] and r["loaded"] == 2
+    # a table of neither municipality nor area codes still says what it expected
+    g = tmp_path / "nothing.csv"
+    g.write_text("code,pop_total\nX1,5\nX2,6\n", encoding="utf-8")
+    with pytest.raises(GeodataError, match="no municipality code"):
+        import_population(pref99, [g])
 
 
 def test_classify_labels():
@@ -141,7 +149,8 @@ def test_real_area_population(project, realdata):
         pytest.skip("real samples absent")
     import_boundaries(project, n03)
     import_area_table(project, table, layer="二次医療圏")
-    r = import_population(project, [pop], layer="二次医療圏")["imports"][0]
+    r = import_population(project, [pop])["imports"][0]  # the layer is recognised from the codes
+    assert r["layer"] == "二次医療圏" and r["layer_guessed"]
     assert r["loaded"] == 3 and r["year"] == "2020"
     ap = area_population(project, "二次医療圏")
     # 鳥取県 2020 census: 553,407

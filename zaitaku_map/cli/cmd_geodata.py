@@ -97,6 +97,9 @@ def _boundaries_text(r: dict[str, Any]) -> list[str]:
     ]
     for c in r["designated_cities"]:
         out.append(f"    {c['code']} {c['name']}: {c['wards']} 区")
+    if r.get("study_prefectures_set"):
+        out.append(f"  対象都道府県を {','.join(r['study_prefectures_set'])} に設定しました"
+                   "（全国ファイルの施設はこの範囲だけ取り込みます）")
     if r["repaired"]:
         out.append(f"  修復した不正な形状: {len(r['repaired'])} 行")
     nc = r["no_code_rows"]
@@ -160,7 +163,8 @@ def _population_text(r: dict[str, Any]) -> list[str]:
                 out.append("  " + part["note"])
         else:
             out.append(f"圏域「{part['layer']}」別人口を取り込みました: {part['loaded']} 圏域"
-                       f"（{part.get('year') or '調査年不明'}）")
+                       f"（{part.get('year') or '調査年不明'}）"
+                       + ("・表のコードから圏域レイヤーを判定" if part.get("layer_guessed") else ""))
             for a in part.get("by_area") or []:
                 p65 = "-" if a["pop_65"] is None else f"{a['pop_65']:,.0f}"
                 p75 = "-" if a["pop_75"] is None else f"{a['pop_75']:,.0f}"

@@ -446,6 +446,10 @@ def import_boundaries(
             f"VALUES ({', '.join('?' * (len(_COLS) + 2))})",
             rows,
         )
+        study_set = None
+        if not project.study_prefectures and len(munis):  # the study region follows the boundaries
+            study_set = sorted({str(c)[:2] for c in munis["code"]})
+            project.set_study_prefectures(study_set)
         from zaitaku_map.geodata.areas import rebuild_all_area_polygons
 
         rebuilt = rebuild_all_area_polygons(project)
@@ -467,6 +471,7 @@ def import_boundaries(
         "file": str(p), "format": fmt, "source_id": sid, "reference_date": reference_date,
         "reference_date_origin": date_origin, **facts, **report,
         "loaded": len(munis), "replaced": report_re, "area_layers_rebuilt": rebuilt,
+        "study_prefectures_set": study_set,
     }
     if stale_pop and gone:
         out["note"] = "市区町村が変わりました。人口（メッシュ）を取り込み直すと按分が新しい境界に合います。"

@@ -39,6 +39,8 @@ from zaitaku_map.geodata.mesh import MeshTable, PopColumns, read_mesh_text
 from zaitaku_map.progress import Progress
 from zaitaku_map.store import gpkg
 
+_NO_MUNI_CODES = "no municipality code of the project in the table"
+
 POPS = ("pop_total", "pop_65", "pop_75", "pop_85")
 
 
@@ -279,7 +281,7 @@ def import_municipal_table(
     data = raw.iloc[h + 1:].reset_index(drop=True)
     hits = [sum(1 for v in data[c] if units.match_code(v)) for c in data.columns]
     if not any(hits):
-        raise GeodataError("no municipality code of the project in the table", file=p,
+        raise GeodataError(_NO_MUNI_CODES, file=p,
                            expected="5桁/6桁の市区町村コードの列")
     col = int(np.argmax(hits))
     rows: dict[str, dict[str, Any]] = {}
@@ -458,12 +460,47 @@ def area_population(project: Any, layer: str) -> pd.DataFrame:
     return df[cols]
 
 
+def guess_area_layer(project: Any, path: str | Path) -> str | None:
+    """The area layer whose codes a population table is keyed by, when it is not keyed by
+    municipalities: the layer with the most of its area codes found in one column (at least
+    half of its areas and two rows).  Names are not used — 東部/中部 repeat across layers."""
+    from zaitaku_map.geodata.loaders import area_layer_names
+
+    names = area_layer_names(project)
+    if not names:
+        return None
+    raw, _facts = read_table(Path(path))
+
+    def norm(v: Any) -> str | None:
+        if _blank(v):
+            return None
+        t = str(v).strip()
+        t = t[:-2] if t.endswith(".0") else t
+        return str(int(t)) if t.isdigit() else t
+
+    columns = [{norm(v) for v in raw[c]} - {None} for c in raw.columns]
+    best: tuple[float, str] | None = None
+    for name in names:
+        codes = {norm(a) for (a,) in project.conn.execute(
+            "SELECT DISTINCT m.area_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
+            "WHERE l.name = ?", (name,))} - {None}
+        if not codes:
+            continue
+        hits = max(len(codes & col) for col in columns)
+        share = hits / len(codes)
+        if hits >= 2 and share >= 0.5 and (best is None or share > best[0]):
+            best = (share, name)
+    return best[1] if best else None
+
+
 def import_population(
     project: Any, paths: list[str | Path] | str | Path, *, layer: str | None = None, year: str | None = None,
     progress: Any = None, cancel: Any = None,
 ) -> dict[str, Any]:
     """Import population files: e-Stat mesh texts (all together), municipality tables, or with
-    ``layer`` a table keyed by that area layer's codes.  Returns one report with a part per kind."""
+    ``layer`` a table keyed by that area layer's codes.  Without ``layer``, a table that holds no
+    municipality code but the codes of an area layer is read as that layer's table
+    (:func:`guess_area_layer`; the part says ``layer_guessed``).  Returns one report with a part per kind."""
     prog = Progress.of(progress, cancel)
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     if not paths:
@@ -483,8 +520,15 @@ def import_population(
         step = prog.step(0.3 / len(tables))
         if layer:
             parts.append(import_area_population(project, t, layer=layer, year=year, progress=step, cancel=cancel))
-        else:
+            continue
+        try:
             parts.append(import_municipal_table(project, t, year=year, progress=step, cancel=cancel))
+        except GeodataError as err:
+            guessed = guess_area_layer(project, t) if err.args and err.args[0] == _NO_MUNI_CODES else None
+            if guessed is None:
+                raise
+            part = import_area_population(project, t, layer=guessed, year=year, progress=step, cancel=cancel)
+            parts.append({**part, "layer_guessed": True})
     return {
         "imports": parts,
         "loaded": sum(x["loaded"] for x in parts),

@@ -49,7 +49,7 @@ def guess_kind(path: str) -> str:
         return "a38"
     if n.endswith((".pbf", ".osm", ".graphml")):
         return "roads"
-    if "mesh" in n or "tblt" in n or "jinko" in n or "population" in n:
+    if "mesh" in n or "tblt" in n or "jinko" in n or "population" in n or "人口" in n:
         return "population"
     if "isj" in n or "位置参照" in n or "town" in n:
         return "reference"
