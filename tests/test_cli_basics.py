@@ -60,3 +60,18 @@ def test_settings_survive_corruption(tmp_path: Path) -> None:
     s.add_recent(tmp_path / "a.gpkg")
     s.save()
     assert Settings(path).get("last_project").endswith("a.gpkg")
+
+
+def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """``zaitaku-map info P --json | head -1``: no traceback when the reader leaves early."""
+    import subprocess
+    import sys
+
+    proj = tmp_path / "p.gpkg"
+    assert main(["init", str(proj)]) == 0
+    writer = subprocess.Popen([sys.executable, "-m", "zaitaku_map", "info", str(proj), "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None
+    writer.stdout.close()  # the reader leaves before the command writes (start-up takes a while)
+    _out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0 and b"Traceback" not in err, err.decode(errors="replace")

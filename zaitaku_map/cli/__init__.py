@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -83,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(dump_json({"ok": False, "error": type(err).__name__, "message": str(err)}))
         return 1
     ctx.finish()
-    if result is not None:
+    if result is None:
+        return 0
+    try:
         if ctx.json:
             print(dump_json(result))
         else:
@@ -92,4 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 human(result)
             else:
                 print_human(result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # ``zaitaku-map info P | head``: the reader left; the work is done
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
     return 0
