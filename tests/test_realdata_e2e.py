@@ -1,4 +1,4 @@
-"""The 鳥取 walk of docs/realdata.md, end to end, through the CLI in-process (skipped without ../shared/realdata).
+"""The 鳥取 walk of the README (実データで使う), end to end, through the CLI in-process (skipped without ../shared/realdata).
 
 One project is built once per module with exactly the commands of the documentation: ``init --prefecture 31``,
 ``boundaries`` (N03), ``areas`` (二次医療圏), ``population`` (二次医療圏別), ``import`` (厚生局 名簿 + the national
