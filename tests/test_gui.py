@@ -411,6 +411,12 @@ def test_layers_panel_drives_visibility_and_opacity(make_window: Any, qtbot: Any
     win = make_window(synthetic_project.path)
     wait_painted(qtbot, win, 9)
     assert js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is True
+    # facilities 4 (在支病) and 11 (病院, hidden by default) share one point: numbered when both are shown
+    assert js(qtbot, win, "zm.stackCount()") == 0
+    win.layers.set_visible("fac:hospital", True)
+    qtbot.waitUntil(lambda: js(qtbot, win, "zm.stackCount()") == 1, timeout=5000)
+    win.layers.set_visible("fac:hospital", False)
+    qtbot.waitUntil(lambda: js(qtbot, win, "zm.stackCount()") == 0, timeout=5000)
     win.layers.set_visible("fac:zaishi_clinic", False)  # the check box
     qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is False,
                     timeout=5000)

@@ -26,6 +26,8 @@
   let dragMode = false;
   const facMarkers = {};    // id -> marker
   let facStyles = {};       // cat -> {color, marker, label}
+  let facRows = [];         // the rows of the last setFacilities (for the stack counts)
+  let stackCount = 0;       // points where two or more visible facilities sit on the same spot
   let highlight = null;
   let legend = null;
   let banner = null;
@@ -259,10 +261,39 @@
       (groups[cat] || (groups[cat] = L.featureGroup())).addLayer(m);
     }
     for (const cat of Object.keys(groups)) addLayer("fac:" + cat, groups[cat], true);
+    facRows = rows;
+    renderStacks();
     updateLegend();
     markPainted();
     return rows.length;
   };
+
+  // Facilities on exactly the same spot (typically a municipality's representative point when the
+  // address could not be placed more precisely) would look like one symbol: number them.
+  function renderStacks() {
+    const counts = {};
+    for (const r of facRows) {
+      if (!visible["fac:" + r[1]] || !layers["fac:" + r[1]]) continue;
+      const key = r[2].toFixed(5) + "," + r[3].toFixed(5);
+      (counts[key] = counts[key] || {lat: r[2], lon: r[3], n: 0}).n += 1;
+    }
+    const group = L.layerGroup();
+    stackCount = 0;
+    for (const key of Object.keys(counts)) {
+      const c = counts[key];
+      if (c.n < 2) continue;
+      stackCount += 1;
+      const icon = L.divIcon({className: "zm-stack", html: "", iconSize: null, iconAnchor: [-6, 20]});
+      const m = L.marker([c.lat, c.lon], {icon: icon, interactive: false, keyboard: false});
+      m.on("add", () => { const e = m.getElement(); if (e) e.textContent = String(c.n); });
+      group.addLayer(m);
+    }
+    if (layers["facstacks"]) map.removeLayer(layers["facstacks"]);
+    layers["facstacks"] = group;
+    visible["facstacks"] = true;
+    group.addTo(map);
+  }
+  zm.stackCount = function () { return stackCount; };
 
   zm.isDragMode = function () { return dragMode; };
 
@@ -397,6 +428,7 @@
       if (!on && map.hasLayer(layer)) map.removeLayer(layer);
       if (on && id === "munis") layer.bringToBack();
     }
+    if (id.startsWith("fac:")) renderStacks();
     updateLegend();
     markPainted();
   };
@@ -467,6 +499,12 @@
         row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + (covLabels[cat] || cat)));
         box.appendChild(row);
       }
+    }
+    if (stackCount > 0) {
+      const row = el("div", "zm-row");
+      row.appendChild(el("span", "zm-stack zm-stack-legend", "3"));
+      row.appendChild(el("span", null, "同じ位置に重なる施設の数"));
+      box.appendChild(row);
     }
     if (gapShown) {
       const row = el("div", "zm-row");
