@@ -6,6 +6,8 @@ Municipalities are 0.1° squares with real names and codes (so the normaliser's 
     31201 鳥取市 (134.15–134.25, 35.45–35.55)   31302 岩美町 (岩美郡; east of 鳥取市)
     31364 三朝町 (東伯郡; west)                 27127 大阪市北区 / 27128 大阪市中央区 (wards; 27100 the city)
     13206 府中市 (東京都)                       34208 府中市 (広島県)  — same name, two prefectures
+
+:func:`add_sakai` adds 27146 堺市北区 (27140 堺市): a second 北区 in 大阪府 (bare ward names).
 """
 
 from __future__ import annotations
@@ -76,6 +78,23 @@ def add_municipalities(p: Project, rows: list[tuple[Any, ...]] = MUNIS) -> None:
                 "rep_lat, geom, geom_display) VALUES ('27100', 100, '27', '大阪府', '大阪市', '大阪市', "
                 "'designated_city', 200.0, ?, ?, ?, ?)",
                 (rp.x, rp.y, gpkg.to_blob(city), gpkg.to_blob(city)),
+            )
+
+
+def add_sakai(p: Project) -> None:
+    """Add 27146 堺市北区 and its city 27140 堺市 (south of 大阪市北区)."""
+    g = MultiPolygon([box(135.45, 34.55, 135.55, 34.65)])
+    rp = g.representative_point()
+    with p.transaction():
+        for code, fid, name, full, kind, parent, coc in (
+            ("27146", 201, "北区", "堺市北区", "ward", "27140", "堺市"),
+            ("27140", 200, "堺市", "堺市", "designated_city", None, None),
+        ):
+            p.conn.execute(
+                "INSERT INTO municipalities (code, fid, pref_code, pref_name, county_or_city, name, full_name, kind, "
+                "parent_code, area_km2, rep_lon, rep_lat, geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (code, fid, "27", "大阪府", coc, name, full, kind, parent, 100.0, rp.x, rp.y, gpkg.to_blob(g),
+                 gpkg.to_blob(g)),
             )
 
 

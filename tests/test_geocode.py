@@ -12,6 +12,7 @@ from geocode_fixtures import (
     TOWNS,
     add_facility,
     add_municipalities,
+    add_sakai,
     facility,
     rep_point,
     write_block_csv,
@@ -325,6 +326,47 @@ def test_designated_city_address_without_ward(gproject, tmp_path: Path) -> None:
     f1, f2 = facility(gproject, 1), facility(gproject, 2)
     assert (f1["muni_code"], f1["geocode_level"], f1["lon"]) == ("27127", "town", 135.49)
     assert (f2["muni_code"], f2["geocode_level"]) == ("27100", "municipality")
+
+
+def test_ward_without_its_city(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A municipal list writes 「中央区大手前…」: the ward is found when it is unique in the study region."""
+    ref = write_town_json(tmp_path / "chuo.json", [("大手前二丁目", 135.56, 34.69)])
+    add_facility(gproject, 1, address="中央区大手前二丁目1番22号", pref_code=None, category="houkatsu")
+    add_facility(gproject, 2, address="中央区難波1-1", pref_code="27", category="houkatsu")  # no town point
+    r = geocode_project(gproject, references=[ref], municipality="大阪市中央区")
+    f1, f2 = facility(gproject, 1), facility(gproject, 2)
+    assert (f1["muni_code"], f1["geocode_level"], f1["lon"]) == ("27128", "town", 135.56)
+    assert "区名から政令市を補完（大阪市中央区）" in f1["geocode_note"]
+    assert (f2["muni_code"], f2["geocode_level"]) == ("27128", "municipality")
+    assert r["unresolved"] == []
+
+
+def test_ward_name_in_two_designated_cities(gproject) -> None:  # type: ignore[no-untyped-def]
+    """北区 is 大阪市北区 and 堺市北区: decided by the row's own code or postal code, never guessed."""
+    add_sakai(gproject)
+    add_facility(gproject, 1, address="北区梅田1-3-1", pref_code="27")
+    add_facility(gproject, 2, address="北区梅田1-3-1", pref_code="27", muni_code="27100")   # the city's code
+    add_facility(gproject, 3, address="北区新金岡町4-1", pref_code="27", muni_code="271403")  # 堺市, check digit
+    add_facility(gproject, 4, address="北区梅田1-3-1", pref_code="27", postal_code="530-0001")
+    add_facility(gproject, 5, address="北区梅田1-3-1", pref_code="27", muni_code="27127")
+    add_facility(gproject, 6, address="大阪市北区梅田1-3-1", pref_code="27")              # with its city: as before
+    r = geocode_project(gproject)
+    f = {i: facility(gproject, i) for i in range(1, 7)}
+    assert (f[1]["muni_code"], f[1]["geocode_level"], f[1]["lon"]) == (None, "unresolved", None)
+    assert f[1]["geocode_ref"] == "unresolved:ward_ambiguous"
+    assert f[1]["geocode_note"].startswith("区名だけで市が特定できません") and "大阪市北区・堺市北区" in f[1]["geocode_note"]
+    assert r["unresolved"] == [{"id": 1, "name": "施設", "address": "北区梅田1-3-1", "reason": "ward_ambiguous",
+                                "reason_ja": "区名だけで市が特定できません（市名か市区町村コードを補ってください）"}]
+    assert (f[2]["muni_code"], f[2]["geocode_level"]) == ("27100", "municipality")  # the stored code is kept
+    assert "市区町村コードから特定（大阪市北区）" in f[2]["geocode_note"]
+    assert f[3]["muni_code"] == "271403" and "堺市北区" in f[3]["geocode_note"]
+    assert (f[4]["muni_code"], f[4]["geocode_level"]) == ("27127", "municipality")
+    assert "郵便番号から特定" in f[4]["geocode_note"]
+    assert (f[5]["muni_code"], f[5]["geocode_level"]) == ("27127", "municipality")
+    assert (f[6]["muni_code"], f[6]["geocode_note"]) == ("27127", "市区町村コードを住所から補完")
+    # the study region decides nothing here (both cities are in 大阪府), it only narrows across prefectures
+    gproject.set_study_prefectures(["27"])
+    assert geocode_project(gproject)["unresolved"][0]["reason"] == "ward_ambiguous"
 
 
 def test_progress_reports_up_to_total(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -203,3 +203,69 @@ def test_postal_code_offline(index: MunicipalityIndex) -> None:
         assert lookup.codes("12") == []
     finally:
         lookup.close()
+
+
+# --- 政令市 wards written without their city ------------------------------------------------------
+def _ward(code: str, pref: str, city: str, ward: str) -> tuple[object, ...]:
+    return (code, code[:2], pref, ward, city + ward, city, "ward", code[:2] + code[2:4] + "0", 135.0, 35.0)
+
+
+WARD_ROWS = [
+    _ward("27127", "大阪府", "大阪市", "北区"), _ward("27128", "大阪府", "大阪市", "中央区"),
+    _ward("27146", "大阪府", "堺市", "北区"), _ward("01101", "北海道", "札幌市", "中央区"),
+    _ward("14101", "神奈川県", "横浜市", "鶴見区"), _ward("22131", "静岡県", "浜松市", "中央区"),
+    ("27100", "27", "大阪府", "大阪市", "大阪市", None, "designated_city", None, 135.5, 34.7),
+    ("27140", "27", "大阪府", "堺市", "堺市", None, "designated_city", None, 135.5, 34.6),
+    ("13102", "13", "東京都", "中央区", "中央区", None, "municipality", None, 139.77, 35.67),  # 特別区
+    ("31201", "31", "鳥取県", "鳥取市", "鳥取市", None, "municipality", None, 134.2, 35.5),
+]
+
+
+def test_bare_ward_name_unique_in_the_prefecture(index: MunicipalityIndex) -> None:
+    # the geocode fixture has one 中央区 (大阪市) and one 北区 (大阪市) in all its prefectures
+    for address, pref in (("中央区大手前2", None), ("中央区大手前2", "27"), ("大阪府中央区大手前2", None),
+                          ("中央区大手前二丁目", "大阪府")):
+        m = index.match(normalize_address(address, pref=pref), pref=pref)
+        assert (m.code, m.rest, m.ward_only) == ("27128", "大手前2", True), address
+    assert index.match(normalize_address("中央区大手前2"), pref="31").reason == "municipality_not_found"
+    full = index.match(normalize_address("大阪市北区梅田1-3-1"))
+    assert (full.code, full.rest, full.ward_only) == ("27127", "梅田1-3-1", False)
+    assert index.strip_municipality("27127", normalize_address("北区梅田1-3-1")) == "梅田1-3-1"
+
+
+def test_bare_ward_name_ambiguous() -> None:
+    idx = MunicipalityIndex.from_rows(WARD_ROWS)
+    m = idx.match(normalize_address("北区梅田1-3-1", pref="27"), pref="27")  # 大阪市北区 and 堺市北区
+    assert (m.code, m.reason, sorted(m.candidates), m.key, m.rest_after_key) == (
+        None, "ward_ambiguous", ["27127", "27146"], "北区", "梅田1-3-1")
+    m = idx.match(normalize_address("中央区北1条西2"))  # 札幌, 大阪, 浜松 and 東京都中央区
+    assert (m.reason, sorted(m.candidates)) == ("ward_ambiguous", ["01101", "13102", "22131", "27128"])
+    assert idx.match(normalize_address("中央区北1条西2", pref="01"), pref="01").code == "01101"
+    assert idx.match(normalize_address("中央区銀座1", pref="13"), pref="13").code == "13102"  # 特別区, not a ward
+    assert idx.match(normalize_address("鶴見区鶴見中央1")).code == "14101"  # one 鶴見区 in the loaded prefectures
+    # the study prefectures narrow a bare ward name down
+    idx27 = MunicipalityIndex.from_rows(WARD_ROWS, study_prefs=["27"])
+    m = idx27.match(normalize_address("中央区大手前2"))
+    assert (m.code, m.rest, m.ward_only) == ("27128", "大手前2", True)
+    assert idx27.match(normalize_address("北区梅田1")).reason == "ward_ambiguous"
+    assert MunicipalityIndex.from_rows(WARD_ROWS, study_prefs=["22"]).match(
+        normalize_address("中央区中央1")).code == "22131"
+
+
+_UNIQUE_WARDS = [("大阪市", "中央区", "27128"), ("横浜市", "鶴見区", "14101")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_UNIQUE_WARDS), towns, nums, st.sampled_from(HYPHENS), st.booleans(),
+       st.sampled_from(["", " ", "　"]))
+def test_property_bare_ward_equals_city_and_ward(ward: tuple[str, str, str], town: str, ns: list[int], hy: str,
+                                                  kanji: bool, sp: str) -> None:
+    """Without its city, a ward that is unique in the study prefectures gives the same code and remainder
+    as the full 市名+区名, whatever the number style."""
+    idx = MunicipalityIndex.from_rows(WARD_ROWS, study_prefs=["14", "27"])
+    city, name, code = ward
+    bare = idx.match(normalize_address(name + sp + town + hy.join(str(n) for n in ns)))
+    jp = idx.match(normalize_address(name + sp + town + _fmt_jp(ns, kanji)))
+    full = idx.match(normalize_address(city + name + town + "-".join(str(n) for n in ns)))
+    assert bare.code == jp.code == full.code == code
+    assert bare.rest == jp.rest == full.rest

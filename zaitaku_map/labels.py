@@ -324,6 +324,7 @@ GEOCODE_UNRESOLVED_REASONS: dict[str, str] = {
     "prefecture_not_loaded": "この都道府県の行政区域が取り込まれていません",
     "municipality_not_found": "住所から市区町村を特定できません",
     "ambiguous_municipality": "市区町村名が複数の都道府県に該当します（都道府県名を補ってください）",
+    "ward_ambiguous": "区名だけで市が特定できません（市名か市区町村コードを補ってください）",
     "no_rep_point": "市区町村の代表点がありません",
 }
 # which rule/reference produced a position (facilities.geocode_ref prefix)

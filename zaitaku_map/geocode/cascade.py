@@ -45,7 +45,7 @@ from zaitaku_map.labels import GEOCODE_LEVELS, GEOCODE_UNRESOLVED_REASONS
 from zaitaku_map.progress import Progress, ProgressCallback
 from zaitaku_map.store import gpkg
 
-RULES_VERSION = "geocode-1"
+RULES_VERSION = "geocode-2"  # 2: bare 政令市 ward names
 BATCH = 2000
 _FILL_FROM = {"address": "住所", "postal": "郵便番号", "reference": "旧市町村名（参照データ）"}
 PLACEHOLDER_STATUSES = ("placeholder_zero", "shared_point", "outside_municipality", "outside_japan")
@@ -98,22 +98,33 @@ class Geocoder:
 
     # -- municipality -------------------------------------------------------------------------
     def municipality(self, addr: str, *, pref_code: Any, muni_code: Any, postal_code: Any
-                     ) -> tuple[str | None, str | None, str, str | None, str | None]:
-        """``(code, ref_code, rest, method, reason)``.
+                     ) -> tuple[str | None, str | None, str, str | None, str | None, str | None]:
+        """``(code, ref_code, rest, method, reason, note)``.
 
         ``code`` is the facility's municipality (stored code first), ``ref_code`` the one the address
         names (used for town/block lookups: a ward where the code is the whole city), ``rest`` the
-        address after the municipality.
+        address after the municipality, ``note`` how a ward written without its city was resolved.
         """
         stored = self.munis.resolve_code(muni_code, pref_code=pref_code)
         mm = self.munis.match(addr, pref=pref_code) if addr else None
         addr_code = mm.code if mm else None
         rest = mm.rest if mm else ""
         method: str | None = "address" if addr_code else None
+        note = None
         if mm is not None and mm.reason == "ambiguous_municipality" and not pref_code and len(self.study_prefs) == 1:
             mm = self.munis.match(addr, pref=self.study_prefs[0])  # the project's one study prefecture decides
             addr_code, rest = mm.code, mm.rest
             method = "address" if addr_code else None
+        if mm is not None and mm.ward_only and addr_code:
+            note = f"区名から政令市を補完（{self.munis.munis[addr_code].full_name}）"
+        if mm is not None and mm.reason == "ward_ambiguous":
+            ward, how = self._pick_ward(mm.candidates, stored, postal_code)
+            if ward is not None:
+                addr_code, rest, method = ward, mm.rest_after_key, "address"
+                note = f"区名の政令市を{how}から特定（{self.munis.munis[ward].full_name}）"
+            else:
+                names = "・".join(self.munis.munis[c].full_name for c in mm.candidates if c in self.munis.munis)
+                note = f"候補: {names}"
         if addr_code is None and mm is not None and mm.reason in ("municipality_not_found", "ambiguous_municipality"):
             hit = self.refs.muni_by_town(mm.pref_name, mm.rest)
             if hit is not None:
@@ -137,17 +148,32 @@ class Geocoder:
                 reason = mm.reason
             else:
                 reason = "prefecture_not_loaded" if muni_code else "municipality_not_found"
-        return code, addr_code or code, rest, method, reason
+        return code, addr_code or code, rest, method, reason, note
+
+    def _pick_ward(self, candidates: list[str], stored: str | None, postal_code: Any) -> tuple[str | None, str]:
+        """The one candidate ward that the facility's own code (the ward or its city) or postal code
+        names, else ``(None, "")`` — never a guess."""
+        if stored:
+            hits = [c for c in candidates if c == stored or self.munis.munis[c].parent_code == stored]
+            return (hits[0], "市区町村コード") if len(hits) == 1 else (None, "")
+        if postal_code:
+            codes = set(self.postal.codes(postal_code))
+            hits = [c for c in candidates if c in codes or (self.munis.munis[c].parent_code or "") in codes]
+            if len(hits) == 1:
+                return hits[0], "郵便番号"
+        return None, ""
 
     # -- one facility -------------------------------------------------------------------------
     def place(self, row: dict[str, Any], chk: SourceCheck, shared: bool) -> Placement:
         addr = row["address_norm"]
-        code, ref_code, rest, method, reason = self.municipality(
+        code, ref_code, rest, method, reason, ward_note = self.municipality(
             addr, pref_code=row["pref_code"], muni_code=row["muni_code"], postal_code=row["postal_code"])
         final_code = row["muni_code"] or code
         notes: list[str] = []
         if method in _FILL_FROM and not row["muni_code"] and code:
             notes.append(f"市区町村コードを{_FILL_FROM[method]}から補完")
+        if ward_note:
+            notes.append(ward_note)
         status = chk.status
         if chk.usable and shared:
             status = "shared_point"

