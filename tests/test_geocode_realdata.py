@@ -30,6 +30,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Any:
     except ImportError as exc:  # pragma: no cover - other domains not merged
         pytest.skip(f"boundary/facility importers not available: {exc}")
     p = create_project(tmp_path_factory.mktemp("real") / "real.gpkg")
+    # a national study region: the national hospital file is kept whole (the 270 at 0/0 in every
+    # prefecture), although only 鳥取's boundaries are loaded
+    p.set_study_prefectures([f"{i:02d}" for i in range(1, 48)])
     import_boundaries(p, REALDATA / "n03" / "N03-21_31_210101.json")
     import_files(p, [REALDATA / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx",
                      REALDATA / "iryojoho" / "01-1_hospital_facility_info_20250601.zip"])
