@@ -36,7 +36,7 @@ run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --pdf "$OUT/map.pdf" --json > 
 run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --compare "${OPTS[1]}" --pack "$OUT/meeting.pdf" --json > "$OUT/pack.json"
 if run export --help | grep -q -- "--html"; then   # interactive HTML map (folium/branca templates in the bundle)
   run export "$OUT/demo.gpkg" --option "${OPTS[0]}" --html "$OUT/map.html" --json > "$OUT/html.json"
-  test -s "$OUT/map.html" || fail "map.html missing or empty"
+  grep -q "zaitaku-map $EXPECTED" "$OUT/map.html" || fail "map.html missing or without the version"
 fi
 run gui "$OUT/demo.gpkg" --screenshot "$OUT/shot.png" 2> "$OUT/gui.stderr" || { tail -20 "$OUT/gui.stderr"; fail "gui --screenshot"; }
 for f in map.pdf meeting.pdf shot.png; do test -s "$OUT/$f" || fail "$f missing or empty"; done
@@ -56,4 +56,4 @@ sys.exit(f"{sys.argv[2]}: no version footer on pages {missing[:10]}" if missing 
 else
   echo "poppler-utils not installed: PDF footer/font checks skipped"
 fi
-echo "smoke test OK in $((SECONDS - t0)) s: $OUT (map.pdf, meeting.pdf, pack/, shot.png)"
+echo "smoke test OK in $((SECONDS - t0)) s: $OUT (map.pdf, meeting.pdf, pack/, shot.png$([ -f "$OUT/map.html" ] && echo ", map.html"))"
