@@ -66,3 +66,14 @@ def test_about_dialog_shows_project_path(qtbot: Any, window: Any, synthetic_proj
     qtbot.waitUntil(window.about_dialog.isVisible, timeout=5000)
     assert f"プロジェクトファイル: {path.resolve()}" in window.about_dialog.text.toPlainText()
     window.about_dialog.close()
+
+
+def test_qt_standard_buttons_speak_japanese(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from zaitaku_map.gui.app import setup_translations
+
+    assert setup_translations(QApplication.instance())
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel | QDialogButtonBox.StandardButton.Yes)
+    qtbot.addWidget(box)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "キャンセル"

@@ -45,6 +45,26 @@ def setup_fonts(app: Any) -> str:
     return family
 
 
+def setup_translations(app: Any) -> bool:
+    """Qt's own Japanese strings (standard buttons キャンセル/はい, file dialogs, context menus) from
+    the translations PySide6 ships; the UI itself is written in Japanese."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    if getattr(app, "_zm_translators", None):
+        return True
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    loaded = []
+    for name in ("qtbase", "qt"):
+        tr = QTranslator(app)
+        if tr.load(QLocale(QLocale.Language.Japanese, QLocale.Country.Japan), name, "_", folder):
+            app.installTranslator(tr)
+            loaded.append(tr)
+    app._zm_translators = loaded  # keep them alive with the application
+    if not loaded:
+        log.warning("Qt Japanese translations not found in %s", folder)
+    return bool(loaded)
+
+
 def create_app(argv: list[str] | None = None) -> Any:
     """The QApplication (existing one reused, e.g. under pytest-qt)."""
     import PySide6.QtWebEngineWidgets  # noqa: F401  - must be imported before the QApplication
@@ -59,6 +79,7 @@ def create_app(argv: list[str] | None = None) -> Any:
 
     quiet_pyside_import_hook()
     setup_fonts(app)
+    setup_translations(app)
     return app
 
 
