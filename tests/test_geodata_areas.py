@@ -161,3 +161,40 @@ def test_a38(pref09, tmp_path, variant):
     else:
         assert r["method"] == "largest_overlap"
     _union_ok(pref09, "二次医療圏")
+
+
+def _source_date(project, sid):
+    return project.conn.execute("SELECT reference_date FROM sources WHERE id=?", (sid,)).fetchone()[0]
+
+
+def test_reference_date_from_title_footnote_or_argument(pref09, tmp_path):
+    rows = "code,area\n" + "\n".join(f"0920{i},A{i % 2}" for i in range(1, 8)) + "\n"
+    titled = tmp_path / "titled.csv"
+    titled.write_text("老人福祉圏域と市町村の対応（令和７年４月１日 現在）\n" + rows, encoding="cp932")
+    r = import_area_table(pref09, titled, layer="老人福祉圏域")
+    assert (r["reference_date"], r["reference_date_origin"]) == ("2025-04-01", "title")
+    assert _source_date(pref09, r["source_id"]) == "2025-04-01"
+    footnote = tmp_path / "footnote.csv"
+    footnote.write_text(rows + "※ 令和6年10月1日現在の市町村で作成\n", encoding="utf-8")
+    r = import_area_table(pref09, footnote, layer="医師会")
+    assert (r["reference_date"], r["reference_date_origin"], r["note_rows"]) == ("2024-10-01", "title", 1)
+    r = import_area_table(pref09, titled, layer="老人福祉圏域", reference_date="令和6年度")  # the user's value wins
+    assert (r["reference_date"], r["reference_date_origin"]) == ("2024", "argument")
+    plain = tmp_path / "plain.csv"
+    plain.write_text(rows, encoding="utf-8")
+    r = import_area_table(pref09, plain, layer="医師会")
+    assert (r["reference_date"], r["reference_date_origin"]) == (None, None)
+    from zaitaku_map.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="reference date"):
+        import_area_table(pref09, plain, layer="医師会", reference_date="そのうち")
+
+
+def test_a38_reference_date_from_file_name(pref09, tmp_path):
+    f = tmp_path / "A38-20_09.geojson"
+    _a38_frame("b").to_file(f, driver="GeoJSON")
+    r = import_area_table(pref09, f, layer="二次医療圏")
+    assert (r["reference_date"], r["reference_date_origin"]) == ("2020", "file_name")
+    assert _source_date(pref09, r["source_id"]) == "2020"
+    r = import_area_table(pref09, f, layer="二次医療圏", reference_date="2021-04-01")
+    assert (r["reference_date"], r["reference_date_origin"]) == ("2021-04-01", "argument")

@@ -63,3 +63,21 @@ def test_cli_area_column_override(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["loaded"] == 3 and [a["members"] for a in out["area_list"]] == [1, 2]
     assert main(["areas", str(proj), str(t), "--layer", "医師会", "--muni-column", "ない列", "--json"]) == 3
+
+
+def test_cli_areas_reference_date(tmp_path, capsys):
+    proj = tmp_path / "p.gpkg"
+    main(["init", str(proj)])
+    main(["boundaries", str(proj), str(write_n03_shapefile_zip(tmp_path / "n03.zip"))])
+    capsys.readouterr()
+    t = tmp_path / "t.csv"
+    t.write_text("code,area\n99201,A\n99202,A\n99203,B\n", encoding="utf-8")
+    assert main(["areas", str(proj), str(t), "--layer", "医師会"]) == 0
+    assert "基準日: 不明（--reference-date で指定できます）" in capsys.readouterr().out
+    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "2025-04-01", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["reference_date"], out["reference_date_origin"]) == ("2025-04-01", "argument")
+    t.write_text("医師会の区域（令和7年4月1日現在）\ncode,area\n99201,A\n99202,A\n99203,B\n", encoding="utf-8")
+    assert main(["areas", str(proj), str(t), "--layer", "医師会"]) == 0
+    assert "基準日: 2025-04-01（表の「現在」の行から）" in capsys.readouterr().out
+    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "いつか", "--json"]) == 3

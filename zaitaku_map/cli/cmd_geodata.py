@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--muni-column", default=None, help="市区町村コード（または名称）の列名（自動判定を上書き）")
     p.add_argument("--area-code-column", default=None, help="圏域コードの列名（自動判定を上書き）")
     p.add_argument("--area-name-column", default=None, help="圏域名の列名（自動判定を上書き）")
+    p.add_argument("--reference-date", default=None,
+                   help="基準日 YYYY-MM-DD または年度 YYYY（既定: 表の「…現在」の行、A38 はファイル名 A38-20_… の年度）")
     p.set_defaults(handler=cmd_areas, human=_human(_areas_text))
 
     p = sub.add_parser(
@@ -75,7 +77,7 @@ def cmd_areas(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                                            ("area_name", args.area_name_column)) if col}
     with open_existing(args.project) as project:
         return import_area_table(project, args.table, layer=args.layer, sheet=args.sheet, columns=columns or None,
-                                 progress=ctx.progress(), cancel=ctx.cancel)
+                                 reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel)
 
 
 def cmd_population(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -130,8 +132,19 @@ def _boundaries_text(r: dict[str, Any]) -> list[str]:
     return out
 
 
+_DATE_ORIGIN = {"title": "（表の「現在」の行から）", "file_name": "（ファイル名から）", "file_header": "（ファイルのヘッダーから）"}
+
+
+def date_line(r: dict[str, Any]) -> str:
+    """「  基準日: 2025-10-01（表の「現在」の行から）」, or how to give one when unknown."""
+    date = r.get("reference_date")
+    if not date:
+        return "  基準日: 不明（--reference-date で指定できます）"
+    return f"  基準日: {date}{_DATE_ORIGIN.get(r.get('reference_date_origin') or '', '')}"
+
+
 def _areas_text(r: dict[str, Any]) -> list[str]:
-    out = [f"圏域レイヤー「{r['layer']}」を取り込みました: {r['loaded']} 市区町村 → {r['areas']} 圏域"]
+    out = [f"圏域レイヤー「{r['layer']}」を取り込みました: {r['loaded']} 市区町村 → {r['areas']} 圏域", date_line(r)]
     for a in r["area_list"]:
         out.append(f"    {a['area_code']} {a['area_name']}: {a['members']} 市区町村")
     if r.get("ignored_other_prefectures"):

@@ -11,6 +11,9 @@ Variants (attributes matched by content, names as a first guess):
 
 Members are the project's municipalities (wards of a 政令市 listed by the city code are all
 members); area polygons are then rebuilt as the dissolve of the members, like tables.
+
+The 基準日 is the ``reference_date`` given, else the data year of the 国土数値情報 file name
+(``A38-20_31_GML.zip`` → ``2020``), else unknown.
 """
 
 from __future__ import annotations
@@ -27,9 +30,17 @@ from zaitaku_map.geodata.areas import _unassigned, _Units, write_layer
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.n03 import read_boundary_file
 from zaitaku_map.progress import Progress
+from zaitaku_map.refdate import check_reference_date
 from zaitaku_map.store import gpkg
 
 _SPLIT = re.compile(r"[,、，・;\s/]+")
+_A38_NAME = re.compile(r"A38[a-c]?-(\d{2})(?:_|\b)", re.IGNORECASE)
+
+
+def reference_date_from_name(name: str) -> str | None:
+    """The data year (``"2020"``) a 国土数値情報 A38 file name carries (``A38-20_31_GML.zip``)."""
+    m = _A38_NAME.search(name)
+    return f"20{m.group(1)}" if m else None
 
 
 def _text(v: Any) -> str:
@@ -58,12 +69,22 @@ def import_a38(
     path: str | Path,
     *,
     layer: str = "二次医療圏",
+    reference_date: str | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
-    """Import an A38 医療圏 file as area layer ``layer`` (replacing a layer of that name)."""
+    """Import an A38 医療圏 file as area layer ``layer`` (replacing a layer of that name).
+
+    ``reference_date`` (基準日) defaults to the data year of the file name (see module docstring);
+    the report says where it came from (``reference_date_origin``: ``argument`` | ``file_name``).
+    """
     prog = Progress.of(progress, cancel)
     p = Path(path)
+    ref = check_reference_date(reference_date)
+    origin = "argument" if ref else None
+    if ref is None:
+        ref = reference_date_from_name(p.name)
+        origin = "file_name" if ref else None
     units = _Units(project)
     raw, facts = read_boundary_file(p)
     prog.update(0.3, "医療圏を照合中", force=True)
@@ -133,7 +154,7 @@ def import_a38(
                            hint="行政区域と同じ都道府県の医療圏データか確認してください。",
                            ignored_other_prefectures=sum(other_pref.values()))
     with project.transaction():
-        sid = project.add_source(kind="areas", format="a38", path=p, rows_read=len(raw),
+        sid = project.add_source(kind="areas", format="a38", path=p, rows_read=len(raw), reference_date=ref,
                                  rows_rejected=len(unmatched),
                                  summary={"layer": layer, "variant": variant, "method": method})
         for token in unmatched:
@@ -146,6 +167,7 @@ def import_a38(
         areas.setdefault(a, {"area_code": a, "area_name": n, "members": 0})["members"] += 1
     return {
         "file": str(p), "format": "a38", "variant": variant, "method": method, "layer": layer, "source_id": sid,
+        "reference_date": ref, "reference_date_origin": origin,
         **facts, **written, "rows_read": len(raw), "loaded": len(assignments), "area_list": list(areas.values()),
         "ignored_other_prefectures": sum(other_pref.values()), "unmatched": unmatched,
         "municipalities_without_area": _unassigned(project, set(assignments)), "rejected": len(unmatched),

@@ -13,6 +13,9 @@ Columns are found by content, not by header:
 
 Area polygons are the dissolve of the member municipalities (full and display geometry; the
 display version is the union of the coverage-simplified municipalities, so it stays gap-free).
+
+The 基準日 is the ``reference_date`` given, else a 「令和7年4月1日現在」 title row above the header
+(or a footnote row), else unknown.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.simplify import coverage_union
 from zaitaku_map.progress import Progress
+from zaitaku_map.refdate import check_reference_date
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import now_iso
 from zaitaku_map.textnorm import normalize_text
@@ -80,6 +84,14 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFr
 
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""
+
+
+def title_reference_date(rows: list[list[Any]]) -> str | None:
+    """The 基準日 of a 「…現在」 title (or footnote) row of a table, as ISO ``YYYY-MM-DD``."""
+    from zaitaku_map.importers.kouseikyoku import reference_date_from_titles
+
+    texts = [[str(v) for v in r if not _blank(v)] for r in rows]
+    return reference_date_from_titles([t for t in texts if t])
 
 
 class _Units:
@@ -288,6 +300,7 @@ def import_area_table(
     layer: str,
     sheet: str | None = None,
     columns: dict[str, int | str] | None = None,
+    reference_date: str | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -297,20 +310,24 @@ def import_area_table(
     ----------
     columns:
         Optional override ``{"muni_code"|"muni_name"|"area_code"|"area_name": header or index}``.
+    reference_date:
+        基準日 (``YYYY-MM-DD``, a year, or 和暦); default: a 「…現在」 title or footnote row of the table.
 
     Returns
     -------
     Report: detected columns, areas with member counts, ignored rows of other prefectures,
-    unmatched codes/names, municipalities with no area, conflicts.
+    unmatched codes/names, municipalities with no area, conflicts, ``reference_date`` and
+    ``reference_date_origin`` (``argument`` | ``title`` | ``None``).
     """
     prog = Progress.of(progress, cancel)
     p = Path(path)
     if not layer or not str(layer).strip():
         raise GeodataError("an area layer name is required", hint="--layer 二次医療圏 のように名前を付けてください。")
+    ref = check_reference_date(reference_date)
     if p.is_dir() or p.suffix.lower() in GIS_SUFFIXES:
         from zaitaku_map.geodata.a38 import import_a38
 
-        return import_a38(project, p, layer=layer, progress=prog, cancel=cancel)
+        return import_a38(project, p, layer=layer, reference_date=ref, progress=prog, cancel=cancel)
     units = _Units(project)
     raw, facts = _best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm") else read_table(
         p, sheet=sheet)
@@ -341,6 +358,7 @@ def import_area_table(
     by_name = 0
     conflicts = 0
     notes = 0
+    note_rows: list[list[Any]] = []
     for i in prog.iterate(range(len(data)), message="圏域表を照合中"):
         row = data.iloc[i]
         rownum = h + 2 + i  # spreadsheet row number
@@ -354,6 +372,7 @@ def import_area_table(
             continue
         if not code_candidates(cval) and _blank(nval) and not acode and not aname:
             notes += 1  # a footnote such as 「※ コードは5桁…」
+            note_rows.append(row.tolist())
             log.append({"row": rownum, "value": next((v for v in row.tolist() if not _blank(v)), None),
                         "severity": "info", "reason": "注記行として無視しました"})
             continue
@@ -397,8 +416,13 @@ def import_area_table(
             hint="表の市区町村コード（5桁または6桁）または名称と、取り込んだ行政区域の都道府県を確認してください。",
             ignored_other_prefectures=sum(other_pref.values()),
         )
+    origin = "argument" if ref else None
+    if ref is None:
+        ref = title_reference_date([raw.iloc[i].tolist() for i in range(max(h, 0))] + note_rows)
+        origin = "title" if ref else None
     with project.transaction():
         sid = project.add_source(kind="areas", format="area_table", path=p, sheet=facts.get("sheet"),
+                                 reference_date=ref,
                                  rows_read=len(data), rows_rejected=len(unmatched),
                                  summary={"layer": layer, "columns": {k: (header[v] if v is not None else None)
                                                                       for k, v in cols.items()}})
@@ -415,6 +439,7 @@ def import_area_table(
         areas.setdefault(a, {"area_code": a, "area_name": n, "members": 0})["members"] += 1
     return {
         "file": str(p), "layer": layer, "source_id": sid, **facts, **written,
+        "reference_date": ref, "reference_date_origin": origin,
         "columns": {k: (header[v] if v is not None else None) for k, v in cols.items()},
         "rows_read": len(data),
         "loaded": len(assignments),
