@@ -75,3 +75,17 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     writer.stdout.close()  # the reader leaves before the command writes (start-up takes a while)
     _out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0 and b"Traceback" not in err, err.decode(errors="replace")
+
+
+def test_demo_with_a_failed_step_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A demo whose step failed still leaves its project, but does not report success to scripts."""
+    import zaitaku_map.demo as demo
+
+    def partly_failed(path: Path, **_kw: object) -> dict[str, object]:
+        return {"project": str(path), "steps": {"files": {"status": "ok"}, "pack": {"status": "failed",
+                "error": "ModuleNotFoundError: pypdf"}}, "failed": ["pack"], "missing": [], "info": {}}
+
+    monkeypatch.setattr(demo, "build_demo_project", partly_failed)
+    assert main(["demo", str(tmp_path / "d.gpkg"), "--json"]) == 1
+    assert "失敗" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 Each ``cmd_*`` module registers its subcommands; handlers return a JSON-ready dict that is printed
 as JSON with ``--json`` or rendered for humans otherwise.  Errors from the core become Japanese
-messages here (and only here, for the CLI).  Exit codes: 0 ok, 2 usage, 3 bad input data, 1 other.
+messages here (and only here, for the CLI).  Exit codes: 0 ok, 2 usage, 3 bad input data (also when some of several files could not be
+imported), 1 other (also when a demo step failed).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     ctx.finish()
     if result is None:
-        return 0
+        return ctx.exit_code
     try:
         if ctx.json:
             print(dump_json(result))
@@ -99,4 +100,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # ``zaitaku-map info P | head``: the reader left; the work is done
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
-    return 0
+    return ctx.exit_code

@@ -63,7 +63,11 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         if step["status"] != "ok":
             ctx.note(f"{STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}"
                      f" — {step.get('error', '')}")
-    ctx.note(f"デモ用プロジェクトを作成しました: {args.project}")
+    if result.get("failed") or result.get("missing"):
+        ctx.exit_code = 1  # the project exists but a step did not run: say so to scripts too
+        ctx.note(f"デモ用プロジェクトを作成しましたが、失敗した段階があります: {args.project}")
+    else:
+        ctx.note(f"デモ用プロジェクトを作成しました: {args.project}")
     # the info counts last, so `zaitaku-map demo P --json` ends with them
     ordered = {k: v for k, v in result.items() if k != "info"}
     ordered["info"] = result["info"]

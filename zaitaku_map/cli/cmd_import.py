@@ -73,6 +73,8 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                                  expected=first.get("expected"), hint=first.get("hint"))
         for r in failed:
             ctx.note(f"取り込めなかったファイル: {r.file}: {(r.error or {}).get('message')}")
+        if failed:
+            ctx.exit_code = InputDataError.exit_code  # the others are imported; scripts still see the failure
         return {"ok": not failed, "study_prefectures": project.study_prefectures,
                 "files": [r.to_dict() for r in reports]}
 

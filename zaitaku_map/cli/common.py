@@ -61,6 +61,8 @@ class Context:
     json: bool = False
     quiet: bool = False
     cancel: CancelToken = field(default_factory=CancelToken)
+    # set by a handler whose work partly failed (some files or steps): the result is still printed
+    exit_code: int = 0
     _bar: TerminalBar | None = None
 
     def progress(self) -> Progress:
