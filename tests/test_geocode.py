@@ -80,6 +80,34 @@ def test_import_town_json_municipality_sources(gproject, tmp_path: Path) -> None
         import_reference(gproject, write_town_json(tmp_path / "x2.json", [("山田", 134.10, 35.51)]), municipality="存在市")
 
 
+def test_reference_dates(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def date(sid: int) -> str | None:
+        return gproject.conn.execute("SELECT reference_date FROM sources WHERE id=?", (sid,)).fetchone()[0]
+
+    town = write_town_csv(tmp_path / "31_2023.csv")  # 位置参照情報 CSV: <pref>_<年度>.csv
+    r = import_reference(gproject, town)
+    assert (r["reference_date"], r["reference_date_origin"], date(r["source_id"])) == ("2023", "file_name", "2023")
+    block = write_block_csv(tmp_path / "data.csv")
+    zpath = tmp_path / "31000-18.0a.zip"  # 街区レベル release 18.0a = 令和元年度
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.write(block, "31000-18.0a/data.csv")
+    r = import_reference(gproject, zpath)
+    assert (r["reference_date"], r["reference_date_origin"]) == ("2019", "file_name")
+    pts = write_town_json(tmp_path / "t.json")  # a town-point list carries no date
+    r = import_reference(gproject, pts)
+    assert (r["reference_date"], r["reference_date_origin"], date(r["source_id"])) == (None, None, None)
+    again = import_reference(gproject, pts, reference_date="2025-09-30")  # the date alone is added
+    assert (again["skipped"], again["source_id"], again["reference_date"]) == ("already imported", r["source_id"],
+                                                                             "2025-09-30")
+    assert date(r["source_id"]) == "2025-09-30"
+    assert import_reference(gproject, pts)["reference_date"] == "2025-09-30"  # kept on a plain re-run
+    with pytest.raises(InputDataError, match="reference date"):
+        import_reference(gproject, pts, reference_date="最新")
+    r = geocode_project(gproject, references=[write_town_json(tmp_path / "u.json", TOWNS[:2])],
+                        reference_date="令和7年4月1日")
+    assert r["references"][0]["reference_date"] == "2025-04-01"
+
+
 def test_import_json_needs_municipality_without_boundaries(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputDataError, match="no boundaries"):
         import_reference(project, write_town_json(tmp_path / "t.json"))
@@ -261,6 +289,12 @@ def test_cli_geocode_json(gproject, tmp_path: Path, capsys) -> None:  # type: ig
     out = json.loads(capsys.readouterr().out)
     assert out["levels"]["town"] == 1 and out["unresolved"][0]["id"] == 2
     assert out["references"][0]["municipalities"] == {"31201": len(TOWNS)}
+    assert out["references"][0]["reference_date"] is None
+    assert main(["geocode", str(path), "--reference", str(ref), "--municipality", "鳥取市",
+                 "--reference-date", "2025-10-01"]) == 0
+    assert "基準日 2025-10-01" in capsys.readouterr().out
+    assert main(["geocode", str(path), "--reference-date", "2025-10-01"]) == 3  # a date for no reference
+    capsys.readouterr()
     assert main(["geocode", str(path), "--place", "2", "141.35", "43.06", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["levels"]["manual"] == 1 and out["unresolved"] == []

@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="先に取り込む参照データ（複数可）: 位置参照情報 CSV/zip、町丁目代表点 JSON")
     p.add_argument("--municipality", metavar="NAME_OR_CODE",
                    help="市区町村の書かれていない町丁目代表点 JSON の市区町村（例 鳥取市 / 31201）")
+    p.add_argument("--reference-date", metavar="DATE",
+                   help="参照データの基準日 YYYY-MM-DD または年度 YYYY（既定: ファイル名 31_2024.csv / 31000-18.0b の年度）")
     p.add_argument("--force", action="store_true", help="変更のない施設も再計算する（手動配置は保持）")
     p.add_argument("--place", nargs=3, metavar=("ID", "LON", "LAT"),
                    help="施設 ID を経度・緯度に手動配置する（以後の自動処理で上書きされません）")
@@ -42,8 +44,14 @@ def cmd_geocode(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             set_manual_position(project, int(fid), float(lon), float(lat))
             ctx.note(f"施設 {fid} を手動で配置しました。")
             return geocode_report(project)
+        if args.reference_date and not args.reference:
+            from zaitaku_map.errors import InputDataError
+
+            raise InputDataError("--reference-date needs --reference", value=args.reference_date,
+                                 hint="基準日は --reference で取り込む参照データに付きます。")
         return geocode_project(project, references=args.reference, municipality=args.municipality,
-                               force=args.force, progress=ctx.progress(), cancel=ctx.cancel)
+                               reference_date=args.reference_date, force=args.force, progress=ctx.progress(),
+                               cancel=ctx.cancel)
 
 
 def _print_human(r: dict[str, Any]) -> None:
@@ -54,7 +62,10 @@ def _print_human(r: dict[str, Any]) -> None:
     if "processed" in r:
         print(f"今回処理 {r['processed']} 件 / 変更なし {r['unchanged']} 件 / 手動配置を保持 {r['manual_kept']} 件")
     for ref in r.get("references") or []:
-        print(f"参照データ {ref['file']}: {ref['rows_imported']} 件取込（除外 {ref['rows_rejected']} 件）")
+        date = ref.get("reference_date")
+        origin = {"file_name": "（ファイル名から）"}.get(ref.get("reference_date_origin") or "", "")
+        print(f"参照データ {ref['file']}: {ref['rows_imported']} 件取込（除外 {ref['rows_rejected']} 件）"
+              f" 基準日 {date + origin if date else '不明（--reference-date で指定できます）'}")
     ph = {k: v for k, v in (r.get("placeholders") or {}).items() if k not in ("ok", "missing")}
     if ph:
         print("元データ座標の問題:")

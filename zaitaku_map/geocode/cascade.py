@@ -255,6 +255,7 @@ def geocode_project(
     *,
     references: Any = (),
     municipality: str | None = None,
+    reference_date: str | None = None,
     force: bool = False,
     progress: ProgressCallback | Progress | None = None,
     cancel: Any = None,
@@ -269,6 +270,8 @@ def geocode_project(
         Reference files imported first (:func:`~zaitaku_map.geocode.reference.import_reference`).
     municipality:
         Municipality of town-point references that do not name one.
+    reference_date:
+        基準日 of those references (default: read from each file name where it carries one).
     force:
         Re-run facilities whose inputs did not change (manual positions are still kept).
 
@@ -285,7 +288,8 @@ def geocode_project(
     refs = list(references or ())
     with project.transaction():
         ref_reports = [
-            import_reference(project, path, municipality=municipality, progress=prog.step(0.3 / len(refs)))
+            import_reference(project, path, municipality=municipality, reference_date=reference_date,
+                             progress=prog.step(0.3 / len(refs)))
             for path in refs
         ]
         prog.update(0, "ジオコーディングの準備")

@@ -14,6 +14,10 @@ Supported files (detected from the header / content, never from the extension al
 
 Encoding is detected (UTF-8 with/without BOM, else CP932).  Rows with unusable coordinates go to
 ``import_log``.  Importing the same file again replaces its earlier rows (one transaction).
+
+基準日: the ``reference_date`` given, else the data year (年度) the MLIT names carry — the CSV
+``31_2023.csv`` (prefecture or municipality code, year), else the release ``31000-17.0b`` (大字・町丁目
+version *n*.0b = 年度 2006 + *n*; 街区 *n*.0a = 2001 + *n*, from 11.0a = 平成24年度), else unknown.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -43,6 +48,7 @@ from zaitaku_map.geocode.normalize import (
     pref_name_of,
 )
 from zaitaku_map.progress import Progress, ProgressCallback
+from zaitaku_map.refdate import check_reference_date
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import file_sha256
 from zaitaku_map.textnorm import normalize_text
@@ -52,6 +58,27 @@ _INSERT = (
     "INSERT INTO geocode_references (source_id, level, pref_name, muni_code, muni_name, town, town_norm, block, "
     "lon, lat) VALUES (?,?,?,?,?,?,?,?,?,?)"
 )
+
+
+_ISJ_CSV_YEAR = re.compile(r"(?:^|[/\\])\d{2,5}_((?:19|20)\d{2})\.csv$", re.IGNORECASE)  # 31_2023.csv
+_ISJ_RELEASE = re.compile(r"(?<![\d.])\d{2}(?:\d{3})?-(\d{1,2})\.0([ab])(?![\d])", re.IGNORECASE)  # 31000-17.0b
+
+
+def reference_date_from_name(name: str, members: list[str] | tuple[str, ...] = ()) -> str | None:
+    """The data year (``"2023"``) of a 位置参照情報 download from its CSV or release name (module docstring)."""
+    for n in (*members, name):
+        m = _ISJ_CSV_YEAR.search(n)
+        if m:
+            return m.group(1)
+    for n in (name, *members):
+        m = _ISJ_RELEASE.search(n)
+        if m:
+            version, kind = int(m.group(1)), m.group(2).lower()
+            if kind == "b" and version >= 1:
+                return str(2006 + version)
+            if kind == "a" and version >= 11:
+                return str(2001 + version)
+    return None
 
 
 def _decode(data: bytes) -> str:
@@ -347,6 +374,7 @@ def import_reference(
     *,
     municipality: str | None = None,
     replace: bool = False,
+    reference_date: str | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
@@ -363,39 +391,59 @@ def import_reference(
         位置参照情報 CSV/zip or town-point JSON.
     municipality:
         Name or code of the municipality of a town-point list that does not carry one.
+    reference_date:
+        基準日 (``YYYY-MM-DD``, a year/年度 or 和暦); default: the data year of the file name.  Given
+        for a file already imported, it updates that source's date.
 
     Returns
     -------
     dict
         ``source_id``, ``format``, ``file``, ``rows_imported``, ``rows_rejected``, ``levels``
-        (count per level), ``municipalities`` (count per code), ``replaced_sources``.
+        (count per level), ``municipalities`` (count per code), ``replaced_sources``,
+        ``reference_date`` and ``reference_date_origin`` (``argument`` | ``file_name`` | ``None``).
     """
     prog = Progress.of(progress, cancel)
     p = Path(path)
     if not p.is_file():
         raise InputDataError("reference file not found", file=p)
+    ref = check_reference_date(reference_date)
+    origin = "argument" if ref else None
+    if ref is None:
+        members: list[str] = []
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as zf:
+                members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+        ref = reference_date_from_name(p.name, members)
+        origin = "file_name" if ref else None
     index = MunicipalityIndex.from_project(project)
     sha = file_sha256(p)
     with open(p, "rb") as fh:
         head = fh.read(64).removeprefix(codecs.BOM_UTF8).lstrip()
     is_json = head[:1] in (b"[", b"{")
     prior = project.conn.execute(
-        "SELECT s.id, s.format, s.summary_json, (SELECT count(*) FROM geocode_references g WHERE g.source_id = s.id) "
-        "FROM sources s WHERE s.kind='geocode_reference' AND s.sha256=? ORDER BY s.id DESC LIMIT 1", (sha,)
+        "SELECT s.id, s.format, s.summary_json, (SELECT count(*) FROM geocode_references g WHERE g.source_id = s.id), "
+        "s.reference_date FROM sources s WHERE s.kind='geocode_reference' AND s.sha256=? ORDER BY s.id DESC LIMIT 1",
+        (sha,),
     ).fetchone()
     if prior is not None and prior[3] and not replace:
         summary = json.loads(prior[2] or "{}")
         if summary.get("municipality_option") == municipality:
+            if ref and ref != prior[4] and (origin == "argument" or not prior[4]):
+                with project.transaction():  # only the date is new: the rows, and so every facility, stay
+                    project.conn.execute("UPDATE sources SET reference_date=? WHERE id=?", (ref, prior[0]))
+            else:
+                ref, origin = prior[4], "stored" if prior[4] else None
             prog.update(prog.total, "参照データは取込済み", force=True)
             return {"source_id": prior[0], "file": p.name, "format": prior[1], "skipped": "already imported",
                     "rows_imported": 0, "rows_rejected": 0, "replaced_sources": [],
-                    "levels": summary.get("levels", {}), "municipalities": summary.get("municipalities", {})}
+                    "levels": summary.get("levels", {}), "municipalities": summary.get("municipalities", {}),
+                    "reference_date": ref, "reference_date_origin": origin}
     with project.transaction():
         old = [r[0] for r in project.conn.execute(
             "SELECT id FROM sources WHERE kind='geocode_reference' AND sha256=?", (sha,))]
         for sid in old:
             project.conn.execute("DELETE FROM geocode_references WHERE source_id=?", (sid,))
-        sid = project.add_source(kind="geocode_reference", format="pending", path=p, sha256=sha)
+        sid = project.add_source(kind="geocode_reference", format="pending", path=p, sha256=sha, reference_date=ref)
         w = _Writer(project, sid, p.name)
         if is_json:
             fmt = _import_json(project, p, w, index, municipality, prog)
@@ -417,6 +465,8 @@ def import_reference(
         "rows_imported": w.n_ok,
         "rows_rejected": w.n_bad,
         "replaced_sources": old,
+        "reference_date": ref,
+        "reference_date_origin": origin,
         **summary,
     }
 
