@@ -54,11 +54,15 @@ class OsmBuilder:
         path.write_text("\n".join(lines), encoding="utf-8")
         return path
 
-    def write_pbf(self, path: Path) -> Path:
+    def write_pbf(self, path: Path, *, header: dict[str, str] | None = None) -> Path:
+        """Write a PBF; ``header`` options (e.g. ``osmosis_replication_timestamp``) go into its header."""
         import osmium
 
         path.unlink(missing_ok=True)
-        with osmium.SimpleWriter(str(path)) as w:
+        hdr = osmium.io.Header()
+        for k, v in (header or {}).items():
+            hdr.set(k, v)
+        with osmium.SimpleWriter(str(path), header=hdr) as w:
             for nid, (lon, lat) in self.nodes.items():
                 w.add_node(osmium.osm.mutable.Node(id=nid, location=osmium.osm.Location(lon, lat), version=1))
             for wid, refs, tags in self.ways:

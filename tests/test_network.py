@@ -249,6 +249,70 @@ def test_import_graphml_by_suffix(project, tmp_path: Path) -> None:  # type: ign
     assert load_network(project).length_m.sum() == pytest.approx(118 * 92.3, rel=1e-5)  # type: ignore[union-attr]
 
 
+def test_reference_date_of_road_files(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    import networkx as nx
+
+    from zaitaku_map.network.importer import graphml_reference_date
+    from zaitaku_map.network.osm import osm_reference_date
+
+    b = region_builder(step=0.02, with_island=False)
+    stamped = b.write_pbf(tmp_path / "chugoku-latest.osm.pbf",
+                          header={"osmosis_replication_timestamp": "2025-10-01T20:21:02Z"})
+    assert osm_reference_date(stamped) == ("2025-10-01", "file_header")
+    assert osm_reference_date(b.write_pbf(tmp_path / "chugoku-250915.osm.pbf")) == ("2025-09-15", "file_name")
+    assert osm_reference_date(b.write_pbf(tmp_path / "japan-latest.osm.pbf")) == (None, None)
+    xml = b.write_xml(tmp_path / "overpass.osm")
+    text = xml.read_text(encoding="utf-8").replace(
+        "<osm ", '<osm timestamp="2025-08-01T00:00:00Z" ', 1).replace(
+        "\n", '\n  <meta osm_base="2025-08-02T03:04:05Z"/>\n', 1)
+    xml.write_text(text, encoding="utf-8")
+    assert osm_reference_date(xml) == ("2025-08-02", "file_header")  # Overpass' osm_base first
+    gz = tmp_path / "x.osm.gz"
+    gz.write_bytes(gzip.compress(text.replace("osm_base", "x").encode()))
+    assert osm_reference_date(gz) == ("2025-08-01", "file_header")  # the <osm timestamp=…> attribute
+    assert osm_reference_date(tmp_path / "missing-251001.osm.pbf") == ("2025-10-01", "file_name")
+    # import_roads stores the date on the source and reports where it came from
+    rep = import_roads(project, stamped)
+    assert (rep["reference_date"], rep["reference_date_origin"]) == ("2025-10-01", "file_header")
+    rep = import_roads(project, stamped, reference_date="2025-10-02")
+    assert (rep["reference_date"], rep["reference_date_origin"]) == ("2025-10-02", "argument")
+    assert project.conn.execute("SELECT reference_date FROM sources WHERE id=?",
+                                (rep["source_id"],)).fetchone()[0] == "2025-10-02"
+    with pytest.raises(Exception, match="reference date"):
+        import_roads(project, stamped, reference_date="昨日")
+    # osmnx GraphML: the graph attribute created_date (written after the edges)
+    g = nx.MultiDiGraph(created_date="2025-07-31 09:00:00", created_with="OSMnx 1.9.4")
+    for i in range(60):
+        g.add_node(i, x=133.0 + i * 0.001, y=34.0)
+    for i in range(59):
+        for u, v in ((i, i + 1), (i + 1, i)):
+            g.add_edge(u, v, highway="residential", length=92.3)
+    path = tmp_path / "town.graphml"
+    nx.write_graphml(g, path)
+    assert graphml_reference_date(path) == "2025-07-31"
+    rep = import_roads(project, path)
+    assert (rep["reference_date"], rep["reference_date_origin"]) == ("2025-07-31", "file_header")
+    g.graph.pop("created_date")
+    nx.write_graphml(g, path)
+    assert import_roads(project, path)["reference_date"] is None
+
+
+def test_cli_roads_reference_date(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from zaitaku_map.cli import main
+
+    proj = tmp_path / "p.gpkg"
+    main(["init", str(proj)])
+    pbf = region_builder(step=0.02, with_island=False).write_pbf(tmp_path / "demo-latest.osm.pbf")
+    capsys.readouterr()
+    assert main(["roads", str(proj), str(pbf)]) == 0
+    assert "基準日: 不明（--reference-date で指定できます）" in capsys.readouterr().out
+    assert main(["roads", str(proj), str(pbf), "--reference-date", "2025-10-01", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["reference_date"], out["reference_date_origin"]) == ("2025-10-01", "argument")
+
+
 def test_points_never_snap_onto_a_motorway(tmp_path: Path) -> None:
     from network_fixtures import OsmBuilder
 

@@ -17,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("file", help="道路データ (.osm.pbf, .osm, .graphml)")
     p.add_argument("--speed-table", help="道路種別ごとの速度表 (JSON / CSV: class,speed_kmh)")
+    p.add_argument("--reference-date", metavar="DATE",
+                   help="基準日 YYYY-MM-DD（既定: ファイルのヘッダーの時刻、または名前 …-251001.osm.pbf の日付）")
     p.add_argument("--min-component", type=int, default=50,
                    help="最大成分以外に残す強連結成分の最小ノード数（離島の道路網など、本土の道路網から 1km 以上離れたもの、既定 50）")
     p.set_defaults(handler=cmd_roads, human=_human_roads)
@@ -95,7 +97,7 @@ def cmd_roads(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     with open_project(args.project) as project:
         out = import_roads(project, args.file, speed_table=args.speed_table, min_component_nodes=args.min_component,
-                           progress=ctx.progress(), cancel=ctx.cancel)
+                           reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel)
     rep = out["report"]
     ctx.note(f"道路網を取り込みました: ノード {out['nodes']:,} / リンク {out['edges']:,}"
              f"（除外した小さな成分 {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード）")
@@ -106,6 +108,10 @@ def _human_roads(out: dict[str, Any]) -> None:
     rep = out["report"]
     print(f"{out['file']} ({out['format']}): ノード {out['nodes']:,} / リンク {out['edges']:,} / "
           f"延長 {rep['length_km']:,.0f} km / 保存 {out['stored_mb']} MB")
+    date = out.get("reference_date")
+    origin = {"file_header": "（ファイルのヘッダーから）", "file_name": "（ファイル名から）"}.get(
+        out.get("reference_date_origin") or "", "")
+    print(f"基準日: {date + origin if date else '不明（--reference-date で指定できます）'}")
     print("道路種別（リンク数）: " + ", ".join(f"{k} {v:,}" for k, v in rep["edges_by_class"].items()))
     print(f"残した強連結成分: {rep['kept_components']} 個 {rep['kept_component_sizes']} / 除外: "
           f"{rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード（最大 {rep['dropped_component_largest']:,}）")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.network.graph import RoadNetwork, build_network
 from zaitaku_map.network.speeds import SpeedTable, load_speed_table
 from zaitaku_map.progress import Progress
+from zaitaku_map.refdate import check_reference_date, date_of_timestamp
 
 SPEED_SETTING = "coverage.speed_table"
 _CACHE: dict[tuple[str, int, str], RoadNetwork] = {}
@@ -36,27 +38,50 @@ def detect_network_format(path: str | Path) -> str:
                            expected=".osm.pbf / .osm (XML) / .graphml (osmnx)")
 
 
+def graphml_reference_date(path: str | Path) -> str | None:
+    """The ``created_date`` osmnx writes as a graph attribute (at the end of the file), as ``YYYY-MM-DD``."""
+    p = Path(path)
+    if p.name.lower().endswith((".gz", ".bz2")):
+        return None
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(65536)
+            m = re.search(rb'<key id="([^"]+)" for="graph" attr\.name="created_date"', head)
+            if not m:
+                return None
+            fh.seek(max(p.stat().st_size - 65536, 0))
+            tail = fh.read()
+    except OSError:
+        return None
+    d = re.search(rb'<data key="' + re.escape(m.group(1)) + rb'">([^<]+)</data>', tail)
+    return date_of_timestamp(d.group(1).decode("utf-8", "replace")) if d else None
+
+
 def import_roads(
     project: Any,
     path: str | Path,
     *,
     speed_table: SpeedTable | str | Path | None = None,
     min_component_nodes: int = 50,
+    reference_date: str | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Import an OSM extract or osmnx GraphML as the project's active road network.
 
     The previous network is replaced (all-or-nothing in one transaction).  A ``speed_table``
-    (object or JSON/CSV path) becomes the project's default for coverage.
+    (object or JSON/CSV path) becomes the project's default for coverage.  ``reference_date``
+    (基準日) defaults to the file's own date: the OSM header's replication timestamp, a
+    Geofabrik-style name (``…-251001.osm.pbf``) or osmnx's ``created_date``.
 
     Returns
     -------
     dict with ``network_id, nodes, edges, content_hash``, the cleaning report (components kept
-    and dropped, edges by class, maxspeed parse counts) and the source id.
+    and dropped, edges by class, maxspeed parse counts), the source id and ``reference_date`` /
+    ``reference_date_origin`` (``argument`` | ``file_header`` | ``file_name`` | ``None``).
     """
     from zaitaku_map.network.graphml import read_graphml
-    from zaitaku_map.network.osm import read_osm
+    from zaitaku_map.network.osm import osm_reference_date, read_osm
 
     prog = Progress.of(progress, cancel)
     p = Path(path)
@@ -64,6 +89,13 @@ def import_roads(
         raise NetworkDataError("road network file not found", file=p)
     table = load_speed_table(speed_table) if isinstance(speed_table, str | Path) else speed_table
     fmt = detect_network_format(p)
+    ref = check_reference_date(reference_date)
+    origin = "argument" if ref else None
+    if ref is None and fmt == "graphml":
+        ref = graphml_reference_date(p)
+        origin = "file_header" if ref else None
+    elif ref is None:
+        ref, origin = osm_reference_date(p)
     reader = read_graphml if fmt == "graphml" else read_osm
     raw = reader(p, progress=prog.step(0.7), cancel=cancel)
     prog.step(0.1).update(0, "強連結成分を抽出中", force=True)
@@ -75,7 +107,7 @@ def import_roads(
     summary = {"format": fmt, "read": raw.stats, **report, "stored_bytes": len(blob)}
     with project.transaction():
         src = project.add_source(kind="roads", format=fmt, path=p, rows_read=int(raw.stats.get("ways_read",
-                                 raw.stats.get("edges_read", 0))), summary=summary)
+                                 raw.stats.get("edges_read", 0))), summary=summary, reference_date=ref)
         project.conn.execute("DELETE FROM road_networks")
         cur = project.conn.execute(
             "INSERT INTO road_networks (name, source_id, n_nodes, n_edges, active, content_hash, summary_json, data) "
@@ -94,7 +126,8 @@ def import_roads(
         _CACHE[(str(project.path), net_id, net.content_hash)] = net
     return {
         "ok": True, "network_id": net_id, "file": str(p), "format": fmt, "nodes": net.n_nodes,
-        "edges": net.n_edges, "content_hash": net.content_hash, "source_id": src, "stored_mb":
+        "edges": net.n_edges, "content_hash": net.content_hash, "source_id": src,
+        "reference_date": ref, "reference_date_origin": origin, "stored_mb":
         round(len(blob) / 1e6, 2), "report": summary,
         "speed_table": (table or SpeedTable()).to_dict(),
     }

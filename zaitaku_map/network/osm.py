@@ -4,10 +4,17 @@ One streaming pass with pyosmium: node locations go into libosmium's in-memory i
 drivable ``highway`` class become directed edges between consecutive nodes (every way node is kept,
 so snapping lands on the road, not only at junctions).  Access restrictions, ``oneway`` variants
 (``yes/true/1``, ``-1/reverse``, implied by roundabouts and motorways) and ``maxspeed`` are read.
+
+:func:`osm_reference_date` finds the date an extract is "as of": the replication timestamp of the
+file header (Geofabrik/osmium ``osmosis_replication_timestamp``, Overpass ``osm_base``), else the
+date of a Geofabrik-style name (``chugoku-251001.osm.pbf``).
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +26,48 @@ from zaitaku_map.errors import Cancelled, NetworkDataError
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.network.speeds import CLASS_CODE, parse_maxspeed
 from zaitaku_map.progress import Progress
+from zaitaku_map.refdate import date_of_timestamp, date_of_yymmdd
 
 _NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
 _FORWARD = {"yes", "true", "1"}
 _BACKWARD = {"-1", "reverse"}
+
+
+_NAME_DATE = re.compile(r"[-_](\d{8}|\d{6})(?:[-_.]|$)")
+_XML_DATE = (re.compile(rb'osm_base="([^"]+)"'), re.compile(rb'<osm\b[^>]*\btimestamp="([^"]+)"'))
+
+
+def osm_reference_date(path: str | Path) -> tuple[str | None, str | None]:
+    """``(YYYY-MM-DD, "file_header" | "file_name")`` of an OSM extract, or ``(None, None)``."""
+    p = Path(path)
+    date = None
+    name = p.name.lower()
+    try:
+        if name.endswith(".pbf"):
+            import osmium
+
+            reader = osmium.io.Reader(str(p), osmium.osm.NOTHING)
+            try:
+                header = reader.header()
+                date = date_of_timestamp(header.get("osmosis_replication_timestamp") or header.get("timestamp"))
+            finally:
+                reader.close()
+        else:
+            opener: Any = bz2.open if name.endswith(".bz2") else gzip.open if name.endswith(".gz") else open
+            with opener(p, "rb") as fh:
+                head = fh.read(8192)
+            for pat in _XML_DATE:
+                m = pat.search(head)
+                if m and (date := date_of_timestamp(m.group(1).decode("ascii", "replace"))):
+                    break
+    except (OSError, RuntimeError, EOFError):
+        date = None  # unreadable here: read_osm reports the file itself
+    if date:
+        return date, "file_header"
+    stem = name.split(".osm")[0]
+    m = _NAME_DATE.search(stem)
+    date = date_of_yymmdd(m.group(1)) if m else None
+    return (date, "file_name") if date else (None, None)
 
 
 @dataclass
