@@ -85,3 +85,30 @@ def synthetic_project(tmp_path: Path):
     p = build_synthetic_project(tmp_path / "synthetic.gpkg")
     yield p
     p.close()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    """A main window (no project) with dialogs recorded instead of shown; torn down safely
+    (web page first: the QtWebEngine exit segfault of the platform notes)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    dialogs.SHOW_DIALOGS = False
+    dialogs.shown.clear()
+    setup_fonts(QApplication.instance())
+    win = MainWindow(Settings(tmp_path / "settings.json"))
+    win.resize(1280, 860)
+    win.show()
+    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
+    yield win
+    dialogs.SHOW_DIALOGS = True
+    win.close()
+    win.teardown()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

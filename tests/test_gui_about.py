@@ -12,28 +12,8 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = pytest.mark.gui
 
-from PySide6.QtCore import QCoreApplication, QEvent, qVersion  # noqa: E402
+from PySide6.QtCore import qVersion  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Any:
-    from zaitaku_map.gui import dialogs
-    from zaitaku_map.gui.app import setup_fonts
-    from zaitaku_map.gui.mainwindow import MainWindow
-    from zaitaku_map.settings import Settings
-
-    dialogs.SHOW_DIALOGS = False
-    setup_fonts(QApplication.instance())
-    win = MainWindow(Settings(tmp_path / "settings.json"))
-    win.show()
-    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
-    yield win
-    dialogs.SHOW_DIALOGS = True
-    win.close()
-    win.teardown()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def help_menu_actions(win: Any) -> dict[str, Any]:

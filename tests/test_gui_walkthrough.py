@@ -11,31 +11,6 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
-from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Any:
-    from PySide6.QtWidgets import QApplication
-
-    from zaitaku_map.gui import dialogs
-    from zaitaku_map.gui.app import setup_fonts
-    from zaitaku_map.gui.mainwindow import MainWindow
-    from zaitaku_map.settings import Settings
-
-    dialogs.SHOW_DIALOGS = False
-    dialogs.shown.clear()
-    setup_fonts(QApplication.instance())
-    win = MainWindow(Settings(tmp_path / "settings.json"))
-    win.resize(1280, 860)
-    win.show()
-    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
-    yield win
-    dialogs.SHOW_DIALOGS = True
-    win.close()
-    win.teardown()
-    win.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_from_empty_project_to_pdf_with_the_demo_files(window: Any, qtbot: Any, tmp_path: Path) -> None:

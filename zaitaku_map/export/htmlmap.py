@@ -37,7 +37,7 @@ from shapely.ops import polylabel
 from zaitaku_map.assets import resource_path
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
-from zaitaku_map.export.mapdoc import coverage_label, info_lines, load_coverage
+from zaitaku_map.export.mapdoc import coverage_facts, coverage_label, info_lines, load_coverage, map_counts
 from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
 from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLE_SHORT, category_label
 from zaitaku_map.progress import Progress
@@ -551,25 +551,12 @@ def export_html_map(
         tmp.unlink(missing_ok=True)
         raise ExportError(f"cannot write HTML: {exc}", file=path, hint="保存先を確認してください") from exc
     prog.update(1.0, "完了", force=True)
-    counts = data.facilities.groupby("category").size().to_dict()
     out: dict[str, Any] = {
         "path": str(path),
         "bytes": path.stat().st_size,
-        "counts": {
-            "kens": len(data.kens),
-            "municipalities": int(data.munis["ken_key"].notna().sum()),
-            "facilities": {k: int(v) for k, v in counts.items()},
-            "markers": facts["markers"],
-            "facilities_unplaced": facts["facilities_unplaced"],
-        },
+        "counts": {**map_counts(data), "markers": facts["markers"], "facilities_unplaced": facts["facilities_unplaced"]},
         "seconds": round(time.perf_counter() - t0, 2),
     }
     if cov is not None:
-        out["coverage"] = {
-            "category": cov.category,
-            "params": cov.params.to_dict(),
-            "description": cov.description,
-            "bands": 0 if cov.bands is None else len(cov.bands),
-            "gap_points": facts["gap_points"],
-        }
+        out["coverage"] = coverage_facts(cov, facts["gap_points"])
     return out

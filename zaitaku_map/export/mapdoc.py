@@ -227,30 +227,40 @@ def export_map_pdf(
     prog.update(0.75, "PDF を書き出し中")
     write_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
     prog.update(1.0, "完了", force=True)
-    counts = data.facilities.groupby("category").size().to_dict()
     out: dict[str, Any] = {
         "path": str(path),
         "pages": 1,
         "paper": str(paper).upper(),
         "landscape": bool(landscape),
-        "counts": {
-            "kens": len(data.kens),
-            "municipalities": int(data.munis["ken_key"].notna().sum()),
-            "facilities": {k: int(v) for k, v in counts.items()},
-            "facilities_unplaced": int(data.facilities["lon"].isna().sum()),
-        },
+        "counts": map_counts(data),
         **facts,
         "seconds": round(time.perf_counter() - t0, 2),
     }
     if coverage is not None:
-        out["coverage"] = {
-            "category": coverage.category,
-            "params": coverage.params.to_dict(),
-            "description": coverage.description,
-            "bands": 0 if coverage.bands is None else len(coverage.bands),
-            "gap_points": 0 if coverage.gaps is None else len(coverage.gaps),
-        }
+        out["coverage"] = coverage_facts(coverage, 0 if coverage.gaps is None else len(coverage.gaps))
     return out
+
+
+def map_counts(data: ExportData) -> dict[str, Any]:
+    """What a map export drew: 圏域, assigned municipalities, facilities per category, unplaced ones."""
+    counts = data.facilities.groupby("category").size().to_dict()
+    return {
+        "kens": len(data.kens),
+        "municipalities": int(data.munis["ken_key"].notna().sum()),
+        "facilities": {k: int(v) for k, v in counts.items()},
+        "facilities_unplaced": int(data.facilities["lon"].isna().sum()),
+    }
+
+
+def coverage_facts(coverage: Coverage, gap_points: int) -> dict[str, Any]:
+    """The coverage shown on a map export: category, parameters (as printed), bands, gap points drawn."""
+    return {
+        "category": coverage.category,
+        "params": coverage.params.to_dict(),
+        "description": coverage.description,
+        "bands": 0 if coverage.bands is None else len(coverage.bands),
+        "gap_points": gap_points,
+    }
 
 
 def write_figure_pdf(fig: Any, path: Path, *, title: str) -> None:
