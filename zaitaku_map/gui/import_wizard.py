@@ -358,8 +358,8 @@ class ImportWizard(QDialog):
                 kw: dict[str, Any] = {"progress": step, "cancel": cancel}
                 if kind in ("areas", "a38"):
                     kw["layer"] = first["layer"]
-                if kind == "boundaries" and ref:
-                    kw["reference_date"] = ref
+                if kind in ("boundaries", "areas", "a38", "reference", "roads") and ref:
+                    kw["reference_date"] = ref  # the user's 基準日 for sources that take one
                 target: Any = [sp["path"] for sp in group] if kind == "population" else first["path"]
                 res = fn(project, target, **kw)
                 out.append({"file": "、".join(Path(sp["path"]).name for sp in group), "kind": kind,
