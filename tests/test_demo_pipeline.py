@@ -207,6 +207,8 @@ def test_every_facility_source_has_a_reference_date(built: tuple[dict, Path]) ->
     assert all(r[3] for r in facilities), [r for r in facilities if not r[3]]
     dates = {r[1]: r[3] for r in rows if r[0] != "facilities"}
     assert dates["n03"] == "2021-01-01" and dates["estat_mesh"] == "2020"
+    assert all(r[3] for r in rows), [r for r in rows if not r[3]]  # every source: no 「基準日不明」 in the PDFs
+    assert (dates["area_table"], dates["isj_town"], dates["osm_pbf"]) == ("2025-10-01", "2024", "2025-10-01")
 
 
 @pytest.mark.slow

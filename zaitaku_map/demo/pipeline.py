@@ -176,8 +176,10 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
     def areas(p: Progress) -> dict[str, Any]:
         f = _fn(g, "import_area_table")
         return {
-            LAYER_IRYOKEN: f(project, man["iryoken_csv"], layer=LAYER_IRYOKEN, progress=p.step(0.5)),
-            LAYER_HOKENJO: f(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO, progress=p.step(0.5)),
+            LAYER_IRYOKEN: f(project, man["iryoken_csv"], layer=LAYER_IRYOKEN, reference_date="2025-10-01",
+                             progress=p.step(0.5)),
+            LAYER_HOKENJO: f(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO, reference_date="2025-10-01",
+                             progress=p.step(0.5)),
         }
 
     run("areas", areas)
@@ -194,12 +196,14 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
     run("facilities", facilities)
 
     def geocode(p: Progress) -> dict[str, Any]:
-        ref = _fn("zaitaku_map.geocode", "import_reference")(project, man["isj"], progress=p.step(0.3))
+        ref = _fn("zaitaku_map.geocode", "import_reference")(project, man["isj"], reference_date="2024",
+                                                              progress=p.step(0.3))
         res = _fn("zaitaku_map.geocode", "geocode_project")(project, progress=p.step(0.7))
         return {"reference": ref, "geocode": res}
 
     run("geocode", geocode)
-    run("roads", lambda p: _fn("zaitaku_map.network", "import_roads")(project, man["pbf"], progress=p))
+    run("roads", lambda p: _fn("zaitaku_map.network", "import_roads")(project, man["pbf"], reference_date="2025-10-01",
+                                                                       progress=p))
 
     def coverage(p: Progress) -> Any:
         params = _fn("zaitaku_map.coverage", "CoverageParams")()
