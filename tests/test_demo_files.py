@@ -310,6 +310,15 @@ def test_osm_pbf(demo: dict) -> None:
     assert not (isl_roots & main_roots)
 
 
+def test_every_populated_mesh_has_a_road_near() -> None:
+    """Nobody lives off the road network: a node of the connected ordinary roads of the mesh's own
+    landmass within 500 m of every populated mesh centre (the engine gives up at 1,500 m)."""
+    from zaitaku_map.demo.roads import demand_on_roads_check
+
+    assert demand_on_roads_check(0) == 1.0
+    assert demand_on_roads_check(0, within_km=0.2) < 0.95  # not a road on every mesh centre
+
+
 def test_scale_tiles_are_disjoint_and_fictional() -> None:
     tl = tiles(45)
     assert [t.pref_code for t in tl[:3]] == ["99", "98", "97"]

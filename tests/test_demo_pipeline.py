@@ -10,6 +10,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zaitaku_map.cli import main
@@ -102,6 +103,44 @@ def test_interior_has_coverage_gaps(built: tuple[dict, Path]) -> None:
     summary = result["steps"]["coverage"]["result"]["summary"]
     for cat in ("zaishi_clinic", "home_nursing"):
         assert 0.5 < summary[cat]["share"] < 1.0  # mostly covered, with 30-minute gaps in the hills
+
+
+WARDS = {"99101", "99102", "99103", "99104", "99105"}  # デモ市 (政令市) 中央区・港区・東区・北区・西区
+INTERIOR = {"99341": "山奥町", "99342": "峠町", "99343": "深谷村", "99344": "雲上村"}
+ISLAND = "99421"  # デモ島町
+
+
+@pytest.mark.slow
+def test_coverage_gaps_are_travel_time_gaps_not_roadless_people(built: tuple[dict, Path]) -> None:
+    """Issue 7: real gaps in the interior, none in the dense city, nobody cut off from the roads,
+    and the island is never reached from the mainland."""
+    from zaitaku_map.coverage import CoverageParams, compute_coverage
+
+    _, path = built
+    params = CoverageParams()  # network mode, 30 minutes
+    with open_project(path) as project:
+        names = dict(project.conn.execute("SELECT code, name FROM municipalities").fetchall())
+        fac_muni = dict(project.conn.execute("SELECT id, muni_code FROM facilities").fetchall())
+        result = compute_coverage(project, params, categories=["zaishi", *CORE_CATEGORIES])
+    assert {c: names[c] for c in INTERIOR} == INTERIOR and names[ISLAND] == "デモ島町"
+    assert set(names) >= WARDS
+    df = result.demand.df
+    pop = df["pop_total"].to_numpy(dtype=float)
+    muni = df["muni_code"].astype(str).to_numpy()
+    # people farther than max_snap_m from any road: < 0.5 % of the population
+    assert result.off_network is not None
+    assert pop[result.off_network].sum() < 0.005 * pop.sum()
+    ward = np.isin(muni, list(WARDS))
+    interior = np.isin(muni, list(INTERIOR))
+    island = muni == ISLAND
+    for cat in ("zaishi", "home_nursing"):
+        uncovered = ~(result.times(cat) <= params.minutes)
+        assert pop[ward & uncovered].sum() == 0, cat  # the dense city is covered everywhere
+    assert pop[interior & ~(result.times("zaishi") <= params.minutes)].sum() > 1000  # the hills are not
+    for cat in ("zaishi", *CORE_CATEGORIES):
+        cc = result.categories[cat]
+        reached = island & np.isfinite(cc.times)
+        assert all(fac_muni[int(f)] == ISLAND for f in cc.nearest[reached]), cat  # island facilities only
 
 
 def test_files_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

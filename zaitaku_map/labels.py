@@ -412,7 +412,7 @@ DEMO_STEP_LABELS: dict[str, str] = {
     "geocode": "位置参照情報の取込とジオコーディング",
     "roads": "道路網の取込",
     "coverage": "到達圏の計算",
-    "options": "圏域案 A・B・C の作成",
+    "options": "圏域案 A・B・C と自動提案の作成",
     "pack": "会議資料の出力",
 }
 DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}

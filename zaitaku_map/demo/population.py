@@ -3,7 +3,8 @@
 The density model: every municipality has a main settlement (broad for 政令市 wards, tight for
 villages), mountain municipalities have a few hamlets in valleys, rural land carries a thin
 population that fades with altitude; each municipality is then scaled to its target total.
-High interior meshes stay empty, so 30-minute gaps appear there.
+High interior meshes and the small offshore islets stay empty, so 30-minute gaps appear in the
+interior (people there live along long, slow mountain roads, see :mod:`zaitaku_map.demo.roads`).
 
 Files follow 国勢調査 地域メッシュ統計 text files (``tblT001102Q<1次メッシュ>.txt``): CP932, CRLF,
 a row of item codes and a row of Japanese labels, ``KEY_CODE`` 9-digit 500 m mesh codes,
@@ -70,6 +71,7 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
     keep = code3 != ""
     ii, jj, x, y, code3 = ii[keep], jj[keep], x[keep], y[keep], code3[keep]
     elev = elevation(x, y)
+    islet = ~(shapely.contains_xy(region.mainland, x, y) | shapely.contains_xy(region.island, x, y))
     dens = np.zeros(len(x))
     for c3, spec in sorted(region.specs.items()):
         sel = code3 == c3
@@ -88,6 +90,7 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
         base = 0.15 if spec.kind in ("ward", "city") else 0.06
         local += base * np.exp(-elev[sel] / 220.0)
         local[elev[sel] > 900] = 0.0
+        local[islet[sel]] = 0.0  # the small islets of coastal municipalities are uninhabited (無人島)
         local *= rng.uniform(0.7, 1.3, sel.sum())
         dens[sel] = local / local.sum() * spec.pop
     dens[dens < 0.6] = 0
