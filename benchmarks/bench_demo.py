@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_demo.py [--scale 25] [--seed 0] [--keep DIR]
 
-Writes all demo files for ``scale`` copies of 「デモ県」 (25 ≈ 1.3M road nodes, 33k facilities,
+Writes all demo files for ``scale`` copies of 「デモ県」 (25 ≈ 1.45M road nodes, 33k facilities,
 23M people in 316k meshes) and prints ONE JSON line: seconds, peak RSS, counts, bytes per group.
 """
 
