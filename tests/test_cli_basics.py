@@ -84,7 +84,7 @@ def test_demo_with_a_failed_step_exits_1(tmp_path: Path, monkeypatch: pytest.Mon
 
     def partly_failed(path: Path, **_kw: object) -> dict[str, object]:
         return {"project": str(path), "steps": {"files": {"status": "ok"}, "pack": {"status": "failed",
-                "error": "ModuleNotFoundError: pypdf"}}, "failed": ["pack"], "missing": [], "info": {}}
+                "error": "ModuleNotFoundError: pypdf"}}, "failed": ["pack"], "info": {}}
 
     monkeypatch.setattr(demo, "build_demo_project", partly_failed)
     assert main(["demo", str(tmp_path / "d.gpkg"), "--json"]) == 1

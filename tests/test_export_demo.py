@@ -54,7 +54,7 @@ def _check_option(project, name: str, tmp_path: Path) -> None:
 
 
 def test_options_domain_demo_options_on_synthetic(synthetic_project, tmp_path):
-    from zaitaku_map.options.demo import create_demo_options
+    from options_fixtures import create_demo_options
 
     create_demo_options(synthetic_project)
     _check_option(synthetic_project, "案A", tmp_path)
@@ -64,17 +64,10 @@ def test_options_domain_demo_options_on_synthetic(synthetic_project, tmp_path):
 
 @pytest.mark.slow
 def test_demo_project_option_a(tmp_path):
-    demo = pytest.importorskip("zaitaku_map.demo")
-    if not hasattr(demo, "build_demo_project"):
-        pytest.skip("demo domain not available yet")
+    from zaitaku_map.demo import build_demo_project
     from zaitaku_map.store import open_project
 
-    demo.build_demo_project(tmp_path / "demo.gpkg")
+    build_demo_project(tmp_path / "demo.gpkg")
     with open_project(tmp_path / "demo.gpkg") as project:
-        names = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
-        if "案A" not in names:
-            from zaitaku_map.options.demo import create_demo_options
-
-            create_demo_options(project)
         assert project.is_demo
         _check_option(project, "案A", tmp_path)

@@ -239,7 +239,7 @@ def test_cli_round_trip(synthetic_project, capsys) -> None:  # type: ignore[no-u
 
 
 def test_demo_options_b_flags_missing_role(synthetic_project) -> None:  # type: ignore[no-untyped-def]
-    from zaitaku_map.options.demo import create_demo_options
+    from options_fixtures import create_demo_options
 
     summary = create_demo_options(synthetic_project)
     assert set(summary) == {"案A", "案B", "案C", "自動提案"}

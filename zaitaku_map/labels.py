@@ -415,7 +415,7 @@ DEMO_STEP_LABELS: dict[str, str] = {
     "options": "圏域案 A・B・C と自動提案の作成",
     "pack": "会議資料の出力",
 }
-DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "missing": "未実装のため省略", "failed": "失敗"}
+DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "failed": "失敗"}
 
 # --- geodata: kinds of municipality units and population sources ---------------------------------
 MUNICIPALITY_KINDS: dict[str, str] = {

@@ -3,22 +3,34 @@
 No step takes a shortcut that real data could not take: boundaries, area tables, population,
 facility lists, geocoding references and roads are imported from the files written by
 :func:`zaitaku_map.demo.generate.generate_files`, exactly as a user would import downloads.
-When a domain function is not available the step is reported as ``missing`` (with the function's
-name) and the following steps still run.
+A step that fails is reported as ``failed`` with the error and the following steps still run (the
+CLI then exits 1).
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from zaitaku_map.coverage import CoverageParams, compute_coverage, coverage_summary
 from zaitaku_map.demo.generate import generate_files
 from zaitaku_map.demo.geography import CITY_CODE3, HOKENJO, IRYOKEN2
 from zaitaku_map.errors import Cancelled, ZaitakuError
+from zaitaku_map.geocode import geocode_project, import_reference
+from zaitaku_map.geodata import import_area_table, import_boundaries, import_population
+from zaitaku_map.importers import import_files
+from zaitaku_map.network import import_roads
+from zaitaku_map.options import (
+    add_hub,
+    adjacency,
+    create_option,
+    evaluate_option,
+    get_option,
+    set_active_role,
+)
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import create_project
 from zaitaku_map.store.info import project_info
@@ -33,21 +45,6 @@ SPLIT_AREA_SUFFIX = "04"
 SPLIT_NORTH = ["206", "382", "381"]
 STEP_WEIGHTS = [("files", 8), ("project", 1), ("boundaries", 6), ("areas", 2), ("population", 6),
                 ("facilities", 8), ("geocode", 8), ("roads", 10), ("coverage", 20), ("options", 6), ("pack", 15)]
-
-
-class MissingFunction(Exception):
-    """A domain function the demo needs is not available in this build."""
-
-
-def _fn(module: str, name: str) -> Callable[..., Any]:
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingFunction(f"{module} cannot be imported: {exc}") from exc
-    fn = getattr(mod, name, None)
-    if fn is None:
-        raise MissingFunction(f"{module}.{name} is not available")
-    return fn  # type: ignore[no-any-return]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -89,7 +86,7 @@ def build_demo_project(
     Returns
     -------
     dict
-        ``{"project", "files_dir", "steps": {step: {"status": ok|missing|failed, ...}}, "import_log",
+        ``{"project", "files_dir", "steps": {step: {"status": ok|failed, ...}}, "failed", "import_log",
         "info"}`` where ``import_log`` counts the facility rows the imports rejected / warned about
         (the generator writes some bad rows on purpose) and ``info`` is
         :func:`zaitaku_map.store.info.project_info` of the finished project.
@@ -136,7 +133,6 @@ def build_demo_project(
         "seed": seed,
         "scale": scale,
         "steps": steps,
-        "missing": sorted(k for k, v in steps.items() if v["status"] == "missing"),
         "failed": sorted(k for k, v in steps.items() if v["status"] == "failed"),
         "import_log": log,
         "info": info,
@@ -159,64 +155,57 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
             result = func(sub)
         except Cancelled:
             raise
-        except MissingFunction as exc:
-            steps[name] = {"status": "missing", "error": str(exc)}
-            return None
         except (ZaitakuError, Exception) as exc:  # report and continue with the next step
             steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
             return None
         steps[name] = {"status": "ok", "result": _jsonable(result)}
         return result
 
-    g = "zaitaku_map.geodata"
     # dates the user reads off the downloads (N03 file name, census year): every source is dated
-    run("boundaries", lambda p: _fn(g, "import_boundaries")(project, man["geojson"], reference_date=man["n03_date"],
-                                                             progress=p))
+    run("boundaries", lambda p: import_boundaries(project, man["geojson"], reference_date=man["n03_date"],
+                                                  progress=p))
 
     def areas(p: Progress) -> dict[str, Any]:
-        f = _fn(g, "import_area_table")
         return {
-            LAYER_IRYOKEN: f(project, man["iryoken_csv"], layer=LAYER_IRYOKEN, reference_date="2025-10-01",
-                             progress=p.step(0.5)),
-            LAYER_HOKENJO: f(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO, reference_date="2025-10-01",
-                             progress=p.step(0.5)),
+            LAYER_IRYOKEN: import_area_table(project, man["iryoken_csv"], layer=LAYER_IRYOKEN,
+                                             reference_date="2025-10-01", progress=p.step(0.5)),
+            LAYER_HOKENJO: import_area_table(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO,
+                                             reference_date="2025-10-01", progress=p.step(0.5)),
         }
 
     run("areas", areas)
-    run("population", lambda p: _fn(g, "import_population")(project, man["mesh_files"], year=man["census_year"],
-                                                             progress=p))
+    run("population", lambda p: import_population(project, man["mesh_files"], year=man["census_year"],
+                                                  progress=p))
 
     def facilities(p: Progress) -> list[Any]:
-        imp = _fn("zaitaku_map.importers", "import_files")
         others = [f for f in man["files"]["facilities"] if f not in man["houkatsu"]]
-        reports = list(imp(project, others, progress=p.step(0.85)))
-        reports += list(imp(project, man["houkatsu"], category="houkatsu", progress=p.step(0.15)))
+        reports = list(import_files(project, others, progress=p.step(0.85)))
+        reports += list(import_files(project, man["houkatsu"], category="houkatsu", progress=p.step(0.15)))
         return reports
 
     run("facilities", facilities)
 
     def geocode(p: Progress) -> dict[str, Any]:
-        ref = _fn("zaitaku_map.geocode", "import_reference")(project, man["isj"], reference_date="2024",
-                                                              progress=p.step(0.3))
-        res = _fn("zaitaku_map.geocode", "geocode_project")(project, progress=p.step(0.7))
+        ref = import_reference(project, man["isj"], reference_date="2024", progress=p.step(0.3))
+        res = geocode_project(project, progress=p.step(0.7))
         return {"reference": ref, "geocode": res}
 
     run("geocode", geocode)
-    run("roads", lambda p: _fn("zaitaku_map.network", "import_roads")(project, man["pbf"], reference_date="2025-10-01",
-                                                                       progress=p))
+    run("roads", lambda p: import_roads(project, man["pbf"], reference_date="2025-10-01", progress=p))
 
     def coverage(p: Progress) -> Any:
-        params = _fn("zaitaku_map.coverage", "CoverageParams")()
-        res = _fn("zaitaku_map.coverage", "compute_coverage")(project, params, progress=p)
-        summary = _fn("zaitaku_map.coverage", "coverage_summary")(project, params)
-        return {"params": params.to_dict() if hasattr(params, "to_dict") else str(params),
-                "summary": _coverage_brief(summary), "result": type(res).__name__}
+        params = CoverageParams()
+        res = compute_coverage(project, params, progress=p)
+        summary = coverage_summary(project, params)
+        return {"params": params.to_dict(), "summary": _coverage_brief(summary), "result": type(res).__name__}
 
     run("coverage", coverage)
     opts = run("options", lambda p: _options(project, man))
     if pack_dir is not None:
         names = list(opts["options"]) if opts else []
-        run("pack", lambda p: _fn("zaitaku_map.export", "export_pack")(project, names, pack_dir, progress=p))
+        from zaitaku_map.export import export_pack  # matplotlib/reportlab only when a pack is asked for
+
+        run("pack", lambda p: export_pack(project, names, pack_dir, progress=p))
     else:
         prog.step(weights["pack"]).update(1.0, "完了", force=True)  # the bar ends at 100 %
 
@@ -237,14 +226,14 @@ def _coverage_brief(summary: Any) -> Any:
 def _north_split(project: Any, prefs: list[str]) -> dict[str, list[str]]:
     """案B's new 圏域 per prefecture: the municipalities of :data:`SPLIT_NORTH` connected (by shared
     boundaries) to the first of them, so the 圏域 is contiguous whatever the generated coastline."""
-    adjacency = _fn("zaitaku_map.options", "adjacency")(project)
+    adj = adjacency(project)
     out: dict[str, list[str]] = {}
     for pc in prefs:
         cands = [pc + c3 for c3 in SPLIT_NORTH]
         part, todo = [cands[0]], [cands[0]]
         while todo:
             u = todo.pop()
-            for v in sorted(adjacency.get(u, ())):
+            for v in sorted(adj.get(u, ())):
                 if v in cands and v not in part:
                     part.append(v)
                     todo.append(v)
@@ -255,16 +244,10 @@ def _north_split(project: Any, prefs: list[str]) -> dict[str, list[str]]:
 def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
     """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), 自動提案 (template
     ``proposed``), with roles and hubs."""
-    o = "zaitaku_map.options"
-    create = _fn(o, "create_option")
-    get = _fn(o, "get_option")
-    set_role = _fn(o, "set_active_role")
-    add_hub = _fn(o, "add_hub")
-    evaluate = _fn(o, "evaluate_option")
     prefs = [p["code"] for p in man["prefectures"]]
-    create(project, "案A", template="area", layer=LAYER_IRYOKEN, author="デモ",
+    create_option(project, "案A", template="area", layer=LAYER_IRYOKEN, author="デモ",
            notes="二次医療圏をそのまま在宅医療の圏域とする案（デモデータ）")
-    a = get(project, "案A")
+    a = get_option(project, "案A")
     # active roles: per 圏域 the 在支病 with most beds, else the first 在支診; in デモ山間 pick one
     # in the southern (remaining) part so the split-off northern 圏域 of 案B lacks a role.
     split = _north_split(project, prefs)
@@ -279,7 +262,7 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
         members = {u for u, k in a.assignments.items() if k == key}
         cands = [r for r in rows if r[2] in members and r[2] not in north]
         if cands:
-            set_role(project, cands[0][0], True)
+            set_active_role(project, cands[0][0], True)
             roles += 1
         hub_fac = next((r for r in rows if r[2] in members and r[1] == "zaishi_hospital"), None)
         if hub_fac is not None:
@@ -288,18 +271,18 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
             add_hub(project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association")
     # 案B: groups of municipalities inside one 二次医療圏
     # the northern coastal strip of デモ山間 (area suffix SPLIT_AREA_SUFFIX) becomes its own 圏域
-    create(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
+    create_option(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
            notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）")
-    create(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",
+    create_option(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",
            notes=f"政令市（{CITY_CODE3}）を独立した圏域とする案（デモデータ）")
     # the automatic proposal, as a user would ask for it: contiguous 圏域 with 在支診/在支病 and 訪問看護,
     # each of at least 1/8 of the population
     pop = float(project_info(project)["population"].get("total") or 0)
-    create(project, PROPOSED, template="proposed", layer=LAYER_IRYOKEN, min_population=round(pop / 8),
+    create_option(project, PROPOSED, template="proposed", layer=LAYER_IRYOKEN, min_population=round(pop / 8),
            author="デモ", notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案（デモデータ）")
     out: dict[str, Any] = {"active_roles": roles, "options": {}}
     for name in ("案A", "案B", "案C", PROPOSED):
-        ev = evaluate(project, name)
+        ev = evaluate_option(project, name)
         tot = ev.get("totals", {}) if isinstance(ev, dict) else {}
         out["options"][name] = {k: tot.get(k) for k in ("n_kens", "n_warnings", "kens_without_hub",
                                                         "kens_without_active_role", "kens_missing_functions")}

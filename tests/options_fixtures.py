@@ -1,4 +1,5 @@
-"""Options A, B, C and a proposal for the demo project (called by ``zaitaku_map.demo``).
+"""Example options A, B, C and a proposal on any project (test fixture: the demo project makes its own
+in :mod:`zaitaku_map.demo.pipeline`).
 
 - 案A: template A on the 二次医療圏; in each 圏域 the 在支病 with the most beds (else a 在支診) is
   marked 積極的役割 and a 郡市医師会 is entered as 連携拠点 — so A shows complete roles.
