@@ -113,7 +113,7 @@ class ComparisonView(QDialog):
         self.pick = QListWidget()
         self.pick.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         api = data.core("options", "list_options")
-        for o in api(window.project) if api and window.project is not None else []:
+        for o in api(window.project) if window.project is not None else []:
             it = QListWidgetItem(o["name"])
             self.pick.addItem(it)
         for i in range(min(self.pick.count(), 2)):
@@ -156,7 +156,7 @@ class ComparisonView(QDialog):
     def compare(self, names: list[str] | None = None) -> dict[str, Any] | None:
         names = names or self.selected()
         fn = data.core("options", "compare_options")
-        if fn is None or len(names) < 2:
+        if len(names) < 2:
             return None
         try:
             res = fn(self.win.project, names, coverage_params=self.win.session_coverage_params())
@@ -179,7 +179,7 @@ class ComparisonView(QDialog):
                 item.widget().deleteLater()
         gdf = self.win.muni_gdf
         get = data.core("options", "get_option")
-        if gdf is None or get is None:
+        if gdf is None:
             return
         for n in res["options"]:
             opt = get(self.win.project, n)

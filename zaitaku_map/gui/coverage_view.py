@@ -114,7 +114,7 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
 def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: bool = True,
                  dialog: bool | None = None) -> Job | None:
     """Ask which categories, then compute in a worker; returns the job (tests wait on it)."""
-    if win.project_path is None or data.core("coverage", "compute_coverage") is None:
+    if win.project_path is None:
         return None
     try:
         params = coverage_params(win)

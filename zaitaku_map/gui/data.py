@@ -19,14 +19,12 @@ from zaitaku_map.store import queries
 log = logging.getLogger("zaitaku_map.gui.data")
 
 
-def core(module: str, name: str) -> Callable[..., Any] | None:
-    """A core function by contract name, or ``None`` while its domain has not landed."""
-    try:
-        mod = importlib.import_module(f"zaitaku_map.{module}")
-    except ImportError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
+def core(module: str, name: str) -> Callable[..., Any]:
+    """A core function, imported on first use so that opening the window does not pay for the
+    heavy domain modules (exports, coverage, importers) until they are needed."""
+    fn = getattr(importlib.import_module(f"zaitaku_map.{module}"), name)
+    assert callable(fn), f"zaitaku_map.{module}.{name}"
+    return fn  # type: ignore[no-any-return]
 
 
 def _rounded(geom: Any, nd: int = 5) -> dict[str, Any]:
@@ -54,21 +52,17 @@ def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
 
 def municipalities(project: Any) -> tuple[dict[str, Any], Any]:
     """(GeoJSON of display municipalities, the GeoDataFrame) — wards, not their designated city."""
-    fn = core("geodata", "load_municipalities")
-    assert fn is not None
-    gdf = fn(project, display=True)
+    gdf = core("geodata", "load_municipalities")(project, display=True)
     return feature_collection(gdf, ["code", "name", "full_name", "kind"]), gdf
 
 
 def area_layers(project: Any) -> list[str]:
-    fn = core("geodata", "area_layer_names")
-    return list(fn(project)) if fn else []
+    return list(core("geodata", "area_layer_names")(project))
 
 
 def area_geojson(project: Any, layer: str) -> dict[str, Any]:
-    fn = core("geodata", "load_area_polygons")
-    assert fn is not None
-    return feature_collection(fn(project, layer, display=True), ["area_code", "area_name"])
+    gdf = core("geodata", "load_area_polygons")(project, layer, display=True)
+    return feature_collection(gdf, ["area_code", "area_name"])
 
 
 FACILITY_COLUMNS = queries.FACILITY_COLUMNS
@@ -112,26 +106,21 @@ def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
 
 def option_payload(project: Any, name: str) -> dict[str, Any] | None:
     """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map."""
-    get = core("options", "get_option")
-    if get is None:
-        return None
-    opt = get(project, name)
+    opt = core("options", "get_option")(project, name)
     kens = {str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
             for k, v in dict(opt.kens).items()}
     assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
     polys = None
     lbls: list[list[Any]] = []
-    kp = core("options", "ken_polygons")
-    if kp is not None:
-        try:
-            gdf = kp(project, name, display=True)
-            polys = feature_collection(gdf, ["ken_key", "name"])
-            for row in gdf.itertuples(index=False):
-                if row.geometry is not None and not row.geometry.is_empty:
-                    pt = row.geometry.representative_point()
-                    lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
-        except Exception:
-            log.exception("ken_polygons failed for %s", name)
+    try:
+        gdf = core("options", "ken_polygons")(project, name, display=True)
+        polys = feature_collection(gdf, ["ken_key", "name"])
+        for row in gdf.itertuples(index=False):
+            if row.geometry is not None and not row.geometry.is_empty:
+                pt = row.geometry.representative_point()
+                lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
+    except Exception:  # the option is still shown by its municipality colours
+        log.exception("ken_polygons failed for %s", name)
     return {"name": name, "kens": kens, "assignments": assignments, "polygons": polys, "labels": lbls}
 
 
@@ -144,9 +133,8 @@ def load_view(project: Any) -> dict[str, Any]:
     """Everything the map needs when a project opens (runs in a worker: nothing here touches Qt)."""
     fc, gdf = municipalities(project)
     layer_names = area_layers(project)
-    am = core("geodata", "area_membership")
-    if layer_names and am is not None:  # the first area layer's name in the hover tooltip
-        membership = am(project, layer_names[0])
+    if layer_names:  # the first area layer's name in the hover tooltip
+        membership = core("geodata", "area_membership")(project, layer_names[0])
         for f in fc["features"]:
             a = membership.get(f["properties"]["code"])
             if a:
@@ -163,7 +151,7 @@ def attribution(project: Any) -> str:
     key_of = core("export.data", "attribution_key")
     keys: list[str] = []
     for fmt in queries.source_formats(project):
-        key = key_of(fmt) if key_of else None
+        key = key_of(fmt)
         if key and key in labels.ATTRIBUTION and key not in keys:
             keys.append(key)
     return " / ".join(labels.ATTRIBUTION[k] for k in keys) or labels.ATTRIBUTION["n03"]

@@ -56,15 +56,13 @@ class ExportDialog(QDialog):
         self.resize(620, 480)
         form = QFormLayout()
         self.kind = QComboBox()
-        for key, (label, fn, *_r) in KINDS.items():
+        for key, (label, *_r) in KINDS.items():
             self.kind.addItem(label, key)
-            if data.core("export", fn) is None:
-                self.kind.model().item(self.kind.count() - 1).setEnabled(False)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.options = QListWidget()
         self.options.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         api = data.core("options", "list_options")
-        names = [o["name"] for o in api(window.project)] if api and window.project is not None else []
+        names = [o["name"] for o in api(window.project)] if window.project is not None else []
         current = window.current_option
         for n in names:
             it = QListWidgetItem(n)
@@ -147,7 +145,7 @@ class ExportDialog(QDialog):
         _label, fn_name, suffix, multi, _folder = KINDS[key]
         fn = data.core("export", fn_name)
         names = self.selected()
-        if fn is None or not names or (multi and key == "comparison_pdf" and len(names) < 2):
+        if not names or (multi and key == "comparison_pdf" and len(names) < 2):
             self.note.setText("圏域案を選んでください（比較は2つ以上）。")
             return None
         dest = self.dest.text().strip()

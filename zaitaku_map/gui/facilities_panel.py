@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
 from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
+
+log = logging.getLogger("zaitaku_map.gui.facilities")
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.mainwindow import MainWindow
@@ -245,18 +248,15 @@ class FacilitiesPanel(QWidget):
             return
         keep = self.current_id()
         rows = [dict(r) for r in self.win.facility_rows]
-        fn = data.core("options", "facility_functions")
-        funcs = {}
-        if fn is not None:
-            try:
-                funcs = fn(project)
-            except Exception:
-                funcs = {}
+        try:
+            funcs = data.core("options", "facility_functions")(project)
+        except Exception:  # the table still lists the facilities, without functions
+            log.exception("facility_functions failed")
+            funcs = {}
         layers = data.area_layers(project)
         membership: dict[str, tuple[str, str]] = {}
-        am = data.core("geodata", "area_membership")
-        if layers and am is not None:
-            membership = am(project, layers[0])
+        if layers:
+            membership = data.core("geodata", "area_membership")(project, layers[0])
         self.f_area.setToolTip(layers[0] if layers else "")
         opt = getattr(self.win.options_panel, "option", None)
         hubs: dict[int, str] = {}
@@ -328,13 +328,8 @@ class FacilitiesPanel(QWidget):
 
     # -- details and edits ---------------------------------------------------------------------
     def _set_edit_enabled(self, on: bool) -> None:
-        api = data.core("options", "set_active_role") is not None
-        self.cb_active.setEnabled(on and api)
-        for cb in self.cb_funcs.values():
-            cb.setEnabled(on and data.core("options", "set_function") is not None)
-        self.btn_hub.setEnabled(on and data.core("options", "add_hub") is not None)
-        self.btn_zoom.setEnabled(on)
-        self.btn_place.setEnabled(on and data.core("geocode", "set_manual_position") is not None)
+        for w in (self.cb_active, *self.cb_funcs.values(), self.btn_hub, self.btn_zoom, self.btn_place):
+            w.setEnabled(on)
 
     def _row_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
         r = self.current_row()
@@ -382,7 +377,7 @@ class FacilitiesPanel(QWidget):
 
     def _call(self, name: str, *args: Any) -> bool:
         fn = data.core("options", name)
-        if fn is None or self.win.project is None:
+        if self.win.project is None:
             return False
         try:
             fn(self.win.project, *args)
@@ -421,8 +416,6 @@ class FacilitiesPanel(QWidget):
 
     def _add_hub(self, option: str, ken: str, fid: int) -> bool:
         fn = data.core("options", "add_hub")
-        if fn is None:
-            return False
         try:
             fn(self.win.project, option, ken, facility_id=fid)
         except Exception as err:

@@ -15,27 +15,24 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget
 from zaitaku_map import labels
 from zaitaku_map.gui import data
 
-_KIND_FUNCTIONS: dict[str, list[tuple[str, str]]] = {
-    "facilities": [("importers", "import_files")],
-    "boundaries": [("geodata", "import_boundaries"), ("geodata.n03", "import_boundaries")],
-    "areas": [("geodata", "import_area_table"), ("geodata.areas", "import_area_table")],
-    "a38": [("geodata", "import_a38"), ("geodata.a38", "import_a38")],
-    "population": [("geodata", "import_population"), ("geodata.population", "import_population")],
-    "roads": [("network", "import_roads")],
-    "reference": [("geocode", "import_reference")],
+_KIND_FUNCTIONS: dict[str, tuple[str, str]] = {
+    "facilities": ("importers", "import_files"),
+    "boundaries": ("geodata", "import_boundaries"),
+    "areas": ("geodata", "import_area_table"),
+    "a38": ("geodata", "import_a38"),
+    "population": ("geodata", "import_population"),
+    "roads": ("network", "import_roads"),
+    "reference": ("geocode", "import_reference"),
 }
-# data kind -> (label, candidate (module, function) pairs)
-KINDS: dict[str, tuple[str, list[tuple[str, str]]]] = {
-    k: (labels.GUI_IMPORT_KINDS[k], fns) for k, fns in _KIND_FUNCTIONS.items()
+# data kind -> (label, (module, function) of the core import)
+KINDS: dict[str, tuple[str, tuple[str, str]]] = {
+    k: (labels.GUI_IMPORT_KINDS[k], fn) for k, fn in _KIND_FUNCTIONS.items()
 }
 
 
 def kind_function(kind: str) -> Any:
-    for mod, name in KINDS[kind][1]:
-        fn = data.core(mod, name)
-        if fn is not None:
-            return fn
-    return None
+    """The core function that imports files of this data kind."""
+    return data.core(*KINDS[kind][1])
 
 
 def guess_kind(path: str) -> str:

@@ -109,8 +109,7 @@ class ImportWizard(QDialog):
         self.ref_date = QLineEdit()
         self.ref_date.setPlaceholderText("例: 2025-10-01（ファイルに書かれていない場合）")
         self.do_geocode = QCheckBox("取り込み後に住所から位置を求める（ジオコーディング）")
-        self.do_geocode.setChecked(data.core("geocode", "geocode_project") is not None)
-        self.do_geocode.setEnabled(data.core("geocode", "geocode_project") is not None)
+        self.do_geocode.setChecked(True)
         form.addRow("基準日", self.ref_date)
         form.addRow("", self.do_geocode)
         lay.addLayout(form)
@@ -118,12 +117,8 @@ class ImportWizard(QDialog):
 
     def _kind_combo(self, kind: str) -> QComboBox:
         c = QComboBox()
-        for key, (label, _fns) in KINDS.items():
+        for key, (label, _fn) in KINDS.items():
             c.addItem(label, key)
-            if kind_function(key) is None:
-                idx = c.count() - 1
-                c.model().item(idx).setEnabled(False)
-                c.setItemText(idx, label + "（この版では未対応）")
         c.setCurrentIndex(max(c.findData(kind), 0))
         c.currentIndexChanged.connect(lambda _i: self._update_nav())
         return c
@@ -245,9 +240,6 @@ class ImportWizard(QDialog):
             self.mapping_title.setVisible(False)
             return True
         fn = data.core("importers", "preview_file")
-        if fn is None:
-            self.detected.setText("プレビュー機能が読み込めません。そのまま取り込みます。")
-            return True
         try:
             pv = fn(self.preview_path, rows=20)
         except Exception as err:

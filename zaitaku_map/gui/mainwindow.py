@@ -184,11 +184,6 @@ class MainWindow(NavigationMixin, QMainWindow):
         for a in (self.act_import, self.act_export, self.act_coverage, self.act_geocode, self.act_compare,
                   self.act_settings, self.act_drag):
             a.setEnabled(on)
-        if on:
-            self.act_coverage.setEnabled(data.core("coverage", "compute_coverage") is not None)
-            self.act_geocode.setEnabled(data.core("geocode", "geocode_project") is not None)
-            self.act_compare.setEnabled(data.core("options", "compare_options") is not None)
-            self.act_drag.setEnabled(data.core("geocode", "set_manual_position") is not None)
 
     def _fill_recent(self) -> None:
         self.m_recent.clear()
@@ -427,7 +422,7 @@ class MainWindow(NavigationMixin, QMainWindow):
 
     def on_facility_moved(self, fid: int, lon: float, lat: float) -> None:
         fn = data.core("geocode", "set_manual_position")
-        if fn is None or self.project is None:
+        if self.project is None:
             return
         try:
             fn(self.project, fid, lon, lat)

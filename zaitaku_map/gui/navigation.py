@@ -41,7 +41,7 @@ class NavigationMixin:
         am = data.core("geodata", "area_membership")
         for layer in data.area_layers(self.project):
             groups: dict[str, list[str]] = {}
-            for code, (_acode, aname) in (am(self.project, layer) if am else {}).items():
+            for code, (_acode, aname) in am(self.project, layer).items():
                 groups.setdefault(aname, []).append(code)
             for aname, codes in sorted(groups.items()):
                 self.zoom_combo.addItem(f"{layer}: {aname}", codes)
@@ -60,7 +60,7 @@ class NavigationMixin:
 
     def run_geocode(self) -> None:
         fn = data.core("geocode", "geocode_project")
-        if fn is None or self.project_path is None:
+        if self.project_path is None:
             return
 
         def job(project: Any, *, progress: Any, cancel: Any) -> Any:
