@@ -24,11 +24,9 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     if not REALDATA.is_dir():
         pytest.skip(f"real data folder not found: {REALDATA}")
-    try:
-        from zaitaku_map.geodata.n03 import import_boundaries
-        from zaitaku_map.importers import import_files
-    except ImportError as exc:  # pragma: no cover - other domains not merged
-        pytest.skip(f"boundary/facility importers not available: {exc}")
+    from zaitaku_map.geodata.n03 import import_boundaries
+    from zaitaku_map.importers import import_files
+
     p = create_project(tmp_path_factory.mktemp("real") / "real.gpkg")
     # a national study region: the national hospital file is kept whole (the 270 at 0/0 in every
     # prefecture), although only 鳥取's boundaries are loaded

@@ -11,14 +11,9 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture
 def tottori(realdata: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    n03 = pytest.importorskip("zaitaku_map.geodata.n03")
-    areas = pytest.importorskip("zaitaku_map.geodata.areas")
-    importers = pytest.importorskip("zaitaku_map.importers")
-    geocode = pytest.importorskip("zaitaku_map.geocode")
-    for mod, name in ((n03, "import_boundaries"), (areas, "import_area_table"), (importers, "import_files"),
-                      (geocode, "geocode_project")):
-        if not hasattr(mod, name):
-            pytest.skip(f"{mod.__name__}.{name} not available")
+    from zaitaku_map import geocode, importers
+    from zaitaku_map.geodata import areas, n03
+
     files = [realdata / "n03" / "N03-21_31_210101.json", realdata / "areas" / "municipality_to_iryoken2.csv",
              realdata / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx"]
     for f in files:

@@ -45,12 +45,10 @@ def color_icon(color: str, size: int = 16) -> QIcon:
 
 
 def options_api() -> Any:
-    """The options module, or ``None`` while it has not landed."""
-    try:
-        from zaitaku_map import options
-    except ImportError:
-        return None
-    return options if hasattr(options, "get_option") else None
+    """The options module of the core (imported when the panel is built)."""
+    from zaitaku_map import options
+
+    return options
 
 
 class NewOptionDialog(QDialog):
@@ -63,7 +61,7 @@ class NewOptionDialog(QDialog):
         self.name = QLineEdit(f"案{len(existing) + 1}")
         self.template = QComboBox()
         api = options_api()
-        for key in getattr(api, "TEMPLATES", ("area", "municipal")):
+        for key in api.TEMPLATES:
             self.template.addItem(labels.OPTION_TEMPLATES.get(key, key), key)
         self.layer = QComboBox()
         self.layer.addItems(layers or ["二次医療圏"])
@@ -137,7 +135,6 @@ class OptionsPanel(QWidget):
         self.warnings.setWordWrap(True)
         self.eval_table = QTableWidget()
         self.eval_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.disabled_note = QLabel("圏域案の機能（options）が読み込めません。")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("案"))
@@ -173,9 +170,6 @@ class OptionsPanel(QWidget):
         lay.addLayout(top)
         lay.addLayout(btns)
         lay.addWidget(split, 1)
-        lay.addWidget(self.disabled_note)
-        self.disabled_note.setVisible(self.api is None)
-        self.setEnabled(self.api is not None)
         self.option: Any = None
 
     # -- state ----------------------------------------------------------------------------------
@@ -193,7 +187,7 @@ class OptionsPanel(QWidget):
 
     def reload(self, select: str | None = None) -> None:
         """Re-read the option list (keeps the current option unless ``select`` is given)."""
-        if self.api is None or self.project is None:
+        if self.project is None:
             return
         keep = select or self.name or self.win.settings.get("last_option")
         self.option_combo.blockSignals(True)
@@ -275,7 +269,7 @@ class OptionsPanel(QWidget):
         self.warnings.clear()
         self.eval_table.clear()
         self.eval_table.setRowCount(0)
-        if self.option is None or self.api is None:
+        if self.option is None:
             return
         try:
             ev = self.api.evaluate_option(self.project, self.option.name, coverage_params=self.win.session_coverage_params())
@@ -362,7 +356,7 @@ class OptionsPanel(QWidget):
             self.refresh_option()
 
     def create_dialog(self) -> None:
-        if self.api is None or self.project is None:
+        if self.project is None:
             return
         existing = [self.option_combo.itemData(i) for i in range(self.option_combo.count())]
         dlg = NewOptionDialog(self, data.area_layers(self.project), existing)
