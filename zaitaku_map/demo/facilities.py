@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
@@ -54,7 +55,7 @@ class Facility:
     seq: int
     zaishi: str = ""  # 支援診１–３ / 支援病１–３
     beds: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def address(self, tile: Tile, towns, region, *, with_pref: bool = True, ooaza: bool = False) -> str:  # type: ignore[no-untyped-def]
         head = address_prefix(tile, region.specs[self.code3])

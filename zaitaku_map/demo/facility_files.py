@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -260,7 +261,7 @@ def write_kouseikyoku(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> li
     """One 名簿 per prefecture: row 1 empty, title on row 2, empty row 3, header on row 4."""
     paths = []
     for tile in tile_list:
-        rows: list[list[str | None]] = [
+        rows: list[Sequence[str | None]] = [
             [None] * 24,
             ["[令和７年１０月１日 現在 ]令和７年１０月２１日作成（デモデータ・架空）"] + [""] * 23,
             [""] * 24,

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zaitaku_map.demo import areas, facility_files, n03, population, roads, towns
+from zaitaku_map.demo import areas, facilities, facility_files, n03, population, roads, towns
 from zaitaku_map.demo.geography import build_region, tiles
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 
@@ -116,7 +116,7 @@ def generate_files(
 def counts(seed: int = 0, scale: int = 1) -> dict[str, int]:
     """Expected sizes of the generated data (for tests and benchmarks)."""
     region = build_region(seed)
-    facs = facility_files.build_facilities(seed)
+    facs = facilities.build_facilities(seed)
     tpl = roads.build_template(seed)
     mp = population.mesh_population(seed)
     by_kind: dict[str, int] = {}

@@ -350,7 +350,7 @@ def _make_contiguous(geoms: dict[str, object]) -> None:
                 if best is None:
                     geoms[c3] = unary_union([geoms[c3], frag])
                 else:
-                    geoms[best] = unary_union([geoms[best], frag])  # type: ignore[list-item]
+                    geoms[best] = unary_union([geoms[best], frag])
                     moved = True
         if not moved:
             break

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,7 @@ def _import_log_counts(project: Any) -> dict[str, int]:
 
 
 def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any]], prog: Progress,
-               weights: dict[str, float], *, pack_dir: str | Path | None) -> None:
+               weights: Mapping[str, float], *, pack_dir: str | Path | None) -> None:
     def run(name: str, func: Callable[[Progress], Any]) -> Any:
         sub = prog.step(weights[name])
         try:

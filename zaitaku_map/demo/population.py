@@ -46,7 +46,8 @@ class MeshPopulation:
 
     @property
     def total(self) -> np.ndarray:
-        return self.bands.sum(axis=1)
+        total: np.ndarray = self.bands.sum(axis=1)
+        return total
 
 
 def _to_zen(s: str) -> str:
@@ -60,8 +61,8 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
     rng = np.random.default_rng([seed, 5501])
     ni = round(1.3 * 160)
     nj = round(1.0 * 240)
-    ii, jj = np.meshgrid(np.arange(ni), np.arange(nj), indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    ii2d, jj2d = np.meshgrid(np.arange(ni), np.arange(nj), indexing="ij")
+    ii, jj = ii2d.ravel(), jj2d.ravel()
     x = (ii + 0.5) * MESH_DLON * KM_PER_DEG_LON
     y = (jj + 0.5) * MESH_DLAT * KM_PER_DEG_LAT
     code3 = np.full(len(x), "", dtype=object)
@@ -111,7 +112,7 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
 
 def _round_rows(a: np.ndarray) -> np.ndarray:
     """Round each row to integers keeping the row sums (largest remainder)."""
-    fl = np.floor(a).astype(np.int64)
+    fl: np.ndarray = np.floor(a).astype(np.int64)
     need = np.round(a.sum(axis=1)).astype(np.int64) - fl.sum(axis=1)
     frac = a - fl
     rank = np.argsort(-frac, axis=1, kind="stable")
@@ -134,7 +135,8 @@ def mesh_codes(tile: Tile, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
     w, xx = np.divmod(w20, 2)
     m = s * 2 + xx + 1
     code = ((((((p * 100 + u) * 10 + q) * 10 + v) * 10 + r) * 10 + w) * 10) + m
-    return code.astype(np.int64)
+    codes: np.ndarray = code.astype(np.int64)
+    return codes
 
 
 def item_columns() -> list[tuple[str, str]]:

@@ -260,8 +260,8 @@ def build_template(seed: int = 0) -> Template:
             c = parent[c]
         return c
 
-    chosen = []
-    extra = []
+    chosen: list[tuple[str, str, LineString]] = []
+    extra: list[tuple[str, str, LineString]] = []
     for d, a, b in cand:
         line = LineString([pts[a], pts[b]])
         if not on_land(line):
@@ -297,11 +297,11 @@ def build_template(seed: int = 0) -> Template:
     # --- roads from every town to its municipality centre ------------------------------------
     for t in range(len(towns.name)):
         c3 = towns.code3[t]
-        a = (float(towns.x[t]), float(towns.y[t]))
-        b = specs[c3].center
-        if math.dist(a, b) < 0.3:
+        town_xy = (float(towns.x[t]), float(towns.y[t]))
+        centre_xy = specs[c3].center
+        if math.dist(town_xy, centre_xy) < 0.3:
             continue
-        line = LineString([a, b])
+        line = LineString([town_xy, centre_xy])
         if not on_land(line):
             continue
         hw = "tertiary" if towns.chome[t] else "unclassified"
@@ -421,8 +421,8 @@ def build_template(seed: int = 0) -> Template:
     n_ordinary = len(road_xy)
     for c3 in MOTORWAY_ROUTE:
         cx, cy = specs[c3].center
-        ca = np.array(shapely.get_coordinates(cw_a))
-        ka = int(np.argmin((ca[:, 0] - cx) ** 2 + (ca[:, 1] - cy + 2.0) ** 2))
+        cw_a_xy = np.array(shapely.get_coordinates(cw_a))
+        ka = int(np.argmin((cw_a_xy[:, 0] - cx) ** 2 + (cw_a_xy[:, 1] - cy + 2.0) ** 2))
         ia = a_ids[ka]
         ib = b_ids[int(np.argmin([(nx[j] - nx[ia]) ** 2 + (ny[j] - ny[ia]) ** 2 for j in b_ids]))]
         d2 = (road_xy[:n_ordinary, 0] - nx[ia]) ** 2 + (road_xy[:n_ordinary, 1] - ny[ia]) ** 2

@@ -53,7 +53,7 @@ def build_towns(seed: int = 0) -> Towns:
     region = build_region(seed)
     mp = mesh_population(seed)
     rng = np.random.default_rng([seed, 7702])
-    out: dict[str, list] = {k: [] for k in ("code3", "name", "x", "y", "weight", "chome", "tcode")}
+    out: dict[str, list[object]] = {k: [] for k in ("code3", "name", "x", "y", "weight", "chome", "tcode")}
     for c3 in sorted(region.specs):
         spec = region.specs[c3]
         sel = np.flatnonzero(mp.code3 == c3)

@@ -7,6 +7,7 @@ in the bureau files) with plain string joins.  The result opens in openpyxl, pan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -75,7 +76,7 @@ def _col(i: int) -> str:
     return s
 
 
-def write_text_xlsx(path: Path, rows: list[list[str | None]], *, sheet: str = "Sheet1",
+def write_text_xlsx(path: Path, rows: Sequence[Sequence[str | None]], *, sheet: str = "Sheet1",
                     creator: str = "zaitaku-map demo") -> Path:
     """Write ``rows`` (strings; ``None`` = no cell) as a one-sheet xlsx with fixed metadata."""
     ncol = max((len(r) for r in rows), default=1)
