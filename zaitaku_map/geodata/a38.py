@@ -28,7 +28,7 @@ import shapely
 from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata.areas import _unassigned, _Units, write_layer
 from zaitaku_map.geodata.codes import code_candidates
-from zaitaku_map.geodata.n03 import read_boundary_file
+from zaitaku_map.geodata.n03_read import read_boundary_file
 from zaitaku_map.progress import Progress
 from zaitaku_map.refdate import check_reference_date
 from zaitaku_map.store import gpkg
@@ -50,7 +50,7 @@ def _text(v: Any) -> str:
 
 
 def _pick(frame: Any, names: list[str], test: Any) -> str | None:
-    cols = [c for c in frame.columns if c not in ("geometry", "_file")]
+    cols: list[str] = [c for c in frame.columns if c not in ("geometry", "_file")]
     for n in names:
         if n in cols and test(frame[n]):
             return n
@@ -143,6 +143,8 @@ def import_a38(
             "SELECT code, geom FROM municipalities WHERE kind != 'designated_city'"
         ).fetchall():
             g = gpkg.from_blob(blob)
+            if g is None:  # no geometry stored: nothing to intersect (the tree query would be empty)
+                continue
             hits = tree.query(g, predicate="intersects")
             if not len(hits):
                 continue

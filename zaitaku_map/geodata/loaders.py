@@ -25,7 +25,8 @@ DEMAND_COLUMNS = [
 
 
 def _conn(project: Any) -> sqlite3.Connection:
-    return project.conn
+    conn: sqlite3.Connection = project.conn
+    return conn
 
 
 def _table_exists(conn: sqlite3.Connection, name: str) -> bool:

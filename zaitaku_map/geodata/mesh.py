@@ -232,4 +232,6 @@ def mesh_polygons(codes: list[str]) -> np.ndarray:
     arr = np.array(codes)
     lat0, lon0 = ju.to_meshpoint(arr, 0, 0)
     lat1, lon1 = ju.to_meshpoint(arr, 1, 1)
-    return shapely.box(np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(lon1, float), np.asarray(lat1, float))
+    boxes: np.ndarray = shapely.box(np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(lon1, float),
+                                    np.asarray(lat1, float))
+    return boxes

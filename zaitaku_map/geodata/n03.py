@@ -29,8 +29,9 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -86,7 +87,7 @@ def match_attributes(columns: list[str], frame: pd.DataFrame) -> dict[str, str |
     in 区) and, when a check fails, all columns are searched by content instead.
     """
     cols = [c for c in columns if c not in ("geometry", "_file")]
-    checks = {
+    checks: dict[str, Callable[[pd.Series], bool]] = {
         "code": lambda s: _share(s, _is_code) >= 0.9,
         "pref_name": lambda s: _share(s, lambda v: bool(_PREF_RE.match(str(v)))) >= 0.9,
         "name": lambda s: _share(s, lambda v: bool(_MUNI_RE.match(str(v)))) >= 0.8,
@@ -148,6 +149,14 @@ def _area_km2(geoms: list[MultiPolygon], lons: list[float]) -> list[float]:
     return [float(v) for v in out]
 
 
+class _NoCodeRows(TypedDict):
+    """Rows without a municipality code (所属未定地): count, total area and names."""
+
+    rows: int
+    area_km2: float
+    names: list[str]
+
+
 def _rep_point(g: MultiPolygon) -> Point:
     if g.is_empty:
         return Point()
@@ -176,7 +185,7 @@ def build_municipalities(
     parts: dict[str, list[Any]] = defaultdict(list)
     attrs: dict[str, dict[str, Any]] = {}
     repaired: list[dict[str, Any]] = []
-    no_code = {"rows": 0, "area_km2": 0.0, "names": []}
+    no_code: _NoCodeRows = {"rows": 0, "area_km2": 0.0, "names": []}
     ignored_pref = 0
     pref_filter = {str(x).zfill(2) for x in prefectures} if prefectures else None
 
@@ -185,8 +194,8 @@ def build_municipalities(
         return _text(row[col]) if col else None
 
     step = prog.step(0.55)
-    records = raw.drop(columns="geometry").to_dict("records")
-    for i, (row, geom) in enumerate(step.iterate(list(zip(records, raw.geometry, strict=True)),
+    raw_rows = raw.drop(columns="geometry").to_dict("records")
+    for i, (row, geom) in enumerate(step.iterate(list(zip(raw_rows, raw.geometry, strict=True)),
                                                  message="行政区域を読み込み中")):
         rownum = i + 1
         raw_attrs = {k: _text(v) for k, v in row.items()}
@@ -194,13 +203,13 @@ def build_municipalities(
         if code is None:
             g = to_multipolygon(shapely.make_valid(geom)) if geom is not None else MultiPolygon()
             no_code["rows"] += 1
-            a = _area_km2([g], [g.centroid.x if not g.is_empty else 135.0])[0] if not g.is_empty else 0.0
-            no_code["area_km2"] += a
+            area = _area_km2([g], [g.centroid.x if not g.is_empty else 135.0])[0] if not g.is_empty else 0.0
+            no_code["area_km2"] += area
             label = "".join(x for x in (get(row, "pref_name"), get(row, "name")) if x) or "(名称なし)"
             no_code["names"].append(label)
             log.append({"row": rownum, "severity": "rejected", "column": mapping["code"],
                         "value": _text(row[mapping["code"]]),
-                        "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{a:.2f} km²）",
+                        "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{area:.2f} km²）",
                         "raw": raw_attrs})
             continue
         if pref_filter is not None and code[:2] not in pref_filter:
@@ -296,8 +305,8 @@ def build_municipalities(
     allrec = units + cities
     reps = [_rep_point(r["geometry"]) for r in allrec]
     areas = _area_km2([r["geometry"] for r in allrec], [p.x for p in reps])
-    for r, p, a in zip(allrec, reps, areas, strict=True):
-        r["rep_lon"], r["rep_lat"], r["area_km2"] = p.x, p.y, round(a, 4)
+    for r, p, area in zip(allrec, reps, areas, strict=True):
+        r["rep_lon"], r["rep_lat"], r["area_km2"] = p.x, p.y, round(area, 4)
         r["fid"] = int(r["code"])
     step.update(1, "", force=True)
 
@@ -475,4 +484,5 @@ def import_boundaries(
     }
     if stale_pop and gone:
         out["note"] = "市区町村が変わりました。人口（メッシュ）を取り込み直すと按分が新しい境界に合います。"
-    return json.loads(json.dumps(out, ensure_ascii=False, default=str))
+    result: dict[str, Any] = json.loads(json.dumps(out, ensure_ascii=False, default=str))
+    return result

@@ -505,7 +505,8 @@ def import_population(
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     if not paths:
         raise GeodataError("no population file given")
-    mesh, tables = [], []
+    mesh: list[str | Path] = []
+    tables: list[str | Path] = []
     for p in paths:
         head = Path(p).read_bytes()[:200] if Path(p).is_file() else b""
         if not head:
