@@ -29,7 +29,8 @@ UNPLACEABLE = "所在地も使える座標もないため位置を決められ�
 def _in_japan(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     x0, y0, x1, y1 = JAPAN_BOUNDS
     with np.errstate(invalid="ignore"):
-        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (x != 0) & (y != 0)
+        inside: np.ndarray = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (x != 0) & (y != 0)
+    return inside
 
 
 def _numbers(df: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:

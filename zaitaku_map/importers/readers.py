@@ -212,7 +212,8 @@ def cell_text(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if hasattr(v, "isoformat"):
-        return v.isoformat()[:10]  # type: ignore[union-attr]
+        iso: str = v.isoformat()  # date, datetime (pandas Timestamp) or time
+        return iso[:10]
     return str(v)
 
 

@@ -121,7 +121,7 @@ def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
         "src_coord_status": status,
         "lon": pd.Series(np.where(ok, lon, np.nan), index=recs.index).astype(object).where(ok, None),
         "lat": pd.Series(np.where(ok, lat, np.nan), index=recs.index).astype(object).where(ok, None),
-        "geocode_level": pd.Series(np.where(ok, "source", None), index=recs.index, dtype=object),
+        "geocode_level": pd.Series("source", index=recs.index, dtype=object).where(ok, None),
         "updated_at": now,
         "geom": point_blobs(lon, lat, ok),
     }, index=recs.index)

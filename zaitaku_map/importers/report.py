@@ -62,7 +62,7 @@ class ParsedFile:
     designations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # record_key -> list
     scope_prefs: set[str] = field(default_factory=set)  # prefectures this release covers (for closures)
     notes: list[str] = field(default_factory=list)
-    mapping: tuple[list[str], dict[str, str], str] | None = None  # (header, mapping, label) to remember
+    mapping: tuple[list[str], dict[str, str], str | None] | None = None  # (header, mapping, label) to remember
     role_only: list[dict[str, Any]] = field(default_factory=list)  # 在後病 etc. of non-在支 institutions
 
 

@@ -362,7 +362,7 @@ def source_issuer(muni_code: pd.Series, muni_name: pd.Series, address: pd.Series
                   pref_name: pd.Series | None = None) -> str | None:
     """Who a list is about, from its rows: one municipality code, else one municipality name, else one
     prefecture code; ``None`` when the rows name none (or several prefectures)."""
-    codes = {c for c in muni_code.tolist() if c}
+    codes: set[str] = {c for c in muni_code.tolist() if c}
     if len(codes) == 1:
         return codes.pop()
     names = [_compact(n) for n in muni_name.tolist()]
@@ -372,7 +372,7 @@ def source_issuer(muni_code: pd.Series, muni_name: pd.Series, address: pd.Series
     cities = {(w.group(1) if (w := _WARD_OF_CITY_RE.match(n)) else n) for n in names if n}
     if len(cities) == 1:
         return cities.pop()
-    prefs = {p for p in pref.tolist() if p}
+    prefs: set[str] = {p for p in pref.tolist() if p}
     if len(prefs) == 1:
         return prefs.pop()
     return None
