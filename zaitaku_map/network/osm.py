@@ -65,8 +65,8 @@ def osm_reference_date(path: str | Path) -> tuple[str | None, str | None]:
     if date:
         return date, "file_header"
     stem = name.split(".osm")[0]
-    m = _NAME_DATE.search(stem)
-    date = date_of_yymmdd(m.group(1)) if m else None
+    name_match = _NAME_DATE.search(stem)
+    date = date_of_yymmdd(name_match.group(1)) if name_match else None
     return (date, "file_name") if date else (None, None)
 
 
