@@ -53,6 +53,7 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
                 changed: list[set[str]] | None = None) -> Any:
     """One sheet with a small map per option in a grid and a shared facility legend."""
     setup_matplotlib()
+    from matplotlib.artist import Artist
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -85,7 +86,7 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
         draw_option_map(ax, d, coverage=cov, small=True, highlight_units=changed[i] if changed else None)
         ax.set_title(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）", fontsize=10, loc="left")
     cats = datas[0].categories_present()
-    handles = []
+    handles: list[Artist] = []
     for cat in cats:
         spec = CATEGORIES.get(cat, CATEGORIES["other"])
         handles.append(Line2D([], [], ls="none", marker=spec.marker, markerfacecolor=spec.color,

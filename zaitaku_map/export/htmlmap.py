@@ -23,13 +23,13 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.ops import polylabel
@@ -212,7 +212,8 @@ def leaflet_assets() -> tuple[str, str]:
 
 def _round_geoms(geoms: Any) -> np.ndarray:
     arr = np.asarray(geoms, dtype=object)
-    return shapely.transform(arr, lambda c: np.round(c, NDIGITS))
+    rounded: np.ndarray = shapely.transform(arr, lambda c: np.round(c, NDIGITS))
+    return rounded
 
 
 def _features(gdf: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
@@ -280,7 +281,7 @@ class _Script(MacroElement):
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
     def __init__(self, code: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is not annotated
         self._name = "ZmScript"
         self.code = code
 
@@ -354,7 +355,7 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
     # only Leaflet, and inline (below): no CDN links at all
     m.default_js = []
     m.default_css = []
-    root = m.get_root()
+    root = cast(Figure, m.get_root())  # folium.Map places itself in a branca Figure (get_root() says Element)
     root.title = _e(f"{title or EXPORT_TEXT['map_title']} {data.option_name}")
     leaflet_js, leaflet_css = leaflet_assets()
     root.header.add_child(Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp")

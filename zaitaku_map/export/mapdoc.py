@@ -159,7 +159,7 @@ def render_map_figure(
     leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
                      fontsize=7.5 * fs, title_fontsize=9 * fs, ncol=ncol, alignment="left",
                      handlelength=1.6, borderaxespad=0.2, labelspacing=0.45)
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas above; not in FigureCanvasBase stubs
     # information panel: below the legend (landscape) or beside it (portrait), measured, shrunk if needed
     if landscape:
         leg_bottom = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[0][1]

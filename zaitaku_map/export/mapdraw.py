@@ -17,6 +17,7 @@ import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, FancyBboxPatch, Patch, Rectangle
 from matplotlib.path import Path as MPath
@@ -210,7 +211,7 @@ def place_labels(
     Returns (placed count, count placed away from the first candidate, bounding boxes).
     """
     fig = ax.figure
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # an Agg canvas; not in FigureCanvasBase stubs
     placed = [] if placed is None else placed
     axbb = ax.get_window_extent(renderer)
     n_ok = n_moved = 0
@@ -268,7 +269,10 @@ def draw_option_map(
     x0, x1, y0, y1 = minx - pad, maxx + pad, miny - pad, maxy + pad
     # widen one axis so the data fill the axes box at equal scale (true scale bar)
     bbox = ax.get_position()
-    fw, fh = ax.figure.get_size_inches()
+    fig = ax.figure
+    if not isinstance(fig, Figure):  # a SubFigure has no size of its own
+        raise TypeError("draw_option_map needs axes placed directly on a Figure")
+    fw, fh = fig.get_size_inches()
     box_ratio = (bbox.height * fh) / (bbox.width * fw)
     if (y1 - y0) / (x1 - x0) < box_ratio:
         extra = (x1 - x0) * box_ratio - (y1 - y0)

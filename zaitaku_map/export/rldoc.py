@@ -62,10 +62,11 @@ def page_size(paper: str, land: bool) -> tuple[float, float]:
     key = str(paper).upper()
     if key not in sizes:
         raise ExportError(f"unknown paper size: {paper}", value=paper, expected="A4 or A3")
-    return landscape(sizes[key]) if land else portrait(sizes[key])
+    size: tuple[float, float] = landscape(sizes[key]) if land else portrait(sizes[key])
+    return size
 
 
-class NumberedCanvas(rl_canvas.Canvas):
+class NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc]  # reportlab ships no type information
     """Canvas that prints 「X / Y」 on every page.
 
     Pages are written as they come (so bookmarks and TOC links point at their own page); each page
@@ -94,7 +95,7 @@ class NumberedCanvas(rl_canvas.Canvas):
         super().save()
 
 
-class ZDoc(BaseDocTemplate):
+class ZDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type information
     """Doc template with the common header/footer and TOC notifications from h1/h2 paragraphs."""
 
     def __init__(self, filename: str, *, header: str, footer: str, is_demo: bool, pagesize: tuple[float, float],
@@ -210,7 +211,7 @@ def build_pdf(path: Path, story_fn: Callable[[], list[Any]], *, header: str, foo
               pagesize: tuple[float, float], title: str, with_toc: bool) -> int:
     """Build atomically (two passes when there is a TOC); returns the number of pages."""
     tmp = path.with_name(path.name + ".part")
-    pages = 0
+    pages: int = 0
     try:
         doc = ZDoc(str(tmp), header=header, footer=footer, is_demo=is_demo, pagesize=pagesize, title=title,
                    author="zaitaku-map", creator="zaitaku-map")
