@@ -50,7 +50,7 @@ def test_from_empty_project_to_pdf_with_the_demo_files(window: Any, qtbot: Any, 
     assert window.facilities_panel.model.rowCount() > 500
     assert window.project.study_prefectures == ["99"]  # set from the boundaries, before the national files
 
-    assert window.options_panel.create("案A", template="area", layer="二次医療圏")
+    assert window.options_panel.create_option("案A", template="area", layer="二次医療圏")
     assert window.options_panel.ken_list.count() >= 3
 
     dlg = ExportDialog(window)

@@ -145,7 +145,7 @@ class ComparisonView(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.note)
         lay.addWidget(split, 1)
-        self.result: dict[str, Any] | None = None
+        self.last_result: dict[str, Any] | None = None
         if self.pick.count() < 2:
             self.btn.setEnabled(False)
             self.note.setText("比較するには圏域案が2つ以上必要です。「圏域案」パネルで案を作成・複製してください。")
@@ -159,11 +159,11 @@ class ComparisonView(QDialog):
         if len(names) < 2:
             return None
         try:
-            res = fn(self.win.project, names, coverage_params=self.win.session_coverage_params())
+            res: dict[str, Any] = fn(self.win.project, names, coverage_params=self.win.session_coverage_params())
         except Exception as err:
             show_error(self, err, title="比較できません")
             return None
-        self.result = res
+        self.last_result = res
         self._draw_maps(res)
         self._fill_table(res)
         self._fill_diff(res)
@@ -175,8 +175,9 @@ class ComparisonView(QDialog):
     def _draw_maps(self, res: dict[str, Any]) -> None:
         while self.maps.count():
             item = self.maps.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         gdf = self.win.muni_gdf
         get = data.core("options", "get_option")
         if gdf is None:

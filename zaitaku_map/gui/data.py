@@ -32,7 +32,8 @@ def _rounded(geom: Any, nd: int = 5) -> dict[str, Any]:
     import numpy as np
     import shapely
 
-    return mapping(shapely.transform(geom, lambda c: np.round(c, nd)))
+    geojson: dict[str, Any] = mapping(shapely.transform(geom, lambda c: np.round(c, nd)))
+    return geojson
 
 
 def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:

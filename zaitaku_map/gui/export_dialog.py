@@ -106,7 +106,7 @@ class ExportDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.note)
         lay.addWidget(bb)
-        self.result: dict[str, Any] | None = None
+        self.last_result: dict[str, Any] | None = None
         self.job: Any = None
         self._kind_changed()
         if not names:
@@ -166,9 +166,9 @@ class ExportDialog(QDialog):
             return fn(project, target, dest, progress=progress, cancel=cancel, **kw)
 
         def done(result: Any) -> None:
-            self.result = result if isinstance(result, dict) else {"path": dest}
-            pages = self.result.get("pages")
-            info(self.win, "出力しました", f"{self.result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""))
+            self.last_result = result if isinstance(result, dict) else {"path": dest}
+            pages = self.last_result.get("pages")
+            info(self.win, "出力しました", f"{self.last_result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""))
             self.accept()
 
         self.job = self.win.jobs.run("出力しています", job, project_path=self.win.project_path, on_success=done,

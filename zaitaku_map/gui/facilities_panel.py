@@ -260,9 +260,10 @@ class FacilitiesPanel(QWidget):
         self.f_area.setToolTip(layers[0] if layers else "")
         opt = getattr(self.win.options_panel, "option", None)
         hubs: dict[int, str] = {}
-        for h in (getattr(opt, "hubs", None) or []):
-            if h.get("facility_id") is not None:
-                hubs[int(h["facility_id"])] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
+        if opt is not None:
+            for h in (getattr(opt, "hubs", None) or []):
+                if h.get("facility_id") is not None:
+                    hubs[int(h["facility_id"])] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
         for r in rows:
             r["functions"] = funcs.get(int(r["id"]), set())
             r["hub"] = hubs.get(int(r["id"]))

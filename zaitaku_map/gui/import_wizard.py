@@ -185,17 +185,24 @@ class ImportWizard(QDialog):
         """One dict per file: path, kind, category, layer (what the table says now)."""
         out = []
         for r, p in enumerate(self.paths):
-            out.append({"path": p, "kind": self.file_table.cellWidget(r, 1).currentData(),
-                        "category": self.file_table.cellWidget(r, 2).currentData(),
-                        "layer": self.file_table.cellWidget(r, 3).currentText().strip() or "二次医療圏"})
+            out.append({"path": p, "kind": self._combo(r, 1).currentData(),
+                        "category": self._combo(r, 2).currentData(),
+                        "layer": self._combo(r, 3).currentText().strip() or "二次医療圏"})
         return out
 
+    def _combo(self, row: int, col: int) -> QComboBox:
+        """The kind (1), category (2) or layer (3) combo box of a file table row."""
+        w = self.file_table.cellWidget(row, col)
+        if not isinstance(w, QComboBox):
+            raise LookupError(f"no combo box in file table cell ({row}, {col})")
+        return w
+
     def set_kind(self, row: int, kind: str) -> None:
-        c = self.file_table.cellWidget(row, 1)
+        c = self._combo(row, 1)
         c.setCurrentIndex(max(c.findData(kind), 0))
 
     def set_category(self, row: int, category: str | None) -> None:
-        c = self.file_table.cellWidget(row, 2)
+        c = self._combo(row, 2)
         c.setCurrentIndex(max(c.findData(category), 0))
 
     # -- page 2: preview + mapping --------------------------------------------------------------
@@ -239,6 +246,8 @@ class ImportWizard(QDialog):
             self.mapping_scroll.setVisible(False)
             self.mapping_title.setVisible(False)
             return True
+        if self.preview_path is None:  # no file chosen (the Next button is disabled then)
+            return False
         fn = data.core("importers", "preview_file")
         try:
             pv = fn(self.preview_path, rows=20)

@@ -38,15 +38,15 @@ def symbol_icon(color: str, shape: str = "s", size: int = 16) -> QIcon:
         from PySide6.QtGui import QPolygonF
 
         c = size / 2
-        pts = {
+        polygons: dict[str, list[tuple[float, float]]] = {
             "^": [(c, m), (size - m, size - m), (m, size - m)],
             "v": [(c, size - m), (size - m, m), (m, m)],
             "D": [(c, 1), (size - m, c), (c, size - 1), (m, c)],
             "*": [(c, 1), (c + 2, c - 2), (size - 1, c - 1), (c + 3, c + 2), (c + 4, size - 1),
                   (c, c + 4), (c - 4, size - 1), (c - 3, c + 2), (1, c - 1), (c - 2, c - 2)],
             "h": [(c, 1), (size - 2, c - 4), (size - 2, c + 4), (c, size - 1), (2, c + 4), (2, c - 4)],
-        }[shape]
-        p.drawPolygon(QPolygonF([QPointF(x, y) for x, y in pts]))
+        }
+        p.drawPolygon(QPolygonF([QPointF(x, y) for x, y in polygons[shape]]))
     else:
         p.drawRect(m, m, r, r)
     p.end()
@@ -128,8 +128,9 @@ class LayersPanel(QWidget):
 
     def remove_layer(self, layer_id: str) -> None:
         item = self.items.pop(layer_id, None)
-        if item is not None and item.parent() is not None:
-            item.parent().removeChild(item)
+        parent = item.parent() if item is not None else None
+        if item is not None and parent is not None:
+            parent.removeChild(item)
 
     def is_visible(self, layer_id: str) -> bool:
         item = self.items.get(layer_id)

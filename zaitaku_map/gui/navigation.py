@@ -9,10 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
 from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import info, show_error
+from zaitaku_map.gui.worker import JobRunner
 
 
 class NavigationMixin:
@@ -26,7 +28,12 @@ class NavigationMixin:
     zoom_combo: Any
     options_panel: Any
     facilities_panel: Any
-    jobs: Any
+    jobs: JobRunner
+    refresh_facilities: Callable[[], None]
+
+    def _dialog_parent(self) -> QWidget | None:
+        """The window itself as the parent of message boxes (the mixin is only used by a QWidget)."""
+        return self if isinstance(self, QWidget) else None
 
     def fill_zoom_targets(self) -> None:
         """Prefecture(s), every area of every area layer and every 圏域 of the current option."""
@@ -71,11 +78,11 @@ class NavigationMixin:
             self.facilities_panel.reload()
             levels = Counter(r.get("geocode_level") or "unresolved" for r in self.facility_rows)
             lines = [f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件" for k in labels.GEOCODE_LEVELS if levels.get(k)]
-            info(self, "ジオコーディング", "施設の位置を更新しました。\n\n" + "\n".join(lines)
+            info(self._dialog_parent(), "ジオコーディング", "施設の位置を更新しました。\n\n" + "\n".join(lines)
                  + "\n\n位置不明・市区町村代表点の施設は、施設一覧で選んで地図上に配置できます。")
 
         self.jobs.run("住所から位置を求めています", job, project_path=self.project_path, on_success=done,
-                      on_error=lambda e, d: show_error(self, e, d))
+                      on_error=lambda e, d: show_error(self._dialog_parent(), e, d))
 
     # -- used by --screenshot and tests ---------------------------------------------------------
     def when_painted(self, callback: Callable[[dict[str, Any]], None], *, expect_munis: int | None = None,

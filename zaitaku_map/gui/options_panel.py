@@ -179,7 +179,8 @@ class OptionsPanel(QWidget):
 
     @property
     def name(self) -> str | None:
-        return self.option_combo.currentData()
+        name: str | None = self.option_combo.currentData()
+        return name
 
     def current_ken(self) -> str | None:
         item = self.ken_list.currentItem()
@@ -362,9 +363,9 @@ class OptionsPanel(QWidget):
         dlg = NewOptionDialog(self, data.area_layers(self.project), existing)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        self.create(**dlg.values())
+        self.create_option(**dlg.values())
 
-    def create(self, name: str, **kw: Any) -> bool:
+    def create_option(self, name: str, **kw: Any) -> bool:
         if not name:
             return False
         if self._run(self.api.create_option, name, **kw) is None:

@@ -83,6 +83,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(bb)
 
     def _fill_speeds(self, p: Any) -> None:
+        speeds: dict[str, float]
         try:
             table = p.effective_table() if p is not None else None
             speeds = dict(table.speeds) if table is not None else {}
@@ -110,8 +111,10 @@ class SettingsDialog(QDialog):
             CoverageParams(**{**vals, "bands": tuple(vals["bands"])})  # validates (raises AnalysisError)
             speeds = {}
             for i in range(self.speeds.rowCount()):
-                k = self.speeds.item(i, 0).data(Qt.ItemDataRole.UserRole)
-                speeds[k] = float(self.speeds.item(i, 1).text())
+                name, speed = self.speeds.item(i, 0), self.speeds.item(i, 1)
+                if name is None or speed is None:  # _fill_speeds sets both cells of every row
+                    continue
+                speeds[name.data(Qt.ItemDataRole.UserRole)] = float(speed.text())
         except ValueError as err:
             show_error(self, err, title="設定の値が正しくありません")
             return

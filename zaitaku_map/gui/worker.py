@@ -29,7 +29,7 @@ def quiet_pyside_import_hook() -> None:
     """Make PySide6's per-import feature check cheap: we never use ``from __feature__ import``."""
     import sys
 
-    feature = sys.modules.get("shibokensupport.feature")
+    feature: Any = sys.modules.get("shibokensupport.feature")  # shiboken's private module: no declared attributes
     if feature is not None and hasattr(feature, "_mod_uses_pyside"):
         feature._mod_uses_pyside = lambda module: False
 
