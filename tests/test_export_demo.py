@@ -67,7 +67,20 @@ def test_demo_project_option_a(tmp_path):
     from zaitaku_map.demo import build_demo_project
     from zaitaku_map.store import open_project
 
-    build_demo_project(tmp_path / "demo.gpkg")
+    pack = tmp_path / "pack"
+    result = build_demo_project(tmp_path / "demo.gpkg", pack_dir=pack)  # the README's main job
+    assert not result["failed"], result["steps"]
     with open_project(tmp_path / "demo.gpkg") as project:
         assert project.is_demo
         _check_option(project, "案A", tmp_path)
+        options = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
+    assert options == ["案A", "案B", "案C", "自動提案"]
+    files = sorted(f.name for f in pack.iterdir())
+    assert len(files) == 2 * len(options) + 1 + len(options)  # map + list per option, comparison, one XLSX each
+    assert sum(f.endswith("圏域案の比較.pdf") for f in files) == 1
+    # the pack shows coverage: its parameters on the map and a coverage column in the evaluation table
+    map_a = next(pack / f for f in files if f.endswith("地図_案A.pdf"))
+    assert "到達圏" in (PdfReader(map_a).pages[0].extract_text() or "")
+    list_a = next(pack / f for f in files if f.endswith("資源リスト_案A.pdf"))
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(list_a).pages[:4])
+    assert "道路ネットワーク" in text and "未計算" not in text

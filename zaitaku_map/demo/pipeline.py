@@ -205,7 +205,8 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
         names = list(opts["options"]) if opts else []
         from zaitaku_map.export import export_pack  # matplotlib/reportlab only when a pack is asked for
 
-        run("pack", lambda p: export_pack(project, names, pack_dir, progress=p))
+        # the pack shows 30-minute coverage of 在支診・在支病 on the maps and in the evaluation tables
+        run("pack", lambda p: export_pack(project, names, pack_dir, coverage_category="zaishi", progress=p))
     else:
         prog.step(weights["pack"]).update(1.0, "完了", force=True)  # the bar ends at 100 %
 
