@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from zaitaku_map.export import export_csv, export_list_pdf, export_pack
+from zaitaku_map.export import export_csv, export_list_pdf, export_map_pdf, export_pack
 from zaitaku_map.labels import CATEGORIES
 from zaitaku_map.options import evaluate_option
 
@@ -74,6 +74,11 @@ def test_demo_project_option_a(tmp_path):
         assert project.is_demo
         _check_option(project, "案A", tmp_path)
         options = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
+        # 4 圏域, 2 boundaries, 3 bands, gaps, 8 kinds and the stack number: two legend columns that fit the sheet
+        for landscape in (True, False):
+            out = export_map_pdf(project, "案A", tmp_path / f"m{landscape}.pdf", coverage_category="zaishi",
+                                 landscape=landscape)
+            assert out["legend_fits"], landscape
     assert options == ["案A", "案B", "案C", "自動提案"]
     files = sorted(f.name for f in pack.iterdir())
     assert len(files) == 2 * len(options) + 1 + len(options)  # map + list per option, comparison, one XLSX each

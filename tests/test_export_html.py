@@ -97,7 +97,7 @@ def test_html_map_coverage_and_categories(proj, tmp_path):
     text = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert out["coverage"]["category"] == "zaishi" and out["coverage"]["params"]["minutes"] == 20
     assert out["coverage"]["bands"] == 3 and out["coverage"]["gap_points"] > 0
-    assert "20分以内に施設がない人口の地点" in text and "到達圏の条件" in text and "15分以内" in text
+    assert "20分圏外の人口（地点）" in text and "到達圏の条件" in text and "15分以内" in text
     n = _placed(p, ("zaishi_clinic", "zaishi_hospital"))
     assert len(_facility_rows(text)) == out["counts"]["markers"] == n > 0
     assert "デモデータ（架空" not in text

@@ -132,8 +132,8 @@ EXPORT_TEXT: dict[str, str] = {
     "facilities": "施設",
     "coverage": "到達圏",
     "coverage_band": "{minutes}分以内",
-    "gap": "{minutes}分以内に施設がない人口の地点",
-    "gap_no_population": "{minutes}分以内に施設がない地点（市区町村代表点・人口未取込）",
+    "gap": "{minutes}分圏外の人口（地点）",
+    "gap_no_population": "{minutes}分圏外の地点（市区町村代表点）",
     "coverage_needs_population": "人口（市区町村別の人口表またはメッシュ人口）が未取込のため、到達圏内の人口割合は出せません",
     "sources": "データの出典（基準日）",
     "attribution": "出典表記",
@@ -153,7 +153,8 @@ EXPORT_TEXT: dict[str, str] = {
     "as_of": "{date} 時点",
     "date_unknown": "基準日不明",
     "not_loaded": "取り込んでいない施設種別（リスト・評価表に含まれません）",
-    "stacked": "同じ位置に重なる施設の数（位置が市区町村の代表点など）",
+    "stacked": "同じ位置の施設数",
+    "stacked_note": "数字は同じ位置に重なる施設の数です（住所から市区町村の代表点までしか決まらない施設など）。",
     "differs": "＊ 最初の案と異なる値",
 }
 

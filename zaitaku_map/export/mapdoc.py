@@ -87,6 +87,9 @@ def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, l
     n_unplaced = int((fac["lon"].isna() & listed).sum())
     if n_unplaced:
         notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（資源リストには掲載）")
+    placed = fac.loc[listed & fac["lon"].notna(), ["lon", "lat"]].round(5)
+    if placed.duplicated().any():
+        notes.append(EXPORT_TEXT["stacked_note"])
     if notes:
         sections.append(("注記", notes))
     return sections
@@ -156,10 +159,18 @@ def render_map_figure(
                 Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"])]
     handles += res.handles
     ncol = 2 if len(handles) > (18 if landscape else 9) else 1
-    leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
-                     fontsize=7.5 * fs, title_fontsize=9 * fs, ncol=ncol, alignment="left",
-                     handlelength=1.6, borderaxespad=0.2, labelspacing=0.45)
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas above; not in FigureCanvasBase stubs
+    right_limit = legend_rect[0] + legend_rect[2] if not landscape else 1 - 0.012
+    # two columns of long labels must not run off the sheet: smaller type, else one column
+    tries = [(ncol, 1.0), (ncol, 0.9), (ncol, 0.8)] + ([(1, 1.0)] if ncol == 2 else [])
+    for i, (cols, shrink) in enumerate(tries):
+        leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
+                         fontsize=7.5 * fs * shrink, title_fontsize=9 * fs, ncol=cols, alignment="left",
+                         handlelength=1.6, borderaxespad=0.2, labelspacing=0.45, columnspacing=1.2 * shrink)
+        right = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[1][0]
+        if right <= right_limit or i == len(tries) - 1:
+            break
+        leg.remove()
     # information panel: below the legend (landscape) or beside it (portrait), measured, shrunk if needed
     if landscape:
         leg_bottom = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[0][1]
@@ -184,6 +195,7 @@ def render_map_figure(
         for t in texts:
             t.remove()
     facts = {
+        "legend_fits": bool(right <= right_limit),
         "crs": res.crs,
         "scale_bar_km": res.scale_km,
         "labels_placed": res.labels_placed,

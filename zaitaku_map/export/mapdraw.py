@@ -346,7 +346,7 @@ def draw_option_map(
                                       label=f"{c.label}（{int(sel.sum())}）"))
         res.stacks = draw_stack_counts(ax, xs, ys, fontsize=(5 if small else 6.5) * text_scale)
         if res.stacks:
-            res.handles.append(Line2D([], [], ls="none", marker="$n$", color="#111111", markersize=6,
+            res.handles.append(Line2D([], [], ls="none", marker="$3$", color="#111111", markersize=6,
                                       label=EXPORT_TEXT["stacked"]))
     obstacles = None
     if len(fac) and len(fac) <= 1500:
