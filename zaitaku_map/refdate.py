@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from zaitaku_map.errors import InputDataError
@@ -55,6 +56,23 @@ def check_reference_date(value: Any) -> str | None:
         raise InputDataError("reference date not understood", value=value,
                              expected="YYYY-MM-DD（例 2025-10-01）、年度 YYYY（例 2024）、または 令和7年10月1日")
     return d
+
+
+def resolve_reference_date(
+    given: Any, *detectors: tuple[str, Callable[[], str | None]]
+) -> tuple[str | None, str | None]:
+    """``(基準日, origin)`` of a source: the user's value, checked by :func:`check_reference_date`
+    (origin ``"argument"``), else the first date a detector finds in the file, with that detector's
+    origin (``"file_name"``, ``"title"``, ``"file_header"`` …), else ``(None, None)``.  Detectors run
+    only when no date is given."""
+    ref = check_reference_date(given)
+    if ref is not None:
+        return ref, "argument"
+    for origin, detect in detectors:
+        found = detect()
+        if found:
+            return found, origin
+    return None, None
 
 
 def date_of_timestamp(text: Any) -> str | None:

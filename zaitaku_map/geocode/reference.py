@@ -48,7 +48,7 @@ from zaitaku_map.geocode.normalize import (
     pref_name_of,
 )
 from zaitaku_map.progress import Progress, ProgressCallback
-from zaitaku_map.refdate import check_reference_date
+from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import file_sha256
 from zaitaku_map.textnorm import normalize_text
@@ -79,6 +79,15 @@ def reference_date_from_name(name: str, members: list[str] | tuple[str, ...] = (
             if kind == "a" and version >= 11:
                 return str(2001 + version)
     return None
+
+
+def _name_date(p: Path) -> str | None:
+    """:func:`reference_date_from_name` of a download, looking at the CSV names inside a zip too."""
+    members: list[str] = []
+    if zipfile.is_zipfile(p):
+        with zipfile.ZipFile(p) as zf:
+            members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+    return reference_date_from_name(p.name, members)
 
 
 def _decode(data: bytes) -> str:
@@ -406,15 +415,7 @@ def import_reference(
     p = Path(path)
     if not p.is_file():
         raise InputDataError("reference file not found", file=p)
-    ref = check_reference_date(reference_date)
-    origin = "argument" if ref else None
-    if ref is None:
-        members: list[str] = []
-        if zipfile.is_zipfile(p):
-            with zipfile.ZipFile(p) as zf:
-                members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
-        ref = reference_date_from_name(p.name, members)
-        origin = "file_name" if ref else None
+    ref, origin = resolve_reference_date(reference_date, ("file_name", lambda: _name_date(p)))
     index = MunicipalityIndex.from_project(project)
     sha = file_sha256(p)
     with open(p, "rb") as fh:

@@ -30,7 +30,7 @@ from zaitaku_map.geodata.areas import _unassigned, _Units, write_layer
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.n03_read import read_boundary_file
 from zaitaku_map.progress import Progress
-from zaitaku_map.refdate import check_reference_date
+from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.store import gpkg
 
 _SPLIT = re.compile(r"[,、，・;\s/]+")
@@ -80,11 +80,7 @@ def import_a38(
     """
     prog = Progress.of(progress, cancel)
     p = Path(path)
-    ref = check_reference_date(reference_date)
-    origin = "argument" if ref else None
-    if ref is None:
-        ref = reference_date_from_name(p.name)
-        origin = "file_name" if ref else None
+    ref, origin = resolve_reference_date(reference_date, ("file_name", lambda: reference_date_from_name(p.name)))
     units = _Units(project)
     raw, facts = read_boundary_file(p)
     prog.update(0.3, "医療圏を照合中", force=True)

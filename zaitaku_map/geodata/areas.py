@@ -33,7 +33,7 @@ from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.simplify import coverage_union
 from zaitaku_map.progress import Progress
-from zaitaku_map.refdate import check_reference_date
+from zaitaku_map.refdate import check_reference_date, resolve_reference_date
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import now_iso
 from zaitaku_map.textnorm import normalize_text
@@ -323,11 +323,11 @@ def import_area_table(
     p = Path(path)
     if not layer or not str(layer).strip():
         raise GeodataError("an area layer name is required", hint="--layer 二次医療圏 のように名前を付けてください。")
-    ref = check_reference_date(reference_date)
+    given = check_reference_date(reference_date)  # a bad date fails before the file is read
     if p.is_dir() or p.suffix.lower() in GIS_SUFFIXES:
         from zaitaku_map.geodata.a38 import import_a38
 
-        return import_a38(project, p, layer=layer, reference_date=ref, progress=prog, cancel=cancel)
+        return import_a38(project, p, layer=layer, reference_date=given, progress=prog, cancel=cancel)
     units = _Units(project)
     raw, facts = _best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm") else read_table(
         p, sheet=sheet)
@@ -416,10 +416,9 @@ def import_area_table(
             hint="表の市区町村コード（5桁または6桁）または名称と、取り込んだ行政区域の都道府県を確認してください。",
             ignored_other_prefectures=sum(other_pref.values()),
         )
-    origin = "argument" if ref else None
-    if ref is None:
-        ref = title_reference_date([raw.iloc[i].tolist() for i in range(max(h, 0))] + note_rows)
-        origin = "title" if ref else None
+    ref, origin = resolve_reference_date(
+        given, ("title", lambda: title_reference_date([raw.iloc[i].tolist() for i in range(max(h, 0))]
+                                                               + note_rows)))
     with project.transaction():
         sid = project.add_source(kind="areas", format="area_table", path=p, sheet=facts.get("sheet"),
                                  reference_date=ref,

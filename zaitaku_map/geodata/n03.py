@@ -51,6 +51,7 @@ from zaitaku_map.geodata.simplify import (
     to_multipolygon,
 )
 from zaitaku_map.progress import Progress
+from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.store import gpkg
 
 ALIASES: dict[str, list[str]] = {
@@ -401,7 +402,8 @@ def import_boundaries(
     tolerance:
         Display simplification tolerance in degrees.
     reference_date:
-        基準日; default: read from the file name (``N03-20240101_31_GML.zip``, ``N03-21_31_210101.json``).
+        基準日 (checked like every source's: date, year/年度 or 和暦); default: read from the file name
+        (``N03-20240101_31_GML.zip``, ``N03-21_31_210101.json``).
 
     Returns
     -------
@@ -410,6 +412,8 @@ def import_boundaries(
     """
     prog = Progress.of(progress, cancel)
     p = Path(path)
+    reference_date, date_origin = resolve_reference_date(
+        reference_date, ("file_name", lambda: reference_date_from_name(p.name)))
     prog.update(0, "ファイルを読み込み中", force=True)
     raw, facts = read_boundary_file(p)
     if prefectures is None:
@@ -418,10 +422,6 @@ def import_boundaries(
         raw, prefectures=prefectures, tolerance=tolerance, progress=prog.step(0.8), cancel=cancel
     )
     fmt = "n03"
-    date_origin = "argument" if reference_date else None
-    if not reference_date:
-        reference_date = reference_date_from_name(p.name)
-        date_origin = "file_name" if reference_date else None
     old = project.conn.execute(
         "SELECT code, coalesce(full_name, name), rep_lon, rep_lat FROM municipalities WHERE kind != 'designated_city'"
     ).fetchall()

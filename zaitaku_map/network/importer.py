@@ -12,7 +12,7 @@ from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.network.graph import RoadNetwork, build_network
 from zaitaku_map.network.speeds import SpeedTable, load_speed_table
 from zaitaku_map.progress import Progress
-from zaitaku_map.refdate import check_reference_date, date_of_timestamp
+from zaitaku_map.refdate import date_of_timestamp, resolve_reference_date
 
 SPEED_SETTING = "coverage.speed_table"
 _CACHE: dict[tuple[str, int, str], RoadNetwork] = {}
@@ -81,7 +81,7 @@ def import_roads(
     ``reference_date_origin`` (``argument`` | ``file_header`` | ``file_name`` | ``None``).
     """
     from zaitaku_map.network.graphml import read_graphml
-    from zaitaku_map.network.osm import osm_reference_date, read_osm
+    from zaitaku_map.network.osm import osm_header_date, osm_name_date, read_osm
 
     prog = Progress.of(progress, cancel)
     p = Path(path)
@@ -89,13 +89,11 @@ def import_roads(
         raise NetworkDataError("road network file not found", file=p)
     table = load_speed_table(speed_table) if isinstance(speed_table, str | Path) else speed_table
     fmt = detect_network_format(p)
-    ref = check_reference_date(reference_date)
-    origin = "argument" if ref else None
-    if ref is None and fmt == "graphml":
-        ref = graphml_reference_date(p)
-        origin = "file_header" if ref else None
-    elif ref is None:
-        ref, origin = osm_reference_date(p)
+    if fmt == "graphml":
+        ref, origin = resolve_reference_date(reference_date, ("file_header", lambda: graphml_reference_date(p)))
+    else:
+        ref, origin = resolve_reference_date(reference_date, ("file_header", lambda: osm_header_date(p)),
+                                             ("file_name", lambda: osm_name_date(p)))
     reader = read_graphml if fmt == "graphml" else read_osm
     raw = reader(p, progress=prog.step(0.7), cancel=cancel)
     prog.step(0.1).update(0, "強連結成分を抽出中", force=True)

@@ -26,7 +26,7 @@ from zaitaku_map.errors import Cancelled, NetworkDataError
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.network.speeds import CLASS_CODE, parse_maxspeed
 from zaitaku_map.progress import Progress
-from zaitaku_map.refdate import date_of_timestamp, date_of_yymmdd
+from zaitaku_map.refdate import date_of_timestamp, date_of_yymmdd, resolve_reference_date
 
 _NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
 _FORWARD = {"yes", "true", "1"}
@@ -39,6 +39,12 @@ _XML_DATE = (re.compile(rb'osm_base="([^"]+)"'), re.compile(rb'<osm\b[^>]*\btime
 
 def osm_reference_date(path: str | Path) -> tuple[str | None, str | None]:
     """``(YYYY-MM-DD, "file_header" | "file_name")`` of an OSM extract, or ``(None, None)``."""
+    return resolve_reference_date(None, ("file_header", lambda: osm_header_date(path)),
+                                  ("file_name", lambda: osm_name_date(path)))
+
+
+def osm_header_date(path: str | Path) -> str | None:
+    """The replication timestamp of an OSM file header (PBF, or XML/gz/bz2 ``osm_base`` / ``timestamp``)."""
     p = Path(path)
     date = None
     name = p.name.lower()
@@ -62,12 +68,13 @@ def osm_reference_date(path: str | Path) -> tuple[str | None, str | None]:
                     break
     except (OSError, RuntimeError, EOFError):
         date = None  # unreadable here: read_osm reports the file itself
-    if date:
-        return date, "file_header"
-    stem = name.split(".osm")[0]
-    name_match = _NAME_DATE.search(stem)
-    date = date_of_yymmdd(name_match.group(1)) if name_match else None
-    return (date, "file_name") if date else (None, None)
+    return date
+
+
+def osm_name_date(path: str | Path) -> str | None:
+    """The date of a Geofabrik-style name (``chugoku-251001.osm.pbf``)."""
+    name_match = _NAME_DATE.search(Path(path).name.lower().split(".osm")[0])
+    return date_of_yymmdd(name_match.group(1)) if name_match else None
 
 
 @dataclass
