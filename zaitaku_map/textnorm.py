@@ -21,6 +21,11 @@ def nfkc(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
+def compact(text: str | None) -> str:
+    """NFKC with all whitespace removed (hyphens kept as they are)."""
+    return _SPACE_RE.sub("", nfkc(text))
+
+
 def normalize_hyphens(text: str) -> str:
     """Replace every hyphen variant by ``-`` (also ー between digits; kept inside katakana words)."""
     out = []

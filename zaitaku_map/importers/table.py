@@ -57,6 +57,7 @@ from zaitaku_map.importers.readers import (
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 from zaitaku_map.labels import CATEGORIES
 from zaitaku_map.store.project import Project, now_iso
+from zaitaku_map.textnorm import compact
 
 # field -> header synonyms (compared after NFKC, spaces removed); exact match first, then contains
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -344,13 +345,9 @@ _ADDR_WARD_RE = re.compile(r"^(.+?[区町村])")
 _WARD_OF_CITY_RE = re.compile(r"^(.+?市).+?区$")
 
 
-def _compact(text: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", unicodedata.normalize("NFKC", text or ""))
-
-
 def _muni_of_address(address: str, pref_name: str) -> str:
-    t = _compact(address)
-    own = _compact(pref_name)
+    t = compact(address)
+    own = compact(pref_name)
     m = _PREF_RE.match(t)
     had_pref = m is not None or bool(own and t.startswith(own))
     t = t[m.end():] if m else (t[len(own):] if own and t.startswith(own) else t)
@@ -365,7 +362,7 @@ def source_issuer(muni_code: pd.Series, muni_name: pd.Series, address: pd.Series
     codes: set[str] = {c for c in muni_code.tolist() if c}
     if len(codes) == 1:
         return codes.pop()
-    names = [_compact(n) for n in muni_name.tolist()]
+    names = [compact(n) for n in muni_name.tolist()]
     if not any(names):
         pn = pref_name.tolist() if pref_name is not None else [""] * len(address)
         names = [_muni_of_address(a, p) for a, p in zip(address.tolist(), pn, strict=True)]
