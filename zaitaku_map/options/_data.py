@@ -175,14 +175,15 @@ def area_population_tables(project: Project) -> dict[str, tuple[dict[str, dict[s
 
 
 def ken_population_from_areas(
-    project: Project, units: dict[str, Unit], members: dict[str, list[str]]
+    project: Project, units: dict[str, Unit], members: dict[str, list[str]],
+    tables: dict[str, tuple[dict[str, dict[str, float | None]], str | None]],
 ) -> dict[str, tuple[dict[str, float | None], str, str | None]]:
-    """Population of the 圏域 that are exact unions of whole areas of a layer with an area-keyed table.
+    """Population of the 圏域 that are exact unions of whole areas of a layer with an area-keyed table
+    (``tables``: :func:`area_population_tables`).
 
     Returns ``ken_key -> (population, layer, year)``; 圏域 that split an area are left out (an area's
     population is never spread over its municipalities).
     """
-    tables = area_population_tables(project)
     out: dict[str, tuple[dict[str, float | None], str, str | None]] = {}
     if not tables:
         return out

@@ -223,7 +223,7 @@ def evaluate_option(
     members = opt.members()
     # no municipal / mesh population: 圏域 made of whole areas take an area-keyed table (e.g. 二次医療圏別人口)
     area_tables = {} if pops else _data.area_population_tables(project)
-    area_pops = _data.ken_population_from_areas(project, units, members) if area_tables else {}
+    area_pops = _data.ken_population_from_areas(project, units, members, area_tables) if area_tables else {}
     loaded = _data.loaded_categories(project)
     facilities = _data.load_facilities(project)
     fac_unit = _data.facility_units(project, facilities, units)
