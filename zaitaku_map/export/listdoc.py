@@ -22,7 +22,7 @@ from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
 from zaitaku_map.export.tables import resource_rows
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLES
 from zaitaku_map.progress import Progress
-from zaitaku_map.store import Project
+from zaitaku_map.store import Project, queries
 
 LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", "source", "reference_date"]
 LIST_WEIGHTS = [52, 64, 36, 24, 16, 22, 35, 18]
@@ -172,7 +172,7 @@ def export_list_pdf(
     counts: dict[str, dict[str, int]] = {}
     outside = int((data.facilities["ken_key"].isna() & ~data.facilities["ken_unknown"]).sum())
     notes = [f"この案の圏域外にある施設 {outside} 件はリストに含めていません。"] if outside else []
-    loaded = {str(r[0]) for r in project.conn.execute("SELECT DISTINCT category FROM facilities")}
+    loaded = queries.loaded_categories(project)
     not_loaded = {c for c in CORE_CATEGORIES if c not in loaded}
     if not_loaded:
         notes.append(f"{EXPORT_TEXT['not_loaded']}: " + "・".join(CATEGORIES[c].label for c in CORE_CATEGORIES

@@ -208,12 +208,6 @@ def ken_population_from_areas(
     return out
 
 
-def loaded_categories(project: Project) -> set[str]:
-    """Facility categories with at least one record in the project (open or closed): a category
-    without any was never imported, so "0 facilities" would be a claim the data cannot make."""
-    return {str(r[0]) for r in project.conn.execute("SELECT DISTINCT category FROM facilities")}
-
-
 class Facility(NamedTuple):
     id: int
     category: str

@@ -21,7 +21,7 @@ from zaitaku_map.options import _data
 from zaitaku_map.options.geometry import contiguity
 from zaitaku_map.options.model import Option, get_option
 from zaitaku_map.options.roles import facility_functions
-from zaitaku_map.store import Project
+from zaitaku_map.store import Project, queries
 
 CROSS_LAYERS = ("二次医療圏", "老人福祉圏域")
 ZAISHI = ("zaishi_clinic", "zaishi_hospital")
@@ -224,7 +224,7 @@ def evaluate_option(
     # no municipal / mesh population: 圏域 made of whole areas take an area-keyed table (e.g. 二次医療圏別人口)
     area_tables = {} if pops else _data.area_population_tables(project)
     area_pops = _data.ken_population_from_areas(project, units, members, area_tables) if area_tables else {}
-    loaded = _data.loaded_categories(project)
+    loaded = queries.loaded_categories(project)
     facilities = _data.load_facilities(project)
     fac_unit = _data.facility_units(project, facilities, units)
     functions = facility_functions(project, facilities=facilities)

@@ -70,6 +70,12 @@ def import_log_rows(project: Project, source_ids: list[int]) -> list[dict[str, A
     return [dict(zip(IMPORT_LOG_COLUMNS, r, strict=True)) for r in cur]
 
 
+def loaded_categories(project: Project) -> set[str]:
+    """Facility categories with at least one record in the project (open or closed): a category
+    without any was never imported, so "0 facilities" would be a claim the data cannot make."""
+    return {str(r[0]) for r in project.conn.execute("SELECT DISTINCT category FROM facilities")}
+
+
 def source_formats(project: Project) -> list[str]:
     """Distinct formats of the imported sources, in import order."""
     return [str(f) for (f,) in project.conn.execute(
