@@ -71,8 +71,9 @@ def _wrap(lines: list[str], width: int) -> str:
     return "\n".join(out)
 
 
-def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, list[str]]]:
-    """Sections printed beside the legend: coverage parameters, sources, attribution, notes."""
+def info_lines(data: ExportData, coverage: Coverage | None, *, stacks: int = 0) -> list[tuple[str, list[str]]]:
+    """Sections printed beside the legend: coverage parameters, sources, attribution, notes
+    (``stacks``: points the drawn map numbers because several facilities share them)."""
     sections: list[tuple[str, list[str]]] = []
     if coverage is not None:
         desc = coverage.description or coverage.params.describe_ja()
@@ -87,8 +88,7 @@ def info_lines(data: ExportData, coverage: Coverage | None) -> list[tuple[str, l
     n_unplaced = int((fac["lon"].isna() & listed).sum())
     if n_unplaced:
         notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（資源リストには掲載）")
-    placed = fac.loc[listed & fac["lon"].notna(), ["lon", "lat"]].round(5)
-    if placed.duplicated().any():
+    if stacks:
         notes.append(EXPORT_TEXT["stacked_note"])
     if notes:
         sections.append(("注記", notes))
@@ -183,7 +183,7 @@ def render_map_figure(
         texts: list[Any] = []
         y = info_top
         wrap_chars = int(wrap_base / (fs * shrink))
-        for head, lines in info_lines(data, coverage):
+        for head, lines in info_lines(data, coverage, stacks=res.stacks):
             for text, size in ((head, 7.5), (_wrap(lines, wrap_chars), 6.5)):
                 t = fig.text(info_x, y, text, fontsize=size * fs * shrink, va="top", linespacing=1.35)
                 texts.append(t)
