@@ -183,9 +183,9 @@ def _describe_coverage(project: Project, params: Any) -> str | None:
     if params is None or not hasattr(params, "describe_ja"):
         return None
     mode = getattr(params, "mode", None)
-    if mode == "auto":
-        net = project.conn.execute("SELECT 1 FROM road_networks WHERE active=1 LIMIT 1").fetchone()
-        mode = "network" if net else "straight"
+    if mode == "auto":  # the engine's rule (CoverageParams.resolve), for this project
+        mode = params.resolve(project.conn.execute("SELECT 1 FROM road_networks WHERE active=1 LIMIT 1").fetchone()
+                              is not None)
     text = str(params.describe_ja(mode))
     if not project.conn.execute("SELECT 1 FROM demand_points LIMIT 1").fetchone():
         text += "・需要点: 市区町村代表点（粗い推計）"
