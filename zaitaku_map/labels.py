@@ -418,6 +418,12 @@ DEMO_STEP_LABELS: dict[str, str] = {
 }
 DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "failed": "失敗"}
 
+# where a source's 基準日 came from (``reference_date_origin`` of the import reports); the user's own
+# value ("argument") and a date stored before ("stored") need no remark
+REFERENCE_DATE_ORIGINS: dict[str, str] = {
+    "title": "（表の「現在」の行から）", "file_name": "（ファイル名から）", "file_header": "（ファイルのヘッダーから）",
+}
+
 # --- geodata: kinds of municipality units and population sources ---------------------------------
 MUNICIPALITY_KINDS: dict[str, str] = {
     "municipality": "市区町村",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zaitaku_map.cli.common import Context, common_parent, open_existing
+from zaitaku_map.cli.common import Context, common_parent, open_existing, reference_date_text
 from zaitaku_map.labels import COORD_STATUS, GEOCODE_LEVELS
 
 
@@ -62,10 +62,8 @@ def _print_human(r: dict[str, Any]) -> None:
     if "processed" in r:
         print(f"今回処理 {r['processed']} 件 / 変更なし {r['unchanged']} 件 / 手動配置を保持 {r['manual_kept']} 件")
     for ref in r.get("references") or []:
-        date = ref.get("reference_date")
-        origin = {"file_name": "（ファイル名から）"}.get(ref.get("reference_date_origin") or "", "")
         print(f"参照データ {ref['file']}: {ref['rows_imported']} 件取込（除外 {ref['rows_rejected']} 件）"
-              f" 基準日 {date + origin if date else '不明（--reference-date で指定できます）'}")
+              f" 基準日 {reference_date_text(ref)}")
     ph = {k: v for k, v in (r.get("placeholders") or {}).items() if k not in ("ok", "missing")}
     if ph:
         print("元データ座標の問題:")

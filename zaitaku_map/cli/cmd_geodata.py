@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from zaitaku_map.cli.common import Context, common_parent, open_existing
+from zaitaku_map.cli.common import Context, common_parent, open_existing, reference_date_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -91,8 +91,7 @@ def cmd_population(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 def _boundaries_text(r: dict[str, Any]) -> list[str]:
     out = [
         f"行政区域を取り込みました: {r['file']}",
-        f"  基準日: {r.get('reference_date') or '不明（--reference-date で指定できます）'}"
-        + ("（ファイル名から）" if r.get("reference_date_origin") == "file_name" else ""),
+        date_line(r),
         f"  市区町村 {r['municipalities']}・政令市の区 {r['wards']}（計 {r['units']} 単位）"
         + (f"・政令市 {len(r['designated_cities'])}（区から合成）" if r["designated_cities"] else ""),
         f"  島などの複数行を融合: {r['multi_row_municipalities']} 市区町村",
@@ -132,15 +131,9 @@ def _boundaries_text(r: dict[str, Any]) -> list[str]:
     return out
 
 
-_DATE_ORIGIN = {"title": "（表の「現在」の行から）", "file_name": "（ファイル名から）", "file_header": "（ファイルのヘッダーから）"}
-
-
 def date_line(r: dict[str, Any]) -> str:
     """「  基準日: 2025-10-01（表の「現在」の行から）」, or how to give one when unknown."""
-    date = r.get("reference_date")
-    if not date:
-        return "  基準日: 不明（--reference-date で指定できます）"
-    return f"  基準日: {date}{_DATE_ORIGIN.get(r.get('reference_date_origin') or '', '')}"
+    return f"  基準日: {reference_date_text(r)}"
 
 
 def _areas_text(r: dict[str, Any]) -> list[str]:

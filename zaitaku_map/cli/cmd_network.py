@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zaitaku_map.cli.common import Context, common_parent
+from zaitaku_map.cli.common import Context, common_parent, reference_date_text
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.store import open_project
 
@@ -108,10 +108,7 @@ def _human_roads(out: dict[str, Any]) -> None:
     rep = out["report"]
     print(f"{out['file']} ({out['format']}): ノード {out['nodes']:,} / リンク {out['edges']:,} / "
           f"延長 {rep['length_km']:,.0f} km / 保存 {out['stored_mb']} MB")
-    date = out.get("reference_date")
-    origin = {"file_header": "（ファイルのヘッダーから）", "file_name": "（ファイル名から）"}.get(
-        out.get("reference_date_origin") or "", "")
-    print(f"基準日: {date + origin if date else '不明（--reference-date で指定できます）'}")
+    print(f"基準日: {reference_date_text(out)}")
     print("道路種別（リンク数）: " + ", ".join(f"{k} {v:,}" for k, v in rep["edges_by_class"].items()))
     print(f"残した強連結成分: {rep['kept_components']} 個 {rep['kept_component_sizes']} / 除外: "
           f"{rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード（最大 {rep['dropped_component_largest']:,}）")

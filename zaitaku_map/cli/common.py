@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from zaitaku_map.labels import REFERENCE_DATE_ORIGINS
 from zaitaku_map.progress import CancelToken, Progress
 from zaitaku_map.store import Project, open_project
 
@@ -83,6 +84,14 @@ class Context:
     def note(self, text: str) -> None:
         """Remarks on stderr (always; never pollutes JSON stdout)."""
         print(text, file=sys.stderr)
+
+
+def reference_date_text(report: dict[str, Any]) -> str:
+    """「2025-10-01（ファイル名から）」 from an import report, or how to give a 基準日 when it is unknown."""
+    date = report.get("reference_date")
+    if not date:
+        return "不明（--reference-date で指定できます）"
+    return f"{date}{REFERENCE_DATE_ORIGINS.get(report.get('reference_date_origin') or '', '')}"
 
 
 def open_existing(path: str | Path) -> Project:
