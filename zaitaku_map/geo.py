@@ -9,6 +9,8 @@ zones by prefecture, and valid for regions that cross zone borders.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -37,3 +39,23 @@ def haversine_m(lon1, lat1, lon2, lat2):  # type: ignore[no-untyped-def]
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     d = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
     return float(d) if np.ndim(d) == 0 else d
+
+
+def feature_collection(geoms: Any, props: Iterable[dict[str, Any]], *, ndigits: int = 5,
+                       with_ids: bool = False) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of ``geoms`` (lon/lat) with one properties dict each; coordinates
+    rounded to ``ndigits`` decimals (5 ≈ 1 m: smaller pages, same map) in one vectorised pass;
+    empty or missing geometries left out (``with_ids``: a feature keeps its position as ``id``)."""
+    import shapely
+    from shapely.geometry import mapping
+
+    rounded = shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, ndigits))
+    feats = []
+    for i, (g, p) in enumerate(zip(rounded, props, strict=True)):
+        if g is None or g.is_empty:
+            continue
+        feat: dict[str, Any] = {"type": "Feature", "properties": p, "geometry": mapping(g)}
+        if with_ids:
+            feat["id"] = i
+        feats.append(feat)
+    return {"type": "FeatureCollection", "features": feats}

@@ -31,7 +31,6 @@ import pandas as pd
 import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
-from shapely.geometry import mapping
 from shapely.ops import polylabel
 
 from zaitaku_map.assets import resource_path
@@ -39,6 +38,7 @@ from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.mapdoc import coverage_facts, coverage_label, info_lines, load_coverage, map_counts
 from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLE_SHORT, category_label
 from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
@@ -210,20 +210,9 @@ def leaflet_assets() -> tuple[str, str]:
     return js.replace("</script", "<\\/script"), css.replace("</style", "<\\/style")
 
 
-def _round_geoms(geoms: Any) -> np.ndarray:
-    arr = np.asarray(geoms, dtype=object)
-    rounded: np.ndarray = shapely.transform(arr, lambda c: np.round(c, NDIGITS))
-    return rounded
-
-
 def _features(gdf: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
     """FeatureCollection of the non-empty geometries of ``gdf`` (rounded) with ``props`` per row."""
-    feats = []
-    for i, (g, p) in enumerate(zip(_round_geoms(gdf.geometry.values), props, strict=True)):
-        if g is None or g.is_empty:
-            continue
-        feats.append({"type": "Feature", "id": i, "properties": p, "geometry": mapping(g)})
-    return {"type": "FeatureCollection", "features": feats}
+    return feature_collection(gdf.geometry.values, props, ndigits=NDIGITS, with_ids=True)
 
 
 def _label_point(geom: Any) -> tuple[float, float] | None:

@@ -11,9 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from shapely.geometry import mapping
-
-from zaitaku_map import labels
+from zaitaku_map import geo, labels
 from zaitaku_map.store import queries
 
 log = logging.getLogger("zaitaku_map.gui.data")
@@ -27,28 +25,16 @@ def core(module: str, name: str) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
-def _rounded(geom: Any, nd: int = 5) -> dict[str, Any]:
-    """GeoJSON-like mapping with coordinates rounded to ``nd`` decimals (≈1 m; smaller payload)."""
-    import numpy as np
-    import shapely
-
-    geojson: dict[str, Any] = mapping(shapely.transform(geom, lambda c: np.round(c, nd)))
-    return geojson
-
-
 def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
     """GeoJSON FeatureCollection of a GeoDataFrame with the listed properties (stringified)."""
-    feats = []
+    rows = []
     for row in gdf.itertuples(index=False):
-        geom = row.geometry
-        if geom is None or geom.is_empty:
-            continue
         p = {}
         for k in props:
             v = getattr(row, k, None)
             p[k] = None if v is None or (isinstance(v, float) and v != v) else (v if isinstance(v, int | float) else str(v))
-        feats.append({"type": "Feature", "properties": p, "geometry": _rounded(geom)})
-    return {"type": "FeatureCollection", "features": feats}
+        rows.append(p)
+    return geo.feature_collection(gdf.geometry.values, rows)
 
 
 def municipalities(project: Any) -> tuple[dict[str, Any], Any]:
