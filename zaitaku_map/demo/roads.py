@@ -80,22 +80,15 @@ def _densify(line: LineString, step: float = 0.25) -> LineString:
 
 
 def _components(geoms: np.ndarray) -> np.ndarray:
-    """Connected-component label of each line (lines that touch or cross are connected)."""
-    tree = shapely.STRtree(geoms)
-    a, b = tree.query(geoms, predicate="intersects")
-    parent = np.arange(len(geoms))
+    """Connected-component label of each line (lines that touch or cross are connected); labels
+    follow the lowest line index of each component, so the order of components is deterministic."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = int(parent[i])
-        return i
-
-    for i, j in zip(a.tolist(), b.tolist(), strict=True):
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    return np.array([find(i) for i in range(len(geoms))])
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    n = len(geoms)
+    _, labels = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False)
+    return np.asarray(labels)
 
 
 def _local_roads(lines: list[tuple[LineString, dict[str, str]]], cells: np.ndarray, hubs: np.ndarray,
