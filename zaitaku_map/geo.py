@@ -27,10 +27,14 @@ def metric_crs(lon: float) -> str:
     return f"EPSG:{6688 + zone - 51}"
 
 
-def in_japan(lon: float, lat: float) -> bool:
-    """True when the point lies in Japan's bounding box (a plausibility check, not a border)."""
+def in_japan(lon: Any, lat: Any) -> Any:
+    """True when the point lies in Japan's bounding box (a plausibility check, not a border).
+
+    Scalars give a bool; numpy arrays an element-wise mask (NaN is outside; 0 is never inside).
+    """
     x0, y0, x1, y1 = JAPAN_BOUNDS
-    return x0 <= lon <= x1 and y0 <= lat <= y1
+    with np.errstate(invalid="ignore"):
+        return (x0 <= lon) & (lon <= x1) & (y0 <= lat) & (lat <= y1)
 
 
 def haversine_m(lon1, lat1, lon2, lat2):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.geo import JAPAN_BOUNDS
+from zaitaku_map.geo import in_japan
 from zaitaku_map.textnorm import _CORP_RE, HYPHENS, normalize_text
 
 PREFECTURES: dict[str, str] = {
@@ -126,10 +126,9 @@ def coord_status(lon: pd.Series, lat: pd.Series) -> pd.Series:
     """'ok' | 'missing' | 'placeholder_zero' | 'outside_japan' per row (finer checks: geocoder)."""
     x = pd.to_numeric(lon, errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
-    x0, y0, x1, y1 = JAPAN_BOUNDS
     missing = np.isnan(x) | np.isnan(y)
     zero = ~missing & ((x == 0) | (y == 0))
-    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    inside = in_japan(x, y)
     out = np.where(missing, "missing", np.where(zero, "placeholder_zero", np.where(inside, "ok", "outside_japan")))
     return pd.Series(out, index=lon.index, dtype=object)
 

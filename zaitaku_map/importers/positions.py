@@ -17,20 +17,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.geo import JAPAN_BOUNDS
+from zaitaku_map.geo import in_japan
 from zaitaku_map.importers.readers import to_number_series
 from zaitaku_map.importers.report import ParsedFile, Rejected
 
 IMPOSSIBLE = "緯度・経度として有り得ない値です（住所から位置を求めます）"
 NO_ADDRESS = "所在地がありません（座標の位置を使います）"
 UNPLACEABLE = "所在地も使える座標もないため位置を決められません"
-
-
-def _in_japan(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    x0, y0, x1, y1 = JAPAN_BOUNDS
-    with np.errstate(invalid="ignore"):
-        inside: np.ndarray = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1) & (x != 0) & (y != 0)
-    return inside
 
 
 def _numbers(df: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:
@@ -58,11 +51,11 @@ def check_positions(pf: ParsedFile, df: pd.DataFrame, keep: pd.Series, *, addres
     lat, text_lat = _numbers(df, lat_col)
     x, y = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
     k = keep.to_numpy(dtype=bool)
-    swapped = _in_japan(y, x)  # lat/lon exchanged: the geocoder swaps them back
+    swapped = in_japan(y, x)  # lat/lon exchanged: the geocoder swaps them back
     with np.errstate(invalid="ignore"):
         bad_lon = (text_lon | (np.abs(x) > 180)) & ~swapped
         bad_lat = (text_lat | (np.abs(y) > 90)) & ~swapped
-    usable = (_in_japan(x, y) | swapped) & ~bad_lon & ~bad_lat
+    usable = (in_japan(x, y) | swapped) & ~bad_lon & ~bad_lat
     no_addr = address.fillna("").astype(str).str.strip().eq("").to_numpy()
     unplaceable = k & no_addr & ~usable
     out = keep.copy()
