@@ -67,9 +67,15 @@ def synthetic_raw(side: int, seed: int = 0) -> Any:
     nid = np.arange(side * side).reshape(side, side)
 
     def cls_of(k: np.ndarray) -> np.ndarray:
-        return np.where(k % 40 == 0, CLASS_CODE["trunk"],
-                        np.where(k % 20 == 0, CLASS_CODE["primary"],
-                                 np.where(k % 5 == 0, CLASS_CODE["secondary"], CLASS_CODE["residential"])))
+        return np.where(
+            k % 40 == 0,
+            CLASS_CODE["trunk"],
+            np.where(
+                k % 20 == 0,
+                CLASS_CODE["primary"],
+                np.where(k % 5 == 0, CLASS_CODE["secondary"], CLASS_CODE["residential"]),
+            ),
+        )
 
     # east-west segments (row jj): a = (j, i) → b = (j, i+1)
     a_h = nid[:, :-1].ravel()
@@ -103,9 +109,17 @@ def synthetic_raw(side: int, seed: int = 0) -> Any:
     flon, flat = lon.ravel(), lat.ravel()
     length = haversine_m(flon[u], flat[u], flon[v], flat[v])
     ms = np.where(c == CLASS_CODE["residential"], np.where(rng.random(len(c)) < 0.2, 30.0, 0.0), 0.0)
-    return RawEdges(node_ids=np.arange(side * side, dtype=np.int64), lon=flon, lat=flat, u=u.astype(np.int64),
-                    v=v.astype(np.int64), length_m=length.astype(np.float32), road_class=c.astype(np.uint8),
-                    maxspeed=ms.astype(np.float32), stats={})
+    return RawEdges(
+        node_ids=np.arange(side * side, dtype=np.int64),
+        lon=flon,
+        lat=flat,
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
+        length_m=length.astype(np.float32),
+        road_class=c.astype(np.uint8),
+        maxspeed=ms.astype(np.float32),
+        stats={},
+    )
 
 
 def demo_raw(size: str, workdir: Path) -> tuple[Any, str] | None:
@@ -174,16 +188,27 @@ def main(argv: list[str] | None = None) -> int:
     # facilities and demand points: random positions near the network (mesh-like demand)
     fac_nodes = rng.choice(net.n_nodes, size=min(n_fac, net.n_nodes), replace=False)
     jitter = 0.0008
-    fac = pd.DataFrame({
-        "id": np.arange(1, len(fac_nodes) + 1, dtype=np.int64), "name": "f",
-        "lon": net.lon[fac_nodes] + rng.uniform(-jitter, jitter, len(fac_nodes)),
-        "lat": net.lat[fac_nodes] + rng.uniform(-jitter, jitter, len(fac_nodes)),
-    })
+    fac = pd.DataFrame(
+        {
+            "id": np.arange(1, len(fac_nodes) + 1, dtype=np.int64),
+            "name": "f",
+            "lon": net.lon[fac_nodes] + rng.uniform(-jitter, jitter, len(fac_nodes)),
+            "lat": net.lat[fac_nodes] + rng.uniform(-jitter, jitter, len(fac_nodes)),
+        }
+    )
     dn = rng.choice(net.n_nodes, size=min(n_demand, net.n_nodes), replace=False)
-    ddf = pd.DataFrame({"fid": np.arange(1, len(dn) + 1), "muni_code": "00000",
-                        "lon": net.lon[dn] + rng.uniform(-jitter, jitter, len(dn)),
-                        "lat": net.lat[dn] + rng.uniform(-jitter, jitter, len(dn)),
-                        "pop_total": 100.0, "pop_65": 30.0, "pop_75": 15.0, "pop_85": 5.0})
+    ddf = pd.DataFrame(
+        {
+            "fid": np.arange(1, len(dn) + 1),
+            "muni_code": "00000",
+            "lon": net.lon[dn] + rng.uniform(-jitter, jitter, len(dn)),
+            "lat": net.lat[dn] + rng.uniform(-jitter, jitter, len(dn)),
+            "pop_total": 100.0,
+            "pop_65": 30.0,
+            "pop_75": 15.0,
+            "pop_85": 5.0,
+        }
+    )
     demand = Demand(df=ddf, coarse=False, content_hash="bench")
     params = CoverageParams(bands=(15, 30, 45))
     limit = params.max_minutes
@@ -246,18 +271,32 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
 
     out = {
-        "nodes": net.n_nodes, "edges": net.n_edges, "facilities": len(fac), "demand_points": len(ddf),
-        "ours_s": round(ours_s, 3), "networkx_s": round(networkx_s, 1),
-        "networkx_extrapolated_from": len(sample), "networkx_sample_s": round(nx_sample_s, 2),
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "facilities": len(fac),
+        "demand_points": len(ddf),
+        "ours_s": round(ours_s, 3),
+        "networkx_s": round(networkx_s, 1),
+        "networkx_extrapolated_from": len(sample),
+        "networkx_sample_s": round(nx_sample_s, 2),
         "networkx_graph_build_s": round(nx_build_s, 1),
-        "ratio_vs_networkx": round(networkx_s / ours_s, 1), "floor_s": round(floor_s, 3),
-        "ratio_vs_floor": round(ours_s / floor_s, 2), "ours_warm_s": round(ours_warm_s, 3),
-        "timing": f"best of {args.repeat}", "peak_rss_mb": round(rss_ours, 0),
+        "ratio_vs_networkx": round(networkx_s / ours_s, 1),
+        "floor_s": round(floor_s, 3),
+        "ratio_vs_floor": round(ours_s / floor_s, 2),
+        "ours_warm_s": round(ours_warm_s, 3),
+        "timing": f"best of {args.repeat}",
+        "peak_rss_mb": round(rss_ours, 0),
         "peak_rss_mb_incl_networkx_graph": round(peak_rss_mb(), 0),
-        "limit_min": limit, "reached_nodes": reached_nodes, "max_leg_offset_min": round(float(diff.max()), 3)
-        if len(diff) else None, "min_leg_offset_min": round(float(diff.min()), 6) if len(diff) else None,
-        "network_clean_s": round(build_s, 1), "kdtree_build_s": round(kdtree_s, 2), "dropped_nodes": report["dropped_nodes"], "source": source,
-        "size": args.size, "cpu_count": os.cpu_count(),
+        "limit_min": limit,
+        "reached_nodes": reached_nodes,
+        "max_leg_offset_min": round(float(diff.max()), 3) if len(diff) else None,
+        "min_leg_offset_min": round(float(diff.min()), 6) if len(diff) else None,
+        "network_clean_s": round(build_s, 1),
+        "kdtree_build_s": round(kdtree_s, 2),
+        "dropped_nodes": report["dropped_nodes"],
+        "source": source,
+        "size": args.size,
+        "cpu_count": os.cpu_count(),
     }
     print(json.dumps(out))
     return 0

@@ -34,8 +34,18 @@ def main() -> None:
     secs = time.perf_counter() - t0
     sizes = {g: sum(Path(p).stat().st_size for p in ps) for g, ps in man["files"].items()}
     rss = psutil.Process().memory_info().rss
-    print(json.dumps({"scale": args.scale, "seconds": round(secs, 1), "rss_mb": round(rss / 2**20),
-                      "counts": man["counts"], "bytes": sizes}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "scale": args.scale,
+                "seconds": round(secs, 1),
+                "rss_mb": round(rss / 2**20),
+                "counts": man["counts"],
+                "bytes": sizes,
+            },
+            ensure_ascii=False,
+        )
+    )
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
 

@@ -38,11 +38,15 @@ def build(path: Path, n_units: int, n_fac: int, n_kens: int, seed: int = 0):  # 
     rng = np.random.default_rng(seed)
     frame = box(133.0, 34.6, 134.6, 35.6)
     pts = shapely.points(rng.uniform([133.0, 34.6], [134.6, 35.6], size=(n_units, 2)))
-    cells = [c.intersection(frame) for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))]
+    cells = [
+        c.intersection(frame) for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))
+    ]
     cells = [c for c in cells if not c.is_empty]
     p = create_project(path, overwrite=True)
     with p.transaction():
-        src = p.add_source(kind="facilities", format="iryojoho", file_name="bench.csv", reference_date="2025-10-01")
+        src = p.add_source(
+            kind="facilities", format="iryojoho", file_name="bench.csv", reference_date="2025-10-01"
+        )
         p.add_source(kind="boundaries", format="n03", file_name="N03.zip", reference_date="2025-01-01")
         cx = np.array([c.centroid.x for c in cells])
         cy = np.array([c.centroid.y for c in cells])
@@ -51,9 +55,14 @@ def build(path: Path, n_units: int, n_fac: int, n_kens: int, seed: int = 0):  # 
         sector = ((ang + np.pi) / (2 * np.pi) * (n_kens // 2)).astype(int) % max(n_kens // 2, 1)
         ring = (np.hypot((cx - 133.8) * 0.8, cy - 35.1) > 0.3).astype(int)
         ken = sector * 2 + ring
-        oid = p.conn.execute("INSERT INTO options (name, template, created_at) VALUES ('案A', 'area', '2025-10-01')").lastrowid
+        oid = p.conn.execute(
+            "INSERT INTO options (name, template, created_at) VALUES ('案A', 'area', '2025-10-01')"
+        ).lastrowid
         for k in sorted(set(ken.tolist())):
-            p.conn.execute("INSERT INTO option_kens (option_id, ken_key, name) VALUES (?,?,?)", (oid, f"K{k:02d}", f"第{k + 1}圏域"))
+            p.conn.execute(
+                "INSERT INTO option_kens (option_id, ken_key, name) VALUES (?,?,?)",
+                (oid, f"K{k:02d}", f"第{k + 1}圏域"),
+            )
         for i, c in enumerate(cells):
             code = f"{50000 + i:05d}"
             g = MultiPolygon([c]) if c.geom_type == "Polygon" else c
@@ -62,11 +71,24 @@ def build(path: Path, n_units: int, n_fac: int, n_kens: int, seed: int = 0):  # 
             p.conn.execute(
                 "INSERT INTO municipalities (code, fid, pref_code, name, full_name, kind, area_km2, rep_lon, rep_lat, "
                 "geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (code, i + 1, "99", f"町{i}", f"町{i}", "municipality", g.area * 9000, rp.x, rp.y,
-                 gpkg.to_blob(g), gpkg.to_blob(disp)),
+                (
+                    code,
+                    i + 1,
+                    "99",
+                    f"町{i}",
+                    f"町{i}",
+                    "municipality",
+                    g.area * 9000,
+                    rp.x,
+                    rp.y,
+                    gpkg.to_blob(g),
+                    gpkg.to_blob(disp),
+                ),
             )
-            p.conn.execute("INSERT INTO option_assignments (option_id, unit_code, ken_key) VALUES (?,?,?)",
-                           (oid, code, f"K{int(ken[i]):02d}"))
+            p.conn.execute(
+                "INSERT INTO option_assignments (option_id, unit_code, ken_key) VALUES (?,?,?)",
+                (oid, code, f"K{int(ken[i]):02d}"),
+            )
         cats = list(CORE_CATEGORIES)
         tree = shapely.STRtree(cells)
         for fid in range(1, n_fac + 1):
@@ -77,8 +99,18 @@ def build(path: Path, n_units: int, n_fac: int, n_kens: int, seed: int = 0):  # 
             p.conn.execute(
                 "INSERT INTO facilities (id, category, name, name_norm, address, muni_code, status, lon, lat, "
                 "geocode_level, active_role, geom) VALUES (?,?,?,?,?,?,'open',?,?,'town',?,?)",
-                (fid, cat, f"施設{fid:05d}", f"施設{fid:05d}", f"テスト県町{muni}番地{fid}", muni, lon, lat,
-                 int(fid % 97 == 0), gpkg.to_blob(Point(lon, lat))),
+                (
+                    fid,
+                    cat,
+                    f"施設{fid:05d}",
+                    f"施設{fid:05d}",
+                    f"テスト県町{muni}番地{fid}",
+                    muni,
+                    lon,
+                    lat,
+                    int(fid % 97 == 0),
+                    gpkg.to_blob(Point(lon, lat)),
+                ),
             )
             p.conn.execute(
                 "INSERT INTO facility_records (facility_id, source_id, source_family, record_key) VALUES (?,?,?,?)",
@@ -103,9 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         p = build(Path(td) / "bench.gpkg", args.units, args.facilities, args.kens)
         out["build_s"] = round(time.perf_counter() - t, 2)
         out["kens"] = p.conn.execute("SELECT count(*) FROM option_kens").fetchone()[0]
-        out["display_vertices"] = int(sum(
-            len(shapely.get_coordinates(gpkg.from_blob(b)))
-            for (b,) in p.conn.execute("SELECT geom_display FROM municipalities")))
+        out["display_vertices"] = int(
+            sum(
+                len(shapely.get_coordinates(gpkg.from_blob(b)))
+                for (b,) in p.conn.execute("SELECT geom_display FROM municipalities")
+            )
+        )
         t = time.perf_counter()
         res = export_map_pdf(p, "案A", Path(td) / "map.pdf")
         out["map_pdf_s"] = round(time.perf_counter() - t, 2)

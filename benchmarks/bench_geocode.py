@@ -87,8 +87,11 @@ def error_by_level(p: Project, truth: dict[int, tuple[float, float]]) -> dict[st
         a = np.array(errs)
         out[level] = {"n": len(errs)}
         if a.size:
-            out[level].update(median_m=round(float(np.median(a)), 0), p90_m=round(float(np.percentile(a, 90)), 0),
-                              max_m=round(float(a.max()), 0))
+            out[level].update(
+                median_m=round(float(np.median(a)), 0),
+                p90_m=round(float(np.percentile(a, 90)), 0),
+                max_m=round(float(a.max()), 0),
+            )
     return out
 
 
@@ -109,7 +112,9 @@ def accuracy(realdata: Path, tmp: Path) -> dict[str, Any]:
     p = _base_project(tmp / "acc2.gpkg", realdata, towns=False)
     _insert(p, [("鳥取県鳥取市" + t["town"] + t["koaza"] + "1番地", "31", None) for t in towns])
     geocode_project(p)
-    res["tottori_city_towns_municipality_only"] = error_by_level(p, _by_id([(t["lng"], t["lat"]) for t in towns]))
+    res["tottori_city_towns_municipality_only"] = error_by_level(
+        p, _by_id([(t["lng"], t["lat"]) for t in towns])
+    )
     p.close()
     res.update(_demo_accuracy(tmp))
     return res
@@ -135,11 +140,16 @@ def _demo_accuracy(tmp: Path) -> dict[str, Any]:
         import_files(p, others)
         import_files(p, man["houkatsu"], category="houkatsu")
         geocode_project(p, references=[man["isj"]])
-        truth = {i: (x, y) for i, x, y in p.conn.execute(
-            "SELECT id, lon, lat FROM facilities WHERE geocode_level='source' AND src_coord_status='ok'")}
+        truth = {
+            i: (x, y)
+            for i, x, y in p.conn.execute(
+                "SELECT id, lon, lat FROM facilities WHERE geocode_level='source' AND src_coord_status='ok'"
+            )
+        }
         with p.transaction():  # pretend the coordinates were missing
-            p.conn.executemany("UPDATE facilities SET src_lon=NULL, src_lat=NULL WHERE id=?",
-                               [(i,) for i in truth])
+            p.conn.executemany(
+                "UPDATE facilities SET src_lon=NULL, src_lat=NULL WHERE id=?", [(i,) for i in truth]
+            )
         geocode_project(p)
         out = error_by_level(p, truth)
         p.close()
@@ -226,13 +236,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {per}")
                 continue
             for level, s in per.items():
-                extra = f" median {s['median_m']:.0f}  p90 {s['p90_m']:.0f}  max {s['max_m']:.0f}" if "median_m" in s else ""
+                extra = (
+                    f" median {s['median_m']:.0f}  p90 {s['p90_m']:.0f}  max {s['max_m']:.0f}"
+                    if "median_m" in s
+                    else ""
+                )
                 print(f"  {level:<13} n={s['n']:<5}{extra}")
         t = result["throughput"]
         print("== throughput ==")
         print(f"  normalize_address: {t['normalize_per_s']:,} addresses/s")
-        print(f"  geocode_project:   {t['addresses']:,} addresses in {t['geocode_s']} s = {t['geocode_per_s']:,}/s "
-              f"(levels {t['levels']})")
+        print(
+            f"  geocode_project:   {t['addresses']:,} addresses in {t['geocode_s']} s = {t['geocode_per_s']:,}/s "
+            f"(levels {t['levels']})"
+        )
         print(f"  re-run (nothing changed): {t['rerun_unchanged_s']} s, processed {t['rerun_processed']}")
     return 0
 

@@ -42,12 +42,23 @@ def synthetic_prefecture(grid: int, verts: int) -> gpd.GeoDataFrame:
         t = np.linspace(y0 - 0.05, y0 + h + 0.05, verts)
         off = 0.02 * np.sin(t * 40 + 3 * k) + 0.004 * np.sin(t * 350 + k) + rng.normal(0, 0.00004, verts)
         lines.append(LineString(np.c_[x0 + k * w / grid + off, t]))
-    cells = [p for p in shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(lines))))
-             if outer.contains(p.representative_point())]
+    cells = [
+        p
+        for p in shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(lines))))
+        if outer.contains(p.representative_point())
+    ]
     rows = []
     for i, c in enumerate(sorted(cells, key=lambda p: (-p.centroid.y, p.centroid.x))):
-        rows.append({"N03_001": "テスト県", "N03_002": None, "N03_003": None, "N03_004": f"第{i}町",
-                     "N03_007": f"99{200 + i:03d}", "geometry": c})
+        rows.append(
+            {
+                "N03_001": "テスト県",
+                "N03_002": None,
+                "N03_003": None,
+                "N03_004": f"第{i}町",
+                "N03_007": f"99{200 + i:03d}",
+                "geometry": c,
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 
@@ -77,8 +88,11 @@ def main() -> None:
             t0 = time.perf_counter()
             disp, st = simplify_coverage(geoms, tolerance=t)
             js = gpd.GeoDataFrame(geometry=disp, crs="EPSG:4326").to_json()
-            tol[str(t)] = {"vertices": st["vertices_display"], "seconds": round(time.perf_counter() - t0, 2),
-                           "geojson_kb": round(len(js) / 1e3)}
+            tol[str(t)] = {
+                "vertices": st["vertices_display"],
+                "seconds": round(time.perf_counter() - t0, 2),
+                "geojson_kb": round(len(js) / 1e3),
+            }
         out["vertices_full"] = st["vertices_full"]
         out["display_by_tolerance"] = tol
         p = create_project(Path(d) / "b.gpkg")
@@ -88,8 +102,10 @@ def main() -> None:
         out["display_default"] = rep["display"]
         # mesh text over the area
         step_lat, step_lon = (1 / 120, 1 / 80) if a.mesh == "1km" else (1 / 240, 1 / 160)
-        lines = ["KEY_CODE,HTKSYORI,HTKSAKI,GASSAN,T001102001,T001102019",
-                 ",秘匿処理,秘匿先情報,合算地域,人口（総数）,６５歳以上人口　総数"]
+        lines = [
+            "KEY_CODE,HTKSYORI,HTKSAKI,GASSAN,T001102001,T001102019",
+            ",秘匿処理,秘匿先情報,合算地域,人口（総数）,６５歳以上人口　総数",
+        ]
         total = 0
         rng = np.random.default_rng(1)
         for lat in np.arange(35.0 - 0.02 + step_lat / 2, 36.02, step_lat):
@@ -110,7 +126,9 @@ def main() -> None:
         out["mesh_cells"] = pr["cells_read"]
         out["demand_points"] = pr["loaded"]
         out["cells_split"] = pr["cells_split"]
-        out["population_preserved"] = abs(pr["stored_totals"]["pop_total"] + pr["outside_pop_total"] - total) < 1e-6
+        out["population_preserved"] = (
+            abs(pr["stored_totals"]["pop_total"] + pr["outside_pop_total"] - total) < 1e-6
+        )
         p.close()
     print(json.dumps(out, ensure_ascii=False))
 

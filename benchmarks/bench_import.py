@@ -29,12 +29,35 @@ from pathlib import Path
 
 _DAYS = "月火水木金土日"
 HEADER = (
-    ["ID", "正式名称", "正式名称（フリガナ）", "略称", "略称（フリガナ）", "英語表記（ローマ字表記）", "機関区分",
-     "都道府県コード", "市区町村コード", "所在地", "所在地座標（緯度）", "所在地座標（経度）", "案内用ホームページアドレス"]
+    [
+        "ID",
+        "正式名称",
+        "正式名称（フリガナ）",
+        "略称",
+        "略称（フリガナ）",
+        "英語表記（ローマ字表記）",
+        "機関区分",
+        "都道府県コード",
+        "市区町村コード",
+        "所在地",
+        "所在地座標（緯度）",
+        "所在地座標（経度）",
+        "案内用ホームページアドレス",
+    ]
     + [f"毎週決まった曜日に休診（{d}）" for d in _DAYS]
     + [f"決まった週に休診（定期週）第{w}週（{d}）" for w in range(1, 6) for d in _DAYS]
-    + ["祝日に休診", "その他の休診日（gw、お盆等）", "一般病床", "療養病床", "療養病床のうち医療保険適用",
-       "療養病床のうち介護保険適用", "精神病床", "結核病床", "感染症病床", "合計病床数"]
+    + [
+        "祝日に休診",
+        "その他の休診日（gw、お盆等）",
+        "一般病床",
+        "療養病床",
+        "療養病床のうち医療保険適用",
+        "療養病床のうち介護保険適用",
+        "精神病床",
+        "結核病床",
+        "感染症病床",
+        "合計病床数",
+    ]
 )
 
 
@@ -50,10 +73,21 @@ def generate(path: Path, rows: int, seed: int = 0) -> Path:
         zero = rnd.random() < 0.035
         lat = "0.0" if zero else f"{rnd.uniform(26.0, 45.0):.6f}"
         lon = "0.0" if zero else f"{rnd.uniform(127.0, 145.0):.6f}"
-        row = [f"{pref:02d}{city:03d}{i:08d}", f"医療法人社団テスト会　テスト{i}クリニック", f"テスト{i}クリニック",
-               "", "", f"Test Clinic {i}", "2", f"{pref:02d}", f"{city:03d}",
-               f"テスト県テスト市中央町{rnd.randint(1, 9)}丁目{rnd.randint(1, 30)}番{rnd.randint(1, 20)}号", lat, lon,
-               f"https://clinic{i}.example.jp/"]
+        row = [
+            f"{pref:02d}{city:03d}{i:08d}",
+            f"医療法人社団テスト会　テスト{i}クリニック",
+            f"テスト{i}クリニック",
+            "",
+            "",
+            f"Test Clinic {i}",
+            "2",
+            f"{pref:02d}",
+            f"{city:03d}",
+            f"テスト県テスト市中央町{rnd.randint(1, 9)}丁目{rnd.randint(1, 30)}番{rnd.randint(1, 20)}号",
+            lat,
+            lon,
+            f"https://clinic{i}.example.jp/",
+        ]
         row += [rnd.choice("01") for _ in range(7 + 35 + 1)]
         row += ["01月01日，12月31日"]
         beds = rnd.choice(("", "", "", "19", "5"))
@@ -78,8 +112,9 @@ def run_baseline(zip_path: Path, db: Path) -> dict[str, float]:
     cols = ", ".join(f"c{i} TEXT" for i in range(len(df.columns)))
     conn.execute(f"CREATE TABLE t ({cols})")
     with conn:
-        conn.executemany(f"INSERT INTO t VALUES ({','.join('?' * len(df.columns))})",
-                         df.itertuples(index=False, name=None))
+        conn.executemany(
+            f"INSERT INTO t VALUES ({','.join('?' * len(df.columns))})", df.itertuples(index=False, name=None)
+        )
     conn.close()
     return {"seconds": time.perf_counter() - t0, "rows": float(len(df))}
 
@@ -104,8 +139,12 @@ def _child(mode: str, zip_path: str, db: str) -> None:
 
 
 def _spawn(mode: str, zip_path: Path, db: Path) -> dict[str, float]:
-    res = subprocess.run([sys.executable, __file__, "--child", mode, str(zip_path), str(db)], check=True,
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(zip_path), str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -122,7 +161,9 @@ def main() -> None:
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zm_bench_"))
     tmp.mkdir(parents=True, exist_ok=True)
     src = generate(tmp / "02-1_clinic_facility_info_20250601.zip", args.rows)
-    print(f"input: {src.name} {args.rows} rows × {len(HEADER)} columns, {src.stat().st_size / 1e6:.1f} MB zipped")
+    print(
+        f"input: {src.name} {args.rows} rows × {len(HEADER)} columns, {src.stat().st_size / 1e6:.1f} MB zipped"
+    )
     base, ours = [], []
     for k in range(args.repeat):
         for mode, acc in (("baseline", base), ("ours", ours)):
@@ -131,14 +172,20 @@ def main() -> None:
             acc.append(_spawn(mode, src, db))
     b = min(x["seconds"] for x in base)
     o = min(x["seconds"] for x in ours)
-    print(f"baseline pandas.read_csv + executemany: {b:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in base):7.0f} MB")
-    print(f"zaitaku-map import_files:               {o:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in ours):7.0f} MB"
-          f"  ({ours[0]['rows']:.0f} facilities)")
+    print(
+        f"baseline pandas.read_csv + executemany: {b:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in base):7.0f} MB"
+    )
+    print(
+        f"zaitaku-map import_files:               {o:6.2f} s  peak RSS {max(x['max_rss_mb'] for x in ours):7.0f} MB"
+        f"  ({ours[0]['rows']:.0f} facilities)"
+    )
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     pairs = sorted(x["seconds"] / y["seconds"] for x, y in zip(ours, base, strict=True))
-    print(f"ratio ours / baseline: {o / b:.2f}× of the best runs, median of interleaved pairs "
-          f"{pairs[len(pairs) // 2]:.2f}× (target ≤ 2×)")
+    print(
+        f"ratio ours / baseline: {o / b:.2f}× of the best runs, median of interleaved pairs "
+        f"{pairs[len(pairs) // 2]:.2f}× (target ≤ 2×)"
+    )
 
 
 if __name__ == "__main__":

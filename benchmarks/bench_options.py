@@ -38,7 +38,9 @@ def build(path: Path, n_units: int, n_fac: int, n_demand: int, seed: int = 0):  
     rng = np.random.default_rng(seed)
     frame = box(133.0, 34.6, 134.5, 35.6)
     pts = shapely.points(rng.uniform([133.0, 34.6], [134.5, 35.6], size=(n_units, 2)))
-    cells = [c.intersection(frame) for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))]
+    cells = [
+        c.intersection(frame) for c in shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts)))
+    ]
     cells = [shapely.segmentize(c, 0.0015) for c in cells if not c.is_empty]
     p = create_project(path, overwrite=True)
     with p.transaction():
@@ -56,9 +58,20 @@ def build(path: Path, n_units: int, n_fac: int, n_demand: int, seed: int = 0):  
             p.conn.execute(
                 "INSERT INTO municipalities (code, fid, pref_code, name, full_name, kind, parent_code, area_km2, "
                 "rep_lon, rep_lat, geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (code, i + 1, "99", f"町{i}", f"町{i}", "ward" if is_ward else "municipality",
-                 "99100" if is_ward else None, g.area * 9000, rp.x, rp.y, gpkg.to_blob(g),
-                 gpkg.to_blob(g.simplify(0.005))),
+                (
+                    code,
+                    i + 1,
+                    "99",
+                    f"町{i}",
+                    f"町{i}",
+                    "ward" if is_ward else "municipality",
+                    "99100" if is_ward else None,
+                    g.area * 9000,
+                    rp.x,
+                    rp.y,
+                    gpkg.to_blob(g),
+                    gpkg.to_blob(g.simplify(0.005)),
+                ),
             )
         layer = p.conn.execute("INSERT INTO area_layers (name) VALUES ('二次医療圏')").lastrowid
         k = 8
@@ -67,8 +80,16 @@ def build(path: Path, n_units: int, n_fac: int, n_demand: int, seed: int = 0):  
         for code, a in zip(codes, lab, strict=True):
             p.conn.execute("INSERT INTO area_members VALUES (?,?,?,?)", (layer, code, f"A{a}", f"圏{a}"))
         tree = shapely.STRtree(cells)
-        cats = (["zaishi_clinic"] * 5 + ["zaishi_hospital"] + ["home_nursing"] * 4 + ["pharmacy"] * 17
-                + ["houkatsu"] + ["care_facility"] * 10 + ["hospital"] * 2 + ["clinic"] * 20)
+        cats = (
+            ["zaishi_clinic"] * 5
+            + ["zaishi_hospital"]
+            + ["home_nursing"] * 4
+            + ["pharmacy"] * 17
+            + ["houkatsu"]
+            + ["care_facility"] * 10
+            + ["hospital"] * 2
+            + ["clinic"] * 20
+        )
         fx = rng.uniform(133.0, 134.5, n_fac)
         fy = rng.uniform(34.6, 35.6, n_fac)
         hit = tree.query(shapely.points(np.column_stack([fx, fy])), predicate="intersects")
@@ -77,18 +98,30 @@ def build(path: Path, n_units: int, n_fac: int, n_demand: int, seed: int = 0):  
             cat = cats[i % len(cats)]
             p.conn.execute(
                 "INSERT INTO facilities (category, name, muni_code, beds, lon, lat, geom) VALUES (?,?,?,?,?,?,?)",
-                (cat, f"施設{i}", muni.get(i), 50 if cat in ("hospital", "zaishi_hospital") else None,
-                 fx[i], fy[i], gpkg.to_blob(Point(fx[i], fy[i]))),
+                (
+                    cat,
+                    f"施設{i}",
+                    muni.get(i),
+                    50 if cat in ("hospital", "zaishi_hospital") else None,
+                    fx[i],
+                    fy[i],
+                    gpkg.to_blob(Point(fx[i], fy[i])),
+                ),
             )
         dx = rng.uniform(133.0, 134.5, n_demand)
         dy = rng.uniform(34.6, 35.6, n_demand)
         hit = tree.query(shapely.points(np.column_stack([dx, dy])), predicate="intersects")
         dm = {int(a): codes[int(b)] for a, b in zip(*hit, strict=True)}
         ps = p.conn.execute("INSERT INTO population_sources (unit) VALUES ('mesh500m')").lastrowid
-        rows = [(ps, f"m{i}", dm.get(i), float(dx[i]), float(dy[i]), 60.0, 20.0, 10.0, 3.0) for i in range(n_demand)]
+        rows = [
+            (ps, f"m{i}", dm.get(i), float(dx[i]), float(dy[i]), 60.0, 20.0, 10.0, 3.0)
+            for i in range(n_demand)
+        ]
         p.conn.executemany(
             "INSERT INTO demand_points (pop_source_id, unit_code, muni_code, share, lon, lat, pop_total, pop_65, "
-            "pop_75, pop_85) VALUES (?,?,?,1,?,?,?,?,?,?)", rows)
+            "pop_75, pop_85) VALUES (?,?,?,1,?,?,?,?,?,?)",
+            rows,
+        )
     return p
 
 
@@ -113,8 +146,12 @@ def main() -> int:
         p = build(Path(d) / "bench.gpkg", args.units, args.facilities, args.demand)
         out["build_s"] = round(time.perf_counter() - t, 2)
         out["units"] = p.conn.execute("SELECT count(*) FROM municipalities").fetchone()[0]
-        out["vertices"] = int(sum(shapely.get_num_coordinates(gpkg.from_blob(b))
-                                  for (b,) in p.conn.execute("SELECT geom FROM municipalities")))
+        out["vertices"] = int(
+            sum(
+                shapely.get_num_coordinates(gpkg.from_blob(b))
+                for (b,) in p.conn.execute("SELECT geom FROM municipalities")
+            )
+        )
         out["facilities"] = args.facilities
         out["demand_points"] = args.demand
         t = time.perf_counter()

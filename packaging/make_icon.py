@@ -17,14 +17,29 @@ def make_icon(path: str, size: int = 256) -> None:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.axis("off")
-    ax.add_patch(FancyBboxPatch((0.04, 0.04), 0.92, 0.92, boxstyle="round,pad=0,rounding_size=0.18", fc="#1f5f8b"))
+    ax.add_patch(
+        FancyBboxPatch((0.04, 0.04), 0.92, 0.92, boxstyle="round,pad=0,rounding_size=0.18", fc="#1f5f8b")
+    )
     # three 圏域 as tiles of a map
-    ax.add_patch(Polygon([(0.18, 0.22), (0.5, 0.18), (0.52, 0.55), (0.2, 0.6)], fc="#a6d8f0", ec="white", lw=3))
-    ax.add_patch(Polygon([(0.5, 0.18), (0.82, 0.26), (0.8, 0.5), (0.52, 0.55)], fc="#f7d774", ec="white", lw=3))
-    ax.add_patch(Polygon([(0.2, 0.6), (0.52, 0.55), (0.8, 0.5), (0.7, 0.82), (0.3, 0.82)], fc="#b5e3a1", ec="white", lw=3))
+    ax.add_patch(
+        Polygon([(0.18, 0.22), (0.5, 0.18), (0.52, 0.55), (0.2, 0.6)], fc="#a6d8f0", ec="white", lw=3)
+    )
+    ax.add_patch(
+        Polygon([(0.5, 0.18), (0.82, 0.26), (0.8, 0.5), (0.52, 0.55)], fc="#f7d774", ec="white", lw=3)
+    )
+    ax.add_patch(
+        Polygon(
+            [(0.2, 0.6), (0.52, 0.55), (0.8, 0.5), (0.7, 0.82), (0.3, 0.82)], fc="#b5e3a1", ec="white", lw=3
+        )
+    )
     # a house marker (在宅)
     ax.add_patch(Circle((0.5, 0.55), 0.13, fc="#d62728", ec="white", lw=3))
-    ax.add_patch(Polygon([(0.43, 0.53), (0.5, 0.61), (0.57, 0.53), (0.55, 0.53), (0.55, 0.48), (0.45, 0.48), (0.45, 0.53)], fc="white"))
+    ax.add_patch(
+        Polygon(
+            [(0.43, 0.53), (0.5, 0.61), (0.57, 0.53), (0.55, 0.53), (0.55, 0.48), (0.45, 0.48), (0.45, 0.53)],
+            fc="white",
+        )
+    )
     fig.savefig(path, dpi=size, transparent=True)
 
 

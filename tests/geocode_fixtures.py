@@ -35,10 +35,34 @@ MUNIS = [
 ]
 STEP = 0.1
 
-BLOCK_HEADER = ["都道府県名", "市区町村名", "大字・丁目名", "小字・通称名", "街区符号・地番", "座標系番号", "Ｘ座標",
-                "Ｙ座標", "緯度", "経度", "住居表示フラグ", "代表フラグ", "更新前履歴フラグ", "更新後履歴フラグ"]
-TOWN_HEADER = ["都道府県コード", "都道府県名", "市区町村コード", "市区町村名", "大字町丁目コード", "大字町丁目名", "緯度",
-               "経度", "原典資料コード", "大字・字・丁目区分コード"]
+BLOCK_HEADER = [
+    "都道府県名",
+    "市区町村名",
+    "大字・丁目名",
+    "小字・通称名",
+    "街区符号・地番",
+    "座標系番号",
+    "Ｘ座標",
+    "Ｙ座標",
+    "緯度",
+    "経度",
+    "住居表示フラグ",
+    "代表フラグ",
+    "更新前履歴フラグ",
+    "更新後履歴フラグ",
+]
+TOWN_HEADER = [
+    "都道府県コード",
+    "都道府県名",
+    "市区町村コード",
+    "市区町村名",
+    "大字町丁目コード",
+    "大字町丁目名",
+    "緯度",
+    "経度",
+    "原典資料コード",
+    "大字・字・丁目区分コード",
+]
 
 # (town as written in the reference, lon, lat) inside 鳥取市
 TOWNS = [
@@ -66,7 +90,22 @@ def add_municipalities(p: Project, rows: list[tuple[Any, ...]] = MUNIS) -> None:
             p.conn.execute(
                 "INSERT INTO municipalities (code, fid, pref_code, pref_name, county_or_city, name, full_name, kind, "
                 "parent_code, area_km2, rep_lon, rep_lat, geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (code, i, pc, pn, coc, name, full, kind, parent, 100.0, rp.x, rp.y, gpkg.to_blob(g), gpkg.to_blob(g)),
+                (
+                    code,
+                    i,
+                    pc,
+                    pn,
+                    coc,
+                    name,
+                    full,
+                    kind,
+                    parent,
+                    100.0,
+                    rp.x,
+                    rp.y,
+                    gpkg.to_blob(g),
+                    gpkg.to_blob(g),
+                ),
             )
         wards = [geoms[c] for c in geoms if c.startswith("271")]
         if wards:
@@ -93,8 +132,22 @@ def add_sakai(p: Project) -> None:
             p.conn.execute(
                 "INSERT INTO municipalities (code, fid, pref_code, pref_name, county_or_city, name, full_name, kind, "
                 "parent_code, area_km2, rep_lon, rep_lat, geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (code, fid, "27", "大阪府", coc, name, full, kind, parent, 100.0, rp.x, rp.y, gpkg.to_blob(g),
-                 gpkg.to_blob(g)),
+                (
+                    code,
+                    fid,
+                    "27",
+                    "大阪府",
+                    coc,
+                    name,
+                    full,
+                    kind,
+                    parent,
+                    100.0,
+                    rp.x,
+                    rp.y,
+                    gpkg.to_blob(g),
+                    gpkg.to_blob(g),
+                ),
             )
 
 
@@ -104,13 +157,32 @@ def rep_point(code: str) -> tuple[float, float]:
     return rp.x, rp.y
 
 
-def write_block_csv(path: Path, rows: list[tuple[str, str, float, float]] = BLOCKS, *, extra: list[list[str]] = ()) -> Path:
+def write_block_csv(
+    path: Path, rows: list[tuple[str, str, float, float]] = BLOCKS, *, extra: list[list[str]] = ()
+) -> Path:
     """A 位置参照情報 街区レベル CSV in CP932 (as MLIT ships it)."""
     buf = io.StringIO()
     w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(BLOCK_HEADER)
     for town, block, lon, lat in rows:
-        w.writerow(["鳥取県", "鳥取市", town, "", block, "5", "-1000.0", "2000.0", f"{lat}", f"{lon}", "1", "1", "0", "0"])
+        w.writerow(
+            [
+                "鳥取県",
+                "鳥取市",
+                town,
+                "",
+                block,
+                "5",
+                "-1000.0",
+                "2000.0",
+                f"{lat}",
+                f"{lon}",
+                "1",
+                "1",
+                "0",
+                "0",
+            ]
+        )
     for r in extra:
         w.writerow(r)
     path.write_bytes(buf.getvalue().encode("cp932"))
@@ -135,17 +207,39 @@ def write_town_json(path: Path, rows: list[tuple[str, float, float]] = TOWNS) ->
     return path
 
 
-def add_facility(p: Project, fid: int, *, name: str = "施設", address: str | None = None, pref_code: str | None = "31",
-                 muni_code: str | None = None, postal_code: str | None = None, src: tuple[float, float] | None = None,
-                 category: str = "zaishi_clinic") -> None:
+def add_facility(
+    p: Project,
+    fid: int,
+    *,
+    name: str = "施設",
+    address: str | None = None,
+    pref_code: str | None = "31",
+    muni_code: str | None = None,
+    postal_code: str | None = None,
+    src: tuple[float, float] | None = None,
+    category: str = "zaishi_clinic",
+) -> None:
     """Insert a facility as an importer would (source coordinates copied to lon/lat, level 'source')."""
     lon, lat = src if src else (None, None)
     with p.transaction():
         p.conn.execute(
             "INSERT INTO facilities (id, category, name, address, postal_code, pref_code, muni_code, src_lon, src_lat, "
             "lon, lat, geocode_level, geom) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (fid, category, name, address, postal_code, pref_code, muni_code, lon, lat, lon, lat,
-             "source" if src else None, gpkg.to_blob(Point(lon, lat)) if src else None),
+            (
+                fid,
+                category,
+                name,
+                address,
+                postal_code,
+                pref_code,
+                muni_code,
+                lon,
+                lat,
+                lon,
+                lat,
+                "source" if src else None,
+                gpkg.to_blob(Point(lon, lat)) if src else None,
+            ),
         )
 
 

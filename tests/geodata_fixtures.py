@@ -41,9 +41,11 @@ N_VERTS = 1500  # per grid line: dense like real N03 (~30 m spacing)
 def _wavy(a: float, b: float, fixed: float, horizontal: bool, seed: int) -> LineString:
     t = np.linspace(a, b, N_VERTS)
     off = 0.008 * np.sin(t * 90 + seed) + 0.003 * np.sin(t * 411 + 2 * seed) + 0.00008 * np.sin(t * 7919)
-    pts = [(x, fixed + o) for x, o in zip(t, off, strict=True)] if horizontal else [
-        (fixed + o, y) for y, o in zip(t, off, strict=True)
-    ]
+    pts = (
+        [(x, fixed + o) for x, o in zip(t, off, strict=True)]
+        if horizontal
+        else [(fixed + o, y) for y, o in zip(t, off, strict=True)]
+    )
     return LineString(pts)
 
 
@@ -55,7 +57,11 @@ def grid_cells() -> dict[tuple[int, int], Polygon]:
         lines.append(_wavy(X0 - 0.05, X0 + 3 * STEP + 0.05, Y0 - k * STEP, True, k))
         lines.append(_wavy(Y0 - 3 * STEP - 0.05, Y0 + 0.05, X0 + k * STEP, False, 10 + k))
     merged = shapely.union_all(lines)
-    cells = [p for p in shapely.get_parts(shapely.polygonize(shapely.get_parts(merged))) if outer.contains(p.representative_point())]
+    cells = [
+        p
+        for p in shapely.get_parts(shapely.polygonize(shapely.get_parts(merged)))
+        if outer.contains(p.representative_point())
+    ]
     out = {}
     for c in cells:
         pt = c.representative_point()
@@ -71,7 +77,7 @@ def spike(poly: Polygon) -> Polygon:
     coords = list(poly.exterior.coords)[:-1]
     i = int(np.argmax([x for x, _ in coords]))
     x, y = coords[i]
-    ring = [*coords[: i + 1], (x + 0.03, y), (x, y), *coords[i + 1:]]
+    ring = [*coords[: i + 1], (x + 0.03, y), (x, y), *coords[i + 1 :]]
     return Polygon(ring)
 
 
@@ -95,16 +101,43 @@ def n03_frame(*, newer_release: bool = False, pref: str = "99") -> gpd.GeoDataFr
         g = cells[(col, row)]
         if code == "99204":
             g = spike(g)
-        rows.append({"N03_001": "テスト県", "N03_002": None, "N03_003": county, "N03_004": name, "N03_005": None,
-                     "N03_007": code, "geometry": g})
+        rows.append(
+            {
+                "N03_001": "テスト県",
+                "N03_002": None,
+                "N03_003": county,
+                "N03_004": name,
+                "N03_005": None,
+                "N03_007": code,
+                "geometry": g,
+            }
+        )
     for g in island_rows():
-        rows.append({"N03_001": "テスト県", "N03_002": None, "N03_003": None, "N03_004": "島町", "N03_005": None,
-                     "N03_007": "99207", "geometry": g})
+        rows.append(
+            {
+                "N03_001": "テスト県",
+                "N03_002": None,
+                "N03_003": None,
+                "N03_004": "島町",
+                "N03_005": None,
+                "N03_007": "99207",
+                "geometry": g,
+            }
+        )
     if newer_release:
         merged = shapely.union_all([cells[(0, 2)], cells[(1, 2)]])
         rows = [r for r in rows if r["N03_007"] not in ("99205", "99206")]
-        rows.append({"N03_001": "テスト県", "N03_002": None, "N03_003": None, "N03_004": "川谷町", "N03_005": None,
-                     "N03_007": "99208", "geometry": merged})
+        rows.append(
+            {
+                "N03_001": "テスト県",
+                "N03_002": None,
+                "N03_003": None,
+                "N03_004": "川谷町",
+                "N03_005": None,
+                "N03_007": "99208",
+                "geometry": merged,
+            }
+        )
         for r in rows:
             if r["N03_003"] == "テスト市":
                 r["N03_005"] = r["N03_004"]
@@ -175,11 +208,38 @@ def write_mesh_text(path: Path, *, level: str = "500m", secret_every: int = 17) 
                 codes.append(c)
             lon += 1 / 80 / (2 if level == "500m" else 1)
         lat += 1 / 120 / (2 if level == "500m" else 1)
-    header1 = ["KEY_CODE", "HTKSYORI", "HTKSAKI", "GASSAN", "T001102001", "T001102002", "T001102003",
-               "T001102010", "T001102011", "T001102012", "T001102013", "T001102019", "T001102022", "T001102025"]
-    header2 = ["", "秘匿処理", "秘匿先情報", "合算地域", "人口（総数）", "人口（総数）　男", "人口（総数）　女",
-               "０～１４歳人口　総数", "１５～６４歳人口　総数", "１５歳以上人口　総数", "６５歳以上人口　総数",
-               "７５歳以上人口　総数", "８５歳以上人口　総数", "９５歳以上人口　総数"]
+    header1 = [
+        "KEY_CODE",
+        "HTKSYORI",
+        "HTKSAKI",
+        "GASSAN",
+        "T001102001",
+        "T001102002",
+        "T001102003",
+        "T001102010",
+        "T001102011",
+        "T001102012",
+        "T001102013",
+        "T001102019",
+        "T001102022",
+        "T001102025",
+    ]
+    header2 = [
+        "",
+        "秘匿処理",
+        "秘匿先情報",
+        "合算地域",
+        "人口（総数）",
+        "人口（総数）　男",
+        "人口（総数）　女",
+        "０～１４歳人口　総数",
+        "１５～６４歳人口　総数",
+        "１５歳以上人口　総数",
+        "６５歳以上人口　総数",
+        "７５歳以上人口　総数",
+        "８５歳以上人口　総数",
+        "９５歳以上人口　総数",
+    ]
     lines = [",".join(header1), ",".join(header2)]
     totals = {"pop_total": 0.0, "pop_65": 0.0, "pop_75": 0.0, "pop_85": 0.0, "secret": 0, "cells": 0}
     for i, c in enumerate(codes):
@@ -191,7 +251,18 @@ def write_mesh_text(path: Path, *, level: str = "500m", secret_every: int = 17) 
             lines.append(f"{c},1,{codes[i - 1]},,*,*,*,*,*,*,*,*,*,*")
             totals["secret"] += 1
             continue
-        vals = [tot, tot // 2, tot - tot // 2, tot // 8, tot - tot // 8 - p65, tot - tot // 8, p65, p75, p85, 0]
+        vals = [
+            tot,
+            tot // 2,
+            tot - tot // 2,
+            tot // 8,
+            tot - tot // 8 - p65,
+            tot - tot // 8,
+            p65,
+            p75,
+            p85,
+            0,
+        ]
         lines.append(f"{c},0,,," + ",".join(str(v) for v in vals))
         totals["pop_total"] += tot
         totals["pop_65"] += p65
@@ -212,25 +283,36 @@ def write_n03_gml(path: Path) -> Path:
         for j, ring in enumerate(rings):
             cid = f"cv{k}_{j}"
             pos = " ".join(f"{y:.10f} {x:.10f}" for x, y in ring.coords)
-            curves.append(f'<gml:Curve gml:id="{cid}"><gml:segments><gml:LineStringSegment>'
-                          f"<gml:posList>{pos}</gml:posList></gml:LineStringSegment></gml:segments></gml:Curve>")
+            curves.append(
+                f'<gml:Curve gml:id="{cid}"><gml:segments><gml:LineStringSegment>'
+                f"<gml:posList>{pos}</gml:posList></gml:LineStringSegment></gml:segments></gml:Curve>"
+            )
             refs.append(f'<gml:Ring><gml:curveMember xlink:href="#{cid}"/></gml:Ring>')
         inner = "".join(f"<gml:interior>{r}</gml:interior>" for r in refs[1:])
-        surfaces.append(f'<gml:Surface gml:id="sf{k}"><gml:patches><gml:PolygonPatch><gml:exterior>{refs[0]}'
-                        f"</gml:exterior>{inner}</gml:PolygonPatch></gml:patches></gml:Surface>")
+        surfaces.append(
+            f'<gml:Surface gml:id="sf{k}"><gml:patches><gml:PolygonPatch><gml:exterior>{refs[0]}'
+            f"</gml:exterior>{inner}</gml:PolygonPatch></gml:patches></gml:Surface>"
+        )
 
         def el(tag: str, v: Any) -> str:
             return f"<ksj:{tag}>{'' if v is None or v != v else v}</ksj:{tag}>"
 
-        bounds.append(f'<ksj:AdministrativeBoundary gml:id="ab{k}"><ksj:bounds xlink:href="#sf{k}"/>'
-                      + el("prefectureName", row.N03_001) + el("subPrefectureName", row.N03_002)
-                      + el("countyName", row.N03_003) + el("cityName", row.N03_004)
-                      + f'<ksj:administrativeAreaCode codeSpace="AdministrativeAreaCode.xml">'
-                      f"{'' if row.N03_007 is None or row.N03_007 != row.N03_007 else row.N03_007}"
-                      "</ksj:administrativeAreaCode></ksj:AdministrativeBoundary>")
-    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<ksj:Dataset gml:id="N03Dataset" '
-           'xmlns:ksj="http://nlftp.mlit.go.jp/ksj/schemas/ksj-app" xmlns:gml="http://www.opengis.net/gml/3.2" '
-           'xmlns:xlink="http://www.w3.org/1999/xlink">\n' + "\n".join(curves + surfaces + bounds)
-           + "\n</ksj:Dataset>\n")
+        bounds.append(
+            f'<ksj:AdministrativeBoundary gml:id="ab{k}"><ksj:bounds xlink:href="#sf{k}"/>'
+            + el("prefectureName", row.N03_001)
+            + el("subPrefectureName", row.N03_002)
+            + el("countyName", row.N03_003)
+            + el("cityName", row.N03_004)
+            + f'<ksj:administrativeAreaCode codeSpace="AdministrativeAreaCode.xml">'
+            f"{'' if row.N03_007 is None or row.N03_007 != row.N03_007 else row.N03_007}"
+            "</ksj:administrativeAreaCode></ksj:AdministrativeBoundary>"
+        )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ksj:Dataset gml:id="N03Dataset" '
+        'xmlns:ksj="http://nlftp.mlit.go.jp/ksj/schemas/ksj-app" xmlns:gml="http://www.opengis.net/gml/3.2" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+        + "\n".join(curves + surfaces + bounds)
+        + "\n</ksj:Dataset>\n"
+    )
     path.write_text(xml, encoding="utf-8")
     return path

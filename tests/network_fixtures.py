@@ -42,7 +42,10 @@ class OsmBuilder:
         return [[self.node(x0 + i * step, y0 + j * step) for i in range(nx_)] for j in range(ny_)]
 
     def write_xml(self, path: Path) -> Path:
-        lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="zaitaku-map tests">']
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<osm version="0.6" generator="zaitaku-map tests">',
+        ]
         for nid, (lon, lat) in self.nodes.items():
             lines.append(f'  <node id="{nid}" version="1" lat="{lat}" lon="{lon}"/>')
         for wid, refs, tags in self.ways:

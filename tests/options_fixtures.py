@@ -45,8 +45,14 @@ def _halves(units: list[str], project: Any) -> list[str]:
 def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict[str, Any]:
     """Create 案A, 案B, 案C (when a 政令市 exists) and 自動提案; returns a summary per option."""
     out: dict[str, Any] = {}
-    create_option(project, "案A", template="area", layer=layer, author="デモ",
-                  notes="二次医療圏をそのまま在宅医療の圏域とする案")
+    create_option(
+        project,
+        "案A",
+        template="area",
+        layer=layer,
+        author="デモ",
+        notes="二次医療圏をそのまま在宅医療の圏域とする案",
+    )
     a = get_option(project, "案A")
     facs = _data.load_facilities(project)
     fu = _data.facility_units(project, facs, _data.load_units(project))
@@ -63,22 +69,46 @@ def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict
     biggest = max(members, key=lambda k: (sum(pops.get(u, 0.0) for u in members[k]), len(members[k])))
     if len(members[biggest]) >= 2:
         part = _halves(members[biggest], project)
-        create_option(project, "案B", template="area_split", layer=layer, base="案A", author="デモ",
-                      split={f"{a.kens[biggest]['name']}北": part},
-                      notes=f"{a.kens[biggest]['name']}を2つの圏域に分ける案")
+        create_option(
+            project,
+            "案B",
+            template="area_split",
+            layer=layer,
+            base="案A",
+            author="デモ",
+            split={f"{a.kens[biggest]['name']}北": part},
+            notes=f"{a.kens[biggest]['name']}を2つの圏域に分ける案",
+        )
     if _data.designated_cities(project):
-        create_option(project, "案C", template="designated_city", layer=layer, base="案A", author="デモ",
-                      notes="政令市を独立した圏域とする案")
+        create_option(
+            project,
+            "案C",
+            template="designated_city",
+            layer=layer,
+            base="案A",
+            author="デモ",
+            notes="政令市を独立した圏域とする案",
+        )
     total = sum(pops.values())
-    create_option(project, "自動提案", template="proposed", layer=layer, min_population=round(total / 8),
-                  author="デモ", notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案")
+    create_option(
+        project,
+        "自動提案",
+        template="proposed",
+        layer=layer,
+        min_population=round(total / 8),
+        author="デモ",
+        notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案",
+    )
     for name in ("案A", "案B", "案C", "自動提案"):
         try:
             ev = evaluate_option(project, name)
         except OptionNotFoundError:  # not created (e.g. no 政令市)
             continue
-        out[name] = {"n_kens": ev["totals"]["n_kens"], "n_warnings": ev["totals"]["n_warnings"],
-                     "kens_without_hub": ev["totals"]["kens_without_hub"],
-                     "kens_without_active_role": ev["totals"]["kens_without_active_role"],
-                     "kens_missing_functions": ev["totals"]["kens_missing_functions"]}
+        out[name] = {
+            "n_kens": ev["totals"]["n_kens"],
+            "n_warnings": ev["totals"]["n_warnings"],
+            "kens_without_hub": ev["totals"]["kens_without_hub"],
+            "kens_without_active_role": ev["totals"]["kens_without_active_role"],
+            "kens_missing_functions": ev["totals"]["kens_missing_functions"],
+        }
     return out

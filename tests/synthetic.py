@@ -35,9 +35,17 @@ MUNIS = [
     ("99206", "谷村", "谷村", "municipality", None, 1, 2),
     ("99207", "島町", "島町", "municipality", None, 2, 3.5),
 ]
-AREAS = {"99101": ("9901", "中央"), "99102": ("9901", "中央"), "99201": ("9901", "中央"),
-         "99202": ("9902", "西部"), "99203": ("9902", "西部"), "99204": ("9902", "西部"),
-         "99205": ("9903", "南部"), "99206": ("9903", "南部"), "99207": ("9903", "南部")}
+AREAS = {
+    "99101": ("9901", "中央"),
+    "99102": ("9901", "中央"),
+    "99201": ("9901", "中央"),
+    "99202": ("9902", "西部"),
+    "99203": ("9902", "西部"),
+    "99204": ("9902", "西部"),
+    "99205": ("9903", "南部"),
+    "99206": ("9903", "南部"),
+    "99207": ("9903", "南部"),
+}
 X0, Y0, STEP = 133.0, 34.3, 0.1
 
 FACILITIES = [
@@ -66,7 +74,9 @@ def build_synthetic_project(path: Path) -> Project:
     """Create the project described in the module docstring and return it open."""
     p = create_project(path)
     with p.transaction():
-        src = p.add_source(kind="facilities", format="synthetic", file_name="synthetic", reference_date="2025-10-01")
+        src = p.add_source(
+            kind="facilities", format="synthetic", file_name="synthetic", reference_date="2025-10-01"
+        )
         geoms = {}
         for i, (code, name, full, kind, parent, col, row) in enumerate(MUNIS, start=1):
             g = muni_geometry(col, row)
@@ -75,7 +85,21 @@ def build_synthetic_project(path: Path) -> Project:
             p.conn.execute(
                 "INSERT INTO municipalities (code, fid, pref_code, pref_name, name, full_name, kind, parent_code, "
                 "area_km2, rep_lon, rep_lat, geom, geom_display) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (code, i, "99", "テスト県", name, full, kind, parent, 100.0, rp.x, rp.y, gpkg.to_blob(g), gpkg.to_blob(g)),
+                (
+                    code,
+                    i,
+                    "99",
+                    "テスト県",
+                    name,
+                    full,
+                    kind,
+                    parent,
+                    100.0,
+                    rp.x,
+                    rp.y,
+                    gpkg.to_blob(g),
+                    gpkg.to_blob(g),
+                ),
             )
         city = unary_union([geoms["99101"], geoms["99102"]])
         city = city if city.geom_type == "MultiPolygon" else MultiPolygon([city])
@@ -86,7 +110,9 @@ def build_synthetic_project(path: Path) -> Project:
             "'designated_city', 200.0, ?, ?, ?, ?)",
             (rp.x, rp.y, gpkg.to_blob(city), gpkg.to_blob(city)),
         )
-        layer = p.conn.execute("INSERT INTO area_layers (name, created_at) VALUES ('二次医療圏', '2025-10-01')").lastrowid
+        layer = p.conn.execute(
+            "INSERT INTO area_layers (name, created_at) VALUES ('二次医療圏', '2025-10-01')"
+        ).lastrowid
         for code, (acode, aname) in AREAS.items():
             p.conn.execute(
                 "INSERT INTO area_members (layer_id, muni_code, area_code, area_name) VALUES (?,?,?,?)",
@@ -109,8 +135,22 @@ def build_synthetic_project(path: Path) -> Project:
                 "INSERT INTO facilities (id, category, subtype, name, name_norm, address, pref_code, muni_code, beds, "
                 "status, src_lon, src_lat, src_coord_status, lon, lat, geocode_level, geom) "
                 "VALUES (?,?,?,?,?,?,?,?,?,'open',?,?,'ok',?,?,'source',?)",
-                (fid, cat, sub, name, name, f"テスト県{muni}番地{fid}", "99", muni, beds, lon, lat, lon, lat,
-                 gpkg.to_blob(Point(lon, lat))),
+                (
+                    fid,
+                    cat,
+                    sub,
+                    name,
+                    name,
+                    f"テスト県{muni}番地{fid}",
+                    "99",
+                    muni,
+                    beds,
+                    lon,
+                    lat,
+                    lon,
+                    lat,
+                    gpkg.to_blob(Point(lon, lat)),
+                ),
             )
             p.conn.execute(
                 "INSERT INTO facility_records (facility_id, source_id, source_family, record_key, row, first_seen, "
@@ -118,7 +158,10 @@ def build_synthetic_project(path: Path) -> Project:
                 (fid, src, "synthetic", f"synthetic:{fid}", fid + 1, "2025-10-01", "2025-10-01"),
             )
             if cat.startswith("zaishi"):
-                code = ("支援診" if cat == "zaishi_clinic" else "支援病") + {"機能強化型（単独型）": "１", "機能強化型（連携型）": "２"}.get(sub or "", "３")
+                code = ("支援診" if cat == "zaishi_clinic" else "支援病") + {
+                    "機能強化型（単独型）": "１",
+                    "機能強化型（連携型）": "２",
+                }.get(sub or "", "３")
                 p.conn.execute(
                     "INSERT INTO designations (facility_id, kind, code, subtype, effective_date, source_id) "
                     "VALUES (?,?,?,?,?,?)",
@@ -138,8 +181,19 @@ def build_synthetic_project(path: Path) -> Project:
                     p.conn.execute(
                         "INSERT INTO demand_points (pop_source_id, unit_code, muni_code, share, lon, lat, pop_total, "
                         "pop_65, pop_75, pop_85, bands_json, geom) VALUES (?,?,?,1,?,?,?,?,?,?,?,?)",
-                        (ps, f"{code}{i}{j}", code, lon, lat, total, total * 0.3, total * 0.15, total * 0.05,
-                         json.dumps({}), gpkg.to_blob(Point(lon, lat))),
+                        (
+                            ps,
+                            f"{code}{i}{j}",
+                            code,
+                            lon,
+                            lat,
+                            total,
+                            total * 0.3,
+                            total * 0.15,
+                            total * 0.05,
+                            json.dumps({}),
+                            gpkg.to_blob(Point(lon, lat)),
+                        ),
                     )
         p.set_meta("synthetic", "1")
     return p

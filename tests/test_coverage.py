@@ -92,7 +92,8 @@ def test_project_coverage_matches_reference(roads_project) -> None:  # type: ign
     w = weights(net, params)
     g = _to_nx(net, w)
     fac = roads_project.conn.execute(
-        "SELECT lon, lat FROM facilities WHERE category IN ('zaishi_clinic','zaishi_hospital')").fetchall()
+        "SELECT lon, lat FROM facilities WHERE category IN ('zaishi_clinic','zaishi_hospital')"
+    ).fetchall()
     fs = snap_points(net, [f[0] for f in fac], [f[1] for f in fac])
     for k, (node, leg) in enumerate(zip(fs.node, fs.leg_min, strict=True)):
         g.add_edge(("f", k), int(node), weight=float(leg))
@@ -112,7 +113,9 @@ def test_project_coverage_matches_reference(roads_project) -> None:  # type: ign
 
 
 def test_island_unreachable_from_mainland(roads_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    res = compute_coverage(roads_project, CoverageParams(), categories=["zaishi", "pharmacy", "care_facility"])
+    res = compute_coverage(
+        roads_project, CoverageParams(), categories=["zaishi", "pharmacy", "care_facility"]
+    )
     island = (res.demand.df["muni_code"] == "99207").to_numpy()
     assert island.sum() == 25
     for cat in res.categories:
@@ -129,8 +132,10 @@ def test_island_unreachable_from_mainland(roads_project, tmp_path: Path) -> None
     assert np.all(np.isinf(res2.times("zaishi")[island]))
     # an island facility serves the island and nobody on the mainland
     before = compute_coverage(roads_project, CoverageParams(), categories=["pharmacy"]).times("pharmacy")
-    roads_project.conn.execute("INSERT INTO facilities (id, category, name, status, lon, lat) "
-                               "VALUES (95, 'pharmacy', '島の薬局', 'open', 133.25, 33.9)")
+    roads_project.conn.execute(
+        "INSERT INTO facilities (id, category, name, status, lon, lat) "
+        "VALUES (95, 'pharmacy', '島の薬局', 'open', 133.25, 33.9)"
+    )
     roads_project.conn.commit()
     res3 = compute_coverage(roads_project, CoverageParams(), categories=["pharmacy"])
     after = res3.times("pharmacy")
@@ -174,18 +179,24 @@ def test_uniform_speed_hand_check(project, tmp_path: Path) -> None:  # type: ign
     b.way(nodes, highway="residential")
     import_roads(project, b.write_xml(tmp_path / "line.osm"), min_component_nodes=1)
     project.conn.execute(
-        "INSERT INTO facilities (id, category, name, status, lon, lat) VALUES (1, 'pharmacy', 'A', 'open', 133.0, 34.0)")
+        "INSERT INTO facilities (id, category, name, status, lon, lat) VALUES (1, 'pharmacy', 'A', 'open', 133.0, 34.0)"
+    )
     ps = project.conn.execute("INSERT INTO population_sources (unit) VALUES ('mesh500m')").lastrowid
     for fid, lon, lat in ((1, 133.1, 34.0), (2, 133.05, 34.0), (3, 133.05, 34.009)):
         project.conn.execute(
             "INSERT INTO demand_points (fid, pop_source_id, unit_code, muni_code, lon, lat, pop_total) "
-            "VALUES (?,?,?,?,?,?,100)", (fid, ps, str(fid), "99999", lon, lat))
+            "VALUES (?,?,?,?,?,?,100)",
+            (fid, ps, str(fid), "99999", lon, lat),
+        )
     project.conn.commit()
     from zaitaku_map.geo import haversine_m
 
     length_km = haversine_m(133.0, 34.0, 133.1, 34.0) / 1000
-    res = compute_coverage(project, CoverageParams(speed_kmh=60, bands=(30,), max_snap_m=1500,
-                                                   access_speed_kmh=10), categories=["pharmacy"])
+    res = compute_coverage(
+        project,
+        CoverageParams(speed_kmh=60, bands=(30,), max_snap_m=1500, access_speed_kmh=10),
+        categories=["pharmacy"],
+    )
     t = res.times("pharmacy")
     assert t[0] == pytest.approx(length_km, rel=1e-4)
     assert t[1] == pytest.approx(length_km / 2, rel=1e-4)
@@ -202,7 +213,8 @@ def test_uniform_speed_hand_check(project, tmp_path: Path) -> None:  # type: ign
 def test_unsnapped_facility_reported_and_run_goes_on(roads_project) -> None:  # type: ignore[no-untyped-def]
     roads_project.conn.execute(
         "INSERT INTO facilities (id, category, name, status, lon, lat) "
-        "VALUES (90, 'pharmacy', '沖の薬局', 'open', 133.25, 33.975), (91, 'pharmacy', '座標誤り', 'open', 0, 0)")
+        "VALUES (90, 'pharmacy', '沖の薬局', 'open', 133.25, 33.975), (91, 'pharmacy', '座標誤り', 'open', 0, 0)"
+    )
     roads_project.conn.commit()
     s = coverage_summary(roads_project, CoverageParams(), categories=["pharmacy"])
     un = {u["id"]: u["reason"] for u in s["categories"]["pharmacy"]["unsnapped_facilities"]}
@@ -228,8 +240,12 @@ def test_cache_and_invalidation(roads_project) -> None:  # type: ignore[no-untyp
 
 
 def test_summary_layers_groups_and_descriptions(roads_project) -> None:  # type: ignore[no-untyped-def]
-    s = coverage_summary(roads_project, CoverageParams(), categories=["zaishi"],
-                         groups={"99101": "A", "99102": "A", "99207": "B"})
+    s = coverage_summary(
+        roads_project,
+        CoverageParams(),
+        categories=["zaishi"],
+        groups={"99101": "A", "99102": "A", "99207": "B"},
+    )
     c = s["categories"]["zaishi"]
     assert c["pop_total"] == pytest.approx(c["covered"] + c["uncovered"])
     munis = {r["muni_code"]: r for r in c["by_municipality"]}
@@ -250,8 +266,11 @@ def test_coarse_fallback_without_demand_points(synthetic_project) -> None:  # ty
     p.conn.execute("DELETE FROM demand_points")
     ps = p.conn.execute("INSERT INTO population_sources (unit) VALUES ('municipality')").lastrowid
     for code in ("99101", "99207"):
-        p.conn.execute("INSERT INTO population_municipal (muni_code, pop_source_id, pop_total, pop_65) "
-                       "VALUES (?,?,1000,300)", (code, ps))
+        p.conn.execute(
+            "INSERT INTO population_municipal (muni_code, pop_source_id, pop_total, pop_65) "
+            "VALUES (?,?,1000,300)",
+            (code, ps),
+        )
     p.conn.commit()
     s = coverage_summary(p, CoverageParams(), categories=["zaishi"])
     assert s["coarse_demand"] is True and s["mode"] == "straight"

@@ -38,8 +38,20 @@ def test_cli_roads_coverage_isochrone(synthetic_project, tmp_path: Path, capsys)
     assert slow["categories"]["zaishi"]["covered"] < z["covered"]
     rc, st = _run(capsys, "coverage", path, "--categories", "zaishi", "--mode", "straight", "--json")
     assert st["mode"] == "straight" and "直線距離" in st["description_ja"]
-    rc, iso = _run(capsys, "isochrone", path, "--lon", "133.05", "--lat", "34.25", "--minutes", "10",
-                   "--speed-kmh", "30", "--json")
+    rc, iso = _run(
+        capsys,
+        "isochrone",
+        path,
+        "--lon",
+        "133.05",
+        "--lat",
+        "34.25",
+        "--minutes",
+        "10",
+        "--speed-kmh",
+        "30",
+        "--json",
+    )
     assert rc == 0 and iso["reached_nodes"] > 0 and iso["polygon"]["type"] == "MultiPolygon"
     assert iso["reached_points"] == len(iso["reached_fids"]) > 0
     rc, fac = _run(capsys, "coverage", path, "--categories", "houkatsu", "--facilities", "--json")

@@ -96,12 +96,18 @@ def test_cancel_leaves_nothing_half_done(synthetic_project, tmp_path: Path) -> N
     with pytest.raises(Cancelled):
         import_roads(synthetic_project, region_builder().write_xml(tmp_path / "r.osm"), cancel=token)
     assert load_network(synthetic_project) is None
-    assert synthetic_project.conn.execute("SELECT count(*) FROM sources WHERE kind='roads'").fetchone()[0] == 0
+    assert (
+        synthetic_project.conn.execute("SELECT count(*) FROM sources WHERE kind='roads'").fetchone()[0] == 0
+    )
     with pytest.raises(Cancelled):
         compute_coverage(synthetic_project, CoverageParams(), cancel=token)
     seen: list[float] = []
-    compute_coverage(synthetic_project, CoverageParams(), categories=["zaishi", "pharmacy"],
-                     progress=lambda d, t, m: seen.append(d / t))
+    compute_coverage(
+        synthetic_project,
+        CoverageParams(),
+        categories=["zaishi", "pharmacy"],
+        progress=lambda d, t, m: seen.append(d / t),
+    )
     assert seen and seen[-1] == pytest.approx(1.0)
 
 

@@ -61,7 +61,9 @@ def test_neighbours_share_borders(demo: dict) -> None:
     shared = geoms["99101"].boundary.intersection(geoms["99104"].boundary).length
     assert shared > 0.01  # degrees (~1 km)
     # the island municipality touches nobody
-    assert not any(geoms["99421"].distance(g) < 0.05 for c, g in geoms.items() if c != "99421")  # >~5 km of sea
+    assert not any(
+        geoms["99421"].distance(g) < 0.05 for c, g in geoms.items() if c != "99421"
+    )  # >~5 km of sea
 
 
 def test_shapefile_zip_cp932(demo: dict) -> None:
@@ -167,8 +169,11 @@ def _zip_csv(path: str) -> tuple[str, bytes]:
 
 def test_iryojoho_files(demo: dict) -> None:
     names = sorted(Path(p).name for p in demo["iryojoho"])
-    assert names == ["01-1_hospital_facility_info_20250601.zip", "02-1_clinic_facility_info_20250601.zip",
-                     "05_pharmacy_facility_info_20250601.zip"]
+    assert names == [
+        "01-1_hospital_facility_info_20250601.zip",
+        "02-1_clinic_facility_info_20250601.zip",
+        "05_pharmacy_facility_info_20250601.zip",
+    ]
     for path in demo["iryojoho"]:
         name, data = _zip_csv(path)
         assert name == Path(path).stem + ".csv"
@@ -324,7 +329,7 @@ def test_scale_tiles_are_disjoint_and_fictional() -> None:
     assert [t.pref_code for t in tl[:3]] == ["99", "98", "97"]
     assert all(int(t.pref_code) > 47 for t in tl)
     boxes = [shapely.box(t.lon0, t.lat0, t.lon0 + 1.3, t.lat0 + 1.0) for t in tl]
-    assert all(a.intersection(b).area < 1e-9 for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert all(a.intersection(b).area < 1e-9 for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     # all in the open Pacific inside Japan's bounding box
     assert all(t.lon0 > 132.9 and t.lon0 + 1.3 < 140.9 and 23.0 < t.lat0 < 32.0 for t in tl)
     with pytest.raises(ValueError):
@@ -368,7 +373,9 @@ def test_scale_two_replicates_with_new_codes(tmp_path: Path) -> None:
 def test_facility_addresses_use_reference_towns(demo: dict) -> None:
     """Addresses in the kaigo files name a town of the 位置参照情報 file (so geocoding can work)."""
     isj = _csv_rows(Path(demo["isj"]).read_bytes(), "cp932")[1:]
-    heads = {"デモ県" + r[3] + r[5] for r in isj if r} | {"デモ県" + r[3].split("郡")[-1] + r[5] for r in isj if r}
+    heads = {"デモ県" + r[3] + r[5] for r in isj if r} | {
+        "デモ県" + r[3].split("郡")[-1] + r[5] for r in isj if r
+    }
     for p in demo["kaigo"]:
         enc = "cp932" if Path(p).name.startswith("jigyosho_320") else "utf-8-sig"
         for r in _csv_rows(Path(p).read_bytes(), enc)[1:]:

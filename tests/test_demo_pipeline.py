@@ -34,7 +34,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     PROGRESS.clear()
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Context, "progress", lambda self: Progress(lambda d, t, m: PROGRESS.append((d, t)), self.cancel))
+        mp.setattr(
+            Context, "progress", lambda self: Progress(lambda d, t, m: PROGRESS.append((d, t)), self.cancel)
+        )
         rc = main(["demo", str(project), "--json", "--files-dir", str(files)])
     assert rc == 0, out.getvalue()[-2000:]
     return json.loads(out.getvalue()), project
@@ -72,12 +74,12 @@ def test_info_counts_are_non_zero(built: tuple[dict, Path]) -> None:
 def test_facilities_are_placed_on_land_and_mostly_precise(built: tuple[dict, Path]) -> None:
     _, path = built
     with open_project(path) as project:
-        rows = project.conn.execute(
-            "SELECT geocode_level, count(*) FROM facilities GROUP BY 1").fetchall()
+        rows = project.conn.execute("SELECT geocode_level, count(*) FROM facilities GROUP BY 1").fetchall()
         levels = dict(rows)
         outside = project.conn.execute(
             "SELECT count(*) FROM facilities WHERE lon IS NOT NULL AND (lon < 135.6 OR lon > 136.9 "
-            "OR lat < 31.6 OR lat > 32.6)").fetchone()[0]
+            "OR lat < 31.6 OR lat > 32.6)"
+        ).fetchone()[0]
     assert outside == 0
     total = sum(levels.values())
     assert (levels.get("source", 0) + levels.get("town", 0) + levels.get("block", 0)) / total > 0.85
@@ -213,22 +215,37 @@ def test_bad_rows_of_the_demo_files_are_in_the_import_log(built: tuple[dict, Pat
     with open_project(path) as project:
         log = project.conn.execute(
             "SELECT l.file_name, l.sheet, l.row, l.column_name, l.severity, l.reason FROM import_log l JOIN sources s "
-            "ON s.id = l.source_id WHERE s.kind = 'facilities'").fetchall()
+            "ON s.id = l.source_id WHERE s.kind = 'facilities'"
+        ).fetchall()
         houkatsu = [r for r in log if r[0] == "houkatsu_list.xlsx"]
     assert {(r[0], r[2], r[3], r[4]) for r in log if r[0] != "houkatsu_list.xlsx"} == expected
     assert sum(1 for e in expected if e[3] == "rejected") >= 4 and all(r[5] for r in log)
     # the municipal list has a centre that is not open yet (no address): rejected with sheet, row, column
     assert [(r[1], r[3], r[4]) for r in houkatsu] == [("包括一覧", "所在地", "rejected")]
     n_rej = sum(1 for r in log if r[4] == "rejected")
-    assert result["import_log"]["rejected"] == n_rej == result["info"]["rejected_rows"] - 1  # + 所属未定地 (N03)
+    assert (
+        result["import_log"]["rejected"] == n_rej == result["info"]["rejected_rows"] - 1
+    )  # + 所属未定地 (N03)
     assert result["import_log"]["warnings"] == sum(1 for r in log if r[4] == "warning")
 
 
 def test_demo_summary_says_how_many_rows_were_rejected(capsys: pytest.CaptureFixture[str]) -> None:
     from zaitaku_map.cli.cmd_demo import _human
 
-    _human({"project": "p.gpkg", "steps": {}, "import_log": {"rejected": 7, "warnings": 9},
-            "info": {"municipalities": 1, "area_layers": {}, "population": {}, "facilities": {}, "options": []}})
+    _human(
+        {
+            "project": "p.gpkg",
+            "steps": {},
+            "import_log": {"rejected": 7, "warnings": 9},
+            "info": {
+                "municipalities": 1,
+                "area_layers": {},
+                "population": {},
+                "facilities": {},
+                "options": [],
+            },
+        }
+    )
     assert "除外 7 行" in capsys.readouterr().out
 
 
@@ -242,7 +259,9 @@ def test_every_facility_source_has_a_reference_date(built: tuple[dict, Path]) ->
     assert all(r[3] for r in facilities), [r for r in facilities if not r[3]]
     dates = {r[1]: r[3] for r in rows if r[0] != "facilities"}
     assert dates["n03"] == "2021-01-01" and dates["estat_mesh"] == "2020"
-    assert all(r[3] for r in rows), [r for r in rows if not r[3]]  # every source: no 「基準日不明」 in the PDFs
+    assert all(r[3] for r in rows), [
+        r for r in rows if not r[3]
+    ]  # every source: no 「基準日不明」 in the PDFs
     assert (dates["area_table"], dates["isj_town"], dates["osm_pbf"]) == ("2025-10-01", "2024", "2025-10-01")
 
 
@@ -250,9 +269,12 @@ def test_every_facility_source_has_a_reference_date(built: tuple[dict, Path]) ->
 def test_no_doubled_prefecture_and_ward_centres_are_geocoded(built: tuple[dict, Path]) -> None:
     _, path = built
     with open_project(path) as project:
-        doubled = project.conn.execute("SELECT count(*) FROM facilities WHERE address LIKE 'デモ県デモ県%'").fetchone()[0]
+        doubled = project.conn.execute(
+            "SELECT count(*) FROM facilities WHERE address LIKE 'デモ県デモ県%'"
+        ).fetchone()[0]
         houkatsu = project.conn.execute(
-            "SELECT address, geocode_level FROM facilities WHERE category='houkatsu'").fetchall()
+            "SELECT address, geocode_level FROM facilities WHERE category='houkatsu'"
+        ).fetchall()
     assert doubled == 0
     wards = [r for r in houkatsu if r[0].startswith("デモ市")]
     assert len(wards) == 10
@@ -276,10 +298,20 @@ def test_options_are_contiguous_where_they_can_be(built: tuple[dict, Path]) -> N
 def test_coverage_brief_reads_population_totals() -> None:
     from zaitaku_map.demo.pipeline import _coverage_brief
 
-    summary = {"categories": {"zaishi": {"pop_total": 100.0, "covered": 90.0, "uncovered": 10.0, "share": 0.9,
-                                         "by_municipality": []}}}
-    assert _coverage_brief(summary) == {"zaishi": {"pop_total": 100.0, "covered": 90.0, "uncovered": 10.0,
-                                                   "share": 0.9}}
+    summary = {
+        "categories": {
+            "zaishi": {
+                "pop_total": 100.0,
+                "covered": 90.0,
+                "uncovered": 10.0,
+                "share": 0.9,
+                "by_municipality": [],
+            }
+        }
+    }
+    assert _coverage_brief(summary) == {
+        "zaishi": {"pop_total": 100.0, "covered": 90.0, "uncovered": 10.0, "share": 0.9}
+    }
 
 
 @pytest.mark.slow

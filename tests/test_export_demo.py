@@ -41,14 +41,20 @@ def _check_option(project, name: str, tmp_path: Path) -> None:
     # facilities without position and municipality are listed apart, never dropped
     n_unknown = project.conn.execute(
         "SELECT count(*) FROM facilities WHERE status='open' AND lon IS NULL AND (muni_code IS NULL OR muni_code NOT IN "
-        "(SELECT code FROM municipalities))").fetchone()[0]
+        "(SELECT code FROM municipalities))"
+    ).fetchone()[0]
     assert sum(unknown.values()) == n_unknown
     # the PDF lists the same rows: every facility's name as often as the CSV has it
     lst = export_list_pdf(project, name, tmp_path / f"{name}.pdf")
     assert lst["counts"]["rows"] == len(rows)
     pages = [p.extract_text() or "" for p in PdfReader(tmp_path / f"{name}.pdf").pages]
-    text = "\n".join(line for t in pages if "目次" not in t and "圏域案の評価表" not in t
-                      for line in t.splitlines() if not line.startswith(("在宅医療において", "在宅医療に必要な")))
+    text = "\n".join(
+        line
+        for t in pages
+        if "目次" not in t and "圏域案の評価表" not in t
+        for line in t.splitlines()
+        if not line.startswith(("在宅医療において", "在宅医療に必要な"))
+    )
     for fname, n in Counter(r[4] for r in rows).items():
         assert text.count(fname) >= n, fname
 
@@ -76,12 +82,19 @@ def test_demo_project_option_a(tmp_path):
         options = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
         # 4 圏域, 2 boundaries, 3 bands, gaps, 8 kinds and the stack number: two legend columns that fit the sheet
         for landscape in (True, False):
-            out = export_map_pdf(project, "案A", tmp_path / f"m{landscape}.pdf", coverage_category="zaishi",
-                                 landscape=landscape)
+            out = export_map_pdf(
+                project,
+                "案A",
+                tmp_path / f"m{landscape}.pdf",
+                coverage_category="zaishi",
+                landscape=landscape,
+            )
             assert out["legend_fits"], landscape
     assert options == ["案A", "案B", "案C", "自動提案"]
     files = sorted(f.name for f in pack.iterdir())
-    assert len(files) == 2 * len(options) + 1 + len(options)  # map + list per option, comparison, one XLSX each
+    assert len(files) == 2 * len(options) + 1 + len(
+        options
+    )  # map + list per option, comparison, one XLSX each
     assert sum(f.endswith("圏域案の比較.pdf") for f in files) == 1
     # the pack shows coverage: its parameters on the map and a coverage column in the evaluation table
     map_a = next(pack / f for f in files if f.endswith("地図_案A.pdf"))

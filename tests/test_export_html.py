@@ -18,7 +18,9 @@ from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.htmlmap import export_html_map
 
 XSS = '<img src=x onerror="window.__xss=1">'
-EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I
+)
 
 
 @pytest.fixture
@@ -54,8 +56,19 @@ def test_html_map_is_one_offline_file(proj, tmp_path):
     assert not list(tmp_path.glob("*.part"))
     json.dumps(out)  # JSON-ready
     # option, 圏域, demo marking, sources and attribution
-    for needle in (a, "在宅医療の圏域", "中央圏域", "西部圏域", "南部圏域", "デモデータ", "凡例", "2025-10-01",
-                   "出典表記", "在宅療養支援診療所（3）", "位置の精度"):
+    for needle in (
+        a,
+        "在宅医療の圏域",
+        "中央圏域",
+        "西部圏域",
+        "南部圏域",
+        "デモデータ",
+        "凡例",
+        "2025-10-01",
+        "出典表記",
+        "在宅療養支援診療所（3）",
+        "位置の精度",
+    ):
         assert needle in text, needle
     # every placed facility is a marker, once
     rows = _facility_rows(text)
@@ -92,8 +105,14 @@ def test_html_map_write_is_atomic(proj, tmp_path, monkeypatch):
 
 def test_html_map_coverage_and_categories(proj, tmp_path):
     p, a, _ = proj
-    out = export_html_map(p, a, tmp_path / "c.html", categories=["zaishi"], coverage_category="zaishi",
-                          coverage_params=replace(resolve_coverage_params(p, None), minutes=20.0))
+    out = export_html_map(
+        p,
+        a,
+        tmp_path / "c.html",
+        categories=["zaishi"],
+        coverage_category="zaishi",
+        coverage_params=replace(resolve_coverage_params(p, None), minutes=20.0),
+    )
     text = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert out["coverage"]["category"] == "zaishi" and out["coverage"]["params"]["minutes"] == 20
     assert out["coverage"]["bands"] == 3 and out["coverage"]["gap_points"] > 0

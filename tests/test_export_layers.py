@@ -64,9 +64,32 @@ def test_cli_export(proj, tmp_path, capsys):
     p, a, b = proj
     path = str(p.path)
     p.close()
-    rc = main(["export", path, "--option", a, "--pdf", str(tmp_path / "m.pdf"), "--list", str(tmp_path / "l.pdf"),
-               "--csv", str(tmp_path / "l.csv"), "--xlsx", str(tmp_path / "l.xlsx"), "--gpkg", str(tmp_path / "g.gpkg"),
-               "--compare", b, "--pack", str(tmp_path / "pack.pdf"), "--paper", "a3", "--portrait", "--json"])
+    rc = main(
+        [
+            "export",
+            path,
+            "--option",
+            a,
+            "--pdf",
+            str(tmp_path / "m.pdf"),
+            "--list",
+            str(tmp_path / "l.pdf"),
+            "--csv",
+            str(tmp_path / "l.csv"),
+            "--xlsx",
+            str(tmp_path / "l.xlsx"),
+            "--gpkg",
+            str(tmp_path / "g.gpkg"),
+            "--compare",
+            b,
+            "--pack",
+            str(tmp_path / "pack.pdf"),
+            "--paper",
+            "a3",
+            "--portrait",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     assert out["map"]["paper"] == "A3" and out["map"]["landscape"] is False

@@ -52,8 +52,19 @@ def test_map_pdf_landscape_a4(proj, tmp_path):
     fonts = _fonts(r)
     assert any("IPAexGothic" in n and emb for n, emb in fonts.items()), fonts
     text = _text(r)
-    for needle in ("在宅医療の圏域", a, "凡例", "中央圏域", "西部圏域", "南部圏域", "デモデータ", "2025-10-01",
-                   "在宅療養支援診療所（3）", "km", "zaitaku-map"):
+    for needle in (
+        "在宅医療の圏域",
+        a,
+        "凡例",
+        "中央圏域",
+        "西部圏域",
+        "南部圏域",
+        "デモデータ",
+        "2025-10-01",
+        "在宅療養支援診療所（3）",
+        "km",
+        "zaitaku-map",
+    ):
         assert needle in text, needle
     assert "到達圏の条件" not in text  # only printed when coverage is shown
     assert out["scale_bar_km"] in (1, 2, 5, 10, 20, 50)
@@ -93,7 +104,9 @@ def test_map_is_true_scale(proj):
     t = Transformer.from_crs("EPSG:4326", res.crs, always_xy=True)
     x1, y1 = t.transform(133.0, 34.0)
     x2, y2 = t.transform(133.3, 34.3)
-    assert ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5 == pytest.approx(haversine_m(133.0, 34.0, 133.3, 34.3), rel=2e-3)
+    assert ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5 == pytest.approx(
+        haversine_m(133.0, 34.0, 133.3, 34.3), rel=2e-3
+    )
     # equal aspect: one data unit is the same length on paper horizontally and vertically
     bb = ax.get_window_extent()
     (xa, xb), (ya, yb) = ax.get_xlim(), ax.get_ylim()
@@ -136,16 +149,24 @@ def test_list_pdf_every_facility_once_per_ken_and_category(proj, tmp_path):
     pages = [pg.extract_text() or "" for pg in r.pages]
     assert "目次" in pages[0] and "1. 中央圏域" in pages[0]
     assert re.search(r"\d+ / \d+", pages[-1])
-    lists = "\n".join(line for t in pages if "目次" not in t and "圏域案の評価表" not in t
-                      for line in t.splitlines() if not line.startswith(("在宅医療において", "在宅医療に必要な")))
+    lists = "\n".join(
+        line
+        for t in pages
+        if "目次" not in t and "圏域案の評価表" not in t
+        for line in t.splitlines()
+        if not line.startswith(("在宅医療において", "在宅医療に必要な"))
+    )
     rows = resource_rows(load_export_data(p, a))
     expected = Counter(rows["name"])
     assert sum(expected.values()) == 11 and expected["東市民病院"] == 2  # a hospital that is also 在支病
     for name, n in expected.items():
         assert lists.count(name) == n, name
     per_ken = out["counts"]["per_ken"]
-    assert per_ken["K1"]["zaishi_clinic"] == 2 and per_ken["K2"] == {"zaishi_clinic": 1, "home_nursing": 1,
-                                                                     "care_facility": 1}
+    assert per_ken["K1"]["zaishi_clinic"] == 2 and per_ken["K2"] == {
+        "zaishi_clinic": 1,
+        "home_nursing": 1,
+        "care_facility": 1,
+    }
     assert per_ken["K3"] == {}
     evaluation = next(t for t in pages if "圏域案の評価表" in t and "目次" not in t)
     assert "①退院支援" in evaluation and "積極的役割" in evaluation

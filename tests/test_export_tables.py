@@ -70,13 +70,13 @@ def test_csv_bom_and_every_facility_once_per_ken_and_category(proj, tmp_path):
 
 def test_csv_formula_injection_and_cp932(proj, tmp_path):
     p, a, _ = proj
-    _add_facility(p, 100, "=HYPERLINK(\"http://x\")", "+81 テスト県")
+    _add_facility(p, 100, '=HYPERLINK("http://x")', "+81 テスト県")
     _add_facility(p, 101, "@SUM(1)", "-5番地", lon=133.16)
     _add_facility(p, 102, "𠮷田薬局", "テスト県南町", lon=133.17)  # 𠮷 is not in CP932
     out = export_csv(p, a, tmp_path / "list.csv")
     body = _read_csv(tmp_path / "list.csv")[1:]
     names = {r[3]: r for r in body}
-    assert names["100"][4] == "'=HYPERLINK(\"http://x\")"
+    assert names["100"][4] == '\'=HYPERLINK("http://x")'
     assert names["100"][5] == "'+81 テスト県"
     assert names["101"][4] == "'@SUM(1)" and names["101"][5] == "'-5番地"
     assert out["replaced_chars"] == 0

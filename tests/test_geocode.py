@@ -45,7 +45,9 @@ def test_import_block_csv_cp932(gproject, tmp_path: Path) -> None:  # type: igno
     path = write_block_csv(tmp_path / "31201_2023.csv", extra=[bad])
     r = import_reference(gproject, path)
     assert r["format"] == "isj_block" and r["rows_imported"] == len(BLOCKS) and r["rows_rejected"] == 1
-    rows = gproject.conn.execute("SELECT level, muni_code, town, town_norm, block FROM geocode_references").fetchall()
+    rows = gproject.conn.execute(
+        "SELECT level, muni_code, town, town_norm, block FROM geocode_references"
+    ).fetchall()
     assert ("block", "31201", "相生町一丁目", "相生町1", "5") in rows
     log = gproject.conn.execute("SELECT row, reason FROM import_log").fetchall()
     assert log == [(len(BLOCKS) + 2, "coordinate missing or outside Japan")]
@@ -73,11 +75,14 @@ def test_import_town_json_municipality_sources(gproject, tmp_path: Path) -> None
     r = import_reference(gproject, write_town_json(tmp_path / "岩美町.json", pts))
     assert r["municipalities"] == {"31302": 1}
     # given explicitly (wins over the polygons)
-    r = import_reference(gproject, write_town_json(tmp_path / "other.json", [("山田", 134.10, 35.50)]),
-                         municipality="三朝町")
+    r = import_reference(
+        gproject, write_town_json(tmp_path / "other.json", [("山田", 134.10, 35.50)]), municipality="三朝町"
+    )
     assert r["municipalities"] == {"31364": 1}
     with pytest.raises(InputDataError):
-        import_reference(gproject, write_town_json(tmp_path / "x2.json", [("山田", 134.10, 35.51)]), municipality="存在市")
+        import_reference(
+            gproject, write_town_json(tmp_path / "x2.json", [("山田", 134.10, 35.51)]), municipality="存在市"
+        )
 
 
 def test_reference_dates(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +91,11 @@ def test_reference_dates(gproject, tmp_path: Path) -> None:  # type: ignore[no-u
 
     town = write_town_csv(tmp_path / "31_2023.csv")  # 位置参照情報 CSV: <pref>_<年度>.csv
     r = import_reference(gproject, town)
-    assert (r["reference_date"], r["reference_date_origin"], date(r["source_id"])) == ("2023", "file_name", "2023")
+    assert (r["reference_date"], r["reference_date_origin"], date(r["source_id"])) == (
+        "2023",
+        "file_name",
+        "2023",
+    )
     block = write_block_csv(tmp_path / "data.csv")
     zpath = tmp_path / "31000-18.0a.zip"  # 街区レベル release 18.0a = 令和元年度
     with zipfile.ZipFile(zpath, "w") as zf:
@@ -97,14 +106,18 @@ def test_reference_dates(gproject, tmp_path: Path) -> None:  # type: ignore[no-u
     r = import_reference(gproject, pts)
     assert (r["reference_date"], r["reference_date_origin"], date(r["source_id"])) == (None, None, None)
     again = import_reference(gproject, pts, reference_date="2025-09-30")  # the date alone is added
-    assert (again["skipped"], again["source_id"], again["reference_date"]) == ("already imported", r["source_id"],
-                                                                             "2025-09-30")
+    assert (again["skipped"], again["source_id"], again["reference_date"]) == (
+        "already imported",
+        r["source_id"],
+        "2025-09-30",
+    )
     assert date(r["source_id"]) == "2025-09-30"
     assert import_reference(gproject, pts)["reference_date"] == "2025-09-30"  # kept on a plain re-run
     with pytest.raises(InputDataError, match="reference date"):
         import_reference(gproject, pts, reference_date="最新")
-    r = geocode_project(gproject, references=[write_town_json(tmp_path / "u.json", TOWNS[:2])],
-                        reference_date="令和7年4月1日")
+    r = geocode_project(
+        gproject, references=[write_town_json(tmp_path / "u.json", TOWNS[:2])], reference_date="令和7年4月1日"
+    )
     assert r["references"][0]["reference_date"] == "2025-04-01"
 
 
@@ -123,31 +136,49 @@ def test_import_rejects_unknown_csv(gproject, tmp_path: Path) -> None:  # type: 
 
 # --- the cascade: every level ---------------------------------------------------------------------
 def test_every_level(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    add_facility(gproject, 1, address="鳥取県鳥取市相生町1丁目5番2号")        # block
-    add_facility(gproject, 2, address="鳥取市相生町二丁目3番地")               # town (no prefecture: 名簿)
-    add_facility(gproject, 3, address="岩美郡岩美町浦富1029番地2")             # municipality (no reference)
+    add_facility(gproject, 1, address="鳥取県鳥取市相生町1丁目5番2号")  # block
+    add_facility(gproject, 2, address="鳥取市相生町二丁目3番地")  # town (no prefecture: 名簿)
+    add_facility(gproject, 3, address="岩美郡岩美町浦富1029番地2")  # municipality (no reference)
     add_facility(gproject, 4, address="鳥取市雲山57", src=(134.2391, 35.4813))  # source
     add_facility(gproject, 5, address="北海道札幌市中央区北1条西2丁目", pref_code="01")  # unresolved
-    add_facility(gproject, 6, address="鳥取市相生町12-5")                      # 十二丁目, not 一丁目
-    r = geocode_project(gproject, references=[write_block_csv(tmp_path / "b.csv"),
-                                              write_town_json(tmp_path / "t.json")])
-    assert r["levels"] == {"manual": 0, "source": 1, "block": 1, "town": 2, "municipality": 1, "unresolved": 1}
+    add_facility(gproject, 6, address="鳥取市相生町12-5")  # 十二丁目, not 一丁目
+    r = geocode_project(
+        gproject, references=[write_block_csv(tmp_path / "b.csv"), write_town_json(tmp_path / "t.json")]
+    )
+    assert r["levels"] == {
+        "manual": 0,
+        "source": 1,
+        "block": 1,
+        "town": 2,
+        "municipality": 1,
+        "unresolved": 1,
+    }
     f = [None] + [facility(gproject, i) for i in range(1, 7)]
     assert (f[1]["geocode_level"], f[1]["lon"], f[1]["lat"]) == ("block", 134.2290, 35.5086)
     assert f[1]["geocode_ref"].startswith("isj_block:")
-    assert (f[2]["lon"], f[2]["lat"]) == town_pt("相生町二丁目") and f[2]["geocode_ref"].startswith("town_json:")
+    assert (f[2]["lon"], f[2]["lat"]) == town_pt("相生町二丁目") and f[2]["geocode_ref"].startswith(
+        "town_json:"
+    )
     assert (f[3]["lon"], f[3]["lat"]) == pytest.approx(rep_point("31302"))
     assert f[3]["muni_code"] == "31302" and "住所" in f[3]["geocode_note"]
     assert (f[4]["geocode_level"], f[4]["lon"], f[4]["src_coord_status"]) == ("source", 134.2391, "ok")
     assert (f[6]["lon"], f[6]["lat"]) == town_pt("相生町十二丁目")
     assert f[5]["lon"] is None and f[5]["geom"] is None
-    assert r["unresolved"] == [{"id": 5, "name": "施設", "address": "北海道札幌市中央区北1条西2丁目",
-                                "reason": "prefecture_not_loaded",
-                                "reason_ja": "この都道府県の行政区域が取り込まれていません"}]
+    assert r["unresolved"] == [
+        {
+            "id": 5,
+            "name": "施設",
+            "address": "北海道札幌市中央区北1条西2丁目",
+            "reason": "prefecture_not_loaded",
+            "reason_ja": "この都道府県の行政区域が取り込まれていません",
+        }
+    ]
     # geometry blob matches lon/lat; the GeoPackage extent was refreshed
     g = gpkg.from_blob(f[1]["geom"])
     assert (g.x, g.y) == (134.2290, 35.5086)
-    ext = gproject.conn.execute("SELECT min_x, max_x FROM gpkg_contents WHERE table_name='facilities'").fetchone()
+    ext = gproject.conn.execute(
+        "SELECT min_x, max_x FROM gpkg_contents WHERE table_name='facilities'"
+    ).fetchone()
     assert ext[0] == pytest.approx(min(x["lon"] for x in f[1:] if x["lon"] is not None))
 
 
@@ -156,14 +187,22 @@ def test_municipality_from_code_and_postal(gproject) -> None:  # type: ignore[no
     add_facility(gproject, 2, address=None, postal_code="680-0862", pref_code=None)
     add_facility(gproject, 3, address="大阪市北区梅田1-3-1", pref_code="27")
     add_facility(gproject, 4, address="大阪府大阪市梅田1", pref_code=None)
-    add_facility(gproject, 5, address="府中市宮西町1", pref_code=None)               # ambiguous
+    add_facility(gproject, 5, address="府中市宮西町1", pref_code=None)  # ambiguous
     add_facility(gproject, 6, address="府中市宮西町1", pref_code="13")
     add_facility(gproject, 7, address=None, pref_code="31")
     geocode_project(gproject)
-    got = {i: (facility(gproject, i)["muni_code"], facility(gproject, i)["geocode_level"]) for i in range(1, 8)}
-    assert got == {1: ("31364", "municipality"), 2: ("31201", "municipality"), 3: ("27127", "municipality"),
-                   4: ("27100", "municipality"), 5: (None, "unresolved"), 6: ("13206", "municipality"),
-                   7: (None, "unresolved")}
+    got = {
+        i: (facility(gproject, i)["muni_code"], facility(gproject, i)["geocode_level"]) for i in range(1, 8)
+    }
+    assert got == {
+        1: ("31364", "municipality"),
+        2: ("31201", "municipality"),
+        3: ("27127", "municipality"),
+        4: ("27100", "municipality"),
+        5: (None, "unresolved"),
+        6: ("13206", "municipality"),
+        7: (None, "unresolved"),
+    }
     assert facility(gproject, 5)["geocode_ref"] == "unresolved:ambiguous_municipality"
     assert facility(gproject, 7)["geocode_ref"] == "unresolved:no_address"
     assert "郵便番号" in facility(gproject, 2)["geocode_note"]
@@ -191,24 +230,49 @@ def test_placeholder_patterns(gproject, tmp_path: Path) -> None:  # type: ignore
     add_facility(gproject, 1, address="鳥取市雲山57", src=(0.0, 0.0))
     for i, a in enumerate(["相生町1-6", "吉方3", "雲山3"], start=2):  # prefectural-office style shared point
         add_facility(gproject, i, address=f"鳥取県鳥取市{a}", src=(134.2380, 35.5036))
-    add_facility(gproject, 5, address="鳥取市雲山58", src=(134.60, 35.50))      # 30 km outside 鳥取市
+    add_facility(gproject, 5, address="鳥取市雲山58", src=(134.60, 35.50))  # 30 km outside 鳥取市
     add_facility(gproject, 6, address="鳥取市雲山59", src=(35.4812, 134.2390))  # swapped
-    add_facility(gproject, 7, address="鳥取市雲山60", src=(10.0, 10.0))         # outside Japan
-    add_facility(gproject, 8, address="鳥取市雲山61", src=(134.2505, 35.50))   # 45 m outside: tolerated
+    add_facility(gproject, 7, address="鳥取市雲山60", src=(10.0, 10.0))  # outside Japan
+    add_facility(gproject, 8, address="鳥取市雲山61", src=(134.2505, 35.50))  # 45 m outside: tolerated
     add_facility(gproject, 9, address="岩美郡岩美町浦富1", src=(134.2000, 35.4812))  # two facilities, same
-    add_facility(gproject, 10, address="岩美郡岩美町浦富1", src=(134.2000, 35.4812))  # address: not a placeholder
-    for i, a in enumerate(["1-5-2 Aビル2F", "1-5-2 Aビル3F", "1-5-7"], start=11):  # one medical building / block
+    add_facility(
+        gproject, 10, address="岩美郡岩美町浦富1", src=(134.2000, 35.4812)
+    )  # address: not a placeholder
+    for i, a in enumerate(
+        ["1-5-2 Aビル2F", "1-5-2 Aビル3F", "1-5-7"], start=11
+    ):  # one medical building / block
         add_facility(gproject, i, address=f"鳥取市相生町{a}", src=(134.2288, 35.5084))
-    r = geocode_project(gproject, references=[write_block_csv(tmp_path / "b.csv"), write_town_json(tmp_path / "t.json")])
+    r = geocode_project(
+        gproject, references=[write_block_csv(tmp_path / "b.csv"), write_town_json(tmp_path / "t.json")]
+    )
     st = {i: facility(gproject, i)["src_coord_status"] for i in range(1, 14)}
-    assert st == {1: "placeholder_zero", 2: "shared_point", 3: "shared_point", 4: "shared_point",
-                  5: "outside_municipality", 6: "swapped", 7: "outside_japan", 8: "ok", 9: "outside_municipality",
-                  10: "outside_municipality", 11: "ok", 12: "ok", 13: "ok"}
-    assert r["placeholders"] == {"placeholder_zero": 1, "shared_point": 3, "outside_municipality": 3, "swapped": 1,
-                                 "outside_japan": 1, "ok": 4}
+    assert st == {
+        1: "placeholder_zero",
+        2: "shared_point",
+        3: "shared_point",
+        4: "shared_point",
+        5: "outside_municipality",
+        6: "swapped",
+        7: "outside_japan",
+        8: "ok",
+        9: "outside_municipality",
+        10: "outside_municipality",
+        11: "ok",
+        12: "ok",
+        13: "ok",
+    }
+    assert r["placeholders"] == {
+        "placeholder_zero": 1,
+        "shared_point": 3,
+        "outside_municipality": 3,
+        "swapped": 1,
+        "outside_japan": 1,
+        "ok": 4,
+    }
     f2 = facility(gproject, 2)
     assert f2["geocode_level"] == "block" and f2["geocode_moved_m"] == pytest.approx(
-        haversine_m(134.2380, 35.5036, 134.2281, 35.5079), abs=0.2)
+        haversine_m(134.2380, 35.5036, 134.2281, 35.5079), abs=0.2
+    )
     f6 = facility(gproject, 6)
     assert (f6["geocode_level"], f6["lon"], f6["lat"]) == ("source", 134.2390, 35.4812)
     assert (f6["src_lon"], f6["src_lat"]) == (35.4812, 134.2390)  # the source is never modified
@@ -274,7 +338,9 @@ def test_synthetic_project_keeps_good_sources(synthetic_project) -> None:  # typ
     before = synthetic_project.conn.execute("SELECT id, lon, lat FROM facilities ORDER BY id").fetchall()
     r = geocode_project(synthetic_project)
     assert r["levels"]["source"] == len(before) and not r["outside_muni"]
-    assert synthetic_project.conn.execute("SELECT id, lon, lat FROM facilities ORDER BY id").fetchall() == before
+    assert (
+        synthetic_project.conn.execute("SELECT id, lon, lat FROM facilities ORDER BY id").fetchall() == before
+    )
 
 
 def test_cli_geocode_json(gproject, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -290,8 +356,21 @@ def test_cli_geocode_json(gproject, tmp_path: Path, capsys) -> None:  # type: ig
     assert out["levels"]["town"] == 1 and out["unresolved"][0]["id"] == 2
     assert out["references"][0]["municipalities"] == {"31201": len(TOWNS)}
     assert out["references"][0]["reference_date"] is None
-    assert main(["geocode", str(path), "--reference", str(ref), "--municipality", "鳥取市",
-                 "--reference-date", "2025-10-01"]) == 0
+    assert (
+        main(
+            [
+                "geocode",
+                str(path),
+                "--reference",
+                str(ref),
+                "--municipality",
+                "鳥取市",
+                "--reference-date",
+                "2025-10-01",
+            ]
+        )
+        == 0
+    )
     assert "基準日 2025-10-01" in capsys.readouterr().out
     assert main(["geocode", str(path), "--reference-date", "2025-10-01"]) == 3  # a date for no reference
     capsys.readouterr()
@@ -314,7 +393,7 @@ def test_point_blob_matches_gpkg() -> None:
 
 def test_muni_code_from_point_and_study_prefecture(gproject) -> None:  # type: ignore[no-untyped-def]
     add_facility(gproject, 1, address="住所不明", pref_code=None, src=(134.30, 35.50))  # inside 岩美町
-    add_facility(gproject, 2, address="府中市宮西町1", pref_code=None)                   # ambiguous name
+    add_facility(gproject, 2, address="府中市宮西町1", pref_code=None)  # ambiguous name
     gproject.set_study_prefectures(["13"])
     geocode_project(gproject)
     f1, f2 = facility(gproject, 1), facility(gproject, 2)
@@ -325,20 +404,33 @@ def test_muni_code_from_point_and_study_prefecture(gproject) -> None:  # type: i
 def test_reference_imported_before_boundaries(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = import_reference(project, write_block_csv(tmp_path / "b.csv"))  # 街区 rows carry no code
     assert r["municipalities"] == {"鳥取市": len(BLOCKS)}
-    assert project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code IS NULL").fetchone()[0] == 2
+    assert (
+        project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code IS NULL").fetchone()[0]
+        == 2
+    )
     add_municipalities(project)
     add_facility(project, 1, address="鳥取市相生町1-6-3")
     geocode_project(project)
     assert facility(project, 1)["geocode_level"] == "block"
-    assert project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code = '31201'").fetchone()[0] == 2
+    assert (
+        project.conn.execute("SELECT count(*) FROM geocode_references WHERE muni_code = '31201'").fetchone()[
+            0
+        ]
+        == 2
+    )
 
 
 def test_six_digit_code_is_resolved_but_kept(gproject) -> None:  # type: ignore[no-untyped-def]
-    add_facility(gproject, 1, address="どこか", muni_code="313645", src=(134.20, 35.50))  # point in 鳥取市, code 三朝町
+    add_facility(
+        gproject, 1, address="どこか", muni_code="313645", src=(134.20, 35.50)
+    )  # point in 鳥取市, code 三朝町
     geocode_project(gproject)
     f = facility(gproject, 1)
-    assert (f["muni_code"], f["src_coord_status"], f["geocode_level"]) == ("313645", "outside_municipality",
-                                                                          "municipality")
+    assert (f["muni_code"], f["src_coord_status"], f["geocode_level"]) == (
+        "313645",
+        "outside_municipality",
+        "municipality",
+    )
     assert (f["lon"], f["lat"]) == pytest.approx(rep_point("31364")) and f["outside_muni"] == 0
 
 
@@ -355,7 +447,9 @@ def test_kyoto_style_street_prefix_and_ward_reference(gproject, tmp_path: Path) 
 def test_designated_city_address_without_ward(gproject, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ref = write_town_json(tmp_path / "kita.json", [("梅田一丁目", 135.49, 34.69)])
     add_facility(gproject, 1, address="大阪府大阪市梅田1-3-1", pref_code=None)
-    add_facility(gproject, 2, address="大阪府大阪市難波1-1", pref_code=None)  # no town known: the city's point
+    add_facility(
+        gproject, 2, address="大阪府大阪市難波1-1", pref_code=None
+    )  # no town known: the city's point
     geocode_project(gproject, references=[ref], municipality="大阪市北区")
     f1, f2 = facility(gproject, 1), facility(gproject, 2)
     assert (f1["muni_code"], f1["geocode_level"], f1["lon"]) == ("27127", "town", 135.49)
@@ -379,18 +473,30 @@ def test_ward_name_in_two_designated_cities(gproject) -> None:  # type: ignore[n
     """北区 is 大阪市北区 and 堺市北区: decided by the row's own code or postal code, never guessed."""
     add_sakai(gproject)
     add_facility(gproject, 1, address="北区梅田1-3-1", pref_code="27")
-    add_facility(gproject, 2, address="北区梅田1-3-1", pref_code="27", muni_code="27100")   # the city's code
-    add_facility(gproject, 3, address="北区新金岡町4-1", pref_code="27", muni_code="271403")  # 堺市, check digit
+    add_facility(gproject, 2, address="北区梅田1-3-1", pref_code="27", muni_code="27100")  # the city's code
+    add_facility(
+        gproject, 3, address="北区新金岡町4-1", pref_code="27", muni_code="271403"
+    )  # 堺市, check digit
     add_facility(gproject, 4, address="北区梅田1-3-1", pref_code="27", postal_code="530-0001")
     add_facility(gproject, 5, address="北区梅田1-3-1", pref_code="27", muni_code="27127")
-    add_facility(gproject, 6, address="大阪市北区梅田1-3-1", pref_code="27")              # with its city: as before
+    add_facility(gproject, 6, address="大阪市北区梅田1-3-1", pref_code="27")  # with its city: as before
     r = geocode_project(gproject)
     f = {i: facility(gproject, i) for i in range(1, 7)}
     assert (f[1]["muni_code"], f[1]["geocode_level"], f[1]["lon"]) == (None, "unresolved", None)
     assert f[1]["geocode_ref"] == "unresolved:ward_ambiguous"
-    assert f[1]["geocode_note"].startswith("区名だけで市が特定できません") and "大阪市北区・堺市北区" in f[1]["geocode_note"]
-    assert r["unresolved"] == [{"id": 1, "name": "施設", "address": "北区梅田1-3-1", "reason": "ward_ambiguous",
-                                "reason_ja": "区名だけで市が特定できません（市名か市区町村コードを補ってください）"}]
+    assert (
+        f[1]["geocode_note"].startswith("区名だけで市が特定できません")
+        and "大阪市北区・堺市北区" in f[1]["geocode_note"]
+    )
+    assert r["unresolved"] == [
+        {
+            "id": 1,
+            "name": "施設",
+            "address": "北区梅田1-3-1",
+            "reason": "ward_ambiguous",
+            "reason_ja": "区名だけで市が特定できません（市名か市区町村コードを補ってください）",
+        }
+    ]
     assert (f[2]["muni_code"], f[2]["geocode_level"]) == ("27100", "municipality")  # the stored code is kept
     assert "市区町村コードから特定（大阪市北区）" in f[2]["geocode_note"]
     assert f[3]["muni_code"] == "271403" and "堺市北区" in f[3]["geocode_note"]
@@ -407,7 +513,10 @@ def test_progress_reports_up_to_total(gproject, tmp_path: Path) -> None:  # type
     for i in range(1, 6):
         add_facility(gproject, i, address=f"鳥取市雲山{i}")
     seen: list[tuple[float, float]] = []
-    geocode_project(gproject, references=[write_town_json(tmp_path / "t.json")],
-                    progress=lambda done, total, msg: seen.append((done, total)))
+    geocode_project(
+        gproject,
+        references=[write_town_json(tmp_path / "t.json")],
+        progress=lambda done, total, msg: seen.append((done, total)),
+    )
     assert seen and all(0 <= d <= t + 1e-9 for d, t in seen)
     assert seen[-1][0] == pytest.approx(seen[-1][1])

@@ -32,8 +32,13 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Any:
     # prefecture), although only 鳥取's boundaries are loaded
     p.set_study_prefectures([f"{i:02d}" for i in range(1, 48)])
     import_boundaries(p, REALDATA / "n03" / "N03-21_31_210101.json")
-    import_files(p, [REALDATA / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx",
-                     REALDATA / "iryojoho" / "01-1_hospital_facility_info_20250601.zip"])
+    import_files(
+        p,
+        [
+            REALDATA / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx",
+            REALDATA / "iryojoho" / "01-1_hospital_facility_info_20250601.zip",
+        ],
+    )
     report = geocode_project(p, references=[REALDATA / "towns" / "geolonia_towns_tottori_shi.json"])
     yield p, report, REALDATA
     p.close()
@@ -47,8 +52,11 @@ def _rows(p: Any, sql: str, *args: Any) -> list[dict[str, Any]]:
 
 def test_all_90_zaishi_placed(real: Any) -> None:
     p, _report, _ = real
-    rows = _rows(p, "SELECT id, name, address, muni_code, geocode_level, lon, lat FROM facilities "
-                    "WHERE category IN ('zaishi_clinic', 'zaishi_hospital')")
+    rows = _rows(
+        p,
+        "SELECT id, name, address, muni_code, geocode_level, lon, lat FROM facilities "
+        "WHERE category IN ('zaishi_clinic', 'zaishi_hospital')",
+    )
     assert len(rows) == 90
     assert [r for r in rows if r["geocode_level"] not in PLACED] == []
     assert all(r["muni_code"] and r["muni_code"].startswith("31") for r in rows)
@@ -60,14 +68,21 @@ def test_tottori_city_reaches_town_where_covered(real: Any) -> None:
     p, _report, realdata = real
     import json
 
-    towns = {normalize_town(t["town"] + t["koaza"]) for t in
-             json.loads((realdata / "towns" / "geolonia_towns_tottori_shi.json").read_text(encoding="utf-8"))}
-    rows = _rows(p, "SELECT id, name, address, geocode_level FROM facilities "
-                    "WHERE category LIKE 'zaishi%' AND muni_code = '31201'")
+    towns = {
+        normalize_town(t["town"] + t["koaza"])
+        for t in json.loads(
+            (realdata / "towns" / "geolonia_towns_tottori_shi.json").read_text(encoding="utf-8")
+        )
+    }
+    rows = _rows(
+        p,
+        "SELECT id, name, address, geocode_level FROM facilities "
+        "WHERE category LIKE 'zaishi%' AND muni_code = '31201'",
+    )
     covered = []
     for r in rows:
         rest = normalize_address(r["address"]).removeprefix("鳥取県鳥取市")
-        if any(rest.startswith(t) and not (t[-1].isdigit() and rest[len(t):][:1].isdigit()) for t in towns):
+        if any(rest.startswith(t) and not (t[-1].isdigit() and rest[len(t) :][:1].isdigit()) for t in towns):
             covered.append(r)
     assert len(covered) >= 20
     assert [r for r in covered if r["geocode_level"] not in ("town", "block", "source")] == []
@@ -76,8 +91,11 @@ def test_tottori_city_reaches_town_where_covered(real: Any) -> None:
 
 def test_zero_coordinate_hospitals(real: Any) -> None:
     p, report, _ = real
-    zero = _rows(p, "SELECT id, pref_code, muni_code, lon, lat, geocode_level, geocode_ref, src_coord_status "
-                    "FROM facilities WHERE src_lon = 0 AND src_lat = 0")
+    zero = _rows(
+        p,
+        "SELECT id, pref_code, muni_code, lon, lat, geocode_level, geocode_ref, src_coord_status "
+        "FROM facilities WHERE src_lon = 0 AND src_lat = 0",
+    )
     assert len(zero) == 270
     assert report["at_zero"] == 0
     assert all(r["src_coord_status"] == "placeholder_zero" for r in zero)
@@ -127,11 +145,35 @@ def test_national_hospital_addresses_find_their_municipality(realdata: Path) -> 
             name = r["muni_name"]
             m = re.match(r"^(.+?市)(.+区)$", name)
             if m and not r["muni_code"].startswith("131"):  # 政令市の区 (not Tokyo's special wards)
-                rows.append((r["muni_code"], r["pref_code"], r["pref_name"], m.group(2), name, m.group(1), "ward",
-                             None, None, None))
+                rows.append(
+                    (
+                        r["muni_code"],
+                        r["pref_code"],
+                        r["pref_name"],
+                        m.group(2),
+                        name,
+                        m.group(1),
+                        "ward",
+                        None,
+                        None,
+                        None,
+                    )
+                )
             else:
-                rows.append((r["muni_code"], r["pref_code"], r["pref_name"], name, name, None, "municipality",
-                             None, None, None))
+                rows.append(
+                    (
+                        r["muni_code"],
+                        r["pref_code"],
+                        r["pref_name"],
+                        name,
+                        name,
+                        None,
+                        "municipality",
+                        None,
+                        None,
+                        None,
+                    )
+                )
     index = MunicipalityIndex.from_rows(rows)
     with zipfile.ZipFile(realdata / "iryojoho" / "01-1_hospital_facility_info_20250601.zip") as zf:
         text = zf.read(zf.namelist()[0]).decode("utf-8-sig")

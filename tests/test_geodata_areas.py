@@ -32,9 +32,19 @@ def _union_ok(project, layer):
 
 def test_csv_six_digit_codes_and_other_prefectures(pref09, tmp_path):
     lines = ["市区町村コード,市区町村名,二次医療圏コード,二次医療圏名"]
-    for code, area in [("09101", "0901"), ("09102", "0901"), ("09201", "0901"), ("09202", "0902"),
-                       ("09203", "0902"), ("09204", "0902"), ("09205", "0903"), ("09206", "0903")]:
-        lines.append(f"{with_check_digit(code)},x,{area},{'中央' if area == '0901' else '西部' if area == '0902' else '南部'}")
+    for code, area in [
+        ("09101", "0901"),
+        ("09102", "0901"),
+        ("09201", "0901"),
+        ("09202", "0902"),
+        ("09203", "0902"),
+        ("09204", "0902"),
+        ("09205", "0903"),
+        ("09206", "0903"),
+    ]:
+        lines.append(
+            f"{with_check_digit(code)},x,{area},{'中央' if area == '0901' else '西部' if area == '0902' else '南部'}"
+        )
     lines += ["312011,鳥取市,3101,東部", "131016,千代田区,1301,区中央部", "099991,幻町,0903,南部"]
     f = tmp_path / "areas.csv"
     f.write_text("\n".join(lines) + "\n", encoding="cp932")
@@ -46,7 +56,9 @@ def test_csv_six_digit_codes_and_other_prefectures(pref09, tmp_path):
     assert r["municipalities_without_area"] == [{"code": "09207", "name": "島町"}]
     assert area_layer_names(pref09) == ["二次医療圏"]
     _union_ok(pref09, "二次医療圏")
-    logged = pref09.conn.execute("SELECT severity, reason FROM import_log WHERE source_id=?", (r["source_id"],)).fetchall()
+    logged = pref09.conn.execute(
+        "SELECT severity, reason FROM import_log WHERE source_id=?", (r["source_id"],)
+    ).fetchall()
     assert any(s == "info" and "2 行" in reason for s, reason in logged)
 
 
@@ -58,10 +70,10 @@ def test_xlsx_lost_zeros_names_and_city_rows(pref09, tmp_path):
     ws.append(["保健所圏域の対応表（令和7年）"])
     ws.append([])
     ws.append(["コード", "市町村", "圏域名"])
-    ws.append([9100, "テスト市", "北保健所"])      # 政令市 code with lost zero → both wards
+    ws.append([9100, "テスト市", "北保健所"])  # 政令市 code with lost zero → both wards
     ws.append([9201, "東市", "北保健所"])
     ws.append([int(with_check_digit("09202")), "西町", "南保健所"])  # 6-digit 092029 with lost zero
-    ws.append([None, "山村", "南保健所"])          # name only
+    ws.append([None, "山村", "南保健所"])  # name only
     ws.append([None, "西郡南町", "南保健所"])  # 郡 + name
     ws.append([None, "存在しない村", "南保健所"])
     ws.append([9205, "川町", "南保健所"])
@@ -139,8 +151,12 @@ def _a38_frame(variant):
     if variant == "b":
         rows = [
             {"A38b_001": "09100,09201", "A38b_002": "テスト市,東市", "A38b_003": "0901", "A38b_004": "北部"},
-            {"A38b_001": "09202,09203,09204,09205,09206,09207,31201", "A38b_002": "…", "A38b_003": "0902",
-             "A38b_004": "南部"},
+            {
+                "A38b_001": "09202,09203,09204,09205,09206,09207,31201",
+                "A38b_002": "…",
+                "A38b_003": "0902",
+                "A38b_004": "南部",
+            },
         ]
     else:
         rows = [{"A38c_001": "北ブロック", "A38c_002": "01"}, {"A38c_001": "南ブロック", "A38c_002": "02"}]
@@ -178,7 +194,9 @@ def test_reference_date_from_title_footnote_or_argument(pref09, tmp_path):
     footnote.write_text(rows + "※ 令和6年10月1日現在の市町村で作成\n", encoding="utf-8")
     r = import_area_table(pref09, footnote, layer="医師会")
     assert (r["reference_date"], r["reference_date_origin"], r["note_rows"]) == ("2024-10-01", "title", 1)
-    r = import_area_table(pref09, titled, layer="老人福祉圏域", reference_date="令和6年度")  # the user's value wins
+    r = import_area_table(
+        pref09, titled, layer="老人福祉圏域", reference_date="令和6年度"
+    )  # the user's value wins
     assert (r["reference_date"], r["reference_date_origin"]) == ("2024", "argument")
     plain = tmp_path / "plain.csv"
     plain.write_text(rows, encoding="utf-8")

@@ -17,8 +17,10 @@ def test_cli_flow(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["loaded"] == 10 and out["no_code_rows"]["rows"] == 1 and len(out["repaired"]) == 2
     table = tmp_path / "t.csv"
-    table.write_text("code,area\n99101,A\n99102,A\n99201,A\n99202,B\n99203,B\n99204,B\n99205,C\n99206,C\n"
-                     "31201,X\n", encoding="utf-8")
+    table.write_text(
+        "code,area\n99101,A\n99102,A\n99201,A\n99202,B\n99203,B\n99204,B\n99205,C\n99206,C\n31201,X\n",
+        encoding="utf-8",
+    )
     assert main(["areas", str(proj), str(table), "--layer", "二次医療圏", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["areas"] == 3 and out["ignored_other_prefectures"] == 1
@@ -58,8 +60,23 @@ def test_cli_area_column_override(tmp_path, capsys):
     capsys.readouterr()
     t = tmp_path / "t.csv"
     t.write_text("番号,所属,メモ\n1,東市,A圏\n2,西町,B圏\n3,谷村,B圏\n", encoding="utf-8")
-    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--muni-column", "所属",
-                 "--area-name-column", "メモ", "--json"]) == 0
+    assert (
+        main(
+            [
+                "areas",
+                str(proj),
+                str(t),
+                "--layer",
+                "医師会",
+                "--muni-column",
+                "所属",
+                "--area-name-column",
+                "メモ",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["loaded"] == 3 and [a["members"] for a in out["area_list"]] == [1, 2]
     assert main(["areas", str(proj), str(t), "--layer", "医師会", "--muni-column", "ない列", "--json"]) == 3
@@ -74,10 +91,17 @@ def test_cli_areas_reference_date(tmp_path, capsys):
     t.write_text("code,area\n99201,A\n99202,A\n99203,B\n", encoding="utf-8")
     assert main(["areas", str(proj), str(t), "--layer", "医師会"]) == 0
     assert "基準日: 不明（--reference-date で指定できます）" in capsys.readouterr().out
-    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "2025-04-01", "--json"]) == 0
+    assert (
+        main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "2025-04-01", "--json"])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert (out["reference_date"], out["reference_date_origin"]) == ("2025-04-01", "argument")
-    t.write_text("医師会の区域（令和7年4月1日現在）\ncode,area\n99201,A\n99202,A\n99203,B\n", encoding="utf-8")
+    t.write_text(
+        "医師会の区域（令和7年4月1日現在）\ncode,area\n99201,A\n99202,A\n99203,B\n", encoding="utf-8"
+    )
     assert main(["areas", str(proj), str(t), "--layer", "医師会"]) == 0
     assert "基準日: 2025-04-01（表の「現在」の行から）" in capsys.readouterr().out
-    assert main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "いつか", "--json"]) == 3
+    assert (
+        main(["areas", str(proj), str(t), "--layer", "医師会", "--reference-date", "いつか", "--json"]) == 3
+    )

@@ -18,7 +18,16 @@ from zaitaku_map.geodata import (
 def test_load_municipalities(synthetic_project):
     g = load_municipalities(synthetic_project)
     assert list(g.columns) == [
-        "code", "name", "full_name", "kind", "parent_code", "pref_code", "area_km2", "rep_lon", "rep_lat", "geometry",
+        "code",
+        "name",
+        "full_name",
+        "kind",
+        "parent_code",
+        "pref_code",
+        "area_km2",
+        "rep_lon",
+        "rep_lat",
+        "geometry",
     ]
     assert len(g) == 9 and "99100" not in set(g.code)
     assert g.crs.to_epsg() == 4326

@@ -26,7 +26,9 @@ from zaitaku_map.geodata.simplify import coverage_defects, simplify_coverage
 def _check_fixture_import(project, report):
     assert report["loaded"] == 10
     assert report["units"] == 9 and report["wards"] == 2 and report["municipalities"] == 7
-    assert report["designated_cities"] == [{"code": "99100", "name": "テスト市", "wards": 2, "code_rule": "derived"}]
+    assert report["designated_cities"] == [
+        {"code": "99100", "name": "テスト市", "wards": 2, "code_rule": "derived"}
+    ]
     assert report["no_code_rows"]["rows"] == 1
     assert {r["code"] for r in report["repaired"]} == {"99204", "99207"}
     g = load_municipalities(project, include_derived=True).set_index("code")
@@ -38,7 +40,9 @@ def _check_fixture_import(project, report):
     city = g.loc["99100", "geometry"]
     wards = shapely.union_all([g.loc["99101", "geometry"], g.loc["99102", "geometry"]])
     assert city.symmetric_difference(wards).area < 1e-12
-    assert g.loc["99100", "area_km2"] == pytest.approx(g.loc["99101", "area_km2"] + g.loc["99102", "area_km2"], rel=1e-6)
+    assert g.loc["99100", "area_km2"] == pytest.approx(
+        g.loc["99101", "area_km2"] + g.loc["99102", "area_km2"], rel=1e-6
+    )
     # island municipality: both rows dissolved, the bow-tie repaired into two triangles
     assert len(g.loc["99207", "geometry"].geoms) == 3
     # spike removed, polygon kept whole
@@ -122,7 +126,9 @@ def test_reimport_newer_release(project, tmp_path):
     assert gone["99205"]["successor_by_location"]["code"] == "99208"
     assert report["replaced"]["new_codes"] == ["99208"]
     assert report["replaced"]["area_members_with_unknown_codes"] == [
-        {"layer": "圏域", "code": "99205"}, {"layer": "圏域", "code": "99206"}]
+        {"layer": "圏域", "code": "99205"},
+        {"layer": "圏域", "code": "99206"},
+    ]
     g = load_municipalities(project, include_derived=True).set_index("code")
     assert g.loc["99101", "full_name"] == "テスト市中央区" and g.loc["99101", "kind"] == "ward"
     assert report["area_layers_rebuilt"] == {"圏域": 1}
@@ -151,8 +157,11 @@ def test_boundaries_set_the_study_region_once(project, tmp_path):
 
 def test_unusable_files(project, tmp_path):
     bad = tmp_path / "bad.geojson"
-    bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":"a"},'
-                   '"geometry":{"type":"Point","coordinates":[133,34]}}]}', encoding="utf-8")
+    bad.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":"a"},'
+        '"geometry":{"type":"Point","coordinates":[133,34]}}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(GeodataError):
         import_boundaries(project, bad)
     with pytest.raises(GeodataError):
@@ -201,7 +210,9 @@ def test_boundaries_import_is_all_or_nothing(project, tmp_path, monkeypatch):
     monkeypatch.setattr("zaitaku_map.geodata.areas.rebuild_all_area_polygons", boom)
     with pytest.raises(RuntimeError):
         import_boundaries(project, write_n03_geojson(tmp_path / "new.geojson", newer_release=True))
-    assert project.conn.execute("SELECT code, area_km2 FROM municipalities ORDER BY code").fetchall() == before
+    assert (
+        project.conn.execute("SELECT code, area_km2 FROM municipalities ORDER BY code").fetchall() == before
+    )
     assert project.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == n_sources
 
 

@@ -89,7 +89,9 @@ def test_bad_mesh_file(pref99, tmp_path):
 def test_municipal_table_becomes_coarse_demand(pref99, tmp_path):
     f = tmp_path / "pop_2020.csv"
     lines = ["市区町村別人口（令和2年国勢調査）", "コード,市区町村,総数,65歳以上,75歳以上,85歳以上"]
-    for i, code in enumerate(["99101", "99102", "99201", "99202", "99203", "99204", "99205", "99206", "99207"]):
+    for i, code in enumerate(
+        ["99101", "99102", "99201", "99202", "99203", "99204", "99205", "99206", "99207"]
+    ):
         lines.append(f"{code},x,{1000 + i},{300 + i},{150},{50}")
     lines.append("99100,テスト市,9999,1,1,1")  # city row: wards present → not used
     lines.append("31201,鳥取市,188465,1,1,1")
@@ -107,12 +109,18 @@ def test_municipal_table_becomes_coarse_demand(pref99, tmp_path):
 
 def test_area_population_and_fallback(pref99, tmp_path):
     t = tmp_path / "areas.csv"
-    t.write_text("code,area\n99101,01\n99102,01\n99201,01\n99202,02\n99203,02\n99204,02\n99205,03\n99206,03\n"
-                 "99207,03\n", encoding="utf-8")
+    t.write_text(
+        "code,area\n99101,01\n99102,01\n99201,01\n99202,02\n99203,02\n99204,02\n99205,03\n99206,03\n"
+        "99207,03\n",
+        encoding="utf-8",
+    )
     import_area_table(pref99, t, layer="二次医療圏")
     f = tmp_path / "area_pop.csv"
-    f.write_text("area_code,area_name,pop_total,pop_65_69,pop_70_74,pop_75_79,pop_80_84,pop_85plus\n"
-                 "01,中央,1000,10,20,30,40,50\n02,西,500,1,2,3,4,5\n9901,他県,7,0,0,0,0,0\n", encoding="utf-8")
+    f.write_text(
+        "area_code,area_name,pop_total,pop_65_69,pop_70_74,pop_75_79,pop_80_84,pop_85plus\n"
+        "01,中央,1000,10,20,30,40,50\n02,西,500,1,2,3,4,5\n9901,他県,7,0,0,0,0,0\n",
+        encoding="utf-8",
+    )
     r = import_population(pref99, [f], layer="二次医療圏")["imports"][0]
     assert r["loaded"] == 2 and r["areas_without_population"] == ["03"] and r["matched_by"] == "code"
     ap = area_population(pref99, "二次医療圏").set_index("area_code")
@@ -124,7 +132,9 @@ def test_area_population_and_fallback(pref99, tmp_path):
         import_population(pref99, [f], layer="存在しない圏域")
     # no layer given (the GUI wizard, a user who forgot --layer): the table's codes pick the layer
     r = import_population(pref99, [f])["imports"][0]
-    assert r["kind"] == "area_table" and r["layer"] == "二次医療圏" and r["layer_guessed"] and r["loaded"] == 2
+    assert (
+        r["kind"] == "area_table" and r["layer"] == "二次医療圏" and r["layer_guessed"] and r["loaded"] == 2
+    )
     # a table of neither municipality nor area codes still says what it expected
     g = tmp_path / "nothing.csv"
     g.write_text("code,pop_total\nX1,5\nX2,6\n", encoding="utf-8")
@@ -168,9 +178,20 @@ def test_projection_mesh_geojson(pref99, tmp_path):
     codes = [mesh_code_1km(lon, lat) for lat in (34.05, 34.15, 34.25) for lon in (133.05, 133.15, 133.25)]
     rows = []
     for i, c in enumerate(codes):
-        rows.append({"MESH_ID": int(c), "SHICODE": "99999", "PTN_2020": 100.0 + i, "PTN_2050": 80.0 + i,
-                     "PTC_2020": 30.0, "PTC_2050": 40.0, "PTD_2020": 15.0, "PT18_2020": 4.0, "PT19_2020": 2.0,
-                     "RTC_2020": 0.3})
+        rows.append(
+            {
+                "MESH_ID": int(c),
+                "SHICODE": "99999",
+                "PTN_2020": 100.0 + i,
+                "PTN_2050": 80.0 + i,
+                "PTC_2020": 30.0,
+                "PTC_2050": 40.0,
+                "PTD_2020": 15.0,
+                "PT18_2020": 4.0,
+                "PT19_2020": 2.0,
+                "RTC_2020": 0.3,
+            }
+        )
     f = tmp_path / "1km_mesh_2024_99.geojson"
     gpd.GeoDataFrame(rows, geometry=list(mesh_polygons(codes)), crs="EPSG:4326").to_file(f, driver="GeoJSON")
     r = import_population(pref99, [f])["imports"][0]
@@ -178,7 +199,9 @@ def test_projection_mesh_geojson(pref99, tmp_path):
     dp = load_demand_points(pref99)
     assert dp.pop_total.sum() + r["outside_pop_total"] == pytest.approx(sum(100.0 + i for i in range(9)))
     per_cell = dp.groupby("unit_code")[["pop_85", "pop_75"]].sum()
-    assert per_cell.pop_85.to_numpy() == pytest.approx(6.0) and per_cell.pop_75.to_numpy() == pytest.approx(15.0)
+    assert per_cell.pop_85.to_numpy() == pytest.approx(6.0) and per_cell.pop_75.to_numpy() == pytest.approx(
+        15.0
+    )
     bands = json.loads(dp.bands_json.iloc[0])
     assert {"year_2020", "year_2050", "65plus_2050"} <= set(bands)
     src = pref99.conn.execute("SELECT format FROM sources WHERE kind='population'").fetchone()[0]

@@ -119,9 +119,12 @@ def test_click_on_municipality_assigns_it(make_window: Any, qtbot: Any, syntheti
     x, y = js(qtbot, win, f"zm.pixelOf({row.rep_lat}, {row.rep_lon})")
     target = win.map.focusProxy() or win.map
     QTest.mouseMove(target, QPoint(int(x), int(y)))
-    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
-    qtbot.waitUntil(lambda: options.get_option(win.project, "案A").assignments.get("99206") == target_ken,
-                    timeout=10000)
+    QTest.mouseClick(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
+    )
+    qtbot.waitUntil(
+        lambda: options.get_option(win.project, "案A").assignments.get("99206") == target_ken, timeout=10000
+    )
     # the map's fill follows, and undo really restores the previous assignment
     panel.undo()
     assert options.get_option(win.project, "案A").assignments["99206"] == before["99206"]
@@ -129,13 +132,17 @@ def test_click_on_municipality_assigns_it(make_window: Any, qtbot: Any, syntheti
 
 def test_user_strings_are_escaped_in_the_page(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
     with synthetic_project.transaction():
-        synthetic_project.conn.execute("UPDATE facilities SET name=?, address=? WHERE id=1", (XSS, "<b>bold</b>"))
+        synthetic_project.conn.execute(
+            "UPDATE facilities SET name=?, address=? WHERE id=1", (XSS, "<b>bold</b>")
+        )
     win = make_window(synthetic_project.path)
     wait_painted(qtbot, win, 9)
     text = js(qtbot, win, "zm.openFacilityTooltip(1)")
     assert XSS in text and "<b>bold</b>" in text  # shown as text, literally
-    qtbot.waitUntil(lambda: js(qtbot, win, "String(document.querySelectorAll('.leaflet-tooltip').length)") == 1,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: js(qtbot, win, "String(document.querySelectorAll('.leaflet-tooltip').length)") == 1,
+        timeout=5000,
+    )
     assert js(qtbot, win, "String(document.querySelectorAll('img[src=\"x\"], b').length)") == 0
     assert js(qtbot, win, "String(window.__xss === undefined)") is True
 
@@ -157,7 +164,9 @@ def test_bridge_rejects_malformed_calls(qtbot: Any) -> None:
     assert got == ["99101", (3, 135.0, 35.0)]
 
 
-def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path) -> None:
+def test_import_through_the_wizard(
+    make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path
+) -> None:
     from zaitaku_map.gui.import_wizard import ImportWizard
 
     csv_path = tmp_path / "訪問看護一覧.csv"
@@ -177,8 +186,13 @@ def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_proje
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(csv_path))])
-    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     wiz.file_table.dropEvent(drop)
     assert wiz.paths == [str(csv_path)]
     assert wiz.file_specs()[0]["kind"] == "facilities"
@@ -199,7 +213,9 @@ def test_import_through_the_wizard(make_window: Any, qtbot: Any, synthetic_proje
     wiz.close()
 
 
-def test_coverage_runs_with_progress_and_cancel_stops_it(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+def test_coverage_runs_with_progress_and_cancel_stops_it(
+    make_window: Any, qtbot: Any, synthetic_project: Any
+) -> None:
     from zaitaku_map.errors import Cancelled
     from zaitaku_map.gui.coverage_view import run_coverage
 
@@ -227,7 +243,9 @@ def test_coverage_runs_with_progress_and_cancel_stops_it(make_window: Any, qtbot
     assert stats["layers"]["gap:zaishi"]["n"] > 0
 
 
-def test_window_state_is_restored(make_window: Any, qtbot: Any, tmp_path: Path, synthetic_project: Any) -> None:
+def test_window_state_is_restored(
+    make_window: Any, qtbot: Any, tmp_path: Path, synthetic_project: Any
+) -> None:
     from zaitaku_map.settings import Settings
 
     path = tmp_path / "state.json"
@@ -242,7 +260,9 @@ def test_window_state_is_restored(make_window: Any, qtbot: Any, tmp_path: Path, 
     assert not win2.dock_layers.isHidden()
 
 
-def test_comparison_and_export_dialogs(make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path) -> None:
+def test_comparison_and_export_dialogs(
+    make_window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path
+) -> None:
     from zaitaku_map import options
     from zaitaku_map.gui.compare import ComparisonView
     from zaitaku_map.gui.export_dialog import ExportDialog
@@ -284,7 +304,9 @@ def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, sy
     x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
     target = win.map.focusProxy() or win.map
     QTest.mouseMove(target, QPoint(int(x), int(y)))
-    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    QTest.mouseClick(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
+    )
     qtbot.waitUntil(lambda: win.facilities_panel.current_id() == 6, timeout=10000)
     assert "南町訪問看護ステーション" in win.facilities_panel.detail_title.text()
     assert "synthetic" in win.facilities_panel.provenance.toPlainText()
@@ -292,22 +314,37 @@ def test_facility_click_and_drag_reach_the_core(make_window: Any, qtbot: Any, sy
     win.act_drag.setChecked(True)
     assert js(qtbot, win, "String(zm.isDragMode())") is True  # round trip: the mode is on in the page
     x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")  # the panels may have resized the map since
-    QTest.mousePress(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
+    QTest.mousePress(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
+    )
     for step in range(1, 6):  # moves with the left button held (QTest.mouseMove cannot hold a button)
         pos = QPointF(x + 6 * step, y + 4 * step)
-        ev = QMouseEvent(QEvent.Type.MouseMove, pos, target.mapToGlobal(pos), Qt.MouseButton.NoButton,
-                         Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        ev = QMouseEvent(
+            QEvent.Type.MouseMove,
+            pos,
+            target.mapToGlobal(pos),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
         QApplication.sendEvent(target, ev)
-    QTest.mouseRelease(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       QPoint(int(x) + 30, int(y) + 20))
-    qtbot.waitUntil(lambda: win.project.conn.execute(
-        "SELECT geocode_level FROM facilities WHERE id=6").fetchone()[0] == "manual", timeout=10000)
+    QTest.mouseRelease(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x) + 30, int(y) + 20)
+    )
+    qtbot.waitUntil(
+        lambda: (
+            win.project.conn.execute("SELECT geocode_level FROM facilities WHERE id=6").fetchone()[0]
+            == "manual"
+        ),
+        timeout=10000,
+    )
     new_lon, new_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=6").fetchone()
     assert new_lon > lon and new_lat < lat
 
 
-def test_errors_become_japanese_dialogs_and_no_remote_loads(make_window: Any, qtbot: Any, tmp_path: Path,
-                                                           gui_dialogs: Any, synthetic_project: Any) -> None:
+def test_errors_become_japanese_dialogs_and_no_remote_loads(
+    make_window: Any, qtbot: Any, tmp_path: Path, gui_dialogs: Any, synthetic_project: Any
+) -> None:
     bad = tmp_path / "not_a_project.gpkg"
     bad.write_text("hello", encoding="utf-8")
     win = make_window(synthetic_project.path)
@@ -317,14 +354,20 @@ def test_errors_become_japanese_dialogs_and_no_remote_loads(make_window: Any, qt
     assert "zaitaku-map のプロジェクトではありません" in text and "対処" in text
     assert win.project_path == Path(synthetic_project.path).resolve()  # the open project stays open
     # the page cannot fetch anything from the network (tiles, CDNs): the image never loads
-    js(qtbot, win, "(function(){ window.__img = 'pending'; const i = new Image();"
-                   " i.onload = () => { window.__img = 'loaded'; }; i.onerror = () => { window.__img = 'blocked'; };"
-                   " i.src = 'https://tile.openstreetmap.org/1/1/1.png'; document.body.appendChild(i); return 1; })()")
+    js(
+        qtbot,
+        win,
+        "(function(){ window.__img = 'pending'; const i = new Image();"
+        " i.onload = () => { window.__img = 'loaded'; }; i.onerror = () => { window.__img = 'blocked'; };"
+        " i.src = 'https://tile.openstreetmap.org/1/1/1.png'; document.body.appendChild(i); return 1; })()",
+    )
     qtbot.waitUntil(lambda: js(qtbot, win, "window.__img") != "pending", timeout=10000)
     assert js(qtbot, win, "window.__img") == "blocked"
 
 
-def test_settings_dialog_saves_coverage_parameters(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+def test_settings_dialog_saves_coverage_parameters(
+    make_window: Any, qtbot: Any, synthetic_project: Any
+) -> None:
     from zaitaku_map.gui.settings_dialog import SettingsDialog
 
     win = make_window(synthetic_project.path)
@@ -344,8 +387,9 @@ def test_settings_dialog_saves_coverage_parameters(make_window: Any, qtbot: Any,
     assert win.project.setting("coverage_params")["bands"] == [10.0, 20.0, 40.0]
 
 
-def test_roles_and_functions_are_edited_through_the_options_api(make_window: Any, qtbot: Any,
-                                                                synthetic_project: Any) -> None:
+def test_roles_and_functions_are_edited_through_the_options_api(
+    make_window: Any, qtbot: Any, synthetic_project: Any
+) -> None:
     from zaitaku_map import options
 
     options.create_option(synthetic_project, "案A", template="area", layer="二次医療圏")
@@ -387,7 +431,8 @@ def test_facility_filters_and_search(make_window: Any, synthetic_project: Any) -
 def test_unplaced_facility_is_placed_by_a_click(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
     with synthetic_project.transaction():
         synthetic_project.conn.execute(
-            "UPDATE facilities SET lon=NULL, lat=NULL, geom=NULL, geocode_level='unresolved' WHERE id=10")
+            "UPDATE facilities SET lon=NULL, lat=NULL, geom=NULL, geocode_level='unresolved' WHERE id=10"
+        )
     win = make_window(synthetic_project.path)
     wait_painted(qtbot, win, 9)
     assert js(qtbot, win, "zm.stats()")["facilities"] == 10  # nothing drawn for the unplaced one
@@ -399,15 +444,24 @@ def test_unplaced_facility_is_placed_by_a_click(make_window: Any, qtbot: Any, sy
     x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
     target = win.map.focusProxy() or win.map
     QTest.mouseMove(target, QPoint(int(x), int(y)))
-    QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y)))
-    qtbot.waitUntil(lambda: win.project.conn.execute(
-        "SELECT geocode_level FROM facilities WHERE id=10").fetchone()[0] == "manual", timeout=10000)
+    QTest.mouseClick(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
+    )
+    qtbot.waitUntil(
+        lambda: (
+            win.project.conn.execute("SELECT geocode_level FROM facilities WHERE id=10").fetchone()[0]
+            == "manual"
+        ),
+        timeout=10000,
+    )
     got_lon, got_lat = win.project.conn.execute("SELECT lon, lat FROM facilities WHERE id=10").fetchone()
     assert abs(got_lon - lon) < 0.005 and abs(got_lat - lat) < 0.005
     qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["facilities"] == 11, timeout=5000)
 
 
-def test_layers_panel_drives_visibility_and_opacity(make_window: Any, qtbot: Any, synthetic_project: Any) -> None:
+def test_layers_panel_drives_visibility_and_opacity(
+    make_window: Any, qtbot: Any, synthetic_project: Any
+) -> None:
     win = make_window(synthetic_project.path)
     wait_painted(qtbot, win, 9)
     assert js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is True
@@ -418,10 +472,12 @@ def test_layers_panel_drives_visibility_and_opacity(make_window: Any, qtbot: Any
     win.layers.set_visible("fac:hospital", False)
     qtbot.waitUntil(lambda: js(qtbot, win, "zm.stackCount()") == 0, timeout=5000)
     win.layers.set_visible("fac:zaishi_clinic", False)  # the check box
-    qtbot.waitUntil(lambda: js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is False,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: js(qtbot, win, "zm.stats()")["layers"]["fac:zaishi_clinic"]["shown"] is False, timeout=5000
+    )
     assert "fac:zaishi_clinic" in win.settings.get("hidden_layers")  # remembered for next time
     win.layers.tree.setCurrentItem(win.layers.items["munis"])
     win.layers.opacity.setValue(40)
-    qtbot.waitUntil(lambda: abs(js(qtbot, win, "zm.muniStyleOf('99101')")["fillOpacity"] - 0.4) < 1e-6,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: abs(js(qtbot, win, "zm.muniStyleOf('99101')")["fillOpacity"] - 0.4) < 1e-6, timeout=5000
+    )

@@ -41,8 +41,11 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
     add_municipalities(project)
     table = tmp_path / "医師会.csv"
     table.write_text("code,area\n31201,A\n31302,A\n31364,B\n", encoding="utf-8")
-    files = [table, write_town_json(tmp_path / "towns.json"),
-             region_builder(step=0.02, with_island=False).write_pbf(tmp_path / "demo-latest.osm.pbf")]
+    files = [
+        table,
+        write_town_json(tmp_path / "towns.json"),
+        region_builder(step=0.02, with_island=False).write_pbf(tmp_path / "demo-latest.osm.pbf"),
+    ]
 
     win = QWidget()
     win.jobs = _Jobs()  # type: ignore[attr-defined]
@@ -57,7 +60,10 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
     wiz.start_import()
     reports = win.jobs.job(project, progress=Progress.of(None), cancel=None)  # type: ignore[attr-defined]
     assert sorted((r["kind"], r["reference_date"]) for r in reports) == [
-        ("areas", "2025-10-01"), ("reference", "2025-10-01"), ("roads", "2025-10-01")]
+        ("areas", "2025-10-01"),
+        ("reference", "2025-10-01"),
+        ("roads", "2025-10-01"),
+    ]
     dates = dict(project.conn.execute("SELECT kind, reference_date FROM sources").fetchall())
     assert dates == {"areas": "2025-10-01", "geocode_reference": "2025-10-01", "roads": "2025-10-01"}
     project.close()

@@ -12,7 +12,6 @@ pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
-
 def test_from_empty_project_to_pdf_with_the_demo_files(window: Any, qtbot: Any, tmp_path: Path) -> None:
     from zaitaku_map.demo import generate_files
     from zaitaku_map.gui import dialogs

@@ -15,9 +15,19 @@ from zaitaku_map.importers.readers import detect_encoding
 
 def _kaigo_rows() -> list[list[str]]:
     return [
-        kaigo_row("312011", "3160100001", "訪問看護ステーションあおば", "訪問看護", "鳥取市青葉町１－２", "35.50", "134.23"),
+        kaigo_row(
+            "312011",
+            "3160100001",
+            "訪問看護ステーションあおば",
+            "訪問看護",
+            "鳥取市青葉町１－２",
+            "35.50",
+            "134.23",
+        ),
         kaigo_row("312011", "3160100002", "訪問看護ステーション髙﨑", "訪問看護", "鳥取市桜町５", "", ""),
-        kaigo_row("312029", "3160100003", "よなご訪問看護", "訪問看護", "米子市西町１", "0", "0", muni_name="米子市"),
+        kaigo_row(
+            "312029", "3160100003", "よなご訪問看護", "訪問看護", "米子市西町１", "0", "0", muni_name="米子市"
+        ),
         kaigo_row("312011", "", "番号なし", "訪問看護", "鳥取市無町１", "35.5", "134.2"),
     ]
 
@@ -29,8 +39,10 @@ def test_kaigo_encodings(project, tmp_path: Path, encoding: str) -> None:
     (rep,) = import_files(project, [f])
     assert rep.encoding == encoding
     assert rep.family == "kaigo:130" and rep.added == 3 and rep.rejected == 1
-    rows = project.conn.execute("SELECT name, category, subtype, muni_code, address, src_coord_status, lon "
-                                "FROM facilities ORDER BY id").fetchall()
+    rows = project.conn.execute(
+        "SELECT name, category, subtype, muni_code, address, src_coord_status, lon "
+        "FROM facilities ORDER BY id"
+    ).fetchall()
     assert rows[1][0] == "訪問看護ステーション髙﨑"  # CP932 extension characters survive
     assert {r[1] for r in rows} == {"home_nursing"} and rows[0][3] == "31201" and rows[2][3] == "31202"
     assert rows[0][4] == "鳥取県鳥取市青葉町１－２"
@@ -39,16 +51,46 @@ def test_kaigo_encodings(project, tmp_path: Path, encoding: str) -> None:
 
 
 def test_kaigo_service_categories(project, tmp_path: Path) -> None:
-    f510 = write_kaigo(tmp_path / "jigyosho_510_all_20250401120000.csv", [
-        kaigo_row("312011", "3170100001", "特養あおば", "介護老人福祉施設", "鳥取市一町1", "35.5", "134.2", capacity="80")])
-    f760 = write_kaigo(tmp_path / "jigyosho_760.csv", [
-        kaigo_row("312011", "3190100001", "定期巡回あおば", "定期巡回・随時対応型訪問介護看護", "鳥取市二町2", "35.5", "134.2")])
+    f510 = write_kaigo(
+        tmp_path / "jigyosho_510_all_20250401120000.csv",
+        [
+            kaigo_row(
+                "312011",
+                "3170100001",
+                "特養あおば",
+                "介護老人福祉施設",
+                "鳥取市一町1",
+                "35.5",
+                "134.2",
+                capacity="80",
+            )
+        ],
+    )
+    f760 = write_kaigo(
+        tmp_path / "jigyosho_760.csv",
+        [
+            kaigo_row(
+                "312011",
+                "3190100001",
+                "定期巡回あおば",
+                "定期巡回・随時対応型訪問介護看護",
+                "鳥取市二町2",
+                "35.5",
+                "134.2",
+            )
+        ],
+    )
     r510, r760 = import_files(project, [f510, f760])
     assert r760.family == "kaigo:760"
     assert r510.reference_date == "2025-04-01"
     got = dict(project.conn.execute("SELECT category, subtype FROM facilities").fetchall())
-    assert got == {"care_facility": "介護老人福祉施設", "home_care_service": "定期巡回・随時対応型訪問介護看護"}
-    assert project.conn.execute("SELECT beds FROM facilities WHERE category='care_facility'").fetchone()[0] == 80
+    assert got == {
+        "care_facility": "介護老人福祉施設",
+        "home_care_service": "定期巡回・随時対応型訪問介護看護",
+    }
+    assert (
+        project.conn.execute("SELECT beds FROM facilities WHERE category='care_facility'").fetchone()[0] == 80
+    )
 
 
 def test_encoding_detection() -> None:
@@ -56,13 +98,15 @@ def test_encoding_detection() -> None:
     assert detect_encoding("\ufeff名称".encode()) == "utf-8-sig"
     assert detect_encoding("名称".encode()) == "utf-8"
     with pytest.raises(UnsupportedFormatError):
-        detect_encoding(bytes([0x82, 0xff, 0xfe, 0x80]) * 10)
+        detect_encoding(bytes([0x82, 0xFF, 0xFE, 0x80]) * 10)
 
 
-HOUKATSU = "センター名,所在地,市町村,電話番号,緯度,経度\n" \
-           "鳥取市中央地域包括支援センター,尚徳町１１６,鳥取市,0857-00-0001,35.50,134.23\n" \
-           "鳥取市南地域包括支援センター,鳥取県鳥取市的場１－１,鳥取市,0857-00-0002,,\n" \
-           ",名前なし町1,鳥取市,,,\n"
+HOUKATSU = (
+    "センター名,所在地,市町村,電話番号,緯度,経度\n"
+    "鳥取市中央地域包括支援センター,尚徳町１１６,鳥取市,0857-00-0001,35.50,134.23\n"
+    "鳥取市南地域包括支援センター,鳥取県鳥取市的場１－１,鳥取市,0857-00-0002,,\n"
+    ",名前なし町1,鳥取市,,,\n"
+)
 
 
 def test_table_guess_save_and_reuse(project, tmp_path: Path) -> None:
@@ -70,11 +114,19 @@ def test_table_guess_save_and_reuse(project, tmp_path: Path) -> None:
     f.write_bytes(HOUKATSU.encode("cp932"))
     assert detect_format(f) == "table"
     m = guess_mapping(["センター名", "所在地", "市町村", "電話番号", "緯度", "経度"])
-    assert m == {"name": "センター名", "address": "所在地", "municipality": "市町村", "phone": "電話番号",
-                 "lat": "緯度", "lon": "経度"}
+    assert m == {
+        "name": "センター名",
+        "address": "所在地",
+        "municipality": "市町村",
+        "phone": "電話番号",
+        "lat": "緯度",
+        "lon": "経度",
+    }
     (rep,) = import_files(project, [f])  # category from the file name (地域包括支援センター ← 包括)
     assert rep.added == 2 and rep.rejected == 1
-    rows = project.conn.execute("SELECT category, address, pref_code, lon FROM facilities ORDER BY id").fetchall()
+    rows = project.conn.execute(
+        "SELECT category, address, pref_code, lon FROM facilities ORDER BY id"
+    ).fetchall()
     assert rows[0] == ("houkatsu", "鳥取市尚徳町１１６", None, 134.23)
     assert rows[1][1:3] == ("鳥取県鳥取市的場１－１", "31")
     saved = project.conn.execute("SELECT source_label, mapping_json FROM column_mappings").fetchall()
@@ -103,11 +155,17 @@ def test_table_explicit_mapping_and_xlsx_title_rows(project, tmp_path: Path) -> 
     assert detect_format(f) == "table"
     with pytest.raises(InputDataError):
         import_files(project, [f], mapping={"name": "存在しない列"})
-    (rep,) = import_files(project, [f], mapping={"name": "事業所", "address": "場所", "category": "種類", "id": "No"})
+    (rep,) = import_files(
+        project, [f], mapping={"name": "事業所", "address": "場所", "category": "種類", "id": "No"}
+    )
     assert rep.added == 2
-    assert project.conn.execute("SELECT category, record_key FROM facilities f JOIN facility_records r "
-                                "ON r.facility_id=f.id ORDER BY f.id LIMIT 1").fetchone() == \
-        ("home_nursing", "table:訪問看護ステーション@倉吉市:1")  # category + the municipality of the rows
+    assert project.conn.execute(
+        "SELECT category, record_key FROM facilities f JOIN facility_records r "
+        "ON r.facility_id=f.id ORDER BY f.id LIMIT 1"
+    ).fetchone() == (
+        "home_nursing",
+        "table:訪問看護ステーション@倉吉市:1",
+    )  # category + the municipality of the rows
     assert (rep.reference_date, rep.reference_date_origin) == ("2025-04-01", "title")  # 「令和7年4月1日現在」
     prev = preview_file(f)
     assert prev["format"] == "table" and prev["header"] == ["No", "事業所", "場所", "種類"]
@@ -126,9 +184,15 @@ def _gdf():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    return gpd.GeoDataFrame({"名称": ["包括A", "包括B"], "住所": ["鳥取県鳥取市一町1", "鳥取県米子市二町2"],
-                             "種別": ["地域包括支援センター", "地域包括支援センター"]},
-                            geometry=[Point(134.23, 35.5), Point(133.33, 35.43)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "名称": ["包括A", "包括B"],
+            "住所": ["鳥取県鳥取市一町1", "鳥取県米子市二町2"],
+            "種別": ["地域包括支援センター", "地域包括支援センター"],
+        },
+        geometry=[Point(134.23, 35.5), Point(133.33, 35.43)],
+        crs="EPSG:4326",
+    )
 
 
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp"])
@@ -137,13 +201,15 @@ def test_gis_layers(project, tmp_path: Path, suffix: str) -> None:
     f = tmp_path / f"points{suffix}"
     if suffix == ".shp":
         gdf.to_crs("EPSG:6673").to_file(f, encoding="cp932")  # 平面直角 V, CP932 attributes
-        f.with_suffix(".cpg").unlink(missing_ok=True)           # the .cpg is often missing
+        f.with_suffix(".cpg").unlink(missing_ok=True)  # the .cpg is often missing
     else:
         gdf.to_file(f)
     assert detect_format(f) == "gis"
     (rep,) = import_files(project, [f])
     assert rep.format == "gis" and rep.added == 2
-    rows = project.conn.execute("SELECT name, category, round(lon, 4), round(lat, 4) FROM facilities ORDER BY id").fetchall()
+    rows = project.conn.execute(
+        "SELECT name, category, round(lon, 4), round(lat, 4) FROM facilities ORDER BY id"
+    ).fetchall()
     assert rows == [("包括A", "houkatsu", 134.23, 35.5), ("包括B", "houkatsu", 133.33, 35.43)]
 
 
@@ -169,8 +235,17 @@ def test_vectorised_normalisation_equals_textnorm() -> None:
     from zaitaku_map.importers.normalize import address_key, norm_names, norm_texts
     from zaitaku_map.textnorm import normalize_name, normalize_text
 
-    alphabet = st.sampled_from([*list("あア医療法人社団（）()ー－-‐ｰ１2３ \u3000丁目番地号市町村株式会社・「」【】A,."), "\t",
-                                "\x00", "ｶ", "ﾞ", "\u3099", "㈱"])
+    alphabet = st.sampled_from(
+        [
+            *list("あア医療法人社団（）()ー－-‐ｰ１2３ \u3000丁目番地号市町村株式会社・「」【】A,."),
+            "\t",
+            "\x00",
+            "ｶ",
+            "ﾞ",
+            "\u3099",
+            "㈱",
+        ]
+    )
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.one_of(st.text(alphabet, max_size=20), st.none()), min_size=1, max_size=8))
@@ -180,7 +255,11 @@ def test_vectorised_normalisation_equals_textnorm() -> None:
         assert norm_names(s).tolist() == [normalize_name(v) for v in values]
 
     check()
-    assert address_key("鳥取県鳥取市的場一丁目１番地") == address_key("鳥取県鳥取市的場１ー１") == "鳥取市的場1-1"
+    assert (
+        address_key("鳥取県鳥取市的場一丁目１番地")
+        == address_key("鳥取県鳥取市的場１ー１")
+        == "鳥取市的場1-1"
+    )
     assert address_key("米子市中島２－１－４６新田外科胃腸科病院") == "米子市中島2-1-46"
 
 

@@ -23,19 +23,24 @@ def test_real_national_hospitals(realdata: Path, project) -> None:
     c = project.conn
     assert c.execute("SELECT count(*) FROM facilities WHERE category='hospital'").fetchone()[0] == 7587
     # placeholders: raw 0.0 kept, never a position
-    ph = c.execute("SELECT count(*), sum(lon IS NULL), sum(geom IS NULL), sum(src_lat = 0) FROM facilities "
-                   "WHERE src_coord_status='placeholder_zero'").fetchone()
+    ph = c.execute(
+        "SELECT count(*), sum(lon IS NULL), sum(geom IS NULL), sum(src_lat = 0) FROM facilities "
+        "WHERE src_coord_status='placeholder_zero'"
+    ).fetchone()
     assert ph == (270, 270, 270, 270)
-    ok = c.execute("SELECT lon, lat, geom, geocode_level, muni_code FROM facilities WHERE name='札幌医科大学附属病院'"
-                   ).fetchone()
+    ok = c.execute(
+        "SELECT lon, lat, geom, geocode_level, muni_code FROM facilities WHERE name='札幌医科大学附属病院'"
+    ).fetchone()
     assert ok[3] == "source" and ok[4] == "01101"
     pt = gpkg.from_blob(ok[2])
     assert (pt.x, pt.y) == (ok[0], ok[1]) == (141.333497, 43.055405)
     # provenance: the full source row can be read back
     from zaitaku_map.importers.register import record_raw
 
-    rid = c.execute("SELECT r.id FROM facility_records r JOIN facilities f ON f.id=r.facility_id "
-                    "WHERE f.name='札幌医科大学附属病院'").fetchone()[0]
+    rid = c.execute(
+        "SELECT r.id FROM facility_records r JOIN facilities f ON f.id=r.facility_id "
+        "WHERE f.name='札幌医科大学附属病院'"
+    ).fetchone()[0]
     raw = record_raw(project, rid)
     assert len(raw) == 65 and raw["略称"] == "札医大" and raw["合計病床数"] == "848"
     # re-import of the same zip: nothing changes
@@ -58,20 +63,28 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     assert [u["name"] for u in k.unmatched] == ["南部町国民健康保険\u3000西伯病院"]
     assert c.execute("SELECT count(*) FROM facilities WHERE category='hospital'").fetchone()[0] == 29
     assert c.execute("SELECT count(*) FROM facilities WHERE category='zaishi_hospital'").fetchone()[0] == 11
-    row = c.execute("SELECT id, beds, lon, geocode_level, muni_code, address FROM facilities WHERE name LIKE '%米子東病院'"
-                    ).fetchone()
+    row = c.execute(
+        "SELECT id, beds, lon, geocode_level, muni_code, address FROM facilities WHERE name LIKE '%米子東病院'"
+    ).fetchone()
     assert row[1] == 95 and row[2] is not None and row[3] == "source" and row[4] == "31202"
-    fams = {r[0] for r in c.execute("SELECT source_family FROM facility_records WHERE facility_id=?", (row[0],))}
+    fams = {
+        r[0] for r in c.execute("SELECT source_family FROM facility_records WHERE facility_id=?", (row[0],))
+    }
     assert fams == {"iryojoho:hospital", "kouseikyoku"}
     # 在宅療養後方支援病院 (not 在支病) are attached to their hospital facility as designations
     att = {r["name"]: r["attached"] for r in k.role_designations}
     assert len(att) == 6 and att["鳥取市立病院"] and att["鳥取赤十字病院"]
-    assert c.execute("SELECT count(DISTINCT d.facility_id) FROM designations d JOIN facilities f ON f.id=d.facility_id "
-                     "WHERE d.kind='back_support_hospital' AND f.category='hospital' AND d.current=1"
-                     ).fetchone()[0] == sum(att.values())
+    assert c.execute(
+        "SELECT count(DISTINCT d.facility_id) FROM designations d JOIN facilities f ON f.id=d.facility_id "
+        "WHERE d.kind='back_support_hospital' AND f.category='hospital' AND d.current=1"
+    ).fetchone()[0] == sum(att.values())
     # the unmatched one is in the import log as a warning
-    assert c.execute("SELECT count(*) FROM import_log WHERE severity='warning' AND value LIKE '%西伯病院'"
-                     ).fetchone()[0] == 1
+    assert (
+        c.execute(
+            "SELECT count(*) FROM import_log WHERE severity='warning' AND value LIKE '%西伯病院'"
+        ).fetchone()[0]
+        == 1
+    )
     # the other order: 名簿 first, hospitals second → the stored role-only 届出 are attached then
     proj2 = create_project(tmp_path / "t2.gpkg")
     proj2.set_study_prefectures(["31"])
@@ -84,19 +97,24 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     (k2,) = import_files(proj, [realdata / REAL_K])
     (h2,) = import_files(proj, [realdata / REAL])
     assert k2.unchanged == 90 and h2.unchanged == 39 and k2.matched_across_sources == 0
-    assert c.execute("SELECT count(*) FROM designations WHERE kind='back_support_hospital'").fetchone()[0] == \
-        sum(att.values())
+    assert c.execute("SELECT count(*) FROM designations WHERE kind='back_support_hospital'").fetchone()[
+        0
+    ] == sum(att.values())
     assert c.execute("SELECT count(*) FROM facilities").fetchone()[0] == 39 + 90 - 10
     proj.close()
 
 
 def test_matching_rules() -> None:
-    small = [Entity(1, "A病院", "a病院", "鳥取県米子市西町1番地", "31", ""),
-             Entity(2, "B病院", "b病院", "鳥取県米子市東町2", "31", ""),
-             Entity(3, "C病院", "c病院", "鳥取県鳥取市北町3", "31", "")]
-    big = [Entity(10, "A病院", "a病院", "鳥取県米子市西町1", "31", ""),
-           Entity(11, "別名病院", "別名病院", "鳥取県米子市東町2", "31", ""),   # same address, other name
-           Entity(12, "C病院", "c病院", "鳥取県倉吉市北町3", "31", "")]     # same name, other town
+    small = [
+        Entity(1, "A病院", "a病院", "鳥取県米子市西町1番地", "31", ""),
+        Entity(2, "B病院", "b病院", "鳥取県米子市東町2", "31", ""),
+        Entity(3, "C病院", "c病院", "鳥取県鳥取市北町3", "31", ""),
+    ]
+    big = [
+        Entity(10, "A病院", "a病院", "鳥取県米子市西町1", "31", ""),
+        Entity(11, "別名病院", "別名病院", "鳥取県米子市東町2", "31", ""),  # same address, other name
+        Entity(12, "C病院", "c病院", "鳥取県倉吉市北町3", "31", ""),
+    ]  # same name, other town
     out = match_entities(small, big)
     assert [(m["small_id"], m["big_id"]) for m in out["matched"]] == [(1, 10)]
     assert {a["small_id"] for a in out["ambiguous"]} == {2, 3}
@@ -122,17 +140,37 @@ def test_synthetic_zip_detection_region_and_rejects(tmp_path: Path, project) -> 
     assert rep.added == 3 and rep.rejected == 2 and rep.skipped == {"outside_region": 1}
     assert rep.coord_status == {"ok": 1, "placeholder_zero": 1, "outside_japan": 1}
     assert project.conn.execute("SELECT count(*) FROM facilities WHERE lon IS NOT NULL").fetchone()[0] == 1
-    assert project.conn.execute("SELECT count(*) FROM import_log WHERE severity='rejected'").fetchone()[0] == 2
+    assert (
+        project.conn.execute("SELECT count(*) FROM import_log WHERE severity='rejected'").fetchone()[0] == 2
+    )
 
 
 def test_synthetic_clinic_matching_both_orders(tmp_path: Path) -> None:
-    clinic_rows = [iryojoho_row("9900000000001", "医療法人あおば会　あおば診療所", "99", "201", "テスト県テスト市青葉町1-2",
-                                "34.1", "133.1", kubun="2"),
-                   iryojoho_row("9900000000002", "さくら医院", "99", "201", "テスト県テスト市桜町5", "34.2", "133.2",
-                                kubun="2")]
-    meibo = [kousei_row("0100001", "医療法人あおば会　あおば診療所", "テスト市青葉町１丁目２番地", "支援診３",
-                        "令和 4年 4月 1日"),
-             kousei_row("0100009", "どこにもない診療所", "テスト市無町１", "支援診３", "令和 4年 4月 1日")]
+    clinic_rows = [
+        iryojoho_row(
+            "9900000000001",
+            "医療法人あおば会　あおば診療所",
+            "99",
+            "201",
+            "テスト県テスト市青葉町1-2",
+            "34.1",
+            "133.1",
+            kubun="2",
+        ),
+        iryojoho_row(
+            "9900000000002", "さくら医院", "99", "201", "テスト県テスト市桜町5", "34.2", "133.2", kubun="2"
+        ),
+    ]
+    meibo = [
+        kousei_row(
+            "0100001",
+            "医療法人あおば会　あおば診療所",
+            "テスト市青葉町１丁目２番地",
+            "支援診３",
+            "令和 4年 4月 1日",
+        ),
+        kousei_row("0100009", "どこにもない診療所", "テスト市無町１", "支援診３", "令和 4年 4月 1日"),
+    ]
     for order in ("meibo_first", "clinic_first"):
         proj = create_project(tmp_path / f"{order}.gpkg")
         cz = write_iryojoho(tmp_path / "02-1_clinic_facility_info_20250601.zip", clinic_rows)
@@ -141,8 +179,9 @@ def test_synthetic_clinic_matching_both_orders(tmp_path: Path) -> None:
         reps = import_files(proj, files)
         assert sum(r.matched_across_sources for r in reps) == 1
         c = proj.conn
-        assert c.execute("SELECT category, lon FROM facilities WHERE name LIKE '%あおば診療所'").fetchall() == \
-            [("zaishi_clinic", 133.1)]
+        assert c.execute(
+            "SELECT category, lon FROM facilities WHERE name LIKE '%あおば診療所'"
+        ).fetchall() == [("zaishi_clinic", 133.1)]
         assert c.execute("SELECT count(*) FROM facilities").fetchone()[0] == 3
         unmatched = [u["name"] for r in reps for u in r.unmatched]
         assert unmatched == ["どこにもない診療所"]

@@ -38,19 +38,33 @@ def test_table_reference_date_from_its_title_row(project, tmp_path: Path) -> Non
     assert (rep2.reference_date, rep2.reference_date_origin) == ("2025-11-01", "user")
 
 
-
-
 def test_progress_is_monotone_and_ends_at_total(project, tmp_path: Path) -> None:
-    k = write_kaigo(tmp_path / "jigyosho_130.csv", [
-        kaigo_row("312011", f"31601000{i:02d}", f"A{i}", "訪問看護", f"鳥取市青葉町{i}", "35.5", "134.2")
-        for i in range(30)])
-    m = write_kouseikyoku(tmp_path / "m.xlsx", [
-        kousei_row(f"01{i:05d}", f"診療所{i}", f"テスト市{i}町1", "支援診３", "令和 4年 4月 1日") for i in range(5)])
-    h = write_iryojoho(tmp_path / "01-1_hospital_facility_info_20250601.zip", [
-        iryojoho_row(f"31{i:011d}", f"病院{i}", "31", "201", f"鳥取県鳥取市{i}", "35.5", "134.2") for i in range(5)])
+    k = write_kaigo(
+        tmp_path / "jigyosho_130.csv",
+        [
+            kaigo_row("312011", f"31601000{i:02d}", f"A{i}", "訪問看護", f"鳥取市青葉町{i}", "35.5", "134.2")
+            for i in range(30)
+        ],
+    )
+    m = write_kouseikyoku(
+        tmp_path / "m.xlsx",
+        [
+            kousei_row(f"01{i:05d}", f"診療所{i}", f"テスト市{i}町1", "支援診３", "令和 4年 4月 1日")
+            for i in range(5)
+        ],
+    )
+    h = write_iryojoho(
+        tmp_path / "01-1_hospital_facility_info_20250601.zip",
+        [
+            iryojoho_row(f"31{i:011d}", f"病院{i}", "31", "201", f"鳥取県鳥取市{i}", "35.5", "134.2")
+            for i in range(5)
+        ],
+    )
     t = _list(tmp_path / "houkatsu.csv")
     seen: list[tuple[float, float]] = []
-    import_files(project, [k, m, h, t], category="houkatsu", progress=lambda d, tot, msg: seen.append((d, tot)))
+    import_files(
+        project, [k, m, h, t], category="houkatsu", progress=lambda d, tot, msg: seen.append((d, tot))
+    )
     done = [d for d, _ in seen]
     assert len(seen) > 8
     assert all(b >= a for a, b in itertools.pairwise(done)), done

@@ -12,19 +12,29 @@ from tests.import_fixtures import (
 from zaitaku_map.importers import import_files, preview_file
 
 HEADER = "センター名,所在地,電話番号\n"
-TOTTORI = [("鳥取市中央地域包括支援センター", "鳥取市尚徳町116"), ("鳥取市南地域包括支援センター", "鳥取市的場1-1"),
-           ("鳥取市北地域包括支援センター", "鳥取市湖山町東1-1")]
-YONAGO = [("米子市東地域包括支援センター", "米子市加茂町1-1"), ("米子市西地域包括支援センター", "米子市西町1")]
+TOTTORI = [
+    ("鳥取市中央地域包括支援センター", "鳥取市尚徳町116"),
+    ("鳥取市南地域包括支援センター", "鳥取市的場1-1"),
+    ("鳥取市北地域包括支援センター", "鳥取市湖山町東1-1"),
+]
+YONAGO = [
+    ("米子市東地域包括支援センター", "米子市加茂町1-1"),
+    ("米子市西地域包括支援センター", "米子市西町1"),
+]
 
 
 def _list(path: Path, rows: list[tuple[str, str]], *, phone: str = "0857-00-000") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER + "".join(f"{n},{a},{phone}{i}\n" for i, (n, a) in enumerate(rows)), encoding="utf-8")
+    path.write_text(
+        HEADER + "".join(f"{n},{a},{phone}{i}\n" for i, (n, a) in enumerate(rows)), encoding="utf-8"
+    )
     return path
 
 
 def _open(project) -> list[str]:  # type: ignore[no-untyped-def]
-    return [r[0] for r in project.conn.execute("SELECT name FROM facilities WHERE status='open' ORDER BY name")]
+    return [
+        r[0] for r in project.conn.execute("SELECT name FROM facilities WHERE status='open' ORDER BY name")
+    ]
 
 
 def test_two_municipal_lists_with_the_same_header_stay_apart(project, tmp_path: Path) -> None:
@@ -41,7 +51,9 @@ def test_two_municipal_lists_with_the_same_header_stay_apart(project, tmp_path: 
     assert project.conn.execute("SELECT count(*) FROM column_mappings").fetchone()[0] == 1
     # a newer release of 鳥取市's list (another file name): one changed (phone), one gone, one unchanged
     newer = _list(tmp_path / "R8_tottori_houkatsu.csv", TOTTORI[:2], phone="0857-00-000")
-    newer.write_text(newer.read_text(encoding="utf-8").replace("0857-00-0001", "0857-99-9999"), encoding="utf-8")
+    newer.write_text(
+        newer.read_text(encoding="utf-8").replace("0857-00-0001", "0857-99-9999"), encoding="utf-8"
+    )
     (rn,) = import_files(project, [newer], category="houkatsu")
     assert rn.family == ra.family
     assert (rn.unchanged, rn.updated, rn.closed, rn.added) == (1, 1, 1, 0)
@@ -92,8 +104,11 @@ def test_gis_layers_with_the_same_attributes_stay_apart(project, tmp_path: Path)
     from shapely.geometry import Point
 
     def layer(path: Path, rows: list[tuple[str, str, float]]) -> Path:
-        gpd.GeoDataFrame({"名称": [r[0] for r in rows], "住所": [r[1] for r in rows]},
-                         geometry=[Point(r[2], 35.5) for r in rows], crs="EPSG:4326").to_file(path)
+        gpd.GeoDataFrame(
+            {"名称": [r[0] for r in rows], "住所": [r[1] for r in rows]},
+            geometry=[Point(r[2], 35.5) for r in rows],
+            crs="EPSG:4326",
+        ).to_file(path)
         return path
 
     a = layer(tmp_path / "a.geojson", [("A1", "鳥取県鳥取市1", 134.2), ("A2", "鳥取県鳥取市2", 134.21)])
@@ -104,12 +119,29 @@ def test_gis_layers_with_the_same_attributes_stay_apart(project, tmp_path: Path)
 
 
 def test_kaigo_lists_of_two_prefectures_stay_apart(project, tmp_path: Path) -> None:
-    a = write_kaigo(tmp_path / "jigyosho_130_tottori.csv", [
-        kaigo_row("312011", "3160100001", "A1", "訪問看護", "鳥取市青葉町1", "35.5", "134.2"),
-        kaigo_row("312011", "3160100002", "A2", "訪問看護", "鳥取市青葉町2", "35.5", "134.2")])
-    b = write_kaigo(tmp_path / "jigyosho_130_shimane.csv", [
-        kaigo_row("322016", "3260100001", "B1", "訪問看護", "松江市殿町1", "35.4", "133.0", pref_name="島根県",
-                  muni_name="松江市")])
+    a = write_kaigo(
+        tmp_path / "jigyosho_130_tottori.csv",
+        [
+            kaigo_row("312011", "3160100001", "A1", "訪問看護", "鳥取市青葉町1", "35.5", "134.2"),
+            kaigo_row("312011", "3160100002", "A2", "訪問看護", "鳥取市青葉町2", "35.5", "134.2"),
+        ],
+    )
+    b = write_kaigo(
+        tmp_path / "jigyosho_130_shimane.csv",
+        [
+            kaigo_row(
+                "322016",
+                "3260100001",
+                "B1",
+                "訪問看護",
+                "松江市殿町1",
+                "35.4",
+                "133.0",
+                pref_name="島根県",
+                muni_name="松江市",
+            )
+        ],
+    )
     import_files(project, [a])
     (rb,) = import_files(project, [b])
     assert rb.closed == 0 and _open(project) == ["A1", "A2", "B1"]

@@ -30,10 +30,25 @@ from zaitaku_map.store import open_project
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("40", 40.0), ("40 km/h", 40.0), ("40kmh", 40.0), ("25 mph", 25 * 1.609344), ("JP:urban", 60.0),
-        ("JP:rural", 60.0), ("JP:motorway", 100.0), ("jp:Motorway", 100.0), ("40;50", 40.0), ("signals", None),
-        ("none", None), ("0", None), ("", None), (None, None), ("abc", None), ("999", None), ("30.5", 30.5),
-        (50, 50.0), ("10 knots", 18.52),
+        ("40", 40.0),
+        ("40 km/h", 40.0),
+        ("40kmh", 40.0),
+        ("25 mph", 25 * 1.609344),
+        ("JP:urban", 60.0),
+        ("JP:rural", 60.0),
+        ("JP:motorway", 100.0),
+        ("jp:Motorway", 100.0),
+        ("40;50", 40.0),
+        ("signals", None),
+        ("none", None),
+        ("0", None),
+        ("", None),
+        (None, None),
+        ("abc", None),
+        ("999", None),
+        ("30.5", 30.5),
+        (50, 50.0),
+        ("10 knots", 18.52),
     ],
 )
 def test_parse_maxspeed(value: object, expected: float | None) -> None:
@@ -71,7 +86,7 @@ def _index(net: RoadNetwork) -> dict[int, int]:
 
 
 def _has_edge(net: RoadNetwork, a: int, b: int) -> bool:
-    return b in net.indices[net.indptr[a]:net.indptr[a + 1]]
+    return b in net.indices[net.indptr[a] : net.indptr[a + 1]]
 
 
 def test_read_osm_xml_and_pbf_agree(tmp_path: Path) -> None:
@@ -92,8 +107,15 @@ def test_oneway_directions_in_csr(tmp_path: Path) -> None:
     b = region_builder()
     net, _ = build_network(read_osm(b.write_xml(tmp_path / "r.osm")))
     idx = _index(net)
-    row_ids = lambda j: [nid for nid, (lon, lat) in b.nodes.items()  # noqa: E731
-                         if abs(lat - (MAIN[1] + j * 0.01)) < 1e-9 and MAIN[0] - 1e-9 <= lon <= MAIN[2] + 1e-9][:3]
+
+    def row_ids(j: int) -> list[int]:
+        on_row = [
+            nid
+            for nid, (lon, lat) in b.nodes.items()
+            if abs(lat - (MAIN[1] + j * 0.01)) < 1e-9 and MAIN[0] - 1e-9 <= lon <= MAIN[2] + 1e-9
+        ]
+        return on_row[:3]
+
     for j in (1, 2):  # j=1 oneway=yes eastwards, j=2 drawn westwards with oneway=-1 → eastwards
         a, c = (idx[n] for n in row_ids(j)[:2])
         assert _has_edge(net, a, c)
@@ -225,8 +247,13 @@ def test_import_errors(project, tmp_path: Path) -> None:  # type: ignore[no-unty
 def test_snap_flags_points_across_water(tmp_path: Path) -> None:
     net, _ = build_network(read_osm(region_builder().write_xml(tmp_path / "r.osm")), min_component_nodes=500)
     island_centre = ((ISLAND[0] + ISLAND[2]) / 2, (ISLAND[1] + ISLAND[3]) / 2)
-    s = snap_points(net, [133.0003, island_centre[0], 133.25], [34.0, island_centre[1], 33.97],
-                    max_snap_m=1500, access_speed_kmh=15)
+    s = snap_points(
+        net,
+        [133.0003, island_centre[0], 133.25],
+        [34.0, island_centre[1], 33.97],
+        max_snap_m=1500,
+        access_speed_kmh=15,
+    )
     assert s.node[0] >= 0 and s.dist_m[0] < 50
     assert s.leg_min[0] == pytest.approx(s.dist_m[0] / 250.0)
     assert s.node[1] == -1 and s.node[2] == -1  # island (no kept road) and sea 3 km off the coast
@@ -258,15 +285,18 @@ def test_reference_date_of_road_files(project, tmp_path: Path) -> None:  # type:
     from zaitaku_map.network.osm import osm_reference_date
 
     b = region_builder(step=0.02, with_island=False)
-    stamped = b.write_pbf(tmp_path / "chugoku-latest.osm.pbf",
-                          header={"osmosis_replication_timestamp": "2025-10-01T20:21:02Z"})
+    stamped = b.write_pbf(
+        tmp_path / "chugoku-latest.osm.pbf", header={"osmosis_replication_timestamp": "2025-10-01T20:21:02Z"}
+    )
     assert osm_reference_date(stamped) == ("2025-10-01", "file_header")
     assert osm_reference_date(b.write_pbf(tmp_path / "chugoku-250915.osm.pbf")) == ("2025-09-15", "file_name")
     assert osm_reference_date(b.write_pbf(tmp_path / "japan-latest.osm.pbf")) == (None, None)
     xml = b.write_xml(tmp_path / "overpass.osm")
-    text = xml.read_text(encoding="utf-8").replace(
-        "<osm ", '<osm timestamp="2025-08-01T00:00:00Z" ', 1).replace(
-        "\n", '\n  <meta osm_base="2025-08-02T03:04:05Z"/>\n', 1)
+    text = (
+        xml.read_text(encoding="utf-8")
+        .replace("<osm ", '<osm timestamp="2025-08-01T00:00:00Z" ', 1)
+        .replace("\n", '\n  <meta osm_base="2025-08-02T03:04:05Z"/>\n', 1)
+    )
     xml.write_text(text, encoding="utf-8")
     assert osm_reference_date(xml) == ("2025-08-02", "file_header")  # Overpass' osm_base first
     gz = tmp_path / "x.osm.gz"
@@ -278,8 +308,12 @@ def test_reference_date_of_road_files(project, tmp_path: Path) -> None:  # type:
     assert (rep["reference_date"], rep["reference_date_origin"]) == ("2025-10-01", "file_header")
     rep = import_roads(project, stamped, reference_date="2025-10-02")
     assert (rep["reference_date"], rep["reference_date_origin"]) == ("2025-10-02", "argument")
-    assert project.conn.execute("SELECT reference_date FROM sources WHERE id=?",
-                                (rep["source_id"],)).fetchone()[0] == "2025-10-02"
+    assert (
+        project.conn.execute("SELECT reference_date FROM sources WHERE id=?", (rep["source_id"],)).fetchone()[
+            0
+        ]
+        == "2025-10-02"
+    )
     with pytest.raises(Exception, match="reference date"):
         import_roads(project, stamped, reference_date="昨日")
     # osmnx GraphML: the graph attribute created_date (written after the edges)

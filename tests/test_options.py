@@ -33,7 +33,9 @@ ALL_UNITS = ["99101", "99102", "99201", "99202", "99203", "99204", "99205", "992
 
 
 def test_template_area_follows_layer(synthetic_project) -> None:  # type: ignore[no-untyped-def]
-    res = create_option(synthetic_project, "案A", template="area", layer="二次医療圏", author="県庁", plan_period="2024-2029")
+    res = create_option(
+        synthetic_project, "案A", template="area", layer="二次医療圏", author="県庁", plan_period="2024-2029"
+    )
     assert res["n_kens"] == 3 and res["unassigned"] == []
     opt = get_option(synthetic_project, "案A")
     assert {k: v["name"] for k, v in opt.kens.items()} == {"9901": "中央", "9902": "西部", "9903": "南部"}
@@ -76,8 +78,13 @@ def test_template_area_split(synthetic_project) -> None:  # type: ignore[no-unty
     assert b.members()["9901"] == ["99101", "99102"]
     # from a base option, and a split that empties a 圏域 removes it
     create_option(synthetic_project, "案A", template="area")
-    create_option(synthetic_project, "案B2", template="area_split", base="案A",
-                  split={"南北": ["99205", "99206", "99207"]})
+    create_option(
+        synthetic_project,
+        "案B2",
+        template="area_split",
+        base="案A",
+        split={"南北": ["99205", "99206", "99207"]},
+    )
     b2 = get_option(synthetic_project, "案B2")
     assert "9903" not in b2.kens and b2.members()["南北"] == ["99205", "99206", "99207"]
     with pytest.raises(InputDataError):

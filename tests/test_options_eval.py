@@ -44,8 +44,12 @@ def test_adjacency_shared_borders_only(synthetic_project) -> None:  # type: igno
 
     geometry._MEMO.clear()
     assert adjacency(synthetic_project) == adj
-    assert synthetic_project.conn.execute(
-        "SELECT count(*) FROM results_cache WHERE kind='options.adjacency'").fetchone()[0] == 1
+    assert (
+        synthetic_project.conn.execute(
+            "SELECT count(*) FROM results_cache WHERE kind='options.adjacency'"
+        ).fetchone()[0]
+        == 1
+    )
 
 
 def test_contiguity_island_makes_south_noncontiguous(synthetic_project) -> None:  # type: ignore[no-untyped-def]
@@ -85,8 +89,14 @@ def test_evaluate_counts_population_functions(synthetic_project) -> None:  # typ
     s = _ken(ev, "9903")
     assert s["missing_functions"] == [1, 2, 3, 4] and s["zaishi_total"] == 0
     assert s["contiguous"] is False and s["n_parts"] == 2
-    assert {"non_contiguous", "missing_function", "no_zaishi", "no_home_nursing", "no_active_role", "no_hub"} <= _codes(
-        s["warnings"])
+    assert {
+        "non_contiguous",
+        "missing_function",
+        "no_zaishi",
+        "no_home_nursing",
+        "no_active_role",
+        "no_hub",
+    } <= _codes(s["warnings"])
     assert ev["totals"]["facilities"]["zaishi_clinic"]["count"] == 3
     assert ev["totals"]["population"]["pop_total"] == 25 * (400 * 2 + 100 * 7)
     assert ev["totals"]["non_contiguous"] == ["9903"]
@@ -134,15 +144,23 @@ def test_coverage_from_engine_is_aggregated(synthetic_project, monkeypatch) -> N
     import zaitaku_map.coverage as cov
 
     def fake_summary(project, params, *, categories=None, layers=None, option=None):  # type: ignore[no-untyped-def]
-        munis = {"99101": {"total": 10000, "covered": 10000}, "99102": {"total": 10000, "covered": 5000},
-                 "99201": {"total": 2500, "covered": 0}}
+        munis = {
+            "99101": {"total": 10000, "covered": 10000},
+            "99102": {"total": 10000, "covered": 5000},
+            "99201": {"total": 2500, "covered": 0},
+        }
         return {"zaishi_clinic": {"total": 22500, "covered": 15000, "share": 0.67, "municipalities": munis}}
 
     monkeypatch.setattr(cov, "coverage_summary", fake_summary, raising=False)
     create_option(synthetic_project, "案A", template="area")
     ev = evaluate_option(synthetic_project, "案A", coverage_params={"minutes": 30})
     c = _ken(ev, "9901")["coverage"]["zaishi_clinic"]
-    assert c == {"total": 22500.0, "covered": 15000.0, "uncovered": 7500.0, "share": pytest.approx(0.6667, abs=1e-4)}
+    assert c == {
+        "total": 22500.0,
+        "covered": 15000.0,
+        "uncovered": 7500.0,
+        "share": pytest.approx(0.6667, abs=1e-4),
+    }
     assert ev["totals"]["min_coverage"]["zaishi_clinic"] == pytest.approx(0.6667, abs=1e-4)
     assert ev["coverage_note"] is None
 
@@ -194,8 +212,10 @@ def test_proposal_explains_unmet(synthetic_project) -> None:  # type: ignore[no-
     assert rep1["n_kens"] == 1 and rep1["status"] == "ok" and rep1["layer_crossings"] == 1
     rep2 = propose(synthetic_project, require=["zaishi", "dental"])
     assert rep2["report"]["status"] == "unmet"
-    assert any("歯科診療所" in u["message"] and "1件もない" in u["message"]
-               for u in rep2["report"]["dropped_constraints"])
+    assert any(
+        "歯科診療所" in u["message"] and "1件もない" in u["message"]
+        for u in rep2["report"]["dropped_constraints"]
+    )
     # the remaining constraint (在支診・在支病) still shapes the proposal
     assert rep2["report"]["n_kens"] >= 3 and rep2["report"]["unmet"] == []
     with pytest.raises(InputDataError):
@@ -216,7 +236,9 @@ def test_proposal_is_deterministic(synthetic_project) -> None:  # type: ignore[n
 def test_cli_round_trip(synthetic_project, capsys) -> None:  # type: ignore[no-untyped-def]
     path = str(synthetic_project.path)
     synthetic_project.close()
-    assert main(["option", path, "create", "案A", "--template", "area", "--layer", "二次医療圏", "--json"]) == 0
+    assert (
+        main(["option", path, "create", "案A", "--template", "area", "--layer", "二次医療圏", "--json"]) == 0
+    )
     assert json.loads(capsys.readouterr().out)["n_kens"] == 3
     assert main(["option", path, "assign", "案A", "--ken", "東部北", "--units", "99201,99204", "--json"]) == 0
     capsys.readouterr()
@@ -278,10 +300,32 @@ def test_cli_edit_commands(synthetic_project, capsys) -> None:  # type: ignore[n
 
     run("create", "案A", "--template", "area", "--author", "県", "--plan-period", "2024-2029")
     run("create", "案C", "--template", "designated_city", "--wards")
-    assert run("create", "案B", "--template", "area_split", "--base", "案A", "--split", "東北:99201,99204")["n_kens"] == 4
-    assert run("create", "提案", "--template", "proposed", "--min-population", "5000")["params"]["proposal"]["status"] == "ok"
+    assert (
+        run("create", "案B", "--template", "area_split", "--base", "案A", "--split", "東北:99201,99204")[
+            "n_kens"
+        ]
+        == 4
+    )
+    assert (
+        run("create", "提案", "--template", "proposed", "--min-population", "5000")["params"]["proposal"][
+            "status"
+        ]
+        == "ok"
+    )
     assert run("role", "4", "--option", "案A")["facilities"][0]["active_role"] is True
-    assert run("hub", "案A", "--ken", "中央", "--hub-name", "テスト市医師会", "--body-type", "medical_association")["ken_key"] == "9901"
+    assert (
+        run(
+            "hub",
+            "案A",
+            "--ken",
+            "中央",
+            "--hub-name",
+            "テスト市医師会",
+            "--body-type",
+            "medical_association",
+        )["ken_key"]
+        == "9901"
+    )
     assert run("hub", "案A")["hubs"][0]["name"] == "テスト市医師会"
     assert run("ken", "案A", "9902", "--rename", "西部圏域", "--color", "#abcdef")["name"] == "西部圏域"
     assert run("unassign", "案A", "--units", "99207")["unassigned"] == ["99207"]
@@ -324,7 +368,11 @@ def test_facilities_outside_listed(synthetic_project) -> None:  # type: ignore[n
         p.conn.execute("UPDATE facilities SET muni_code=NULL, lon=NULL, lat=NULL WHERE id=7")
     ev = evaluate_option(p, "案")
     rows = {r["id"]: r["reason"] for r in ev["totals"]["facilities_outside_list"]}
-    assert rows == {4: "municipality not assigned", 8: "municipality not assigned", 11: "municipality not assigned",
-                    7: "no municipality or position"}
+    assert rows == {
+        4: "municipality not assigned",
+        8: "municipality not assigned",
+        11: "municipality not assigned",
+        7: "no municipality or position",
+    }
     assert ev["totals"]["facilities_outside"] == 4
     assert "facilities_outside" in _codes(ev["warnings"])

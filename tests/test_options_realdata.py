@@ -14,8 +14,11 @@ def tottori(realdata: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     from zaitaku_map import geocode, importers
     from zaitaku_map.geodata import areas, n03
 
-    files = [realdata / "n03" / "N03-21_31_210101.json", realdata / "areas" / "municipality_to_iryoken2.csv",
-             realdata / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx"]
+    files = [
+        realdata / "n03" / "N03-21_31_210101.json",
+        realdata / "areas" / "municipality_to_iryoken2.csv",
+        realdata / "kouseikyoku" / "31_鳥取_届出受理医療機関名簿_2025-10.xlsx",
+    ]
     for f in files:
         if not f.exists():
             pytest.skip(f"missing {f}")
@@ -36,8 +39,10 @@ def test_tottori_option_a_counts(tottori) -> None:  # type: ignore[no-untyped-de
     res = create_option(tottori, "案A", template="area", layer="二次医療圏")
     assert res["n_kens"] == 3 and res["unassigned"] == []
     ev = evaluate_option(tottori, "案A")
-    got = {r["name"]: (r["facilities"]["zaishi_clinic"]["count"], r["facilities"]["zaishi_hospital"]["count"])
-           for r in ev["kens"]}
+    got = {
+        r["name"]: (r["facilities"]["zaishi_clinic"]["count"], r["facilities"]["zaishi_hospital"]["count"])
+        for r in ev["kens"]
+    }
     assert got == {"東部": (26, 3), "中部": (10, 2), "西部": (43, 6)}
     # the counts equal the facilities whose municipality lies in each 圏域
     for r in ev["kens"]:
@@ -45,7 +50,8 @@ def test_tottori_option_a_counts(tottori) -> None:  # type: ignore[no-untyped-de
         q = ",".join("?" * len(codes))
         n = tottori.conn.execute(
             f"SELECT count(*) FROM facilities WHERE status='open' AND category='zaishi_clinic' AND muni_code IN ({q})",
-            codes).fetchone()[0]
+            codes,
+        ).fetchone()[0]
         assert n == r["facilities"]["zaishi_clinic"]["count"]
     assert ev["totals"]["facilities_outside"] == 0
     assert all(r["contiguous"] for r in ev["kens"])

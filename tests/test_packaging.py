@@ -20,7 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_every_subpackage_is_declared() -> None:
-    declared = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    declared = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    )
     found = {
         ".".join(p.parent.relative_to(REPO).parts)
         for p in (REPO / "zaitaku_map").rglob("__init__.py")
@@ -39,8 +41,10 @@ def test_runtime_imports_are_declared_dependencies() -> None:
     A module missing here works in the dev venv (test extras) but fails in ``pip install .`` and in the frozen app.
     """
     meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = {_norm(re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0])
-                for d in meta["dependencies"] + meta["optional-dependencies"]["gui"]}
+    declared = {
+        _norm(re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0])
+        for d in meta["dependencies"] + meta["optional-dependencies"]["gui"]
+    }
     todo = list(declared)  # what the declared dependencies install (e.g. folium → branca, jinja2)
     while todo:
         try:
@@ -48,7 +52,10 @@ def test_runtime_imports_are_declared_dependencies() -> None:
         except PackageNotFoundError:
             continue
         for r in reqs:
-            if "extra ==" not in r and (name := _norm(re.split(r"[<>=!~\[; (]", r, maxsplit=1)[0])) not in declared:
+            if (
+                "extra ==" not in r
+                and (name := _norm(re.split(r"[<>=!~\[; (]", r, maxsplit=1)[0])) not in declared
+            ):
                 declared.add(name)
                 todo.append(name)
     imported: set[str] = set()
@@ -60,7 +67,9 @@ def test_runtime_imports_are_declared_dependencies() -> None:
                 imported.add(node.module.split(".")[0])
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "zaitaku_map"}
     dists = packages_distributions()
-    undeclared = {m: dists.get(m) for m in third_party if not {_norm(d) for d in dists.get(m, [m])} & declared}
+    undeclared = {
+        m: dists.get(m) for m in third_party if not {_norm(d) for d in dists.get(m, [m])} & declared
+    }
     assert not undeclared, f"imported but not in [project] dependencies: {undeclared}"
 
 
@@ -73,8 +82,21 @@ def test_version_single_source() -> None:
 @pytest.mark.slow
 def test_wheel_contains_resources(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     wheel = next(tmp_path.glob("zaitaku_map-*.whl"))
@@ -91,8 +113,21 @@ def test_wheel_contains_resources(tmp_path: Path) -> None:
     # installed from the wheel (not the source tree) and run from another directory: resources and version resolve
     site = tmp_path / "site"
     out = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site), str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     elsewhere = tmp_path / "elsewhere"
@@ -102,14 +137,21 @@ def test_wheel_contains_resources(tmp_path: Path) -> None:
         "import zaitaku_map, importlib.metadata as md; from zaitaku_map.assets import resource_path;"
         "print(zaitaku_map.__file__); print(resource_path('ui', 'map.html')); print(md.version('zaitaku-map'))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     module_file, map_html, version = out.stdout.split("\n")[:3]
     assert Path(module_file).is_relative_to(site) and Path(map_html).is_relative_to(site), out.stdout
     assert Path(map_html).is_file()
     assert version == zaitaku_map.__version__
-    out = subprocess.run([sys.executable, "-m", "zaitaku_map", "init", str(elsewhere / "p.gpkg")], cwd=elsewhere,
-                         env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "zaitaku_map", "init", str(elsewhere / "p.gpkg")],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert (elsewhere / "p.gpkg").is_file()

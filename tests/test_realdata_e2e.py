@@ -64,7 +64,19 @@ def walk(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
             ("coverage", ["coverage", P, "--mode", "straight", "--categories", "zaishi", "--save"]),
             ("option", ["option", P, "create", "案A", "--template", "area", "--layer", "二次医療圏"]),
             ("evaluate", ["option", P, "evaluate", "案A", "--coverage"]),
-            ("pack", ["export", P, "--option", "案A", "--pack", str(d / "会議資料_案A.pdf"), "--coverage", "zaishi"]),
+            (
+                "pack",
+                [
+                    "export",
+                    P,
+                    "--option",
+                    "案A",
+                    "--pack",
+                    str(d / "会議資料_案A.pdf"),
+                    "--coverage",
+                    "zaishi",
+                ],
+            ),
             ("map", ["export", P, "--option", "案A", "--pdf", str(d / "地図_案A.pdf")]),
             ("info", ["info", P]),
         ]
@@ -73,7 +85,9 @@ def walk(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
             steps[name] = _cli(*argv)
             seconds[name] = round(time.perf_counter() - t0, 2)
         # the human reports of the two steps whose wording matters most when data are missing
-        steps["coverage_text"] = _cli("coverage", P, "--categories", "zaishi", "--no-municipalities", json_out=False)
+        steps["coverage_text"] = _cli(
+            "coverage", P, "--categories", "zaishi", "--no-municipalities", json_out=False
+        )
         steps["evaluate_text"] = _cli("option", P, "evaluate", "案A", json_out=False)
     from zaitaku_map.store import open_project
 
@@ -99,7 +113,11 @@ def test_geography_19_municipalities_3_areas_with_population(walk: Any) -> None:
     assert {x["area_name"]: x["members"] for x in a["area_list"]} == {"東部": 5, "中部": 5, "西部": 9}
     pop = s["population"]["imports"][0]
     assert pop["kind"] == "area_table" and pop["year"] == "2020" and pop["loaded"] == 3
-    assert {x["area_name"]: x["pop_total"] for x in pop["by_area"]} == {"東部": 224492, "中部": 99193, "西部": 229722}
+    assert {x["area_name"]: x["pop_total"] for x in pop["by_area"]} == {
+        "東部": 224492,
+        "中部": 99193,
+        "西部": 229722,
+    }
     info = s["info"]
     assert info["municipalities"] == 19 and info["area_layers"] == {"二次医療圏": 3}
     assert info["population"]["by_area_layer"]["二次医療圏"]["total"] == 553407
@@ -130,9 +148,12 @@ def test_zaishi_hospitals_matched_to_their_hospital_records(walk: Any) -> None:
     assert hosp["matched_across_sources"] == 10
     assert [u["name"] for u in hosp["unmatched"]] == ["南部町国民健康保険\u3000西伯病院"]
     p = walk["project"]
-    rows = _rows(p, "SELECT f.id, f.name, count(DISTINCT s.format) AS n_formats FROM facilities f "
-                    "JOIN facility_records r ON r.facility_id = f.id JOIN sources s ON s.id = r.source_id "
-                    "WHERE f.category = 'zaishi_hospital' GROUP BY f.id")
+    rows = _rows(
+        p,
+        "SELECT f.id, f.name, count(DISTINCT s.format) AS n_formats FROM facilities f "
+        "JOIN facility_records r ON r.facility_id = f.id JOIN sources s ON s.id = r.source_id "
+        "WHERE f.category = 'zaishi_hospital' GROUP BY f.id",
+    )
     assert len(rows) == 11
     assert sorted(r["name"] for r in rows if r["n_formats"] == 1) == ["南部町国民健康保険\u3000西伯病院"]
     # the reason: the national file holds 39 鳥取 hospitals and 西伯病院 is not one of them
@@ -143,7 +164,9 @@ def test_zaishi_hospitals_matched_to_their_hospital_records(walk: Any) -> None:
     assert not [r for r in tottori if "西伯" in r["正式名称"] or "南部町" in r["所在地"]]
     # the back-support designation of the 名簿 reaches 5 of its 6 hospitals (山陰労災病院 is missing likewise)
     roles = hosp["role_designations"]
-    assert [r["name"] for r in roles if not r["attached"]] == ["独立行政法人労働者健康安全機構\u3000山陰労災病院"]
+    assert [r["name"] for r in roles if not r["attached"]] == [
+        "独立行政法人労働者健康安全機構\u3000山陰労災病院"
+    ]
     assert not [r for r in tottori if "労災" in r["正式名称"]]
 
 
@@ -154,8 +177,11 @@ def test_all_90_placed_inside_their_own_municipality(walk: Any) -> None:
 
     p = walk["project"]
     geoms = {c: gpkg.from_blob(b) for c, b in p.conn.execute("SELECT code, geom FROM municipalities")}
-    rows = _rows(p, "SELECT id, name, muni_code, lon, lat, geocode_level FROM facilities "
-                    "WHERE category IN ('zaishi_clinic', 'zaishi_hospital')")
+    rows = _rows(
+        p,
+        "SELECT id, name, muni_code, lon, lat, geocode_level FROM facilities "
+        "WHERE category IN ('zaishi_clinic', 'zaishi_hospital')",
+    )
     assert len(rows) == 90
     assert [r["name"] for r in rows if r["geocode_level"] not in PLACED] == []
     assert [r["name"] for r in rows if r["muni_code"] not in geoms] == []
@@ -173,7 +199,10 @@ def test_coverage_straight_line_with_stated_parameters(walk: Any) -> None:
     assert c["mode"] == "straight"
     assert c["parameters"]["minutes"] == 30 and c["parameters"]["detour_factor"] == 1.3
     assert c["parameters"]["straight_speed_kmh"] == 30
-    assert c["description_ja"] == "直線距離モデル（迂回係数1.3・時速30km）・30分・需要点: 市区町村代表点（粗い推計）"
+    assert (
+        c["description_ja"]
+        == "直線距離モデル（迂回係数1.3・時速30km）・30分・需要点: 市区町村代表点（粗い推計）"
+    )
     # no mesh / municipal population: municipality representative points, reach only, said so
     assert c["coarse_demand"] is True and c["population_available"] is False
     z = c["categories"]["zaishi"]
@@ -190,8 +219,10 @@ def test_coverage_straight_line_with_stated_parameters(walk: Any) -> None:
 def test_option_a_counts_and_population_by_area(walk: Any) -> None:
     assert walk["steps"]["option"]["n_kens"] == 3 and walk["steps"]["option"]["unassigned"] == []
     ev = walk["steps"]["evaluate"]
-    got = {r["name"]: (r["facilities"]["zaishi_clinic"]["count"], r["facilities"]["zaishi_hospital"]["count"])
-           for r in ev["kens"]}
+    got = {
+        r["name"]: (r["facilities"]["zaishi_clinic"]["count"], r["facilities"]["zaishi_hospital"]["count"])
+        for r in ev["kens"]
+    }
     assert got == {"東部": (26, 3), "中部": (10, 2), "西部": (43, 6)}
     assert ev["totals"]["facilities_outside"] == 0
     # population from the 二次医療圏 table (option A = the 二次医療圏), never spread to municipalities
@@ -216,9 +247,18 @@ def test_meeting_pack_and_map_pdf(walk: Any) -> None:
     assert pack["pages"] == len(r.pages) >= 3
     text = "\n".join(pg.extract_text() or "" for pg in r.pages)
     assert "案A" in (r.pages[0].extract_text() or "")
-    for expected in ("在宅医療の圏域（案）", "圏域案の評価表（案A）", "224,492", "2021-01-01 時点", "2025-10-01 時点",
-                     "2025-06-01 時点", "国土数値情報（行政区域データ）（国土交通省）を加工して作成",
-                     "位置参照情報（国土交通省）", "直線距離モデル", "同じ位置に重なる施設の数"):
+    for expected in (
+        "在宅医療の圏域（案）",
+        "圏域案の評価表（案A）",
+        "224,492",
+        "2021-01-01 時点",
+        "2025-10-01 時点",
+        "2025-06-01 時点",
+        "国土数値情報（行政区域データ）（国土交通省）を加工して作成",
+        "位置参照情報（国土交通省）",
+        "直線距離モデル",
+        "同じ位置に重なる施設の数",
+    ):
         assert expected in text, expected
     # bookmarks lead to their own pages (not all to the first page of the list)
     targets = []

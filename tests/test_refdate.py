@@ -8,12 +8,26 @@ from zaitaku_map.errors import InputDataError
 from zaitaku_map.refdate import check_reference_date, date_of_timestamp, date_of_yymmdd
 
 
-@pytest.mark.parametrize(("value", "iso"), [
-    ("2025-10-01", "2025-10-01"), ("2025/10/1", "2025-10-01"), ("20251001", "2025-10-01"),
-    ("令和7年10月1日", "2025-10-01"), ("R7.10.1", "2025-10-01"), ("２０２４", "2024"), ("2024年度", "2024"),
-    ("令和6年度", "2024"), ("令和元年", "2019"), ("H30", "2018"), ("2025-10", "2025-10"), ("2025年10月", "2025-10"),
-    (None, None), ("", None), ("  ", None),
-])
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [
+        ("2025-10-01", "2025-10-01"),
+        ("2025/10/1", "2025-10-01"),
+        ("20251001", "2025-10-01"),
+        ("令和7年10月1日", "2025-10-01"),
+        ("R7.10.1", "2025-10-01"),
+        ("２０２４", "2024"),
+        ("2024年度", "2024"),
+        ("令和6年度", "2024"),
+        ("令和元年", "2019"),
+        ("H30", "2018"),
+        ("2025-10", "2025-10"),
+        ("2025年10月", "2025-10"),
+        (None, None),
+        ("", None),
+        ("  ", None),
+    ],
+)
 def test_check_reference_date(value: str | None, iso: str | None) -> None:
     assert check_reference_date(value) == iso
 

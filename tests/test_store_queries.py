@@ -10,10 +10,21 @@ from zaitaku_map.store import queries
 
 
 def test_queries_after_an_import(project, tmp_path: Path) -> None:
-    f = write_kaigo(tmp_path / "jigyosho_130.csv", [
-        kaigo_row("312011", "3160100001", "訪問看護ステーションあおば", "訪問看護", "鳥取市青葉町１－２", "35.50", "134.23"),
-        kaigo_row("312011", "", "番号なし", "訪問看護", "鳥取市無町１", "35.5", "134.2"),
-    ])
+    f = write_kaigo(
+        tmp_path / "jigyosho_130.csv",
+        [
+            kaigo_row(
+                "312011",
+                "3160100001",
+                "訪問看護ステーションあおば",
+                "訪問看護",
+                "鳥取市青葉町１－２",
+                "35.50",
+                "134.23",
+            ),
+            kaigo_row("312011", "", "番号なし", "訪問看護", "鳥取市無町１", "35.5", "134.2"),
+        ],
+    )
     (rep,) = import_files(project, [f])
     rows = queries.open_facilities(project)
     assert [r["name"] for r in rows] == ["訪問看護ステーションあおば"]

@@ -45,8 +45,9 @@ def haversine_m(lon1, lat1, lon2, lat2):  # type: ignore[no-untyped-def]
     return float(d) if np.ndim(d) == 0 else d
 
 
-def feature_collection(geoms: Any, props: Iterable[dict[str, Any]], *, ndigits: int = 5,
-                       with_ids: bool = False) -> dict[str, Any]:
+def feature_collection(
+    geoms: Any, props: Iterable[dict[str, Any]], *, ndigits: int = 5, with_ids: bool = False
+) -> dict[str, Any]:
     """GeoJSON FeatureCollection of ``geoms`` (lon/lat) with one properties dict each; coordinates
     rounded to ``ndigits`` decimals (5 ≈ 1 m: smaller pages, same map) in one vectorised pass;
     empty or missing geometries left out (``with_ids``: a feature keeps its position as ``id``)."""

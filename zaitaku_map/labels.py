@@ -270,7 +270,7 @@ OPTION_TEXT: dict[str, str] = {
     "population_from_areas": "人口は{layer}別の人口表（{year}）から（圏域が{layer}の組み合わせのため）",
     "population_not_loaded": "人口は未取込です（市区町村別の人口表またはメッシュ人口を取り込むと表示されます）",
     "population_areas_only": "人口は{layers}別の表のみ取込済みです。{layers}を分ける・組み合わせない圏域の人口は"
-                             "市区町村別の人口表またはメッシュ人口で表示されます",
+    "市区町村別の人口表またはメッシュ人口で表示されます",
 }
 
 # --- facility import (importers domain) --------------------------------------------------------
@@ -398,10 +398,12 @@ COVERAGE_TEXT: dict[str, str] = {
     "coarse": "需要点: 市区町村代表点（粗い推計）",
     "gap_layer": "{minutes:g}分圏外の人口",
 }
-OPTION_ACTION_LABELS.update({
-    "facility_role": "「{name}」の積極的役割の指定を変更",
-    "facility_function": "「{name}」の機能①〜④を変更",
-})
+OPTION_ACTION_LABELS.update(
+    {
+        "facility_role": "「{name}」の積極的役割の指定を変更",
+        "facility_function": "「{name}」の機能①〜④を変更",
+    }
+)
 
 # --- demo (zaitaku-map demo) --------------------------------------------------------------------
 DEMO_STEP_LABELS: dict[str, str] = {
@@ -421,7 +423,9 @@ DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "failed": "失敗"}
 # where a source's 基準日 came from (``reference_date_origin`` of the import reports); the user's own
 # value ("argument") and a date stored before ("stored") need no remark
 REFERENCE_DATE_ORIGINS: dict[str, str] = {
-    "title": "（表の「現在」の行から）", "file_name": "（ファイル名から）", "file_header": "（ファイルのヘッダーから）",
+    "title": "（表の「現在」の行から）",
+    "file_name": "（ファイル名から）",
+    "file_header": "（ファイルのヘッダーから）",
 }
 
 # --- geodata: kinds of municipality units and population sources ---------------------------------

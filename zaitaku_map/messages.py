@@ -11,15 +11,47 @@ from zaitaku_map import errors as E
 
 _WHAT: list[tuple[type[E.ZaitakuError], str, str]] = [
     (E.Cancelled, "処理を中止しました。", "変更は保存されていません。"),
-    (E.NotAProjectError, "このファイルは zaitaku-map のプロジェクトではありません。", "プロジェクトファイル（.gpkg）を選んでください。ファイルは変更していません。"),
-    (E.SchemaTooNewError, "このプロジェクトは新しい版の zaitaku-map で作られています。", "zaitaku-map を更新してから開いてください。ファイルは変更していません。"),
-    (E.UnsupportedFormatError, "対応していない形式のファイルです。", "医療情報ネット・介護サービス情報公表・厚生局名簿・CSV/Excel 表・GIS レイヤーのいずれかを指定してください。"),
-    (E.NetworkDataError, "道路ネットワークのデータを読み込めません。", "OpenStreetMap の .osm.pbf / .osm、または osmnx の GraphML を指定してください。"),
+    (
+        E.NotAProjectError,
+        "このファイルは zaitaku-map のプロジェクトではありません。",
+        "プロジェクトファイル（.gpkg）を選んでください。ファイルは変更していません。",
+    ),
+    (
+        E.SchemaTooNewError,
+        "このプロジェクトは新しい版の zaitaku-map で作られています。",
+        "zaitaku-map を更新してから開いてください。ファイルは変更していません。",
+    ),
+    (
+        E.UnsupportedFormatError,
+        "対応していない形式のファイルです。",
+        "医療情報ネット・介護サービス情報公表・厚生局名簿・CSV/Excel 表・GIS レイヤーのいずれかを指定してください。",
+    ),
+    (
+        E.NetworkDataError,
+        "道路ネットワークのデータを読み込めません。",
+        "OpenStreetMap の .osm.pbf / .osm、または osmnx の GraphML を指定してください。",
+    ),
     (E.GeodataError, "境界・圏域・人口のデータを読み込めません。", "ファイルの形式と列を確認してください。"),
-    (E.InputDataError, "入力データに問題があります。", "指摘された行・列を確認して修正してから、もう一度読み込んでください。"),
-    (E.ProjectError, "プロジェクトファイルを開けない、または書き込めません。", "ファイルの場所と書き込み権限を確認してください。"),
-    (E.AnalysisError, "分析を実行できません。", "必要なデータ（境界・施設・人口など）が読み込まれているか確認してください。"),
-    (E.ExportError, "出力ファイルを書き込めません。", "保存先のフォルダと、ファイルが他のアプリで開かれていないかを確認してください。"),
+    (
+        E.InputDataError,
+        "入力データに問題があります。",
+        "指摘された行・列を確認して修正してから、もう一度読み込んでください。",
+    ),
+    (
+        E.ProjectError,
+        "プロジェクトファイルを開けない、または書き込めません。",
+        "ファイルの場所と書き込み権限を確認してください。",
+    ),
+    (
+        E.AnalysisError,
+        "分析を実行できません。",
+        "必要なデータ（境界・施設・人口など）が読み込まれているか確認してください。",
+    ),
+    (
+        E.ExportError,
+        "出力ファイルを書き込めません。",
+        "保存先のフォルダと、ファイルが他のアプリで開かれていないかを確認してください。",
+    ),
     (E.ZaitakuError, "処理中にエラーが発生しました。", "詳細をコピーして担当者に連絡してください。"),
 ]
 
@@ -44,7 +76,11 @@ def to_japanese(err: BaseException) -> tuple[str, str, str]:
         if isinstance(err, FileNotFoundError):
             return (f"ファイルが見つかりません: {err.filename}", "", "パスを確認してください。")
         if isinstance(err, PermissionError):
-            return (f"ファイルにアクセスできません: {err.filename}", "", "権限と、他のアプリで開いていないかを確認してください。")
+            return (
+                f"ファイルにアクセスできません: {err.filename}",
+                "",
+                "権限と、他のアプリで開いていないかを確認してください。",
+            )
         if isinstance(err, MemoryError):
             return ("メモリが不足しました。", "", "対象地域を絞るか、他のアプリを閉じてください。")
         return ("予期しないエラーが発生しました。", "", "詳細をコピーして担当者に連絡してください。")

@@ -88,9 +88,7 @@ class Progress:
         self._last_emit = 0.0
 
     @classmethod
-    def of(
-        cls, progress: ProgressCallback | Progress | None, cancel: CancelToken | None = None
-    ) -> Progress:
+    def of(cls, progress: ProgressCallback | Progress | None, cancel: CancelToken | None = None) -> Progress:
         """Wrap whatever a caller passed into a :class:`Progress`."""
         if isinstance(progress, Progress):
             if cancel is not None and progress.cancel is None:

@@ -53,8 +53,11 @@ def check_reference_date(value: Any) -> str | None:
 
     d = parse_date(s)
     if d is None:
-        raise InputDataError("reference date not understood", value=value,
-                             expected="YYYY-MM-DD（例 2025-10-01）、年度 YYYY（例 2024）、または 令和7年10月1日")
+        raise InputDataError(
+            "reference date not understood",
+            value=value,
+            expected="YYYY-MM-DD（例 2025-10-01）、年度 YYYY（例 2024）、または 令和7年10月1日",
+        )
     return d
 
 

@@ -23,29 +23,49 @@ from zaitaku_map.store import open_project
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``export`` subcommand."""
-    p = sub.add_parser("export", parents=[common_parent()], help="地図・資源リスト・比較・表・GIS レイヤーを書き出す",
-                       description="圏域案を PDF・HTML・CSV・XLSX・GeoPackage に書き出します（画面なしで動きます）。")
+    p = sub.add_parser(
+        "export",
+        parents=[common_parent()],
+        help="地図・資源リスト・比較・表・GIS レイヤーを書き出す",
+        description="圏域案を PDF・HTML・CSV・XLSX・GeoPackage に書き出します（画面なしで動きます）。",
+    )
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("--option", required=True, help="出力する圏域案の名前")
     p.add_argument("--pdf", metavar="MAP.pdf", help="地図 PDF")
-    p.add_argument("--html", metavar="MAP.html", help="ブラウザで見る対話型の地図（1ファイル・オフラインで動作）")
+    p.add_argument(
+        "--html", metavar="MAP.html", help="ブラウザで見る対話型の地図（1ファイル・オフラインで動作）"
+    )
     p.add_argument("--list", dest="list_pdf", metavar="LIST.pdf", help="資源リスト PDF（評価表つき）")
     p.add_argument("--compare", nargs="+", metavar="OTHER", default=[], help="比較する他の案（1つ以上）")
     p.add_argument("--compare-pdf", metavar="FILE.pdf", help="比較 PDF の保存先（既定: 比較_<案>.pdf）")
-    p.add_argument("--pack", metavar="DIR_OR_PDF", help="会議資料一式（.pdf なら1ファイル、それ以外はフォルダー）")
+    p.add_argument(
+        "--pack", metavar="DIR_OR_PDF", help="会議資料一式（.pdf なら1ファイル、それ以外はフォルダー）"
+    )
     p.add_argument("--csv", metavar="FILE", help="資源リスト CSV（評価表は <名前>_評価表.csv）")
-    p.add_argument("--cp932", action="store_true", help="CSV を Shift_JIS (CP932) で書く（既定は BOM つき UTF-8）")
+    p.add_argument(
+        "--cp932", action="store_true", help="CSV を Shift_JIS (CP932) で書く（既定は BOM つき UTF-8）"
+    )
     p.add_argument("--xlsx", metavar="FILE", help="資源リスト・評価表・出典の XLSX")
     p.add_argument("--gpkg", metavar="FILE", help="QGIS 用 GeoPackage（圏域・市区町村・施設・到達圏）")
-    p.add_argument("--geojson", metavar="DIR", help="GeoJSON をレイヤーごとにこのフォルダーへ（--gpkg と併用可）")
+    p.add_argument(
+        "--geojson", metavar="DIR", help="GeoJSON をレイヤーごとにこのフォルダーへ（--gpkg と併用可）"
+    )
     p.add_argument("--paper", default="A4", type=str.upper, choices=["A4", "A3"], help="用紙（既定 A4）")
     orient = p.add_mutually_exclusive_group()
-    orient.add_argument("--landscape", dest="landscape", action="store_true", default=True, help="横向き（既定）")
+    orient.add_argument(
+        "--landscape", dest="landscape", action="store_true", default=True, help="横向き（既定）"
+    )
     orient.add_argument("--portrait", dest="landscape", action="store_false", help="縦向き")
-    p.add_argument("--coverage", metavar="CATEGORY",
-                   help="到達圏を重ねる施設種別（例 zaishi, zaishi_clinic, home_nursing）")
-    p.add_argument("--categories", metavar="KEYS",
-                   help="載せる施設種別をカンマ区切りで（例 zaishi,home_nursing,pharmacy）。既定はすべて")
+    p.add_argument(
+        "--coverage",
+        metavar="CATEGORY",
+        help="到達圏を重ねる施設種別（例 zaishi, zaishi_clinic, home_nursing）",
+    )
+    p.add_argument(
+        "--categories",
+        metavar="KEYS",
+        help="載せる施設種別をカンマ区切りで（例 zaishi,home_nursing,pharmacy）。既定はすべて",
+    )
     p.add_argument("--minutes", type=float, help="到達圏の分数（既定はプロジェクトの設定）")
     p.add_argument("--title", help="地図の題名")
     p.set_defaults(handler=cmd_export)
@@ -65,10 +85,23 @@ def _coverage_params(project: Any, minutes: float | None) -> Any:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map import export
 
-    wanted = [args.pdf, args.html, args.list_pdf, args.compare, args.pack, args.csv, args.xlsx, args.gpkg, args.geojson]
+    wanted = [
+        args.pdf,
+        args.html,
+        args.list_pdf,
+        args.compare,
+        args.pack,
+        args.csv,
+        args.xlsx,
+        args.gpkg,
+        args.geojson,
+    ]
     if not any(wanted):
-        raise InputDataError("nothing to export", hint="--pdf, --html, --list, --compare, --pack, --csv, --xlsx, --gpkg "
-                             "のいずれかで出力先を指定してください")
+        raise InputDataError(
+            "nothing to export",
+            hint="--pdf, --html, --list, --compare, --pack, --csv, --xlsx, --gpkg "
+            "のいずれかで出力先を指定してください",
+        )
     out: dict[str, Any] = {"option": args.option}
     prog = ctx.progress()
     with open_project(args.project) as project:
@@ -77,10 +110,14 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         cov = {"coverage_category": args.coverage, "coverage_params": params, "categories": cats}
         pdf_kw = {"paper": args.paper, "landscape": args.landscape, **cov}
         if args.pdf:
-            out["map"] = export.export_map_pdf(project, args.option, args.pdf, title=args.title, progress=prog, **pdf_kw)
+            out["map"] = export.export_map_pdf(
+                project, args.option, args.pdf, title=args.title, progress=prog, **pdf_kw
+            )
             ctx.note(f"地図 PDF: {args.pdf}")
         if args.html:
-            out["html"] = export.export_html_map(project, args.option, args.html, title=args.title, progress=prog, **cov)
+            out["html"] = export.export_html_map(
+                project, args.option, args.html, title=args.title, progress=prog, **cov
+            )
             ctx.note(f"地図 HTML: {args.html}")
         if args.list_pdf:
             out["list"] = export.export_list_pdf(project, args.option, args.list_pdf, progress=prog, **pdf_kw)
@@ -96,8 +133,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             out["pack"] = export.export_pack(project, names, args.pack, progress=prog, **pdf_kw)
             ctx.note(f"会議資料: {args.pack}")
         if args.csv:
-            out["csv"] = export.export_csv(project, args.option, args.csv,
-                                           encoding="cp932" if args.cp932 else "utf-8-sig", **cov)
+            out["csv"] = export.export_csv(
+                project, args.option, args.csv, encoding="cp932" if args.cp932 else "utf-8-sig", **cov
+            )
             ctx.note(f"CSV: {args.csv}")
         if args.xlsx:
             out["xlsx"] = export.export_xlsx(project, args.option, args.xlsx, **cov)

@@ -29,12 +29,18 @@ def _gui(args: argparse.Namespace, ctx: Any) -> dict[str, Any] | None:
         from zaitaku_map.gui import run
     except ImportError as err:  # pragma: no cover - PySide6 missing
         raise ZaitakuError(
-            "GUI is not available", hint="PySide6 をインストールしてください（pip install 'zaitaku-map[gui]'）。"
+            "GUI is not available",
+            hint="PySide6 をインストールしてください（pip install 'zaitaku-map[gui]'）。",
         ) from err
     code = run(args.project, screenshot=args.screenshot)
     if code == 2:
-        raise ProjectError("project file not found", file=args.project,
-                           hint="プロジェクトファイル（.gpkg）のパスを確認してください。")
+        raise ProjectError(
+            "project file not found",
+            file=args.project,
+            hint="プロジェクトファイル（.gpkg）のパスを確認してください。",
+        )
     if code != 0:
-        raise ZaitakuError("the map did not finish drawing", hint="プロジェクトに境界データがあるか確認してください。")
+        raise ZaitakuError(
+            "the map did not finish drawing", hint="プロジェクトに境界データがあるか確認してください。"
+        )
     return None

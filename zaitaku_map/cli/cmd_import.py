@@ -15,18 +15,33 @@ from zaitaku_map.store import open_project
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this domain's subcommands to the parser."""
-    p = sub.add_parser("import", parents=[common_parent()], help="施設の一覧を取り込む",
-                       description="医療情報ネット・介護サービス情報公表・地方厚生局の名簿・表・GIS ポイントを取り込みます。")
+    p = sub.add_parser(
+        "import",
+        parents=[common_parent()],
+        help="施設の一覧を取り込む",
+        description="医療情報ネット・介護サービス情報公表・地方厚生局の名簿・表・GIS ポイントを取り込みます。",
+    )
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("files", nargs="+", metavar="FILE", help="取り込むファイル（zip のままで可）")
-    p.add_argument("--format", default="auto", choices=["auto", "iryojoho", "kaigo", "kouseikyoku", "table", "gis"],
-                   help="形式（既定: 内容から判定）")
+    p.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "iryojoho", "kaigo", "kouseikyoku", "table", "gis"],
+        help="形式（既定: 内容から判定）",
+    )
     p.add_argument("--category", help="表・GIS の施設種別キー (例 houkatsu)")
-    p.add_argument("--mapping", help='列の対応を書いた JSON ファイル (例 {"name": "施設名", "address": "所在地", '
-                                     '"source_label": "〇〇市 包括一覧"}; source_label は出典の名前で、次の版もこの名前で更新)')
+    p.add_argument(
+        "--mapping",
+        help='列の対応を書いた JSON ファイル (例 {"name": "施設名", "address": "所在地", '
+        '"source_label": "〇〇市 包括一覧"}; source_label は出典の名前で、次の版もこの名前で更新)',
+    )
     p.add_argument("--reference-date", help="データの基準日 (ファイルに書かれていない場合)")
-    p.add_argument("--prefecture", action="append", default=[],
-                   help="対象都道府県コード（プロジェクトに未設定のとき設定します。例 31）")
+    p.add_argument(
+        "--prefecture",
+        action="append",
+        default=[],
+        help="対象都道府県コード（プロジェクトに未設定のとき設定します。例 31）",
+    )
     p.set_defaults(handler=cmd_import, human=_human)
 
 
@@ -36,8 +51,11 @@ def _load_mapping(path: str | None) -> dict[str, Any] | None:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise InputDataError(f"mapping file unreadable: {exc}", file=path,
-                             expected='JSON オブジェクト {"name": "列名", "address": "列名", ...}') from exc
+        raise InputDataError(
+            f"mapping file unreadable: {exc}",
+            file=path,
+            expected='JSON オブジェクト {"name": "列名", "address": "列名", ...}',
+        ) from exc
     if not isinstance(data, dict):
         raise InputDataError("mapping must be a JSON object", file=path, expected='{"name": "列名", ...}')
     return data
@@ -53,30 +71,49 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             codes = [str(c).zfill(2) for c in args.prefecture]
             bad = [c for c in codes if not (c.isdigit() and len(c) == 2 and c != "00")]
             if bad:
-                raise InputDataError("invalid prefecture code", value=",".join(bad), expected="2桁の都道府県コード 01〜47")
+                raise InputDataError(
+                    "invalid prefecture code", value=",".join(bad), expected="2桁の都道府県コード 01〜47"
+                )
             if not project.study_prefectures:
                 project.set_study_prefectures(codes)
                 notes.append(f"対象都道府県を設定しました: {','.join(sorted(codes))}")
             elif sorted(project.study_prefectures) != sorted(codes):
-                notes.append(f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
-                             "（--prefecture は未設定のときのみ有効）")
+                notes.append(
+                    f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
+                    "（--prefecture は未設定のときのみ有効）"
+                )
         several = len(args.files) > 1
-        reports = import_files(project, args.files, format=args.format, category=args.category, mapping=mapping,
-                               reference_date=args.reference_date, on_error="report" if several else "raise",
-                               progress=ctx.progress(), cancel=ctx.cancel)
+        reports = import_files(
+            project,
+            args.files,
+            format=args.format,
+            category=args.category,
+            mapping=mapping,
+            reference_date=args.reference_date,
+            on_error="report" if several else "raise",
+            progress=ctx.progress(),
+            cancel=ctx.cancel,
+        )
         for n in notes:
             ctx.note(n)
         failed = [r for r in reports if r.error]
         if failed and len(failed) == len(reports):
             first = failed[0].error or {}
-            raise InputDataError(first.get("message", "no file could be imported"), file=first.get("file"),
-                                 expected=first.get("expected"), hint=first.get("hint"))
+            raise InputDataError(
+                first.get("message", "no file could be imported"),
+                file=first.get("file"),
+                expected=first.get("expected"),
+                hint=first.get("hint"),
+            )
         for r in failed:
             ctx.note(f"取り込めなかったファイル: {r.file}: {(r.error or {}).get('message')}")
         if failed:
             ctx.exit_code = InputDataError.exit_code  # the others are imported; scripts still see the failure
-        return {"ok": not failed, "study_prefectures": project.study_prefectures,
-                "files": [r.to_dict() for r in reports]}
+        return {
+            "ok": not failed,
+            "study_prefectures": project.study_prefectures,
+            "files": [r.to_dict() for r in reports],
+        }
 
 
 def _human(result: dict[str, Any]) -> None:
@@ -84,22 +121,35 @@ def _human(result: dict[str, Any]) -> None:
 
     prefs = result.get("study_prefectures") or []
     if prefs:
-        print("対象都道府県: " + "・".join(f"{c} {PREFECTURES.get(c, '')}".strip() for c in prefs)
-              + "（全国ファイルはこの範囲だけ取り込みます）")
+        print(
+            "対象都道府県: "
+            + "・".join(f"{c} {PREFECTURES.get(c, '')}".strip() for c in prefs)
+            + "（全国ファイルはこの範囲だけ取り込みます）"
+        )
     else:
         print("対象都道府県: 未設定（全国ファイルはすべて取り込みます。init --prefecture で設定できます）")
     for f in result["files"]:
         if f.get("error"):
-            print(f"■ {f['file']}  取り込めませんでした: {f['error'].get('message')}"
-                  + (f"（期待: {f['error']['expected']}）" if f["error"].get("expected") else ""))
+            print(
+                f"■ {f['file']}  取り込めませんでした: {f['error'].get('message')}"
+                + (f"（期待: {f['error']['expected']}）" if f["error"].get("expected") else "")
+            )
             continue
-        print(f"■ {f['file']}  [{IMPORT_FORMATS.get(f['format'], f['format'])}]  基準日 {f['reference_date'] or '不明'}")
-        print(f"  読込 {f['rows_read']} 行 → 施設レコード {f['records']} 件: 追加 {f['added']} / 更新 {f['updated']} / "
-              f"掲載終了 {f['closed']} / 変更なし {f['unchanged']}" + (f" / 再掲載 {f['reopened']}" if f["reopened"] else ""))
+        print(
+            f"■ {f['file']}  [{IMPORT_FORMATS.get(f['format'], f['format'])}]  基準日 {f['reference_date'] or '不明'}"
+        )
+        print(
+            f"  読込 {f['rows_read']} 行 → 施設レコード {f['records']} 件: 追加 {f['added']} / 更新 {f['updated']} / "
+            f"掲載終了 {f['closed']} / 変更なし {f['unchanged']}"
+            + (f" / 再掲載 {f['reopened']}" if f["reopened"] else "")
+        )
         if f["by_category"]:
             print("  種別: " + ", ".join(f"{category_label(k)} {v}" for k, v in f["by_category"].items()))
         if f["coord_status"]:
-            print("  元データの座標: " + ", ".join(f"{COORD_STATUS.get(k, k)} {v}" for k, v in f["coord_status"].items()))
+            print(
+                "  元データの座標: "
+                + ", ".join(f"{COORD_STATUS.get(k, k)} {v}" for k, v in f["coord_status"].items())
+            )
         if f["matched_across_sources"]:
             print(f"  他の一覧と結び付け: {f['matched_across_sources']} 件")
         for key, label in (("unmatched", "他の一覧に対応なし"), ("ambiguous", "要確認")):
@@ -110,14 +160,22 @@ def _human(result: dict[str, Any]) -> None:
         roles = f.get("role_designations") or []
         if roles:
             ok = sum(1 for r in roles if r["attached"])
-            print(f"  在宅療養後方支援病院などの届出: 病院に付与 {ok} 件 / 対応する病院なし {len(roles) - ok} 件")
+            print(
+                f"  在宅療養後方支援病院などの届出: 病院に付与 {ok} 件 / 対応する病院なし {len(roles) - ok} 件"
+            )
             if ok:  # the 名簿 imported after the hospitals: list which ones are still without a hospital
                 for r in roles:
                     if not r["attached"]:
                         print(f"    対応する病院なし: {r['name']}（{r['address']}）")
         if f["rejected"]:
-            print(f"  除外 {f['rejected']} 行: " + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items()))
+            print(
+                f"  除外 {f['rejected']} 行: "
+                + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items())
+            )
         if f["skipped"]:
-            print("  対象外: " + ", ".join(f"{IMPORT_SKIP_REASONS.get(k, k)} {v}" for k, v in f["skipped"].items()))
+            print(
+                "  対象外: "
+                + ", ".join(f"{IMPORT_SKIP_REASONS.get(k, k)} {v}" for k, v in f["skipped"].items())
+            )
         for n in f["notes"]:
             print(f"  注: {n}")

@@ -12,15 +12,23 @@ from zaitaku_map.store import open_project
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this domain's subcommands to the parser."""
-    p = sub.add_parser("roads", parents=[common_parent()],
-                       help="道路網（OSM .osm.pbf / .osm / osmnx GraphML）を取り込む")
+    p = sub.add_parser(
+        "roads", parents=[common_parent()], help="道路網（OSM .osm.pbf / .osm / osmnx GraphML）を取り込む"
+    )
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     p.add_argument("file", help="道路データ (.osm.pbf, .osm, .graphml)")
     p.add_argument("--speed-table", help="道路種別ごとの速度表 (JSON / CSV: class,speed_kmh)")
-    p.add_argument("--reference-date", metavar="DATE",
-                   help="基準日 YYYY-MM-DD（既定: ファイルのヘッダーの時刻、または名前 …-251001.osm.pbf の日付）")
-    p.add_argument("--min-component", type=int, default=50,
-                   help="最大成分以外に残す強連結成分の最小ノード数（離島の道路網など、本土の道路網から 1km 以上離れたもの、既定 50）")
+    p.add_argument(
+        "--reference-date",
+        metavar="DATE",
+        help="基準日 YYYY-MM-DD（既定: ファイルのヘッダーの時刻、または名前 …-251001.osm.pbf の日付）",
+    )
+    p.add_argument(
+        "--min-component",
+        type=int,
+        default=50,
+        help="最大成分以外に残す強連結成分の最小ノード数（離島の道路網など、本土の道路網から 1km 以上離れたもの、既定 50）",
+    )
     p.set_defaults(handler=cmd_roads, human=_human_roads)
 
     p = sub.add_parser("coverage", parents=[common_parent()], help="施設から N 分圏の人口カバー率を計算する")
@@ -29,11 +37,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--categories", help="施設カテゴリ (例 zaishi,home_nursing; zaishi=在支診+在支病)")
     p.add_argument("--layer", action="append", help="集計する圏域レイヤー名（複数可、既定はすべて）")
     p.add_argument("--no-municipalities", action="store_true", help="市区町村別の表を省く")
-    p.add_argument("--facilities", action="store_true",
-                   help="施設ごとの到達人口・最寄り圏人口・単独カバー人口（誰が誰を担うか）を含める")
-    p.add_argument("--save", action="store_true",
-                   help="この条件をプロジェクトの到達圏の設定として保存（export --coverage・option evaluate --coverage・"
-                        "画面の到達圏が使います）")
+    p.add_argument(
+        "--facilities",
+        action="store_true",
+        help="施設ごとの到達人口・最寄り圏人口・単独カバー人口（誰が誰を担うか）を含める",
+    )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="この条件をプロジェクトの到達圏の設定として保存（export --coverage・option evaluate --coverage・"
+        "画面の到達圏が使います）",
+    )
     p.set_defaults(handler=cmd_coverage, human=_human_coverage)
 
     p = sub.add_parser("isochrone", parents=[common_parent()], help="1 地点から N 分で到達できる範囲")
@@ -51,8 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _params_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--minutes", type=float, default=30.0, help="カバーとみなす分数（既定 30）")
     p.add_argument("--bands", default="15,30,45", help="集計・表示する分数帯（既定 15,30,45）")
-    p.add_argument("--mode", choices=["auto", "network", "straight"], default="auto",
-                   help="auto=道路網があれば道路網、なければ直線距離")
+    p.add_argument(
+        "--mode",
+        choices=["auto", "network", "straight"],
+        default="auto",
+        help="auto=道路網があれば道路網、なければ直線距離",
+    )
     p.add_argument("--speed-table", help="速度表 (JSON / CSV: class,speed_kmh)")
     p.add_argument("--speed-kmh", type=float, help="全道路一律の速度（手計算での検算用）")
     p.add_argument("--congestion", type=float, help="混雑係数（例 0.8）")
@@ -65,7 +83,9 @@ def _float_list(text: str, what: str) -> tuple[float, ...]:
     try:
         vals = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
-        raise InputDataError(f"{what} must be comma-separated minutes", value=text, expected="15,30,45") from None
+        raise InputDataError(
+            f"{what} must be comma-separated minutes", value=text, expected="15,30,45"
+        ) from None
     if not vals:
         raise InputDataError(f"{what} is empty", value=text)
     return vals
@@ -84,8 +104,12 @@ def params_from_args(args: argparse.Namespace) -> Any:
         kw["speed_table"] = load_speed_table(args.speed_table)
     if args.speed_kmh is not None:
         kw["speed_kmh"] = args.speed_kmh
-    for attr, key in (("congestion", "congestion_factor"), ("detour", "detour_factor"),
-                      ("straight_speed", "straight_speed_kmh"), ("max_snap", "max_snap_m")):
+    for attr, key in (
+        ("congestion", "congestion_factor"),
+        ("detour", "detour_factor"),
+        ("straight_speed", "straight_speed_kmh"),
+        ("max_snap", "max_snap_m"),
+    ):
         val = getattr(args, attr, None)
         if val is not None:
             kw[key] = val
@@ -96,26 +120,41 @@ def cmd_roads(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.network import import_roads
 
     with open_project(args.project) as project:
-        out = import_roads(project, args.file, speed_table=args.speed_table, min_component_nodes=args.min_component,
-                           reference_date=args.reference_date, progress=ctx.progress(), cancel=ctx.cancel)
+        out = import_roads(
+            project,
+            args.file,
+            speed_table=args.speed_table,
+            min_component_nodes=args.min_component,
+            reference_date=args.reference_date,
+            progress=ctx.progress(),
+            cancel=ctx.cancel,
+        )
     rep = out["report"]
-    ctx.note(f"道路網を取り込みました: ノード {out['nodes']:,} / リンク {out['edges']:,}"
-             f"（除外した小さな成分 {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード）")
+    ctx.note(
+        f"道路網を取り込みました: ノード {out['nodes']:,} / リンク {out['edges']:,}"
+        f"（除外した小さな成分 {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード）"
+    )
     return out
 
 
 def _human_roads(out: dict[str, Any]) -> None:
     rep = out["report"]
-    print(f"{out['file']} ({out['format']}): ノード {out['nodes']:,} / リンク {out['edges']:,} / "
-          f"延長 {rep['length_km']:,.0f} km / 保存 {out['stored_mb']} MB")
+    print(
+        f"{out['file']} ({out['format']}): ノード {out['nodes']:,} / リンク {out['edges']:,} / "
+        f"延長 {rep['length_km']:,.0f} km / 保存 {out['stored_mb']} MB"
+    )
     print(f"基準日: {reference_date_text(out)}")
     print("道路種別（リンク数）: " + ", ".join(f"{k} {v:,}" for k, v in rep["edges_by_class"].items()))
-    print(f"残した強連結成分: {rep['kept_components']} 個 {rep['kept_component_sizes']} / 除外: "
-          f"{rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード（最大 {rep['dropped_component_largest']:,}）")
+    print(
+        f"残した強連結成分: {rep['kept_components']} 個 {rep['kept_component_sizes']} / 除外: "
+        f"{rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード（最大 {rep['dropped_component_largest']:,}）"
+    )
     read = rep["read"]
     if "maxspeed_tagged" in read:
-        print(f"maxspeed: {read['maxspeed_parsed']:,}/{read['maxspeed_tagged']:,} 本を解釈"
-              + (f"、解釈できない値: {read.get('maxspeed_junk')}" if read.get("maxspeed_junk") else ""))
+        print(
+            f"maxspeed: {read['maxspeed_parsed']:,}/{read['maxspeed_tagged']:,} 本を解釈"
+            + (f"、解釈できない値: {read.get('maxspeed_junk')}" if read.get("maxspeed_junk") else "")
+        )
 
 
 def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -129,11 +168,15 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
         unknown = [c for c in cats if c not in CATEGORIES and c not in COMBINED]
         if unknown:
-            raise InputDataError("unknown facility category", value=",".join(unknown),
-                                 expected=", ".join([*COMBINED, *CATEGORIES]))
+            raise InputDataError(
+                "unknown facility category",
+                value=",".join(unknown),
+                expected=", ".join([*COMBINED, *CATEGORIES]),
+            )
     with open_project(args.project) as project:
-        out = coverage_summary(project, params, categories=cats, layers=args.layer, progress=ctx.progress(),
-                               cancel=ctx.cancel)
+        out = coverage_summary(
+            project, params, categories=cats, layers=args.layer, progress=ctx.progress(), cancel=ctx.cancel
+        )
         if args.save:
             stored = params.to_dict()
             if not args.speed_table:  # keep following the project's speed table (``roads --speed-table``)
@@ -160,11 +203,15 @@ def _human_coverage(out: dict[str, Any]) -> None:
         print("※ 需要点がないため市区町村の代表点で概算しています（粗い推計）")
     has_pop = out.get("population_available", True)
     if not has_pop:
-        print("※ 人口（市区町村別の人口表またはメッシュ人口）が未取込のため、人口カバー率は出せません。"
-              "需要点（代表点）の到達だけを示します")
+        print(
+            "※ 人口（市区町村別の人口表またはメッシュ人口）が未取込のため、人口カバー率は出せません。"
+            "需要点（代表点）の到達だけを示します"
+        )
     if out.get("off_network", {}).get("points"):
         o = out["off_network"]
-        print(f"※ 道路から {o['max_snap_m']:g}m 以上離れた需要点 {o['points']} 点（人口 {o['pop_total']:,.0f}）は到達不能として扱います")
+        print(
+            f"※ 道路から {o['max_snap_m']:g}m 以上離れた需要点 {o['points']} 点（人口 {o['pop_total']:,.0f}）は到達不能として扱います"
+        )
     m = out["minutes"]
     empty = [f"{c['name']} ({key})" for key, c in out["categories"].items() if not c["facilities"]]
     for key, c in out["categories"].items():
@@ -173,8 +220,10 @@ def _human_coverage(out: dict[str, Any]) -> None:
         share = "-" if c["share"] is None else f"{c['share'] * 100:.1f}%"
         pts = f"需要点 {c['points_covered']} / {c['points']}"
         if has_pop:
-            print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {c['covered']:,.0f} / "
-                  f"{c['pop_total']:,.0f} 人 ({share})  圏外 {c['uncovered']:,.0f} 人")
+            print(
+                f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {c['covered']:,.0f} / "
+                f"{c['pop_total']:,.0f} 人 ({share})  圏外 {c['uncovered']:,.0f} 人"
+            )
             for b, f in c["bands"].items():
                 s = "-" if f["share"] is None else f"{f['share'] * 100:.1f}%"
                 print(f"   {b}分以内: {f['covered']:,.0f} 人 ({s})")
@@ -182,21 +231,27 @@ def _human_coverage(out: dict[str, Any]) -> None:
             print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {pts}")
             print("   " + " / ".join(f"{b}分以内 {f['points_covered']}" for b, f in c["bands"].items()))
         if c.get("facilities_at_municipality_point"):
-            print(f"   ※ 位置が市区町村の代表点の施設 {c['facilities_at_municipality_point']} か所"
-                  "（住所を町字まで特定できず代表点に置いています。到達圏はその分粗くなります）")
+            print(
+                f"   ※ 位置が市区町村の代表点の施設 {c['facilities_at_municipality_point']} か所"
+                "（住所を町字まで特定できず代表点に置いています。到達圏はその分粗くなります）"
+            )
         for u in c["unsnapped_facilities"]:
             print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
         if c.get("by_facility"):
             print("   [施設]（到達人口 / 最寄り圏人口 / 単独カバー人口）")
             for r in c["by_facility"]:
-                print(f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
-                      f"{r['exclusive_pop']:,.0f}")
+                print(
+                    f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
+                    f"{r['exclusive_pop']:,.0f}"
+                )
         for layer, rows in c.get("by_layer", {}).items():
             print(f"   [{layer}]")
             for r in rows:
                 if has_pop:
                     s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
-                    print(f"     {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})")
+                    print(
+                        f"     {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})"
+                    )
                 else:
                     print(f"     {r['name']}: 需要点 {r['points_covered']} / {r['points']}")
         rows = c.get("by_municipality", [])
@@ -223,8 +278,9 @@ def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.speed_table:
         kw["speed_table"] = load_speed_table(args.speed_table)
     with open_project(args.project) as project:
-        out = isochrone(project, args.lon, args.lat, args.minutes, speed_kmh=args.speed_kmh,
-                        params=CoverageParams(**kw))
+        out = isochrone(
+            project, args.lon, args.lat, args.minutes, speed_kmh=args.speed_kmh, params=CoverageParams(**kw)
+        )
     if args.no_polygon:
         out.pop("polygon", None)
     if not ctx.json:

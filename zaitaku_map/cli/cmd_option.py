@@ -47,8 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     a = acts.add_parser("create", parents=[cp], help="テンプレートから案を作る")
     a.add_argument("name")
-    a.add_argument("--template", default="area",
-                   choices=["area", "area_split", "designated_city", "municipal", "proposed"])
+    a.add_argument(
+        "--template",
+        default="area",
+        choices=["area", "area_split", "designated_city", "municipal", "proposed"],
+    )
     a.add_argument("--layer", default="二次医療圏", help="基にする圏域レイヤー（既定: 二次医療圏）")
     a.add_argument("--base", help="基にする既存の案（B・C）")
     a.add_argument("--split", action="append", default=[], help="B: 圏域キー:コード,コード（複数可）")
@@ -186,8 +189,17 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             if v is not None:
                 kw[k] = v
     with open_project(args.project) as p:
-        res = create_option(p, args.name, template=args.template, layer=args.layer, base=args.base,
-                            notes=args.notes, author=args.author, plan_period=args.plan_period, **kw)
+        res = create_option(
+            p,
+            args.name,
+            template=args.template,
+            layer=args.layer,
+            base=args.base,
+            notes=args.notes,
+            author=args.author,
+            plan_period=args.plan_period,
+            **kw,
+        )
     ctx.note(f"案「{res['option']}」を作成しました（{res['n_kens']}圏域）")
     return res
 
@@ -202,8 +214,13 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         units = load_units(p)
         d = opt.to_dict()
         d["kens"] = [
-            {"ken_key": k, **v, "municipalities": [f"{u} {units[u].full_name if u in units else '?'}"
-                                                   for u in d["members"].get(k, [])]}
+            {
+                "ken_key": k,
+                **v,
+                "municipalities": [
+                    f"{u} {units[u].full_name if u in units else '?'}" for u in d["members"].get(k, [])
+                ],
+            }
             for k, v in opt.kens.items()
         ]
         d["unassigned"] = [f"{u} {units[u].full_name}" for u in units if u not in opt.assignments]
@@ -279,7 +296,11 @@ def cmd_role(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import set_active_role
 
     with open_project(args.project) as p:
-        return {"facilities": [set_active_role(p, fid, not args.off, option=args.option) for fid in args.facility_id]}
+        return {
+            "facilities": [
+                set_active_role(p, fid, not args.off, option=args.option) for fid in args.facility_id
+            ]
+        }
 
 
 def cmd_hub(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -290,7 +311,9 @@ def cmd_hub(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             return remove_hub(p, args.name, args.ken, name=args.hub_name, facility_id=args.facility)
         if not args.ken:
             return {"hubs": get_option(p, args.name).hubs}
-        return add_hub(p, args.name, args.ken, facility_id=args.facility, name=args.hub_name, body_type=args.body_type)
+        return add_hub(
+            p, args.name, args.ken, facility_id=args.facility, name=args.hub_name, body_type=args.body_type
+        )
 
 
 def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -305,9 +328,16 @@ def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         for f in _fnums(args.reset):
             set_function(p, args.facility_id, f, None, option=args.option)
         funcs = sorted(facility_functions(p, ids=[args.facility_id]).get(args.facility_id, set()))
-        row = p.conn.execute("SELECT name, category FROM facilities WHERE id=?", (args.facility_id,)).fetchone()
-    return {"facility_id": args.facility_id, "name": row[0] if row else None, "category": row[1] if row else None,
-            "functions": funcs, "labels": [FUNCTIONS[f] for f in funcs]}
+        row = p.conn.execute(
+            "SELECT name, category FROM facilities WHERE id=?", (args.facility_id,)
+        ).fetchone()
+    return {
+        "facility_id": args.facility_id,
+        "name": row[0] if row else None,
+        "category": row[1] if row else None,
+        "functions": funcs,
+        "labels": [FUNCTIONS[f] for f in funcs],
+    }
 
 
 def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -335,17 +365,32 @@ def _human_evaluate(res: dict[str, Any]) -> None:
     if res.get("population_note"):
         print(res["population_note"])
     cats = [c for c in CATEGORIES if any(r["facilities"].get(c, {}).get("count") for r in res["kens"])]
-    head = ["圏域", "市区町村", "人口", "75歳以上", *[CATEGORIES[c].short for c in cats], "積極的役割", "拠点", "不足機能"]
+    head = [
+        "圏域",
+        "市区町村",
+        "人口",
+        "75歳以上",
+        *[CATEGORIES[c].short for c in cats],
+        "積極的役割",
+        "拠点",
+        "不足機能",
+    ]
     print("\t".join(head))
 
     def num(v: Any) -> str:
         return "-" if v is None else f"{v:,.0f}"
 
     for r in res["kens"]:
-        cells = [r["name"], str(r["n_municipalities"]), num(r["population"]["pop_total"]),
-                 num(r["population"]["pop_75"]), *[str(r["facilities"].get(c, {}).get("count", 0)) for c in cats],
-                 "○" if r["active_role"]["present"] else "×", "○" if r["hub"]["present"] else "×",
-                 "".join(str(m) for m in r["missing_functions"]) or "-"]
+        cells = [
+            r["name"],
+            str(r["n_municipalities"]),
+            num(r["population"]["pop_total"]),
+            num(r["population"]["pop_75"]),
+            *[str(r["facilities"].get(c, {}).get("count", 0)) for c in cats],
+            "○" if r["active_role"]["present"] else "×",
+            "○" if r["hub"]["present"] else "×",
+            "".join(str(m) for m in r["missing_functions"]) or "-",
+        ]
         print("\t".join(cells))
     if res["warnings"]:
         print("警告:")
@@ -366,8 +411,10 @@ def _human_compare(res: dict[str, Any]) -> None:
             mark = {"better": " ↑", "worse": " ↓", "different": " *"}.get(flag, "")
             cells.append(f"{v}{mark}")
         print(f"{ind}\t" + "\t".join(cells))
-    print(f"圏域の構成が変わる市区町村: {res['n_changed_units']}（変わらない: {res['n_unchanged_units']}）、"
-          f"別の圏域へ移る市区町村: {res['n_moved_units']}")
+    print(
+        f"圏域の構成が変わる市区町村: {res['n_changed_units']}（変わらない: {res['n_unchanged_units']}）、"
+        f"別の圏域へ移る市区町村: {res['n_moved_units']}"
+    )
     for d in res["unit_differences"]:
         mark = "◆" if d["moved_in"] else " "
         print(f" {mark}{d['code']} {d['name']}: " + " | ".join(str(d["kens"][n] or "未割当") for n in names))

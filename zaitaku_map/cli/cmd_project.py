@@ -35,5 +35,7 @@ def cmd_info(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     with open_project(args.project) as project:
         info = project_info(project)
         if project.migrated_from is not None:
-            ctx.note(f"古い形式 (v{project.migrated_from}) から更新しました。バックアップ: {project.backup_path}")
+            ctx.note(
+                f"古い形式 (v{project.migrated_from}) から更新しました。バックアップ: {project.backup_path}"
+            )
         return info

@@ -44,7 +44,9 @@ class TerminalBar:
         eta = ""
         if 0 < frac < 1:
             eta = f" 残り約{elapsed / frac * (1 - frac):.0f}秒"
-        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {frac * 100:5.1f}% {message[:40]:<40}{eta}")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (self.width - filled)}] {frac * 100:5.1f}% {message[:40]:<40}{eta}"
+        )
         self.stream.flush()
         self.active = True
 

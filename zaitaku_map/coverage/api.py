@@ -88,8 +88,12 @@ def gap_points(project: Any, params: CoverageParams | None, category: str) -> gp
 
 def _extent_m(crs: str, lon: np.ndarray, lat: np.ndarray, pad_m: float) -> tuple[float, float, float, float]:
     x, y = to_metric(crs, lon, lat)
-    return (float(np.nanmin(x)) - pad_m, float(np.nanmin(y)) - pad_m,
-            float(np.nanmax(x)) + pad_m, float(np.nanmax(y)) + pad_m)
+    return (
+        float(np.nanmin(x)) - pad_m,
+        float(np.nanmin(y)) - pad_m,
+        float(np.nanmax(x)) + pad_m,
+        float(np.nanmax(y)) + pad_m,
+    )
 
 
 def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: float | None) -> dict[str, Any]:
@@ -141,12 +145,22 @@ def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: flo
 
     bounds = _extent_m(crs, lon_ext, lat_ext, 1000.0)
     times, x0, y0, cell = grid_times(bounds, time_at, cell=cell_m)
-    return {"times": times, "source": src_holder["s"].reshape(times.shape), "x0": x0, "y0": y0, "cell": cell,
-            "crs": crs, "land": land, "mode": mode, "facilities": fac}
+    return {
+        "times": times,
+        "source": src_holder["s"].reshape(times.shape),
+        "x0": x0,
+        "y0": y0,
+        "cell": cell,
+        "crs": crs,
+        "land": land,
+        "mode": mode,
+        "facilities": fac,
+    }
 
 
-def band_polygons(project: Any, params: CoverageParams | None, category: str,
-                  *, cell_m: float | None = None) -> gpd.GeoDataFrame:
+def band_polygons(
+    project: Any, params: CoverageParams | None, category: str, *, cell_m: float | None = None
+) -> gpd.GeoDataFrame:
     """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
 
     Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
@@ -158,16 +172,30 @@ def band_polygons(project: Any, params: CoverageParams | None, category: str,
     result = compute_coverage(project, params, categories=[category])
     t = result.times(category)
     pop = result.demand.pop()
-    rows = [{"band_min": b, "label": COVERAGE_TEXT["band"].format(minutes=b),
-             "pop_within": round(float(pop[t <= b].sum()), 1), "category": category, "mode": g["mode"],
-             "cell_m": round(g["cell"], 1)} for b in params.bands]
+    rows = [
+        {
+            "band_min": b,
+            "label": COVERAGE_TEXT["band"].format(minutes=b),
+            "pop_within": round(float(pop[t <= b].sum()), 1),
+            "category": category,
+            "mode": g["mode"],
+            "cell_m": round(g["cell"], 1),
+        }
+        for b in params.bands
+    ]
     gdf = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs=CRS)
     gdf.attrs["description_ja"] = result.describe_ja()
     return gdf
 
 
-def basin_polygons(project: Any, params: CoverageParams | None, category: str, *,
-                   minutes: float | None = None, cell_m: float | None = None) -> gpd.GeoDataFrame:
+def basin_polygons(
+    project: Any,
+    params: CoverageParams | None,
+    category: str,
+    *,
+    minutes: float | None = None,
+    cell_m: float | None = None,
+) -> gpd.GeoDataFrame:
     """Nearest-facility basins within ``minutes`` (default ``params.minutes``): who serves whom.
 
     Columns ``facility_id, name, basin_pop, basin_pop_65, geometry`` — the area (and, from the
@@ -190,42 +218,82 @@ def basin_polygons(project: Any, params: CoverageParams | None, category: str, *
         rr, cc_ = np.nonzero(label == fid)
         r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc_.min(), cc_.max() + 1
         sub = label[r0:r1, c0:c1] == fid
-        geom = to_lonlat_geom(mask_polygon(sub, g["x0"] + c0 * g["cell"], g["y0"] + r0 * g["cell"], g["cell"]),
-                              g["crs"])
+        geom = to_lonlat_geom(
+            mask_polygon(sub, g["x0"] + c0 * g["cell"], g["y0"] + r0 * g["cell"], g["cell"]), g["crs"]
+        )
         if g["land"] is not None:
             geom = shapely.intersection(geom, g["land"])
-        rows.append({"facility_id": int(fid), "name": fac["name"].get(int(fid), ""),
-                     "basin_pop": round(float(pop.get(int(fid), 0.0)), 1),
-                     "basin_pop_65": round(float(pop65.get(int(fid), 0.0)), 1)})
+        rows.append(
+            {
+                "facility_id": int(fid),
+                "name": fac["name"].get(int(fid), ""),
+                "basin_pop": round(float(pop.get(int(fid), 0.0)), 1),
+                "basin_pop_65": round(float(pop65.get(int(fid), 0.0)), 1),
+            }
+        )
         geoms.append(as_multipolygon(geom))
-    gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["facility_id", "name", "basin_pop", "basin_pop_65"]),
-                           geometry=geoms, crs=CRS)
+    gdf = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["facility_id", "name", "basin_pop", "basin_pop_65"]),
+        geometry=geoms,
+        crs=CRS,
+    )
     gdf.attrs["description_ja"] = result.describe_ja()
     return gdf
 
 
-def isochrone(project: Any, lon: float, lat: float, minutes: float, *, speed_kmh: float | None = None,
-              params: CoverageParams | None = None) -> dict[str, Any]:
+def isochrone(
+    project: Any,
+    lon: float,
+    lat: float,
+    minutes: float,
+    *,
+    speed_kmh: float | None = None,
+    params: CoverageParams | None = None,
+) -> dict[str, Any]:
     """Area reachable from one point within ``minutes``: reached nodes, demand points, polygon (GeoJSON)."""
     import shapely
 
     base = with_project_speeds(project, params or CoverageParams())
-    params = CoverageParams(**{**base.__dict__, "minutes": float(minutes), "bands": (float(minutes),),
-                               "speed_kmh": speed_kmh if speed_kmh is not None else base.speed_kmh})
+    params = CoverageParams(
+        **{
+            **base.__dict__,
+            "minutes": float(minutes),
+            "bands": (float(minutes),),
+            "speed_kmh": speed_kmh if speed_kmh is not None else base.speed_kmh,
+        }
+    )
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
-    out: dict[str, Any] = {"lon": lon, "lat": lat, "minutes": float(minutes), "mode": mode,
-                           "description_ja": params.describe_ja(mode)}
+    out: dict[str, Any] = {
+        "lon": lon,
+        "lat": lat,
+        "minutes": float(minutes),
+        "mode": mode,
+        "description_ja": params.describe_ja(mode),
+    }
     if net is not None:
-        s = snap_points(net, [lon], [lat], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh)
+        s = snap_points(
+            net, [lon], [lat], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
+        )
         if not s.on_network[0]:
-            out.update(off_network=True, reached_nodes=0, reached_points=0, reached_pop=0.0, polygon=None,
-                       note=f"no road node within {params.max_snap_m:g} m of the origin")
+            out.update(
+                off_network=True,
+                reached_nodes=0,
+                reached_points=0,
+                reached_pop=0.0,
+                polygon=None,
+                note=f"no road node within {params.max_snap_m:g} m of the origin",
+            )
             return out
         nf = network_field(weights(net, params), s.node, s.leg_min, limit=float(minutes))
         reached = np.isfinite(nf.time)
-        ds = snap_points(net, demand.lon, demand.lat, max_snap_m=params.max_snap_m,
-                         access_speed_kmh=params.access_speed_kmh)
+        ds = snap_points(
+            net,
+            demand.lon,
+            demand.lat,
+            max_snap_m=params.max_snap_m,
+            access_speed_kmh=params.access_speed_kmh,
+        )
         t = np.full(len(demand.df), np.inf)
         on = ds.on_network
         t[on] = nf.time[ds.node[on]] + ds.leg_min[on]
@@ -241,7 +309,9 @@ def isochrone(project: Any, lon: float, lat: float, minutes: float, *, speed_kmh
             tt[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
             return tt
 
-        times, x0, y0, cell = grid_times(bounds, time_at, cell=None if (bounds[2] - bounds[0]) > 20000 else 100.0)
+        times, x0, y0, cell = grid_times(
+            bounds, time_at, cell=None if (bounds[2] - bounds[0]) > 20000 else 100.0
+        )
         geom = to_lonlat_geom(mask_polygon(times <= minutes, x0, y0, cell), crs)
         out["reached_nodes"] = int(reached.sum())
         out["origin_snap_m"] = round(float(s.dist_m[0]), 1)
@@ -250,7 +320,11 @@ def isochrone(project: Any, lon: float, lat: float, minutes: float, *, speed_kmh
         radius = float(minutes) * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
         ox, oy = to_metric(crs, [lon], [lat])
         dx, dy = to_metric(crs, demand.lon, demand.lat)
-        t = np.hypot(dx - ox[0], dy - oy[0]) * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0)
+        t = (
+            np.hypot(dx - ox[0], dy - oy[0])
+            * params.detour_factor
+            / (params.straight_speed_kmh * 1000.0 / 60.0)
+        )
         geom = to_lonlat_geom(Point(ox[0], oy[0]).buffer(radius, 64), crs)
         out["reached_nodes"] = None
     land = land_mask(project)

@@ -15,10 +15,27 @@ CACHE_VERSION = 1
 MAX_ENTRIES = 64  # older coverage entries are pruned (a few MB each at prefecture scale)
 
 
-def coverage_key(project: Any, network_hash: str | None, fac_hash: str, demand_hash: str,
-                 params: CoverageParams, mode: str, category: str) -> str:
-    return str(project.cache_key(KIND, CACHE_VERSION, network_hash if mode == "network" else None, fac_hash,
-                             demand_hash, params.to_dict(), mode, category))
+def coverage_key(
+    project: Any,
+    network_hash: str | None,
+    fac_hash: str,
+    demand_hash: str,
+    params: CoverageParams,
+    mode: str,
+    category: str,
+) -> str:
+    return str(
+        project.cache_key(
+            KIND,
+            CACHE_VERSION,
+            network_hash if mode == "network" else None,
+            fac_hash,
+            demand_hash,
+            params.to_dict(),
+            mode,
+            category,
+        )
+    )
 
 
 def load(project: Any, key: str) -> Any:
@@ -34,8 +51,9 @@ def load(project: Any, key: str) -> Any:
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            return CategoryCoverage(meta["category"], z["times"], z["nearest"], z["facility_ids"],
-                                    meta["unsnapped"])
+            return CategoryCoverage(
+                meta["category"], z["times"], z["nearest"], z["facility_ids"], meta["unsnapped"]
+            )
     except (OSError, ValueError, KeyError):
         return None
 
@@ -43,9 +61,13 @@ def load(project: Any, key: str) -> Any:
 def store(project: Any, key: str, cc: Any, params: CoverageParams) -> None:
     buf = io.BytesIO()
     meta = json.dumps({"category": cc.category, "unsnapped": cc.unsnapped}, ensure_ascii=False, default=str)
-    np.savez_compressed(buf, times=cc.times, nearest=cc.nearest, facility_ids=cc.facility_ids, meta=np.array(meta))
+    np.savez_compressed(
+        buf, times=cc.times, nearest=cc.nearest, facility_ids=cc.facility_ids, meta=np.array(meta)
+    )
     project.cache_put(key, KIND, buf.getvalue(), params={"category": cc.category, **params.to_dict()})
     with project.transaction():
         project.conn.execute(
             "DELETE FROM results_cache WHERE kind=? AND key NOT IN (SELECT key FROM results_cache WHERE kind=? "
-            "ORDER BY created_at DESC, rowid DESC LIMIT ?)", (KIND, KIND, MAX_ENTRIES))
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?)",
+            (KIND, KIND, MAX_ENTRIES),
+        )

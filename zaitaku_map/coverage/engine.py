@@ -55,8 +55,15 @@ def _memo(key: tuple[Any, ...], build: Any) -> Any:
 
 def weights(net: RoadNetwork, params: CoverageParams) -> sp.csr_matrix:
     """Travel-minute CSR of ``net`` under ``params`` (memoised per network and speeds)."""
-    key = ("w", net.content_hash, params.speed_kmh, json.dumps(params.effective_table().to_dict(), sort_keys=True))
-    w: sp.csr_matrix = _memo(key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh))
+    key = (
+        "w",
+        net.content_hash,
+        params.speed_kmh,
+        json.dumps(params.effective_table().to_dict(), sort_keys=True),
+    )
+    w: sp.csr_matrix = _memo(
+        key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh)
+    )
     return w
 
 
@@ -79,15 +86,18 @@ class NodeField:
     limit: float
 
 
-def network_field(w: sp.csr_matrix, fac_nodes: np.ndarray, fac_legs: np.ndarray, *, limit: float) -> NodeField:
+def network_field(
+    w: sp.csr_matrix, fac_nodes: np.ndarray, fac_legs: np.ndarray, *, limit: float
+) -> NodeField:
     """One multi-source Dijkstra from all facilities (with their access legs) at once."""
     n = w.shape[0]
     k = len(fac_nodes)
     if k == 0:
         return NodeField(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), limit)
     a = augmented(w, fac_nodes, fac_legs)
-    dist, _pred, src = dijkstra(a, directed=True, indices=np.arange(n, n + k), min_only=True, limit=limit,
-                                return_predecessors=True)
+    dist, _pred, src = dijkstra(
+        a, directed=True, indices=np.arange(n, n + k), min_only=True, limit=limit, return_predecessors=True
+    )
     source = np.where(src[:n] >= n, src[:n] - n, -1).astype(np.int64)
     return NodeField(np.asarray(dist[:n], dtype=np.float64), source, limit)
 
@@ -130,8 +140,12 @@ class CoverageResult:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "mode": self.mode, "parameters": self.params.to_dict(), "description_ja": self.describe_ja(),
-            "demand_points": len(self.demand.df), "coarse_demand": self.demand.coarse, "categories": {},
+            "mode": self.mode,
+            "parameters": self.params.to_dict(),
+            "description_ja": self.describe_ja(),
+            "demand_points": len(self.demand.df),
+            "coarse_demand": self.demand.coarse,
+            "categories": {},
         }
         if self.demand.coarse:
             out["note"] = "no demand points: municipality representative points used (coarser)"
@@ -143,7 +157,8 @@ class CoverageResult:
             t = cc.times
             pop = self.demand.pop()
             out["categories"][key] = {
-                "name": category_name(key), "facilities": cc.n_facilities,
+                "name": category_name(key),
+                "facilities": cc.n_facilities,
                 "unsnapped_facilities": cc.unsnapped,
                 "covered_pop": round(float(pop[t <= self.params.minutes].sum()), 1),
                 "total_pop": round(float(pop.sum()), 1),
@@ -167,8 +182,16 @@ def _straight(demand: Demand, fac: pd.DataFrame, params: CoverageParams) -> tupl
 
 def _demand_snap(net: RoadNetwork, demand: Demand, params: CoverageParams) -> Snap:
     key = ("dsnap", net.content_hash, demand.content_hash, params.max_snap_m, params.access_speed_kmh)
-    snap: Snap = _memo(key, lambda: snap_points(net, demand.lon, demand.lat, max_snap_m=params.max_snap_m,
-                                                access_speed_kmh=params.access_speed_kmh))
+    snap: Snap = _memo(
+        key,
+        lambda: snap_points(
+            net,
+            demand.lon,
+            demand.lat,
+            max_snap_m=params.max_snap_m,
+            access_speed_kmh=params.access_speed_kmh,
+        ),
+    )
     return snap
 
 
@@ -183,8 +206,13 @@ def category_coverage(
 ) -> CategoryCoverage:
     """Coverage of one category (pure computation, no store access)."""
     ids = fac["id"].to_numpy(dtype=np.int64)
-    bad = ~np.array([np.isfinite(lo) and np.isfinite(la) and in_japan(lo, la)
-                     for lo, la in zip(fac["lon"], fac["lat"], strict=True)], dtype=bool)
+    bad = ~np.array(
+        [
+            np.isfinite(lo) and np.isfinite(la) and in_japan(lo, la)
+            for lo, la in zip(fac["lon"], fac["lat"], strict=True)
+        ],
+        dtype=bool,
+    )
     unsnapped: list[dict[str, Any]] = [
         {"id": int(r.id), "name": r.name, "reason": "bad_coordinate", "lon": r.lon, "lat": r.lat}
         for r in fac[bad].itertuples()
@@ -192,13 +220,21 @@ def category_coverage(
     if net is None:
         times, nearest = _straight(demand, fac[~bad], params)
         return CategoryCoverage(category, times, nearest, ids[~bad], unsnapped)
-    fsnap = snap_points(net, fac["lon"], fac["lat"], max_snap_m=params.max_snap_m,
-                        access_speed_kmh=params.access_speed_kmh)
+    fsnap = snap_points(
+        net, fac["lon"], fac["lat"], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
+    )
     for i in np.flatnonzero(~fsnap.on_network & ~bad):
         r = fac.iloc[int(i)]
-        unsnapped.append({"id": int(r["id"]), "name": r["name"], "reason": "off_network",
-                          "nearest_road_m": None if not np.isfinite(fsnap.dist_m[i]) else round(float(fsnap.dist_m[i])),
-                          "lon": float(r["lon"]), "lat": float(r["lat"])})
+        unsnapped.append(
+            {
+                "id": int(r["id"]),
+                "name": r["name"],
+                "reason": "off_network",
+                "nearest_road_m": None if not np.isfinite(fsnap.dist_m[i]) else round(float(fsnap.dist_m[i])),
+                "lon": float(r["lon"]),
+                "lat": float(r["lat"]),
+            }
+        )
     ok = fsnap.on_network & ~bad
     nf = network_field(weights(net, params), fsnap.node[ok], fsnap.leg_min[ok], limit=params.max_minutes)
     dsnap = _demand_snap(net, demand, params)
@@ -210,8 +246,9 @@ def category_coverage(
     ok_ids = ids[ok]
     nearest = np.where(src >= 0, ok_ids[np.maximum(src, 0)] if len(ok_ids) else -1, -1)
     times[~np.isfinite(times)] = np.inf
-    return CategoryCoverage(category, times, nearest.astype(np.int64), ok_ids, unsnapped,
-                            nf if keep_field else None)
+    return CategoryCoverage(
+        category, times, nearest.astype(np.int64), ok_ids, unsnapped, nf if keep_field else None
+    )
 
 
 def field_key(net: RoadNetwork, fac: pd.DataFrame, params: CoverageParams, category: str) -> tuple[Any, ...]:
@@ -263,16 +300,24 @@ def compute_coverage(
         given.resolved_mode = mode  # so given.describe_ja() names the model actually used
     demand = load_demand(project)
     if demand.df.empty:
-        raise AnalysisError("nothing to cover: the project has no demand points and no municipalities",
-                            hint="人口メッシュ（または市区町村の境界と人口）を先に取り込んでください。")
-    result = CoverageResult(params=params, mode=mode, demand=demand, categories={},
-                            network_hash=net.content_hash if net is not None else None)
+        raise AnalysisError(
+            "nothing to cover: the project has no demand points and no municipalities",
+            hint="人口メッシュ（または市区町村の境界と人口）を先に取り込んでください。",
+        )
+    result = CoverageResult(
+        params=params,
+        mode=mode,
+        demand=demand,
+        categories={},
+        network_hash=net.content_hash if net is not None else None,
+    )
     if net is not None:
         result.off_network = ~_demand_snap(net, demand, params).on_network
     for cat in prog.iterate(cats, message="到達時間を計算中"):
         fac = load_facilities(project, cat)
-        key = cache.coverage_key(project, result.network_hash, facilities_hash(fac), demand.content_hash,
-                                 params, mode, cat)
+        key = cache.coverage_key(
+            project, result.network_hash, facilities_hash(fac), demand.content_hash, params, mode, cat
+        )
         hit = cache.load(project, key)
         if hit is not None:
             result.categories[cat] = hit

@@ -44,8 +44,17 @@ class WhatIf:
         Search limit in minutes (the largest band).
     """
 
-    def __init__(self, net: RoadNetwork, w: sp.csr_matrix, fac_ids: list[int], fac_nodes: list[int],
-                 fac_legs: list[float], *, limit: float, params: CoverageParams | None = None) -> None:
+    def __init__(
+        self,
+        net: RoadNetwork,
+        w: sp.csr_matrix,
+        fac_ids: list[int],
+        fac_nodes: list[int],
+        fac_legs: list[float],
+        *,
+        limit: float,
+        params: CoverageParams | None = None,
+    ) -> None:
         self.net = net
         self.w = w
         self.limit = float(limit)
@@ -69,22 +78,42 @@ class WhatIf:
         if net is None:
             raise AnalysisError("what-if needs a road network (straight-line mode recomputes instantly)")
         fac = load_facilities(project, category)
-        s = snap_points(net, fac["lon"], fac["lat"], max_snap_m=params.max_snap_m,
-                        access_speed_kmh=params.access_speed_kmh)
+        s = snap_points(
+            net,
+            fac["lon"],
+            fac["lat"],
+            max_snap_m=params.max_snap_m,
+            access_speed_kmh=params.access_speed_kmh,
+        )
         ok = s.on_network
-        obj = cls(net, weights(net, params), fac["id"].to_numpy()[ok].tolist(), s.node[ok].tolist(),
-                  s.leg_min[ok].tolist(), limit=params.max_minutes, params=params)
+        obj = cls(
+            net,
+            weights(net, params),
+            fac["id"].to_numpy()[ok].tolist(),
+            s.node[ok].tolist(),
+            s.leg_min[ok].tolist(),
+            limit=params.max_minutes,
+            params=params,
+        )
         obj.demand = load_demand(project)
         obj.dsnap = _demand_snap(net, obj.demand, params)
         return obj
 
     # -- edits -----------------------------------------------------------------------------------
     def _snap(self, lon: float, lat: float) -> tuple[int, float]:
-        s = snap_points(self.net, [lon], [lat], max_snap_m=self.params.max_snap_m,
-                        access_speed_kmh=self.params.access_speed_kmh)
+        s = snap_points(
+            self.net,
+            [lon],
+            [lat],
+            max_snap_m=self.params.max_snap_m,
+            access_speed_kmh=self.params.access_speed_kmh,
+        )
         if not s.on_network[0]:
-            raise AnalysisError("the new position is off the road network", value=(lon, lat),
-                                hint=f"道路から {self.params.max_snap_m:g}m 以内の位置を指定してください。")
+            raise AnalysisError(
+                "the new position is off the road network",
+                value=(lon, lat),
+                hint=f"道路から {self.params.max_snap_m:g}m 以内の位置を指定してください。",
+            )
         return int(s.node[0]), float(s.leg_min[0])
 
     def add_node(self, node: int, leg: float, facility_id: int) -> int:
@@ -148,8 +177,14 @@ class WhatIf:
         sub = self.w[affected][:, affected].tocsr()
         a = augmented(sub, local[seed_node], seed_val)
         m = len(affected)
-        dist, _p, src = dijkstra(a, directed=True, indices=np.arange(m, m + len(seed_node)), min_only=True,
-                                 limit=self.limit, return_predecessors=True)
+        dist, _p, src = dijkstra(
+            a,
+            directed=True,
+            indices=np.arange(m, m + len(seed_node)),
+            min_only=True,
+            limit=self.limit,
+            return_predecessors=True,
+        )
         d = dist[:m]
         reached = np.isfinite(d)
         self.time[affected[reached]] = d[reached]
@@ -157,7 +192,11 @@ class WhatIf:
 
     def remove(self, facility_id: int) -> None:
         """Remove (every active index of) a facility id."""
-        hits = [k for k, (i, act) in enumerate(zip(self.ids, self.active, strict=True)) if act and i == facility_id]
+        hits = [
+            k
+            for k, (i, act) in enumerate(zip(self.ids, self.active, strict=True))
+            if act and i == facility_id
+        ]
         if not hits:
             raise AnalysisError("facility is not part of this what-if", value=facility_id)
         for k in hits:

@@ -59,9 +59,13 @@ class CoverageParams:
             self.bands = (float(self.bands),)
         self.bands = tuple(sorted({float(b) for b in self.bands}))
         self.minutes = float(self.minutes)
-        checks = {"minutes": self.minutes, "detour_factor": self.detour_factor,
-                  "straight_speed_kmh": self.straight_speed_kmh, "access_speed_kmh": self.access_speed_kmh,
-                  "max_snap_m": self.max_snap_m}
+        checks = {
+            "minutes": self.minutes,
+            "detour_factor": self.detour_factor,
+            "straight_speed_kmh": self.straight_speed_kmh,
+            "access_speed_kmh": self.access_speed_kmh,
+            "max_snap_m": self.max_snap_m,
+        }
         if self.speed_kmh is not None:
             checks["speed_kmh"] = self.speed_kmh
         for name, val in checks.items():
@@ -82,16 +86,19 @@ class CoverageParams:
         base = self.speed_table or SpeedTable()
         if self.congestion_factor is None:
             return base
-        return SpeedTable(speeds=dict(base.speeds), congestion_factor=self.congestion_factor,
-                          use_maxspeed=base.use_maxspeed)
+        return SpeedTable(
+            speeds=dict(base.speeds), congestion_factor=self.congestion_factor, use_maxspeed=base.use_maxspeed
+        )
 
     def resolve(self, has_network: bool) -> str:
         """``"network"`` or ``"straight"`` for a project that has (or lacks) a network."""
         if self.mode == "auto":
             return "network" if has_network else "straight"
         if self.mode == "network" and not has_network:
-            raise AnalysisError("coverage mode 'network' needs a road network in the project",
-                                hint="zaitaku-map roads PROJECT FILE で道路網を取り込むか、--mode straight を指定してください。")
+            raise AnalysisError(
+                "coverage mode 'network' needs a road network in the project",
+                hint="zaitaku-map roads PROJECT FILE で道路網を取り込むか、--mode straight を指定してください。",
+            )
         return self.mode
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,7 +139,9 @@ class CoverageParams:
         m = mode or self.resolved_mode or self.mode
         mins = f"{self.minutes:g}分"
         if m == "straight":
-            return f"直線距離モデル（迂回係数{self.detour_factor:g}・時速{self.straight_speed_kmh:g}km）・{mins}"
+            return (
+                f"直線距離モデル（迂回係数{self.detour_factor:g}・時速{self.straight_speed_kmh:g}km）・{mins}"
+            )
         if m == "network":
             if self.speed_kmh is not None:
                 speed = f"一律時速{self.speed_kmh:g}km"
@@ -141,6 +150,8 @@ class CoverageParams:
                 speed = t.describe_ja()
                 if t.congestion_factor != 1.0:
                     speed += f"・混雑係数{t.congestion_factor:g}"
-            return (f"道路ネットワーク（{self.network_label}）・{mins}・{speed}"
-                    f"・道路外アクセス時速{self.access_speed_kmh:g}km（{self.max_snap_m:g}m以内）")
+            return (
+                f"道路ネットワーク（{self.network_label}）・{mins}・{speed}"
+                f"・道路外アクセス時速{self.access_speed_kmh:g}km（{self.max_snap_m:g}m以内）"
+            )
         return f"自動（道路網があれば道路ネットワーク、なければ直線距離：迂回係数{self.detour_factor:g}・時速{self.straight_speed_kmh:g}km）・{mins}"

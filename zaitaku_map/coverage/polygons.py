@@ -26,7 +26,9 @@ MAX_CELLS = 400_000
 MIN_CELL_M = 250.0
 
 
-def choose_cell(width_m: float, height_m: float, *, min_cell: float = MIN_CELL_M, max_cells: int = MAX_CELLS) -> float:
+def choose_cell(
+    width_m: float, height_m: float, *, min_cell: float = MIN_CELL_M, max_cells: int = MAX_CELLS
+) -> float:
     """Cell size ≥ ``min_cell`` keeping the grid under ``max_cells`` cells."""
     cell = float(min_cell)
     while (width_m / cell + 1) * (height_m / cell + 1) > max_cells:
@@ -43,7 +45,9 @@ def mask_polygon(mask: np.ndarray, x0: float, y0: float, cell: float) -> BaseGeo
         starts = np.flatnonzero(d == 1)
         ends = np.flatnonzero(d == -1)
         ya, yb = y0 + i * cell, y0 + (i + 1) * cell
-        boxes.extend(shapely.box(x0 + s * cell, ya, x0 + e * cell, yb) for s, e in zip(starts, ends, strict=True))
+        boxes.extend(
+            shapely.box(x0 + s * cell, ya, x0 + e * cell, yb) for s, e in zip(starts, ends, strict=True)
+        )
     if not boxes:
         return Polygon()
     # (row runs meet at T-junctions, so this is not a GEOS "coverage": use the cascaded union)
@@ -70,8 +74,14 @@ def grid_times(
 
 
 def band_geometries(
-    times: np.ndarray, x0: float, y0: float, cell: float, bands: tuple[float, ...], crs: str,
-    *, clip: BaseGeometry | None = None,
+    times: np.ndarray,
+    x0: float,
+    y0: float,
+    cell: float,
+    bands: tuple[float, ...],
+    crs: str,
+    *,
+    clip: BaseGeometry | None = None,
 ) -> list[BaseGeometry]:
     """Nested lon/lat polygons (one per band, cumulative) from a gridded travel-time field."""
     out: list[BaseGeometry] = []

@@ -58,8 +58,13 @@ def service_areas(
     snapped = np.ones(k, dtype=bool)
     if net is not None:
         w = weights(net, params)
-        fs = snap_points(net, fac["lon"], fac["lat"], max_snap_m=params.max_snap_m,
-                         access_speed_kmh=params.access_speed_kmh)
+        fs = snap_points(
+            net,
+            fac["lon"],
+            fac["lat"],
+            max_snap_m=params.max_snap_m,
+            access_speed_kmh=params.access_speed_kmh,
+        )
         snapped = fs.on_network
         ds = _demand_snap(net, demand, params)
         on = ds.on_network
@@ -67,7 +72,7 @@ def service_areas(
         for i in prog.iterate(range(k), message="施設ごとの到達圏"):
             if not snapped[i]:
                 continue
-            a = augmented(w, fs.node[i:i + 1], fs.leg_min[i:i + 1])
+            a = augmented(w, fs.node[i : i + 1], fs.leg_min[i : i + 1])
             d = dijkstra(a, directed=True, indices=n, limit=m)[:n]
             t = np.full(nd, np.inf)
             t[on] = d[ds.node[on]] + ds.leg_min[on]
@@ -92,26 +97,40 @@ def service_areas(
     ids = fac["id"].to_numpy(dtype=np.int64)
     basin = pd.Series(pop[within]).groupby(cc.nearest[within]).sum()
     excl = pd.Series(pop[within & (count == 1)]).groupby(cc.nearest[within & (count == 1)]).sum()
-    return pd.DataFrame({
-        "facility_id": ids, "name": fac["name"].to_numpy(), "muni_code": fac["muni_code"].to_numpy(),
-        "snapped": snapped, "reach_points": reach_pts, "reach_pop": np.round(reach_pop, 1),
-        "reach_pop_65": np.round(reach_65, 1),
-        "basin_pop": np.round([float(basin.get(i, 0.0)) for i in ids], 1),
-        "exclusive_pop": np.round([float(excl.get(i, 0.0)) for i in ids], 1),
-    })
+    return pd.DataFrame(
+        {
+            "facility_id": ids,
+            "name": fac["name"].to_numpy(),
+            "muni_code": fac["muni_code"].to_numpy(),
+            "snapped": snapped,
+            "reach_points": reach_pts,
+            "reach_pop": np.round(reach_pop, 1),
+            "reach_pop_65": np.round(reach_65, 1),
+            "basin_pop": np.round([float(basin.get(i, 0.0)) for i in ids], 1),
+            "exclusive_pop": np.round([float(excl.get(i, 0.0)) for i in ids], 1),
+        }
+    )
 
 
-def facility_service_area(project: Any, facility_id: int, *, minutes: float | None = None,
-                          params: CoverageParams | None = None) -> dict[str, Any]:
+def facility_service_area(
+    project: Any, facility_id: int, *, minutes: float | None = None, params: CoverageParams | None = None
+) -> dict[str, Any]:
     """Display polygon (GeoJSON) and reach of one facility's own service area (bounded search)."""
     from zaitaku_map.coverage.api import isochrone
     from zaitaku_map.errors import AnalysisError
 
-    row = project.conn.execute("SELECT name, lon, lat FROM facilities WHERE id=?", (int(facility_id),)).fetchone()
+    row = project.conn.execute(
+        "SELECT name, lon, lat FROM facilities WHERE id=?", (int(facility_id),)
+    ).fetchone()
     if row is None or row[1] is None or row[2] is None:
         raise AnalysisError("facility has no position", value=facility_id)
     params = params or CoverageParams()
-    out = isochrone(project, float(row[1]), float(row[2]), float(minutes if minutes is not None else params.minutes),
-                    params=params)
+    out = isochrone(
+        project,
+        float(row[1]),
+        float(row[2]),
+        float(minutes if minutes is not None else params.minutes),
+        params=params,
+    )
     out.update(facility_id=int(facility_id), name=row[0])
     return out

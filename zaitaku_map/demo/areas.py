@@ -38,8 +38,16 @@ def write_iryoken_csv(path: Path, region: Region, tile_list: list[Tile]) -> Path
             for c3 in sorted(members):
                 code5 = tile.muni_code(c3)
                 area_name = name if tile.index == 0 else f"{name}{tile.index + 1}"
-                w.writerow([code5 + check_digit(code5), tile.pref_name, muni_full_name(region.specs[c3]),
-                            tile.pref_code + suffix, area_name, DEMO_DISCLAIMER])
+                w.writerow(
+                    [
+                        code5 + check_digit(code5),
+                        tile.pref_name,
+                        muni_full_name(region.specs[c3]),
+                        tile.pref_code + suffix,
+                        area_name,
+                        DEMO_DISCLAIMER,
+                    ]
+                )
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
     return path
 
@@ -56,8 +64,16 @@ def write_hokenjo_xlsx(path: Path, region: Region, tile_list: list[Tile]) -> Pat
             for c3 in sorted(members):
                 area = name if tile.index == 0 else f"{name}（{tile.pref_name}）"
                 number = int(suffix) if tile.index == 0 else int(tile.pref_code + suffix)  # unique per tile
-                ws.append([int(tile.muni_code(c3)), muni_full_name(region.specs[c3]), number, area,
-                           name, DEMO_DISCLAIMER])
+                ws.append(
+                    [
+                        int(tile.muni_code(c3)),
+                        muni_full_name(region.specs[c3]),
+                        number,
+                        area,
+                        name,
+                        DEMO_DISCLAIMER,
+                    ]
+                )
     ws.append([])
     ws.append(["※ 市町村コードは5桁、圏域番号は2桁で管理しています。"])
     wb.properties.creator = "zaitaku-map demo"

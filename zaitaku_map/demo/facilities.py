@@ -31,10 +31,34 @@ COUNTS: dict[str, tuple[int, float]] = {
 }
 N_ZAISHI_HOSPITAL = 11
 N_ZAISHI_CLINIC = 86
-CLINIC_SUFFIX = ["クリニック", "内科医院", "診療所", "内科クリニック", "ファミリークリニック", "医院", "整形外科",
-                 "こどもクリニック", "在宅クリニック", "内科・消化器科", "ホームケアクリニック", "眼科"]
-PHARM_FMT = ["{b}薬局", "みほん薬局{b}店", "デモ調剤薬局{b}店", "{b}調剤薬局", "ためし薬局{b}店", "さくら見本薬局{b}店"]
-NURSE_FMT = ["訪問看護ステーション{b}", "{b}訪問看護ステーション", "デモ訪問看護ステーション{b}", "見本ナース{b}"]
+CLINIC_SUFFIX = [
+    "クリニック",
+    "内科医院",
+    "診療所",
+    "内科クリニック",
+    "ファミリークリニック",
+    "医院",
+    "整形外科",
+    "こどもクリニック",
+    "在宅クリニック",
+    "内科・消化器科",
+    "ホームケアクリニック",
+    "眼科",
+]
+PHARM_FMT = [
+    "{b}薬局",
+    "みほん薬局{b}店",
+    "デモ調剤薬局{b}店",
+    "{b}調剤薬局",
+    "ためし薬局{b}店",
+    "さくら見本薬局{b}店",
+]
+NURSE_FMT = [
+    "訪問看護ステーション{b}",
+    "{b}訪問看護ステーション",
+    "デモ訪問看護ステーション{b}",
+    "見本ナース{b}",
+]
 TOKUYO_FMT = ["特別養護老人ホーム{b}荘", "特別養護老人ホーム{b}の里", "特別養護老人ホーム{b}苑"]
 ROKEN_FMT = ["介護老人保健施設{b}", "介護老人保健施設{b}ケアセンター"]
 GH_FMT = ["グループホーム{b}", "グループホーム{b}の家", "認知症グループホーム{b}"]
@@ -60,7 +84,7 @@ class Facility:
     def address(self, tile: Tile, towns, region, *, with_pref: bool = True, ooaza: bool = False) -> str:  # type: ignore[no-untyped-def]
         head = address_prefix(tile, region.specs[self.code3])
         if not with_pref:
-            head = head[len(tile.pref_name):]
+            head = head[len(tile.pref_name) :]
         town = towns.name[self.town] if self.town >= 0 else ""
         if ooaza and town and not towns.chome[self.town]:
             town = "大字" + town
@@ -104,11 +128,25 @@ def build_facilities(seed: int = 0) -> list[Facility]:
         n = {"ward": 2, "city": 3 if spec.pop > 60000 else 2}.get(spec.kind, 1)
         order = idx[np.argsort(-weights[idx], kind="stable")][:n]
         for j, t in enumerate(order):
-            nm = f"{spec.name}地域包括支援センター" if n == 1 else f"{spec.name}{_base(towns.name[t])}地域包括支援センター"
+            nm = (
+                f"{spec.name}地域包括支援センター"
+                if n == 1
+                else f"{spec.name}{_base(towns.name[t])}地域包括支援センター"
+            )
             if spec.kind == "ward":
                 nm = f"デモ市{nm}"
-            out.append(Facility("houkatsu", c3, int(t), nm, "", *_jitter(int(t), towns, region, rng),
-                                _street(int(t), towns, rng), j))
+            out.append(
+                Facility(
+                    "houkatsu",
+                    c3,
+                    int(t),
+                    nm,
+                    "",
+                    *_jitter(int(t), towns, region, rng),
+                    _street(int(t), towns, rng),
+                    j,
+                )
+            )
     # 在支診 / 在支病: the largest hospitals and a share of clinics, spread over municipalities
     hosp = [f for f in out if f.kind == "hospital"]
     for f in hosp:
@@ -152,12 +190,19 @@ def _make(kind: str, t: int, seq: int, towns, region, rng, used) -> Facility:  #
     c3 = towns.code3[t]
     b = _base(towns.name[t])
     fmt = {
-        "hospital": HOSP_FMT, "pharmacy": PHARM_FMT, "home_nursing": NURSE_FMT, "tokuyo": TOKUYO_FMT,
-        "roken": ROKEN_FMT, "gh": GH_FMT, "iryoin": IRYOIN_FMT,
+        "hospital": HOSP_FMT,
+        "pharmacy": PHARM_FMT,
+        "home_nursing": NURSE_FMT,
+        "tokuyo": TOKUYO_FMT,
+        "roken": ROKEN_FMT,
+        "gh": GH_FMT,
+        "iryoin": IRYOIN_FMT,
     }.get(kind)
     for attempt in range(30):
         if kind == "clinic":
-            fam = ["見本", "試験", "仮名", "架空", "模範", "例示", "手本", "草稿", "雛形", "試行"][int(rng.integers(0, 10))]
+            fam = ["見本", "試験", "仮名", "架空", "模範", "例示", "手本", "草稿", "雛形", "試行"][
+                int(rng.integers(0, 10))
+            ]
             stem = fam if rng.random() < 0.5 else b
             name = stem + CLINIC_SUFFIX[int(rng.integers(0, len(CLINIC_SUFFIX)))]
         else:

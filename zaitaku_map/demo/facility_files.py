@@ -36,23 +36,67 @@ KAIGO_STAMP = "20251001090000"  # jigyosho_<code>_all_<stamp>.csv: the release t
 REFERENCE_TITLE = "令和7年10月1日現在"  # the 名簿 and the municipal list
 _DAYS = "月火水木金土日"
 HOSPITAL_HEADER: list[str] = (
-    ["ID", "正式名称", "正式名称（フリガナ）", "略称", "略称（フリガナ）", "英語表記（ローマ字表記）", "機関区分",
-     "都道府県コード", "市区町村コード", "所在地", "所在地座標（緯度）", "所在地座標（経度）", "案内用ホームページアドレス"]
+    [
+        "ID",
+        "正式名称",
+        "正式名称（フリガナ）",
+        "略称",
+        "略称（フリガナ）",
+        "英語表記（ローマ字表記）",
+        "機関区分",
+        "都道府県コード",
+        "市区町村コード",
+        "所在地",
+        "所在地座標（緯度）",
+        "所在地座標（経度）",
+        "案内用ホームページアドレス",
+    ]
     + [f"毎週決まった曜日に休診（{d}）" for d in _DAYS]
     + [f"決まった週に休診（定期週）第{w}週（{d}）" for w in range(1, 6) for d in _DAYS]
-    + ["祝日に休診", "その他の休診日（gw、お盆等）", "一般病床", "療養病床", "療養病床のうち医療保険適用",
-       "療養病床のうち介護保険適用", "精神病床", "結核病床", "感染症病床", "合計病床数"]
+    + [
+        "祝日に休診",
+        "その他の休診日（gw、お盆等）",
+        "一般病床",
+        "療養病床",
+        "療養病床のうち医療保険適用",
+        "療養病床のうち介護保険適用",
+        "精神病床",
+        "結核病床",
+        "感染症病床",
+        "合計病床数",
+    ]
 )
 assert len(HOSPITAL_HEADER) == 65
 CLINIC_HEADER = HOSPITAL_HEADER
 # Assumption (no real copy at hand): the pharmacy file has the hospital columns without bed counts.
 PHARMACY_HEADER = HOSPITAL_HEADER[:57]
 
-KAIGO_HEADER = ["都道府県コード又は市町村コード", "No", "都道府県名", "市区町村名", "事業所名", "事業所名カナ",
-                "サービスの種類", "住所", "方書（ビル名等）", "緯度", "経度", "電話番号", "FAX番号", "法人番号",
-                "法人の名称", "事業所番号", "利用可能曜日", "利用可能曜日特記事項", "定員", "URL",
-                "高齢者の方と障害者の方が同時一体的に利用できるサービス", "介護保険の通常の指定基準を満たしている",
-                "障害福祉の通常の指定基準を満たしている", "備考"]
+KAIGO_HEADER = [
+    "都道府県コード又は市町村コード",
+    "No",
+    "都道府県名",
+    "市区町村名",
+    "事業所名",
+    "事業所名カナ",
+    "サービスの種類",
+    "住所",
+    "方書（ビル名等）",
+    "緯度",
+    "経度",
+    "電話番号",
+    "FAX番号",
+    "法人番号",
+    "法人の名称",
+    "事業所番号",
+    "利用可能曜日",
+    "利用可能曜日特記事項",
+    "定員",
+    "URL",
+    "高齢者の方と障害者の方が同時一体的に利用できるサービス",
+    "介護保険の通常の指定基準を満たしている",
+    "障害福祉の通常の指定基準を満たしている",
+    "備考",
+]
 KAIGO_SERVICES = {  # model kind -> (service code, サービスの種類, capacity range, encoding)
     "home_nursing": ("130", "訪問看護", None, "utf-8-sig"),
     "gh": ("320", "認知症対応型共同生活介護", (9, 27), "cp932"),
@@ -61,10 +105,32 @@ KAIGO_SERVICES = {  # model kind -> (service code, サービスの種類, capaci
     "iryoin": ("550", "介護医療院", (19, 60), "utf-8-sig"),
 }
 
-KOUSEI_HEADER = ["項番", "都道府県コード", "都道府県名", "区分", "医療機関番号", "併設医療機関番号", "医療機関記号番号",
-                 "医療機関名称", "医療機関所在地（郵便番号）", "医療機関所在地（住所）", "電話番号", "FAX番号", "病床数",
-                 "受理届出名称", "受理記号", "受理番号", "算定開始年月日", "個別有効開始年月日", "備考（見出し）",
-                 "備考（データ）", "市町村コード", "市町村名", "種別コード", "種別"]
+KOUSEI_HEADER = [
+    "項番",
+    "都道府県コード",
+    "都道府県名",
+    "区分",
+    "医療機関番号",
+    "併設医療機関番号",
+    "医療機関記号番号",
+    "医療機関名称",
+    "医療機関所在地（郵便番号）",
+    "医療機関所在地（住所）",
+    "電話番号",
+    "FAX番号",
+    "病床数",
+    "受理届出名称",
+    "受理記号",
+    "受理番号",
+    "算定開始年月日",
+    "個別有効開始年月日",
+    "備考（見出し）",
+    "備考（データ）",
+    "市町村コード",
+    "市町村名",
+    "種別コード",
+    "種別",
+]
 ZAISHI_NAMES = {
     "支援診１": "別添１の「第９」の１の(１)に規定する在宅療養支援診療所",
     "支援診２": "別添１の「第９」の１の(２)に規定する在宅療養支援診療所",
@@ -74,14 +140,24 @@ ZAISHI_NAMES = {
     "支援病３": "別添１の「第14の２」の１の(３)に規定する在宅療養支援病院",
 }
 OTHER_TODOKE = [
-    ("外在ベⅠ", "外来・在宅ベースアップ評価料（Ⅰ）"), ("医療ＤＸ", "医療ＤＸ推進体制整備加算"),
-    ("がん指", "がん治療連携指導料"), ("外来感染", "外来感染対策向上加算"), ("酸単", "酸素の購入単価"),
-    ("在医総管１", "在宅時医学総合管理料及び施設入居時等医学総合管理料"), ("機能強化", "機能強化加算"),
-    ("時間外３", "時間外対応加算３"), ("時間外１", "時間外対応加算１"), ("ニコ", "ニコチン依存症管理料"),
-    ("Ｃ・Ｍ", "ＣＴ撮影及びＭＲＩ撮影"), ("在総", "在宅がん医療総合診療料"),
+    ("外在ベⅠ", "外来・在宅ベースアップ評価料（Ⅰ）"),
+    ("医療ＤＸ", "医療ＤＸ推進体制整備加算"),
+    ("がん指", "がん治療連携指導料"),
+    ("外来感染", "外来感染対策向上加算"),
+    ("酸単", "酸素の購入単価"),
+    ("在医総管１", "在宅時医学総合管理料及び施設入居時等医学総合管理料"),
+    ("機能強化", "機能強化加算"),
+    ("時間外３", "時間外対応加算３"),
+    ("時間外１", "時間外対応加算１"),
+    ("ニコ", "ニコチン依存症管理料"),
+    ("Ｃ・Ｍ", "ＣＴ撮影及びＭＲＩ撮影"),
+    ("在総", "在宅がん医療総合診療料"),
 ]
-PHARM_TODOKE = [("在薬", "在宅患者訪問薬剤管理指導料"), ("医療ＤＸ", "医療ＤＸ推進体制整備加算"),
-                ("外在ベⅠ", "外来・在宅ベースアップ評価料（Ⅰ）")]
+PHARM_TODOKE = [
+    ("在薬", "在宅患者訪問薬剤管理指導料"),
+    ("医療ＤＸ", "医療ＤＸ推進体制整備加算"),
+    ("外在ベⅠ", "外来・在宅ベースアップ評価料（Ⅰ）"),
+]
 HOUKATSU_HEADER = ["No.", "センター名", "所在地", "電話番号", "担当地区", "運営法人", "開所時間", "備考"]
 ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -159,8 +235,11 @@ def iryojoho_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[
 
 def write_iryojoho(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[Path]:
     paths = []
-    for kind, stem in (("hospital", "01-1_hospital_facility_info"), ("clinic", "02-1_clinic_facility_info"),
-                       ("pharmacy", "05_pharmacy_facility_info")):
+    for kind, stem in (
+        ("hospital", "01-1_hospital_facility_info"),
+        ("clinic", "02-1_clinic_facility_info"),
+        ("pharmacy", "05_pharmacy_facility_info"),
+    ):
         data = _csv_bytes(iryojoho_rows(kind, tile_list, seed), encoding="utf-8-sig")
         p = out_dir / f"{stem}_{IRYO_DATE}.zip"
         write_zip(p, [(f"{stem}_{IRYO_DATE}.csv", data)])
@@ -179,7 +258,7 @@ def kaigo_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[str
             no += 1
             lon, lat = _lonlat(tile, f)
             code5 = tile.muni_code(f.code3)
-            muni = f.address(tile, towns, region)[len(tile.pref_name):]
+            muni = f.address(tile, towns, region)[len(tile.pref_name) :]
             muni = muni[: len(muni) - len(f.street)]
             town = towns.name[f.town]
             muni = muni[: len(muni) - len(town)]
@@ -195,12 +274,34 @@ def kaigo_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[str
                 addr, lat_s, lon_s = "", "0.0", "0.0"  # neither address nor coordinates: cannot be placed
             name = "" if (kind == "tokuyo" and i == 3) else f.name  # no name: the importer must reject it
             capacity = "" if cap is None else str(cap[0] + (i * 7) % (cap[1] - cap[0] + 1))
-            rows.append([
-                code5 + check_digit(code5), str(no), tile.pref_name, muni, name, "", service, addr, "",
-                lat_s, lon_s, _phone(tile, f), "", f"{(int(code5) * 1000 + i) % 10**13:013d}",
-                f"社会福祉法人デモ{towns.name[f.town][:2]}会", f"{tile.pref_code}7{f.code3}{f.seq:04d}",
-                "月,火,水,木,金,土,日" if cap else "月,火,水,木,金", "", capacity, "", "", "", "", DEMO_DISCLAIMER,
-            ])
+            rows.append(
+                [
+                    code5 + check_digit(code5),
+                    str(no),
+                    tile.pref_name,
+                    muni,
+                    name,
+                    "",
+                    service,
+                    addr,
+                    "",
+                    lat_s,
+                    lon_s,
+                    _phone(tile, f),
+                    "",
+                    f"{(int(code5) * 1000 + i) % 10**13:013d}",
+                    f"社会福祉法人デモ{towns.name[f.town][:2]}会",
+                    f"{tile.pref_code}7{f.code3}{f.seq:04d}",
+                    "月,火,水,木,金,土,日" if cap else "月,火,水,木,金",
+                    "",
+                    capacity,
+                    "",
+                    "",
+                    "",
+                    "",
+                    DEMO_DISCLAIMER,
+                ]
+            )
     return rows
 
 
@@ -252,8 +353,34 @@ def kouseikyoku_rows(tile: Tile, seed: int = 0) -> list[list[str]]:
                 twice_done = True
         for sym, nm, date in sorted(dict.fromkeys(todoke)):
             num = f"第{(f.seq * 31 + len(sym)) % 400 + 1}号"
-            rows.append([str(item), tile.pref_code, tile.pref_name, kubun, no, "", "", f.name, postal, addr,
-                         _phone(tile, f), "", beds, nm, sym, num, date, "", "", "", "", "", sb[0], sb[1]])
+            rows.append(
+                [
+                    str(item),
+                    tile.pref_code,
+                    tile.pref_name,
+                    kubun,
+                    no,
+                    "",
+                    "",
+                    f.name,
+                    postal,
+                    addr,
+                    _phone(tile, f),
+                    "",
+                    beds,
+                    nm,
+                    sym,
+                    num,
+                    date,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    sb[0],
+                    sb[1],
+                ]
+            )
     return rows
 
 
@@ -288,18 +415,42 @@ def write_houkatsu(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[
     for tile in tile_list:
         for f in (f for f in facs if f.kind == "houkatsu"):
             i += 1
-            area = "全域" if f.name.startswith(region.specs[f.code3].name + "地域") else f"{towns.name[f.town]}ほか"
+            area = (
+                "全域"
+                if f.name.startswith(region.specs[f.code3].name + "地域")
+                else f"{towns.name[f.town]}ほか"
+            )
             # a municipal list leaves the prefecture out; with several fictional prefectures (--scale)
             # the same municipality names recur, so the address must then name its prefecture
             addr = f.address(tile, towns, region, with_pref=len(tile_list) > 1, ooaza=True)
-            ws.append([i, f.name, addr, _phone(tile, f), area, "直営" if i % 2 else "社会福祉法人デモ福祉会",
-                       "8:30～17:15", DEMO_DISCLAIMER])
+            ws.append(
+                [
+                    i,
+                    f.name,
+                    addr,
+                    _phone(tile, f),
+                    area,
+                    "直営" if i % 2 else "社会福祉法人デモ福祉会",
+                    "8:30～17:15",
+                    DEMO_DISCLAIMER,
+                ]
+            )
             if not planned_done and f.name.startswith("デモ市中央区"):
                 # a bad row as municipal lists have them: a centre announced before it has an address
                 i += 1
                 planned_done = True
-                ws.append([i, "デモ市中央区第三地域包括支援センター（令和8年4月開設予定）", "", "", "中央区の一部",
-                           "未定", "", DEMO_DISCLAIMER])
+                ws.append(
+                    [
+                        i,
+                        "デモ市中央区第三地域包括支援センター（令和8年4月開設予定）",
+                        "",
+                        "",
+                        "中央区の一部",
+                        "未定",
+                        "",
+                        DEMO_DISCLAIMER,
+                    ]
+                )
     wb.properties.creator = "zaitaku-map demo"
     p = out_dir / "houkatsu_list.xlsx"
     wb.save(p)

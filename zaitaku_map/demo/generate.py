@@ -62,8 +62,14 @@ def generate_files(
     dirs = {k: out / v for k, v in LAYOUT.items()}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
-    man: dict[str, Any] = {"out_dir": str(out), "seed": seed, "scale": scale, "n03_date": N03_DATE,
-                           "census_year": CENSUS_YEAR, "prefectures": [{"code": t.pref_code, "name": t.pref_name} for t in tl]}
+    man: dict[str, Any] = {
+        "out_dir": str(out),
+        "seed": seed,
+        "scale": scale,
+        "n03_date": N03_DATE,
+        "census_year": CENSUS_YEAR,
+        "prefectures": [{"code": t.pref_code, "name": t.pref_name} for t in tl],
+    }
     steps = 9
     prog.update(0, "境界")
     rows = n03.n03_rows(region, tl)
@@ -71,10 +77,15 @@ def generate_files(
     day = N03_DATE[2:].replace("-", "")  # 210101
     man["geojson"] = str(n03.write_geojson(dirs["boundaries"] / f"N03-21_{stamp}_{day}.json", rows))
     prog.update(1 / steps * prog.total, "境界 (Shapefile)")
-    man["shapefile"] = str(n03.write_shapefile_zip(dirs["boundaries"] / f"N03-21_{stamp}_{day}_shp.zip", rows,
-                                                   f"N03-21_{stamp}_{day}"))
+    man["shapefile"] = str(
+        n03.write_shapefile_zip(
+            dirs["boundaries"] / f"N03-21_{stamp}_{day}_shp.zip", rows, f"N03-21_{stamp}_{day}"
+        )
+    )
     prog.update(2 / steps * prog.total, "圏域表")
-    man["iryoken_csv"] = str(areas.write_iryoken_csv(dirs["areas"] / "二次医療圏_市区町村対応表.csv", region, tl))
+    man["iryoken_csv"] = str(
+        areas.write_iryoken_csv(dirs["areas"] / "二次医療圏_市区町村対応表.csv", region, tl)
+    )
     man["hokenjo_xlsx"] = str(areas.write_hokenjo_xlsx(dirs["areas"] / "保健所圏域一覧.xlsx", region, tl))
     prog.update(3 / steps * prog.total, "施設")
     man["iryojoho"] = [str(p) for p in facility_files.write_iryojoho(dirs["facilities"], tl, seed)]
@@ -103,12 +114,14 @@ def generate_files(
     man["counts"] = counts(seed, scale)
     man["sha256"] = {
         str(Path(p).relative_to(out)): hashlib.sha256(Path(p).read_bytes()).hexdigest()
-        for group in man["files"].values() for p in group
+        for group in man["files"].values()
+        for p in group
     }
     on_disk = {k: v for k, v in man.items() if k in ("seed", "scale", "prefectures", "counts", "sha256")}
     on_disk["files"] = {g: [str(Path(p).relative_to(out)) for p in ps] for g, ps in man["files"].items()}
-    (out / "manifest.json").write_text(json.dumps(on_disk, ensure_ascii=False, indent=2, sort_keys=True),
-                                       encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(on_disk, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+    )
     prog.update(prog.total, "完了", force=True)
     return man
 

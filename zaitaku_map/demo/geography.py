@@ -77,10 +77,16 @@ MUNI_SPECS: list[MuniSpec] = [
     # towns and villages
     MuniSpec("301", "草案町", "town", "見本郡", (86.0, 27.0), 8.0, 17000, 0.36),
     MuniSpec("302", "試行町", "town", "見本郡", (64.0, 30.0), 9.5, 22000, 0.32, coastal=False),
-    MuniSpec("341", "山奥町", "town", "奥デモ郡", (47.0, 60.0), 13.0, 7800, 0.45, coastal=False, mountain=True),
+    MuniSpec(
+        "341", "山奥町", "town", "奥デモ郡", (47.0, 60.0), 13.0, 7800, 0.45, coastal=False, mountain=True
+    ),
     MuniSpec("342", "峠町", "town", "奥デモ郡", (70.0, 56.0), 13.0, 5600, 0.47, coastal=False, mountain=True),
-    MuniSpec("343", "深谷村", "village", "奥デモ郡", (58.0, 76.0), 13.0, 1900, 0.52, coastal=False, mountain=True),
-    MuniSpec("344", "雲上村", "village", "奥デモ郡", (86.0, 68.0), 12.0, 2300, 0.50, coastal=False, mountain=True),
+    MuniSpec(
+        "343", "深谷村", "village", "奥デモ郡", (58.0, 76.0), 13.0, 1900, 0.52, coastal=False, mountain=True
+    ),
+    MuniSpec(
+        "344", "雲上村", "village", "奥デモ郡", (86.0, 68.0), 12.0, 2300, 0.50, coastal=False, mountain=True
+    ),
     MuniSpec("361", "想定町", "town", "西デモ郡", (18.0, 62.0), 9.0, 12500, 0.40),
     MuniSpec("362", "仮設町", "town", "西デモ郡", (31.0, 47.0), 9.0, 15500, 0.35, coastal=False),
     MuniSpec("381", "検証町", "town", "北デモ郡", (45.0, 92.0), 10.0, 9800, 0.41),
@@ -106,8 +112,14 @@ HOKENJO: list[tuple[str, str, list[str]]] = [
 ]
 
 # Mountain peaks (x, y, height m, radius km) of the interior
-PEAKS = [(48.0, 70.0, 1450.0, 14.0), (72.0, 66.0, 1650.0, 16.0), (86.0, 54.0, 1100.0, 11.0),
-         (36.0, 60.0, 900.0, 10.0), (60.0, 86.0, 1200.0, 12.0), (90.0, 76.0, 950.0, 9.0)]
+PEAKS = [
+    (48.0, 70.0, 1450.0, 14.0),
+    (72.0, 66.0, 1650.0, 16.0),
+    (86.0, 54.0, 1100.0, 11.0),
+    (36.0, 60.0, 900.0, 10.0),
+    (60.0, 86.0, 1200.0, 12.0),
+    (90.0, 76.0, 950.0, 9.0),
+]
 
 
 @dataclass
@@ -180,8 +192,17 @@ def _noise(rng: np.random.Generator, n_terms: int, amp: float) -> tuple[np.ndarr
     return k, a, ph
 
 
-def _blob(rng: np.random.Generator, cx: float, cy: float, rx: float, ry: float, *, amp: float,
-          n: int = 720, terms: int = 30) -> Polygon:
+def _blob(
+    rng: np.random.Generator,
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    *,
+    amp: float,
+    n: int = 720,
+    terms: int = 30,
+) -> Polygon:
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
     k, a, ph = _noise(rng, terms, amp)
     r = 1.0 + (a[:, None] * np.sin(k[:, None] * t[None, :] + ph[:, None])).sum(axis=0)
@@ -214,8 +235,13 @@ def build_region(seed: int = 0) -> Region:
     rng = np.random.default_rng([seed, 3101])
     main = _blob(rng, 58.0, 56.0, 53.0, 43.0, amp=0.11, n=1440, terms=70)
     # a peninsula in the south-east and one in the north-west
-    main = unary_union([main, _blob(rng, 90.0, 21.0, 9.5, 5.5, amp=0.12, n=360, terms=12),
-                        _blob(rng, 14.0, 84.0, 8.0, 6.0, amp=0.12, n=360, terms=12)])
+    main = unary_union(
+        [
+            main,
+            _blob(rng, 90.0, 21.0, 9.5, 5.5, amp=0.12, n=360, terms=12),
+            _blob(rng, 14.0, 84.0, 8.0, 6.0, amp=0.12, n=360, terms=12),
+        ]
+    )
     main = main.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
     # the bay of デモ市 and a smaller bay on the east coast
     bay = _blob(rng, 39.0, 12.5, 8.0, 5.5, amp=0.05, n=240, terms=8)
@@ -224,7 +250,11 @@ def build_region(seed: int = 0) -> Region:
     # small capes and coves all around: a ragged coastline at map scale
     crng = np.random.default_rng([seed, 3131])
     for k in range(22):
-        p = main.exterior.interpolate(crng.uniform(0, 1), normalized=True) if main.geom_type == "Polygon" else None
+        p = (
+            main.exterior.interpolate(crng.uniform(0, 1), normalized=True)
+            if main.geom_type == "Polygon"
+            else None
+        )
         if p is None:
             break
         r = crng.uniform(1.0, 3.2)
@@ -239,8 +269,13 @@ def build_region(seed: int = 0) -> Region:
     # the 政令市 sits on the south coast whatever the seed: wards placed relative to the coast
     cut = main.intersection(shapely.LineString([(40.0, 0.0), (40.0, 60.0)]))
     coast_y = float(shapely.get_coordinates(cut)[:, 1].min())
-    ward_offsets = {"101": (0.0, 0.0), "102": (-8.5, -2.5), "103": (8.5, -2.5), "104": (1.0, 9.0),
-                    "105": (-10.0, 6.5)}
+    ward_offsets = {
+        "101": (0.0, 0.0),
+        "102": (-8.5, -2.5),
+        "103": (8.5, -2.5),
+        "104": (1.0, 9.0),
+        "105": (-10.0, 6.5),
+    }
     specs: dict[str, MuniSpec] = {}
     for s in MUNI_SPECS:
         if s.code3 in ward_offsets:
@@ -258,7 +293,9 @@ def build_region(seed: int = 0) -> Region:
     n_cells = 2600
     pts = np.column_stack([rng.uniform(minx, maxx, n_cells), rng.uniform(miny, maxy, n_cells)])
     cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=shapely.box(minx - 5, miny - 5, maxx + 5, maxy + 5))
+        shapely.voronoi_polygons(
+            shapely.multipoints(pts), extend_to=shapely.box(minx - 5, miny - 5, maxx + 5, maxy + 5)
+        )
     )
     cells = shapely.set_precision(shapely.intersection(cells, main), 1e-6)
     cells = cells[~shapely.is_empty(cells)]

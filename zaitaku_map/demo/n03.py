@@ -41,8 +41,13 @@ def n03_rows(region: Region, tile_list: list[Tile]) -> list[tuple[dict[str, Any]
             rows.extend((dict(attrs), p) for p in parts)
         rows.append(
             (
-                {"N03_001": tile.pref_name, "N03_002": None, "N03_003": None, "N03_004": UNASSIGNED_NAME,
-                 "N03_007": None},
+                {
+                    "N03_001": tile.pref_name,
+                    "N03_002": None,
+                    "N03_003": None,
+                    "N03_004": UNASSIGNED_NAME,
+                    "N03_007": None,
+                },
                 km_geom_to_lonlat(region.unassigned, tile),
             )
         )
@@ -62,8 +67,13 @@ def write_geojson(path: Path, rows: list[tuple[dict[str, Any], Any]]) -> Path:
         poly = shapely.geometry.polygon.orient(poly, sign=1.0)
         coords = [_ring(poly.exterior.coords)] + [_ring(i.coords) for i in poly.interiors]
         geom = {"type": "Polygon", "coordinates": coords}
-        feats.append(json.dumps({"type": "Feature", "properties": attrs, "geometry": geom},
-                                ensure_ascii=False, separators=(",", ":")))
+        feats.append(
+            json.dumps(
+                {"type": "Feature", "properties": attrs, "geometry": geom},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
     lines.append(",\n".join(feats))
     lines.append("]}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

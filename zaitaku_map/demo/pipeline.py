@@ -43,8 +43,19 @@ PROPOSED = "自動提案"
 # contiguous part of these municipalities around the first one (see :func:`_north_split`)
 SPLIT_AREA_SUFFIX = "04"
 SPLIT_NORTH = ["206", "382", "381"]
-STEP_WEIGHTS = [("files", 8), ("project", 1), ("boundaries", 6), ("areas", 2), ("population", 6),
-                ("facilities", 8), ("geocode", 8), ("roads", 10), ("coverage", 20), ("options", 6), ("pack", 15)]
+STEP_WEIGHTS = [
+    ("files", 8),
+    ("project", 1),
+    ("boundaries", 6),
+    ("areas", 2),
+    ("population", 6),
+    ("facilities", 8),
+    ("geocode", 8),
+    ("roads", 10),
+    ("coverage", 20),
+    ("options", 6),
+    ("pack", 15),
+]
 
 
 def _jsonable(obj: Any) -> Any:
@@ -99,7 +110,9 @@ def build_demo_project(
         if not overwrite:
             from zaitaku_map.errors import ProjectError
 
-            raise ProjectError("file already exists", file=target, hint="--overwrite を指定すると置き換えます。")
+            raise ProjectError(
+                "file already exists", file=target, hint="--overwrite を指定すると置き換えます。"
+            )
         remove_project_files(target)
     tmp_dir = None
     if files_dir is None:
@@ -109,7 +122,9 @@ def build_demo_project(
         fdir = Path(files_dir)
     steps: dict[str, dict[str, Any]] = {}
     try:
-        man = generate_files(fdir, seed=seed, scale=scale, progress=prog.step(weights["files"]), cancel=cancel)
+        man = generate_files(
+            fdir, seed=seed, scale=scale, progress=prog.step(weights["files"]), cancel=cancel
+        )
         steps["files"] = {"status": "ok", "dir": str(fdir), "counts": man["counts"]}
         project = create_project(target, overwrite=overwrite)
         try:
@@ -141,14 +156,24 @@ def build_demo_project(
 
 def _import_log_counts(project: Any) -> dict[str, int]:
     """Facility rows the imports rejected / warned about (as logged in ``import_log``)."""
-    rows = dict(project.conn.execute(
-        "SELECT l.severity, count(*) FROM import_log l JOIN sources s ON s.id = l.source_id "
-        "WHERE s.kind = 'facilities' GROUP BY l.severity").fetchall())
+    rows = dict(
+        project.conn.execute(
+            "SELECT l.severity, count(*) FROM import_log l JOIN sources s ON s.id = l.source_id "
+            "WHERE s.kind = 'facilities' GROUP BY l.severity"
+        ).fetchall()
+    )
     return {"rejected": int(rows.get("rejected", 0)), "warnings": int(rows.get("warning", 0))}
 
 
-def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any]], prog: Progress,
-               weights: Mapping[str, float], *, pack_dir: str | Path | None) -> None:
+def _run_steps(
+    project: Any,
+    man: dict[str, Any],
+    steps: dict[str, dict[str, Any]],
+    prog: Progress,
+    weights: Mapping[str, float],
+    *,
+    pack_dir: str | Path | None,
+) -> None:
     def run(name: str, func: Callable[[Progress], Any]) -> Any:
         sub = prog.step(weights[name])
         try:
@@ -162,20 +187,34 @@ def _run_steps(project: Any, man: dict[str, Any], steps: dict[str, dict[str, Any
         return result
 
     # dates the user reads off the downloads (N03 file name, census year): every source is dated
-    run("boundaries", lambda p: import_boundaries(project, man["geojson"], reference_date=man["n03_date"],
-                                                  progress=p))
+    run(
+        "boundaries",
+        lambda p: import_boundaries(project, man["geojson"], reference_date=man["n03_date"], progress=p),
+    )
 
     def areas(p: Progress) -> dict[str, Any]:
         return {
-            LAYER_IRYOKEN: import_area_table(project, man["iryoken_csv"], layer=LAYER_IRYOKEN,
-                                             reference_date="2025-10-01", progress=p.step(0.5)),
-            LAYER_HOKENJO: import_area_table(project, man["hokenjo_xlsx"], layer=LAYER_HOKENJO,
-                                             reference_date="2025-10-01", progress=p.step(0.5)),
+            LAYER_IRYOKEN: import_area_table(
+                project,
+                man["iryoken_csv"],
+                layer=LAYER_IRYOKEN,
+                reference_date="2025-10-01",
+                progress=p.step(0.5),
+            ),
+            LAYER_HOKENJO: import_area_table(
+                project,
+                man["hokenjo_xlsx"],
+                layer=LAYER_HOKENJO,
+                reference_date="2025-10-01",
+                progress=p.step(0.5),
+            ),
         }
 
     run("areas", areas)
-    run("population", lambda p: import_population(project, man["mesh_files"], year=man["census_year"],
-                                                  progress=p))
+    run(
+        "population",
+        lambda p: import_population(project, man["mesh_files"], year=man["census_year"], progress=p),
+    )
 
     def facilities(p: Progress) -> list[Any]:
         others = [f for f in man["files"]["facilities"] if f not in man["houkatsu"]]
@@ -246,8 +285,14 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
     """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), 自動提案 (template
     ``proposed``), with roles and hubs."""
     prefs = [p["code"] for p in man["prefectures"]]
-    create_option(project, "案A", template="area", layer=LAYER_IRYOKEN, author="デモ",
-           notes="二次医療圏をそのまま在宅医療の圏域とする案（デモデータ）")
+    create_option(
+        project,
+        "案A",
+        template="area",
+        layer=LAYER_IRYOKEN,
+        author="デモ",
+        notes="二次医療圏をそのまま在宅医療の圏域とする案（デモデータ）",
+    )
     a = get_option(project, "案A")
     # active roles: per 圏域 the 在支病 with most beds, else the first 在支診; in デモ山間 pick one
     # in the southern (remaining) part so the split-off northern 圏域 of 案B lacks a role.
@@ -269,23 +314,55 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
         if hub_fac is not None:
             add_hub(project, "案A", key, facility_id=hub_fac[0])
         else:
-            add_hub(project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association")
+            add_hub(
+                project, "案A", key, name=f"{a.kens[key]['name']}地区医師会", body_type="medical_association"
+            )
     # 案B: groups of municipalities inside one 二次医療圏
     # the northern coastal strip of デモ山間 (area suffix SPLIT_AREA_SUFFIX) becomes its own 圏域
-    create_option(project, "案B", template="area_split", layer=LAYER_IRYOKEN, base="案A", split=split, author="デモ",
-           notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）")
-    create_option(project, "案C", template="designated_city", layer=LAYER_IRYOKEN, base="案A", author="デモ",
-           notes=f"政令市（{CITY_CODE3}）を独立した圏域とする案（デモデータ）")
+    create_option(
+        project,
+        "案B",
+        template="area_split",
+        layer=LAYER_IRYOKEN,
+        base="案A",
+        split=split,
+        author="デモ",
+        notes="デモ山間を北部（沿岸）と山間部に分ける案（デモデータ）",
+    )
+    create_option(
+        project,
+        "案C",
+        template="designated_city",
+        layer=LAYER_IRYOKEN,
+        base="案A",
+        author="デモ",
+        notes=f"政令市（{CITY_CODE3}）を独立した圏域とする案（デモデータ）",
+    )
     # the automatic proposal, as a user would ask for it: contiguous 圏域 with 在支診/在支病 and 訪問看護,
     # each of at least 1/8 of the population
     pop = float(project_info(project)["population"].get("total") or 0)
-    create_option(project, PROPOSED, template="proposed", layer=LAYER_IRYOKEN, min_population=round(pop / 8),
-           author="デモ", notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案（デモデータ）")
+    create_option(
+        project,
+        PROPOSED,
+        template="proposed",
+        layer=LAYER_IRYOKEN,
+        min_population=round(pop / 8),
+        author="デモ",
+        notes="連続性・在支診/在支病・訪問看護・最小人口の条件による自動提案（デモデータ）",
+    )
     out: dict[str, Any] = {"active_roles": roles, "options": {}}
     for name in ("案A", "案B", "案C", PROPOSED):
         ev = evaluate_option(project, name)
         tot = ev.get("totals", {}) if isinstance(ev, dict) else {}
-        out["options"][name] = {k: tot.get(k) for k in ("n_kens", "n_warnings", "kens_without_hub",
-                                                        "kens_without_active_role", "kens_missing_functions")}
+        out["options"][name] = {
+            k: tot.get(k)
+            for k in (
+                "n_kens",
+                "n_warnings",
+                "kens_without_hub",
+                "kens_without_active_role",
+                "kens_missing_functions",
+            )
+        }
     out["hokenjo_layer_areas"] = len(HOKENJO)
     return out

@@ -27,8 +27,9 @@ MESH_DLON, MESH_DLAT = 1 / 160, 1 / 240  # 500 m mesh (2分の1地域メッシ�
 STAT_ID = "T001102"
 BAND_LABELS = [f"{a}～{a + 4}歳" for a in range(0, 95, 5)] + ["95歳以上"]
 # share of each 5-year band in a population with 28.9 % aged 65+ (shape of the 2020 census)
-_BASE = np.array([3.6, 3.9, 4.1, 4.3, 4.9, 4.9, 5.4, 6.0, 6.8, 7.8, 7.1, 6.4, 6.0,
-                  6.8, 7.3, 5.6, 4.4, 3.0, 1.4, 0.4])
+_BASE = np.array(
+    [3.6, 3.9, 4.1, 4.3, 4.9, 4.9, 5.4, 6.0, 6.8, 7.8, 7.1, 6.4, 6.0, 6.8, 7.3, 5.6, 4.4, 3.0, 1.4, 0.4]
+)
 _OLD = np.arange(20) >= 13  # 65+
 
 
@@ -87,7 +88,9 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
             pick = rng.choice(cand, size=min(n_ham, len(cand)), replace=False)
             for k in np.sort(pick):
                 hx, hy = x[sel][k], y[sel][k]
-                local += rng.uniform(0.6, 2.0) * np.exp(-((x[sel] - hx) ** 2 + (y[sel] - hy) ** 2) / (2 * 0.7**2))
+                local += rng.uniform(0.6, 2.0) * np.exp(
+                    -((x[sel] - hx) ** 2 + (y[sel] - hy) ** 2) / (2 * 0.7**2)
+                )
         base = 0.15 if spec.kind in ("ward", "city") else 0.06
         local += base * np.exp(-elev[sel] / 220.0)
         local[elev[sel] > 900] = 0.0
@@ -102,8 +105,11 @@ def mesh_population(seed: int = 0) -> MeshPopulation:
     # age structure: municipality aging +/- local variation (higher in the hills)
     aging = np.array([region.specs[c].aging for c in code3]) + np.clip(elev / 4000.0, 0, 0.12)
     aging = np.clip(aging + rng.normal(0, 0.03, len(pop)), 0.12, 0.75)
-    share = np.where(_OLD[None, :], _BASE[None, :] / _BASE[_OLD].sum() * aging[:, None],
-                     _BASE[None, :] / _BASE[~_OLD].sum() * (1 - aging[:, None]))
+    share = np.where(
+        _OLD[None, :],
+        _BASE[None, :] / _BASE[_OLD].sum() * aging[:, None],
+        _BASE[None, :] / _BASE[~_OLD].sum() * (1 - aging[:, None]),
+    )
     bands = _round_rows(pop[:, None] * share)
     male = np.round(pop * rng.uniform(0.46, 0.5, len(pop))).astype(np.int64)
     order = np.lexsort((ii, jj))
@@ -143,8 +149,13 @@ def item_columns() -> list[tuple[str, str]]:
     """(code, label) of the statistic columns after KEY_CODE/HTKSYORI/HTKSAKI/GASSAN."""
     items = [("人口（総数）", None), ("人口（総数）　男", None), ("人口（総数）　女", None)]
     items += [(_to_zen(lbl) + "人口　総数", None) for lbl in BAND_LABELS]
-    items += [("０～１４歳人口　総数", None), ("１５～６４歳人口　総数", None), ("６５歳以上人口　総数", None),
-              ("７５歳以上人口　総数", None), ("８５歳以上人口　総数", None)]
+    items += [
+        ("０～１４歳人口　総数", None),
+        ("１５～６４歳人口　総数", None),
+        ("６５歳以上人口　総数", None),
+        ("７５歳以上人口　総数", None),
+        ("８５歳以上人口　総数", None),
+    ]
     return [(f"{STAT_ID}{i + 1:03d}", lbl) for i, (lbl, _) in enumerate(items)]
 
 
@@ -153,11 +164,19 @@ def mesh_table(tile: Tile, mp: MeshPopulation) -> pd.DataFrame:
     codes = mesh_codes(tile, mp.ii, mp.jj)
     b = mp.bands.astype(np.int64)
     total = b.sum(axis=1)
-    vals = np.column_stack([
-        total, mp.male, total - mp.male, b,
-        b[:, :3].sum(axis=1), b[:, 3:13].sum(axis=1), b[:, 13:].sum(axis=1),
-        b[:, 15:].sum(axis=1), b[:, 17:].sum(axis=1),
-    ]).astype(np.int64)
+    vals = np.column_stack(
+        [
+            total,
+            mp.male,
+            total - mp.male,
+            b,
+            b[:, :3].sum(axis=1),
+            b[:, 3:13].sum(axis=1),
+            b[:, 13:].sum(axis=1),
+            b[:, 15:].sum(axis=1),
+            b[:, 17:].sum(axis=1),
+        ]
+    ).astype(np.int64)
     n = len(codes)
     htk = np.zeros(n, dtype=np.int64)
     saki = np.full(n, "", dtype=object)
@@ -202,8 +221,10 @@ def write_mesh_files(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> lis
     paths = []
     for m1 in np.unique(first):
         part = df[first == m1]
-        lines = ["KEY_CODE,HTKSYORI,HTKSAKI,GASSAN," + ",".join(c for c, _ in cols),
-                 ",,,," + ",".join(lbl for _, lbl in cols)]
+        lines = [
+            "KEY_CODE,HTKSYORI,HTKSAKI,GASSAN," + ",".join(c for c, _ in cols),
+            ",,,," + ",".join(lbl for _, lbl in cols),
+        ]
         # C-speed CSV of the numbers, then the few secret rows get their '*' cells
         body = part.drop(columns=["secret"]).to_csv(header=False, index=False, lineterminator="\n")
         rows = body.rstrip("\n").split("\n")

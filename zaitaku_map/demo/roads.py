@@ -56,9 +56,11 @@ def _wind(line: LineString, amp: float, wavelength: float, phase: float) -> Line
     ln = math.hypot(dx, dy) or 1.0
     nx, ny = -dy / ln, dx / ln
     # three incommensurate waves: irregular bends rather than a regular zigzag
-    wave = (0.6 * np.sin(2 * np.pi * t * ln / wavelength + phase)
-            + 0.3 * np.sin(2 * np.pi * t * ln / (wavelength * 2.7) + 2.1 * phase)
-            + 0.12 * np.sin(2 * np.pi * t * ln / (wavelength * 0.37) + 3.3 * phase))
+    wave = (
+        0.6 * np.sin(2 * np.pi * t * ln / wavelength + phase)
+        + 0.3 * np.sin(2 * np.pi * t * ln / (wavelength * 2.7) + 2.1 * phase)
+        + 0.12 * np.sin(2 * np.pi * t * ln / (wavelength * 0.37) + 3.3 * phase)
+    )
     off = amp * wave * np.sqrt(np.sin(np.pi * t))
     return LineString(np.column_stack([x0 + dx * t + nx * off, y0 + dy * t + ny * off]))
 
@@ -91,8 +93,13 @@ def _components(geoms: np.ndarray) -> np.ndarray:
     return np.asarray(labels)
 
 
-def _local_roads(lines: list[tuple[LineString, dict[str, str]]], cells: np.ndarray, hubs: np.ndarray,
-                 land: BaseGeometry, rng: np.random.Generator) -> list[tuple[LineString, dict[str, str]]]:
+def _local_roads(
+    lines: list[tuple[LineString, dict[str, str]]],
+    cells: np.ndarray,
+    hubs: np.ndarray,
+    land: BaseGeometry,
+    rng: np.random.Generator,
+) -> list[tuple[LineString, dict[str, str]]]:
     """Lanes between neighbouring settlements where people live away from the main roads.
 
     Populated meshes farther than :data:`ACCESS_KM` from a road get settlement points (a maximal
@@ -112,8 +119,12 @@ def _local_roads(lines: list[tuple[LineString, dict[str, str]]], cells: np.ndarr
     for i in far:
         x, y = float(cells[i, 0]), float(cells[i, 1])
         bx, by = int(x // ACCESS_KM), int(y // ACCESS_KM)
-        if any(math.hypot(x - q[0], y - q[1]) <= ACCESS_KM
-               for dx in (-1, 0, 1) for dy in (-1, 0, 1) for q in bucket.get((bx + dx, by + dy), ())):
+        if any(
+            math.hypot(x - q[0], y - q[1]) <= ACCESS_KM
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for q in bucket.get((bx + dx, by + dy), ())
+        ):
             continue
         picked.append((x, y))
         bucket.setdefault((bx, by), []).append((x, y))
@@ -128,7 +139,7 @@ def _local_roads(lines: list[tuple[LineString, dict[str, str]]], cells: np.ndarr
     out: list[tuple[LineString, dict[str, str]]] = []
     n_pick = len(picked)
     for a in range(len(pts)):
-        for b in nb[ind[a]:ind[a + 1]]:
+        for b in nb[ind[a] : ind[a + 1]]:
             b = int(b)
             if b <= a or (a >= n_pick and b >= n_pick):
                 continue  # each edge once; hubs are linked by the town roads already
@@ -145,8 +156,9 @@ def _local_roads(lines: list[tuple[LineString, dict[str, str]]], cells: np.ndarr
     return out
 
 
-def _access_roads(lines: list[tuple[LineString, dict[str, str]]], cx: np.ndarray, cy: np.ndarray,
-                  lands: list[BaseGeometry]) -> list[tuple[LineString, dict[str, str]]]:
+def _access_roads(
+    lines: list[tuple[LineString, dict[str, str]]], cx: np.ndarray, cy: np.ndarray, lands: list[BaseGeometry]
+) -> list[tuple[LineString, dict[str, str]]]:
     """Link detached road pieces, then give every populated mesh a road vertex within ACCESS_KM.
 
     Road pieces not connected to the main network of their landmass (a town grid whose road to
@@ -233,15 +245,18 @@ def build_template(seed: int = 0) -> Template:
         inner = poly.buffer(-inset)
         inner = max(shapely.get_parts(inner), key=lambda g: g.area)
         ring = LineString(inner.exterior.simplify(0.25).coords)
-        tags = {"highway": "trunk" if name.startswith("国道") else "secondary", "name": name,
-                "ref": "901" if name.startswith("国道") else ""}
+        tags = {
+            "highway": "trunk" if name.startswith("国道") else "secondary",
+            "name": name,
+            "ref": "901" if name.startswith("国道") else "",
+        }
         add(_densify(ring), {k: v for k, v in tags.items() if v})
     # --- primary / secondary between municipality centres (MST + a few extra edges) ----------
     main_codes = [c for c in sorted(specs) if c != "421"]
     pts = {c: specs[c].center for c in main_codes}
     cand = []
     for i, a in enumerate(main_codes):
-        for b in main_codes[i + 1:]:
+        for b in main_codes[i + 1 :]:
             d = math.dist(pts[a], pts[b])
             if d < 38:
                 cand.append((d, a, b))
@@ -271,7 +286,9 @@ def build_template(seed: int = 0) -> Template:
         hi = float(elevation(np.array([mid.x]), np.array([mid.y]))[0])
         g = line
         if hi > 250 or specs[a].mountain or specs[b].mountain:
-            w = _wind(line, amp=rng.uniform(0.5, 1.1), wavelength=rng.uniform(2.5, 4.5), phase=rng.uniform(0, 6))
+            w = _wind(
+                line, amp=rng.uniform(0.5, 1.1), wavelength=rng.uniform(2.5, 4.5), phase=rng.uniform(0, 6)
+            )
             if on_land(w):
                 g = w
         tags = {"highway": hw, "name": f"県道{100 + k}号"}
@@ -285,8 +302,10 @@ def build_template(seed: int = 0) -> Template:
     for k in range(len(via) - 1):
         seg = LineString([via[k], via[k + 1]])
         w = _wind(seg, amp=1.0, wavelength=3.2, phase=float(k) + 0.7)
-        add(_densify(w if on_land(w) else seg), {"highway": "trunk", "name": "国道902号", "ref": "902",
-                                               "maxspeed": "50" if k == 0 else "40"})
+        add(
+            _densify(w if on_land(w) else seg),
+            {"highway": "trunk", "name": "国道902号", "ref": "902", "maxspeed": "50" if k == 0 else "40"},
+        )
     # --- roads from every town to its municipality centre ------------------------------------
     for t in range(len(towns.name)):
         c3 = towns.code3[t]
@@ -344,8 +363,9 @@ def build_template(seed: int = 0) -> Template:
     for land, isl in ((land_main, False), (land_isl, True)):
         mine = np.array([(c == "421") == isl for c in towns.code3])
         hubs = np.column_stack([towns.x[mine], towns.y[mine]]).astype(float)
-        lines.extend(_local_roads(lines, cells[shapely.contains_xy(land, cells[:, 0], cells[:, 1])], hubs, land,
-                                  lrng))
+        lines.extend(
+            _local_roads(lines, cells[shapely.contains_xy(land, cells[:, 0], cells[:, 1])], hubs, land, lrng)
+        )
     lines.extend(_access_roads(lines, mp.x, mp.y, [land_main, land_isl]))
     # --- node everything except the motorway --------------------------------------------------
     geoms = np.array([g for g, _ in lines], dtype=object)
@@ -442,7 +462,9 @@ def write_pbf(path: Path, tile_list: list[Tile], seed: int = 0) -> dict[str, int
         for tile in tile_list:
             lon, lat = tile.to_lonlat(tpl.x, tpl.y)
             base = tile.index * NODE_ID_STEP + 1
-            for i, (lo, la) in enumerate(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist(), strict=True)):
+            for i, (lo, la) in enumerate(
+                zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist(), strict=True)
+            ):
                 writer.add_node(mutable.Node(id=base + i, location=(lo, la), version=1))
             n_nodes += len(lon)
         for tile in tile_list:
@@ -492,7 +514,9 @@ def demand_on_roads_check(seed: int = 0, within_km: float = ACCESS_KM) -> float:
             continue
         main = np.bincount(label[on]).argmax()
         nodes = np.flatnonzero(on & (label == main))
-        d = cKDTree(np.column_stack([tpl.x[nodes], tpl.y[nodes]])).query(np.column_stack([mp.x[cells], mp.y[cells]]))[0]
+        d = cKDTree(np.column_stack([tpl.x[nodes], tpl.y[nodes]])).query(
+            np.column_stack([mp.x[cells], mp.y[cells]])
+        )[0]
         served[np.flatnonzero(cells)[d <= within_km]] = True
     return float(pop[served].sum() / pop.sum())
 

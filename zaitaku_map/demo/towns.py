@@ -19,16 +19,99 @@ from zaitaku_map.demo.geography import CITY_NAME, Tile, build_region
 from zaitaku_map.demo.population import mesh_population
 
 KANJI_NUM = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
-URBAN_BASES = ["本町", "栄町", "港町", "緑町", "若葉町", "旭町", "中町", "新町", "桜町", "松原町", "青葉町", "東町",
-               "西町", "南町", "北町", "大手町", "駅前", "寿町", "春日町", "昭和町", "朝日町", "末広町", "元町",
-               "宮前町", "錦町", "幸町", "花園町", "日吉町", "城南町", "城北町", "明神町", "住吉町", "弥生町",
-               "見晴町", "富士見町", "柳町", "浜町", "汐見町", "白銀町", "高砂町"]
-RURAL_BASES = ["上野", "下野", "中村", "山田", "川原", "宮ノ前", "大平", "小谷", "奥野", "平田", "森下", "石原",
-               "岩井", "竹田", "西谷", "東谷", "大谷", "小川", "滝本", "杉山", "栗原", "梅木", "椎葉", "柿原",
-               "和田", "沢井", "原", "久保", "向山", "峰", "長尾", "舟木", "芦田", "宿", "関", "畑中"]
+URBAN_BASES = [
+    "本町",
+    "栄町",
+    "港町",
+    "緑町",
+    "若葉町",
+    "旭町",
+    "中町",
+    "新町",
+    "桜町",
+    "松原町",
+    "青葉町",
+    "東町",
+    "西町",
+    "南町",
+    "北町",
+    "大手町",
+    "駅前",
+    "寿町",
+    "春日町",
+    "昭和町",
+    "朝日町",
+    "末広町",
+    "元町",
+    "宮前町",
+    "錦町",
+    "幸町",
+    "花園町",
+    "日吉町",
+    "城南町",
+    "城北町",
+    "明神町",
+    "住吉町",
+    "弥生町",
+    "見晴町",
+    "富士見町",
+    "柳町",
+    "浜町",
+    "汐見町",
+    "白銀町",
+    "高砂町",
+]
+RURAL_BASES = [
+    "上野",
+    "下野",
+    "中村",
+    "山田",
+    "川原",
+    "宮ノ前",
+    "大平",
+    "小谷",
+    "奥野",
+    "平田",
+    "森下",
+    "石原",
+    "岩井",
+    "竹田",
+    "西谷",
+    "東谷",
+    "大谷",
+    "小川",
+    "滝本",
+    "杉山",
+    "栗原",
+    "梅木",
+    "椎葉",
+    "柿原",
+    "和田",
+    "沢井",
+    "原",
+    "久保",
+    "向山",
+    "峰",
+    "長尾",
+    "舟木",
+    "芦田",
+    "宿",
+    "関",
+    "畑中",
+]
 
-ISJ_HEADER = ["都道府県コード", "都道府県名", "市区町村コード", "市区町村名", "大字町丁目コード", "大字町丁目名",
-              "緯度", "経度", "原典資料コード", "大字・字・丁目区分コード"]
+ISJ_HEADER = [
+    "都道府県コード",
+    "都道府県名",
+    "市区町村コード",
+    "市区町村名",
+    "大字町丁目コード",
+    "大字町丁目名",
+    "緯度",
+    "経度",
+    "原典資料コード",
+    "大字・字・丁目区分コード",
+]
 
 
 @dataclass
@@ -87,7 +170,9 @@ def build_towns(seed: int = 0) -> Towns:
                     bi, ch = bi + 1, 1
         else:
             for i in range(len(chosen)):
-                names.append(bases[(start + i) % len(bases)] + ("" if i < len(bases) else _kanji(i // len(bases) + 1)))
+                names.append(
+                    bases[(start + i) % len(bases)] + ("" if i < len(bases) else _kanji(i // len(bases) + 1))
+                )
         for i, nm in enumerate(names):
             out["code3"].append(c3)
             out["name"].append(nm)
@@ -96,8 +181,12 @@ def build_towns(seed: int = 0) -> Towns:
             out["weight"].append(float(w[i]))
             out["chome"].append(urban)
             out["tcode"].append(f"{(i + 1) * 100 + 1:07d}" if not urban else f"{(i + 1) * 1000:07d}")
-    return Towns(*(np.array(out[k], dtype=object if k in ("code3", "name", "tcode") else None)
-                   for k in ("code3", "name", "x", "y", "weight", "chome", "tcode")))
+    return Towns(
+        *(
+            np.array(out[k], dtype=object if k in ("code3", "name", "tcode") else None)
+            for k in ("code3", "name", "x", "y", "weight", "chome", "tcode")
+        )
+    )
 
 
 def muni_name_for_isj(spec) -> str:  # type: ignore[no-untyped-def]
@@ -120,8 +209,19 @@ def write_isj_csv(path: Path, tile_list: list[Tile], seed: int = 0) -> Path:
             c3 = towns.code3[i]
             spec = region.specs[c3]
             code5 = tile.muni_code(c3)
-            w.writerow([tile.pref_code, tile.pref_name, code5, muni_name_for_isj(spec), code5 + towns.tcode[i],
-                        towns.name[i], f"{lat[i]:.6f}", f"{lon[i]:.6f}", "1" if towns.chome[i] else "2",
-                        "3" if towns.chome[i] else "1"])
+            w.writerow(
+                [
+                    tile.pref_code,
+                    tile.pref_name,
+                    code5,
+                    muni_name_for_isj(spec),
+                    code5 + towns.tcode[i],
+                    towns.name[i],
+                    f"{lat[i]:.6f}",
+                    f"{lon[i]:.6f}",
+                    "1" if towns.chome[i] else "2",
+                    "3" if towns.chome[i] else "1",
+                ]
+            )
     path.write_bytes(buf.getvalue().encode("cp932"))
     return path

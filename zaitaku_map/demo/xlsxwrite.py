@@ -76,8 +76,13 @@ def _col(i: int) -> str:
     return s
 
 
-def write_text_xlsx(path: Path, rows: Sequence[Sequence[str | None]], *, sheet: str = "Sheet1",
-                    creator: str = "zaitaku-map demo") -> Path:
+def write_text_xlsx(
+    path: Path,
+    rows: Sequence[Sequence[str | None]],
+    *,
+    sheet: str = "Sheet1",
+    creator: str = "zaitaku-map demo",
+) -> Path:
     """Write ``rows`` (strings; ``None`` = no cell) as a one-sheet xlsx with fixed metadata."""
     ncol = max((len(r) for r in rows), default=1)
     cols = [_col(i) for i in range(ncol)]
@@ -85,7 +90,8 @@ def write_text_xlsx(path: Path, rows: Sequence[Sequence[str | None]], *, sheet: 
     for ri, row in enumerate(rows, start=1):
         cells = "".join(
             f'<c r="{cols[ci]}{ri}" t="inlineStr"><is><t>{escape(v)}</t></is></c>'
-            for ci, v in enumerate(row) if v is not None
+            for ci, v in enumerate(row)
+            if v is not None
         )
         parts.append(f'<row r="{ri}">{cells}</row>')
     last = f"{cols[-1]}{max(len(rows), 1)}"
@@ -110,13 +116,16 @@ def write_text_xlsx(path: Path, rows: Sequence[Sequence[str | None]], *, sheet: 
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{FIXED_ISO}</dcterms:modified>'
         "</cp:coreProperties>"
     )
-    return write_zip(path, [
-        ("[Content_Types].xml", _CONTENT_TYPES.encode()),
-        ("_rels/.rels", _RELS.encode()),
-        ("docProps/app.xml", _APP.encode()),
-        ("docProps/core.xml", core.encode()),
-        ("xl/workbook.xml", workbook.encode()),
-        ("xl/_rels/workbook.xml.rels", _WB_RELS.encode()),
-        ("xl/styles.xml", _STYLES.encode()),
-        ("xl/worksheets/sheet1.xml", sheet_xml.encode("utf-8")),
-    ])
+    return write_zip(
+        path,
+        [
+            ("[Content_Types].xml", _CONTENT_TYPES.encode()),
+            ("_rels/.rels", _RELS.encode()),
+            ("docProps/app.xml", _APP.encode()),
+            ("docProps/core.xml", core.encode()),
+            ("xl/workbook.xml", workbook.encode()),
+            ("xl/_rels/workbook.xml.rels", _WB_RELS.encode()),
+            ("xl/styles.xml", _STYLES.encode()),
+            ("xl/worksheets/sheet1.xml", sheet_xml.encode("utf-8")),
+        ],
+    )

@@ -29,8 +29,12 @@ def normalize_xlsx(path: Path) -> Path:
     for name, data in members:
         if name == "docProps/core.xml":
             text = data.decode("utf-8")
-            text = re.sub(r"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)", rf"\g<1>{FIXED_ISO}\g<2>", text)
-            text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{FIXED_ISO}\g<2>", text)
+            text = re.sub(
+                r"(<dcterms:created[^>]*>)[^<]*(</dcterms:created>)", rf"\g<1>{FIXED_ISO}\g<2>", text
+            )
+            text = re.sub(
+                r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{FIXED_ISO}\g<2>", text
+            )
             data = text.encode("utf-8")
         out.append((name, data))
     return write_zip(path, out)

@@ -49,8 +49,14 @@ def indicator_text(key: str, value: Any) -> str:
     return str(value)
 
 
-def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverages: list[Any],
-                changed: list[set[str]] | None = None) -> Any:
+def maps_figure(
+    datas: list[ExportData],
+    *,
+    paper: str,
+    landscape: bool,
+    coverages: list[Any],
+    changed: list[set[str]] | None = None,
+) -> Any:
     """One sheet with a small map per option in a grid and a shared facility legend."""
     setup_matplotlib()
     from matplotlib.artist import Artist
@@ -67,13 +73,37 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
     nrow = math.ceil(n / ncol)
     top = 1 - 0.75 / h
     fig.text(0.025, 1 - 0.35 / h, EXPORT_TEXT["compare_title"], fontsize=16, va="bottom")
-    fig.text(0.025, 1 - 0.55 / h, f"{EXPORT_TEXT['created']}: {datas[0].created}　　"
-             + "　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas)), fontsize=9, va="bottom")
+    fig.text(
+        0.025,
+        1 - 0.55 / h,
+        f"{EXPORT_TEXT['created']}: {datas[0].created}　　"
+        + "　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas)),
+        fontsize=9,
+        va="bottom",
+    )
     if any(d.is_demo for d in datas):
-        fig.text(0.975, 1 - 0.45 / h, EXPORT_TEXT["demo_banner"], fontsize=11, color="white", ha="right", va="bottom",
-                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"})
-        fig.text(0.5, 0.5, EXPORT_TEXT["demo_watermark"], fontsize=80, color="#c62828", alpha=0.10, ha="center",
-                 va="center", rotation=30, zorder=100)
+        fig.text(
+            0.975,
+            1 - 0.45 / h,
+            EXPORT_TEXT["demo_banner"],
+            fontsize=11,
+            color="white",
+            ha="right",
+            va="bottom",
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"},
+        )
+        fig.text(
+            0.5,
+            0.5,
+            EXPORT_TEXT["demo_watermark"],
+            fontsize=80,
+            color="#c62828",
+            alpha=0.10,
+            ha="center",
+            va="center",
+            rotation=30,
+            zorder=100,
+        )
     bottom = 1.45 / h
     gap = 0.012
     cw = (0.95 - gap * (ncol - 1)) / ncol
@@ -89,28 +119,71 @@ def maps_figure(datas: list[ExportData], *, paper: str, landscape: bool, coverag
     handles: list[Artist] = []
     for cat in cats:
         spec = CATEGORIES.get(cat, CATEGORIES["other"])
-        handles.append(Line2D([], [], ls="none", marker=spec.marker, markerfacecolor=spec.color,
-                              markeredgecolor="black", color=spec.color, markersize=5, label=spec.label))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker=spec.marker,
+                markerfacecolor=spec.color,
+                markeredgecolor="black",
+                color=spec.color,
+                markersize=5,
+                label=spec.label,
+            )
+        )
     if changed and any(changed[1:]):
-        handles.append(Patch(facecolor="none", edgecolor=CHANGED_EDGE, hatch="////", linestyle="--",
-                             label="① から圏域が変わる市区町村"))
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=CHANGED_EDGE,
+                hatch="////",
+                linestyle="--",
+                label="① から圏域が変わる市区町村",
+            )
+        )
     if coverages[0] is not None:
-        handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
-                              label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}")))
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.02, 0.78 / h), ncol=min(len(handles), 5),
-               fontsize=7, frameon=False)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="x",
+                color="#b2182b",
+                markersize=5,
+                label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}"),
+            )
+        )
+    fig.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.02, 0.78 / h),
+        ncol=min(len(handles), 5),
+        fontsize=7,
+        frameon=False,
+    )
     lines = []
     if coverages[0] is not None:
-        lines.append(f"{EXPORT_TEXT['coverage_params']}: {coverage_label(coverages[0].category)} "
-                     f"{coverages[0].description}")
+        lines.append(
+            f"{EXPORT_TEXT['coverage_params']}: {coverage_label(coverages[0].category)} "
+            f"{coverages[0].description}"
+        )
     lines.append(EXPORT_TEXT["sources"] + ": " + "／".join(datas[0].source_lines()))
     if datas[0].attributions():
         lines.append(EXPORT_TEXT["attribution"] + ": " + "／".join(datas[0].attributions()))
     width_chars = int(0.95 * w * 72 / 6.2)
     wrapped = [seg for line in lines for seg in (textwrap.wrap(line, width_chars) or [""])]
-    fig.text(0.025, 0.15 / h, "\n".join(wrapped[:6]) + "\n"
-             + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
-             fontsize=6, color="#333333", va="bottom", linespacing=1.4)
+    fig.text(
+        0.025,
+        0.15 / h,
+        "\n".join(wrapped[:6])
+        + "\n"
+        + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
+        fontsize=6,
+        color="#333333",
+        va="bottom",
+        linespacing=1.4,
+    )
     return fig
 
 
@@ -119,8 +192,10 @@ def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | 
     names = cmp["options"]
     heads = ["指標"] + [f"{chr(0x2460 + i)} {n}" for i, n in enumerate(names)]
     rows, marks = [], []
-    for r, key in enumerate(cmp["indicator_order"] + sorted(
-            {k for n in names for k in cmp["per_option"][n]["indicators"]} - set(cmp["indicator_order"]))):
+    for r, key in enumerate(
+        cmp["indicator_order"]
+        + sorted({k for n in names for k in cmp["per_option"][n]["indicators"]} - set(cmp["indicator_order"]))
+    ):
         row = [indicator_label(key)]
         for c, n in enumerate(names, start=1):
             po = cmp["per_option"][n]
@@ -133,30 +208,62 @@ def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | 
         rows.append(row)
     w0 = width * 0.34
     widths = [w0] + [(width - w0) / len(names)] * len(names)
-    story: list[Any] = [para(EXPORT_TEXT["compare_title"], "h1"),
-                        para(f"基準: ① {cmp['baseline']}　色付きのセル = 基準の案と異なる値（▲改善・▼悪化・＊相違）", "note"),
-                        Spacer(1, 2 * mm),
-                        data_table(heads, rows, widths, highlight=marks, align_right=list(range(1, len(names) + 1)))]
+    story: list[Any] = [
+        para(EXPORT_TEXT["compare_title"], "h1"),
+        para(f"基準: ① {cmp['baseline']}　色付きのセル = 基準の案と異なる値（▲改善・▼悪化・＊相違）", "note"),
+        Spacer(1, 2 * mm),
+        data_table(heads, rows, widths, highlight=marks, align_right=list(range(1, len(names) + 1))),
+    ]
     if coverage_line:
         story += [Spacer(1, 2 * mm), para(coverage_line, "note")]
     elif cmp.get("coverage_note"):
         story += [Spacer(1, 2 * mm), para(str(cmp["coverage_note"]), "note")]
     for i, n in enumerate(names):
         po = cmp["per_option"][n]
-        krows = [[k["name"], k["n_municipalities"], "－" if k["pop_total"] is None else f"{k['pop_total']:,.0f}", k["zaishi_total"],
-                  "○" if k["active_role"] else "－", "○" if k["hub"] else "－",
-                  "".join("①②③④"[f - 1] for f in k["missing_functions"]) or "－", k["n_warnings"]]
-                 for k in po["kens"]]
-        kh = ["圏域", "市区町村数", "総人口", "在支診・在支病", "積極的役割", "連携拠点", "欠ける機能", "注意"]
-        story += [CondPageBreak(40 * mm), para(f"{chr(0x2460 + i)} {n} の圏域", "h2"),
-                  data_table(kh, krows, [width * f for f in (0.26, 0.09, 0.13, 0.12, 0.1, 0.1, 0.11, 0.09)],
-                             align_right=[1, 2, 3, 7])]
+        krows = [
+            [
+                k["name"],
+                k["n_municipalities"],
+                "－" if k["pop_total"] is None else f"{k['pop_total']:,.0f}",
+                k["zaishi_total"],
+                "○" if k["active_role"] else "－",
+                "○" if k["hub"] else "－",
+                "".join("①②③④"[f - 1] for f in k["missing_functions"]) or "－",
+                k["n_warnings"],
+            ]
+            for k in po["kens"]
+        ]
+        kh = [
+            "圏域",
+            "市区町村数",
+            "総人口",
+            "在支診・在支病",
+            "積極的役割",
+            "連携拠点",
+            "欠ける機能",
+            "注意",
+        ]
+        story += [
+            CondPageBreak(40 * mm),
+            para(f"{chr(0x2460 + i)} {n} の圏域", "h2"),
+            data_table(
+                kh,
+                krows,
+                [width * f for f in (0.26, 0.09, 0.13, 0.12, 0.1, 0.1, 0.11, 0.09)],
+                align_right=[1, 2, 3, 7],
+            ),
+        ]
     diffs = cmp.get("unit_differences") or []
     story += [CondPageBreak(40 * mm), para("圏域が変わる市区町村", "h2")]
     if diffs:
         drows = [[d["name"]] + [d["kens"].get(n) or EXPORT_TEXT["unassigned"] for n in names] for d in diffs]
-        story.append(data_table(["市区町村"] + [f"{chr(0x2460 + i)}" for i in range(len(names))], drows,
-                                [w0] + [(width - w0) / len(names)] * len(names)))
+        story.append(
+            data_table(
+                ["市区町村"] + [f"{chr(0x2460 + i)}" for i in range(len(names))],
+                drows,
+                [w0] + [(width - w0) / len(names)] * len(names),
+            )
+        )
     else:
         story.append(para("すべての案で同じ組み合わせです。", "note"))
     return story
@@ -187,11 +294,17 @@ def export_comparison_pdf(
     t0 = time.perf_counter()
     names = list(dict.fromkeys(options))
     if len(names) < 2:
-        raise ExportError("comparison needs at least two options", value=", ".join(names),
-                          hint="比較する案を2つ以上指定してください")
+        raise ExportError(
+            "comparison needs at least two options",
+            value=", ".join(names),
+            hint="比較する案を2つ以上指定してください",
+        )
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    datas = [load_export_data(project, n, categories=categories) for n in prog.step(0.3).iterate(names, message="データ")]
+    datas = [
+        load_export_data(project, n, categories=categories)
+        for n in prog.step(0.3).iterate(names, message="データ")
+    ]
     # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
     cov = load_coverage(project, coverage_category, coverage_params)
     coverages = [None] * len(datas)
@@ -200,17 +313,31 @@ def export_comparison_pdf(
     size = page_size(paper, landscape)
     with tempfile.TemporaryDirectory(prefix="zm_cmp_") as td:
         maps_pdf = Path(td) / "maps.pdf"
-        changed = [{d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])} for n in names]
+        changed = [
+            {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])}
+            for n in names
+        ]
         fig = maps_figure(datas, paper=paper, landscape=landscape, coverages=coverages, changed=changed)
         write_figure_pdf(fig, maps_pdf, title=EXPORT_TEXT["compare_title"])
         prog.update(0.75, "比較表")
         table_pdf = Path(td) / "table.pdf"
         header = f"{EXPORT_TEXT['compare_title']}　" + "・".join(names)
         footer = EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created)
-        cov_line = (f"{EXPORT_TEXT['coverage_params']}: {coverage_label(cov.category)} {cov.description}"
-                    if cov is not None else None)
-        build_pdf(table_pdf, lambda: comparison_story(cmp, size[0] - 24 * mm, coverage_line=cov_line), header=header,
-                  footer=footer, is_demo=any(d.is_demo for d in datas), pagesize=size, title=header, with_toc=False)
+        cov_line = (
+            f"{EXPORT_TEXT['coverage_params']}: {coverage_label(cov.category)} {cov.description}"
+            if cov is not None
+            else None
+        )
+        build_pdf(
+            table_pdf,
+            lambda: comparison_story(cmp, size[0] - 24 * mm, coverage_line=cov_line),
+            header=header,
+            footer=footer,
+            is_demo=any(d.is_demo for d in datas),
+            pagesize=size,
+            title=header,
+            with_toc=False,
+        )
         writer = PdfWriter()
         writer.append(PdfReader(maps_pdf), outline_item="地図の比較")
         writer.append(PdfReader(table_pdf), outline_item="指標の比較")
@@ -229,7 +356,9 @@ def export_comparison_pdf(
         "path": str(path),
         "pages": pages,
         "options": names,
-        "counts": {"kens": {d.option_name: len(d.kens) for d in datas},
-                   "changed_municipalities": cmp.get("n_changed_units", 0)},
+        "counts": {
+            "kens": {d.option_name: len(d.kens) for d in datas},
+            "changed_municipalities": cmp.get("n_changed_units", 0),
+        },
         "seconds": round(time.perf_counter() - t0, 2),
     }

@@ -33,15 +33,30 @@ from zaitaku_map.options import facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
 
 # short source names for the per-facility "出典" column
-FORMAT_SHORT = {"iryojoho": "医療情報ネット", "kaigo": "介護サービス公表", "kouseikyoku": "厚生局名簿",
-                "table": "表", "gis": "GIS"}
+FORMAT_SHORT = {
+    "iryojoho": "医療情報ネット",
+    "kaigo": "介護サービス公表",
+    "kouseikyoku": "厚生局名簿",
+    "table": "表",
+    "gis": "GIS",
+}
 
 UNKNOWN_KEN = ""  # ken_key of facilities whose 圏域 cannot be determined (no position, no municipality)
 
 # fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
 KEN_PALETTE = [
-    "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
-    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f",
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
 ]
 
 SOURCE_KIND_LABEL = {
@@ -159,7 +174,9 @@ class ExportData:
         return lines
 
 
-def _option_meta(project: Project, name: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, str]]:
+def _option_meta(
+    project: Project, name: str
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, str]]:
     """(meta incl. hubs, kens key->{name,color}, assignments unit->ken) of an option."""
     opt = get_option(project, name)
     kens = {str(k): dict(v) for k, v in dict(opt.kens).items()}
@@ -181,7 +198,10 @@ def _sources(project: Project) -> list[dict[str, Any]]:
     rows = project.conn.execute(
         "SELECT id, kind, format, file_name, reference_date, imported_at FROM sources ORDER BY kind, reference_date"
     ).fetchall()
-    return [dict(zip(("id", "kind", "format", "file_name", "reference_date", "imported_at"), r, strict=True)) for r in rows]
+    return [
+        dict(zip(("id", "kind", "format", "file_name", "reference_date", "imported_at"), r, strict=True))
+        for r in rows
+    ]
 
 
 def _facility_sources(project: Project) -> dict[int, tuple[str, str]]:
@@ -220,14 +240,17 @@ def _facilities(
         des.setdefault(int(fid), []).append(str(code))
     funcs = _functions(project)
     srcs = _facility_sources(project)
-    muni_name = dict(zip(munis["code"], munis.get("full_name", munis["name"]).fillna(munis["name"]), strict=False))
+    muni_name = dict(
+        zip(munis["code"], munis.get("full_name", munis["name"]).fillna(munis["name"]), strict=False)
+    )
     # units may be wards while a facility's muni_code is its city (or vice versa): try both ways
     parent = dict(zip(munis["code"], munis.get("parent_code", pd.Series([None] * len(munis))), strict=False))
     ken = df["muni_code"].map(assign)
     missing = ken.isna() & df["lon"].notna()
     if missing.any() and len(kens):
         pts = gpd.GeoDataFrame(
-            df.loc[missing, ["id"]], geometry=gpd.points_from_xy(df.loc[missing, "lon"], df.loc[missing, "lat"]),
+            df.loc[missing, ["id"]],
+            geometry=gpd.points_from_xy(df.loc[missing, "lon"], df.loc[missing, "lat"]),
             crs="EPSG:4326",
         )
         hit = gpd.sjoin(pts, kens[["ken_key", "geometry"]], how="left", predicate="within")
@@ -285,8 +308,9 @@ def expand_categories(categories: Sequence[str] | None) -> set[str] | None:
         elif key in CATEGORIES:
             out.add(key)
         else:
-            raise ExportError(f"unknown facility category: {key}", value=key,
-                              expected=", ".join([*COMBINED, *CATEGORIES]))
+            raise ExportError(
+                f"unknown facility category: {key}", value=key, expected=", ".join([*COMBINED, *CATEGORIES])
+            )
     return out
 
 
@@ -309,11 +333,16 @@ def load_export_data(project: Project, option: str, *, categories: Sequence[str]
         kens = kens.set_crs("EPSG:4326")
     kens = kens.to_crs("EPSG:4326")
     order = {k: i for i, k in enumerate(ken_defs)}
-    kens = kens.assign(_o=kens["ken_key"].map(lambda k: order.get(k, len(order)))).sort_values(["_o", "ken_key"])
+    kens = kens.assign(_o=kens["ken_key"].map(lambda k: order.get(k, len(order)))).sort_values(
+        ["_o", "ken_key"]
+    )
     kens = kens.drop(columns="_o").reset_index(drop=True)
     if kens.empty:
-        raise ExportError(f"option has no 圏域 with municipalities: {option}", value=option,
-                          hint="圏域案に市区町村を割り当ててから出力してください")
+        raise ExportError(
+            f"option has no 圏域 with municipalities: {option}",
+            value=option,
+            hint="圏域案に市区町村を割り当ててから出力してください",
+        )
     colors = []
     for i, c in enumerate(kens["color"]):
         colors.append(c if isinstance(c, str) and c.startswith("#") else KEN_PALETTE[i % len(KEN_PALETTE)])
@@ -334,7 +363,9 @@ def load_export_data(project: Project, option: str, *, categories: Sequence[str]
         n_units.append(len(m))
         for c in pops:
             vals = pop[c].reindex(m["code"]) if c in pop else pd.Series(dtype=float)
-            pops[c].append(float(np.nansum(vals.to_numpy(dtype=float))) if len(vals) and vals.notna().any() else np.nan)
+            pops[c].append(
+                float(np.nansum(vals.to_numpy(dtype=float))) if len(vals) and vals.notna().any() else np.nan
+            )
     kens["units"] = units
     kens["n_units"] = n_units
     for c, v in pops.items():

@@ -47,11 +47,15 @@ NDIGITS = 5  # ≈1 m: plenty for a committee map, and keeps the file small
 GAP_COLOR = "#b2182b"
 BAND_SIMPLIFY_DEG = 2e-4
 BACKGROUND = "#eef2f5"
-FONT_STACK = ('"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Yu Gothic UI", "Yu Gothic", Meiryo, '
-              '"Noto Sans CJK JP", "Noto Sans JP", IPAexGothic, sans-serif')
+FONT_STACK = (
+    '"Hiragino Kaku Gothic ProN", "Hiragino Sans", "Yu Gothic UI", "Yu Gothic", Meiryo, '
+    '"Noto Sans CJK JP", "Noto Sans JP", IPAexGothic, sans-serif'
+)
 # no network at all: inline scripts/styles, data: images, local fonts only
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-       "font-src data:; connect-src 'none'")
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "font-src data:; connect-src 'none'"
+)
 
 PAGE_CSS = """
 html, body { font-family: %(font)s; }
@@ -166,7 +170,13 @@ var zm = {
 def _js(value: Any) -> str:
     """JSON literal safe inside an HTML ``<script>`` (no ``<``, ``>``, ``&``, U+2028/2029 left raw)."""
     s = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for a, b in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         s = s.replace(a, b)
     return s
 
@@ -196,8 +206,11 @@ def leaflet_assets() -> tuple[str, str]:
         js = (base / "leaflet.js").read_text(encoding="utf-8")
         css = (base / "leaflet.css").read_text(encoding="utf-8")
     except OSError as exc:
-        raise ExportError(f"vendored Leaflet not found: {exc}", file=base,
-                          hint="インストールが不完全です。zaitaku-map を入れ直してください") from exc
+        raise ExportError(
+            f"vendored Leaflet not found: {exc}",
+            file=base,
+            hint="インストールが不完全です。zaitaku-map を入れ直してください",
+        ) from exc
 
     def data_uri(m: re.Match[str]) -> str:
         p = base / m.group(1)
@@ -241,23 +254,40 @@ def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
             n = int(counts.get((r["ken_key"], cat), 0)) if len(counts) else 0
             if n:
                 per.append(f"{category_label(cat, short=True)} {n}")
-        props.append({
-            "name": _e(r["name"]), "color": r["color"], "units": _e(r["units"]), "n_units": f"{r['n_units']}",
-            "pop_total": _pop(r.get("pop_total")), "pop_75": _pop(r.get("pop_75")),
-            "facilities": _e("・".join(per) or "なし"),
-        })
+        props.append(
+            {
+                "name": _e(r["name"]),
+                "color": r["color"],
+                "units": _e(r["units"]),
+                "n_units": f"{r['n_units']}",
+                "pop_total": _pop(r.get("pop_total")),
+                "pop_75": _pop(r.get("pop_75")),
+                "facilities": _e("・".join(per) or "なし"),
+            }
+        )
     fill = 0.45 if coverage is not None else 0.6
     return folium.GeoJson(
         _features(data.kens, props),
         name=EXPORT_TEXT["ken"],
-        style_function=lambda f: {"fillColor": f["properties"]["color"], "fillOpacity": fill,
-                                  "color": KEN_EDGE, "weight": 2.6, "opacity": 0.9},
+        style_function=lambda f: {
+            "fillColor": f["properties"]["color"],
+            "fillOpacity": fill,
+            "color": KEN_EDGE,
+            "weight": 2.6,
+            "opacity": 0.9,
+        },
         highlight_function=lambda f: {"weight": 4, "fillOpacity": min(fill + 0.2, 0.9)},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
         popup=folium.GeoJsonPopup(
             fields=["name", "units", "n_units", "pop_total", "pop_75", "facilities"],
-            aliases=[EXPORT_COLUMNS["ken_name"], EXPORT_COLUMNS["units"], EXPORT_COLUMNS["n_units"],
-                     EXPORT_COLUMNS["pop_total"], EXPORT_COLUMNS["pop_75"], EXPORT_TEXT["facilities"]],
+            aliases=[
+                EXPORT_COLUMNS["ken_name"],
+                EXPORT_COLUMNS["units"],
+                EXPORT_COLUMNS["n_units"],
+                EXPORT_COLUMNS["pop_total"],
+                EXPORT_COLUMNS["pop_75"],
+                EXPORT_TEXT["facilities"],
+            ],
             max_width=380,
         ),
         control=False,
@@ -275,36 +305,54 @@ class _Script(MacroElement):
         self.code = code
 
 
-def _legend_html(data: ExportData, coverage: Coverage | None, fac_counts: dict[str, int], has_roles: bool) -> str:
+def _legend_html(
+    data: ExportData, coverage: Coverage | None, fac_counts: dict[str, int], has_roles: bool
+) -> str:
     rows: list[str] = [f"<h2>{_e(EXPORT_TEXT['legend'])}</h2>"]
     if len(data.kens) <= 16:
         for name, color in zip(data.kens["name"], data.kens["color"], strict=True):
-            rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{_e(color)}"></span>{_e(name)}</div>')
-    rows.append(f'<div class="zm-row"><span class="zm-line" style="border-top:3px solid {KEN_EDGE}"></span>'
-                f'{_e(EXPORT_TEXT["ken_boundary"])}</div>')
-    rows.append(f'<div class="zm-row"><span class="zm-line" style="border-top:1px solid {MUNI_EDGE}"></span>'
-                f'{_e(EXPORT_TEXT["muni_boundary"])}</div>')
+            rows.append(
+                f'<div class="zm-row"><span class="zm-sw" style="background:{_e(color)}"></span>{_e(name)}</div>'
+            )
+    rows.append(
+        f'<div class="zm-row"><span class="zm-line" style="border-top:3px solid {KEN_EDGE}"></span>'
+        f"{_e(EXPORT_TEXT['ken_boundary'])}</div>"
+    )
+    rows.append(
+        f'<div class="zm-row"><span class="zm-line" style="border-top:1px solid {MUNI_EDGE}"></span>'
+        f"{_e(EXPORT_TEXT['muni_boundary'])}</div>"
+    )
     if data.munis["ken_key"].isna().any():
-        rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{OUTSIDE_FILL}"></span>'
-                    f'{_e(EXPORT_TEXT["outside"])}・{_e(EXPORT_TEXT["unassigned"])}</div>')
+        rows.append(
+            f'<div class="zm-row"><span class="zm-sw" style="background:{OUTSIDE_FILL}"></span>'
+            f"{_e(EXPORT_TEXT['outside'])}・{_e(EXPORT_TEXT['unassigned'])}</div>"
+        )
     if coverage is not None:
         if coverage.bands is not None and len(coverage.bands):
             mins = sorted(float(b) for b in coverage.bands["band_min"])
             for i, b in enumerate(mins):
                 color = BAND_COLORS[min(i, len(BAND_COLORS) - 1)]
-                rows.append(f'<div class="zm-row"><span class="zm-sw" style="background:{color};opacity:.6;'
-                            f'border-color:transparent"></span>{_e(EXPORT_TEXT["coverage_band"].format(minutes=f"{b:g}"))}</div>')
+                rows.append(
+                    f'<div class="zm-row"><span class="zm-sw" style="background:{color};opacity:.6;'
+                    f'border-color:transparent"></span>{_e(EXPORT_TEXT["coverage_band"].format(minutes=f"{b:g}"))}</div>'
+                )
         if coverage.gaps is not None and len(coverage.gaps):
-            rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:{GAP_COLOR};border:none;'
-                        f'width:6px;height:6px;margin:0 10px 0 4px"></span>'
-                        f'{_e(EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}"))}</div>')
+            rows.append(
+                f'<div class="zm-row"><span class="zm-dot" style="background:{GAP_COLOR};border:none;'
+                f'width:6px;height:6px;margin:0 10px 0 4px"></span>'
+                f"{_e(EXPORT_TEXT['gap'].format(minutes=f'{coverage.minutes:g}'))}</div>"
+            )
     for cat, n in fac_counts.items():
         c = CATEGORIES.get(cat, CATEGORIES["other"])
-        rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:{c.color}"></span>'
-                    f'{_e(category_label(cat))}（{n}）</div>')
+        rows.append(
+            f'<div class="zm-row"><span class="zm-dot" style="background:{c.color}"></span>'
+            f"{_e(category_label(cat))}（{n}）</div>"
+        )
     if has_roles:
-        rows.append(f'<div class="zm-row"><span class="zm-dot" style="background:#fff;border:2.4px solid #000"></span>'
-                    f'太枠: {_e(ROLE_SHORT["active_role"])}・{_e(ROLE_SHORT["hub"])}</div>')
+        rows.append(
+            f'<div class="zm-row"><span class="zm-dot" style="background:#fff;border:2.4px solid #000"></span>'
+            f"太枠: {_e(ROLE_SHORT['active_role'])}・{_e(ROLE_SHORT['hub'])}</div>"
+        )
     return "".join(rows)
 
 
@@ -318,8 +366,10 @@ def _info_html(data: ExportData, coverage: Coverage | None) -> str:
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     if data.project_name:
         footer += f"　プロジェクト: {data.project_name}"
-    parts.append(f'<h3>操作</h3><p>施設の点や圏域をクリックすると詳しい情報を表示します。右上で表示する層を選べます。</p>'
-                 f'<p style="color:#666;margin-top:6px">{_e(footer)}</p></details>')
+    parts.append(
+        f"<h3>操作</h3><p>施設の点や圏域をクリックすると詳しい情報を表示します。右上で表示する層を選べます。</p>"
+        f'<p style="color:#666;margin-top:6px">{_e(footer)}</p></details>'
+    )
     return "".join(parts)
 
 
@@ -328,29 +378,46 @@ def _title_html(data: ExportData, coverage: Coverage | None, title: str | None) 
     sub = f"{EXPORT_TEXT['option']}: {data.option_name}　{EXPORT_TEXT['created']}: {data.created}"
     if coverage is not None:
         sub += f"　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)} {coverage.minutes:g}分"
-    dates = sorted({str(s["reference_date"]) for s in data.sources
-                    if s.get("kind") == "facilities" and s.get("reference_date")})
+    dates = sorted(
+        {
+            str(s["reference_date"])
+            for s in data.sources
+            if s.get("kind") == "facilities" and s.get("reference_date")
+        }
+    )
     if dates:
         sub += f"　施設データ: {EXPORT_TEXT['as_of'].format(date='・'.join(dates))}"
-    return f"<h1>{_e(title or EXPORT_TEXT['map_title'])}{demo}</h1><div class=\"zm-sub\">{_e(sub)}</div>"
+    return f'<h1>{_e(title or EXPORT_TEXT["map_title"])}{demo}</h1><div class="zm-sub">{_e(sub)}</div>'
 
 
-def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title: str | None = None) -> tuple[str, dict[str, Any]]:
+def build_html_map(
+    data: ExportData, *, coverage: Coverage | None = None, title: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """Render the page; returns (html text, facts)."""
     kens = data.kens
     minx, miny, maxx, maxy = (float(v) for v in kens.total_bounds)
-    m = folium.Map(location=[round((miny + maxy) / 2, NDIGITS), round((minx + maxx) / 2, NDIGITS)], tiles=None, zoom_start=9,
-                   prefer_canvas=True, control_scale=False, zoom_snap=0.25, zoom_delta=0.5)
+    m = folium.Map(
+        location=[round((miny + maxy) / 2, NDIGITS), round((minx + maxx) / 2, NDIGITS)],
+        tiles=None,
+        zoom_start=9,
+        prefer_canvas=True,
+        control_scale=False,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
     # only Leaflet, and inline (below): no CDN links at all
     m.default_js = []
     m.default_css = []
     root = cast(Figure, m.get_root())  # folium.Map places itself in a branca Figure (get_root() says Element)
     root.title = _e(f"{title or EXPORT_TEXT['map_title']} {data.option_name}")
     leaflet_js, leaflet_css = leaflet_assets()
-    root.header.add_child(Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp")
+    root.header.add_child(
+        Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp"
+    )
     root.header.add_child(Element(f"<style>{leaflet_css}</style>"), name="leaflet_css")
-    root.header.add_child(Element(f"<style>{PAGE_CSS % {'font': FONT_STACK, 'bg': BACKGROUND}}</style>"),
-                          name="zm_css")
+    root.header.add_child(
+        Element(f"<style>{PAGE_CSS % {'font': FONT_STACK, 'bg': BACKGROUND}}</style>"), name="zm_css"
+    )
     root.header.add_child(Element(f"<script>{leaflet_js}</script>"), name="leaflet")
     root.header.add_child(Element(f"<script>{HELPER_JS}</script>"), name="zm_helpers")
     mapname = m.get_name()
@@ -361,8 +428,13 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
     muni_group = folium.FeatureGroup(name=EXPORT_TEXT["muni_boundary"], show=True)
     if len(outside):
         folium.GeoJson(
-            _features(outside, [{"name": _e(n), "note": _e(f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}")}
-                                for n in outside["full_name"]]),
+            _features(
+                outside,
+                [
+                    {"name": _e(n), "note": _e(f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}")}
+                    for n in outside["full_name"]
+                ],
+            ),
             style_function=lambda f: {"fillColor": OUTSIDE_FILL, "fillOpacity": 1, "stroke": False},
             tooltip=folium.GeoJsonTooltip(fields=["name", "note"], labels=False, sticky=True),
             control=False,
@@ -370,7 +442,8 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
     folium.GeoJson(
         _features(munis, [{} for _ in range(len(munis))]),
         style_function=lambda f: {"fill": False, "color": MUNI_EDGE, "weight": 1, "opacity": 0.9},
-        interactive=False, control=False,
+        interactive=False,
+        control=False,
     ).add_to(muni_group)
     muni_group.add_to(m)
 
@@ -380,14 +453,17 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
         bands = coverage.bands.sort_values("band_min", ascending=False).reset_index(drop=True)
         # grid-derived outlines: drop vertices far below the grid cell (≈20 m)
         bands = bands.set_geometry(shapely.simplify(np.asarray(bands.geometry.values), BAND_SIMPLIFY_DEG))
-        cov_group = folium.FeatureGroup(name=f"{EXPORT_TEXT['coverage']}（{coverage_label(coverage.category)}）")
+        cov_group = folium.FeatureGroup(
+            name=f"{EXPORT_TEXT['coverage']}（{coverage_label(coverage.category)}）"
+        )
         n = len(bands)
         for i in range(n):
             color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
             folium.GeoJson(
                 _features(bands.iloc[[i]], [{}]),
                 style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.28, "stroke": False},
-                interactive=False, control=False,
+                interactive=False,
+                control=False,
             ).add_to(cov_group)
         cov_group.add_to(m)
 
@@ -399,9 +475,17 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
         g = coverage.gaps
         pops = g["pop_total"] if "pop_total" in g else pd.Series(np.nan, index=g.index)
         mins = g["minutes"] if "minutes" in g else pd.Series(np.nan, index=g.index)
-        rows = [[round(float(la), NDIGITS), round(float(lo), NDIGITS), round(p) if np.isfinite(p) else None,
-                 round(t, 1) if np.isfinite(t) else None]
-                for lo, la, p, t in zip(g.geometry.x, g.geometry.y, pops.astype(float), mins.astype(float), strict=True)]
+        rows = [
+            [
+                round(float(la), NDIGITS),
+                round(float(lo), NDIGITS),
+                round(p) if np.isfinite(p) else None,
+                round(t, 1) if np.isfinite(t) else None,
+            ]
+            for lo, la, p, t in zip(
+                g.geometry.x, g.geometry.y, pops.astype(float), mins.astype(float), strict=True
+            )
+        ]
         n_gaps = len(rows)
         # dense gap layers (mesh points) become a light stipple rather than a wall of dots (as in the PDF)
         dense = float(np.clip(math.sqrt(300 / n_gaps), 0.25, 1.0)) if n_gaps else 1.0
@@ -409,17 +493,39 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
         beyond = f"{float(limit):g}分超" if isinstance(limit, int | float) else "－"
         gap_label = EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")
         gap_group = folium.FeatureGroup(name=gap_label)
-        _Script(f"zm.gaps({gap_group.get_name()}, "
-                + _js({"label": gap_label, "color": GAP_COLOR, "radius": round(1.2 + 1.8 * dense, 1),
-                       "opacity": round(0.3 + 0.4 * dense, 2), "heads": {"pop": "人口", "minutes": "最寄りの施設まで", "beyond": beyond},
-                       "rows": rows}) + ");").add_to(gap_group)
+        _Script(
+            f"zm.gaps({gap_group.get_name()}, "
+            + _js(
+                {
+                    "label": gap_label,
+                    "color": GAP_COLOR,
+                    "radius": round(1.2 + 1.8 * dense, 1),
+                    "opacity": round(0.3 + 0.4 * dense, 2),
+                    "heads": {"pop": "人口", "minutes": "最寄りの施設まで", "beyond": beyond},
+                    "rows": rows,
+                }
+            )
+            + ");"
+        ).add_to(gap_group)
         gap_group.add_to(m)
 
     # facilities, one layer per category
     fac = data.facilities[data.facilities["lon"].notna()]
     shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
-    heads = {k: EXPORT_COLUMNS[k] for k in ("category", "subtype", "address", "muni_name", "ken_name", "roles",
-                                           "functions", "precision", "source")}
+    heads = {
+        k: EXPORT_COLUMNS[k]
+        for k in (
+            "category",
+            "subtype",
+            "address",
+            "muni_name",
+            "ken_name",
+            "roles",
+            "functions",
+            "precision",
+            "source",
+        )
+    }
     fac_counts: dict[str, int] = {}
     strings: dict[str, int] = {}  # repeated texts (municipality, 圏域, source …) stored once
 
@@ -436,40 +542,78 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
         rows = []
         for r in sel.itertuples(index=False):
             key = r.ken_key
-            ken = EXPORT_TEXT["outside"] if key is None or (isinstance(key, float) and math.isnan(key)) \
+            ken = (
+                EXPORT_TEXT["outside"]
+                if key is None or (isinstance(key, float) and math.isnan(key))
                 else data.ken_name(key)
-            src = _text(r.source) + (f"（{EXPORT_TEXT['as_of'].format(date=r.reference_date)}）" if r.reference_date else "")
-            rows.append([round(float(r.lat), NDIGITS), round(float(r.lon), NDIGITS), _text(r.name),
-                         intern(_text(r.subtype)), _text(r.address), intern(_text(r.muni_name)), intern(ken),
-                         _text(r.roles), _text(r.functions), intern(_text(r.precision)), intern(src)])
+            )
+            src = _text(r.source) + (
+                f"（{EXPORT_TEXT['as_of'].format(date=r.reference_date)}）" if r.reference_date else ""
+            )
+            rows.append(
+                [
+                    round(float(r.lat), NDIGITS),
+                    round(float(r.lon), NDIGITS),
+                    _text(r.name),
+                    intern(_text(r.subtype)),
+                    _text(r.address),
+                    intern(_text(r.muni_name)),
+                    intern(ken),
+                    _text(r.roles),
+                    _text(r.functions),
+                    intern(_text(r.precision)),
+                    intern(src),
+                ]
+            )
         fac_counts[cat] = len(rows)
         label = category_label(cat)
         group = folium.FeatureGroup(
-            name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）', show=True)
-        _Script(f"zm.facilities({group.get_name()}, "
-                + _js({"label": label, "color": c.color, "radius": round(6 * shrink, 1), "heads": heads,
-                       "rows": rows}) + ");").add_to(group)
+            name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）', show=True
+        )
+        _Script(
+            f"zm.facilities({group.get_name()}, "
+            + _js(
+                {
+                    "label": label,
+                    "color": c.color,
+                    "radius": round(6 * shrink, 1),
+                    "heads": heads,
+                    "rows": rows,
+                }
+            )
+            + ");"
+        ).add_to(group)
         group.add_to(m)
 
     strings_script.code = f"zm.strings = {_js(list(strings))};"
 
     # names: 圏域 always, municipalities on demand
-    ken_labels = [[*p, str(n)] for n, geom in zip(kens["name"], kens.geometry, strict=True)
-                  if (p := _label_point(geom)) is not None]
+    ken_labels = [
+        [*p, str(n)]
+        for n, geom in zip(kens["name"], kens.geometry, strict=True)
+        if (p := _label_point(geom)) is not None
+    ]
     lab_group = folium.FeatureGroup(name=f"{EXPORT_TEXT['ken']}名", show=True)
     _Script(f"zm.labels({lab_group.get_name()}, 'zm-label-ken', {_js(ken_labels)});").add_to(lab_group)
     lab_group.add_to(m)
     inside = munis[munis["ken_key"].notna()]
-    muni_labels = [[*p, str(n)] for n, geom in zip(inside["name"], inside.geometry, strict=True)
-                   if (p := _label_point(geom)) is not None]
+    muni_labels = [
+        [*p, str(n)]
+        for n, geom in zip(inside["name"], inside.geometry, strict=True)
+        if (p := _label_point(geom)) is not None
+    ]
     mlab_group = folium.FeatureGroup(name="市区町村名", show=len(muni_labels) <= 40)
     _Script(f"zm.labels({mlab_group.get_name()}, 'zm-label-muni', {_js(muni_labels)});").add_to(mlab_group)
     mlab_group.add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     pad = max(maxx - minx, maxy - miny) * 0.03
-    m.fit_bounds([[round(v, NDIGITS) for v in (miny - pad, minx - pad)],
-                  [round(v, NDIGITS) for v in (maxy + pad, maxx + pad)]])
+    m.fit_bounds(
+        [
+            [round(v, NDIGITS) for v in (miny - pad, minx - pad)],
+            [round(v, NDIGITS) for v in (maxy + pad, maxx + pad)],
+        ]
+    )
     listed = data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]
     has_roles = bool((fac["roles"] != "").any()) if len(fac) else False
     panels = (
@@ -480,11 +624,13 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None, title:
         f"zm.panel({mapname}, 'bottomleft', 'zm-info', {_js(_info_html(data, coverage))});"
     )
     if data.is_demo:
-        panels += (f"(function(){{var w = L.DomUtil.create('div', 'zm-watermark', {mapname}.getContainer());"
-                   f"w.textContent = {_js(EXPORT_TEXT['demo_watermark'])};"
-                   # the watermark sits above the map pane: keep popups readable
-                   f"{mapname}.on('popupopen', function () {{ w.style.display = 'none'; }});"
-                   f"{mapname}.on('popupclose', function () {{ w.style.display = ''; }});}})();")
+        panels += (
+            f"(function(){{var w = L.DomUtil.create('div', 'zm-watermark', {mapname}.getContainer());"
+            f"w.textContent = {_js(EXPORT_TEXT['demo_watermark'])};"
+            # the watermark sits above the map pane: keep popups readable
+            f"{mapname}.on('popupopen', function () {{ w.style.display = 'none'; }});"
+            f"{mapname}.on('popupclose', function () {{ w.style.display = ''; }});}})();"
+        )
     _Script(panels).add_to(m)
     page = root.render()
     facts = {
@@ -544,7 +690,11 @@ def export_html_map(
     out: dict[str, Any] = {
         "path": str(path),
         "bytes": path.stat().st_size,
-        "counts": {**map_counts(data), "markers": facts["markers"], "facilities_unplaced": facts["facilities_unplaced"]},
+        "counts": {
+            **map_counts(data),
+            "markers": facts["markers"],
+            "facilities_unplaced": facts["facilities_unplaced"],
+        },
         "seconds": round(time.perf_counter() - t0, 2),
     }
     if cov is not None:

@@ -30,9 +30,18 @@ from zaitaku_map.progress import Progress
 from zaitaku_map.store import Project
 
 QGIS_MARKERS = {
-    "o": ("circle", 0), "s": ("square", 0), "^": ("triangle", 0), "D": ("diamond", 0), "*": ("star", 0),
-    "v": ("triangle", 180), "P": ("cross_fill", 0), ".": ("circle", 0), "h": ("hexagon", 0), "x": ("cross2", 0),
-    "+": ("cross", 0), "1": ("asterisk_fill", 0),
+    "o": ("circle", 0),
+    "s": ("square", 0),
+    "^": ("triangle", 0),
+    "D": ("diamond", 0),
+    "*": ("star", 0),
+    "v": ("triangle", 180),
+    "P": ("cross_fill", 0),
+    ".": ("circle", 0),
+    "h": ("hexagon", 0),
+    "x": ("cross2", 0),
+    "+": ("cross", 0),
+    "1": ("asterisk_fill", 0),
 }
 
 
@@ -62,12 +71,18 @@ def ken_qml(kens: gpd.GeoDataFrame) -> str:
     """Categorized fill by 圏域 name with the option's colours, bold outline, labels."""
     cats, syms = [], []
     for i, (name, color) in enumerate(zip(kens["name"], kens["color"], strict=True)):
-        cats.append(f'<category render="true" symbol="{i}" value={quoteattr(str(name))} label={quoteattr(str(name))}/>')
+        cats.append(
+            f'<category render="true" symbol="{i}" value={quoteattr(str(name))} label={quoteattr(str(name))}/>'
+        )
         syms.append(
             f'<symbol type="fill" name="{i}" alpha="0.75" clip_to_extent="1" force_rhr="0">'
             '<layer class="SimpleFill" enabled="1" locked="0" pass="0"><Option type="Map">'
-            + _opt("color", _rgba(color)) + _opt("outline_color", "32,32,32,255") + _opt("outline_width", "0.6")
-            + _opt("outline_width_unit", "MM") + _opt("style", "solid") + _opt("outline_style", "solid")
+            + _opt("color", _rgba(color))
+            + _opt("outline_color", "32,32,32,255")
+            + _opt("outline_width", "0.6")
+            + _opt("outline_width_unit", "MM")
+            + _opt("style", "solid")
+            + _opt("outline_style", "solid")
             + "</Option></layer></symbol>"
         )
     return (
@@ -76,7 +91,7 @@ def ken_qml(kens: gpd.GeoDataFrame) -> str:
         '<renderer-v2 type="categorizedSymbol" attr="name" symbollevels="0" enableorderby="0" forceraster="0">'
         f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols></renderer-v2>"
         + _label_xml("name", 11, 1)
-        + '<layerGeometryType>2</layerGeometryType></qgis>'
+        + "<layerGeometryType>2</layerGeometryType></qgis>"
     )
 
 
@@ -86,20 +101,27 @@ def facility_qml(categories: list[str]) -> str:
     for i, key in enumerate(categories):
         c = CATEGORIES.get(key, CATEGORIES["other"])
         shape, angle = QGIS_MARKERS.get(c.marker, ("circle", 0))
-        cats.append(f'<category render="true" symbol="{i}" value={quoteattr(key)} label={quoteattr(c.label)}/>')
+        cats.append(
+            f'<category render="true" symbol="{i}" value={quoteattr(key)} label={quoteattr(c.label)}/>'
+        )
         syms.append(
             f'<symbol type="marker" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">'
             '<layer class="SimpleMarker" enabled="1" locked="0" pass="0"><Option type="Map">'
-            + _opt("name", shape) + _opt("angle", angle) + _opt("color", _rgba(c.color))
-            + _opt("outline_color", "0,0,0,255") + _opt("outline_width", "0.2") + _opt("size", "2.6")
-            + _opt("size_unit", "MM") + "</Option></layer></symbol>"
+            + _opt("name", shape)
+            + _opt("angle", angle)
+            + _opt("color", _rgba(c.color))
+            + _opt("outline_color", "0,0,0,255")
+            + _opt("outline_width", "0.2")
+            + _opt("size", "2.6")
+            + _opt("size_unit", "MM")
+            + "</Option></layer></symbol>"
         )
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
         '<qgis version="3.28.0" styleCategories="Symbology">'
         '<renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" enableorderby="0" forceraster="0">'
         f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols></renderer-v2>"
-        '<layerGeometryType>0</layerGeometryType></qgis>'
+        "<layerGeometryType>0</layerGeometryType></qgis>"
     )
 
 
@@ -108,18 +130,34 @@ _SLD_HEAD = (
     '<StyledLayerDescriptor version="1.0.0" xmlns="http://www.opengis.net/sld" xmlns:ogc="http://www.opengis.net/ogc" '
     'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
 )
-SLD_MARKERS = {"o": "circle", "s": "square", "^": "triangle", "D": "square", "*": "star", "v": "triangle",
-               "P": "cross", ".": "circle", "h": "circle", "x": "x", "+": "cross", "1": "star"}
+SLD_MARKERS = {
+    "o": "circle",
+    "s": "square",
+    "^": "triangle",
+    "D": "square",
+    "*": "star",
+    "v": "triangle",
+    "P": "cross",
+    ".": "circle",
+    "h": "circle",
+    "x": "x",
+    "+": "cross",
+    "1": "star",
+}
 
 
 def _sld(layer: str, rules: list[str]) -> str:
-    return (f"{_SLD_HEAD}<NamedLayer><Name>{escape(layer)}</Name><UserStyle><Name>{escape(layer)}</Name>"
-            f"<FeatureTypeStyle>{''.join(rules)}</FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>")
+    return (
+        f"{_SLD_HEAD}<NamedLayer><Name>{escape(layer)}</Name><UserStyle><Name>{escape(layer)}</Name>"
+        f"<FeatureTypeStyle>{''.join(rules)}</FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>"
+    )
 
 
 def _filter(field: str, value: str) -> str:
-    return (f"<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>"
-            f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>")
+    return (
+        f"<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>"
+        f"<ogc:Literal>{escape(value)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+    )
 
 
 def ken_sld(kens: gpd.GeoDataFrame) -> str:
@@ -149,17 +187,36 @@ def facility_sld(categories: list[str]) -> str:
     return _sld(EXPORT_LAYERS["facilities"], rules)
 
 
-def build_layers(project: Project, data: ExportData, *, coverage_category: str | None = None,
-                 coverage_params: Any = None) -> dict[str, gpd.GeoDataFrame]:
+def build_layers(
+    project: Project, data: ExportData, *, coverage_category: str | None = None, coverage_params: Any = None
+) -> dict[str, gpd.GeoDataFrame]:
     """Layer name -> GeoDataFrame (EPSG:4326) for the option."""
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
-    counts = rows.assign(cat=rows["id"].map(fac["category"])).groupby(["ken_key", "cat"]).size().unstack(fill_value=0)
+    counts = (
+        rows.assign(cat=rows["id"].map(fac["category"]))
+        .groupby(["ken_key", "cat"])
+        .size()
+        .unstack(fill_value=0)
+    )
     kens = data.kens.copy()
     for cat in counts.columns:
         kens[f"n_{cat}"] = kens["ken_key"].map(counts[cat]).fillna(0).astype(int)
-    kens = kens[["ken_key", "name", "color", "n_units", "units", "pop_total", "pop_65", "pop_75", "pop_85",
-                 *[c for c in kens.columns if c.startswith("n_") and c != "n_units"], "geometry"]]
+    kens = kens[
+        [
+            "ken_key",
+            "name",
+            "color",
+            "n_units",
+            "units",
+            "pop_total",
+            "pop_65",
+            "pop_75",
+            "pop_85",
+            *[c for c in kens.columns if c.startswith("n_") and c != "n_units"],
+            "geometry",
+        ]
+    ]
     munis = data.munis[["code", "name", "full_name", "ken_key", "geometry"]].copy()
     munis["ken_name"] = munis["ken_key"].map(lambda k: data.ken_name(k) if isinstance(k, str) else None)
     placed = rows[rows["lon"].notna()].copy()
@@ -170,10 +227,16 @@ def build_layers(project: Project, data: ExportData, *, coverage_category: str |
         placed[f"f{fn}"] = fs.map(lambda s, fn=fn: int(fn in s))
     placed["active_role"] = placed["id"].map(fac["active_role"]).astype(int)
     placed["hub"] = placed["id"].map(fac["hub"]).astype(int)
-    facilities = gpd.GeoDataFrame(placed.reset_index(drop=True),
-                                  geometry=gpd.points_from_xy(placed["lon"], placed["lat"]), crs="EPSG:4326")
-    layers = {EXPORT_LAYERS["kens"]: kens, EXPORT_LAYERS["municipalities"]: munis,
-              EXPORT_LAYERS["facilities"]: facilities}
+    facilities = gpd.GeoDataFrame(
+        placed.reset_index(drop=True),
+        geometry=gpd.points_from_xy(placed["lon"], placed["lat"]),
+        crs="EPSG:4326",
+    )
+    layers = {
+        EXPORT_LAYERS["kens"]: kens,
+        EXPORT_LAYERS["municipalities"]: munis,
+        EXPORT_LAYERS["facilities"]: facilities,
+    }
     cov = load_coverage(project, coverage_category, coverage_params)
     if cov is not None:
         label = re.sub(r"[^\w]", "", coverage_label(cov.category))
@@ -198,7 +261,8 @@ def _add_styles(path: Path, styles: list[tuple[str, str, str, str]]) -> None:
         )
         conn.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)", (now,)
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)",
+            (now,),
         )
         for table, name, qml, sld in styles:
             conn.execute(
@@ -244,12 +308,16 @@ def export_gpkg(
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
         styles = [(EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens), ken_sld(data.kens))]
         cats = list(data.categories_present())
-        styles.append((EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats), facility_sld(cats)))
+        styles.append(
+            (EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats), facility_sld(cats))
+        )
         _add_styles(tmp, styles)
         os.replace(tmp, path)
     except (OSError, sqlite3.Error) as exc:
         tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write GeoPackage: {exc}", file=path, hint="保存先を確認してください") from exc
+        raise ExportError(
+            f"cannot write GeoPackage: {exc}", file=path, hint="保存先を確認してください"
+        ) from exc
     written: list[str] = []
     if geojson_dir is not None:
         folder = Path(geojson_dir)

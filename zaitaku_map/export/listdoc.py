@@ -36,7 +36,10 @@ def list_widths(width: float) -> list[float]:
 
     font = setup_reportlab()
     size = 6.5 if width < 200 * mm else 7.5
-    fixed = {"functions": stringWidth("①②③④", font, size) + 7, "reference_date": stringWidth("2025-10-01", font, size) + 7}
+    fixed = {
+        "functions": stringWidth("①②③④", font, size) + 7,
+        "reference_date": stringWidth("2025-10-01", font, size) + 7,
+    }
     rest = width - sum(fixed.values())
     weights = {f: w for f, w in zip(LIST_FIELDS, LIST_WEIGHTS, strict=True) if f not in fixed}
     total = sum(weights.values())
@@ -45,9 +48,11 @@ def list_widths(width: float) -> list[float]:
 
 def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()) -> list[Any]:
     """Title block, demo notice, option notes, sources and attribution."""
-    story: list[Any] = [para(title, "title"),
-                        para(f"{EXPORT_TEXT['option']}: {data.option_name}", "subtitle"),
-                        para(f"{EXPORT_TEXT['created']}: {data.created}　　プロジェクト: {data.project_name}", "note")]
+    story: list[Any] = [
+        para(title, "title"),
+        para(f"{EXPORT_TEXT['option']}: {data.option_name}", "subtitle"),
+        para(f"{EXPORT_TEXT['created']}: {data.created}　　プロジェクト: {data.project_name}", "note"),
+    ]
     if data.is_demo:
         story += [Spacer(1, 3 * mm), para(EXPORT_TEXT["demo_banner"], "demo")]
     meta = data.option_meta
@@ -67,35 +72,54 @@ def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()
     return story
 
 
-def evaluation_story(project: Project, data: ExportData, width: float, *, coverage_category: str | None,
-                     coverage_params: Any, ev: dict[str, Any] | None = None) -> list[Any]:
+def evaluation_story(
+    project: Project,
+    data: ExportData,
+    width: float,
+    *,
+    coverage_category: str | None,
+    coverage_params: Any,
+    ev: dict[str, Any] | None = None,
+) -> list[Any]:
     """The option's evaluation as two tables (population and counts; roles, functions, coverage, warnings)."""
-    table, heads, ev = evaluation_table(project, data, coverage_category=coverage_category,
-                                        coverage_params=coverage_params, ev=ev)
+    table, heads, ev = evaluation_table(
+        project, data, coverage_category=coverage_category, coverage_params=coverage_params, ev=ev
+    )
     story: list[Any] = [para(f"{EXPORT_TEXT['eval_title']}（{data.option_name}）", "h1")]
     if table.empty:
         return [*story, para(EXPORT_TEXT["no_facilities"], "note")]
-    first = ["ken_name", "n_units", "pop_total", "pop_75"] + [c for c in heads if c.startswith("n_") and c != "n_units"]
+    first = ["ken_name", "n_units", "pop_total", "pop_75"] + [
+        c for c in heads if c.startswith("n_") and c != "n_units"
+    ]
     first += ["zaishi_per_100k", "zaishi_per_1000_75"]
     second = ["ken_name", "active_role", "hub", "f1", "f2", "f3", "f4"]
     second += (["coverage_share"] if "coverage_share" in heads else []) + ["warnings"]
     for cols, wide in ((first, None), (second, "warnings")):
         weights = [3.0 if c == "ken_name" else 2.4 if c.startswith(("pop", "zaishi")) else 1.5 for c in cols]
         if wide:
-            weights = [3.0 if c == "ken_name" else 4.0 if c == "hub" else 12.0 if c == wide else 1.6 for c in cols]
+            weights = [
+                3.0 if c == "ken_name" else 4.0 if c == "hub" else 12.0 if c == wide else 1.6 for c in cols
+            ]
         total = sum(weights)
         widths = [width * w / total for w in weights]
         rows = [[format_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
         right = [i for i, c in enumerate(cols) if c not in ("ken_name", "hub", "warnings")]
-        story += [data_table([heads[c] for c in cols], rows, widths, small=len(cols) > 14, align_right=right),
-                  Spacer(1, 4 * mm)]
+        story += [
+            data_table([heads[c] for c in cols], rows, widths, small=len(cols) > 14, align_right=right),
+            Spacer(1, 4 * mm),
+        ]
     story += [para(n, "note") for n in option_notes(ev)]
     return story
 
 
-def resource_story(data: ExportData, width: float, *, categories: list[str] | None = None,
-                   progress: Progress | None = None,
-                   not_loaded: frozenset[str] | set[str] = frozenset()) -> tuple[list[Any], dict[str, dict[str, int]]]:
+def resource_story(
+    data: ExportData,
+    width: float,
+    *,
+    categories: list[str] | None = None,
+    progress: Progress | None = None,
+    not_loaded: frozenset[str] | set[str] = frozenset(),
+) -> tuple[list[Any], dict[str, dict[str, int]]]:
     """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category).
 
     ``not_loaded``: categories never imported; they are not listed as 「該当する施設がない」.
@@ -111,17 +135,31 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
     items = progress.iterate(keys, message="資源リスト") if progress is not None else keys
     for i, key in enumerate(items, start=1):
         if key == UNKNOWN_KEN:
-            story += [PageBreak(), para(EXPORT_TEXT["unknown_ken"], "h1"),
-                      para("住所から位置も市区町村も特定できなかった施設です。位置を確認・修正すると該当する圏域に入ります。",
-                           "note"), Spacer(1, 2 * mm)]
+            story += [
+                PageBreak(),
+                para(EXPORT_TEXT["unknown_ken"], "h1"),
+                para(
+                    "住所から位置も市区町村も特定できなかった施設です。位置を確認・修正すると該当する圏域に入ります。",
+                    "note",
+                ),
+                Spacer(1, 2 * mm),
+            ]
         else:
             ken = data.kens[data.kens["ken_key"] == key].iloc[0]
-            story += [PageBreak(), para(f"{i}. {ken['name']}", "h1"),
-                      para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note")]
-            active = data.facilities[(data.facilities["ken_key"] == key) & data.facilities["active_role"]]["name"]
+            story += [
+                PageBreak(),
+                para(f"{i}. {ken['name']}", "h1"),
+                para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note"),
+            ]
+            active = data.facilities[(data.facilities["ken_key"] == key) & data.facilities["active_role"]][
+                "name"
+            ]
             hubs = [h["name"] for h in data.hubs if h["ken_key"] == key]
-            story += [para(f"{ROLES['active_role']}: {'・'.join(active) or '（未設定）'}", "note"),
-                      para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"), Spacer(1, 2 * mm)]
+            story += [
+                para(f"{ROLES['active_role']}: {'・'.join(active) or '（未設定）'}", "note"),
+                para(f"{ROLES['hub']}: {'・'.join(hubs) or '（未設定）'}", "note"),
+                Spacer(1, 2 * mm),
+            ]
         sub = rows[rows["ken_key"] == key]
         kcounts: dict[str, int] = {}
         sub_cat = sub["id"].map(fac["category"])
@@ -133,10 +171,16 @@ def resource_story(data: ExportData, width: float, *, categories: list[str] | No
             part = sub[(sub_cat == cat).to_numpy()]
             kcounts[cat] = len(part)
             label = CATEGORIES[cat].label if cat in CATEGORIES else cat
-            story += [CondPageBreak(30 * mm), para(f"{label}（{len(part)}件）", "h2"),
-                      data_table(head, part[LIST_FIELDS].values.tolist(), widths, small=small)]
-        missing = [CATEGORIES[c].short for c in CORE_CATEGORIES
-                   if c not in kcounts and c not in not_loaded and (not categories or c in categories)]
+            story += [
+                CondPageBreak(30 * mm),
+                para(f"{label}（{len(part)}件）", "h2"),
+                data_table(head, part[LIST_FIELDS].values.tolist(), widths, small=small),
+            ]
+        missing = [
+            CATEGORIES[c].short
+            for c in CORE_CATEGORIES
+            if c not in kcounts and c not in not_loaded and (not categories or c in categories)
+        ]
         if missing and key != UNKNOWN_KEN:
             story += [Spacer(1, 2 * mm), para(f"該当する施設がない種別: {'・'.join(missing)}", "note")]
         counts[key] = kcounts
@@ -175,25 +219,41 @@ def export_list_pdf(
     loaded = queries.loaded_categories(project)
     not_loaded = {c for c in CORE_CATEGORIES if c not in loaded}
     if not_loaded:
-        notes.append(f"{EXPORT_TEXT['not_loaded']}: " + "・".join(CATEGORIES[c].label for c in CORE_CATEGORIES
-                                                                if c in not_loaded))
+        notes.append(
+            f"{EXPORT_TEXT['not_loaded']}: "
+            + "・".join(CATEGORIES[c].label for c in CORE_CATEGORIES if c in not_loaded)
+        )
     ev_prog = prog.step(0.2)
 
     def story() -> list[Any]:
         s = cover_story(data, EXPORT_TEXT["list_title"], extra_notes=notes)
         s += [Spacer(1, 6 * mm), para(EXPORT_TEXT["toc"], "subtitle"), toc(), PageBreak()]
         ev_prog.update(0.5, "評価表")
-        s += evaluation_story(project, data, width, coverage_category=coverage_category,
-                              coverage_params=coverage_params)
-        body, c = resource_story(data, width, categories=sorted(expand_categories(categories) or []) or None,
-                                 progress=prog.step(0.5), not_loaded=not_loaded)
+        s += evaluation_story(
+            project, data, width, coverage_category=coverage_category, coverage_params=coverage_params
+        )
+        body, c = resource_story(
+            data,
+            width,
+            categories=sorted(expand_categories(categories) or []) or None,
+            progress=prog.step(0.5),
+            not_loaded=not_loaded,
+        )
         counts.update(c)
         return s + body
 
     header = f"{EXPORT_TEXT['list_title']}　{EXPORT_TEXT['option']}: {data.option_name}"
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
-    pages = build_pdf(path, story, header=header, footer=footer, is_demo=data.is_demo, pagesize=size,
-                      title=header, with_toc=True)
+    pages = build_pdf(
+        path,
+        story,
+        header=header,
+        footer=footer,
+        is_demo=data.is_demo,
+        pagesize=size,
+        title=header,
+        with_toc=True,
+    )
     prog.update(1.0, "完了", force=True)
     return {
         "path": str(path),

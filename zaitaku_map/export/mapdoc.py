@@ -54,7 +54,9 @@ def load_coverage(project: Project, category: str | None, params: Any) -> Covera
 
     known = set(CATEGORIES) | set(getattr(cov_mod, "COMBINED", {}))
     if category not in known:
-        raise ExportError(f"unknown facility category: {category}", value=category, expected=", ".join(sorted(known)))
+        raise ExportError(
+            f"unknown facility category: {category}", value=category, expected=", ".join(sorted(known))
+        )
     params = resolve_coverage_params(project, params)
     result = cov_mod.compute_coverage(project, params, categories=[category])
     cov = Coverage(category=category, params=params, minutes=float(params.minutes))
@@ -71,7 +73,9 @@ def _wrap(lines: list[str], width: int) -> str:
     return "\n".join(out)
 
 
-def info_lines(data: ExportData, coverage: Coverage | None, *, stacks: int = 0) -> list[tuple[str, list[str]]]:
+def info_lines(
+    data: ExportData, coverage: Coverage | None, *, stacks: int = 0
+) -> list[tuple[str, list[str]]]:
     """Sections printed beside the legend: coverage parameters, sources, attribution, notes
     (``stacks``: points the drawn map numbers because several facilities share them)."""
     sections: list[tuple[str, list[str]]] = []
@@ -123,11 +127,28 @@ def render_map_figure(
         sub += f"　　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)}"
     fig.text(0.025, top, sub, fontsize=9.5 * fs, va="bottom")
     if data.is_demo:
-        fig.text(0.975, top + 0.1 / h, EXPORT_TEXT["demo_banner"], fontsize=12 * fs, color="white",
-                 ha="right", va="bottom",
-                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"})
-        fig.text(0.5, 0.5, EXPORT_TEXT["demo_watermark"], fontsize=90 * fs, color="#c62828", alpha=0.10,
-                 ha="center", va="center", rotation=30, zorder=100)
+        fig.text(
+            0.975,
+            top + 0.1 / h,
+            EXPORT_TEXT["demo_banner"],
+            fontsize=12 * fs,
+            color="white",
+            ha="right",
+            va="bottom",
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"},
+        )
+        fig.text(
+            0.5,
+            0.5,
+            EXPORT_TEXT["demo_watermark"],
+            fontsize=90 * fs,
+            color="#c62828",
+            alpha=0.10,
+            ha="center",
+            va="center",
+            rotation=30,
+            zorder=100,
+        )
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     if data.project_name:
         footer += f"　　プロジェクト: {data.project_name}"
@@ -153,10 +174,14 @@ def render_map_figure(
     handles: list[Any] = []
     many = len(data.kens) > 16
     if not many:
-        handles += [Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, alpha=0.75, label=str(n))
-                    for n, c in zip(data.kens["name"], data.kens["color"], strict=True)]
-    handles += [Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]),
-                Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"])]
+        handles += [
+            Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, alpha=0.75, label=str(n))
+            for n, c in zip(data.kens["name"], data.kens["color"], strict=True)
+        ]
+    handles += [
+        Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]),
+        Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"]),
+    ]
     handles += res.handles
     ncol = 2 if len(handles) > (18 if landscape else 9) else 1
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas above; not in FigureCanvasBase stubs
@@ -164,9 +189,20 @@ def render_map_figure(
     # two columns of long labels must not run off the sheet: smaller type, else one column
     tries = [(ncol, 1.0), (ncol, 0.9), (ncol, 0.8)] + ([(1, 1.0)] if ncol == 2 else [])
     for i, (cols, shrink) in enumerate(tries):
-        leg = lax.legend(handles=handles, loc="upper left", frameon=False, title=EXPORT_TEXT["legend"],
-                         fontsize=7.5 * fs * shrink, title_fontsize=9 * fs, ncol=cols, alignment="left",
-                         handlelength=1.6, borderaxespad=0.2, labelspacing=0.45, columnspacing=1.2 * shrink)
+        leg = lax.legend(
+            handles=handles,
+            loc="upper left",
+            frameon=False,
+            title=EXPORT_TEXT["legend"],
+            fontsize=7.5 * fs * shrink,
+            title_fontsize=9 * fs,
+            ncol=cols,
+            alignment="left",
+            handlelength=1.6,
+            borderaxespad=0.2,
+            labelspacing=0.45,
+            columnspacing=1.2 * shrink,
+        )
         right = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[1][0]
         if right <= right_limit or i == len(tries) - 1:
             break

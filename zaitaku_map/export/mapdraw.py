@@ -72,8 +72,17 @@ def draw_stack_counts(ax: Axes, xs: np.ndarray, ys: np.ndarray, *, fontsize: flo
     for (x, y), k in zip(uniq, counts, strict=True):
         if k < 2:
             continue
-        ax.annotate(str(int(k)), (x, y), xytext=(3.5, 2.5), textcoords="offset points", fontsize=fontsize,
-                    color="#111111", path_effects=HALO, zorder=8, annotation_clip=True)
+        ax.annotate(
+            str(int(k)),
+            (x, y),
+            xytext=(3.5, 2.5),
+            textcoords="offset points",
+            fontsize=fontsize,
+            color="#111111",
+            path_effects=HALO,
+            zorder=8,
+            annotation_clip=True,
+        )
         n += 1
     return n
 
@@ -127,19 +136,41 @@ def draw_scale_bar(ax: Axes, *, fontsize: float = 7) -> float:
     length = nice_length((x1 - x0) * 0.22)
     bx, by = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
     h = (y1 - y0) * 0.010
-    ax.add_patch(Rectangle((bx - (x1 - x0) * 0.012, by - h * 1.6), length + (x1 - x0) * 0.05, h * 6.4,
-                           facecolor="white", edgecolor="none", alpha=0.85, zorder=20))
+    ax.add_patch(
+        Rectangle(
+            (bx - (x1 - x0) * 0.012, by - h * 1.6),
+            length + (x1 - x0) * 0.05,
+            h * 6.4,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
     for i in range(4):
-        ax.add_patch(Rectangle((bx + i * length / 4, by), length / 4, h,
-                               facecolor="black" if i % 2 == 0 else "white", edgecolor="black", lw=0.6, zorder=21))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 4, by),
+                length / 4,
+                h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                lw=0.6,
+                zorder=21,
+            )
+        )
     km = length / 1000
     unit = f"{km:g} km" if km >= 1 else f"{length:g} m"
     for frac, text in ((0, "0"), (0.5, f"{km / 2:g}" if km >= 1 else f"{length / 2:g}"), (1, unit)):
-        ax.text(bx + frac * length, by + h * 1.6, text, ha="center", va="bottom", fontsize=fontsize, zorder=22)
+        ax.text(
+            bx + frac * length, by + h * 1.6, text, ha="center", va="bottom", fontsize=fontsize, zorder=22
+        )
     return km
 
 
-def draw_north_arrow(ax: Axes, to_metric: Transformer, center_lonlat: tuple[float, float], *, size: float = 1.0) -> float:
+def draw_north_arrow(
+    ax: Axes, to_metric: Transformer, center_lonlat: tuple[float, float], *, size: float = 1.0
+) -> float:
     """North arrow at the upper right, rotated to true north; returns the rotation in degrees."""
     lon, lat = center_lonlat
     xa, ya = to_metric.transform(lon, lat)
@@ -148,14 +179,47 @@ def draw_north_arrow(ax: Axes, to_metric: Transformer, center_lonlat: tuple[floa
     cx, cy = 0.94, 0.86
     length = 0.075 * size
     dx, dy = math.sin(angle) * length, math.cos(angle) * length
-    ax.add_patch(FancyBboxPatch((cx - 0.035 * size, cy - 0.055 * size), 0.07 * size, 0.135 * size,
-                                boxstyle="round,pad=0.005", transform=ax.transAxes, facecolor="white",
-                                edgecolor="none", alpha=0.85, zorder=21))
-    ax.add_patch(FancyArrow(cx - dx / 2, cy - dy / 2, dx, dy, width=0.012 * size, head_width=0.04 * size,
-                            head_length=0.035 * size, length_includes_head=True, transform=ax.transAxes,
-                            facecolor="black", edgecolor="white", lw=0.5, zorder=22))
-    ax.text(cx + dx * 0.75, cy + dy * 0.75 + 0.015, "N", transform=ax.transAxes, ha="center", va="bottom",
-            fontsize=9 * size, zorder=22, path_effects=HALO)
+    ax.add_patch(
+        FancyBboxPatch(
+            (cx - 0.035 * size, cy - 0.055 * size),
+            0.07 * size,
+            0.135 * size,
+            boxstyle="round,pad=0.005",
+            transform=ax.transAxes,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=21,
+        )
+    )
+    ax.add_patch(
+        FancyArrow(
+            cx - dx / 2,
+            cy - dy / 2,
+            dx,
+            dy,
+            width=0.012 * size,
+            head_width=0.04 * size,
+            head_length=0.035 * size,
+            length_includes_head=True,
+            transform=ax.transAxes,
+            facecolor="black",
+            edgecolor="white",
+            lw=0.5,
+            zorder=22,
+        )
+    )
+    ax.text(
+        cx + dx * 0.75,
+        cy + dy * 0.75 + 0.015,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=9 * size,
+        zorder=22,
+        path_effects=HALO,
+    )
     return math.degrees(angle)
 
 
@@ -176,8 +240,9 @@ def _label_candidates(geom: Any, n: int = 14) -> list[tuple[float, float]]:
     pts = shapely.points(xs.ravel(), ys.ravel())
     inside = shapely.contains(main, pts)
     ring = main.exterior
-    scored = sorted(((float(ring.distance(q)), q.x, q.y) for q, ok in zip(pts, inside, strict=True) if ok),
-                    reverse=True)
+    scored = sorted(
+        ((float(ring.distance(q)), q.x, q.y) for q, ok in zip(pts, inside, strict=True) if ok), reverse=True
+    )
     cands += [(x, y) for _, x, y in scored[:n]]
     return cands
 
@@ -236,7 +301,9 @@ def place_labels(
                 break
         if not done and not skip_if_blocked and cands:
             x, y = cands[0]
-            t = ax.text(x, y, text, ha="center", va="center", **{**style, "fontsize": style.get("fontsize", 10) * 0.8})
+            t = ax.text(
+                x, y, text, ha="center", va="center", **{**style, "fontsize": style.get("fontsize", 10) * 0.8}
+            )
             placed.append(t.get_window_extent(renderer))
             n_ok += 1
             n_moved += 1
@@ -289,11 +356,26 @@ def draw_option_map(
         s.set_linewidth(0.8)
     # context: municipalities outside the option, then 圏域 fills
     if (~in_option).any():
-        ax.add_collection(_collection(m_m.geometry[~in_option], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1))
-        res.handles.append(Patch(facecolor=OUTSIDE_FILL, edgecolor=MUNI_EDGE, lw=0.4,
-                                 label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}"))
-    ax.add_collection(_collection(k_m.geometry, facecolors=list(kens["color"]), edgecolor="none",
-                                  alpha=0.55 if coverage else 0.75, zorder=2))
+        ax.add_collection(
+            _collection(m_m.geometry[~in_option], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1)
+        )
+        res.handles.append(
+            Patch(
+                facecolor=OUTSIDE_FILL,
+                edgecolor=MUNI_EDGE,
+                lw=0.4,
+                label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}",
+            )
+        )
+    ax.add_collection(
+        _collection(
+            k_m.geometry,
+            facecolors=list(kens["color"]),
+            edgecolor="none",
+            alpha=0.55 if coverage else 0.75,
+            zorder=2,
+        )
+    )
     # coverage bands (nested, largest first), clipped to land
     if coverage is not None and coverage.bands is not None and len(coverage.bands):
         land = shapely.union_all(np.asarray(m_m.geometry.values))
@@ -303,27 +385,66 @@ def draw_option_map(
             color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
             g = shapely.intersection(b.geometry, land)
             ax.add_collection(_collection([g], facecolor=color, edgecolor="none", alpha=0.30, zorder=3))
-            res.handles.append(Patch(facecolor=color, alpha=0.45, edgecolor="none",
-                                     label=EXPORT_TEXT["coverage_band"].format(minutes=f"{b['band_min']:g}")))
-    ax.add_collection(_collection(m_m.geometry, facecolor="none", edgecolor=MUNI_EDGE,
-                                  linewidths=0.25 if small else 0.4, zorder=4))
-    ax.add_collection(_collection(k_m.geometry, facecolor="none", edgecolor=KEN_EDGE,
-                                  linewidths=1.0 if small else 1.6, zorder=5))
+            res.handles.append(
+                Patch(
+                    facecolor=color,
+                    alpha=0.45,
+                    edgecolor="none",
+                    label=EXPORT_TEXT["coverage_band"].format(minutes=f"{b['band_min']:g}"),
+                )
+            )
+    ax.add_collection(
+        _collection(
+            m_m.geometry, facecolor="none", edgecolor=MUNI_EDGE, linewidths=0.25 if small else 0.4, zorder=4
+        )
+    )
+    ax.add_collection(
+        _collection(
+            k_m.geometry, facecolor="none", edgecolor=KEN_EDGE, linewidths=1.0 if small else 1.6, zorder=5
+        )
+    )
     if highlight_units:
         sel = m_m["code"].isin(highlight_units).to_numpy()
         if sel.any():
-            ax.add_collection(_collection(m_m.geometry[sel], facecolor="none", edgecolor=CHANGED_EDGE, hatch="////",
-                                          linewidths=1.0, linestyle="--", zorder=5.5))
+            ax.add_collection(
+                _collection(
+                    m_m.geometry[sel],
+                    facecolor="none",
+                    edgecolor=CHANGED_EDGE,
+                    hatch="////",
+                    linewidths=1.0,
+                    linestyle="--",
+                    zorder=5.5,
+                )
+            )
     if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
         g = coverage.gaps.to_crs(crs)
         # dense gap layers (mesh points) become a light stipple instead of a wall of crosses
         dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
-        ax.scatter(g.geometry.x, g.geometry.y, s=(4 if small else 7) * dense, marker="x", c="#b2182b",
-                   linewidths=0.6 * dense, alpha=0.5 + 0.5 * dense, zorder=6)
+        ax.scatter(
+            g.geometry.x,
+            g.geometry.y,
+            s=(4 if small else 7) * dense,
+            marker="x",
+            c="#b2182b",
+            linewidths=0.6 * dense,
+            alpha=0.5 + 0.5 * dense,
+            zorder=6,
+        )
         no_pop = "pop_total" in g and not (g["pop_total"].fillna(0) > 0).any()
-        res.handles.append(Line2D([], [], ls="none", marker="x", color="#b2182b", markersize=5,
-                                  label=EXPORT_TEXT["gap_no_population" if no_pop else "gap"].format(
-                                      minutes=f"{coverage.minutes:g}")))
+        res.handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="x",
+                color="#b2182b",
+                markersize=5,
+                label=EXPORT_TEXT["gap_no_population" if no_pop else "gap"].format(
+                    minutes=f"{coverage.minutes:g}"
+                ),
+            )
+        )
     # facilities by category (colour + marker + black edge: distinct in greyscale too)
     fac = data.facilities[data.facilities["lon"].notna()]
     # many facilities: smaller symbols so the 圏域 stay readable (but never below ~half size)
@@ -337,33 +458,74 @@ def draw_option_map(
                 continue
             c = CATEGORIES.get(cat, CATEGORIES["other"])
             size = (9 if small else 26) * shrink * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
-            ax.scatter(xs[sel], ys[sel], s=size, marker=c.marker, c=c.color,
-                       edgecolors="black" if c.marker not in ("+", "x", "1") else None,
-                       linewidths=(0.4 if c.marker not in ("+", "x", "1") else 1.0) * math.sqrt(shrink),
-                       zorder=7 + list(CATEGORIES).index(cat) * 0.01)
-            res.handles.append(Line2D([], [], ls="none", marker=c.marker, markerfacecolor=c.color,
-                                      markeredgecolor="black", color=c.color, markersize=6,
-                                      label=f"{c.label}（{int(sel.sum())}）"))
+            ax.scatter(
+                xs[sel],
+                ys[sel],
+                s=size,
+                marker=c.marker,
+                c=c.color,
+                edgecolors="black" if c.marker not in ("+", "x", "1") else None,
+                linewidths=(0.4 if c.marker not in ("+", "x", "1") else 1.0) * math.sqrt(shrink),
+                zorder=7 + list(CATEGORIES).index(cat) * 0.01,
+            )
+            res.handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker=c.marker,
+                    markerfacecolor=c.color,
+                    markeredgecolor="black",
+                    color=c.color,
+                    markersize=6,
+                    label=f"{c.label}（{int(sel.sum())}）",
+                )
+            )
         res.stacks = draw_stack_counts(ax, xs, ys, fontsize=(5 if small else 6.5) * text_scale)
         if res.stacks:
-            res.handles.append(Line2D([], [], ls="none", marker="$3$", color="#111111", markersize=6,
-                                      label=EXPORT_TEXT["stacked"]))
+            res.handles.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="$3$",
+                    color="#111111",
+                    markersize=6,
+                    label=EXPORT_TEXT["stacked"],
+                )
+            )
     obstacles = None
     if len(fac) and len(fac) <= 1500:
         px = ax.transData.transform(np.column_stack([xs, ys]))
         half = math.sqrt((9 if small else 26) * shrink) / 2 * ax.figure.dpi / 72 * 1.2
         obstacles = np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
     # labels: 圏域 first (bold, halo), then municipality names where room is left
-    items = [(str(r["name"]), g, {"fontsize": (8 if small else 11) * text_scale, "zorder": 30,
-                                   "path_effects": HALO, "color": "#111111"})
-             for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)]
+    items = [
+        (
+            str(r["name"]),
+            g,
+            {
+                "fontsize": (8 if small else 11) * text_scale,
+                "zorder": 30,
+                "path_effects": HALO,
+                "color": "#111111",
+            },
+        )
+        for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)
+    ]
     items.sort(key=lambda it: -it[1].area)
     n_ok, n_moved, placed = place_labels(ax, items, obstacles=obstacles)
     res.labels_placed, res.labels_moved = n_ok, n_moved
     show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
     if show_muni:
-        mitems = [(str(r["name"]), g, {"fontsize": 6 * text_scale, "color": "#555555", "zorder": 29, "path_effects": HALO})
-                  for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)]
+        mitems = [
+            (
+                str(r["name"]),
+                g,
+                {"fontsize": 6 * text_scale, "color": "#555555", "zorder": 29, "path_effects": HALO},
+            )
+            for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)
+        ]
         place_labels(ax, mitems, placed=placed, obstacles=obstacles, skip_if_blocked=True)
     res.scale_km = draw_scale_bar(ax, fontsize=(6 if small else 7) * text_scale)
     draw_north_arrow(ax, to_metric, (lon_c, lat_c), size=0.7 if small else 1.0)

@@ -86,8 +86,13 @@ def export_pack(
     prog = Progress.of(progress, cancel)
     dest = Path(dest)
     as_pdf = dest.suffix.lower() == ".pdf"
-    kw = {"paper": paper, "landscape": landscape, "coverage_category": coverage_category,
-          "coverage_params": coverage_params, "categories": categories}
+    kw = {
+        "paper": paper,
+        "landscape": landscape,
+        "coverage_category": coverage_category,
+        "coverage_params": coverage_params,
+        "categories": categories,
+    }
     n_steps = 2 * len(names) + (1 if len(names) > 1 else 0) + (0 if as_pdf else len(names))
     parts: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="zm_pack_") as td:
@@ -109,8 +114,12 @@ def export_pack(
         if not as_pdf:
             for n in names:
                 i += 1
-                res = export_xlsx(project, n, folder / f"{i:02d}_{safe_name('表 ' + n)}.xlsx", **{
-                    k: v for k, v in kw.items() if k.startswith("coverage") or k == "categories"})
+                res = export_xlsx(
+                    project,
+                    n,
+                    folder / f"{i:02d}_{safe_name('表 ' + n)}.xlsx",
+                    **{k: v for k, v in kw.items() if k.startswith("coverage") or k == "categories"},
+                )
                 parts.append({"title": f"表 {n}", "path": res["path"], "pages": 0})
                 prog.update(i / n_steps, n)
             total = sum(p["pages"] for p in parts)
@@ -130,7 +139,9 @@ def export_pack(
                 tmp.replace(dest)
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
-                raise ExportError(f"cannot write PDF: {exc}", file=dest, hint="保存先を確認してください") from exc
+                raise ExportError(
+                    f"cannot write PDF: {exc}", file=dest, hint="保存先を確認してください"
+                ) from exc
             total = len(writer.pages)
             out_path = dest
     prog.update(1.0, "完了", force=True)

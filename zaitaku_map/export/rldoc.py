@@ -33,7 +33,9 @@ DEMO_RED = colors.HexColor("#c62828")
 @functools.cache
 def styles() -> dict[str, ParagraphStyle]:
     font = setup_reportlab()
-    base = ParagraphStyle("base", fontName=font, bulletFontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
+    base = ParagraphStyle(
+        "base", fontName=font, bulletFontName=font, fontSize=8, leading=10.5, wordWrap="CJK"
+    )
     return {
         "base": base,
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
@@ -41,11 +43,27 @@ def styles() -> dict[str, ParagraphStyle]:
         "head": ParagraphStyle("head", parent=base, fontSize=7.5, leading=9.5, textColor=colors.black),
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=26, spaceAfter=6),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=11, leading=15, spaceAfter=4),
-        "h1": ParagraphStyle("h1", parent=base, fontSize=14, leading=18, spaceBefore=4, spaceAfter=6,
-                             textColor=colors.HexColor("#1a3a5c")),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3,
-                             textColor=colors.HexColor("#1a3a5c")),
-        "note": ParagraphStyle("note", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base,
+            fontSize=14,
+            leading=18,
+            spaceBefore=4,
+            spaceAfter=6,
+            textColor=colors.HexColor("#1a3a5c"),
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=3,
+            textColor=colors.HexColor("#1a3a5c"),
+        ),
+        "note": ParagraphStyle(
+            "note", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")
+        ),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=10, leading=14, leftIndent=4 * mm),
         "toc2": ParagraphStyle("toc2", parent=base, fontSize=8, leading=10.5, leftIndent=10 * mm),
         "demo": ParagraphStyle("demo", parent=base, fontSize=11, leading=15, textColor=DEMO_RED),
@@ -98,11 +116,27 @@ class NumberedCanvas(rl_canvas.Canvas):  # type: ignore[misc]  # reportlab ships
 class ZDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type information
     """Doc template with the common header/footer and TOC notifications from h1/h2 paragraphs."""
 
-    def __init__(self, filename: str, *, header: str, footer: str, is_demo: bool, pagesize: tuple[float, float],
-                 **kw: Any) -> None:
-        super().__init__(filename, pagesize=pagesize, leftMargin=12 * mm, rightMargin=12 * mm,
-                         topMargin=17 * mm, bottomMargin=15 * mm, initialFontName=setup_reportlab(),
-                         initialFontSize=8, **kw)
+    def __init__(
+        self,
+        filename: str,
+        *,
+        header: str,
+        footer: str,
+        is_demo: bool,
+        pagesize: tuple[float, float],
+        **kw: Any,
+    ) -> None:
+        super().__init__(
+            filename,
+            pagesize=pagesize,
+            leftMargin=12 * mm,
+            rightMargin=12 * mm,
+            topMargin=17 * mm,
+            bottomMargin=15 * mm,
+            initialFontName=setup_reportlab(),
+            initialFontSize=8,
+            **kw,
+        )
         self.header = header
         self.footer = footer
         self.is_demo = is_demo
@@ -148,16 +182,29 @@ def toc() -> TableOfContents:
     t = TableOfContents()
     st = styles()
     t.levelStyles = [st["toc1"], st["toc2"]]
-    t.tableStyle = TableStyle([("FONTNAME", (0, 0), (-1, -1), setup_reportlab()), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
+    t.tableStyle = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), setup_reportlab()),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ]
+    )
     t.dotsMinLevel = 0
     return t
 
 
-def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], *,
-               small: bool = False, highlight: Sequence[tuple[int, int]] = (),
-               align_right: Sequence[int] = ()) -> Table:
+def data_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    small: bool = False,
+    highlight: Sequence[tuple[int, int]] = (),
+    align_right: Sequence[int] = (),
+) -> Table:
     """A repeated-header, zebra-striped table; ``highlight`` cells (col, row-in-body) get an orange fill.
 
     Cells whose text fits on one line stay plain strings (fast); longer ones become wrapping
@@ -207,14 +254,31 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[Any]], widths: Seq
     return t
 
 
-def build_pdf(path: Path, story_fn: Callable[[], list[Any]], *, header: str, footer: str, is_demo: bool,
-              pagesize: tuple[float, float], title: str, with_toc: bool) -> int:
+def build_pdf(
+    path: Path,
+    story_fn: Callable[[], list[Any]],
+    *,
+    header: str,
+    footer: str,
+    is_demo: bool,
+    pagesize: tuple[float, float],
+    title: str,
+    with_toc: bool,
+) -> int:
     """Build atomically (two passes when there is a TOC); returns the number of pages."""
     tmp = path.with_name(path.name + ".part")
     pages: int = 0
     try:
-        doc = ZDoc(str(tmp), header=header, footer=footer, is_demo=is_demo, pagesize=pagesize, title=title,
-                   author="zaitaku-map", creator="zaitaku-map")
+        doc = ZDoc(
+            str(tmp),
+            header=header,
+            footer=footer,
+            is_demo=is_demo,
+            pagesize=pagesize,
+            title=title,
+            author="zaitaku-map",
+            creator="zaitaku-map",
+        )
         story = story_fn()
         if with_toc:
             doc.multiBuild(story, canvasmaker=NumberedCanvas)

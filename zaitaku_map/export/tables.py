@@ -25,8 +25,21 @@ from zaitaku_map.store import Project
 
 DANGEROUS_PREFIX = ("=", "+", "-", "@", "\t", "\r")
 LIST_COLUMNS = [
-    "ken_key", "ken_name", "category", "id", "name", "address", "muni_name", "subtype", "roles", "functions",
-    "precision", "source", "reference_date", "lon", "lat",
+    "ken_key",
+    "ken_name",
+    "category",
+    "id",
+    "name",
+    "address",
+    "muni_name",
+    "subtype",
+    "roles",
+    "functions",
+    "precision",
+    "source",
+    "reference_date",
+    "lon",
+    "lat",
 ]
 
 
@@ -111,7 +124,9 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]], encoding: s
         os.replace(tmp, path)
     except (OSError, LookupError) as exc:
         tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write CSV: {exc}", file=path, hint="保存先と文字コードを確認してください") from exc
+        raise ExportError(
+            f"cannot write CSV: {exc}", file=path, hint="保存先と文字コードを確認してください"
+        ) from exc
     return replaced
 
 
@@ -138,7 +153,9 @@ def export_csv(
     prog.update(0.3, "CSV")
     rows = resource_rows(data)
     replaced = _write_csv(path, _headings(list(rows.columns)), rows.values.tolist(), encoding)
-    ev_head, ev_rows = _eval_frame(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    ev_head, ev_rows = _eval_frame(
+        project, data, coverage_category=coverage_category, coverage_params=coverage_params
+    )
     eval_path = path.with_name(f"{path.stem}_評価表{path.suffix or '.csv'}")
     replaced += _write_csv(eval_path, ev_head, ev_rows, encoding)
     prog.update(1.0, "CSV", force=True)
@@ -173,7 +190,9 @@ def export_xlsx(
     path = Path(path)
     data = load_export_data(project, option, categories=categories)
     rows = resource_rows(data)
-    ev_head, ev_rows = _eval_frame(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    ev_head, ev_rows = _eval_frame(
+        project, data, coverage_category=coverage_category, coverage_params=coverage_params
+    )
     prog.update(0.4, "XLSX")
     wb = Workbook()
     sheets = [

@@ -91,14 +91,23 @@ class Geocoder:
             "(SELECT code, rep_lon, rep_lat FROM municipalities ORDER BY code)"
         ).fetchone()
         self.context = hashlib.sha1(
-            json.dumps([RULES_VERSION, MUNI_TOLERANCE_M, SHARED_MIN, list(muni_sig), self.refs.signature,
-                        self.study_prefs],
-                       default=str).encode()
+            json.dumps(
+                [
+                    RULES_VERSION,
+                    MUNI_TOLERANCE_M,
+                    SHARED_MIN,
+                    list(muni_sig),
+                    self.refs.signature,
+                    self.study_prefs,
+                ],
+                default=str,
+            ).encode()
         ).hexdigest()[:16]
 
     # -- municipality -------------------------------------------------------------------------
-    def municipality(self, addr: str, *, pref_code: Any, muni_code: Any, postal_code: Any
-                     ) -> tuple[str | None, str | None, str, str | None, str | None, str | None]:
+    def municipality(
+        self, addr: str, *, pref_code: Any, muni_code: Any, postal_code: Any
+    ) -> tuple[str | None, str | None, str, str | None, str | None, str | None]:
         """``(code, ref_code, rest, method, reason, note)``.
 
         ``code`` is the facility's municipality (stored code first), ``ref_code`` the one the address
@@ -111,8 +120,15 @@ class Geocoder:
         rest = mm.rest if mm else ""
         method: str | None = "address" if addr_code else None
         note = None
-        if mm is not None and mm.reason == "ambiguous_municipality" and not pref_code and len(self.study_prefs) == 1:
-            mm = self.munis.match(addr, pref=self.study_prefs[0])  # the project's one study prefecture decides
+        if (
+            mm is not None
+            and mm.reason == "ambiguous_municipality"
+            and not pref_code
+            and len(self.study_prefs) == 1
+        ):
+            mm = self.munis.match(
+                addr, pref=self.study_prefs[0]
+            )  # the project's one study prefecture decides
             addr_code, rest = mm.code, mm.rest
             method = "address" if addr_code else None
         if mm is not None and mm.ward_only and addr_code:
@@ -123,9 +139,15 @@ class Geocoder:
                 addr_code, rest, method = ward, mm.rest_after_key, "address"
                 note = f"区名の政令市を{how}から特定（{self.munis.munis[ward].full_name}）"
             else:
-                names = "・".join(self.munis.munis[c].full_name for c in mm.candidates if c in self.munis.munis)
+                names = "・".join(
+                    self.munis.munis[c].full_name for c in mm.candidates if c in self.munis.munis
+                )
                 note = f"候補: {names}"
-        if addr_code is None and mm is not None and mm.reason in ("municipality_not_found", "ambiguous_municipality"):
+        if (
+            addr_code is None
+            and mm is not None
+            and mm.reason in ("municipality_not_found", "ambiguous_municipality")
+        ):
             hit = self.refs.muni_by_town(mm.pref_name, mm.rest)
             if hit is not None:
                 addr_code, rest = hit
@@ -150,7 +172,9 @@ class Geocoder:
                 reason = "prefecture_not_loaded" if muni_code else "municipality_not_found"
         return code, addr_code or code, rest, method, reason, note
 
-    def _pick_ward(self, candidates: list[str], stored: str | None, postal_code: Any) -> tuple[str | None, str]:
+    def _pick_ward(
+        self, candidates: list[str], stored: str | None, postal_code: Any
+    ) -> tuple[str | None, str]:
         """The one candidate ward that the facility's own code (the ward or its city) or postal code
         names, else ``(None, "")`` — never a guess."""
         if stored:
@@ -167,7 +191,8 @@ class Geocoder:
     def place(self, row: dict[str, Any], chk: SourceCheck, shared: bool) -> Placement:
         addr = row["address_norm"]
         code, ref_code, rest, method, reason, ward_note = self.municipality(
-            addr, pref_code=row["pref_code"], muni_code=row["muni_code"], postal_code=row["postal_code"])
+            addr, pref_code=row["pref_code"], muni_code=row["muni_code"], postal_code=row["postal_code"]
+        )
         final_code = row["muni_code"] or code
         notes: list[str] = []
         if method in _FILL_FROM and not row["muni_code"] and code:
@@ -204,12 +229,20 @@ class Geocoder:
             if hit is not None:
                 p = Placement(hit.level, hit.lon, hit.lat, hit.ref, "; ".join(notes), final_code, status)
             elif rep is not None:
-                p = Placement("municipality", rep[0], rep[1], "municipality", "; ".join(notes), final_code, status)
+                p = Placement(
+                    "municipality", rep[0], rep[1], "municipality", "; ".join(notes), final_code, status
+                )
             else:
                 why = reason or "no_rep_point"
                 notes.insert(0, GEOCODE_UNRESOLVED_REASONS.get(why, why))
-                p = Placement("unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status)
-            if p.lon is not None and chk.lon is not None and status in ("shared_point", "outside_municipality"):
+                p = Placement(
+                    "unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status
+                )
+            if (
+                p.lon is not None
+                and chk.lon is not None
+                and status in ("shared_point", "outside_municipality")
+            ):
                 p.moved_m = round(float(haversine_m(chk.lon, chk.lat, p.lon, p.lat)), 1)  # type: ignore[no-untyped-call]
         check_code = code or p.muni_code
         if p.lon is not None and check_code:
@@ -217,20 +250,30 @@ class Geocoder:
             p.outside = None if inside is None else int(not inside)
         return p
 
-
     def _ward_match(self, city_code: str, rest: str) -> tuple[str, Any] | None:
         """For a 政令市 code, the one ward whose references match ``rest`` (``None`` if none or several)."""
         city = self.munis.munis.get(city_code)
         if city is None or city.kind != "designated_city":
             return None
-        hits = [(c, h) for c, m in self.munis.munis.items()
-                if m.parent_code == city_code and (h := self.refs.match(c, rest)) is not None]
+        hits = [
+            (c, h)
+            for c, m in self.munis.munis.items()
+            if m.parent_code == city_code and (h := self.refs.match(c, rest)) is not None
+        ]
         return hits[0] if len(hits) == 1 else None
 
 
 def _hash(row: dict[str, Any], shared: bool, context: str, out: tuple[Any, ...]) -> str:
-    payload = (row["address"], row["postal_code"], row["pref_code"], row["src_lon"], row["src_lat"], shared,
-               context, *out)
+    payload = (
+        row["address"],
+        row["postal_code"],
+        row["pref_code"],
+        row["src_lon"],
+        row["src_lat"],
+        shared,
+        context,
+        *out,
+    )
     return hashlib.sha1("\x1f".join(map(repr, payload)).encode()).hexdigest()[:20]
 
 
@@ -288,8 +331,13 @@ def geocode_project(
     refs = list(references or ())
     with project.transaction():
         ref_reports = [
-            import_reference(project, path, municipality=municipality, reference_date=reference_date,
-                             progress=prog.step(0.3 / len(refs)))
+            import_reference(
+                project,
+                path,
+                municipality=municipality,
+                reference_date=reference_date,
+                progress=prog.step(0.3 / len(refs)),
+            )
             for path in refs
         ]
         prog.update(0, "ジオコーディングの準備")
@@ -325,21 +373,49 @@ def geocode_project(
                 continue
             chk = checks[r["id"]]
             is_shared = chk.usable and point_key(chk.lon, chk.lat) in shared  # type: ignore[arg-type]
-            h_now = _hash(r, is_shared, gc.context, _out_sig(r["muni_code"], r["geocode_level"], r["lon"], r["lat"]))
+            h_now = _hash(
+                r, is_shared, gc.context, _out_sig(r["muni_code"], r["geocode_level"], r["lon"], r["lat"])
+            )
             if not force and r["geocode_input_hash"] == h_now:
                 stats["unchanged"] += 1
                 continue
             r["address_norm"] = norm(r)
             p = gc.place(r, chk, is_shared)
             stats["processed"] += 1
-            h_new = _hash({**r, "muni_code": p.muni_code}, is_shared, gc.context,
-                          _out_sig(p.muni_code, p.level, p.lon, p.lat))
+            h_new = _hash(
+                {**r, "muni_code": p.muni_code},
+                is_shared,
+                gc.context,
+                _out_sig(p.muni_code, p.level, p.lon, p.lat),
+            )
             geom = point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
-            updates.append((p.muni_code, r["address_norm"], p.status, p.lon, p.lat, geom, p.level, p.ref,
-                            p.note or None, p.moved_m, p.outside, h_new, r["id"]))
+            updates.append(
+                (
+                    p.muni_code,
+                    r["address_norm"],
+                    p.status,
+                    p.lon,
+                    p.lat,
+                    geom,
+                    p.level,
+                    p.ref,
+                    p.note or None,
+                    p.moved_m,
+                    p.outside,
+                    h_new,
+                    r["id"],
+                )
+            )
             if p.status in PLACEHOLDER_STATUSES:
-                replaced.append({"id": r["id"], "name": r["name"], "pattern": p.status, "level": p.level,
-                                 "moved_m": p.moved_m})
+                replaced.append(
+                    {
+                        "id": r["id"],
+                        "name": r["name"],
+                        "pattern": p.status,
+                        "level": p.level,
+                        "moved_m": p.moved_m,
+                    }
+                )
         if updates:
             project.conn.executemany(_UPDATE, updates)
         work.update(work.total, "ジオコーディング完了", force=True)
@@ -357,34 +433,52 @@ def geocode_report(project: Any) -> dict[str, Any]:
     """Summary of the current geocoding state of all facilities (no writes)."""
     conn = project.conn
     levels = {k: 0 for k in GEOCODE_LEVELS}
-    for lvl, n in conn.execute("SELECT coalesce(geocode_level, 'unresolved'), count(*) FROM facilities GROUP BY 1"):
+    for lvl, n in conn.execute(
+        "SELECT coalesce(geocode_level, 'unresolved'), count(*) FROM facilities GROUP BY 1"
+    ):
         levels[lvl] = levels.get(lvl, 0) + n
-    placeholders = dict(conn.execute(
-        "SELECT src_coord_status, count(*) FROM facilities WHERE src_coord_status IS NOT NULL GROUP BY 1"
-    ).fetchall())
+    placeholders = dict(
+        conn.execute(
+            "SELECT src_coord_status, count(*) FROM facilities WHERE src_coord_status IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    )
     unresolved = [
-        {"id": i, "name": n, "address": a,
-         "reason": (ref or "unresolved:").split(":", 1)[1] or None,
-         "reason_ja": GEOCODE_UNRESOLVED_REASONS.get((ref or "unresolved:").split(":", 1)[1], note)}
+        {
+            "id": i,
+            "name": n,
+            "address": a,
+            "reason": (ref or "unresolved:").split(":", 1)[1] or None,
+            "reason_ja": GEOCODE_UNRESOLVED_REASONS.get((ref or "unresolved:").split(":", 1)[1], note),
+        }
         for i, n, a, ref, note in conn.execute(
             "SELECT id, name, address, geocode_ref, geocode_note FROM facilities "
-            "WHERE geocode_level='unresolved' OR geocode_level IS NULL ORDER BY id")
+            "WHERE geocode_level='unresolved' OR geocode_level IS NULL ORDER BY id"
+        )
     ]
     outside = [
         {"id": i, "name": n, "muni_code": m, "level": lvl}
         for i, n, m, lvl in conn.execute(
-            "SELECT id, name, muni_code, geocode_level FROM facilities WHERE outside_muni=1 ORDER BY id")
+            "SELECT id, name, muni_code, geocode_level FROM facilities WHERE outside_muni=1 ORDER BY id"
+        )
     ]
     replaced = conn.execute(
         "SELECT count(*) FROM facilities WHERE src_coord_status IN (?,?,?,?) AND geocode_level != 'source'",
         PLACEHOLDER_STATUSES,
     ).fetchone()[0]
-    moved = np.array([r[0] for r in conn.execute(
-        "SELECT geocode_moved_m FROM facilities WHERE geocode_moved_m IS NOT NULL")], dtype=float)
+    moved = np.array(
+        [
+            r[0]
+            for r in conn.execute("SELECT geocode_moved_m FROM facilities WHERE geocode_moved_m IS NOT NULL")
+        ],
+        dtype=float,
+    )
     moved_summary: dict[str, Any] = {"n": int(moved.size)}
     if moved.size:
-        moved_summary.update(median=round(float(np.median(moved)), 1), p90=round(float(np.percentile(moved, 90)), 1),
-                             max=round(float(moved.max()), 1))
+        moved_summary.update(
+            median=round(float(np.median(moved)), 1),
+            p90=round(float(np.percentile(moved, 90)), 1),
+            max=round(float(moved.max()), 1),
+        )
     zero_left = conn.execute("SELECT count(*) FROM facilities WHERE lon=0 AND lat=0").fetchone()[0]
     return {
         "total": sum(levels.values()),

@@ -30,7 +30,9 @@ def set_manual_position(project: Any, facility_id: int, lon: float, lat: float) 
     except (TypeError, ValueError) as exc:
         raise InputDataError("position is not a number", value=f"{lon},{lat}") from exc
     if not in_japan(x, y):
-        raise InputDataError("manual position is outside Japan", value=f"{x},{y}", expected="lon 122–154, lat 20–46")
+        raise InputDataError(
+            "manual position is outside Japan", value=f"{x},{y}", expected="lon 122–154, lat 20–46"
+        )
     _, muni, slon, slat = row
     moved = None
     if slon is not None and slat is not None and in_japan(float(slon), float(slat)):
@@ -40,8 +42,15 @@ def set_manual_position(project: Any, facility_id: int, lon: float, lat: float) 
         project.conn.execute(
             "UPDATE facilities SET lon=?, lat=?, geom=?, geocode_level='manual', geocode_ref='manual', "
             "geocode_note=?, geocode_moved_m=?, outside_muni=?, geocode_input_hash=NULL WHERE id=?",
-            (x, y, gpkg.to_blob(Point(x, y)), "手動で配置", moved, None if inside is None else int(not inside),
-             int(facility_id)),
+            (
+                x,
+                y,
+                gpkg.to_blob(Point(x, y)),
+                "手動で配置",
+                moved,
+                None if inside is None else int(not inside),
+                int(facility_id),
+            ),
         )
         project.refresh_extent("facilities")
 

@@ -25,12 +25,12 @@ _DIRECTIONS = ("上る", "下る", "入る", "上ル", "下ル", "入ル", "上�
 
 @dataclass
 class RefHit:
-    level: str            # block|town
+    level: str  # block|town
     lon: float
     lat: float
-    town: str             # matched town (normalised)
+    town: str  # matched town (normalised)
     block: str | None
-    ref: str              # e.g. "isj_block:12" (format:source id)
+    ref: str  # e.g. "isj_block:12" (format:source id)
 
 
 @dataclass
@@ -73,10 +73,13 @@ class RefIndex:
         self.munis = munis
         self._cache: dict[str, _Muni | None] = {}
         self._pref_towns: dict[str, dict[str, set[str]]] | None = None
-        self.formats = {r[0]: r[1] for r in project.conn.execute(
-            "SELECT id, format FROM sources WHERE kind='geocode_reference'")}
+        self.formats = {
+            r[0]: r[1]
+            for r in project.conn.execute("SELECT id, format FROM sources WHERE kind='geocode_reference'")
+        }
         row = project.conn.execute(
-            "SELECT count(*), max(id), group_concat(DISTINCT source_id) FROM geocode_references").fetchone()
+            "SELECT count(*), max(id), group_concat(DISTINCT source_id) FROM geocode_references"
+        ).fetchone()
         self.signature = f"{row[0]}:{row[1]}:{row[2]}"
         self.size = int(row[0] or 0)
 
@@ -94,7 +97,8 @@ class RefIndex:
         block_towns: dict[str, list[Point3]] = defaultdict(list)
         blocks: dict[tuple[str, str], Point3] = {}
         for sid, level, tnorm, block, lon, lat in self.project.conn.execute(
-            "SELECT source_id, level, town_norm, block, lon, lat FROM geocode_references WHERE muni_code=?", (code,)
+            "SELECT source_id, level, town_norm, block, lon, lat FROM geocode_references WHERE muni_code=?",
+            (code,),
         ):
             if not tnorm:
                 continue

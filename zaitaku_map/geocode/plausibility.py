@@ -28,16 +28,16 @@ from zaitaku_map.geo import haversine_m, in_japan
 from zaitaku_map.geocode.normalize import split_numbers
 from zaitaku_map.store import gpkg
 
-SHARED_MIN = 3            # facilities with different addresses on one point → placeholder
-SHARED_DECIMALS = 5       # ~1 m: points equal at this precision are "the same point"
+SHARED_MIN = 3  # facilities with different addresses on one point → placeholder
+SHARED_DECIMALS = 5  # ~1 m: points equal at this precision are "the same point"
 MUNI_TOLERANCE_M = 1000.0  # a source point this close to its municipality is still accepted
 ZERO_EPS = 1e-6
 
 
 @dataclass
 class SourceCheck:
-    status: str                  # COORD_STATUS key
-    lon: float | None = None     # usable coordinate (swapped back when status == 'swapped')
+    status: str  # COORD_STATUS key
+    lon: float | None = None  # usable coordinate (swapped back when status == 'swapped')
     lat: float | None = None
     note: str = ""
 
@@ -102,7 +102,9 @@ class MuniGeometries:
         if not code:
             return None
         if code not in self._geoms:
-            row = self.project.conn.execute("SELECT geom FROM municipalities WHERE code=?", (code,)).fetchone()
+            row = self.project.conn.execute(
+                "SELECT geom FROM municipalities WHERE code=?", (code,)
+            ).fetchone()
             g = gpkg.from_blob(row[0]) if row and row[0] is not None else None
             if g is not None and not g.is_empty:
                 shapely.prepare(g)

@@ -61,7 +61,9 @@ _INSERT = (
 
 
 _ISJ_CSV_YEAR = re.compile(r"(?:^|[/\\])\d{2,5}_((?:19|20)\d{2})\.csv$", re.IGNORECASE)  # 31_2023.csv
-_ISJ_RELEASE = re.compile(r"(?<![\d.])\d{2}(?:\d{3})?-(\d{1,2})\.0([ab])(?![\d])", re.IGNORECASE)  # 31000-17.0b
+_ISJ_RELEASE = re.compile(
+    r"(?<![\d.])\d{2}(?:\d{3})?-(\d{1,2})\.0([ab])(?![\d])", re.IGNORECASE
+)  # 31000-17.0b
 
 
 def reference_date_from_name(name: str, members: list[str] | tuple[str, ...] = ()) -> str | None:
@@ -128,8 +130,9 @@ def _detect_encoding(head: bytes) -> str:
         codecs.getincrementaldecoder("cp932")().decode(head, final=False)
         return "cp932"
     except UnicodeDecodeError as exc:
-        raise InputDataError("text is neither UTF-8 nor CP932",
-                             expected="UTF-8 または Shift_JIS (CP932) の CSV") from exc
+        raise InputDataError(
+            "text is neither UTF-8 nor CP932", expected="UTF-8 または Shift_JIS (CP932) の CSV"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -148,7 +151,9 @@ def _csv_streams(path: Path) -> Iterator[tuple[str, TextIO, int]]:
         with zipfile.ZipFile(path) as zf:
             infos = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
         if not infos:
-            raise UnsupportedFormatError("zip contains no CSV", file=path, expected="位置参照情報の CSV を含む zip")
+            raise UnsupportedFormatError(
+                "zip contains no CSV", file=path, expected="位置参照情報の CSV を含む zip"
+            )
         members: list[tuple[str | None, str, int]] = [(i.filename, i.filename, i.file_size) for i in infos]
     else:
         members = [(None, path.name, path.stat().st_size)]
@@ -191,10 +196,19 @@ class _Writer:
         if len(self.buf) >= BATCH:
             self.flush()
 
-    def reject(self, row_no: int, column: str, value: Any, reason: str, raw: dict[str, Any] | None = None) -> None:
+    def reject(
+        self, row_no: int, column: str, value: Any, reason: str, raw: dict[str, Any] | None = None
+    ) -> None:
         self.n_bad += 1
-        self.project.log_row(source_id=self.source_id, file_name=self.file_name, row=row_no, column=column,
-                             value=value, reason=reason, raw=raw)
+        self.project.log_row(
+            source_id=self.source_id,
+            file_name=self.file_name,
+            row=row_no,
+            column=column,
+            value=value,
+            reason=reason,
+            raw=raw,
+        )
 
     def flush(self) -> None:
         if self.buf:
@@ -202,7 +216,9 @@ class _Writer:
             self.buf.clear()
 
 
-def _resolve_muni(index: MunicipalityIndex, cache: dict[tuple[str, str], str | None], pref: str, name: str) -> str | None:
+def _resolve_muni(
+    index: MunicipalityIndex, cache: dict[tuple[str, str], str | None], pref: str, name: str
+) -> str | None:
     key = (pref, name)
     if key not in cache:
         m = index.match(normalize_address(pref + name))
@@ -230,7 +246,10 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
         fmt = detect_reference_format(header)
         if fmt is None:
             raise UnsupportedFormatError(
-                "not a 位置参照情報 CSV", file=path, sheet=member, value=",".join(header[:6]),
+                "not a 位置参照情報 CSV",
+                file=path,
+                sheet=member,
+                value=",".join(header[:6]),
                 expected="街区レベル (街区符号・地番, 緯度, 経度) または 大字・町丁目レベル (大字町丁目名, 緯度, 経度)",
             )
         fmt_seen = fmt
@@ -243,8 +262,13 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
         c_lat = _col(header, "緯度")
         c_lon = _col(header, "経度")
         if None in (c_pref, c_muni, c_town, c_lat, c_lon):
-            raise InputDataError("required column missing", file=path, sheet=member, value=",".join(header),
-                                 expected="都道府県名, 市区町村名, 大字・丁目名, 緯度, 経度")
+            raise InputDataError(
+                "required column missing",
+                file=path,
+                sheet=member,
+                value=",".join(header),
+                expected="都道府県名, 市区町村名, 大字・丁目名, 緯度, 経度",
+            )
         assert c_pref is not None and c_muni is not None and c_town is not None  # checked above
         assert c_lat is not None and c_lon is not None
         level = "block" if fmt == "isj_block" else "town"
@@ -290,7 +314,9 @@ def _json_points(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(_decode(path.read_bytes()))
     except json.JSONDecodeError as exc:
-        raise UnsupportedFormatError(f"invalid JSON: {exc}", file=path, expected="町丁目代表点の JSON") from exc
+        raise UnsupportedFormatError(
+            f"invalid JSON: {exc}", file=path, expected="町丁目代表点の JSON"
+        ) from exc
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         out = []
         for f in data.get("features") or []:
@@ -306,30 +332,53 @@ def _json_points(path: Path) -> list[dict[str, Any]]:
                 return list(data[key])
     if isinstance(data, list):
         return data
-    raise UnsupportedFormatError("JSON is not a list of town points", file=path,
-                                 expected='[{"town": ..., "lat": ..., "lng": ...}, ...]')
+    raise UnsupportedFormatError(
+        "JSON is not a list of town points",
+        file=path,
+        expected='[{"town": ..., "lat": ..., "lng": ...}, ...]',
+    )
 
 
-def _muni_for_points(project: Any, index: MunicipalityIndex, path: Path, municipality: str | None,
-                     lons: np.ndarray, lats: np.ndarray) -> str:
+def _muni_for_points(
+    project: Any,
+    index: MunicipalityIndex,
+    path: Path,
+    municipality: str | None,
+    lons: np.ndarray,
+    lats: np.ndarray,
+) -> str:
     if municipality:
         code = index.resolve_code(municipality)
         if code is None:
-            hits = [c for c, m in index.munis.items()
-                    if normalize_text(municipality) in (m.name, m.full_name, (m.pref_name or "") + m.full_name)]
+            hits = [
+                c
+                for c, m in index.munis.items()
+                if normalize_text(municipality) in (m.name, m.full_name, (m.pref_name or "") + m.full_name)
+            ]
             code = hits[0] if len(hits) == 1 else None
         if code is None:
-            raise InputDataError("unknown municipality for the reference", file=path, value=municipality,
-                                 hint="市区町村名か5桁コードを指定してください（先に行政区域を取り込んでください）。")
+            raise InputDataError(
+                "unknown municipality for the reference",
+                file=path,
+                value=municipality,
+                hint="市区町村名か5桁コードを指定してください（先に行政区域を取り込んでください）。",
+            )
         return code
     stem = normalize_text(path.stem)
-    hits = [c for c, m in index.munis.items() if stem in (m.name, m.full_name) and m.kind != "designated_city"]
+    hits = [
+        c for c, m in index.munis.items() if stem in (m.name, m.full_name) and m.kind != "designated_city"
+    ]
     if len(hits) == 1:
         return hits[0]
     if not index.munis:
-        raise InputDataError("the town-point file names no municipality and no boundaries are loaded", file=path,
-                             hint="--municipality 市区町村名 を指定するか、先に行政区域（N03）を取り込んでください。")
-    rows = project.conn.execute("SELECT code, geom FROM municipalities WHERE kind != 'designated_city'").fetchall()
+        raise InputDataError(
+            "the town-point file names no municipality and no boundaries are loaded",
+            file=path,
+            hint="--municipality 市区町村名 を指定するか、先に行政区域（N03）を取り込んでください。",
+        )
+    rows = project.conn.execute(
+        "SELECT code, geom FROM municipalities WHERE kind != 'designated_city'"
+    ).fetchall()
     counts: Counter[str] = Counter()
     for code, blob in rows:
         g = gpkg.from_blob(blob)
@@ -340,12 +389,16 @@ def _muni_for_points(project: Any, index: MunicipalityIndex, path: Path, municip
         code, n = counts.most_common(1)[0]
         if n >= 0.8 * len(lons):
             return code
-    raise InputDataError("cannot tell which municipality the town points belong to", file=path,
-                         hint="--municipality 市区町村名 を指定してください。")
+    raise InputDataError(
+        "cannot tell which municipality the town points belong to",
+        file=path,
+        hint="--municipality 市区町村名 を指定してください。",
+    )
 
 
-def _import_json(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, municipality: str | None,
-                 prog: Progress) -> str:
+def _import_json(
+    project: Any, path: Path, w: _Writer, index: MunicipalityIndex, municipality: str | None, prog: Progress
+) -> str:
     items = _json_points(path)
     good: list[tuple[int, str, str, float, float]] = []
     for i, it in enumerate(items, start=1):
@@ -359,13 +412,20 @@ def _import_json(project: Any, path: Path, w: _Writer, index: MunicipalityIndex,
         if not town:
             w.reject(i, "town", "", "town name missing", raw=it)
         elif lat is None or lon is None or not in_japan(lon, lat):
-            w.reject(i, "lat/lng", f"{it.get('lat')},{it.get('lng')}", "coordinate missing or outside Japan", raw=it)
+            w.reject(
+                i,
+                "lat/lng",
+                f"{it.get('lat')},{it.get('lng')}",
+                "coordinate missing or outside Japan",
+                raw=it,
+            )
         else:
             good.append((i, town, koaza, lon, lat))
     if not good:
         raise InputDataError("no usable town points", file=path, expected='[{"town", "lat", "lng"}]')
-    code = _muni_for_points(project, index, path, municipality,
-                            np.array([g[3] for g in good]), np.array([g[4] for g in good]))
+    code = _muni_for_points(
+        project, index, path, municipality, np.array([g[3] for g in good]), np.array([g[4] for g in good])
+    )
     m = index.munis.get(code)
     pref = m.pref_name if m else (PREFECTURES.get(code[:2]) or "")
     name = m.full_name if m else ""
@@ -435,16 +495,31 @@ def import_reference(
             else:
                 ref, origin = prior[4], "stored" if prior[4] else None
             prog.update(prog.total, "参照データは取込済み", force=True)
-            return {"source_id": prior[0], "file": p.name, "format": prior[1], "skipped": "already imported",
-                    "rows_imported": 0, "rows_rejected": 0, "replaced_sources": [],
-                    "levels": summary.get("levels", {}), "municipalities": summary.get("municipalities", {}),
-                    "reference_date": ref, "reference_date_origin": origin}
+            return {
+                "source_id": prior[0],
+                "file": p.name,
+                "format": prior[1],
+                "skipped": "already imported",
+                "rows_imported": 0,
+                "rows_rejected": 0,
+                "replaced_sources": [],
+                "levels": summary.get("levels", {}),
+                "municipalities": summary.get("municipalities", {}),
+                "reference_date": ref,
+                "reference_date_origin": origin,
+            }
     with project.transaction():
-        old = [r[0] for r in project.conn.execute(
-            "SELECT id FROM sources WHERE kind='geocode_reference' AND sha256=?", (sha,))]
+        old = [
+            r[0]
+            for r in project.conn.execute(
+                "SELECT id FROM sources WHERE kind='geocode_reference' AND sha256=?", (sha,)
+            )
+        ]
         for sid in old:
             project.conn.execute("DELETE FROM geocode_references WHERE source_id=?", (sid,))
-        sid = project.add_source(kind="geocode_reference", format="pending", path=p, sha256=sha, reference_date=ref)
+        sid = project.add_source(
+            kind="geocode_reference", format="pending", path=p, sha256=sha, reference_date=ref
+        )
         w = _Writer(project, sid, p.name)
         if is_json:
             fmt = _import_json(project, p, w, index, municipality, prog)
@@ -453,7 +528,11 @@ def import_reference(
         w.flush()
         if w.n_ok == 0:
             raise InputDataError("reference file has no usable rows", file=p, value=w.n_bad)
-        summary = {"levels": dict(w.levels), "municipalities": dict(w.per_muni), "municipality_option": municipality}
+        summary = {
+            "levels": dict(w.levels),
+            "municipalities": dict(w.per_muni),
+            "municipality_option": municipality,
+        }
         project.conn.execute(
             "UPDATE sources SET format=?, rows_read=?, rows_rejected=?, summary_json=? WHERE id=?",
             (fmt, w.n_ok + w.n_bad, w.n_bad, json.dumps(summary, ensure_ascii=False), sid),
@@ -474,5 +553,8 @@ def import_reference(
 
 def reference_pref_names(project: Any) -> set[str]:
     """Prefectures covered by imported references (for reporting)."""
-    return {pref_name_of(r[0]) or r[0] for r in project.conn.execute(
-        "SELECT DISTINCT pref_name FROM geocode_references") if r[0]}
+    return {
+        pref_name_of(r[0]) or r[0]
+        for r in project.conn.execute("SELECT DISTINCT pref_name FROM geocode_references")
+        if r[0]
+    }

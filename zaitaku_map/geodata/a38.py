@@ -80,7 +80,9 @@ def import_a38(
     """
     prog = Progress.of(progress, cancel)
     p = Path(path)
-    ref, origin = resolve_reference_date(reference_date, ("file_name", lambda: reference_date_from_name(p.name)))
+    ref, origin = resolve_reference_date(
+        reference_date, ("file_name", lambda: reference_date_from_name(p.name))
+    )
     units = _Units(project)
     raw, facts = read_boundary_file(p)
     prog.update(0.3, "医療圏を照合中", force=True)
@@ -108,8 +110,12 @@ def import_a38(
         acode_col = _pick(raw, ["A38b_003", "A38c_003", "A38c_002"], area_code_col)
         aname_col = _pick(raw, ["A38b_004", "A38c_001", "A38c_004"], name_col)
     if acode_col is None and aname_col is None:
-        raise GeodataError("no area code/name attribute in the A38 file", file=p, value=", ".join(cols),
-                           expected="A38b_003 二次医療圏コード / A38b_004 二次医療圏名")
+        raise GeodataError(
+            "no area code/name attribute in the A38 file",
+            file=p,
+            value=", ".join(cols),
+            expected="A38b_003 二次医療圏コード / A38b_004 二次医療圏名",
+        )
     assignments: dict[str, tuple[str, str]] = {}
     other_pref: Counter[str] = Counter()
     unmatched: list[str] = []
@@ -148,25 +154,51 @@ def import_a38(
             if area_geoms[int(best)][1].intersection(g).area > 0.5 * g.area:
                 assignments[code] = area_geoms[int(best)][0]
     if not assignments:
-        raise GeodataError("no municipality of the project lies in the A38 file", file=p,
-                           hint="行政区域と同じ都道府県の医療圏データか確認してください。",
-                           ignored_other_prefectures=sum(other_pref.values()))
+        raise GeodataError(
+            "no municipality of the project lies in the A38 file",
+            file=p,
+            hint="行政区域と同じ都道府県の医療圏データか確認してください。",
+            ignored_other_prefectures=sum(other_pref.values()),
+        )
     with project.transaction():
-        sid = project.add_source(kind="areas", format="a38", path=p, rows_read=len(raw), reference_date=ref,
-                                 rows_rejected=len(unmatched),
-                                 summary={"layer": layer, "variant": variant, "method": method})
+        sid = project.add_source(
+            kind="areas",
+            format="a38",
+            path=p,
+            rows_read=len(raw),
+            reference_date=ref,
+            rows_rejected=len(unmatched),
+            summary={"layer": layer, "variant": variant, "method": method},
+        )
         for token in unmatched:
-            project.log_row(source_id=sid, file_name=p.name, column=member_col, value=token,
-                            reason="プロジェクトの市区町村に一致しない構成市区町村コード")
+            project.log_row(
+                source_id=sid,
+                file_name=p.name,
+                column=member_col,
+                value=token,
+                reason="プロジェクトの市区町村に一致しない構成市区町村コード",
+            )
         written = write_layer(project, layer, assignments, source_id=sid)
     prog.update(1, "完了", force=True)
     areas: dict[str, dict[str, Any]] = {}
     for _m, (a, n) in sorted(assignments.items(), key=lambda kv: (kv[1][0], kv[0])):
         areas.setdefault(a, {"area_code": a, "area_name": n, "members": 0})["members"] += 1
     return {
-        "file": str(p), "format": "a38", "variant": variant, "method": method, "layer": layer, "source_id": sid,
-        "reference_date": ref, "reference_date_origin": origin,
-        **facts, **written, "rows_read": len(raw), "loaded": len(assignments), "area_list": list(areas.values()),
-        "ignored_other_prefectures": sum(other_pref.values()), "unmatched": unmatched,
-        "municipalities_without_area": _unassigned(project, set(assignments)), "rejected": len(unmatched),
+        "file": str(p),
+        "format": "a38",
+        "variant": variant,
+        "method": method,
+        "layer": layer,
+        "source_id": sid,
+        "reference_date": ref,
+        "reference_date_origin": origin,
+        **facts,
+        **written,
+        "rows_read": len(raw),
+        "loaded": len(assignments),
+        "area_list": list(areas.values()),
+        "ignored_other_prefectures": sum(other_pref.values()),
+        "unmatched": unmatched,
+        "municipalities_without_area": _unassigned(project, set(assignments)),
+        "rejected": len(unmatched),
     }

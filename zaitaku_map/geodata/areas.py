@@ -70,7 +70,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFr
         except UnicodeDecodeError:
             continue
     else:
-        raise GeodataError("table is neither UTF-8 nor Shift_JIS (CP932)", file=p, expected="CSV in UTF-8 or CP932")
+        raise GeodataError(
+            "table is neither UTF-8 nor Shift_JIS (CP932)", file=p, expected="CSV in UTF-8 or CP932"
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
         delim = dialect.delimiter
@@ -154,8 +156,12 @@ def _best_sheet(p: Path, units: _Units) -> tuple[pd.DataFrame, dict[str, Any]]:
     for name in names:
         df, facts = read_table(p, sheet=name)
         head = df.head(300)
-        score = sum(1 for c in head.columns for v in head[c] if not _blank(v) and (
-            units.match_code(v) or units.match_name(v)[0]))
+        score = sum(
+            1
+            for c in head.columns
+            for v in head[c]
+            if not _blank(v) and (units.match_code(v) or units.match_name(v)[0])
+        )
         if best is None or score > best[0]:
             best = (score, df, facts)
     assert best is not None
@@ -227,7 +233,8 @@ def rebuild_area_polygons(project: Any, layer_id: int) -> int:
     members: dict[str, list[str]] = defaultdict(list)
     names: dict[str, str] = {}
     for muni, acode, aname in conn.execute(
-        "SELECT muni_code, area_code, area_name FROM area_members WHERE layer_id=? ORDER BY muni_code", (layer_id,)
+        "SELECT muni_code, area_code, area_name FROM area_members WHERE layer_id=? ORDER BY muni_code",
+        (layer_id,),
     ):
         members[acode].append(muni)
         names.setdefault(acode, aname or acode)
@@ -267,9 +274,13 @@ def write_layer(
     row = conn.execute("SELECT id FROM area_layers WHERE name=?", (layer,)).fetchone()
     replaced = row is not None
     if row is None:
-        lid = int(conn.execute(
-            "INSERT INTO area_layers (name, source_id, created_at) VALUES (?,?,?)", (layer, source_id, now_iso())
-        ).lastrowid or 0)
+        lid = int(
+            conn.execute(
+                "INSERT INTO area_layers (name, source_id, created_at) VALUES (?,?,?)",
+                (layer, source_id, now_iso()),
+            ).lastrowid
+            or 0
+        )
     else:
         lid = int(row[0])
         conn.execute("UPDATE area_layers SET source_id=? WHERE id=?", (source_id, lid))
@@ -322,34 +333,51 @@ def import_area_table(
     prog = Progress.of(progress, cancel)
     p = Path(path)
     if not layer or not str(layer).strip():
-        raise GeodataError("an area layer name is required", hint="--layer 二次医療圏 のように名前を付けてください。")
+        raise GeodataError(
+            "an area layer name is required", hint="--layer 二次医療圏 のように名前を付けてください。"
+        )
     given = check_reference_date(reference_date)  # a bad date fails before the file is read
     if p.is_dir() or p.suffix.lower() in GIS_SUFFIXES:
         from zaitaku_map.geodata.a38 import import_a38
 
         return import_a38(project, p, layer=layer, reference_date=given, progress=prog, cancel=cancel)
     units = _Units(project)
-    raw, facts = _best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm") else read_table(
-        p, sheet=sheet)
+    raw, facts = (
+        _best_sheet(p, units)
+        if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm")
+        else read_table(p, sheet=sheet)
+    )
     h = _find_header(raw, units)
-    header = [str(v) if not _blank(v) else f"列{i + 1}" for i, v in enumerate(raw.iloc[h])] if h >= 0 else [
-        f"列{i + 1}" for i in range(raw.shape[1])
-    ]
-    data = raw.iloc[h + 1:].reset_index(drop=True)
+    header = (
+        [str(v) if not _blank(v) else f"列{i + 1}" for i, v in enumerate(raw.iloc[h])]
+        if h >= 0
+        else [f"列{i + 1}" for i in range(raw.shape[1])]
+    )
+    data = raw.iloc[h + 1 :].reset_index(drop=True)
     data.columns = range(data.shape[1])
     cols = detect_columns(data, header, units)
     for role, val in (columns or {}).items():
         if isinstance(val, str) and val not in header:
-            raise GeodataError("column not found in the table", file=p, column=val, expected=", ".join(header))
+            raise GeodataError(
+                "column not found in the table", file=p, column=val, expected=", ".join(header)
+            )
         cols[role] = header.index(val) if isinstance(val, str) else int(val)
         if role == "muni_code" and "muni_name" not in (columns or {}):
             cols["muni_name"] = cols[role]  # the column may hold names instead of codes
     if cols["area_code"] is None and cols["area_name"] is None:
-        raise GeodataError("no area code/name column found", file=p, value=", ".join(header),
-                           expected="圏域コード or 圏域名 column")
+        raise GeodataError(
+            "no area code/name column found",
+            file=p,
+            value=", ".join(header),
+            expected="圏域コード or 圏域名 column",
+        )
     if cols["muni_code"] is None and cols["muni_name"] is None:
-        raise GeodataError("no municipality code/name column found", file=p, value=", ".join(header),
-                           expected="市区町村コード (5/6 digits) or 市区町村名")
+        raise GeodataError(
+            "no municipality code/name column found",
+            file=p,
+            value=", ".join(header),
+            expected="市区町村コード (5/6 digits) or 市区町村名",
+        )
     assignments: dict[str, tuple[str, str]] = {}
     explicit: set[str] = set()
     log: list[dict[str, Any]] = []
@@ -362,8 +390,16 @@ def import_area_table(
     for i in prog.iterate(range(len(data)), message="圏域表を照合中"):
         row = data.iloc[i]
         rownum = h + 2 + i  # spreadsheet row number
-        acode = None if cols["area_code"] is None or _blank(row[cols["area_code"]]) else str(row[cols["area_code"]]).strip()
-        aname = None if cols["area_name"] is None or _blank(row[cols["area_name"]]) else str(row[cols["area_name"]]).strip()
+        acode = (
+            None
+            if cols["area_code"] is None or _blank(row[cols["area_code"]])
+            else str(row[cols["area_code"]]).strip()
+        )
+        aname = (
+            None
+            if cols["area_name"] is None or _blank(row[cols["area_name"]])
+            else str(row[cols["area_name"]]).strip()
+        )
         if acode and acode.endswith(".0") and acode[:-2].isdigit():
             acode = acode[:-2]
         cval = None if cols["muni_code"] is None else row[cols["muni_code"]]
@@ -373,8 +409,14 @@ def import_area_table(
         if not code_candidates(cval) and _blank(nval) and not acode and not aname:
             notes += 1  # a footnote such as 「※ コードは5桁…」
             note_rows.append(row.tolist())
-            log.append({"row": rownum, "value": next((v for v in row.tolist() if not _blank(v)), None),
-                        "severity": "info", "reason": "注記行として無視しました"})
+            log.append(
+                {
+                    "row": rownum,
+                    "value": next((v for v in row.tolist() if not _blank(v)), None),
+                    "severity": "info",
+                    "reason": "注記行として無視しました",
+                }
+            )
             continue
         code = units.match_code(cval) if not _blank(cval) else None
         if code is None and not _blank(cval) and code_candidates(cval):
@@ -387,12 +429,28 @@ def import_area_table(
             if code is not None:
                 by_name += 1
             elif why == "ambiguous":
-                log.append({"row": rownum, "value": nval, "reason": "市区町村名が一つに決まりません（コードを入れてください）"})
+                log.append(
+                    {
+                        "row": rownum,
+                        "value": nval,
+                        "reason": "市区町村名が一つに決まりません（コードを入れてください）",
+                    }
+                )
         if code is None:
-            unmatched.append({"row": rownum, "code": None if _blank(cval) else str(cval),
-                              "name": None if _blank(nval) else str(nval)})
-            log.append({"row": rownum, "value": cval if not _blank(cval) else nval,
-                        "reason": "プロジェクトの市区町村に一致しません"})
+            unmatched.append(
+                {
+                    "row": rownum,
+                    "code": None if _blank(cval) else str(cval),
+                    "name": None if _blank(nval) else str(nval),
+                }
+            )
+            log.append(
+                {
+                    "row": rownum,
+                    "value": cval if not _blank(cval) else nval,
+                    "reason": "プロジェクトの市区町村に一致しません",
+                }
+            )
             continue
         if not acode and not aname:
             log.append({"row": rownum, "value": code, "reason": "圏域コード・圏域名が空です"})
@@ -403,8 +461,14 @@ def import_area_table(
             if direct:
                 if u in explicit and assignments[u] != key:
                     conflicts += 1
-                    log.append({"row": rownum, "value": u, "severity": "warning",
-                                "reason": f"別の圏域にも割り当てられています（{assignments[u][1]} を維持）"})
+                    log.append(
+                        {
+                            "row": rownum,
+                            "value": u,
+                            "severity": "warning",
+                            "reason": f"別の圏域にも割り当てられています（{assignments[u][1]} を維持）",
+                        }
+                    )
                     continue
                 assignments[u] = key
                 explicit.add(u)
@@ -412,40 +476,68 @@ def import_area_table(
                 assignments[u] = key
     if not assignments:
         raise GeodataError(
-            "no row of the table matches a municipality of the project", file=p,
+            "no row of the table matches a municipality of the project",
+            file=p,
             hint="表の市区町村コード（5桁または6桁）または名称と、取り込んだ行政区域の都道府県を確認してください。",
             ignored_other_prefectures=sum(other_pref.values()),
         )
     ref, origin = resolve_reference_date(
-        given, ("title", lambda: title_reference_date([raw.iloc[i].tolist() for i in range(max(h, 0))]
-                                                               + note_rows)))
+        given,
+        ("title", lambda: title_reference_date([raw.iloc[i].tolist() for i in range(max(h, 0))] + note_rows)),
+    )
     with project.transaction():
-        sid = project.add_source(kind="areas", format="area_table", path=p, sheet=facts.get("sheet"),
-                                 reference_date=ref,
-                                 rows_read=len(data), rows_rejected=len(unmatched),
-                                 summary={"layer": layer, "columns": {k: (header[v] if v is not None else None)
-                                                                      for k, v in cols.items()}})
+        sid = project.add_source(
+            kind="areas",
+            format="area_table",
+            path=p,
+            sheet=facts.get("sheet"),
+            reference_date=ref,
+            rows_read=len(data),
+            rows_rejected=len(unmatched),
+            summary={
+                "layer": layer,
+                "columns": {k: (header[v] if v is not None else None) for k, v in cols.items()},
+            },
+        )
         for e in log:
-            project.log_row(source_id=sid, reason=e["reason"], file_name=p.name, sheet=facts.get("sheet"),
-                            row=e["row"], value=e.get("value"), severity=e.get("severity", "rejected"))
+            project.log_row(
+                source_id=sid,
+                reason=e["reason"],
+                file_name=p.name,
+                sheet=facts.get("sheet"),
+                row=e["row"],
+                value=e.get("value"),
+                severity=e.get("severity", "rejected"),
+            )
         if other_pref:
-            project.log_row(source_id=sid, file_name=p.name, severity="info",
-                            reason=f"対象外の都道府県の行 {sum(other_pref.values())} 行を無視しました",
-                            raw=dict(other_pref))
+            project.log_row(
+                source_id=sid,
+                file_name=p.name,
+                severity="info",
+                reason=f"対象外の都道府県の行 {sum(other_pref.values())} 行を無視しました",
+                raw=dict(other_pref),
+            )
         written = write_layer(project, layer, assignments, source_id=sid)
     areas: dict[str, dict[str, Any]] = {}
     for _m, (a, n) in sorted(assignments.items(), key=lambda kv: (kv[1][0], kv[0])):
         areas.setdefault(a, {"area_code": a, "area_name": n, "members": 0})["members"] += 1
     return {
-        "file": str(p), "layer": layer, "source_id": sid, **facts, **written,
-        "reference_date": ref, "reference_date_origin": origin,
+        "file": str(p),
+        "layer": layer,
+        "source_id": sid,
+        **facts,
+        **written,
+        "reference_date": ref,
+        "reference_date_origin": origin,
         "columns": {k: (header[v] if v is not None else None) for k, v in cols.items()},
         "rows_read": len(data),
         "loaded": len(assignments),
         "matched_by_name": by_name,
         "area_list": list(areas.values()),
         "ignored_other_prefectures": sum(other_pref.values()),
-        "ignored_note": (f"対象外の都道府県の行 {sum(other_pref.values())} 行は無視しました" if other_pref else None),
+        "ignored_note": (
+            f"対象外の都道府県の行 {sum(other_pref.values())} 行は無視しました" if other_pref else None
+        ),
         "unmatched": unmatched,
         "conflicts": conflicts,
         "note_rows": notes,

@@ -7,10 +7,26 @@ from typing import Any
 
 # 政令指定都市: city code -> name (wards are the following codes, e.g. 27102 大阪市都島区)
 DESIGNATED_CITIES: dict[str, str] = {
-    "01100": "札幌市", "04100": "仙台市", "11100": "さいたま市", "12100": "千葉市", "14100": "横浜市",
-    "14130": "川崎市", "14150": "相模原市", "15100": "新潟市", "22100": "静岡市", "22130": "浜松市",
-    "23100": "名古屋市", "26100": "京都市", "27100": "大阪市", "27140": "堺市", "28100": "神戸市",
-    "33100": "岡山市", "34100": "広島市", "40100": "北九州市", "40130": "福岡市", "43100": "熊本市",
+    "01100": "札幌市",
+    "04100": "仙台市",
+    "11100": "さいたま市",
+    "12100": "千葉市",
+    "14100": "横浜市",
+    "14130": "川崎市",
+    "14150": "相模原市",
+    "15100": "新潟市",
+    "22100": "静岡市",
+    "22130": "浜松市",
+    "23100": "名古屋市",
+    "26100": "京都市",
+    "27100": "大阪市",
+    "27140": "堺市",
+    "28100": "神戸市",
+    "33100": "岡山市",
+    "34100": "広島市",
+    "40100": "北九州市",
+    "40130": "福岡市",
+    "43100": "熊本市",
 }
 
 _DIGITS = re.compile(r"^\d+$")
@@ -91,7 +107,12 @@ def designated_city_code(ward_code: str, *, city_name: str | None = None) -> str
     """
     best = None
     for c in DESIGNATED_CITIES:
-        if c[:2] == ward_code[:2] and c < ward_code and int(ward_code) - int(c) < 50 and (best is None or c > best):
+        if (
+            c[:2] == ward_code[:2]
+            and c < ward_code
+            and int(ward_code) - int(c) < 50
+            and (best is None or c > best)
+        ):
             best = c
     if best is not None and city_name and DESIGNATED_CITIES[best] != city_name:
         return None

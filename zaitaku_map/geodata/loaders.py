@@ -17,10 +17,28 @@ from zaitaku_map.errors import GeodataError
 from zaitaku_map.store import gpkg
 
 CRS = "EPSG:4326"
-MUNI_COLUMNS = ["code", "name", "full_name", "kind", "parent_code", "pref_code", "area_km2", "rep_lon", "rep_lat"]
+MUNI_COLUMNS = [
+    "code",
+    "name",
+    "full_name",
+    "kind",
+    "parent_code",
+    "pref_code",
+    "area_km2",
+    "rep_lon",
+    "rep_lat",
+]
 POP_COLUMNS = ["pop_total", "pop_65", "pop_75", "pop_85"]
 DEMAND_COLUMNS = [
-    "fid", "pop_source_id", "unit_code", "muni_code", "share", "lon", "lat", *POP_COLUMNS, "bands_json",
+    "fid",
+    "pop_source_id",
+    "unit_code",
+    "muni_code",
+    "share",
+    "lon",
+    "lat",
+    *POP_COLUMNS,
+    "bands_json",
 ]
 
 
@@ -30,14 +48,19 @@ def _conn(project: Any) -> sqlite3.Connection:
 
 
 def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        is not None
+    )
 
 
 def _geoms(blobs: list[Any]) -> list[Any]:
     return [gpkg.from_blob(b) for b in blobs]
 
 
-def load_municipalities(project: Any, *, display: bool = False, include_derived: bool = False) -> gpd.GeoDataFrame:
+def load_municipalities(
+    project: Any, *, display: bool = False, include_derived: bool = False
+) -> gpd.GeoDataFrame:
     """Municipalities (incl. 政令市の区) of the project.
 
     Parameters
@@ -58,9 +81,11 @@ def load_municipalities(project: Any, *, display: bool = False, include_derived:
     """
     where = "" if include_derived else "WHERE kind != 'designated_city'"
     gcol = "coalesce(geom_display, geom)" if display else "geom"
-    rows = _conn(project).execute(
-        f"SELECT {', '.join(MUNI_COLUMNS)}, {gcol} FROM municipalities {where} ORDER BY code"
-    ).fetchall()
+    rows = (
+        _conn(project)
+        .execute(f"SELECT {', '.join(MUNI_COLUMNS)}, {gcol} FROM municipalities {where} ORDER BY code")
+        .fetchall()
+    )
     df = pd.DataFrame([r[:-1] for r in rows], columns=MUNI_COLUMNS)
     return gpd.GeoDataFrame(df, geometry=_geoms([r[-1] for r in rows]), crs=CRS)
 
@@ -96,10 +121,14 @@ def load_area_polygons(project: Any, layer: str, *, display: bool = False) -> gp
     """
     lid = _layer_id(project, layer)
     gcol = "coalesce(geom_display, geom)" if display else "geom"
-    rows = _conn(project).execute(
-        f"SELECT area_code, area_name, {gcol} FROM area_polygons WHERE layer_id=? ORDER BY area_code",
-        (lid,),
-    ).fetchall()
+    rows = (
+        _conn(project)
+        .execute(
+            f"SELECT area_code, area_name, {gcol} FROM area_polygons WHERE layer_id=? ORDER BY area_code",
+            (lid,),
+        )
+        .fetchall()
+    )
     df = pd.DataFrame([r[:2] for r in rows], columns=["area_code", "area_name"])
     return gpd.GeoDataFrame(df, geometry=_geoms([r[2] for r in rows]), crs=CRS)
 
@@ -119,9 +148,11 @@ def load_demand_points(project: Any) -> pd.DataFrame:
     Columns: ``fid, pop_source_id, unit_code, muni_code, share, lon, lat, pop_total, pop_65,
     pop_75, pop_85, bands_json``.  The ``fid`` order is the order coverage results use.
     """
-    rows = _conn(project).execute(
-        f"SELECT {', '.join(DEMAND_COLUMNS)} FROM demand_points ORDER BY fid"
-    ).fetchall()
+    rows = (
+        _conn(project)
+        .execute(f"SELECT {', '.join(DEMAND_COLUMNS)} FROM demand_points ORDER BY fid")
+        .fetchall()
+    )
     df = pd.DataFrame(rows, columns=DEMAND_COLUMNS)
     for c in ("share", "lon", "lat", *POP_COLUMNS):
         df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)

@@ -113,6 +113,7 @@ class PopColumns:
 
     def values(self, row: list[Any]) -> dict[str, Any] | None:
         """Population figures of one row, or ``None`` when the row is secret (``*``)."""
+
         def num(i: int | None) -> float | None:
             if i is None or i >= len(row):
                 return None
@@ -186,15 +187,25 @@ def read_mesh_text(path: str | Path) -> MeshTable:
     text = decode_text(p)
     rows = list(csv.reader(io.StringIO(text)))
     if len(rows) < 3 or not rows[0] or _norm(rows[0][0]) != "key_code":
-        raise GeodataError("not an e-Stat mesh statistics file", file=p, row=1,
-                           value=",".join(rows[0][:4]) if rows else "", expected="KEY_CODE,HTKSYORI,HTKSAKI,…")
+        raise GeodataError(
+            "not an e-Stat mesh statistics file",
+            file=p,
+            row=1,
+            value=",".join(rows[0][:4]) if rows else "",
+            expected="KEY_CODE,HTKSYORI,HTKSAKI,…",
+        )
     head = [_norm(c) for c in rows[0]]
     labels = rows[1]
     idx = {name: head.index(name) for name in ("htksyori", "htksaki", "gassan") if name in head}
     pc = PopColumns.from_labels(labels, skip={0, *idx.values()})
     if not pc.found():
-        raise GeodataError("no population column recognised in the mesh file", file=p, row=2,
-                           value=",".join(labels[:8]), expected="人口（総数）, ６５歳以上人口　総数, …")
+        raise GeodataError(
+            "no population column recognised in the mesh file",
+            file=p,
+            row=2,
+            value=",".join(labels[:8]),
+            expected="人口（総数）, ６５歳以上人口　総数, …",
+        )
     records: dict[str, dict[str, Any]] = {}
     secret = merged = 0
     rejected: list[dict[str, Any]] = []
@@ -204,7 +215,9 @@ def read_mesh_text(path: str | Path) -> MeshTable:
             continue
         code = row[0].strip()
         if not code.isdigit() or len(code) not in MESH_UNITS:
-            rejected.append({"row": n, "value": code, "reason": "メッシュコードが8〜10桁の数字ではありません"})
+            rejected.append(
+                {"row": n, "value": code, "reason": "メッシュコードが8〜10桁の数字ではありません"}
+            )
             continue
         units.add(len(code))
         vals = pc.values(row)
@@ -214,11 +227,15 @@ def read_mesh_text(path: str | Path) -> MeshTable:
         if "htksyori" in idx and str(row[idx["htksyori"]]).strip() == "2":
             merged += 1  # this cell holds neighbours' people too
         if code in records:
-            rejected.append({"row": n, "value": code, "reason": "同じメッシュコードが重複しています（最初の行を使用）"})
+            rejected.append(
+                {"row": n, "value": code, "reason": "同じメッシュコードが重複しています（最初の行を使用）"}
+            )
             continue
         records[code] = vals
     if len(units) > 1:
-        raise GeodataError("mesh file mixes mesh sizes", file=p, value=sorted(units), expected="one of 8/9/10 digits")
+        raise GeodataError(
+            "mesh file mixes mesh sizes", file=p, value=sorted(units), expected="one of 8/9/10 digits"
+        )
     unit = MESH_UNITS[units.pop()] if units else "mesh1km"
     return MeshTable(p, unit, records, secret, merged, pc.describe(labels), rejected)
 
@@ -232,6 +249,7 @@ def mesh_polygons(codes: list[str]) -> np.ndarray:
     arr = np.array(codes)
     lat0, lon0 = ju.to_meshpoint(arr, 0, 0)
     lat1, lon1 = ju.to_meshpoint(arr, 1, 1)
-    boxes: np.ndarray = shapely.box(np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(lon1, float),
-                                    np.asarray(lat1, float))
+    boxes: np.ndarray = shapely.box(
+        np.asarray(lon0, float), np.asarray(lat0, float), np.asarray(lon1, float), np.asarray(lat1, float)
+    )
     return boxes

@@ -47,8 +47,12 @@ def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
             found[(m.group(1).upper(), int(m.group(2)))] = c
     years = sorted({y for k, y in found if k == "PTN"})
     if id_col is None or not years:
-        raise GeodataError("not a population mesh file", file=p, value=", ".join(map(str, cols[:12])),
-                           expected="MESH_ID and PTN_YYYY columns (国土数値情報 将来推計人口メッシュ)")
+        raise GeodataError(
+            "not a population mesh file",
+            file=p,
+            value=", ".join(map(str, cols[:12])),
+            expected="MESH_ID and PTN_YYYY columns (国土数値情報 将来推計人口メッシュ)",
+        )
     base = int(year) if year and int(year) in years else years[0]
     records: dict[str, dict[str, Any]] = {}
     rejected: list[dict[str, Any]] = []
@@ -56,7 +60,9 @@ def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
     for i, row in enumerate(raw.drop(columns="geometry").to_dict("records"), start=1):
         code = clean_code_text(row[id_col])
         if code is None or len(code) not in MESH_UNITS:
-            rejected.append({"row": i, "value": row[id_col], "reason": "メッシュコードが8〜10桁の数字ではありません"})
+            rejected.append(
+                {"row": i, "value": row[id_col], "reason": "メッシュコードが8〜10桁の数字ではありません"}
+            )
             continue
         units.add(len(code))
 
@@ -81,6 +87,10 @@ def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
     if len(units) > 1:
         raise GeodataError("mesh file mixes mesh sizes", file=p, value=sorted(units))
     unit = MESH_UNITS[units.pop()] if units else "mesh1km"
-    columns = {"total": f"PTN_{base}", "base_year": base, "years": years,
-               "open": {k: f"{k}_{base}" for k in ("PTC", "PTD") if (k, base) in found}}
+    columns = {
+        "total": f"PTN_{base}",
+        "base_year": base,
+        "years": years,
+        "open": {k: f"{k}_{base}" for k in ("PTC", "PTD") if (k, base) in found},
+    }
     return MeshTable(p, unit, records, 0, 0, columns, rejected)

@@ -70,7 +70,9 @@ _MUNI_RE = re.compile(r".+[市区町村]$")
 # attribute matching
 # --------------------------------------------------------------------------------------------
 def _share(series: pd.Series, test: Any) -> float:
-    vals = [v for v in series.tolist() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v != ""]
+    vals = [
+        v for v in series.tolist() if v is not None and not (isinstance(v, float) and np.isnan(v)) and v != ""
+    ]
     if not vals:
         return 0.0
     return sum(1 for v in vals if test(v)) / len(vals)
@@ -126,7 +128,9 @@ def match_attributes(columns: list[str], frame: pd.DataFrame) -> dict[str, str |
             expected="N03_007 (5-digit 行政区域コード) or a column of 5-digit codes",
         )
     if found["name"] is None:
-        raise GeodataError("no municipality name column found", value=", ".join(cols), expected="N03_004 市区町村名")
+        raise GeodataError(
+            "no municipality name column found", value=", ".join(cols), expected="N03_004 市区町村名"
+        )
     return found
 
 
@@ -196,8 +200,9 @@ def build_municipalities(
 
     step = prog.step(0.55)
     raw_rows = raw.drop(columns="geometry").to_dict("records")
-    for i, (row, geom) in enumerate(step.iterate(list(zip(raw_rows, raw.geometry, strict=True)),
-                                                 message="行政区域を読み込み中")):
+    for i, (row, geom) in enumerate(
+        step.iterate(list(zip(raw_rows, raw.geometry, strict=True)), message="行政区域を読み込み中")
+    ):
         rownum = i + 1
         raw_attrs = {k: _text(v) for k, v in row.items()}
         code = normalize_muni_code(row[mapping["code"]]) if mapping["code"] else None
@@ -208,24 +213,46 @@ def build_municipalities(
             no_code["area_km2"] += area
             label = "".join(x for x in (get(row, "pref_name"), get(row, "name")) if x) or "(名称なし)"
             no_code["names"].append(label)
-            log.append({"row": rownum, "severity": "rejected", "column": mapping["code"],
-                        "value": _text(row[mapping["code"]]),
-                        "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{area:.2f} km²）",
-                        "raw": raw_attrs})
+            log.append(
+                {
+                    "row": rownum,
+                    "severity": "rejected",
+                    "column": mapping["code"],
+                    "value": _text(row[mapping["code"]]),
+                    "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{area:.2f} km²）",
+                    "raw": raw_attrs,
+                }
+            )
             continue
         if pref_filter is not None and code[:2] not in pref_filter:
             ignored_pref += 1
             continue
         if geom is None or geom.is_empty:
-            log.append({"row": rownum, "severity": "rejected", "column": "geometry", "value": code,
-                        "reason": "形状がありません", "raw": raw_attrs})
+            log.append(
+                {
+                    "row": rownum,
+                    "severity": "rejected",
+                    "column": "geometry",
+                    "value": code,
+                    "reason": "形状がありません",
+                    "raw": raw_attrs,
+                }
+            )
             continue
         if not geom.is_valid:
             why = explain_validity(geom)
             fixed = to_multipolygon(shapely.make_valid(geom))
             repaired.append({"row": rownum, "code": code, "reason": why})
-            log.append({"row": rownum, "severity": "warning", "column": "geometry", "value": code,
-                        "reason": f"不正な形状を修復しました: {why}", "raw": raw_attrs})
+            log.append(
+                {
+                    "row": rownum,
+                    "severity": "warning",
+                    "column": "geometry",
+                    "value": code,
+                    "reason": f"不正な形状を修復しました: {why}",
+                    "raw": raw_attrs,
+                }
+            )
             geom = fixed
         parts[code].append(to_multipolygon(geom))
         if code not in attrs:
@@ -239,32 +266,51 @@ def build_municipalities(
                 "name": name or code,
             }
         elif attrs[code]["name"] != (get(row, "ward") or get(row, "name")):
-            log.append({"row": rownum, "severity": "warning", "column": mapping["name"], "value": code,
-                        "reason": f"同じコードで名称が異なります（{attrs[code]['name']} を使用）", "raw": raw_attrs})
+            log.append(
+                {
+                    "row": rownum,
+                    "severity": "warning",
+                    "column": mapping["name"],
+                    "value": code,
+                    "reason": f"同じコードで名称が異なります（{attrs[code]['name']} を使用）",
+                    "raw": raw_attrs,
+                }
+            )
 
     if not parts:
         raise GeodataError(
             "no municipality with a code in the file" + (" for the study prefectures" if pref_filter else ""),
-            expected="N03 rows with 行政区域コード", value=sorted(pref_filter) if pref_filter else None,
+            expected="N03 rows with 行政区域コード",
+            value=sorted(pref_filter) if pref_filter else None,
         )
 
     step = prog.step(0.2)
     records: list[dict[str, Any]] = []
     for code in step.iterate(sorted(parts), message="市区町村を融合中"):
         pieces = parts[code]
-        g = pieces[0] if len(pieces) == 1 else to_multipolygon(shapely.union_all(np.array(pieces, dtype=object)))
+        g = (
+            pieces[0]
+            if len(pieces) == 1
+            else to_multipolygon(shapely.union_all(np.array(pieces, dtype=object)))
+        )
         a = attrs[code]
         is_ward = (
             not code.startswith("131")
             and (a["name"] or "").endswith("区")
             and (a["county_or_city"] or "").endswith("市")
         )
-        records.append({
-            "code": code, "pref_code": code[:2], **a,
-            "kind": "ward" if is_ward else "municipality", "parent_code": None,
-            "full_name": (a["county_or_city"] + a["name"]) if is_ward else a["name"],
-            "geometry": g, "n_rows": len(pieces),
-        })
+        records.append(
+            {
+                "code": code,
+                "pref_code": code[:2],
+                **a,
+                "kind": "ward" if is_ward else "municipality",
+                "parent_code": None,
+                "full_name": (a["county_or_city"] + a["name"]) if is_ward else a["name"],
+                "geometry": g,
+                "n_rows": len(pieces),
+            }
+        )
 
     # 政令市: group wards by (prefecture, city name)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -277,21 +323,42 @@ def build_municipalities(
         wcodes = [w["code"] for w in wards]
         known = {designated_city_code(c, city_name=city_name) for c in wcodes}
         ccode = known.pop() if len(known) == 1 and None not in known else derived_city_code(wcodes)
-        rule = "known_list" if ccode and designated_city_code(wcodes[0], city_name=city_name) == ccode else "derived"
+        rule = (
+            "known_list"
+            if ccode and designated_city_code(wcodes[0], city_name=city_name) == ccode
+            else "derived"
+        )
         if ccode in codes:
-            log.append({"row": None, "severity": "warning", "column": None, "value": ccode,
-                        "reason": f"{city_name}の市コード {ccode} が他の市区町村と重複するため政令市を作りません",
-                        "raw": None})
+            log.append(
+                {
+                    "row": None,
+                    "severity": "warning",
+                    "column": None,
+                    "value": ccode,
+                    "reason": f"{city_name}の市コード {ccode} が他の市区町村と重複するため政令市を作りません",
+                    "raw": None,
+                }
+            )
             continue
         for w in wards:
             w["parent_code"] = ccode
-        cities.append({
-            "code": ccode, "pref_code": pref, "pref_name": wards[0]["pref_name"],
-            "subpref_name": wards[0]["subpref_name"], "county_or_city": None, "name": city_name,
-            "full_name": city_name, "kind": "designated_city", "parent_code": None,
-            "geometry": coverage_union([w["geometry"] for w in wards]), "n_rows": 0,
-            "_wards": wcodes, "_rule": rule,
-        })
+        cities.append(
+            {
+                "code": ccode,
+                "pref_code": pref,
+                "pref_name": wards[0]["pref_name"],
+                "subpref_name": wards[0]["subpref_name"],
+                "county_or_city": None,
+                "name": city_name,
+                "full_name": city_name,
+                "kind": "designated_city",
+                "parent_code": None,
+                "geometry": coverage_union([w["geometry"] for w in wards]),
+                "n_rows": 0,
+                "_wards": wcodes,
+                "_rule": rule,
+            }
+        )
         codes.add(ccode)
 
     step = prog.step(0.25)
@@ -318,7 +385,8 @@ def build_municipalities(
         "municipalities": sum(1 for r in units if r["kind"] == "municipality"),
         "wards": sum(1 for r in units if r["kind"] == "ward"),
         "designated_cities": [
-            {"code": c["code"], "name": c["name"], "wards": len(c["_wards"]), "code_rule": c["_rule"]} for c in cities
+            {"code": c["code"], "name": c["name"], "wards": len(c["_wards"]), "code_rule": c["_rule"]}
+            for c in cities
         ],
         "units": len(units),
         "multi_row_municipalities": sum(1 for r in units if r["n_rows"] > 1),
@@ -334,8 +402,21 @@ def build_municipalities(
 # --------------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------------
-_COLS = ["code", "fid", "pref_code", "pref_name", "subpref_name", "county_or_city", "name", "full_name", "kind",
-         "parent_code", "area_km2", "rep_lon", "rep_lat"]
+_COLS = [
+    "code",
+    "fid",
+    "pref_code",
+    "pref_name",
+    "subpref_name",
+    "county_or_city",
+    "name",
+    "full_name",
+    "kind",
+    "parent_code",
+    "area_km2",
+    "rep_lon",
+    "rep_lat",
+]
 
 
 def _successors(old: list[tuple[str, str, float, float]], new: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -351,7 +432,9 @@ def _successors(old: list[tuple[str, str, float, float]], new: gpd.GeoDataFrame)
                 by_loc = {"code": row["code"], "name": row["full_name"]}
         same = new[(new["name"] == name) | (new["full_name"] == name)]
         by_name = [{"code": c, "name": n} for c, n in zip(same["code"], same["full_name"], strict=True)]
-        out.append({"code": code, "name": name, "successor_by_location": by_loc, "successors_by_name": by_name})
+        out.append(
+            {"code": code, "name": name, "successor_by_location": by_loc, "successors_by_name": by_name}
+        )
     return out
 
 
@@ -413,7 +496,8 @@ def import_boundaries(
     prog = Progress.of(progress, cancel)
     p = Path(path)
     reference_date, date_origin = resolve_reference_date(
-        reference_date, ("file_name", lambda: reference_date_from_name(p.name)))
+        reference_date, ("file_name", lambda: reference_date_from_name(p.name))
+    )
     prog.update(0, "ファイルを読み込み中", force=True)
     raw, facts = read_boundary_file(p)
     if prefectures is None:
@@ -433,23 +517,43 @@ def import_boundaries(
         report_re = {
             "previous_units": len(old),
             "disappeared": _successors(gone, munis),
-            "new_codes": sorted(c for c in new_codes if c not in old_codes and c in set(
-                munis.loc[munis["kind"] != "designated_city", "code"])),
+            "new_codes": sorted(
+                c
+                for c in new_codes
+                if c not in old_codes and c in set(munis.loc[munis["kind"] != "designated_city", "code"])
+            ),
         }
     prog.step(0.05).update(1, "保存中", force=True)
     with project.transaction():
         n_rejected = len(report["rejected"])
         summary = {k: v for k, v in report.items() if k not in ("rejected",)}
         summary.update(facts)
-        sid = project.add_source(kind="boundaries", format=fmt, path=p, reference_date=reference_date,
-                                 rows_read=len(raw), rows_rejected=n_rejected, summary=summary)
+        sid = project.add_source(
+            kind="boundaries",
+            format=fmt,
+            path=p,
+            reference_date=reference_date,
+            rows_read=len(raw),
+            rows_rejected=n_rejected,
+            summary=summary,
+        )
         for e in log:
-            project.log_row(source_id=sid, reason=e["reason"], file_name=p.name, row=e["row"], column=e.get("column"),
-                            value=e.get("value"), raw=e.get("raw"), severity=e["severity"])
+            project.log_row(
+                source_id=sid,
+                reason=e["reason"],
+                file_name=p.name,
+                row=e["row"],
+                column=e.get("column"),
+                value=e.get("value"),
+                raw=e.get("raw"),
+                severity=e["severity"],
+            )
         project.conn.execute("DELETE FROM municipalities")
         rows = []
         for r in munis.to_dict("records"):
-            rows.append([r[c] for c in _COLS] + [gpkg.to_blob(r["geometry"]), gpkg.to_blob(r["geometry_display"])])
+            rows.append(
+                [r[c] for c in _COLS] + [gpkg.to_blob(r["geometry"]), gpkg.to_blob(r["geometry_display"])]
+            )
         project.conn.executemany(
             f"INSERT INTO municipalities ({', '.join(_COLS)}, geom, geom_display) "
             f"VALUES ({', '.join('?' * (len(_COLS) + 2))})",
@@ -477,9 +581,16 @@ def import_boundaries(
     prog.step(0.15).update(1, "完了", force=True)
     stale_pop = project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0]
     out = {
-        "file": str(p), "format": fmt, "source_id": sid, "reference_date": reference_date,
-        "reference_date_origin": date_origin, **facts, **report,
-        "loaded": len(munis), "replaced": report_re, "area_layers_rebuilt": rebuilt,
+        "file": str(p),
+        "format": fmt,
+        "source_id": sid,
+        "reference_date": reference_date,
+        "reference_date_origin": date_origin,
+        **facts,
+        **report,
+        "loaded": len(munis),
+        "replaced": report_re,
+        "area_layers_rebuilt": rebuilt,
         "study_prefectures_set": study_set,
     }
     if stale_pop and gone:

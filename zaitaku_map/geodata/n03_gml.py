@@ -60,7 +60,9 @@ def read_n03_gml(path: str | Path) -> gpd.GeoDataFrame:
                 for pl in el.iter():
                     if _local(pl.tag) == "posList" and pl.text:
                         v = [float(x) for x in pl.text.split()]
-                        curves[_gml_id(el) or ""] = list(zip(v[1::2], v[0::2], strict=True))  # lat lon → lon lat
+                        curves[_gml_id(el) or ""] = list(
+                            zip(v[1::2], v[0::2], strict=True)
+                        )  # lat lon → lon lat
                 el.clear()
             elif name == "Surface":
                 patches = []
@@ -70,7 +72,9 @@ def read_n03_gml(path: str | Path) -> gpd.GeoDataFrame:
                     ext: list[str] = []
                     ints: list[list[str]] = []
                     for part in patch:
-                        refs = [m.attrib.get(_XLINK, "") for m in part.iter() if _local(m.tag) == "curveMember"]
+                        refs = [
+                            m.attrib.get(_XLINK, "") for m in part.iter() if _local(m.tag) == "curveMember"
+                        ]
                         if _local(part.tag) == "exterior":
                             ext = refs
                         elif _local(part.tag) == "interior":

@@ -51,7 +51,8 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
         gdf = pyogrio.read_dataframe(path, **kwargs)
     except Exception as exc:  # pyogrio raises DataSourceError & co
         raise GeodataError(
-            f"cannot read boundary file: {exc}", file=path,
+            f"cannot read boundary file: {exc}",
+            file=path,
             expected="N03 Shapefile (.shp/.zip), GeoJSON or GML",
         ) from exc
     if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, 6668, 4612):
@@ -107,5 +108,3 @@ def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, An
     finally:
         if tmp is not None:
             tmp.cleanup()
-
-

@@ -54,8 +54,10 @@ def _munis(project: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
         "SELECT code, geom, geom_display FROM municipalities WHERE kind != 'designated_city' ORDER BY code"
     ).fetchall()
     if not rows:
-        raise GeodataError("the project has no municipalities yet",
-                           hint="先に zaitaku-map boundaries で行政区域を取り込んでください。")
+        raise GeodataError(
+            "the project has no municipalities yet",
+            hint="先に zaitaku-map boundaries で行政区域を取り込んでください。",
+        )
     geoms = np.array([gpkg.from_blob(g) for _, g, _ in rows], dtype=object)
     display = np.array([gpkg.from_blob(d or g) for _, g, d in rows], dtype=object)
     shapely.prepare(geoms)
@@ -160,11 +162,16 @@ def apportion(
     return points, {**stats, "outside_pop_total": outside_pop}
 
 
-def _new_pop_source(project: Any, *, source_id: int, unit: str, year: str | None, secret: int, notes: str) -> int:
-    return int(project.conn.execute(
-        "INSERT INTO population_sources (source_id, unit, year, secret_cells, notes) VALUES (?,?,?,?,?)",
-        (source_id, unit, year, secret, notes),
-    ).lastrowid or 0)
+def _new_pop_source(
+    project: Any, *, source_id: int, unit: str, year: str | None, secret: int, notes: str
+) -> int:
+    return int(
+        project.conn.execute(
+            "INSERT INTO population_sources (source_id, unit, year, secret_cells, notes) VALUES (?,?,?,?,?)",
+            (source_id, unit, year, secret, notes),
+        ).lastrowid
+        or 0
+    )
 
 
 def _point_blobs(lon: list[float], lat: list[float]) -> list[bytes]:
@@ -172,7 +179,9 @@ def _point_blobs(lon: list[float], lat: list[float]) -> list[bytes]:
     if not lon:
         return []
     header = b"GP" + struct.pack("<BBi", 0, 0b0000_0001, gpkg.SRS_ID)
-    wkb = shapely.to_wkb(shapely.points(np.asarray(lon, float), np.asarray(lat, float)), byte_order=1, flavor="iso")
+    wkb = shapely.to_wkb(
+        shapely.points(np.asarray(lon, float), np.asarray(lat, float)), byte_order=1, flavor="iso"
+    )
     return [header + w for w in wkb]
 
 
@@ -183,9 +192,20 @@ def _write_demand(project: Any, ps_id: int, points: list[dict[str, Any]]) -> Non
         "INSERT INTO demand_points (pop_source_id, unit_code, muni_code, share, lon, lat, pop_total, pop_65, pop_75, "
         "pop_85, bands_json, geom) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         [
-            (ps_id, d["unit_code"], d["muni_code"], d["share"], d["lon"], d["lat"], d["pop_total"], d["pop_65"],
-             d["pop_75"], d["pop_85"], json.dumps(d.get("bands") or {}, ensure_ascii=False),
-             blob)
+            (
+                ps_id,
+                d["unit_code"],
+                d["muni_code"],
+                d["share"],
+                d["lon"],
+                d["lat"],
+                d["pop_total"],
+                d["pop_65"],
+                d["pop_75"],
+                d["pop_85"],
+                json.dumps(d.get("bands") or {}, ensure_ascii=False),
+                blob,
+            )
             for d, blob in zip(points, blobs, strict=True)
         ],
     )
@@ -194,7 +214,12 @@ def _write_demand(project: Any, ps_id: int, points: list[dict[str, Any]]) -> Non
 
 
 def import_mesh(
-    project: Any, paths: list[str | Path], *, year: str | None = None, progress: Any = None, cancel: Any = None
+    project: Any,
+    paths: list[str | Path],
+    *,
+    year: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
 ) -> dict[str, Any]:
     """Import one or more e-Stat mesh files (same mesh size) as the demand layer."""
     prog = Progress.of(progress, cancel)
@@ -207,8 +232,11 @@ def import_mesh(
     projection = any(t.columns.get("base_year") for t in tables)
     units = {t.unit for t in tables}
     if len(units) > 1:
-        raise GeodataError("mesh files of different sizes in one import", value=sorted(units),
-                           hint="1km・500m・250m のどれか一種類のファイルをまとめて取り込んでください。")
+        raise GeodataError(
+            "mesh files of different sizes in one import",
+            value=sorted(units),
+            hint="1km・500m・250m のどれか一種類のファイルをまとめて取り込んでください。",
+        )
     records: dict[str, dict[str, Any]] = {}
     duplicates = 0
     for t in tables:
@@ -222,35 +250,67 @@ def import_mesh(
 
     cells = mesh_polygons(list(records))
     points, stats = apportion(records, cells, codes, geoms, near_geoms=display, progress=prog.step(0.8))
-    year = year or next((str(t.columns["base_year"]) for t in tables if t.columns.get("base_year")), None) or next(
-        (y for t in tables if (y := _year_from_name(t.path.name))), None)
+    year = (
+        year
+        or next((str(t.columns["base_year"]) for t in tables if t.columns.get("base_year")), None)
+        or next((y for t in tables if (y := _year_from_name(t.path.name))), None)
+    )
     secret = sum(t.secret_cells for t in tables)
     file_totals = {k: float(sum((v.get(k) or 0.0) for v in records.values())) for k in POPS}
     with project.transaction():
-        sid = project.add_source(kind="population", format="ksj_mesh_projection" if projection else "estat_mesh", path=Path(paths[0]),
-                                 file_name=", ".join(Path(p).name for p in paths), reference_date=year,
-                                 rows_read=sum(len(t.records) + t.secret_cells for t in tables),
-                                 rows_rejected=sum(len(t.rejected) for t in tables),
-                                 summary={"unit": tables[0].unit, "secret_cells": secret, **stats})
+        sid = project.add_source(
+            kind="population",
+            format="ksj_mesh_projection" if projection else "estat_mesh",
+            path=Path(paths[0]),
+            file_name=", ".join(Path(p).name for p in paths),
+            reference_date=year,
+            rows_read=sum(len(t.records) + t.secret_cells for t in tables),
+            rows_rejected=sum(len(t.rejected) for t in tables),
+            summary={"unit": tables[0].unit, "secret_cells": secret, **stats},
+        )
         for t in tables:
             for e in t.rejected:
-                project.log_row(source_id=sid, file_name=t.path.name, row=e["row"], column="KEY_CODE",
-                                value=e["value"], reason=e["reason"])
-        ps = _new_pop_source(project, source_id=sid, unit=tables[0].unit, year=year, secret=secret,
-                             notes=f"secret_cells={secret}; apportioned by area share")
+                project.log_row(
+                    source_id=sid,
+                    file_name=t.path.name,
+                    row=e["row"],
+                    column="KEY_CODE",
+                    value=e["value"],
+                    reason=e["reason"],
+                )
+        ps = _new_pop_source(
+            project,
+            source_id=sid,
+            unit=tables[0].unit,
+            year=year,
+            secret=secret,
+            notes=f"secret_cells={secret}; apportioned by area share",
+        )
         _write_demand(project, ps, points)
     prog.step(0.2).update(1, "完了", force=True)
     stored = {k: float(sum((d[k] or 0.0) for d in points)) for k in POPS}
     return {
-        "kind": "mesh", "files": [str(p) for p in paths], "unit": tables[0].unit, "year": year,
+        "kind": "mesh",
+        "files": [str(p) for p in paths],
+        "unit": tables[0].unit,
+        "year": year,
         "projection_years": sorted({y for t in tables for y in t.columns.get("years", [])}),
-        "source_id": sid, "pop_source_id": ps,
-        "columns": tables[0].columns, "cells_read": len(records), "secret_cells": secret,
-        "merged_cells": sum(t.merged_cells for t in tables), "duplicate_cells": duplicates,
-        "rejected": sum(len(t.rejected) for t in tables), "loaded": len(points),
-        "cells_inside_one_municipality": stats.get("inside_one", 0), "cells_split": stats.get("split", 0),
-        "cells_to_nearest": stats.get("nearest", 0), "cells_outside_project": stats.get("outside", 0),
-        "outside_pop_total": stats["outside_pop_total"], "file_totals": file_totals, "stored_totals": stored,
+        "source_id": sid,
+        "pop_source_id": ps,
+        "columns": tables[0].columns,
+        "cells_read": len(records),
+        "secret_cells": secret,
+        "merged_cells": sum(t.merged_cells for t in tables),
+        "duplicate_cells": duplicates,
+        "rejected": sum(len(t.rejected) for t in tables),
+        "loaded": len(points),
+        "cells_inside_one_municipality": stats.get("inside_one", 0),
+        "cells_split": stats.get("split", 0),
+        "cells_to_nearest": stats.get("nearest", 0),
+        "cells_outside_project": stats.get("outside", 0),
+        "outside_pop_total": stats["outside_pop_total"],
+        "file_totals": file_totals,
+        "stored_totals": stored,
         "demand_layer": tables[0].unit,
     }
 
@@ -264,25 +324,34 @@ def _header_and_columns(raw: pd.DataFrame) -> tuple[int, list[str], PopColumns]:
         pc = PopColumns.from_labels(labels)
         if pc.found():
             return h, [lab or f"列{i + 1}" for i, lab in enumerate(labels)], pc
-    raise GeodataError("no population column recognised", expected="総数 / 65歳以上 / 5歳階級 (0～4歳 …) columns")
+    raise GeodataError(
+        "no population column recognised", expected="総数 / 65歳以上 / 5歳階級 (0～4歳 …) columns"
+    )
 
 
 def import_municipal_table(
-    project: Any, path: str | Path, *, year: str | None = None, sheet: str | None = None,
-    progress: Any = None, cancel: Any = None,
+    project: Any,
+    path: str | Path,
+    *,
+    year: str | None = None,
+    sheet: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
 ) -> dict[str, Any]:
     """Import population by municipality (5/6-digit codes, age columns by label)."""
     prog = Progress.of(progress, cancel)
     p = Path(path)
     units = _Units(project)
-    raw, facts = (_best_sheet(p, units) if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm")
-                  else read_table(p, sheet=sheet))
+    raw, facts = (
+        _best_sheet(p, units)
+        if sheet is None and p.suffix.lower() in (".xlsx", ".xlsm")
+        else read_table(p, sheet=sheet)
+    )
     h, header, pc = _header_and_columns(raw)
-    data = raw.iloc[h + 1:].reset_index(drop=True)
+    data = raw.iloc[h + 1 :].reset_index(drop=True)
     hits = [sum(1 for v in data[c] if units.match_code(v)) for c in data.columns]
     if not any(hits):
-        raise GeodataError(_NO_MUNI_CODES, file=p,
-                           expected="5桁/6桁の市区町村コードの列")
+        raise GeodataError(_NO_MUNI_CODES, file=p, expected="5桁/6桁の市区町村コードの列")
     col = int(np.argmax(hits))
     rows: dict[str, dict[str, Any]] = {}
     other = 0
@@ -314,30 +383,70 @@ def import_municipal_table(
         "WHERE s.unit != 'municipality'"
     ).fetchone()[0]
     with project.transaction():
-        sid = project.add_source(kind="population", format="population_table", path=p, sheet=facts.get("sheet"),
-                                 reference_date=year, rows_read=len(data), rows_rejected=len(unmatched))
+        sid = project.add_source(
+            kind="population",
+            format="population_table",
+            path=p,
+            sheet=facts.get("sheet"),
+            reference_date=year,
+            rows_read=len(data),
+            rows_rejected=len(unmatched),
+        )
         for e in unmatched:
-            project.log_row(source_id=sid, file_name=p.name, row=e["row"], value=e["value"],
-                            reason="プロジェクトの市区町村に一致しないコード")
-        ps = _new_pop_source(project, source_id=sid, unit="municipality", year=year, secret=secret,
-                             notes="municipality table")
+            project.log_row(
+                source_id=sid,
+                file_name=p.name,
+                row=e["row"],
+                value=e["value"],
+                reason="プロジェクトの市区町村に一致しないコード",
+            )
+        ps = _new_pop_source(
+            project, source_id=sid, unit="municipality", year=year, secret=secret, notes="municipality table"
+        )
         project.conn.executemany(
             "INSERT OR REPLACE INTO population_municipal (muni_code, pop_source_id, pop_total, pop_65, pop_75, "
             "pop_85, bands_json) VALUES (?,?,?,?,?,?,?)",
-            [(c, ps, v["pop_total"], v["pop_65"], v["pop_75"], v["pop_85"], json.dumps(v["bands"], ensure_ascii=False))
-             for c, v in sorted(rows.items())],
+            [
+                (
+                    c,
+                    ps,
+                    v["pop_total"],
+                    v["pop_65"],
+                    v["pop_75"],
+                    v["pop_85"],
+                    json.dumps(v["bands"], ensure_ascii=False),
+                )
+                for c, v in sorted(rows.items())
+            ],
         )
         demand = "mesh (kept)" if mesh_exists else "municipality representative points (coarse)"
-    missing = [c for c in sorted(units.codes) if units.kind[c] != "designated_city" and c not in rows
-               and units.name.get(c)]
+    missing = [
+        c
+        for c in sorted(units.codes)
+        if units.kind[c] != "designated_city" and c not in rows and units.name.get(c)
+    ]
     return {
-        "kind": "municipal_table", "file": str(p), "year": year, "source_id": sid, "pop_source_id": ps,
-        "columns": pc.describe(header), "code_column": header[col], "loaded": len(rows),
-        "designated_city_rows_used": sorted(kept_city), "ignored_other_prefectures": other,
-        "unmatched": unmatched, "rejected": len(unmatched), "secret_rows": secret,
-        "municipalities_without_population": missing, "demand_layer": demand,
-        "note": None if mesh_exists else ("メッシュ人口がないため、カバー率は市区町村の代表点と市区町村人口で"
-                                          "計算されます（精度は粗くなります）。"),
+        "kind": "municipal_table",
+        "file": str(p),
+        "year": year,
+        "source_id": sid,
+        "pop_source_id": ps,
+        "columns": pc.describe(header),
+        "code_column": header[col],
+        "loaded": len(rows),
+        "designated_city_rows_used": sorted(kept_city),
+        "ignored_other_prefectures": other,
+        "unmatched": unmatched,
+        "rejected": len(unmatched),
+        "secret_rows": secret,
+        "municipalities_without_population": missing,
+        "demand_layer": demand,
+        "note": None
+        if mesh_exists
+        else (
+            "メッシュ人口がないため、カバー率は市区町村の代表点と市区町村人口で"
+            "計算されます（精度は粗くなります）。"
+        ),
         "totals": {k: float(sum((v[k] or 0.0) for v in rows.values())) for k in POPS},
     }
 
@@ -352,8 +461,14 @@ def _ensure_area_table(project: Any) -> None:
 
 
 def import_area_population(
-    project: Any, path: str | Path, *, layer: str, year: str | None = None, sheet: str | None = None,
-    progress: Any = None, cancel: Any = None,
+    project: Any,
+    path: str | Path,
+    *,
+    layer: str,
+    year: str | None = None,
+    sheet: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
 ) -> dict[str, Any]:
     """Import population keyed by the area codes (or names) of area layer ``layer``."""
     from zaitaku_map.geodata.loaders import _layer_id
@@ -361,12 +476,16 @@ def import_area_population(
     prog = Progress.of(progress, cancel)
     p = Path(path)
     lid = _layer_id(project, layer)
-    areas = {a: n for a, n in project.conn.execute(
-        "SELECT DISTINCT area_code, area_name FROM area_members WHERE layer_id=?", (lid,))}
+    areas = {
+        a: n
+        for a, n in project.conn.execute(
+            "SELECT DISTINCT area_code, area_name FROM area_members WHERE layer_id=?", (lid,)
+        )
+    }
     by_name = {n: a for a, n in areas.items() if n}
     raw, facts = read_table(p, sheet=sheet)
     h, header, pc = _header_and_columns(raw)
-    data = raw.iloc[h + 1:].reset_index(drop=True)
+    data = raw.iloc[h + 1 :].reset_index(drop=True)
 
     def match_code(v: Any) -> str | None:
         if _blank(v):
@@ -387,8 +506,12 @@ def import_area_population(
     elif any(name_hits):
         col, match, by = int(np.argmax(name_hits)), match_name, "name"
     else:
-        raise GeodataError("no area code of the layer in the table", file=p, value=layer,
-                           expected=", ".join(sorted(areas)[:10]))
+        raise GeodataError(
+            "no area code of the layer in the table",
+            file=p,
+            value=layer,
+            expected=", ".join(sorted(areas)[:10]),
+        )
     rows: dict[str, dict[str, Any]] = {}
     ambiguous: set[str] = set()
     ignored = 0
@@ -406,30 +529,76 @@ def import_area_population(
         rows[a] = vals
     for a in ambiguous:  # the same area matched twice: never guess
         rows.pop(a)
-    year = year or _year_from_name(p.name) or next(
-        (y for lab in header if (y := _year_from_name(str(lab)))), None)
+    year = (
+        year
+        or _year_from_name(p.name)
+        or next((y for lab in header if (y := _year_from_name(str(lab)))), None)
+    )
     with project.transaction():
         _ensure_area_table(project)
-        sid = project.add_source(kind="population", format="area_population_table", path=p,
-                                 sheet=facts.get("sheet"), reference_date=year, rows_read=len(data), rows_rejected=0,
-                                 summary={"layer": layer, "ignored_rows": ignored})
-        ps = _new_pop_source(project, source_id=sid, unit=f"area:{layer}", year=year, secret=0,
-                             notes="area-keyed table (not apportioned to municipalities)")
+        sid = project.add_source(
+            kind="population",
+            format="area_population_table",
+            path=p,
+            sheet=facts.get("sheet"),
+            reference_date=year,
+            rows_read=len(data),
+            rows_rejected=0,
+            summary={"layer": layer, "ignored_rows": ignored},
+        )
+        ps = _new_pop_source(
+            project,
+            source_id=sid,
+            unit=f"area:{layer}",
+            year=year,
+            secret=0,
+            notes="area-keyed table (not apportioned to municipalities)",
+        )
         project.conn.execute("DELETE FROM population_area WHERE layer_name=?", (layer,))
         project.conn.executemany(
             "INSERT INTO population_area VALUES (?,?,?,?,?,?,?,?,?)",
-            [(layer, a, areas.get(a), ps, v["pop_total"], v["pop_65"], v["pop_75"], v["pop_85"],
-              json.dumps(v["bands"], ensure_ascii=False)) for a, v in sorted(rows.items())],
+            [
+                (
+                    layer,
+                    a,
+                    areas.get(a),
+                    ps,
+                    v["pop_total"],
+                    v["pop_65"],
+                    v["pop_75"],
+                    v["pop_85"],
+                    json.dumps(v["bands"], ensure_ascii=False),
+                )
+                for a, v in sorted(rows.items())
+            ],
         )
     return {
-        "kind": "area_table", "file": str(p), "layer": layer, "year": year, "source_id": sid, "pop_source_id": ps,
-        "columns": pc.describe(header), "area_column": header[col], "loaded": len(rows),
-        "matched_by": by, "ignored_rows_other_areas": ignored, "ambiguous_areas": sorted(ambiguous),
+        "kind": "area_table",
+        "file": str(p),
+        "layer": layer,
+        "year": year,
+        "source_id": sid,
+        "pop_source_id": ps,
+        "columns": pc.describe(header),
+        "area_column": header[col],
+        "loaded": len(rows),
+        "matched_by": by,
+        "ignored_rows_other_areas": ignored,
+        "ambiguous_areas": sorted(ambiguous),
         "areas_without_population": sorted(set(areas) - set(rows)),
-        "by_area": [{"area_code": a, "area_name": areas.get(a), "pop_total": v["pop_total"], "pop_65": v["pop_65"],
-                     "pop_75": v["pop_75"]} for a, v in sorted(rows.items())],
+        "by_area": [
+            {
+                "area_code": a,
+                "area_name": areas.get(a),
+                "pop_total": v["pop_total"],
+                "pop_65": v["pop_65"],
+                "pop_75": v["pop_75"],
+            }
+            for a, v in sorted(rows.items())
+        ],
         "note": "圏域単位の人口は市区町村へ按分しません（圏域案の人口は、その圏域がこの圏域の組み合わせの"
-                "ときに使われます。到達圏の人口には市区町村別またはメッシュの人口が必要です）。", "rejected": 0,
+        "ときに使われます。到達圏の人口には市区町村別またはメッシュの人口が必要です）。",
+        "rejected": 0,
     }
 
 
@@ -443,9 +612,15 @@ def area_population(project: Any, layer: str) -> pd.DataFrame:
 
     cols = ["area_code", "area_name", *POPS]
     has = project.conn.execute("SELECT 1 FROM sqlite_master WHERE name='population_area'").fetchone()
-    rows = project.conn.execute(
-        "SELECT area_code, area_name, pop_total, pop_65, pop_75, pop_85 FROM population_area WHERE layer_name=? "
-        "ORDER BY area_code", (layer,)).fetchall() if has else []
+    rows = (
+        project.conn.execute(
+            "SELECT area_code, area_name, pop_total, pop_65, pop_75, pop_85 FROM population_area WHERE layer_name=? "
+            "ORDER BY area_code",
+            (layer,),
+        ).fetchall()
+        if has
+        else []
+    )
     if rows:
         df = pd.DataFrame(rows, columns=cols)
         df.attrs["source"] = "population_area"
@@ -454,8 +629,11 @@ def area_population(project: Any, layer: str) -> pd.DataFrame:
     mp = municipality_population(project)
     mp["area_code"] = mp["muni_code"].map(lambda c: members.get(c, (None, None))[0])
     mp["area_name"] = mp["muni_code"].map(lambda c: members.get(c, (None, None))[1])
-    df = mp.dropna(subset=["area_code"]).groupby(["area_code", "area_name"], as_index=False)[list(POPS)].sum(
-        min_count=1)
+    df = (
+        mp.dropna(subset=["area_code"])
+        .groupby(["area_code", "area_name"], as_index=False)[list(POPS)]
+        .sum(min_count=1)
+    )
     df.attrs["source"] = mp.attrs.get("source", "none")
     return df[cols]
 
@@ -481,9 +659,14 @@ def guess_area_layer(project: Any, path: str | Path) -> str | None:
     columns = [{norm(v) for v in raw[c]} - {None} for c in raw.columns]
     best: tuple[float, str] | None = None
     for name in names:
-        codes = {norm(a) for (a,) in project.conn.execute(
-            "SELECT DISTINCT m.area_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
-            "WHERE l.name = ?", (name,))} - {None}
+        codes = {
+            norm(a)
+            for (a,) in project.conn.execute(
+                "SELECT DISTINCT m.area_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
+                "WHERE l.name = ?",
+                (name,),
+            )
+        } - {None}
         if not codes:
             continue
         hits = max(len(codes & col) for col in columns)
@@ -494,8 +677,13 @@ def guess_area_layer(project: Any, path: str | Path) -> str | None:
 
 
 def import_population(
-    project: Any, paths: list[str | Path] | str | Path, *, layer: str | None = None, year: str | None = None,
-    progress: Any = None, cancel: Any = None,
+    project: Any,
+    paths: list[str | Path] | str | Path,
+    *,
+    layer: str | None = None,
+    year: str | None = None,
+    progress: Any = None,
+    cancel: Any = None,
 ) -> dict[str, Any]:
     """Import population files: e-Stat mesh texts (all together), municipality tables, or with
     ``layer`` a table keyed by that area layer's codes.  Without ``layer``, a table that holds no
@@ -512,7 +700,12 @@ def import_population(
         if not head:
             raise GeodataError("population file not found or empty", file=p)
         is_mesh = head.lstrip(b"\xef\xbb\xbf").upper().startswith(b"KEY_CODE") or Path(p).suffix.lower() in (
-            ".shp", ".geojson", ".json", ".zip", ".gpkg")
+            ".shp",
+            ".geojson",
+            ".json",
+            ".zip",
+            ".gpkg",
+        )
         (mesh if is_mesh else tables).append(p)
     parts: list[dict[str, Any]] = []
     if mesh:
@@ -520,7 +713,9 @@ def import_population(
     for t in tables:
         step = prog.step(0.3 / len(tables))
         if layer:
-            parts.append(import_area_population(project, t, layer=layer, year=year, progress=step, cancel=cancel))
+            parts.append(
+                import_area_population(project, t, layer=layer, year=year, progress=step, cancel=cancel)
+            )
             continue
         try:
             parts.append(import_municipal_table(project, t, year=year, progress=step, cancel=cancel))

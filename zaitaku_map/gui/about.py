@@ -27,7 +27,10 @@ SOFTWARE_LICENCES = [
 DATA_NOTES = [
     "地図・表の出典は取り込んだデータごとに画面右下と出力 PDF に表示されます。",
     "公開データの出典表記（使うときは各利用規約に従ってください）:",
-    *(f"  ・{labels.ATTRIBUTION[k]}" for k in ("n03", "a38", "iryojoho", "kaigo", "kouseikyoku", "estat", "isj")),
+    *(
+        f"  ・{labels.ATTRIBUTION[k]}"
+        for k in ("n03", "a38", "iryojoho", "kaigo", "kouseikyoku", "estat", "isj")
+    ),
     f"  ・{labels.ATTRIBUTION['osm']}（ODbL）",
     "デモ県のデータは架空で、実在の地域・施設とは関係ありません。",
 ]

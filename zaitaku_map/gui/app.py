@@ -19,7 +19,9 @@ def prepare_environment(*, headless: bool = False) -> None:
     """
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    no_display = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    no_display = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
     if headless or no_display:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu")
@@ -116,8 +118,12 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
             return 2
         from zaitaku_map.gui.dialogs import show_error
 
-        QTimer.singleShot(0, lambda: show_error(win, FileNotFoundError(2, "not found", str(project)),
-                                                title="プロジェクトを開けません"))
+        QTimer.singleShot(
+            0,
+            lambda: show_error(
+                win, FileNotFoundError(2, "not found", str(project)), title="プロジェクトを開けません"
+            ),
+        )
         target = None
     elif target and not Path(target).exists():  # the last project was moved or deleted
         target = None
@@ -126,6 +132,7 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
         win.resize(1600, 1000)
     win.show()
     if screenshot is not None:  # a reproducible layout: big map, compact table
+
         def compact() -> None:
             win.resizeDocks([win.dock_layers, win.dock_options], [250, 390], Qt.Orientation.Horizontal)
             win.resizeDocks([win.dock_facilities], [190], Qt.Orientation.Vertical)
@@ -146,8 +153,10 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
                     print(f"screenshot: map not ready ({stats})", file=sys.stderr)
                     result["code"] = 1
                 else:
-                    print(f"screenshot saved: {out} (municipalities {stats.get('munis')}, "
-                          f"facilities {stats.get('facilities')})")
+                    print(
+                        f"screenshot saved: {out} (municipalities {stats.get('munis')}, "
+                        f"facilities {stats.get('facilities')})"
+                    )
                 app.quit()
 
             QTimer.singleShot(300, grab)
@@ -168,6 +177,7 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
                 empty = win.muni_gdf is None or len(win.muni_gdf) == 0
                 win.when_painted(shoot, expect_munis=0 if empty else None)
                 return
+
             def covered(_r: Any) -> None:
                 win.map.call("zoomAll")  # final fit with the final legend and dock sizes
                 win.when_painted(shoot, require_layers=("gap:zaishi",))

@@ -52,8 +52,11 @@ class MiniMap(QWidget):
         self.title = title
         self.fills = fills
         self.changed = changed
-        self.shapes = [(str(r.code), _paths(r.geometry)) for r in gdf.itertuples(index=False)
-                       if r.geometry is not None and not r.geometry.is_empty]
+        self.shapes = [
+            (str(r.code), _paths(r.geometry))
+            for r in gdf.itertuples(index=False)
+            if r.geometry is not None and not r.geometry.is_empty
+        ]
         self.bounds = gdf.total_bounds if len(gdf) else (0, 0, 1, 1)
         self.setMinimumSize(260, 240)
 
@@ -97,8 +100,11 @@ class MiniMap(QWidget):
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() + 1)
         p.setFont(f)
-        p.drawText(QRectF(6, 2, self.width() - 12, top - 4), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   self.title)
+        p.drawText(
+            QRectF(6, 2, self.width() - 12, top - 4),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            self.title,
+        )
         p.end()
 
 
@@ -148,7 +154,9 @@ class ComparisonView(QDialog):
         self.last_result: dict[str, Any] | None = None
         if self.pick.count() < 2:
             self.btn.setEnabled(False)
-            self.note.setText("比較するには圏域案が2つ以上必要です。「圏域案」パネルで案を作成・複製してください。")
+            self.note.setText(
+                "比較するには圏域案が2つ以上必要です。「圏域案」パネルで案を作成・複製してください。"
+            )
 
     def selected(self) -> list[str]:
         return [self.pick.item(i).text() for i in range(self.pick.count()) if self.pick.item(i).isSelected()]
@@ -159,7 +167,9 @@ class ComparisonView(QDialog):
         if len(names) < 2:
             return None
         try:
-            res: dict[str, Any] = fn(self.win.project, names, coverage_params=self.win.session_coverage_params())
+            res: dict[str, Any] = fn(
+                self.win.project, names, coverage_params=self.win.session_coverage_params()
+            )
         except Exception as err:
             show_error(self, err, title="比較できません")
             return None
@@ -167,9 +177,11 @@ class ComparisonView(QDialog):
         self._draw_maps(res)
         self._fill_table(res)
         self._fill_diff(res)
-        self.note.setText(f"基準: {res['baseline']} — 所属が変わる市区町村 {res['n_changed_units']} 件"
-                          "（地図では赤枠・斜線）。表の色: 緑＝改善、赤＝悪化、黄＝相違。"
-                          + (f"\n{res['coverage_note']}" if res.get("coverage_note") else ""))
+        self.note.setText(
+            f"基準: {res['baseline']} — 所属が変わる市区町村 {res['n_changed_units']} 件"
+            "（地図では赤枠・斜線）。表の色: 緑＝改善、赤＝悪化、黄＝相違。"
+            + (f"\n{res['coverage_note']}" if res.get("coverage_note") else "")
+        )
         return res
 
     def _draw_maps(self, res: dict[str, Any]) -> None:
@@ -200,14 +212,25 @@ class ComparisonView(QDialog):
         for i, k in enumerate(keys):
             if k.startswith("min_coverage."):
                 cat = k.split(".", 1)[1]
-                vlabels.append(f"{labels.EXPORT_INDICATORS['min_coverage']}（{labels.category_label(cat, short=True)}）")
+                vlabels.append(
+                    f"{labels.EXPORT_INDICATORS['min_coverage']}（{labels.category_label(cat, short=True)}）"
+                )
             else:
                 vlabels.append(labels.EXPORT_INDICATORS.get(k, k))
             for j, n in enumerate(names):
                 v = per[n]["indicators"].get(k)
                 flag = per[n]["flags"].get(k, "") if j else ""
-                text = "—" if v is None else (f"{v * 100:.1f}%" if k.startswith("min_coverage") else
-                                              f"{v:,.0f}" if isinstance(v, float) and v > 100 else f"{v}")
+                text = (
+                    "—"
+                    if v is None
+                    else (
+                        f"{v * 100:.1f}%"
+                        if k.startswith("min_coverage")
+                        else f"{v:,.0f}"
+                        if isinstance(v, float) and v > 100
+                        else f"{v}"
+                    )
+                )
                 if flag and flag != "same":
                     text += "  " + labels.EXPORT_FLAGS.get(flag, flag)
                 item = QTableWidgetItem(text)

@@ -31,9 +31,11 @@ def coverage_params(win: MainWindow) -> Any:
         except Exception:
             pass
     s = win.settings
-    return CoverageParams(minutes=float(s.get("coverage_minutes", 30)),
-                          bands=tuple(float(b) for b in s.get("coverage_bands", [15, 30, 45])),
-                          mode=str(s.get("coverage_mode", "auto")))
+    return CoverageParams(
+        minutes=float(s.get("coverage_minutes", 30)),
+        bands=tuple(float(b) for b in s.get("coverage_bands", [15, 30, 45])),
+        mode=str(s.get("coverage_mode", "auto")),
+    )
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -67,8 +69,6 @@ class CoverageDialog(QDialog):
         return [k for k, cb in self.boxes.items() if cb.isChecked()]
 
 
-
-
 def coverage_job(params: Any, categories: list[str]) -> Any:
     """The worker function: compute coverage and build map payloads for ``categories``."""
 
@@ -78,8 +78,10 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
         pop_col = project.setting("population_column", "pop_total") or "pop_total"
 
         compute_coverage(project, params, categories=categories, progress=progress.step(0.4), cancel=cancel)
-        out: dict[str, Any] = {"params": params.describe_ja() if hasattr(params, "describe_ja") else "",
-                               "categories": {}}
+        out: dict[str, Any] = {
+            "params": params.describe_ja() if hasattr(params, "describe_ja") else "",
+            "categories": {},
+        }
         rest = progress.step(0.3)
         for cat in rest.iterate(categories, message="到達圏の面を作成中"):
             bands = band_polygons(project, params, cat)
@@ -91,8 +93,10 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
             pop = gaps[col].fillna(0) if col in gaps.columns else [0] * len(gaps)
             out["categories"][cat] = {
                 "bands": data.feature_collection(bands, ["band_min", "rank"]),
-                "gaps": [[round(float(y), 5), round(float(x), 5), float(p)]
-                         for x, y, p in zip(gaps["lon"], gaps["lat"], pop, strict=True)],
+                "gaps": [
+                    [round(float(y), 5), round(float(x), 5), float(p)]
+                    for x, y, p in zip(gaps["lon"], gaps["lat"], pop, strict=True)
+                ],
                 "gap_pop": float(sum(pop)),
                 "pop_label": labels.POPULATION_COLUMNS.get(col, col),
             }
@@ -111,8 +115,9 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
     return job
 
 
-def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: bool = True,
-                 dialog: bool | None = None) -> Job | None:
+def run_coverage(
+    win: MainWindow, categories: list[str] | None = None, *, ask: bool = True, dialog: bool | None = None
+) -> Job | None:
     """Ask which categories, then compute in a worker; returns the job (tests wait on it)."""
     if win.project_path is None:
         return None
@@ -142,8 +147,14 @@ def run_coverage(win: MainWindow, categories: list[str] | None = None, *, ask: b
         win.busy.setValue(int(1000 * min(d / (t or 1), 1.0)))
         win.busy.setFormat(msg[:20])
 
-    job = win.jobs.run("到達圏を計算しています", coverage_job(params, selected), project_path=win.project_path,
-                       on_success=done, on_error=failed, show_dialog=ask if dialog is None else dialog)
+    job = win.jobs.run(
+        "到達圏を計算しています",
+        coverage_job(params, selected),
+        project_path=win.project_path,
+        on_success=done,
+        on_error=failed,
+        show_dialog=ask if dialog is None else dialog,
+    )
     if not (ask if dialog is None else dialog):  # background run: progress in the status bar
         win.busy.setVisible(True)
         job.progressed.connect(progressed)
@@ -159,10 +170,17 @@ def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
         color = BAND_COLOR
         name = category_name(cat)
         win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
-        win.layers.set_layer(f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]),
-                             color=color)
-        win.layers.set_layer(f"gap:{cat}", "coverage", f"カバー外: {name}（{payload.get('pop_label', '人口')} {payload['gap_pop']:,.0f}人）",
-                             count=len(payload["gaps"]), color="#c2002a", shape="x")
+        win.layers.set_layer(
+            f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]), color=color
+        )
+        win.layers.set_layer(
+            f"gap:{cat}",
+            "coverage",
+            f"カバー外: {name}（{payload.get('pop_label', '人口')} {payload['gap_pop']:,.0f}人）",
+            count=len(payload["gaps"]),
+            color="#c2002a",
+            shape="x",
+        )
     win.map.call("setLegendNote", "到達圏の条件: " + str(result.get("params") or ""))
     win.coverage_result = result
     win.status.setText("到達圏を表示しました — " + str(result.get("params") or ""))

@@ -32,7 +32,11 @@ def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
         p = {}
         for k in props:
             v = getattr(row, k, None)
-            p[k] = None if v is None or (isinstance(v, float) and v != v) else (v if isinstance(v, int | float) else str(v))
+            p[k] = (
+                None
+                if v is None or (isinstance(v, float) and v != v)
+                else (v if isinstance(v, int | float) else str(v))
+            )
         rows.append(p)
     return geo.feature_collection(gdf.geometry.values, rows)
 
@@ -70,8 +74,13 @@ def category_styles(counts: dict[str, int]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for key, cat in labels.CATEGORIES.items():
         if key in counts:
-            out[key] = {"color": cat.color, "marker": cat.marker, "label": cat.label, "count": counts[key],
-                        "radius": 6.5 if cat.core else 4.5}
+            out[key] = {
+                "color": cat.color,
+                "marker": cat.marker,
+                "label": cat.label,
+                "count": counts[key],
+                "radius": 6.5 if cat.core else 4.5,
+            }
     for key in counts:
         if key not in out:
             out[key] = {"color": "#777777", "marker": "o", "label": key, "count": counts[key], "radius": 4.5}
@@ -84,18 +93,28 @@ def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
     for f in rows:
         if f["lon"] is None or f["lat"] is None:
             continue
-        out.append([
-            int(f["id"]), f["category"], round(float(f["lat"]), 6), round(float(f["lon"]), 6), f["name"] or "",
-            f["subtype"] or "", f["address"] or "", labels.GEOCODE_LEVELS.get(f["geocode_level"] or "", "不明"),
-        ])
+        out.append(
+            [
+                int(f["id"]),
+                f["category"],
+                round(float(f["lat"]), 6),
+                round(float(f["lon"]), 6),
+                f["name"] or "",
+                f["subtype"] or "",
+                f["address"] or "",
+                labels.GEOCODE_LEVELS.get(f["geocode_level"] or "", "不明"),
+            ]
+        )
     return out
 
 
 def option_payload(project: Any, name: str) -> dict[str, Any] | None:
     """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map."""
     opt = core("options", "get_option")(project, name)
-    kens = {str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
-            for k, v in dict(opt.kens).items()}
+    kens = {
+        str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
+        for k, v in dict(opt.kens).items()
+    }
     assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
     polys = None
     lbls: list[list[Any]] = []
@@ -127,8 +146,12 @@ def load_view(project: Any) -> dict[str, Any]:
             if a:
                 f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
     areas = [(name, area_geojson(project, name)) for name in layer_names] if fc["features"] else []
-    return {"munis": (fc, gdf), "areas": areas, "facilities": facilities(project),
-            "attribution": attribution(project)}
+    return {
+        "munis": (fc, gdf),
+        "areas": areas,
+        "facilities": facilities(project),
+        "attribution": attribution(project),
+    }
 
 
 def attribution(project: Any) -> str:

@@ -15,7 +15,9 @@ SHOW_DIALOGS = True
 shown: list[tuple[str, str]] = []
 
 
-def error_box(parent: QWidget | None, err: BaseException, details: str = "", *, title: str = "エラー") -> QMessageBox:
+def error_box(
+    parent: QWidget | None, err: BaseException, details: str = "", *, title: str = "エラー"
+) -> QMessageBox:
     """Build the dialog: what happened / where / what to do, plus details to copy."""
     what, where, todo = to_japanese(err)
     box = QMessageBox(parent)
@@ -34,7 +36,9 @@ def error_box(parent: QWidget | None, err: BaseException, details: str = "", *, 
     return box
 
 
-def show_error(parent: QWidget | None, err: BaseException, details: str = "", *, title: str = "エラー") -> None:
+def show_error(
+    parent: QWidget | None, err: BaseException, details: str = "", *, title: str = "エラー"
+) -> None:
     shown.append((title, format_error(err)))
     if not SHOW_DIALOGS:
         return

@@ -115,8 +115,11 @@ class ExportDialog(QDialog):
     def _kind_changed(self, *_a: Any) -> None:
         key = self.kind.currentData()
         _label, _fn, suffix, multi, _folder = KINDS[key]
-        self.options.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection if multi
-                                      else QAbstractItemView.SelectionMode.SingleSelection)
+        self.options.setSelectionMode(
+            QAbstractItemView.SelectionMode.MultiSelection
+            if multi
+            else QAbstractItemView.SelectionMode.SingleSelection
+        )
         if not multi and len(self.options.selectedItems()) > 1:
             for it in self.options.selectedItems()[1:]:
                 it.setSelected(False)
@@ -168,9 +171,18 @@ class ExportDialog(QDialog):
         def done(result: Any) -> None:
             self.last_result = result if isinstance(result, dict) else {"path": dest}
             pages = self.last_result.get("pages")
-            info(self.win, "出力しました", f"{self.last_result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""))
+            info(
+                self.win,
+                "出力しました",
+                f"{self.last_result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""),
+            )
             self.accept()
 
-        self.job = self.win.jobs.run("出力しています", job, project_path=self.win.project_path, on_success=done,
-                                     on_error=lambda e, d: show_error(self, e, d, title="出力できません"))
+        self.job = self.win.jobs.run(
+            "出力しています",
+            job,
+            project_path=self.win.project_path,
+            on_success=done,
+            on_error=lambda e, d: show_error(self, e, d, title="出力できません"),
+        )
         return self.job

@@ -36,8 +36,15 @@ if TYPE_CHECKING:
     from zaitaku_map.gui.mainwindow import MainWindow
 
 COLUMNS = [
-    ("category", "種別"), ("name", "名称"), ("subtype", "区分"), ("address", "所在地"), ("area", "圏域レイヤー"),
-    ("level", "位置の精度"), ("roles", "役割"), ("functions", "機能"), ("id", "ID"),
+    ("category", "種別"),
+    ("name", "名称"),
+    ("subtype", "区分"),
+    ("address", "所在地"),
+    ("area", "圏域レイヤー"),
+    ("level", "位置の精度"),
+    ("roles", "役割"),
+    ("functions", "機能"),
+    ("id", "ID"),
 ]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SortIndex = QModelIndex | QPersistentModelIndex
@@ -77,7 +84,9 @@ class FacilityModel(QAbstractTableModel):
     def columnCount(self, parent: SortIndex = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section][1]
         return None
@@ -89,8 +98,11 @@ class FacilityModel(QAbstractTableModel):
         key = COLUMNS[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             return self.display[index.row()][index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and key == "level" and r.get("geocode_level") in (
-                "municipality", "unresolved", None):
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and key == "level"
+            and r.get("geocode_level") in ("municipality", "unresolved", None)
+        ):
             return QColor("#b00020")
         if role == Qt.ItemDataRole.DecorationRole and key == "category":
             cat = labels.CATEGORIES.get(r["category"])
@@ -153,7 +165,9 @@ class FacilitiesPanel(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = QTableView()
         self.view.setModel(self.proxy)
-        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # file order until asked
+        self.view.horizontalHeader().setSortIndicator(
+            -1, Qt.SortOrder.AscendingOrder
+        )  # file order until asked
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -171,17 +185,27 @@ class FacilitiesPanel(QWidget):
         self.search.setPlaceholderText("名称・住所で検索")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda t: self.proxy.set(text=t))
-        for combo, key in ((self.f_category, "category"), (self.f_area, "area"), (self.f_level, "level"),
-                           (self.f_role, "role")):
-            combo.currentIndexChanged.connect(lambda _i, c=combo, k=key: self.proxy.set(**{k: c.currentData()}))
+        for combo, key in (
+            (self.f_category, "category"),
+            (self.f_area, "area"),
+            (self.f_level, "level"),
+            (self.f_role, "role"),
+        ):
+            combo.currentIndexChanged.connect(
+                lambda _i, c=combo, k=key: self.proxy.set(**{k: c.currentData()})
+            )
         self.count = QLabel()
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
 
         filters = QHBoxLayout()
-        for label, w in (("種別", self.f_category), ("圏域", self.f_area), ("精度", self.f_level),
-                         ("役割", self.f_role)):
+        for label, w in (
+            ("種別", self.f_category),
+            ("圏域", self.f_area),
+            ("精度", self.f_level),
+            ("役割", self.f_role),
+        ):
             filters.addWidget(QLabel(label))
             filters.addWidget(w)
         filters.addWidget(self.search, 1)
@@ -204,10 +228,14 @@ class FacilitiesPanel(QWidget):
         self.btn_hub = QPushButton("この施設を所属圏域の連携拠点にする")
         self.btn_hub.clicked.connect(self._make_hub)
         self.btn_place = QPushButton("地図をクリックして位置を指定")
-        self.btn_place.setToolTip("位置不明・市区町村代表点の施設を、地図上でクリックした地点に手動で配置します")
+        self.btn_place.setToolTip(
+            "位置不明・市区町村代表点の施設を、地図上でクリックした地点に手動で配置します"
+        )
         self.btn_place.clicked.connect(self.start_placing)
         self.btn_zoom = QPushButton("地図で表示")
-        self.btn_zoom.clicked.connect(lambda: self.current_id() and self.win.map.call("highlightFacility", self.current_id(), True))
+        self.btn_zoom.clicked.connect(
+            lambda: self.current_id() and self.win.map.call("highlightFacility", self.current_id(), True)
+        )
         self.provenance = QPlainTextEdit()
         self.provenance.setReadOnly(True)
         box = QGroupBox("選択した施設")
@@ -261,9 +289,11 @@ class FacilitiesPanel(QWidget):
         opt = getattr(self.win.options_panel, "option", None)
         hubs: dict[int, str] = {}
         if opt is not None:
-            for h in (getattr(opt, "hubs", None) or []):
+            for h in getattr(opt, "hubs", None) or []:
                 if h.get("facility_id") is not None:
-                    hubs[int(h["facility_id"])] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
+                    hubs[int(h["facility_id"])] = str(
+                        (opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"]
+                    )
         for r in rows:
             r["functions"] = funcs.get(int(r["id"]), set())
             r["hub"] = hubs.get(int(r["id"]))
@@ -291,12 +321,21 @@ class FacilitiesPanel(QWidget):
             combo.setCurrentIndex(max(i, 0))
             combo.blockSignals(False)
 
-        cats = sorted({r["category"] for r in rows}, key=lambda c: list(labels.CATEGORIES).index(c) if c in labels.CATEGORIES else 99)
+        cats = sorted(
+            {r["category"] for r in rows},
+            key=lambda c: list(labels.CATEGORIES).index(c) if c in labels.CATEGORIES else 99,
+        )
         fill(self.f_category, [(labels.category_label(c), c) for c in cats])
         fill(self.f_area, [(a, a) for a in sorted({r["area"] for r in rows if r["area"]})])
         fill(self.f_level, list((v, k) for k, v in labels.GEOCODE_LEVELS.items()))
-        fill(self.f_role, [(labels.ROLE_SHORT["active_role"], "active_role"), (labels.ROLE_SHORT["hub"], "hub"),
-                           ("役割なし", "none")])
+        fill(
+            self.f_role,
+            [
+                (labels.ROLE_SHORT["active_role"], "active_role"),
+                (labels.ROLE_SHORT["hub"], "hub"),
+                ("役割なし", "none"),
+            ],
+        )
 
     def _update_count(self, *_a: Any) -> None:
         self.count.setText(f"{self.proxy.rowCount():,} / {self.model.rowCount():,} 件")
@@ -339,15 +378,20 @@ class FacilitiesPanel(QWidget):
             return
         self.win.map.call("highlightFacility", int(r["id"]), not getattr(self, "_from_map", False))
         cat = labels.category_label(r["category"])
-        self.detail_title.setText(f"{r['name']}\n{cat}{'（' + r['subtype'] + '）' if r.get('subtype') else ''}\n"
-                                  f"{r.get('address') or ''}")
+        self.detail_title.setText(
+            f"{r['name']}\n{cat}{'（' + r['subtype'] + '）' if r.get('subtype') else ''}\n"
+            f"{r.get('address') or ''}"
+        )
         self.cb_active.setChecked(bool(r.get("active_role")))
         for f, cb in self.cb_funcs.items():
             cb.setChecked(f in (r.get("functions") or ()))
         self.provenance.setPlainText(self._provenance_text(int(r["id"]), r))
 
     def _provenance_text(self, fid: int, r: dict[str, Any]) -> str:
-        lines = [f"施設ID: {fid}", f"位置の精度: {labels.GEOCODE_LEVELS.get(r.get('geocode_level') or '', '不明')}"]
+        lines = [
+            f"施設ID: {fid}",
+            f"位置の精度: {labels.GEOCODE_LEVELS.get(r.get('geocode_level') or '', '不明')}",
+        ]
         if r.get("lat") is not None:
             lines.append(f"緯度・経度: {float(r['lat']):.5f}, {float(r['lon']):.5f}")
         try:
@@ -357,12 +401,20 @@ class FacilitiesPanel(QWidget):
         for rec in recs:
             lines.append("")
             if rec["family"] == "designation":
-                lines.append(f"届出: {labels.DESIGNATION_KINDS.get(rec['format'], rec['format'])} {rec['record_key'] or ''}"
-                             f"（算定開始 {rec.get('reference_date') or '不明'}）")
+                lines.append(
+                    f"届出: {labels.DESIGNATION_KINDS.get(rec['format'], rec['format'])} {rec['record_key'] or ''}"
+                    f"（算定開始 {rec.get('reference_date') or '不明'}）"
+                )
                 continue
-            lines.append(f"出典: {rec.get('file_name') or ''}（{labels.IMPORT_FORMATS.get(rec.get('format') or '', rec.get('format') or '')}）")
-            lines.append(f"  行: {rec.get('row') or '—'}  シート: {rec.get('sheet') or '—'}  基準日: {rec.get('reference_date') or '—'}")
-            lines.append(f"  キー: {rec.get('record_key')}  取込: {rec.get('imported_at') or '—'}  状態: {rec.get('status')}")
+            lines.append(
+                f"出典: {rec.get('file_name') or ''}（{labels.IMPORT_FORMATS.get(rec.get('format') or '', rec.get('format') or '')}）"
+            )
+            lines.append(
+                f"  行: {rec.get('row') or '—'}  シート: {rec.get('sheet') or '—'}  基準日: {rec.get('reference_date') or '—'}"
+            )
+            lines.append(
+                f"  キー: {rec.get('record_key')}  取込: {rec.get('imported_at') or '—'}  状態: {rec.get('status')}"
+            )
             if rec.get("raw"):
                 raw = rec["raw"]
                 text = json.dumps(raw, ensure_ascii=False)

@@ -123,18 +123,31 @@ def summary_text(reports: list[dict[str, Any]]) -> str:
             lines.append(f"  種類: {KINDS[r['kind']][0]}")
         fmt = r.get("format")
         if fmt:
-            lines.append(f"  形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}  基準日: {r.get('reference_date') or '—'}")
-        for key, label in (("rows_read", "読込行"), ("added", "新規"), ("updated", "更新"), ("unchanged", "変更なし"),
-                           ("closed", "掲載終了"), ("matched_across_sources", "他の出典と照合"), ("rejected", "除外"),
-                           ("warnings", "警告")):
+            lines.append(
+                f"  形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}  基準日: {r.get('reference_date') or '—'}"
+            )
+        for key, label in (
+            ("rows_read", "読込行"),
+            ("added", "新規"),
+            ("updated", "更新"),
+            ("unchanged", "変更なし"),
+            ("closed", "掲載終了"),
+            ("matched_across_sources", "他の出典と照合"),
+            ("rejected", "除外"),
+            ("warnings", "警告"),
+        ):
             if key in r:
                 lines.append(f"  {label}: {r[key]}")
         if r.get("by_category"):
-            lines.append("  種別: " + "、".join(f"{labels.category_label(k)} {v}" for k, v in r["by_category"].items()))
+            lines.append(
+                "  種別: " + "、".join(f"{labels.category_label(k)} {v}" for k, v in r["by_category"].items())
+            )
         if r.get("rejected_reasons"):
             lines.append("  除外の理由: " + "、".join(f"{k} {v}" for k, v in r["rejected_reasons"].items()))
         if fmt is None:
-            simple = {k: v for k, v in r.items() if k not in ("file", "kind") and isinstance(v, int | float | str)}
+            simple = {
+                k: v for k, v in r.items() if k not in ("file", "kind") and isinstance(v, int | float | str)
+            }
             for k, v in list(simple.items())[:20]:
                 lines.append(f"  {k}: {v}")
         for n in r.get("notes", []) or []:
@@ -150,5 +163,11 @@ def write_rows_csv(path: str | Path, rows: list[dict[str, Any]]) -> None:
         w = csv.writer(fh)
         w.writerow(heads)
         for r in rows:
-            w.writerow(["" if r.get(c) is None else (r[c] if c != "raw_json" else json.dumps(json.loads(r[c]), ensure_ascii=False))
-                        for c in cols])
+            w.writerow(
+                [
+                    ""
+                    if r.get(c) is None
+                    else (r[c] if c != "raw_json" else json.dumps(json.loads(r[c]), ensure_ascii=False))
+                    for c in cols
+                ]
+            )

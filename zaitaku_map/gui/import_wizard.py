@@ -87,11 +87,17 @@ class ImportWizard(QDialog):
     def _page_files(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
-        lay.addWidget(QLabel("取り込むファイル（フォルダごとでも可）をここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。\n"
-                             "種類はファイル名から推定しています。違うときは表の中で選び直してください。"))
+        lay.addWidget(
+            QLabel(
+                "取り込むファイル（フォルダごとでも可）をここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。\n"
+                "種類はファイル名から推定しています。違うときは表の中で選び直してください。"
+            )
+        )
         self.file_table = DropTable(self.add_paths)
         self.file_table.setColumnCount(4)
-        self.file_table.setHorizontalHeaderLabels(["ファイル", "データの種類", "施設の種別（表・GIS）", "圏域レイヤーの名前"])
+        self.file_table.setHorizontalHeaderLabels(
+            ["ファイル", "データの種類", "施設の種別（表・GIS）", "圏域レイヤーの名前"]
+        )
         self.file_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         lay.addWidget(self.file_table, 1)
         row = QHBoxLayout()
@@ -140,8 +146,11 @@ class ImportWizard(QDialog):
 
     def choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "取り込むファイル", "",
-            "対応するファイル (*.csv *.xlsx *.xls *.zip *.shp *.geojson *.json *.gpkg *.pbf *.osm *.graphml *.txt);;すべて (*)")
+            self,
+            "取り込むファイル",
+            "",
+            "対応するファイル (*.csv *.xlsx *.xls *.zip *.shp *.geojson *.json *.gpkg *.pbf *.osm *.graphml *.txt);;すべて (*)",
+        )
         self.add_paths(paths)
 
     def add_paths(self, paths: list[str]) -> None:
@@ -166,9 +175,11 @@ class ImportWizard(QDialog):
         if guess_kind(path) != "boundaries":
             return False
         stem = Path(path).name.split(".")[0].removesuffix("_shp").removesuffix("_GML")
-        return any(guess_kind(q) == "boundaries"
-                   and Path(q).name.split(".")[0].removesuffix("_shp").removesuffix("_GML") == stem
-                   for q in self.paths)
+        return any(
+            guess_kind(q) == "boundaries"
+            and Path(q).name.split(".")[0].removesuffix("_shp").removesuffix("_GML") == stem
+            for q in self.paths
+        )
 
     def remove_selected(self) -> None:
         for r in sorted({i.row() for i in self.file_table.selectedIndexes()}, reverse=True):
@@ -185,9 +196,14 @@ class ImportWizard(QDialog):
         """One dict per file: path, kind, category, layer (what the table says now)."""
         out = []
         for r, p in enumerate(self.paths):
-            out.append({"path": p, "kind": self._combo(r, 1).currentData(),
-                        "category": self._combo(r, 2).currentData(),
-                        "layer": self._combo(r, 3).currentText().strip() or "二次医療圏"})
+            out.append(
+                {
+                    "path": p,
+                    "kind": self._combo(r, 1).currentData(),
+                    "category": self._combo(r, 2).currentData(),
+                    "layer": self._combo(r, 3).currentText().strip() or "二次医療圏",
+                }
+            )
         return out
 
     def _combo(self, row: int, col: int) -> QComboBox:
@@ -239,8 +255,9 @@ class ImportWizard(QDialog):
         self.preview_table.clear()
         if kind != "facilities":
             kinds = sorted({KINDS[sp["kind"]][0] for sp in specs})
-            self.detected.setText(f"ファイル: {len(self.paths)} 件（{'、'.join(kinds)}）\n"
-                                  "「取り込む」を押すと読み込みます。")
+            self.detected.setText(
+                f"ファイル: {len(self.paths)} 件（{'、'.join(kinds)}）\n「取り込む」を押すと読み込みます。"
+            )
             self.preview_table.setRowCount(0)
             self.preview_table.setColumnCount(0)
             self.mapping_scroll.setVisible(False)
@@ -256,7 +273,10 @@ class ImportWizard(QDialog):
             return False
         self.preview = pv
         fmt = pv.get("format") or ""
-        text = [f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}", f"プレビュー: {Path(self.preview_path).name}"]
+        text = [
+            f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}",
+            f"プレビュー: {Path(self.preview_path).name}",
+        ]
         if pv.get("sheet"):
             text.append(f"シート: {pv['sheet']}")
         if pv.get("encoding"):
@@ -351,9 +371,15 @@ class ImportWizard(QDialog):
                 first = group[0]
                 step.update(0, f"{KINDS[kind][0]}: {Path(first['path']).name}", force=True)
                 if kind == "facilities":
-                    reps = fn(project, [first["path"]], category=first["category"],
-                              mapping=mapping if first["path"] == mapping_path else None, reference_date=ref,
-                              progress=step, cancel=cancel)
+                    reps = fn(
+                        project,
+                        [first["path"]],
+                        category=first["category"],
+                        mapping=mapping if first["path"] == mapping_path else None,
+                        reference_date=ref,
+                        progress=step,
+                        cancel=cancel,
+                    )
                     out.extend(r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in reps)
                     continue
                 kw: dict[str, Any] = {"progress": step, "cancel": cancel}
@@ -363,13 +389,23 @@ class ImportWizard(QDialog):
                     kw["reference_date"] = ref  # the user's 基準日 for sources that take one
                 target: Any = [sp["path"] for sp in group] if kind == "population" else first["path"]
                 res = fn(project, target, **kw)
-                out.append({"file": "、".join(Path(sp["path"]).name for sp in group), "kind": kind,
-                            **(res if isinstance(res, dict) else {"result": str(res)})})
+                out.append(
+                    {
+                        "file": "、".join(Path(sp["path"]).name for sp in group),
+                        "kind": kind,
+                        **(res if isinstance(res, dict) else {"result": str(res)}),
+                    }
+                )
             if run_geo:
                 gfn = data.core("geocode", "geocode_project")
                 res = gfn(project, progress=progress.step(2.0 / steps), cancel=cancel)
-                out.append({"file": "（ジオコーディング）", "kind": "geocode",
-                            **(res if isinstance(res, dict) else {"result": str(res)})})
+                out.append(
+                    {
+                        "file": "（ジオコーディング）",
+                        "kind": "geocode",
+                        **(res if isinstance(res, dict) else {"result": str(res)}),
+                    }
+                )
             return out
 
         self.report_text.setPlainText("取り込み中…")
@@ -381,8 +417,14 @@ class ImportWizard(QDialog):
             self.progress.setValue(int(1000 * min(done / (total or 1), 1.0)))
             self.progress_label.setText(msg)
 
-        self.job = self.win.jobs.run("データの取り込み", job, project_path=self.win.project_path,
-                                     on_success=self.finished_ok, on_error=self.finished_err, show_dialog=False)
+        self.job = self.win.jobs.run(
+            "データの取り込み",
+            job,
+            project_path=self.win.project_path,
+            on_success=self.finished_ok,
+            on_error=self.finished_err,
+            show_dialog=False,
+        )
         self.job.progressed.connect(on_progress)
         return self.job
 
@@ -401,7 +443,9 @@ class ImportWizard(QDialog):
 
         self.btn_cancel.setEnabled(False)
         self.btn_back.setEnabled(True)
-        self.report_text.setPlainText(format_error(err) + "\n\nプロジェクトは変更されていません（取り込みは全体で1つの処理です）。")
+        self.report_text.setPlainText(
+            format_error(err) + "\n\nプロジェクトは変更されていません（取り込みは全体で1つの処理です）。"
+        )
         self._update_nav()
 
     def fill_rejected(self, reports: list[dict[str, Any]]) -> None:

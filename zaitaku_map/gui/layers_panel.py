@@ -42,8 +42,18 @@ def symbol_icon(color: str, shape: str = "s", size: int = 16) -> QIcon:
             "^": [(c, m), (size - m, size - m), (m, size - m)],
             "v": [(c, size - m), (size - m, m), (m, m)],
             "D": [(c, 1), (size - m, c), (c, size - 1), (m, c)],
-            "*": [(c, 1), (c + 2, c - 2), (size - 1, c - 1), (c + 3, c + 2), (c + 4, size - 1),
-                  (c, c + 4), (c - 4, size - 1), (c - 3, c + 2), (1, c - 1), (c - 2, c - 2)],
+            "*": [
+                (c, 1),
+                (c + 2, c - 2),
+                (size - 1, c - 1),
+                (c + 3, c + 2),
+                (c + 4, size - 1),
+                (c, c + 4),
+                (c - 4, size - 1),
+                (c - 3, c + 2),
+                (1, c - 1),
+                (c - 2, c - 2),
+            ],
             "h": [(c, 1), (size - 2, c - 4), (size - 2, c + 4), (c, size - 1), (2, c + 4), (2, c - 4)],
         }
         p.drawPolygon(QPolygonF([QPointF(x, y) for x, y in polygons[shape]]))
@@ -107,8 +117,15 @@ class LayersPanel(QWidget):
         return self.groups[key]
 
     def set_layer(
-        self, layer_id: str, group: str, label: str, *, count: int | None = None, color: str | None = None,
-        shape: str = "s", visible: bool = True,
+        self,
+        layer_id: str,
+        group: str,
+        label: str,
+        *,
+        count: int | None = None,
+        color: str | None = None,
+        shape: str = "s",
+        visible: bool = True,
     ) -> None:
         """Add or update one layer row."""
         self._building = True

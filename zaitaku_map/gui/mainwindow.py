@@ -37,8 +37,14 @@ AREA_COLORS = ["#1a1a1a", "#0b4f9c", "#7a3b00", "#2f6b2f", "#6a1b9a"]
 STATE_VERSION = 1
 # layers hidden until the user turns them on (dense lists would bury the 圏域 on an overview)
 DEFAULT_HIDDEN = [
-    "fac:pharmacy", "fac:care_facility", "fac:clinic", "fac:hospital", "fac:dental", "fac:home_care_support",
-    "fac:home_care_service", "fac:other",
+    "fac:pharmacy",
+    "fac:care_facility",
+    "fac:clinic",
+    "fac:hospital",
+    "fac:dental",
+    "fac:home_care_support",
+    "fac:home_care_service",
+    "fac:other",
 ]
 
 
@@ -104,13 +110,17 @@ class MainWindow(NavigationMixin, QMainWindow):
         from zaitaku_map.gui.options_panel import OptionsPanel
 
         self.options_panel = OptionsPanel(self)
-        self.dock_options = self._dock("options", "圏域案", self.options_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock_options = self._dock(
+            "options", "圏域案", self.options_panel, Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.facilities_panel = FacilitiesPanel(self)
         self.dock_facilities = self._dock(
             "facilities", "施設一覧", self.facilities_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
 
-    def _action(self, text: str, slot: Callable[[], Any], shortcut: str | None = None, tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Callable[[], Any], shortcut: str | None = None, tip: str = ""
+    ) -> QAction:
         act = QAction(text, self)
         act.triggered.connect(lambda _checked=False: slot())
         if shortcut:
@@ -168,8 +178,15 @@ class MainWindow(NavigationMixin, QMainWindow):
         tb = QToolBar("主な操作")
         tb.setObjectName("toolbar_main")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (self.act_open, self.act_import, self.act_coverage, self.act_compare, self.act_export,
-                  self.act_zoom_all, self.act_drag):
+        for a in (
+            self.act_open,
+            self.act_import,
+            self.act_coverage,
+            self.act_compare,
+            self.act_export,
+            self.act_zoom_all,
+            self.act_drag,
+        ):
             tb.addAction(a)
         tb.addSeparator()
         tb.addWidget(QLabel(" 移動: "))
@@ -181,8 +198,15 @@ class MainWindow(NavigationMixin, QMainWindow):
         self._set_project_actions(False)
 
     def _set_project_actions(self, on: bool) -> None:
-        for a in (self.act_import, self.act_export, self.act_coverage, self.act_geocode, self.act_compare,
-                  self.act_settings, self.act_drag):
+        for a in (
+            self.act_import,
+            self.act_export,
+            self.act_coverage,
+            self.act_geocode,
+            self.act_compare,
+            self.act_settings,
+            self.act_drag,
+        ):
             a.setEnabled(on)
 
     def _fill_recent(self) -> None:
@@ -203,7 +227,9 @@ class MainWindow(NavigationMixin, QMainWindow):
     # -- window state ---------------------------------------------------------------------------
     def save_window_state(self) -> None:
         self.settings.set("gui_geometry", base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"))
-        self.settings.set("gui_state", base64.b64encode(bytes(self.saveState(STATE_VERSION).data())).decode("ascii"))
+        self.settings.set(
+            "gui_state", base64.b64encode(bytes(self.saveState(STATE_VERSION).data())).decode("ascii")
+        )
         self.settings.save()
 
     def restore_window_state(self) -> bool:
@@ -234,7 +260,9 @@ class MainWindow(NavigationMixin, QMainWindow):
 
     # -- project lifecycle ----------------------------------------------------------------------
     def new_project_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "新しいプロジェクト", "", "zaitaku-map プロジェクト (*.gpkg)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "新しいプロジェクト", "", "zaitaku-map プロジェクト (*.gpkg)"
+        )
         if not path:
             return
         if not path.endswith(".gpkg"):
@@ -249,7 +277,9 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.open_project(path)
 
     def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "プロジェクトを開く", "", "zaitaku-map プロジェクト (*.gpkg)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "プロジェクトを開く", "", "zaitaku-map プロジェクト (*.gpkg)"
+        )
         if path:
             self.open_project(path)
 
@@ -303,8 +333,14 @@ class MainWindow(NavigationMixin, QMainWindow):
                 show_error(self, err, details, title="地図を表示できません")
                 self.project_loaded.emit()
 
-        self.jobs.run("読み込み中", job, project_path=self.project_path, on_success=loaded, on_error=failed,
-                      show_dialog=False)
+        self.jobs.run(
+            "読み込み中",
+            job,
+            project_path=self.project_path,
+            on_success=loaded,
+            on_error=failed,
+            show_dialog=False,
+        )
 
     def _apply_view(self, view: dict[str, Any]) -> None:
         for lid in [k for k in self.layers.items if k.startswith(("band:", "gap:"))]:
@@ -328,8 +364,10 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.muni_gdf = gdf
         if not fc["features"]:
             self.map.call("setMunicipalities", fc)
-            self.status.setText("このプロジェクトにはまだ行政区域がありません。"
-                                "「データの取り込み」で国土数値情報（行政区域）などを読み込んでください。")
+            self.status.setText(
+                "このプロジェクトにはまだ行政区域がありません。"
+                "「データの取り込み」で国土数値情報（行政区域）などを読み込んでください。"
+            )
             return
         self.map.call("setMunicipalities", fc)
         self.layers.set_layer("munis", "base", "市区町村", count=len(fc["features"]), color="#f7f5ef")
@@ -368,8 +406,13 @@ class MainWindow(NavigationMixin, QMainWindow):
         for key in styles:
             cat = labels.CATEGORIES.get(key)
             self.layers.set_layer(
-                f"fac:{key}", "facilities", cat.label if cat else key, count=counts[key],
-                color=styles[key]["color"], shape=styles[key]["marker"], visible=f"fac:{key}" not in hidden,
+                f"fac:{key}",
+                "facilities",
+                cat.label if cat else key,
+                count=counts[key],
+                color=styles[key]["color"],
+                shape=styles[key]["marker"],
+                visible=f"fac:{key}" not in hidden,
             )
         unresolved = sum(1 for r in rows if r["lon"] is None)
         if unresolved:
@@ -385,7 +428,9 @@ class MainWindow(NavigationMixin, QMainWindow):
         if payload is None:
             return
         self.map.call("setOption", payload)
-        self.layers.set_layer("option", "option", f"圏域案: {name}", count=len(payload["kens"]), color="#ffcc66")
+        self.layers.set_layer(
+            "option", "option", f"圏域案: {name}", count=len(payload["kens"]), color="#ffcc66"
+        )
 
     def session_coverage_params(self) -> Any:
         """Coverage parameters once coverage was computed in this session (cached, cheap), else None.

@@ -77,16 +77,37 @@ class NavigationMixin:
             self.refresh_facilities()
             self.facilities_panel.reload()
             levels = Counter(r.get("geocode_level") or "unresolved" for r in self.facility_rows)
-            lines = [f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件" for k in labels.GEOCODE_LEVELS if levels.get(k)]
-            info(self._dialog_parent(), "ジオコーディング", "施設の位置を更新しました。\n\n" + "\n".join(lines)
-                 + "\n\n位置不明・市区町村代表点の施設は、施設一覧で選んで地図上に配置できます。")
+            lines = [
+                f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件"
+                for k in labels.GEOCODE_LEVELS
+                if levels.get(k)
+            ]
+            info(
+                self._dialog_parent(),
+                "ジオコーディング",
+                "施設の位置を更新しました。\n\n"
+                + "\n".join(lines)
+                + "\n\n位置不明・市区町村代表点の施設は、施設一覧で選んで地図上に配置できます。",
+            )
 
-        self.jobs.run("住所から位置を求めています", job, project_path=self.project_path, on_success=done,
-                      on_error=lambda e, d: show_error(self._dialog_parent(), e, d))
+        self.jobs.run(
+            "住所から位置を求めています",
+            job,
+            project_path=self.project_path,
+            on_success=done,
+            on_error=lambda e, d: show_error(self._dialog_parent(), e, d),
+        )
 
     # -- used by --screenshot and tests ---------------------------------------------------------
-    def when_painted(self, callback: Callable[[dict[str, Any]], None], *, expect_munis: int | None = None,
-                     min_painted: int = 1, require_layers: tuple[str, ...] = (), timeout_ms: int = 60000) -> None:
+    def when_painted(
+        self,
+        callback: Callable[[dict[str, Any]], None],
+        *,
+        expect_munis: int | None = None,
+        min_painted: int = 1,
+        require_layers: tuple[str, ...] = (),
+        timeout_ms: int = 60000,
+    ) -> None:
         """Poll the page until it reports every municipality drawn, then call ``callback(stats)``."""
         waited = {"ms": 0}
 
@@ -98,9 +119,13 @@ class NavigationMixin:
                     stats = {}
                 n = stats.get("munis", 0)
                 target = expect_munis if expect_munis is not None else n
-                done = (stats.get("ready") and stats.get("painted", 0) >= min_painted and (n > 0 or expect_munis == 0)
-                        and stats.get("munisDrawn", 0) >= target
-                        and all(layer in stats.get("layers", {}) for layer in require_layers))
+                done = (
+                    stats.get("ready")
+                    and stats.get("painted", 0) >= min_painted
+                    and (n > 0 or expect_munis == 0)
+                    and stats.get("munisDrawn", 0) >= target
+                    and all(layer in stats.get("layers", {}) for layer in require_layers)
+                )
                 if done or waited["ms"] >= timeout_ms:
                     stats["timed_out"] = not done
                     callback(stats)

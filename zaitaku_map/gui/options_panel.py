@@ -88,8 +88,12 @@ class NewOptionDialog(QDialog):
         form.addRow(bb)
 
     def values(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {"template": self.template.currentData(), "layer": self.layer.currentText(),
-                              "author": self.author.text(), "notes": self.notes.text()}
+        kw: dict[str, Any] = {
+            "template": self.template.currentData(),
+            "layer": self.layer.currentText(),
+            "author": self.author.text(),
+            "notes": self.notes.text(),
+        }
         if self.base.currentData():
             kw["base"] = self.base.currentData()
         if kw["template"] == "proposed" and self.min_pop.value() > 0:
@@ -228,8 +232,11 @@ class OptionsPanel(QWidget):
             except Exception as err:
                 show_error(self, err)
         members: dict[str, list[str]] = self.option.members() if self.option else {}
-        for key, ken in (self.option.kens.items() if self.option else []):
-            it = QListWidgetItem(color_icon(ken.get("color") or "#ccc"), f"{ken.get('name') or key}（{len(members.get(key, []))}）")
+        for key, ken in self.option.kens.items() if self.option else []:
+            it = QListWidgetItem(
+                color_icon(ken.get("color") or "#ccc"),
+                f"{ken.get('name') or key}（{len(members.get(key, []))}）",
+            )
             it.setData(Qt.ItemDataRole.UserRole, key)
             self.ken_list.addItem(it)
             if key == keep_ken:
@@ -273,7 +280,9 @@ class OptionsPanel(QWidget):
         if self.option is None:
             return
         try:
-            ev = self.api.evaluate_option(self.project, self.option.name, coverage_params=self.win.session_coverage_params())
+            ev = self.api.evaluate_option(
+                self.project, self.option.name, coverage_params=self.win.session_coverage_params()
+            )
         except Exception as err:
             self.warnings.addItem(f"評価できません: {err}")
             return
@@ -283,10 +292,20 @@ class OptionsPanel(QWidget):
             self.warnings.addItem(prefix + where + str(w.get("message", "")))
         if not ev.get("warnings"):
             self.warnings.addItem("注意事項はありません。")
-        self.tabs.setTabText(0, f"注意（{sum(1 for w in ev.get('warnings', []) if w.get('level') == 'warning')}）")
+        self.tabs.setTabText(
+            0, f"注意（{sum(1 for w in ev.get('warnings', []) if w.get('level') == 'warning')}）"
+        )
         cats = [c for c in labels.CORE_CATEGORIES]
-        cols = ["圏域", "市区町村数", "総人口", "75歳以上", *[labels.category_label(c, short=True) for c in cats],
-                "積極的役割", "連携拠点", "欠けている機能"]
+        cols = [
+            "圏域",
+            "市区町村数",
+            "総人口",
+            "75歳以上",
+            *[labels.category_label(c, short=True) for c in cats],
+            "積極的役割",
+            "連携拠点",
+            "欠けている機能",
+        ]
         if ev.get("totals", {}).get("coverage"):
             cols.append("カバー率（最小）")
         self.eval_table.setColumnCount(len(cols))
@@ -295,13 +314,25 @@ class OptionsPanel(QWidget):
         self.eval_table.setRowCount(len(kens))
         for i, r in enumerate(kens):
             pop = r.get("population", {})
-            vals: list[Any] = [r.get("name"), r.get("n_municipalities"), pop.get("pop_total"), pop.get("pop_75")]
+            vals: list[Any] = [
+                r.get("name"),
+                r.get("n_municipalities"),
+                pop.get("pop_total"),
+                pop.get("pop_75"),
+            ]
             vals += [r.get("facilities", {}).get(c, {}).get("count", 0) for c in cats]
-            vals += ["あり" if r.get("active_role", {}).get("present") else "なし",
-                     "あり" if r.get("hub", {}).get("present") else "なし",
-                     "・".join(labels.FUNCTIONS.get(int(f), str(f)) for f in r.get("missing_functions", [])) or "—"]
+            vals += [
+                "あり" if r.get("active_role", {}).get("present") else "なし",
+                "あり" if r.get("hub", {}).get("present") else "なし",
+                "・".join(labels.FUNCTIONS.get(int(f), str(f)) for f in r.get("missing_functions", []))
+                or "—",
+            ]
             if ev.get("totals", {}).get("coverage"):
-                shares = [v.get("share") for v in (r.get("coverage") or {}).values() if v and v.get("share") is not None]
+                shares = [
+                    v.get("share")
+                    for v in (r.get("coverage") or {}).values()
+                    if v and v.get("share") is not None
+                ]
                 vals.append(f"{min(shares) * 100:.0f}%" if shares else "—")
             for j, v in enumerate(vals):
                 text = f"{v:,.0f}" if isinstance(v, float) else str(v if v is not None else "—")
@@ -377,7 +408,11 @@ class OptionsPanel(QWidget):
         if self.option is None:
             return
         new, ok = QInputDialog.getText(self, "案の複製", "新しい案の名前", text=f"{self.option.name}の複製")
-        if ok and new.strip() and self._run(self.api.duplicate_option, self.option.name, new.strip()) is not None:
+        if (
+            ok
+            and new.strip()
+            and self._run(self.api.duplicate_option, self.option.name, new.strip()) is not None
+        ):
             self.reload(select=new.strip())
 
     def delete(self) -> None:
@@ -385,7 +420,10 @@ class OptionsPanel(QWidget):
             return
         from PySide6.QtWidgets import QMessageBox
 
-        if QMessageBox.question(self, "案の削除", f"案「{self.option.name}」を削除しますか？") != QMessageBox.StandardButton.Yes:
+        if (
+            QMessageBox.question(self, "案の削除", f"案「{self.option.name}」を削除しますか？")
+            != QMessageBox.StandardButton.Yes
+        ):
             return
         if self._run(self.api.delete_option, self.option.name) is not None:
             self.reload()
@@ -408,8 +446,12 @@ class OptionsPanel(QWidget):
         key = item.data(Qt.ItemDataRole.UserRole)
         old = self.option.kens[key].get("name") or key
         label, ok = QInputDialog.getText(self, "圏域の名前", "新しい名前", text=old)
-        if ok and label.strip() and label.strip() != old and self._run(
-                self.api.set_ken, self.option.name, key, new_name=label.strip()) is not None:
+        if (
+            ok
+            and label.strip()
+            and label.strip() != old
+            and self._run(self.api.set_ken, self.option.name, key, new_name=label.strip()) is not None
+        ):
             self.refresh_option(keep_ken=key)
 
     def pick_color(self) -> None:

@@ -61,7 +61,9 @@ class SettingsDialog(QDialog):
         self.population = QComboBox()
         for key, label in labels.POPULATION_COLUMNS.items():
             self.population.addItem(label, key)
-        stored_pop = window.project.setting("population_column", "pop_total") if window.project else "pop_total"
+        stored_pop = (
+            window.project.setting("population_column", "pop_total") if window.project else "pop_total"
+        )
         self.population.setCurrentIndex(max(self.population.findData(stored_pop), 0))
         form.addRow("カバーとみなす時間", self.minutes)
         form.addRow("表示する時間帯（分, 区切り）", self.bands)
@@ -100,8 +102,13 @@ class SettingsDialog(QDialog):
 
     def values(self) -> dict[str, Any]:
         bands = [float(x) for x in self.bands.text().replace("、", ",").split(",") if x.strip()]
-        return {"minutes": self.minutes.value(), "bands": bands, "mode": self.mode.currentData(),
-                "detour_factor": self.detour.value(), "straight_speed_kmh": self.straight_speed.value()}
+        return {
+            "minutes": self.minutes.value(),
+            "bands": bands,
+            "mode": self.mode.currentData(),
+            "detour_factor": self.detour.value(),
+            "straight_speed_kmh": self.straight_speed.value(),
+        }
 
     def save(self) -> None:
         try:

@@ -85,7 +85,10 @@ class Bridge(QObject):
     def facilityMoved(self, fid: Any, lat: Any, lon: Any) -> None:
         ok = (
             _valid_id(fid)
-            and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (lat, lon))
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                for v in (lat, lon)
+            )
             and 20.0 <= float(lat) <= 46.5
             and 122.0 <= float(lon) <= 154.5
         )

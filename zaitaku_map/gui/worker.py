@@ -25,11 +25,14 @@ log = logging.getLogger("zaitaku_map.gui.worker")
 
 JobFn = Callable[..., Any]
 
+
 def quiet_pyside_import_hook() -> None:
     """Make PySide6's per-import feature check cheap: we never use ``from __feature__ import``."""
     import sys
 
-    feature: Any = sys.modules.get("shibokensupport.feature")  # shiboken's private module: no declared attributes
+    feature: Any = sys.modules.get(
+        "shibokensupport.feature"
+    )  # shiboken's private module: no declared attributes
     if feature is not None and hasattr(feature, "_mod_uses_pyside"):
         feature._mod_uses_pyside = lambda module: False
 
@@ -41,7 +44,9 @@ class Job(QThread):
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, fn: JobFn, *, project_path: str | Path | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, fn: JobFn, *, project_path: str | Path | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.fn = fn
         self.project_path = Path(project_path) if project_path else None

@@ -24,12 +24,21 @@ def _check_date(value: str | None) -> str | None:
         return None
     d = parse_date(value)
     if d is None:
-        raise InputDataError("reference date not understood", value=value, expected="YYYY-MM-DD または 令和7年10月1日")
+        raise InputDataError(
+            "reference date not understood", value=value, expected="YYYY-MM-DD または 令和7年10月1日"
+        )
     return d
 
 
-def parse_unit(project: Project, unit: Unit, *, fmt: str, category: str | None, mapping: dict[str, Any] | None,
-               reference_date: str | None) -> list[ParsedFile]:
+def parse_unit(
+    project: Project,
+    unit: Unit,
+    *,
+    fmt: str,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+) -> list[ParsedFile]:
     """Read one unit with the parser of ``fmt``."""
     prefs = project.study_prefectures or None
     path = str(unit.path)
@@ -47,7 +56,9 @@ def parse_unit(project: Project, unit: Unit, *, fmt: str, category: str | None, 
     if fmt == "gis":
         from zaitaku_map.importers import gis
 
-        return [gis.parse(project, unit.path, category=category, mapping=mapping, reference_date=reference_date)]
+        return [
+            gis.parse(project, unit.path, category=category, mapping=mapping, reference_date=reference_date)
+        ]
     raise InputDataError(f"unknown format {fmt!r}", expected="auto|" + "|".join(FORMATS))
 
 
@@ -109,7 +120,9 @@ def import_files(
         fmt = unit.format if format == "auto" else format
         step.update(0, f"読込: {unit.member or unit.path.name}")
         try:
-            parsed = parse_unit(project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref)
+            parsed = parse_unit(
+                project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref
+            )
             step.update(0.4, f"登録: {unit.member or unit.path.name}")
             for pf in parsed:
                 step.check()
@@ -128,21 +141,45 @@ def import_files(
 def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportReport:
     with project.transaction():
         rejected = [r for r in pf.rejected if r.severity == "rejected"]
-        source_id = project.add_source(kind="facilities", format=pf.format, path=pf.path, file_name=pf.file_name,
-                                       reference_date=pf.reference_date, sheet=pf.sheet, rows_read=pf.rows_read,
-                                       rows_rejected=len(rejected))
+        source_id = project.add_source(
+            kind="facilities",
+            format=pf.format,
+            path=pf.path,
+            file_name=pf.file_name,
+            reference_date=pf.reference_date,
+            sheet=pf.sheet,
+            rows_read=pf.rows_read,
+            rows_rejected=len(rejected),
+        )
         for r in pf.rejected:
-            project.log_row(source_id=source_id, reason=r.reason, file_name=pf.file_name, sheet=r.sheet, row=r.row,
-                            column=r.column, value=r.value, raw=r.raw, severity=r.severity)
+            project.log_row(
+                source_id=source_id,
+                reason=r.reason,
+                file_name=pf.file_name,
+                sheet=r.sheet,
+                row=r.row,
+                column=r.column,
+                value=r.value,
+                raw=r.raw,
+                severity=r.severity,
+            )
         if pf.mapping is not None:
             from zaitaku_map.importers.table import save_mapping
 
             save_mapping(project, *pf.mapping)
         rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
         other = {"kouseikyoku": "iryojoho", "iryojoho": "kouseikyoku"}.get(pf.format)
-        if other and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone():
-            link_sources(project, prefs=(pf.scope_prefs - {"*"}) or None, source_id=source_id,
-                         file_name=pf.file_name, rep=rep)
+        if (
+            other
+            and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone()
+        ):
+            link_sources(
+                project,
+                prefs=(pf.scope_prefs - {"*"}) or None,
+                source_id=source_id,
+                file_name=pf.file_name,
+                rep=rep,
+            )
         role_only = pf.role_only
         if pf.family == "iryojoho:hospital" and other and not role_only:
             role_only = _stored_role_only(project, pf.scope_prefs)
@@ -157,8 +194,10 @@ def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportRep
         summary = {**rep.to_dict(), "header": [str(c) for c in pf.raw.columns]}
         if pf.role_only:
             summary["role_only"] = pf.role_only
-        project.conn.execute("UPDATE sources SET summary_json=?, rows_rejected=? WHERE id=?",
-                             (json.dumps(summary, ensure_ascii=False, default=str), len(rejected), source_id))
+        project.conn.execute(
+            "UPDATE sources SET summary_json=?, rows_rejected=? WHERE id=?",
+            (json.dumps(summary, ensure_ascii=False, default=str), len(rejected), source_id),
+        )
         project.refresh_extent("facilities")
         progress.update(1.0, "完了", force=True)
     return rep
@@ -168,8 +207,9 @@ def _stored_role_only(project: Project, prefs: set[str]) -> list[dict[str, Any]]
     """Role-only 届出 (在宅療養後方支援病院 …) kept from the latest 名簿 imports of these prefectures."""
     latest: dict[str, list[dict[str, Any]]] = {}
     for (summary,) in project.conn.execute(
-            "SELECT summary_json FROM sources WHERE format='kouseikyoku' AND summary_json LIKE '%role_only%' "
-            "ORDER BY id"):
+        "SELECT summary_json FROM sources WHERE format='kouseikyoku' AND summary_json LIKE '%role_only%' "
+        "ORDER BY id"
+    ):
         items = json.loads(summary).get("role_only") or []
         fresh: dict[str, list[dict[str, Any]]] = {}
         for it in items:
@@ -189,9 +229,16 @@ def preview_file(path: str | Path, rows: int = 20, *, project: Project | None = 
 
     units = inspect_file(path)
     u = units[0]
-    out: dict[str, Any] = {"file": str(path), "format": u.format, "members": [x.member for x in units if x.member],
-                           "header": [], "rows": [], "mapping": {}, "reference_date": None,
-                           "checked_at": dt.datetime.now().isoformat(timespec="seconds")}
+    out: dict[str, Any] = {
+        "file": str(path),
+        "format": u.format,
+        "members": [x.member for x in units if x.member],
+        "header": [],
+        "rows": [],
+        "mapping": {},
+        "reference_date": None,
+        "checked_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
     if u.kind == "gis":
         from zaitaku_map.importers import gis
 

@@ -19,8 +19,10 @@ from zaitaku_map.importers.readers import (
 )
 
 FORMATS = ("iryojoho", "kaigo", "kouseikyoku", "table", "gis")
-EXPECTED = ("医療情報ネットの施設票 (CSV/zip)、介護サービス情報公表の jigyosho_*.csv、地方厚生局の届出受理医療機関名簿 "
-            "(xlsx)、名称と住所の列をもつ表 (CSV/xlsx)、GIS ポイント (GeoJSON/GeoPackage/Shapefile)")
+EXPECTED = (
+    "医療情報ネットの施設票 (CSV/zip)、介護サービス情報公表の jigyosho_*.csv、地方厚生局の届出受理医療機関名簿 "
+    "(xlsx)、名称と住所の列をもつ表 (CSV/xlsx)、GIS ポイント (GeoJSON/GeoPackage/Shapefile)"
+)
 
 
 @dataclass
@@ -46,7 +48,9 @@ def format_of_header(header: list[str]) -> str:
 
 def _csv_header(data: bytes, name: str) -> list[str]:
     try:
-        t = read_csv_bytes(data[: 1 << 16].rsplit(b"\n", 1)[0] if len(data) >= 1 << 16 else data, name, nrows=1)
+        t = read_csv_bytes(
+            data[: 1 << 16].rsplit(b"\n", 1)[0] if len(data) >= 1 << 16 else data, name, nrows=1
+        )
     except InputDataError:
         return []
     keys = [header_key(c) for c in t.header]
@@ -119,7 +123,9 @@ def inspect_file(path: str | Path) -> list[Unit]:
             raise UnsupportedFormatError("JSON file is not GeoJSON", file=p, expected=EXPECTED)
         return [Unit(p, None, "gis", "gis")]
     if suffix == ".dbf":
-        raise UnsupportedFormatError("a .dbf alone has no positions", file=p, expected="同じ名前の .shp を指定してください")
+        raise UnsupportedFormatError(
+            "a .dbf alone has no positions", file=p, expected="同じ名前の .shp を指定してください"
+        )
     raise UnsupportedFormatError(f"unsupported file type {suffix or '(none)'}", file=p, expected=EXPECTED)
 
 

@@ -50,16 +50,23 @@ def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:
     try:
         layers = pyogrio.list_layers(src)
     except Exception as exc:
-        raise UnsupportedFormatError(f"not a readable GIS file: {exc}", file=path,
-                                     expected="GeoJSON / GeoPackage / Shapefile のポイントレイヤー") from exc
+        raise UnsupportedFormatError(
+            f"not a readable GIS file: {exc}",
+            file=path,
+            expected="GeoJSON / GeoPackage / Shapefile のポイントレイヤー",
+        ) from exc
     pick = None
     for name, gtype in layers:
         if gtype is None or "point" in str(gtype).lower() or str(gtype).lower() in ("unknown", "geometry"):
             pick = name
             break
     if pick is None:
-        raise UnsupportedFormatError("no point layer", file=path, value=", ".join(f"{n}({g})" for n, g in layers),
-                                     expected="ポイント（点）のレイヤー")
+        raise UnsupportedFormatError(
+            "no point layer",
+            file=path,
+            value=", ".join(f"{n}({g})" for n, g in layers),
+            expected="ポイント（点）のレイヤー",
+        )
     kwargs: dict[str, Any] = {"layer": pick}
     enc = dbf_encoding(path)
     if enc:
@@ -70,8 +77,11 @@ def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:
     if gdf.crs is None:
         b = gdf.total_bounds if len(gdf) else np.array([0, 0, 0, 0])
         if not (np.all(np.isfinite(b)) and -180 <= b[0] <= 180 and -90 <= b[1] <= 90):
-            raise InputDataError("layer has no CRS and coordinates are not longitude/latitude", file=path,
-                                 expected="座標参照系 (.prj) つき、または経緯度 (EPSG:4326)")
+            raise InputDataError(
+                "layer has no CRS and coordinates are not longitude/latitude",
+                file=path,
+                expected="座標参照系 (.prj) つき、または経緯度 (EPSG:4326)",
+            )
         gdf = gdf.set_crs("EPSG:4326")
     elif gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs("EPSG:4326")
@@ -86,8 +96,14 @@ def _as_table(path: Path, gdf: Any, layer: str) -> tuple[Table, list[Rejected]]:
     types = shapely.get_type_id(geoms)
     for i, (g, t) in enumerate(zip(geoms, types, strict=True)):
         if g is None or shapely.is_empty(g):
-            rejected.append(Rejected(row=i + 1, column="geometry", reason="ジオメトリがありません（住所があれば位置は後で付与）",
-                                     severity="warning"))
+            rejected.append(
+                Rejected(
+                    row=i + 1,
+                    column="geometry",
+                    reason="ジオメトリがありません（住所があれば位置は後で付与）",
+                    severity="warning",
+                )
+            )
             continue
         if t == 0:
             lon[i], lat[i] = g.x, g.y
@@ -97,21 +113,41 @@ def _as_table(path: Path, gdf: Any, layer: str) -> tuple[Table, list[Rejected]]:
         else:
             p = g.representative_point()
             lon[i], lat[i] = p.x, p.y
-            rejected.append(Rejected(row=i + 1, column="geometry", value=g.geom_type, severity="warning",
-                                     reason="点ではないジオメトリ: 代表点を使いました"))
+            rejected.append(
+                Rejected(
+                    row=i + 1,
+                    column="geometry",
+                    value=g.geom_type,
+                    severity="warning",
+                    reason="点ではないジオメトリ: 代表点を使いました",
+                )
+            )
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for c in attrs.columns:
-        attrs[c] = attrs[c].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        attrs[c] = attrs[c].map(
+            lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        )
     attrs[LON_COL] = [repr(float(x)) if np.isfinite(x) else "" for x in lon]
     attrs[LAT_COL] = [repr(float(y)) if np.isfinite(y) else "" for y in lat]
     attrs.columns = [str(c) for c in attrs.columns]
-    table = Table(name=path.name, sheet=layer if path.suffix.lower() in (".gpkg", ".zip") else None,
-                  header=list(attrs.columns), header_row=0, frame=attrs.reset_index(drop=True))
+    table = Table(
+        name=path.name,
+        sheet=layer if path.suffix.lower() in (".gpkg", ".zip") else None,
+        header=list(attrs.columns),
+        header_row=0,
+        frame=attrs.reset_index(drop=True),
+    )
     return table, rejected
 
 
-def parse(project: Project, path: Path, *, category: str | None, mapping: dict[str, Any] | None,
-          reference_date: str | None) -> ParsedFile:
+def parse(
+    project: Project,
+    path: Path,
+    *,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+) -> ParsedFile:
     gdf, layer = read_layer(path)
     table, rejected = _as_table(path, gdf, layer)
     m = dict(mapping or {})
@@ -124,8 +160,9 @@ def parse(project: Project, path: Path, *, category: str | None, mapping: dict[s
         guessed = saved[0] if saved else guess_mapping([c for c in table.header if not c.startswith("__")])
         for k, v in guessed.items():
             m.setdefault(k, v)
-    pf = parse_table(project, table, path=str(path), category=category, mapping=m, reference_date=reference_date,
-                     fmt="gis")
+    pf = parse_table(
+        project, table, path=str(path), category=category, mapping=m, reference_date=reference_date, fmt="gis"
+    )
     pf.rejected = rejected + pf.rejected
     return pf
 
@@ -134,5 +171,10 @@ def preview(path: Path, rows: int = 20) -> dict[str, Any]:
     gdf, layer = read_layer(path, max_rows=rows)
     table, _ = _as_table(path, gdf, layer)
     header = [c for c in table.header if not c.startswith("__")]
-    return {"header": header, "rows": table.frame[header].head(rows).values.tolist(),
-            "mapping": guess_mapping(header), "layer": layer, "crs": "EPSG:4326"}
+    return {
+        "header": header,
+        "rows": table.frame[header].head(rows).values.tolist(),
+        "mapping": guess_mapping(header),
+        "layer": layer,
+        "crs": "EPSG:4326",
+    }

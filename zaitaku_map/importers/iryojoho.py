@@ -28,7 +28,13 @@ KINDS: dict[str, tuple[str, str, str | None]] = {
     "pharmacy": ("pharmacy", "pharmacy", None),
 }
 # 機関区分 values seen in the files (fallback when the file name was changed)
-KIKAN_KUBUN: dict[str, str] = {"1": "hospital", "2": "clinic", "3": "dental", "4": "maternity", "5": "pharmacy"}
+KIKAN_KUBUN: dict[str, str] = {
+    "1": "hospital",
+    "2": "clinic",
+    "3": "dental",
+    "4": "maternity",
+    "5": "pharmacy",
+}
 _DATE_RE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 
 
@@ -80,9 +86,18 @@ def parse_table(
     ref = reference_date or reference_date_from_name(table.name) or reference_date_from_name(path)
     origin = "user" if reference_date else ("file_name" if ref else None)
     file_name = Path(path).name if Path(path).name == table.name else f"{Path(path).name}:{table.name}"
-    pf = ParsedFile(path=path, file_name=file_name, format="iryojoho", family=f"iryojoho:{kind}",
-                    records=pd.DataFrame(), raw=pd.DataFrame(), reference_date=ref, reference_date_origin=origin,
-                    encoding=table.encoding, rows_read=len(df))
+    pf = ParsedFile(
+        path=path,
+        file_name=file_name,
+        format="iryojoho",
+        family=f"iryojoho:{kind}",
+        records=pd.DataFrame(),
+        raw=pd.DataFrame(),
+        reference_date=ref,
+        reference_date_origin=origin,
+        encoding=table.encoding,
+        rows_read=len(df),
+    )
     ids = df["ID"].str.strip()
     names = df["正式名称"].str.strip()
     pref = df["都道府県コード"].str.zfill(2)
@@ -100,8 +115,11 @@ def parse_table(
             col, reason = "正式名称", "正式名称がありません"
         else:
             col, reason = "ID", "同じ ID が前の行にもあります（最初の行を採用）"
-        pf.rejected.append(Rejected(row=int(rownum[i]), column=col, value=df.at[i, col], reason=reason,
-                                    raw=df.loc[i].to_dict()))
+        pf.rejected.append(
+            Rejected(
+                row=int(rownum[i]), column=col, value=df.at[i, col], reason=reason, raw=df.loc[i].to_dict()
+            )
+        )
     keep = ~(bad | dup)
     pf.scope_prefs = set(pref[keep & pref.str.fullmatch(r"\d{2}")])
     if study_prefs:
@@ -111,30 +129,34 @@ def parse_table(
         pf.scope_prefs &= set(study_prefs)
     lat_col = COL_LAT if COL_LAT in df.columns else "所在地座標(緯度)"
     lon_col = COL_LON if COL_LON in df.columns else "所在地座標(経度)"
-    keep, src_lon, src_lat = check_positions(pf, df, keep, address=df["所在地"], addr_col="所在地", lon_col=lon_col,
-                                             lat_col=lat_col, rownum=rownum)
+    keep, src_lon, src_lat = check_positions(
+        pf, df, keep, address=df["所在地"], addr_col="所在地", lon_col=lon_col, lat_col=lat_col, rownum=rownum
+    )
     sel = df[keep]
     beds_col = "合計病床数" if "合計病床数" in sel.columns else None
     n = len(sel)
     empty = pd.Series([""] * n, index=sel.index, dtype=object)
-    rec = pd.DataFrame({
-        "record_key": "iryojoho:" + ids[keep],
-        "category": category,
-        "subtype": subtype,
-        "name": names[keep],
-        "name_kana": sel["正式名称（フリガナ）"] if "正式名称（フリガナ）" in sel.columns else empty,
-        "address": sel["所在地"].str.strip(),
-        "postal_code": sel["郵便番号"] if "郵便番号" in sel.columns else empty,
-        "pref_code": pref[keep],
-        "muni_code": muni[keep],
-        "phone": sel["電話番号"] if "電話番号" in sel.columns else empty,
-        "beds": to_number_series(sel[beds_col]) if beds_col else float("nan"),
-        "src_lon": src_lon[keep],
-        "src_lat": src_lat[keep],
-        "match_class": kind if kind in ("hospital", "clinic") else "",
-        "sheet": None,
-        "row": rownum[keep],
-    }, index=sel.index)
+    rec = pd.DataFrame(
+        {
+            "record_key": "iryojoho:" + ids[keep],
+            "category": category,
+            "subtype": subtype,
+            "name": names[keep],
+            "name_kana": sel["正式名称（フリガナ）"] if "正式名称（フリガナ）" in sel.columns else empty,
+            "address": sel["所在地"].str.strip(),
+            "postal_code": sel["郵便番号"] if "郵便番号" in sel.columns else empty,
+            "pref_code": pref[keep],
+            "muni_code": muni[keep],
+            "phone": sel["電話番号"] if "電話番号" in sel.columns else empty,
+            "beds": to_number_series(sel[beds_col]) if beds_col else float("nan"),
+            "src_lon": src_lon[keep],
+            "src_lat": src_lat[keep],
+            "match_class": kind if kind in ("hospital", "clinic") else "",
+            "sheet": None,
+            "row": rownum[keep],
+        },
+        index=sel.index,
+    )
     pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
     pf.raw = sel.reset_index(drop=True)
     return pf

@@ -21,24 +21,57 @@ from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 HEADER_KEYS = ("事業所名", "事業所番号", "住所")
 COL_CODE = "都道府県コード又は市町村コード"
 SERVICES: dict[str, str] = {
-    "110": "訪問介護", "120": "訪問入浴介護", "130": "訪問看護", "140": "訪問リハビリテーション",
-    "150": "通所介護", "155": "療養通所介護", "160": "通所リハビリテーション", "170": "福祉用具貸与",
-    "210": "短期入所生活介護", "220": "短期入所療養介護（介護老人保健施設）", "230": "短期入所療養介護（病院等）",
-    "320": "認知症対応型共同生活介護", "331": "特定施設入居者生活介護（有料老人ホーム）",
-    "332": "特定施設入居者生活介護（軽費老人ホーム）", "334": "特定施設入居者生活介護（サービス付き高齢者向け住宅）",
+    "110": "訪問介護",
+    "120": "訪問入浴介護",
+    "130": "訪問看護",
+    "140": "訪問リハビリテーション",
+    "150": "通所介護",
+    "155": "療養通所介護",
+    "160": "通所リハビリテーション",
+    "170": "福祉用具貸与",
+    "210": "短期入所生活介護",
+    "220": "短期入所療養介護（介護老人保健施設）",
+    "230": "短期入所療養介護（病院等）",
+    "320": "認知症対応型共同生活介護",
+    "331": "特定施設入居者生活介護（有料老人ホーム）",
+    "332": "特定施設入居者生活介護（軽費老人ホーム）",
+    "334": "特定施設入居者生活介護（サービス付き高齢者向け住宅）",
     "335": "特定施設入居者生活介護（有料老人ホーム・外部サービス利用型）",
     "336": "特定施設入居者生活介護（軽費老人ホーム・外部サービス利用型）",
     "337": "特定施設入居者生活介護（サービス付き高齢者向け住宅・外部サービス利用型）",
     "361": "地域密着型特定施設入居者生活介護（有料老人ホーム）",
     "362": "地域密着型特定施設入居者生活介護（軽費老人ホーム）",
     "364": "地域密着型特定施設入居者生活介護（サービス付き高齢者向け住宅）",
-    "430": "居宅介護支援", "510": "介護老人福祉施設", "520": "介護老人保健施設", "530": "介護療養型医療施設",
-    "540": "地域密着型介護老人福祉施設入所者生活介護", "550": "介護医療院", "710": "夜間対応型訪問介護",
-    "720": "認知症対応型通所介護", "730": "小規模多機能型居宅介護", "760": "定期巡回・随時対応型訪問介護看護",
-    "770": "看護小規模多機能型居宅介護", "780": "地域密着型通所介護",
+    "430": "居宅介護支援",
+    "510": "介護老人福祉施設",
+    "520": "介護老人保健施設",
+    "530": "介護療養型医療施設",
+    "540": "地域密着型介護老人福祉施設入所者生活介護",
+    "550": "介護医療院",
+    "710": "夜間対応型訪問介護",
+    "720": "認知症対応型通所介護",
+    "730": "小規模多機能型居宅介護",
+    "760": "定期巡回・随時対応型訪問介護看護",
+    "770": "看護小規模多機能型居宅介護",
+    "780": "地域密着型通所介護",
 }
-CARE_FACILITY_CODES = {"320", "331", "332", "334", "335", "336", "337", "361", "362", "364", "510", "520", "530",
-                       "540", "550"}
+CARE_FACILITY_CODES = {
+    "320",
+    "331",
+    "332",
+    "334",
+    "335",
+    "336",
+    "337",
+    "361",
+    "362",
+    "364",
+    "510",
+    "520",
+    "530",
+    "540",
+    "550",
+}
 _FILE_CODE_RE = re.compile(r"jigyosho_(\d{3})", re.IGNORECASE)
 _STAMP_RE = re.compile(r"_(20\d{2})(\d{2})(\d{2})\d{0,6}")
 
@@ -70,14 +103,25 @@ def service_code(name: str, frame: pd.DataFrame) -> str:
     return "000"
 
 
-def parse_bytes(data: bytes, name: str, *, path: str, study_prefs: list[str] | None = None,
-                reference_date: str | None = None) -> ParsedFile:
-    return parse_table(read_csv_bytes(data, name, header_keys=HEADER_KEYS), path=path, study_prefs=study_prefs,
-                       reference_date=reference_date)
+def parse_bytes(
+    data: bytes,
+    name: str,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+) -> ParsedFile:
+    return parse_table(
+        read_csv_bytes(data, name, header_keys=HEADER_KEYS),
+        path=path,
+        study_prefs=study_prefs,
+        reference_date=reference_date,
+    )
 
 
-def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None,
-                reference_date: str | None = None) -> ParsedFile:
+def parse_table(
+    table: Table, *, path: str, study_prefs: list[str] | None = None, reference_date: str | None = None
+) -> ParsedFile:
     df = table.frame
     code = service_code(table.name, df)
     category = category_of(code)
@@ -88,9 +132,18 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         if m:
             ref, origin = f"{m.group(1)}-{m.group(2)}-{m.group(3)}", "file_name"
     file_name = Path(path).name if Path(path).name == table.name else f"{Path(path).name}:{table.name}"
-    pf = ParsedFile(path=path, file_name=file_name, format="kaigo", family=f"kaigo:{code}", records=pd.DataFrame(),
-                    raw=pd.DataFrame(), reference_date=ref, reference_date_origin=origin, encoding=table.encoding,
-                    rows_read=len(df))
+    pf = ParsedFile(
+        path=path,
+        file_name=file_name,
+        format="kaigo",
+        family=f"kaigo:{code}",
+        records=pd.DataFrame(),
+        raw=pd.DataFrame(),
+        reference_date=ref,
+        reference_date_origin=origin,
+        encoding=table.encoding,
+        rows_read=len(df),
+    )
     rownum = pd.Series(range(table.header_row + 1, table.header_row + 1 + len(df)), index=df.index)
     no = df["事業所番号"].str.normalize("NFKC").str.strip()
     no = no.where(~no.str.fullmatch(r"\d{1,9}"), no.str.zfill(10))
@@ -104,11 +157,21 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
     bad_no = no.eq("")
     bad_name = names.eq("") & ~bad_no
     dup = (no + "|" + names).duplicated() & ~bad_no & ~bad_name
-    for mask, col, reason in ((bad_no, "事業所番号", "事業所番号がありません"), (bad_name, "事業所名", "事業所名がありません"),
-                              (dup, "事業所番号", "同じ事業所が前の行にもあります（最初の行を採用）")):
+    for mask, col, reason in (
+        (bad_no, "事業所番号", "事業所番号がありません"),
+        (bad_name, "事業所名", "事業所名がありません"),
+        (dup, "事業所番号", "同じ事業所が前の行にもあります（最初の行を採用）"),
+    ):
         for i in df.index[mask]:
-            pf.rejected.append(Rejected(row=int(rownum[i]), column=col, value=df.at[i, col], reason=reason,
-                                        raw=df.loc[i].to_dict()))
+            pf.rejected.append(
+                Rejected(
+                    row=int(rownum[i]),
+                    column=col,
+                    value=df.at[i, col],
+                    reason=reason,
+                    raw=df.loc[i].to_dict(),
+                )
+            )
     keep = ~(bad_no | bad_name | dup)
     pf.scope_prefs = set(pref[keep & pref.ne("")])
     if study_prefs:
@@ -116,8 +179,9 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         pf.skipped["outside_region"] += int(outside.sum())
         keep &= ~outside
         pf.scope_prefs &= set(study_prefs)
-    keep, src_lon, src_lat = check_positions(pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度",
-                                             lat_col="緯度", rownum=rownum)
+    keep, src_lon, src_lat = check_positions(
+        pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度", lat_col="緯度", rownum=rownum
+    )
     sel = df[keep]
     addr = sel["住所"].str.strip()
     if "都道府県名" in sel.columns:  # 住所 usually starts after the prefecture; never prepend it twice
@@ -126,25 +190,30 @@ def parse_table(table: Table, *, path: str, study_prefs: list[str] | None = None
         extra = sel["方書（ビル名等）"].str.strip()
         addr = addr.where(extra.eq(""), addr + " " + extra)
     empty = pd.Series("", index=sel.index, dtype=object)
-    subtype = SERVICES.get(code) or (sel["サービスの種類"].str.strip() if "サービスの種類" in sel.columns else None)
-    rec = pd.DataFrame({
-        "record_key": f"kaigo:{code}:" + no[keep],
-        "category": category,
-        "subtype": subtype,
-        "name": names[keep],
-        "name_kana": sel["事業所名カナ"].str.strip() if "事業所名カナ" in sel.columns else empty,
-        "address": addr,
-        "postal_code": empty,
-        "pref_code": pref[keep],
-        "muni_code": muni[keep],
-        "phone": sel["電話番号"].str.strip() if "電話番号" in sel.columns else empty,
-        "beds": to_number_series(sel["定員"]) if "定員" in sel.columns else float("nan"),
-        "src_lon": src_lon[keep],
-        "src_lat": src_lat[keep],
-        "match_class": "",
-        "sheet": None,
-        "row": rownum[keep],
-    }, index=sel.index)
+    subtype = SERVICES.get(code) or (
+        sel["サービスの種類"].str.strip() if "サービスの種類" in sel.columns else None
+    )
+    rec = pd.DataFrame(
+        {
+            "record_key": f"kaigo:{code}:" + no[keep],
+            "category": category,
+            "subtype": subtype,
+            "name": names[keep],
+            "name_kana": sel["事業所名カナ"].str.strip() if "事業所名カナ" in sel.columns else empty,
+            "address": addr,
+            "postal_code": empty,
+            "pref_code": pref[keep],
+            "muni_code": muni[keep],
+            "phone": sel["電話番号"].str.strip() if "電話番号" in sel.columns else empty,
+            "beds": to_number_series(sel["定員"]) if "定員" in sel.columns else float("nan"),
+            "src_lon": src_lon[keep],
+            "src_lat": src_lat[keep],
+            "match_class": "",
+            "sheet": None,
+            "row": rownum[keep],
+        },
+        index=sel.index,
+    )
     pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
     pf.raw = sel.reset_index(drop=True)
     return pf

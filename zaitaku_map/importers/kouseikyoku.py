@@ -74,12 +74,15 @@ def is_kouseikyoku_header(header: list[str]) -> bool:
     return all(k in header for k in HEADER_KEYS)
 
 
-def parse(path: Path, *, study_prefs: list[str] | None = None, reference_date: str | None = None) -> ParsedFile:
+def parse(
+    path: Path, *, study_prefs: list[str] | None = None, reference_date: str | None = None
+) -> ParsedFile:
     """Read a 名簿 workbook into standard records + designations."""
     tables = read_xlsx_tables(path, header_keys=HEADER_KEYS)
     if not tables:
         raise UnsupportedFormatError(
-            "no sheet with the 届出受理医療機関名簿 header", file=path,
+            "no sheet with the 届出受理医療機関名簿 header",
+            file=path,
             expected="見出し行に「受理記号」「医療機関番号」「医療機関名称」を含む地方厚生局の名簿 (xlsx)",
         )
     ref = reference_date
@@ -90,9 +93,17 @@ def parse(path: Path, *, study_prefs: list[str] | None = None, reference_date: s
             if ref:
                 origin = "title"
                 break
-    pf = ParsedFile(path=str(path), file_name=path.name, format="kouseikyoku", family="kouseikyoku",
-                    records=empty_records(), raw=pd.DataFrame(), reference_date=ref,
-                    reference_date_origin=origin, sheet=",".join(t.sheet or "" for t in tables))
+    pf = ParsedFile(
+        path=str(path),
+        file_name=path.name,
+        format="kouseikyoku",
+        family="kouseikyoku",
+        records=empty_records(),
+        raw=pd.DataFrame(),
+        reference_date=ref,
+        reference_date_origin=origin,
+        sheet=",".join(t.sheet or "" for t in tables),
+    )
     frames, raws = [], []
     for t in tables:
         recs, raw = _parse_table(t, pf, study_prefs=study_prefs)
@@ -108,7 +119,9 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return df[name] if name in df.columns else pd.Series("", index=df.index, dtype=object)
 
 
-def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _parse_table(
+    t: Table, pf: ParsedFile, *, study_prefs: list[str] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = t.frame
     pf.rows_read += len(df)
     nonempty = df.apply(lambda c: c.str.strip().ne("")).any(axis=1)
@@ -119,7 +132,9 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
     pref_code = pref_code.where(pref_code.str.fullmatch(r"\d{1,2}"), "").str.zfill(2).replace("00", "")
     pref_from_name = _col(df, "都道府県名").map(pref_code_of)
     pref_code = pref_code.where(pref_code.ne(""), pref_from_name)
-    pref_name = _col(df, "都道府県名").where(_col(df, "都道府県名").str.strip().ne(""), pref_code.map(PREFECTURES))
+    pref_name = _col(df, "都道府県名").where(
+        _col(df, "都道府県名").str.strip().ne(""), pref_code.map(PREFECTURES)
+    )
     kubun = _col(df, "区分").str.strip()
     number = _col(df, COL_NO).str.normalize("NFKC").str.strip()
     name = _col(df, COL_NAME).str.strip()
@@ -134,10 +149,21 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
     # rejects among target rows
     bad_no = is_target & number.eq("")
     bad_name = is_target & name.eq("") & ~bad_no
-    for mask, column, reason in ((bad_no, COL_NO, "医療機関番号がありません"), (bad_name, COL_NAME, "医療機関名称がありません")):
+    for mask, column, reason in (
+        (bad_no, COL_NO, "医療機関番号がありません"),
+        (bad_name, COL_NAME, "医療機関名称がありません"),
+    ):
         for i in df.index[mask]:
-            pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=column, value=df.at[i, column]
-                                        if column in df.columns else None, reason=reason, raw=df.loc[i].to_dict()))
+            pf.rejected.append(
+                Rejected(
+                    row=t.row_number(i),
+                    sheet=t.sheet,
+                    column=column,
+                    value=df.at[i, column] if column in df.columns else None,
+                    reason=reason,
+                    raw=df.loc[i].to_dict(),
+                )
+            )
     # role-relevant 届出 of institutions that are not 在支診/在支病 (e.g. 在宅療養後方支援病院): kept aside,
     # attached later to the matching hospital facility of another list (never a facility of their own)
     role_only = ~inst.isin(target_inst) & kinds.isin(list(ROLE_ONLY_KINDS)) & number.ne("")
@@ -145,14 +171,25 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
         role_only &= pref_code.isin(study_prefs)
     for i in df.index[role_only]:
         kind = kinds[i]
-        pf.role_only.append({
-            "record_key": f"kouseikyoku:{pref_code[i]}:{kubun[i]}:{number[i]}",
-            "name": name[i], "pref_code": pref_code[i],
-            "address": with_prefecture(pd.Series([_col(df, "医療機関所在地（住所）")[i]]), pd.Series([pref_name[i]]))[0],
-            "designation": {"kind": kind, "code": df.at[i, COL_CODE].strip(), "name": _col(df, "受理届出名称")[i].strip(),
-                            "subtype": None, "effective_date": parse_date(_col(df, COL_DATE)[i]),
-                            "row": t.row_number(i), "sheet": t.sheet},
-        })
+        pf.role_only.append(
+            {
+                "record_key": f"kouseikyoku:{pref_code[i]}:{kubun[i]}:{number[i]}",
+                "name": name[i],
+                "pref_code": pref_code[i],
+                "address": with_prefecture(
+                    pd.Series([_col(df, "医療機関所在地（住所）")[i]]), pd.Series([pref_name[i]])
+                )[0],
+                "designation": {
+                    "kind": kind,
+                    "code": df.at[i, COL_CODE].strip(),
+                    "name": _col(df, "受理届出名称")[i].strip(),
+                    "subtype": None,
+                    "effective_date": parse_date(_col(df, COL_DATE)[i]),
+                    "row": t.row_number(i),
+                    "sheet": t.sheet,
+                },
+            }
+        )
     # prefectures this release covers (entries of these missing from a newer release are closed)
     covered = set(pref_code[number.ne("") & pref_code.ne("")])
     pf.scope_prefs |= covered & set(study_prefs) if study_prefs else covered
@@ -172,12 +209,27 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
             kind, digit = classify_code(code_nfkc[i])
             d = dates[i] if isinstance(dates[i], str) else None
             if d is None and _col(sel, COL_DATE)[i].strip():
-                pf.rejected.append(Rejected(row=t.row_number(i), sheet=t.sheet, column=COL_DATE,
-                                            value=sel.at[i, COL_DATE], severity="warning",
-                                            reason="算定開始年月日を日付として読めません（届出は日付なしで保持）"))
-            desigs.append({"kind": kind, "code": df.at[i, COL_CODE].strip(), "name": _col(sel, "受理届出名称")[i].strip(),
-                           "subtype": ZAISHI_SUBTYPES.get(digit or "") if kind in TARGET_KINDS else None,
-                           "effective_date": d, "row": t.row_number(i), "sheet": t.sheet})
+                pf.rejected.append(
+                    Rejected(
+                        row=t.row_number(i),
+                        sheet=t.sheet,
+                        column=COL_DATE,
+                        value=sel.at[i, COL_DATE],
+                        severity="warning",
+                        reason="算定開始年月日を日付として読めません（届出は日付なしで保持）",
+                    )
+                )
+            desigs.append(
+                {
+                    "kind": kind,
+                    "code": df.at[i, COL_CODE].strip(),
+                    "name": _col(sel, "受理届出名称")[i].strip(),
+                    "subtype": ZAISHI_SUBTYPES.get(digit or "") if kind in TARGET_KINDS else None,
+                    "effective_date": d,
+                    "row": t.row_number(i),
+                    "sheet": t.sheet,
+                }
+            )
         zaishi = [d for d in desigs if d["kind"] in TARGET_KINDS]
         # the latest 算定開始年月日 sets the current subtype (undated ones count as oldest)
         zaishi.sort(key=lambda d: (d["effective_date"] or "", d["row"]))
@@ -188,29 +240,42 @@ def _parse_table(t: Table, pf: ParsedFile, *, study_prefs: list[str] | None) -> 
         kind = cur["kind"]
         shubetsu = _col(sel, "種別")[i0].strip()
         match_class = "hospital" if (kind == "zaishi_hospital" or shubetsu == "病院") else "clinic"
-        addr = with_prefecture(pd.Series([_col(sel, "医療機関所在地（住所）")[i0]]), pd.Series([pref_name[i0]]))[0]
-        records.append({
-            "record_key": rk,
-            "category": TARGET_KINDS[kind],
-            "subtype": cur["subtype"],
-            "name": name[i0],
-            "name_kana": "",
-            "address": addr,
-            "postal_code": _col(sel, "医療機関所在地（郵便番号）")[i0].strip(),
-            "pref_code": p,
-            "muni_code": muni5(pd.Series([_col(sel, "市町村コード")[i0]]))[0],
-            "phone": _col(sel, "電話番号")[i0].strip(),
-            "beds": beds_from_text(_col(sel, "病床数")[i0]),
-            "src_lon": float("nan"),
-            "src_lat": float("nan"),
-            "match_class": match_class,
-            "sheet": t.sheet,
-            "row": t.row_number(i0),
-        })
-        raw = {k: v for k, v in sel.loc[i0].to_dict().items() if k not in (COL_CODE, "受理届出名称", "受理番号",
-                                                                          COL_DATE, "個別有効開始年月日")}
-        raw["_届出"] = [{"受理記号": rows.at[i, COL_CODE], "受理番号": _col(rows, "受理番号")[i],
-                       "算定開始年月日": _col(rows, COL_DATE)[i]} for i in idx]
+        addr = with_prefecture(
+            pd.Series([_col(sel, "医療機関所在地（住所）")[i0]]), pd.Series([pref_name[i0]])
+        )[0]
+        records.append(
+            {
+                "record_key": rk,
+                "category": TARGET_KINDS[kind],
+                "subtype": cur["subtype"],
+                "name": name[i0],
+                "name_kana": "",
+                "address": addr,
+                "postal_code": _col(sel, "医療機関所在地（郵便番号）")[i0].strip(),
+                "pref_code": p,
+                "muni_code": muni5(pd.Series([_col(sel, "市町村コード")[i0]]))[0],
+                "phone": _col(sel, "電話番号")[i0].strip(),
+                "beds": beds_from_text(_col(sel, "病床数")[i0]),
+                "src_lon": float("nan"),
+                "src_lat": float("nan"),
+                "match_class": match_class,
+                "sheet": t.sheet,
+                "row": t.row_number(i0),
+            }
+        )
+        raw = {
+            k: v
+            for k, v in sel.loc[i0].to_dict().items()
+            if k not in (COL_CODE, "受理届出名称", "受理番号", COL_DATE, "個別有効開始年月日")
+        }
+        raw["_届出"] = [
+            {
+                "受理記号": rows.at[i, COL_CODE],
+                "受理番号": _col(rows, "受理番号")[i],
+                "算定開始年月日": _col(rows, COL_DATE)[i],
+            }
+            for i in idx
+        ]
         raw_rows.append(raw)
         pf.designations[rk] = desigs
         del key

@@ -87,8 +87,10 @@ def match_entities(small: list[Entity], big: list[Entity]) -> dict[str, list[dic
             short, long_ = sorted((s.name_norm, b.name_norm), key=len)
             if len(short) >= 3 and short in long_:
                 cands[b.id] = b
-        scored = sorted(((sc, how, b) for b in cands.values() for sc, how in [_score(s, b)] if sc > 0),
-                        key=lambda x: -x[0])
+        scored = sorted(
+            ((sc, how, b) for b in cands.values() for sc, how in [_score(s, b)] if sc > 0),
+            key=lambda x: -x[0],
+        )
         proposals[s.id] = scored
     # a big entity claimed at top score by two small ones is ambiguous for both
     claims: dict[int, int] = defaultdict(int)
@@ -103,12 +105,26 @@ def match_entities(small: list[Entity], big: list[Entity]) -> dict[str, list[dic
         top = [x for x in scored if scored and x[0] == scored[0][0]]
         if scored and scored[0][0] >= 2 and len(top) == 1 and claims[top[0][2].id] == 1:
             sc, how, b = top[0]
-            out["matched"].append({**base, "big_id": b.id, "big_name": b.name, "big_address": b.address,
-                                   "score": sc, "how": how})
+            out["matched"].append(
+                {
+                    **base,
+                    "big_id": b.id,
+                    "big_name": b.name,
+                    "big_address": b.address,
+                    "score": sc,
+                    "how": how,
+                }
+            )
         elif scored:
-            out["ambiguous"].append({**base, "candidates": [
-                {"id": b.id, "name": b.name, "address": b.address, "score": sc, "how": how} for sc, how, b in scored[:5]
-            ]})
+            out["ambiguous"].append(
+                {
+                    **base,
+                    "candidates": [
+                        {"id": b.id, "name": b.name, "address": b.address, "score": sc, "how": how}
+                        for sc, how, b in scored[:5]
+                    ],
+                }
+            )
         elif s.pref_code in prefs_with_big:
             out["unmatched"].append(base)
     return out
@@ -119,12 +135,22 @@ PAIRS: tuple[tuple[str, str], ...] = (("hospital", "iryojoho:hospital"), ("clini
 
 
 def _entities(project: Project, sql: str, params: tuple[Any, ...]) -> list[Entity]:
-    return [Entity(id=r[0], name=r[1] or "", name_norm=r[2] or "", address=r[3] or "", pref_code=r[4] or "",
-                   muni_code=r[5] or "") for r in project.conn.execute(sql, params)]
+    return [
+        Entity(
+            id=r[0],
+            name=r[1] or "",
+            name_norm=r[2] or "",
+            address=r[3] or "",
+            pref_code=r[4] or "",
+            muni_code=r[5] or "",
+        )
+        for r in project.conn.execute(sql, params)
+    ]
 
 
-def link_sources(project: Project, *, prefs: set[str] | None, source_id: int, file_name: str,
-                 rep: ImportReport) -> None:
+def link_sources(
+    project: Project, *, prefs: set[str] | None, source_id: int, file_name: str, rep: ImportReport
+) -> None:
     """Link 名簿 facilities and 医療情報ネット facilities of the same institution (inside the transaction).
 
     The 名簿 facility (在支診/在支病) is kept; the matched 医療情報ネット facility's records (and any
@@ -137,41 +163,73 @@ def link_sources(project: Project, *, prefs: set[str] | None, source_id: int, fi
         if prefs:
             pref_sql = f" AND f.pref_code IN ({','.join('?' * len(prefs))})"
             params = tuple(sorted(prefs))
-        small = _entities(project, (
-            f"SELECT DISTINCT {cols} FROM facility_records k JOIN facilities f ON f.id=k.facility_id"
-            " WHERE k.source_family='kouseikyoku' AND k.status='current' AND f.status='open'"
-            " AND json_extract(k.raw_json, '$.fields.match_class')=?"
-            " AND NOT EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.source_family=?"
-            "   AND r.status='current')" + pref_sql), (klass, big_family, *params))
+        small = _entities(
+            project,
+            (
+                f"SELECT DISTINCT {cols} FROM facility_records k JOIN facilities f ON f.id=k.facility_id"
+                " WHERE k.source_family='kouseikyoku' AND k.status='current' AND f.status='open'"
+                " AND json_extract(k.raw_json, '$.fields.match_class')=?"
+                " AND NOT EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.source_family=?"
+                "   AND r.status='current')" + pref_sql
+            ),
+            (klass, big_family, *params),
+        )
         if not small:
             continue
         sp = tuple(sorted({s.pref_code for s in small}))
-        big = _entities(project, (
-            f"SELECT {cols} FROM facilities f WHERE f.status='open'"
-            " AND EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.status='current'"
-            "   AND r.source_family=?)"
-            " AND NOT EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id"
-            "   AND r.source_family='kouseikyoku')"
-            f" AND f.pref_code IN ({','.join('?' * len(sp))})"), (big_family, *sp))
+        big = _entities(
+            project,
+            (
+                f"SELECT {cols} FROM facilities f WHERE f.status='open'"
+                " AND EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id AND r.status='current'"
+                "   AND r.source_family=?)"
+                " AND NOT EXISTS (SELECT 1 FROM facility_records r WHERE r.facility_id=f.id"
+                "   AND r.source_family='kouseikyoku')"
+                f" AND f.pref_code IN ({','.join('?' * len(sp))})"
+            ),
+            (big_family, *sp),
+        )
         result = match_entities(small, big)
         for m in result["matched"]:
             merge_facility(project, keep=m["small_id"], drop=m["big_id"])
-            rep.matched.append({"facility_id": m["small_id"], "name": m["name"], "address": m["address"],
-                                "matched_name": m["big_name"], "matched_address": m["big_address"],
-                                "how": m["how"], "source": big_family})
+            rep.matched.append(
+                {
+                    "facility_id": m["small_id"],
+                    "name": m["name"],
+                    "address": m["address"],
+                    "matched_name": m["big_name"],
+                    "matched_address": m["big_address"],
+                    "how": m["how"],
+                    "source": big_family,
+                }
+            )
         if result["matched"]:
             recompute_facilities(project, [m["small_id"] for m in result["matched"]])
         for key in ("ambiguous", "unmatched"):
             for u in result[key]:
-                entry = {"facility_id": u["small_id"], "name": u["name"], "address": u["address"],
-                         "other_source": big_family}
+                entry = {
+                    "facility_id": u["small_id"],
+                    "name": u["name"],
+                    "address": u["address"],
+                    "other_source": big_family,
+                }
                 if key == "ambiguous":
                     entry["candidates"] = u["candidates"]
                 getattr(rep, key).append(entry)
-                reason = (f"他の一覧（{big_family}）に同一と断定できる候補が複数／不確かです" if key == "ambiguous"
-                          else f"他の一覧（{big_family}）に対応する施設が見つかりません")
-                project.log_row(source_id=source_id, file_name=file_name, reason=reason, column="name",
-                                value=u["name"], raw=entry, severity="warning")
+                reason = (
+                    f"他の一覧（{big_family}）に同一と断定できる候補が複数／不確かです"
+                    if key == "ambiguous"
+                    else f"他の一覧（{big_family}）に対応する施設が見つかりません"
+                )
+                project.log_row(
+                    source_id=source_id,
+                    file_name=file_name,
+                    reason=reason,
+                    column="name",
+                    value=u["name"],
+                    raw=entry,
+                    severity="warning",
+                )
     rep.matched_across_sources = len(rep.matched)
 
 
@@ -180,8 +238,11 @@ def merge_facility(project: Project, *, keep: int, drop: int) -> None:
     conn = project.conn
     conn.execute("UPDATE facility_records SET facility_id=? WHERE facility_id=?", (keep, drop))
     conn.execute("UPDATE designations SET facility_id=? WHERE facility_id=?", (keep, drop))
-    conn.execute("INSERT OR IGNORE INTO facility_functions (facility_id, function, value, origin) "
-                 "SELECT ?, function, value, origin FROM facility_functions WHERE facility_id=?", (keep, drop))
+    conn.execute(
+        "INSERT OR IGNORE INTO facility_functions (facility_id, function, value, origin) "
+        "SELECT ?, function, value, origin FROM facility_functions WHERE facility_id=?",
+        (keep, drop),
+    )
     conn.execute("DELETE FROM facility_functions WHERE facility_id=?", (drop,))
     # any other table that refers to facilities (options, later domains' tables) follows the merge
     handled = {"facility_records", "designations", "facility_functions", "facilities"}
@@ -197,14 +258,19 @@ def merge_facility(project: Project, *, keep: int, drop: int) -> None:
         "UPDATE facilities SET lon=d.lon, lat=d.lat, geom=d.geom, geocode_level=d.geocode_level, "
         "geocode_ref=d.geocode_ref, geocode_note=d.geocode_note FROM (SELECT * FROM facilities WHERE id=?) d "
         "WHERE facilities.id=? AND facilities.lon IS NULL AND d.lon IS NOT NULL AND d.geocode_level != 'source'",
-        (drop, keep))
-    conn.execute("UPDATE facilities SET active_role=max(active_role, (SELECT active_role FROM facilities "
-                 "WHERE id=?)) WHERE id=?", (drop, keep))
+        (drop, keep),
+    )
+    conn.execute(
+        "UPDATE facilities SET active_role=max(active_role, (SELECT active_role FROM facilities "
+        "WHERE id=?)) WHERE id=?",
+        (drop, keep),
+    )
     conn.execute("DELETE FROM facilities WHERE id=?", (drop,))
 
 
-def attach_role_designations(project: Project, items: list[dict[str, Any]], *, source_id: int,
-                             rep: ImportReport) -> None:
+def attach_role_designations(
+    project: Project, items: list[dict[str, Any]], *, source_id: int, rep: ImportReport
+) -> None:
     """Attach 在宅療養後方支援病院 (and similar) 届出 of non-在支 institutions to their hospital facility.
 
     Matched with the same rules as :func:`match_entities` against facilities that hold a current
@@ -223,30 +289,52 @@ def attach_role_designations(project: Project, items: list[dict[str, Any]], *, s
     keys = list(by_key)
     for n, key in enumerate(keys):
         it = by_key[key][0]
-        small.append(Entity(id=-(n + 1), name=it["name"], name_norm=normalize_name(it["name"]), address=it["address"],
-                            pref_code=it["pref_code"], muni_code=""))
+        small.append(
+            Entity(
+                id=-(n + 1),
+                name=it["name"],
+                name_norm=normalize_name(it["name"]),
+                address=it["address"],
+                pref_code=it["pref_code"],
+                muni_code="",
+            )
+        )
     prefs = tuple(sorted({s.pref_code for s in small}))
-    big = _entities(project, (
-        "SELECT DISTINCT f.id, f.name, f.name_norm, f.address, f.pref_code, f.muni_code FROM facility_records r "
-        "JOIN facilities f ON f.id=r.facility_id WHERE r.source_family='iryojoho:hospital' AND r.status='current' "
-        f"AND f.pref_code IN ({','.join('?' * len(prefs))})"), prefs)
+    big = _entities(
+        project,
+        (
+            "SELECT DISTINCT f.id, f.name, f.name_norm, f.address, f.pref_code, f.muni_code FROM facility_records r "
+            "JOIN facilities f ON f.id=r.facility_id WHERE r.source_family='iryojoho:hospital' AND r.status='current' "
+            f"AND f.pref_code IN ({','.join('?' * len(prefs))})"
+        ),
+        prefs,
+    )
     result = match_entities(small, big) if big else {"matched": [], "ambiguous": [], "unmatched": []}
     matched = {m["small_id"]: m for m in result["matched"]}
     for n, key in enumerate(keys):
         it = by_key[key][0]
         m = matched.get(-(n + 1))
         desigs = [x["designation"] for x in by_key[key]]
-        entry = {"name": it["name"], "address": it["address"], "kinds": sorted({d["kind"] for d in desigs}),
-                 "attached": m is not None}
+        entry = {
+            "name": it["name"],
+            "address": it["address"],
+            "kinds": sorted({d["kind"] for d in desigs}),
+            "attached": m is not None,
+        }
         if m is not None:
             entry["facility_id"] = m["big_id"]
             existing = [
                 {"kind": r[0], "code": r[1], "name": r[2], "subtype": r[3], "effective_date": r[4]}
                 for r in project.conn.execute(
                     "SELECT kind, code, name, subtype, effective_date FROM designations WHERE facility_id=?",
-                    (m["big_id"],))
+                    (m["big_id"],),
+                )
             ]
-            keep = [d for d in existing if (d["kind"], d["code"], d["effective_date"]) not in
-                    {(x["kind"], x["code"], x["effective_date"]) for x in desigs}]
+            keep = [
+                d
+                for d in existing
+                if (d["kind"], d["code"], d["effective_date"])
+                not in {(x["kind"], x["code"], x["effective_date"]) for x in desigs}
+            ]
             sync_designations(project, m["big_id"], keep + desigs, source_id=source_id)
         rep.role_designations.append(entry)

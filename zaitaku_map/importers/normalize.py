@@ -14,7 +14,55 @@ from zaitaku_map.textnorm import _CORP_RE, HYPHENS, normalize_text
 PREFECTURES: dict[str, str] = {
     f"{i + 1:02d}": n
     for i, n in enumerate(
-        ["北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県"]
+        [
+            "北海道",
+            "青森県",
+            "岩手県",
+            "宮城県",
+            "秋田県",
+            "山形県",
+            "福島県",
+            "茨城県",
+            "栃木県",
+            "群馬県",
+            "埼玉県",
+            "千葉県",
+            "東京都",
+            "神奈川県",
+            "新潟県",
+            "富山県",
+            "石川県",
+            "福井県",
+            "山梨県",
+            "長野県",
+            "岐阜県",
+            "静岡県",
+            "愛知県",
+            "三重県",
+            "滋賀県",
+            "京都府",
+            "大阪府",
+            "兵庫県",
+            "奈良県",
+            "和歌山県",
+            "鳥取県",
+            "島根県",
+            "岡山県",
+            "広島県",
+            "山口県",
+            "徳島県",
+            "香川県",
+            "愛媛県",
+            "高知県",
+            "福岡県",
+            "佐賀県",
+            "長崎県",
+            "熊本県",
+            "大分県",
+            "宮崎県",
+            "鹿児島県",
+            "沖縄県",
+        ]
     )
 }
 PREF_BY_NAME: dict[str, str] = {n: c for c, n in PREFECTURES.items()}
@@ -48,8 +96,11 @@ def with_prefecture(address: pd.Series, pref_name: pd.Series) -> pd.Series:
     a = address.fillna("").astype(str).str.strip()
     p = pref_name.fillna("").astype(str).str.strip()
     ac, pc = _compact(a), _compact(p)
-    own = pd.Series([bool(x) and y.startswith(x) for x, y in zip(pc.tolist(), ac.tolist(), strict=True)],
-                    index=a.index, dtype=bool)
+    own = pd.Series(
+        [bool(x) and y.startswith(x) for x, y in zip(pc.tolist(), ac.tolist(), strict=True)],
+        index=a.index,
+        dtype=bool,
+    )
     has = ac.str.match(_PREF_RE.pattern) | own | a.eq("") | p.eq("")
     return a.where(has, p + a)
 
@@ -111,7 +162,9 @@ def _kanji_num(s: str) -> str:
         return "10"
     if "十" in s:
         a, _, b = s.partition("十")
-        return str((int(a.translate(_KANJI_DIGITS)) if a else 1) * 10 + (int(b.translate(_KANJI_DIGITS)) if b else 0))
+        return str(
+            (int(a.translate(_KANJI_DIGITS)) if a else 1) * 10 + (int(b.translate(_KANJI_DIGITS)) if b else 0)
+        )
     return s.translate(_KANJI_DIGITS)
 
 
@@ -129,7 +182,9 @@ def coord_status(lon: pd.Series, lat: pd.Series) -> pd.Series:
     missing = np.isnan(x) | np.isnan(y)
     zero = ~missing & ((x == 0) | (y == 0))
     inside = in_japan(x, y)
-    out = np.where(missing, "missing", np.where(zero, "placeholder_zero", np.where(inside, "ok", "outside_japan")))
+    out = np.where(
+        missing, "missing", np.where(zero, "placeholder_zero", np.where(inside, "ok", "outside_japan"))
+    )
     return pd.Series(out, index=lon.index, dtype=object)
 
 

@@ -38,9 +38,18 @@ def _numbers(df: pd.DataFrame, col: str) -> tuple[pd.Series, np.ndarray]:
     return num, bad
 
 
-def check_positions(pf: ParsedFile, df: pd.DataFrame, keep: pd.Series, *, address: pd.Series, addr_col: str,
-                    lon_col: str, lat_col: str, rownum: pd.Series,
-                    sheet: str | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+def check_positions(
+    pf: ParsedFile,
+    df: pd.DataFrame,
+    keep: pd.Series,
+    *,
+    address: pd.Series,
+    addr_col: str,
+    lon_col: str,
+    lat_col: str,
+    rownum: pd.Series,
+    sheet: str | None = None,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Log position problems of the kept rows of ``df`` in ``pf.rejected``.
 
     Returns ``(keep, lon, lat)``: ``keep`` without the rows that cannot be placed, and the source
@@ -64,15 +73,41 @@ def check_positions(pf: ParsedFile, df: pd.DataFrame, keep: pd.Series, *, addres
         i = idx[j]
         col = lat_col if bad_lat[j] else lon_col
         value = f"{df.at[i, lat_col] if lat_col in df.columns else ''}, {df.at[i, lon_col] if lon_col in df.columns else ''}"
-        pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=col, severity="warning", value=value,
-                                    reason=IMPOSSIBLE, raw=df.loc[i].to_dict()))
+        pf.rejected.append(
+            Rejected(
+                row=int(rownum[i]),
+                sheet=sheet,
+                column=col,
+                severity="warning",
+                value=value,
+                reason=IMPOSSIBLE,
+                raw=df.loc[i].to_dict(),
+            )
+        )
     for j in np.flatnonzero(k & no_addr & usable):
         i = idx[j]
-        pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=addr_col, value="", severity="warning",
-                                    reason=NO_ADDRESS, raw=df.loc[i].to_dict()))
+        pf.rejected.append(
+            Rejected(
+                row=int(rownum[i]),
+                sheet=sheet,
+                column=addr_col,
+                value="",
+                severity="warning",
+                reason=NO_ADDRESS,
+                raw=df.loc[i].to_dict(),
+            )
+        )
     for j in np.flatnonzero(unplaceable):
         i = idx[j]
-        pf.rejected.append(Rejected(row=int(rownum[i]), sheet=sheet, column=addr_col, value="",
-                                    reason=UNPLACEABLE, raw=df.loc[i].to_dict()))
+        pf.rejected.append(
+            Rejected(
+                row=int(rownum[i]),
+                sheet=sheet,
+                column=addr_col,
+                value="",
+                reason=UNPLACEABLE,
+                raw=df.loc[i].to_dict(),
+            )
+        )
         out[i] = False
     return out, lon, lat

@@ -83,7 +83,10 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputDataError(
-            f"cannot decode as {enc}", row=line, expected="UTF-8 または CP932", value=data[exc.start : exc.end]
+            f"cannot decode as {enc}",
+            row=line,
+            expected="UTF-8 または CP932",
+            value=data[exc.start : exc.end],
         ) from exc
 
 
@@ -121,12 +124,17 @@ def read_csv_bytes(
     delim = _sniff_delimiter(text)
     # find the header line among the first rows
     head_text = text[: 1 << 17]
-    head_lines = list(csv.reader(io.StringIO("\n".join(head_text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
-                                 delimiter=delim))
+    head_lines = list(
+        csv.reader(
+            io.StringIO("\n".join(head_text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])),
+            delimiter=delim,
+        )
+    )
     hdr_idx = find_header_index(head_lines, header_keys)
     if hdr_idx is None:
         raise UnsupportedFormatError(
-            "header row not found", file=name,
+            "header row not found",
+            file=name,
             expected=("見出し行: " + "・".join(header_keys)) if header_keys else "見出し行のある表",
         )
     title_rows = [[c for c in r if c] for r in head_lines[:hdr_idx] if any(c.strip() for c in r)]
@@ -144,11 +152,20 @@ def read_csv_bytes(
             on_bad_lines="error",
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputDataError(f"CSV cannot be parsed: {exc}", file=name, expected="CSV (区切り文字 , またはタブ)") from exc
+        raise InputDataError(
+            f"CSV cannot be parsed: {exc}", file=name, expected="CSV (区切り文字 , またはタブ)"
+        ) from exc
     header = [clean_header(c) for c in frame.columns]
     frame.columns = dedupe(header)
-    return Table(name=name, sheet=None, header=list(frame.columns), header_row=hdr_idx + 1, frame=frame,
-                 encoding=enc, title_rows=title_rows)
+    return Table(
+        name=name,
+        sheet=None,
+        header=list(frame.columns),
+        header_row=hdr_idx + 1,
+        frame=frame,
+        encoding=enc,
+        title_rows=title_rows,
+    )
 
 
 def clean_header(cell: object) -> str:
@@ -197,8 +214,9 @@ def iter_xlsx_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[object, .
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise UnsupportedFormatError(f"not a readable xlsx workbook: {exc}", file=path,
-                                     expected="Excel ブック (.xlsx)") from exc
+        raise UnsupportedFormatError(
+            f"not a readable xlsx workbook: {exc}", file=path, expected="Excel ブック (.xlsx)"
+        ) from exc
     try:
         for ws in wb.worksheets:
             yield ws.title, ws.iter_rows(values_only=True)
@@ -217,9 +235,7 @@ def cell_text(v: object) -> str:
     return str(v)
 
 
-def read_xlsx_tables(
-    path: Path, *, header_keys: Sequence[str] = (), nrows: int | None = None
-) -> list[Table]:
+def read_xlsx_tables(path: Path, *, header_keys: Sequence[str] = (), nrows: int | None = None) -> list[Table]:
     """Every worksheet whose header (found by ``header_keys``) exists, as :class:`Table` list."""
     tables: list[Table] = []
     for sheet, rows in iter_xlsx_sheets(path):
@@ -248,10 +264,20 @@ def read_xlsx_tables(
         # drop trailing completely empty rows (formatting leftovers)
         while data and not any(v.strip() for v in data[-1]):
             data.pop()
-        frame = pd.DataFrame(data, columns=header, dtype=str) if data else pd.DataFrame(columns=header, dtype=str)
+        frame = (
+            pd.DataFrame(data, columns=header, dtype=str) if data else pd.DataFrame(columns=header, dtype=str)
+        )
         titles = [[cell_text(c) for c in r if cell_text(c)] for r in head[:hdr_idx]]
-        tables.append(Table(name=path.name, sheet=sheet, header=header, header_row=hdr_idx + 1, frame=frame,
-                            title_rows=[t for t in titles if t]))
+        tables.append(
+            Table(
+                name=path.name,
+                sheet=sheet,
+                header=header,
+                header_row=hdr_idx + 1,
+                frame=frame,
+                title_rows=[t for t in titles if t],
+            )
+        )
     return tables
 
 
@@ -263,7 +289,9 @@ def zip_members(path: Path) -> list[str]:
             names = [i.filename for i in zf.infolist() if not i.is_dir()]
     except zipfile.BadZipFile as exc:
         raise UnsupportedFormatError("broken zip file", file=path, expected="zip (CSV を含む)") from exc
-    return [n for n in names if not n.startswith("__MACOSX/") and n.lower().endswith(CSV_SUFFIXES + XLSX_SUFFIXES)]
+    return [
+        n for n in names if not n.startswith("__MACOSX/") and n.lower().endswith(CSV_SUFFIXES + XLSX_SUFFIXES)
+    ]
 
 
 def read_zip_member(path: Path, member: str) -> bytes:
@@ -289,9 +317,21 @@ def decode_member_name(name: str) -> str:
 
 
 # -- values -----------------------------------------------------------------------------------
-_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018, "M": 1867, "T": 1911, "S": 1925,
-         "H": 1988, "R": 2018}
-_WAREKI_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
+_ERAS = {
+    "明治": 1867,
+    "大正": 1911,
+    "昭和": 1925,
+    "平成": 1988,
+    "令和": 2018,
+    "M": 1867,
+    "T": 1911,
+    "S": 1925,
+    "H": 1988,
+    "R": 2018,
+}
+_WAREKI_RE = re.compile(
+    r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?"
+)
 _ISO_RE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})")
 
 

@@ -34,14 +34,49 @@ from zaitaku_map.importers.report import ImportReport, ParsedFile, Rejected
 from zaitaku_map.progress import Progress
 from zaitaku_map.store.project import Project, now_iso
 
-FIELD_COLUMNS = ("category", "subtype", "name", "name_kana", "address", "postal_code", "pref_code", "muni_code",
-                 "phone", "beds", "src_lon", "src_lat", "match_class")
+FIELD_COLUMNS = (
+    "category",
+    "subtype",
+    "name",
+    "name_kana",
+    "address",
+    "postal_code",
+    "pref_code",
+    "muni_code",
+    "phone",
+    "beds",
+    "src_lon",
+    "src_lat",
+    "match_class",
+)
 # family prefix priority for facility attributes (first non-empty wins)
 ATTR_PRIORITY = ("iryojoho", "kaigo", "kouseikyoku", "gis", "table")
 CATEGORY_PRIORITY = ("kouseikyoku", "iryojoho", "kaigo", "gis", "table")
-FAC_COLUMNS = ("id", "category", "subtype", "name", "name_kana", "name_norm", "address", "address_norm",
-               "postal_code", "pref_code", "muni_code", "phone", "beds", "status", "closed_date", "src_lon",
-               "src_lat", "src_coord_status", "lon", "lat", "geocode_level", "updated_at", "geom")
+FAC_COLUMNS = (
+    "id",
+    "category",
+    "subtype",
+    "name",
+    "name_kana",
+    "name_norm",
+    "address",
+    "address_norm",
+    "postal_code",
+    "pref_code",
+    "muni_code",
+    "phone",
+    "beds",
+    "status",
+    "closed_date",
+    "src_lon",
+    "src_lat",
+    "src_coord_status",
+    "lon",
+    "lat",
+    "geocode_level",
+    "updated_at",
+    "geom",
+)
 _GP_POINT_HEADER = b"GP" + bytes([0, 1]) + (4326).to_bytes(4, "little", signed=True)
 
 
@@ -81,12 +116,16 @@ def json_rows(df: pd.DataFrame, *, orient: str = "records") -> list[str]:
     if n == 0:
         return []
     if orient == "values":
-        if len(df.columns) and all(pd.api.types.is_string_dtype(df[c]) and not df[c].isna().any()
-                                   for c in df.columns):
+        if len(df.columns) and all(
+            pd.api.types.is_string_dtype(df[c]) and not df[c].isna().any() for c in df.columns
+        ):
             out = _split_json_array(df.to_json(orient="values", force_ascii=False), '],["', n)
             if out is not None:
                 return out
-        return [json.dumps(list(r), ensure_ascii=False, default=str) for r in df.itertuples(index=False, name=None)]
+        return [
+            json.dumps(list(r), ensure_ascii=False, default=str)
+            for r in df.itertuples(index=False, name=None)
+        ]
     if len(df.columns):
         out = _split_json_array(df.to_json(orient="records", force_ascii=False), '},{"', n)
         if out is not None:
@@ -101,30 +140,33 @@ def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
     lon = pd.to_numeric(recs["src_lon"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(recs["src_lat"], errors="coerce").to_numpy(dtype=float)
     beds = pd.to_numeric(recs["beds"], errors="coerce")
-    out = pd.DataFrame({
-        "category": recs["category"],
-        "subtype": recs["subtype"].where(recs["subtype"].notna() & recs["subtype"].ne(""), None),
-        "name": recs["name"],
-        "name_kana": recs["name_kana"].replace("", None),
-        "name_norm": norm_names(recs["name"]),
-        "address": recs["address"].replace("", None),
-        "address_norm": norm_texts(recs["address"]).replace("", None),
-        "postal_code": recs["postal_code"].replace("", None),
-        "pref_code": recs["pref_code"].replace("", None),
-        "muni_code": recs["muni_code"].replace("", None),
-        "phone": recs["phone"].replace("", None),
-        "beds": beds.round().astype("Int64").astype(object).where(beds.notna(), None),
-        "status": "open",
-        "closed_date": None,
-        "src_lon": pd.Series(lon, index=recs.index).astype(object).where(~np.isnan(lon), None),
-        "src_lat": pd.Series(lat, index=recs.index).astype(object).where(~np.isnan(lat), None),
-        "src_coord_status": status,
-        "lon": pd.Series(np.where(ok, lon, np.nan), index=recs.index).astype(object).where(ok, None),
-        "lat": pd.Series(np.where(ok, lat, np.nan), index=recs.index).astype(object).where(ok, None),
-        "geocode_level": pd.Series("source", index=recs.index, dtype=object).where(ok, None),
-        "updated_at": now,
-        "geom": point_blobs(lon, lat, ok),
-    }, index=recs.index)
+    out = pd.DataFrame(
+        {
+            "category": recs["category"],
+            "subtype": recs["subtype"].where(recs["subtype"].notna() & recs["subtype"].ne(""), None),
+            "name": recs["name"],
+            "name_kana": recs["name_kana"].replace("", None),
+            "name_norm": norm_names(recs["name"]),
+            "address": recs["address"].replace("", None),
+            "address_norm": norm_texts(recs["address"]).replace("", None),
+            "postal_code": recs["postal_code"].replace("", None),
+            "pref_code": recs["pref_code"].replace("", None),
+            "muni_code": recs["muni_code"].replace("", None),
+            "phone": recs["phone"].replace("", None),
+            "beds": beds.round().astype("Int64").astype(object).where(beds.notna(), None),
+            "status": "open",
+            "closed_date": None,
+            "src_lon": pd.Series(lon, index=recs.index).astype(object).where(~np.isnan(lon), None),
+            "src_lat": pd.Series(lat, index=recs.index).astype(object).where(~np.isnan(lat), None),
+            "src_coord_status": status,
+            "lon": pd.Series(np.where(ok, lon, np.nan), index=recs.index).astype(object).where(ok, None),
+            "lat": pd.Series(np.where(ok, lat, np.nan), index=recs.index).astype(object).where(ok, None),
+            "geocode_level": pd.Series("source", index=recs.index, dtype=object).where(ok, None),
+            "updated_at": now,
+            "geom": point_blobs(lon, lat, ok),
+        },
+        index=recs.index,
+    )
     return out
 
 
@@ -145,8 +187,13 @@ def record_payloads(pf: ParsedFile) -> tuple[list[str], list[str]]:
     sha1 = hashlib.sha1
     for key, f, r in zip(recs["record_key"], fields_json, raw_json, strict=True):
         d = desig.get(key) if desig else None
-        dj = json.dumps([(x["kind"], x["code"], x["subtype"], x["effective_date"]) for x in d],
-                        ensure_ascii=False) if d else ""
+        dj = (
+            json.dumps(
+                [(x["kind"], x["code"], x["subtype"], x["effective_date"]) for x in d], ensure_ascii=False
+            )
+            if d
+            else ""
+        )
         hashes.append(sha1((f + dj).encode("utf-8")).hexdigest())
         payloads.append('{"fields":' + f + ',"values":' + r + "}")
     return payloads, hashes
@@ -181,7 +228,8 @@ def record_raw(project: Project, record_id: int) -> dict[str, Any]:
     """The source columns of one ``facility_records`` row as ``{column: value}``."""
     row = project.conn.execute(
         "SELECT r.raw_json, s.summary_json FROM facility_records r JOIN sources s ON s.id=r.source_id WHERE r.id=?",
-        (record_id,)).fetchone()
+        (record_id,),
+    ).fetchone()
     if row is None:
         return {}
     payload = json.loads(row[0] or "{}")
@@ -190,15 +238,25 @@ def record_raw(project: Project, record_id: int) -> dict[str, Any]:
     return dict(zip(header, values.split(RAW_SEP) if isinstance(values, str) else values, strict=False))
 
 
-def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None) -> ImportReport:
+def register_file(
+    project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None
+) -> ImportReport:
     """Write one parsed file into the register (call inside ``project.transaction()``)."""
     prog = progress or Progress()
     conn = project.conn
-    rep = ImportReport(file=pf.file_name, format=pf.format, family=pf.family, reference_date=pf.reference_date,
-                       reference_date_origin=pf.reference_date_origin, source_id=source_id, encoding=pf.encoding,
-                       rows_read=pf.rows_read, records=len(pf.records),
-                       skipped={k: v for k, v in pf.skipped.items() if v},
-                       notes=list(pf.notes))
+    rep = ImportReport(
+        file=pf.file_name,
+        format=pf.format,
+        family=pf.family,
+        reference_date=pf.reference_date,
+        reference_date_origin=pf.reference_date_origin,
+        source_id=source_id,
+        encoding=pf.encoding,
+        rows_read=pf.rows_read,
+        records=len(pf.records),
+        skipped={k: v for k, v in pf.skipped.items() if v},
+        notes=list(pf.notes),
+    )
     now = now_iso()
     seen = pf.reference_date or dt.date.today().isoformat()
     recs = pf.records.reset_index(drop=True)
@@ -206,12 +264,23 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
     dup = recs["record_key"].duplicated(keep="first")
     if dup.any():  # the same identity twice in one file (e.g. on two sheets): keep the first
         for i in recs.index[dup]:
-            r = Rejected(row=_int(recs.at[i, "row"]), sheet=recs.at[i, "sheet"], column="record_key",
-                         value=recs.at[i, "record_key"],
-                         reason="同じ施設（同じ番号）がこのファイルの前の行にもあります（最初の行を採用）")
+            r = Rejected(
+                row=_int(recs.at[i, "row"]),
+                sheet=recs.at[i, "sheet"],
+                column="record_key",
+                value=recs.at[i, "record_key"],
+                reason="同じ施設（同じ番号）がこのファイルの前の行にもあります（最初の行を採用）",
+            )
             pf.rejected.append(r)
-            project.log_row(source_id=source_id, file_name=pf.file_name, sheet=r.sheet, row=r.row, column=r.column,
-                            value=r.value, reason=r.reason)
+            project.log_row(
+                source_id=source_id,
+                file_name=pf.file_name,
+                sheet=r.sheet,
+                row=r.row,
+                column=r.column,
+                value=r.value,
+                reason=r.reason,
+            )
         keep = ~dup
         recs = recs[keep].reset_index(drop=True)
         if len(raw) == len(keep):
@@ -225,14 +294,19 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
         r[0]: (r[1], r[2], r[3], r[4])
         for r in conn.execute(
             "SELECT record_key, id, facility_id, record_hash, status FROM facility_records "
-            "WHERE source_family=? AND status IN ('current','closed') ORDER BY id", (pf.family,))
+            "WHERE source_family=? AND status IN ('current','closed') ORDER BY id",
+            (pf.family,),
+        )
     }
     keys = recs["record_key"].tolist()
     sheets = recs["sheet"].tolist()
     rownos = [_int(v) for v in recs["row"].tolist()]
     new_idx = [i for i, k in enumerate(keys) if k not in existing]
-    same_idx = [i for i, k in enumerate(keys) if k in existing and existing[k][2] == hashes[i]
-                and existing[k][3] == "current"]
+    same_idx = [
+        i
+        for i, k in enumerate(keys)
+        if k in existing and existing[k][2] == hashes[i] and existing[k][3] == "current"
+    ]
     same_set = set(same_idx)
     changed_idx = [i for i, k in enumerate(keys) if k in existing and i not in same_set]
 
@@ -243,13 +317,28 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
         start = (conn.execute("SELECT coalesce(max(id), 0) FROM facilities").fetchone()[0] or 0) + 1
         fac.insert(0, "id", range(start, start + len(fac)))
         cols = ",".join(FAC_COLUMNS)
-        conn.executemany(f"INSERT INTO facilities ({cols}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
-                         zip(*[fac[c].tolist() for c in FAC_COLUMNS], strict=True))
+        conn.executemany(
+            f"INSERT INTO facilities ({cols}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
+            zip(*[fac[c].tolist() for c in FAC_COLUMNS], strict=True),
+        )
         conn.executemany(
             "INSERT INTO facility_records (facility_id, source_id, source_family, record_key, sheet, row, "
             "record_hash, raw_json, first_seen, last_seen, status) VALUES (?,?,?,?,?,?,?,?,?,?, 'current')",
-            [(int(fid), source_id, pf.family, keys[i], sheets[i], rownos[i], hashes[i], payloads[i], seen, seen)
-             for fid, i in zip(fac["id"].tolist(), new_idx, strict=True)],
+            [
+                (
+                    int(fid),
+                    source_id,
+                    pf.family,
+                    keys[i],
+                    sheets[i],
+                    rownos[i],
+                    hashes[i],
+                    payloads[i],
+                    seen,
+                    seen,
+                )
+                for fid, i in zip(fac["id"].tolist(), new_idx, strict=True)
+            ],
         )
         for fid, i in zip(fac["id"].tolist(), new_idx, strict=True):
             if pf.designations and keys[i] in pf.designations:
@@ -279,16 +368,21 @@ def register_file(project: Project, pf: ParsedFile, *, source_id: int, progress:
         else:
             rep.updated += 1
     # -- closures -------------------------------------------------------------------------------
-    rep.closed = _close_missing(project, pf, set(keys), seen=seen, rep=rep, touched=touched) if existing else 0
+    rep.closed = (
+        _close_missing(project, pf, set(keys), seen=seen, rep=rep, touched=touched) if existing else 0
+    )
     recompute_facilities(project, sorted(touched), closed_date=seen)
     # -- summary --------------------------------------------------------------------------------
     if len(recs):
         rep.by_category = {str(k): int(v) for k, v in recs["category"].value_counts().items()}
         st = recs["subtype"].fillna("").astype(str)
-        rep.by_subtype = {f"{c}:{s}": int(v) for (c, s), v in
-                          pd.DataFrame({"c": recs["category"], "s": st})[st.ne("")].value_counts().items()}
-        rep.coord_status = {str(k): int(v) for k, v in coord_status(recs["src_lon"], recs["src_lat"])
-                            .value_counts().items()}
+        rep.by_subtype = {
+            f"{c}:{s}": int(v)
+            for (c, s), v in pd.DataFrame({"c": recs["category"], "s": st})[st.ne("")].value_counts().items()
+        }
+        rep.coord_status = {
+            str(k): int(v) for k, v in coord_status(recs["src_lon"], recs["src_lat"]).value_counts().items()
+        }
     prog.update(1.0, "完了", force=True)
     return rep
 
@@ -300,8 +394,9 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def _close_missing(project: Project, pf: ParsedFile, keys: set[str], *, seen: str, rep: ImportReport,
-                   touched: set[int]) -> int:
+def _close_missing(
+    project: Project, pf: ParsedFile, keys: set[str], *, seen: str, rep: ImportReport, touched: set[int]
+) -> int:
     conn = project.conn
     scope = pf.scope_prefs
     if not scope:
@@ -309,14 +404,17 @@ def _close_missing(project: Project, pf: ParsedFile, keys: set[str], *, seen: st
     rows = conn.execute(
         "SELECT r.id, r.record_key, r.facility_id, coalesce(f.pref_code, ''), r.last_seen FROM facility_records r "
         "JOIN facilities f ON f.id = r.facility_id WHERE r.source_family=? AND r.status='current'",
-        (pf.family,)).fetchall()
+        (pf.family,),
+    ).fetchall()
     gone = [r for r in rows if r[1] not in keys and (r[3] in scope or "*" in scope)]
     if not gone:
         return 0
     latest = max((r[4] or "") for r in rows)
     if pf.reference_date and latest and pf.reference_date < latest:
-        rep.notes.append(f"この一覧 ({pf.reference_date}) は取込済みの版 ({latest}) より古いため、"
-                         f"掲載終了の判定をしませんでした（{len(gone)} 件）。")
+        rep.notes.append(
+            f"この一覧 ({pf.reference_date}) は取込済みの版 ({latest}) より古いため、"
+            f"掲載終了の判定をしませんでした（{len(gone)} 件）。"
+        )
         return 0
     conn.executemany("UPDATE facility_records SET status='closed' WHERE id=?", [(r[0],) for r in gone])
     if pf.designations is not None and pf.format == "kouseikyoku":
@@ -325,13 +423,16 @@ def _close_missing(project: Project, pf: ParsedFile, keys: set[str], *, seen: st
     return len(gone)
 
 
-def sync_designations(project: Project, facility_id: int, desigs: list[dict[str, Any]], *, source_id: int) -> None:
+def sync_designations(
+    project: Project, facility_id: int, desigs: list[dict[str, Any]], *, source_id: int
+) -> None:
     """Add missing designations, keep history; per kind the latest effective date is current."""
     conn = project.conn
     existing = {
         (r[1], r[2], r[3]): r[0]
-        for r in conn.execute("SELECT id, kind, code, effective_date FROM designations WHERE facility_id=?",
-                              (facility_id,))
+        for r in conn.execute(
+            "SELECT id, kind, code, effective_date FROM designations WHERE facility_id=?", (facility_id,)
+        )
     }
     incoming_ids: set[int] = set()
     latest: dict[str, tuple[str, int]] = {}
@@ -339,13 +440,16 @@ def sync_designations(project: Project, facility_id: int, desigs: list[dict[str,
         k = (d["kind"], d["code"], d["effective_date"])
         if k in existing:
             did = existing[k]
-            conn.execute("UPDATE designations SET name=?, subtype=?, source_id=? WHERE id=?",
-                         (d["name"], d["subtype"], source_id, did))
+            conn.execute(
+                "UPDATE designations SET name=?, subtype=?, source_id=? WHERE id=?",
+                (d["name"], d["subtype"], source_id, did),
+            )
         else:
             cur = conn.execute(
                 "INSERT INTO designations (facility_id, kind, code, name, subtype, effective_date, source_id, current)"
                 " VALUES (?,?,?,?,?,?,?,0)",
-                (facility_id, d["kind"], d["code"], d["name"], d["subtype"], d["effective_date"], source_id))
+                (facility_id, d["kind"], d["code"], d["name"], d["subtype"], d["effective_date"], source_id),
+            )
             did = int(cur.lastrowid or 0)
             existing[k] = did
         incoming_ids.add(did)
@@ -361,17 +465,23 @@ def _family_rank(family: str, order: tuple[str, ...]) -> int:
     return order.index(head) if head in order else len(order)
 
 
-def recompute_facilities(project: Project, facility_ids: list[int], *, closed_date: str | None = None) -> None:
+def recompute_facilities(
+    project: Project, facility_ids: list[int], *, closed_date: str | None = None
+) -> None:
     """Re-derive facility attributes from their current records (after updates, merges, closures)."""
     conn = project.conn
     now = now_iso()
     for fid in facility_ids:
         recs = conn.execute(
             "SELECT source_family, raw_json FROM facility_records WHERE facility_id=? AND status='current'",
-            (fid,)).fetchall()
+            (fid,),
+        ).fetchall()
         if not recs:
-            conn.execute("UPDATE facilities SET status='closed', closed_date=coalesce(closed_date, ?), updated_at=? "
-                         "WHERE id=? AND status != 'closed'", (closed_date, now, fid))
+            conn.execute(
+                "UPDATE facilities SET status='closed', closed_date=coalesce(closed_date, ?), updated_at=? "
+                "WHERE id=? AND status != 'closed'",
+                (closed_date, now, fid),
+            )
             continue
         fields = [(fam, json.loads(rj).get("fields", {})) for fam, rj in recs]
         merged: dict[str, Any] = {}
@@ -390,8 +500,10 @@ def recompute_facilities(project: Project, facility_ids: list[int], *, closed_da
         # the coordinate comes from the best record that has a usable one, else the best with any
         coords = [(f.get("src_lon"), f.get("src_lat")) for _fam, f in by_attr]
         statuses = [coord_status(pd.Series([x]), pd.Series([y]))[0] for x, y in coords]
-        pick = next((i for i, s in enumerate(statuses) if s == "ok"),
-                    next((i for i, s in enumerate(statuses) if s != "missing"), None))
+        pick = next(
+            (i for i, s in enumerate(statuses) if s == "ok"),
+            next((i for i, s in enumerate(statuses) if s != "missing"), None),
+        )
         merged["src_lon"], merged["src_lat"] = coords[pick] if pick is not None else (None, None)
         row = {c: merged.get(c) for c in FIELD_COLUMNS}
         for c in ("name_kana", "address", "postal_code", "pref_code", "muni_code", "phone", "subtype"):
@@ -402,8 +514,24 @@ def recompute_facilities(project: Project, facility_ids: list[int], *, closed_da
         fac = facility_frame(frame, now=now).iloc[0].to_dict()
         cur = conn.execute("SELECT geocode_level FROM facilities WHERE id=?", (fid,)).fetchone()
         level = cur[0] if cur else None
-        sets = ["category", "subtype", "name", "name_kana", "name_norm", "address", "address_norm", "postal_code",
-                "pref_code", "muni_code", "phone", "beds", "src_lon", "src_lat", "src_coord_status", "updated_at"]
+        sets = [
+            "category",
+            "subtype",
+            "name",
+            "name_kana",
+            "name_norm",
+            "address",
+            "address_norm",
+            "postal_code",
+            "pref_code",
+            "muni_code",
+            "phone",
+            "beds",
+            "src_lon",
+            "src_lat",
+            "src_coord_status",
+            "updated_at",
+        ]
         vals = [fac[c] for c in sets]
         if fac["src_coord_status"] == "ok" and level != "manual":
             sets += ["lon", "lat", "geom", "geocode_level"]
@@ -413,5 +541,4 @@ def recompute_facilities(project: Project, facility_ids: list[int], *, closed_da
             vals += [None, None, None, None]
         sets += ["status", "closed_date"]
         vals += ["open", None]
-        conn.execute(f"UPDATE facilities SET {', '.join(c + '=?' for c in sets)} WHERE id=?",
-                     [*vals, fid])
+        conn.execute(f"UPDATE facilities SET {', '.join(c + '=?' for c in sets)} WHERE id=?", [*vals, fid])

@@ -10,22 +10,22 @@ import pandas as pd
 
 # Columns of the standard record frame every format parser produces
 RECORD_COLUMNS: tuple[str, ...] = (
-    "record_key",   # identity inside the source family (stable across releases)
-    "category",     # labels.CATEGORIES key
+    "record_key",  # identity inside the source family (stable across releases)
+    "category",  # labels.CATEGORIES key
     "subtype",
     "name",
     "name_kana",
-    "address",      # with prefecture
+    "address",  # with prefecture
     "postal_code",
-    "pref_code",    # 2 digits or ''
-    "muni_code",    # 5 digits or ''
+    "pref_code",  # 2 digits or ''
+    "muni_code",  # 5 digits or ''
     "phone",
-    "beds",         # float (NaN when unknown)
-    "src_lon",      # float (NaN when missing)
+    "beds",  # float (NaN when unknown)
+    "src_lon",  # float (NaN when missing)
     "src_lat",
     "match_class",  # hospital|clinic|'' : which records of other families it may be matched to
     "sheet",
-    "row",          # 1-based spreadsheet row
+    "row",  # 1-based spreadsheet row
 )
 
 
@@ -49,9 +49,9 @@ class ParsedFile:
     path: str
     file_name: str
     format: str
-    family: str                      # e.g. iryojoho:hospital, kouseikyoku:31, kaigo:130, table:<label>
-    records: pd.DataFrame            # RECORD_COLUMNS
-    raw: pd.DataFrame                # source columns of the same rows (same index), stored as raw_json
+    family: str  # e.g. iryojoho:hospital, kouseikyoku:31, kaigo:130, table:<label>
+    records: pd.DataFrame  # RECORD_COLUMNS
+    raw: pd.DataFrame  # source columns of the same rows (same index), stored as raw_json
     reference_date: str | None = None
     reference_date_origin: str | None = None  # title|file_name|user|None
     sheet: str | None = None
@@ -62,7 +62,9 @@ class ParsedFile:
     designations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # record_key -> list
     scope_prefs: set[str] = field(default_factory=set)  # prefectures this release covers (for closures)
     notes: list[str] = field(default_factory=list)
-    mapping: tuple[list[str], dict[str, str], str | None] | None = None  # (header, mapping, label) to remember
+    mapping: tuple[list[str], dict[str, str], str | None] | None = (
+        None  # (header, mapping, label) to remember
+    )
     role_only: list[dict[str, Any]] = field(default_factory=list)  # 在後病 etc. of non-在支 institutions
 
 
@@ -135,5 +137,6 @@ class ImportReport:
 
 
 def empty_records() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=float if c in ("beds", "src_lon", "src_lat") else object)
-                         for c in RECORD_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype=float if c in ("beds", "src_lon", "src_lat") else object) for c in RECORD_COLUMNS}
+    )

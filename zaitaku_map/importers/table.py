@@ -61,12 +61,31 @@ from zaitaku_map.textnorm import compact
 
 # field -> header synonyms (compared after NFKC, spaces removed); exact match first, then contains
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": ("名称", "施設名", "施設名称", "事業所名", "事業所名称", "医療機関名", "医療機関名称", "正式名称", "センター名",
-             "名前", "name", "facility_name"),
+    "name": (
+        "名称",
+        "施設名",
+        "施設名称",
+        "事業所名",
+        "事業所名称",
+        "医療機関名",
+        "医療機関名称",
+        "正式名称",
+        "センター名",
+        "名前",
+        "name",
+        "facility_name",
+    ),
     "address": ("住所", "所在地", "所在地住所", "施設住所", "事業所住所", "address", "addr"),
     "municipality": ("市区町村名", "市町村名", "市区町村", "市町村", "municipality", "city"),
-    "muni_code": ("市区町村コード", "市町村コード", "全国地方公共団体コード", "団体コード", "地方公共団体コード",
-                  "muni_code", "citycode"),
+    "muni_code": (
+        "市区町村コード",
+        "市町村コード",
+        "全国地方公共団体コード",
+        "団体コード",
+        "地方公共団体コード",
+        "muni_code",
+        "citycode",
+    ),
     "pref": ("都道府県名", "都道府県", "pref", "prefecture"),
     "lat": ("緯度", "lat", "latitude", "y座標", "緯度(世界測地系)"),
     "lon": ("経度", "lon", "lng", "long", "longitude", "x座標", "経度(世界測地系)"),
@@ -93,9 +112,16 @@ def guess_mapping(header: list[str]) -> dict[str, str]:
             for col, k in keys.items():
                 if col in used or not k:
                     continue
-                hit = k in syns if exact else (fld not in ("id", "category") and any(len(s) >= 2 and s in k
-                                                                                     for s in syns))
-                if fld == "name" and not exact and ("カナ" in k or "フリガナ" in k or "ふりがな" in k or "法人" in k):
+                hit = (
+                    k in syns
+                    if exact
+                    else (fld not in ("id", "category") and any(len(s) >= 2 and s in k for s in syns))
+                )
+                if (
+                    fld == "name"
+                    and not exact
+                    and ("カナ" in k or "フリガナ" in k or "ふりがな" in k or "法人" in k)
+                ):
                     hit = False
                 if fld == "address" and not exact and ("メール" in k or "ホームページ" in k or "url" in k):
                     hit = False
@@ -112,12 +138,16 @@ def header_signature(header: list[str]) -> str:
 
 def saved_mapping(project: Project, header: list[str]) -> tuple[dict[str, str], str | None] | None:
     """``(mapping, source name the user gave or None)`` saved for this header."""
-    row = project.conn.execute("SELECT mapping_json, source_label FROM column_mappings WHERE signature=?",
-                               (header_signature(header),)).fetchone()
+    row = project.conn.execute(
+        "SELECT mapping_json, source_label FROM column_mappings WHERE signature=?",
+        (header_signature(header),),
+    ).fetchone()
     return (json.loads(row[0]), row[1]) if row else None
 
 
-def save_mapping(project: Project, header: list[str], mapping: dict[str, str], source_label: str | None) -> None:
+def save_mapping(
+    project: Project, header: list[str], mapping: dict[str, str], source_label: str | None
+) -> None:
     """Remember a (confirmed) mapping for this header (call inside a transaction).
 
     ``source_label`` is the user's name for the source (``None``: keep the one saved before).
@@ -127,7 +157,8 @@ def save_mapping(project: Project, header: list[str], mapping: dict[str, str], s
         source_label = old[1] if old else None
     project.conn.execute(
         "INSERT OR REPLACE INTO column_mappings (signature, source_label, mapping_json, updated_at) VALUES (?,?,?,?)",
-        (header_signature(header), source_label, json.dumps(mapping, ensure_ascii=False), now_iso()))
+        (header_signature(header), source_label, json.dumps(mapping, ensure_ascii=False), now_iso()),
+    )
 
 
 def _find_header(rows: list[list[str]]) -> int:
@@ -155,8 +186,14 @@ def read_unit_tables(unit: Unit, *, nrows: int | None = None) -> list[Table]:
                 frame = t.frame.iloc[h:].reset_index(drop=True)
                 frame.columns = header
                 titles = [[str(c).strip() for c in r if str(c).strip()] for r in rows[:h]]
-                t = Table(name=t.name, sheet=t.sheet, header=header, header_row=t.header_row + h, frame=frame,
-                          title_rows=t.title_rows + [r for r in titles if r])
+                t = Table(
+                    name=t.name,
+                    sheet=t.sheet,
+                    header=header,
+                    header_row=t.header_row + h,
+                    frame=frame,
+                    title_rows=t.title_rows + [r for r in titles if r],
+                )
             if nrows is not None:
                 t.frame = t.frame.head(nrows)
             out.append(t)
@@ -177,11 +214,23 @@ def _category_values(values: pd.Series) -> pd.Series:
     for k, c in CATEGORIES.items():
         for lbl in (k, c.label, c.short):
             by_label[unicodedata.normalize("NFKC", lbl).lower()] = k
-    by_label.update({"包括": "houkatsu", "地域包括": "houkatsu", "訪問看護": "home_nursing", "在支診": "zaishi_clinic",
-                     "在支病": "zaishi_hospital", "特養": "care_facility", "老健": "care_facility"})
+    by_label.update(
+        {
+            "包括": "houkatsu",
+            "地域包括": "houkatsu",
+            "訪問看護": "home_nursing",
+            "在支診": "zaishi_clinic",
+            "在支病": "zaishi_hospital",
+            "特養": "care_facility",
+            "老健": "care_facility",
+        }
+    )
     v = values.fillna("").astype(str).str.normalize("NFKC").str.strip().str.lower()
-    return v.map(lambda s: by_label.get(s) or next((k for lbl, k in by_label.items() if len(lbl) >= 2 and lbl in s),
-                                                   ""))
+    return v.map(
+        lambda s: (
+            by_label.get(s) or next((k for lbl, k in by_label.items() if len(lbl) >= 2 and lbl in s), "")
+        )
+    )
 
 
 def category_from_name(text: str) -> str | None:
@@ -194,17 +243,32 @@ def category_from_name(text: str) -> str | None:
     return None
 
 
-def parse(project: Project, unit: Unit, *, category: str | None, mapping: dict[str, Any] | None,
-          reference_date: str | None) -> list[ParsedFile]:
+def parse(
+    project: Project,
+    unit: Unit,
+    *,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+) -> list[ParsedFile]:
     out = []
     for t in read_unit_tables(unit):
-        out.append(parse_table(project, t, path=str(unit.path), category=category, mapping=mapping,
-                               reference_date=reference_date))
+        out.append(
+            parse_table(
+                project,
+                t,
+                path=str(unit.path),
+                category=category,
+                mapping=mapping,
+                reference_date=reference_date,
+            )
+        )
     return out
 
 
-def resolve_mapping(project: Project, header: list[str],
-                    mapping: dict[str, Any] | None) -> tuple[dict[str, str], str | None, str]:
+def resolve_mapping(
+    project: Project, header: list[str], mapping: dict[str, Any] | None
+) -> tuple[dict[str, str], str | None, str]:
     """``(mapping, source name saved with it, origin)`` — user mapping > saved for this header > guessed."""
     saved = saved_mapping(project, header)
     label = saved[1] if saved else None
@@ -217,23 +281,39 @@ def resolve_mapping(project: Project, header: list[str],
         m, origin = guess_mapping(header), "guessed"
     unknown = [f"{k}→{v}" for k, v in m.items() if v not in header]
     if unknown:
-        raise InputDataError("mapping names columns that are not in the file", value=", ".join(unknown),
-                             expected="列名: " + "・".join(header))
+        raise InputDataError(
+            "mapping names columns that are not in the file",
+            value=", ".join(unknown),
+            expected="列名: " + "・".join(header),
+        )
     for f in REQUIRED:
         if f not in m:
-            raise InputDataError(f"no column for {f!r}", expected="名称の列（例: 名称・施設名・事業所名）; 列: "
-                                 + "・".join(header), hint="--mapping で {\"name\": \"列名\"} を指定してください。")
+            raise InputDataError(
+                f"no column for {f!r}",
+                expected="名称の列（例: 名称・施設名・事業所名）; 列: " + "・".join(header),
+                hint='--mapping で {"name": "列名"} を指定してください。',
+            )
     return m, label, origin
 
 
-def parse_table(project: Project, t: Table, *, path: str, category: str | None, mapping: dict[str, Any] | None,
-                reference_date: str | None, fmt: str = "table") -> ParsedFile:
+def parse_table(
+    project: Project,
+    t: Table,
+    *,
+    path: str,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+    fmt: str = "table",
+) -> ParsedFile:
     generic_sheet = not t.sheet or t.sheet.lower().startswith(("sheet", "シート")) or fmt == "gis"
     stem = unicodedata.normalize("NFKC", Path(t.name).stem) + ("" if generic_sheet else f":{t.sheet}")
     m, saved_name, origin = resolve_mapping(project, t.header, mapping)
     user_name = str(mapping.get("source_label") or "").strip() if mapping else ""
     df = t.frame
-    nonempty = df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
+    nonempty = (
+        df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
+    )
     df = df[nonempty]
 
     def col(f: str) -> pd.Series:
@@ -245,17 +325,34 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     if not ref:
         ref = reference_date_from_titles(t.title_rows)
         ref_origin = "title" if ref else None
-    pf = ParsedFile(path=path, file_name=file_name, format=fmt, family="", records=pd.DataFrame(),
-                    raw=pd.DataFrame(), reference_date=ref, reference_date_origin=ref_origin, sheet=t.sheet,
-                    encoding=t.encoding, rows_read=len(t.frame))
-    pf.notes.append(f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
-                    + ", ".join(f"{k}={v}" for k, v in m.items()))
+    pf = ParsedFile(
+        path=path,
+        file_name=file_name,
+        format=fmt,
+        family="",
+        records=pd.DataFrame(),
+        raw=pd.DataFrame(),
+        reference_date=ref,
+        reference_date_origin=ref_origin,
+        sheet=t.sheet,
+        encoding=t.encoding,
+        rows_read=len(t.frame),
+    )
+    pf.notes.append(
+        f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
+        + ", ".join(f"{k}={v}" for k, v in m.items())
+    )
     rownum = pd.Series([t.row_number(i) for i in df.index], index=df.index)
-    cat = _category_values(col("category")) if "category" in m else pd.Series("", index=df.index, dtype=object)
+    cat = (
+        _category_values(col("category")) if "category" in m else pd.Series("", index=df.index, dtype=object)
+    )
     default_cat = category or category_from_name(t.name + (t.sheet or ""))
     if default_cat is None and (cat.eq("").any() or "category" not in m):
-        raise InputDataError("category of the facilities is unknown", file=path,
-                             expected="種別の列、または --category (" + "|".join(CATEGORIES) + ")")
+        raise InputDataError(
+            "category of the facilities is unknown",
+            file=path,
+            expected="種別の列、または --category (" + "|".join(CATEGORIES) + ")",
+        )
     cat = cat.where(cat.ne(""), default_cat or "other")
     name = col("name")
     addr = col("address")
@@ -263,8 +360,11 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     pref_name = col("pref")
     muni = muni5(col("muni_code"))
     # complete addresses with the municipality / prefecture columns when they lack them
-    need = pd.Series([bool(mn) and bool(a) and mn not in a[: len(mn) + 8] for a, mn in zip(addr, muni_name, strict=True)],
-                     index=df.index, dtype=bool)
+    need = pd.Series(
+        [bool(mn) and bool(a) and mn not in a[: len(mn) + 8] for a, mn in zip(addr, muni_name, strict=True)],
+        index=df.index,
+        dtype=bool,
+    )
     addr = addr.where(~need, muni_name + addr)
     pref = pref_name.map(pref_code_of)
     pref = pref.where(pref.ne(""), addr.map(pref_code_of))
@@ -277,13 +377,23 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     bad_name = name.eq("")
     no_place = ~bad_name & addr.eq("") & (lon.isna() | lat.isna()) & muni.eq("") & muni_name.eq("")
     dup = key.duplicated() & ~bad_name & ~no_place
-    for mask, fld, reason in ((bad_name, "name", "名称がありません"),
-                              (no_place, "address", "住所・座標・市区町村のいずれもありません"),
-                              (dup, "id", "同じ施設が前の行にもあります（最初の行を採用）")):
+    for mask, fld, reason in (
+        (bad_name, "name", "名称がありません"),
+        (no_place, "address", "住所・座標・市区町村のいずれもありません"),
+        (dup, "id", "同じ施設が前の行にもあります（最初の行を採用）"),
+    ):
         for i in df.index[mask]:
             c = m.get(fld)
-            pf.rejected.append(Rejected(row=int(rownum[i]), sheet=t.sheet, column=c, value=df.at[i, c] if c else None,
-                                        reason=reason, raw=df.loc[i].to_dict()))
+            pf.rejected.append(
+                Rejected(
+                    row=int(rownum[i]),
+                    sheet=t.sheet,
+                    column=c,
+                    value=df.at[i, c] if c else None,
+                    reason=reason,
+                    raw=df.loc[i].to_dict(),
+                )
+            )
     keep = ~(bad_name | no_place | dup)
     # -- which list this is (see the module doc) ---------------------------------------------------
     issuer = source_issuer(muni[keep], muni_name[keep], addr[keep], pref[keep], pref_name[keep])
@@ -293,8 +403,11 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
     elif issuer and saved_name and _family_exists(project, _family(fmt, saved_name, issuer)):
         src_name = saved_name  # the user named this source at an earlier import
     elif issuer:
-        src_name = CATEGORIES[next(iter(cats))].label if len(cats) == 1 and next(iter(cats)) in CATEGORIES \
+        src_name = (
+            CATEGORIES[next(iter(cats))].label
+            if len(cats) == 1 and next(iter(cats)) in CATEGORIES
             else "施設一覧"
+        )
     else:
         src_name = stem
     pf.family = _family(fmt, src_name, issuer)
@@ -305,24 +418,27 @@ def parse_table(project: Project, t: Table, *, path: str, category: str | None, 
         pf.skipped["outside_region"] += int(outside.sum())
         keep &= ~outside
     empty = pd.Series("", index=df.index, dtype=object)
-    rec = pd.DataFrame({
-        "record_key": f"{pf.family}:" + key,
-        "category": cat,
-        "subtype": col("subtype") if "subtype" in m else (col("category") if "category" in m else empty),
-        "name": name,
-        "name_kana": col("name_kana"),
-        "address": addr,
-        "postal_code": col("postal_code"),
-        "pref_code": pref,
-        "muni_code": muni,
-        "phone": col("phone"),
-        "beds": to_number_series(col("beds")) if "beds" in m else float("nan"),
-        "src_lon": lon,
-        "src_lat": lat,
-        "match_class": "",
-        "sheet": t.sheet,
-        "row": rownum,
-    }, index=df.index)[keep]
+    rec = pd.DataFrame(
+        {
+            "record_key": f"{pf.family}:" + key,
+            "category": cat,
+            "subtype": col("subtype") if "subtype" in m else (col("category") if "category" in m else empty),
+            "name": name,
+            "name_kana": col("name_kana"),
+            "address": addr,
+            "postal_code": col("postal_code"),
+            "pref_code": pref,
+            "muni_code": muni,
+            "phone": col("phone"),
+            "beds": to_number_series(col("beds")) if "beds" in m else float("nan"),
+            "src_lon": lon,
+            "src_lat": lat,
+            "match_class": "",
+            "sheet": t.sheet,
+            "row": rownum,
+        },
+        index=df.index,
+    )[keep]
     pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
     pf.raw = df[keep].reset_index(drop=True)
     pf.mapping = (list(t.header), m, user_name or None)
@@ -334,8 +450,12 @@ def _family(fmt: str, name: str, issuer: str | None) -> str:
 
 
 def _family_exists(project: Project, family: str) -> bool:
-    return project.conn.execute("SELECT 1 FROM facility_records WHERE source_family=? LIMIT 1",
-                                (family,)).fetchone() is not None
+    return (
+        project.conn.execute(
+            "SELECT 1 FROM facility_records WHERE source_family=? LIMIT 1", (family,)
+        ).fetchone()
+        is not None
+    )
 
 
 # the municipality at the start of an address (prefecture removed): 〇〇郡〇〇町/村, or 〇〇市 (a 政令市's
@@ -350,13 +470,18 @@ def _muni_of_address(address: str, pref_name: str) -> str:
     own = compact(pref_name)
     m = _PREF_RE.match(t)
     had_pref = m is not None or bool(own and t.startswith(own))
-    t = t[m.end():] if m else (t[len(own):] if own and t.startswith(own) else t)
+    t = t[m.end() :] if m else (t[len(own) :] if own and t.startswith(own) else t)
     hit = _ADDR_MUNI_RE.match(t) or (_ADDR_WARD_RE.match(t) if had_pref else None)
     return hit.group(1) if hit else ""
 
 
-def source_issuer(muni_code: pd.Series, muni_name: pd.Series, address: pd.Series, pref: pd.Series,
-                  pref_name: pd.Series | None = None) -> str | None:
+def source_issuer(
+    muni_code: pd.Series,
+    muni_name: pd.Series,
+    address: pd.Series,
+    pref: pd.Series,
+    pref_name: pd.Series | None = None,
+) -> str | None:
     """Who a list is about, from its rows: one municipality code, else one municipality name, else one
     prefecture code; ``None`` when the rows name none (or several prefectures)."""
     codes: set[str] = {c for c in muni_code.tolist() if c}

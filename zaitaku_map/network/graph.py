@@ -57,13 +57,23 @@ class RoadNetwork:
         """SHA-256 over the arrays that define travel times (stable across save/load)."""
         if self._hash is None:
             h = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
-            for arr in (self.lon, self.lat, self.indptr, self.indices, self.length_m, self.road_class, self.maxspeed):
+            for arr in (
+                self.lon,
+                self.lat,
+                self.indptr,
+                self.indices,
+                self.length_m,
+                self.road_class,
+                self.maxspeed,
+            ):
                 h.update(np.ascontiguousarray(arr).tobytes())
             self._hash = h.hexdigest()
         return self._hash
 
     # -- travel times ----------------------------------------------------------------------------
-    def edge_speed_kmh(self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None) -> np.ndarray:
+    def edge_speed_kmh(
+        self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None
+    ) -> np.ndarray:
         """Speed per edge: uniform ``speed_kmh``, or class speed capped by ``maxspeed`` × congestion."""
         if speed_kmh is not None:
             return np.full(self.n_edges, float(speed_kmh), dtype=np.float64)
@@ -76,17 +86,22 @@ class RoadNetwork:
             speed = np.where(has, np.minimum(speed, capped), speed)
         return np.asarray(speed, dtype=np.float64)
 
-    def edge_minutes(self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None) -> np.ndarray:
+    def edge_minutes(
+        self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None
+    ) -> np.ndarray:
         """Travel minutes per edge (strictly positive: csgraph treats 0 as 'no edge' on some paths)."""
         speed = self.edge_speed_kmh(speed_table, speed_kmh=speed_kmh)
         minutes = self.length_m.astype(np.float64) / (speed * 1000.0 / 60.0)
         return np.maximum(minutes, 1e-6)
 
-    def minutes_csr(self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None) -> sp.csr_matrix:
+    def minutes_csr(
+        self, speed_table: SpeedTable | None = None, *, speed_kmh: float | None = None
+    ) -> sp.csr_matrix:
         """The graph as a square CSR matrix of travel minutes."""
         n = self.n_nodes
-        return sp.csr_matrix((self.edge_minutes(speed_table, speed_kmh=speed_kmh), self.indices, self.indptr),
-                             shape=(n, n))
+        return sp.csr_matrix(
+            (self.edge_minutes(speed_table, speed_kmh=speed_kmh), self.indices, self.indptr), shape=(n, n)
+        )
 
     def edge_sources(self) -> np.ndarray:
         """From-node index of every edge (expands :attr:`indptr`)."""
@@ -113,8 +128,9 @@ class RoadNetwork:
 
             nodes = np.flatnonzero(self.snappable())
             self._tree_nodes = nodes
-            self._kdtree = cKDTree(np.column_stack([self.x[nodes], self.y[nodes]]), balanced_tree=False,
-                                   compact_nodes=False)
+            self._kdtree = cKDTree(
+                np.column_stack([self.x[nodes], self.y[nodes]]), balanced_tree=False, compact_nodes=False
+            )
         return self._kdtree
 
     def nearest_nodes(self, x: Any, y: Any, *, max_dist: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +146,9 @@ class RoadNetwork:
             key = (np.floor(x / 2000.0).astype(np.int64) << 32) + np.floor(y / 2000.0).astype(np.int64)
             order = np.argsort(key, kind="stable")
             # threads only pay off for big batches (their start-up costs ~10 ms on a busy machine)
-            d_s, i_s = tree.query(pts[order], k=1, distance_upper_bound=max_dist,
-                                  workers=-1 if len(x) >= 100_000 else 1)
+            d_s, i_s = tree.query(
+                pts[order], k=1, distance_upper_bound=max_dist, workers=-1 if len(x) >= 100_000 else 1
+            )
             d = np.empty(len(x))
             i = np.empty(len(x), dtype=np.int64)
             d[order] = d_s
@@ -150,9 +167,17 @@ class RoadNetwork:
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         np.savez_compressed(
-            buf, format_version=np.int64(FORMAT_VERSION), lon=self.lon, lat=self.lat, crs=np.array(self.crs),
-            indptr=self.indptr, indices=self.indices, length_m=self.length_m, road_class=self.road_class,
-            maxspeed=self.maxspeed, node_ids=self.node_ids,
+            buf,
+            format_version=np.int64(FORMAT_VERSION),
+            lon=self.lon,
+            lat=self.lat,
+            crs=np.array(self.crs),
+            indptr=self.indptr,
+            indices=self.indices,
+            length_m=self.length_m,
+            road_class=self.road_class,
+            maxspeed=self.maxspeed,
+            node_ids=self.node_ids,
         )
         return buf.getvalue()
 
@@ -163,9 +188,18 @@ class RoadNetwork:
         crs = str(arrays["crs"])
         x, y = to_metric(crs, arrays["lon"], arrays["lat"])
         return cls(
-            lon=arrays["lon"], lat=arrays["lat"], x=x, y=y, crs=crs, indptr=arrays["indptr"],
-            indices=arrays["indices"], length_m=arrays["length_m"], road_class=arrays["road_class"],
-            maxspeed=arrays["maxspeed"], node_ids=arrays["node_ids"], summary=summary or {},
+            lon=arrays["lon"],
+            lat=arrays["lat"],
+            x=x,
+            y=y,
+            crs=crs,
+            indptr=arrays["indptr"],
+            indices=arrays["indices"],
+            length_m=arrays["length_m"],
+            road_class=arrays["road_class"],
+            maxspeed=arrays["maxspeed"],
+            node_ids=arrays["node_ids"],
+            summary=summary or {},
         )
 
 
@@ -233,7 +267,7 @@ def build_network(
     used[u] = True
     used[v] = True
     largest = int(np.argmax(sizes))
-    keep_comp = (sizes >= min_component_nodes)
+    keep_comp = sizes >= min_component_nodes
     keep_comp[largest] = True
     candidates = [int(c) for c in np.flatnonzero(keep_comp) if c != largest]
     tangled = 0
@@ -277,9 +311,16 @@ def build_network(
     x, y = to_metric(crs, lon, lat)
     cls_k = cls[ke][order]
     net = RoadNetwork(
-        lon=lon.astype(np.float64), lat=lat.astype(np.float64), x=x, y=y, crs=crs, indptr=indptr,
-        indices=v2.astype(np.int32), length_m=length[ke][order].astype(np.float32),
-        road_class=cls_k.astype(np.uint8), maxspeed=ms[ke][order].astype(np.float32),
+        lon=lon.astype(np.float64),
+        lat=lat.astype(np.float64),
+        x=x,
+        y=y,
+        crs=crs,
+        indptr=indptr,
+        indices=v2.astype(np.int32),
+        length_m=length[ke][order].astype(np.float32),
+        road_class=cls_k.astype(np.uint8),
+        maxspeed=ms[ke][order].astype(np.float32),
         node_ids=raw.node_ids[keep_node].astype(np.int64),
     )
     counts = np.bincount(cls_k, minlength=len(ROAD_CLASSES))
@@ -288,7 +329,11 @@ def build_network(
     report["nodes"] = net.n_nodes
     report["edges"] = net.n_edges
     if nn:
-        report["bbox"] = [round(float(lon.min()), 5), round(float(lat.min()), 5),
-                          round(float(lon.max()), 5), round(float(lat.max()), 5)]
+        report["bbox"] = [
+            round(float(lon.min()), 5),
+            round(float(lat.min()), 5),
+            round(float(lon.max()), 5),
+            round(float(lat.max()), 5),
+        ]
     net.summary = dict(report)
     return net, report

@@ -84,8 +84,14 @@ def read_graphml(path: str | Path, *, progress: Any = None, cancel: Any = None) 
     length: list[float] = []
     cls: list[int] = []
     ms: list[float] = []
-    stats: dict[str, Any] = {"edges_read": 0, "edges_not_drivable": 0, "nodes_without_xy": bad_nodes,
-                             "maxspeed_tagged": 0, "maxspeed_parsed": 0, "by_class": {}}
+    stats: dict[str, Any] = {
+        "edges_read": 0,
+        "edges_not_drivable": 0,
+        "nodes_without_xy": bad_nodes,
+        "maxspeed_tagged": 0,
+        "maxspeed_parsed": 0,
+        "by_class": {},
+    }
     directed = g.is_directed()
     for a, b, data in g.edges(data=True):
         stats["edges_read"] += 1
@@ -115,8 +121,13 @@ def read_graphml(path: str | Path, *, progress: Any = None, cancel: Any = None) 
         raise NetworkDataError("no drivable edge (highway=motorway…service) in the GraphML", file=p)
     prog.update(1.0, "", force=True)
     return RawEdges(
-        node_ids=np.asarray(node_ids, dtype=np.int64), lon=np.asarray(lons), lat=np.asarray(lats),
-        u=np.asarray(u, dtype=np.int64), v=np.asarray(v, dtype=np.int64),
-        length_m=np.asarray(length, dtype=np.float32), road_class=np.asarray(cls, dtype=np.uint8),
-        maxspeed=np.asarray(ms, dtype=np.float32), stats=stats,
+        node_ids=np.asarray(node_ids, dtype=np.int64),
+        lon=np.asarray(lons),
+        lat=np.asarray(lats),
+        u=np.asarray(u, dtype=np.int64),
+        v=np.asarray(v, dtype=np.int64),
+        length_m=np.asarray(length, dtype=np.float32),
+        road_class=np.asarray(cls, dtype=np.uint8),
+        maxspeed=np.asarray(ms, dtype=np.float32),
+        stats=stats,
     )

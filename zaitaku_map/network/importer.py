@@ -34,8 +34,9 @@ def detect_network_format(path: str | Path) -> str:
         except OSError:
             head = b""
         return "graphml" if b"<graphml" in head else "osm_xml"
-    raise NetworkDataError("unsupported road network file", file=p,
-                           expected=".osm.pbf / .osm (XML) / .graphml (osmnx)")
+    raise NetworkDataError(
+        "unsupported road network file", file=p, expected=".osm.pbf / .osm (XML) / .graphml (osmnx)"
+    )
 
 
 def graphml_reference_date(path: str | Path) -> str | None:
@@ -90,10 +91,15 @@ def import_roads(
     table = load_speed_table(speed_table) if isinstance(speed_table, str | Path) else speed_table
     fmt = detect_network_format(p)
     if fmt == "graphml":
-        ref, origin = resolve_reference_date(reference_date, ("file_header", lambda: graphml_reference_date(p)))
+        ref, origin = resolve_reference_date(
+            reference_date, ("file_header", lambda: graphml_reference_date(p))
+        )
     else:
-        ref, origin = resolve_reference_date(reference_date, ("file_header", lambda: osm_header_date(p)),
-                                             ("file_name", lambda: osm_name_date(p)))
+        ref, origin = resolve_reference_date(
+            reference_date,
+            ("file_header", lambda: osm_header_date(p)),
+            ("file_name", lambda: osm_name_date(p)),
+        )
     reader = read_graphml if fmt == "graphml" else read_osm
     raw = reader(p, progress=prog.step(0.7), cancel=cancel)
     prog.step(0.1).update(0, "強連結成分を抽出中", force=True)
@@ -104,14 +110,27 @@ def import_roads(
     prog.check()
     summary = {"format": fmt, "read": raw.stats, **report, "stored_bytes": len(blob)}
     with project.transaction():
-        src = project.add_source(kind="roads", format=fmt, path=p, rows_read=int(raw.stats.get("ways_read",
-                                 raw.stats.get("edges_read", 0))), summary=summary, reference_date=ref)
+        src = project.add_source(
+            kind="roads",
+            format=fmt,
+            path=p,
+            rows_read=int(raw.stats.get("ways_read", raw.stats.get("edges_read", 0))),
+            summary=summary,
+            reference_date=ref,
+        )
         project.conn.execute("DELETE FROM road_networks")
         cur = project.conn.execute(
             "INSERT INTO road_networks (name, source_id, n_nodes, n_edges, active, content_hash, summary_json, data) "
             "VALUES (?,?,?,?,1,?,?,?)",
-            (p.name, src, net.n_nodes, net.n_edges, net.content_hash,
-             json.dumps(summary, ensure_ascii=False, default=str), blob),
+            (
+                p.name,
+                src,
+                net.n_nodes,
+                net.n_edges,
+                net.content_hash,
+                json.dumps(summary, ensure_ascii=False, default=str),
+                blob,
+            ),
         )
         if table is not None:
             project.conn.execute(
@@ -123,10 +142,18 @@ def import_roads(
     with _LOCK:
         _CACHE[(str(project.path), net_id, net.content_hash)] = net
     return {
-        "ok": True, "network_id": net_id, "file": str(p), "format": fmt, "nodes": net.n_nodes,
-        "edges": net.n_edges, "content_hash": net.content_hash, "source_id": src,
-        "reference_date": ref, "reference_date_origin": origin, "stored_mb":
-        round(len(blob) / 1e6, 2), "report": summary,
+        "ok": True,
+        "network_id": net_id,
+        "file": str(p),
+        "format": fmt,
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "content_hash": net.content_hash,
+        "source_id": src,
+        "reference_date": ref,
+        "reference_date_origin": origin,
+        "stored_mb": round(len(blob) / 1e6, 2),
+        "report": summary,
         "speed_table": (table or SpeedTable()).to_dict(),
     }
 

@@ -39,8 +39,9 @@ _XML_DATE = (re.compile(rb'osm_base="([^"]+)"'), re.compile(rb'<osm\b[^>]*\btime
 
 def osm_reference_date(path: str | Path) -> tuple[str | None, str | None]:
     """``(YYYY-MM-DD, "file_header" | "file_name")`` of an OSM extract, or ``(None, None)``."""
-    return resolve_reference_date(None, ("file_header", lambda: osm_header_date(path)),
-                                  ("file_name", lambda: osm_name_date(path)))
+    return resolve_reference_date(
+        None, ("file_header", lambda: osm_header_date(path)), ("file_name", lambda: osm_name_date(path))
+    )
 
 
 def osm_header_date(path: str | Path) -> str | None:
@@ -55,7 +56,9 @@ def osm_header_date(path: str | Path) -> str | None:
             reader = osmium.io.Reader(str(p), osmium.osm.NOTHING)
             try:
                 header = reader.header()
-                date = date_of_timestamp(header.get("osmosis_replication_timestamp") or header.get("timestamp"))
+                date = date_of_timestamp(
+                    header.get("osmosis_replication_timestamp") or header.get("timestamp")
+                )
             finally:
                 reader.close()
         else:
@@ -146,9 +149,17 @@ def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> R
     way_cls = array("B")
     way_dir = array("b")
     way_ms = array("f")
-    stats: dict[str, Any] = {"ways_read": 0, "ways_used": 0, "ways_not_drivable": 0, "ways_missing_nodes": 0,
-                             "maxspeed_tagged": 0, "maxspeed_parsed": 0, "maxspeed_junk": [], "oneway_ways": 0,
-                             "by_class": {}}
+    stats: dict[str, Any] = {
+        "ways_read": 0,
+        "ways_used": 0,
+        "ways_not_drivable": 0,
+        "ways_missing_nodes": 0,
+        "maxspeed_tagged": 0,
+        "maxspeed_parsed": 0,
+        "maxspeed_junk": [],
+        "oneway_ways": 0,
+        "by_class": {},
+    }
     junk: dict[str, int] = {}
     try:
         fp = (
@@ -209,17 +220,34 @@ def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> R
         raise NetworkDataError(f"cannot read OSM file: {exc}", file=p, expected=".osm.pbf / .osm") from None
     stats["maxspeed_junk"] = sorted(junk.items(), key=lambda kv: -kv[1])[:20]
     if not seg_way:
-        raise NetworkDataError("no drivable road (highway=motorway…service) in the file", file=p,
-                               hint="道路（highway タグ）を含む OSM ファイルを指定してください。")
+        raise NetworkDataError(
+            "no drivable road (highway=motorway…service) in the file",
+            file=p,
+            hint="道路（highway タグ）を含む OSM ファイルを指定してください。",
+        )
     prog.update(1.0, "道路網を構築中", force=True)
-    return assemble(np.frombuffer(ids, dtype=np.int64), np.frombuffer(lons, dtype=np.float64),
-                    np.frombuffer(lats, dtype=np.float64), np.frombuffer(seg_way, dtype=np.int64),
-                    np.frombuffer(way_cls, dtype=np.uint8), np.frombuffer(way_dir, dtype=np.int8),
-                    np.frombuffer(way_ms, dtype=np.float32), stats)
+    return assemble(
+        np.frombuffer(ids, dtype=np.int64),
+        np.frombuffer(lons, dtype=np.float64),
+        np.frombuffer(lats, dtype=np.float64),
+        np.frombuffer(seg_way, dtype=np.int64),
+        np.frombuffer(way_cls, dtype=np.uint8),
+        np.frombuffer(way_dir, dtype=np.int8),
+        np.frombuffer(way_ms, dtype=np.float32),
+        stats,
+    )
 
 
-def assemble(ids: np.ndarray, lons: np.ndarray, lats: np.ndarray, nodes_per_way: np.ndarray,
-             way_cls: np.ndarray, way_dir: np.ndarray, way_ms: np.ndarray, stats: dict[str, Any]) -> RawEdges:
+def assemble(
+    ids: np.ndarray,
+    lons: np.ndarray,
+    lats: np.ndarray,
+    nodes_per_way: np.ndarray,
+    way_cls: np.ndarray,
+    way_dir: np.ndarray,
+    way_ms: np.ndarray,
+    stats: dict[str, Any],
+) -> RawEdges:
     """Turn concatenated way node lists into directed edges (vectorised)."""
     uniq, first, inv = np.unique(ids, return_index=True, return_inverse=True)
     lon = lons[first]
@@ -242,7 +270,11 @@ def assemble(ids: np.ndarray, lons: np.ndarray, lats: np.ndarray, nodes_per_way:
     u = np.concatenate([a_idx[fwd], b_idx[bwd]])
     v = np.concatenate([b_idx[fwd], a_idx[bwd]])
     return RawEdges(
-        node_ids=uniq.astype(np.int64), lon=lon, lat=lat, u=u.astype(np.int64), v=v.astype(np.int64),
+        node_ids=uniq.astype(np.int64),
+        lon=lon,
+        lat=lat,
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
         length_m=np.concatenate([length[fwd], length[bwd]]).astype(np.float32),
         road_class=np.concatenate([cls[fwd], cls[bwd]]).astype(np.uint8),
         maxspeed=np.concatenate([ms[fwd], ms[bwd]]).astype(np.float32),

@@ -140,7 +140,9 @@ class SpeedTable:
             key = str(k).strip()
             if key not in CLASS_CODE:
                 raise NetworkDataError(
-                    "unknown road class in speed table", column="class", value=key,
+                    "unknown road class in speed table",
+                    column="class",
+                    value=key,
                     expected=", ".join(ROAD_CLASSES),
                 )
             try:
@@ -182,8 +184,10 @@ class SpeedTable:
 
     def describe_ja(self) -> str:
         """Short Japanese description, e.g. ``速度表: 高速80/国道50/…``."""
-        parts = [f"{CLASS_LABELS_JA[c]}{self.speeds[c]:g}" for c in
-                 ("motorway", "trunk", "primary", "secondary", "tertiary", "residential")]
+        parts = [
+            f"{CLASS_LABELS_JA[c]}{self.speeds[c]:g}"
+            for c in ("motorway", "trunk", "primary", "secondary", "tertiary", "residential")
+        ]
         return "速度表(km/h): " + "/".join(parts)
 
 
@@ -224,11 +228,15 @@ def load_speed_table(path: str | Path) -> SpeedTable:
         if i == 1 and key.lower() in ("class", "highway", "road_class", "道路種別"):
             continue
         if len(row) < 2:
-            raise NetworkDataError("missing speed", file=p, row=i, value=",".join(row), expected="class,speed_kmh")
+            raise NetworkDataError(
+                "missing speed", file=p, row=i, value=",".join(row), expected="class,speed_kmh"
+            )
         try:
             val = float(row[1])
         except ValueError:
-            raise NetworkDataError("speed is not a number", file=p, row=i, column="speed_kmh", value=row[1]) from None
+            raise NetworkDataError(
+                "speed is not a number", file=p, row=i, column="speed_kmh", value=row[1]
+            ) from None
         if key == "congestion_factor":
             cf = val
         else:

@@ -154,7 +154,9 @@ def unit_population(project: Project) -> dict[str, dict[str, float]]:
     }
 
 
-def area_population_tables(project: Project) -> dict[str, tuple[dict[str, dict[str, float | None]], str | None]]:
+def area_population_tables(
+    project: Project,
+) -> dict[str, tuple[dict[str, dict[str, float | None]], str | None]]:
     """``layer -> ({area_code: {pop_total, pop_65, pop_75}}, year)`` of area-keyed population tables
     (``population import --layer``: e.g. population per 二次医療圏), latest import per area."""
     has = project.conn.execute("SELECT 1 FROM sqlite_master WHERE name='population_area'").fetchone()
@@ -168,14 +170,19 @@ def area_population_tables(project: Project) -> dict[str, tuple[dict[str, dict[s
         if tot is None:
             continue
         pops, _ = out.get(layer, ({}, None))
-        pops[str(code)] = {"pop_total": float(tot), "pop_65": None if p65 is None else float(p65),
-                           "pop_75": None if p75 is None else float(p75)}
+        pops[str(code)] = {
+            "pop_total": float(tot),
+            "pop_65": None if p65 is None else float(p65),
+            "pop_75": None if p75 is None else float(p75),
+        }
         out[layer] = (pops, year)
     return out
 
 
 def ken_population_from_areas(
-    project: Project, units: dict[str, Unit], members: dict[str, list[str]],
+    project: Project,
+    units: dict[str, Unit],
+    members: dict[str, list[str]],
     tables: dict[str, tuple[dict[str, dict[str, float | None]], str | None]],
 ) -> dict[str, tuple[dict[str, float | None], str, str | None]]:
     """Population of the 圏域 that are exact unions of whole areas of a layer with an area-keyed table
@@ -203,7 +210,9 @@ def ken_population_from_areas(
             pop: dict[str, float | None] = {}
             for k in ("pop_total", "pop_65", "pop_75"):
                 vals = [pops[a][k] for a in areas]
-                pop[k] = None if any(v is None for v in vals) else float(sum(v for v in vals if v is not None))
+                pop[k] = (
+                    None if any(v is None for v in vals) else float(sum(v for v in vals if v is not None))
+                )
             out[ken] = (pop, layer, year)
     return out
 
@@ -287,7 +296,9 @@ def coverage_fingerprint(project: Project) -> str:
             "SELECT count(*), max(fid), total(fid * lon), total(fid * lat), total(fid * coalesce(pop_total, 0)), "
             "total(coalesce(pop_65, 0)), total(coalesce(pop_75, 0)) FROM demand_points"
         ).fetchone(),
-        conn.execute("SELECT group_concat(coalesce(content_hash, id)) FROM road_networks WHERE active = 1").fetchone(),
+        conn.execute(
+            "SELECT group_concat(coalesce(content_hash, id)) FROM road_networks WHERE active = 1"
+        ).fetchone(),
         conn.execute("SELECT group_concat(key || '=' || value_json) FROM project_settings").fetchone(),
     ]
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]

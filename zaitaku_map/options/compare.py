@@ -69,8 +69,11 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
     """Compare options ``names`` (at least two; the first is the baseline)."""
     names = list(dict.fromkeys(names))
     if len(names) < 2:
-        raise InputDataError("comparison needs at least two options", value=", ".join(names),
-                             hint="比較する案を2つ以上指定してください。")
+        raise InputDataError(
+            "comparison needs at least two options",
+            value=", ".join(names),
+            hint="比較する案を2つ以上指定してください。",
+        )
     evals = {n: evaluate_option(project, n, coverage_params=coverage_params) for n in names}
     units = _data.load_units(project)
     base = names[0]
@@ -78,18 +81,38 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
     base_ind = _indicators(evals[base])
     for n in names:
         ind = _indicators(evals[n])
-        flags = {k: _flag(base_ind.get(k), v, INDICATORS.get(k, True if k.startswith("min_coverage") else None))
-                 for k, v in ind.items()} if n != base else {}
+        flags = (
+            {
+                k: _flag(
+                    base_ind.get(k), v, INDICATORS.get(k, True if k.startswith("min_coverage") else None)
+                )
+                for k, v in ind.items()
+            }
+            if n != base
+            else {}
+        )
         ev = evals[n]
         per_option[n] = {
-            "template": ev["template"], "layer": ev["layer"], "notes": ev["notes"],
-            "indicators": ind, "flags": flags,
-            "kens": [{"ken_key": r["ken_key"], "name": r["name"], "n_municipalities": r["n_municipalities"],
-                      "pop_total": r["population"]["pop_total"], "zaishi_total": r["zaishi_total"],
-                      "active_role": r["active_role"]["present"], "hub": r["hub"]["present"],
-                      "missing_functions": r["missing_functions"], "contiguous": r["contiguous"],
-                      "n_warnings": sum(1 for w in r["warnings"] if w["level"] == "warning")}
-                     for r in ev["kens"]],
+            "template": ev["template"],
+            "layer": ev["layer"],
+            "notes": ev["notes"],
+            "indicators": ind,
+            "flags": flags,
+            "kens": [
+                {
+                    "ken_key": r["ken_key"],
+                    "name": r["name"],
+                    "n_municipalities": r["n_municipalities"],
+                    "pop_total": r["population"]["pop_total"],
+                    "zaishi_total": r["zaishi_total"],
+                    "active_role": r["active_role"]["present"],
+                    "hub": r["hub"]["present"],
+                    "missing_functions": r["missing_functions"],
+                    "contiguous": r["contiguous"],
+                    "n_warnings": sum(1 for w in r["warnings"] if w["level"] == "warning"),
+                }
+                for r in ev["kens"]
+            ],
         }
 
     # partition of each option: unit -> frozenset of co-members
@@ -107,7 +130,9 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
         ken_of[n] = kmap
         groups[n] = g
     # one-to-one matching of 圏域: pairs by decreasing overlap (same name first on ties), each 圏域 used once
-    base_key = {c: r["ken_key"] for r in evals[base]["kens"] for c in (m["code"] for m in r["municipalities"])}
+    base_key = {
+        c: r["ken_key"] for r in evals[base]["kens"] for c in (m["code"] for m in r["municipalities"])
+    }
     base_names = {r["ken_key"]: r["name"] for r in evals[base]["kens"]}
     matches: dict[str, dict[str, str | None]] = {}
     for n in names[1:]:
@@ -132,28 +157,46 @@ def compare_options(project: Project, names: list[str], *, coverage_params: Any 
     for code, unit in units.items():
         changed_in = [n for n in names[1:] if groups[n].get(code) != groups[base].get(code)]
         moved_in = [
-            n for n in names[1:]
+            n
+            for n in names[1:]
             if (ken_of[n][code] is None) != (ken_of[base][code] is None)
             or (ken_of[n][code] is not None and matches[n].get(ken_of[n][code] or "") != ken_of[base][code])
         ]
         if changed_in:
-            differences.append({"code": code, "name": unit.full_name,
-                                "kens": {n: ken_of[n][code] for n in names}, "changed_in": changed_in,
-                                "moved_in": moved_in})
+            differences.append(
+                {
+                    "code": code,
+                    "name": unit.full_name,
+                    "kens": {n: ken_of[n][code] for n in names},
+                    "changed_in": changed_in,
+                    "moved_in": moved_in,
+                }
+            )
         else:
             unchanged += 1
     # 圏域 that are identical (same members) in every option, whatever their names
-    base_sets = {frozenset(m["code"] for m in r["municipalities"]): r["name"] for r in evals[base]["kens"]
-                 if r["municipalities"]}
+    base_sets = {
+        frozenset(m["code"] for m in r["municipalities"]): r["name"]
+        for r in evals[base]["kens"]
+        if r["municipalities"]
+    }
     identical = []
     for members, bname in base_sets.items():
-        if all(members in {frozenset(m["code"] for m in r["municipalities"]) for r in evals[n]["kens"]} for n in names[1:]):
+        if all(
+            members in {frozenset(m["code"] for m in r["municipalities"]) for r in evals[n]["kens"]}
+            for n in names[1:]
+        ):
             identical.append({"name": bname, "codes": sorted(members)})
     return {
-        "options": names, "baseline": base, "per_option": per_option,
+        "options": names,
+        "baseline": base,
+        "per_option": per_option,
         "indicator_order": list(base_ind),
-        "unit_differences": differences, "n_changed_units": len(differences), "n_unchanged_units": unchanged,
-        "n_moved_units": sum(1 for d in differences if d["moved_in"]), "ken_matches": matches,
+        "unit_differences": differences,
+        "n_changed_units": len(differences),
+        "n_unchanged_units": unchanged,
+        "n_moved_units": sum(1 for d in differences if d["moved_in"]),
+        "ken_matches": matches,
         "identical_kens": identical,
         "coverage_note": next((evals[n]["coverage_note"] for n in names if evals[n]["coverage_note"]), None),
     }

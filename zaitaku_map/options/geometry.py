@@ -71,7 +71,9 @@ def adjacency(project: Project) -> dict[str, set[str]]:
     else:
         adj = _compute_adjacency(_data.unit_geometries(project))
         project.cache_put(
-            key, "options.adjacency", json.dumps({k: sorted(v) for k, v in adj.items()}).encode("utf-8"),
+            key,
+            "options.adjacency",
+            json.dumps({k: sorted(v) for k, v in adj.items()}).encode("utf-8"),
             params={"signature": sig},
         )
     _MEMO[memo_key] = adj
@@ -113,7 +115,9 @@ def _assignment_hash(assignments: dict[str, str], kens: dict[str, dict[str, Any]
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 
 
-def dissolve(project: Project, assignments: dict[str, str], *, display: bool = False) -> dict[str, BaseGeometry]:
+def dissolve(
+    project: Project, assignments: dict[str, str], *, display: bool = False
+) -> dict[str, BaseGeometry]:
     """Ken key -> union of its units' geometries (cached by assignment and geometry fingerprint)."""
     sig = _data.geometry_signature(project)
     key = project.cache_key("options.ken_polygons", sig, _assignment_hash(assignments, {}), display)
@@ -137,8 +141,11 @@ def dissolve(project: Project, assignments: dict[str, str], *, display: bool = F
             u = MultiPolygon([q for p in polys for q in shapely.get_parts(p)])
         out[ken] = u
     project.cache_put(
-        key, "options.ken_polygons",
-        json.dumps({k: base64.b64encode(gpkg.to_blob(v) or b"").decode("ascii") for k, v in out.items()}).encode("utf-8"),
+        key,
+        "options.ken_polygons",
+        json.dumps(
+            {k: base64.b64encode(gpkg.to_blob(v) or b"").decode("ascii") for k, v in out.items()}
+        ).encode("utf-8"),
     )
     prune_cache(project, "options.ken_polygons", keep=KEEP_POLYGON_CACHE)
     return out
@@ -171,14 +178,20 @@ def ken_polygons(project: Project, name: str, *, display: bool = False) -> Any:
     for key, ken in opt.kens.items():
         if key not in dissolved:
             continue
-        rows.append({
-            "ken_key": key, "name": ken.get("name") or key, "color": ken.get("color"),
-            "n_units": len(members.get(key, [])), "contiguous": len(parts.get(key, [])) <= 1,
-            "geometry": dissolved[key],
-        })
+        rows.append(
+            {
+                "ken_key": key,
+                "name": ken.get("name") or key,
+                "color": ken.get("color"),
+                "n_units": len(members.get(key, [])),
+                "contiguous": len(parts.get(key, [])) <= 1,
+                "geometry": dissolved[key],
+            }
+        )
     if not rows:
         return gpd.GeoDataFrame(
             {"ken_key": [], "name": [], "color": [], "n_units": [], "contiguous": []},
-            geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326",
+            geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+            crs="EPSG:4326",
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

@@ -55,7 +55,9 @@ def _set_unit(conn: sqlite3.Connection, oid: int, unit: str, ken: str | None) ->
         )
 
 
-def _set_hub(conn: sqlite3.Connection, oid: int, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+def _set_hub(
+    conn: sqlite3.Connection, oid: int, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> None:
     if new is None:
         if old is not None:
             conn.execute("DELETE FROM option_hubs WHERE id=? AND option_id=?", (old["id"], oid))
@@ -77,11 +79,16 @@ def _set_meta(conn: sqlite3.Connection, oid: int, state: dict[str, Any]) -> None
 def _set_facility(conn: sqlite3.Connection, action: Action, value: Any) -> None:
     fid = int(action["facility_id"])
     if action["field"] == "active_role":
-        conn.execute("UPDATE facilities SET active_role=?, updated_at=? WHERE id=?", (1 if value else 0, now_iso(), fid))
+        conn.execute(
+            "UPDATE facilities SET active_role=?, updated_at=? WHERE id=?",
+            (1 if value else 0, now_iso(), fid),
+        )
         return
     fn = int(action["function"])
     if value is None:
-        conn.execute("DELETE FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, fn))
+        conn.execute(
+            "DELETE FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, fn)
+        )
     else:
         conn.execute(
             "INSERT OR REPLACE INTO facility_functions (facility_id, function, value, origin) VALUES (?,?,?,'user')",
@@ -223,7 +230,8 @@ def describe(action: Action) -> str:
         return L["meta"]
     if op == "facility":
         return L["facility_role" if action["field"] == "active_role" else "facility_function"].format(
-            name=action.get("name") or action["facility_id"])
+            name=action.get("name") or action["facility_id"]
+        )
     if op == "batch":
         return str(action.get("label") or L["batch"])
     return str(op)

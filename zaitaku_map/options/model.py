@@ -19,9 +19,26 @@ from zaitaku_map.store.project import now_iso
 
 # distinct fills that stay readable under black boundary lines and labels (tab20-like, light first)
 PALETTE: tuple[str, ...] = (
-    "#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5", "#ffed6f",
-    "#bc80bd", "#ccebc5", "#d9d9d9", "#e5c494", "#a6cee3", "#b2df8a", "#fb9a99", "#fdbf6f",
-    "#cab2d6", "#ffff99", "#66c2a5", "#fc8d62",
+    "#8dd3c7",
+    "#fdb462",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#b3de69",
+    "#fccde5",
+    "#ffed6f",
+    "#bc80bd",
+    "#ccebc5",
+    "#d9d9d9",
+    "#e5c494",
+    "#a6cee3",
+    "#b2df8a",
+    "#fb9a99",
+    "#fdbf6f",
+    "#cab2d6",
+    "#ffff99",
+    "#66c2a5",
+    "#fc8d62",
 )
 
 
@@ -69,8 +86,15 @@ class Option:
 
 def _row_to_option(row: tuple[Any, ...]) -> Option:
     return Option(
-        id=int(row[0]), name=row[1], template=row[2], base_layer=row[3], notes=row[4] or "",
-        author=row[5] or "", plan_period=row[6] or "", created_at=row[7], updated_at=row[8],
+        id=int(row[0]),
+        name=row[1],
+        template=row[2],
+        base_layer=row[3],
+        notes=row[4] or "",
+        author=row[5] or "",
+        plan_period=row[6] or "",
+        created_at=row[7],
+        updated_at=row[8],
         params=json.loads(row[9]) if row[9] else {},
     )
 
@@ -84,7 +108,9 @@ def option_id(project: Project, name: str) -> int:
     if row is None:
         existing = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
         raise OptionNotFoundError(
-            f"no option named {name!r}", value=name, expected=", ".join(existing) or "(no options yet)",
+            f"no option named {name!r}",
+            value=name,
+            expected=", ".join(existing) or "(no options yet)",
             hint="`zaitaku-map option PROJECT list` で案の名前を確認してください。",
         )
     return int(row[0])
@@ -148,20 +174,37 @@ def insert_option(
     if not name:
         raise InputDataError("option name is empty", hint="案の名前を入力してください。")
     if project.conn.execute("SELECT 1 FROM options WHERE name=?", (name,)).fetchone():
-        raise InputDataError(f"an option named {name!r} already exists", value=name, hint="別の名前を付けてください。")
+        raise InputDataError(
+            f"an option named {name!r} already exists", value=name, hint="別の名前を付けてください。"
+        )
     now = now_iso()
     with project.transaction():
         cur = project.conn.execute(
             "INSERT INTO options (name, template, base_layer, notes, author, plan_period, created_at, updated_at, "
             "params_json) VALUES (?,?,?,?,?,?,?,?,?)",
-            (name, template, base_layer, notes, author, plan_period, now, now,
-             json.dumps(params or {}, ensure_ascii=False)),
+            (
+                name,
+                template,
+                base_layer,
+                notes,
+                author,
+                plan_period,
+                now,
+                now,
+                json.dumps(params or {}, ensure_ascii=False),
+            ),
         )
         oid = int(cur.lastrowid or 0)
         for i, (key, ken) in enumerate(kens.items()):
             project.conn.execute(
                 "INSERT INTO option_kens (option_id, ken_key, name, color, notes) VALUES (?,?,?,?,?)",
-                (oid, key, ken.get("name") or key, ken.get("color") or PALETTE[i % len(PALETTE)], ken.get("notes")),
+                (
+                    oid,
+                    key,
+                    ken.get("name") or key,
+                    ken.get("color") or PALETTE[i % len(PALETTE)],
+                    ken.get("notes"),
+                ),
             )
         project.conn.executemany(
             "INSERT INTO option_assignments (option_id, unit_code, ken_key) VALUES (?,?,?)",
@@ -207,13 +250,19 @@ def assign(
     codes = expand_units(project, unit_codes)
     new_kens = []
     if ken_key not in opt.kens:
-        new_kens.append({"key": ken_key, "name": ken_name or ken_key, "color": color or _next_color(opt), "notes": None})
+        new_kens.append(
+            {"key": ken_key, "name": ken_name or ken_key, "color": color or _next_color(opt), "notes": None}
+        )
     changes = [[u, opt.assignments.get(u), ken_key] for u in codes if opt.assignments.get(u) != ken_key]
     action: dict[str, Any] = {"op": "assign", "changes": changes, "new_kens": new_kens}
     if ken_key in opt.kens and (ken_name or color):
         old = dict(opt.kens[ken_key])
         new = {**old, **({"name": ken_name} if ken_name else {}), **({"color": color} if color else {})}
-        action = {"op": "batch", "label": None, "actions": [action, {"op": "ken", "key": ken_key, "old": old, "new": new}]}
+        action = {
+            "op": "batch",
+            "label": None,
+            "actions": [action, {"op": "ken", "key": ken_key, "old": old, "new": new}],
+        }
     changed = history.perform(project, opt.id, action)
     return {"option": name, "ken_key": ken_key, "moved": [c[0] for c in changes], "changed": changed}
 
@@ -250,7 +299,9 @@ def expand_units(project: Project, codes: list[str] | tuple[str, ...] | set[str]
             bad.append(c)
     if bad:
         raise InputDataError(
-            "unknown municipality codes", value=", ".join(bad), column="unit_codes",
+            "unknown municipality codes",
+            value=", ".join(bad),
+            column="unit_codes",
             expected="5桁の市区町村コード（政令市は区のコード）",
             hint="プロジェクトに読み込まれた市区町村のコードを指定してください。",
         )
@@ -258,7 +309,12 @@ def expand_units(project: Project, codes: list[str] | tuple[str, ...] | set[str]
 
 
 def set_ken(
-    project: Project, name: str, ken_key: str, *, new_name: str | None = None, color: str | None = None,
+    project: Project,
+    name: str,
+    ken_key: str,
+    *,
+    new_name: str | None = None,
+    color: str | None = None,
     notes: str | None = None,
 ) -> dict[str, Any]:
     """Change a 圏域's name, colour or notes (creates it, empty, when new); one undoable step."""
@@ -282,7 +338,9 @@ def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> dict
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
     if ken_key not in opt.kens:
-        raise InputDataError("unknown 圏域", value=ken_key, hint="`option PROJECT show NAME` で圏域を確認してください。")
+        raise InputDataError(
+            "unknown 圏域", value=ken_key, hint="`option PROJECT show NAME` で圏域を確認してください。"
+        )
     return set_ken(project, name, ken_key, new_name=new_name)
 
 
@@ -305,12 +363,18 @@ def delete_ken(project: Project, name: str, ken_key: str) -> dict[str, Any]:
 
 
 def set_option_info(
-    project: Project, name: str, *, notes: str | None = None, author: str | None = None,
+    project: Project,
+    name: str,
+    *,
+    notes: str | None = None,
+    author: str | None = None,
     plan_period: str | None = None,
 ) -> dict[str, Any]:
     """Edit an option's notes / author / plan period (undoable)."""
     opt = get_option(project, name)
-    new = {k: v for k, v in (("notes", notes), ("author", author), ("plan_period", plan_period)) if v is not None}
+    new = {
+        k: v for k, v in (("notes", notes), ("author", author), ("plan_period", plan_period)) if v is not None
+    }
     old = {k: getattr(opt, k) for k in new}
     history.perform(project, opt.id, {"op": "meta", "old": old, "new": new})
     return {"option": name, **new}
@@ -322,20 +386,33 @@ def rename_option(project: Project, name: str, new_name: str) -> dict[str, Any]:
     opt = get_option(project, name)
     if not new_name:
         raise InputDataError("option name is empty", hint="案の名前を入力してください。")
-    if new_name != name and project.conn.execute("SELECT 1 FROM options WHERE name=?", (new_name,)).fetchone():
+    if (
+        new_name != name
+        and project.conn.execute("SELECT 1 FROM options WHERE name=?", (new_name,)).fetchone()
+    ):
         raise InputDataError(f"an option named {new_name!r} already exists", value=new_name)
     history.perform(project, opt.id, {"op": "meta", "old": {"name": name}, "new": {"name": new_name}})
     return {"option": new_name, "old_name": name}
 
 
-def duplicate_option(project: Project, name: str, new_name: str, *, notes: str | None = None) -> dict[str, Any]:
+def duplicate_option(
+    project: Project, name: str, new_name: str, *, notes: str | None = None
+) -> dict[str, Any]:
     """Copy an option (圏域, assignments, hubs) under a new name; the copy starts with an empty history."""
     opt = get_option(project, name)
     params = {**opt.params, "copied_from": name}
     insert_option(
-        project, new_name, template=opt.template or "copy", base_layer=opt.base_layer, kens=opt.kens,
-        assignments=opt.assignments, notes=opt.notes if notes is None else notes, author=opt.author,
-        plan_period=opt.plan_period, params=params, hubs=opt.hubs,
+        project,
+        new_name,
+        template=opt.template or "copy",
+        base_layer=opt.base_layer,
+        kens=opt.kens,
+        assignments=opt.assignments,
+        notes=opt.notes if notes is None else notes,
+        author=opt.author,
+        plan_period=opt.plan_period,
+        params=params,
+        hubs=opt.hubs,
     )
     return {"option": new_name, "copied_from": name, "n_kens": len(opt.kens)}
 
@@ -358,8 +435,11 @@ def undo(project: Project, name: str) -> dict[str, Any]:
     oid = option_id(project, name)
     action = history.undo_last(project, oid)
     current = project.conn.execute("SELECT name FROM options WHERE id=?", (oid,)).fetchone()[0]
-    return {"option": current, "undone": history.describe(action) if action else None,
-            **history.history_state(project, oid)}
+    return {
+        "option": current,
+        "undone": history.describe(action) if action else None,
+        **history.history_state(project, oid),
+    }
 
 
 def redo(project: Project, name: str) -> dict[str, Any]:
@@ -367,5 +447,8 @@ def redo(project: Project, name: str) -> dict[str, Any]:
     oid = option_id(project, name)
     action = history.redo_next(project, oid)
     current = project.conn.execute("SELECT name FROM options WHERE id=?", (oid,)).fetchone()[0]
-    return {"option": current, "redone": history.describe(action) if action else None,
-            **history.history_state(project, oid)}
+    return {
+        "option": current,
+        "redone": history.describe(action) if action else None,
+        **history.history_state(project, oid),
+    }

@@ -48,9 +48,23 @@ def _group_label(g: str) -> str:
 
 
 class _Problem:
-    def __init__(self, units: list[str], adj: dict[str, set[str]], pop: dict[str, float],
-                 res: dict[str, dict[str, int]], require: tuple[str, ...], min_pop: float) -> None:
-        self.units, self.adj, self.pop, self.res, self.require, self.min_pop = units, adj, pop, res, require, min_pop
+    def __init__(
+        self,
+        units: list[str],
+        adj: dict[str, set[str]],
+        pop: dict[str, float],
+        res: dict[str, dict[str, int]],
+        require: tuple[str, ...],
+        min_pop: float,
+    ) -> None:
+        self.units, self.adj, self.pop, self.res, self.require, self.min_pop = (
+            units,
+            adj,
+            pop,
+            res,
+            require,
+            min_pop,
+        )
 
     def missing(self, region: set[str]) -> list[str]:
         out = [g for g in self.require if sum(self.res.get(u, {}).get(g, 0) for u in region) == 0]
@@ -84,7 +98,11 @@ def _grow(prob: _Problem, area_units: set[str], rng: random.Random) -> list[set[
 
             def score(v: str, miss: list[str] = miss) -> tuple[int, float, float]:
                 fixes = sum(1 for g in miss if g != "population" and prob.res.get(v, {}).get(g, 0) > 0)
-                return (fixes, prob.pop.get(v, 0.0) if "population" in miss else -prob.pop.get(v, 0.0), rng.random())
+                return (
+                    fixes,
+                    prob.pop.get(v, 0.0) if "population" in miss else -prob.pop.get(v, 0.0),
+                    rng.random(),
+                )
 
             best = max(cands, key=score)
             region.add(best)
@@ -179,19 +197,25 @@ def propose(
     ``status`` (``ok`` / ``unmet``), ``constraints``, per-圏域 checks and ``unmet`` explanations.
     """
     if unknown:
-        raise InputDataError("unknown proposal constraints", value=", ".join(unknown),
-                             expected="min_population, require, seed, iterations")
+        raise InputDataError(
+            "unknown proposal constraints",
+            value=", ".join(unknown),
+            expected="min_population, require, seed, iterations",
+        )
     if isinstance(require, str):
         require = tuple(r.strip() for r in require.split(",") if r.strip())
     require = tuple(require or ())
     requested = require
     for g in require:
         if g not in GROUPS and g not in CATEGORIES:
-            raise InputDataError("unknown facility kind in require", value=g,
-                                 expected=", ".join(["zaishi", *CATEGORIES]))
+            raise InputDataError(
+                "unknown facility kind in require", value=g, expected=", ".join(["zaishi", *CATEGORIES])
+            )
     units = _data.load_units(project)
     if not units:
-        raise InputDataError("no municipalities in the project", hint="先に行政区域（N03）を読み込んでください。")
+        raise InputDataError(
+            "no municipalities in the project", hint="先に行政区域（N03）を読み込んでください。"
+        )
     codes = list(units)
     adj = {u: set(v) & set(codes) for u, v in adjacency(project).items() if u in units}
     for u in codes:
@@ -235,12 +259,18 @@ def propose(
     for g in list(require):
         if sum(res.get(u, {}).get(g, 0) for u in codes) == 0:
             require = tuple(x for x in require if x != g)
-            dropped.append({"constraint": g, "message": PROPOSAL_TEXT["none_in_region"].format(kind=_group_label(g))})
+            dropped.append(
+                {"constraint": g, "message": PROPOSAL_TEXT["none_in_region"].format(kind=_group_label(g))}
+            )
     total_pop = sum(pops.get(u, 0.0) for u in codes)
     min_pop = float(min_population or 0)
     if min_pop and total_pop < min_pop:
-        dropped.append({"constraint": "population", "message": PROPOSAL_TEXT["population_total"].format(
-            total=total_pop, min=min_pop)})
+        dropped.append(
+            {
+                "constraint": "population",
+                "message": PROPOSAL_TEXT["population_total"].format(total=total_pop, min=min_pop),
+            }
+        )
         min_pop = 0.0
     prob = _Problem(codes, adj, pops, res, require, min_pop)
 
@@ -309,23 +339,39 @@ def propose(
         miss = prob.missing(r)
         parts = components(r, land_adj)
         check = {
-            "ken_key": key, "name": name, "units": sorted(r), "pop_total": round(sum(pops.get(u, 0.0) for u in r), 1),
+            "ken_key": key,
+            "name": name,
+            "units": sorted(r),
+            "pop_total": round(sum(pops.get(u, 0.0) for u in r), 1),
             "counts": {g: sum(res.get(u, {}).get(g, 0) for u in r) for g in require},
-            "satisfied": not miss, "missing": miss, "areas": [area_name.get(a, a) for a in areas_in],
+            "satisfied": not miss,
+            "missing": miss,
+            "areas": [area_name.get(a, a) for a in areas_in],
             "land_contiguous": len(parts) <= 1,
         }
         checks.append(check)
         for m in miss:
-            unmet.append({"ken_key": key, "name": name, "constraint": m, "message": _explain(m, prob, codes, name)})
+            unmet.append(
+                {"ken_key": key, "name": name, "constraint": m, "message": _explain(m, prob, codes, name)}
+            )
     report = {
         "method": "max-p style seeded region growing within base-layer areas (zaitaku_map.options.propose)",
-        "constraints": {"min_population": float(min_population or 0), "require": list(requested), "layer": layer,
-                        "seed": seed, "iterations": iterations},
+        "constraints": {
+            "min_population": float(min_population or 0),
+            "require": list(requested),
+            "layer": layer,
+            "seed": seed,
+            "iterations": iterations,
+        },
         "status": "ok" if not (unmet or dropped) else "unmet",
         "message": PROPOSAL_TEXT["ok"] if not (unmet or dropped) else PROPOSAL_TEXT["unmet"],
         "dropped_constraints": dropped,
-        "n_kens": len(kens), "layer_crossings": crossings, "local_moves": local_moves, "virtual_links": virtual,
-        "kens": checks, "unmet": unmet,
+        "n_kens": len(kens),
+        "layer_crossings": crossings,
+        "local_moves": local_moves,
+        "virtual_links": virtual,
+        "kens": checks,
+        "unmet": unmet,
     }
     return {"kens": kens, "assignments": assignments, "report": report}
 

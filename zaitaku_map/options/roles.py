@@ -55,7 +55,11 @@ _NO_MITORI_SUBTYPES = ("認知症", "グループホーム")
 
 
 def default_functions(
-    category: str, *, subtype: str | None = None, beds: int | None = None, designations: set[str] | None = None
+    category: str,
+    *,
+    subtype: str | None = None,
+    beds: int | None = None,
+    designations: set[str] | None = None,
 ) -> set[int]:
     """Default function numbers of a facility (see module doc)."""
     out = set(CATEGORY_DEFAULTS.get(category, frozenset()))
@@ -75,8 +79,12 @@ def _check_facility(project: Project, facility_id: int) -> tuple[Any, ...]:
         "SELECT id, name, category FROM facilities WHERE id=?", (int(facility_id),)
     ).fetchone()
     if row is None:
-        raise InputDataError("unknown facility id", value=facility_id, column="facility_id",
-                             hint="施設一覧で施設IDを確認してください。")
+        raise InputDataError(
+            "unknown facility id",
+            value=facility_id,
+            column="facility_id",
+            hint="施設一覧で施設IDを確認してください。",
+        )
     return tuple(row)
 
 
@@ -90,8 +98,14 @@ def set_active_role(
     """
     fid, name, category = _check_facility(project, facility_id)
     old = bool(project.conn.execute("SELECT active_role FROM facilities WHERE id=?", (fid,)).fetchone()[0])
-    action = {"op": "facility", "facility_id": fid, "name": name, "field": "active_role", "old": old,
-              "new": bool(value)}
+    action = {
+        "op": "facility",
+        "facility_id": fid,
+        "name": name,
+        "field": "active_role",
+        "old": old,
+        "new": bool(value),
+    }
     if option is not None:
         history.perform(project, get_option(project, option).id, action)
     else:
@@ -122,33 +136,55 @@ def add_hub(
         name = name or fname
         body_type = body_type or "facility"
     elif not (name or "").strip():
-        raise InputDataError("hub needs a facility id or a name", hint="施設IDか、拠点の名称（例: ○○市医師会）を指定してください。")
+        raise InputDataError(
+            "hub needs a facility id or a name",
+            hint="施設IDか、拠点の名称（例: ○○市医師会）を指定してください。",
+        )
     next_id = project.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM option_hubs").fetchone()[0]
-    hub = {"id": int(next_id), "ken_key": ken_key, "facility_id": facility_id, "name": str(name).strip(),
-           "body_type": body_type}
+    hub = {
+        "id": int(next_id),
+        "ken_key": ken_key,
+        "facility_id": facility_id,
+        "name": str(name).strip(),
+        "body_type": body_type,
+    }
     history.perform(project, opt.id, {"op": "hub", "old": None, "new": hub})
     return hub
 
 
 def remove_hub(
-    project: Project, option: str, ken_key: str | None = None, *, hub_id: int | None = None,
-    name: str | None = None, facility_id: int | None = None,
+    project: Project,
+    option: str,
+    ken_key: str | None = None,
+    *,
+    hub_id: int | None = None,
+    name: str | None = None,
+    facility_id: int | None = None,
 ) -> dict[str, Any]:
     """Remove hubs matching ``hub_id`` / ``name`` / ``facility_id`` (within ``ken_key`` if given)."""
     opt = get_option(project, option)
     if ken_key is not None:
         ken_key = opt.resolve_ken(ken_key)
     hits = [
-        h for h in opt.hubs
+        h
+        for h in opt.hubs
         if (ken_key is None or h["ken_key"] == ken_key)
         and (hub_id is None or h["id"] == hub_id)
         and (name is None or h["name"] == name)
         and (facility_id is None or h["facility_id"] == facility_id)
     ]
     if not hits:
-        raise InputDataError("no such hub", value=hub_id or name or facility_id, expected=", ".join(h["name"] for h in opt.hubs))
+        raise InputDataError(
+            "no such hub",
+            value=hub_id or name or facility_id,
+            expected=", ".join(h["name"] for h in opt.hubs),
+        )
     actions = [{"op": "hub", "old": h, "new": None} for h in hits]
-    history.perform(project, opt.id, actions[0] if len(actions) == 1 else {"op": "batch", "label": None, "actions": actions})
+    history.perform(
+        project,
+        opt.id,
+        actions[0] if len(actions) == 1 else {"op": "batch", "label": None, "actions": actions},
+    )
     return {"removed": hits}
 
 
@@ -162,21 +198,38 @@ def set_function(
     fid, name, _cat = _check_facility(project, facility_id)
     f = int(function) if str(function).isdigit() else -1
     if f not in FUNCTIONS:
-        raise InputDataError("function must be 1-4", value=function, expected="1 退院支援, 2 日常の療養支援, 3 急変時の対応, 4 看取り")
+        raise InputDataError(
+            "function must be 1-4",
+            value=function,
+            expected="1 退院支援, 2 日常の療養支援, 3 急変時の対応, 4 看取り",
+        )
     row = project.conn.execute(
         "SELECT value FROM facility_functions WHERE facility_id=? AND function=? AND origin='user'", (fid, f)
     ).fetchone()
     old = None if row is None else bool(row[0])
     new = None if value is None else bool(value)
-    action = {"op": "facility", "facility_id": fid, "name": name, "field": "function", "function": f, "old": old,
-              "new": new}
+    action = {
+        "op": "facility",
+        "facility_id": fid,
+        "name": name,
+        "field": "function",
+        "function": f,
+        "old": old,
+        "new": new,
+    }
     if option is not None:
         history.perform(project, get_option(project, option).id, action)
     else:
         with project.transaction():
             history.apply_facility(project.conn, action, forward=True)
-    return {"facility_id": fid, "name": name, "function": f, "label": FUNCTIONS[f], "value": value,
-            "functions": sorted(facility_functions(project, ids=[fid]).get(fid, set()))}
+    return {
+        "facility_id": fid,
+        "name": name,
+        "function": f,
+        "label": FUNCTIONS[f],
+        "value": value,
+        "functions": sorted(facility_functions(project, ids=[fid]).get(fid, set())),
+    }
 
 
 def clear_function(project: Project, facility_id: int, function: int) -> dict[str, Any]:
@@ -195,7 +248,9 @@ def facility_functions(
         facilities = [f for f in facilities if f.id in wanted]
     des = _data.designation_kinds(project)
     overrides: dict[int, dict[int, tuple[int, str]]] = {}
-    for fid, fn, val, origin in project.conn.execute("SELECT facility_id, function, value, origin FROM facility_functions"):
+    for fid, fn, val, origin in project.conn.execute(
+        "SELECT facility_id, function, value, origin FROM facility_functions"
+    ):
         overrides.setdefault(int(fid), {})[int(fn)] = (int(val), origin)
     out: dict[int, set[int]] = {}
     for f in facilities:
@@ -216,7 +271,13 @@ def facility_functions(
 def function_overrides(project: Project) -> list[dict[str, Any]]:
     """User overrides as rows (facility id, name, function, value)."""
     return [
-        {"facility_id": r[0], "name": r[1], "function": r[2], "label": FUNCTIONS.get(r[2]), "value": bool(r[3])}
+        {
+            "facility_id": r[0],
+            "name": r[1],
+            "function": r[2],
+            "label": FUNCTIONS.get(r[2]),
+            "value": bool(r[3]),
+        }
         for r in project.conn.execute(
             "SELECT ff.facility_id, f.name, ff.function, ff.value FROM facility_functions ff "
             "JOIN facilities f ON f.id = ff.facility_id WHERE ff.origin='user' ORDER BY ff.facility_id, ff.function"

@@ -26,7 +26,8 @@ def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]]
     layers = _data.area_layer_names(project)
     if layer not in layers:
         raise InputDataError(
-            f"area layer {layer!r} is not in the project", value=layer,
+            f"area layer {layer!r} is not in the project",
+            value=layer,
             expected=", ".join(layers) or "(no area layers imported)",
             hint="圏域レイヤー（二次医療圏の対応表など）を先に読み込むか、--layer で既存のレイヤーを指定してください。",
         )
@@ -43,7 +44,9 @@ def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]]
     return dict(sorted(kens.items())), assignments
 
 
-def _start(project: Project, layer: str, base: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _start(
+    project: Project, layer: str, base: str | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     if base:
         b = get_option(project, base)
         return {k: dict(v) for k, v in b.kens.items()}, dict(b.assignments)
@@ -55,7 +58,9 @@ def _parse_split(split: Any) -> dict[str, list[str]]:
     if not split:
         return {}
     if isinstance(split, dict):
-        return {str(k): [str(c) for c in (v.split(",") if isinstance(v, str) else v)] for k, v in split.items()}
+        return {
+            str(k): [str(c) for c in (v.split(",") if isinstance(v, str) else v)] for k, v in split.items()
+        }
     items = [split] if isinstance(split, str) else list(split)
     out: dict[str, list[str]] = {}
     for item in items:
@@ -149,7 +154,7 @@ def colour_kens(project: Project, kens: dict[str, dict[str, Any]], assign: dict[
             continue
         used = {kens[n].get("color") for n in nbrs[key]}
         # rotate the start so non-adjacent 圏域 still spread over the palette
-        cands = PALETTE[i % len(PALETTE):] + PALETTE[: i % len(PALETTE)]
+        cands = PALETTE[i % len(PALETTE) :] + PALETTE[: i % len(PALETTE)]
         kens[key]["color"] = next((c for c in cands if c not in used), cands[0])
 
 
@@ -188,12 +193,26 @@ def create_option(
     colour_kens(project, kens, assign)
     hubs = [h for h in get_option(project, base).hubs if h["ken_key"] in kens] if base else []
     insert_option(
-        project, name, template=template, base_layer=layer, kens=kens, assignments=assign, notes=notes,
-        author=author, plan_period=plan_period, params=params, hubs=hubs,
+        project,
+        name,
+        template=template,
+        base_layer=layer,
+        kens=kens,
+        assignments=assign,
+        notes=notes,
+        author=author,
+        plan_period=plan_period,
+        params=params,
+        hubs=hubs,
     )
     units = _data.load_units(project)
     unassigned = [u for u in units if u not in assign]
     return {
-        "option": name.strip(), "template": template, "layer": layer, "n_kens": len(kens), "n_units": len(assign),
-        "unassigned": unassigned, "params": params,
+        "option": name.strip(),
+        "template": template,
+        "layer": layer,
+        "n_kens": len(kens),
+        "n_units": len(assign),
+        "unassigned": unassigned,
+        "params": params,
     }

@@ -12,7 +12,9 @@ def project_info(project: Project) -> dict[str, Any]:
     """Counts a user checks after each step; every key is present even when zero."""
     c = project.conn
     facilities: dict[str, int] = {k: 0 for k in CORE_CATEGORIES}
-    for cat, n in c.execute("SELECT category, count(*) FROM facilities WHERE status='open' GROUP BY category"):
+    for cat, n in c.execute(
+        "SELECT category, count(*) FROM facilities WHERE status='open' GROUP BY category"
+    ):
         facilities[cat] = n
     facilities["total"] = sum(v for k, v in facilities.items() if k != "total")
     closed = c.execute("SELECT count(*) FROM facilities WHERE status='closed'").fetchone()[0]
@@ -34,9 +36,7 @@ def project_info(project: Project) -> dict[str, Any]:
     munis = c.execute("SELECT count(*) FROM municipalities WHERE kind != 'designated_city'").fetchone()[0]
 
     population: dict[str, Any] = {"total": 0, "age65": None, "age75": None, "unit": None}
-    row = c.execute(
-        "SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM demand_points"
-    ).fetchone()
+    row = c.execute("SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM demand_points").fetchone()
     if row and row[3]:
         units = [r[0] for r in c.execute("SELECT DISTINCT unit FROM population_sources ORDER BY id")]
         population = {
@@ -47,7 +47,9 @@ def project_info(project: Project) -> dict[str, Any]:
             "demand_points": row[3],
         }
     else:
-        row = c.execute("SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM population_municipal").fetchone()
+        row = c.execute(
+            "SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM population_municipal"
+        ).fetchone()
         if row and row[3]:
             population = {
                 "total": round(row[0] or 0),
@@ -64,8 +66,12 @@ def project_info(project: Project) -> dict[str, Any]:
             "WHERE pop_source_id IN (SELECT max(pop_source_id) FROM population_area GROUP BY layer_name) "
             "GROUP BY layer_name ORDER BY layer_name"
         ):
-            by_layer[layer] = {"areas": n, "total": round(tot or 0), "age65": None if p65 is None else round(p65),
-                               "age75": None if p75 is None else round(p75)}
+            by_layer[layer] = {
+                "areas": n,
+                "total": round(tot or 0),
+                "age65": None if p65 is None else round(p65),
+                "age75": None if p75 is None else round(p75),
+            }
         if by_layer:
             population["by_area_layer"] = by_layer
 

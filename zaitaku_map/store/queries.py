@@ -12,13 +12,34 @@ from typing import Any
 from zaitaku_map.store.project import Project
 
 FACILITY_COLUMNS = (
-    "id", "category", "subtype", "name", "address", "muni_code", "lon", "lat", "geocode_level",
-    "active_role", "status", "phone", "beds",
+    "id",
+    "category",
+    "subtype",
+    "name",
+    "address",
+    "muni_code",
+    "lon",
+    "lat",
+    "geocode_level",
+    "active_role",
+    "status",
+    "phone",
+    "beds",
 )
 
 PROVENANCE_KEYS = (
-    "family", "record_key", "sheet", "row", "first_seen", "last_seen", "status", "file_name", "format",
-    "reference_date", "imported_at", "raw_json",
+    "family",
+    "record_key",
+    "sheet",
+    "row",
+    "first_seen",
+    "last_seen",
+    "status",
+    "file_name",
+    "format",
+    "reference_date",
+    "imported_at",
+    "raw_json",
 )
 
 IMPORT_LOG_COLUMNS = ("file_name", "sheet", "row", "column_name", "value", "severity", "reason", "raw_json")
@@ -53,8 +74,17 @@ def facility_provenance(project: Project, facility_id: int) -> list[dict[str, An
         (int(facility_id),),
     ).fetchall()
     for kind, code, name, subtype, eff in des:
-        out.append({"family": "designation", "record_key": code, "file_name": name or "", "format": kind,
-                    "reference_date": eff, "row": None, "raw": {"subtype": subtype}})
+        out.append(
+            {
+                "family": "designation",
+                "record_key": code,
+                "file_name": name or "",
+                "format": kind,
+                "reference_date": eff,
+                "row": None,
+                "raw": {"subtype": subtype},
+            }
+        )
     return out
 
 
@@ -78,8 +108,12 @@ def loaded_categories(project: Project) -> set[str]:
 
 def source_formats(project: Project) -> list[str]:
     """Distinct formats of the imported sources, in import order."""
-    return [str(f) for (f,) in project.conn.execute(
-        "SELECT format FROM sources WHERE format IS NOT NULL GROUP BY format ORDER BY min(id)")]
+    return [
+        str(f)
+        for (f,) in project.conn.execute(
+            "SELECT format FROM sources WHERE format IS NOT NULL GROUP BY format ORDER BY min(id)"
+        )
+    ]
 
 
 def demand_point_count(project: Project) -> int:
