@@ -79,3 +79,68 @@ def test_gui_holds_no_sql() -> None:
             if isinstance(node, ast.Attribute) and node.attr in {"execute", "executemany", "executescript"}:
                 offenders.append(f"{path.relative_to(PKG)}:{node.lineno}")
     assert not offenders, f"SQL in the GUI: {offenders}"
+
+
+# Private names imported across modules.  Each entry is a debt to pay: the list only shrinks.
+PRIVATE_IMPORT_DEBT: set[str] = {
+    "geodata/population.py: zaitaku_map.geodata.areas._best_sheet",
+    "geodata/population.py: zaitaku_map.geodata.areas._blank",
+    "geodata/population.py: zaitaku_map.geodata.areas._Units",
+    "geodata/population.py: zaitaku_map.geodata.loaders._layer_id",
+    "geodata/a38.py: zaitaku_map.geodata.areas._unassigned",
+    "geodata/a38.py: zaitaku_map.geodata.areas._Units",
+    "options/compare.py: zaitaku_map.options._data",
+    "options/geometry.py: zaitaku_map.options._data",
+    "options/evaluate.py: zaitaku_map.options._data",
+    "options/propose.py: zaitaku_map.options._data",
+    "options/templates.py: zaitaku_map.options._data",
+    "options/roles.py: zaitaku_map.options._data",
+    "cli/cmd_option.py: zaitaku_map.options._data.load_units",
+    "options/model.py: zaitaku_map.options._data.load_units",
+    "coverage/api.py: zaitaku_map.coverage.engine._memo",
+    "coverage/incremental.py: zaitaku_map.coverage.engine._demand_snap",
+    "coverage/incremental.py: zaitaku_map.coverage.engine._memo",
+    "coverage/service.py: zaitaku_map.coverage.engine._demand_snap",
+    "importers/normalize.py: zaitaku_map.textnorm._CORP_RE",
+    "importers/table.py: zaitaku_map.importers.normalize._PREF_RE",
+}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_imports(source: str, module: str) -> list[str]:
+    """``module.name`` for every private name (or private module) imported from another module."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module != module:
+            for alias in node.names:
+                if _private(alias.name) or any(_private(p) for p in node.module.split(".")):
+                    found.append(f"{node.module}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name != module and any(_private(p) for p in alias.name.split(".")):
+                    found.append(alias.name)
+    return found
+
+
+def test_private_import_detector() -> None:
+    assert private_imports("from a.b import _c, d\n", "x") == ["a.b._c"]
+    assert private_imports("from a import _m\n", "x") == ["a._m"]
+    assert private_imports("import a._m\n", "x") == ["a._m"]
+    assert private_imports("from a.b import c\n", "x") == []
+    assert private_imports("from a.b import _c\n", "a.b") == []
+
+
+def test_no_private_names_imported_across_modules() -> None:
+    found = set()
+    for path in PKG.rglob("*.py"):
+        rel = path.relative_to(PKG)
+        module = "zaitaku_map." + ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+        for name in private_imports(path.read_text(encoding="utf-8"), module):
+            found.add(f"{rel.as_posix()}: {name}")
+    new = sorted(found - PRIVATE_IMPORT_DEBT)
+    paid = sorted(PRIVATE_IMPORT_DEBT - found)
+    assert not new, f"private names imported from another module (make them public or move them): {new}"
+    assert not paid, f"debt paid: remove these entries from PRIVATE_IMPORT_DEBT: {paid}"
