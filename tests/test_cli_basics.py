@@ -19,7 +19,7 @@ def test_init_and_info_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     capsys.readouterr()
     assert main(["info", str(path), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == 2
     assert info["municipalities"] == 0
     assert info["area_layers"] == {}
     assert info["facilities"]["total"] == 0
@@ -69,22 +69,33 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
 
     proj = tmp_path / "p.gpkg"
     assert main(["init", str(proj)]) == 0
-    writer = subprocess.Popen([sys.executable, "-m", "zaitaku_map", "info", str(proj), "--json"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "zaitaku_map", "info", str(proj), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert writer.stdout is not None
     writer.stdout.close()  # the reader leaves before the command writes (start-up takes a while)
     _out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0 and b"Traceback" not in err, err.decode(errors="replace")
 
 
-def test_demo_with_a_failed_step_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_with_a_failed_step_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A demo whose step failed still leaves its project, but does not report success to scripts."""
     import zaitaku_map.demo as demo
 
     def partly_failed(path: Path, **_kw: object) -> dict[str, object]:
-        return {"project": str(path), "steps": {"files": {"status": "ok"}, "pack": {"status": "failed",
-                "error": "ModuleNotFoundError: pypdf"}}, "failed": ["pack"], "info": {}}
+        return {
+            "project": str(path),
+            "steps": {
+                "files": {"status": "ok"},
+                "pack": {"status": "failed", "error": "ModuleNotFoundError: pypdf"},
+            },
+            "failed": ["pack"],
+            "info": {},
+        }
 
     monkeypatch.setattr(demo, "build_demo_project", partly_failed)
     assert main(["demo", str(tmp_path / "d.gpkg"), "--json"]) == 1

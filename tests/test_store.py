@@ -94,16 +94,17 @@ def test_older_schema_migrates_with_backup(tmp_path: Path, monkeypatch: pytest.M
     def v1_to_v2(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE facilities ADD COLUMN migrated_flag INTEGER DEFAULT 7")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, v1_to_v2)
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current, v1_to_v2)
     with open_project(path) as p:
-        assert p.migrated_from == 1
-        assert p.schema_version == 2
+        assert p.migrated_from == current
+        assert p.schema_version == current + 1
         assert p.backup_path is not None and p.backup_path.exists()
         cols = {r[1] for r in p.conn.execute("PRAGMA table_info(facilities)")}
         assert "migrated_flag" in cols
     with open_project(p.backup_path, migrate=False) if False else sqlite3.connect(p.backup_path) as b:
-        assert b.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()[0] == "1"
+        assert b.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()[0] == str(current)
 
 
 def test_failed_migration_leaves_file_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,12 +115,13 @@ def test_failed_migration_leaves_file_unchanged(tmp_path: Path, monkeypatch: pyt
         conn.execute("ALTER TABLE facilities ADD COLUMN x INTEGER")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
+    current = schema.SCHEMA_VERSION
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, current, broken)
     with pytest.raises(RuntimeError):
         open_project(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()[0] == str(current)
     assert "x" not in {r[1] for r in conn.execute("PRAGMA table_info(facilities)")}
     conn.close()
 
@@ -181,3 +183,28 @@ def test_settings_and_cache(project) -> None:  # type: ignore[no-untyped-def]
     assert project.cache_get(key) == b"abc"
     project.set_study_prefectures(["31", "8"])
     assert project.study_prefectures == ["08", "31"]
+
+
+def test_first_wave_project_migrates_to_v2(tmp_path: Path) -> None:
+    """A schema-1 file (the first wave's) gets the tables of version 2 after a backup."""
+    from zaitaku_map.store import ddl_v2
+
+    path = tmp_path / "wave1.gpkg"
+    create_project(path).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        for ddl in ddl_v2.DDL:
+            if ddl.lstrip().upper().startswith("CREATE TABLE"):
+                name = ddl.split("(")[0].split()[-1]
+                conn.execute(f"DROP TABLE {name}")
+                conn.execute("DELETE FROM gpkg_contents WHERE table_name=?", (name,))
+                conn.execute("DELETE FROM gpkg_geometry_columns WHERE table_name=?", (name,))
+        conn.execute("UPDATE zm_meta SET value='1' WHERE key='schema_version'")
+    conn.close()
+    with open_project(path) as p:
+        assert p.migrated_from == 1 and p.schema_version == schema.SCHEMA_VERSION
+        tables = {r[0] for r in p.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for ddl in ddl_v2.DDL:
+            if ddl.lstrip().upper().startswith("CREATE TABLE"):
+                assert ddl.split("(")[0].split()[-1] in tables
+        assert p.backup_path is not None and p.backup_path.exists()

@@ -212,7 +212,9 @@ class Project:
                 "SELECT min(lon), min(lat), max(lon), max(lat) FROM facilities WHERE lon IS NOT NULL"
             ).fetchone()
         elif table == "demand_points":
-            row = self.conn.execute("SELECT min(lon), min(lat), max(lon), max(lat) FROM demand_points").fetchone()
+            row = self.conn.execute(
+                "SELECT min(lon), min(lat), max(lon), max(lat) FROM demand_points"
+            ).fetchone()
         else:
             decoded = [gpkg.from_blob(r[0]) for r in self.conn.execute(f"SELECT geom FROM {table}")]
             geoms = [g for g in decoded if g is not None and not g.is_empty]
@@ -249,7 +251,9 @@ def create_project(path: str | Path, *, overwrite: bool = False) -> Project:
     target = Path(path)
     if target.exists() and not overwrite:
         raise ProjectError(
-            "file already exists", file=target, hint="別の名前を指定するか、既存のプロジェクトを開いてください。"
+            "file already exists",
+            file=target,
+            hint="別の名前を指定するか、既存のプロジェクトを開いてください。",
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".creating")
@@ -260,9 +264,9 @@ def create_project(path: str | Path, *, overwrite: bool = False) -> Project:
             gpkg.init_geopackage(conn)
             for ddl in schema.all_ddl():
                 conn.execute(ddl)
-            for table, gtype, desc in schema.FEATURE_LAYERS:
+            for table, gtype, desc in schema.feature_layers():
                 gpkg.register_layer(conn, table, geometry_type=gtype, description=desc)
-            for table, desc in schema.ATTRIBUTE_TABLES:
+            for table, desc in schema.attribute_tables():
                 gpkg.register_attributes(conn, table, desc)
             conn.executemany(
                 "INSERT INTO zm_meta (key, value) VALUES (?, ?)",
@@ -311,14 +315,18 @@ def open_project(path: str | Path, *, migrate: bool = True) -> Project:
             ).fetchone()
             row = ro.execute("SELECT value FROM zm_meta WHERE key='app'").fetchone() if has_meta else None
             ver_row = (
-                ro.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone() if has_meta else None
+                ro.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()
+                if has_meta
+                else None
             )
         finally:
             ro.close()
     except sqlite3.DatabaseError as exc:
         raise NotAProjectError(f"unreadable database: {exc}", file=p) from exc
     if not row or row[0] != schema.APP_MARKER:
-        raise NotAProjectError("SQLite file without zaitaku-map metadata", file=p, expected="zaitaku-map project")
+        raise NotAProjectError(
+            "SQLite file without zaitaku-map metadata", file=p, expected="zaitaku-map project"
+        )
     version = int(ver_row[0]) if ver_row else 0
     if version > schema.SCHEMA_VERSION:
         raise SchemaTooNewError(

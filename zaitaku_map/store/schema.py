@@ -12,8 +12,8 @@ Versioning
 ----------
 ``zm_meta.schema_version`` is the version of the file.  :data:`MIGRATIONS` maps an old version to
 the function that upgrades it by one step; :func:`zaitaku_map.store.project.open_project` writes a
-backup before running them.  Each domain may add tables in its ``DDL`` list below (same version
-while unreleased; after a release any change is a new migration).
+backup before running them.  Version 1 is the first wave's schema (with :mod:`ddl_extra`); the tables of
+version 2 live in :mod:`zaitaku_map.store.ddl_v2`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_MARKER = "zaitaku-map"
 
 # (table, geometry type, description) of tables registered as GeoPackage feature layers
@@ -265,11 +265,37 @@ DOMAIN_DDL: list[str] = []
 
 def all_ddl() -> list[str]:
     """Every CREATE statement of the current schema version, in order."""
-    from zaitaku_map.store import ddl_extra
+    from zaitaku_map.store import ddl_extra, ddl_v2
 
-    return [*CORE_DDL, *DOMAIN_DDL, *ddl_extra.DDL]
+    return [*CORE_DDL, *DOMAIN_DDL, *ddl_extra.DDL, *ddl_v2.DDL]
+
+
+def feature_layers() -> list[tuple[str, str, str]]:
+    """Every table registered as a GeoPackage feature layer (table, geometry type, description)."""
+    from zaitaku_map.store import ddl_v2
+
+    return [*FEATURE_LAYERS, *ddl_v2.FEATURE_LAYERS]
+
+
+def attribute_tables() -> list[tuple[str, str]]:
+    """Every plain table registered in ``gpkg_contents`` as attributes (table, description)."""
+    from zaitaku_map.store import ddl_v2
+
+    return [*ATTRIBUTE_TABLES, *ddl_v2.ATTRIBUTE_TABLES]
+
+
+def _v1_to_v2(conn: sqlite3.Connection) -> None:
+    """Add the tables of schema version 2 (:mod:`zaitaku_map.store.ddl_v2`)."""
+    from zaitaku_map.store import ddl_v2, gpkg
+
+    for ddl in ddl_v2.DDL:
+        conn.execute(ddl)
+    for table, gtype, desc in ddl_v2.FEATURE_LAYERS:
+        gpkg.register_layer(conn, table, geometry_type=gtype, description=desc)
+    for table, desc in ddl_v2.ATTRIBUTE_TABLES:
+        gpkg.register_attributes(conn, table, desc)
 
 
 # version -> function upgrading a connection from that version to version + 1
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
