@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import pytest
 from export_fixtures import add_options
 
 from zaitaku_map.cli import main
+from zaitaku_map.coverage import resolve_coverage_params
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.htmlmap import export_html_map
 
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -111,7 +110,7 @@ def test_html_map_coverage_and_categories(proj, tmp_path):
         tmp_path / "c.html",
         categories=["zaishi"],
         coverage_category="zaishi",
-        coverage_params=replace(resolve_coverage_params(p, None), minutes=20.0),
+        coverage_params=resolve_coverage_params(p, minutes=20.0),
     )
     text = (tmp_path / "c.html").read_text(encoding="utf-8")
     assert out["coverage"]["category"] == "zaishi" and out["coverage"]["params"]["minutes"] == 20

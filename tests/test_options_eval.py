@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from zaitaku_map.cli import main
+from zaitaku_map.coverage import CoverageParams
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.options import (
     add_hub,
@@ -153,7 +154,7 @@ def test_coverage_from_engine_is_aggregated(synthetic_project, monkeypatch) -> N
 
     monkeypatch.setattr(cov, "coverage_summary", fake_summary, raising=False)
     create_option(synthetic_project, "案A", template="area")
-    ev = evaluate_option(synthetic_project, "案A", coverage_params={"minutes": 30})
+    ev = evaluate_option(synthetic_project, "案A", coverage_params=CoverageParams(minutes=30))
     c = _ken(ev, "9901")["coverage"]["zaishi_clinic"]
     assert c == {
         "total": 22500.0,

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.store import open_project
+from zaitaku_map.store import Project, open_project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage import CoverageParams
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,15 +74,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_export)
 
 
-def _coverage_params(project: Any, minutes: float | None) -> Any:
+def _coverage_params(project: Project, minutes: float | None) -> CoverageParams | None:
     if minutes is None:
         return None
-    from dataclasses import replace
+    from zaitaku_map.coverage import resolve_coverage_params
 
-    from zaitaku_map.export.evaluation import resolve_coverage_params
-
-    base = resolve_coverage_params(project, None)
-    return replace(base, minutes=float(minutes)) if base is not None else None
+    return resolve_coverage_params(project, minutes=minutes)
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:

@@ -158,7 +158,7 @@ def _human_roads(out: dict[str, Any]) -> None:
 
 
 def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    from zaitaku_map.coverage import coverage_summary
+    from zaitaku_map.coverage import coverage_summary, save_coverage_params
 
     params = params_from_args(args)
     cats = [c.strip() for c in args.categories.split(",") if c.strip()] if args.categories else None
@@ -177,11 +177,8 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         out = coverage_summary(
             project, params, categories=cats, layers=args.layer, progress=ctx.progress(), cancel=ctx.cancel
         )
-        if args.save:
-            stored = params.to_dict()
-            if not args.speed_table:  # keep following the project's speed table (``roads --speed-table``)
-                stored.pop("speed_table", None)
-            project.set_setting("coverage_params", stored)
+        if args.save:  # without --speed-table: keep following the project's table (``roads --speed-table``)
+            save_coverage_params(project, params, with_speed_table=bool(args.speed_table))
             out["saved_as_project_setting"] = True
         if args.facilities:
             from zaitaku_map.coverage import service_areas

@@ -18,10 +18,13 @@ Examples::
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent
-from zaitaku_map.store import open_project
+from zaitaku_map.store import Project, open_project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage import CoverageParams
 
 
 def _codes(text: str | None) -> list[str]:
@@ -150,22 +153,14 @@ def _coverage_args(a: argparse.ArgumentParser) -> None:
     a.add_argument("--mode", choices=["auto", "network", "straight"], help="到達圏の計算方法")
 
 
-def _coverage_params(args: argparse.Namespace) -> Any:
-    if not (args.coverage or args.minutes or args.mode):
+def _coverage_params(project: Project, args: argparse.Namespace) -> CoverageParams | None:
+    """With ``--coverage``/``--minutes``/``--mode``: the project's parameters (or the defaults) with
+    those overrides; without: ``None`` (the evaluation then uses the saved parameters, if any)."""
+    if not (args.coverage or args.minutes is not None or args.mode):
         return None
-    from zaitaku_map import coverage
+    from zaitaku_map.coverage import resolve_coverage_params
 
-    cls = getattr(coverage, "CoverageParams", None)
-    if cls is None:
-        return None
-    if not (args.minutes or args.mode):
-        return True  # the project's stored parameters, else the defaults
-    kw: dict[str, Any] = {}
-    if args.minutes:
-        kw["minutes"] = args.minutes
-    if args.mode:
-        kw["mode"] = args.mode
-    return cls(**kw)
+    return resolve_coverage_params(project, minutes=args.minutes, mode=args.mode)
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -344,14 +339,14 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import evaluate_option
 
     with open_project(args.project) as p:
-        return evaluate_option(p, args.name, coverage_params=_coverage_params(args))
+        return evaluate_option(p, args.name, coverage_params=_coverage_params(p, args))
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import compare_options
 
     with open_project(args.project) as p:
-        return compare_options(p, args.names, coverage_params=_coverage_params(args))
+        return compare_options(p, args.names, coverage_params=_coverage_params(p, args))
 
 
 def _human_evaluate(res: dict[str, Any]) -> None:

@@ -46,26 +46,16 @@ def coverage_summary(
     categories: list[str] | tuple[str, ...] | None = None,
     layers: list[str] | None = None,
     groups: dict[str, str] | None = None,
-    option: str | None = None,
     progress: Any = None,
     cancel: Any = None,
 ) -> dict[str, Any]:
     """Population total / covered / uncovered / share per category, municipality and area layer.
 
-    ``groups`` maps municipality codes to any group key (e.g. a 圏域 option's assignments) and
-    adds ``by_group``; ``option`` names a 圏域 option whose assignments are used the same way
-    (``by_option``).
+    ``groups`` maps municipality codes to any group key (e.g. a 圏域 option's assignments, which
+    the option domain passes) and adds ``by_group``.
     """
     result = compute_coverage(project, params, categories=categories, progress=progress, cancel=cancel)
     out = summarize(result, project, layers=layers, groups=groups)
-    if option is not None:
-        from zaitaku_map.options import get_option
-
-        opt = get_option(project, option)
-        by_opt = summarize(result, project, layers=[], groups=dict(opt.assignments), group_name="option")
-        for key, entry in by_opt["categories"].items():
-            out["categories"][key]["by_option"] = entry["by_option"]
-        out["option"] = option
     out["from_cache"] = result.from_cache
     return out
 

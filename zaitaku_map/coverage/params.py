@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zaitaku_map.errors import AnalysisError
+from zaitaku_map.errors import AnalysisError, NetworkDataError
 from zaitaku_map.network.snap import DEFAULT_ACCESS_SPEED_KMH, DEFAULT_MAX_SNAP_M
 from zaitaku_map.network.speeds import SpeedTable
+from zaitaku_map.store import Project
 
 MODES = ("auto", "network", "straight")
+SETTING = "coverage_params"  # the project setting holding the user's saved parameters
 
 
 @dataclass
@@ -117,18 +119,31 @@ class CoverageParams:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CoverageParams:
+        """Parameters from :meth:`to_dict` output or a saved setting (missing keys take the defaults).
+
+        Raises :class:`~zaitaku_map.errors.AnalysisError` naming the bad value when one does not parse.
+        """
         st = data.get("speed_table")
-        return cls(
-            minutes=float(data.get("minutes", 30)),
-            bands=tuple(data.get("bands", (15, 30, 45))),
-            mode=str(data.get("mode", "auto")),
-            speed_table=SpeedTable.from_dict(st) if isinstance(st, dict) else None,
-            speed_kmh=data.get("speed_kmh"),
-            detour_factor=float(data.get("detour_factor", 1.3)),
-            straight_speed_kmh=float(data.get("straight_speed_kmh", 30)),
-            access_speed_kmh=float(data.get("access_speed_kmh", DEFAULT_ACCESS_SPEED_KMH)),
-            max_snap_m=float(data.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
-        )
+        bands = data.get("bands", (15, 30, 45))
+        try:
+            return cls(
+                minutes=float(data.get("minutes", 30)),
+                bands=tuple(bands) if isinstance(bands, list | tuple) else bands,
+                mode=str(data.get("mode", "auto")),
+                speed_table=SpeedTable.from_dict(st) if isinstance(st, dict) else None,
+                speed_kmh=None if data.get("speed_kmh") is None else float(data["speed_kmh"]),
+                congestion_factor=(
+                    None if data.get("congestion_factor") is None else float(data["congestion_factor"])
+                ),
+                detour_factor=float(data.get("detour_factor", 1.3)),
+                straight_speed_kmh=float(data.get("straight_speed_kmh", 30)),
+                access_speed_kmh=float(data.get("access_speed_kmh", DEFAULT_ACCESS_SPEED_KMH)),
+                max_snap_m=float(data.get("max_snap_m", DEFAULT_MAX_SNAP_M)),
+            )
+        except (TypeError, ValueError, NetworkDataError) as exc:
+            raise AnalysisError(
+                "coverage parameters are not readable", value=str(exc), expected="CoverageParams.to_dict()"
+            ) from None
 
     def describe_ja(self, mode: str | None = None) -> str:
         """One line for maps and tables.
@@ -155,3 +170,68 @@ class CoverageParams:
                 f"・道路外アクセス時速{self.access_speed_kmh:g}km（{self.max_snap_m:g}m以内）"
             )
         return f"自動（道路網があれば道路ネットワーク、なければ直線距離：迂回係数{self.detour_factor:g}・時速{self.straight_speed_kmh:g}km）・{mins}"
+
+
+def stored_coverage_params(project: Project) -> CoverageParams | None:
+    """The parameters saved in the project (``coverage --save``, the settings dialog), or ``None``.
+
+    Raises :class:`~zaitaku_map.errors.AnalysisError` with a hint when the saved value is unreadable
+    (never silently replaced by the defaults: every map and table prints the parameters it used).
+    """
+    raw = project.setting(SETTING)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise AnalysisError(
+            "the saved coverage parameters are not readable",
+            column=SETTING,
+            value=raw,
+            hint="「分析の設定」で保存し直すか、zaitaku-map coverage PROJECT --save で保存し直してください。",
+        )
+    try:
+        return CoverageParams.from_dict(raw)
+    except AnalysisError as err:
+        if err.column:  # the field at fault goes with the value
+            err.value = f"{err.column}={err.value!r}"
+        err.column = SETTING
+        err.hint = (
+            "「分析の設定」で保存し直すか、zaitaku-map coverage PROJECT --save で保存し直してください。"
+        )
+        raise
+
+
+def resolve_coverage_params(
+    project: Project,
+    params: CoverageParams | None = None,
+    *,
+    minutes: float | None = None,
+    mode: str | None = None,
+    default: CoverageParams | None = None,
+) -> CoverageParams:
+    """THE resolver of coverage parameters: every caller (CLI, GUI, evaluation, exports) uses it.
+
+    ``params`` when given; else the parameters saved in the project (:func:`stored_coverage_params`);
+    else ``default`` (the GUI passes the user's preferences), else :class:`CoverageParams` defaults.
+    ``minutes`` / ``mode`` then override the chosen parameters (``--minutes``, ``--mode``).
+    """
+    chosen = params or stored_coverage_params(project) or default or CoverageParams()
+    changes: dict[str, Any] = {}
+    if minutes is not None:
+        changes["minutes"] = float(minutes)
+    if mode is not None:
+        changes.update(mode=mode, resolved_mode=None)
+    return replace(chosen, **changes) if changes else chosen
+
+
+def save_coverage_params(project: Project, params: CoverageParams, *, with_speed_table: bool) -> None:
+    """Save ``params`` as the project's coverage parameters (read back by :func:`resolve_coverage_params`).
+
+    ``with_speed_table=False`` leaves the speed table out so coverage keeps following the project's
+    own table (``roads --speed-table``, the settings dialog); a congestion factor is kept either way.
+    """
+    stored = params.to_dict()
+    if not with_speed_table:
+        stored.pop("speed_table", None)
+        if params.congestion_factor is not None:
+            stored["congestion_factor"] = params.congestion_factor
+    project.set_setting(SETTING, stored)

@@ -11,25 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.coverage import CoverageParams, category_name
+from zaitaku_map.coverage import category_name, resolve_coverage_params
 from zaitaku_map.export.data import ExportData
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, FUNCTIONS
 from zaitaku_map.options import evaluate_option
 from zaitaku_map.store import Project
-
-
-def resolve_coverage_params(project: Project, params: Any) -> Any:
-    """``params`` as given, else the project's stored ``coverage_params``, else ``CoverageParams()``."""
-    if params is not None:
-        return params
-    cls = CoverageParams
-    stored = project.setting("coverage_params")
-    if isinstance(stored, dict):
-        try:
-            return cls.from_dict(stored)
-        except (TypeError, ValueError, KeyError):
-            pass
-    return cls()
 
 
 def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:

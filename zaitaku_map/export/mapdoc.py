@@ -17,7 +17,6 @@ from typing import Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
-from zaitaku_map.export.evaluation import resolve_coverage_params
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
@@ -57,7 +56,7 @@ def load_coverage(project: Project, category: str | None, params: Any) -> Covera
         raise ExportError(
             f"unknown facility category: {category}", value=category, expected=", ".join(sorted(known))
         )
-    params = resolve_coverage_params(project, params)
+    params = cov_mod.resolve_coverage_params(project, params)
     result = cov_mod.compute_coverage(project, params, categories=[category])
     cov = Coverage(category=category, params=params, minutes=float(params.minutes))
     cov.description = result.describe_ja()

@@ -21,21 +21,18 @@ BAND_COLOR = "#1f5fa8"
 
 
 def coverage_params(win: MainWindow) -> Any:
-    """Parameters from the project (saved by the settings dialog) or the user's defaults."""
-    from zaitaku_map.coverage import CoverageParams
+    """Parameters saved in the project (by the settings dialog), else the user's preferences."""
+    from zaitaku_map.coverage import CoverageParams, resolve_coverage_params
 
-    stored = win.project.setting("coverage_params") if win.project is not None else None
-    if isinstance(stored, dict):
-        try:
-            return CoverageParams(**stored)
-        except Exception:
-            pass
     s = win.settings
-    return CoverageParams(
+    preferred = CoverageParams(
         minutes=float(s.get("coverage_minutes", 30)),
         bands=tuple(float(b) for b in s.get("coverage_bands", [15, 30, 45])),
         mode=str(s.get("coverage_mode", "auto")),
     )
+    if win.project is None:
+        return preferred
+    return resolve_coverage_params(win.project, default=preferred)
 
 
 def category_choices() -> list[tuple[str, str]]:

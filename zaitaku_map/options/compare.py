@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zaitaku_map.coverage import CoverageParams
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.options import _data
 from zaitaku_map.options.evaluate import evaluate_option
@@ -65,7 +66,9 @@ def _flag(base: Any, value: Any, higher_better: bool | None) -> str:
     return "better" if (value > base) == higher_better else "worse"
 
 
-def compare_options(project: Project, names: list[str], *, coverage_params: Any = None) -> dict[str, Any]:
+def compare_options(
+    project: Project, names: list[str], *, coverage_params: CoverageParams | None = None
+) -> dict[str, Any]:
     """Compare options ``names`` (at least two; the first is the baseline)."""
     names = list(dict.fromkeys(names))
     if len(names) < 2:

@@ -16,6 +16,7 @@ import inspect
 import json
 from typing import Any
 
+from zaitaku_map.coverage import CoverageParams, stored_coverage_params
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, FUNCTIONS, OPTION_TEXT, OPTION_WARNINGS
 from zaitaku_map.options import _data
 from zaitaku_map.options.geometry import contiguity
@@ -163,32 +164,6 @@ def coverage_by_ken(
     return out, None
 
 
-def _resolve_params(project: Project, coverage_params: Any) -> Any:
-    """Given params; ``True``/``"default"``: the stored or default ``CoverageParams``; ``None``: stored or none."""
-    if coverage_params is not None and coverage_params is not True and coverage_params != "default":
-        return coverage_params
-    try:
-        from zaitaku_map.coverage import CoverageParams
-    except ImportError:
-        return None
-    stored = project.setting("coverage_params")
-    if isinstance(stored, dict):
-        try:
-            return _params_from_dict(stored)
-        except Exception:
-            pass
-    return CoverageParams() if coverage_params is not None else None
-
-
-def _params_from_dict(d: dict[str, Any]) -> Any:
-    try:
-        from zaitaku_map.coverage import CoverageParams
-
-        return CoverageParams.from_dict(d) if hasattr(CoverageParams, "from_dict") else CoverageParams(**d)
-    except ImportError:
-        return d
-
-
 # ---------------------------------------------------------------------------------------------
 
 
@@ -224,15 +199,20 @@ def _population_note(
 
 
 def evaluate_option(
-    project: Project, name: str, *, coverage_params: Any = None, cross_layers: tuple[str, ...] = CROSS_LAYERS
+    project: Project,
+    name: str,
+    *,
+    coverage_params: CoverageParams | None = None,
+    cross_layers: tuple[str, ...] = CROSS_LAYERS,
 ) -> dict[str, Any]:
     """Evaluate an option (see module doc); returns a JSON-ready dict with ``kens``, ``totals``, ``warnings``.
 
     Parameters
     ----------
     coverage_params:
-        ``CoverageParams`` (or a dict of its fields) to include coverage; ``True`` for the project's
-        stored parameters or the defaults; ``None`` (default) uses the stored parameters only.
+        Include coverage under these parameters; ``None`` (default): under the parameters saved in
+        the project, when there are any (:func:`~zaitaku_map.coverage.resolve_coverage_params`
+        chooses them for a caller that always wants coverage).
     cross_layers:
         Area layers whose boundaries a 圏域 is checked against (flagged, not forbidden).
     """
@@ -255,9 +235,8 @@ def evaluate_option(
     min_pop = (opt.params.get("constraints") or {}).get("min_population") or (
         (opt.params.get("proposal") or {}).get("constraints") or {}
     ).get("min_population")
-    params = _resolve_params(project, coverage_params)
-    if isinstance(params, dict):  # plain dict of CoverageParams fields
-        params = _resolve_params(project, _params_from_dict(params))
+    # the evaluation includes coverage when parameters are given or saved in the project
+    params = coverage_params if coverage_params is not None else stored_coverage_params(project)
     cov, cov_note = (
         (None, OPTION_TEXT["coverage_not_computed"])
         if params is None
