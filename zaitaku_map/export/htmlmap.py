@@ -167,7 +167,7 @@ var zm = {
 """
 
 
-def _js(value: Any) -> str:
+def script_json(value: Any) -> str:
     """JSON literal safe inside an HTML ``<script>`` (no ``<``, ``>``, ``&``, U+2028/2029 left raw)."""
     s = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for a, b in (
@@ -228,7 +228,7 @@ def _features(gdf: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
     return feature_collection(gdf.geometry.values, props, ndigits=NDIGITS, with_ids=True)
 
 
-def _label_point(geom: Any) -> tuple[float, float] | None:
+def label_point(geom: Any) -> tuple[float, float] | None:
     """(lat, lon) deep inside the largest part of a polygon (for the name label)."""
     if geom is None or geom.is_empty:
         return None
@@ -495,7 +495,7 @@ def build_html_map(
         gap_group = folium.FeatureGroup(name=gap_label)
         _Script(
             f"zm.gaps({gap_group.get_name()}, "
-            + _js(
+            + script_json(
                 {
                     "label": gap_label,
                     "color": GAP_COLOR,
@@ -572,7 +572,7 @@ def build_html_map(
         )
         _Script(
             f"zm.facilities({group.get_name()}, "
-            + _js(
+            + script_json(
                 {
                     "label": label,
                     "color": c.color,
@@ -585,25 +585,29 @@ def build_html_map(
         ).add_to(group)
         group.add_to(m)
 
-    strings_script.code = f"zm.strings = {_js(list(strings))};"
+    strings_script.code = f"zm.strings = {script_json(list(strings))};"
 
     # names: 圏域 always, municipalities on demand
     ken_labels = [
         [*p, str(n)]
         for n, geom in zip(kens["name"], kens.geometry, strict=True)
-        if (p := _label_point(geom)) is not None
+        if (p := label_point(geom)) is not None
     ]
     lab_group = folium.FeatureGroup(name=f"{EXPORT_TEXT['ken']}名", show=True)
-    _Script(f"zm.labels({lab_group.get_name()}, 'zm-label-ken', {_js(ken_labels)});").add_to(lab_group)
+    _Script(f"zm.labels({lab_group.get_name()}, 'zm-label-ken', {script_json(ken_labels)});").add_to(
+        lab_group
+    )
     lab_group.add_to(m)
     inside = munis[munis["ken_key"].notna()]
     muni_labels = [
         [*p, str(n)]
         for n, geom in zip(inside["name"], inside.geometry, strict=True)
-        if (p := _label_point(geom)) is not None
+        if (p := label_point(geom)) is not None
     ]
     mlab_group = folium.FeatureGroup(name="市区町村名", show=len(muni_labels) <= 40)
-    _Script(f"zm.labels({mlab_group.get_name()}, 'zm-label-muni', {_js(muni_labels)});").add_to(mlab_group)
+    _Script(f"zm.labels({mlab_group.get_name()}, 'zm-label-muni', {script_json(muni_labels)});").add_to(
+        mlab_group
+    )
     mlab_group.add_to(m)
 
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
@@ -619,14 +623,14 @@ def build_html_map(
     panels = (
         f"window.zmMap = {mapname};"
         f"L.control.scale({{imperial: false, position: 'bottomleft'}}).addTo({mapname});"
-        f"zm.panel({mapname}, 'topleft', 'zm-title', {_js(_title_html(data, coverage, title))});"
-        f"zm.panel({mapname}, 'bottomright', 'zm-legend', {_js(_legend_html(data, coverage, fac_counts, has_roles))});"
-        f"zm.panel({mapname}, 'bottomleft', 'zm-info', {_js(_info_html(data, coverage))});"
+        f"zm.panel({mapname}, 'topleft', 'zm-title', {script_json(_title_html(data, coverage, title))});"
+        f"zm.panel({mapname}, 'bottomright', 'zm-legend', {script_json(_legend_html(data, coverage, fac_counts, has_roles))});"
+        f"zm.panel({mapname}, 'bottomleft', 'zm-info', {script_json(_info_html(data, coverage))});"
     )
     if data.is_demo:
         panels += (
             f"(function(){{var w = L.DomUtil.create('div', 'zm-watermark', {mapname}.getContainer());"
-            f"w.textContent = {_js(EXPORT_TEXT['demo_watermark'])};"
+            f"w.textContent = {script_json(EXPORT_TEXT['demo_watermark'])};"
             # the watermark sits above the map pane: keep popups readable
             f"{mapname}.on('popupopen', function () {{ w.style.display = 'none'; }});"
             f"{mapname}.on('popupclose', function () {{ w.style.display = ''; }});}})();"
