@@ -481,3 +481,37 @@ GUI_LAYER_GROUPS: dict[str, str] = {
     "facilities": "施設",
     "coverage": "到達圏・カバー外",
 }
+
+# --- meeting mode and the 委員配布用 viewer (meeting) ---------------------------------------------
+# words of the offline viewer page (export --viewer); the page shows them through textContent
+VIEWER_TEXT: dict[str, str] = {
+    "title": "在宅医療の圏域（案）— 委員配布用",
+    "ken": "圏域",
+    "muni": "市区町村",
+    "unassigned": "未割当",
+    "outside": "圏域外",
+    "category": "種別",
+    "subtype": "区分",
+    "address": "所在地",
+    "roles": "役割",
+    "functions": "機能",
+    "precision": "位置の精度",
+    "source": "出典",
+    "population": "人口",
+    "nearest": "最寄りの施設まで",
+    "unplaced": "位置不明（地図に表示なし）",
+    "layer_kens": "圏域（塗り分け・境界）",
+    "layer_labels": "圏域名",
+    "layer_munis": "市区町村の境界",
+    "layer_muni_labels": "市区町村名",
+    "table_title": "評価表",
+    "warnings": "注意",
+    "total": "計",
+    "coverage_band": "到達圏（{label}）",
+    "gap": "カバー外の人口（{label}・{minutes}分）",
+    "gap_points": "カバー外の地点（{label}・{minutes}分）",
+    "facility_data": "施設データ",
+    "operation": "操作",
+    "operation_help": "案のタブ（または ← →）で圏域案を切り替え、右の「表示する層」で層を選びます。"
+    "市区町村・施設をクリックすると詳しい情報を表示します。",
+}

@@ -8,6 +8,7 @@ Examples::
     zaitaku-map export P.gpkg --option 案A --html 案A_地図.html --coverage zaishi
     zaitaku-map export P.gpkg --option 案A --compare 案B 案C --pack 会議資料.pdf
     zaitaku-map export P.gpkg --option 案A --csv 案A.csv --cp932 --xlsx 案A.xlsx --gpkg 案A_qgis.gpkg
+    zaitaku-map export P.gpkg --viewer 委員配布用.html          # every option in one offline HTML file
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="圏域案を PDF・HTML・CSV・XLSX・GeoPackage に書き出します（画面なしで動きます）。",
     )
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
-    p.add_argument("--option", required=True, help="出力する圏域案の名前")
+    p.add_argument("--option", help="出力する圏域案の名前（--viewer だけなら不要）")
     p.add_argument("--pdf", metavar="MAP.pdf", help="地図 PDF")
     p.add_argument(
         "--html", metavar="MAP.html", help="ブラウザで見る対話型の地図（1ファイル・オフラインで動作）"
+    )
+    p.add_argument(
+        "--viewer",
+        metavar="FILE.html",
+        help="委員配布用ビューア: すべての圏域案・評価表・到達圏・施設を1つの HTML に（オフラインで動作）",
     )
     p.add_argument("--list", dest="list_pdf", metavar="LIST.pdf", help="資源リスト PDF（評価表つき）")
     p.add_argument("--compare", nargs="+", metavar="OTHER", default=[], help="比較する他の案（1つ以上）")
@@ -96,18 +102,33 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         args.gpkg,
         args.geojson,
     ]
-    if not any(wanted):
+    if not any(wanted) and not args.viewer:
         raise InputDataError(
             "nothing to export",
-            hint="--pdf, --html, --list, --compare, --pack, --csv, --xlsx, --gpkg "
+            hint="--pdf, --html, --viewer, --list, --compare, --pack, --csv, --xlsx, --gpkg "
             "のいずれかで出力先を指定してください",
         )
+    if any(wanted) and not args.option:
+        raise InputDataError("no option given", hint="--option で出力する圏域案を指定してください")
     out: dict[str, Any] = {"option": args.option}
     prog = ctx.progress()
     with open_project(args.project) as project:
         params = _coverage_params(project, args.minutes)
         cats = [c.strip() for c in (args.categories or "").replace("、", ",").split(",") if c.strip()] or None
         cov = {"coverage_category": args.coverage, "coverage_params": params, "categories": cats}
+        if args.viewer:
+            from zaitaku_map.export.viewer import export_viewer
+
+            out["viewer"] = export_viewer(
+                project,
+                args.viewer,
+                coverage_categories=[args.coverage] if args.coverage else None,
+                coverage_params=params,
+                categories=cats,
+                title=args.title,
+                progress=prog,
+            ).as_dict()
+            ctx.note(f"委員配布用ビューア: {args.viewer}（{out['viewer']['bytes'] // 1024} KB）")
         pdf_kw = {"paper": args.paper, "landscape": args.landscape, **cov}
         if args.pdf:
             out["map"] = export.export_map_pdf(

@@ -1,0 +1,476 @@
+/* zaitaku-map option map: one Leaflet map that shows every 圏域 option of a project and switches
+ * between them without reloading anything.
+ *
+ * Shared by the offline viewer for committee members (export --viewer, inlined into one HTML file)
+ * and the meeting mode of the desktop application (loaded from resources/ui/meeting/meeting.html).
+ *
+ * The document `doc` is built by zaitaku_map/export/viewer.py (see the schema there).  Every text
+ * that comes from data (names, addresses, notes) reaches the DOM through textContent only — never
+ * innerHTML — so a facility whose name is an HTML tag with an onerror handler is shown as those characters.
+ */
+"use strict";
+
+(function (global) {
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function fmtInt(v) {
+    return (v === null || v === undefined || !isFinite(v)) ? "－" : Math.round(v).toLocaleString("ja-JP");
+  }
+
+  /** Popup/tooltip node: a bold title and rows of [heading, value]. */
+  function infoNode(title, rows, extraClass) {
+    const box = el("div", "zm-pop" + (extraClass ? " " + extraClass : ""));
+    box.appendChild(el("div", "zm-pop-title", title));
+    const table = el("table");
+    for (const [head, value] of rows) {
+      if (value === "" || value === null || value === undefined) continue;
+      const tr = el("tr");
+      tr.appendChild(el("th", null, head));
+      tr.appendChild(el("td", null, value));
+      table.appendChild(tr);
+    }
+    if (table.childNodes.length) box.appendChild(table);
+    return box;
+  }
+
+  const DEFAULT_VISIBLE = {kens: true, munis: true, labels: true, muni_labels: false, notes: true};
+
+  class OptionMap {
+    /**
+     * @param {HTMLElement|string} div  container of the map
+     * @param {object} doc  the document of export/viewer.py
+     * @param {object} opts  {scale: symbol/line factor, zoomControl, onMuniClick(i, latlng),
+     *                        onKenClick(kenIndex, latlng), interactivePopups (default true)}
+     */
+    constructor(div, doc, opts) {
+      this.doc = doc;
+      this.opts = Object.assign({scale: 1, zoomControl: true, interactivePopups: true}, opts || {});
+      this.strings = doc.strings || [];
+      this.map = L.map(div, {preferCanvas: true, zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 4, maxZoom: 17,
+                             attributionControl: false, zoomControl: this.opts.zoomControl});
+      this.renderer = L.canvas({padding: 0.4, tolerance: 4});
+      this.visible = Object.assign({}, DEFAULT_VISIBLE);
+      for (const c of doc.coverage || []) {
+        this.visible["band:" + c.key] = !!c.show_bands;
+        this.visible["gap:" + c.key] = !!c.show_gaps;
+      }
+      for (const f of doc.facilities || []) this.visible["fac:" + f.cat] = !!f.show;
+      this.option = 0;
+      this.highlighted = new Set();
+      this.paints = 0;
+      this.listeners = {};
+      this.outlines = {};      // option index -> L.Layer
+      this.labels = {};        // option index -> L.LayerGroup
+      this.layers = {};        // id -> L.Layer (bands, gaps, facilities, muni labels, highlight, notes)
+      this.codeIndex = {};
+      this.facMarkers = [];    // flat, in doc order: [catIndex, rowIndex, marker]
+      this.overrides = null;   // {muniIndex: kenIndex} of live edits shown over the option
+      this._buildMunis();
+      this._buildCoverage();
+      this._buildFacilities();
+      this._buildMuniLabels();
+      this.setOption(0);
+      this.fitAll(false);
+      // the container may still change size (page layout, full screen, a window resize): keep the map
+      // filling it, and keep the whole region in view until the user has moved the map
+      this.userMoved = false;
+      this.map.on("dragstart zoomstart", (e) => { if (!this._fitting) this.userMoved = true; });
+      if (typeof ResizeObserver !== "undefined") {
+        new ResizeObserver(() => {
+          this.map.invalidateSize(false);
+          if (!this.userMoved) this.fitAll(false);
+        }).observe(this.map.getContainer());
+      }
+    }
+
+    // ------------------------------------------------------------------ events
+    on(name, fn) { (this.listeners[name] = this.listeners[name] || []).push(fn); return this; }
+    _emit(name, ...args) { for (const fn of this.listeners[name] || []) fn(...args); }
+
+    _painted() {
+      // two frames: the canvas has been drawn and composited
+      requestAnimationFrame(() => requestAnimationFrame(() => { this.paints += 1; this._emit("painted", this.paints); }));
+    }
+
+    str(i) { return (typeof i === "number") ? (this.strings[i] || "") : (i || ""); }
+
+    // ------------------------------------------------------------------ municipalities
+    _kenOf(muniIndex, optIndex) {
+      const o = optIndex === undefined ? this.option : optIndex;
+      if (o === this.option && this.overrides && this.overrides[muniIndex] !== undefined) return this.overrides[muniIndex];
+      const opt = this.doc.options[o];
+      return opt ? opt.assign[muniIndex] : -1;
+    }
+
+    _muniStyle(i) {
+      const st = this.doc.style;
+      const k = this._kenOf(i);
+      const ken = k >= 0 ? this.doc.options[this.option].kens[k] : null;
+      const anyCov = (this.doc.coverage || []).some((c) => this.visible["band:" + c.key]);
+      const show = this.visible.kens;
+      return {
+        color: st.muni_edge, weight: this.visible.munis ? 1 * this.opts.scale : 0, opacity: this.visible.munis ? 0.9 : 0,
+        fillColor: ken && show ? ken.color : st.outside_fill,
+        fillOpacity: ken && show ? (anyCov ? 0.42 : 0.6) : 1,
+      };
+    }
+
+    _buildMunis() {
+      const self = this;
+      // properties.i is the municipality's index in every option's `assign` (features without a
+      // geometry are left out of the collection, so the index is not the position in it)
+      this.muniFeature = {};
+      for (const f of this.doc.munis.features) { self.codeIndex[f.properties.c] = f.properties.i; self.muniFeature[f.properties.i] = f; }
+      this.muniLayers = [];
+      this.munis = L.geoJSON(this.doc.munis, {
+        renderer: this.renderer,
+        style: (f) => self._muniStyle(f.properties.i),
+        onEachFeature: (f, layer) => {
+          const i = f.properties.i;
+          self.muniLayers[i] = layer;
+          layer.bindTooltip(() => {
+            const k = self._kenOf(i);
+            const opt = self.doc.options[self.option];
+            return infoNode(f.properties.n, [[self.doc.text.ken, k >= 0 ? opt.kens[k].name : self.doc.text.unassigned]]);
+          }, {sticky: true, className: "zm-tip"});
+          layer.on("click", (e) => {
+            self._emit("municlick", i, e.latlng, e);
+            if (self.opts.interactivePopups) self.openMuniPopup(i, e.latlng);
+          });
+        },
+      }).addTo(this.map);
+    }
+
+    openMuniPopup(i, latlng) {
+      const f = this.muniFeature[i];
+      const t = this.doc.text;
+      const k = this._kenOf(i);
+      const opt = this.doc.options[this.option];
+      const rows = [[t.ken, k >= 0 ? opt.kens[k].name : t.unassigned]];
+      // the same municipality in the other options
+      this.doc.options.forEach((o, j) => {
+        if (j === this.option) return;
+        const kk = o.assign[i];
+        rows.push([o.name, kk >= 0 ? o.kens[kk].name : t.unassigned]);
+      });
+      const node = infoNode(f.properties.n, rows);
+      if (k >= 0) {
+        const row = opt.table && opt.table.rows[k];
+        if (row) node.appendChild(this.kenSummaryNode(k));
+      }
+      L.popup({maxWidth: 420}).setLatLng(latlng).setContent(node).openOn(this.map);
+    }
+
+    /** Compact table of one 圏域 of the current option (population, counts, coverage). */
+    kenSummaryNode(k) {
+      const opt = this.doc.options[this.option];
+      const tab = opt.table;
+      const rows = [];
+      if (tab && tab.rows[k]) {
+        tab.cols.forEach((c, j) => { if (c[2]) rows.push([c[1], tab.rows[k][j]]); });
+      }
+      return infoNode(opt.kens[k].name + "（" + opt.name + "）", rows, "zm-pop-sub");
+    }
+
+    restyle() {
+      for (const layer of this.muniLayers) if (layer) layer.setStyle(this._muniStyle(layer.feature.properties.i));
+      this._painted();
+    }
+
+    // ------------------------------------------------------------------ options
+    _outline(o) {
+      if (!this.outlines[o]) {
+        const st = this.doc.style;
+        const w = 3 * this.opts.scale;
+        this.outlines[o] = L.geoJSON(this.doc.options[o].outline, {
+          renderer: this.renderer, interactive: false,
+          style: () => ({color: st.ken_edge, weight: w, opacity: 0.95, fill: false}),
+        });
+      }
+      return this.outlines[o];
+    }
+
+    _labels(o) {
+      if (!this.labels[o]) {
+        const g = L.layerGroup();
+        for (const ken of this.doc.options[o].kens) {
+          if (!ken.label) continue;
+          g.addLayer(this._labelMarker(ken.label, ken.name, "zm-ken-label"));
+        }
+        this.labels[o] = g;
+      }
+      return this.labels[o];
+    }
+
+    _labelMarker(latlon, text, cls) {
+      const span = el("span", null, text);
+      const icon = L.divIcon({className: "zm-label " + cls, html: span, iconSize: [0, 0]});
+      return L.marker(latlon, {icon: icon, interactive: false, keyboard: false});
+    }
+
+    setOption(o) {
+      o = Math.max(0, Math.min(this.doc.options.length - 1, o | 0));
+      const prev = this.option;
+      if (this.outlines[prev]) this.map.removeLayer(this.outlines[prev]);
+      if (this.labels[prev]) this.map.removeLayer(this.labels[prev]);
+      this.option = o;
+      this.overrides = null;
+      if (this.visible.kens) this._outline(o).addTo(this.map);
+      if (this.visible.labels) this._labels(o).addTo(this.map);
+      this.restyle();
+      this._raise();
+      this._emit("option", o);
+      return o;
+    }
+
+    /** Replace one option's data (meeting mode: after a live edit or a save). */
+    replaceOption(o, data) {
+      const showing = o === this.option;
+      if (this.outlines[o]) { this.map.removeLayer(this.outlines[o]); delete this.outlines[o]; }
+      if (this.labels[o]) { this.map.removeLayer(this.labels[o]); delete this.labels[o]; }
+      this.doc.options[o] = data;
+      if (showing) this.setOption(o);
+    }
+
+    addOption(data) {
+      this.doc.options.push(data);
+      return this.doc.options.length - 1;
+    }
+
+    // ------------------------------------------------------------------ coverage
+    _buildCoverage() {
+      const st = this.doc.style;
+      for (const c of this.doc.coverage || []) {
+        const n = c.bands.features.length;
+        const bands = L.geoJSON(c.bands, {
+          renderer: this.renderer, interactive: false,
+          style: (f) => {
+            const rank = f.properties.r;  // 0 = the nearest band
+            const color = st.band_colors[Math.min(rank, st.band_colors.length - 1)];
+            // the bands nest (the 45-minute one holds the 30 and the 15): near places get every layer
+            return {stroke: false, fillColor: color, fillOpacity: n > 1 ? 0.2 : 0.3};
+          },
+        });
+        this.layers["band:" + c.key] = bands;
+        const gaps = L.featureGroup();
+        const r = Math.max(1.6, Math.min(4, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 3)) * this.opts.scale;
+        for (const g of c.gaps) {
+          const m = L.circleMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
+                                                   fillColor: st.gap_color, fillOpacity: 0.75});
+          m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
+                                                     [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
+                        {className: "zm-tip"});
+          gaps.addLayer(m);
+        }
+        this.layers["gap:" + c.key] = gaps;
+        if (this.visible["band:" + c.key]) bands.addTo(this.map);
+        if (this.visible["gap:" + c.key]) gaps.addTo(this.map);
+      }
+    }
+
+    // ------------------------------------------------------------------ facilities
+    _facilityPopup(group, row, idx) {
+      const t = this.doc.text;
+      const k = this._facilityKen(idx);
+      const opt = this.doc.options[this.option];
+      return infoNode(row[2], [
+        [t.category, group.label], [t.subtype, this.str(row[3])], [t.address, row[4]],
+        [t.muni, this.str(row[5])], [t.ken + "（" + opt.name + "）", k >= 0 ? opt.kens[k].name : t.outside],
+        [t.roles, row[8]], [t.functions, row[9]], [t.precision, this.str(row[6])], [t.source, this.str(row[7])],
+      ]);
+    }
+
+    _facilityKen(flatIndex) {
+      const opt = this.doc.options[this.option];
+      return opt.fac_ken ? opt.fac_ken[flatIndex] : -1;
+    }
+
+    _buildFacilities() {
+      let flat = 0;
+      (this.doc.facilities || []).forEach((group, gi) => {
+        const fg = L.featureGroup();
+        const radius = group.radius * this.opts.scale;
+        group.rows.forEach((row, ri) => {
+          const idx = flat++;
+          if (row[0] === null) return;
+          const role = !!row[8];
+          const m = L.circleMarker([row[0], row[1]], {
+            renderer: this.renderer, radius: radius + (role ? 1 : 0), color: "#111",
+            weight: (role ? 2.6 : group.core ? 1.2 : 0.7) * Math.min(this.opts.scale, 1.6),
+            fillColor: group.color, fillOpacity: 0.92, bubblingMouseEvents: false,
+          });
+          m.__zm = [gi, ri, idx];
+          m.bindTooltip(() => infoNode(row[2], [[group.label, this.str(row[5])]]), {className: "zm-tip", direction: "top"});
+          if (this.opts.interactivePopups) m.bindPopup(() => this._facilityPopup(group, row, idx), {maxWidth: 380});
+          m.on("click", (e) => this._emit("facilityclick", gi, ri, e));
+          fg.addLayer(m);
+          this.facMarkers.push(m);
+        });
+        this.layers["fac:" + group.cat] = fg;
+        if (this.visible["fac:" + group.cat]) fg.addTo(this.map);
+      });
+    }
+
+    facilityMarker(gi, ri) {
+      const g = this.layers["fac:" + this.doc.facilities[gi].cat];
+      let hit = null;
+      g.eachLayer((m) => { if (m.__zm[1] === ri) hit = m; });
+      return hit;
+    }
+
+    // ------------------------------------------------------------------ municipality names
+    _buildMuniLabels() {
+      const g = L.layerGroup();
+      for (const f of this.doc.munis.features) {
+        if (f.properties.p) g.addLayer(this._labelMarker(f.properties.p, f.properties.n, "zm-muni-label"));
+      }
+      this.layers.muni_labels = g;
+      if (this.visible.muni_labels) g.addTo(this.map);
+    }
+
+    // ------------------------------------------------------------------ visibility
+    setVisible(id, on) {
+      on = !!on;
+      this.visible[id] = on;
+      if (id === "kens") {
+        const ol = this.outlines[this.option];
+        if (on) this._outline(this.option).addTo(this.map); else if (ol) this.map.removeLayer(ol);
+        this.restyle();
+      } else if (id === "labels") {
+        const lb = this.labels[this.option];
+        if (on) this._labels(this.option).addTo(this.map); else if (lb) this.map.removeLayer(lb);
+      } else if (id === "munis") {
+        this.restyle();
+      } else if (this.layers[id]) {
+        if (on && !this.map.hasLayer(this.layers[id])) this.layers[id].addTo(this.map);
+        if (!on && this.map.hasLayer(this.layers[id])) this.map.removeLayer(this.layers[id]);
+        if (id.startsWith("band:")) this.restyle();
+      }
+      this._raise();
+      this._painted();
+      this._emit("visible", id, on);
+      return on;
+    }
+
+    /** Keep the drawing order: fills < bands < outlines < highlight < gaps < facilities (canvas order). */
+    _raise() {
+      const order = [];
+      for (const c of this.doc.coverage || []) order.push(this.layers["band:" + c.key]);
+      order.push(this.outlines[this.option], this.layers.highlight, this.layers.notes);
+      for (const c of this.doc.coverage || []) order.push(this.layers["gap:" + c.key]);
+      for (const f of this.doc.facilities || []) order.push(this.layers["fac:" + f.cat]);
+      for (const l of order) if (l && this.map.hasLayer(l) && l.bringToFront) l.bringToFront();
+    }
+
+    // ------------------------------------------------------------------ highlight (municipalities that change 圏域)
+    setHighlight(indexes) {
+      if (this.layers.highlight) this.map.removeLayer(this.layers.highlight);
+      this.highlighted = new Set(indexes);
+      const feats = [...this.highlighted].map((i) => this.muniFeature[i]).filter(Boolean);
+      const st = this.doc.style;
+      this.layers.highlight = L.geoJSON({type: "FeatureCollection", features: feats}, {
+        renderer: this.renderer, interactive: false,
+        style: () => ({color: st.changed_edge, weight: 4 * this.opts.scale, opacity: 1, fill: true,
+                       fillColor: st.changed_edge, fillOpacity: 0.12, dashArray: "10 6"}),
+      }).addTo(this.map);
+      this._raise();
+      this._painted();
+      return feats.length;
+    }
+
+    // ------------------------------------------------------------------ live edits shown over the option
+    setOverrides(map) {
+      this.overrides = map && Object.keys(map).length ? map : null;
+      this.restyle();
+    }
+
+    // ------------------------------------------------------------------ notes (annotations)
+    setNotes(notes) {
+      if (this.layers.notes) this.map.removeLayer(this.layers.notes);
+      const g = L.featureGroup();
+      for (const n of notes || []) {
+        if (n.kind === "pen" && n.coords && n.coords.length > 1) {
+          const line = L.polyline(n.coords, {renderer: this.renderer, color: n.color || "#d81b60",
+                                             weight: (n.width || 4) * this.opts.scale, opacity: 0.95,
+                                             lineCap: "round", lineJoin: "round", interactive: false});
+          line.__zmNote = n.id;
+          g.addLayer(line);
+        } else if (n.kind === "text" && n.coords && n.coords.length) {
+          const m = this._labelMarker(n.coords[0], n.text || "", "zm-note-label");
+          m.__zmNote = n.id;
+          g.addLayer(m);
+        }
+      }
+      this.layers.notes = g;
+      if (this.visible.notes) g.addTo(this.map);
+      this._raise();
+      this._painted();
+      return g.getLayers().length;
+    }
+
+    // ------------------------------------------------------------------ view
+    fitAll(animate) {
+      const b = this.munis.getBounds();
+      this._fitting = true;
+      if (b.isValid()) this.map.fitBounds(b, {padding: [16, 16], animate: !!animate});
+      this._fitting = false;
+      this._painted();
+    }
+
+    fitMunis(indexes) {
+      let b = null;
+      for (const i of indexes) {
+        const l = this.muniLayers[i];
+        if (!l) continue;
+        b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+      }
+      if (b) this.map.fitBounds(b, {padding: [40, 40], maxZoom: 12});
+      return !!b;
+    }
+
+    /** Pan and zoom of this map follow `other` and vice versa (side-by-side comparison). */
+    syncWith(other) {
+      let busy = false;
+      const follow = (src, dst) => () => {
+        if (busy) return;
+        busy = true;
+        dst.map.setView(src.map.getCenter(), src.map.getZoom(), {animate: false});
+        busy = false;
+      };
+      this.map.on("move zoomend", follow(this, other));
+      other.map.on("move zoomend", follow(other, this));
+      other.map.setView(this.map.getCenter(), this.map.getZoom(), {animate: false});
+    }
+
+    // ------------------------------------------------------------------ state for tests and the host
+    state() {
+      const b = this.map.getBounds();
+      const fills = {};
+      for (const layer of this.muniLayers) {
+        if (layer) fills[layer.feature.properties.c] = layer.options.fillColor;
+      }
+      const on = {};
+      for (const id of Object.keys(this.layers)) on[id] = this.map.hasLayer(this.layers[id]);
+      const outline = this.outlines[this.option];
+      return {
+        option: this.option, optionName: this.doc.options[this.option].name,
+        kensDrawn: outline && this.map.hasLayer(outline) ? outline.getLayers().length : 0,
+        labelsDrawn: this.labels[this.option] && this.map.hasLayer(this.labels[this.option]) ? this.labels[this.option].getLayers().length : 0,
+        fills: fills, layers: on, visible: Object.assign({}, this.visible), paints: this.paints,
+        bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()], zoom: this.map.getZoom(),
+        highlighted: this.highlighted.size,
+        notes: this.layers.notes ? this.layers.notes.getLayers().length : 0,
+      };
+    }
+  }
+
+  global.ZMOptionMap = OptionMap;
+  global.ZMOptionMap.el = el;
+  global.ZMOptionMap.infoNode = infoNode;
+  global.ZMOptionMap.fmtInt = fmtInt;
+})(window);
