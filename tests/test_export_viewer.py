@@ -19,7 +19,7 @@ from export_fixtures import OPTION_A, OPTION_B, add_options
 
 from zaitaku_map.cli import main
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export.viewer import export_viewer, viewer_document
+from zaitaku_map.export.viewer import ViewerSpec, export_viewer, viewer_document
 
 XSS = '<img src=x onerror="window.__xss=1">'
 SCRIPT_BREAK = "</script><script>window.__xss=2</script>"
@@ -78,10 +78,10 @@ def test_document_holds_every_option_and_its_table(proj):
 
 def test_no_coverage_and_explicit_coverage(proj):
     p, _a, _b = proj
-    assert viewer_document(p, coverage_categories=()).coverage == []
-    assert viewer_document(p, coverage_categories=["home_nursing"]).coverage == ["home_nursing"]
+    assert viewer_document(p, ViewerSpec(coverage_categories=())).coverage == []
+    assert viewer_document(p, ViewerSpec(coverage_categories=["home_nursing"])).coverage == ["home_nursing"]
     with pytest.raises(ExportError):
-        viewer_document(p, coverage_categories=["no_such_category"])
+        viewer_document(p, ViewerSpec(coverage_categories=["no_such_category"]))
 
 
 def test_page_is_self_contained_escaped_and_carries_its_font(proj, tmp_path):

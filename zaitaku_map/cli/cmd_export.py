@@ -117,17 +117,15 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         cats = [c.strip() for c in (args.categories or "").replace("、", ",").split(",") if c.strip()] or None
         cov = {"coverage_category": args.coverage, "coverage_params": params, "categories": cats}
         if args.viewer:
-            from zaitaku_map.export.viewer import export_viewer
+            from zaitaku_map.export.viewer import ViewerSpec, export_viewer
 
-            out["viewer"] = export_viewer(
-                project,
-                args.viewer,
+            spec = ViewerSpec(
                 coverage_categories=[args.coverage] if args.coverage else None,
                 coverage_params=params,
                 categories=cats,
                 title=args.title,
-                progress=prog,
-            ).as_dict()
+            )
+            out["viewer"] = export_viewer(project, args.viewer, spec, progress=prog).as_dict()
             ctx.note(f"委員配布用ビューア: {args.viewer}（{out['viewer']['bytes'] // 1024} KB）")
         pdf_kw = {"paper": args.paper, "landscape": args.landscape, **cov}
         if args.pdf:

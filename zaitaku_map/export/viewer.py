@@ -391,20 +391,11 @@ STYLE = {
 }
 
 
-def viewer_document(
-    project: Project,
-    *,
-    options: Sequence[str] | None = None,
-    coverage_categories: Sequence[str] | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    title: str | None = None,
-    progress: ProgressCallback | Progress | None = None,
-    cancel: CancelToken | None = None,
-) -> ViewerDocument:
-    """Gather the page's data: every option (or ``options``), coverage, facilities.
+@dataclass(frozen=True)
+class ViewerSpec:
+    """What the viewer holds.
 
-    Parameters
+    Attributes
     ----------
     options:
         Option names in tab order; ``None`` = all options of the project.
@@ -412,14 +403,38 @@ def viewer_document(
         Coverage categories (``zaishi``, ``home_nursing`` …) whose bands and outside points the page
         can show; ``None`` = :func:`default_coverage_categories` (skipped with the reason when the
         project cannot compute them); ``()`` = none.
+    coverage_params:
+        ``CoverageParams``; ``None`` = the project's saved ones.
     categories:
         Facility categories to include (combined keys such as ``zaishi`` allowed); ``None`` = all.
+    title:
+        Title of the page; ``None`` = labels.VIEWER_TEXT["title"].
+    """
+
+    options: Sequence[str] | None = None
+    coverage_categories: Sequence[str] | None = None
+    coverage_params: Any = None
+    categories: Sequence[str] | None = None
+    title: str | None = None
+
+
+def viewer_document(
+    project: Project,
+    spec: ViewerSpec | None = None,
+    *,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ViewerDocument:
+    """Gather the page's data: every option (or ``spec.options``), coverage, facilities.
 
     Raises
     ------
     ExportError
         When the project has no option, or an option has no 圏域 with municipalities.
     """
+    spec = spec or ViewerSpec()
+    options, categories, coverage_params = spec.options, spec.categories, spec.coverage_params
+    coverage_categories = spec.coverage_categories
     prog = Progress.of(progress, cancel)
     names = list(options) if options else [str(o["name"]) for o in list_options(project)]
     if not names:
@@ -460,7 +475,7 @@ def viewer_document(
             option_entry(project, data, codes, fac_ids, coverage_category=first_cov, coverage_params=params)
         )
     doc = {
-        "meta": _meta(first, coverages, title),
+        "meta": _meta(first, coverages, spec.title),
         "text": dict(VIEWER_TEXT),
         "style": STYLE,
         "strings": strings,
@@ -560,18 +575,12 @@ def render_viewer(document: ViewerDocument) -> tuple[str, int, int]:
 def export_viewer(
     project: Project,
     path: str | Path,
+    spec: ViewerSpec | None = None,
     *,
-    options: Sequence[str] | None = None,
-    coverage_categories: Sequence[str] | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    title: str | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> ViewerReport:
-    """Write the 委員配布用 viewer: all options (or ``options``) in one offline HTML file.
-
-    See :func:`viewer_document` for the parameters.
+    """Write the 委員配布用 viewer: every option (or ``spec.options``) in one offline HTML file.
 
     Raises
     ------
@@ -581,15 +590,7 @@ def export_viewer(
     t0 = time.perf_counter()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    document = viewer_document(
-        project,
-        options=options,
-        coverage_categories=coverage_categories,
-        coverage_params=coverage_params,
-        categories=categories,
-        title=title,
-        progress=prog.step(0.8),
-    )
+    document = viewer_document(project, spec, progress=prog.step(0.8))
     prog.update(0.85, "HTML を書き出し中")
     page, font_bytes, glyphs = render_viewer(document)
     prog.check()
