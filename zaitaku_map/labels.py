@@ -515,3 +515,30 @@ VIEWER_TEXT: dict[str, str] = {
     "operation_help": "案のタブ（または ← →）で圏域案を切り替え、右の「表示する層」で層を選びます。"
     "市区町村・施設をクリックすると詳しい情報を表示します。",
 }
+# meeting mode: names it gives and words of its record (options/meeting.py)
+MEETING_TEXT: dict[str, str] = {
+    "default_title": "会議 {date}",
+    "working_name": "{base}（会議 {date} 作業中）",
+    "saved_name": "{base}（会議 {date}）",
+    "saved_note": "会議「{title}」で{base}を基に変更した案",
+    "unassigned": "未割当",
+    "notes_title": "会議メモ",
+    "record_title": "会議の記録",
+}
+# one line of the meeting record per event kind ({option} is the option concerned)
+MEETING_EVENTS: dict[str, str] = {
+    "started": "会議を開始（{title}）",
+    "ended": "会議を終了",
+    "option_shown": "{option} を表示",
+    "year_shown": "{year}年の推計を表示",
+    "compare_shown": "{option} と {other} を並べて表示",
+    "edit_started": "{base} を基に作業用の案 {option} を作成",
+    "moved": "{names} を {from_kens} から {to_ken} へ移動（{option}）",
+    "undone": "元に戻す: {what}（{option}）",
+    "saved": "{option} として保存（{base} を基に変更）",
+    "discarded": "作業用の案 {option} を破棄",
+    "note_added": "メモを追加（{option}）{text}",
+    "note_removed": "メモを削除（{option}）{text}",
+    "whatif_added": "仮の施設を追加: {name}（{option}）",
+    "whatif_removed": "仮の施設を削除: {name}（{option}）",
+}
