@@ -72,12 +72,14 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     }
     assert fams == {"iryojoho:hospital", "kouseikyoku"}
     # 在宅療養後方支援病院 (not 在支病) are attached to their hospital facility as designations
+    # (13 hospitals: 6 在宅療養後方支援病院, 7 more with 地域包括ケア病棟 / 協力施設 / 介保連 届出 only)
     att = {r["name"]: r["attached"] for r in k.role_designations}
-    assert len(att) == 6 and att["鳥取市立病院"] and att["鳥取赤十字病院"]
+    back = {r["name"]: r["attached"] for r in k.role_designations if "back_support_hospital" in r["kinds"]}
+    assert len(att) == 13 and len(back) == 6 and att["鳥取市立病院"] and att["鳥取赤十字病院"]
     assert c.execute(
         "SELECT count(DISTINCT d.facility_id) FROM designations d JOIN facilities f ON f.id=d.facility_id "
         "WHERE d.kind='back_support_hospital' AND f.category='hospital' AND d.current=1"
-    ).fetchone()[0] == sum(att.values())
+    ).fetchone()[0] == sum(back.values())
     # the unmatched one is in the import log as a warning
     assert (
         c.execute(
@@ -99,7 +101,7 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
     assert k2.unchanged == 90 and h2.unchanged == 39 and k2.matched_across_sources == 0
     assert c.execute("SELECT count(*) FROM designations WHERE kind='back_support_hospital'").fetchone()[
         0
-    ] == sum(att.values())
+    ] == sum(back.values())
     assert c.execute("SELECT count(*) FROM facilities").fetchone()[0] == 39 + 90 - 10
     proj.close()
 

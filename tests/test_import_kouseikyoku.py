@@ -73,7 +73,7 @@ def test_real_addresses_provenance_designations(real_project) -> None:
     assert c.execute("SELECT count(*) FROM designations WHERE kind='home_medical_mgmt'").fetchone()[0] > 0
     d = c.execute("SELECT effective_date FROM designations WHERE code='支援病２' ORDER BY 1").fetchall()
     assert all(len(x[0]) == 10 and x[0][:2] == "20" for x in d)
-    assert rep.skipped["not_target"] > 9000
+    assert rep.skipped["not_target"] > 8900  # 9,294 rows; the 在支 institutions keep their role-relevant 届出
 
 
 def test_real_reimport_unchanged(real_project) -> None:

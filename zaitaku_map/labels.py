@@ -542,3 +542,86 @@ MEETING_EVENTS: dict[str, str] = {
     "whatif_added": "仮の施設を追加: {name}（{option}）",
     "whatif_removed": "仮の施設を削除: {name}（{option}）",
 }
+
+
+# --- 協力医療機関 (partners domain) ------------------------------------------------------------------
+# care facilities the 2024 reform concerns (key -> label); see partners.kinds for the service codes
+CARE_KINDS: dict[str, str] = {
+    "tokuyo": "介護老人福祉施設（特別養護老人ホーム）",
+    "chiiki_tokuyo": "地域密着型介護老人福祉施設",
+    "roken": "介護老人保健施設",
+    "iryoin": "介護医療院",
+    "tokutei": "特定施設（有料老人ホーム・軽費老人ホーム・サ高住）",
+    "gh": "認知症対応型共同生活介護（グループホーム）",
+}
+CARE_KINDS_SHORT: dict[str, str] = {
+    "tokuyo": "特養",
+    "chiiki_tokuyo": "地域密着型特養",
+    "roken": "老健",
+    "iryoin": "介護医療院",
+    "tokutei": "特定施設",
+    "gh": "認知症GH",
+}
+# what the reform asks of each kind: name a partner meeting (1)(2)(3) / try to name one for (1)(2)
+PARTNER_OBLIGATIONS: dict[str, str] = {
+    "required": "(1)(2)(3)を満たす協力医療機関を定める義務",
+    "effort": "(1)(2)を満たす協力医療機関を定める努力義務",
+}
+PARTNER_REQUIREMENTS: dict[str, str] = {
+    "r1": "(1) 入所者の病状が急変した場合等に、医師又は看護職員が相談対応を行う体制を常時確保",
+    "r2": "(2) 診療の求めがあった場合に、診療を行う体制を常時確保",
+    "r3": "(3) 入院を要すると認められた入所者の入院を原則として受け入れる体制を確保",
+}
+PARTNER_STATUS: dict[str, str] = {
+    "ok": "",
+    "unplaced": "位置が不明（到達時間を計算できません）",
+    "off_network": "道路から離れている（到達時間を計算できません）",
+}
+PARTNER_TEXT: dict[str, str] = {
+    "title": "協力医療機関の候補リスト",
+    "r12": "(1)(2)",
+    "r3": "(3)",
+    "r12_long": "相談・診療 (1)(2)",
+    "r3_long": "入院 (3)",
+    "meets": "○",
+    "priority": "◎",
+    "minutes": "{minutes:.0f}分",
+    "no_r12": "(1)(2)を満たしうる医療機関が{minutes:g}分以内にない",
+    "no_r3": "(3)を満たしうる病院が{minutes:g}分以内にない",
+    "basis_designation": "名簿: {code}",
+    "basis_category": "種別: {label}",
+    "basis_beds": "病床数 {beds}",
+    "basis_beds_unknown": "病床数 不明",
+    "legend_r12": "(1)(2)○: 在宅療養支援診療所・在宅療養支援病院、または介護保険施設等連携往診加算の届出がある医療機関",
+    "legend_r3": "(3)◎: 病床のある病院のうち、在宅療養支援病院・在宅療養後方支援病院・地域包括ケア病棟・"
+    "協力対象施設入所者入院加算の届出があるもの（優先して掲載）／(3)○: その他の病床のある病院",
+    "basis_note": "根拠は取り込んだデータ（地方厚生局の届出受理医療機関名簿・医療情報ネットの病床数）です。"
+    "協定を結べるかどうかは各医療機関にご確認ください。",
+    "more": "ほか {n} 件（表計算ファイル版にすべて掲載）",
+    "none": "{minutes:g}分以内に候補となる医療機関はありません",
+    "agreement": "届出済みの協力医療機関",
+    "no_agreement": "協力医療機関の届出なし",
+    "beyond": "{minutes:g}分超",
+}
+# the columns of the agreements table a prefecture collects (mapping targets of the import)
+AGREEMENT_FIELDS: dict[str, str] = {
+    "jigyosho_no": "事業所番号",
+    "care_name": "施設名",
+    "care_address": "施設の所在地",
+    "care_kind": "施設の種別",
+    "inst_code": "医療機関コード",
+    "inst_name": "協力医療機関名",
+    "inst_address": "協力医療機関の所在地",
+    "r1": "要件(1)",
+    "r2": "要件(2)",
+    "r3": "要件(3)",
+    "agreed_date": "協定締結日",
+    "note": "備考",
+}
+DESIGNATION_KINDS.update(
+    {
+        "community_care_ward": "地域包括ケア病棟入院料・地域包括ケア入院医療管理料",
+        "partner_admission": "協力対象施設入所者入院加算",
+        "care_facility_visit": "介護保険施設等連携往診加算",
+    }
+)

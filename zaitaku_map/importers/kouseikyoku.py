@@ -40,10 +40,15 @@ DESIGNATION_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^在緩診実"), "palliative_enhanced"),
     (re.compile(r"^在宅DX"), "home_dx"),
     (re.compile(r"^医情連"), "home_info_link"),
+    # 協力医療機関 (2024 reform): admission wards, admission of partner facilities' residents, 往診 for them
+    (re.compile(r"^地包ケア[1-4]?$"), "community_care_ward"),
+    (re.compile(r"^協力施設$"), "partner_admission"),
+    (re.compile(r"^介保連$"), "care_facility_visit"),
 ]
 TARGET_KINDS = {"zaishi_clinic": "zaishi_clinic", "zaishi_hospital": "zaishi_hospital"}
-# 届出 kept for institutions that are not 在支診/在支病 themselves (attached to their hospital record)
-ROLE_ONLY_KINDS = {"back_support_hospital"}
+# 届出 kept for institutions that are not 在支診/在支病 themselves (attached to their hospital record);
+# only hospitals' rows (種別 病院, or no 種別) are kept, as only hospital records are matched
+ROLE_ONLY_KINDS = {"back_support_hospital", "community_care_ward", "partner_admission", "care_facility_visit"}
 _TITLE_DATE_RE = re.compile(r"(.{0,20}?\d{1,2}\s*月\s*\d{1,2}\s*日)\s*現在")
 
 
@@ -166,7 +171,13 @@ def _parse_table(
             )
     # role-relevant 届出 of institutions that are not 在支診/在支病 (e.g. 在宅療養後方支援病院): kept aside,
     # attached later to the matching hospital facility of another list (never a facility of their own)
-    role_only = ~inst.isin(target_inst) & kinds.isin(list(ROLE_ONLY_KINDS)) & number.ne("")
+    shubetsu = _col(df, "種別").str.strip()
+    role_only = (
+        ~inst.isin(target_inst)
+        & kinds.isin(list(ROLE_ONLY_KINDS))
+        & number.ne("")
+        & shubetsu.isin(["病院", ""])
+    )
     if study_prefs:
         role_only &= pref_code.isin(study_prefs)
     for i in df.index[role_only]:
