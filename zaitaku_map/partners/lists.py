@@ -20,12 +20,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from zaitaku_map.coverage import CoverageParams
+from zaitaku_map.coverage import CoverageParams, resolve_coverage_params
 from zaitaku_map.coverage.engine import resolve_network, weights, with_project_speeds
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.labels import CARE_KINDS_SHORT, PARTNER_TEXT
@@ -236,13 +236,6 @@ def save_minutes(project: Project, minutes: float) -> None:
         project.set_setting(SETTING_KEY, {**(project.setting(SETTING_KEY) or {}), "minutes": float(minutes)})
 
 
-def coverage_params_of(project: Project, minutes: float) -> CoverageParams:
-    """The project's saved coverage parameters (speeds, detour, snapping) with ``minutes``."""
-    stored = project.setting("coverage_params")
-    base = CoverageParams.from_dict(stored) if isinstance(stored, dict) else CoverageParams()
-    return CoverageParams(**{**base.__dict__, "minutes": minutes, "bands": (minutes,), "resolved_mode": None})
-
-
 # -- loading ------------------------------------------------------------------------------------
 def load_care_facilities(project: Project, *, municipality: str | None = None) -> list[CareFacility]:
     """Open care facilities of the kinds the reform concerns (optionally of one municipality: code,
@@ -370,8 +363,8 @@ def partner_lists(
     minutes:
         N (default: the project's saved value, else 30).
     coverage_params:
-        The travel-time model (default: the project's saved coverage parameters); its minutes are
-        replaced by ``minutes``.
+        The travel-time model (default: the project's saved coverage parameters, through
+        :func:`~zaitaku_map.coverage.resolve_coverage_params`); its minutes become ``minutes``.
     municipality:
         Only the care facilities of this municipality (code or name; candidates may lie anywhere).
     """
@@ -380,10 +373,8 @@ def partner_lists(
     n = float(minutes) if minutes is not None else saved_minutes(project)
     if not n > 0:
         raise AnalysisError("minutes must be positive", column="minutes", value=minutes)
-    base = coverage_params if coverage_params is not None else coverage_params_of(project, n)
-    params = with_project_speeds(
-        project, CoverageParams(**{**base.__dict__, "minutes": n, "bands": (n,), "resolved_mode": None})
-    )
+    base = resolve_coverage_params(project, coverage_params, minutes=n)
+    params = with_project_speeds(project, replace(base, bands=(n,), resolved_mode=None))
     facilities = load_care_facilities(project, municipality=municipality)
     institutions = load_institutions(project)
     prog.update(0.05, "施設を読み込みました")
