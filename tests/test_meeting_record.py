@@ -79,7 +79,8 @@ def test_notes_follow_their_option_and_are_removable(proj, tmp_path):
     assert [n.option for n in notes(p, "案A 改")] == ["案A 改", "案A 改"]
     remove_note(p, txt.id, meeting_id=m.id)
     assert [n.id for n in notes(p, "案A 改")] == [pen.id]
-    assert meeting_events(p, m.id)[-1].text() == "メモを削除（案A 改）ここに訪問看護"
+    assert meeting_events(p, m.id)[-1].text() == "メモ「ここに訪問看護」を削除（案A 改）"
+    assert meeting_events(p, m.id)[1].text() == f"線のメモを追加（{a}）"
     with pytest.raises(InputDataError):
         get_note(p, txt.id)
     # deleting the option deletes its notes
@@ -135,3 +136,30 @@ def test_headlines_agree_with_the_evaluation(proj):
     # no coverage computed: unknown, not zero
     bare = ken_headlines(p, a)
     assert all(k.uncovered_75 is None for k in bare.kens) and bare.total.uncovered_75 is None
+
+
+def test_meeting_notes_pdf_has_the_map_the_notes_and_the_record(proj, tmp_path):
+    from pypdf import PdfReader
+
+    from zaitaku_map.export.meeting_notes import export_meeting_notes_pdf
+
+    p, a, _b = proj
+    m = start_meeting(p, title="第2回 在宅医療協議の場")
+    copy = start_working_copy(p, m.id, a)
+    move_units(p, copy, ["99202"], "K1")
+    add_note(p, copy.name, kind="pen", coords=[(34.25, 133.05), (34.15, 133.2)], meeting_id=m.id)
+    add_note(p, copy.name, kind="text", coords=[(34.1, 133.15)], text="南部に訪問看護が必要", meeting_id=m.id)
+    saved = save_working_copy(p, copy)
+    end_meeting(p, m.id)
+    out = export_meeting_notes_pdf(p, saved, tmp_path / "会議メモ.pdf")
+    assert out["notes"] == 2 and out["meetings"] == ["第2回 在宅医療協議の場"]
+    reader = PdfReader(out["path"])
+    assert len(reader.pages) == out["pages"] >= 2
+    first = reader.pages[0].extract_text()
+    assert "会議メモ" in first and "南部に訪問看護が必要" in first  # the text note is on the map
+    rest = "".join(pg.extract_text() for pg in reader.pages[1:]).replace("\n", "")
+    for needle in ("南部に訪問看護が必要", "第2回 在宅医療協議の場", "西町", "中央圏域へ移動", "として保存"):
+        assert needle.replace(" ", "") in rest.replace(" ", ""), needle
+    # an option without notes still gets its (empty) list and no meeting
+    empty = export_meeting_notes_pdf(p, _b, tmp_path / "none.pdf")
+    assert empty["notes"] == 0 and empty["meetings"] == []

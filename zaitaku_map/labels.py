@@ -523,6 +523,8 @@ MEETING_TEXT: dict[str, str] = {
     "saved_note": "会議「{title}」で{base}を基に変更した案",
     "unassigned": "未割当",
     "notes_title": "会議メモ",
+    "text_note": "メモ「{text}」",
+    "pen_note": "線のメモ",
     "record_title": "会議の記録",
 }
 # one line of the meeting record per event kind ({option} is the option concerned)
@@ -537,8 +539,8 @@ MEETING_EVENTS: dict[str, str] = {
     "undone": "元に戻す: {what}（{option}）",
     "saved": "{option} として保存（{base} を基に変更）",
     "discarded": "作業用の案 {option} を破棄",
-    "note_added": "メモを追加（{option}）{text}",
-    "note_removed": "メモを削除（{option}）{text}",
+    "note_added": "{what}を追加（{option}）",
+    "note_removed": "{what}を削除（{option}）",
     "whatif_added": "仮の施設を追加: {name}（{option}）",
     "whatif_removed": "仮の施設を削除: {name}（{option}）",
 }

@@ -260,11 +260,14 @@ def add_note(
         )
         nid = int(cur.lastrowid or 0)
         if meeting_id is not None:
-            _insert_event(
-                project, meeting_id, "note_added", option, {"note": nid, "kind": kind, "text": text}, at
-            )
+            detail = {"note": nid, "kind": kind, "text": text, "what": _note_what(kind, text)}
+            _insert_event(project, meeting_id, "note_added", option, detail, at)
         _update_notes_extent(project)
     return get_note(project, nid)
+
+
+def _note_what(kind: str, text: str) -> str:
+    return MEETING_TEXT["text_note"].format(text=text) if kind == "text" else MEETING_TEXT["pen_note"]
 
 
 def _update_notes_extent(project: Project) -> None:
@@ -333,7 +336,12 @@ def remove_note(project: Project, note_id: int, *, meeting_id: int | None = None
                 meeting_id,
                 "note_removed",
                 note.option,
-                {"note": note.id, "kind": note.kind, "text": note.text},
+                {
+                    "note": note.id,
+                    "kind": note.kind,
+                    "text": note.text,
+                    "what": _note_what(note.kind, note.text),
+                },
                 now_iso(),
             )
         _update_notes_extent(project)

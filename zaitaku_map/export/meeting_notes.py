@@ -1,0 +1,207 @@
+"""「会議メモ」: the notes a committee drew on an option's map in meeting mode, and the meeting record.
+
+Page 1 is the option's map sheet (the same drawing as the map PDF) with the pen strokes and text notes
+on it.  The following pages list the notes (time, meeting, text) and the record of every meeting
+that touched the option — shown it, edited it (its working copy), saved it, or drew on it — one line
+per event with its time.  The meeting pack includes these pages for an option that has notes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pyproj import Transformer
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer
+
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import load_export_data
+from zaitaku_map.export.mapdoc import load_coverage, render_map_figure, write_figure_pdf
+from zaitaku_map.export.mapdraw import HALO
+from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
+from zaitaku_map.fileio import atomic_path
+from zaitaku_map.labels import EXPORT_TEXT, MEETING_TEXT
+from zaitaku_map.options.meeting import (
+    Meeting,
+    MeetingEvent,
+    MeetingNote,
+    list_meetings,
+    meeting_events,
+    notes,
+)
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store import Project
+
+KIND_LABEL = {"pen": "線", "text": "文字"}
+
+
+def draw_notes(ax: Any, crs: str, items: Sequence[MeetingNote], *, fontsize: float = 9.0) -> int:
+    """Draw pen strokes and text notes on a map axes in ``crs`` (metres); returns how many were drawn."""
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    n = 0
+    for note in items:
+        lons = [c[1] for c in note.coords]
+        lats = [c[0] for c in note.coords]
+        xs, ys = to_metric.transform(lons, lats)
+        if note.kind == "pen":
+            ax.plot(
+                xs,
+                ys,
+                color=note.color,
+                lw=max(1.2, note.width * 0.45),
+                solid_capstyle="round",
+                solid_joinstyle="round",
+                zorder=30,
+                path_effects=HALO,
+            )
+        else:
+            ax.text(
+                xs[0],
+                ys[0],
+                note.text,
+                fontsize=fontsize,
+                color=note.color,
+                ha="center",
+                va="center",
+                zorder=31,
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": note.color, "lw": 1.2},
+            )
+        n += 1
+    return n
+
+
+def related_meetings(project: Project, option: str, items: Sequence[MeetingNote]) -> list[Meeting]:
+    """Meetings that showed, edited, saved or drew on ``option`` (its working copy included)."""
+    names = {option}
+    ids = {n.meeting_id for n in items if n.meeting_id is not None}
+    for m in list_meetings(project):
+        for e in meeting_events(project, m.id):
+            if e.kind == "saved" and e.option == option:
+                names.add(str(e.detail.get("working") or ""))
+    for m in list_meetings(project):
+        if any(e.option in names for e in meeting_events(project, m.id)):
+            ids.add(m.id)
+    return [m for m in list_meetings(project) if m.id in ids]
+
+
+def _clock(at: str) -> str:
+    return at[11:16] if len(at) >= 16 else at
+
+
+def _record_story(
+    option: str,
+    items: Sequence[MeetingNote],
+    meetings: Sequence[Meeting],
+    events: dict[int, list[MeetingEvent]],
+    width: float,
+) -> list[Any]:
+    titles = {m.id: m.title for m in meetings}
+    story: list[Any] = [para(f"{MEETING_TEXT['notes_title']}（{option}）", "title")]
+    if items:
+        rows = [
+            [
+                str(i),
+                KIND_LABEL.get(n.kind, n.kind),
+                n.text or "（線）",
+                f"{n.created_at[:10]} {_clock(n.created_at)}",
+                titles.get(n.meeting_id or -1, "－"),
+            ]
+            for i, n in enumerate(items, start=1)
+        ]
+        story.append(
+            data_table(
+                ["No.", "種類", "内容", "日時", "会議"],
+                rows,
+                [12 * mm, 14 * mm, width - 104 * mm, 34 * mm, 44 * mm],
+            )
+        )
+    else:
+        story.append(para("この案には会議メモがありません。", "note"))
+    for m in meetings:
+        story += [Spacer(1, 5 * mm), para(f"{MEETING_TEXT['record_title']}: {m.title}", "subtitle")]
+        span = f"{m.started_at[:10]} {_clock(m.started_at)}〜{_clock(m.ended_at) if m.ended_at else ''}"
+        story.append(para(span, "note"))
+        rows = [[_clock(e.at), e.text()] for e in events[m.id]]
+        story.append(data_table(["時刻", "内容"], rows, [18 * mm, width - 18 * mm]))
+    return story
+
+
+def export_meeting_notes_pdf(
+    project: Project,
+    option: str,
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage_category: str | None = None,
+    coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """Write 「会議メモ」 of ``option``: its map with the notes, then the notes and meeting records.
+
+    Returns
+    -------
+    dict
+        ``path``, ``pages``, ``notes`` (how many), ``meetings`` (titles), ``seconds``.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    items = notes(project, option)
+    meetings = related_meetings(project, option, items)
+    events = {m.id: meeting_events(project, m.id) for m in meetings}
+    prog.update(0.1, "データを読み込み中")
+    data = load_export_data(project, option, categories=categories)
+    cov = load_coverage(project, coverage_category, coverage_params) if coverage_category else None
+    prog.update(0.3, "地図を描画中")
+    fig, facts = render_map_figure(
+        data,
+        paper=paper,
+        landscape=landscape,
+        coverage=cov,
+        title=f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['map_title']}",
+    )
+    drawn = draw_notes(fig.axes[0], str(facts["crs"]), items)
+    width = page_size(paper, landscape)[0] - 30 * mm
+    with tempfile.TemporaryDirectory(prefix="zm_notes_") as td:
+        map_pdf = Path(td) / "map.pdf"
+        list_pdf = Path(td) / "list.pdf"
+        write_figure_pdf(fig, map_pdf, title=f"{MEETING_TEXT['notes_title']} {option}")
+        prog.update(0.7, "会議の記録")
+        build_pdf(
+            list_pdf,
+            lambda: _record_story(option, items, meetings, events, width),
+            header=f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['option']}: {option}",
+            footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
+            is_demo=data.is_demo,
+            pagesize=page_size(paper, landscape),
+            title=f"{MEETING_TEXT['notes_title']} {option}",
+            with_toc=False,
+        )
+        writer = PdfWriter()
+        writer.append(PdfReader(map_pdf), outline_item=f"{MEETING_TEXT['notes_title']}（地図）")
+        writer.append(PdfReader(list_pdf), outline_item=MEETING_TEXT["record_title"])
+        writer.add_metadata({"/Title": f"{MEETING_TEXT['notes_title']} {option}", "/Creator": "zaitaku-map"})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                writer.write(fh)
+        except OSError as exc:
+            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
+        pages = len(writer.pages)
+    prog.update(1.0, "完了", force=True)
+    return {
+        "path": str(path),
+        "pages": pages,
+        "notes": drawn,
+        "meetings": [m.title for m in meetings],
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
