@@ -47,10 +47,23 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
         region_builder(step=0.02, with_island=False).write_pbf(tmp_path / "demo-latest.osm.pbf"),
     ]
 
-    win = QWidget()
-    win.jobs = _Jobs()  # type: ignore[attr-defined]
-    win.project_path = project.path  # type: ignore[attr-defined]
-    qtbot.addWidget(win)
+    from zaitaku_map.gui.state import AppState
+    from zaitaku_map.settings import Settings
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    state = AppState(Settings(tmp_path / "settings.json"))
+    state.set_project(project, project.path)
+
+    class Bench:  # the parts of the Workbench the wizard uses
+        def __init__(self) -> None:
+            self.state = state
+            self.jobs = _Jobs()
+
+        def dialog_parent(self) -> QWidget:
+            return parent
+
+    win = Bench()
     wiz = ImportWizard(win)  # type: ignore[arg-type]
     wiz.add_paths([str(f) for f in files])
     for row, kind in enumerate(("areas", "reference", "roads")):
@@ -58,7 +71,7 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
     wiz.do_geocode.setChecked(False)
     wiz.ref_date.setText("2025-10-01")
     wiz.start_import()
-    reports = win.jobs.job(project, progress=Progress.of(None), cancel=None)  # type: ignore[attr-defined]
+    reports = win.jobs.job(project, progress=Progress.of(None), cancel=None)
     assert sorted((r["kind"], r["reference_date"]) for r in reports) == [
         ("areas", "2025-10-01"),
         ("reference", "2025-10-01"),
@@ -66,4 +79,4 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
     ]
     dates = dict(project.conn.execute("SELECT kind, reference_date FROM sources").fetchall())
     assert dates == {"areas": "2025-10-01", "geocode_reference": "2025-10-01", "roads": "2025-10-01"}
-    project.close()
+    state.close_project()

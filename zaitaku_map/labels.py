@@ -474,10 +474,12 @@ GUI_EXPORT_KINDS: dict[str, str] = {
     "gpkg": "GIS レイヤー（GeoPackage）",
 }
 # groups of the layers panel
-GUI_LAYER_GROUPS: dict[str, str] = {
+GUI_LAYER_GROUPS: dict[str, str] = {  # in drawing-panel order; features add their group here
     "base": "境界",
+    "guides": "位置合わせの下図",  # roads and town points for manual placement
     "areas": "圏域レイヤー",
     "option": "圏域案",
+    "analysis": "分析",  # choropleths, links, what-if sites …
     "facilities": "施設",
     "coverage": "到達圏・カバー外",
 }

@@ -177,7 +177,7 @@
           return tipNode(p.full_name || p.name, lines);
         }, {sticky: true});
         layer.on("click", (e) => {
-          if (placing !== null) { placeAt(e.latlng); return; }
+          if (placing !== null || clickMode) return;  // the map's own click handler takes it
           if (bridge) bridge.muniClicked(String(p.code));
         });
       },
@@ -256,7 +256,10 @@
       m.__zmId = id;
       m.bindTooltip(() => tipNode(name, [st.label + (subtype ? "（" + subtype + "）" : ""), address, "位置: " + level]),
                     {sticky: false, direction: "top", offset: [0, -6]});
-      m.on("click", () => { if (bridge && !(dragging && dragging.moved)) bridge.facilityClicked(id); });
+      m.on("click", (e) => {
+        if (placing !== null || clickMode) { onMapClick(e.latlng); return; }  // markers do not bubble
+        if (bridge && !(dragging && dragging.moved)) bridge.facilityClicked(id);
+      });
       facMarkers[id] = m;
       (groups[cat] || (groups[cat] = L.featureGroup())).addLayer(m);
     }
@@ -382,8 +385,12 @@
     return lw && mw > 3 * lw ? {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]} : {padding: [20, 20]};
   }
 
-  zm.setCoverage = function (cat, bands, gaps, color, label) {
+  const covGapStyle = {};   // cat -> {gap: colour, shape}
+
+  zm.setCoverage = function (cat, bands, gaps, color, label, gapStyle) {
     covLabels[cat] = label || cat;
+    const gs = Object.assign({gap: "#c2002a", shape: "x"}, gapStyle || {});
+    covGapStyle[cat] = gs;
     // bands: FeatureCollection with band_min (largest first); gaps: [[lat, lon, pop]]
     const bl = L.geoJSON(bands, {
       renderer: renderer, interactive: false,
@@ -399,11 +406,11 @@
     const gl = L.featureGroup();
     for (const [lat, lon, pop] of gaps) {
       const m = new SymbolMarker([lat, lon], {
-        renderer: renderer, radius: 2.6, shape: "x", color: "#5c0010", weight: 0.3,
-        fillColor: "#c2002a", fillOpacity: 0.6, opacity: 0.6, interactive: true,
+        renderer: renderer, radius: 3, shape: gs.shape, color: "#ffffff", weight: 0.4,
+        fillColor: gs.gap, fillOpacity: 0.75, opacity: 0.6, interactive: true,
       });
-      m.__zmBase = {opacity: 0.6, fillOpacity: 0.6};
-      m.bindTooltip(() => tipNode("カバー外", ["人口 " + Math.round(pop) + " 人"]));
+      m.__zmBase = {opacity: 0.6, fillOpacity: 0.75};
+      m.bindTooltip(() => tipNode("カバー外: " + covLabels[cat], ["人口 " + Math.round(pop) + " 人"]));
       gl.addLayer(m);
     }
     addLayer("gap:" + cat, gl, true);
@@ -414,8 +421,93 @@
 
   zm.clearLayer = function (id) {
     if (layers[id]) { map.removeLayer(layers[id]); delete layers[id]; }
+    delete extraLegend[id];
     updateLegend();
     markPainted();
+  };
+
+  // ---------------------------------------------------------------- generic layers (gui/maplayers.py)
+  const extraLegend = {};   // id -> {title, rows: [{label, color, shape, opacity}]}
+
+  function tipLines(p) {
+    const t = p && p._tip;
+    if (!Array.isArray(t) || !t.length) return null;
+    return tipNode(String(t[0]), t.slice(1).map(String));
+  }
+
+  zm.setGeoJson = function (id, fc, style, opts) {
+    opts = opts || {};
+    const base = Object.assign({}, style || {});
+    const interactive = !!opts.interactive;
+    const layer = L.geoJSON(fc, {
+      renderer: renderer, interactive: true,
+      style: (f) => Object.assign({}, base, (f.properties && f.properties._style) || {}),
+      pointToLayer: (f, ll) => new SymbolMarker(ll, Object.assign(
+        {renderer: renderer, radius: base.radius || 5, shape: base.shape || "o", bubblingMouseEvents: false},
+        base, {fill: true}, (f.properties && f.properties._style) || {})),
+      onEachFeature: (f, l) => {
+        const st = Object.assign({}, base, (f.properties && f.properties._style) || {});
+        l.__zmBase = {opacity: st.opacity !== undefined ? st.opacity : 1,
+                      fillOpacity: st.fillOpacity !== undefined ? st.fillOpacity : 0.5};
+        if (tipLines(f.properties)) l.bindTooltip(() => tipLines(f.properties), {sticky: true});
+        l.on("click", (e) => {
+          if (placing !== null || clickMode) { L.DomEvent.stopPropagation(e); onMapClick(e.latlng); return; }
+          const fid = f.properties && f.properties._id;
+          if (interactive && bridge && fid !== undefined && fid !== null) {
+            L.DomEvent.stopPropagation(e);
+            bridge.featureClicked(String(id), String(fid));
+          }
+        });
+      },
+    });
+    if (opts.legend && opts.legend.length) extraLegend[id] = {title: opts.legendTitle || "", rows: opts.legend};
+    else delete extraLegend[id];
+    addLayer(id, layer, opts.visible !== false);
+    if (map.hasLayer(layer)) placeLayer(layer, opts.placement);
+    layer.__zmPlacement = opts.placement || "overlay";
+    updateLegend();
+    markPainted();
+    let n = 0; layer.eachLayer(() => { n += 1; });
+    return n;
+  };
+
+  function placeLayer(layer, placement) {
+    if (placement === "base") {
+      if (layer.bringToBack) layer.bringToBack();
+      if (muniLayer && map.hasLayer(muniLayer)) muniLayer.bringToBack();
+    } else if (placement === "top") {
+      if (layer.bringToFront) layer.bringToFront();
+    }
+  }
+
+  function legendSymbol(row) {
+    if (row.shape === "swatch") {
+      const sw = el("span", "zm-swatch"); sw.style.background = row.color; sw.style.opacity = String(row.opacity);
+      return sw;
+    }
+    if (row.shape === "line") {
+      const ln = el("span", "zm-line"); ln.style.borderTopColor = row.color; ln.style.opacity = String(row.opacity);
+      return ln;
+    }
+    return symbolCanvas(row.shape, row.color, 16);
+  }
+
+  // ---------------------------------------------------------------- click mode (a feature takes the map clicks)
+  let clickMode = null;
+
+  function onMapClick(latlng) {
+    if (placing !== null) { placeAt(latlng); return; }
+    if (clickMode && bridge) bridge.mapClicked(latlng.lat, latlng.lng);
+  }
+
+  zm.setClickMode = function (label) {
+    clickMode = label ? String(label) : null;
+    map.getContainer().style.cursor = clickMode ? "crosshair" : (dragMode ? "move" : "");
+    if (banner) {
+      banner.getContainer().textContent = clickMode || "";
+      banner.getContainer().classList.toggle("zm-hidden", !clickMode);
+    }
+    return true;
   };
 
   // ---------------------------------------------------------------- visibility / opacity / zoom
@@ -488,15 +580,21 @@
       row.appendChild(el("span", null, st.label + (st.count !== undefined ? "（" + st.count + "）" : "")));
       box.appendChild(row);
     }
-    let gapShown = false;
     for (const id of Object.keys(layers)) {
-      if (id.startsWith("gap:") && visible[id]) gapShown = true;
       if (id.startsWith("band:") && visible[id]) {
         const cat = id.slice(5);
         const st = layers[id].__zmColor || (facStyles[cat] || {}).color || "#555";
         const row = el("div", "zm-row");
         const sw = el("span", "zm-swatch"); sw.style.background = st; sw.style.opacity = "0.45";
         row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + (covLabels[cat] || cat)));
+        box.appendChild(row);
+      }
+      if (id.startsWith("gap:") && visible[id]) {
+        const cat = id.slice(4);
+        const gs = covGapStyle[cat] || {gap: "#c2002a", shape: "x"};
+        const row = el("div", "zm-row");
+        row.appendChild(symbolCanvas(gs.shape, gs.gap, 14));
+        row.appendChild(el("span", null, "カバー外の人口: " + (covLabels[cat] || cat)));
         box.appendChild(row);
       }
     }
@@ -506,13 +604,20 @@
       row.appendChild(el("span", null, "同じ位置に重なる施設の数"));
       box.appendChild(row);
     }
-    if (gapShown) {
-      const row = el("div", "zm-row");
-      row.appendChild(symbolCanvas("x", "#c2002a", 14));
-      row.appendChild(el("span", null, "カバー外の人口"));
-      box.appendChild(row);
+    for (const id of Object.keys(extraLegend)) {
+      if (!layers[id] || !visible[id]) continue;
+      const spec = extraLegend[id];
+      if (spec.title) box.appendChild(el("div", "zm-tip-title", spec.title));
+      for (const r of spec.rows) {
+        const row = el("div", "zm-row");
+        row.appendChild(legendSymbol(r));
+        row.appendChild(el("span", null, r.label));
+        box.appendChild(row);
+      }
     }
+    const empty = box.childElementCount <= 1;  // only the heading: no legend at all (empty project)
     if (legendInfo.note) box.appendChild(el("div", "zm-note", legendInfo.note));
+    box.classList.toggle("zm-hidden", empty);
   }
 
   // ---------------------------------------------------------------- font + stats
@@ -566,7 +671,7 @@
     banner = L.control({position: "topleft"});
     banner.onAdd = () => el("div", "zm-banner zm-hidden");
     banner.addTo(map);
-    map.on("click", (e) => { if (placing !== null) placeAt(e.latlng); });  // clicks outside polygons
+    map.on("click", (e) => onMapClick(e.latlng));  // clicks outside polygons
     map.getContainer().addEventListener("mousedown", onDomDown, true);
     map.getContainer().addEventListener("mousemove", onDomMove, true);
     document.addEventListener("mouseup", onDomUp, true);

@@ -168,13 +168,14 @@ def run(project: str | Path | None = None, *, screenshot: str | Path | None = No
 
             job = None
             try:
-                has_demand = queries.demand_point_count(win.project) > 0
-                if has_demand and win.facility_rows:
+                has_demand = queries.demand_point_count(win.state.require_project()) > 0
+                if has_demand and win.state.facilities:
                     job = run_coverage(win, ["zaishi"], ask=False)
             except Exception:
                 log.exception("coverage for the screenshot failed")
             if job is None:
-                empty = win.muni_gdf is None or len(win.muni_gdf) == 0
+                munis = win.state.municipalities
+                empty = munis is None or len(munis) == 0
                 win.when_painted(shoot, expect_munis=0 if empty else None)
                 return
 

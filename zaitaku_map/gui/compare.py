@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
-from zaitaku_map.gui import data
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui.dialogs import show_error
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.gui.workbench import Workbench
 
 FLAG_COLORS = {"better": "#d8f0d8", "worse": "#f8d0d0", "different": "#fff1c1"}
 
@@ -111,15 +111,18 @@ class MiniMap(QWidget):
 class ComparisonView(QDialog):
     """Pick 2+ options, compare."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        from zaitaku_map.options import list_options
+
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.setWindowTitle("圏域案の比較")
         self.resize(1200, 780)
         self.pick = QListWidget()
         self.pick.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        api = data.core("options", "list_options")
-        for o in api(window.project) if window.project is not None else []:
+        project = self.state.project
+        for o in list_options(project) if project is not None else []:
             it = QListWidgetItem(o["name"])
             self.pick.addItem(it)
         for i in range(min(self.pick.count(), 2)):
@@ -162,15 +165,18 @@ class ComparisonView(QDialog):
         return [self.pick.item(i).text() for i in range(self.pick.count()) if self.pick.item(i).isSelected()]
 
     def compare(self, names: list[str] | None = None) -> dict[str, Any] | None:
+        from zaitaku_map.options import compare_options
+
         names = names or self.selected()
-        fn = data.core("options", "compare_options")
-        if len(names) < 2:
+        project = self.state.project
+        if len(names) < 2 or project is None:
             return None
+        coverage = self.state.coverage
         try:
-            res: dict[str, Any] = fn(
-                self.win.project, names, coverage_params=self.win.session_coverage_params()
+            res: dict[str, Any] = compare_options(
+                project, names, coverage_params=coverage.params if coverage else None
             )
-        except Exception as err:
+        except ZaitakuError as err:
             show_error(self, err, title="比較できません")
             return None
         self.last_result = res
@@ -190,12 +196,14 @@ class ComparisonView(QDialog):
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
-        gdf = self.win.muni_gdf
-        get = data.core("options", "get_option")
-        if gdf is None:
+        from zaitaku_map.options import get_option
+
+        gdf = self.state.municipalities
+        project = self.state.project
+        if gdf is None or project is None:
             return
         for n in res["options"]:
-            opt = get(self.win.project, n)
+            opt = get_option(project, n)
             fills = {u: (opt.kens.get(k) or {}).get("color") or "#cccccc" for u, k in opt.assignments.items()}
             changed = {d["code"] for d in res["unit_differences"] if n in d.get("changed_in", [])}
             self.maps.addWidget(MiniMap(n, gdf, fills, changed))

@@ -1,63 +1,108 @@
-"""Coverage on the map: choose categories, compute in a worker (progress + cancel), draw bands/gaps."""
+"""Coverage on the map: choose categories, compute in a worker (progress + cancel), draw bands/gaps.
+
+Only categories with placed facilities are offered; each category has its own band colour and
+gap symbol, and the legend shows the same pair.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from zaitaku_map import labels
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
+from zaitaku_map.gui.state import AppState, CoverageShown
 from zaitaku_map.gui.worker import Job
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.coverage import CoverageParams
+    from zaitaku_map.gui.workbench import Workbench
+    from zaitaku_map.progress import CancelToken, Progress
+    from zaitaku_map.store import Project
 
 DEFAULT_SELECTED = ("zaishi", "home_nursing")
-COMBINED_COLORS = {"zaishi": "#d62728"}
-# reach bands are drawn in one calm colour so they never compete with the 圏域 fills or the red gaps
-BAND_COLOR = "#1f5fa8"
 
 
-def coverage_params(win: MainWindow) -> Any:
+@dataclass(frozen=True)
+class CoverageStyle:
+    """Band colour and gap symbol of one category (colour-blind-safe hues, distinct shapes)."""
+
+    band: str
+    gap: str
+    shape: str
+
+
+COVERAGE_STYLES: dict[str, CoverageStyle] = {
+    "zaishi": CoverageStyle("#0072b2", "#003f66", "x"),
+    "zaishi_clinic": CoverageStyle("#56b4e9", "#1d6a94", "s"),
+    "zaishi_hospital": CoverageStyle("#cc79a7", "#7d2f5b", "h"),
+    "home_nursing": CoverageStyle("#009e73", "#00553e", "P"),
+    "pharmacy": CoverageStyle("#e69f00", "#7a5400", "D"),
+    "houkatsu": CoverageStyle("#d55e00", "#7a3600", "^"),
+    "care_facility": CoverageStyle("#8c6d31", "#4a3a1a", "v"),
+}
+FALLBACK_STYLE = CoverageStyle("#555555", "#222222", "o")
+
+
+def coverage_style(category: str) -> CoverageStyle:
+    return COVERAGE_STYLES.get(category, FALLBACK_STYLE)
+
+
+def coverage_params(state: AppState) -> CoverageParams:
     """Parameters saved in the project (by the settings dialog), else the user's preferences."""
     from zaitaku_map.coverage import CoverageParams, resolve_coverage_params
 
-    s = win.settings
+    s = state.settings
     preferred = CoverageParams(
         minutes=float(s.get("coverage_minutes", 30)),
         bands=tuple(float(b) for b in s.get("coverage_bands", [15, 30, 45])),
         mode=str(s.get("coverage_mode", "auto")),
     )
-    if win.project is None:
+    if state.project is None:
         return preferred
-    return resolve_coverage_params(win.project, default=preferred)
+    return resolve_coverage_params(state.project, default=preferred)
 
 
-def category_choices() -> list[tuple[str, str]]:
-    try:
-        from zaitaku_map.coverage import DEFAULT_CATEGORIES, category_name
-    except ImportError:
-        return []
-    return [(k, category_name(k)) for k in DEFAULT_CATEGORIES]
+def category_choices(facilities: list[dict[str, Any]] | None = None) -> list[tuple[str, str]]:
+    """(key, label) of the coverage categories; with ``facilities``, only those with a placed
+    facility (a category never imported would only draw "everyone outside")."""
+    from zaitaku_map.coverage import DEFAULT_CATEGORIES, category_name
+    from zaitaku_map.coverage.inputs import category_members
+
+    if facilities is None:
+        return [(k, category_name(k)) for k in DEFAULT_CATEGORIES]
+    placed = {str(r["category"]) for r in facilities if r.get("lon") is not None}
+    return [
+        (k, category_name(k)) for k in DEFAULT_CATEGORIES if any(m in placed for m in category_members(k))
+    ]
 
 
 class CoverageDialog(QDialog):
-    def __init__(self, parent: QWidget, params: Any, selected: list[str]) -> None:
+    def __init__(
+        self, parent: QWidget, params: CoverageParams, selected: list[str], choices: list[tuple[str, str]]
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("到達圏・カバー外の計算")
         lay = QVBoxLayout(self)
-        desc = params.describe_ja() if hasattr(params, "describe_ja") else ""
-        lay.addWidget(QLabel(f"条件: {desc}\n（分析 → 分析の設定 で変更できます）"))
+        lay.addWidget(QLabel(f"条件: {params.describe_ja()}\n（分析 → 分析の設定 で変更できます）"))
         self.boxes: dict[str, QCheckBox] = {}
-        for key, label in category_choices():
+        for key, label in choices:
             cb = QCheckBox(label)
             cb.setChecked(key in selected)
             self.boxes[key] = cb
             lay.addWidget(cb)
+        if not choices:
+            lay.addWidget(QLabel("位置の分かっている施設がありません。先に施設の一覧を取り込んでください。"))
+        missing = QLabel("施設が取り込まれていない種別は表示していません。")
+        missing.setStyleSheet("color: #555;")
+        lay.addWidget(missing)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         bb.button(QDialogButtonBox.StandardButton.Ok).setText("計算する")
+        bb.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(choices))
         bb.accepted.connect(self.accept)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
@@ -66,19 +111,36 @@ class CoverageDialog(QDialog):
         return [k for k, cb in self.boxes.items() if cb.isChecked()]
 
 
-def coverage_job(params: Any, categories: list[str]) -> Any:
+@dataclass
+class CategoryPayload:
+    """What the map draws for one category."""
+
+    bands: dict[str, Any]  # FeatureCollection with band_min and rank (largest band first)
+    gaps: list[list[float]]  # [lat, lon, population]
+    gap_pop: float
+    pop_label: str
+
+
+@dataclass
+class CoverageDisplay:
+    """The worker's result: the parameter line and the payload per category."""
+
+    params: CoverageParams
+    description: str
+    categories: dict[str, CategoryPayload]
+
+
+def coverage_job(params: CoverageParams, categories: list[str]) -> Any:
     """The worker function: compute coverage and build map payloads for ``categories``."""
 
-    def job(project: Any, *, progress: Any, cancel: Any) -> dict[str, Any]:
+    def job(project: Project | None, *, progress: Progress, cancel: CancelToken) -> CoverageDisplay:
+        from zaitaku_map import options
         from zaitaku_map.coverage import band_polygons, compute_coverage, gap_points
 
+        assert project is not None
         pop_col = project.setting("population_column", "pop_total") or "pop_total"
-
         compute_coverage(project, params, categories=categories, progress=progress.step(0.4), cancel=cancel)
-        out: dict[str, Any] = {
-            "params": params.describe_ja() if hasattr(params, "describe_ja") else "",
-            "categories": {},
-        }
+        out = CoverageDisplay(params=params, description=params.describe_ja(), categories={})
         rest = progress.step(0.3)
         for cat in rest.iterate(categories, message="到達圏の面を作成中"):
             bands = band_polygons(project, params, cat)
@@ -88,22 +150,20 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
             gaps = gap_points(project, params, cat)
             col = pop_col if pop_col in gaps.columns else "pop_total"
             pop = gaps[col].fillna(0) if col in gaps.columns else [0] * len(gaps)
-            out["categories"][cat] = {
-                "bands": data.feature_collection(bands, ["band_min", "rank"]),
-                "gaps": [
+            out.categories[cat] = CategoryPayload(
+                bands=data.feature_collection(bands, ["band_min", "rank"]),
+                gaps=[
                     [round(float(y), 5), round(float(x), 5), float(p)]
                     for x, y, p in zip(gaps["lon"], gaps["lat"], pop, strict=True)
                 ],
-                "gap_pop": float(sum(pop)),
-                "pop_label": labels.POPULATION_COLUMNS.get(col, col),
-            }
+                gap_pop=float(sum(pop)),
+                pop_label=labels.POPULATION_COLUMNS.get(col, col),
+            )
         # the evaluation table shows coverage of every category: compute (and cache) the rest here,
         # in the worker, so editing 圏域 on the GUI thread never waits for the coverage engine
         compute_coverage(project, params, progress=progress.step(0.2), cancel=cancel)
         warm = progress.step(0.1)
         warm.update(0, "評価表を準備中", force=True)
-        from zaitaku_map import options
-
         names = [o["name"] for o in options.list_options(project)]
         if names:
             options.evaluate_option(project, names[0], coverage_params=params)
@@ -113,72 +173,75 @@ def coverage_job(params: Any, categories: list[str]) -> Any:
 
 
 def run_coverage(
-    win: MainWindow, categories: list[str] | None = None, *, ask: bool = True, dialog: bool | None = None
+    wb: Workbench, categories: list[str] | None = None, *, ask: bool = True, dialog: bool | None = None
 ) -> Job | None:
     """Ask which categories, then compute in a worker; returns the job (tests wait on it)."""
-    if win.project_path is None:
+    state = wb.state
+    if state.project_path is None:
         return None
     try:
-        params = coverage_params(win)
-    except Exception as err:
-        show_error(win, err)
+        params = coverage_params(state)
+    except (ZaitakuError, TypeError, ValueError) as err:  # a stored parameter set from an older version
+        show_error(wb.dialog_parent(), err)
         return None
-    selected = categories or list(win.settings.get("coverage_categories") or DEFAULT_SELECTED)
+    choices = category_choices(state.facilities)
+    available = [k for k, _l in choices]
+    selected = categories or [
+        k for k in (wb.settings.get("coverage_categories") or DEFAULT_SELECTED) if k in available
+    ]
     if ask:
-        dlg = CoverageDialog(win, params, selected)
+        dlg = CoverageDialog(wb.dialog_parent(), params, selected or available[:1], choices)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return None
         selected = dlg.selected()
-        win.settings.set("coverage_categories", selected)
+        wb.settings.set("coverage_categories", selected)
     if not selected:
         return None
 
-    def done(result: dict[str, Any]) -> None:
-        show_coverage(win, result)
-
     def failed(err: BaseException, details: str) -> None:
-        win.busy.setVisible(False)
-        show_error(win, err, details, title="到達圏を計算できません")
+        show_error(wb.dialog_parent(), err, details, title="到達圏を計算できません")
 
-    def progressed(d: float, t: float, msg: str) -> None:
-        win.busy.setValue(int(1000 * min(d / (t or 1), 1.0)))
-        win.busy.setFormat(msg[:20])
-
-    job = win.jobs.run(
+    show_dialog = ask if dialog is None else dialog
+    job = wb.jobs.run(
         "到達圏を計算しています",
         coverage_job(params, selected),
-        project_path=win.project_path,
-        on_success=done,
+        project_path=state.project_path,
+        on_success=lambda result: show_coverage(wb, result),
         on_error=failed,
-        show_dialog=ask if dialog is None else dialog,
+        show_dialog=show_dialog,
     )
-    if not (ask if dialog is None else dialog):  # background run: progress in the status bar
-        win.busy.setVisible(True)
-        job.progressed.connect(progressed)
+    if not show_dialog:  # background run: progress in the status bar
+        wb.track_progress(job)
     return job
 
 
-def show_coverage(win: MainWindow, result: dict[str, Any]) -> None:
+def show_coverage(wb: Workbench, result: CoverageDisplay) -> None:
     """Push bands and gap points to the map and list them in the layers panel."""
     from zaitaku_map.coverage import category_name
 
-    win.busy.setVisible(False)
-    for cat, payload in result["categories"].items():
-        color = BAND_COLOR
+    for cat, payload in result.categories.items():
+        st = coverage_style(cat)
         name = category_name(cat)
-        win.map.call("setCoverage", cat, payload["bands"], payload["gaps"], color, name)
-        win.layers.set_layer(
-            f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload["bands"]["features"]), color=color
+        wb.map.call(
+            "setCoverage", cat, payload.bands, payload.gaps, st.band, name, {"gap": st.gap, "shape": st.shape}
         )
-        win.layers.set_layer(
+        wb.layers.set_layer(
+            f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload.bands["features"]), color=st.band
+        )
+        wb.layers.set_layer(
             f"gap:{cat}",
             "coverage",
-            f"カバー外: {name}（{payload.get('pop_label', '人口')} {payload['gap_pop']:,.0f}人）",
-            count=len(payload["gaps"]),
-            color="#c2002a",
-            shape="x",
+            f"カバー外: {name}（{payload.pop_label} {payload.gap_pop:,.0f}人）",
+            count=len(payload.gaps),
+            color=st.gap,
+            shape=st.shape,
         )
-    win.map.call("setLegendNote", "到達圏の条件: " + str(result.get("params") or ""))
-    win.coverage_result = result
-    win.status.setText("到達圏を表示しました — " + str(result.get("params") or ""))
-    win.options_panel.refresh_evaluation()
+        wb.state.set_layer_visible(f"band:{cat}", wb.layers.is_visible(f"band:{cat}"))
+        wb.state.set_layer_visible(f"gap:{cat}", wb.layers.is_visible(f"gap:{cat}"))
+    wb.map.call("setLegendNote", "到達圏の条件: " + result.description)
+    wb.state.set_coverage(
+        CoverageShown(
+            params=result.params, categories=tuple(result.categories), description=result.description
+        )
+    )
+    wb.state.show_message("到達圏を表示しました — " + result.description)

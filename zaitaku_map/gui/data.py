@@ -1,28 +1,23 @@
 """Read-only view models: turn core results into what the map and tables show.
 
 No domain logic and no SQL here — these functions call the core (geodata, options, coverage,
-``store.queries``) and reshape their GeoDataFrames/dicts into GeoJSON and row lists.
+``store.queries``) and reshape their GeoDataFrames/dicts into GeoJSON and row lists.  Heavy core
+modules are imported inside the functions, so opening the window does not pay for them.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map import geo, labels
 from zaitaku_map.store import queries
 
+if TYPE_CHECKING:
+    from zaitaku_map.store import Project
+
 log = logging.getLogger("zaitaku_map.gui.data")
-
-
-def core(module: str, name: str) -> Callable[..., Any]:
-    """A core function, imported on first use so that opening the window does not pay for the
-    heavy domain modules (exports, coverage, importers) until they are needed."""
-    fn = getattr(importlib.import_module(f"zaitaku_map.{module}"), name)
-    assert callable(fn), f"zaitaku_map.{module}.{name}"
-    return fn  # type: ignore[no-any-return]
 
 
 def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
@@ -41,30 +36,43 @@ def feature_collection(gdf: Any, props: list[str]) -> dict[str, Any]:
     return geo.feature_collection(gdf.geometry.values, rows)
 
 
-def municipalities(project: Any) -> tuple[dict[str, Any], Any]:
+def municipalities(project: Project) -> tuple[dict[str, Any], Any]:
     """(GeoJSON of display municipalities, the GeoDataFrame) — wards, not their designated city."""
-    gdf = core("geodata", "load_municipalities")(project, display=True)
+    from zaitaku_map.geodata import load_municipalities
+
+    gdf = load_municipalities(project, display=True)
     return feature_collection(gdf, ["code", "name", "full_name", "kind"]), gdf
 
 
-def area_layers(project: Any) -> list[str]:
-    return list(core("geodata", "area_layer_names")(project))
+def area_layers(project: Project) -> list[str]:
+    from zaitaku_map.geodata import area_layer_names
+
+    return list(area_layer_names(project))
 
 
-def area_geojson(project: Any, layer: str) -> dict[str, Any]:
-    gdf = core("geodata", "load_area_polygons")(project, layer, display=True)
+def area_membership(project: Project, layer: str) -> dict[str, tuple[str, str]]:
+    """municipality code -> (area code, area name) of one area layer."""
+    from zaitaku_map.geodata import area_membership as membership
+
+    return dict(membership(project, layer))
+
+
+def area_geojson(project: Project, layer: str) -> dict[str, Any]:
+    from zaitaku_map.geodata import load_area_polygons
+
+    gdf = load_area_polygons(project, layer, display=True)
     return feature_collection(gdf, ["area_code", "area_name"])
 
 
 FACILITY_COLUMNS = queries.FACILITY_COLUMNS
 
 
-def facilities(project: Any) -> list[dict[str, Any]]:
+def facilities(project: Project) -> list[dict[str, Any]]:
     """All open facilities as dicts."""
     return queries.open_facilities(project)
 
 
-def facility_provenance(project: Any, facility_id: int) -> list[dict[str, Any]]:
+def facility_provenance(project: Project, facility_id: int) -> list[dict[str, Any]]:
     """Source records and current designations of one facility."""
     return queries.facility_provenance(project, facility_id)
 
@@ -108,60 +116,71 @@ def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-def option_payload(project: Any, name: str) -> dict[str, Any] | None:
+def option_payload(project: Project, name: str) -> dict[str, Any]:
     """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map."""
-    opt = core("options", "get_option")(project, name)
+    from zaitaku_map.options import get_option, ken_polygons
+
+    opt = get_option(project, name)
     kens = {
         str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
         for k, v in dict(opt.kens).items()
     }
     assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
-    polys = None
+    gdf = ken_polygons(project, name, display=True)
+    polys = feature_collection(gdf, ["ken_key", "name"])
     lbls: list[list[Any]] = []
-    try:
-        gdf = core("options", "ken_polygons")(project, name, display=True)
-        polys = feature_collection(gdf, ["ken_key", "name"])
-        for row in gdf.itertuples(index=False):
-            if row.geometry is not None and not row.geometry.is_empty:
-                pt = row.geometry.representative_point()
-                lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
-    except Exception:  # the option is still shown by its municipality colours
-        log.exception("ken_polygons failed for %s", name)
+    for row in gdf.itertuples(index=False):
+        if row.geometry is not None and not row.geometry.is_empty:
+            pt = row.geometry.representative_point()
+            lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
     return {"name": name, "kens": kens, "assignments": assignments, "polygons": polys, "labels": lbls}
 
 
-def import_log_rows(project: Any, source_ids: list[int]) -> list[dict[str, Any]]:
+def import_log_rows(project: Project, source_ids: list[int]) -> list[dict[str, Any]]:
     """Rejected/warned rows of the given imports."""
     return queries.import_log_rows(project, source_ids)
 
 
-def load_view(project: Any) -> dict[str, Any]:
-    """Everything the map needs when a project opens (runs in a worker: nothing here touches Qt)."""
+@dataclass
+class ProjectView:
+    """Everything the map needs when a project opens (read in a worker: nothing here touches Qt)."""
+
+    municipalities_fc: dict[str, Any]
+    municipalities: Any  # display GeoDataFrame
+    areas: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (layer name, GeoJSON)
+    facilities: list[dict[str, Any]] = field(default_factory=list)
+    attribution: str = ""
+
+
+def load_view(project: Project) -> ProjectView:
+    """Read municipalities, area layers, facilities and the credit line of a project."""
     fc, gdf = municipalities(project)
     layer_names = area_layers(project)
     if layer_names:  # the first area layer's name in the hover tooltip
-        membership = core("geodata", "area_membership")(project, layer_names[0])
+        membership = area_membership(project, layer_names[0])
         for f in fc["features"]:
             a = membership.get(f["properties"]["code"])
             if a:
                 f["properties"]["area"] = f"{layer_names[0]}: {a[1]}"
     areas = [(name, area_geojson(project, name)) for name in layer_names] if fc["features"] else []
-    return {
-        "munis": (fc, gdf),
-        "areas": areas,
-        "facilities": facilities(project),
-        "attribution": attribution(project),
-    }
+    return ProjectView(
+        municipalities_fc=fc,
+        municipalities=gdf,
+        areas=areas,
+        facilities=facilities(project),
+        attribution=attribution(project),
+    )
 
 
-def attribution(project: Any) -> str:
+def attribution(project: Project) -> str:
     """Credit line for the map from the formats of the imported sources (demo projects say so)."""
-    if getattr(project, "is_demo", False):
+    if project.is_demo:
         return labels.ATTRIBUTION["demo"]
-    key_of = core("export.data", "attribution_key")
+    from zaitaku_map.export.data import attribution_key
+
     keys: list[str] = []
     for fmt in queries.source_formats(project):
-        key = key_of(fmt)
+        key = attribution_key(fmt)
         if key and key in labels.ATTRIBUTION and key not in keys:
             keys.append(key)
     return " / ".join(labels.ATTRIBUTION[k] for k in keys) or labels.ATTRIBUTION["n03"]

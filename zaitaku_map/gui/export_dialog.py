@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
-from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import info, show_error
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.gui.workbench import Workbench
 
 # kind -> (label, export function name, suffix, multi-option, destination is a folder)
 _EXPORTS: dict[str, tuple[str, str, bool, bool]] = {
@@ -49,9 +48,12 @@ KINDS: dict[str, tuple[str, str, str, bool, bool]] = {
 
 
 class ExportDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        from zaitaku_map.options import list_options
+
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.setWindowTitle("出力")
         self.resize(620, 480)
         form = QFormLayout()
@@ -61,9 +63,9 @@ class ExportDialog(QDialog):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.options = QListWidget()
         self.options.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
-        api = data.core("options", "list_options")
-        names = [o["name"] for o in api(window.project)] if window.project is not None else []
-        current = window.current_option
+        project = self.state.project
+        names = [o["name"] for o in list_options(project)] if project is not None else []
+        current = self.state.option
         for n in names:
             it = QListWidgetItem(n)
             self.options.addItem(it)
@@ -72,18 +74,15 @@ class ExportDialog(QDialog):
             self.options.item(0).setSelected(True)
         self.paper = QComboBox()
         self.paper.addItems(["A4", "A3"])
-        self.paper.setCurrentText(str(window.settings.get("paper", "A4")))
+        self.paper.setCurrentText(str(wb.settings.get("paper", "A4")))
         self.landscape = QCheckBox("横向き")
-        self.landscape.setChecked(bool(window.settings.get("landscape", True)))
+        self.landscape.setChecked(bool(wb.settings.get("landscape", True)))
         self.coverage = QComboBox()
         self.coverage.addItem("（到達圏を載せない）", None)
-        try:
-            from zaitaku_map.gui.coverage_view import category_choices
+        from zaitaku_map.gui.coverage_view import category_choices
 
-            for key, label in category_choices():
-                self.coverage.addItem(label, key)
-        except ImportError:
-            pass
+        for key, label in category_choices(self.state.facilities):
+            self.coverage.addItem(label, key)
         self.dest = QLineEdit()
         browse = QPushButton("参照…")
         browse.clicked.connect(self.browse)
@@ -125,7 +124,7 @@ class ExportDialog(QDialog):
                 it.setSelected(False)
         self.paper.setEnabled(key.endswith("pdf") or key == "pack")
         self.landscape.setEnabled(self.paper.isEnabled())
-        base = self.win.project_path.parent if self.win.project_path else Path.home()
+        base = self.state.project_path.parent if self.state.project_path else Path.home()
         sel = self.selected()
         stem = "_".join(sel) if sel else "zaitaku-map"
         self.dest.setText(str(base / (f"{stem}_{key}" + suffix)))
@@ -146,7 +145,9 @@ class ExportDialog(QDialog):
     def start(self) -> Any:
         key = self.kind.currentData()
         _label, fn_name, suffix, multi, _folder = KINDS[key]
-        fn = data.core("export", fn_name)
+        from zaitaku_map import export
+
+        fn = getattr(export, fn_name)
         names = self.selected()
         if not names or (multi and key == "comparison_pdf" and len(names) < 2):
             self.note.setText("圏域案を選んでください（比較は2つ以上）。")
@@ -159,8 +160,8 @@ class ExportDialog(QDialog):
         kw: dict[str, Any] = {}
         if key.endswith("pdf") or key == "pack":
             kw.update(paper=self.paper.currentText(), landscape=self.landscape.isChecked())
-            self.win.settings.set("paper", self.paper.currentText())
-            self.win.settings.set("landscape", self.landscape.isChecked())
+            self.wb.settings.set("paper", self.paper.currentText())
+            self.wb.settings.set("landscape", self.landscape.isChecked())
         if self.coverage.currentData():
             kw["coverage_category"] = self.coverage.currentData()
         target: Any = names if multi else names[0]
@@ -172,16 +173,16 @@ class ExportDialog(QDialog):
             self.last_result = result if isinstance(result, dict) else {"path": dest}
             pages = self.last_result.get("pages")
             info(
-                self.win,
+                self.wb.dialog_parent(),
                 "出力しました",
                 f"{self.last_result.get('path', dest)}" + (f"（{pages} ページ）" if pages else ""),
             )
             self.accept()
 
-        self.job = self.win.jobs.run(
+        self.job = self.wb.jobs.run(
             "出力しています",
             job,
-            project_path=self.win.project_path,
+            project_path=self.state.project_path,
             on_success=done,
             on_error=lambda e, d: show_error(self, e, d, title="出力できません"),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -27,13 +28,14 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
 
 log = logging.getLogger("zaitaku_map.gui.facilities")
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.gui.workbench import Workbench
 
 COLUMNS = [
     ("category", "種別"),
@@ -157,9 +159,10 @@ class FacilityFilter(QSortFilterProxyModel):
 class FacilitiesPanel(QWidget):
     """Dock content listing facilities."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.model = FacilityModel()
         self.proxy = FacilityFilter()
         self.proxy.setSourceModel(self.model)
@@ -233,9 +236,7 @@ class FacilitiesPanel(QWidget):
         )
         self.btn_place.clicked.connect(self.start_placing)
         self.btn_zoom = QPushButton("地図で表示")
-        self.btn_zoom.clicked.connect(
-            lambda: self.current_id() and self.win.map.call("highlightFacility", self.current_id(), True)
-        )
+        self.btn_zoom.clicked.connect(self._zoom_to_current)
         self.provenance = QPlainTextEdit()
         self.provenance.setReadOnly(True)
         box = QGroupBox("選択した施設")
@@ -268,28 +269,43 @@ class FacilitiesPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
+        self.state.view_loaded.connect(self.reload)
+        self.state.option_changed.connect(lambda _n: self.reload())
+        self.state.data_changed.connect(self._data_changed)
+        self.state.project_changed.connect(self._project_changed)
+
+    def _project_changed(self) -> None:
+        if self.state.project is None:
+            self.model.set_rows([])
+            self._set_edit_enabled(False)
+            self._update_count()
+
+    def _data_changed(self, kinds: frozenset[str]) -> None:
+        if kinds & {"roles", "options"}:
+            self.reload()
 
     # -- data ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        project = self.win.project
+        from zaitaku_map.options import OptionNotFoundError, facility_functions, get_option
+
+        project = self.state.project
         if project is None:
             return
         keep = self.current_id()
-        rows = [dict(r) for r in self.win.facility_rows]
-        try:
-            funcs = data.core("options", "facility_functions")(project)
-        except Exception:  # the table still lists the facilities, without functions
-            log.exception("facility_functions failed")
-            funcs = {}
+        rows = [dict(r) for r in self.state.facilities]
+        funcs = facility_functions(project)
         layers = data.area_layers(project)
         membership: dict[str, tuple[str, str]] = {}
         if layers:
-            membership = data.core("geodata", "area_membership")(project, layers[0])
+            membership = data.area_membership(project, layers[0])
         self.f_area.setToolTip(layers[0] if layers else "")
-        opt = getattr(self.win.options_panel, "option", None)
         hubs: dict[int, str] = {}
+        try:
+            opt = get_option(project, self.state.option) if self.state.option else None
+        except OptionNotFoundError:
+            opt = None
         if opt is not None:
-            for h in getattr(opt, "hubs", None) or []:
+            for h in opt.hubs or []:
                 if h.get("facility_id") is not None:
                     hubs[int(h["facility_id"])] = str(
                         (opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"]
@@ -361,8 +377,8 @@ class FacilitiesPanel(QWidget):
                 self.view.setCurrentIndex(pidx)
                 self.view.scrollTo(pidx)
                 self._from_map = False
-                if from_map:
-                    self.win.dock_facilities.raise_()
+                if from_map and isinstance(self.parent(), QDockWidget):
+                    cast(QDockWidget, self.parent()).raise_()
                 return True
         return False
 
@@ -376,7 +392,8 @@ class FacilitiesPanel(QWidget):
         self._set_edit_enabled(r is not None)
         if r is None:
             return
-        self.win.map.call("highlightFacility", int(r["id"]), not getattr(self, "_from_map", False))
+        self.wb.map.call("highlightFacility", int(r["id"]), not getattr(self, "_from_map", False))
+        self.state.select_facility(int(r["id"]))
         cat = labels.category_label(r["category"])
         self.detail_title.setText(
             f"{r['name']}\n{cat}{'（' + r['subtype'] + '）' if r.get('subtype') else ''}\n"
@@ -394,10 +411,10 @@ class FacilitiesPanel(QWidget):
         ]
         if r.get("lat") is not None:
             lines.append(f"緯度・経度: {float(r['lat']):.5f}, {float(r['lon']):.5f}")
-        try:
-            recs = data.facility_provenance(self.win.project, fid)
-        except Exception as err:
-            return "\n".join([*lines, f"出典を読めません: {err}"])
+        project = self.state.project
+        if project is None:
+            return "\n".join(lines)
+        recs = data.facility_provenance(project, fid)
         for rec in recs:
             lines.append("")
             if rec["family"] == "designation":
@@ -421,57 +438,60 @@ class FacilitiesPanel(QWidget):
                 lines.append("  元の値: " + (text if len(text) < 1500 else text[:1500] + " …"))
         return "\n".join(lines)
 
+    def _zoom_to_current(self) -> None:
+        fid = self.current_id()
+        if fid is not None:
+            self.wb.map.call("highlightFacility", fid, True)
+
     def start_placing(self) -> None:
         r = self.current_row()
         if r is None:
             return
-        self.win.map.call("startPlacing", int(r["id"]), str(r["name"] or ""))
-        self.win.status.setText(f"地図上で「{r['name']}」の位置をクリックしてください")
+        self.wb.map.call("startPlacing", int(r["id"]), str(r["name"] or ""))
+        self.state.show_message(f"地図上で「{r['name']}」の位置をクリックしてください")
 
-    def _call(self, name: str, *args: Any) -> bool:
-        fn = data.core("options", name)
-        if self.win.project is None:
+    def _edit(self, fn: Any, *args: Any, **kw: Any) -> bool:
+        """Call an options edit with the open project; errors become a dialog."""
+        project = self.state.project
+        if project is None:
             return False
         try:
-            fn(self.win.project, *args)
-        except Exception as err:
+            fn(project, *args, **kw)
+        except ZaitakuError as err:
             show_error(self, err)
             return False
         return True
 
     def _toggle_active(self, on: bool) -> None:
+        from zaitaku_map.options import set_active_role
+
         r = self.current_row()
-        if r and self._call("set_active_role", int(r["id"]), bool(on)):
-            self.win.facility_rows = data.facilities(self.win.project)
-            self.reload()
-            self.win.options_panel.refresh_evaluation()
+        if r and self._edit(set_active_role, int(r["id"]), bool(on)):
+            project = self.state.project
+            if project is not None:
+                self.state.facilities = data.facilities(project)
+            self.state.notify_changed("roles")
 
     def _toggle_function(self, fn: int, on: bool) -> None:
+        from zaitaku_map.options import set_function
+
         r = self.current_row()
-        if r and self._call("set_function", int(r["id"]), fn, bool(on)):
-            self.reload()
-            self.win.options_panel.refresh_evaluation()
+        if r and self._edit(set_function, int(r["id"]), fn, bool(on)):
+            self.state.notify_changed("roles")
 
     def _make_hub(self) -> None:
+        from zaitaku_map.options import add_hub, get_option
+
         r = self.current_row()
-        opt = self.win.options_panel.option
-        if r is None or opt is None:
-            self.win.status.setText("連携拠点にするには、まず圏域案を選んでください")
+        project = self.state.project
+        if r is None or project is None or not self.state.option:
+            self.state.show_message("連携拠点にするには、まず圏域案を選んでください")
             return
+        opt = get_option(project, self.state.option)
         ken = opt.assignments.get(str(r.get("muni_code") or ""))
         if ken is None:
-            self.win.status.setText("この施設の市区町村はどの圏域にも割り当てられていません")
+            self.state.show_message("この施設の市区町村はどの圏域にも割り当てられていません")
             return
-        if self._add_hub(opt.name, ken, int(r["id"])):
-            self.win.options_panel.refresh_option()
-            self.reload()
-            self.win.status.setText(f"「{r['name']}」を {opt.kens[ken].get('name')} の連携拠点にしました")
-
-    def _add_hub(self, option: str, ken: str, fid: int) -> bool:
-        fn = data.core("options", "add_hub")
-        try:
-            fn(self.win.project, option, ken, facility_id=fid)
-        except Exception as err:
-            show_error(self, err)
-            return False
-        return True
+        if self._edit(add_hub, opt.name, ken, facility_id=int(r["id"])):
+            self.state.notify_changed("roles", "options")
+            self.state.show_message(f"「{r['name']}」を {opt.kens[ken].get('name')} の連携拠点にしました")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,26 +14,45 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget
 
 from zaitaku_map import labels
-from zaitaku_map.gui import data
 
-_KIND_FUNCTIONS: dict[str, tuple[str, str]] = {
-    "facilities": ("importers", "import_files"),
-    "boundaries": ("geodata", "import_boundaries"),
-    "areas": ("geodata", "import_area_table"),
-    "a38": ("geodata", "import_a38"),
-    "population": ("geodata", "import_population"),
-    "roads": ("network", "import_roads"),
-    "reference": ("geocode", "import_reference"),
-}
-# data kind -> (label, (module, function) of the core import)
-KINDS: dict[str, tuple[str, tuple[str, str]]] = {
-    k: (labels.GUI_IMPORT_KINDS[k], fn) for k, fn in _KIND_FUNCTIONS.items()
+# data kind -> its label (the core import function: :func:`kind_function`)
+KINDS: dict[str, str] = {
+    k: labels.GUI_IMPORT_KINDS[k]
+    for k in ("facilities", "boundaries", "areas", "a38", "population", "roads", "reference")
 }
 
 
-def kind_function(kind: str) -> Any:
-    """The core function that imports files of this data kind."""
-    return data.core(*KINDS[kind][1])
+def kind_function(kind: str) -> Callable[..., Any]:
+    """The core function that imports files of this data kind (imported on first use)."""
+    if kind == "facilities":
+        from zaitaku_map.importers import import_files
+
+        return import_files
+    if kind == "boundaries":
+        from zaitaku_map.geodata import import_boundaries
+
+        return import_boundaries
+    if kind == "areas":
+        from zaitaku_map.geodata import import_area_table
+
+        return import_area_table
+    if kind == "a38":
+        from zaitaku_map.geodata import import_a38
+
+        return import_a38
+    if kind == "population":
+        from zaitaku_map.geodata import import_population
+
+        return import_population
+    if kind == "roads":
+        from zaitaku_map.network import import_roads
+
+        return import_roads
+    if kind == "reference":
+        from zaitaku_map.geocode import import_reference
+
+        return import_reference
+    raise KeyError(kind)
 
 
 def guess_kind(path: str) -> str:
@@ -120,7 +140,7 @@ def summary_text(reports: list[dict[str, Any]]) -> str:
     for r in reports:
         lines.append(f"■ {Path(str(r.get('file', ''))).name}")
         if r.get("kind") in KINDS:
-            lines.append(f"  種類: {KINDS[r['kind']][0]}")
+            lines.append(f"  種類: {KINDS[r['kind']]}")
         fmt = r.get("format")
         if fmt:
             lines.append(

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
 from zaitaku_map.gui.import_files import (
@@ -49,15 +50,16 @@ from zaitaku_map.gui.import_files import (
 )
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.gui.workbench import Workbench
 
 
 class ImportWizard(QDialog):
     """Three steps in one dialog: files → preview/mapping → report."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.setWindowTitle("データの取り込み")
         self.resize(980, 680)
         self.paths: list[str] = []
@@ -123,7 +125,7 @@ class ImportWizard(QDialog):
 
     def _kind_combo(self, kind: str) -> QComboBox:
         c = QComboBox()
-        for key, (label, _fn) in KINDS.items():
+        for key, label in KINDS.items():
             c.addItem(label, key)
         c.setCurrentIndex(max(c.findData(kind), 0))
         c.currentIndexChanged.connect(lambda _i: self._update_nav())
@@ -254,7 +256,7 @@ class ImportWizard(QDialog):
         self.mapping_combos.clear()
         self.preview_table.clear()
         if kind != "facilities":
-            kinds = sorted({KINDS[sp["kind"]][0] for sp in specs})
+            kinds = sorted({KINDS[sp["kind"]] for sp in specs})
             self.detected.setText(
                 f"ファイル: {len(self.paths)} 件（{'、'.join(kinds)}）\n「取り込む」を押すと読み込みます。"
             )
@@ -265,10 +267,11 @@ class ImportWizard(QDialog):
             return True
         if self.preview_path is None:  # no file chosen (the Next button is disabled then)
             return False
-        fn = data.core("importers", "preview_file")
+        from zaitaku_map.importers import preview_file
+
         try:
-            pv = fn(self.preview_path, rows=20)
-        except Exception as err:
+            pv = preview_file(self.preview_path, rows=20)
+        except (ZaitakuError, OSError) as err:
             show_error(self, err, title="ファイルを読めません")
             return False
         self.preview = pv
@@ -369,7 +372,7 @@ class ImportWizard(QDialog):
                 step = progress.step(1.0 / steps)
                 fn = fns[kind]
                 first = group[0]
-                step.update(0, f"{KINDS[kind][0]}: {Path(first['path']).name}", force=True)
+                step.update(0, f"{KINDS[kind]}: {Path(first['path']).name}", force=True)
                 if kind == "facilities":
                     reps = fn(
                         project,
@@ -397,8 +400,9 @@ class ImportWizard(QDialog):
                     }
                 )
             if run_geo:
-                gfn = data.core("geocode", "geocode_project")
-                res = gfn(project, progress=progress.step(2.0 / steps), cancel=cancel)
+                from zaitaku_map.geocode import geocode_project
+
+                res = geocode_project(project, progress=progress.step(2.0 / steps), cancel=cancel)
                 out.append(
                     {
                         "file": "（ジオコーディング）",
@@ -417,10 +421,10 @@ class ImportWizard(QDialog):
             self.progress.setValue(int(1000 * min(done / (total or 1), 1.0)))
             self.progress_label.setText(msg)
 
-        self.job = self.win.jobs.run(
+        self.job = self.wb.jobs.run(
             "データの取り込み",
             job,
-            project_path=self.win.project_path,
+            project_path=self.state.project_path,
             on_success=self.finished_ok,
             on_error=self.finished_err,
             show_dialog=False,
@@ -435,7 +439,7 @@ class ImportWizard(QDialog):
         self.btn_back.setEnabled(True)
         self.report_text.setPlainText(summary_text(reports))
         self.fill_rejected(reports)
-        self.win.refresh_all()
+        self.state.notify_changed("boundaries", "areas", "population", "facilities", "positions")
         self._update_nav()
 
     def finished_err(self, err: BaseException, details: str) -> None:
@@ -450,7 +454,8 @@ class ImportWizard(QDialog):
 
     def fill_rejected(self, reports: list[dict[str, Any]]) -> None:
         ids = [int(r["source_id"]) for r in reports if r.get("source_id")]
-        rows = data.import_log_rows(self.win.project, ids) if ids and self.win.project is not None else []
+        project = self.state.project
+        rows = data.import_log_rows(project, ids) if ids and project is not None else []
         self.rejected_rows = rows
         cols = ["file_name", "sheet", "row", "column_name", "value", "severity", "reason"]
         heads = ["ファイル", "シート", "行", "列", "値", "区分", "理由"]
@@ -491,5 +496,5 @@ class ImportWizard(QDialog):
         self.btn_back.setEnabled(i > 0 and not (self.job and self.job.isRunning()))
         self.btn_next.setVisible(i < 2)
         self.btn_next.setText("取り込む" if i == 1 else "次へ >")
-        ok = bool(self.paths) and all(kind_function(sp["kind"]) is not None for sp in self.file_specs())
+        ok = bool(self.paths) and all(sp["kind"] in KINDS for sp in self.file_specs())
         self.btn_next.setEnabled(ok)

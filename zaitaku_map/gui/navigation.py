@@ -6,30 +6,30 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from zaitaku_map import labels
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import info, show_error
+from zaitaku_map.gui.state import AppState
+from zaitaku_map.gui.webmap import MapView
 from zaitaku_map.gui.worker import JobRunner
+
+if TYPE_CHECKING:
+    from zaitaku_map.progress import CancelToken, Progress
+    from zaitaku_map.store import Project
 
 
 class NavigationMixin:
     """Methods of :class:`~zaitaku_map.gui.mainwindow.MainWindow` that only use its public parts."""
 
-    project: Any
-    project_path: Any
-    muni_gdf: Any
-    facility_rows: list[dict[str, Any]]
-    map: Any
-    zoom_combo: Any
-    options_panel: Any
-    facilities_panel: Any
+    state: AppState
+    map: MapView
+    zoom_combo: QComboBox
     jobs: JobRunner
-    refresh_facilities: Callable[[], None]
 
     def _dialog_parent(self) -> QWidget | None:
         """The window itself as the parent of message boxes (the mixin is only used by a QWidget)."""
@@ -37,23 +37,30 @@ class NavigationMixin:
 
     def fill_zoom_targets(self) -> None:
         """Prefecture(s), every area of every area layer and every 圏域 of the current option."""
+        from zaitaku_map.geocode.normalize import PREFECTURES
+
         self.zoom_combo.clear()
         self.zoom_combo.addItem("都道府県全体", None)
-        if self.project is None:
+        project = self.state.project
+        if project is None:
             return
-        gdf = self.muni_gdf
+        gdf = self.state.municipalities
         if gdf is not None and len(gdf) and "pref_code" in gdf.columns and gdf["pref_code"].nunique() > 1:
             for pref, codes in gdf.groupby("pref_code")["code"]:
-                self.zoom_combo.addItem(f"都道府県: {pref}", [str(c) for c in codes])
-        am = data.core("geodata", "area_membership")
-        for layer in data.area_layers(self.project):
+                self.zoom_combo.addItem(PREFECTURES.get(str(pref), str(pref)), [str(c) for c in codes])
+        for layer in data.area_layers(project):
             groups: dict[str, list[str]] = {}
-            for code, (_acode, aname) in am(self.project, layer).items():
+            for code, (_acode, aname) in data.area_membership(project, layer).items():
                 groups.setdefault(aname, []).append(code)
             for aname, codes in sorted(groups.items()):
                 self.zoom_combo.addItem(f"{layer}: {aname}", codes)
-        opt = getattr(self.options_panel, "option", None)
-        if opt is not None:
+        if self.state.option:
+            from zaitaku_map.options import OptionNotFoundError, get_option
+
+            try:
+                opt = get_option(project, self.state.option)
+            except OptionNotFoundError:
+                return
             for key, codes in opt.members().items():
                 if codes:
                     self.zoom_combo.addItem(f"圏域: {opt.kens[key].get('name') or key}", codes)
@@ -66,17 +73,18 @@ class NavigationMixin:
             self.map.call("zoomAll")
 
     def run_geocode(self) -> None:
-        fn = data.core("geocode", "geocode_project")
-        if self.project_path is None:
+        from zaitaku_map.geocode import geocode_project
+
+        if self.state.project_path is None:
             return
 
-        def job(project: Any, *, progress: Any, cancel: Any) -> Any:
-            return fn(project, progress=progress, cancel=cancel)
+        def job(project: Project | None, *, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+            assert project is not None
+            return geocode_project(project, progress=progress, cancel=cancel)
 
-        def done(result: Any) -> None:
-            self.refresh_facilities()
-            self.facilities_panel.reload()
-            levels = Counter(r.get("geocode_level") or "unresolved" for r in self.facility_rows)
+        def done(result: dict[str, Any]) -> None:
+            self.state.notify_changed("positions")
+            levels = Counter(r.get("geocode_level") or "unresolved" for r in self.state.facilities)
             lines = [
                 f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件"
                 for k in labels.GEOCODE_LEVELS
@@ -93,7 +101,7 @@ class NavigationMixin:
         self.jobs.run(
             "住所から位置を求めています",
             job,
-            project_path=self.project_path,
+            project_path=self.state.project_path,
             on_success=done,
             on_error=lambda e, d: show_error(self._dialog_parent(), e, d),
         )

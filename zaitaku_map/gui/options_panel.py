@@ -31,11 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.gui.workbench import Workbench
+    from zaitaku_map.options import Option
+    from zaitaku_map.store import Project
 
 
 def color_icon(color: str, size: int = 16) -> QIcon:
@@ -45,7 +48,7 @@ def color_icon(color: str, size: int = 16) -> QIcon:
 
 
 def options_api() -> Any:
-    """The options module of the core (imported when the panel is built)."""
+    """The options module of the core (imported when the panel is built, not at start-up)."""
     from zaitaku_map import options
 
     return options
@@ -104,9 +107,10 @@ class NewOptionDialog(QDialog):
 class OptionsPanel(QWidget):
     """Dock content for 圏域 options."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.api = options_api()
         self.option_combo = QComboBox()
         self.option_combo.currentIndexChanged.connect(self._option_changed)
@@ -174,12 +178,49 @@ class OptionsPanel(QWidget):
         lay.addLayout(top)
         lay.addLayout(btns)
         lay.addWidget(split, 1)
-        self.option: Any = None
+        self.option: Option | None = None
+        self.state.view_loaded.connect(self.reload)
+        self.state.project_changed.connect(self._project_changed)
+        self.state.data_changed.connect(self._data_changed)
+        self.state.coverage_changed.connect(lambda _c: self.refresh_evaluation())
+        self.state.selection_changed.connect(self._selection_changed)
+        self._project_changed()
+
+    def _project_changed(self) -> None:
+        """Empty state: without a project nothing here can be used."""
+        if self.state.project is None:
+            self.option_combo.clear()
+            self.ken_list.clear()
+            self.muni_list.clear()
+            self.warnings.clear()
+            self.eval_table.setRowCount(0)
+            self.option = None
+        self.btn_new.setEnabled(self.state.project is not None)
+        for b in (
+            self.btn_dup,
+            self.btn_del,
+            self.btn_undo,
+            self.btn_redo,
+            self.btn_add_ken,
+            self.btn_assign,
+        ):
+            b.setEnabled(False)
+        for b in (self.btn_color, self.btn_zoom):
+            b.setEnabled(False)
+
+    def _data_changed(self, kinds: frozenset[str]) -> None:
+        if "roles" in kinds or "settings" in kinds:
+            self.refresh_evaluation()
+
+    def _selection_changed(self, selection: Any) -> None:
+        """Esc (or another panel) cleared the 圏域 being edited."""
+        if selection.ken is None and self.current_ken() is not None:
+            self.ken_list.setCurrentRow(-1)
 
     # -- state ----------------------------------------------------------------------------------
     @property
-    def project(self) -> Any:
-        return self.win.project
+    def project(self) -> Project | None:
+        return self.state.project
 
     @property
     def name(self) -> str | None:
@@ -194,7 +235,7 @@ class OptionsPanel(QWidget):
         """Re-read the option list (keeps the current option unless ``select`` is given)."""
         if self.project is None:
             return
-        keep = select or self.name or self.win.settings.get("last_option")
+        keep = select or self.name or self.wb.settings.get("last_option")
         self.option_combo.blockSignals(True)
         self.option_combo.clear()
         for o in self.api.list_options(self.project):
@@ -207,7 +248,7 @@ class OptionsPanel(QWidget):
 
     def _fill_munis(self) -> None:
         self.muni_list.clear()
-        gdf = self.win.muni_gdf
+        gdf = self.state.municipalities
         if gdf is None:
             return
         for row in gdf.itertuples(index=False):
@@ -225,11 +266,10 @@ class OptionsPanel(QWidget):
         self.ken_list.blockSignals(True)
         self.ken_list.clear()
         self.option = None
-        if name and self.api is not None:
-            self.win.settings.set("last_option", name)
+        if name and self.project is not None:
             try:
                 self.option = self.api.get_option(self.project, name)
-            except Exception as err:
+            except ZaitakuError as err:
                 show_error(self, err)
         members: dict[str, list[str]] = self.option.members() if self.option else {}
         for key, ken in self.option.kens.items() if self.option else []:
@@ -245,8 +285,10 @@ class OptionsPanel(QWidget):
         for b in (self.btn_dup, self.btn_del, self.btn_add_ken, self.btn_assign):
             b.setEnabled(self.option is not None)
         self._update_history_buttons()
-        self.win.show_option_on_map(name if self.option else None)
-        self.win.fill_zoom_targets()
+        if self.state.option == (name if self.option else None):
+            self.state.notify_changed("options")  # same option, new content: repaint
+        else:
+            self.state.set_option(name if self.option else None)
         self._ken_changed(self.ken_list.currentItem(), None)
         self.refresh_evaluation()
 
@@ -260,31 +302,35 @@ class OptionsPanel(QWidget):
         self.btn_redo.setEnabled(bool(state.get("can_redo")))
 
     def _ken_changed(self, item: QListWidgetItem | None, _prev: Any) -> None:
-        key = item.data(Qt.ItemDataRole.UserRole) if item else None
+        key: str | None = item.data(Qt.ItemDataRole.UserRole) if item else None
         has = key is not None
         self.btn_color.setEnabled(has)
         self.btn_zoom.setEnabled(has)
         self.btn_assign.setEnabled(has)
-        if has and self.option:
+        if key is not None and self.option:
             label = self.option.kens[key].get("name") or key
             self.edit_hint.setText(f"地図で市区町村をクリックすると「{label}」に割り当てます。")
-            self.win.map.call("setEditKen", key, label)
+            self.wb.map.call("setEditKen", key, label)
         else:
             self.edit_hint.setText("圏域を選ぶと、地図のクリックで市区町村を割り当てられます。")
-            self.win.map.call("setEditKen", None, "")
+            self.wb.map.call("setEditKen", None, "")
+        self.state.select_ken(key)
 
     def refresh_evaluation(self) -> None:
         self.warnings.clear()
         self.eval_table.clear()
         self.eval_table.setRowCount(0)
-        if self.option is None:
+        if self.option is None or self.project is None:
             return
+        coverage = self.state.coverage
         try:
             ev = self.api.evaluate_option(
-                self.project, self.option.name, coverage_params=self.win.session_coverage_params()
+                self.project, self.option.name, coverage_params=coverage.params if coverage else None
             )
-        except Exception as err:
-            self.warnings.addItem(f"評価できません: {err}")
+        except ZaitakuError as err:
+            from zaitaku_map.messages import format_error
+
+            self.warnings.addItem(f"評価できません: {format_error(err)}")
             return
         for w in ev.get("warnings", []):
             prefix = "⚠ " if w.get("level") == "warning" else "ℹ "
@@ -350,19 +396,20 @@ class OptionsPanel(QWidget):
     def _run(self, fn: Any, *args: Any, **kw: Any) -> Any:
         try:
             return fn(self.project, *args, **kw)
-        except Exception as err:
+        except ZaitakuError as err:
             show_error(self, err)
             return None
 
     def municipality_clicked(self, code: str) -> None:
         """Map click: assign to the 圏域 being edited (or just show where it is)."""
         key = self.current_ken()
+        name = self.state.municipality_name(code)
         if self.option is None or key is None:
-            self.win.status.setText(f"市区町村 {code}: 割り当てるには右の「圏域案」で圏域を選んでください")
+            self.state.show_message(f"{name}: 割り当てるには右の「圏域案」で圏域を選んでください")
             return
         res = self._run(self.api.assign, self.option.name, [code], key)
         if res is not None:
-            self.win.status.setText(f"{code} を「{self.option.kens[key].get('name')}」に割り当てました")
+            self.state.show_message(f"{name} を「{self.option.kens[key].get('name')}」に割り当てました")
             self.refresh_option(keep_ken=key)
 
     def assign_selected(self) -> None:
@@ -377,14 +424,14 @@ class OptionsPanel(QWidget):
         if self.option is not None:
             res = self._run(self.api.undo, self.option.name)
             if res and res.get("undone"):
-                self.win.status.setText(f"元に戻しました: {res['undone']}")
+                self.state.show_message(f"元に戻しました: {res['undone']}")
             self.refresh_option()
 
     def redo(self) -> None:
         if self.option is not None:
             res = self._run(self.api.redo, self.option.name)
             if res and res.get("redone"):
-                self.win.status.setText(f"やり直しました: {res['redone']}")
+                self.state.show_message(f"やり直しました: {res['redone']}")
             self.refresh_option()
 
     def create_dialog(self) -> None:
@@ -432,7 +479,7 @@ class OptionsPanel(QWidget):
         if self.option is None:
             return
         label, ok = QInputDialog.getText(self, "圏域の追加", "圏域の名前")
-        if not ok or not label.strip():
+        if not ok or not label.strip() or self.option is None:
             return
         key = label.strip()
         n = 2
@@ -444,6 +491,8 @@ class OptionsPanel(QWidget):
 
     def _edit_ken(self, item: QListWidgetItem) -> None:
         key = item.data(Qt.ItemDataRole.UserRole)
+        if self.option is None:
+            return
         old = self.option.kens[key].get("name") or key
         label, ok = QInputDialog.getText(self, "圏域の名前", "新しい名前", text=old)
         if (
@@ -456,7 +505,7 @@ class OptionsPanel(QWidget):
 
     def pick_color(self) -> None:
         key = self.current_ken()
-        if key is None:
+        if key is None or self.option is None:
             return
         c = QColorDialog.getColor(QColor(self.option.kens[key].get("color") or "#cccccc"), self, "圏域の色")
         if c.isValid() and self._run(self.api.set_ken, self.option.name, key, color=c.name()) is not None:
@@ -465,4 +514,4 @@ class OptionsPanel(QWidget):
     def zoom_ken(self) -> None:
         key = self.current_ken()
         if key and self.option:
-            self.win.map.call("zoomToMunis", self.option.members().get(key, []))
+            self.wb.map.call("zoomToMunis", self.option.members().get(key, []))

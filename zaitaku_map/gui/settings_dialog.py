@@ -19,26 +19,30 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import labels
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui.dialogs import show_error
 
 if TYPE_CHECKING:
-    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.coverage import CoverageParams
+    from zaitaku_map.gui.workbench import Workbench
 
 MODES = labels.COVERAGE_MODES
 SPEED_SETTING = "coverage.speed_table"
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.win = window
+    def __init__(self, wb: Workbench) -> None:
+        super().__init__(wb.dialog_parent())
+        self.wb = wb
+        self.state = wb.state
         self.setWindowTitle("分析の設定")
         self.resize(520, 640)
         from zaitaku_map.gui.coverage_view import coverage_params
 
+        p: CoverageParams | None
         try:
-            p = coverage_params(window)
-        except Exception:
+            p = coverage_params(self.state)
+        except (ZaitakuError, TypeError, ValueError):  # unreadable stored set: start from the defaults
             p = None
         form = QFormLayout()
         self.minutes = QDoubleSpinBox()
@@ -61,9 +65,8 @@ class SettingsDialog(QDialog):
         self.population = QComboBox()
         for key, label in labels.POPULATION_COLUMNS.items():
             self.population.addItem(label, key)
-        stored_pop = (
-            window.project.setting("population_column", "pop_total") if window.project else "pop_total"
-        )
+        project = self.state.project
+        stored_pop = project.setting("population_column", "pop_total") if project else "pop_total"
         self.population.setCurrentIndex(max(self.population.findData(stored_pop), 0))
         form.addRow("カバーとみなす時間", self.minutes)
         form.addRow("表示する時間帯（分, 区切り）", self.bands)
@@ -84,13 +87,9 @@ class SettingsDialog(QDialog):
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
 
-    def _fill_speeds(self, p: Any) -> None:
-        speeds: dict[str, float]
-        try:
-            table = p.effective_table() if p is not None else None
-            speeds = dict(table.speeds) if table is not None else {}
-        except Exception:
-            speeds = {}
+    def _fill_speeds(self, p: CoverageParams | None) -> None:
+        table = p.effective_table() if p is not None else None
+        speeds: dict[str, float] = dict(table.speeds) if table is not None else {}
         self.speeds.setRowCount(len(speeds))
         for i, (k, v) in enumerate(speeds.items()):
             name = QTableWidgetItem(labels.ROAD_CLASS_LABELS.get(k, k))
@@ -115,22 +114,21 @@ class SettingsDialog(QDialog):
             vals = self.values()
             from zaitaku_map.coverage import CoverageParams
 
-            CoverageParams(**{**vals, "bands": tuple(vals["bands"])})  # validates (raises AnalysisError)
+            params = CoverageParams(**{**vals, "bands": tuple(vals["bands"])})  # validates (AnalysisError)
             speeds = {}
             for i in range(self.speeds.rowCount()):
                 name, speed = self.speeds.item(i, 0), self.speeds.item(i, 1)
                 if name is None or speed is None:  # _fill_speeds sets both cells of every row
                     continue
                 speeds[name.data(Qt.ItemDataRole.UserRole)] = float(speed.text())
-        except ValueError as err:
+        except (ValueError, TypeError, ZaitakuError) as err:
             show_error(self, err, title="設定の値が正しくありません")
             return
-        except Exception as err:
-            show_error(self, err, title="設定の値が正しくありません")
-            return
-        project = self.win.project
+        project = self.state.project
         if project is not None:
-            project.set_setting("coverage_params", vals)
+            from zaitaku_map.coverage import save_coverage_params
+
+            save_coverage_params(project, params, with_speed_table=False)
             project.set_setting("population_column", self.population.currentData())
             if speeds and speeds != self._speeds_orig:
                 try:
@@ -141,13 +139,14 @@ class SettingsDialog(QDialog):
                     d = table.to_dict()
                     d["speeds_kmh"] = speeds
                     project.set_setting(SPEED_SETTING, SpeedTable.from_dict(d).to_dict())
-                except Exception as err:
+                except (ValueError, TypeError, ZaitakuError) as err:
                     show_error(self, err, title="速度表を保存できません")
                     return
-        s = self.win.settings
+        s = self.wb.settings
         s.set("coverage_minutes", vals["minutes"])
         s.set("coverage_bands", vals["bands"])
         s.set("coverage_mode", vals["mode"])
         s.save()
-        self.win.status.setText("分析の設定を保存しました（到達圏は再計算してください）")
+        self.state.show_message("分析の設定を保存しました（到達圏は再計算してください）")
+        self.state.notify_changed("settings")
         self.accept()

@@ -31,6 +31,7 @@ from zaitaku_map.assets import japanese_font_path, resource_path
 log = logging.getLogger("zaitaku_map.gui.map")
 
 MUNI_CODE_RE = re.compile(r"^\d{5}$")
+LAYER_ID_RE = re.compile(r"^[^\x00-\x1f<>\"']{1,80}$")
 ALLOWED_SCHEMES = frozenset({"file", "qrc", "data", "blob"})
 
 
@@ -65,6 +66,8 @@ class Bridge(QObject):
     municipality_clicked = Signal(str)
     facility_clicked = Signal(int)
     facility_moved = Signal(int, float, float)  # id, lon, lat
+    map_clicked = Signal(float, float)  # lon, lat — only while a feature holds the click mode
+    feature_clicked = Signal(str, str)  # layer id, feature ``_id`` of an interactive MapLayer
     page_ready = Signal()
 
     @Slot(str)
@@ -83,23 +86,42 @@ class Bridge(QObject):
 
     @Slot("QVariant", "QVariant", "QVariant")
     def facilityMoved(self, fid: Any, lat: Any, lon: Any) -> None:
-        ok = (
-            _valid_id(fid)
-            and all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                for v in (lat, lon)
-            )
-            and 20.0 <= float(lat) <= 46.5
-            and 122.0 <= float(lon) <= 154.5
-        )
-        if ok:
+        if _valid_id(fid) and _valid_lat_lon(lat, lon):
             self.facility_moved.emit(int(fid), float(lon), float(lat))
         else:
             log.warning("rejected facilityMoved(%r, %r, %r)", fid, lat, lon)
 
+    @Slot("QVariant", "QVariant")
+    def mapClicked(self, lat: Any, lon: Any) -> None:
+        if _valid_lat_lon(lat, lon):
+            self.map_clicked.emit(float(lon), float(lat))
+        else:
+            log.warning("rejected mapClicked(%r, %r)", lat, lon)
+
+    @Slot(str, str)
+    def featureClicked(self, layer_id: str, feature_id: str) -> None:
+        if (
+            isinstance(layer_id, str)
+            and isinstance(feature_id, str)
+            and LAYER_ID_RE.match(layer_id)
+            and 0 < len(feature_id) <= 200
+        ):
+            self.feature_clicked.emit(layer_id, feature_id)
+        else:
+            log.warning("rejected featureClicked(%r, %r)", layer_id, feature_id)
+
     @Slot()
     def pageReady(self) -> None:
         self.page_ready.emit()
+
+
+def _valid_lat_lon(lat: Any, lon: Any) -> bool:
+    """Finite numbers inside Japan's bounding box (the page cannot send anything else)."""
+    return (
+        all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (lat, lon))
+        and 20.0 <= float(lat) <= 46.5
+        and 122.0 <= float(lon) <= 154.5
+    )
 
 
 def _valid_id(fid: Any) -> bool:

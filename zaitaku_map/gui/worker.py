@@ -3,8 +3,9 @@
 ``Job(fn, project_path=…)`` calls ``fn(project, progress=Progress, cancel=CancelToken)`` in a
 thread with its own project connection (SQLite connections are not shared across threads);
 ``progressed(done, total, message)``, ``succeeded(result)`` and ``failed(exception)`` are emitted
-back on the GUI thread.  :func:`run_job` adds a progress dialog whose cancel button really stops
-the core function (it raises :class:`~zaitaku_map.errors.Cancelled` at its next check).
+back on the GUI thread.  :meth:`JobRunner.run` adds a progress dialog whose cancel button really
+stops the core function (it raises :class:`~zaitaku_map.errors.Cancelled` at its next check), or
+reports into a progress bar of the caller (``show_dialog=False`` and ``job.progressed``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -21,9 +22,20 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from zaitaku_map.errors import Cancelled
 from zaitaku_map.progress import CancelToken, Progress
 
+if TYPE_CHECKING:
+    from zaitaku_map.store import Project
+
 log = logging.getLogger("zaitaku_map.gui.worker")
 
-JobFn = Callable[..., Any]
+R_co = TypeVar("R_co", covariant=True)
+R = TypeVar("R")
+
+
+class JobFn(Protocol[R_co]):
+    """A job: the core call made in the worker, with the worker's own project connection
+    (``None`` when the job was started without ``project_path``)."""
+
+    def __call__(self, project: Project | None, /, *, progress: Progress, cancel: CancelToken) -> R_co: ...
 
 
 def quiet_pyside_import_hook() -> None:
@@ -45,7 +57,7 @@ class Job(QThread):
     failed = Signal(object)
 
     def __init__(
-        self, fn: JobFn, *, project_path: str | Path | None = None, parent: QObject | None = None
+        self, fn: JobFn[Any], *, project_path: str | Path | None = None, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.fn = fn
@@ -95,10 +107,10 @@ class JobRunner(QObject):
     def run(
         self,
         title: str,
-        fn: JobFn,
+        fn: JobFn[R],
         *,
         project_path: str | Path | None = None,
-        on_success: Callable[[Any], None] | None = None,
+        on_success: Callable[[R], None] | None = None,
         on_error: Callable[[BaseException, str], None] | None = None,
         show_dialog: bool = True,
     ) -> Job:
