@@ -629,3 +629,81 @@ DESIGNATION_KINDS.update(
         "care_facility_visit": "介護保険施設等連携往診加算",
     }
 )
+# --- demand (issue 16): future demand, projected population, use rates ----------------------------
+DEMAND_FILE_KINDS: dict[str, str] = {
+    "mhlw_demand": "構想区域別の医療需要推計（厚生労働省）",
+    "projection": "将来推計人口（市区町村別）",
+    "use_rates": "利用率（受療率）の表",
+}
+# the sources as the pack and the maps cite them (with their 年度 / edition appended)
+DEMAND_SOURCES: dict[str, str] = {
+    "mhlw_demand": "構想区域別の医療需要推計（厚生労働省）",
+    "projection": "日本の地域別将来推計人口（国立社会保障・人口問題研究所）",
+    "projection_other": "将来推計人口（{file}）",
+    "mesh_projection": "将来推計人口メッシュ（国土数値情報）",
+    "use_rates": "利用率（{file}）",
+}
+DEMAND_MEASURES: dict[str, str] = {
+    "home_visit": "在宅（訪問診療）",
+    "outpatient": "外来",
+    "home_nursing": "訪問看護",
+    "inpatient": "入院",
+    "emergency": "救急搬送",
+    "population": "人口",
+}
+DEMAND_METHODS: dict[str, str] = {
+    "area": "構想区域の推計値（厚生労働省）",
+    "rates": "利用率×将来推計人口による推計",
+    "apportioned": "按分による推計",
+}
+DEMAND_KEYS: dict[str, str] = {"75+": "75歳以上人口", "65+": "65歳以上人口", "total": "総人口"}
+DEMAND_UNIT = "レセプト件数/月"
+PEAK_LEGEND_TITLES: dict[str, str] = {"population": "人口のピーク年", "demand": "訪問診療需要のピーク年度"}
+PEAK_CLASS_LABELS: dict[str, str] = {
+    "population:le2015": "2015年以前",
+    "population:2020": "2020年",
+    "population:2025": "2025年",
+    "population:2030": "2030年",
+    "population:2035": "2035年",
+    "population:ge2040": "2040年以降",
+    "demand:le2024": "2024年度以前",
+    "demand:2030": "2030年度",
+    "demand:2035": "2035年度",
+    "demand:2040": "2040年度",
+    "demand:ge2045": "2045年度以降",
+}
+DEMAND_TEXT: dict[str, str] = {
+    "age_total": "総数",
+    "age_open": "{lo}歳以上",
+    "age_band": "{lo}～{hi}歳",
+    "no_area_layer": "構想区域のコードをもつ圏域レイヤーがありません",
+    "codes_not_in_layer": "圏域レイヤー「{layer}」にない構想区域: {codes}",
+    "sheet_ignored": "読み込まなかったシート: {name}",
+    "group_region": "{code} {name}（{n} 市町村）",
+    "group_unknown_members": "構成市町村が分からない地域（区分9）があります。その市町村の推計は使えません。",
+    "value_not_number": "需要推計の値が数値ではありません",
+    "label_conflict": "見出しと行で{dim}が食い違います（{a} / {b}）",
+    "dim_year": "年",
+    "dim_sex": "男女",
+    "dim_age": "年齢",
+    "duplicate_value": "同じ市区町村・年・男女・年齢の値が2回あります（最初の値を使用）",
+    "unlabeled_columns": "見出しから内容が分からない数値列は使いませんでした: {columns}",
+    "negative_rate": "利用率が負の値です",
+    "yearly_rate": "年あたりの率を12で割って1か月あたりにしました",
+    "group_split": "{name}（{n} 市区町村をまとめた推計）は現在の人口の比で市区町村に分けました",
+    "group_not_split": "{name} の推計は市区町村に分けられません（市区町村別・メッシュの人口が必要です）",
+    "mesh_projection": "推計人口は将来推計人口メッシュを市区町村ごとに合計したものです",
+    "ages_without_rate": "利用率のない年齢（{ages}）は需要に含めていません",
+    "rates_calibrated": "利用率による市区町村の推計を構想区域ごとに需要推計の値に合わせました（倍率 {lo:.2f}〜{hi:.2f}）",
+    "rates_incomplete": "利用率と男女・年齢別の推計人口がそろわない市区町村があるため、利用率による推計は使いません",
+    "no_demand_file": "需要推計（構想区域別の医療需要推計）が未取込です",
+    "areas_not_apportioned": "市区町村別の推計人口がないため按分できない構想区域: {areas}",
+    "key_fallback": "{wanted}の推計がないため{used}で按分しました",
+    "ken_units_missing": "需要を推計できない市区町村があります",
+    "thresholds": "需要の伸び（{base}→{target}年度）{growth:.0%}以上かつ{target}年度の需要千件/月あたりの施設数が"
+    "案全体の{ratio:.0%}以下",
+    "need_demand_file": "厚生労働省「構想区域別の医療需要推計」（xlsx）",
+    "need_area_layer": "構想区域（二次医療圏）の対応表（zaitaku-map areas … --layer 二次医療圏）",
+    "need_projection": "市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」の結果表、または市区町村×年×年齢の表）"
+    "— 構想区域を分ける・組み合わせる案の需要（按分）と人口のピーク年に必要です",
+}

@@ -46,3 +46,63 @@ DDL += [
 ]
 FEATURE_LAYERS += [("meeting_notes", "GEOMETRY", "会議メモ（会議モードで地図に書いた線・文字）")]
 ATTRIBUTE_TABLES += [("meetings", "会議の記録"), ("meeting_events", "会議の記録（操作と時刻）")]
+
+# --- demand (issue 16): future population and demand ------------------------------------------
+# Official demand per 構想区域 (MHLW 構想区域別の医療需要推計), long: one row per area × 年度 × measure
+# (home_visit|outpatient|… in レセプト件数/月; "population" for the file's 人口 columns).
+DDL.append(
+    """CREATE TABLE IF NOT EXISTS demand_area (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        measure TEXT NOT NULL,
+        area_code TEXT NOT NULL,       -- 4-digit 構想区域コード as in the file
+        area_name TEXT,
+        pref_code TEXT,
+        year INTEGER NOT NULL,         -- 年度 (2024 = 2024年度)
+        value REAL NOT NULL,
+        PRIMARY KEY (source_id, measure, area_code, year))"""
+)
+DDL.append("CREATE INDEX IF NOT EXISTS idx_demand_area_measure ON demand_area(measure, area_code)")
+# Projected population per region (社人研 tables or any municipality × year × sex × age table): the
+# regions (municipality, 政令市 aggregate, group of municipalities) and their values.
+DDL.append(
+    """CREATE TABLE IF NOT EXISTS projection_regions (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        region_code TEXT NOT NULL,     -- 5-digit municipality code, or the file's code of a group
+        name TEXT,
+        kind TEXT NOT NULL,            -- municipality|designated_city|group
+        members_json TEXT,             -- municipality codes of a group region
+        PRIMARY KEY (source_id, region_code))"""
+)
+DDL.append(
+    """CREATE TABLE IF NOT EXISTS projection_values (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        region_code TEXT NOT NULL,
+        sex TEXT NOT NULL,             -- T (男女計) | M | F
+        age_lo INTEGER NOT NULL,       -- (0, 999) is the whole population
+        age_hi INTEGER NOT NULL,       -- 999 = open band (90歳以上)
+        year INTEGER NOT NULL,
+        measure TEXT NOT NULL,         -- count | share_pct (a percentage of the total)
+        value REAL NOT NULL,
+        PRIMARY KEY (source_id, region_code, sex, age_lo, age_hi, year, measure))"""
+)
+DDL.append("CREATE INDEX IF NOT EXISTS idx_projection_values_region ON projection_values(region_code, year)")
+# Use rates per sex and age band (受療率 / 利用率), per `per` persons per month; imported, never invented.
+DDL.append(
+    """CREATE TABLE IF NOT EXISTS use_rates (
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        measure TEXT NOT NULL,         -- home_visit|home_nursing|outpatient|…
+        pref_code TEXT NOT NULL,       -- prefecture the rate is for ('' = the file names none)
+        sex TEXT NOT NULL,
+        age_lo INTEGER NOT NULL,
+        age_hi INTEGER NOT NULL,
+        per REAL NOT NULL,             -- the rate counts per this many persons
+        value REAL NOT NULL,           -- per month
+        PRIMARY KEY (source_id, measure, pref_code, sex, age_lo, age_hi))"""
+)
+ATTRIBUTE_TABLES.extend(
+    [
+        ("demand_area", "構想区域別の医療需要推計（レセプト件数/月）"),
+        ("projection_values", "将来推計人口（市区町村・男女・年齢・年）"),
+        ("use_rates", "利用率（受療率）の表（男女・年齢階級別）"),
+    ]
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from zaitaku_map.labels import CORE_CATEGORIES
@@ -97,4 +98,39 @@ def project_info(project: Project) -> dict[str, Any]:
         "options": options,
         "sources": c.execute("SELECT count(*) FROM sources").fetchone()[0],
         "rejected_rows": rejected,
+        "projections": _projections(project),
     }
+
+
+_PROJECTION_TABLES = ("demand_area", "projection_values", "use_rates")
+
+
+def _projections(project: Project) -> list[dict[str, Any]]:
+    """Imported demand, projection and rate files still in use (``zaitaku-map projection``), oldest first."""
+    c = project.conn
+    have = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = [t for t in _PROJECTION_TABLES if t in have]
+    if not tables:
+        return []
+    used = {r[0] for r in c.execute(" UNION ".join(f"SELECT DISTINCT source_id FROM {t}" for t in tables))}
+    out = []
+    for sid, fmt, name, ref, summary in c.execute(
+        "SELECT id, format, file_name, reference_date, summary_json FROM sources WHERE kind='projection' ORDER BY id"
+    ):
+        if sid not in used:
+            continue
+        s = json.loads(summary) if summary else {}
+        out.append(
+            {
+                "source_id": sid,
+                "kind": fmt,
+                "file": name,
+                "reference_date": ref,
+                **{
+                    k: s[k]
+                    for k in ("edition", "base_year", "projection_label", "years", "measures", "ages")
+                    if k in s
+                },
+            }
+        )
+    return out

@@ -1,0 +1,203 @@
+"""``projection``: import future demand, projected population and use rates; show what the project holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from zaitaku_map.cli.common import Context, common_parent, open_existing
+from zaitaku_map.errors import InputDataError, ZaitakuError
+from zaitaku_map.labels import DEMAND_KEYS, DEMAND_MEASURES, DEMAND_METHODS
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "projection",
+        parents=[common_parent()],
+        help="将来の需要（構想区域別の医療需要推計）・将来推計人口・利用率の表を取り込む／状況を表示する",
+    )
+    p.add_argument("project", help="プロジェクトファイル (.gpkg)")
+    p.add_argument("files", nargs="*", help="取り込むファイル（.xlsx / .csv、複数可）。省略すると状況を表示")
+    p.add_argument(
+        "--layer", default=None, help="構想区域のコードをもつ圏域レイヤー（既定: コードが一致するレイヤー）"
+    )
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help='推計人口の表の列の対応 JSON（例 {"muni_code": "コード", "year": "年", "sex": "性別", '
+        '"age": "年齢", "value": "人口"}）',
+    )
+    p.add_argument("--year", type=int, default=None, help="年が書かれていない推計人口の表の年")
+    p.add_argument("--rate-per", type=float, default=None, help="利用率が人口何人あたりか（例 1000）")
+    p.add_argument("--rate-period", choices=("month", "year"), default=None, help="利用率の期間")
+    p.add_argument(
+        "--rate-measure", default=None, help="利用率の種類（home_visit・home_nursing・outpatient）"
+    )
+    p.add_argument(
+        "--kind", choices=("mhlw_demand", "projection", "use_rates"), default=None, help="形式の指定"
+    )
+    p.add_argument(
+        "--key", choices=("75+", "65+", "total"), default=None, help="按分に使う推計人口（設定を保存）"
+    )
+    p.add_argument(
+        "--rates", dest="use_rates", action="store_true", default=None, help="利用率による推計を使う"
+    )
+    p.add_argument("--no-rates", dest="use_rates", action="store_false", help="利用率による推計を使わない")
+    p.add_argument("--growth-min", type=float, default=None, help="注意を付ける需要の伸び（例 0.15）")
+    p.add_argument(
+        "--supply-ratio-max",
+        type=float,
+        default=None,
+        help="注意を付ける需要あたり施設数（案全体に対する比、例 0.8）",
+    )
+    p.set_defaults(handler=cmd_projection, human=_human)
+
+
+def cmd_projection(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from zaitaku_map.demand import ImportOptions, import_projection_file, load_params, save_params, updated
+    from zaitaku_map.demand.status import demand_status
+
+    mapping = None
+    if args.mapping:
+        try:
+            mapping = json.loads(args.mapping)
+        except json.JSONDecodeError as exc:
+            raise InputDataError(
+                "--mapping is not JSON", value=args.mapping, expected='{"value": "人口"}'
+            ) from exc
+    options = ImportOptions(
+        layer=args.layer,
+        mapping=mapping,
+        year=args.year,
+        rate_per=args.rate_per,
+        rate_period=args.rate_period,
+        rate_measure=args.rate_measure,
+        kind=args.kind,
+    )
+    with open_existing(args.project) as project:
+        files: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        prog = ctx.progress()
+        for i, f in enumerate(args.files):
+            prog.update(i / max(len(args.files), 1), f"{f} を読み込み中")
+            try:
+                files.append(import_projection_file(project, f, options=options).to_dict())
+            except ZaitakuError as err:  # one bad file: report it, import the others
+                if len(args.files) == 1:
+                    raise
+                failed.append({"file": f, **err.to_dict()})
+        params = updated(
+            load_params(project),
+            key=args.key,
+            use_rates=args.use_rates,
+            growth_min=args.growth_min,
+            supply_ratio_max=args.supply_ratio_max,
+            area_layer=args.layer,
+        )
+        if params != load_params(project):
+            save_params(project, params)
+        status = demand_status(project).to_dict()
+    if failed:
+        ctx.exit_code = 3
+    return {"imported": files, "failed": failed, "status": status}
+
+
+def _human(r: dict[str, Any]) -> None:
+    for f in r["imported"]:
+        for line in _file_lines(f):
+            print(line)
+    for f in r["failed"]:
+        print(f"取り込めませんでした: {f['file']}: {f.get('message')}")
+    for line in status_lines(r["status"]):
+        print(line)
+
+
+def _file_lines(f: dict[str, Any]) -> list[str]:
+    out = [f"{f['kind_label']}を取り込みました: {f['file']}"]
+    if f["edition"]:
+        out.append(f"  版: {f['edition']}")
+    if f["kind"] == "mhlw_demand":
+        out.append(
+            f"  基準年度: {f['base_year']}年度・推計: {f['projection_label'] or '-'}・単位: {f['unit'] or '-'}"
+            f"・年度: {', '.join(map(str, f['years']))}"
+        )
+        out.append(f"  構想区域: {len(f['areas'])}（{'・'.join(f'{c} {n}' for c, n in f['areas'].items())}）")
+        m = f.get("area_layer") or {}
+        if m.get("layer"):
+            out.append(f"  圏域レイヤー「{m['layer']}」と一致: {m['matched']} / {m['codes']}")
+    elif f["kind"] == "projection":
+        out.append(
+            f"  地域: {f['regions']}・年: {', '.join(map(str, f['years']))}・年齢: {'、'.join(f['ages'][:4])}"
+            + ("…" if len(f["ages"]) > 4 else "")
+            + f"・男女: {'/'.join(f['sexes'])}"
+        )
+        if f["aggregates"]:
+            out.append(f"  政令市の合計行（区とは合算しません）: {', '.join(f['aggregates'])}")
+        for g in f["groups"]:
+            out.append(f"  まとめて推計された地域: {g}")
+        if f["units_without_projection"]:
+            out.append(
+                f"  推計のない市区町村: {len(f['units_without_projection'])}（{', '.join(f['units_without_projection'][:8])}）"
+            )
+        if f["unmatched_codes"]:
+            out.append(f"  プロジェクトにないコード: {', '.join(f['unmatched_codes'][:8])}")
+    else:
+        out.append(
+            f"  {DEMAND_MEASURES.get(f['rate_measure'], f['rate_measure'])}・人口 {f['rate_per']:,.0f} 人あたり・1か月あたり・年齢 {len(f['ages'])} 階級・男女: "
+            f"{'/'.join(f['sexes'])}"
+        )
+    other = f["other_prefecture_rows"]
+    if other:
+        out.append(f"  対象外の都道府県の行: {sum(other.values())} 行（{len(other)} 都道府県、無視）")
+    if f["rejected"]:
+        out.append(f"  除外: {len(f['rejected'])} 件（import_log を参照）")
+        for r in f["rejected"][:5]:
+            out.append(f"    行 {r['row']}・{r['column']}: {r['value']} — {r['reason']}")
+    for n in f["notes"]:
+        out.append("  ※ " + n)
+    return out
+
+
+def status_lines(s: dict[str, Any]) -> list[str]:
+    """Human lines of :meth:`DemandStatus.to_dict`."""
+    out = ["将来の需要:"]
+    kinds = {"mhlw_demand": "需要推計", "projection": "推計人口", "use_rates": "利用率"}
+    for src in s["sources"]:
+        ed = f"（{src['edition']}）" if src.get("edition") else ""
+        out.append(f"  {kinds.get(src['kind'], src['kind'])}: {src['file']}{ed}")
+    if s["areas"]:
+        out.append(f"  構想区域（圏域レイヤー「{s['layer'] or '-'}」）の訪問診療 レセプト件数/月:")
+        for a in s["areas"]:
+            v = a["values"]
+            g = "-" if a["growth"] is None else f"{a['growth']:+.1%}"
+            years = "  ".join(f"{y}: {v[y]:,.1f}" for y in sorted(v))
+            out.append(
+                f"    {a['area_code']} {a['area_name'] or ''}  {years}  ピーク {a['peak_label'] or '-'}  伸び {g}"
+            )
+    p = s["params"]
+    out.append(
+        f"  市区町村別の推計人口: {s['units_with_projection']} / {s['units']} 市区町村"
+        + (
+            f"（{min(s['projection_years'])}–{max(s['projection_years'])}年）"
+            if s["projection_years"]
+            else ""
+        )
+        + ("・利用率: あり" if s["rates"] else "")
+    )
+    method = s["municipal_method"]
+    out.append(
+        "  市区町村別の需要: "
+        + (DEMAND_METHODS.get(method, method) if method else "出せません")
+        + (
+            f"（按分の基準: {DEMAND_KEYS.get(s['municipal_key'], s['municipal_key'])}）"
+            if s["municipal_key"]
+            else ""
+        )
+    )
+    out.append(
+        f"  設定: 按分 {DEMAND_KEYS[p['key']]}・利用率 {'使う' if p['use_rates'] else '使わない'}・注意の目安: {s['thresholds']}"
+    )
+    out += [f"  ※ {n}" for n in s["notes"]]
+    out += [f"  不足: {n}" for n in s["needs"]]
+    return out
