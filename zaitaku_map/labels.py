@@ -707,3 +707,64 @@ DEMAND_TEXT: dict[str, str] = {
     "need_projection": "市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」の結果表、または市区町村×年×年齢の表）"
     "— 構想区域を分ける・組み合わせる案の需要（按分）と人口のピーク年に必要です",
 }
+
+# --- remedies: what-if scenarios and facility suggestions (issue 17) -----------------------------
+SCENARIO_ACTION_LABELS: dict[str, str] = {
+    "site_add": "仮想施設「{name}」を追加",
+    "site_remove": "仮想施設「{name}」を削除",
+    "site_move": "仮想施設「{name}」を移動",
+    "close": "「{name}」を休止（シナリオ内）",
+    "reopen": "「{name}」の休止を取り消し",
+    "gain": "「{name}」が{category}になる",
+    "ungain": "「{name}」の機能の追加を取り消し",
+    "facility_move": "「{name}」を移転（シナリオ内）",
+    "batch": "まとめて変更",
+    "suggestion": "提案された{n}か所を追加",
+    "undo": "取り消し: {what}",
+    "redo": "やり直し: {what}",
+}
+SUGGEST_WEIGHT_LABELS: dict[str, str] = {"total": "総人口", "age65": "65歳以上人口", "age75": "75歳以上人口"}
+CANDIDATE_SET_LABELS: dict[str, str] = {
+    "clinics": "診療所（在支診になりうる）",
+    "hospitals": "病床のある病院（在支病になりうる）",
+    "care": "介護事業所（訪問看護のサテライト）",
+    "grid": "格子状の候補地（人口のある区画の道路上）",
+    "file": "候補地ファイル",
+}
+SUGGEST_TEXT: dict[str, str] = {
+    "title": "施設の候補地の提案: {category}・{minutes}分・重み {weight}",
+    "params": "到達圏の条件",
+    "baseline": "現状のカバー: {covered} / {total} 人（{share}%）",
+    "candidates": "候補地 {n} か所（配置可能 {usable}・カバー外に届く {useful}）",
+    "none": "カバー外の人口に届く候補地はありません",
+    "method_lazy_greedy": "方法: 貪欲法（遅延評価）。最適解の (1−1/e)≈63.2% 以上が保証されます",
+    "method_lazy_greedy+milp": "方法: 貪欲法（遅延評価）と厳密解（整数計画・HiGHS）",
+    "gap": "厳密解との差（最適性ギャップ）: {gap}%",
+    "bound": "このデータでの上界から見た差は最大 {bound}%",
+    "dual": "目標 {share}% に届く最少の候補地数: 貪欲法 {n} か所",
+    "dual_exact": "・厳密解 {n} か所",
+    "dual_unreached": "目標 {share}% には、これらの候補地では届きません",
+    "to_scenario": "選ばれた {n} か所をシナリオ「{name}」に加えました",
+    "hypothetical": "仮想",
+    "hypothetical_note": "仮想施設（シナリオの検討用・実在しない）",
+}
+SUGGEST_COLUMNS: tuple[str, ...] = (
+    "順位",
+    "候補地",
+    "種類",
+    "市区町村",
+    "新たにカバー（人）",
+    "うち75歳以上",
+    "累計カバー（人）",
+    "累計カバー率",
+)
+SUGGEST_KINDS: dict[str, str] = {"facility": "既存施設", "grid": "格子", "file": "ファイル"}
+SCENARIO_TEXT: dict[str, str] = {
+    "created": "シナリオ「{name}」を作成しました",
+    "edited": "{what}（カバー人口 {delta} 人）",
+    "params": "到達圏の条件",
+    "evaluate_title": "シナリオ「{name}」: {category}",
+    "evaluate_total": "カバー人口 {before} → {after} / {total} 人（{gain}）",
+    "evaluate_facilities": "施設数 {before} → {after}（うち仮想施設 {sites}）",
+    "columns": "人口\tカバー外（前）\tカバー外（後）\t75歳以上カバー外（前）\t75歳以上カバー外（後）",
+}

@@ -106,3 +106,43 @@ ATTRIBUTE_TABLES.extend(
         ("use_rates", "利用率（受療率）の表（男女・年齢階級別）"),
     ]
 )
+
+# --- remedies (issue 17): what-if scenarios ------------------------------------------------------
+# A scenario is a named set of edits over the facility register, stored apart from it: hypothetical
+# facilities live only in ``scenario_sites`` and edits of existing facilities only in
+# ``scenario_changes``; nothing here is ever written to ``facilities``.
+DDL += [
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        category TEXT NOT NULL,        -- coverage category the scenario is about (zaishi, home_nursing …)
+        notes TEXT, author TEXT,
+        created_at TEXT, updated_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS scenario_sites (
+        fid INTEGER PRIMARY KEY,
+        scenario_id INTEGER NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+        site_key INTEGER NOT NULL,     -- stable inside the scenario (undo/redo keeps it)
+        category TEXT NOT NULL,        -- the facility category it would have (zaishi_clinic …)
+        label TEXT NOT NULL,
+        lon REAL NOT NULL, lat REAL NOT NULL,
+        muni_code TEXT,                -- municipality the point lies in (NULL outside every one)
+        origin TEXT,                   -- user|suggestion|file
+        notes TEXT,
+        geom BLOB,
+        UNIQUE (scenario_id, site_key))""",
+    """CREATE TABLE IF NOT EXISTS scenario_changes (
+        scenario_id INTEGER NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+        facility_id INTEGER NOT NULL REFERENCES facilities(id),
+        closed INTEGER NOT NULL DEFAULT 0,   -- 1: switched off in the scenario
+        lon REAL, lat REAL,            -- moved position (NULL = where the register has it)
+        gains TEXT,                    -- category the facility takes on (clinic → zaishi_clinic …)
+        PRIMARY KEY (scenario_id, facility_id))""",
+    """CREATE TABLE IF NOT EXISTS scenario_history (
+        scenario_id INTEGER NOT NULL REFERENCES scenarios(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        action_json TEXT NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (scenario_id, seq))""",
+]
+FEATURE_LAYERS += [("scenario_sites", "POINT", "シナリオの仮想施設（検討用・実在しない施設）")]
+ATTRIBUTE_TABLES += [("scenario_changes", "シナリオでの既存施設の変更（休止・移転・機能の追加）")]
