@@ -411,6 +411,7 @@ DEMO_STEP_LABELS: dict[str, str] = {
     "boundaries": "行政区域の取込",
     "areas": "圏域レイヤー（二次医療圏・保健所圏域）の取込",
     "population": "人口メッシュの取込",
+    "projection": "将来推計人口・需要推計・利用率の取込",
     "facilities": "施設リストの取込",
     "geocode": "位置参照情報の取込とジオコーディング",
     "roads": "道路網の取込",

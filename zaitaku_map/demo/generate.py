@@ -11,14 +11,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zaitaku_map.demo import areas, facilities, facility_files, n03, population, roads, towns
+from zaitaku_map.demo import areas, facilities, facility_files, n03, population, projection, roads, towns
 from zaitaku_map.demo.geography import build_region, tiles
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 
 README_TEXT = """このフォルダのファイルは zaitaku-map が生成したデモデータ（架空の「デモ県」）です。
 実在の自治体・医療機関・介護事業所・道路とは一切関係ありません。
 形式は公式ファイル（国土数値情報 N03、医療情報ネット、介護サービス情報公表システム、
-地方厚生局 届出受理医療機関名簿、e-Stat 地域メッシュ統計、OpenStreetMap、位置参照情報）に合わせています。
+地方厚生局 届出受理医療機関名簿、e-Stat 地域メッシュ統計、OpenStreetMap、位置参照情報、
+社人研「日本の地域別将来推計人口」、厚生労働省「構想区域別の医療需要推計」）に合わせています。
 """
 
 # the dates the files are "as of", where the user reads them off the download (N03 file name, census year)
@@ -33,6 +34,7 @@ LAYOUT = {
     "roads": "osm",
     "facilities": "facilities",
     "towns": "towns",
+    "projection": "projection",
 }
 
 
@@ -51,7 +53,8 @@ def generate_files(
     dict
         ``{"out_dir", "seed", "scale", "prefectures": [{code, name}], "files": {group: [paths]},
         "geojson", "shapefile", "iryoken_csv", "hokenjo_xlsx", "mesh_files", "pbf", "iryojoho",
-        "kaigo", "kouseikyoku", "houkatsu", "isj", "counts": {...}, "sha256": {relpath: hash}}``
+        "kaigo", "kouseikyoku", "houkatsu", "isj", "projection_files", "counts": {...},
+        "sha256": {relpath: hash}}``
         (paths are strings, relative paths in ``sha256``).
     """
     prog = Progress.of(progress, cancel)
@@ -99,7 +102,11 @@ def generate_files(
     man["pbf"] = str(pbf)
     prog.update(7 / steps * prog.total, "人口メッシュ")
     man["mesh_files"] = [str(p) for p in population.write_mesh_files(dirs["population"], tl, seed)]
-    prog.update(8 / steps * prog.total, "位置参照情報")
+    prog.update(8 / steps * prog.total, "将来推計人口・需要推計")
+    proj = projection.write_projection_files(dirs["projection"], tl, seed)
+    # import order: the detail workbook (男女・5歳階級), the summary tables, the demand file, the rates
+    man["projection_files"] = proj["detail"] + proj["summary"] + proj["demand"] + proj["rates"]
+    prog.update(8.5 / steps * prog.total, "位置参照情報")
     isj = dirs["towns"] / ("99_2024.csv" if scale == 1 else "demo_towns_2024.csv")
     man["isj"] = str(towns.write_isj_csv(isj, tl, seed))
     (out / "README_デモデータ.txt").write_text(README_TEXT, encoding="utf-8")
@@ -110,6 +117,7 @@ def generate_files(
         "roads": [man["pbf"]],
         "facilities": man["iryojoho"] + man["kaigo"] + man["kouseikyoku"] + man["houkatsu"],
         "geocode_reference": [man["isj"]],
+        "projection": man["projection_files"],
     }
     man["counts"] = counts(seed, scale)
     man["sha256"] = {

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zaitaku_map.coverage import CoverageParams, compute_coverage, coverage_summary
+from zaitaku_map.demand import import_projection_files
 from zaitaku_map.demo.generate import generate_files
 from zaitaku_map.demo.geography import CITY_CODE3, HOKENJO, IRYOKEN2
 from zaitaku_map.errors import Cancelled, ZaitakuError
@@ -49,6 +50,7 @@ STEP_WEIGHTS = [
     ("boundaries", 6),
     ("areas", 2),
     ("population", 6),
+    ("projection", 3),
     ("facilities", 8),
     ("geocode", 8),
     ("roads", 10),
@@ -215,6 +217,8 @@ def _run_steps(
         "population",
         lambda p: import_population(project, man["mesh_files"], year=man["census_year"], progress=p),
     )
+    # projected population, the 構想区域 demand file and the use rates, as a user imports the downloads
+    run("projection", lambda p: import_projection_files(project, man["projection_files"], progress=p))
 
     def facilities(p: Progress) -> list[Any]:
         others = [f for f in man["files"]["facilities"] if f not in man["houkatsu"]]
