@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from zaitaku_map.export import export_csv, export_list_pdf, export_map_pdf, export_pack
+from zaitaku_map.export import ExportRequest, export_csv, export_list_pdf, export_map_pdf, export_pack
 from zaitaku_map.labels import CATEGORIES
 from zaitaku_map.options import evaluate_option
 
@@ -23,9 +23,9 @@ def _csv_counts(path: Path) -> tuple[list[list[str]], Counter]:
 
 
 def _check_option(project, name: str, tmp_path: Path) -> None:
-    out = export_csv(project, name, tmp_path / f"{name}.csv")
+    out = export_csv(project, ExportRequest(name), tmp_path / f"{name}.csv")
     rows, counts = _csv_counts(tmp_path / f"{name}.csv")
-    assert out["rows"] == len(rows) > 0
+    assert out.counts["rows"] == len(rows) > 0
     # each facility once per (圏域, category)
     ids = Counter((r[0], r[2], r[3]) for r in rows)
     assert max(ids.values()) == 1
@@ -45,8 +45,8 @@ def _check_option(project, name: str, tmp_path: Path) -> None:
     ).fetchone()[0]
     assert sum(unknown.values()) == n_unknown
     # the PDF lists the same rows: every facility's name as often as the CSV has it
-    lst = export_list_pdf(project, name, tmp_path / f"{name}.pdf")
-    assert lst["counts"]["rows"] == len(rows)
+    lst = export_list_pdf(project, ExportRequest(name), tmp_path / f"{name}.pdf")
+    assert lst.counts["rows"] == len(rows)
     pages = [p.extract_text() or "" for p in PdfReader(tmp_path / f"{name}.pdf").pages]
     text = "\n".join(
         line
@@ -64,8 +64,8 @@ def test_options_domain_demo_options_on_synthetic(synthetic_project, tmp_path):
 
     create_demo_options(synthetic_project)
     _check_option(synthetic_project, "案A", tmp_path)
-    pack = export_pack(synthetic_project, ["案A", "案B"], tmp_path / "pack.pdf")
-    assert pack["pages"] == len(PdfReader(tmp_path / "pack.pdf").pages)
+    pack = export_pack(synthetic_project, ExportRequest("案A", compare=("案B",)), tmp_path / "pack.pdf")
+    assert pack.pages == len(PdfReader(tmp_path / "pack.pdf").pages)
 
 
 @pytest.mark.slow
@@ -82,23 +82,19 @@ def test_demo_project_option_a(tmp_path):
         options = [r[0] for r in project.conn.execute("SELECT name FROM options ORDER BY id")]
         # 4 圏域, 2 boundaries, 3 bands, gaps, 8 kinds and the stack number: two legend columns that fit the sheet
         for landscape in (True, False):
-            out = export_map_pdf(
-                project,
-                "案A",
-                tmp_path / f"m{landscape}.pdf",
-                coverage_category="zaishi",
-                landscape=landscape,
-            )
-            assert out["legend_fits"], landscape
+            req = ExportRequest("案A", coverage_category="zaishi", landscape=landscape)
+            out = export_map_pdf(project, req, tmp_path / f"m{landscape}.pdf")
+            assert out.details["legend_fits"], landscape
     assert options == ["案A", "案B", "案C", "自動提案"]
     files = sorted(f.name for f in pack.iterdir())
-    assert len(files) == 2 * len(options) + 1 + len(
-        options
-    )  # map + list per option, comparison, one XLSX each
+    # the one PDF, and as separate files: a map and an evaluation per option, the comparison, the
+    # baseline's resource list, one XLSX per option
+    assert "会議資料.pdf" in files
+    assert len(files) == 1 + 2 * len(options) + 1 + 1 + len(options), files
     assert sum(f.endswith("圏域案の比較.pdf") for f in files) == 1
     # the pack shows coverage: its parameters on the map and a coverage column in the evaluation table
     map_a = next(pack / f for f in files if f.endswith("地図_案A.pdf"))
     assert "到達圏" in (PdfReader(map_a).pages[0].extract_text() or "")
-    list_a = next(pack / f for f in files if f.endswith("資源リスト_案A.pdf"))
+    list_a = next(pack / f for f in files if f.endswith("評価表_案A.pdf"))
     text = "\n".join(p.extract_text() or "" for p in PdfReader(list_a).pages[:4])
     assert "道路ネットワーク" in text and "未計算" not in text

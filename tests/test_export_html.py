@@ -14,6 +14,7 @@ from export_fixtures import add_options
 from zaitaku_map.cli import main
 from zaitaku_map.coverage import resolve_coverage_params
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export import ExportRequest
 from zaitaku_map.export.htmlmap import export_html_map
 
 XSS = '<img src=x onerror="window.__xss=1">'
@@ -48,12 +49,12 @@ def test_html_map_is_one_offline_file(proj, tmp_path):
     p.set_meta("is_demo", "1")
     p.conn.execute("UPDATE facilities SET name=? WHERE id=2", (XSS,))
     p.conn.commit()
-    out = export_html_map(p, a, tmp_path / "map.html")
+    out = export_html_map(p, ExportRequest(a), tmp_path / "map.html")
     path = tmp_path / "map.html"
     text = path.read_text(encoding="utf-8")
-    assert out["path"] == str(path) and out["bytes"] == path.stat().st_size
+    assert out.path == str(path) and out.details["bytes"] == path.stat().st_size
     assert not list(tmp_path.glob("*.part"))
-    json.dumps(out)  # JSON-ready
+    json.dumps(out.to_dict())  # JSON-ready
     # option, 圏域, demo marking, sources and attribution
     for needle in (
         a,
@@ -71,8 +72,8 @@ def test_html_map_is_one_offline_file(proj, tmp_path):
         assert needle in text, needle
     # every placed facility is a marker, once
     rows = _facility_rows(text)
-    assert len(rows) == out["counts"]["markers"] == _placed(p) == 11
-    assert sum(out["counts"]["facilities"].values()) == 11 and out["counts"]["kens"] == 3
+    assert len(rows) == out.counts["markers"] == _placed(p) == 11
+    assert sum(out.counts["facilities"].values()) == 11 and out.counts["kens"] == 3
     # Leaflet inlined; nothing loaded from the network (links in text are fine)
     assert "Leaflet 1.9.4" in text and "L.map(" in text
     assert "<script src" not in text and not EXTERNAL.search(text)
@@ -97,7 +98,7 @@ def test_html_map_write_is_atomic(proj, tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(ExportError):
-        export_html_map(p, a, target)
+        export_html_map(p, ExportRequest(a), target)
     assert target.read_text(encoding="utf-8") == "old"
     assert not list(tmp_path.glob("*.part"))
 
@@ -106,21 +107,25 @@ def test_html_map_coverage_and_categories(proj, tmp_path):
     p, a, _ = proj
     out = export_html_map(
         p,
-        a,
+        ExportRequest(
+            a,
+            categories=("zaishi",),
+            coverage_category="zaishi",
+            coverage_params=resolve_coverage_params(p, minutes=20.0),
+        ),
         tmp_path / "c.html",
-        categories=["zaishi"],
-        coverage_category="zaishi",
-        coverage_params=resolve_coverage_params(p, minutes=20.0),
     )
     text = (tmp_path / "c.html").read_text(encoding="utf-8")
-    assert out["coverage"]["category"] == "zaishi" and out["coverage"]["params"]["minutes"] == 20
-    assert out["coverage"]["bands"] == 3 and out["coverage"]["gap_points"] > 0
+    assert (
+        out.details["coverage"]["category"] == "zaishi" and out.details["coverage"]["params"]["minutes"] == 20
+    )
+    assert out.details["coverage"]["bands"] == 3 and out.details["coverage"]["gap_points"] > 0
     assert "20分圏外の人口（地点）" in text and "到達圏の条件" in text and "15分以内" in text
     n = _placed(p, ("zaishi_clinic", "zaishi_hospital"))
-    assert len(_facility_rows(text)) == out["counts"]["markers"] == n > 0
+    assert len(_facility_rows(text)) == out.counts["markers"] == n > 0
     assert "デモデータ（架空" not in text
     with pytest.raises(ExportError):
-        export_html_map(p, a, tmp_path / "x.html", categories=["nope"])
+        export_html_map(p, ExportRequest(a, categories=("nope",)), tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
 
 
@@ -131,7 +136,7 @@ def test_cli_export_html(proj, tmp_path, capsys):
     rc = main(["export", path, "--option", a, "--html", str(tmp_path / "m.html"), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["html"]["counts"]["markers"] == 11
-    assert (tmp_path / "m.html").stat().st_size == out["html"]["bytes"]
+    assert (tmp_path / "m.html").stat().st_size == out["html"]["details"]["bytes"]
 
 
 @pytest.mark.gui
@@ -142,12 +147,12 @@ def test_html_map_renders_offline_in_webengine(proj, tmp_path, qtbot):
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
     p, a, _ = proj
-    out = export_html_map(p, a, tmp_path / "map.html", coverage_category="zaishi")
+    out = export_html_map(p, ExportRequest(a, coverage_category="zaishi"), tmp_path / "map.html")
     view = QWebEngineView()
     view.resize(1000, 700)
     view.show()
     try:
-        view.load(QUrl.fromLocalFile(str(Path(out["path"]))))
+        view.load(QUrl.fromLocalFile(str(Path(out.path))))
         box: dict[str, Any] = {}
         probe = """JSON.stringify({
             L: typeof L,
@@ -164,7 +169,7 @@ def test_html_map_renders_offline_in_webengine(proj, tmp_path, qtbot):
 
         qtbot.waitUntil(poll, timeout=20000)
         assert box["L"] == "object"
-        assert box["markers"] == out["counts"]["markers"] == 11
+        assert box["markers"] == out.counts["markers"] == 11
         assert box["overlays"] >= 5 and a in box["title"]
     finally:
         view.close()

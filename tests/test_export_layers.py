@@ -12,7 +12,7 @@ import pytest
 from export_fixtures import add_options
 
 from zaitaku_map.cli import main
-from zaitaku_map.export import export_gpkg
+from zaitaku_map.export import ExportRequest, export_gpkg
 
 
 @pytest.fixture
@@ -23,7 +23,9 @@ def proj(synthetic_project):
 
 def test_gpkg_layers_crs_attributes_and_styles(proj, tmp_path):
     p, a, _ = proj
-    out = export_gpkg(p, a, tmp_path / "a.gpkg", coverage_category="zaishi", geojson_dir=tmp_path / "gj")
+    out = export_gpkg(
+        p, ExportRequest(a, coverage_category="zaishi"), tmp_path / "a.gpkg", geojson_dir=tmp_path / "gj"
+    )
     layers = dict(pyogrio.list_layers(tmp_path / "a.gpkg"))
     assert {"圏域", "市区町村", "施設", "到達圏_在支診在支病", "到達圏外_在支診在支病"} <= set(layers)
     assert layers["圏域"] == "MultiPolygon" and layers["施設"] == "Point"
@@ -33,7 +35,7 @@ def test_gpkg_layers_crs_attributes_and_styles(proj, tmp_path):
     assert kens.loc[kens["name"] == "中央圏域", "n_zaishi_clinic"].iloc[0] == 2
     assert kens.loc[0, "pop_total"] == pytest.approx(22500)
     fac = gpd.read_file(tmp_path / "a.gpkg", layer="施設")
-    assert len(fac) == out["layers"]["施設"] == 11
+    assert len(fac) == out.counts["施設"] == 11
     row = fac[fac["id"] == 1].iloc[0]
     assert row["name"] == "中央在宅クリニック" and row["category"] == "zaishi_clinic"
     assert row["active_role"] == 1 and row["hub"] == 1 and row["ken_name"] == "中央圏域"
@@ -54,7 +56,10 @@ def test_gpkg_layers_crs_attributes_and_styles(proj, tmp_path):
         assert root.tag == "qgis" and default == 1
         assert root.find("renderer-v2").get("type") == "categorizedSymbol"
     ken_qml = next(q for t, q, _ in styles if t == "圏域")
-    assert "中央圏域" in ken_qml and "141,211,199,255" in ken_qml  # the option's colour #8dd3c7
+    # the printed colour of 中央圏域 (adjacency colouring) is the style's colour too
+    color = kens.loc[kens["name"] == "中央圏域", "color"].iloc[0].lstrip("#")
+    rgba = ",".join(str(int(color[i : i + 2], 16)) for i in (0, 2, 4)) + ",255"
+    assert "中央圏域" in ken_qml and rgba in ken_qml
     gj = json.loads((tmp_path / "gj" / "施設.geojson").read_text(encoding="utf-8"))
     assert len(gj["features"]) == 11
     assert not list(tmp_path.glob("*.part*"))
@@ -92,9 +97,9 @@ def test_cli_export(proj, tmp_path, capsys):
     )
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
-    assert out["map"]["paper"] == "A3" and out["map"]["landscape"] is False
+    assert out["map"]["details"]["paper"] == "A3" and out["map"]["details"]["landscape"] is False
     assert out["list"]["counts"]["rows"] == 11
-    assert out["pack"]["options"] == [a, b] and out["pack"]["pages"] >= 5
+    assert out["pack"]["details"]["options"] == [a, b] and out["pack"]["pages"] >= 5
     assert "comparison" not in out  # with --pack the comparison goes into the pack
     for f in ("m.pdf", "l.pdf", "l.csv", "l_評価表.csv", "l.xlsx", "g.gpkg", "pack.pdf"):
         assert (tmp_path / f).stat().st_size > 0, f
@@ -110,10 +115,10 @@ def test_results_are_plain_json(proj, tmp_path):
 
     p, a, _ = proj
     for out in (
-        export_map_pdf(p, a, tmp_path / "m.pdf", coverage_category="zaishi"),
-        export_list_pdf(p, a, tmp_path / "l.pdf"),
-        export_csv(p, a, tmp_path / "l.csv"),
-        export_xlsx(p, a, tmp_path / "l.xlsx"),
-        export_gpkg(p, a, tmp_path / "g.gpkg"),
+        export_map_pdf(p, ExportRequest(a, coverage_category="zaishi"), tmp_path / "m.pdf"),
+        export_list_pdf(p, ExportRequest(a), tmp_path / "l.pdf"),
+        export_csv(p, ExportRequest(a), tmp_path / "l.csv"),
+        export_xlsx(p, ExportRequest(a), tmp_path / "l.xlsx"),
+        export_gpkg(p, ExportRequest(a), tmp_path / "g.gpkg"),
     ):
-        json.dumps(out)  # raises on numpy scalars or other non-JSON values
+        json.dumps(out.to_dict())  # raises on numpy scalars or other non-JSON values

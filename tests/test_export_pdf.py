@@ -11,7 +11,13 @@ from export_fixtures import add_options
 from pypdf import PdfReader
 
 from zaitaku_map.errors import ExportError
-from zaitaku_map.export import export_comparison_pdf, export_list_pdf, export_map_pdf, export_pack
+from zaitaku_map.export import (
+    ExportRequest,
+    export_comparison_pdf,
+    export_list_pdf,
+    export_map_pdf,
+    export_pack,
+)
 from zaitaku_map.export.tables import resource_rows
 
 
@@ -44,8 +50,8 @@ def test_map_pdf_landscape_a4(proj, tmp_path):
     p, a, _ = proj
     p.set_meta("is_demo", "1")
     p.conn.commit()
-    out = export_map_pdf(p, a, tmp_path / "map.pdf")
-    assert out["pages"] == 1 and out["counts"]["kens"] == 3
+    out = export_map_pdf(p, ExportRequest(a), tmp_path / "map.pdf")
+    assert out.pages == 1 and out.counts["kens"] == 3
     r = PdfReader(tmp_path / "map.pdf")
     w, h = float(r.pages[0].mediabox.width), float(r.pages[0].mediabox.height)
     assert w == pytest.approx(842, abs=2) and h == pytest.approx(595, abs=2)
@@ -67,18 +73,19 @@ def test_map_pdf_landscape_a4(proj, tmp_path):
     ):
         assert needle in text, needle
     assert "到達圏の条件" not in text  # only printed when coverage is shown
-    assert out["scale_bar_km"] in (1, 2, 5, 10, 20, 50)
+    assert out.details["scale_bar_km"] in (1, 2, 5, 10, 20, 50)
 
 
 def test_map_pdf_a3_portrait_with_coverage(proj, tmp_path):
     p, a, _ = proj
-    out = export_map_pdf(p, a, tmp_path / "map.pdf", paper="A3", landscape=False, coverage_category="zaishi")
+    req = ExportRequest(a, paper="A3", landscape=False, coverage_category="zaishi")
+    out = export_map_pdf(p, req, tmp_path / "map.pdf")
     r = PdfReader(tmp_path / "map.pdf")
     w, h = float(r.pages[0].mediabox.width), float(r.pages[0].mediabox.height)
     assert w == pytest.approx(842, abs=2) and h == pytest.approx(1191, abs=2)
     text = _text(r)
     assert "到達圏の条件" in text and "30分" in text and "30分以内" in text
-    assert out["coverage"]["bands"] == 3 and out["coverage"]["gap_points"] > 0
+    assert out.details["coverage"]["bands"] == 3 and out.details["coverage"]["gap_points"] > 0
     assert "デモデータ" not in text
 
 
@@ -98,7 +105,7 @@ def test_map_is_true_scale(proj):
 
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.05, 0.05, 0.9, 0.9))
-    res = draw_option_map(ax, load_export_data(p, a))
+    res = draw_option_map(ax, load_export_data(p, ExportRequest(a)))
     from pyproj import Transformer
 
     t = Transformer.from_crs("EPSG:4326", res.crs, always_xy=True)
@@ -141,9 +148,9 @@ def test_list_pdf_every_facility_once_per_ken_and_category(proj, tmp_path):
     from zaitaku_map.export.data import load_export_data
 
     p, a, _ = proj
-    out = export_list_pdf(p, a, tmp_path / "list.pdf")
+    out = export_list_pdf(p, ExportRequest(a), tmp_path / "list.pdf")
     r = PdfReader(tmp_path / "list.pdf")
-    assert out["pages"] == len(r.pages) >= 4
+    assert out.pages == len(r.pages) >= 4
     assert any("IPAexGothic" in n and emb for n, emb in _fonts(r).items())
     assert all("Helvetica" not in n for n in _fonts(r))
     pages = [pg.extract_text() or "" for pg in r.pages]
@@ -156,12 +163,12 @@ def test_list_pdf_every_facility_once_per_ken_and_category(proj, tmp_path):
         for line in t.splitlines()
         if not line.startswith(("在宅医療において", "在宅医療に必要な"))
     )
-    rows = resource_rows(load_export_data(p, a))
+    rows = resource_rows(load_export_data(p, ExportRequest(a)))
     expected = Counter(rows["name"])
     assert sum(expected.values()) == 11 and expected["東市民病院"] == 2  # a hospital that is also 在支病
     for name, n in expected.items():
         assert lists.count(name) == n, name
-    per_ken = out["counts"]["per_ken"]
+    per_ken = out.counts["per_ken"]
     assert per_ken["K1"]["zaishi_clinic"] == 2 and per_ken["K2"] == {
         "zaishi_clinic": 1,
         "home_nursing": 1,
@@ -174,34 +181,36 @@ def test_list_pdf_every_facility_once_per_ken_and_category(proj, tmp_path):
 
 def test_comparison_and_pack(proj, tmp_path):
     p, a, b = proj
-    out = export_comparison_pdf(p, [a, b], tmp_path / "cmp.pdf")
+    out = export_comparison_pdf(p, ExportRequest(a, compare=(b,)), tmp_path / "cmp.pdf")
     r = PdfReader(tmp_path / "cmp.pdf")
-    assert out["pages"] == len(r.pages) >= 2
+    assert out.pages == len(r.pages) >= 2
     text = _text(r)
     assert a in text and b in text and "圏域数" in text
     assert "＊相違" in text or "▲" in text or "▼" in text  # differences from the baseline are marked
-    with pytest.raises(Exception):  # noqa: B017 - one option is not a comparison
-        export_comparison_pdf(p, [a], tmp_path / "x.pdf")
-    pack = export_pack(p, [a, b], tmp_path / "pack.pdf")
+    with pytest.raises(ExportError):  # one option is not a comparison
+        export_comparison_pdf(p, ExportRequest(a), tmp_path / "x.pdf")
+    pack = export_pack(p, ExportRequest(a, compare=(b,)), tmp_path / "pack.pdf")
     r = PdfReader(tmp_path / "pack.pdf")
-    assert pack["pages"] == len(r.pages) == sum(part["pages"] for part in pack["parts"])
-    assert [o.title for o in r.outline if not isinstance(o, list)][:2] == [f"地図 {a}", f"資源リスト {a}"]
-    folder = export_pack(p, [a], tmp_path / "pack")
-    assert folder["kind"] == "folder"
+    cover_and_toc = len(r.pages) - sum(part["pages"] for part in pack.details["parts"])
+    assert pack.pages == len(r.pages) and cover_and_toc == 2
+    top = [o.title for o in r.outline if not isinstance(o, list)]
+    assert top == ["目次", "圏域図", "圏域案の比較", "評価表", f"資源リスト（{a}）"]
+    folder = export_pack(p, ExportRequest(a), None, folder=tmp_path / "pack")
+    assert folder.kind == "pack_dir"
     names = sorted(x.name for x in (tmp_path / "pack").iterdir())
-    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 3
+    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 4
 
 
 def test_errors(proj, tmp_path):
     p, a, _ = proj
     with pytest.raises(ExportError):
-        export_map_pdf(p, a, tmp_path / "m.pdf", paper="B5")
+        export_map_pdf(p, ExportRequest(a, paper="B5"), tmp_path / "m.pdf")
     with pytest.raises(ExportError):
-        export_map_pdf(p, a, tmp_path / "m.pdf", coverage_category="nonsense")
+        export_map_pdf(p, ExportRequest(a, coverage_category="nonsense"), tmp_path / "m.pdf")
     with pytest.raises(Exception) as err:
-        export_map_pdf(p, "存在しない案", tmp_path / "m.pdf")
+        export_map_pdf(p, ExportRequest("存在しない案"), tmp_path / "m.pdf")
     assert "存在しない案" in str(err.value)
-    assert not (tmp_path / "m.pdf").exists() and not (tmp_path / "m.pdf.part").exists()
+    assert not (tmp_path / "m.pdf").exists() and not list(tmp_path.glob("*.part*"))
 
 
 def test_progress_and_cancel(proj, tmp_path):
@@ -210,26 +219,30 @@ def test_progress_and_cancel(proj, tmp_path):
 
     p, a, b = proj
     seen: list[tuple[float, float]] = []
-    export_map_pdf(p, a, tmp_path / "m.pdf", progress=lambda d, t, m: seen.append((d, t)))
+    export_map_pdf(p, ExportRequest(a), tmp_path / "m.pdf", progress=lambda d, t, m: seen.append((d, t)))
     assert seen and seen[-1][0] == pytest.approx(seen[-1][1])
     token = CancelToken()
     token.cancel()
-    for fn, args in ((export_map_pdf, (a,)), (export_list_pdf, (a,)), (export_pack, ([a, b],))):
+    req = ExportRequest(a, compare=(b,))
+    for fn in (export_map_pdf, export_list_pdf, export_pack, export_comparison_pdf):
         target = tmp_path / f"c_{fn.__name__}.pdf"
         with pytest.raises(Cancelled):
-            fn(p, *args, target, cancel=token)
+            fn(p, req, target, cancel=token)
         assert not target.exists()
-    assert not list(tmp_path.glob("*.part"))
+    assert not list(tmp_path.glob("*.part*"))
 
 
 def test_pack_pages_numbered_continuously(proj, tmp_path):
     p, a, b = proj
-    out = export_pack(p, [a, b], tmp_path / "pack.pdf")
+    out = export_pack(p, ExportRequest(a, compare=(b,)), tmp_path / "pack.pdf")
     r = PdfReader(tmp_path / "pack.pdf")
     n = len(r.pages)
-    assert out["pages"] == n
-    assert f"会議資料 1 / {n}" in (r.pages[0].extract_text() or "")
-    assert f"会議資料 {n} / {n}" in (r.pages[-1].extract_text() or "")
+    assert out.pages == n
+    assert f"/ {n}" not in (r.pages[0].extract_text() or "")  # the cover carries no number
+    for i in range(1, n):
+        assert f"{i + 1} / {n}" in (r.pages[i].extract_text() or ""), i
+    # one numbering: no page carries a second 「X / Y」 of its own part
+    assert all(len(re.findall(r"\d+ / \d+", pg.extract_text() or "")) == 1 for pg in r.pages[1:])
 
 
 def test_empty_option_is_a_clear_error(proj, tmp_path):
@@ -238,5 +251,5 @@ def test_empty_option_is_a_clear_error(proj, tmp_path):
     p, _, _ = proj
     add_option(p, {"name": "空の案", "kens": [], "assign": {}})
     with pytest.raises(ExportError) as err:
-        export_map_pdf(p, "空の案", tmp_path / "e.pdf")
+        export_map_pdf(p, ExportRequest("空の案"), tmp_path / "e.pdf")
     assert err.value.hint and not (tmp_path / "e.pdf").exists()

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from export_fixtures import add_options
 
-from zaitaku_map.export import export_csv, export_xlsx
+from zaitaku_map.export import ExportRequest, export_csv, export_xlsx
 from zaitaku_map.export.tables import neutralise
 from zaitaku_map.labels import category_label
 from zaitaku_map.store import gpkg
@@ -49,13 +49,13 @@ def test_neutralise():
 
 def test_csv_bom_and_every_facility_once_per_ken_and_category(proj, tmp_path):
     p, a, _ = proj
-    out = export_csv(p, a, tmp_path / "list.csv")
+    out = export_csv(p, ExportRequest(a), tmp_path / "list.csv")
     raw = (tmp_path / "list.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens UTF-8 Japanese correctly
     rows = _read_csv(tmp_path / "list.csv")
     head, body = rows[0], rows[1:]
     assert head[:5] == ["圏域コード", "圏域", "種別", "施設ID", "名称"]
-    assert out["rows"] == len(body) == 11
+    assert out.counts["rows"] == len(body) == 11
     # each (圏域, category, facility id) exactly once, and the same set as the store's open facilities
     keys = Counter((r[0], r[2], r[3]) for r in body)
     assert max(keys.values()) == 1
@@ -63,7 +63,7 @@ def test_csv_bom_and_every_facility_once_per_ken_and_category(proj, tmp_path):
     assign = {"99101": "K1", "99102": "K1", "99201": "K1", "99202": "K2", "99203": "K2", "99204": "K2"}
     expected = {(assign[m], category_label(c), str(i)) for i, c, m in db}
     assert set(keys) == expected
-    ev = _read_csv(out["evaluation_path"])
+    ev = _read_csv(out.details["evaluation_path"])
     assert ev[0][0] == "圏域" and [r[0] for r in ev[1:]] == ["中央圏域", "西部圏域", "南部圏域"]
     assert ev[1][2] == "22500"  # numbers stay numbers in spreadsheets
 
@@ -73,15 +73,15 @@ def test_csv_formula_injection_and_cp932(proj, tmp_path):
     _add_facility(p, 100, '=HYPERLINK("http://x")', "+81 テスト県")
     _add_facility(p, 101, "@SUM(1)", "-5番地", lon=133.16)
     _add_facility(p, 102, "𠮷田薬局", "テスト県南町", lon=133.17)  # 𠮷 is not in CP932
-    out = export_csv(p, a, tmp_path / "list.csv")
+    out = export_csv(p, ExportRequest(a), tmp_path / "list.csv")
     body = _read_csv(tmp_path / "list.csv")[1:]
     names = {r[3]: r for r in body}
     assert names["100"][4] == '\'=HYPERLINK("http://x")'
     assert names["100"][5] == "'+81 テスト県"
     assert names["101"][4] == "'@SUM(1)" and names["101"][5] == "'-5番地"
-    assert out["replaced_chars"] == 0
-    out = export_csv(p, a, tmp_path / "sjis.csv", encoding="cp932")
-    assert out["replaced_chars"] == 1
+    assert out.details["replaced_chars"] == 0
+    out = export_csv(p, ExportRequest(a), tmp_path / "sjis.csv", encoding="cp932")
+    assert out.details["replaced_chars"] == 1
     body = _read_csv(tmp_path / "sjis.csv", encoding="cp932")[1:]
     names = {r[3]: r for r in body}
     assert names["102"][4] == "?田薬局"
@@ -93,8 +93,8 @@ def test_xlsx_japanese_and_injection(proj, tmp_path):
 
     p, a, _ = proj
     _add_facility(p, 100, "=1+1", "テスト県")
-    out = export_xlsx(p, a, tmp_path / "list.xlsx")
-    assert out["neutralised_cells"] >= 1
+    out = export_xlsx(p, ExportRequest(a), tmp_path / "list.xlsx")
+    assert out.details["neutralised_cells"] >= 1
     wb = openpyxl.load_workbook(tmp_path / "list.xlsx")
     assert wb.sheetnames == ["資源リスト", "評価表", "出典"]
     ws = wb["資源リスト"]
@@ -125,14 +125,14 @@ def test_facility_without_position_or_municipality_is_listed_apart(proj, tmp_pat
             "INSERT INTO facilities (id, category, name, name_norm, muni_code, status, lon, lat) "
             "VALUES (201, 'pharmacy', '県外薬局', '県外薬局', '98101', 'open', 140.0, 36.0)"
         )
-    export_csv(p, a, tmp_path / "l.csv")
+    export_csv(p, ExportRequest(a), tmp_path / "l.csv")
     body = _read_csv(tmp_path / "l.csv")[1:]
     last = body[-1]
     assert last[0] == "" and last[1].startswith("圏域不明") and last[4] == "位置不明包括"
     assert "県外薬局" not in {r[4] for r in body}
-    out = export_list_pdf(p, a, tmp_path / "l.pdf")
-    assert out["counts"]["per_ken"][""] == {"houkatsu": 1}
-    assert out["counts"]["facilities_outside"] == 1
+    out = export_list_pdf(p, ExportRequest(a), tmp_path / "l.pdf")
+    assert out.counts["per_ken"][""] == {"houkatsu": 1}
+    assert out.counts["facilities_outside"] == 1
 
 
 def test_category_filter(proj, tmp_path):
@@ -140,11 +140,11 @@ def test_category_filter(proj, tmp_path):
     from zaitaku_map.export import export_map_pdf
 
     p, a, _ = proj
-    out = export_csv(p, a, tmp_path / "z.csv", categories=["zaishi", "pharmacy"])
+    out = export_csv(p, ExportRequest(a, categories=("zaishi", "pharmacy")), tmp_path / "z.csv")
     body = _read_csv(tmp_path / "z.csv")[1:]
-    assert out["rows"] == len(body) == 6
+    assert out.counts["rows"] == len(body) == 6
     assert {r[2] for r in body} == {"在宅療養支援診療所", "在宅療養支援病院", "薬局"}
-    res = export_map_pdf(p, a, tmp_path / "z.pdf", categories=["home_nursing"])
-    assert res["counts"]["facilities"] == {"home_nursing": 2}
+    res = export_map_pdf(p, ExportRequest(a, categories=("home_nursing",)), tmp_path / "z.pdf")
+    assert res.counts["facilities"] == {"home_nursing": 2}
     with pytest.raises(ExportError):
-        export_csv(p, a, tmp_path / "bad.csv", categories=["hospitals"])
+        export_csv(p, ExportRequest(a, categories=("hospitals",)), tmp_path / "bad.csv")

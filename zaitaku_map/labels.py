@@ -156,6 +156,17 @@ EXPORT_TEXT: dict[str, str] = {
     "stacked": "同じ位置の施設数",
     "stacked_note": "数字は同じ位置に重なる施設の数です（住所から市区町村の代表点までしか決まらない施設など）。",
     "differs": "＊ 最初の案と異なる値",
+    "unplaced": "位置未確定",
+    "compare_maps": "地図の比較",
+    "pack_title": "在宅医療の圏域（案）検討資料",
+    "pack_subtitle": "在宅医療の圏域（案）に関する会議資料",
+    "meeting_name": "会議名",
+    "meeting_date": "日付",
+    "secretariat": "事務局",
+    "unplaced_note": "位置未確定のため地図に表示していない施設: {n}件（資源リストに「位置未確定」として掲載）",
+    "approximate": "概略位置（町字・市区町村の代表点）",
+    "approximate_mark": "※",
+    "approximate_note": "※ 位置が町字・市区町村の代表点までしか決まっていない施設（地図では中抜きの記号）",
 }
 
 # column headings of the resource lists and evaluation tables (CSV / XLSX / PDF)
@@ -188,6 +199,8 @@ EXPORT_COLUMNS: dict[str, str] = {
     "coverage_share": "到達圏内の人口割合",
     "warnings": "注意",
     "indicator": "指標",
+    "row": "No.",
+    "phone": "電話",
 }
 
 # warnings of the evaluation table
@@ -199,6 +212,15 @@ EXPORT_WARNINGS: dict[str, str] = {
     "no_home_nursing": "訪問看護ステーションがない",
     "low_coverage": "到達圏外の人口が{share}",
     "no_population": "人口データがない",
+}
+
+# sections of the meeting pack (table of contents, bookmarks, export dialog); others add theirs here
+PACK_SECTIONS: dict[str, str] = {
+    "maps": "圏域図",
+    "comparison": "圏域案の比較",
+    "evaluation": "評価表",
+    "atlas": "圏域ごとの拡大図",
+    "lists": "資源リスト",
 }
 
 # layer names of the GeoPackage / GeoJSON export (QGIS users see these)
@@ -469,7 +491,8 @@ GUI_EXPORT_KINDS: dict[str, str] = {
     "html": "ブラウザで見る地図（HTML・オフライン）",
     "list_pdf": "資源リスト・評価表（PDF）",
     "comparison_pdf": "案の比較（PDF）",
-    "pack": "会議資料一式（フォルダ）",
+    "pack": "会議資料（1つの PDF：表紙・目次・通しページ番号）",
+    "pack_dir": "会議資料（部分ごとの別ファイル・フォルダー）",
     "xlsx": "表（Excel）",
     "csv": "表（CSV）",
     "gpkg": "GIS レイヤー（GeoPackage）",

@@ -246,10 +246,16 @@ def _run_steps(
     opts = run("options", lambda p: _options(project, man))
     if pack_dir is not None:
         names = list(opts["options"]) if opts else []
-        from zaitaku_map.export import export_pack  # matplotlib/reportlab only when a pack is asked for
+        # matplotlib/reportlab only when a pack is asked for
+        from zaitaku_map.export import ExportRequest, export_pack
 
-        # the pack shows 30-minute coverage of 在支診・在支病 on the maps and in the evaluation tables
-        run("pack", lambda p: export_pack(project, names, pack_dir, coverage_category="zaishi", progress=p))
+        # the pack shows 30-minute coverage of 在支診・在支病 on the maps and in the evaluation tables:
+        # one PDF (cover, contents, page numbers) and the same parts as separate files beside it
+        def pack(p: Progress) -> Any:
+            request = ExportRequest(option=names[0], compare=tuple(names[1:]), coverage_category="zaishi")
+            return export_pack(project, request, Path(pack_dir) / "会議資料.pdf", folder=pack_dir, progress=p)
+
+        run("pack", pack)
     else:
         prog.step(weights["pack"]).update(1.0, "完了", force=True)  # the bar ends at 100 %
 

@@ -5,11 +5,11 @@ municipalities whose 圏域 changes.  Indicators come from ``options.compare_opt
 
 from __future__ import annotations
 
+import io
 import math
-import tempfile
 import textwrap
-import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,16 @@ from reportlab.platypus import CondPageBreak, Spacer
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.escape import mpl
 from zaitaku_map.export.fonts import setup_matplotlib
-from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size, write_figure_pdf
+from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size
 from zaitaku_map.export.mapdraw import CHANGED_EDGE, draw_option_map
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
 from zaitaku_map.labels import CATEGORIES, EXPORT_FLAGS, EXPORT_INDICATORS, EXPORT_TEXT
 from zaitaku_map.options import compare_options
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 MM = 1 / 25.4
@@ -77,7 +80,7 @@ def maps_figure(
         0.025,
         1 - 0.55 / h,
         f"{EXPORT_TEXT['created']}: {datas[0].created}　　"
-        + "　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas)),
+        + mpl("　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas))),
         fontsize=9,
         va="bottom",
     )
@@ -114,7 +117,7 @@ def maps_figure(
         y0 = top - (r + 1) * (ch + 0.25 / h) - r * gap
         ax = fig.add_axes((x0, y0, cw, ch))
         draw_option_map(ax, d, coverage=cov, small=True, highlight_units=changed[i] if changed else None)
-        ax.set_title(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）", fontsize=10, loc="left")
+        ax.set_title(mpl(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）"), fontsize=10, loc="left")
     cats = datas[0].categories_present()
     handles: list[Artist] = []
     for cat in cats:
@@ -176,7 +179,7 @@ def maps_figure(
     fig.text(
         0.025,
         0.15 / h,
-        "\n".join(wrapped[:6])
+        mpl("\n".join(wrapped[:6]))
         + "\n"
         + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
         fontsize=6,
@@ -269,96 +272,118 @@ def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | 
     return story
 
 
-def export_comparison_pdf(
-    project: Project,
-    options: list[str],
-    path: str | Path,
-    *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
-    """Write the comparison of ``options`` (two or more; the first is the baseline).
+@dataclass
+class ComparisonParts:
+    """The comparison of several options, ready to write: a maps sheet and the tables' story."""
 
-    Returns
-    -------
-    dict
-        ``path``, ``pages``, ``options``, ``counts`` (kens per option, changed municipalities), ``seconds``.
+    figure: Any  # matplotlib Figure: small maps side by side
+    story: Callable[[], list[Any]]  # ReportLab flowables: indicators, 圏域 per option, changes
+    datas: list[ExportData]
+    changed_units: int
+
+
+def comparison_parts(project: Project, request: ExportRequest, *, progress: Progress) -> ComparisonParts:
+    """The comparison of ``request.options`` (the first is the baseline).
+
+    Raises
+    ------
+    ExportError
+        With fewer than two options.
     """
-    from pypdf import PdfReader, PdfWriter
-
-    t0 = time.perf_counter()
-    names = list(dict.fromkeys(options))
+    names = request.options
     if len(names) < 2:
         raise ExportError(
             "comparison needs at least two options",
             value=", ".join(names),
             hint="比較する案を2つ以上指定してください",
         )
-    prog = Progress.of(progress, cancel)
-    path = Path(path)
     datas = [
-        load_export_data(project, n, categories=categories)
-        for n in prog.step(0.3).iterate(names, message="データ")
+        load_export_data(project, request.for_option(n))
+        for n in progress.step(0.3).iterate(names, message="データ")
     ]
     # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
-    cov = load_coverage(project, coverage_category, coverage_params)
-    coverages = [None] * len(datas)
-    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else coverage_params)
-    prog.update(0.5, "地図")
-    size = page_size(paper, landscape)
-    with tempfile.TemporaryDirectory(prefix="zm_cmp_") as td:
-        maps_pdf = Path(td) / "maps.pdf"
-        changed = [
-            {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])}
-            for n in names
-        ]
-        fig = maps_figure(datas, paper=paper, landscape=landscape, coverages=coverages, changed=changed)
-        write_figure_pdf(fig, maps_pdf, title=EXPORT_TEXT["compare_title"])
-        prog.update(0.75, "比較表")
-        table_pdf = Path(td) / "table.pdf"
-        header = f"{EXPORT_TEXT['compare_title']}　" + "・".join(names)
-        footer = EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created)
-        cov_line = (
-            f"{EXPORT_TEXT['coverage_params']}: {coverage_label(cov.category)} {cov.description}"
-            if cov is not None
-            else None
-        )
-        build_pdf(
-            table_pdf,
-            lambda: comparison_story(cmp, size[0] - 24 * mm, coverage_line=cov_line),
-            header=header,
-            footer=footer,
-            is_demo=any(d.is_demo for d in datas),
-            pagesize=size,
-            title=header,
-            with_toc=False,
-        )
-        writer = PdfWriter()
-        writer.append(PdfReader(maps_pdf), outline_item="地図の比較")
-        writer.append(PdfReader(table_pdf), outline_item="指標の比較")
-        writer.add_metadata({"/Title": header, "/Creator": "zaitaku-map"})
-        tmp = path.with_name(path.name + ".part")
-        try:
-            with open(tmp, "wb") as fh:
-                writer.write(fh)
-            tmp.replace(path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
-        pages = len(writer.pages)
+    cov = load_coverage(project, request)
+    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else None)
+    progress.update(0.5, "地図")
+    changed = [
+        {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])} for n in names
+    ]
+    fig = maps_figure(
+        datas,
+        paper=request.paper,
+        landscape=request.landscape,
+        coverages=[None] * len(datas),
+        changed=changed,
+    )
+    width = page_size(request.paper, request.landscape)[0] - 24 * mm
+    cov_line = (
+        f"{EXPORT_TEXT['coverage_params']}: {coverage_label(cov.category)} {cov.description}"
+        if cov is not None
+        else None
+    )
+
+    def story() -> list[Any]:
+        return comparison_story(cmp, width, coverage_line=cov_line)
+
+    return ComparisonParts(fig, story, datas, int(cmp.get("n_changed_units", 0)))
+
+
+def export_comparison_pdf(
+    project: Project,
+    request: ExportRequest,
+    path: str | Path,
+    *,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write the comparison of ``request.options`` (two or more; ``request.option`` is the baseline).
+
+    Returns
+    -------
+    ExportResult
+        ``counts``: kens per option, changed municipalities; ``details``: the options.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    timer = Timer()
+    prog = Progress.of(progress, cancel)
+    names = request.options
+    parts = comparison_parts(project, request, progress=prog)
+    datas = parts.datas
+    maps_pdf = io.BytesIO()
+    parts.figure.savefig(
+        maps_pdf, format="pdf", metadata={"Title": EXPORT_TEXT["compare_title"], "Creator": "zaitaku-map"}
+    )
+    prog.update(0.75, "比較表")
+    header = f"{EXPORT_TEXT['compare_title']}　" + "・".join(names)
+    footer = EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created)
+    table_pdf = io.BytesIO()
+    build_pdf(
+        table_pdf,
+        parts.story,
+        header=header,
+        footer=footer,
+        is_demo=any(d.is_demo for d in datas),
+        pagesize=page_size(request.paper, request.landscape),
+        title=header,
+        with_toc=False,
+    )
+    writer = PdfWriter()
+    writer.append(PdfReader(maps_pdf), outline_item="地図の比較")
+    writer.append(PdfReader(table_pdf), outline_item="指標の比較")
+    writer.add_metadata({"/Title": header, "/Creator": "zaitaku-map"})
+    prog.check()
+    with output_file(path, what="PDF") as tmp, open(tmp, "wb") as fh:
+        writer.write(fh)
     prog.update(1.0, "完了", force=True)
-    return {
-        "path": str(path),
-        "pages": pages,
-        "options": names,
-        "counts": {
+    return ExportResult(
+        kind="comparison_pdf",
+        path=str(path),
+        pages=len(writer.pages),
+        seconds=timer.seconds(),
+        counts={
             "kens": {d.option_name: len(d.kens) for d in datas},
-            "changed_municipalities": cmp.get("n_changed_units", 0),
+            "changed_municipalities": parts.changed_units,
         },
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+        details={"options": names},
+    )

@@ -9,7 +9,7 @@ The export writers (PDF, CSV, XLSX, GeoPackage) never query the store themselves
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,8 @@ import pandas as pd
 
 from zaitaku_map import __version__
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export.colors import assign_colors
+from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.geodata import load_municipalities, municipality_population
 from zaitaku_map.labels import (
     ATTRIBUTION,
@@ -29,7 +31,7 @@ from zaitaku_map.labels import (
     ROLE_SHORT,
     category_label,
 )
-from zaitaku_map.options import facility_functions, get_option, ken_polygons
+from zaitaku_map.options import adjacency, facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
 
 # short source names for the per-facility "出典" column
@@ -43,21 +45,8 @@ FORMAT_SHORT = {
 
 UNKNOWN_KEN = ""  # ken_key of facilities whose 圏域 cannot be determined (no position, no municipality)
 
-# fallback palette for 圏域 without a colour (light, distinct, and distinct in greyscale by lightness)
-KEN_PALETTE = [
-    "#8dd3c7",
-    "#ffffb3",
-    "#bebada",
-    "#fb8072",
-    "#80b1d3",
-    "#fdb462",
-    "#b3de69",
-    "#fccde5",
-    "#d9d9d9",
-    "#bc80bd",
-    "#ccebc5",
-    "#ffed6f",
-]
+# geocode levels whose position is only approximate (drawn hollow, marked in the lists)
+APPROXIMATE_LEVELS = frozenset({"municipality", "town"})
 
 SOURCE_KIND_LABEL = {
     "facilities": "施設",
@@ -122,6 +111,8 @@ class ExportData:
     hubs: list[dict[str, Any]]
     sources: list[dict[str, Any]]
     is_demo: bool
+    request: ExportRequest
+    ken_neighbours: dict[str, set[str]] = field(default_factory=dict)  # 圏域 sharing a border
     created: str = field(default_factory=lambda: dt.date.today().isoformat())
     version: str = __version__
 
@@ -221,29 +212,63 @@ def _facility_sources(project: Project) -> dict[int, tuple[str, str]]:
     return {k: ("・".join(n), max(d) if d else "") for k, (n, d) in out.items()}
 
 
-def _facilities(
-    project: Project,
-    munis: gpd.GeoDataFrame,
-    kens: gpd.GeoDataFrame,
-    assign: dict[str, str],
-    hubs: list[dict[str, Any]],
-) -> pd.DataFrame:
-    df = pd.read_sql_query(
-        "SELECT id, category, subtype, name, address, muni_code, lon, lat, geocode_level, active_role "
-        "FROM facilities WHERE status = 'open' ORDER BY category, name_norm, id",
-        project.conn,
-    )
+_ENTITY_PREFIXES = (
+    "社会医療法人",
+    "特定医療法人",
+    "医療法人社団",
+    "医療法人財団",
+    "医療法人",
+    "社会福祉法人",
+    "一般社団法人",
+    "公益社団法人",
+    "一般財団法人",
+    "公益財団法人",
+    "特定非営利活動法人",
+    "地方独立行政法人",
+    "独立行政法人",
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "(医)",
+    "(医社)",
+    "(医財)",
+    "(社福)",
+    "(株)",
+    "(有)",
+)
+
+
+def kana_key(kana: Any, name: Any) -> str:
+    """Sort key in 五十音 order: the source's フリガナ (katakana folded to hiragana, NFKC, no spaces),
+    else the name without a leading legal-entity prefix (医療法人社団… / 株式会社…), so a list is not
+    ordered by the kind of corporation."""
+    text = unicodedata.normalize("NFKC", str(kana)) if isinstance(kana, str) and kana.strip() else ""
+    if text:
+        return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text if not c.isspace())
+    base = unicodedata.normalize("NFKC", str(name or ""))
+    base = "".join(c for c in base if not c.isspace())
+    for prefix in _ENTITY_PREFIXES:
+        if base.startswith(prefix) and len(base) > len(prefix):
+            base = base[len(prefix) :]
+            break
+    # a corporation name followed by the facility name: 「○○会 △△クリニック」 → keep the whole rest
+    return "\uffff" + base  # names without a reading sort after those with one (code order among them)
+
+
+def _designations(project: Project) -> dict[int, list[str]]:
     des: dict[int, list[str]] = {}
     for fid, code in project.conn.execute(
         "SELECT facility_id, code FROM designations WHERE current = 1 AND code IS NOT NULL ORDER BY id"
     ):
         des.setdefault(int(fid), []).append(str(code))
-    funcs = _functions(project)
-    srcs = _facility_sources(project)
-    muni_name = dict(
-        zip(munis["code"], munis.get("full_name", munis["name"]).fillna(munis["name"]), strict=False)
-    )
-    # units may be wards while a facility's muni_code is its city (or vice versa): try both ways
+    return des
+
+
+def _ken_of_facilities(
+    df: pd.DataFrame, munis: gpd.GeoDataFrame, kens: gpd.GeoDataFrame, assign: dict[str, str]
+) -> pd.Series:
+    """圏域 of each facility: by its municipality, else by its position, else by its city's 圏域
+    (units may be wards while a facility's muni_code is its city, or the other way round)."""
     parent = dict(zip(munis["code"], munis.get("parent_code", pd.Series([None] * len(munis))), strict=False))
     ken = df["muni_code"].map(assign)
     missing = ken.isna() & df["lon"].notna()
@@ -259,20 +284,53 @@ def _facilities(
     still = ken.isna()
     if still.any():
         ken.loc[still] = df.loc[still, "muni_code"].map(lambda c: assign.get(parent.get(c) or ""))
+    return ken.where(ken.notna(), None)
+
+
+def _facilities(
+    project: Project,
+    munis: gpd.GeoDataFrame,
+    kens: gpd.GeoDataFrame,
+    assign: dict[str, str],
+    hubs: list[dict[str, Any]],
+) -> pd.DataFrame:
+    """One row per open facility with its 圏域, labels and provenance.
+
+    Facilities without a position (not geocoded yet, or unresolved) keep ``lon``/``lat`` NaN: they
+    are listed (位置未確定) and never drawn.
+    """
+    df = pd.read_sql_query(
+        "SELECT id, category, subtype, name, name_kana, address, muni_code, phone, lon, lat, geocode_level, "
+        "active_role FROM facilities WHERE status = 'open' ORDER BY category, name_norm, id",
+        project.conn,
+    )
+    for col in ("lon", "lat"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+    des = _designations(project)
+    funcs = _functions(project)
+    srcs = _facility_sources(project)
+    muni_name = dict(
+        zip(munis["code"], munis.get("full_name", munis["name"]).fillna(munis["name"]), strict=False)
+    )
+    parent = dict(zip(munis["code"], munis.get("parent_code", pd.Series([None] * len(munis))), strict=False))
+    df["ken_key"] = _ken_of_facilities(df, munis, kens, assign)
     hub_by_fac: dict[int, list[str]] = {}
     for h in hubs:
         if h.get("facility_id") is not None:
             hub_by_fac.setdefault(int(h["facility_id"]), []).append(h["ken_key"])
-    df["ken_key"] = ken.where(ken.notna(), None)
     known = set(munis["code"]) | {p for p in parent.values() if isinstance(p, str)}
+    placed = df["lon"].notna() & df["lat"].notna()
     # no 圏域 because neither position nor municipality is known: listed apart, never dropped
-    df["ken_unknown"] = df["ken_key"].isna() & df["lon"].isna() & ~df["muni_code"].isin(known)
+    df["ken_unknown"] = df["ken_key"].isna() & ~placed & ~df["muni_code"].isin(known)
     df["category_label"] = df["category"].map(category_label)
     df["subtype"] = [
         " ".join(x for x in [s if isinstance(s, str) else "", "・".join(des.get(int(i), []))] if x).strip()
         for s, i in zip(df["subtype"], df["id"], strict=True)
     ]
     df["muni_name"] = df["muni_code"].map(muni_name).fillna("")
+    df["muni_order"] = df["muni_code"].fillna("99999").astype(str)
+    df["kana_key"] = [kana_key(k, n) for k, n in zip(df["name_kana"], df["name"], strict=True)]
+    df["phone"] = df["phone"].fillna("").astype(str)
     df["hub"] = [int(i) in hub_by_fac for i in df["id"]]
     df["active_role"] = df["active_role"].fillna(0).astype(int).astype(bool)
     df["roles"] = [
@@ -281,53 +339,20 @@ def _facilities(
     ]
     df["function_set"] = [sorted(funcs.get(int(i), set())) for i in df["id"]]
     df["functions"] = ["".join(FUNCTIONS[f][0] for f in fs if f in FUNCTIONS) for fs in df["function_set"]]
+    df["placed"] = placed
+    df["approximate"] = placed & df["geocode_level"].isin(APPROXIMATE_LEVELS)
     df["precision"] = df["geocode_level"].map(lambda v: GEOCODE_LEVELS.get(v or "unresolved", v))
-    df.loc[df["lon"].isna(), "precision"] = GEOCODE_LEVELS["unresolved"]
+    df.loc[~placed, "precision"] = GEOCODE_LEVELS["unresolved"]
     df["source"] = [srcs.get(int(i), ("", ""))[0] for i in df["id"]]
     df["reference_date"] = [srcs.get(int(i), ("", ""))[1] for i in df["id"]]
     df["address"] = df["address"].fillna("")
     return df
 
 
-def expand_categories(categories: Sequence[str] | None) -> set[str] | None:
-    """Category keys to show (combined keys such as ``zaishi`` expanded); ``None`` means all.
-
-    Raises
-    ------
-    ExportError
-        For a key that is neither a category nor a combined category.
-    """
-    if not categories:
-        return None
-    from zaitaku_map.coverage import COMBINED
-
-    out: set[str] = set()
-    for key in categories:
-        if key in COMBINED:
-            out.update(COMBINED[key])
-        elif key in CATEGORIES:
-            out.add(key)
-        else:
-            raise ExportError(
-                f"unknown facility category: {key}", value=key, expected=", ".join([*COMBINED, *CATEGORIES])
-            )
-    return out
-
-
-def load_export_data(project: Project, option: str, *, categories: Sequence[str] | None = None) -> ExportData:
-    """Gather one option's data for the export writers (only ``categories`` when given).
-
-    Raises
-    ------
-    ExportError
-        When the option does not exist or has no 圏域.
-    """
-    meta, ken_defs, assign = _option_meta(project, option)
-    munis = load_municipalities(project, display=True).copy()
-    if "full_name" in munis:
-        munis["full_name"] = munis["full_name"].fillna(munis["name"])
-    else:
-        munis["full_name"] = munis["name"]
+def _ken_frame(
+    project: Project, option: str, ken_defs: dict[str, dict[str, Any]], munis: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The option's 圏域 in definition order, with their municipalities and population."""
     kens = ken_polygons(project, option, display=True)[["ken_key", "name", "color", "geometry"]].copy()
     if kens.crs is None:
         kens = kens.set_crs("EPSG:4326")
@@ -343,15 +368,6 @@ def load_export_data(project: Project, option: str, *, categories: Sequence[str]
             value=option,
             hint="圏域案に市区町村を割り当ててから出力してください",
         )
-    colors = []
-    for i, c in enumerate(kens["color"]):
-        colors.append(c if isinstance(c, str) and c.startswith("#") else KEN_PALETTE[i % len(KEN_PALETTE)])
-    kens["color"] = colors
-    munis["ken_key"] = munis["code"].map(assign)
-    # wards of a designated city assigned as a whole
-    if "parent_code" in munis:
-        by_parent = munis["parent_code"].map(lambda c: assign.get(c) if isinstance(c, str) else None)
-        munis["ken_key"] = munis["ken_key"].fillna(by_parent)
     pop = municipality_population(project)
     pop = pop.set_index("muni_code") if "muni_code" in pop else pd.DataFrame()
     units: list[str] = []
@@ -370,9 +386,67 @@ def load_export_data(project: Project, option: str, *, categories: Sequence[str]
     kens["n_units"] = n_units
     for c, v in pops.items():
         kens[c] = v
+    return kens
+
+
+def ken_neighbours(project: Project, munis: gpd.GeoDataFrame) -> dict[str, set[str]]:
+    """圏域 key -> keys of the 圏域 sharing a border (from the municipalities' adjacency)."""
+    ken_of = dict(zip(munis["code"], munis["ken_key"], strict=True))
+    out: dict[str, set[str]] = {}
+    for unit, nbrs in adjacency(project).items():
+        a = ken_of.get(unit)
+        if not isinstance(a, str):
+            continue
+        for v in nbrs:
+            b = ken_of.get(v)
+            if isinstance(b, str) and b != a:
+                out.setdefault(a, set()).add(b)
+                out.setdefault(b, set()).add(a)
+    return out
+
+
+def load_export_data(project: Project, request: ExportRequest) -> ExportData:
+    """Gather the data of ``request.option`` for the export writers (only the requested categories).
+
+    The 圏域 colours come from colouring the 圏域 adjacency graph with a colour-blind-safe palette
+    (:func:`zaitaku_map.export.colors.assign_colors`), so neighbours always differ strongly and a
+    stored colour that is not ``#rrggbb`` can never reach a writer.
+
+    Raises
+    ------
+    ExportError
+        When the option does not exist or has no 圏域.
+    """
+    option = request.option
+    if request.scenario is not None or request.year is not None:
+        raise ExportError(
+            "scenario and year are not available to exports yet",
+            value=request.scenario or request.year,
+            hint="シナリオ・推計年を指定せずに出力してください",
+        )
+    meta, ken_defs, assign = _option_meta(project, option)
+    munis = load_municipalities(project, display=True).copy()
+    if "full_name" in munis:
+        munis["full_name"] = munis["full_name"].fillna(munis["name"])
+    else:
+        munis["full_name"] = munis["name"]
+    # wards of a designated city assigned as a whole take their city's 圏域
+    parents = munis["parent_code"] if "parent_code" in munis else pd.Series([None] * len(munis))
+    munis["ken_key"] = pd.Series(
+        [
+            assign.get(c) or (assign.get(p) if isinstance(p, str) else None)
+            for c, p in zip(munis["code"], parents, strict=True)
+        ],
+        index=munis.index,
+        dtype=object,
+    )
+    kens = _ken_frame(project, option, ken_defs, munis)
+    neighbours = ken_neighbours(project, munis)
+    colors = assign_colors(list(kens["ken_key"]), neighbours)
+    kens["color"] = [colors[k] for k in kens["ken_key"]]
     hubs = list(meta.pop("hubs", []))
     fac = _facilities(project, munis, kens, assign, hubs)
-    keep = expand_categories(categories)
+    keep = request.category_set
     if keep is not None:
         fac = fac[fac["category"].isin(keep)].reset_index(drop=True)
     name = project.path.stem if getattr(project, "path", None) else ""
@@ -386,4 +460,6 @@ def load_export_data(project: Project, option: str, *, categories: Sequence[str]
         hubs=hubs,
         sources=_sources(project),
         is_demo=bool(getattr(project, "is_demo", False)),
+        request=request,
+        ken_neighbours=neighbours,
     )

@@ -13,9 +13,16 @@ import pandas as pd
 
 from zaitaku_map.coverage import category_name, resolve_coverage_params
 from zaitaku_map.export.data import ExportData
+from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, FUNCTIONS
 from zaitaku_map.options import evaluate_option
 from zaitaku_map.store import Project
+
+
+def request_params(project: Project, request: ExportRequest) -> Any:
+    """The coverage parameters of a request: its own, else the project's stored ones, with
+    ``coverage_minutes`` applied."""
+    return resolve_coverage_params(project, request.coverage_params, minutes=request.coverage_minutes)
 
 
 def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:
@@ -28,22 +35,18 @@ def _rate(n: float, base: Any, per: float) -> float:
 
 
 def evaluation_table(
-    project: Project,
-    data: ExportData,
-    *,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    ev: dict[str, Any] | None = None,
+    project: Project, data: ExportData, *, ev: dict[str, Any] | None = None
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, Any]]:
     """Return ``(table, headings, evaluation)``: one row per 圏域, the Japanese heading of each column
     and the raw ``evaluate_option`` dict.
 
     Columns: ken_name, n_units, pop_total, pop_75, one count per category (core ones and any present),
     在支診+在支病 per 10万人 and per 1,000 aged 75+, active_role (count), hub (names), f1–f4 (facilities
-    carrying each function), coverage share (when ``coverage_category``), warnings.
+    carrying each function), coverage share (when the request has a coverage category), warnings.
     """
+    coverage_category = data.request.coverage_category
     if ev is None:
-        params = resolve_coverage_params(project, coverage_params) if coverage_category else coverage_params
+        params = request_params(project, data.request) if coverage_category else None
         ev = evaluate(project, data.option_name, coverage_params=params)
     present = {c for r in ev["kens"] for c, v in r["facilities"].items() if v["count"]}
     not_loaded = set(ev.get("categories_not_loaded") or [])  # never imported: no column of zeros (see notes)

@@ -15,13 +15,8 @@ demo projects), legend, data sources with reference dates and attribution.
 from __future__ import annotations
 
 import base64
-import html
-import json
 import math
-import os
 import re
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,11 +31,16 @@ from shapely.ops import polylabel
 from zaitaku_map.assets import resource_path
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.escape import html_text as _e
+from zaitaku_map.export.escape import plain as _text
+from zaitaku_map.export.escape import script_json
 from zaitaku_map.export.mapdoc import coverage_facts, coverage_label, info_lines, load_coverage, map_counts
 from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLE_SHORT, category_label
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 NDIGITS = 5  # ≈1 m: plenty for a committee map, and keeps the file small
@@ -165,30 +165,6 @@ var zm = {
   }
 };
 """
-
-
-def script_json(value: Any) -> str:
-    """JSON literal safe inside an HTML ``<script>`` (no ``<``, ``>``, ``&``, U+2028/2029 left raw)."""
-    s = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for a, b in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        s = s.replace(a, b)
-    return s
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _text(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return str(v)
 
 
 def _pop(v: Any) -> str:
@@ -373,9 +349,12 @@ def _info_html(data: ExportData, coverage: Coverage | None) -> str:
     return "".join(parts)
 
 
-def _title_html(data: ExportData, coverage: Coverage | None, title: str | None) -> str:
+def _title_html(data: ExportData, coverage: Coverage | None) -> str:
+    title = data.request.title
     demo = f'<span class="zm-demo">{_e(EXPORT_TEXT["demo_banner"])}</span>' if data.is_demo else ""
     sub = f"{EXPORT_TEXT['option']}: {data.option_name}　{EXPORT_TEXT['created']}: {data.created}"
+    if data.request.subtitle:
+        sub = f"{data.request.subtitle}　{sub}"
     if coverage is not None:
         sub += f"　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)} {coverage.minutes:g}分"
     dates = sorted(
@@ -390,10 +369,9 @@ def _title_html(data: ExportData, coverage: Coverage | None, title: str | None) 
     return f'<h1>{_e(title or EXPORT_TEXT["map_title"])}{demo}</h1><div class="zm-sub">{_e(sub)}</div>'
 
 
-def build_html_map(
-    data: ExportData, *, coverage: Coverage | None = None, title: str | None = None
-) -> tuple[str, dict[str, Any]]:
-    """Render the page; returns (html text, facts)."""
+def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tuple[str, dict[str, Any]]:
+    """Render the page of ``data.request``; returns (html text, facts)."""
+    title = data.request.title
     kens = data.kens
     minx, miny, maxx, maxy = (float(v) for v in kens.total_bounds)
     m = folium.Map(
@@ -510,7 +488,7 @@ def build_html_map(
         gap_group.add_to(m)
 
     # facilities, one layer per category
-    fac = data.facilities[data.facilities["lon"].notna()]
+    fac = data.facilities[data.facilities["placed"]]
     shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
     heads = {
         k: EXPORT_COLUMNS[k]
@@ -623,7 +601,7 @@ def build_html_map(
     panels = (
         f"window.zmMap = {mapname};"
         f"L.control.scale({{imperial: false, position: 'bottomleft'}}).addTo({mapname});"
-        f"zm.panel({mapname}, 'topleft', 'zm-title', {script_json(_title_html(data, coverage, title))});"
+        f"zm.panel({mapname}, 'topleft', 'zm-title', {script_json(_title_html(data, coverage))});"
         f"zm.panel({mapname}, 'bottomright', 'zm-legend', {script_json(_legend_html(data, coverage, fac_counts, has_roles))});"
         f"zm.panel({mapname}, 'bottomleft', 'zm-info', {script_json(_info_html(data, coverage))});"
     )
@@ -639,7 +617,7 @@ def build_html_map(
     page = root.render()
     facts = {
         "markers": int(sum(fac_counts.values())),
-        "facilities_unplaced": int((data.facilities["lon"].isna() & listed).sum()),
+        "facilities_unplaced": int((~data.facilities["placed"] & listed).sum()),
         "gap_points": n_gaps,
         "categories": fac_counts,
     }
@@ -648,59 +626,43 @@ def build_html_map(
 
 def export_html_map(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    title: str | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
-    """Write the option's interactive map as one self-contained, offline HTML file.
-
-    ``coverage_category`` is a facility category (or combined one such as ``zaishi``) whose coverage
-    bands and gap points are overlaid, with ``coverage_params`` (``None`` = the project's saved ones),
-    as for :func:`~zaitaku_map.export.mapdoc.export_map_pdf`.
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write the map of ``request.option`` as one self-contained, offline HTML file.
 
     Returns
     -------
-    dict
-        ``path``, ``bytes``, ``counts`` (kens, municipalities, facilities per category, markers on the
-        map, facilities_unplaced), ``coverage`` (category, parameters, bands, gap points) when shown,
-        ``seconds``.
+    ExportResult
+        ``counts``: kens, municipalities, facilities per category, markers on the map, unplaced;
+        ``details``: bytes, and the coverage shown (category, parameters, bands, gap points).
     """
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
-    path = Path(path)
     prog.update(0.05, "データを読み込み中")
-    data = load_export_data(project, option, categories=categories)
+    data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
-    cov = load_coverage(project, coverage_category, coverage_params) if coverage_category else None
+    cov = load_coverage(project, request)
     prog.update(0.5, "地図を作成中")
-    page, facts = build_html_map(data, coverage=cov, title=title)
+    page, facts = build_html_map(data, coverage=cov)
     prog.update(0.85, "HTML を書き出し中")
-    tmp = path.with_name(path.name + ".part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(page)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write HTML: {exc}", file=path, hint="保存先を確認してください") from exc
+    with output_file(path, what="HTML") as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(page)
     prog.update(1.0, "完了", force=True)
-    out: dict[str, Any] = {
-        "path": str(path),
-        "bytes": path.stat().st_size,
-        "counts": {
+    details: dict[str, Any] = {"bytes": Path(path).stat().st_size}
+    if cov is not None:
+        details["coverage"] = coverage_facts(cov, facts["gap_points"])
+    return ExportResult(
+        kind="html",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts={
             **map_counts(data),
             "markers": facts["markers"],
             "facilities_unplaced": facts["facilities_unplaced"],
         },
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
-    if cov is not None:
-        out["coverage"] = coverage_facts(cov, facts["gap_points"])
-    return out
+        details=details,
+    )

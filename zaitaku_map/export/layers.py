@@ -10,23 +10,21 @@ with the option's colours and labelled, facilities with the category colours and
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sqlite3
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import geopandas as gpd
 
-from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.mapdoc import coverage_label, load_coverage
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.tables import resource_rows
 from zaitaku_map.labels import CATEGORIES, EXPORT_LAYERS
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 QGIS_MARKERS = {
@@ -187,9 +185,7 @@ def facility_sld(categories: list[str]) -> str:
     return _sld(EXPORT_LAYERS["facilities"], rules)
 
 
-def build_layers(
-    project: Project, data: ExportData, *, coverage_category: str | None = None, coverage_params: Any = None
-) -> dict[str, gpd.GeoDataFrame]:
+def build_layers(project: Project, data: ExportData) -> dict[str, gpd.GeoDataFrame]:
     """Layer name -> GeoDataFrame (EPSG:4326) for the option."""
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
@@ -219,7 +215,7 @@ def build_layers(
     ]
     munis = data.munis[["code", "name", "full_name", "ken_key", "geometry"]].copy()
     munis["ken_name"] = munis["ken_key"].map(lambda k: data.ken_name(k) if isinstance(k, str) else None)
-    placed = rows[rows["lon"].notna()].copy()
+    placed = rows[rows["lon"].notna() & rows["lat"].notna()].copy()
     placed.insert(3, "category_key", placed["id"].map(fac["category"]))
     placed = placed.rename(columns={"category": "category_label", "category_key": "category"})
     fs = placed["id"].map(fac["function_set"])
@@ -237,7 +233,7 @@ def build_layers(
         EXPORT_LAYERS["municipalities"]: munis,
         EXPORT_LAYERS["facilities"]: facilities,
     }
-    cov = load_coverage(project, coverage_category, coverage_params)
+    cov = load_coverage(project, data.request)
     if cov is not None:
         label = re.sub(r"[^\w]", "", coverage_label(cov.category))
         if cov.bands is not None:
@@ -275,68 +271,54 @@ def _add_styles(path: Path, styles: list[tuple[str, str, str, str]]) -> None:
 
 def export_gpkg(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
     geojson_dir: str | Path | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
     """Write the option's layers to a GeoPackage (and optionally one GeoJSON file per layer).
 
     Returns
     -------
-    dict
-        ``path``, ``layers`` {name: features}, ``crs`` ("EPSG:4326"), ``styles`` (styled layers),
-        ``geojson`` (written files), ``seconds``.
+    ExportResult
+        ``counts``: features per layer; ``details``: CRS ("EPSG:4326"), styled layers; ``files``:
+        the GeoJSON files written.
     """
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
-    path = Path(path)
-    data = load_export_data(project, option, categories=categories)
-    layers = build_layers(project, data, coverage_category=coverage_category, coverage_params=coverage_params)
+    data = load_export_data(project, request)
+    layers = build_layers(project, data)
     prog.update(0.4, "GeoPackage")
-    tmp = path.with_name(path.stem + ".part.gpkg")
-    tmp.unlink(missing_ok=True)
-    try:
+    cats = list(data.categories_present())
+    styles = [
+        (EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens), ken_sld(data.kens)),
+        (EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats), facility_sld(cats)),
+    ]
+    with output_file(path, what="GeoPackage") as tmp:
         for name, gdf in layers.items():
             prog.check()
             out = gdf.rename_geometry("geom") if gdf.geometry.name != "geom" else gdf
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
-        styles = [(EXPORT_LAYERS["kens"], "圏域（zaitaku-map）", ken_qml(data.kens), ken_sld(data.kens))]
-        cats = list(data.categories_present())
-        styles.append(
-            (EXPORT_LAYERS["facilities"], "施設（zaitaku-map）", facility_qml(cats), facility_sld(cats))
-        )
         _add_styles(tmp, styles)
-        os.replace(tmp, path)
-    except (OSError, sqlite3.Error) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(
-            f"cannot write GeoPackage: {exc}", file=path, hint="保存先を確認してください"
-        ) from exc
     written: list[str] = []
     if geojson_dir is not None:
         folder = Path(geojson_dir)
-        folder.mkdir(parents=True, exist_ok=True)
         for name, gdf in layers.items():
-            f = folder / f"{name}.geojson"
-            f.unlink(missing_ok=True)
-            gdf.to_file(f, driver="GeoJSON", engine="pyogrio")
-            written.append(str(f))
+            prog.check()
+            with output_file(folder / f"{name}.geojson", what="GeoJSON") as tmp:
+                gdf.to_file(tmp, driver="GeoJSON", engine="pyogrio")
+            written.append(str(folder / f"{name}.geojson"))
     prog.update(1.0, "完了", force=True)
-    return {
-        "path": str(path),
-        "layers": {k: len(v) for k, v in layers.items()},
-        "counts": {k: len(v) for k, v in layers.items()},
-        "crs": "EPSG:4326",
-        "styles": [s[0] for s in styles],
-        "geojson": written,
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+    return ExportResult(
+        kind="gpkg",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts={k: len(v) for k, v in layers.items()},
+        details={"crs": "EPSG:4326", "styles": [s[0] for s in styles]},
+        files=written,
+    )
 
 
 __all__ = ["build_layers", "export_gpkg", "facility_qml", "ken_qml"]

@@ -8,7 +8,6 @@ footer (version, date, page X / Y).  Each facility of a 圏域 appears exactly o
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,13 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer
 
-from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, expand_categories, load_export_data
+from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, toc
 from zaitaku_map.export.tables import resource_rows
 from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLES
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project, queries
 
 LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", "source", "reference_date"]
@@ -73,18 +73,10 @@ def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()
 
 
 def evaluation_story(
-    project: Project,
-    data: ExportData,
-    width: float,
-    *,
-    coverage_category: str | None,
-    coverage_params: Any,
-    ev: dict[str, Any] | None = None,
+    project: Project, data: ExportData, width: float, *, ev: dict[str, Any] | None = None
 ) -> list[Any]:
     """The option's evaluation as two tables (population and counts; roles, functions, coverage, warnings)."""
-    table, heads, ev = evaluation_table(
-        project, data, coverage_category=coverage_category, coverage_params=coverage_params, ev=ev
-    )
+    table, heads, ev = evaluation_table(project, data, ev=ev)
     story: list[Any] = [para(f"{EXPORT_TEXT['eval_title']}（{data.option_name}）", "h1")]
     if table.empty:
         return [*story, para(EXPORT_TEXT["no_facilities"], "note")]
@@ -119,10 +111,12 @@ def resource_story(
     categories: list[str] | None = None,
     progress: Progress | None = None,
     not_loaded: frozenset[str] | set[str] = frozenset(),
+    break_first: bool = True,
 ) -> tuple[list[Any], dict[str, dict[str, int]]]:
     """Per 圏域 and category: a heading and a facility table.  Returns (story, counts per ken/category).
 
     ``not_loaded``: categories never imported; they are not listed as 「該当する施設がない」.
+    Each 圏域 starts a new page (the first one too unless ``break_first`` is false).
     """
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
@@ -134,9 +128,10 @@ def resource_story(
     keys = list(data.ken_order) + ([UNKNOWN_KEN] if (rows["ken_key"] == UNKNOWN_KEN).any() else [])
     items = progress.iterate(keys, message="資源リスト") if progress is not None else keys
     for i, key in enumerate(items, start=1):
+        if i > 1 or break_first:
+            story.append(PageBreak())
         if key == UNKNOWN_KEN:
             story += [
-                PageBreak(),
                 para(EXPORT_TEXT["unknown_ken"], "h1"),
                 para(
                     "住所から位置も市区町村も特定できなかった施設です。位置を確認・修正すると該当する圏域に入ります。",
@@ -147,7 +142,6 @@ def resource_story(
         else:
             ken = data.kens[data.kens["ken_key"] == key].iloc[0]
             story += [
-                PageBreak(),
                 para(f"{i}. {ken['name']}", "h1"),
                 para(f"{EXPORT_COLUMNS['units']}: {ken['units'] or '－'}", "note"),
             ]
@@ -189,29 +183,24 @@ def resource_story(
 
 def export_list_pdf(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
-    """Write the resource-list PDF of an option.
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write the resource-list PDF of ``request.option``.
 
     Returns
     -------
-    dict
-        ``path``, ``pages``, ``counts`` (kens, rows, per_ken {ken_key: {category: n}}), ``seconds``.
+    ExportResult
+        ``counts``: kens, rows, facilities outside the option, per_ken {ken_key: {category: n}}.
     """
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option, categories=categories)
-    size = page_size(paper, landscape)
+    data = load_export_data(project, request)
+    size = page_size(request.paper, request.landscape)
     width = size[0] - 24 * mm
     counts: dict[str, dict[str, int]] = {}
     outside = int((data.facilities["ken_key"].isna() & ~data.facilities["ken_unknown"]).sum())
@@ -224,18 +213,17 @@ def export_list_pdf(
             + "・".join(CATEGORIES[c].label for c in CORE_CATEGORIES if c in not_loaded)
         )
     ev_prog = prog.step(0.2)
+    wanted = request.category_set
 
     def story() -> list[Any]:
         s = cover_story(data, EXPORT_TEXT["list_title"], extra_notes=notes)
         s += [Spacer(1, 6 * mm), para(EXPORT_TEXT["toc"], "subtitle"), toc(), PageBreak()]
         ev_prog.update(0.5, "評価表")
-        s += evaluation_story(
-            project, data, width, coverage_category=coverage_category, coverage_params=coverage_params
-        )
+        s += evaluation_story(project, data, width)
         body, c = resource_story(
             data,
             width,
-            categories=sorted(expand_categories(categories) or []) or None,
+            categories=sorted(wanted) if wanted else None,
             progress=prog.step(0.5),
             not_loaded=not_loaded,
         )
@@ -255,16 +243,16 @@ def export_list_pdf(
         with_toc=True,
     )
     prog.update(1.0, "完了", force=True)
-    return {
-        "path": str(path),
-        "pages": pages,
-        "paper": str(paper).upper(),
-        "landscape": bool(landscape),
-        "counts": {
+    return ExportResult(
+        kind="list_pdf",
+        path=str(path),
+        pages=pages,
+        seconds=timer.seconds(),
+        counts={
             "kens": len(data.kens),
             "rows": sum(sum(v.values()) for v in counts.values()),
             "facilities_outside": outside,
             "per_ken": counts,
         },
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+        details={"paper": request.paper, "landscape": request.landscape},
+    )

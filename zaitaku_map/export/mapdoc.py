@@ -8,19 +8,20 @@ shown, data sources with reference dates and attribution strings; a footer with 
 
 from __future__ import annotations
 
-import os
 import textwrap
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.escape import mpl
+from zaitaku_map.export.evaluation import request_params
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
-from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
-from zaitaku_map.progress import Progress
+from zaitaku_map.export.output import save_figure_pdf
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
+from zaitaku_map.labels import EXPORT_TEXT
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
@@ -45,18 +46,14 @@ def coverage_label(category: str) -> str:
     return str(category_name(category))
 
 
-def load_coverage(project: Project, category: str | None, params: Any) -> Coverage | None:
-    """Bands and gaps of ``category`` from the coverage domain (``None`` when not asked)."""
+def load_coverage(project: Project, request: ExportRequest) -> Coverage | None:
+    """Bands and gaps of the request's coverage category (``None`` when it asks for none)."""
+    category = request.coverage_category
     if not category:
         return None
     from zaitaku_map import coverage as cov_mod
 
-    known = set(CATEGORIES) | set(getattr(cov_mod, "COMBINED", {}))
-    if category not in known:
-        raise ExportError(
-            f"unknown facility category: {category}", value=category, expected=", ".join(sorted(known))
-        )
-    params = cov_mod.resolve_coverage_params(project, params)
+    params = request_params(project, request)
     result = cov_mod.compute_coverage(project, params, categories=[category])
     cov = Coverage(category=category, params=params, minutes=float(params.minutes))
     cov.description = result.describe_ja()
@@ -88,9 +85,9 @@ def info_lines(
     notes = [EXPORT_TEXT["derived_note"]] if coverage is not None else []
     fac = data.facilities
     listed = fac["ken_key"].notna() | fac["ken_unknown"]
-    n_unplaced = int((fac["lon"].isna() & listed).sum())
+    n_unplaced = int((~fac["placed"] & listed).sum())
     if n_unplaced:
-        notes.append(f"位置不明のため地図に表示していない施設: {n_unplaced}件（資源リストには掲載）")
+        notes.append(EXPORT_TEXT["unplaced_note"].format(n=n_unplaced))
     if stacks:
         notes.append(EXPORT_TEXT["stacked_note"])
     if notes:
@@ -98,15 +95,10 @@ def info_lines(
     return sections
 
 
-def render_map_figure(
-    data: ExportData,
-    *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage: Coverage | None = None,
-    title: str | None = None,
-) -> tuple[Any, dict[str, Any]]:
-    """Build the matplotlib figure of the map sheet; returns (figure, facts)."""
+def render_map_figure(data: ExportData, *, coverage: Coverage | None = None) -> tuple[Any, dict[str, Any]]:
+    """Build the matplotlib figure of the map sheet of ``data.request``; returns (figure, facts)."""
+    req = data.request
+    paper, landscape, title = req.paper, req.landscape, req.title
     setup_matplotlib()
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -120,11 +112,13 @@ def render_map_figure(
     FigureCanvasAgg(fig)
     fs = 1.0 if scale < 1.2 else 1.25
     top = 1 - 0.55 / h  # title block height ~0.55 in
-    fig.text(0.025, top + 0.2 / h, title or EXPORT_TEXT["map_title"], fontsize=17 * fs, va="bottom")
+    fig.text(0.025, top + 0.2 / h, mpl(title or EXPORT_TEXT["map_title"]), fontsize=17 * fs, va="bottom")
     sub = f"{EXPORT_TEXT['option']}: {data.option_name}　　{EXPORT_TEXT['created']}: {data.created}"
+    if req.subtitle:
+        sub = f"{req.subtitle}　　{sub}"
     if coverage is not None:
         sub += f"　　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)}"
-    fig.text(0.025, top, sub, fontsize=9.5 * fs, va="bottom")
+    fig.text(0.025, top, mpl(sub), fontsize=9.5 * fs, va="bottom")
     if data.is_demo:
         fig.text(
             0.975,
@@ -151,7 +145,7 @@ def render_map_figure(
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     if data.project_name:
         footer += f"　　プロジェクト: {data.project_name}"
-    fig.text(0.025, 0.22 / h, footer, fontsize=6.5 * fs, color="#444444", va="bottom")
+    fig.text(0.025, 0.22 / h, mpl(footer), fontsize=6.5 * fs, color="#444444", va="bottom")
     # map and panel rectangles (figure fractions)
     margin_b = 0.45 / h
     map_top = top - 0.12 / h
@@ -174,7 +168,7 @@ def render_map_figure(
     many = len(data.kens) > 16
     if not many:
         handles += [
-            Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, alpha=0.75, label=str(n))
+            Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, label=mpl(n))
             for n, c in zip(data.kens["name"], data.kens["color"], strict=True)
         ]
     handles += [
@@ -220,7 +214,7 @@ def render_map_figure(
         wrap_chars = int(wrap_base / (fs * shrink))
         for head, lines in info_lines(data, coverage, stacks=res.stacks):
             for text, size in ((head, 7.5), (_wrap(lines, wrap_chars), 6.5)):
-                t = fig.text(info_x, y, text, fontsize=size * fs * shrink, va="top", linespacing=1.35)
+                t = fig.text(info_x, y, mpl(text), fontsize=size * fs * shrink, va="top", linespacing=1.35)
                 texts.append(t)
                 y = fig.transFigure.inverted().transform(t.get_window_extent(renderer))[0][1] - 0.03 / h
             y -= 0.05 / h
@@ -242,50 +236,42 @@ def render_map_figure(
 
 def export_map_pdf(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    title: str | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
-    """Write the option's map as a one-page vector PDF.
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write the map of ``request.option`` as a one-page vector PDF.
 
     Returns
     -------
-    dict
-        ``path``, ``pages`` (1), ``paper``, ``landscape``, ``counts`` (kens, municipalities, facilities
-        per category), ``coverage`` (category, parameters) when shown, ``seconds``.
+    ExportResult
+        ``counts``: 圏域, municipalities, facilities per category, unplaced; ``details``: paper,
+        landscape, legend fit, CRS, scale bar, labels, and the coverage shown.
     """
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
-    path = Path(path)
     prog.update(0.05, "データを読み込み中")
-    data = load_export_data(project, option, categories=categories)
+    data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
-    coverage = load_coverage(project, coverage_category, coverage_params)
+    coverage = load_coverage(project, request)
     prog.update(0.45, "地図を描画中")
-    fig, facts = render_map_figure(data, paper=paper, landscape=landscape, coverage=coverage, title=title)
+    fig, facts = render_map_figure(data, coverage=coverage)
     prog.update(0.75, "PDF を書き出し中")
-    write_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
+    save_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
     prog.update(1.0, "完了", force=True)
-    out: dict[str, Any] = {
-        "path": str(path),
-        "pages": 1,
-        "paper": str(paper).upper(),
-        "landscape": bool(landscape),
-        "counts": map_counts(data),
-        **facts,
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+    details: dict[str, Any] = {"paper": request.paper, "landscape": request.landscape, **facts}
     if coverage is not None:
-        out["coverage"] = coverage_facts(coverage, 0 if coverage.gaps is None else len(coverage.gaps))
-    return out
+        details["coverage"] = coverage_facts(coverage, 0 if coverage.gaps is None else len(coverage.gaps))
+    return ExportResult(
+        kind="map_pdf",
+        path=str(path),
+        pages=1,
+        seconds=timer.seconds(),
+        counts=map_counts(data),
+        details=details,
+    )
 
 
 def map_counts(data: ExportData) -> dict[str, Any]:
@@ -295,7 +281,8 @@ def map_counts(data: ExportData) -> dict[str, Any]:
         "kens": len(data.kens),
         "municipalities": int(data.munis["ken_key"].notna().sum()),
         "facilities": {k: int(v) for k, v in counts.items()},
-        "facilities_unplaced": int(data.facilities["lon"].isna().sum()),
+        "facilities_unplaced": int((~data.facilities["placed"]).sum()),
+        "facilities_approximate": int(data.facilities["approximate"].sum()),
     }
 
 
@@ -308,14 +295,3 @@ def coverage_facts(coverage: Coverage, gap_points: int) -> dict[str, Any]:
         "bands": 0 if coverage.bands is None else len(coverage.bands),
         "gap_points": gap_points,
     }
-
-
-def write_figure_pdf(fig: Any, path: Path, *, title: str) -> None:
-    """Save a figure as PDF atomically (temporary file then rename)."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        fig.savefig(tmp, format="pdf", metadata={"Title": title, "Creator": "zaitaku-map"})
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc

@@ -25,6 +25,7 @@ from pyproj import Transformer
 from shapely.ops import polylabel
 
 from zaitaku_map.export.data import ExportData
+from zaitaku_map.export.escape import mpl
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
 
@@ -320,7 +321,9 @@ def draw_option_map(
     text_scale: float = 1.0,
     highlight_units: set[str] | None = None,
 ) -> MapResult:
-    """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north."""
+    """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north
+    (the layers ``data.request`` shows)."""
+    req = data.request
     res = MapResult()
     kens = data.kens
     lon_c = float(np.mean(kens.total_bounds[[0, 2]]))
@@ -367,17 +370,18 @@ def draw_option_map(
                 label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}",
             )
         )
-    ax.add_collection(
-        _collection(
-            k_m.geometry,
-            facecolors=list(kens["color"]),
-            edgecolor="none",
-            alpha=0.55 if coverage else 0.75,
-            zorder=2,
+    if req.shows("kens"):
+        ax.add_collection(
+            _collection(
+                k_m.geometry,
+                facecolors=list(kens["color"]),
+                edgecolor="none",
+                alpha=0.55 if coverage else 0.75,
+                zorder=2,
+            )
         )
-    )
     # coverage bands (nested, largest first), clipped to land
-    if coverage is not None and coverage.bands is not None and len(coverage.bands):
+    if coverage is not None and req.shows("coverage") and coverage.bands is not None and len(coverage.bands):
         land = shapely.union_all(np.asarray(m_m.geometry.values))
         bands = coverage.bands.to_crs(crs).sort_values("band_min", ascending=False)
         n = len(bands)
@@ -393,11 +397,16 @@ def draw_option_map(
                     label=EXPORT_TEXT["coverage_band"].format(minutes=f"{b['band_min']:g}"),
                 )
             )
-    ax.add_collection(
-        _collection(
-            m_m.geometry, facecolor="none", edgecolor=MUNI_EDGE, linewidths=0.25 if small else 0.4, zorder=4
+    if req.shows("municipalities"):
+        ax.add_collection(
+            _collection(
+                m_m.geometry,
+                facecolor="none",
+                edgecolor=MUNI_EDGE,
+                linewidths=0.25 if small else 0.4,
+                zorder=4,
+            )
         )
-    )
     ax.add_collection(
         _collection(
             k_m.geometry, facecolor="none", edgecolor=KEN_EDGE, linewidths=1.0 if small else 1.6, zorder=5
@@ -417,7 +426,7 @@ def draw_option_map(
                     zorder=5.5,
                 )
             )
-    if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
+    if coverage is not None and req.shows("gaps") and coverage.gaps is not None and len(coverage.gaps):
         g = coverage.gaps.to_crs(crs)
         # dense gap layers (mesh points) become a light stipple instead of a wall of crosses
         dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
@@ -446,7 +455,7 @@ def draw_option_map(
             )
         )
     # facilities by category (colour + marker + black edge: distinct in greyscale too)
-    fac = data.facilities[data.facilities["lon"].notna()]
+    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
     # many facilities: smaller symbols so the 圏域 stay readable (but never below ~half size)
     shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.45, 1.0))
     if len(fac):
@@ -502,7 +511,7 @@ def draw_option_map(
     # labels: 圏域 first (bold, halo), then municipality names where room is left
     items = [
         (
-            str(r["name"]),
+            mpl(r["name"]),
             g,
             {
                 "fontsize": (8 if small else 11) * text_scale,
@@ -517,10 +526,11 @@ def draw_option_map(
     n_ok, n_moved, placed = place_labels(ax, items, obstacles=obstacles)
     res.labels_placed, res.labels_moved = n_ok, n_moved
     show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
+    show_muni = show_muni and req.shows("muni_labels")
     if show_muni:
         mitems = [
             (
-                str(r["name"]),
+                mpl(r["name"]),
                 g,
                 {"fontsize": 6 * text_scale, "color": "#555555", "zorder": 29, "path_effects": HALO},
             )

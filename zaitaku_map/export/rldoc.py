@@ -5,11 +5,10 @@ header/footer and "page X / Y", table helpers, a table of contents.
 from __future__ import annotations
 
 import functools
-import os
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A3, A4, landscape, portrait
@@ -20,7 +19,9 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, 
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export.escape import rl
 from zaitaku_map.export.fonts import setup_reportlab
+from zaitaku_map.export.output import output_file
 from zaitaku_map.labels import EXPORT_TEXT
 
 HEAD_BG = colors.HexColor("#dde6f0")
@@ -65,14 +66,22 @@ def styles() -> dict[str, ParagraphStyle]:
             "note", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")
         ),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=10, leading=14, leftIndent=4 * mm),
-        "toc2": ParagraphStyle("toc2", parent=base, fontSize=8, leading=10.5, leftIndent=10 * mm),
+        "toc2": ParagraphStyle("toc2", parent=base, fontSize=9, leading=12, leftIndent=12 * mm),
+        "toc0": ParagraphStyle(
+            "toc0", parent=base, fontSize=12, leading=17, spaceBefore=4, textColor=colors.HexColor("#1a3a5c")
+        ),
+        "toc0_page": ParagraphStyle("toc0_page", parent=base, fontSize=12, leading=17, alignment=2),
+        "toc1_page": ParagraphStyle("toc1_page", parent=base, fontSize=10, leading=14, alignment=2),
+        "toc2_page": ParagraphStyle("toc2_page", parent=base, fontSize=9, leading=12, alignment=2),
+        "cover_title": ParagraphStyle("cover_title", parent=base, fontSize=26, leading=34, spaceAfter=10),
+        "cover_line": ParagraphStyle("cover_line", parent=base, fontSize=14, leading=22),
         "demo": ParagraphStyle("demo", parent=base, fontSize=11, leading=15, textColor=DEMO_RED),
     }
 
 
 def para(text: Any, style: str = "cell") -> Paragraph:
     """A wrapped table cell / paragraph with the text XML-escaped."""
-    return Paragraph(escape("" if text is None else str(text)), styles()[style])
+    return Paragraph(rl(text), styles()[style])
 
 
 def page_size(paper: str, land: bool) -> tuple[float, float]:
@@ -118,7 +127,7 @@ class ZDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type in
 
     def __init__(
         self,
-        filename: str,
+        filename: str | io.BytesIO,
         *,
         header: str,
         footer: str,
@@ -140,6 +149,7 @@ class ZDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type in
         self.header = header
         self.footer = footer
         self.is_demo = is_demo
+        self.headings: list[tuple[int, str, int]] = []  # (level 1|2, plain text, page index from 0)
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
 
@@ -173,9 +183,11 @@ class ZDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab ships no type in
             level = 0 if flowable.style.name == "h1" else 1
             text = flowable.getPlainText()
             key = f"h{id(flowable)}"
+            self.headings.append((level + 1, text, self.page - 1))
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
-            self.notify("TOCEntry", (level, text, self.page, key))
+            # the table of contents parses its entries as markup again: escape the plain text once more
+            self.notify("TOCEntry", (level, rl(text), self.page, key))
 
 
 def toc() -> TableOfContents:
@@ -229,7 +241,7 @@ def data_table(
             if "\n" not in text and stringWidth(text, font, style.fontSize) <= widths[c] - pad:
                 out.append(text)
             else:
-                out.append(Paragraph(escape(text), right_style if c in right else style))
+                out.append(Paragraph(rl(text), right_style if c in right else style))
         body.append(out)
     t = Table(body, colWidths=list(widths), repeatRows=1)
     cmds: list[tuple[Any, ...]] = [
@@ -255,7 +267,7 @@ def data_table(
 
 
 def build_pdf(
-    path: Path,
+    path: Path | io.BytesIO,
     story_fn: Callable[[], list[Any]],
     *,
     header: str,
@@ -264,13 +276,14 @@ def build_pdf(
     pagesize: tuple[float, float],
     title: str,
     with_toc: bool,
+    numbered: bool = True,
 ) -> int:
-    """Build atomically (two passes when there is a TOC); returns the number of pages."""
-    tmp = path.with_name(path.name + ".part")
-    pages: int = 0
-    try:
+    """Build the story into ``path`` (atomically) or a buffer, in two passes when there is a TOC;
+    returns the number of pages.  ``numbered=False`` leaves the 「X / Y」 off (the pack numbers its pages)."""
+
+    def build(target: str | io.BytesIO) -> int:
         doc = ZDoc(
-            str(tmp),
+            target,
             header=header,
             footer=footer,
             is_demo=is_demo,
@@ -279,14 +292,24 @@ def build_pdf(
             author="zaitaku-map",
             creator="zaitaku-map",
         )
-        story = story_fn()
+        maker = NumberedCanvas if numbered else rl_canvas.Canvas
         if with_toc:
-            doc.multiBuild(story, canvasmaker=NumberedCanvas)
+            doc.multiBuild(story_fn(), canvasmaker=maker)
         else:
-            doc.build(story, canvasmaker=NumberedCanvas)
-        pages = doc.page
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
-    return pages
+            doc.build(story_fn(), canvasmaker=maker)
+        return int(doc.page)
+
+    if isinstance(path, io.BytesIO):
+        return build(path)
+    with output_file(path, what="PDF") as tmp:
+        return build(str(tmp))
+
+
+def render_story(
+    story: list[Any], *, header: str, footer: str, is_demo: bool, pagesize: tuple[float, float]
+) -> tuple[bytes, int, list[tuple[int, str, int]]]:
+    """Lay out ``story`` on unnumbered pages in memory: (PDF bytes, pages, headings (level, text, page))."""
+    buf = io.BytesIO()
+    doc = ZDoc(buf, header=header, footer=footer, is_demo=is_demo, pagesize=pagesize, creator="zaitaku-map")
+    doc.build(story, canvasmaker=rl_canvas.Canvas)
+    return buf.getvalue(), int(doc.page), doc.headings

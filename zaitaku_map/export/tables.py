@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table
-from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS
-from zaitaku_map.progress import Progress
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
+from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 DANGEROUS_PREFIX = ("=", "+", "-", "@", "\t", "\r")
@@ -32,6 +31,7 @@ LIST_COLUMNS = [
     "name",
     "address",
     "muni_name",
+    "phone",
     "subtype",
     "roles",
     "functions",
@@ -51,11 +51,13 @@ def neutralise(value: Any) -> Any:
 
 
 def resource_rows(data: ExportData) -> pd.DataFrame:
-    """Resource list: one row per facility and 圏域, ordered by 圏域, category order, name.
+    """Resource list: one row per facility and 圏域, ordered by 圏域, category, municipality (code
+    order) and 五十音 (the source's フリガナ where present).
 
     Facilities located outside every 圏域 of the option are left out (they belong to no list);
     facilities whose 圏域 cannot be determined (neither position nor municipality known) come last
-    with an empty 圏域 code and the 圏域 name 「圏域不明」, so nothing is silently lost.
+    with an empty 圏域 code and the 圏域 name 「圏域不明」, so nothing is silently lost.  Facilities
+    without a position have empty coordinates and the precision 「位置未確定」.
     """
     fac = data.facilities[data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]].copy()
     fac["ken_key"] = fac["ken_key"].fillna(UNKNOWN_KEN)
@@ -64,9 +66,10 @@ def resource_rows(data: ExportData) -> pd.DataFrame:
     cat_pos = {k: i for i, k in enumerate(CATEGORIES)}
     fac["_k"] = fac["ken_key"].map(ken_pos)
     fac["_c"] = fac["category"].map(lambda c: cat_pos.get(c, len(cat_pos)))
-    fac = fac.sort_values(["_k", "_c", "name", "id"], kind="stable")
+    fac = fac.sort_values(["_k", "_c", "muni_order", "kana_key", "id"], kind="stable")
     fac["ken_name"] = fac["ken_key"].map(data.ken_name)
     fac["category"] = fac["category_label"]
+    fac.loc[~fac["placed"], "precision"] = EXPORT_TEXT["unplaced"]
     fac["lon"] = fac["lon"].round(6)
     fac["lat"] = fac["lat"].round(6)
     return fac[LIST_COLUMNS].reset_index(drop=True)
@@ -76,8 +79,8 @@ def _headings(cols: list[str]) -> list[str]:
     return [EXPORT_COLUMNS.get(c, c) for c in cols]
 
 
-def _eval_frame(project: Project, data: ExportData, **kw: Any) -> tuple[list[str], list[list[str]]]:
-    table, heads, _ev = evaluation_table(project, data, **kw)
+def _eval_frame(project: Project, data: ExportData) -> tuple[list[str], list[list[str]]]:
+    table, heads, _ev = evaluation_table(project, data)
     cols = [c for c in heads if c in table.columns]
     body = [[raw_cell(c, r[c]) for c in cols] for _, r in table.iterrows()]
     return [heads[c] for c in cols], body
@@ -117,82 +120,79 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]], encoding: s
                 out.append("?")
                 replaced += 1
         text = "".join(out)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except (OSError, LookupError) as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(
-            f"cannot write CSV: {exc}", file=path, hint="保存先と文字コードを確認してください"
-        ) from exc
+    with output_file(path, what="CSV") as tmp, open(tmp, "w", encoding=encoding, newline="") as fh:
+        fh.write(text)
     return replaced
 
 
 def export_csv(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
     encoding: str = "utf-8-sig",
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
     """Write the option's resource list to ``path`` and its evaluation table next to it.
 
     The evaluation table goes to ``<stem>_評価表.csv``.  ``encoding="cp932"`` writes Shift_JIS for
-    old Excel versions; characters it lacks become ``?`` and are counted in ``replaced_chars``.
+    old Excel versions; characters it lacks become ``?`` and are counted in ``details["replaced_chars"]``.
     """
+    timer = Timer()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option, categories=categories)
+    data = load_export_data(project, request)
     prog.update(0.3, "CSV")
     rows = resource_rows(data)
-    replaced = _write_csv(path, _headings(list(rows.columns)), rows.values.tolist(), encoding)
-    ev_head, ev_rows = _eval_frame(
-        project, data, coverage_category=coverage_category, coverage_params=coverage_params
-    )
+    ev_head, ev_rows = _eval_frame(project, data)
     eval_path = path.with_name(f"{path.stem}_評価表{path.suffix or '.csv'}")
-    replaced += _write_csv(eval_path, ev_head, ev_rows, encoding)
+    prog.check()
+    replaced = _write_csv(path, _headings(list(rows.columns)), rows.values.tolist(), encoding)
+    try:
+        replaced += _write_csv(eval_path, ev_head, ev_rows, encoding)
+    except BaseException:
+        path.unlink(missing_ok=True)  # both files or neither
+        raise
     prog.update(1.0, "CSV", force=True)
+    return ExportResult(
+        kind="csv",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts=_counts(data, rows, len(ev_rows)),
+        details={"encoding": encoding, "replaced_chars": replaced, "evaluation_path": str(eval_path)},
+        files=[str(eval_path)],
+    )
+
+
+def _counts(data: ExportData, rows: pd.DataFrame, n_eval: int) -> dict[str, Any]:
     return {
-        "path": str(path),
-        "evaluation_path": str(eval_path),
-        "encoding": encoding,
         "rows": len(rows),
         "kens": len(data.kens),
-        "counts": {"rows": len(rows), "kens": len(data.kens), "evaluation_rows": len(ev_rows)},
-        "replaced_chars": replaced,
+        "evaluation_rows": n_eval,
+        "unplaced": int((rows["lon"].isna()).sum()),
     }
 
 
 def export_xlsx(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
     """Write an XLSX with sheets 資源リスト, 評価表 and 出典 (sources and attributions)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    timer = Timer()
     prog = Progress.of(progress, cancel)
     path = Path(path)
-    data = load_export_data(project, option, categories=categories)
+    data = load_export_data(project, request)
     rows = resource_rows(data)
-    ev_head, ev_rows = _eval_frame(
-        project, data, coverage_category=coverage_category, coverage_params=coverage_params
-    )
+    ev_head, ev_rows = _eval_frame(project, data)
     prog.update(0.4, "XLSX")
     wb = Workbook()
     sheets = [
@@ -230,19 +230,14 @@ def export_xlsx(
         for j, h in enumerate(header, start=1):
             width = max([len(str(h))] + [len(str(r[j - 1])) for r in body[:200] if j - 1 < len(r)])
             ws.column_dimensions[get_column_letter(j)].width = min(max(8, width * 1.8), 60)
-    tmp = path.with_name(path.name + ".part")
-    try:
+    prog.check()
+    with output_file(path, what="XLSX") as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write XLSX: {exc}", file=path, hint="保存先を確認してください") from exc
     prog.update(1.0, "XLSX", force=True)
-    return {
-        "path": str(path),
-        "sheets": [s[0] for s in sheets],
-        "rows": len(rows),
-        "kens": len(data.kens),
-        "counts": {"rows": len(rows), "kens": len(data.kens), "evaluation_rows": len(ev_rows)},
-        "neutralised_cells": injected,
-    }
+    return ExportResult(
+        kind="xlsx",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts=_counts(data, rows, len(ev_rows)),
+        details={"sheets": [s[0] for s in sheets], "neutralised_cells": injected},
+    )

@@ -49,7 +49,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +61,12 @@ from zaitaku_map import __version__
 from zaitaku_map.assets import japanese_font_path, resource_path
 from zaitaku_map.errors import ExportError, ZaitakuError
 from zaitaku_map.export.data import ExportData, load_export_data
+from zaitaku_map.export.escape import script_json
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
-from zaitaku_map.export.htmlmap import label_point, leaflet_assets, script_json
+from zaitaku_map.export.htmlmap import label_point, leaflet_assets
 from zaitaku_map.export.mapdoc import coverage_label, info_lines, load_coverage
 from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.fileio import atomic_path
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, VIEWER_TEXT
@@ -223,9 +225,8 @@ def option_entry(
     fac_key = dict(zip(fac["id"].astype(int), fac["ken_key"], strict=True))
     fac_ken = [index.get(str(fac_key.get(i)), -1) if fac_key.get(i) is not None else -1 for i in facility_ids]
     outline = feature_collection(kens.geometry.values, [{"k": i} for i in range(len(kens))], ndigits=NDIGITS)
-    table, heads, ev = evaluation_table(
-        project, data, coverage_category=coverage_category, coverage_params=coverage_params
-    )
+    request = data.request.with_(coverage_category=coverage_category, coverage_params=coverage_params)
+    table, heads, ev = evaluation_table(project, replace(data, request=request))
     tab, _cols, table_keys = _table(table, heads, len(table))
     # the evaluation lists every 圏域 of the option; the map only those with municipalities
     order = [table_keys.index(k) for k in keys if k in table_keys]
@@ -440,7 +441,8 @@ def viewer_document(
     if not names:
         raise ExportError("the project has no 圏域 option", hint="圏域案を作成してから出力してください")
     prog.update(0.02, "データを読み込み中")
-    first = load_export_data(project, names[0], categories=categories)
+    cats = tuple(categories) if categories else None
+    first = load_export_data(project, ExportRequest(names[0], categories=cats))
     munis_fc, codes = muni_part(first)
     facilities, fac_ids, strings = facility_part(first)
     asked = coverage_categories is not None
@@ -452,7 +454,9 @@ def viewer_document(
     for key in cov_keys:
         prog.update(0.1, f"到達圏（{coverage_label(key)}）")
         try:
-            cov = load_coverage(project, key, coverage_params)
+            cov = load_coverage(
+                project, ExportRequest(names[0], coverage_category=key, coverage_params=coverage_params)
+            )
         except ZaitakuError as exc:
             if asked:
                 raise
@@ -470,7 +474,7 @@ def viewer_document(
     entries = []
     for i, name in enumerate(names):
         prog.update(0.3 + 0.6 * i / len(names), f"圏域案: {name}")
-        data = first if i == 0 else load_export_data(project, name, categories=categories)
+        data = first if i == 0 else load_export_data(project, ExportRequest(name, categories=cats))
         entries.append(
             option_entry(project, data, codes, fac_ids, coverage_category=first_cov, coverage_params=params)
         )

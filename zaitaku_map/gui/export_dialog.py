@@ -1,6 +1,7 @@
 """Export dialog: PDF map / HTML map / resource list / comparison / meeting pack / CSV / XLSX / GeoPackage.
 
-Calls :mod:`zaitaku_map.export` in a worker; the output is written atomically by the core.
+Builds one :class:`~zaitaku_map.export.ExportRequest` from the choices and calls :mod:`zaitaku_map.export`
+in a worker; the output is written atomically by the core.
 """
 
 from __future__ import annotations
@@ -25,24 +26,31 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from zaitaku_map import labels
+from zaitaku_map import export, labels
+from zaitaku_map.export import ExportRequest, ExportResult
 from zaitaku_map.gui.dialogs import info, show_error
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.workbench import Workbench
 
-# kind -> (label, export function name, suffix, multi-option, destination is a folder)
-_EXPORTS: dict[str, tuple[str, str, bool, bool]] = {
-    "map_pdf": ("export_map_pdf", ".pdf", False, False),
-    "html": ("export_html_map", ".html", False, False),
-    "list_pdf": ("export_list_pdf", ".pdf", False, False),
-    "comparison_pdf": ("export_comparison_pdf", ".pdf", True, False),
-    "pack": ("export_pack", "", True, True),
-    "xlsx": ("export_xlsx", ".xlsx", False, False),
-    "csv": ("export_csv", ".csv", False, False),
-    "gpkg": ("export_gpkg", ".gpkg", False, False),
+
+def _pack_dir(project: Any, request: ExportRequest, dest: str, **kw: Any) -> ExportResult:
+    return export.export_pack(project, request, None, folder=dest, **kw)
+
+
+# kind -> (exporter, suffix, multi-option, destination is a folder)
+_EXPORTS: dict[str, tuple[Any, str, bool, bool]] = {
+    "map_pdf": (export.export_map_pdf, ".pdf", False, False),
+    "html": (export.export_html_map, ".html", False, False),
+    "list_pdf": (export.export_list_pdf, ".pdf", False, False),
+    "comparison_pdf": (export.export_comparison_pdf, ".pdf", True, False),
+    "pack": (export.export_pack, ".pdf", True, False),
+    "pack_dir": (_pack_dir, "", True, True),
+    "xlsx": (export.export_xlsx, ".xlsx", False, False),
+    "csv": (export.export_csv, ".csv", False, False),
+    "gpkg": (export.export_gpkg, ".gpkg", False, False),
 }
-KINDS: dict[str, tuple[str, str, str, bool, bool]] = {
+KINDS: dict[str, tuple[str, Any, str, bool, bool]] = {
     k: (labels.GUI_EXPORT_KINDS[k], *v) for k, v in _EXPORTS.items()
 }
 
@@ -122,7 +130,7 @@ class ExportDialog(QDialog):
         if not multi and len(self.options.selectedItems()) > 1:
             for it in self.options.selectedItems()[1:]:
                 it.setSelected(False)
-        self.paper.setEnabled(key.endswith("pdf") or key == "pack")
+        self.paper.setEnabled(key.endswith("pdf") or key.startswith("pack"))
         self.landscape.setEnabled(self.paper.isEnabled())
         base = self.state.project_path.parent if self.state.project_path else Path.home()
         sel = self.selected()
@@ -142,14 +150,24 @@ class ExportDialog(QDialog):
         if path:
             self.dest.setText(path)
 
+    def request(self) -> ExportRequest | None:
+        """The request of the dialog's choices (``None`` when no option is chosen)."""
+        names = self.selected()
+        if not names:
+            return None
+        return ExportRequest(
+            option=names[0],
+            compare=tuple(names[1:]),
+            paper=self.paper.currentText(),
+            landscape=self.landscape.isChecked(),
+            coverage_category=self.coverage.currentData() or None,
+        )
+
     def start(self) -> Any:
         key = self.kind.currentData()
-        _label, fn_name, suffix, multi, _folder = KINDS[key]
-        from zaitaku_map import export
-
-        fn = getattr(export, fn_name)
-        names = self.selected()
-        if not names or (multi and key == "comparison_pdf" and len(names) < 2):
+        _label, fn, suffix, _multi, _folder = KINDS[key]
+        request = self.request()
+        if request is None or (key == "comparison_pdf" and len(request.options) < 2):
             self.note.setText("圏域案を選んでください（比較は2つ以上）。")
             return None
         dest = self.dest.text().strip()
@@ -157,20 +175,15 @@ class ExportDialog(QDialog):
             return None
         if suffix and not dest.endswith(suffix):
             dest += suffix
-        kw: dict[str, Any] = {}
-        if key.endswith("pdf") or key == "pack":
-            kw.update(paper=self.paper.currentText(), landscape=self.landscape.isChecked())
-            self.wb.settings.set("paper", self.paper.currentText())
-            self.wb.settings.set("landscape", self.landscape.isChecked())
-        if self.coverage.currentData():
-            kw["coverage_category"] = self.coverage.currentData()
-        target: Any = names if multi else names[0]
+        if key.endswith("pdf") or key.startswith("pack"):
+            self.wb.settings.set("paper", request.paper)
+            self.wb.settings.set("landscape", request.landscape)
 
         def job(project: Any, *, progress: Any, cancel: Any) -> Any:
-            return fn(project, target, dest, progress=progress, cancel=cancel, **kw)
+            return fn(project, request, dest, progress=progress, cancel=cancel)
 
         def done(result: Any) -> None:
-            self.last_result = result if isinstance(result, dict) else {"path": dest}
+            self.last_result = result.to_dict() if isinstance(result, ExportResult) else {"path": dest}
             pages = self.last_result.get("pages")
             info(
                 self.wb.dialog_parent(),
