@@ -19,7 +19,15 @@ from export_fixtures import OPTION_A, OPTION_B, add_options
 
 from zaitaku_map.cli import main
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export import ExportRequest
+from zaitaku_map.export.data import load_export_data
 from zaitaku_map.export.viewer import ViewerSpec, export_viewer, viewer_document
+
+
+def _printed_colors(project: Any, option: str) -> dict[str, str]:
+    kens = load_export_data(project, ExportRequest(option)).kens
+    return dict(zip(kens["ken_key"], kens["color"], strict=True))
+
 
 XSS = '<img src=x onerror="window.__xss=1">'
 SCRIPT_BREAK = "</script><script>window.__xss=2</script>"
@@ -225,7 +233,7 @@ def test_viewer_in_webengine_switches_options_with_no_request(proj, tmp_path, qt
         )
         s = state()
         assert s["optionName"] == a and s["kensDrawn"] == 3 and s["labelsDrawn"] == 3
-        color_a = dict((k, c) for k, _n, c in OPTION_A["kens"])
+        color_a = _printed_colors(p, a)  # the colours every export uses (adjacency colouring)
         assert s["fills"]["99202"] == color_a["K2"]
         assert s["visible"]["gap:zaishi"] and s["layers"]["gap:zaishi"]
 
@@ -237,7 +245,7 @@ def test_viewer_in_webengine_switches_options_with_no_request(proj, tmp_path, qt
         QTest.mouseClick(view.focusProxy(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
         qtbot.waitUntil(lambda: state()["option"] == 1, timeout=10000)
         s = state()
-        color_b = dict((k, c) for k, _n, c in OPTION_B["kens"])
+        color_b = _printed_colors(p, b)
         assert s["optionName"] == b and s["kensDrawn"] == 2 and s["labelsDrawn"] == 2
         assert s["fills"]["99202"] == color_b["N"] and s["fills"]["99203"] == color_b["S"]
         assert js("document.querySelector('.zm-tab.zm-active').textContent") == b

@@ -132,6 +132,12 @@ def _cover_story(ctx_data: Any, request: ExportRequest, meeting: MeetingInfo) ->
     )
     if ctx_data.is_demo:
         story += [Spacer(1, 6 * mm), para(EXPORT_TEXT["demo_banner"], "demo")]
+    story += [Spacer(1, 8 * mm), para(EXPORT_TEXT["sources"], "subtitle")]
+    story += [para(s, "note") for s in ctx_data.source_lines() or ["（なし）"]]
+    attr = ctx_data.attributions()
+    if attr:
+        story += [Spacer(1, 2 * mm), para(EXPORT_TEXT["attribution"], "subtitle")]
+        story += [para(a, "note") for a in attr]
     return story
 
 
