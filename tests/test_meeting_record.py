@@ -141,6 +141,7 @@ def test_headlines_agree_with_the_evaluation(proj):
 def test_meeting_notes_pdf_has_the_map_the_notes_and_the_record(proj, tmp_path):
     from pypdf import PdfReader
 
+    from zaitaku_map.export import ExportRequest
     from zaitaku_map.export.meeting_notes import export_meeting_notes_pdf
 
     p, a, _b = proj
@@ -151,15 +152,15 @@ def test_meeting_notes_pdf_has_the_map_the_notes_and_the_record(proj, tmp_path):
     add_note(p, copy.name, kind="text", coords=[(34.1, 133.15)], text="南部に訪問看護が必要", meeting_id=m.id)
     saved = save_working_copy(p, copy)
     end_meeting(p, m.id)
-    out = export_meeting_notes_pdf(p, saved, tmp_path / "会議メモ.pdf")
-    assert out["notes"] == 2 and out["meetings"] == ["第2回 在宅医療協議の場"]
-    reader = PdfReader(out["path"])
-    assert len(reader.pages) == out["pages"] >= 2
+    out = export_meeting_notes_pdf(p, ExportRequest(saved), tmp_path / "会議メモ.pdf")
+    assert out.details["notes"] == 2 and out.details["meetings"] == ["第2回 在宅医療協議の場"]
+    reader = PdfReader(out.path)
+    assert len(reader.pages) == out.pages >= 2
     first = reader.pages[0].extract_text()
     assert "会議メモ" in first and "南部に訪問看護が必要" in first  # the text note is on the map
     rest = "".join(pg.extract_text() for pg in reader.pages[1:]).replace("\n", "")
     for needle in ("南部に訪問看護が必要", "第2回 在宅医療協議の場", "西町", "中央圏域へ移動", "として保存"):
         assert needle.replace(" ", "") in rest.replace(" ", ""), needle
     # an option without notes still gets its (empty) list and no meeting
-    empty = export_meeting_notes_pdf(p, _b, tmp_path / "none.pdf")
-    assert empty["notes"] == 0 and empty["meetings"] == []
+    empty = export_meeting_notes_pdf(p, ExportRequest(_b), tmp_path / "none.pdf")
+    assert empty.details["notes"] == 0 and empty.details["meetings"] == []

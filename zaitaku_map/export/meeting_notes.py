@@ -8,8 +8,7 @@ per event with its time.  The meeting pack includes these pages for an option th
 
 from __future__ import annotations
 
-import tempfile
-import time
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from pyproj import Transformer
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
-from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import load_export_data
-from zaitaku_map.export.mapdoc import load_coverage, render_map_figure, write_figure_pdf
+from zaitaku_map.export.mapdoc import load_coverage, render_map_figure
 from zaitaku_map.export.mapdraw import HALO
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
-from zaitaku_map.fileio import atomic_path
 from zaitaku_map.labels import EXPORT_TEXT, MEETING_TEXT
 from zaitaku_map.options.meeting import (
     Meeting,
@@ -132,76 +131,62 @@ def _record_story(
 
 def export_meeting_notes_pdf(
     project: Project,
-    option: str,
+    request: ExportRequest,
     path: str | Path,
     *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage_category: str | None = None,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
-    """Write 「会議メモ」 of ``option``: its map with the notes, then the notes and meeting records.
+) -> ExportResult:
+    """Write 「会議メモ」 of ``request.option``: its map with the notes, then the notes and meeting records.
 
     Returns
     -------
-    dict
-        ``path``, ``pages``, ``notes`` (how many), ``meetings`` (titles), ``seconds``.
+    ExportResult
+        ``details``: ``notes`` (how many were drawn), ``meetings`` (titles).
     """
     from pypdf import PdfReader, PdfWriter
 
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
-    path = Path(path)
+    option = request.option
     items = notes(project, option)
     meetings = related_meetings(project, option, items)
     events = {m.id: meeting_events(project, m.id) for m in meetings}
     prog.update(0.1, "データを読み込み中")
-    data = load_export_data(project, option, categories=categories)
-    cov = load_coverage(project, coverage_category, coverage_params) if coverage_category else None
+    title = f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['map_title']}"
+    data = load_export_data(project, request.with_(title=request.title or title))
+    cov = load_coverage(project, request)
     prog.update(0.3, "地図を描画中")
-    fig, facts = render_map_figure(
-        data,
-        paper=paper,
-        landscape=landscape,
-        coverage=cov,
-        title=f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['map_title']}",
-    )
+    fig, facts = render_map_figure(data, coverage=cov)
     drawn = draw_notes(fig.axes[0], str(facts["crs"]), items)
-    width = page_size(paper, landscape)[0] - 30 * mm
-    with tempfile.TemporaryDirectory(prefix="zm_notes_") as td:
-        map_pdf = Path(td) / "map.pdf"
-        list_pdf = Path(td) / "list.pdf"
-        write_figure_pdf(fig, map_pdf, title=f"{MEETING_TEXT['notes_title']} {option}")
-        prog.update(0.7, "会議の記録")
-        build_pdf(
-            list_pdf,
-            lambda: _record_story(option, items, meetings, events, width),
-            header=f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['option']}: {option}",
-            footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
-            is_demo=data.is_demo,
-            pagesize=page_size(paper, landscape),
-            title=f"{MEETING_TEXT['notes_title']} {option}",
-            with_toc=False,
-        )
-        writer = PdfWriter()
-        writer.append(PdfReader(map_pdf), outline_item=f"{MEETING_TEXT['notes_title']}（地図）")
-        writer.append(PdfReader(list_pdf), outline_item=MEETING_TEXT["record_title"])
-        writer.add_metadata({"/Title": f"{MEETING_TEXT['notes_title']} {option}", "/Creator": "zaitaku-map"})
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                writer.write(fh)
-        except OSError as exc:
-            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
-        pages = len(writer.pages)
+    size = page_size(request.paper, request.landscape)
+    width = size[0] - 30 * mm
+    maps = io.BytesIO()
+    fig.savefig(maps, format="pdf", metadata={"Title": f"{MEETING_TEXT['notes_title']} {option}"})
+    prog.update(0.7, "会議の記録")
+    records = io.BytesIO()
+    build_pdf(
+        records,
+        lambda: _record_story(option, items, meetings, events, width),
+        header=f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['option']}: {option}",
+        footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
+        is_demo=data.is_demo,
+        pagesize=size,
+        title=f"{MEETING_TEXT['notes_title']} {option}",
+        with_toc=False,
+    )
+    writer = PdfWriter()
+    writer.append(PdfReader(maps), outline_item=f"{MEETING_TEXT['notes_title']}（地図）")
+    writer.append(PdfReader(records), outline_item=MEETING_TEXT["record_title"])
+    writer.add_metadata({"/Title": f"{MEETING_TEXT['notes_title']} {option}", "/Creator": "zaitaku-map"})
+    prog.check()
+    with output_file(path, what="PDF") as tmp, open(tmp, "wb") as fh:
+        writer.write(fh)
     prog.update(1.0, "完了", force=True)
-    return {
-        "path": str(path),
-        "pages": pages,
-        "notes": drawn,
-        "meetings": [m.title for m in meetings],
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+    return ExportResult(
+        kind="meeting_notes_pdf",
+        path=str(path),
+        pages=len(writer.pages),
+        seconds=timer.seconds(),
+        details={"notes": drawn, "meetings": [m.title for m in meetings]},
+    )
