@@ -35,7 +35,7 @@ from zaitaku_map.remedies.facilities import (
     facility_ref,
     facility_refs,
 )
-from zaitaku_map.remedies.places import MunicipalityLocator, area_groups, sum_by
+from zaitaku_map.remedies.places import Grouping, MunicipalityLocator, area_groups, sum_by
 from zaitaku_map.remedies.state import (
     Action,
     Change,
@@ -81,6 +81,76 @@ class EditOutcome:
     delta_covered: float  # covered after − before
     changed_points: int  # demand points whose covered state flipped
     seconds: float  # time taken by the coverage update (editors + area sums)
+
+
+class LiveCoverage:
+    """Coverage of one editor's facility set and its uncovered population per area, kept up to date.
+
+    Project-free: the editor (:class:`~zaitaku_map.coverage.incremental.WhatIf` or
+    :class:`~zaitaku_map.coverage.incremental.StraightWhatIf`), the population columns of the demand
+    points (``pop_total, pop_65, pop_75``) and their groupings.  After the editor changed,
+    :meth:`refresh` re-reads the demand times and moves only the points whose covered state flipped
+    between the areas' sums.
+    """
+
+    def __init__(
+        self,
+        editor: WhatIf | StraightWhatIf,
+        pops: np.ndarray,
+        groups: dict[str, Grouping],
+        minutes: float,
+    ) -> None:
+        self.editor = editor
+        self.pops = np.asarray(pops, dtype=np.float64)
+        self.groups = groups
+        self.minutes = float(minutes)
+        self.times = editor.demand_times()
+        self.covered_mask = self.times <= self.minutes
+        self.uncovered_sums: dict[str, np.ndarray] = {
+            name: sum_by(g.index, self.pops * (~self.covered_mask)[:, None], len(g.keys))
+            for name, g in groups.items()
+        }
+
+    @property
+    def total(self) -> float:
+        return float(self.pops[:, 0].sum())
+
+    @property
+    def covered(self) -> float:
+        return float(self.pops[self.covered_mask, 0].sum())
+
+    def refresh(self) -> int:
+        """Take the editor's new times; returns how many demand points changed covered state."""
+        new_times = self.editor.demand_times()
+        new_cov = new_times <= self.minutes
+        flipped = np.flatnonzero(new_cov != self.covered_mask)
+        if len(flipped):
+            # +pop where a point fell out of coverage, −pop where it became covered
+            delta = self.pops[flipped] * np.where(new_cov[flipped], -1.0, 1.0)[:, None]
+            for name, g in self.groups.items():
+                idx = g.index[flipped]
+                ok = idx >= 0
+                np.add.at(self.uncovered_sums[name], idx[ok], delta[ok])
+        self.times = new_times
+        self.covered_mask = new_cov
+        return len(flipped)
+
+    def uncovered_by(self, group: str) -> list[AreaFigures]:
+        """Population and uncovered population per area of ``group``."""
+        g = self.groups[group]
+        unc = self.uncovered_sums[group]
+        tot = sum_by(g.index, self.pops, len(g.keys))
+        return [
+            AreaFigures(
+                key=k,
+                name=g.names.get(k, k),
+                pop_total=round(float(tot[i, 0]), 1),
+                uncovered=round(max(float(unc[i, 0]), 0.0), 1),
+                uncovered_65=round(max(float(unc[i, 1]), 0.0), 1),
+                uncovered_75=round(max(float(unc[i, 2]), 0.0), 1),
+            )
+            for i, k in enumerate(g.keys)
+        ]
 
 
 class PositionError(InputDataError):
@@ -152,43 +222,43 @@ class LiveScenario:
         self.unplaced: set[int] = {int(i) for i in fac["id"]} - active
         self._refs: dict[int, FacilityRef] = facility_refs(project, self.state.changes)
         self._locator: MunicipalityLocator | None = None
-        self._pops = self.demand.df[list(UNCOVERED_COLUMNS)].fillna(0.0).to_numpy(dtype=np.float64)
-        self.times = self.editor.demand_times()
-        self.covered_mask = self.times <= self.params.minutes
-        self.groups = area_groups(project, self.demand, layers=layers, extra=groups)
-        self._uncovered: dict[str, np.ndarray] = {}
-        for name, g in self.groups.items():
-            self._uncovered[name] = sum_by(g.index, self._pops * (~self.covered_mask)[:, None], len(g.keys))
+        pops = self.demand.df[list(UNCOVERED_COLUMNS)].fillna(0.0).to_numpy(dtype=np.float64)
+        self.cov = LiveCoverage(
+            self.editor,
+            pops,
+            area_groups(project, self.demand, layers=layers, extra=groups),
+            self.params.minutes,
+        )
 
     # -- figures -------------------------------------------------------------------------------------
     @property
     def total(self) -> float:
-        return float(self._pops[:, 0].sum())
+        return self.cov.total
 
     @property
     def covered(self) -> float:
-        return float(self._pops[self.covered_mask, 0].sum())
+        return self.cov.covered
 
     @property
     def uncovered(self) -> float:
         return self.total - self.covered
 
+    @property
+    def times(self) -> np.ndarray:
+        """Minutes from the nearest facility per demand point (``fid`` order) under the current state."""
+        return self.cov.times
+
+    @property
+    def covered_mask(self) -> np.ndarray:
+        return self.cov.covered_mask
+
+    @property
+    def groups(self) -> dict[str, Grouping]:
+        return self.cov.groups
+
     def uncovered_by(self, group: str) -> list[AreaFigures]:
         """Population and uncovered population per area of ``group`` (a layer name or extra group)."""
-        g = self.groups[group]
-        unc = self._uncovered[group]
-        tot = sum_by(g.index, self._pops, len(g.keys))
-        return [
-            AreaFigures(
-                key=k,
-                name=g.names.get(k, k),
-                pop_total=round(float(tot[i, 0]), 1),
-                uncovered=round(max(float(unc[i, 0]), 0.0), 1),
-                uncovered_65=round(max(float(unc[i, 1]), 0.0), 1),
-                uncovered_75=round(max(float(unc[i, 2]), 0.0), 1),
-            )
-            for i, k in enumerate(g.keys)
-        ]
+        return self.cov.uncovered_by(group)
 
     def gap_points(self) -> pd.DataFrame:
         """Demand points beyond the threshold (``fid, muni_code, lon, lat, pop_*, minutes``)."""
@@ -430,23 +500,10 @@ class LiveScenario:
         touched = self.state.apply(action, forward=forward)
         for item in dict.fromkeys(touched):
             self._sync(item)
-        new_times = self.editor.demand_times()
-        new_cov = new_times <= self.params.minutes
-        flipped = np.flatnonzero(new_cov != self.covered_mask)
-        if len(flipped):
-            # +pop where a point fell out of coverage, −pop where it became covered
-            delta = self._pops[flipped] * np.where(new_cov[flipped], -1.0, 1.0)[:, None]
-            for name, g in self.groups.items():
-                np.add.at(
-                    self._uncovered[name],
-                    g.index[flipped][g.index[flipped] >= 0],
-                    delta[g.index[flipped] >= 0],
-                )
-        self.times = new_times
-        self.covered_mask = new_cov
+        n_flipped = self.cov.refresh()
         secs = time.perf_counter() - t0
         desc = store.describe(action)
-        return self._outcome(desc, True, self.covered - before, secs, len(flipped))
+        return self._outcome(desc, True, self.covered - before, secs, n_flipped)
 
     def _outcome(self, desc: str, changed: bool, delta: float, secs: float, n: int) -> EditOutcome:
         return EditOutcome(
