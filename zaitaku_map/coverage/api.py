@@ -10,6 +10,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from zaitaku_map.coverage.engine import (
+    CoverageResult,
     _memo,
     category_coverage,
     compute_coverage,
@@ -60,10 +61,15 @@ def coverage_summary(
     return out
 
 
-def gap_points(project: Any, params: CoverageParams | None, category: str) -> gpd.GeoDataFrame:
-    """Demand points beyond ``params.minutes`` of ``category`` with their population (the gap layer)."""
+def gap_points(
+    project: Any, params: CoverageParams | None, category: str, *, result: CoverageResult | None = None
+) -> gpd.GeoDataFrame:
+    """Demand points beyond ``params.minutes`` of ``category`` with their population (the gap layer).
+
+    ``result``: a coverage computed elsewhere (e.g. of a what-if scenario) instead of the register's.
+    """
     params = params or CoverageParams()
-    result = compute_coverage(project, params, categories=[category])
+    result = result or compute_coverage(project, params, categories=[category])
     df = result.demand.df
     t = result.times(category)
     sel = ~(t <= params.minutes)
@@ -86,11 +92,17 @@ def _extent_m(crs: str, lon: np.ndarray, lat: np.ndarray, pad_m: float) -> tuple
     )
 
 
-def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: float | None) -> dict[str, Any]:
+def _grid_field(
+    project: Any,
+    params: CoverageParams,
+    category: str,
+    cell_m: float | None,
+    facilities: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Travel time and nearest facility id on a metric grid over the study region (one field)."""
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
-    fac = load_facilities(project, category)
+    fac = load_facilities(project, category) if facilities is None else facilities
     land = land_mask(project)
     if land is not None:
         b = land.bounds
@@ -149,17 +161,24 @@ def _grid_field(project: Any, params: CoverageParams, category: str, cell_m: flo
 
 
 def band_polygons(
-    project: Any, params: CoverageParams | None, category: str, *, cell_m: float | None = None
+    project: Any,
+    params: CoverageParams | None,
+    category: str,
+    *,
+    cell_m: float | None = None,
+    facilities: pd.DataFrame | None = None,
+    result: CoverageResult | None = None,
 ) -> gpd.GeoDataFrame:
     """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
 
     Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
-    summed from the demand points, not from the polygon.
+    summed from the demand points, not from the polygon.  ``facilities`` (``id, lon, lat``) and
+    ``result`` (their coverage) replace the register's facilities, e.g. for a what-if scenario.
     """
     params = with_project_speeds(project, params or CoverageParams())
-    g = _grid_field(project, params, category, cell_m)
+    g = _grid_field(project, params, category, cell_m, facilities)
     geoms = band_geometries(g["times"], g["x0"], g["y0"], g["cell"], params.bands, g["crs"], clip=g["land"])
-    result = compute_coverage(project, params, categories=[category])
+    result = result or compute_coverage(project, params, categories=[category])
     t = result.times(category)
     pop = result.demand.pop()
     rows = [
