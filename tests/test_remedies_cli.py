@@ -92,3 +92,39 @@ def test_scenario_commands(proj: str, capsys: pytest.CaptureFixture[str]) -> Non
     assert "道路から" in capsys.readouterr().err
     assert main(["scenario", proj, "evaluate", "nope"]) == 3
     assert main(["scenario", proj, "delete", "S1"]) == 0
+
+
+def test_scenario_pdf(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pypdf import PdfReader
+
+    assert main(["option", proj, "create", "案A", "--template", "area"]) == 0
+    assert main(["scenario", proj, "create", "S1"]) == 0
+    assert (
+        main(["scenario", proj, "add", "S1", "--lon", "133.15", "--lat", "34.05", "--label", "谷村案"]) == 0
+    )
+    assert main(["scenario", proj, "add", "S1", "--gain", "51"]) == 0
+    assert main(["scenario", proj, "close", "S1", "3"]) == 0
+    capsys.readouterr()
+    out = _json(
+        capsys, ["scenario", proj, "export", "S1", "--option", "案A", "--pdf", str(tmp_path / "s.pdf")]
+    )
+    assert out["pages"] == 2 and out["sites"] == 1 and out["changes"] == 2 and out["steps"] == 3
+    reader = PdfReader(tmp_path / "s.pdf")
+    assert [o.title for o in reader.outline] == ["案A＋S1（地図）", "案A＋S1（表）"]
+    table = reader.pages[1].extract_text()
+    assert "案A＋S1" in table and "谷村案" in table and "カバー外（シナリオ）" in table
+    assert "仮想施設（シナリオの検討用・実在しない）" in reader.pages[0].extract_text()  # the map's key
+    # hypothetical sites are drawn and labelled as such (map labels are outlined paths in the PDF)
+    from matplotlib.figure import Figure
+
+    from zaitaku_map.export.scenario_doc import draw_scenario_edits
+    from zaitaku_map.remedies import get_scenario
+    from zaitaku_map.remedies.coverage import scenario_map
+    from zaitaku_map.store import open_project
+
+    with open_project(proj) as p:
+        smap = scenario_map(p, get_scenario(p, "S1").state)
+    ax = Figure().add_subplot(1, 1, 1)
+    assert draw_scenario_edits(ax, "EPSG:6671", smap) == 3
+    texts = {t.get_text() for t in ax.texts}
+    assert {"仮想: 谷村案", "休止: 西町診療所", "診療所51（→在支診）"} <= texts

@@ -792,3 +792,23 @@ SCENARIO_TEXT: dict[str, str] = {
     "evaluate_facilities": "施設数 {before} → {after}（うち仮想施設 {sites}）",
     "columns": "人口\tカバー外（前）\tカバー外（後）\t75歳以上カバー外（前）\t75歳以上カバー外（後）",
 }
+SCENARIO_DOC_TEXT: dict[str, str] = {
+    "site_label": "仮想: {label}",
+    "closed_label": "休止: {name}",
+    "gains_label": "{name}（→{category}）",
+    "moved_label": "移転: {name}",
+    "map_note": "★ 仮想施設（シナリオの検討用・実在しない）　◎ 機能を加える既存施設　× シナリオで休止",
+    "curve_x": "追加した施設の数",
+    "curve_y": "カバー率（%）",
+    "summary": "{category}のカバー人口 {before} 人（{share0}%）→ {after} 人（{share1}%）: {gain} 人（75歳以上 {gain75} 人）",
+    "areas_title": "圏域ごとの到達圏外の人口（{option}）",
+    "area_columns": "圏域|人口|カバー外（現状）|カバー外（シナリオ）|75歳以上カバー外（現状）|75歳以上カバー外（シナリオ）",
+    "steps_title": "シナリオの変更と、それぞれで新たにカバーされる人口（順に追加）",
+    "no_steps": "このシナリオには変更がありません。",
+    "kind_site": "仮想",
+    "kind_gains": "機能追加",
+    "kind_closed": "休止",
+    "kind_moved": "移転",
+    "kind_other": "その他",
+    "hypothetical_note": "仮想施設はシナリオの検討のための架空の施設で、施設一覧・資源リストには含まれません。到達圏は道路網（または直線距離）で計算した推計です。",
+}

@@ -43,6 +43,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("name")
     a.set_defaults(handler=cmd_show)
 
+    _register_edits(acts, cp)
+
+    a = acts.add_parser("evaluate", parents=[cp], help="シナリオの前後の到達圏（圏域ごとのカバー外人口）")
+    a.add_argument("name")
+    a.add_argument("--option", help="この圏域案の圏域ごとにも集計")
+    a.add_argument("--minutes", type=float)
+    a.add_argument("--mode", choices=["auto", "network", "straight"])
+    a.set_defaults(handler=cmd_evaluate, human=_human_evaluate)
+
+    a = acts.add_parser(
+        "export", parents=[cp], help="「案＋シナリオ」の PDF（地図・圏域ごとの表・変更の一覧）"
+    )
+    a.add_argument("name")
+    a.add_argument("--option", required=True, help="地図に描く圏域案")
+    a.add_argument("--pdf", required=True, help="出力する PDF ファイル")
+    a.add_argument("--paper", default="A4", choices=["A4", "A3"])
+    a.add_argument("--portrait", action="store_true")
+    a.add_argument("--minutes", type=float)
+    a.set_defaults(handler=cmd_export)
+
+    a = acts.add_parser("rename", parents=[cp], help="名前を変更")
+    a.add_argument("name")
+    a.add_argument("new_name")
+    a.set_defaults(handler=cmd_rename)
+
+    a = acts.add_parser("delete", parents=[cp], help="シナリオを削除（施設の登録は変わりません）")
+    a.add_argument("name")
+    a.set_defaults(handler=cmd_delete)
+
+
+def _register_edits(acts: Any, cp: argparse.ArgumentParser) -> None:
+    """The edit actions: add, close/reopen, move, remove, undo/redo."""
     a = acts.add_parser(
         "add", parents=[cp], help="仮想施設を追加（--lon/--lat）、または既存施設に種別を追加（--gain）"
     )
@@ -84,22 +116,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         a = acts.add_parser(action, parents=[cp], help=helptext)
         a.add_argument("name")
         a.set_defaults(handler=cmd_undo if action == "undo" else cmd_redo)
-
-    a = acts.add_parser("evaluate", parents=[cp], help="シナリオの前後の到達圏（圏域ごとのカバー外人口）")
-    a.add_argument("name")
-    a.add_argument("--option", help="この圏域案の圏域ごとにも集計")
-    a.add_argument("--minutes", type=float)
-    a.add_argument("--mode", choices=["auto", "network", "straight"])
-    a.set_defaults(handler=cmd_evaluate, human=_human_evaluate)
-
-    a = acts.add_parser("rename", parents=[cp], help="名前を変更")
-    a.add_argument("name")
-    a.add_argument("new_name")
-    a.set_defaults(handler=cmd_rename)
-
-    a = acts.add_parser("delete", parents=[cp], help="シナリオを削除（施設の登録は変わりません）")
-    a.add_argument("name")
-    a.set_defaults(handler=cmd_delete)
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -209,6 +225,27 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         params = resolve_coverage_params(p, minutes=args.minutes, mode=args.mode)
         ev = evaluate_scenario(p, args.name, params, groups=_groups(p, args.option))
         return ev.to_dict()
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from zaitaku_map.coverage import resolve_coverage_params
+    from zaitaku_map.export.scenario_doc import export_scenario_pdf
+
+    with open_project(args.project) as p:
+        res = export_scenario_pdf(
+            p,
+            args.option,
+            args.name,
+            args.pdf,
+            paper=args.paper,
+            landscape=not args.portrait,
+            coverage_params=resolve_coverage_params(p, minutes=args.minutes),
+            progress=ctx.progress(),
+            cancel=ctx.cancel,
+        )
+    return asdict(res)
 
 
 def cmd_rename(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:

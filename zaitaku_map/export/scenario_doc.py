@@ -1,0 +1,295 @@
+"""「案A＋シナリオ1」: a what-if scenario on an option's map, with the ranked table of its edits.
+
+Page 1 is the option's map sheet (the same drawing as the map PDF) with the coverage of the edited
+facility set — bands and the people still outside — and the scenario's edits drawn on top:
+hypothetical facilities as stars labelled 「仮想」, existing facilities taking on a category ringed,
+facilities switched off crossed out.  The next page gives the coverage before and after per 圏域 of
+the option and the ranked table of the edits (site, category, people and 75+ newly covered,
+cumulative coverage) with the gain curve — for a suggestion turned into a scenario this is the
+suggestion's table.  Hypothetical facilities never appear as facilities of the register.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyproj import Transformer
+from reportlab.lib.units import mm
+from reportlab.platypus import Image, Spacer
+
+from zaitaku_map.coverage import resolve_coverage_params
+from zaitaku_map.errors import ExportError
+from zaitaku_map.export.data import load_export_data
+from zaitaku_map.export.fonts import setup_matplotlib
+from zaitaku_map.export.mapdoc import coverage_label, render_map_figure, write_figure_pdf
+from zaitaku_map.export.mapdraw import HALO, Coverage
+from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
+from zaitaku_map.fileio import atomic_path
+from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, SCENARIO_DOC_TEXT, SUGGEST_COLUMNS
+from zaitaku_map.options import get_option
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.remedies import get_scenario
+from zaitaku_map.remedies.coverage import (
+    ScenarioMap,
+    ScenarioStep,
+    evaluate_scenario,
+    scenario_map,
+    scenario_steps,
+)
+from zaitaku_map.store import Project
+
+SITE_COLOR = "#e6007e"  # hypothetical sites: a colour no facility category uses
+
+
+@dataclass(frozen=True)
+class ScenarioExport:
+    """What :func:`export_scenario_pdf` wrote."""
+
+    path: str
+    pages: int
+    sites: int
+    changes: int
+    steps: int
+    seconds: float
+
+
+def title_of(option: str, scenario: str) -> str:
+    """「案A＋シナリオ1」."""
+    return f"{option}＋{scenario}"
+
+
+def draw_scenario_edits(ax: Any, crs: str, smap: ScenarioMap, *, fontsize: float = 8.0) -> int:
+    """Draw hypothetical sites (★ 仮想), gained (◎) and closed (×) facilities; returns how many."""
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    n = 0
+    for _i, row in smap.sites.iterrows():
+        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
+        ax.scatter([x], [y], marker="*", s=260, c=SITE_COLOR, edgecolors="white", linewidths=1.2, zorder=40)
+        ax.annotate(
+            SCENARIO_DOC_TEXT["site_label"].format(label=row["label"]),
+            (x, y),
+            xytext=(7, 5),
+            textcoords="offset points",
+            fontsize=fontsize,
+            color=SITE_COLOR,
+            zorder=41,
+            path_effects=HALO,
+        )
+        n += 1
+    for _i, row in smap.changed.iterrows():
+        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
+        if row["change"] == "closed":
+            ax.scatter([x], [y], marker="x", s=120, c="#222222", linewidths=2.2, zorder=40)
+            text = SCENARIO_DOC_TEXT["closed_label"].format(name=row["name"])
+        else:
+            ax.scatter(
+                [x],
+                [y],
+                marker="o",
+                s=170,
+                facecolors="none",
+                edgecolors=SITE_COLOR,
+                linewidths=2.0,
+                zorder=40,
+            )
+            gains = CATEGORIES[row["gains"]].short if row["gains"] in CATEGORIES else ""
+            text = (
+                SCENARIO_DOC_TEXT["gains_label"].format(name=row["name"], category=gains)
+                if row["change"] == "gains"
+                else SCENARIO_DOC_TEXT["moved_label"].format(name=row["name"])
+            )
+        ax.annotate(
+            text, (x, y), xytext=(7, -9), textcoords="offset points", fontsize=fontsize * 0.9, zorder=41,
+            path_effects=HALO,
+        )  # fmt: skip
+        n += 1
+    ax.text(
+        0.01,
+        0.01,
+        SCENARIO_DOC_TEXT["map_note"],
+        transform=ax.transAxes,
+        fontsize=fontsize * 0.9,
+        va="bottom",
+        ha="left",
+        zorder=42,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": SITE_COLOR, "lw": 0.8},
+    )
+    return n
+
+
+def gain_curve_png(steps: Sequence[ScenarioStep], baseline: float, total: float) -> bytes:
+    """The gain curve (coverage share after each step) as a PNG for the table page."""
+    setup_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.2, 2.4), dpi=200)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    xs = list(range(len(steps) + 1))
+    ys = [baseline / total * 100] + [s.cumulative / total * 100 for s in steps]
+    ax.plot(xs, ys, marker="o", color=SITE_COLOR, lw=1.8)
+    ax.set_xlabel(SCENARIO_DOC_TEXT["curve_x"], fontsize=8)
+    ax.set_ylabel(SCENARIO_DOC_TEXT["curve_y"], fontsize=8)
+    ax.set_xticks(xs)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _table_story(
+    title: str, ev: Any, steps: Sequence[ScenarioStep], option: str, names: dict[str, str], width: float
+) -> list[Any]:
+    T = SCENARIO_DOC_TEXT
+    story: list[Any] = [
+        para(title, "title"),
+        para(f"{EXPORT_TEXT['coverage_params']}: {ev.description_ja}", "note"),
+    ]
+    share0 = ev.covered_before / ev.total * 100 if ev.total else 0.0
+    share1 = ev.covered_after / ev.total * 100 if ev.total else 0.0
+    story.append(
+        para(
+            T["summary"].format(
+                category=coverage_label(ev.category),
+                before=f"{ev.covered_before:,.0f}",
+                after=f"{ev.covered_after:,.0f}",
+                share0=f"{share0:.1f}",
+                share1=f"{share1:.1f}",
+                gain=f"{ev.gain:+,.0f}",
+                gain75=f"{ev.covered_75_after - ev.covered_75_before:+,.0f}",
+            ),
+            "subtitle",
+        )
+    )
+    rows = [
+        [a.name, f"{a.pop_total:,.0f}", f"{a.uncovered_before:,.0f}", f"{a.uncovered_after:,.0f}",
+         f"{a.uncovered_75_before:,.0f}", f"{a.uncovered_75_after:,.0f}"]
+        for a in ev.areas.get(option, [])
+    ]  # fmt: skip
+    story += [Spacer(1, 3 * mm), para(T["areas_title"].format(option=option), "subtitle")]
+    story.append(
+        data_table(
+            T["area_columns"].split("|"),
+            rows,
+            [width * f for f in (0.3, 0.14, 0.14, 0.14, 0.14, 0.14)],
+            align_right=[1, 2, 3, 4, 5],
+        )
+    )
+    story += [Spacer(1, 4 * mm), para(T["steps_title"], "subtitle")]
+    if steps:
+        srows = [
+            [str(s.rank), s.label, CATEGORIES[s.category].short if s.category in CATEGORIES else T["kind_" + s.kind],
+             names.get(s.muni_code or "", "－"), f"{s.gain_pop:+,.0f}", f"{s.gain_75:+,.0f}", f"{s.cumulative:,.0f}",
+             "－" if s.cumulative_share is None else f"{s.cumulative_share * 100:.2f}%"]
+            for s in steps
+        ]  # fmt: skip
+        story.append(
+            data_table(
+                list(SUGGEST_COLUMNS),
+                srows,
+                [width * f for f in (0.06, 0.28, 0.1, 0.12, 0.12, 0.1, 0.12, 0.1)],
+                align_right=[4, 5, 6, 7],
+            )
+        )
+        story += [
+            Spacer(1, 3 * mm),
+            Image(
+                io.BytesIO(gain_curve_png(steps, ev.covered_before, ev.total)), width=105 * mm, height=60 * mm
+            ),
+        ]
+    else:
+        story.append(para(T["no_steps"], "note"))
+    story += [Spacer(1, 3 * mm), para(T["hypothetical_note"], "note")]
+    return story
+
+
+def export_scenario_pdf(
+    project: Project,
+    option: str,
+    scenario: str,
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    landscape: bool = True,
+    coverage_params: Any = None,
+    categories: Sequence[str] | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ScenarioExport:
+    """Write 「{option}＋{scenario}」: the map with the scenario's coverage and edits, then its tables."""
+    from pypdf import PdfReader, PdfWriter
+
+    t0 = time.perf_counter()
+    prog = Progress.of(progress, cancel)
+    path = Path(path)
+    sc = get_scenario(project, scenario)
+    params = resolve_coverage_params(project, coverage_params)
+    title = title_of(option, scenario)
+    prog.update(0.05, "データを読み込み中")
+    data = load_export_data(project, option, categories=categories)
+    opt = get_option(project, option)
+    groups = {option: {u: str(opt.kens.get(k, {}).get("name") or k) for u, k in opt.assignments.items()}}
+    prog.update(0.15, "シナリオの到達圏を計算中")
+    smap = scenario_map(project, sc.state, params, category=sc.category)
+    ev = evaluate_scenario(project, scenario, params, groups=groups)
+    steps = scenario_steps(project, scenario, params)
+    cov = Coverage(
+        category=sc.category,
+        params=params,
+        bands=smap.bands,
+        gaps=smap.gaps,
+        minutes=float(params.minutes),
+        description=smap.description,
+    )
+    prog.update(0.5, "地図を描画中")
+    fig, facts = render_map_figure(data, paper=paper, landscape=landscape, coverage=cov, title=title)
+    draw_scenario_edits(fig.axes[0], str(facts["crs"]), smap)
+    names = {
+        str(c): str(f or n)
+        for c, n, f in project.conn.execute("SELECT code, name, full_name FROM municipalities")
+    }
+    width = page_size(paper, landscape)[0] - 30 * mm
+    with tempfile.TemporaryDirectory(prefix="zm_scenario_") as td:
+        map_pdf = Path(td) / "map.pdf"
+        table_pdf = Path(td) / "table.pdf"
+        write_figure_pdf(fig, map_pdf, title=title)
+        prog.update(0.8, "表を作成中")
+        build_pdf(
+            table_pdf,
+            lambda: _table_story(title, ev, steps, option, names, width),
+            header=title,
+            footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
+            is_demo=data.is_demo,
+            pagesize=page_size(paper, landscape),
+            title=title,
+            with_toc=False,
+        )
+        writer = PdfWriter()
+        writer.append(PdfReader(map_pdf), outline_item=f"{title}（地図）")
+        writer.append(PdfReader(table_pdf), outline_item=f"{title}（表）")
+        writer.add_metadata({"/Title": title, "/Creator": "zaitaku-map"})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                writer.write(fh)
+        except OSError as exc:
+            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
+        pages = len(writer.pages)
+    prog.update(1.0, "完了", force=True)
+    return ScenarioExport(
+        path=str(path),
+        pages=pages,
+        sites=len(smap.sites),
+        changes=len(smap.changed),
+        steps=len(steps),
+        seconds=round(time.perf_counter() - t0, 2),
+    )
