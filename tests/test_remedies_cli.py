@@ -108,7 +108,7 @@ def test_scenario_pdf(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = _json(
         capsys, ["scenario", proj, "export", "S1", "--option", "案A", "--pdf", str(tmp_path / "s.pdf")]
     )
-    assert out["pages"] == 2 and out["sites"] == 1 and out["changes"] == 2 and out["steps"] == 3
+    assert out["pages"] == 2 and out["counts"] == {"sites": 1, "changes": 2, "steps": 3}
     reader = PdfReader(tmp_path / "s.pdf")
     assert [o.title for o in reader.outline] == ["案A＋S1（地図）", "案A＋S1（表）"]
     table = reader.pages[1].extract_text()
@@ -128,3 +128,13 @@ def test_scenario_pdf(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert draw_scenario_edits(ax, "EPSG:6671", smap) == 3
     texts = {t.get_text() for t in ax.texts}
     assert {"仮想: 谷村案", "休止: 西町診療所", "診療所51（→在支診）"} <= texts
+
+
+def test_scenario_pack_section_registered() -> None:
+    from zaitaku_map.export.request import ExportRequest
+    from zaitaku_map.export.sections import chosen_sections, registered_sections
+
+    assert "scenario" in [s.key for s in registered_sections()]
+    assert "scenario" not in [s.key for s in chosen_sections(ExportRequest(option="案A"))]
+    asked = ExportRequest(option="案A", scenario="S1", sections=("maps", "scenario"))
+    assert [s.key for s in chosen_sections(asked)] == ["maps", "scenario"]

@@ -793,6 +793,7 @@ SCENARIO_TEXT: dict[str, str] = {
     "columns": "人口\tカバー外（前）\tカバー外（後）\t75歳以上カバー外（前）\t75歳以上カバー外（後）",
 }
 SCENARIO_DOC_TEXT: dict[str, str] = {
+    "section": "シナリオ（もしもの検討）",
     "site_label": "仮想: {label}",
     "closed_label": "休止: {name}",
     "gains_label": "{name}（→{category}）",

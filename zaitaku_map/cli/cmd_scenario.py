@@ -20,6 +20,7 @@ from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.labels import SCENARIO_TEXT
+from zaitaku_map.remedies import get_scenario
 from zaitaku_map.store import Project, open_project
 
 
@@ -230,21 +231,20 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from dataclasses import asdict
 
-    from zaitaku_map.coverage import resolve_coverage_params
+    from zaitaku_map.export.request import ExportRequest
     from zaitaku_map.export.scenario_doc import export_scenario_pdf
 
     with open_project(args.project) as p:
-        res = export_scenario_pdf(
-            p,
-            args.option,
-            args.name,
-            args.pdf,
+        sc = get_scenario(p, args.name)
+        request = ExportRequest(
+            option=args.option,
+            scenario=sc.name,
             paper=args.paper,
             landscape=not args.portrait,
-            coverage_params=resolve_coverage_params(p, minutes=args.minutes),
-            progress=ctx.progress(),
-            cancel=ctx.cancel,
+            coverage_category=sc.category,
+            coverage_minutes=args.minutes,
         )
+        res = export_scenario_pdf(p, request, args.pdf, progress=ctx.progress(), cancel=ctx.cancel)
     return asdict(res)
 
 

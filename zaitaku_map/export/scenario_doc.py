@@ -12,8 +12,6 @@ suggestion's table.  Hypothetical facilities never appear as facilities of the r
 from __future__ import annotations
 
 import io
-import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +21,16 @@ from pyproj import Transformer
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, Spacer
 
-from zaitaku_map.coverage import resolve_coverage_params
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import load_export_data
+from zaitaku_map.export.evaluation import request_params
 from zaitaku_map.export.fonts import setup_matplotlib
-from zaitaku_map.export.mapdoc import coverage_label, render_map_figure, write_figure_pdf
+from zaitaku_map.export.mapdoc import coverage_label, render_map_figure
 from zaitaku_map.export.mapdraw import HALO, Coverage
+from zaitaku_map.export.output import output_file
+from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
-from zaitaku_map.fileio import atomic_path
+from zaitaku_map.export.sections import PackContext, PackSection, SectionPart, register_section
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, SCENARIO_DOC_TEXT, SUGGEST_COLUMNS
 from zaitaku_map.options import get_option
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
@@ -45,18 +45,6 @@ from zaitaku_map.remedies.coverage import (
 from zaitaku_map.store import Project
 
 SITE_COLOR = "#e6007e"  # hypothetical sites: a colour no facility category uses
-
-
-@dataclass(frozen=True)
-class ScenarioExport:
-    """What :func:`export_scenario_pdf` wrote."""
-
-    path: str
-    pages: int
-    sites: int
-    changes: int
-    steps: int
-    seconds: float
 
 
 def title_of(option: str, scenario: str) -> str:
@@ -212,30 +200,34 @@ def _table_story(
     return story
 
 
-def export_scenario_pdf(
-    project: Project,
-    option: str,
-    scenario: str,
-    path: str | Path,
-    *,
-    paper: str = "A4",
-    landscape: bool = True,
-    coverage_params: Any = None,
-    categories: Sequence[str] | None = None,
-    progress: ProgressCallback | Progress | None = None,
-    cancel: CancelToken | None = None,
-) -> ScenarioExport:
-    """Write 「{option}＋{scenario}」: the map with the scenario's coverage and edits, then its tables."""
-    from pypdf import PdfReader, PdfWriter
+@dataclass
+class ScenarioPages:
+    """The two pages of a scenario, ready to be written alone or as a pack section."""
 
-    t0 = time.perf_counter()
-    prog = Progress.of(progress, cancel)
-    path = Path(path)
+    title: str
+    figure: Any
+    story: list[Any]
+    header: str
+    footer: str
+    is_demo: bool
+    smap: ScenarioMap
+    steps: list[ScenarioStep]
+
+
+def scenario_pages(
+    project: Project, request: ExportRequest, *, progress: Progress | None = None
+) -> ScenarioPages:
+    """Map figure and table story of ``request.scenario`` on ``request.option``."""
+    prog = progress or Progress(None, None)
+    if not request.scenario:
+        raise ExportError("no scenario given", hint="シナリオを選んでください（--scenario NAME）。")
+    option, scenario = request.option, request.scenario
     sc = get_scenario(project, scenario)
-    params = resolve_coverage_params(project, coverage_params)
+    params = request_params(project, request)
     title = title_of(option, scenario)
     prog.update(0.05, "データを読み込み中")
-    data = load_export_data(project, option, categories=categories)
+    # the base map is the register; this page draws the scenario over it itself
+    data = load_export_data(project, request.with_(title=request.title or title, scenario=None, year=None))
     opt = get_option(project, option)
     groups = {option: {u: str(opt.kens.get(k, {}).get("name") or k) for u, k in opt.assignments.items()}}
     prog.update(0.15, "シナリオの到達圏を計算中")
@@ -251,45 +243,98 @@ def export_scenario_pdf(
         description=smap.description,
     )
     prog.update(0.5, "地図を描画中")
-    fig, facts = render_map_figure(data, paper=paper, landscape=landscape, coverage=cov, title=title)
+    fig, facts = render_map_figure(data, coverage=cov)
     draw_scenario_edits(fig.axes[0], str(facts["crs"]), smap)
     names = {
         str(c): str(f or n)
         for c, n, f in project.conn.execute("SELECT code, name, full_name FROM municipalities")
     }
-    width = page_size(paper, landscape)[0] - 30 * mm
-    with tempfile.TemporaryDirectory(prefix="zm_scenario_") as td:
-        map_pdf = Path(td) / "map.pdf"
-        table_pdf = Path(td) / "table.pdf"
-        write_figure_pdf(fig, map_pdf, title=title)
-        prog.update(0.8, "表を作成中")
-        build_pdf(
-            table_pdf,
-            lambda: _table_story(title, ev, steps, option, names, width),
-            header=title,
-            footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
-            is_demo=data.is_demo,
-            pagesize=page_size(paper, landscape),
-            title=title,
-            with_toc=False,
-        )
-        writer = PdfWriter()
-        writer.append(PdfReader(map_pdf), outline_item=f"{title}（地図）")
-        writer.append(PdfReader(table_pdf), outline_item=f"{title}（表）")
-        writer.add_metadata({"/Title": title, "/Creator": "zaitaku-map"})
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-                writer.write(fh)
-        except OSError as exc:
-            raise ExportError(f"cannot write PDF: {exc}", file=path, hint="保存先を確認してください") from exc
-        pages = len(writer.pages)
-    prog.update(1.0, "完了", force=True)
-    return ScenarioExport(
-        path=str(path),
-        pages=pages,
-        sites=len(smap.sites),
-        changes=len(smap.changed),
-        steps=len(steps),
-        seconds=round(time.perf_counter() - t0, 2),
+    width = page_size(request.paper, request.landscape)[0] - 30 * mm
+    return ScenarioPages(
+        title=title,
+        figure=fig,
+        story=_table_story(title, ev, steps, option, names, width),
+        header=title,
+        footer=EXPORT_TEXT["footer"].format(version=data.version, date=data.created),
+        is_demo=data.is_demo,
+        smap=smap,
+        steps=steps,
     )
+
+
+def export_scenario_pdf(
+    project: Project,
+    request: ExportRequest,
+    path: str | Path,
+    *,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Write 「{option}＋{scenario}」 of ``request``: the map with the scenario's coverage and edits,
+    then its tables.
+
+    Returns
+    -------
+    ExportResult
+        ``counts``: ``sites`` (hypothetical), ``changes`` (existing facilities), ``steps``.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    timer = Timer()
+    prog = Progress.of(progress, cancel)
+    pages = scenario_pages(project, request, progress=prog)
+    maps = io.BytesIO()
+    pages.figure.savefig(maps, format="pdf", metadata={"Title": pages.title})
+    prog.update(0.8, "表を作成中")
+    tables = io.BytesIO()
+    build_pdf(
+        tables,
+        lambda: pages.story,
+        header=pages.header,
+        footer=pages.footer,
+        is_demo=pages.is_demo,
+        pagesize=page_size(request.paper, request.landscape),
+        title=pages.title,
+        with_toc=False,
+    )
+    writer = PdfWriter()
+    writer.append(PdfReader(maps), outline_item=f"{pages.title}（地図）")
+    writer.append(PdfReader(tables), outline_item=f"{pages.title}（表）")
+    writer.add_metadata({"/Title": pages.title, "/Creator": "zaitaku-map"})
+    prog.check()
+    with output_file(path, what="PDF") as tmp, open(tmp, "wb") as fh:
+        writer.write(fh)
+    prog.update(1.0, "完了", force=True)
+    return ExportResult(
+        kind="scenario_pdf",
+        path=str(path),
+        pages=len(writer.pages),
+        seconds=timer.seconds(),
+        counts={
+            "sites": len(pages.smap.sites),
+            "changes": len(pages.smap.changed),
+            "steps": len(pages.steps),
+        },
+    )
+
+
+def render_section(ctx: PackContext) -> list[SectionPart]:
+    """The pack's 「シナリオ」 section: the request's scenario on the baseline option."""
+    pages = scenario_pages(ctx.project, ctx.request, progress=ctx.progress)
+    maps = ctx.figure_part(
+        [(pages.figure, pages.title)], title=pages.title, file_stem=f"シナリオ_{pages.title}"
+    )
+    tables = ctx.story_part(pages.story, title=pages.title, file_stem=f"シナリオ表_{pages.title}")
+    return [maps, tables]
+
+
+SECTION = register_section(
+    PackSection(
+        "scenario",
+        SCENARIO_DOC_TEXT["section"],
+        render_section,
+        order=35,
+        applies=lambda r: bool(r.scenario),
+        weight=1.5,
+    )
+)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from zaitaku_map.export.mapdraw import Coverage
 
 # modules whose import registers sections; the built-in ones first.  Append yours here.
-SECTION_MODULES: tuple[str, ...] = ("zaitaku_map.export.pack_sections",)
+SECTION_MODULES: tuple[str, ...] = ("zaitaku_map.export.pack_sections", "zaitaku_map.export.scenario_doc")
 
 
 @dataclass(frozen=True)
