@@ -482,9 +482,51 @@ GUI_IMPORT_KINDS: dict[str, str] = {
     "areas": "圏域の表（市区町村→圏域）",
     "a38": "医療圏（国土数値情報 A38）",
     "population": "人口（地域メッシュ統計など）",
+    "projection": "将来推計・医療需要（厚労省・社人研）",
     "roads": "道路網（OpenStreetMap .osm.pbf など）",
     "reference": "住所の位置参照（位置参照情報など）",
 }
+# short names of the data kinds in import reports (ingest.detect.DataKind -> label)
+INGEST_KINDS: dict[str, str] = {
+    "boundaries": "行政区域",
+    "a38": "医療圏（A38）",
+    "areas": "圏域の表",
+    "population": "人口",
+    "projection": "将来推計・医療需要",
+    "facilities": "施設の一覧",
+    "reference": "住所の位置参照",
+    "roads": "道路網",
+}
+# what exactly a detected file is (ingest.detect.Detection.detail -> label; facility formats: IMPORT_FORMATS,
+# projection files: DEMAND_FILE_KINDS)
+INGEST_DETAILS: dict[str, str] = {
+    "n03": "国土数値情報 行政区域（N03）",
+    "a38": "国土数値情報 医療圏（A38）",
+    "area_table": "市区町村→圏域の対応表",
+    "mesh": "e-Stat 地域メッシュ統計",
+    "municipal_table": "市区町村別の人口表",
+    "area_population": "圏域別の人口表",
+    "isj": "位置参照情報（国土交通省）",
+    "town_json": "町丁目の代表点（JSON）",
+    "pbf": "OpenStreetMap（.osm.pbf）",
+    "osm": "OpenStreetMap（.osm）",
+    "graphml": "道路網（GraphML）",
+}
+# why a file of a folder was not imported (ingest.detect.Detection.reason -> label)
+INGEST_SKIP_REASONS: dict[str, str] = {
+    "note": "説明・目録のファイル",
+    "missing": "ファイルを読めません",
+    "unsupported": "対応していない種類のファイル",
+    "gis_part": "Shapefile の一部（.shp と一緒に読みます）",
+    "unreadable": "内容を読み取れません",
+    "unrecognised_gis": "行政区域・医療圏・施設のどれでもない GIS レイヤー",
+    "unrecognised_json": "GeoJSON でも町丁目代表点の一覧でもない JSON",
+    "unrecognised_zip": "取り込めるファイルを含まない zip",
+    "unrecognised_table": "どの種類の表か判定できません（「データの種類」で選んでください）",
+    "not_reference": "住所の位置参照ではありません",
+    "user": "「取り込まない」を選択",
+}
+IMPORT_LOG_SEVERITY: dict[str, str] = {"rejected": "除外", "warning": "警告"}
 # what the export dialog writes (key -> label)
 GUI_EXPORT_KINDS: dict[str, str] = {
     "map_pdf": "圏域図（PDF）",

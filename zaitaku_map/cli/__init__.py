@@ -91,8 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result is None:
         return ctx.exit_code
     try:
-        if ctx.json:
-            print(dump_json(result))
+        if ctx.json:  # keys starting with "_" carry typed objects for the human rendering only
+            print(dump_json({k: v for k, v in result.items() if not k.startswith("_")}))
         else:
             human = getattr(args, "human", None)
             if human is not None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from zaitaku_map.cli.common import Context, common_parent, open_existing, reference_date_text
-from zaitaku_map.labels import COORD_STATUS, GEOCODE_LEVELS
+from zaitaku_map.cli.common import Context, common_parent, open_existing
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,7 +67,7 @@ def cmd_geocode(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                 value=args.reference_date,
                 hint="基準日は --reference で取り込む参照データに付きます。",
             )
-        return geocode_project(
+        out = geocode_project(
             project,
             references=args.reference,
             municipality=args.municipality,
@@ -77,42 +76,13 @@ def cmd_geocode(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             progress=ctx.progress(),
             cancel=ctx.cancel,
         )
+        from zaitaku_map.ingest.report import municipality_names
+
+        return {**out, "_names": municipality_names(project)}
 
 
 def _print_human(r: dict[str, Any]) -> None:
-    print(f"施設 {r['total']} 件")
-    for key, n in r["levels"].items():
-        if n:
-            print(f"  {GEOCODE_LEVELS.get(key, key)}: {n}")
-    if "processed" in r:
-        print(
-            f"今回処理 {r['processed']} 件 / 変更なし {r['unchanged']} 件 / 手動配置を保持 {r['manual_kept']} 件"
-        )
-    for ref in r.get("references") or []:
-        print(
-            f"参照データ {ref['file']}: {ref['rows_imported']} 件取込（除外 {ref['rows_rejected']} 件）"
-            f" 基準日 {reference_date_text(ref)}"
-        )
-    ph = {k: v for k, v in (r.get("placeholders") or {}).items() if k not in ("ok", "missing")}
-    if ph:
-        print("元データ座標の問題:")
-        for key, n in ph.items():
-            print(f"  {COORD_STATUS.get(key, key)}: {n}")
-        print(f"  置き換えた仮座標: {r['replaced_placeholders']} 件")
-    m = r.get("moved_m") or {}
-    if m.get("n"):
-        print(
-            f"元座標からの移動距離: {m['n']} 件, 中央値 {m['median']:.0f} m, 90% {m['p90']:.0f} m, 最大 {m['max']:.0f} m"
-        )
-    if r.get("outside_muni"):
-        print(f"所在市区町村の外にある点: {len(r['outside_muni'])} 件")
-        for f in r["outside_muni"][:20]:
-            print(
-                f"  [{f['id']}] {f['name']} ({f['muni_code']}, {GEOCODE_LEVELS.get(f['level'], f['level'])})"
-            )
-    if r.get("unresolved"):
-        print(f"位置不明: {len(r['unresolved'])} 件（--place ID 経度 緯度 で手動配置できます）")
-        for f in r["unresolved"][:50]:
-            print(f"  [{f['id']}] {f['name']} {f['address'] or ''} — {f['reason_ja']}")
-        if len(r["unresolved"]) > 50:
-            print(f"  … ほか {len(r['unresolved']) - 50} 件（--json で全件）")
+    from zaitaku_map.ingest.report import geocode_lines
+
+    for line in geocode_lines(r, names=r.get("_names")):
+        print(line)

@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from zaitaku_map.cli.common import Context, common_parent, open_existing, reference_date_text
+from zaitaku_map.cli.common import Context, common_parent, open_existing
+from zaitaku_map.ingest.report import areas_lines, boundaries_lines, population_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--reference-date", default=None, help="基準日 YYYY-MM-DD（既定: ファイル名 N03-20240101_… から読む）"
     )
-    p.set_defaults(handler=cmd_boundaries, human=_human(_boundaries_text))
+    p.set_defaults(handler=cmd_boundaries, human=_human(boundaries_lines))
 
     p = sub.add_parser(
         "areas",
@@ -49,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=None,
         help="基準日 YYYY-MM-DD または年度 YYYY（既定: 表の「…現在」の行、A38 はファイル名 A38-20_… の年度）",
     )
-    p.set_defaults(handler=cmd_areas, human=_human(_areas_text))
+    p.set_defaults(handler=cmd_areas, human=_human(areas_lines))
 
     p = sub.add_parser(
         "population",
@@ -60,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("files", nargs="+", help="メッシュ統計 .txt（複数可）または人口表 .csv/.xlsx")
     p.add_argument("--layer", default=None, help="圏域コードで集計された表のときの圏域レイヤー名")
     p.add_argument("--year", default=None, help="調査年（ファイル名から分からないとき）")
-    p.set_defaults(handler=cmd_population, human=_human(_population_text))
+    p.set_defaults(handler=cmd_population, human=_human(population_lines))
 
 
 def _human(fn: Callable[[dict[str, Any]], list[str]]) -> Callable[[dict[str, Any]], None]:
@@ -119,118 +120,3 @@ def cmd_population(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         return import_population(
             project, args.files, layer=args.layer, year=args.year, progress=ctx.progress(), cancel=ctx.cancel
         )
-
-
-def _boundaries_text(r: dict[str, Any]) -> list[str]:
-    out = [
-        f"行政区域を取り込みました: {r['file']}",
-        date_line(r),
-        f"  市区町村 {r['municipalities']}・政令市の区 {r['wards']}（計 {r['units']} 単位）"
-        + (f"・政令市 {len(r['designated_cities'])}（区から合成）" if r["designated_cities"] else ""),
-        f"  島などの複数行を融合: {r['multi_row_municipalities']} 市区町村",
-    ]
-    for c in r["designated_cities"]:
-        out.append(f"    {c['code']} {c['name']}: {c['wards']} 区")
-    if r.get("study_prefectures_set"):
-        out.append(
-            f"  対象都道府県を {','.join(r['study_prefectures_set'])} に設定しました"
-            "（全国ファイルの施設はこの範囲だけ取り込みます）"
-        )
-    if r["repaired"]:
-        out.append(f"  修復した不正な形状: {len(r['repaired'])} 行")
-    nc = r["no_code_rows"]
-    if nc["rows"]:
-        out.append(
-            f"  コードのない行（所属未定地など）: {nc['rows']} 行・約 {nc['area_km2']} km²（取り込みません）"
-        )
-    if r["ignored_other_prefectures"]:
-        out.append(f"  対象外の都道府県の行: {r['ignored_other_prefectures']} 行（無視）")
-    if r["rejected"]:
-        out.append(f"  除外: {len(r['rejected'])} 行（import_log を参照）")
-    d = r["display"]
-    out.append(
-        f"  表示用形状: 頂点 {d['vertices_full']:,} → {d['vertices_display']:,}（許容 {d['tolerance_deg']}°）"
-    )
-    rep = r.get("replaced")
-    if rep:
-        out.append(f"  更新: 以前 {rep['previous_units']} 単位、新しいコード {len(rep['new_codes'])}")
-        for g in rep["disappeared"]:
-            succ = g["successor_by_location"]
-            out.append(
-                f"    消えたコード {g['code']} {g['name']} → "
-                + (f"{succ['code']} {succ['name']}" if succ else "後継不明")
-            )
-        if rep.get("area_members_with_unknown_codes"):
-            out.append(
-                f"  圏域レイヤーに残る旧コード: {len(rep['area_members_with_unknown_codes'])} 件"
-                "（圏域の表を取り込み直してください）"
-            )
-        if rep.get("option_assignments_with_unknown_codes"):
-            out.append(f"  圏域案の割当に残る旧コード: {rep['option_assignments_with_unknown_codes']} 件")
-    for name, n in (r.get("area_layers_rebuilt") or {}).items():
-        out.append(f"  圏域レイヤー「{name}」の面を作り直しました（{n} 圏域）")
-    if r.get("note"):
-        out.append("  " + r["note"])
-    return out
-
-
-def date_line(r: dict[str, Any]) -> str:
-    """「  基準日: 2025-10-01（表の「現在」の行から）」, or how to give one when unknown."""
-    return f"  基準日: {reference_date_text(r)}"
-
-
-def _areas_text(r: dict[str, Any]) -> list[str]:
-    out = [
-        f"圏域レイヤー「{r['layer']}」を取り込みました: {r['loaded']} 市区町村 → {r['areas']} 圏域",
-        date_line(r),
-    ]
-    for a in r["area_list"]:
-        out.append(f"    {a['area_code']} {a['area_name']}: {a['members']} 市区町村")
-    if r.get("ignored_other_prefectures"):
-        out.append(f"  対象外の都道府県の行: {r['ignored_other_prefectures']} 行（無視）")
-    if r.get("unmatched"):
-        out.append(f"  一致しない行: {len(r['unmatched'])}（import_log を参照）")
-    if r.get("municipalities_without_area"):
-        names = "、".join(m["name"] for m in r["municipalities_without_area"][:10])
-        out.append(f"  圏域のない市区町村: {len(r['municipalities_without_area'])}（{names}）")
-    return out
-
-
-def _population_text(r: dict[str, Any]) -> list[str]:
-    out = []
-    for part in r["imports"]:
-        if part["kind"] == "mesh":
-            out += [
-                f"メッシュ人口（{part['unit']}）を取り込みました: {part['cells_read']:,} メッシュ → 需要点 {part['loaded']:,}",
-                f"  秘匿セル: {part['secret_cells']}（人口は秘匿先のセルに合算済み）",
-                f"  境界をまたぐメッシュ: {part['cells_split']}（面積比で按分）・対象外: {part['cells_outside_project']}",
-                f"  総人口 {part['stored_totals']['pop_total']:,.0f}（ファイル {part['file_totals']['pop_total']:,.0f}、"
-                f"対象外 {part['outside_pop_total']:,.0f}）",
-            ]
-            if len(part.get("projection_years") or []) > 1:
-                out.append(
-                    f"  推計年: {', '.join(map(str, part['projection_years']))}（基準年 {part['year']}）"
-                )
-        elif part["kind"] == "municipal_table":
-            out.append(
-                f"市区町村別人口を取り込みました: {part['loaded']} 市区町村（需要点: {part['demand_layer']}）"
-            )
-            if part.get("note"):
-                out.append("  " + part["note"])
-        else:
-            out.append(
-                f"圏域「{part['layer']}」別人口を取り込みました: {part['loaded']} 圏域"
-                f"（{part.get('year') or '調査年不明'}）"
-                + ("・表のコードから圏域レイヤーを判定" if part.get("layer_guessed") else "")
-            )
-            for a in part.get("by_area") or []:
-                p65 = "-" if a["pop_65"] is None else f"{a['pop_65']:,.0f}"
-                p75 = "-" if a["pop_75"] is None else f"{a['pop_75']:,.0f}"
-                out.append(
-                    f"    {a['area_code']} {a['area_name']}: {a['pop_total']:,.0f} 人"
-                    f"（65歳以上 {p65}・75歳以上 {p75}）"
-                )
-            if part.get("areas_without_population"):
-                out.append(f"  人口のない圏域: {', '.join(part['areas_without_population'])}")
-            out.append("  " + part["note"])
-    return out

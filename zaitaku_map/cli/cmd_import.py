@@ -9,7 +9,6 @@ from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.labels import COORD_STATUS, IMPORT_FORMATS, IMPORT_SKIP_REASONS, category_label
 from zaitaku_map.store import open_project
 
 
@@ -117,65 +116,10 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def _human(result: dict[str, Any]) -> None:
-    from zaitaku_map.geocode.normalize import PREFECTURES
+    from zaitaku_map.importers.report import ImportReport
+    from zaitaku_map.ingest.report import facility_lines, study_prefecture_line
 
-    prefs = result.get("study_prefectures") or []
-    if prefs:
-        print(
-            "対象都道府県: "
-            + "・".join(f"{c} {PREFECTURES.get(c, '')}".strip() for c in prefs)
-            + "（全国ファイルはこの範囲だけ取り込みます）"
-        )
-    else:
-        print("対象都道府県: 未設定（全国ファイルはすべて取り込みます。init --prefecture で設定できます）")
+    print(study_prefecture_line(result.get("study_prefectures") or []))
     for f in result["files"]:
-        if f.get("error"):
-            print(
-                f"■ {f['file']}  取り込めませんでした: {f['error'].get('message')}"
-                + (f"（期待: {f['error']['expected']}）" if f["error"].get("expected") else "")
-            )
-            continue
-        print(
-            f"■ {f['file']}  [{IMPORT_FORMATS.get(f['format'], f['format'])}]  基準日 {f['reference_date'] or '不明'}"
-        )
-        print(
-            f"  読込 {f['rows_read']} 行 → 施設レコード {f['records']} 件: 追加 {f['added']} / 更新 {f['updated']} / "
-            f"掲載終了 {f['closed']} / 変更なし {f['unchanged']}"
-            + (f" / 再掲載 {f['reopened']}" if f["reopened"] else "")
-        )
-        if f["by_category"]:
-            print("  種別: " + ", ".join(f"{category_label(k)} {v}" for k, v in f["by_category"].items()))
-        if f["coord_status"]:
-            print(
-                "  元データの座標: "
-                + ", ".join(f"{COORD_STATUS.get(k, k)} {v}" for k, v in f["coord_status"].items())
-            )
-        if f["matched_across_sources"]:
-            print(f"  他の一覧と結び付け: {f['matched_across_sources']} 件")
-        for key, label in (("unmatched", "他の一覧に対応なし"), ("ambiguous", "要確認")):
-            for u in f[key][:20]:
-                print(f"  {label}: {u['name']}（{u['address']}）")
-            if len(f[key]) > 20:
-                print(f"  … ほか {len(f[key]) - 20} 件（--json で全件）")
-        roles = f.get("role_designations") or []
-        if roles:
-            ok = sum(1 for r in roles if r["attached"])
-            print(
-                f"  在宅療養後方支援病院などの届出: 病院に付与 {ok} 件 / 対応する病院なし {len(roles) - ok} 件"
-            )
-            if ok:  # the 名簿 imported after the hospitals: list which ones are still without a hospital
-                for r in roles:
-                    if not r["attached"]:
-                        print(f"    対応する病院なし: {r['name']}（{r['address']}）")
-        if f["rejected"]:
-            print(
-                f"  除外 {f['rejected']} 行: "
-                + ", ".join(f"{k} {v}" for k, v in f["rejected_reasons"].items())
-            )
-        if f["skipped"]:
-            print(
-                "  対象外: "
-                + ", ".join(f"{IMPORT_SKIP_REASONS.get(k, k)} {v}" for k, v in f["skipped"].items())
-            )
-        for n in f["notes"]:
-            print(f"  注: {n}")
+        for line in facility_lines(ImportReport.from_dict(f)):
+            print(line)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent, open_existing
 from zaitaku_map.errors import InputDataError, ZaitakuError
-from zaitaku_map.labels import DEMAND_KEYS, DEMAND_MEASURES, DEMAND_METHODS
+from zaitaku_map.labels import DEMAND_KEYS, DEMAND_METHODS
+
+if TYPE_CHECKING:
+    from zaitaku_map.demand import FileReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,17 +79,18 @@ def cmd_projection(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         kind=args.kind,
     )
     with open_existing(args.project) as project:
-        files: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
+        reports: list[FileReport] = []
+        errors: list[ZaitakuError] = []
         prog = ctx.progress()
         for i, f in enumerate(args.files):
             prog.update(i / max(len(args.files), 1), f"{f} を読み込み中")
             try:
-                files.append(import_projection_file(project, f, options=options).to_dict())
+                reports.append(import_projection_file(project, f, options=options))
             except ZaitakuError as err:  # one bad file: report it, import the others
                 if len(args.files) == 1:
                     raise
-                failed.append({"file": f, **err.to_dict()})
+                err.file = err.file or f
+                errors.append(err)
         params = updated(
             load_params(project),
             key=args.key,
@@ -98,65 +102,27 @@ def cmd_projection(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         if params != load_params(project):
             save_params(project, params)
         status = demand_status(project).to_dict()
-    if failed:
+    if errors:
         ctx.exit_code = 3
-    return {"imported": files, "failed": failed, "status": status}
+    return {
+        "imported": [r.to_dict() for r in reports],
+        "failed": [e.to_dict() for e in errors],
+        "status": status,
+        "_reports": reports,  # typed, for the human rendering (not in --json)
+        "_errors": errors,
+    }
 
 
 def _human(r: dict[str, Any]) -> None:
-    for f in r["imported"]:
-        for line in _file_lines(f):
+    from zaitaku_map.ingest.report import error_text, projection_lines
+
+    for rep in r["_reports"]:
+        for line in projection_lines(rep):
             print(line)
-    for f in r["failed"]:
-        print(f"取り込めませんでした: {f['file']}: {f.get('message')}")
+    for err in r["_errors"]:
+        print(f"取り込めませんでした: {error_text(err)}")
     for line in status_lines(r["status"]):
         print(line)
-
-
-def _file_lines(f: dict[str, Any]) -> list[str]:
-    out = [f"{f['kind_label']}を取り込みました: {f['file']}"]
-    if f["edition"]:
-        out.append(f"  版: {f['edition']}")
-    if f["kind"] == "mhlw_demand":
-        out.append(
-            f"  基準年度: {f['base_year']}年度・推計: {f['projection_label'] or '-'}・単位: {f['unit'] or '-'}"
-            f"・年度: {', '.join(map(str, f['years']))}"
-        )
-        out.append(f"  構想区域: {len(f['areas'])}（{'・'.join(f'{c} {n}' for c, n in f['areas'].items())}）")
-        m = f.get("area_layer") or {}
-        if m.get("layer"):
-            out.append(f"  圏域レイヤー「{m['layer']}」と一致: {m['matched']} / {m['codes']}")
-    elif f["kind"] == "projection":
-        out.append(
-            f"  地域: {f['regions']}・年: {', '.join(map(str, f['years']))}・年齢: {'、'.join(f['ages'][:4])}"
-            + ("…" if len(f["ages"]) > 4 else "")
-            + f"・男女: {'/'.join(f['sexes'])}"
-        )
-        if f["aggregates"]:
-            out.append(f"  政令市の合計行（区とは合算しません）: {', '.join(f['aggregates'])}")
-        for g in f["groups"]:
-            out.append(f"  まとめて推計された地域: {g}")
-        if f["units_without_projection"]:
-            out.append(
-                f"  推計のない市区町村: {len(f['units_without_projection'])}（{', '.join(f['units_without_projection'][:8])}）"
-            )
-        if f["unmatched_codes"]:
-            out.append(f"  プロジェクトにないコード: {', '.join(f['unmatched_codes'][:8])}")
-    else:
-        out.append(
-            f"  {DEMAND_MEASURES.get(f['rate_measure'], f['rate_measure'])}・人口 {f['rate_per']:,.0f} 人あたり・1か月あたり・年齢 {len(f['ages'])} 階級・男女: "
-            f"{'/'.join(f['sexes'])}"
-        )
-    other = f["other_prefecture_rows"]
-    if other:
-        out.append(f"  対象外の都道府県の行: {sum(other.values())} 行（{len(other)} 都道府県、無視）")
-    if f["rejected"]:
-        out.append(f"  除外: {len(f['rejected'])} 件（import_log を参照）")
-        for r in f["rejected"][:5]:
-            out.append(f"    行 {r['row']}・{r['column']}: {r['value']} — {r['reason']}")
-    for n in f["notes"]:
-        out.append("  ※ " + n)
-    return out
 
 
 def status_lines(s: dict[str, Any]) -> list[str]:

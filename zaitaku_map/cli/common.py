@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from zaitaku_map.labels import REFERENCE_DATE_ORIGINS
 from zaitaku_map.progress import CancelToken, Progress
 from zaitaku_map.store import Project, open_project
 
@@ -90,10 +89,9 @@ class Context:
 
 def reference_date_text(report: dict[str, Any]) -> str:
     """「2025-10-01（ファイル名から）」 from an import report, or how to give a 基準日 when it is unknown."""
-    date = report.get("reference_date")
-    if not date:
-        return "不明（--reference-date で指定できます）"
-    return f"{date}{REFERENCE_DATE_ORIGINS.get(report.get('reference_date_origin') or '', '')}"
+    from zaitaku_map.ingest.report import reference_date_text as text
+
+    return text(report)
 
 
 def open_existing(path: str | Path) -> Project:

@@ -256,7 +256,7 @@ class ComparisonView(QDialog):
         self.diff.setHorizontalHeaderLabels(["所属が変わる市区町村", *names])
         self.diff.setRowCount(len(rows))
         for i, d in enumerate(rows):
-            self.diff.setItem(i, 0, QTableWidgetItem(f"{d['name']}（{d['code']}）"))
+            self.diff.setItem(i, 0, QTableWidgetItem(str(d["name"])))
             for j, n in enumerate(names):
                 item = QTableWidgetItem(d["kens"].get(n) or labels.OPTION_TEXT["unassigned_ken"])
                 if n in d.get("changed_in", []):

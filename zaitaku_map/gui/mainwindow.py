@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QGridLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -88,7 +89,11 @@ class MainWindow(NavigationMixin, QMainWindow):
         self.resize(1400, 900)
 
         self.map = MapView(self)
-        self.setCentralWidget(self.map)
+        central = QWidget(self)
+        grid = QGridLayout(central)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.map, 0, 0)
+        self.setCentralWidget(central)
         self.map.ready.connect(self._on_map_ready)
         self.map.bridge.municipality_clicked.connect(self.on_municipality_clicked)
         self.map.bridge.facility_clicked.connect(self.on_facility_clicked)
@@ -116,6 +121,17 @@ class MainWindow(NavigationMixin, QMainWindow):
         )
         self._build_panels()
         self._build_actions()
+        from zaitaku_map.gui.startpage import StartPage
+
+        self.start_page = StartPage(
+            self.state,
+            new_project=self.new_project_dialog,
+            open_project=self.open_project_dialog,
+            open_path=self.open_project,
+            import_data=self.show_import_wizard,
+            parent=central,
+        )
+        grid.addWidget(self.start_page, 0, 0, Qt.AlignmentFlag.AlignCenter)
         from zaitaku_map.gui.extensions import install_extensions
 
         install_extensions(self)

@@ -252,8 +252,9 @@ class OptionsPanel(QWidget):
         if gdf is None:
             return
         for row in gdf.itertuples(index=False):
-            it = QListWidgetItem(f"{row.full_name or row.name}（{row.code}）")
+            it = QListWidgetItem(str(row.full_name or row.name))
             it.setData(Qt.ItemDataRole.UserRole, str(row.code))
+            it.setToolTip(f"市区町村コード {row.code}")
             self.muni_list.addItem(it)
 
     def _option_changed(self, _idx: int) -> None:

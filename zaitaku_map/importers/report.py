@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -101,6 +101,12 @@ class ImportReport:
     coord_status: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     error: dict[str, Any] | None = None  # set when the file could not be imported (on_error="report")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImportReport:
+        """The report of a ``to_dict()`` (e.g. read back from ``--json`` output)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
 
     def to_dict(self) -> dict[str, Any]:
         return {
