@@ -107,8 +107,29 @@ class NetworkDataError(InputDataError):
     """A road network file is unusable."""
 
 
+class ResourceLimitError(InputDataError):
+    """A file exceeds a resource limit (:class:`zaitaku_map.settings.Limits`): a zip member too large
+    or compressed too much, or a table cell too long.  Nothing was imported from it."""
+
+
 class ProjectError(ZaitakuError):
     """The project file cannot be opened or written."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another process holds the project's write lock and did not release it in time (nothing was
+    changed by this operation)."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """The project file or its folder cannot be written (read-only file, folder or medium)."""
+
+
+class StorageFullError(ZaitakuError):
+    """The disk (or the temporary folder) is full; nothing half-written was kept.
+
+    ``details["where"]`` is ``"project"``, ``"temp"`` or ``"output"``.
+    """
 
 
 class NotAProjectError(ProjectError):
@@ -133,3 +154,38 @@ class ExportError(ZaitakuError):
 
 class Cancelled(ZaitakuError):
     """The user cancelled a long operation; nothing was committed."""
+
+
+_BUSY = ("database is locked", "database is busy", "database table is locked")
+_READ_ONLY = ("readonly database", "read-only", "unable to open database file")
+_FULL = ("database or disk is full", "disk is full")
+
+
+def environment_error(exc: BaseException, *, file: str | Path | None = None) -> ZaitakuError | None:
+    """The :class:`ZaitakuError` an environment fault stands for, or ``None`` for other errors.
+
+    Maps ``sqlite3.OperationalError`` texts (locked, read-only, full) and ``OSError`` numbers
+    (ENOSPC/EDQUOT full, EROFS read-only medium) so that a full disk, a read-only project or a lock
+    held by another process reaches the user as what it is (a ``PermissionError`` may be a read or a
+    write: the caller that knows maps it).  The original exception is
+    kept as ``__cause__`` by the caller (``raise mapped from exc``).
+    """
+    import errno
+    import sqlite3
+
+    where = file if file is not None else getattr(exc, "filename", None)
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if any(k in text for k in _BUSY):
+            return ProjectBusyError("the project is locked by another process", file=where)
+        if any(k in text for k in _FULL):
+            return StorageFullError("no space left for the project", file=where, where="project")
+        if any(k in text for k in _READ_ONLY):
+            return ProjectReadOnlyError("the project cannot be written", file=where)
+        return None
+    if isinstance(exc, OSError) and exc.errno is not None:
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return StorageFullError("no space left on the device", file=where, where="disk")
+        if exc.errno == errno.EROFS:
+            return ProjectReadOnlyError("the file or folder is on a read-only medium", file=where)
+    return None

@@ -12,6 +12,30 @@ from zaitaku_map import errors as E
 _WHAT: list[tuple[type[E.ZaitakuError], str, str]] = [
     (E.Cancelled, "処理を中止しました。", "変更は保存されていません。"),
     (
+        E.ProjectBusyError,
+        "他の処理がこのプロジェクトを使用中です。",
+        "別のウィンドウやコマンドの処理（取り込み・計算など）が終わってから、もう一度実行してください。"
+        "このプロジェクトは変更していません。",
+    ),
+    (
+        E.ProjectReadOnlyError,
+        "プロジェクトファイルに書き込めません（読み取り専用のファイル・フォルダ・媒体です）。",
+        "書き込みできる場所にコピーして開くか、読み取り専用の設定を解除してください。"
+        "このプロジェクトは変更していません。",
+    ),
+    (
+        E.StorageFullError,
+        "ディスクの空き容量が足りません。",
+        "空き容量を増やしてから、もう一度実行してください（一時フォルダ TMPDIR の場所も確認してください）。"
+        "途中まで書いたものは残していません。",
+    ),
+    (
+        E.ResourceLimitError,
+        "ファイルが大きすぎるか、圧縮率や値の長さが異常なため読み込みません。",
+        "ファイルが壊れていないか確認してください。正しいファイルなら、設定の上限"
+        "（settings.json の limits、README「上限の設定」）を上げてから読み込んでください。",
+    ),
+    (
         E.NotAProjectError,
         "このファイルは zaitaku-map のプロジェクトではありません。",
         "プロジェクトファイル（.gpkg）を選んでください。ファイルは変更していません。",
@@ -73,6 +97,9 @@ def location_ja(err: E.ZaitakuError) -> str:
 def to_japanese(err: BaseException) -> tuple[str, str, str]:
     """Return ``(what happened, where, what to do)`` in Japanese for any exception."""
     if not isinstance(err, E.ZaitakuError):
+        mapped = E.environment_error(err)
+        if mapped is not None:
+            return to_japanese(mapped)
         if isinstance(err, FileNotFoundError):
             return (f"ファイルが見つかりません: {err.filename}", "", "パスを確認してください。")
         if isinstance(err, PermissionError):
@@ -83,6 +110,12 @@ def to_japanese(err: BaseException) -> tuple[str, str, str]:
             )
         if isinstance(err, MemoryError):
             return ("メモリが不足しました。", "", "対象地域を絞るか、他のアプリを閉じてください。")
+        if isinstance(err, OSError):
+            return (
+                f"ファイルを読み書きできません: {err.strerror or err}",
+                f"ファイル: {Path(err.filename).name}" if err.filename else "",
+                "ファイルの場所・権限・空き容量を確認してください。",
+            )
         return ("予期しないエラーが発生しました。", "", "詳細をコピーして担当者に連絡してください。")
     for cls, what, todo in _WHAT:
         if isinstance(err, cls):
