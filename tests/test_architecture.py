@@ -101,8 +101,6 @@ PRIVATE_IMPORT_DEBT: set[str] = {
     "coverage/incremental.py: zaitaku_map.coverage.engine._demand_snap",
     "coverage/incremental.py: zaitaku_map.coverage.engine._memo",
     "coverage/service.py: zaitaku_map.coverage.engine._demand_snap",
-    "importers/normalize.py: zaitaku_map.textnorm._CORP_RE",
-    "importers/table.py: zaitaku_map.importers.normalize._PREF_RE",
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from tests.import_fixtures import kaigo_row, write_kaigo
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.importers import detect_format, guess_mapping, import_files, preview_file
-from zaitaku_map.importers.readers import detect_encoding
+from zaitaku_map.tabular import detect_encoding
 
 
 def _kaigo_rows() -> list[list[str]]:

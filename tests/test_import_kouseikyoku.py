@@ -9,7 +9,7 @@ import pytest
 from tests.import_fixtures import kousei_row, write_kouseikyoku
 from zaitaku_map.importers import detect_format, import_files
 from zaitaku_map.importers.kouseikyoku import classify_code, reference_date_from_titles
-from zaitaku_map.importers.readers import parse_date
+from zaitaku_map.refdate import parse_date
 from zaitaku_map.store import create_project
 
 REAL = "kouseikyoku/31_鳥取_届出受理医療機関名簿_2025-10.xlsx"

@@ -9,6 +9,7 @@ is dated by its year alone (``"2024"``), as population sources already are.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
@@ -16,11 +17,66 @@ from typing import Any
 
 from zaitaku_map.errors import InputDataError
 
+# year 0 of each era (令和1年 = 2019): the one table of Japanese eras
+ERA_BASE: dict[str, int] = {
+    "明治": 1867,
+    "大正": 1911,
+    "昭和": 1925,
+    "平成": 1988,
+    "令和": 2018,
+    "M": 1867,
+    "T": 1911,
+    "S": 1925,
+    "H": 1988,
+    "R": 2018,
+}
 _YEAR = re.compile(r"(\d{4})(?:年度?)?")
 _YEAR_MONTH = re.compile(r"(\d{4})[-/.年](\d{1,2})月?")
 _ERA_YEAR = re.compile(r"(令和|平成|昭和|R|H|S)(元|\d{1,2})年?度?", re.IGNORECASE)
-_ERA_BASE = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925}
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_WAREKI_RE = re.compile(
+    r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(元|\d{1,2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?"
+)
+_ISO_RE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})")
+_COMPACT_RE = re.compile(r"\d{8}")
+
+
+def era_year(era: str, year: str) -> int:
+    """Western year of an era year (``令和``, ``"7"`` → 2025; ``元`` is year 1)."""
+    return ERA_BASE[era.upper() if len(era) == 1 else era] + (1 if year == "元" else int(year))
+
+
+def parse_date(text: object) -> str | None:
+    """和暦 (``令和 7年 9月 1日``, ``R7.9.1``, ``令和元年…``) or western date → ISO ``YYYY-MM-DD``.
+
+    Datetimes are taken by their date.  Returns ``None`` when the text holds no recognisable date
+    or the date does not exist.
+    """
+    if text is None:
+        return None
+    if isinstance(text, dt.date):
+        return text.isoformat()[:10]
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)  # 20251001.0 from a spreadsheet cell
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    if not s:
+        return None
+    m = _WAREKI_RE.search(s)
+    if m:
+        era, y, mo, d = m.groups()
+        year = era_year(era, y)
+    else:
+        m = _ISO_RE.search(s)
+        if m:
+            year, mo, d = int(m.group(1)), m.group(2), m.group(3)
+        elif _COMPACT_RE.fullmatch(s):
+            year, mo, d = int(s[:4]), s[4:6], s[6:]
+        else:
+            return None
+    try:
+        return dt.date(year, int(mo), int(d)).isoformat()
+    except ValueError:
+        return None
 
 
 def check_reference_date(value: Any) -> str | None:
@@ -47,10 +103,7 @@ def check_reference_date(value: Any) -> str | None:
         return f"{m.group(1)}-{int(m.group(2)):02d}"
     m = _ERA_YEAR.fullmatch(s)
     if m:
-        base = _ERA_BASE[m.group(1).upper() if len(m.group(1)) == 1 else m.group(1)]
-        return str(base + (1 if m.group(2) == "元" else int(m.group(2))))
-    from zaitaku_map.importers.readers import parse_date
-
+        return str(era_year(m.group(1), m.group(2)))
     d = parse_date(s)
     if d is None:
         raise InputDataError(
@@ -83,8 +136,6 @@ def date_of_timestamp(text: Any) -> str | None:
     m = _ISO_DAY.match(str(text or "").strip())
     if not m:
         return None
-    import datetime as dt
-
     try:
         return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
@@ -93,8 +144,6 @@ def date_of_timestamp(text: Any) -> str | None:
 
 def date_of_yymmdd(text: str) -> str | None:
     """``2025-10-01`` from ``251001`` or ``20251001`` (a date in a download's file name)."""
-    import datetime as dt
-
     if len(text) == 6:
         text = "20" + text
     if len(text) != 8 or not text.isdigit():

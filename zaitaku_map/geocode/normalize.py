@@ -16,65 +16,22 @@ string, so that two spellings of the same place compare equal:
 
 Town names of references go through the same function, so ``相生町一丁目`` (reference) and
 ``相生町1丁目5-2`` (address) share the prefix ``相生町1``.
+
+Time is linear in the length of the text: every rule is a fixed number of regular-expression passes
+that start at a unit (丁目, 番地 …) with the number before it as context, or at the first numeral of
+a run read once (possessive ``++``), so no pass backtracks over a run it already read
+(``benchmarks/bench_geocode.py --normalizer`` times it up to 1,000,000 characters).  Importers
+refuse cells longer than :attr:`~zaitaku_map.settings.Limits.field_chars` before they get here.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from zaitaku_map.textnorm import HYPHENS, normalize_text
+from zaitaku_map.importers.normalize import PREFECTURE_RE
+from zaitaku_map.importers.normalize import PREFECTURES as PREFECTURES  # re-exported for the geocoder
+from zaitaku_map.textnorm import normalize_text
 
-# code -> name of the 47 prefectures (JIS X 0401)
-PREFECTURES: dict[str, str] = {
-    "01": "北海道",
-    "02": "青森県",
-    "03": "岩手県",
-    "04": "宮城県",
-    "05": "秋田県",
-    "06": "山形県",
-    "07": "福島県",
-    "08": "茨城県",
-    "09": "栃木県",
-    "10": "群馬県",
-    "11": "埼玉県",
-    "12": "千葉県",
-    "13": "東京都",
-    "14": "神奈川県",
-    "15": "新潟県",
-    "16": "富山県",
-    "17": "石川県",
-    "18": "福井県",
-    "19": "山梨県",
-    "20": "長野県",
-    "21": "岐阜県",
-    "22": "静岡県",
-    "23": "愛知県",
-    "24": "三重県",
-    "25": "滋賀県",
-    "26": "京都府",
-    "27": "大阪府",
-    "28": "兵庫県",
-    "29": "奈良県",
-    "30": "和歌山県",
-    "31": "鳥取県",
-    "32": "島根県",
-    "33": "岡山県",
-    "34": "広島県",
-    "35": "山口県",
-    "36": "徳島県",
-    "37": "香川県",
-    "38": "愛媛県",
-    "39": "高知県",
-    "40": "福岡県",
-    "41": "佐賀県",
-    "42": "長崎県",
-    "43": "熊本県",
-    "44": "大分県",
-    "45": "宮崎県",
-    "46": "鹿児島県",
-    "47": "沖縄県",
-}
 PREF_CODES: dict[str, str] = {v: k for k, v in PREFECTURES.items()}
 
 _KANJI_DIGITS = {
@@ -92,7 +49,7 @@ _KANJI_DIGITS = {
 }
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 _KNUM = "〇零一二三四五六七八九十百千"
-_KANJI_BEFORE = re.compile(f"[{_KNUM}]+(?=丁目|番地|番|号|条|地割|線(?!路))")
+_KANJI_BEFORE = re.compile(f"(?<![{_KNUM}])[{_KNUM}]++(?=丁目|番地|番|号|条|地割|線(?!路))")
 _ANY_KNUM = re.compile(f"[{_KNUM}]")
 _ANY_DIGIT = re.compile(r"\d")
 _KANJI_AFTER_NO = re.compile(f"(?<=\\dの)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
@@ -123,31 +80,26 @@ _VARIANTS = str.maketrans(
         "曻": "昇",
     }
 )
+_ANY_VARIANT = re.compile("[" + "".join(chr(c) for c in _VARIANTS) + "]")
 _KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
 _POSTAL = re.compile(r"^(?:〒\d{3}-?\d{4}|\d{3}-\d{4}(?=\D))")
-_PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
 # 郡 name followed by a 町/村 name: drop the 郡 (蒲郡市, 郡山市, 郡上市, 大和郡山市 are not counties)
 _GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡県府道\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
 _OAZA_RE = re.compile(r"大字")
 _AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
 
-
-_DASHES_RE = re.compile("[" + re.escape("".join(ch for ch in HYPHENS if ch not in "ーｰ")) + "]")
-_CHOON_RE = re.compile(r"(?:^|(?<=\d))[ーｰ]")
-_WS_RE = re.compile(r"[\s\u3000]+")
-
-
-def fast_text(text: str | None) -> str:
-    """Same result as :func:`zaitaku_map.textnorm.normalize_text` (NFKC, hyphens, no spaces), with regexes."""
-    s = unicodedata.normalize("NFKC", text or "")
-    s = _DASHES_RE.sub("-", s)
-    s = _CHOON_RE.sub("-", s)
-    return _WS_RE.sub("", s)
+# longest kanji numeral read as a number (an address number has at most a few digits)
+_MAX_NUMERAL = 8
 
 
 def kanji_to_int(text: str) -> int | None:
-    """Value of a kanji numeral (``二十三`` → 23, ``一〇二九`` → 1029); ``None`` if not one."""
-    if not text or any(ch not in _KANJI_DIGITS and ch not in _KANJI_UNITS for ch in text):
+    """Value of a kanji numeral (``二十三`` → 23, ``一〇二九`` → 1029); ``None`` if not one (or longer
+    than any address number)."""
+    if (
+        not text
+        or len(text) > _MAX_NUMERAL
+        or any(ch not in _KANJI_DIGITS and ch not in _KANJI_UNITS for ch in text)
+    ):
         return None
     if not any(ch in _KANJI_UNITS for ch in text):  # positional: 一〇二九
         return int("".join(str(_KANJI_DIGITS[ch]) for ch in text))
@@ -176,18 +128,29 @@ def int_to_kanji(n: int) -> str:
     return out
 
 
+_NUMERALS: dict[str, str] = {}  # numeral → digits (addresses repeat the same few numbers)
+
+
 def _kanji_sub(match: re.Match[str]) -> str:
-    value = kanji_to_int(match.group(0))
-    return match.group(0) if value is None else str(value)
+    text = match.group(0)
+    out = _NUMERALS.get(text)
+    if out is None:
+        value = kanji_to_int(text)
+        out = text if value is None else str(value)
+        if len(_NUMERALS) < 10_000:
+            _NUMERALS[text] = out
+    return out
 
 
+# a unit after a number (its digits are context only, so each rule starts at the unit: linear time,
+# and the replacement is a plain string)
 _NUMBER_RULES = [
-    (re.compile(r"(\d+)丁目(?=\d)"), r"\1-"),
-    (re.compile(r"(\d+)丁目"), r"\1"),
-    (re.compile(r"(\d+)番地?の?(?=\d)"), r"\1-"),
-    (re.compile(r"(\d+)番地?(?![町丁\d])"), r"\1"),
-    (re.compile(r"(\d+)号(?![館室棟線])"), r"\1"),
-    (re.compile(r"(\d+)の(?=\d)"), r"\1-"),
+    (re.compile(r"(?<=\d)丁目(?=\d)"), "-"),
+    (re.compile(r"(?<=\d)丁目"), ""),
+    (re.compile(r"(?<=\d)番地?の?(?=\d)"), "-"),
+    (re.compile(r"(?<=\d)番地?(?![町丁\d])"), ""),
+    (re.compile(r"(?<=\d)号(?![館室棟線])"), ""),
+    (re.compile(r"(?<=\d)の(?=\d)"), "-"),
     (re.compile(r"(?<=\d)-+(?=\d)"), "-"),
     (re.compile(r"(?<=\d)-+(?!\d)"), ""),
 ]
@@ -207,7 +170,8 @@ def _numbers(s: str) -> str:
 
 
 def _core(s: str) -> str:
-    s = s.translate(_VARIANTS)
+    if _ANY_VARIANT.search(s):
+        s = s.translate(_VARIANTS)
     s = _KANJI_NO.sub("の", s)
     s = _OAZA_RE.sub("", s)
     s = _AZA_RE.sub("", s)
@@ -216,12 +180,12 @@ def _core(s: str) -> str:
 
 def split_prefecture(text: str) -> tuple[str | None, str]:
     """``("鳥取県", "鳥取市…")`` from an already basic-normalised address (``None`` when absent)."""
-    m = _PREF_RE.match(text)
+    m = PREFECTURE_RE.match(text)
     if m:
-        rest = text[m.end() :]
-        while rest.startswith(m.group(1)):  # "鳥取県鳥取県鳥取市…" (prefecture prepended twice)
-            rest = rest[len(m.group(1)) :]
-        return m.group(1), rest
+        name, end = m.group(1), m.end()
+        while text.startswith(name, end):  # "鳥取県鳥取県鳥取市…" (prefecture prepended twice)
+            end += len(name)
+        return name, text[end:]
     return None, text
 
 
@@ -247,9 +211,9 @@ def pref_name_of(pref: str | None) -> str | None:
 
 def normalize_town(text: str | None) -> str:
     """Normalise a town (大字・町丁目) name of a reference the same way as an address remainder."""
-    s = fast_text(text)
+    s = normalize_text(text)
     for _ in range(4):
-        t = _core(fast_text(s))
+        t = _core(normalize_text(s))
         if t == s:
             break
         s = t
@@ -272,9 +236,9 @@ def normalize_address(text: str | None, *, pref: str | None = None) -> str:
         ``<prefecture><municipality><town><numbers>`` with the rules of the module docstring;
         ``""`` for empty input.  The function is idempotent.
     """
-    s = fast_text(text)
+    s = normalize_text(text)
     for _ in range(6):  # rules are applied until nothing changes (idempotent by construction)
-        t = _POSTAL.sub("", fast_text(s))
+        t = _POSTAL.sub("", normalize_text(s))
         pname, rest = split_prefecture(t)
         t = (pname or "") + _core(drop_county(rest))
         if t == s:

@@ -23,32 +23,31 @@ version *n*.0b = 年度 2006 + *n*; 街区 *n*.0a = 2001 + *n*, from 11.0a = 平
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
-import io
 import json
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any
 
 import numpy as np
 import shapely
 
+from zaitaku_map import archive, tabular
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.geo import in_japan
 from zaitaku_map.geocode.municipality import MunicipalityIndex
 from zaitaku_map.geocode.normalize import (
     PREFECTURES,
-    fast_text,
     normalize_address,
     normalize_town,
     pref_name_of,
 )
 from zaitaku_map.progress import Progress, ProgressCallback
 from zaitaku_map.refdate import resolve_reference_date
+from zaitaku_map.settings import limits
 from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import file_sha256
 from zaitaku_map.textnorm import normalize_text
@@ -86,19 +85,9 @@ def reference_date_from_name(name: str, members: list[str] | tuple[str, ...] = (
 def _name_date(p: Path) -> str | None:
     """:func:`reference_date_from_name` of a download, looking at the CSV names inside a zip too."""
     members: list[str] = []
-    if zipfile.is_zipfile(p):
-        with zipfile.ZipFile(p) as zf:
-            members = [n for n in zf.namelist() if n.lower().endswith(".csv")]
+    if archive.is_zip(p):
+        members = [m.name for m in archive.members(p) if m.name.lower().endswith(".csv")]
     return reference_date_from_name(p.name, members)
-
-
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputDataError("text is neither UTF-8 nor CP932", expected="UTF-8 または Shift_JIS (CP932) の CSV")
 
 
 def _col(header: list[str], *names: str) -> int | None:
@@ -119,49 +108,19 @@ def detect_reference_format(header: list[str]) -> str | None:
     return None
 
 
-def _detect_encoding(head: bytes) -> str:
-    """``utf-8-sig`` or ``cp932`` from the first bytes of a CSV (a cut multibyte char is tolerated)."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("cp932")().decode(head, final=False)
-        return "cp932"
-    except UnicodeDecodeError as exc:
-        raise InputDataError(
-            "text is neither UTF-8 nor CP932", expected="UTF-8 または Shift_JIS (CP932) の CSV"
-        ) from exc
-
-
-@contextlib.contextmanager
-def _open_member(path: Path, member: str | None) -> Iterator[BinaryIO]:
-    if member is None:
-        with open(path, "rb") as fh:
-            yield fh
-    else:
-        with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
-            yield fh  # type: ignore[misc]
-
-
-def _csv_streams(path: Path) -> Iterator[tuple[str, TextIO, int]]:
-    """``(member name, text stream, size in bytes)`` of every CSV in the file (streamed, not loaded)."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            infos = [i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
+def _csv_sources(path: Path) -> Iterator[tuple[str, tabular.Source, int]]:
+    """``(member name, source, size in bytes)`` of every CSV in the file (a zip's members are
+    streamed through :mod:`zaitaku_map.archive`, within the limits)."""
+    if archive.is_zip(path):
+        infos = [m for m in archive.members(path) if m.name.lower().endswith(".csv")]
         if not infos:
             raise UnsupportedFormatError(
                 "zip contains no CSV", file=path, expected="位置参照情報の CSV を含む zip"
             )
-        members: list[tuple[str | None, str, int]] = [(i.filename, i.filename, i.file_size) for i in infos]
+        for m in infos:
+            yield m.name, (path, m.name), m.size
     else:
-        members = [(None, path.name, path.stat().st_size)]
-    for member, name, size in members:
-        with _open_member(path, member) as fh:
-            enc = _detect_encoding(fh.read(1 << 18))
-        with _open_member(path, member) as fh:
-            yield name, io.TextIOWrapper(fh, encoding=enc, newline=""), size
+        yield path.name, path, path.stat().st_size
 
 
 def _float(v: Any) -> float | None:
@@ -226,42 +185,31 @@ def _resolve_muni(
     return cache[key]
 
 
-def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, prog: Progress) -> str:
-    fmt_seen = None
-    cache: dict[tuple[str, str], str | None] = {}
-    town_cache: dict[str, str] = {}  # a town repeats on each of its blocks
-    ft_cache: dict[str, str] = {}
+@dataclass(frozen=True)
+class _IsjColumns:
+    """Column positions of a 位置参照情報 CSV (by header name)."""
 
-    def ft(v: str) -> str:
-        r = ft_cache.get(v)
-        if r is None:
-            r = ft_cache[v] = fast_text(v)
-        return r
+    level: str  # block | town
+    pref: int
+    muni: int
+    town: int
+    lat: int
+    lon: int
+    code: int | None
+    koaza: int | None
+    block: int | None
 
-    for member, stream, size in _csv_streams(path):
-        reader = csv.reader(stream)
-        header = next(reader, None)
-        if not header:
-            continue
-        fmt = detect_reference_format(header)
-        if fmt is None:
-            raise UnsupportedFormatError(
-                "not a 位置参照情報 CSV",
-                file=path,
-                sheet=member,
-                value=",".join(header[:6]),
-                expected="街区レベル (街区符号・地番, 緯度, 経度) または 大字・町丁目レベル (大字町丁目名, 緯度, 経度)",
-            )
-        fmt_seen = fmt
-        c_pref = _col(header, "都道府県名")
-        c_muni = _col(header, "市区町村名")
-        c_code = _col(header, "市区町村コード")
-        c_town = _col(header, "大字・丁目名", "大字町丁目名", "大字・町丁目名")
-        c_koaza = _col(header, "小字・通称名")
-        c_block = _col(header, "街区符号・地番")
-        c_lat = _col(header, "緯度")
-        c_lon = _col(header, "経度")
-        if None in (c_pref, c_muni, c_town, c_lat, c_lon):
+    @classmethod
+    def of(cls, header: list[str], fmt: str, *, path: Path, member: str) -> _IsjColumns:
+        cols = {
+            "pref": _col(header, "都道府県名"),
+            "muni": _col(header, "市区町村名"),
+            "town": _col(header, "大字・丁目名", "大字町丁目名", "大字・町丁目名"),
+            "lat": _col(header, "緯度"),
+            "lon": _col(header, "経度"),
+        }
+        required = {k: v for k, v in cols.items() if v is not None}
+        if len(required) < len(cols):
             raise InputDataError(
                 "required column missing",
                 file=path,
@@ -269,42 +217,96 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
                 value=",".join(header),
                 expected="都道府県名, 市区町村名, 大字・丁目名, 緯度, 経度",
             )
-        assert c_pref is not None and c_muni is not None and c_town is not None  # checked above
-        assert c_lat is not None and c_lon is not None
-        level = "block" if fmt == "isj_block" else "town"
-        total = max(size / 110, 1)  # rows, estimated (a 位置参照情報 row is ~100–120 bytes)
-        for i, row in enumerate(reader, start=2):
-            if i % BATCH == 0:
-                prog.update(min(i / total, 0.99), f"{member}: {i:,} 行")
-            if not row or len(row) <= max(c_lat, c_lon):
-                if row:
-                    w.reject(i, "", ",".join(row), "too few columns")
-                continue
-            lat, lon = _float(row[c_lat]), _float(row[c_lon])
-            if lat is None or lon is None or not in_japan(lon, lat):
-                w.reject(i, "緯度/経度", f"{row[c_lat]},{row[c_lon]}", "coordinate missing or outside Japan")
-                continue
-            pref = ft(row[c_pref])
-            muni = ft(row[c_muni])
-            code = None
-            if c_code is not None:
-                raw_code = ft(row[c_code]) if c_code < len(row) else ""
-                code = index.resolve_code(raw_code) or (raw_code.zfill(5) if raw_code.isdigit() else None)
-            if code is None and index.munis:
-                code = _resolve_muni(index, cache, pref, muni)
-            town = ft(row[c_town])
-            koaza = ft(row[c_koaza]) if c_koaza is not None and c_koaza < len(row) else ""
-            block = ft(row[c_block]) if c_block is not None and c_block < len(row) else None
-            if level == "block" and not block:
-                w.reject(i, "街区符号・地番", "", "block number missing")
-                continue
-            if level == "block" and koaza:
-                # the 小字 of a block row is rarely written in addresses: keep the 大字 as the town
-                pass
-            tnorm = town_cache.get(town)
-            if tnorm is None:
-                tnorm = town_cache[town] = normalize_town(town)
-            w.add((w.source_id, level, pref, code, muni, town, tnorm, block, lon, lat))
+        return cls(
+            level="block" if fmt == "isj_block" else "town",
+            code=_col(header, "市区町村コード"),
+            koaza=_col(header, "小字・通称名"),
+            block=_col(header, "街区符号・地番"),
+            **required,
+        )
+
+
+class _IsjReader:
+    """Reads 位置参照情報 CSVs row by row into a :class:`_Writer` (caches shared across members)."""
+
+    def __init__(self, w: _Writer, index: MunicipalityIndex, prog: Progress) -> None:
+        self.w = w
+        self.index = index
+        self.prog = prog
+        self.muni_cache: dict[tuple[str, str], str | None] = {}
+        self.town_cache: dict[str, str] = {}  # a town repeats on each of its blocks
+        self.text_cache: dict[str, str] = {}
+        self.field_chars = limits().field_chars
+
+    def text(self, v: str) -> str:
+        r = self.text_cache.get(v)
+        if r is None:
+            r = self.text_cache[v] = normalize_text(v)
+        return r
+
+    def read(self, path: Path, member: str, source: tabular.Source, size: int) -> str | None:
+        """Read one CSV; its format (``None`` when it is empty)."""
+        with tabular.open_text(source, name=member) as (stream, _enc):
+            reader = csv.reader(stream)
+            header = next(reader, None)
+            if not header:
+                return None
+            fmt = detect_reference_format(header)
+            if fmt is None:
+                raise UnsupportedFormatError(
+                    "not a 位置参照情報 CSV",
+                    file=path,
+                    sheet=member,
+                    value=",".join(header[:6]),
+                    expected="街区レベル (街区符号・地番, 緯度, 経度) または 大字・町丁目レベル (大字町丁目名, 緯度, 経度)",
+                )
+            cols = _IsjColumns.of(header, fmt, path=path, member=member)
+            total = max(size / 110, 1)  # rows, estimated (a 位置参照情報 row is ~100–120 bytes)
+            for i, row in enumerate(reader, start=2):
+                if i % BATCH == 0:
+                    self.prog.update(min(i / total, 0.99), f"{member}: {i:,} 行")
+                self.row(i, row, cols)
+        return fmt
+
+    def row(self, i: int, row: list[str], c: _IsjColumns) -> None:
+        if not row:
+            return
+        if len(row) <= max(c.lat, c.lon, c.pref, c.muni, c.town):
+            self.w.reject(i, "", ",".join(row)[:200], "too few columns")
+            return
+        lat, lon = _float(row[c.lat]), _float(row[c.lon])
+        if lat is None or lon is None or not in_japan(lon, lat):
+            self.w.reject(
+                i, "緯度/経度", f"{row[c.lat]},{row[c.lon]}"[:200], "coordinate missing or outside Japan"
+            )
+            return
+        cells = [row[k] for k in (c.pref, c.muni, c.town)]
+        if max(len(v) for v in cells) > self.field_chars:
+            self.w.reject(i, "", ",".join(cells)[:200], "value too long")
+            return
+        pref, muni, town = (self.text(v) for v in cells)
+        code = None
+        if c.code is not None:
+            raw_code = self.text(row[c.code]) if c.code < len(row) else ""
+            code = self.index.resolve_code(raw_code) or (raw_code.zfill(5) if raw_code.isdigit() else None)
+        if code is None and self.index.munis:
+            code = _resolve_muni(self.index, self.muni_cache, pref, muni)
+        # the 小字 of a block row is rarely written in addresses: the 大字 stays the town
+        block = self.text(row[c.block]) if c.block is not None and c.block < len(row) else None
+        if c.level == "block" and not block:
+            self.w.reject(i, "街区符号・地番", "", "block number missing")
+            return
+        tnorm = self.town_cache.get(town)
+        if tnorm is None:
+            tnorm = self.town_cache[town] = normalize_town(town)
+        self.w.add((self.w.source_id, c.level, pref, code, muni, town, tnorm, block, lon, lat))
+
+
+def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, prog: Progress) -> str:
+    reader = _IsjReader(w, index, prog)
+    fmt_seen = None
+    for member, source, size in _csv_sources(path):
+        fmt_seen = reader.read(path, member, source, size) or fmt_seen
     if fmt_seen is None:
         raise UnsupportedFormatError("empty CSV", file=path, expected="位置参照情報の CSV")
     return fmt_seen
@@ -312,7 +314,7 @@ def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, 
 
 def _json_points(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(_decode(path.read_bytes()))
+        data = json.loads(tabular.decode_bytes(path.read_bytes(), name=path.name)[0])
     except json.JSONDecodeError as exc:
         raise UnsupportedFormatError(
             f"invalid JSON: {exc}", file=path, expected="町丁目代表点の JSON"

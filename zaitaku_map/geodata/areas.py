@@ -20,8 +20,6 @@ The 基準日 is the ``reference_date`` given, else a 「令和7年4月1日現�
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -29,7 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from zaitaku_map.errors import GeodataError
+from zaitaku_map import tabular
+from zaitaku_map.errors import GeodataError, UnsupportedFormatError
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.simplify import coverage_union
 from zaitaku_map.progress import Progress
@@ -53,35 +52,19 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFr
     p = Path(path)
     if not p.is_file():
         raise GeodataError("table file not found", file=p)
-    suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            with pd.ExcelFile(p) as xl:
-                name = sheet or xl.sheet_names[0]
-                df = pd.read_excel(xl, sheet_name=name, header=None, dtype=object)
-        except Exception as exc:
-            raise GeodataError(f"cannot read spreadsheet: {exc}", file=p, sheet=sheet) from exc
-        return df, {"sheet": name, "encoding": None}
-    data = p.read_bytes()
-    for enc in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    if p.suffix.lower() == ".xls":
         raise GeodataError(
-            "table is neither UTF-8 nor Shift_JIS (CP932)", file=p, expected="CSV in UTF-8 or CP932"
+            "old Excel (.xls) files are not read",
+            file=p,
+            hint="Excel で .xlsx か CSV に保存し直してください。",
         )
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    width = max((len(r) for r in rows), default=0)
-    df = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
-    return df, {"sheet": None, "encoding": "UTF-8" if enc == "utf-8-sig" else "CP932"}
+        rows = tabular.read_rows(p, sheet=sheet)
+    except UnsupportedFormatError as exc:
+        raise GeodataError(exc.message, file=p, sheet=sheet, expected=exc.expected) from exc
+    width = max((len(r) for r in rows.cells), default=0)
+    df = pd.DataFrame([r + [None] * (width - len(r)) for r in rows.cells], dtype=object)
+    return df, {"sheet": rows.sheet, "encoding": tabular.encoding_label(rows.encoding)}
 
 
 def _blank(v: Any) -> bool:
@@ -148,10 +131,9 @@ class _Units:
 def _best_sheet(p: Path, units: _Units) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The sheet of a workbook holding most project municipality codes/names (cover sheets skipped)."""
     try:
-        with pd.ExcelFile(p) as xl:
-            names = list(xl.sheet_names)
-    except Exception as exc:
-        raise GeodataError(f"cannot read spreadsheet: {exc}", file=p) from exc
+        names = tabular.sheet_names(p)
+    except UnsupportedFormatError as exc:
+        raise GeodataError(f"cannot read spreadsheet: {exc.message}", file=p) from exc
     best: tuple[int, pd.DataFrame, dict[str, Any]] | None = None
     for name in names:
         df, facts = read_table(p, sheet=name)

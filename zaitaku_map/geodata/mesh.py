@@ -11,8 +11,6 @@ position, so different tables and years work.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,7 +20,8 @@ from typing import Any
 import numpy as np
 import shapely
 
-from zaitaku_map.errors import GeodataError
+from zaitaku_map import tabular
+from zaitaku_map.errors import GeodataError, UnsupportedFormatError
 
 MESH_UNITS = {8: "mesh1km", 9: "mesh500m", 10: "mesh250m"}
 
@@ -158,16 +157,6 @@ class PopColumns:
         return out
 
 
-def decode_text(path: Path) -> str:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise GeodataError("file is neither UTF-8 nor CP932", file=path)
-
-
 @dataclass
 class MeshTable:
     """Parsed mesh statistics of one file."""
@@ -184,8 +173,10 @@ class MeshTable:
 def read_mesh_text(path: str | Path) -> MeshTable:
     """Read an e-Stat mesh statistics text/CSV file (see module docstring)."""
     p = Path(path)
-    text = decode_text(p)
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = tabular.read_rows(p, delimiter=",").cells
+    except UnsupportedFormatError as exc:
+        raise GeodataError(exc.message, file=p, expected=exc.expected) from exc
     if len(rows) < 3 or not rows[0] or _norm(rows[0][0]) != "key_code":
         raise GeodataError(
             "not an e-Stat mesh statistics file",

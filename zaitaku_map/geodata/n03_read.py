@@ -4,39 +4,19 @@ there is no .cpg), GeoJSON, GeoPackage, and the JPGIS GML of N03 (:mod:`.n03_gml
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from zaitaku_map.errors import GeodataError
+from zaitaku_map import archive, tabular
+from zaitaku_map.errors import GeodataError, UnsupportedFormatError
 
 BOUNDARY_SUFFIXES = (".shp", ".geojson", ".json", ".gml", ".xml", ".zip", ".gpkg")
 
 
 # --------------------------------------------------------------------------------------------
-def _dbf_encoding(shp: Path) -> str | None:
-    """Encoding for a Shapefile's .dbf: ``None`` when a .cpg says it, else sniffed UTF-8/CP932."""
-    cpg = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".cpg"), None)
-    if cpg is not None:
-        return None
-    dbf = next((p for p in shp.parent.glob(shp.stem + ".*") if p.suffix.lower() == ".dbf"), None)
-    if dbf is None:
-        return None
-    data = dbf.read_bytes()
-    header_len = int.from_bytes(data[8:10], "little") if len(data) > 10 else 0
-    body = data[header_len:]
-    if all(b < 0x80 for b in body[:200000]):
-        return "UTF-8"
-    try:
-        body.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "CP932"
-
-
 def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
     import pyogrio
 
@@ -45,7 +25,7 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
         from zaitaku_map.geodata.n03_gml import read_n03_gml
 
         return read_n03_gml(path), "UTF-8"
-    enc = _dbf_encoding(path) if suffix == ".shp" else None
+    enc = tabular.encoding_label(tabular.dbf_encoding(path)) if suffix == ".shp" else None
     try:
         kwargs = {"encoding": enc} if enc else {}
         gdf = pyogrio.read_dataframe(path, **kwargs)
@@ -84,10 +64,9 @@ def read_boundary_file(path: str | Path) -> tuple[gpd.GeoDataFrame, dict[str, An
         if p.is_file() and p.suffix.lower() == ".zip":
             tmp = tempfile.TemporaryDirectory(prefix="zm_n03_")
             try:
-                with zipfile.ZipFile(p) as zf:
-                    zf.extractall(tmp.name)
-            except zipfile.BadZipFile as exc:
-                raise GeodataError(f"broken zip file: {exc}", file=p) from exc
+                archive.extract(p, tmp.name)
+            except UnsupportedFormatError as exc:
+                raise GeodataError(exc.message, file=p) from exc
             inputs = _find_inputs(Path(tmp.name))
         elif p.is_dir():
             inputs = _find_inputs(p)

@@ -8,15 +8,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from zaitaku_map import archive
 from zaitaku_map.errors import Cancelled, InputDataError, ZaitakuError
 from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
 from zaitaku_map.importers.detect import FORMATS, Unit, inspect_file
 from zaitaku_map.importers.matching import attach_role_designations, link_sources
-from zaitaku_map.importers.readers import parse_date, read_zip_member
 from zaitaku_map.importers.register import register_file
 from zaitaku_map.importers.report import ImportReport, ParsedFile
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.refdate import parse_date
 from zaitaku_map.store.project import Project
+from zaitaku_map.tabular import read_csv_table, read_xlsx_tables
 
 
 def _check_date(value: str | None) -> str | None:
@@ -45,7 +47,7 @@ def parse_unit(
     if fmt == "kouseikyoku":
         return [kouseikyoku.parse(unit.path, study_prefs=prefs, reference_date=reference_date)]
     if fmt in ("iryojoho", "kaigo"):
-        data = read_zip_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
+        data = archive.read_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
         name = Path(unit.member).name if unit.member else unit.path.name
         mod = iryojoho if fmt == "iryojoho" else kaigo
         return [mod.parse_bytes(data, name, path=path, study_prefs=prefs, reference_date=reference_date)]
@@ -251,17 +253,11 @@ def preview_file(path: str | Path, rows: int = 20, *, project: Project | None = 
                 out["mapping_origin"] = "saved"
         return out
     if u.format == "kouseikyoku":
-        from zaitaku_map.importers.readers import read_xlsx_tables
-
         t = read_xlsx_tables(u.path, header_keys=kouseikyoku.HEADER_KEYS, nrows=rows)[0]
     elif u.format in ("iryojoho", "kaigo"):
-        from zaitaku_map.importers.readers import head_bytes, read_csv_bytes
-
         keys = iryojoho.HEADER_KEYS if u.format == "iryojoho" else kaigo.HEADER_KEYS
-        data = head_bytes(u.path, u.member, size=1 << 18)
-        if len(data) >= 1 << 18:  # cut at the last complete line
-            data = data.rsplit(b"\n", 1)[0]
-        t = read_csv_bytes(data, u.member or u.path.name, header_keys=keys, nrows=rows)
+        source = (u.path, u.member) if u.member else u.path
+        t = read_csv_table(source, name=Path(u.member or u.path.name).name, header_keys=keys, nrows=rows)
     else:
         t = table.read_unit_tables(u, nrows=rows)[0]
     out["header"] = t.header

@@ -5,18 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from zaitaku_map import archive, tabular
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
-from zaitaku_map.importers.readers import (
-    CSV_SUFFIXES,
-    GIS_SUFFIXES,
-    XLSX_SUFFIXES,
-    head_bytes,
-    header_key,
-    read_csv_bytes,
-    read_xlsx_tables,
-    zip_members,
-)
+from zaitaku_map.tabular import CSV_SUFFIXES, XLSX_SUFFIXES, read_xlsx_tables
+
+GIS_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 
 FORMATS = ("iryojoho", "kaigo", "kouseikyoku", "table", "gis")
 EXPECTED = (
@@ -46,28 +40,24 @@ def format_of_header(header: list[str]) -> str:
     return "table"
 
 
-def _csv_header(data: bytes, name: str) -> list[str]:
+def _csv_header(source: tabular.Source, name: str) -> list[str]:
+    """The header of a CSV: an official list's header among the first rows (they sometimes have a
+    title row), else the first non-empty row; ``[]`` for a file that is not text."""
     try:
-        t = read_csv_bytes(
-            data[: 1 << 16].rsplit(b"\n", 1)[0] if len(data) >= 1 << 16 else data, name, nrows=1
-        )
-    except InputDataError:
+        rows = tabular.read_rows(source, name=name, max_rows=tabular.HEADER_SEARCH_ROWS)
+    except UnsupportedFormatError:
         return []
-    keys = [header_key(c) for c in t.header]
-    # official lists sometimes have a title row: look a few rows further for a known header
-    if format_of_header(t.header) == "table":
-        for keyset in (iryojoho.HEADER_KEYS, kaigo.HEADER_KEYS, kouseikyoku.HEADER_KEYS):
-            try:
-                t2 = read_csv_bytes(data[: 1 << 16].rsplit(b"\n", 1)[0], name, header_keys=keyset, nrows=1)
-                return t2.header
-            except InputDataError:
-                continue
-    return t.header if keys else []
+    for keyset in (iryojoho.HEADER_KEYS, kaigo.HEADER_KEYS, kouseikyoku.HEADER_KEYS, ()):
+        h = rows.find_header(keys=keyset)
+        if h is not None:
+            return tabular.dedupe(tabular.clean_header(c) for c in rows.cells[h])
+    return []
 
 
 def _is_geojson(path: Path) -> bool:
     try:
-        head = head_bytes(path, size=4096).decode("utf-8-sig", errors="ignore").lstrip()
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8-sig", errors="ignore").lstrip()
     except OSError:
         return False
     if not head.startswith("{"):
@@ -85,11 +75,9 @@ def inspect_file(path: str | Path) -> list[Unit]:
     suffix = p.suffix.lower()
     if suffix == ".zip":
         units: list[Unit] = []
-        members = zip_members(p)
-        for m in members:
-            if m.lower().endswith(XLSX_SUFFIXES):
-                continue  # xlsx inside zips: extract first (not seen in the official downloads)
-            fmt = format_of_header(_csv_header(head_bytes(p, m), m))
+        members = [m.name for m in archive.members(p) if m.name.lower().endswith(CSV_SUFFIXES)]
+        for m in members:  # (xlsx inside zips: extract first; not seen in the official downloads)
+            fmt = format_of_header(_csv_header((p, m), Path(archive.decode_member_name(m)).name))
             units.append(Unit(p, m, fmt, "csv"))
         official = [u for u in units if u.format != "table"]
         if official:
@@ -105,7 +93,7 @@ def inspect_file(path: str | Path) -> list[Unit]:
             pass
         raise UnsupportedFormatError("zip holds no CSV table", file=p, expected=EXPECTED)
     if suffix in CSV_SUFFIXES:
-        return [Unit(p, None, format_of_header(_csv_header(head_bytes(p, size=1 << 16), p.name)), "csv")]
+        return [Unit(p, None, format_of_header(_csv_header(p, p.name)), "csv")]
     if suffix in XLSX_SUFFIXES:
         tables = read_xlsx_tables(p, nrows=1)
         fmts = {format_of_header(t.header) for t in tables}

@@ -15,10 +15,11 @@ import pandas as pd
 import shapely
 
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
-from zaitaku_map.importers.readers import Table, detect_encoding
 from zaitaku_map.importers.report import ParsedFile, Rejected
 from zaitaku_map.importers.table import guess_mapping, parse_table
 from zaitaku_map.store.project import Project
+from zaitaku_map.tabular import Table
+from zaitaku_map.tabular import dbf_encoding as _sniff_dbf
 
 LON_COL = "__lon"
 LAT_COL = "__lat"
@@ -34,12 +35,7 @@ def dbf_encoding(path: Path) -> str | None:
     dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
     if dbf is None:
         raise InputDataError("Shapefile without its .dbf", file=path, expected=".shp と同じ名前の .dbf")
-    data = dbf.read_bytes()
-    try:
-        enc = detect_encoding(data[32:])
-    except UnsupportedFormatError:
-        return "cp932"
-    return "cp932" if enc == "cp932" else "utf-8"
+    return _sniff_dbf(path)
 
 
 def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:

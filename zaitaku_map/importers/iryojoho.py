@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from zaitaku_map.importers.normalize import table_rejections, to_number_series
 from zaitaku_map.importers.positions import check_positions
-from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+from zaitaku_map.tabular import Table, read_csv_table
 
 HEADER_KEYS = ("ID", "正式名称", "都道府県コード", "市区町村コード", "所在地")
 COL_LAT = "所在地座標（緯度）"
@@ -73,7 +74,7 @@ def parse_bytes(
     reference_date: str | None = None,
 ) -> ParsedFile:
     """Parse one facility_info CSV (already extracted from its zip)."""
-    table = read_csv_bytes(data, name, header_keys=HEADER_KEYS)
+    table = read_csv_table(data, name=name, header_keys=HEADER_KEYS)
     return parse_table(table, path=path, study_prefs=study_prefs, reference_date=reference_date)
 
 
@@ -96,7 +97,8 @@ def parse_table(
         reference_date=ref,
         reference_date_origin=origin,
         encoding=table.encoding,
-        rows_read=len(df),
+        rows_read=table.rows_read,
+        rejected=table_rejections(table),
     )
     ids = df["ID"].str.strip()
     names = df["正式名称"].str.strip()
@@ -104,7 +106,7 @@ def parse_table(
     city = df["市区町村コード"]
     code = pref + city.str.zfill(3)
     muni = code.where(code.str.fullmatch(r"\d{5}"), "")
-    rownum = pd.Series(range(table.header_row + 1, table.header_row + 1 + len(df)), index=df.index)
+    rownum = table.row_series()
 
     bad = ids.eq("") | names.eq("")
     dup = ids.duplicated(keep="first") & ~bad

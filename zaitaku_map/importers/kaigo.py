@@ -13,10 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from zaitaku_map.importers.normalize import PREFECTURES, muni5, with_prefecture
+from zaitaku_map.importers.normalize import (
+    PREFECTURES,
+    muni5,
+    table_rejections,
+    to_number_series,
+    with_prefecture,
+)
 from zaitaku_map.importers.positions import check_positions
-from zaitaku_map.importers.readers import Table, read_csv_bytes, to_number_series
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+from zaitaku_map.tabular import Table, read_csv_table
 
 HEADER_KEYS = ("事業所名", "事業所番号", "住所")
 COL_CODE = "都道府県コード又は市町村コード"
@@ -112,7 +118,7 @@ def parse_bytes(
     reference_date: str | None = None,
 ) -> ParsedFile:
     return parse_table(
-        read_csv_bytes(data, name, header_keys=HEADER_KEYS),
+        read_csv_table(data, name=name, header_keys=HEADER_KEYS),
         path=path,
         study_prefs=study_prefs,
         reference_date=reference_date,
@@ -142,9 +148,10 @@ def parse_table(
         reference_date=ref,
         reference_date_origin=origin,
         encoding=table.encoding,
-        rows_read=len(df),
+        rows_read=table.rows_read,
+        rejected=table_rejections(table),
     )
-    rownum = pd.Series(range(table.header_row + 1, table.header_row + 1 + len(df)), index=df.index)
+    rownum = table.row_series()
     no = df["事業所番号"].str.normalize("NFKC").str.strip()
     no = no.where(~no.str.fullmatch(r"\d{1,9}"), no.str.zfill(10))
     names = df["事業所名"].str.strip()

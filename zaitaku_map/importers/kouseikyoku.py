@@ -18,10 +18,18 @@ from typing import Any
 import pandas as pd
 
 from zaitaku_map.errors import UnsupportedFormatError
-from zaitaku_map.importers.normalize import PREFECTURES, beds_from_text, muni5, pref_code_of, with_prefecture
-from zaitaku_map.importers.readers import Table, parse_date, read_xlsx_tables
+from zaitaku_map.importers.normalize import (
+    PREFECTURES,
+    beds_from_text,
+    muni5,
+    pref_code_of,
+    table_rejections,
+    with_prefecture,
+)
 from zaitaku_map.importers.report import ParsedFile, Rejected, empty_records
 from zaitaku_map.labels import ZAISHI_SUBTYPES
+from zaitaku_map.refdate import parse_date
+from zaitaku_map.tabular import Table, read_xlsx_tables
 
 HEADER_KEYS = ("受理記号", "医療機関番号", "医療機関名称")
 COL_NO = "医療機関番号"
@@ -128,9 +136,8 @@ def _parse_table(
     t: Table, pf: ParsedFile, *, study_prefs: list[str] | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     df = t.frame
-    pf.rows_read += len(df)
-    nonempty = df.apply(lambda c: c.str.strip().ne("")).any(axis=1)
-    df = df[nonempty]
+    pf.rows_read += t.rows_read
+    pf.rejected.extend(table_rejections(t))
     code_nfkc = _col(df, COL_CODE).str.normalize("NFKC").str.replace(" ", "", regex=False).str.strip()
     kinds = code_nfkc.map(lambda c: classify_code(c)[0])
     pref_code = _col(df, "都道府県コード").str.normalize("NFKC").str.strip()

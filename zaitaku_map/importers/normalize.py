@@ -1,4 +1,5 @@
-"""Vectorised normalisation used by every format: prefectures, addresses, coordinates, beds."""
+"""Vectorised normalisation used by every format: prefectures, addresses, coordinates, beds, numbers,
+and the rows a table reader set aside (:func:`table_rejections`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from zaitaku_map.geo import in_japan
-from zaitaku_map.textnorm import _CORP_RE, HYPHENS, normalize_text
+from zaitaku_map.importers.report import Rejected
+from zaitaku_map.tabular import Table
+from zaitaku_map.textnorm import normalize_name, normalize_text
 
 PREFECTURES: dict[str, str] = {
     f"{i + 1:02d}": n
@@ -67,7 +70,8 @@ PREFECTURES: dict[str, str] = {
 }
 PREF_BY_NAME: dict[str, str] = {n: c for c, n in PREFECTURES.items()}
 PREF_BY_NAME.update({n[:-1]: c for c, n in PREFECTURES.items() if n != "北海道"})
-_PREF_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
+# a prefecture name at the start of a text (longest first: 神奈川県 before 奈良県 cannot clash)
+PREFECTURE_RE = re.compile("^(" + "|".join(sorted(PREFECTURES.values(), key=len, reverse=True)) + ")")
 
 
 def pref_code_of(text: str | None) -> str:
@@ -77,7 +81,7 @@ def pref_code_of(text: str | None) -> str:
         return ""
     if t in PREF_BY_NAME:
         return PREF_BY_NAME[t]
-    m = _PREF_RE.match(t)
+    m = PREFECTURE_RE.match(t)
     return PREF_BY_NAME[m.group(1)] if m else ""
 
 
@@ -101,41 +105,25 @@ def with_prefecture(address: pd.Series, pref_name: pd.Series) -> pd.Series:
         index=a.index,
         dtype=bool,
     )
-    has = ac.str.match(_PREF_RE.pattern) | own | a.eq("") | p.eq("")
+    has = ac.str.match(PREFECTURE_RE.pattern) | own | a.eq("") | p.eq("")
     return a.where(has, p + a)
 
 
-_OTHER_HYPHENS = "".join(ch for ch in HYPHENS if ch not in "ーｰ")
-_HYPHEN_RX = f"[{re.escape(_OTHER_HYPHENS)}]|(?:(?<=[0-9])|^)[ーｰ]"
-
-
-_HYPHEN_RE = re.compile(_HYPHEN_RX)
 _SPACES_RE = re.compile(r"[\s\u3000]+")
-_PUNCT_RE = re.compile(r"[()「」『』【】\[\]・,.、。]")
-
-
-def _norm_text(x: object) -> str:
-    if not isinstance(x, str) or not x:
-        return ""
-    return _SPACES_RE.sub("", _HYPHEN_RE.sub("-", unicodedata.normalize("NFKC", x)))
-
-
-# same pattern as textnorm's, guarded by a one-character lookahead so most positions fail fast
-_CORP_FAST_RE = re.compile("(?=[医社特一公独地国株有合(])(?:" + _CORP_RE.pattern + ")")
-
-
-def _norm_name(x: object) -> str:
-    return _PUNCT_RE.sub("", _CORP_FAST_RE.sub("", _norm_text(x)))
 
 
 def norm_texts(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`zaitaku_map.textnorm.normalize_text` (same result, one pass per value)."""
-    return pd.Series([_norm_text(x) for x in s.tolist()], index=s.index, dtype=object)
+    """:func:`zaitaku_map.textnorm.normalize_text` of every value ('' for missing values)."""
+    return pd.Series(
+        [normalize_text(x) if isinstance(x, str) else "" for x in s.tolist()], index=s.index, dtype=object
+    )
 
 
 def norm_names(s: pd.Series) -> pd.Series:
-    """Vectorised :func:`zaitaku_map.textnorm.normalize_name`."""
-    return pd.Series([_norm_name(x) for x in s.tolist()], index=s.index, dtype=object)
+    """:func:`zaitaku_map.textnorm.normalize_name` of every value ('' for missing values)."""
+    return pd.Series(
+        [normalize_name(x) if isinstance(x, str) else "" for x in s.tolist()], index=s.index, dtype=object
+    )
 
 
 _KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
@@ -145,7 +133,7 @@ _MUNI_RE = re.compile(r"^(.+?郡.+?[町村]|.+?市.+?区|.+?市|.+?区|.+?[町�
 def address_key(address: str | None) -> str:
     """Comparable form of an address for matching: no prefecture, 丁目/番地/号 as '-', no building."""
     t = normalize_text(address)
-    t = _PREF_RE.sub("", t)
+    t = PREFECTURE_RE.sub("", t)
     t = t.replace("大字", "").replace("字", "")
     t = re.sub(r"([一二三四五六七八九十]+)丁目", lambda m: _kanji_num(m.group(1)) + "-", t)
     t = re.sub(r"(丁目|番地の|番地|番の|番|号|の)(?=\d)", "-", t)
@@ -170,7 +158,7 @@ def _kanji_num(s: str) -> str:
 
 def municipality_part(address: str | None) -> str:
     """The municipality part of an address (``鳥取市``, ``東伯郡三朝町``, ``米子市``) for matching."""
-    t = _PREF_RE.sub("", normalize_text(address))
+    t = PREFECTURE_RE.sub("", normalize_text(address))
     m = _MUNI_RE.match(t)
     return m.group(1) if m else ""
 
@@ -192,9 +180,10 @@ _NUM_RE = re.compile(r"\d+")
 
 
 def beds_from_text(text: str | None) -> float:
-    """Sum of the numbers in a 名簿 病床数 cell (``一般　　161／療養　　38`` → 199); NaN when none."""
+    """Sum of the numbers in a 名簿 病床数 cell (``一般　　161／療養　　38`` → 199); NaN when none
+    (numbers longer than 6 digits are not bed counts)."""
     t = unicodedata.normalize("NFKC", text or "")
-    nums = _NUM_RE.findall(t)
+    nums = [n for n in _NUM_RE.findall(t) if len(n) <= 6]
     return float(sum(int(n) for n in nums)) if nums else float("nan")
 
 
@@ -204,3 +193,32 @@ def muni5(code: pd.Series) -> pd.Series:
     t = t.where(~t.str.fullmatch(r"\d{4}"), "0" + t)  # Excel dropped the leading zero
     ok = t.str.fullmatch(r"\d{5,6}")
     return t.str[:5].where(ok, "")
+
+
+def to_number_series(s: pd.Series) -> pd.Series:
+    """Text → float (NaN when empty, unparseable or not finite), full-width digits and thousands
+    separators allowed."""
+    out = pd.to_numeric(s, errors="coerce")
+    bad = out.isna() & s.notna() & s.astype(str).ne("")
+    if bad.any():  # full-width digits, thousands separators, spaces: normalise only those cells
+        t = s[bad].astype(str).str.normalize("NFKC").str.strip().str.replace(",", "", regex=False)
+        out = out.astype(float)
+        out[bad] = pd.to_numeric(t, errors="coerce")
+    out = out.astype(float)
+    return out.where(np.isfinite(out))  # "inf", "1e999": not a number of a list
+
+
+def table_rejections(table: Table) -> list[Rejected]:
+    """The rows a :class:`~zaitaku_map.tabular.Table` set aside (surplus or missing fields, cells
+    over the length limit) as rejected rows with their reasons, for the import log and the totals."""
+    return [
+        Rejected(
+            row=p.row,
+            sheet=table.sheet,
+            column=p.column,
+            value=None if p.column is None else next((v for v in p.values if len(v) >= 200), None),
+            reason=p.reason,
+            raw={"values": list(p.values)},
+        )
+        for p in table.problems
+    ]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from zaitaku_map.geo import in_japan
-from zaitaku_map.importers.readers import to_number_series
+from zaitaku_map.importers.normalize import to_number_series
 from zaitaku_map.importers.report import ParsedFile, Rejected
 
 IMPOSSIBLE = "緯度・経度として有り得ない値です（住所から位置を求めます）"

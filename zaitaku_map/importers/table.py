@@ -36,27 +36,20 @@ from zaitaku_map.errors import InputDataError
 from zaitaku_map.importers.detect import Unit
 from zaitaku_map.importers.kouseikyoku import reference_date_from_titles
 from zaitaku_map.importers.normalize import (
-    _PREF_RE,
+    PREFECTURE_RE,
     PREFECTURES,
     muni5,
     norm_names,
     norm_texts,
     pref_code_of,
-    with_prefecture,
-)
-from zaitaku_map.importers.readers import (
-    HEADER_SEARCH_ROWS,
-    Table,
-    dedupe,
-    header_key,
-    read_csv_bytes,
-    read_xlsx_tables,
-    read_zip_member,
+    table_rejections,
     to_number_series,
+    with_prefecture,
 )
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 from zaitaku_map.labels import CATEGORIES
 from zaitaku_map.store.project import Project, now_iso
+from zaitaku_map.tabular import Table, header_key, read_csv_table, read_xlsx_tables
 from zaitaku_map.textnorm import compact
 
 # field -> header synonyms (compared after NFKC, spaces removed); exact match first, then contains
@@ -161,52 +154,20 @@ def save_mapping(
     )
 
 
-def _find_header(rows: list[list[str]]) -> int:
-    best, best_i = 0, 0
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = [c for c in row if str(c).strip()]
-        if not cells:
-            continue
-        score = len(guess_mapping([str(c) for c in cells]))
-        if score > best:
-            best, best_i = score, i
-    return best_i
+def header_score(row: list[str]) -> float:
+    """How much a row looks like the header of a facility list: the fields its cells name (a
+    non-empty row scores a little, so the first one is the header when no row names a field)."""
+    cells = [c for c in row if c.strip()]
+    return len(guess_mapping(cells)) + (0.001 if cells else 0.0)
 
 
 def read_unit_tables(unit: Unit, *, nrows: int | None = None) -> list[Table]:
-    """Tables of a CSV/XLSX unit with the header row found by recognisable column names."""
+    """Tables of a CSV/XLSX unit, the header row found by recognisable column names."""
     if unit.kind == "xlsx":
-        tables = read_xlsx_tables(unit.path, nrows=None if nrows is None else nrows + HEADER_SEARCH_ROWS)
-        out = []
-        for t in tables:
-            rows = [t.header, *t.frame.head(HEADER_SEARCH_ROWS).values.tolist()]
-            h = _find_header(rows)
-            if h > 0:
-                header = dedupe(str(c).strip() for c in rows[h])
-                frame = t.frame.iloc[h:].reset_index(drop=True)
-                frame.columns = header
-                titles = [[str(c).strip() for c in r if str(c).strip()] for r in rows[:h]]
-                t = Table(
-                    name=t.name,
-                    sheet=t.sheet,
-                    header=header,
-                    header_row=t.header_row + h,
-                    frame=frame,
-                    title_rows=t.title_rows + [r for r in titles if r],
-                )
-            if nrows is not None:
-                t.frame = t.frame.head(nrows)
-            out.append(t)
-        return out
-    data = read_zip_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
+        return read_xlsx_tables(unit.path, header_score=header_score, nrows=nrows)
+    source = (unit.path, unit.member) if unit.member else unit.path
     name = Path(unit.member).name if unit.member else unit.path.name
-    t = read_csv_bytes(data, name, nrows=HEADER_SEARCH_ROWS)
-    h = _find_header([t.header, *t.frame.values.tolist()])
-    if h > 0:
-        first = [t.header, *t.frame.values.tolist()][h]
-        keys = [c for c in first if str(c).strip()][:3]
-        return [read_csv_bytes(data, name, header_keys=keys, nrows=nrows)]
-    return [read_csv_bytes(data, name, nrows=nrows)]
+    return [read_csv_table(source, name=name, header_score=header_score, nrows=nrows)]
 
 
 def _category_values(values: pd.Series) -> pd.Series:
@@ -311,10 +272,6 @@ def parse_table(
     m, saved_name, origin = resolve_mapping(project, t.header, mapping)
     user_name = str(mapping.get("source_label") or "").strip() if mapping else ""
     df = t.frame
-    nonempty = (
-        df.apply(lambda c: c.astype(str).str.strip().ne("")).any(axis=1) if len(df.columns) else df.index
-    )
-    df = df[nonempty]
 
     def col(f: str) -> pd.Series:
         c = m.get(f)
@@ -336,13 +293,14 @@ def parse_table(
         reference_date_origin=ref_origin,
         sheet=t.sheet,
         encoding=t.encoding,
-        rows_read=len(t.frame),
+        rows_read=t.rows_read,
+        rejected=table_rejections(t),
     )
     pf.notes.append(
         f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
         + ", ".join(f"{k}={v}" for k, v in m.items())
     )
-    rownum = pd.Series([t.row_number(i) for i in df.index], index=df.index)
+    rownum = t.row_series()
     cat = (
         _category_values(col("category")) if "category" in m else pd.Series("", index=df.index, dtype=object)
     )
@@ -468,7 +426,7 @@ _WARD_OF_CITY_RE = re.compile(r"^(.+?市).+?区$")
 def _muni_of_address(address: str, pref_name: str) -> str:
     t = compact(address)
     own = compact(pref_name)
-    m = _PREF_RE.match(t)
+    m = PREFECTURE_RE.match(t)
     had_pref = m is not None or bool(own and t.startswith(own))
     t = t[m.end() :] if m else (t[len(own) :] if own and t.startswith(own) else t)
     hit = _ADDR_MUNI_RE.match(t) or (_ADDR_WARD_RE.match(t) if had_pref else None)
