@@ -10,15 +10,13 @@ like) and the header block as the rows directly above the first data row.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from zaitaku_map.demand.tokens import Labels, cell_str, norm, number, parse_label
 from zaitaku_map.errors import UnsupportedFormatError
-from zaitaku_map.importers.readers import CSV_SUFFIXES, XLSX_SUFFIXES, decode_text, iter_xlsx_sheets
+from zaitaku_map.tabular import CSV_SUFFIXES, XLSX_SUFFIXES, iter_xlsx_sheets, read_rows
 
 HEADER_SEARCH_ROWS = 40
 """How many rows may precede the first data row (titles, notes, header rows)."""
@@ -62,15 +60,8 @@ def read_sheets(path: str | Path) -> list[Sheet]:
     if suffix in XLSX_SUFFIXES:
         return [Sheet(p, name, [_trim(r) for r in rows]) for name, rows in iter_xlsx_sheets(p)]
     if suffix in CSV_SUFFIXES:
-        text, _enc = decode_text(p.read_bytes())
-        text = text.lstrip("\ufeff")
-        first = text.split("\n", 1)[0]
-        delim = max((",", "\t", ";"), key=first.count)
-        rows = [
-            _trim([c if c.strip() else None for c in r])
-            for r in csv.reader(io.StringIO(text), delimiter=delim)
-        ]
-        return [Sheet(p, None, rows)]
+        grid = read_rows(p)  # the one table reader: encoding and delimiter detected
+        return [Sheet(p, None, [_trim([c if c.strip() else None for c in r]) for r in grid.cells])]
     raise UnsupportedFormatError(
         "not a table file", file=p, expected="Excel ブック (.xlsx) または CSV (.csv)"
     )

@@ -11,8 +11,8 @@ from zaitaku_map.demand.projection_read import muni_key
 from zaitaku_map.demand.rates_read import looks_like_rate_table
 from zaitaku_map.demand.tokens import norm, parse_label
 from zaitaku_map.errors import ZaitakuError
-from zaitaku_map.importers.readers import CSV_SUFFIXES, XLSX_SUFFIXES
 from zaitaku_map.labels import DEMAND_FILE_KINDS
+from zaitaku_map.tabular import CSV_SUFFIXES, XLSX_SUFFIXES
 
 KINDS = DEMAND_FILE_KINDS  # kind -> label
 _ROWS = 400  # a projection table says what it is in its first rows

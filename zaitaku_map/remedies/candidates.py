@@ -209,8 +209,8 @@ def file_candidates(path: str | Path, category: str) -> pd.DataFrame:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """The first table of a CSV/TSV (any encoding) or Excel file, through the importers' one reader."""
-    from zaitaku_map.importers.readers import read_csv_bytes, read_xlsx_tables
+    """The first table of a CSV/TSV (any encoding) or Excel file, through the one table reader."""
+    from zaitaku_map.tabular import read_csv_table, read_xlsx_tables
 
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -218,7 +218,7 @@ def _read_table(path: Path) -> pd.DataFrame:
             if not tables:
                 raise CandidateFileError("no table in the workbook", file=path)
             return tables[0].frame
-        return read_csv_bytes(path.read_bytes(), path.name).frame
+        return read_csv_table(path).frame
     except OSError as err:
         raise CandidateFileError(f"cannot read the file: {err}", file=path) from err
 
