@@ -194,11 +194,19 @@ def test_comparison_and_pack(proj, tmp_path):
     cover_and_toc = len(r.pages) - sum(part["pages"] for part in pack.details["parts"])
     assert pack.pages == len(r.pages) and cover_and_toc == 2
     top = [o.title for o in r.outline if not isinstance(o, list)]
-    assert top == ["目次", "圏域図", "圏域案の比較", "評価表", f"資源リスト（{a}）"]
+    assert top == [
+        "目次",
+        "圏域図",
+        "圏域案の比較",
+        "評価表",
+        f"市区町村の指標（{a}）",
+        f"圏域ごとの拡大図（{a}）",
+        f"資源リスト（{a}）",
+    ]
     folder = export_pack(p, ExportRequest(a), None, folder=tmp_path / "pack")
     assert folder.kind == "pack_dir"
     names = sorted(x.name for x in (tmp_path / "pack").iterdir())
-    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 4
+    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 6
 
 
 def test_errors(proj, tmp_path):

@@ -157,6 +157,9 @@ EXPORT_TEXT: dict[str, str] = {
     "stacked_note": "数字は同じ位置に重なる施設の数です（住所から市区町村の代表点までしか決まらない施設など）。",
     "differs": "＊ 最初の案と異なる値",
     "unplaced": "位置未確定",
+    "coverage_beyond": "{minutes}分圏外（斜線）",
+    "atlas_title": "圏域ごとの拡大図",
+    "atlas_list": "施設一覧",
     "compare_maps": "地図の比較",
     "pack_title": "在宅医療の圏域（案）検討資料",
     "pack_subtitle": "在宅医療の圏域（案）に関する会議資料",
@@ -219,6 +222,7 @@ PACK_SECTIONS: dict[str, str] = {
     "maps": "圏域図",
     "comparison": "圏域案の比較",
     "evaluation": "評価表",
+    "indicators": "市区町村の指標",
     "atlas": "圏域ごとの拡大図",
     "lists": "資源リスト",
 }

@@ -6,6 +6,8 @@ Examples::
     zaitaku-map export P.gpkg --option 案A --pdf 案A_地図.pdf --list 案A_資源リスト.pdf
     zaitaku-map export P.gpkg --option 案A --pdf 案A.pdf --paper A3 --portrait --coverage zaishi
     zaitaku-map export P.gpkg --option 案A --pdf 案A.pdf --categories zaishi --title 在支診の分布
+    zaitaku-map export P.gpkg --option 案A --atlas 案A_拡大図.pdf --categories zaishi,home_nursing
+    zaitaku-map export P.gpkg --option 案A --pdf 75歳以上.pdf --choropleth pop75_share
     zaitaku-map export P.gpkg --option 案A --html 案A_地図.html --coverage zaishi
     zaitaku-map export P.gpkg --option 案A --compare 案B 案C --pack 会議資料.pdf --meeting-name 第2回協議の場
     zaitaku-map export P.gpkg --option 案A --compare 案B --pack-dir 会議資料/
@@ -45,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="FILE.html",
         help="委員配布用ビューア: すべての圏域案・評価表・到達圏・施設を1つの HTML に（オフラインで動作）",
     )
+    out.add_argument("--atlas", metavar="ATLAS.pdf", help="圏域ごとの拡大図（施設に番号と一覧）")
     out.add_argument("--list", dest="list_pdf", metavar="LIST.pdf", help="資源リスト PDF（評価表つき）")
     out.add_argument("--compare", nargs="+", metavar="OTHER", default=[], help="比較する他の案（1つ以上）")
     out.add_argument("--compare-pdf", metavar="FILE.pdf", help="比較 PDF の保存先（既定: 比較_<案>.pdf）")
@@ -73,6 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--layers",
         metavar="KEYS",
         help="地図に描く層をカンマ区切りで（kens,municipalities,muni_labels,facilities,coverage,gaps）",
+    )
+    show.add_argument(
+        "--choropleth",
+        metavar="KEY",
+        help="市区町村の指標を階級区分図で（coverage_share, pop75_share, zaishi_per_100k）",
     )
     show.add_argument("--title", help="地図の題名")
     show.add_argument("--subtitle", help="題名の下の1行")
@@ -137,6 +145,7 @@ def build_request(args: argparse.Namespace, project: Project) -> Any:
         coverage_minutes=args.minutes,
         sections=parse_keys(args.sections),
         meeting=meeting,
+        choropleth=args.choropleth,
     )
 
 
@@ -158,16 +167,14 @@ def _viewer(args: argparse.Namespace, project: Project, prog: Progress) -> dict[
     return result
 
 
-def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    from zaitaku_map import export
-    from zaitaku_map.export.pack import safe_name
-
-    wanted = [args.pdf, args.html, args.list_pdf, args.compare, args.pack, args.pack_dir]
+def _wanted(args: argparse.Namespace) -> bool:
+    """Whether an output that needs an option is asked for; refuses impossible argument sets."""
+    wanted = [args.pdf, args.atlas, args.html, args.list_pdf, args.compare, args.pack, args.pack_dir]
     wanted += [args.csv, args.xlsx, args.gpkg, args.geojson]
     if not any(wanted) and not args.viewer:
         raise InputDataError(
             "nothing to export",
-            hint="--pdf, --html, --viewer, --list, --compare, --pack, --pack-dir, --csv, --xlsx, --gpkg "
+            hint="--pdf, --atlas, --html, --viewer, --list, --compare, --pack, --pack-dir, --csv, --xlsx, --gpkg "
             "のいずれかで出力先を指定してください",
         )
     if any(wanted) and not args.option:
@@ -178,69 +185,83 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             value=args.pack,
             hint="会議資料を1つの PDF にするときは --pack 会議資料.pdf、別ファイルにするときは --pack-dir フォルダー を指定してください",
         )
+    return any(wanted)
+
+
+def _jobs(args: argparse.Namespace, project: Project, req: Any, prog: Progress) -> list[tuple[str, str, Any]]:
+    """(result key, label, call) of every output asked for, in a fixed order."""
+    from zaitaku_map import export
+    from zaitaku_map.export.atlas import export_atlas_pdf
+    from zaitaku_map.export.pack import safe_name
+
+    single = req.for_option(req.option)
+    jobs: list[tuple[str, str, Any]] = []
+    if args.pdf:
+        jobs.append(
+            ("map", "地図 PDF", lambda: export.export_map_pdf(project, single, args.pdf, progress=prog))
+        )
+    if args.atlas:
+        jobs.append(
+            ("atlas", "拡大図 PDF", lambda: export_atlas_pdf(project, single, args.atlas, progress=prog))
+        )
+    if args.html:
+        jobs.append(
+            ("html", "地図 HTML", lambda: export.export_html_map(project, single, args.html, progress=prog))
+        )
+    if args.list_pdf:
+        jobs.append(
+            (
+                "list",
+                "資源リスト PDF",
+                lambda: export.export_list_pdf(project, single, args.list_pdf, progress=prog),
+            )
+        )
+    if args.compare_pdf or (args.compare and not (args.pack or args.pack_dir)):
+        target = args.compare_pdf or f"{safe_name('比較_' + '_'.join(req.options))}.pdf"
+        jobs.append(
+            (
+                "comparison",
+                "比較 PDF",
+                lambda: export.export_comparison_pdf(project, req, target, progress=prog),
+            )
+        )
+    if args.pack or args.pack_dir:
+        jobs.append(
+            (
+                "pack",
+                "会議資料",
+                lambda: export.export_pack(project, req, args.pack, folder=args.pack_dir, progress=prog),
+            )
+        )
+    if args.csv:
+        enc = "cp932" if args.cp932 else "utf-8-sig"
+        jobs.append(("csv", "CSV", lambda: export.export_csv(project, single, args.csv, encoding=enc)))
+    if args.xlsx:
+        jobs.append(("xlsx", "XLSX", lambda: export.export_xlsx(project, single, args.xlsx)))
+    if args.gpkg or args.geojson:
+        gpkg_path = args.gpkg or str(Path(args.geojson) / f"{safe_name(args.option)}.gpkg")
+        jobs.append(
+            (
+                "gpkg",
+                "GeoPackage",
+                lambda: export.export_gpkg(project, single, gpkg_path, geojson_dir=args.geojson),
+            )
+        )
+    return jobs
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    wanted = _wanted(args)
     out: dict[str, Any] = {"option": args.option}
     prog = ctx.progress()
     with open_project(args.project) as project:
         if args.viewer:
             out["viewer"] = _viewer(args, project, prog)
             ctx.note(f"委員配布用ビューア: {args.viewer}（{out['viewer']['bytes'] // 1024} KB）")
-        if not any(wanted):
+        if not wanted:
             return out
         req = build_request(args, project)
-        single = req.for_option(req.option)
-        jobs: list[tuple[str, str, Any]] = []
-        if args.pdf:
-            jobs.append(
-                ("map", "地図 PDF", lambda: export.export_map_pdf(project, single, args.pdf, progress=prog))
-            )
-        if args.html:
-            jobs.append(
-                (
-                    "html",
-                    "地図 HTML",
-                    lambda: export.export_html_map(project, single, args.html, progress=prog),
-                )
-            )
-        if args.list_pdf:
-            jobs.append(
-                (
-                    "list",
-                    "資源リスト PDF",
-                    lambda: export.export_list_pdf(project, single, args.list_pdf, progress=prog),
-                )
-            )
-        if args.compare_pdf or (args.compare and not (args.pack or args.pack_dir)):
-            target = args.compare_pdf or f"{safe_name('比較_' + '_'.join(req.options))}.pdf"
-            jobs.append(
-                (
-                    "comparison",
-                    "比較 PDF",
-                    lambda: export.export_comparison_pdf(project, req, target, progress=prog),
-                )
-            )
-        if args.pack or args.pack_dir:
-            jobs.append(
-                (
-                    "pack",
-                    "会議資料",
-                    lambda: export.export_pack(project, req, args.pack, folder=args.pack_dir, progress=prog),
-                )
-            )
-        if args.csv:
-            enc = "cp932" if args.cp932 else "utf-8-sig"
-            jobs.append(("csv", "CSV", lambda: export.export_csv(project, single, args.csv, encoding=enc)))
-        if args.xlsx:
-            jobs.append(("xlsx", "XLSX", lambda: export.export_xlsx(project, single, args.xlsx)))
-        if args.gpkg or args.geojson:
-            gpkg_path = args.gpkg or str(Path(args.geojson) / f"{safe_name(args.option)}.gpkg")
-            jobs.append(
-                (
-                    "gpkg",
-                    "GeoPackage",
-                    lambda: export.export_gpkg(project, single, gpkg_path, geojson_dir=args.geojson),
-                )
-            )
-        for key, label, job in jobs:
+        for key, label, job in _jobs(args, project, req, prog):
             res = job()
             out[key] = res.to_dict()
             ctx.note(f"{label}: {res.path}" + (f"（{res.pages} ページ）" if res.pages else ""))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -120,8 +121,9 @@ var zm = {
     d.rows.forEach(function (r) {
       [3, 5, 6, 9, 10].forEach(function (i) { r[i] = zm.strings[r[i]]; });
       var role = r[7] !== '';
-      var m = L.circleMarker([r[0], r[1]], {radius: d.radius + (role ? 1 : 0), color: '#000',
-        weight: role ? 2.4 : 0.8, fillColor: d.color, fillOpacity: 0.9});
+      var approx = r[11] === 1;  // position only to 町字 / municipality: hollow, in the category colour
+      var m = L.circleMarker([r[0], r[1]], {radius: d.radius + (role ? 1 : 0), color: approx ? d.color : '#000',
+        weight: role ? 2.4 : (approx ? 2 : 0.8), fillColor: approx ? '#fff' : d.color, fillOpacity: 0.9});
       m.bindTooltip(zm.esc(r[2]) + '<br><span style="color:#666">' + zm.esc(d.label) + '</span>');
       m.bindPopup(function () {
         return '<div class="zm-pop"><b>' + zm.esc(r[2]) + '</b>' + zm.table([
@@ -214,7 +216,7 @@ def label_point(geom: Any) -> tuple[float, float] | None:
     main = max(parts, key=lambda p: p.area)
     try:
         pt = polylabel(main, tolerance=max(math.sqrt(main.area) / 50, 1e-4))
-    except Exception:  # degenerate rings: any interior point will do
+    except (shapely.errors.GEOSException, ValueError):  # degenerate rings: any interior point will do
         pt = main.representative_point()
     return round(pt.y, NDIGITS), round(pt.x, NDIGITS)
 
@@ -282,7 +284,12 @@ class _Script(MacroElement):
 
 
 def _legend_html(
-    data: ExportData, coverage: Coverage | None, fac_counts: dict[str, int], has_roles: bool
+    data: ExportData,
+    coverage: Coverage | None,
+    fac_counts: dict[str, int],
+    has_roles: bool,
+    *,
+    approximate: int = 0,
 ) -> str:
     rows: list[str] = [f"<h2>{_e(EXPORT_TEXT['legend'])}</h2>"]
     if len(data.kens) <= 16:
@@ -323,6 +330,11 @@ def _legend_html(
         rows.append(
             f'<div class="zm-row"><span class="zm-dot" style="background:{c.color}"></span>'
             f"{_e(category_label(cat))}（{n}）</div>"
+        )
+    if approximate:
+        rows.append(
+            f'<div class="zm-row"><span class="zm-dot" style="background:#fff;border:2px solid #555"></span>'
+            f"{_e(EXPORT_TEXT['approximate'])}（{approximate}）</div>"
         )
     if has_roles:
         rows.append(
@@ -369,11 +381,9 @@ def _title_html(data: ExportData, coverage: Coverage | None) -> str:
     return f'<h1>{_e(title or EXPORT_TEXT["map_title"])}{demo}</h1><div class="zm-sub">{_e(sub)}</div>'
 
 
-def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tuple[str, dict[str, Any]]:
-    """Render the page of ``data.request``; returns (html text, facts)."""
-    title = data.request.title
-    kens = data.kens
-    minx, miny, maxx, maxy = (float(v) for v in kens.total_bounds)
+def _new_map(data: ExportData) -> tuple[folium.Map, Figure]:
+    """A tile-less folium map over the option with only the inlined Leaflet, the CSP and our CSS."""
+    minx, miny, maxx, maxy = (float(v) for v in data.kens.total_bounds)
     m = folium.Map(
         location=[round((miny + maxy) / 2, NDIGITS), round((minx + maxx) / 2, NDIGITS)],
         tiles=None,
@@ -387,7 +397,7 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
     m.default_js = []
     m.default_css = []
     root = cast(Figure, m.get_root())  # folium.Map places itself in a branca Figure (get_root() says Element)
-    root.title = _e(f"{title or EXPORT_TEXT['map_title']} {data.option_name}")
+    root.title = _e(f"{data.request.title or EXPORT_TEXT['map_title']} {data.option_name}")
     leaflet_js, leaflet_css = leaflet_assets()
     root.header.add_child(
         Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp"
@@ -398,12 +408,21 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
     )
     root.header.add_child(Element(f"<script>{leaflet_js}</script>"), name="leaflet")
     root.header.add_child(Element(f"<script>{HELPER_JS}</script>"), name="zm_helpers")
-    mapname = m.get_name()
+    pad = max(maxx - minx, maxy - miny) * 0.03
+    m.fit_bounds(
+        [
+            [round(v, NDIGITS) for v in (miny - pad, minx - pad)],
+            [round(v, NDIGITS) for v in (maxy + pad, maxx + pad)],
+        ]
+    )
+    return m, root
 
-    # municipalities: outside/unassigned grey fill, then all boundaries (thin, not interactive)
+
+def _muni_layer(data: ExportData) -> folium.FeatureGroup:
+    """Municipalities: outside/unassigned grey fill, then all boundaries (thin, not interactive)."""
     munis = data.munis
     outside = munis[munis["ken_key"].isna()]
-    muni_group = folium.FeatureGroup(name=EXPORT_TEXT["muni_boundary"], show=True)
+    group = folium.FeatureGroup(name=EXPORT_TEXT["muni_boundary"], show=data.request.shows("municipalities"))
     if len(outside):
         folium.GeoJson(
             _features(
@@ -416,95 +435,85 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
             style_function=lambda f: {"fillColor": OUTSIDE_FILL, "fillOpacity": 1, "stroke": False},
             tooltip=folium.GeoJsonTooltip(fields=["name", "note"], labels=False, sticky=True),
             control=False,
-        ).add_to(muni_group)
+        ).add_to(group)
     folium.GeoJson(
         _features(munis, [{} for _ in range(len(munis))]),
         style_function=lambda f: {"fill": False, "color": MUNI_EDGE, "weight": 1, "opacity": 0.9},
         interactive=False,
         control=False,
-    ).add_to(muni_group)
-    muni_group.add_to(m)
+    ).add_to(group)
+    return group
 
-    # coverage bands (largest first, so the nearer bands paint darker on top)
-    n_gaps = 0
-    if coverage is not None and coverage.bands is not None and len(coverage.bands):
-        bands = coverage.bands.sort_values("band_min", ascending=False).reset_index(drop=True)
-        # grid-derived outlines: drop vertices far below the grid cell (≈20 m)
-        bands = bands.set_geometry(shapely.simplify(np.asarray(bands.geometry.values), BAND_SIMPLIFY_DEG))
-        cov_group = folium.FeatureGroup(
-            name=f"{EXPORT_TEXT['coverage']}（{coverage_label(coverage.category)}）"
-        )
-        n = len(bands)
-        for i in range(n):
-            color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
-            folium.GeoJson(
-                _features(bands.iloc[[i]], [{}]),
-                style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.28, "stroke": False},
-                interactive=False,
-                control=False,
-            ).add_to(cov_group)
-        cov_group.add_to(m)
 
-    ken_group = folium.FeatureGroup(name=EXPORT_TEXT["ken"], show=True)
-    _ken_layer(data, coverage).add_to(ken_group)
-    ken_group.add_to(m)
+def _band_layer(bands: gpd.GeoDataFrame, coverage: Coverage) -> folium.FeatureGroup:
+    """Coverage bands, largest first so the nearer bands paint darker on top."""
+    bands = bands.sort_values("band_min", ascending=False).reset_index(drop=True)
+    # grid-derived outlines: drop vertices far below the grid cell (≈20 m)
+    bands = bands.set_geometry(shapely.simplify(np.asarray(bands.geometry.values), BAND_SIMPLIFY_DEG))
+    group = folium.FeatureGroup(name=f"{EXPORT_TEXT['coverage']}（{coverage_label(coverage.category)}）")
+    n = len(bands)
+    for i in range(n):
+        color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
+        folium.GeoJson(
+            _features(bands.iloc[[i]], [{}]),
+            style_function=lambda f, c=color: {"fillColor": c, "fillOpacity": 0.28, "stroke": False},
+            interactive=False,
+            control=False,
+        ).add_to(group)
+    return group
 
-    if coverage is not None and coverage.gaps is not None and len(coverage.gaps):
-        g = coverage.gaps
-        pops = g["pop_total"] if "pop_total" in g else pd.Series(np.nan, index=g.index)
-        mins = g["minutes"] if "minutes" in g else pd.Series(np.nan, index=g.index)
-        rows = [
-            [
-                round(float(la), NDIGITS),
-                round(float(lo), NDIGITS),
-                round(p) if np.isfinite(p) else None,
-                round(t, 1) if np.isfinite(t) else None,
-            ]
-            for lo, la, p, t in zip(
-                g.geometry.x, g.geometry.y, pops.astype(float), mins.astype(float), strict=True
-            )
+
+def _gap_layer(g: gpd.GeoDataFrame, coverage: Coverage) -> tuple[folium.FeatureGroup, int]:
+    """People outside coverage as small dots with their population and time (tooltip)."""
+    pops = g["pop_total"] if "pop_total" in g else pd.Series(np.nan, index=g.index)
+    mins = g["minutes"] if "minutes" in g else pd.Series(np.nan, index=g.index)
+    rows = [
+        [
+            round(float(la), NDIGITS),
+            round(float(lo), NDIGITS),
+            round(p) if np.isfinite(p) else None,
+            round(t, 1) if np.isfinite(t) else None,
         ]
-        n_gaps = len(rows)
-        # dense gap layers (mesh points) become a light stipple rather than a wall of dots (as in the PDF)
-        dense = float(np.clip(math.sqrt(300 / n_gaps), 0.25, 1.0)) if n_gaps else 1.0
-        limit = getattr(coverage.params, "max_minutes", None)  # times are searched up to this limit only
-        beyond = f"{float(limit):g}分超" if isinstance(limit, int | float) else "－"
-        gap_label = EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")
-        gap_group = folium.FeatureGroup(name=gap_label)
-        _Script(
-            f"zm.gaps({gap_group.get_name()}, "
-            + script_json(
-                {
-                    "label": gap_label,
-                    "color": GAP_COLOR,
-                    "radius": round(1.2 + 1.8 * dense, 1),
-                    "opacity": round(0.3 + 0.4 * dense, 2),
-                    "heads": {"pop": "人口", "minutes": "最寄りの施設まで", "beyond": beyond},
-                    "rows": rows,
-                }
-            )
-            + ");"
-        ).add_to(gap_group)
-        gap_group.add_to(m)
-
-    # facilities, one layer per category
-    fac = data.facilities[data.facilities["placed"]]
-    shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
-    heads = {
-        k: EXPORT_COLUMNS[k]
-        for k in (
-            "category",
-            "subtype",
-            "address",
-            "muni_name",
-            "ken_name",
-            "roles",
-            "functions",
-            "precision",
-            "source",
+        for lo, la, p, t in zip(
+            g.geometry.x, g.geometry.y, pops.astype(float), mins.astype(float), strict=True
         )
+    ]
+    # dense gap layers (mesh points) become a light stipple rather than a wall of dots (as in the PDF)
+    dense = float(np.clip(math.sqrt(300 / len(rows)), 0.25, 1.0)) if rows else 1.0
+    limit = getattr(coverage.params, "max_minutes", None)  # times are searched up to this limit only
+    beyond = f"{float(limit):g}分超" if isinstance(limit, int | float) else "－"
+    label = EXPORT_TEXT["gap"].format(minutes=f"{coverage.minutes:g}")
+    group = folium.FeatureGroup(name=label)
+    spec = {
+        "label": label,
+        "color": GAP_COLOR,
+        "radius": round(1.2 + 1.8 * dense, 1),
+        "opacity": round(0.3 + 0.4 * dense, 2),
+        "heads": {"pop": "人口", "minutes": "最寄りの施設まで", "beyond": beyond},
+        "rows": rows,
     }
-    fac_counts: dict[str, int] = {}
+    _Script(f"zm.gaps({group.get_name()}, {script_json(spec)});").add_to(group)
+    return group, len(rows)
+
+
+_FACILITY_HEADS = (
+    "category",
+    "subtype",
+    "address",
+    "muni_name",
+    "ken_name",
+    "roles",
+    "functions",
+    "precision",
+    "source",
+)
+
+
+def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict[str, int]:
+    """One layer of circle markers per category (approximate positions hollow); returns markers per category."""
+    shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
+    heads = {k: EXPORT_COLUMNS[k] for k in _FACILITY_HEADS}
+    counts: dict[str, int] = {}
     strings: dict[str, int] = {}  # repeated texts (municipality, 圏域, source …) stored once
 
     def intern(text: str) -> int:
@@ -520,11 +529,7 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
         rows = []
         for r in sel.itertuples(index=False):
             key = r.ken_key
-            ken = (
-                EXPORT_TEXT["outside"]
-                if key is None or (isinstance(key, float) and math.isnan(key))
-                else data.ken_name(key)
-            )
+            ken = EXPORT_TEXT["outside"] if not isinstance(key, str) else data.ken_name(key)
             src = _text(r.source) + (
                 f"（{EXPORT_TEXT['as_of'].format(date=r.reference_date)}）" if r.reference_date else ""
             )
@@ -541,31 +546,30 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
                     _text(r.functions),
                     intern(_text(r.precision)),
                     intern(src),
+                    1 if r.approximate else 0,
                 ]
             )
-        fac_counts[cat] = len(rows)
+        counts[cat] = len(rows)
         label = category_label(cat)
         group = folium.FeatureGroup(
             name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）', show=True
         )
-        _Script(
-            f"zm.facilities({group.get_name()}, "
-            + script_json(
-                {
-                    "label": label,
-                    "color": c.color,
-                    "radius": round(6 * shrink, 1),
-                    "heads": heads,
-                    "rows": rows,
-                }
-            )
-            + ");"
-        ).add_to(group)
+        spec = {
+            "label": label,
+            "color": c.color,
+            "radius": round(6 * shrink, 1),
+            "heads": heads,
+            "rows": rows,
+        }
+        _Script(f"zm.facilities({group.get_name()}, {script_json(spec)});").add_to(group)
         group.add_to(m)
-
     strings_script.code = f"zm.strings = {script_json(list(strings))};"
+    return counts
 
-    # names: 圏域 always, municipalities on demand
+
+def _label_layers(data: ExportData) -> list[folium.FeatureGroup]:
+    """Names: 圏域 always, municipalities on demand (shown when few)."""
+    kens = data.kens
     ken_labels = [
         [*p, str(n)]
         for n, geom in zip(kens["name"], kens.geometry, strict=True)
@@ -575,34 +579,27 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
     _Script(f"zm.labels({lab_group.get_name()}, 'zm-label-ken', {script_json(ken_labels)});").add_to(
         lab_group
     )
-    lab_group.add_to(m)
-    inside = munis[munis["ken_key"].notna()]
+    inside = data.munis[data.munis["ken_key"].notna()]
     muni_labels = [
         [*p, str(n)]
         for n, geom in zip(inside["name"], inside.geometry, strict=True)
         if (p := label_point(geom)) is not None
     ]
-    mlab_group = folium.FeatureGroup(name="市区町村名", show=len(muni_labels) <= 40)
+    show = len(muni_labels) <= 40 and data.request.shows("muni_labels")
+    mlab_group = folium.FeatureGroup(name="市区町村名", show=show)
     _Script(f"zm.labels({mlab_group.get_name()}, 'zm-label-muni', {script_json(muni_labels)});").add_to(
         mlab_group
     )
-    mlab_group.add_to(m)
+    return [lab_group, mlab_group]
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    pad = max(maxx - minx, maxy - miny) * 0.03
-    m.fit_bounds(
-        [
-            [round(v, NDIGITS) for v in (miny - pad, minx - pad)],
-            [round(v, NDIGITS) for v in (maxy + pad, maxx + pad)],
-        ]
-    )
-    listed = data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]
-    has_roles = bool((fac["roles"] != "").any()) if len(fac) else False
+
+def _panels(mapname: str, data: ExportData, coverage: Coverage | None, legend: str) -> str:
+    """Script of the scale, title, legend and information panels (and the demo watermark)."""
     panels = (
         f"window.zmMap = {mapname};"
         f"L.control.scale({{imperial: false, position: 'bottomleft'}}).addTo({mapname});"
         f"zm.panel({mapname}, 'topleft', 'zm-title', {script_json(_title_html(data, coverage))});"
-        f"zm.panel({mapname}, 'bottomright', 'zm-legend', {script_json(_legend_html(data, coverage, fac_counts, has_roles))});"
+        f"zm.panel({mapname}, 'bottomright', 'zm-legend', {script_json(legend)});"
         f"zm.panel({mapname}, 'bottomleft', 'zm-info', {script_json(_info_html(data, coverage))});"
     )
     if data.is_demo:
@@ -613,15 +610,39 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
             f"{mapname}.on('popupopen', function () {{ w.style.display = 'none'; }});"
             f"{mapname}.on('popupclose', function () {{ w.style.display = ''; }});}})();"
         )
-    _Script(panels).add_to(m)
-    page = root.render()
+    return panels
+
+
+def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tuple[str, dict[str, Any]]:
+    """Render the page of ``data.request`` (the layers it shows); returns (html text, facts)."""
+    req = data.request
+    m, root = _new_map(data)
+    _muni_layer(data).add_to(m)
+    if coverage is not None and req.shows("coverage") and coverage.bands is not None and len(coverage.bands):
+        _band_layer(coverage.bands, coverage).add_to(m)
+    ken_group = folium.FeatureGroup(name=EXPORT_TEXT["ken"], show=req.shows("kens"))
+    _ken_layer(data, coverage).add_to(ken_group)
+    ken_group.add_to(m)
+    n_gaps = 0
+    if coverage is not None and req.shows("gaps") and coverage.gaps is not None and len(coverage.gaps):
+        gap_group, n_gaps = _gap_layer(coverage.gaps, coverage)
+        gap_group.add_to(m)
+    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
+    fac_counts = _facility_layers(m, data, fac)
+    for group in _label_layers(data):
+        group.add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    has_roles = bool((fac["roles"] != "").any()) if len(fac) else False
+    legend = _legend_html(data, coverage, fac_counts, has_roles, approximate=int(fac["approximate"].sum()))
+    _Script(_panels(m.get_name(), data, coverage, legend)).add_to(m)
+    listed = data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]
     facts = {
         "markers": int(sum(fac_counts.values())),
         "facilities_unplaced": int((~data.facilities["placed"] & listed).sum()),
         "gap_points": n_gaps,
         "categories": fac_counts,
     }
-    return page, facts
+    return root.render(), facts
 
 
 def export_html_map(

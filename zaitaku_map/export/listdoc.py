@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, PageBreak, Spacer
 
+from zaitaku_map.export.charts import evaluation_chart, figure_image
 from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
@@ -24,26 +26,92 @@ from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPO
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project, queries
 
-LIST_FIELDS = ["name", "address", "subtype", "roles", "functions", "precision", "source", "reference_date"]
-LIST_WEIGHTS = [52, 64, 36, 24, 16, 22, 35, 18]
+# columns of the printed resource list: (field, heading key, wraps)
+LIST_COLUMNS_PDF: list[tuple[str, str, bool]] = [
+    ("no", "row", False),
+    ("name", "name", True),
+    ("address", "address", True),
+    ("muni_name", "muni_name", True),
+    ("phone", "phone", False),
+    ("subtype", "subtype", True),
+    ("roles", "roles", True),
+    ("functions", "functions", False),
+    ("source", "source", True),
+]
+LIST_FONT_SIZE = 9.0
+# the widest a wrapping column may ask for before it wraps (points)
+_WRAP_CAP = {
+    "name": 190.0,
+    "address": 210.0,
+    "muni_name": 90.0,
+    "subtype": 110.0,
+    "roles": 70.0,
+    "source": 120.0,
+}
 
 
-def list_widths(width: float) -> list[float]:
-    """Column widths of the facility tables: dates and functions never wrap, the rest share by weight."""
+def list_cells(part: pd.DataFrame, fac: pd.DataFrame) -> tuple[list[str], list[list[str]], bool]:
+    """(fields, rows, any approximate) of one category table: numbered rows, the ※ mark before the
+    name of an approximate position, 「位置未確定」 after the municipality of an unplaced facility; the
+    役割 column only when a facility in the table has a role."""
+    flags = fac.loc[part["id"], ["approximate", "placed"]]
+    fields = [f for f, _h, _w in LIST_COLUMNS_PDF if f != "roles" or (part["roles"] != "").any()]
+    rows = []
+    for i, (r, (approx, placed)) in enumerate(
+        zip(part.itertuples(index=False), flags.itertuples(index=False), strict=True), start=1
+    ):
+        cells = {
+            "no": str(i),
+            "name": (EXPORT_TEXT["approximate_mark"] if approx else "") + str(r.name),
+            "address": str(r.address),
+            "muni_name": str(r.muni_name) + ("" if placed else f"（{EXPORT_TEXT['unplaced']}）"),
+            "phone": str(r.phone),
+            "subtype": str(r.subtype),
+            "roles": str(r.roles),
+            "functions": str(r.functions),
+            "source": " ".join(x for x in (str(r.source), str(r.reference_date)) if x),
+        }
+        rows.append([cells[f] for f in fields])
+    return fields, rows, bool(flags["approximate"].any())
+
+
+def list_widths(fields: list[str], header: list[str], rows: list[list[str]], width: float) -> list[float]:
+    """Column widths sized to their content: numbers, phones and functions never wrap; the text
+    columns get their natural width up to a cap, then share what is left (or give back what is
+    missing) in proportion."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from zaitaku_map.export.fonts import setup_reportlab
 
     font = setup_reportlab()
-    size = 6.5 if width < 200 * mm else 7.5
-    fixed = {
-        "functions": stringWidth("①②③④", font, size) + 7,
-        "reference_date": stringWidth("2025-10-01", font, size) + 7,
-    }
-    rest = width - sum(fixed.values())
-    weights = {f: w for f, w in zip(LIST_FIELDS, LIST_WEIGHTS, strict=True) if f not in fixed}
-    total = sum(weights.values())
-    return [fixed[f] if f in fixed else rest * weights[f] / total for f in LIST_FIELDS]
+    pad = 6.0
+    natural = []
+    for j, f in enumerate(fields):
+        texts = [header[j]] + [r[j] for r in rows[:400]]
+        w = max(stringWidth(t, font, LIST_FONT_SIZE) for t in texts) + pad
+        natural.append(min(w, _WRAP_CAP.get(f, w)))
+    fixed = [j for j, f in enumerate(fields) if f not in _WRAP_CAP]
+    flex = [j for j in range(len(fields)) if j not in fixed]
+    rest = width - sum(natural[j] for j in fixed)
+    want = sum(natural[j] for j in flex) or 1.0
+    out = list(natural)
+    for j in flex:
+        out[j] = natural[j] * rest / want
+    return out
+
+
+def category_table(part: pd.DataFrame, fac: pd.DataFrame, width: float) -> list[Any]:
+    """The numbered table of one category in one 圏域 (9 pt, columns sized to content, headers
+    repeated on every page) and the note on ※ when an approximate position is listed."""
+    fields, rows, approx = list_cells(part, fac)
+    heads = {f: EXPORT_COLUMNS[h] for f, h, _w in LIST_COLUMNS_PDF}
+    header = [heads[f] for f in fields]
+    widths = list_widths(fields, header, rows, width)
+    right = [fields.index("no")]
+    out: list[Any] = [data_table(header, rows, widths, align_right=right, size=LIST_FONT_SIZE)]
+    if approx:
+        out.append(para(EXPORT_TEXT["approximate_note"], "note"))
+    return out
 
 
 def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()) -> list[Any]:
@@ -100,6 +168,16 @@ def evaluation_story(
             data_table([heads[c] for c in cols], rows, widths, small=len(cols) > 14, align_right=right),
             Spacer(1, 4 * mm),
         ]
+    colors = dict(zip(data.kens["ken_key"], data.kens["color"], strict=True))
+    chart = evaluation_chart(
+        table, ev, colors, coverage_category=data.request.coverage_category, width_in=width * 0.8 / 72
+    )
+    if chart is not None:
+        story += [
+            CondPageBreak(chart.get_size_inches()[1] * 72 + 10),
+            figure_image(chart, width * 0.8),
+            Spacer(1, 3 * mm),
+        ]
     story += [para(n, "note") for n in option_notes(ev)]
     return story
 
@@ -120,9 +198,6 @@ def resource_story(
     """
     rows = resource_rows(data)
     fac = data.facilities.set_index("id")
-    widths = list_widths(width)
-    small = width < 200 * mm  # portrait A4: smaller type so the columns keep their content
-    head = [EXPORT_COLUMNS[f] for f in LIST_FIELDS]
     story: list[Any] = []
     counts: dict[str, dict[str, int]] = {}
     keys = list(data.ken_order) + ([UNKNOWN_KEN] if (rows["ken_key"] == UNKNOWN_KEN).any() else [])
@@ -168,7 +243,7 @@ def resource_story(
             story += [
                 CondPageBreak(30 * mm),
                 para(f"{label}（{len(part)}件）", "h2"),
-                data_table(head, part[LIST_FIELDS].values.tolist(), widths, small=small),
+                *category_table(part, fac, width),
             ]
         missing = [
             CATEGORIES[c].short

@@ -9,15 +9,17 @@ shown, data sources with reference dates and attribution strings; a footer with 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zaitaku_map.errors import ExportError
+from zaitaku_map.export.choropleth import MunicipalIndicator, municipal_indicator
 from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.escape import mpl
 from zaitaku_map.export.evaluation import request_params
 from zaitaku_map.export.fonts import setup_matplotlib
-from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, draw_option_map
+from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, MapResult, draw_option_map
 from zaitaku_map.export.output import save_figure_pdf
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.labels import EXPORT_TEXT
@@ -62,6 +64,21 @@ def load_coverage(project: Project, request: ExportRequest) -> Coverage | None:
     return cov
 
 
+def load_indicator(
+    project: Project, request: ExportRequest, key: str | None = None
+) -> MunicipalIndicator | None:
+    """The municipal indicator ``key`` (default the request's choropleth), ``None`` when none is asked."""
+    key = key or request.choropleth
+    if key is None:
+        return None
+    return municipal_indicator(
+        project,
+        key,
+        coverage_category=request.coverage_category or "zaishi",
+        coverage_params=request_params(project, request),
+    )
+
+
 def _wrap(lines: list[str], width: int) -> str:
     out: list[str] = []
     for line in lines:
@@ -95,24 +112,37 @@ def info_lines(
     return sections
 
 
-def render_map_figure(data: ExportData, *, coverage: Coverage | None = None) -> tuple[Any, dict[str, Any]]:
-    """Build the matplotlib figure of the map sheet of ``data.request``; returns (figure, facts)."""
-    req = data.request
-    paper, landscape, title = req.paper, req.landscape, req.title
+@dataclass
+class Sheet:
+    """A map sheet's figure and its layout (figure fractions): the map, the side panel, type scale."""
+
+    fig: Any
+    width: float  # inches
+    height: float
+    map_rect: tuple[float, float, float, float]
+    panel_rect: tuple[float, float, float, float]
+    text_scale: float
+    bottom: float  # lowest y the panels may use
+
+
+def new_sheet(
+    data: ExportData, *, title: str, coverage: Coverage | None, map_share: float | None = None
+) -> Sheet:
+    """A sheet of the request's paper with the title block (title, option, date, subtitle, coverage),
+    the demo banner and watermark, and the footer; the map takes ``map_share`` of the width
+    (landscape) or height (portrait) and the side panel the rest."""
     setup_matplotlib()
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    w, h = paper_size(paper, landscape)
-    scale = w / (297 * MM) if landscape else h / (297 * MM)  # A3 prints larger type
-    fig = Figure(figsize=(w, h))
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    FigureCanvasAgg(fig)
+    req = data.request
+    w, h = paper_size(req.paper, req.landscape)
+    scale = w / (297 * MM) if req.landscape else h / (297 * MM)  # A3 prints larger type
     fs = 1.0 if scale < 1.2 else 1.25
+    fig = Figure(figsize=(w, h))
+    FigureCanvasAgg(fig)
     top = 1 - 0.55 / h  # title block height ~0.55 in
-    fig.text(0.025, top + 0.2 / h, mpl(title or EXPORT_TEXT["map_title"]), fontsize=17 * fs, va="bottom")
+    fig.text(0.025, top + 0.2 / h, mpl(title), fontsize=17 * fs, va="bottom")
     sub = f"{EXPORT_TEXT['option']}: {data.option_name}　　{EXPORT_TEXT['created']}: {data.created}"
     if req.subtitle:
         sub = f"{req.subtitle}　　{sub}"
@@ -120,67 +150,85 @@ def render_map_figure(data: ExportData, *, coverage: Coverage | None = None) -> 
         sub += f"　　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)}"
     fig.text(0.025, top, mpl(sub), fontsize=9.5 * fs, va="bottom")
     if data.is_demo:
-        fig.text(
-            0.975,
-            top + 0.1 / h,
-            EXPORT_TEXT["demo_banner"],
-            fontsize=12 * fs,
-            color="white",
-            ha="right",
-            va="bottom",
-            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"},
-        )
-        fig.text(
-            0.5,
-            0.5,
-            EXPORT_TEXT["demo_watermark"],
-            fontsize=90 * fs,
-            color="#c62828",
-            alpha=0.10,
-            ha="center",
-            va="center",
-            rotation=30,
-            zorder=100,
-        )
+        _demo_marks(fig, top + 0.1 / h, fs)
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     if data.project_name:
         footer += f"　　プロジェクト: {data.project_name}"
     fig.text(0.025, 0.22 / h, mpl(footer), fontsize=6.5 * fs, color="#444444", va="bottom")
-    # map and panel rectangles (figure fractions)
     margin_b = 0.45 / h
     map_top = top - 0.12 / h
-    if landscape:
-        panel_w = 0.27
-        map_rect = (0.025, margin_b, 1 - 0.05 - panel_w - 0.015, map_top - margin_b)
-        legend_rect = (1 - 0.025 - panel_w, margin_b, panel_w, map_top - margin_b)
-        info_x, info_w = legend_rect[0], panel_w
+    if req.landscape:
+        map_w = (1 - 0.05 - 0.015) * (map_share if map_share is not None else 0.7)
+        map_rect = (0.025, margin_b, map_w, map_top - margin_b)
+        panel_rect = (
+            0.025 + map_w + 0.015,
+            margin_b,
+            1 - 0.025 - (0.025 + map_w + 0.015),
+            map_top - margin_b,
+        )
     else:
-        panel_h = 0.24
+        panel_h = (map_top - margin_b) * (1 - (map_share if map_share is not None else 0.7))
         map_rect = (0.04, margin_b + panel_h + 0.01, 0.92, map_top - margin_b - panel_h - 0.01)
-        legend_rect = (0.04, margin_b, 0.45, panel_h)
-        info_x, info_w = 0.51, 0.45
-    ax = fig.add_axes(map_rect)
-    res = draw_option_map(ax, data, coverage=coverage, text_scale=fs)
-    # legend
-    lax = fig.add_axes(legend_rect)
-    lax.axis("off")
+        panel_rect = (0.04, margin_b, 0.92, panel_h)
+    bottom = margin_b if req.landscape else 0.3 / h
+    return Sheet(fig, w, h, map_rect, panel_rect, fs, bottom)
+
+
+def _demo_marks(fig: Any, y: float, fs: float) -> None:
+    fig.text(
+        0.975,
+        y,
+        EXPORT_TEXT["demo_banner"],
+        fontsize=12 * fs,
+        color="white",
+        ha="right",
+        va="bottom",
+        bbox={"boxstyle": "round,pad=0.35", "facecolor": "#c62828", "edgecolor": "none"},
+    )
+    fig.text(
+        0.5,
+        0.5,
+        EXPORT_TEXT["demo_watermark"],
+        fontsize=90 * fs,
+        color="#c62828",
+        alpha=0.10,
+        ha="center",
+        va="center",
+        rotation=30,
+        zorder=100,
+    )
+
+
+def legend_handles(data: ExportData, res: MapResult, *, indicator: MunicipalIndicator | None) -> list[Any]:
+    """What the legend lists: the 圏域 swatches (exactly the map's colours), boundaries, then what
+    the map drew (coverage, gaps, facilities, approximate positions, stacks, classes)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles: list[Any] = []
-    many = len(data.kens) > 16
-    if not many:
+    if indicator is None and data.request.shows("kens") and len(data.kens) <= 16:
         handles += [
             Patch(facecolor=c, edgecolor=KEN_EDGE, lw=0.6, label=mpl(n))
             for n, c in zip(data.kens["name"], data.kens["color"], strict=True)
         ]
-    handles += [
-        Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]),
-        Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"]),
-    ]
-    handles += res.handles
+    handles.append(Line2D([], [], color=KEN_EDGE, lw=1.6, label=EXPORT_TEXT["ken_boundary"]))
+    if data.request.shows("municipalities"):
+        handles.append(Line2D([], [], color=MUNI_EDGE, lw=0.6, label=EXPORT_TEXT["muni_boundary"]))
+    return handles + res.handles
+
+
+def place_legend(sheet: Sheet, handles: list[Any]) -> tuple[Any, bool]:
+    """The legend at the top of the side panel, two columns when long, type shrunk (or one column)
+    until it fits the sheet.  Returns (legend, fits)."""
+    fig, (x0, y0, pw, ph) = sheet.fig, sheet.panel_rect
+    landscape = sheet.width > sheet.height
+    lax = fig.add_axes((x0, y0, pw if landscape else pw * 0.49, ph))
+    lax.axis("off")
     ncol = 2 if len(handles) > (18 if landscape else 9) else 1
-    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # the Agg canvas above; not in FigureCanvasBase stubs
-    right_limit = legend_rect[0] + legend_rect[2] if not landscape else 1 - 0.012
-    # two columns of long labels must not run off the sheet: smaller type, else one column
+    renderer = fig.canvas.get_renderer()
+    right_limit = 1 - 0.012 if landscape else x0 + pw * 0.49
     tries = [(ncol, 1.0), (ncol, 0.9), (ncol, 0.8)] + ([(1, 1.0)] if ncol == 2 else [])
+    fs = sheet.text_scale
     for i, (cols, shrink) in enumerate(tries):
         leg = lax.legend(
             handles=handles,
@@ -198,40 +246,71 @@ def render_map_figure(data: ExportData, *, coverage: Coverage | None = None) -> 
         )
         right = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[1][0]
         if right <= right_limit or i == len(tries) - 1:
-            break
+            return leg, bool(right <= right_limit)
         leg.remove()
-    # information panel: below the legend (landscape) or beside it (portrait), measured, shrunk if needed
-    if landscape:
-        leg_bottom = fig.transFigure.inverted().transform(leg.get_window_extent(renderer))[0][1]
-        info_top = leg_bottom - 0.12 / h
-    else:
-        info_top = legend_rect[1] + legend_rect[3]
-    wrap_base = info_w * w * 72 / 6.6
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def place_info(
+    sheet: Sheet, sections: list[tuple[str, list[str]]], *, top: float, x: float, width: float
+) -> bool:
+    """Sources, coverage conditions and notes from ``top`` down, shrunk until they fit; returns
+    whether they overflow even at the smallest size (the smallest version stays)."""
+    fig, h, fs = sheet.fig, sheet.height, sheet.text_scale
+    renderer = fig.canvas.get_renderer()
+    wrap_base = width * sheet.width * 72 / 6.6
     overflow = True
     for shrink in (1.0, 0.85, 0.72):
         texts: list[Any] = []
-        y = info_top
+        y = top
         wrap_chars = int(wrap_base / (fs * shrink))
-        for head, lines in info_lines(data, coverage, stacks=res.stacks):
+        for head, lines in sections:
             for text, size in ((head, 7.5), (_wrap(lines, wrap_chars), 6.5)):
-                t = fig.text(info_x, y, mpl(text), fontsize=size * fs * shrink, va="top", linespacing=1.35)
+                t = fig.text(x, y, mpl(text), fontsize=size * fs * shrink, va="top", linespacing=1.35)
                 texts.append(t)
                 y = fig.transFigure.inverted().transform(t.get_window_extent(renderer))[0][1] - 0.03 / h
             y -= 0.05 / h
-        overflow = bool(y < (margin_b if landscape else 0.3 / h))  # portrait: the footer is on the left
-        if not overflow or shrink == 0.72:  # the smallest version stays even when it overflows
+        overflow = bool(y < sheet.bottom)
+        if not overflow or shrink == 0.72:
             break
         for t in texts:
             t.remove()
+    return overflow
+
+
+def render_map_figure(
+    data: ExportData, *, coverage: Coverage | None = None, indicator: MunicipalIndicator | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """Build the map sheet of ``data.request`` (with ``indicator`` as a class map instead of the
+    圏域 fills); returns (figure, facts)."""
+    req = data.request
+    title = req.title or (indicator.label if indicator is not None else EXPORT_TEXT["map_title"])
+    sheet = new_sheet(data, title=title, coverage=coverage)
+    ax = sheet.fig.add_axes(sheet.map_rect)
+    res = draw_option_map(ax, data, coverage=coverage, indicator=indicator, text_scale=sheet.text_scale)
+    leg, fits = place_legend(sheet, legend_handles(data, res, indicator=indicator))
+    x0, y0, pw, ph = sheet.panel_rect
+    if req.landscape:
+        bottom = sheet.fig.transFigure.inverted().transform(
+            leg.get_window_extent(sheet.fig.canvas.get_renderer())
+        )[0][1]
+        top, x, width = bottom - 0.12 / sheet.height, x0, pw
+    else:
+        top, x, width = y0 + ph, x0 + pw * 0.51, pw * 0.49
+    sections = info_lines(data, coverage, stacks=res.stacks)
+    if indicator is not None and indicator.note:
+        sections.insert(0, (mpl(indicator.label), [indicator.note]))
+    overflow = place_info(sheet, sections, top=top, x=x, width=width)
     facts = {
-        "legend_fits": bool(right <= right_limit),
+        "legend_fits": fits,
         "crs": res.crs,
         "scale_bar_km": res.scale_km,
         "labels_placed": res.labels_placed,
         "labels_moved": res.labels_moved,
         "info_overflow": overflow,
+        "approximate_drawn": res.approximate,
     }
-    return fig, facts
+    return sheet.fig, facts
 
 
 def export_map_pdf(
@@ -256,8 +335,9 @@ def export_map_pdf(
     data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
     coverage = load_coverage(project, request)
+    indicator = load_indicator(project, request)
     prog.update(0.45, "地図を描画中")
-    fig, facts = render_map_figure(data, coverage=coverage)
+    fig, facts = render_map_figure(data, coverage=coverage, indicator=indicator)
     prog.update(0.75, "PDF を書き出し中")
     save_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
     prog.update(1.0, "完了", force=True)

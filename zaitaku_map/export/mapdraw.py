@@ -13,10 +13,11 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib import patheffects
 from matplotlib.axes import Axes
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, FancyBboxPatch, Patch, Rectangle
@@ -24,12 +25,17 @@ from matplotlib.path import Path as MPath
 from pyproj import Transformer
 from shapely.ops import polylabel
 
+from zaitaku_map.export.choropleth import NO_DATA, MunicipalIndicator
 from zaitaku_map.export.data import ExportData
 from zaitaku_map.export.escape import mpl
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
 
-BAND_COLORS = ["#08519c", "#4292c6", "#9ecae1", "#deebf7"]
+BAND_COLORS = ["#08519c", "#4292c6", "#9ecae1", "#deebf7"]  # the HTML map's band fills
+BAND_LINE = "#0b3d91"  # limits of the coverage bands on the printed map (dashed: never a boundary)
+BEYOND_HATCH = "#5a5a5a"  # hatching of the land beyond the coverage threshold
+OTHER_KEN_FILL = "#f4f4f4"  # the other 圏域 on an atlas page
+GAP_COLOR = "#b2182b"
 KEN_EDGE = "#202020"
 MUNI_EDGE = "#8a8a8a"
 OUTSIDE_FILL = "#efefef"
@@ -57,6 +63,7 @@ class MapResult:
     labels_moved: int = 0
     scale_km: float = 0.0
     stacks: int = 0  # positions holding more than one facility (numbered on the map)
+    approximate: int = 0  # facilities drawn hollow (position only to 町字 / municipality)
 
 
 def draw_stack_counts(ax: Axes, xs: np.ndarray, ys: np.ndarray, *, fontsize: float) -> int:
@@ -117,6 +124,20 @@ def geometry_paths(geoms: Any) -> list[MPath]:
 
 def _collection(geoms: Any, **kw: Any) -> PathCollection:
     return PathCollection(geometry_paths(geoms), **kw)
+
+
+def _line_collection(geoms: Any, **kw: Any) -> LineCollection:
+    """Lines of (multi)line strings (e.g. the limit of a coverage band)."""
+    segs: list[np.ndarray] = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        for part in getattr(g, "geoms", [g]):
+            if part.geom_type in ("LineString", "LinearRing"):
+                segs.append(shapely.get_coordinates(part))
+            elif part.geom_type in ("MultiLineString", "GeometryCollection"):
+                segs += [shapely.get_coordinates(q) for q in part.geoms if q.geom_type == "LineString"]
+    return LineCollection(segs, **kw)
 
 
 def nice_length(max_m: float) -> float:
@@ -232,7 +253,7 @@ def _label_candidates(geom: Any, n: int = 14) -> list[tuple[float, float]]:
     try:
         p = polylabel(main, tolerance=max(math.sqrt(main.area) / 50, 1.0))
         cands.append((p.x, p.y))
-    except Exception:
+    except (shapely.errors.GEOSException, ValueError):  # degenerate ring: the other candidates remain
         pass
     rp = main.representative_point()
     cands.append((rp.x, rp.y))
@@ -311,40 +332,40 @@ def place_labels(
     return n_ok, n_moved, placed
 
 
-def draw_option_map(
-    ax: Axes,
-    data: ExportData,
-    *,
-    coverage: Coverage | None = None,
-    small: bool = False,
-    muni_labels: bool | None = None,
-    text_scale: float = 1.0,
-    highlight_units: set[str] | None = None,
-) -> MapResult:
-    """Draw 圏域 fills, municipality and 圏域 boundaries, coverage, facilities, labels, scale, north
-    (the layers ``data.request`` shows)."""
-    req = data.request
-    res = MapResult()
+@dataclass
+class MapFrame:
+    """A map axes in a metric projection, with the option's layers projected into it."""
+
+    ax: Axes
+    crs: str
+    to_metric: Transformer
+    center: tuple[float, float]  # lon, lat
+    kens: gpd.GeoDataFrame  # metric
+    munis: gpd.GeoDataFrame  # metric
+    in_option: np.ndarray  # municipalities assigned to a 圏域
+
+
+def setup_frame(ax: Axes, data: ExportData, *, focus_key: str | None = None, pad: float = 0.04) -> MapFrame:
+    """Project the layers to the metric CRS of the area's centre and fit all 圏域 (or the 圏域
+    ``focus_key``) into the axes at equal scale (a true scale bar)."""
     kens = data.kens
     lon_c = float(np.mean(kens.total_bounds[[0, 2]]))
     lat_c = float(np.mean(kens.total_bounds[[1, 3]]))
     crs = metric_crs(lon_c)
-    res.crs = crs
     to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     k_m = kens.to_crs(crs)
     m_m = data.munis.to_crs(crs)
-    in_option = m_m["ken_key"].notna().to_numpy()
-    minx, miny, maxx, maxy = k_m.total_bounds
-    pad = max(maxx - minx, maxy - miny) * 0.04
-    x0, x1, y0, y1 = minx - pad, maxx + pad, miny - pad, maxy + pad
-    # widen one axis so the data fill the axes box at equal scale (true scale bar)
+    shown = k_m if focus_key is None else k_m[k_m["ken_key"] == focus_key]
+    minx, miny, maxx, maxy = shown.total_bounds
+    margin = max(maxx - minx, maxy - miny, 1.0) * pad
+    x0, x1, y0, y1 = minx - margin, maxx + margin, miny - margin, maxy + margin
     bbox = ax.get_position()
     fig = ax.figure
     if not isinstance(fig, Figure):  # a SubFigure has no size of its own
-        raise TypeError("draw_option_map needs axes placed directly on a Figure")
+        raise TypeError("maps need axes placed directly on a Figure")
     fw, fh = fig.get_size_inches()
     box_ratio = (bbox.height * fh) / (bbox.width * fw)
-    if (y1 - y0) / (x1 - x0) < box_ratio:
+    if (y1 - y0) / (x1 - x0) < box_ratio:  # widen one axis so the data fill the box at equal scale
         extra = (x1 - x0) * box_ratio - (y1 - y0)
         y0, y1 = y0 - extra / 2, y1 + extra / 2
     else:
@@ -357,10 +378,20 @@ def draw_option_map(
     ax.set_yticks([])
     for s in ax.spines.values():
         s.set_linewidth(0.8)
-    # context: municipalities outside the option, then 圏域 fills
-    if (~in_option).any():
+    return MapFrame(ax, crs, to_metric, (lon_c, lat_c), k_m, m_m, m_m["ken_key"].notna().to_numpy())
+
+
+def draw_ken_fills(
+    frame: MapFrame, data: ExportData, res: MapResult, *, focus_key: str | None = None
+) -> None:
+    """Municipalities outside the option in grey, 圏域 in their colours (opaque: the colour on the
+    map is the colour of the legend swatch, whatever is drawn over it).  With ``focus_key`` the
+    other 圏域 are drawn pale."""
+    ax = frame.ax
+    outside = ~frame.in_option
+    if outside.any():
         ax.add_collection(
-            _collection(m_m.geometry[~in_option], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1)
+            _collection(frame.munis.geometry[outside], facecolor=OUTSIDE_FILL, edgecolor="none", zorder=1)
         )
         res.handles.append(
             Patch(
@@ -370,37 +401,106 @@ def draw_option_map(
                 label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}",
             )
         )
-    if req.shows("kens"):
+    colors = list(data.kens["color"])
+    if focus_key is not None:
+        colors = [
+            c if k == focus_key else OTHER_KEN_FILL for k, c in zip(data.kens["ken_key"], colors, strict=True)
+        ]
+    ax.add_collection(_collection(frame.kens.geometry, facecolors=colors, edgecolor="none", zorder=2))
+
+
+def draw_choropleth(frame: MapFrame, indicator: MunicipalIndicator, res: MapResult) -> None:
+    """Municipalities filled by class of ``indicator``; no value: white with grey hatching."""
+    ax = frame.ax
+    codes = [str(c) for c in frame.munis["code"]]
+    colors = [indicator.color_of(c) for c in codes]
+    has = np.array([c is not None for c in colors])
+    if has.any():
         ax.add_collection(
             _collection(
-                k_m.geometry,
-                facecolors=list(kens["color"]),
+                frame.munis.geometry[has],
+                facecolors=[c for c in colors if c is not None],
                 edgecolor="none",
-                alpha=0.55 if coverage else 0.75,
                 zorder=2,
             )
         )
-    # coverage bands (nested, largest first), clipped to land
-    if coverage is not None and req.shows("coverage") and coverage.bands is not None and len(coverage.bands):
-        land = shapely.union_all(np.asarray(m_m.geometry.values))
-        bands = coverage.bands.to_crs(crs).sort_values("band_min", ascending=False)
-        n = len(bands)
-        for i, (_, b) in enumerate(bands.iterrows()):
-            color = BAND_COLORS[min(n - 1 - i, len(BAND_COLORS) - 1)]
-            g = shapely.intersection(b.geometry, land)
-            ax.add_collection(_collection([g], facecolor=color, edgecolor="none", alpha=0.30, zorder=3))
-            res.handles.append(
-                Patch(
-                    facecolor=color,
-                    alpha=0.45,
-                    edgecolor="none",
-                    label=EXPORT_TEXT["coverage_band"].format(minutes=f"{b['band_min']:g}"),
-                )
-            )
-    if req.shows("municipalities"):
+    if (~has).any():
         ax.add_collection(
             _collection(
-                m_m.geometry,
+                frame.munis.geometry[~has],
+                facecolor=NO_DATA,
+                edgecolor="#b0b0b0",
+                hatch="....",
+                linewidths=0,
+                zorder=2,
+            )
+        )
+    res.handles.append(Patch(facecolor="none", edgecolor="none", label=mpl(indicator.label)))
+    for color, label in zip(indicator.colors, indicator.class_labels, strict=True):
+        res.handles.append(Patch(facecolor=color, edgecolor="#555555", lw=0.4, label=label))
+    if (~has).any():
+        res.handles.append(
+            Patch(facecolor=NO_DATA, edgecolor="#b0b0b0", hatch="....", lw=0.4, label="データなし")
+        )
+
+
+def draw_coverage(frame: MapFrame, coverage: Coverage, res: MapResult, *, small: bool = False) -> None:
+    """Coverage over the fills without changing their colour: the land beyond ``coverage.minutes``
+    hatched, each band's limit as a line (the threshold's solid and bold)."""
+    if coverage.bands is None or not len(coverage.bands):
+        return
+    ax = frame.ax
+    land = shapely.union_all(np.asarray(frame.munis.geometry.values))
+    bands = coverage.bands.to_crs(frame.crs).sort_values("band_min")
+    main = bands[np.isclose(bands["band_min"].astype(float), coverage.minutes)]
+    reach = main.geometry.iloc[0] if len(main) else None
+    if reach is not None:
+        beyond = shapely.difference(land, reach)
+        if not beyond.is_empty:
+            ax.add_collection(
+                _collection(
+                    [beyond], facecolor="none", edgecolor=BEYOND_HATCH, hatch="//", linewidths=0, zorder=3
+                )
+            )
+            res.handles.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor=BEYOND_HATCH,
+                    hatch="//",
+                    lw=0.4,
+                    label=EXPORT_TEXT["coverage_beyond"].format(minutes=f"{coverage.minutes:g}"),
+                )
+            )
+    for _, b in bands.iterrows():
+        minutes = float(b["band_min"])
+        is_main = math.isclose(minutes, coverage.minutes)
+        style: dict[str, Any] = {
+            "linewidths": (0.9 if small else 1.3) if is_main else 0.6,
+            "linestyle": (0, (5, 2)) if is_main else (0, (1, 1.5)),
+        }
+        ring = shapely.intersection(shapely.boundary(b.geometry), land)
+        ax.add_collection(_line_collection([ring], color=BAND_LINE, zorder=3.5, **style))
+        res.handles.append(
+            Line2D(
+                [],
+                [],
+                color=BAND_LINE,
+                lw=style["linewidths"],
+                ls=style["linestyle"],
+                label=EXPORT_TEXT["coverage_band"].format(minutes=f"{minutes:g}"),
+            )
+        )
+
+
+def draw_boundaries(
+    frame: MapFrame, data: ExportData, *, small: bool = False, highlight_units: set[str] | None = None
+) -> None:
+    """Municipality (thin grey) and 圏域 (bold) boundaries; ``highlight_units`` dashed red and hatched."""
+    ax = frame.ax
+    if data.request.shows("municipalities"):
+        ax.add_collection(
+            _collection(
+                frame.munis.geometry,
                 facecolor="none",
                 edgecolor=MUNI_EDGE,
                 linewidths=0.25 if small else 0.4,
@@ -409,15 +509,19 @@ def draw_option_map(
         )
     ax.add_collection(
         _collection(
-            k_m.geometry, facecolor="none", edgecolor=KEN_EDGE, linewidths=1.0 if small else 1.6, zorder=5
+            frame.kens.geometry,
+            facecolor="none",
+            edgecolor=KEN_EDGE,
+            linewidths=1.0 if small else 1.6,
+            zorder=5,
         )
     )
     if highlight_units:
-        sel = m_m["code"].isin(highlight_units).to_numpy()
+        sel = frame.munis["code"].isin(highlight_units).to_numpy()
         if sel.any():
             ax.add_collection(
                 _collection(
-                    m_m.geometry[sel],
+                    frame.munis.geometry[sel],
                     facecolor="none",
                     edgecolor=CHANGED_EDGE,
                     hatch="////",
@@ -426,89 +530,140 @@ def draw_option_map(
                     zorder=5.5,
                 )
             )
-    if coverage is not None and req.shows("gaps") and coverage.gaps is not None and len(coverage.gaps):
-        g = coverage.gaps.to_crs(crs)
-        # dense gap layers (mesh points) become a light stipple instead of a wall of crosses
-        dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
-        ax.scatter(
-            g.geometry.x,
-            g.geometry.y,
-            s=(4 if small else 7) * dense,
+
+
+def draw_gaps(frame: MapFrame, coverage: Coverage, res: MapResult, *, small: bool = False) -> None:
+    """People outside coverage as small crosses (a light stipple when there are many points)."""
+    if coverage.gaps is None or not len(coverage.gaps):
+        return
+    g = coverage.gaps.to_crs(frame.crs)
+    dense = float(np.clip(math.sqrt(300 / len(g)), 0.25, 1.0))
+    frame.ax.scatter(
+        g.geometry.x,
+        g.geometry.y,
+        s=(4 if small else 7) * dense,
+        marker="x",
+        c=GAP_COLOR,
+        linewidths=0.6 * dense,
+        alpha=0.5 + 0.5 * dense,
+        zorder=6,
+    )
+    no_pop = "pop_total" in g and not (g["pop_total"].fillna(0) > 0).any()
+    res.handles.append(
+        Line2D(
+            [],
+            [],
+            ls="none",
             marker="x",
-            c="#b2182b",
-            linewidths=0.6 * dense,
-            alpha=0.5 + 0.5 * dense,
-            zorder=6,
+            color=GAP_COLOR,
+            markersize=5,
+            label=EXPORT_TEXT["gap_no_population" if no_pop else "gap"].format(
+                minutes=f"{coverage.minutes:g}"
+            ),
         )
-        no_pop = "pop_total" in g and not (g["pop_total"].fillna(0) > 0).any()
+    )
+
+
+def symbol_size(category: str, n_points: int, *, small: bool = False) -> float:
+    """Marker area (pt²): legible at A4 (≥ ~5 pt across), smaller for very many points."""
+    c = CATEGORIES.get(category, CATEGORIES["other"])
+    shrink = float(np.clip(math.sqrt(400 / max(n_points, 1)), 0.6, 1.0))
+    base = 12 if small else 34
+    return base * shrink * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
+
+
+def draw_facilities(
+    frame: MapFrame, fac: pd.DataFrame, res: MapResult, *, small: bool = False, text_scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Facility symbols by category (shape + colour + dark edge); approximate positions (町字,
+    市区町村代表点) hollow.  Returns the metric x, y of the facilities drawn (in ``fac`` order)."""
+    ax = frame.ax
+    if not len(fac):
+        return np.zeros(0), np.zeros(0)
+    xs, ys = frame.to_metric.transform(fac["lon"].to_numpy(), fac["lat"].to_numpy())
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    cats = [k for k in CATEGORIES if k in set(fac["category"])] + sorted(
+        set(fac["category"]) - set(CATEGORIES)
+    )
+    approx = fac["approximate"].to_numpy(dtype=bool)
+    for cat in cats:
+        sel = (fac["category"] == cat).to_numpy()
+        c = CATEGORIES.get(cat, CATEGORIES["other"])
+        size = symbol_size(cat, len(fac), small=small)
+        line_marker = c.marker in ("+", "x", "1")
+        z = 7 + list(CATEGORIES).index(cat) * 0.01 if cat in CATEGORIES else 7
+        for hollow in (False, True):
+            part = sel & (approx if hollow else ~approx)
+            if not part.any():
+                continue
+            ax.scatter(
+                xs[part],
+                ys[part],
+                s=size,
+                marker=c.marker,
+                c="white" if hollow and not line_marker else c.color,
+                edgecolors=c.color if hollow else (None if line_marker else "black"),
+                linewidths=(1.1 if hollow else 0.45) if not line_marker else 1.0,
+                zorder=z + (0.005 if hollow else 0),
+            )
         res.handles.append(
             Line2D(
                 [],
                 [],
                 ls="none",
-                marker="x",
-                color="#b2182b",
-                markersize=5,
-                label=EXPORT_TEXT["gap_no_population" if no_pop else "gap"].format(
-                    minutes=f"{coverage.minutes:g}"
-                ),
+                marker=c.marker,
+                markerfacecolor=c.color,
+                markeredgecolor="black",
+                color=c.color,
+                markersize=6.5,
+                label=f"{c.label}（{int(sel.sum())}）",
             )
         )
-    # facilities by category (colour + marker + black edge: distinct in greyscale too)
-    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
-    # many facilities: smaller symbols so the 圏域 stay readable (but never below ~half size)
-    shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.45, 1.0))
-    if len(fac):
-        xs, ys = to_metric.transform(fac["lon"].to_numpy(), fac["lat"].to_numpy())
-        xs, ys = np.asarray(xs), np.asarray(ys)
-        for cat in data.categories_present():
-            sel = (fac["category"] == cat).to_numpy()
-            if not sel.any():
-                continue
-            c = CATEGORIES.get(cat, CATEGORIES["other"])
-            size = (9 if small else 26) * shrink * (1.6 if c.marker in ("*", "+", "x", "1", ".") else 1.0)
-            ax.scatter(
-                xs[sel],
-                ys[sel],
-                s=size,
-                marker=c.marker,
-                c=c.color,
-                edgecolors="black" if c.marker not in ("+", "x", "1") else None,
-                linewidths=(0.4 if c.marker not in ("+", "x", "1") else 1.0) * math.sqrt(shrink),
-                zorder=7 + list(CATEGORIES).index(cat) * 0.01,
+    if approx.any():
+        res.handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markerfacecolor="white",
+                markeredgecolor="#444444",
+                markeredgewidth=1.1,
+                markersize=6.5,
+                label=f"{EXPORT_TEXT['approximate']}（{int(approx.sum())}）",
             )
-            res.handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker=c.marker,
-                    markerfacecolor=c.color,
-                    markeredgecolor="black",
-                    color=c.color,
-                    markersize=6,
-                    label=f"{c.label}（{int(sel.sum())}）",
-                )
+        )
+        res.approximate = int(approx.sum())
+    res.stacks = draw_stack_counts(ax, xs, ys, fontsize=(5 if small else 6.5) * text_scale)
+    if res.stacks:
+        res.handles.append(
+            Line2D(
+                [], [], ls="none", marker="$3$", color="#111111", markersize=6, label=EXPORT_TEXT["stacked"]
             )
-        res.stacks = draw_stack_counts(ax, xs, ys, fontsize=(5 if small else 6.5) * text_scale)
-        if res.stacks:
-            res.handles.append(
-                Line2D(
-                    [],
-                    [],
-                    ls="none",
-                    marker="$3$",
-                    color="#111111",
-                    markersize=6,
-                    label=EXPORT_TEXT["stacked"],
-                )
-            )
-    obstacles = None
-    if len(fac) and len(fac) <= 1500:
-        px = ax.transData.transform(np.column_stack([xs, ys]))
-        half = math.sqrt((9 if small else 26) * shrink) / 2 * ax.figure.dpi / 72 * 1.2
-        obstacles = np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
-    # labels: 圏域 first (bold, halo), then municipality names where room is left
+        )
+    return xs, ys
+
+
+def _obstacles(frame: MapFrame, xs: np.ndarray, ys: np.ndarray, *, small: bool) -> np.ndarray | None:
+    """Display-space boxes of the facility symbols (labels avoid them); none when there are very many."""
+    if not len(xs) or len(xs) > 1500:
+        return None
+    px = frame.ax.transData.transform(np.column_stack([xs, ys]))
+    half = math.sqrt(12 if small else 34) / 2 * frame.ax.figure.dpi / 72 * 1.2
+    return np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
+
+
+def draw_labels(
+    frame: MapFrame,
+    data: ExportData,
+    res: MapResult,
+    obstacles: np.ndarray | None,
+    *,
+    small: bool = False,
+    text_scale: float = 1.0,
+    muni_labels: bool | None = None,
+) -> None:
+    """圏域 names first (halo), then municipality names where room is left."""
     items = [
         (
             mpl(r["name"]),
@@ -520,23 +675,62 @@ def draw_option_map(
                 "color": "#111111",
             },
         )
-        for (_, r), g in zip(kens.iterrows(), k_m.geometry, strict=True)
+        for (_, r), g in zip(data.kens.iterrows(), frame.kens.geometry, strict=True)
     ]
     items.sort(key=lambda it: -it[1].area)
-    n_ok, n_moved, placed = place_labels(ax, items, obstacles=obstacles)
+    n_ok, n_moved, placed = place_labels(frame.ax, items, obstacles=obstacles)
     res.labels_placed, res.labels_moved = n_ok, n_moved
-    show_muni = (len(m_m) <= 150 and not small) if muni_labels is None else muni_labels
-    show_muni = show_muni and req.shows("muni_labels")
-    if show_muni:
+    show_muni = (len(frame.munis) <= 150 and not small) if muni_labels is None else muni_labels
+    if show_muni and data.request.shows("muni_labels"):
+        inside = frame.munis[frame.in_option]
         mitems = [
             (
                 mpl(r["name"]),
                 g,
                 {"fontsize": 6 * text_scale, "color": "#555555", "zorder": 29, "path_effects": HALO},
             )
-            for (_, r), g in zip(m_m[in_option].iterrows(), m_m.geometry[in_option], strict=True)
+            for (_, r), g in zip(inside.iterrows(), inside.geometry, strict=True)
         ]
-        place_labels(ax, mitems, placed=placed, obstacles=obstacles, skip_if_blocked=True)
+        place_labels(frame.ax, mitems, placed=placed, obstacles=obstacles, skip_if_blocked=True)
+
+
+def draw_option_map(
+    ax: Axes,
+    data: ExportData,
+    *,
+    coverage: Coverage | None = None,
+    indicator: MunicipalIndicator | None = None,
+    small: bool = False,
+    muni_labels: bool | None = None,
+    text_scale: float = 1.0,
+    highlight_units: set[str] | None = None,
+) -> MapResult:
+    """Draw the option's map (the layers ``data.request`` shows): fills (圏域, or the municipal
+    ``indicator`` as a class map), coverage, boundaries, gaps, facilities, labels, scale, north."""
+    req = data.request
+    res = MapResult()
+    frame = setup_frame(ax, data)
+    res.crs = frame.crs
+    if indicator is not None:
+        draw_choropleth(frame, indicator, res)
+    elif req.shows("kens"):
+        draw_ken_fills(frame, data, res)
+    if coverage is not None and req.shows("coverage"):
+        draw_coverage(frame, coverage, res, small=small)
+    draw_boundaries(frame, data, small=small, highlight_units=highlight_units)
+    if coverage is not None and req.shows("gaps"):
+        draw_gaps(frame, coverage, res, small=small)
+    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
+    xs, ys = draw_facilities(frame, fac, res, small=small, text_scale=text_scale)
+    draw_labels(
+        frame,
+        data,
+        res,
+        _obstacles(frame, xs, ys, small=small),
+        small=small,
+        text_scale=text_scale,
+        muni_labels=muni_labels,
+    )
     res.scale_km = draw_scale_bar(ax, fontsize=(6 if small else 7) * text_scale)
-    draw_north_arrow(ax, to_metric, (lon_c, lat_c), size=0.7 if small else 1.0)
+    draw_north_arrow(ax, frame.to_metric, frame.center, size=0.7 if small else 1.0)
     return res

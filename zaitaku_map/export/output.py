@@ -4,9 +4,11 @@ cancelled export leaves no partial file and the previous version (if any) untouc
 from __future__ import annotations
 
 import contextlib
+import io
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.fileio import atomic_path
@@ -37,6 +39,29 @@ def write_bytes(path: str | Path, data: bytes, *, what: str) -> Path:
     with output_file(path, what=what) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def figures_pdf(
+    figures: Sequence[tuple[Any, str | None]], *, title: str = ""
+) -> tuple[bytes, list[tuple[str, int]]]:
+    """One page per matplotlib figure, in memory; a figure's heading (if any) becomes a bookmark.
+    Returns (PDF bytes, [(heading, page index)])."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    heads: list[tuple[str, int]] = []
+    for i, (fig, head) in enumerate(figures):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="pdf", metadata={"Creator": "zaitaku-map"})
+        writer.append(PdfReader(buf), import_outline=False)
+        if head:
+            heads.append((head, i))
+            writer.add_outline_item(title=head, page_number=i)
+    if title:
+        writer.add_metadata({"/Title": title, "/Creator": "zaitaku-map"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), heads
 
 
 def save_figure_pdf(fig: object, path: str | Path, *, title: str) -> Path:

@@ -25,7 +25,6 @@ from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 _BAD = re.compile(r'[\\/:*?"<>|\s]+')
-TOC_LEVELS = 3  # section, part, first-level heading
 
 
 def safe_name(text: str) -> str:
@@ -40,6 +39,7 @@ class TocEntry:
     title: str
     page: int  # 0-based page index in the finished PDF
     level: int
+    in_toc: bool = True  # deeper headings are bookmarks only
 
 
 @dataclass
@@ -100,7 +100,8 @@ def _entries(rendered: list[RenderedSection], offset: int) -> list[TocEntry]:
             if not single:
                 entries.append(TocEntry(part.title, page, 1))
             for h in part.headings:
-                entries.append(TocEntry(h.title, page + h.page, h.level + (0 if single else 1)))
+                level = h.level + (0 if single else 1)
+                entries.append(TocEntry(h.title, page + h.page, level, in_toc=h.level <= 1))
             page += part.pages
     return entries
 
@@ -111,7 +112,7 @@ def _cover_story(ctx_data: Any, request: ExportRequest, meeting: MeetingInfo) ->
 
     from zaitaku_map.export.rldoc import para
 
-    story: list[Any] = [Spacer(1, 30 * mm)]
+    story: list[Any] = [Spacer(1, 12 * mm)]
     story.append(para(meeting.name or EXPORT_TEXT["pack_title"], "cover_title"))
     story.append(para(EXPORT_TEXT["pack_subtitle"], "subtitle"))
     story.append(Spacer(1, 10 * mm))
@@ -132,12 +133,12 @@ def _cover_story(ctx_data: Any, request: ExportRequest, meeting: MeetingInfo) ->
     )
     if ctx_data.is_demo:
         story += [Spacer(1, 6 * mm), para(EXPORT_TEXT["demo_banner"], "demo")]
-    story += [Spacer(1, 8 * mm), para(EXPORT_TEXT["sources"], "subtitle")]
-    story += [para(s, "note") for s in ctx_data.source_lines() or ["（なし）"]]
+    story += [Spacer(1, 6 * mm), para(EXPORT_TEXT["sources"], "note_head")]
+    story += [para("／".join(ctx_data.source_lines()) or "（なし）", "cell_small")]
     attr = ctx_data.attributions()
     if attr:
-        story += [Spacer(1, 2 * mm), para(EXPORT_TEXT["attribution"], "subtitle")]
-        story += [para(a, "note") for a in attr]
+        story += [Spacer(1, 2 * mm), para(EXPORT_TEXT["attribution"], "note_head")]
+        story += [para("／".join(attr), "cell_small")]
     return story
 
 
@@ -149,7 +150,7 @@ def _toc_story(entries: list[TocEntry], width: float) -> list[Any]:
     rows = [
         [para(e.title, f"toc{min(e.level, 2)}"), para(str(e.page + 1), f"toc{min(e.level, 2)}_page")]
         for e in entries
-        if e.level < TOC_LEVELS
+        if e.in_toc
     ]
     table = Table(rows, colWidths=[width - 40, 40], repeatRows=0)
     table.setStyle(
@@ -330,7 +331,9 @@ def export_pack(
         files = _write_folder(project, request, rendered, Path(folder), prog.step(0.05))
     if path is not None:
         data, pages, entries = _one_pdf(ctx, rendered, meeting)
-        details["toc"] = [{"title": e.title, "page": e.page + 1, "level": e.level} for e in entries]
+        details["toc"] = [
+            {"title": e.title, "page": e.page + 1, "level": e.level} for e in entries if e.in_toc
+        ]
         prog.check()
         with output_file(path, what="PDF") as tmp:
             tmp.write_bytes(data)

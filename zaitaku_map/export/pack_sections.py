@@ -70,6 +70,30 @@ def render_lists(ctx: PackContext) -> list[SectionPart]:
     return [ctx.story_part(story, title=data.option_name, file_stem=f"資源リスト_{data.option_name}")]
 
 
+def render_indicators(ctx: PackContext) -> list[SectionPart]:
+    """Class maps of the municipal indicators (coverage share only when the pack shows coverage)."""
+    from zaitaku_map.export.choropleth import INDICATORS
+    from zaitaku_map.export.mapdoc import load_indicator, render_map_figure
+
+    keys = [k for k in INDICATORS if k != "coverage_share" or ctx.request.coverage_category]
+    figures = []
+    data = ctx.data()
+    for key in ctx.progress.iterate(keys, message=PACK_SECTIONS["indicators"]):
+        indicator = load_indicator(ctx.project, ctx.request, key)
+        fig, _facts = render_map_figure(data, indicator=indicator)
+        figures.append((fig, INDICATORS[key].label))
+    return [ctx.figure_part(figures, title=data.option_name, file_stem=f"市区町村の指標_{data.option_name}")]
+
+
+def render_atlas(ctx: PackContext) -> list[SectionPart]:
+    """The baseline option's atlas: one zoomed page per 圏域 with its facilities numbered and listed."""
+    from zaitaku_map.export.atlas import atlas_figures
+
+    data = ctx.data()
+    figures = atlas_figures(data, ctx.coverage(), progress=ctx.progress)
+    return [ctx.figure_part(figures, title=data.option_name, file_stem=f"拡大図_{data.option_name}")]
+
+
 def _several(request: ExportRequest) -> bool:
     return len(request.options) > 1
 
@@ -83,4 +107,8 @@ COMPARISON = register_section(
 EVALUATION = register_section(
     PackSection("evaluation", PACK_SECTIONS["evaluation"], render_evaluation, order=30, weight=1.0)
 )
+INDICATORS = register_section(
+    PackSection("indicators", PACK_SECTIONS["indicators"], render_indicators, order=35, weight=1.5)
+)
+ATLAS = register_section(PackSection("atlas", PACK_SECTIONS["atlas"], render_atlas, order=60, weight=2.0))
 LISTS = register_section(PackSection("lists", PACK_SECTIONS["lists"], render_lists, order=70, weight=2.0))

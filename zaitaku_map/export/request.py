@@ -123,6 +123,9 @@ class ExportRequest:
         Pack sections, in registry order (``None``: the sections on by default).
     meeting:
         The pack's cover (``None``: the project's ``meeting`` setting).
+    choropleth:
+        A municipal indicator drawn as a class map instead of the 圏域 fills (keys of
+        :data:`zaitaku_map.export.choropleth.INDICATORS`).
     """
 
     option: str
@@ -141,6 +144,7 @@ class ExportRequest:
     coverage_minutes: float | None = None
     sections: tuple[str, ...] | None = None
     meeting: MeetingInfo | None = None
+    choropleth: str | None = None
 
     def __post_init__(self) -> None:
         paper = str(self.paper).upper()
@@ -172,6 +176,15 @@ class ExportRequest:
                 value=self.coverage_category,
                 expected=", ".join([*COMBINED, *CATEGORIES]),
             )
+        if self.choropleth is not None:
+            from zaitaku_map.export.choropleth import INDICATORS
+
+            if self.choropleth not in INDICATORS:
+                raise ExportError(
+                    f"unknown municipal indicator: {self.choropleth}",
+                    value=self.choropleth,
+                    expected=", ".join(INDICATORS),
+                )
         if self.coverage_minutes is not None and not float(self.coverage_minutes) > 0:
             raise ExportError("coverage minutes must be positive", value=self.coverage_minutes)
 

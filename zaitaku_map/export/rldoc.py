@@ -75,6 +75,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "toc2_page": ParagraphStyle("toc2_page", parent=base, fontSize=9, leading=12, alignment=2),
         "cover_title": ParagraphStyle("cover_title", parent=base, fontSize=26, leading=34, spaceAfter=10),
         "cover_line": ParagraphStyle("cover_line", parent=base, fontSize=14, leading=22),
+        "note_head": ParagraphStyle("note_head", parent=base, fontSize=9, leading=13, spaceBefore=2),
         "demo": ParagraphStyle("demo", parent=base, fontSize=11, leading=15, textColor=DEMO_RED),
     }
 
@@ -216,6 +217,7 @@ def data_table(
     small: bool = False,
     highlight: Sequence[tuple[int, int]] = (),
     align_right: Sequence[int] = (),
+    size: float | None = None,
 ) -> Table:
     """A repeated-header, zebra-striped table; ``highlight`` cells (col, row-in-body) get an orange fill.
 
@@ -227,10 +229,14 @@ def data_table(
     font = setup_reportlab()
     cs = "cell_small" if small else "cell"
     style = styles()[cs]
+    head_style = styles()["head"]
+    if size is not None:  # e.g. the resource list's 9 pt body
+        style = ParagraphStyle(f"cell{size}", parent=style, fontSize=size, leading=size * 1.28)
+        head_style = ParagraphStyle(f"head{size}", parent=head_style, fontSize=size, leading=size * 1.28)
     right_style = ParagraphStyle("r", parent=style, alignment=2)
     right = set(align_right)
     pad = 5.5
-    body: list[list[Any]] = [[para(h, "head") for h in header]]
+    body: list[list[Any]] = [[Paragraph(rl(h), head_style) for h in header]]
     for r in rows:
         out = []
         for c, v in enumerate(r):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -158,19 +157,11 @@ class PackContext:
         self, figures: Sequence[tuple[Figure, str | None]], *, title: str, file_stem: str | None = None
     ) -> SectionPart:
         """One page per matplotlib figure; a figure's text (if any) becomes a level-1 heading."""
-        from pypdf import PdfReader, PdfWriter
+        from zaitaku_map.export.output import figures_pdf
 
-        writer = PdfWriter()
-        headings: list[Heading] = []
-        for i, (fig, head) in enumerate(figures):
-            buf = io.BytesIO()
-            fig.savefig(buf, format="pdf", metadata={"Creator": "zaitaku-map"})
-            writer.append(PdfReader(buf))
-            if head:
-                headings.append(Heading(head, i, 1))
-        out = io.BytesIO()
-        writer.write(out)
-        return SectionPart(title, out.getvalue(), len(figures), headings, file_stem or title)
+        pdf, heads = figures_pdf(figures)
+        headings = [Heading(head, i, 1) for head, i in heads]
+        return SectionPart(title, pdf, len(figures), headings, file_stem or title)
 
 
 Renderer = Callable[[PackContext], list[SectionPart]]
