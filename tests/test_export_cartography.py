@@ -55,6 +55,21 @@ def test_adjacency_colouring_keeps_neighbours_apart():
     dists = neighbour_distances(colors, nbrs)
     assert len(dists) == 42 and min(dists.values()) >= MIN_NEIGHBOUR_DISTANCE
     assert assign_colors(keys, nbrs) == colors  # deterministic
+    # few 圏域: each its own colour (non-neighbours too), neighbours still far apart
+    path = ["a", "b", "c", "d", "e"]
+    chain = {k: {path[i - 1]} if i else set() for i, k in enumerate(path)}
+    for i, k in enumerate(path[:-1]):
+        chain[k].add(path[i + 1])
+    own = assign_colors(path, chain)
+    assert (
+        len(set(own.values())) == 5
+        and min(neighbour_distances(own, chain).values()) >= MIN_NEIGHBOUR_DISTANCE
+    )
+    # a working copy keeps the colours that still separate its neighbours
+    moved = {**chain, "a": {"b", "c"}, "c": chain["c"] | {"a"}}
+    again = assign_colors(path, moved, previous=own)
+    assert sum(again[k] == own[k] for k in path) >= 4
+    assert min(neighbour_distances(again, moved).values()) >= MIN_NEIGHBOUR_DISTANCE
 
 
 def test_neighbouring_ken_colours_differ_on_every_option(proj):

@@ -72,19 +72,35 @@ def color_distance(a: str, b: str) -> float:
 
 
 def assign_colors(
-    keys: Sequence[K], neighbours: Mapping[K, set[K]], *, palette: Sequence[str] = KEN_PALETTE
+    keys: Sequence[K],
+    neighbours: Mapping[K, set[K]],
+    *,
+    palette: Sequence[str] = KEN_PALETTE,
+    previous: Mapping[K, str] | None = None,
 ) -> dict[K, str]:
-    """Colour a graph so that neighbours get colours as far apart as the palette allows.
+    """Colour a graph so that every node gets its own colour while the palette has enough, and
+    neighbours get colours as far apart as the palette allows.
 
-    Nodes are taken in DSatur order (most differently coloured neighbours first, then most
-    neighbours, then the given order); each gets the palette colour whose smallest distance to its
-    coloured neighbours is largest (ties: the least used colour, then palette order).  Deterministic.
+    ``previous`` (e.g. the colours of the option a working copy came from) is kept for every node
+    whose previous colour is in the palette, unused by another kept node and at least
+    :data:`MIN_NEIGHBOUR_DISTANCE` from its kept neighbours, so a small edit does not recolour the
+    map.  The rest are taken in DSatur order (most differently coloured neighbours first, then most
+    neighbours, then the given order); each gets the colour whose smallest distance to its coloured
+    neighbours is largest, preferring a colour no other node has (then the least used one, then
+    palette order).  Deterministic.
     """
     dist = np.array([[color_distance(a, b) if a != b else 0.0 for b in palette] for a in palette])
     order = {k: i for i, k in enumerate(keys)}
     adj = {k: {n for n in neighbours.get(k, set()) if n in order and n != k} for k in keys}
     out: dict[K, int] = {}
     used = np.zeros(len(palette), dtype=int)
+    index = {c.upper(): i for i, c in enumerate(palette)}
+    for k in keys:  # keep the previous colours that still work
+        c = index.get(str((previous or {}).get(k, "")).upper())
+        if c is None or used[c] or any(n in out and dist[c, out[n]] < MIN_NEIGHBOUR_DISTANCE for n in adj[k]):
+            continue
+        out[k] = c
+        used[c] += 1
     while len(out) < len(keys):
         todo = [k for k in keys if k not in out]
         node = max(
@@ -92,14 +108,15 @@ def assign_colors(
             key=lambda k: (len({out[n] for n in adj[k] if n in out}), len(adj[k]), -order[k]),
         )
         coloured = [out[n] for n in adj[node] if n in out]
-        best = min(
-            range(len(palette)),
-            key=lambda c: (
-                -(min(dist[c, j] for j in coloured) if coloured else np.inf),
-                used[c],
-                c,
-            ),
-        )
+        spare = len(keys) - len(out) <= int((used == 0).sum())  # enough unused colours for the rest
+
+        def score(c: int, coloured: list[int] = coloured, spare: bool = spare) -> tuple[float, ...]:
+            far = min(dist[c, j] for j in coloured) if coloured else np.inf
+            if spare:  # a colour of its own first, as long as it keeps neighbours apart
+                return (float(used[c] > 0 or far < MIN_NEIGHBOUR_DISTANCE), -far, float(used[c]), float(c))
+            return (-far, float(used[c]), float(c))
+
+        best = min(range(len(palette)), key=score)
         out[node] = best
         used[best] += 1
     return {k: palette[out[k]] for k in keys}

@@ -21,7 +21,7 @@ from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.escape import mpl
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size
-from zaitaku_map.export.mapdraw import CHANGED_EDGE, draw_option_map
+from zaitaku_map.export.mapdraw import CHANGED_EDGE, GAP_COLOR, draw_option_map
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
@@ -152,7 +152,7 @@ def maps_figure(
                 [],
                 ls="none",
                 marker="x",
-                color="#b2182b",
+                color=GAP_COLOR,
                 markersize=5,
                 label=EXPORT_TEXT["gap"].format(minutes=f"{coverages[0].minutes:g}"),
             )

@@ -36,7 +36,7 @@ from zaitaku_map.export.escape import html_text as _e
 from zaitaku_map.export.escape import plain as _text
 from zaitaku_map.export.escape import script_json
 from zaitaku_map.export.mapdoc import coverage_facts, coverage_label, info_lines, load_coverage, map_counts
-from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.export.mapdraw import BAND_COLORS, GAP_COLOR, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.geo import feature_collection
@@ -45,7 +45,6 @@ from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 NDIGITS = 5  # ≈1 m: plenty for a committee map, and keeps the file small
-GAP_COLOR = "#b2182b"
 BAND_SIMPLIFY_DEG = 2e-4
 BACKGROUND = "#eef2f5"
 FONT_STACK = (
