@@ -40,6 +40,7 @@ LIST_COLUMNS_PDF: list[tuple[str, str, bool]] = [
 ]
 LIST_FONT_SIZE = 9.0
 # the widest a wrapping column may ask for before it wraps (points)
+_WRAP_MIN = 60.0
 _WRAP_CAP = {
     "name": 190.0,
     "address": 210.0,
@@ -90,13 +91,23 @@ def list_widths(fields: list[str], header: list[str], rows: list[list[str]], wid
         texts = [header[j]] + [r[j] for r in rows[:400]]
         w = max(stringWidth(t, font, LIST_FONT_SIZE) for t in texts) + pad
         natural.append(min(w, _WRAP_CAP.get(f, w)))
-    fixed = [j for j, f in enumerate(fields) if f not in _WRAP_CAP]
-    flex = [j for j in range(len(fields)) if j not in fixed]
-    rest = width - sum(natural[j] for j in fixed)
-    want = sum(natural[j] for j in flex) or 1.0
     out = list(natural)
-    for j in flex:
-        out[j] = natural[j] * rest / want
+    deficit = sum(out) - width
+    # too wide: wrap the source, 区分, address … first (down to a minimum), the name last
+    for f in ("source", "subtype", "address", "roles", "muni_name", "name"):
+        if deficit <= 0:
+            break
+        if f in fields:
+            j = fields.index(f)
+            give = min(deficit, max(out[j] - _WRAP_MIN, 0.0))
+            out[j] -= give
+            deficit -= give
+    flex = [j for j, f in enumerate(fields) if f in _WRAP_CAP]
+    if deficit > 0 or deficit < 0:  # still too wide: shrink all text columns; room left: to name and address
+        grow = [j for j in flex if fields[j] in ("name", "address")] if deficit < 0 else flex
+        total = sum(out[j] for j in grow) or 1.0
+        for j in grow:
+            out[j] -= deficit * out[j] / total
     return out
 
 
