@@ -12,6 +12,8 @@ Builds (directly in the store) Voronoi municipalities densified to ~50 display v
   acceptance figure: "a few seconds"; ``map_pdf_warm_s``: the second call;
 - ``map_pdf_a3_s``: the same on A3 portrait;
 - ``list_pdf_s`` (with ``--list``): the resource-list PDF of every facility;
+- ``atlas_s``: the atlas (one zoomed page per 圏域, facilities numbered and listed);
+- ``pack_s`` (with ``--pack``): the one-PDF meeting pack (default sections, 薬局・診療所 lists off);
 - ``csv_s``, ``gpkg_s``.
 
 Prints ONE JSON line.
@@ -125,9 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--facilities", type=int, default=3000)
     ap.add_argument("--kens", type=int, default=20)
     ap.add_argument("--list", action="store_true", help="also time the resource-list PDF")
+    ap.add_argument("--pack", action="store_true", help="also time the one-PDF meeting pack")
     ap.add_argument("--keep", action="store_true", help="copy the map PDF to ./bench_map.pdf")
     args = ap.parse_args(argv)
-    from zaitaku_map.export import export_csv, export_gpkg, export_list_pdf, export_map_pdf
+    from zaitaku_map.export import (
+        ExportRequest,
+        export_csv,
+        export_gpkg,
+        export_list_pdf,
+        export_map_pdf,
+        export_pack,
+    )
+    from zaitaku_map.export.atlas import export_atlas_pdf
+
+    req = ExportRequest("案A")
 
     out: dict[str, object] = {"units": args.units, "facilities": args.facilities}
     with tempfile.TemporaryDirectory() as td:
@@ -142,26 +155,35 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         t = time.perf_counter()
-        res = export_map_pdf(p, "案A", Path(td) / "map.pdf")
+        res = export_map_pdf(p, req, Path(td) / "map.pdf")
         out["map_pdf_s"] = round(time.perf_counter() - t, 2)
         out["map_pdf_kb"] = round((Path(td) / "map.pdf").stat().st_size / 1024)
-        out["labels_placed"] = res["labels_placed"]
+        out["labels_placed"] = res.details["labels_placed"]
         t = time.perf_counter()
-        export_map_pdf(p, "案A", Path(td) / "map2.pdf")
+        export_map_pdf(p, req, Path(td) / "map2.pdf")
         out["map_pdf_warm_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
-        export_map_pdf(p, "案A", Path(td) / "map_a3.pdf", paper="A3", landscape=False)
+        export_map_pdf(p, req.with_(paper="A3", landscape=False), Path(td) / "map_a3.pdf")
         out["map_pdf_a3_s"] = round(time.perf_counter() - t, 2)
         if args.list:
             t = time.perf_counter()
-            r = export_list_pdf(p, "案A", Path(td) / "list.pdf")
+            r = export_list_pdf(p, req, Path(td) / "list.pdf")
             out["list_pdf_s"] = round(time.perf_counter() - t, 2)
-            out["list_pages"] = r["pages"]
+            out["list_pages"] = r.pages
         t = time.perf_counter()
-        export_csv(p, "案A", Path(td) / "list.csv")
+        r = export_atlas_pdf(p, req, Path(td) / "atlas.pdf")
+        out["atlas_s"] = round(time.perf_counter() - t, 2)
+        out["atlas_pages"] = r.pages
+        if args.pack:
+            t = time.perf_counter()
+            r = export_pack(p, req, Path(td) / "pack.pdf")
+            out["pack_s"] = round(time.perf_counter() - t, 2)
+            out["pack_pages"] = r.pages
+        t = time.perf_counter()
+        export_csv(p, req, Path(td) / "list.csv")
         out["csv_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
-        export_gpkg(p, "案A", Path(td) / "layers.gpkg")
+        export_gpkg(p, req, Path(td) / "layers.gpkg")
         out["gpkg_s"] = round(time.perf_counter() - t, 2)
         if args.keep:
             import shutil

@@ -534,6 +534,7 @@ IMPORT_LOG_SEVERITY: dict[str, str] = {"rejected": "除外", "warning": "警告"
 # what the export dialog writes (key -> label)
 GUI_EXPORT_KINDS: dict[str, str] = {
     "map_pdf": "圏域図（PDF）",
+    "atlas_pdf": "圏域ごとの拡大図（PDF）",
     "html": "ブラウザで見る地図（HTML・オフライン）",
     "list_pdf": "資源リスト・評価表（PDF）",
     "comparison_pdf": "案の比較（PDF）",

@@ -110,10 +110,16 @@ def assign_colors(
         coloured = [out[n] for n in adj[node] if n in out]
         spare = len(keys) - len(out) <= int((used == 0).sum())  # enough unused colours for the rest
 
-        def score(c: int, coloured: list[int] = coloured, spare: bool = spare) -> tuple[float, ...]:
+        taken = [j for j in range(len(palette)) if used[j]]
+
+        def score(
+            c: int, coloured: list[int] = coloured, spare: bool = spare, taken: list[int] = taken
+        ) -> tuple[float, ...]:
             far = min(dist[c, j] for j in coloured) if coloured else np.inf
-            if spare:  # a colour of its own first, as long as it keeps neighbours apart
-                return (float(used[c] > 0 or far < MIN_NEIGHBOUR_DISTANCE), -far, float(used[c]), float(c))
+            if spare:  # a colour of its own first, far from neighbours, then far from every colour used
+                apart = min(dist[c, j] for j in taken) if taken else np.inf
+                own = float(used[c] > 0 or far < MIN_NEIGHBOUR_DISTANCE)
+                return (own, -min(far, 2 * MIN_NEIGHBOUR_DISTANCE), -apart, float(c))
             return (-far, float(used[c]), float(c))
 
         best = min(range(len(palette)), key=score)

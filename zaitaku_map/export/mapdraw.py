@@ -378,6 +378,10 @@ def setup_frame(ax: Axes, data: ExportData, *, focus_key: str | None = None, pad
     ax.set_yticks([])
     for s in ax.spines.values():
         s.set_linewidth(0.8)
+    if focus_key is not None:  # a zoomed page draws only what it shows (an atlas of a large prefecture)
+        view = shapely.box(x0, y0, x1, y1)
+        m_m = m_m[m_m.intersects(view)]
+        k_m = k_m[k_m.intersects(view)]
     return MapFrame(ax, crs, to_metric, (lon_c, lat_c), k_m, m_m, m_m["ken_key"].notna().to_numpy())
 
 
@@ -401,10 +405,11 @@ def draw_ken_fills(
                 label=f"{EXPORT_TEXT['outside']}・{EXPORT_TEXT['unassigned']}",
             )
         )
-    colors = list(data.kens["color"])
+    colors = list(frame.kens["color"])
     if focus_key is not None:
         colors = [
-            c if k == focus_key else OTHER_KEN_FILL for k, c in zip(data.kens["ken_key"], colors, strict=True)
+            c if k == focus_key else OTHER_KEN_FILL
+            for k, c in zip(frame.kens["ken_key"], colors, strict=True)
         ]
     ax.add_collection(_collection(frame.kens.geometry, facecolors=colors, edgecolor="none", zorder=2))
 
@@ -675,7 +680,7 @@ def draw_labels(
                 "color": "#111111",
             },
         )
-        for (_, r), g in zip(data.kens.iterrows(), frame.kens.geometry, strict=True)
+        for (_, r), g in zip(frame.kens.iterrows(), frame.kens.geometry, strict=True)
     ]
     items.sort(key=lambda it: -it[1].area)
     n_ok, n_moved, placed = place_labels(frame.ax, items, obstacles=obstacles)

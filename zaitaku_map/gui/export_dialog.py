@@ -27,7 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map import export, labels
-from zaitaku_map.export import ExportRequest, ExportResult
+from zaitaku_map.export import ExportRequest, ExportResult, MeetingInfo
+from zaitaku_map.export.atlas import export_atlas_pdf
+from zaitaku_map.export.choropleth import INDICATORS
+from zaitaku_map.export.request import DEFAULT_LIST_CATEGORIES
+from zaitaku_map.export.sections import registered_sections
 from zaitaku_map.gui.dialogs import info, show_error
 
 if TYPE_CHECKING:
@@ -41,6 +45,7 @@ def _pack_dir(project: Any, request: ExportRequest, dest: str, **kw: Any) -> Exp
 # kind -> (exporter, suffix, multi-option, destination is a folder)
 _EXPORTS: dict[str, tuple[Any, str, bool, bool]] = {
     "map_pdf": (export.export_map_pdf, ".pdf", False, False),
+    "atlas_pdf": (export_atlas_pdf, ".pdf", False, False),
     "html": (export.export_html_map, ".html", False, False),
     "list_pdf": (export.export_list_pdf, ".pdf", False, False),
     "comparison_pdf": (export.export_comparison_pdf, ".pdf", True, False),
@@ -53,6 +58,34 @@ _EXPORTS: dict[str, tuple[Any, str, bool, bool]] = {
 KINDS: dict[str, tuple[str, Any, str, bool, bool]] = {
     k: (labels.GUI_EXPORT_KINDS[k], *v) for k, v in _EXPORTS.items()
 }
+
+
+_NO_FACILITIES = frozenset({"kens", "municipalities", "muni_labels", "coverage", "gaps"})
+
+
+def _checklist(items: list[tuple[str, str]], checked: set[str]) -> QListWidget:
+    """A short list of checkable items (key in the item's data)."""
+    from PySide6.QtCore import Qt
+
+    w = QListWidget()
+    for key, label in items:
+        it = QListWidgetItem(label)
+        it.setData(Qt.ItemDataRole.UserRole, key)
+        it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        it.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
+        w.addItem(it)
+    w.setMaximumHeight(22 * min(max(len(items), 1), 5) + 6)
+    return w
+
+
+def _checked(w: QListWidget) -> tuple[str, ...]:
+    from PySide6.QtCore import Qt
+
+    return tuple(
+        str(w.item(i).data(Qt.ItemDataRole.UserRole))
+        for i in range(w.count())
+        if w.item(i).checkState() == Qt.CheckState.Checked
+    )
 
 
 class ExportDialog(QDialog):
@@ -102,6 +135,7 @@ class ExportDialog(QDialog):
         form.addRow("用紙", self.paper)
         form.addRow("", self.landscape)
         form.addRow("到達圏", self.coverage)
+        self._add_content_rows(form, project)
         form.addRow("保存先", row)
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -118,6 +152,48 @@ class ExportDialog(QDialog):
         self._kind_changed()
         if not names:
             self.note.setText("圏域案がありません。先に右の「圏域案」パネルで案を作成してください。")
+
+    def _add_content_rows(self, form: QFormLayout, project: Any) -> None:
+        """What to show — defaults from the screen (option, visible facility layers, coverage) — and
+        the pack's sections, list categories and cover (from the project's ``meeting`` setting)."""
+        screen = self.state.screen()
+        if screen.coverage_categories:
+            i = self.coverage.findData(screen.coverage_categories[0])
+            if i >= 0:
+                self.coverage.setCurrentIndex(i)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(labels.EXPORT_TEXT["map_title"])
+        self.subtitle = QLineEdit()
+        shown = set(screen.categories)
+        cats = {str(f.get("category")) for f in self.state.facilities or []}
+        present = [k for k in labels.CATEGORIES if k in cats]
+        self.categories = _checklist(
+            [(k, labels.category_label(k)) for k in present if k in labels.CATEGORIES], shown or set(present)
+        )
+        self.choropleth = QComboBox()
+        self.choropleth.addItem("（なし：圏域の色）", None)
+        for key, spec in INDICATORS.items():
+            self.choropleth.addItem(spec.label, key)
+        self.sections = _checklist(
+            [(s.key, s.title) for s in registered_sections()],
+            {s.key for s in registered_sections() if s.default},
+        )
+        self.list_categories = _checklist(
+            [(k, labels.category_label(k)) for k in labels.CORE_CATEGORIES], set(DEFAULT_LIST_CATEGORIES)
+        )
+        meeting = MeetingInfo.from_setting(project.setting("meeting") if project is not None else None)
+        self.meeting_name = QLineEdit(meeting.name)
+        self.meeting_date = QLineEdit(meeting.date)
+        self.secretariat = QLineEdit(meeting.secretariat)
+        form.addRow("題名", self.title)
+        form.addRow("副題", self.subtitle)
+        form.addRow("載せる施設", self.categories)
+        form.addRow("市区町村の指標", self.choropleth)
+        form.addRow("会議資料に入れる部分", self.sections)
+        form.addRow("資源リストの種別", self.list_categories)
+        form.addRow(labels.EXPORT_TEXT["meeting_name"], self.meeting_name)
+        form.addRow(labels.EXPORT_TEXT["meeting_date"], self.meeting_date)
+        form.addRow(labels.EXPORT_TEXT["secretariat"], self.secretariat)
 
     def _kind_changed(self, *_a: Any) -> None:
         key = self.kind.currentData()
@@ -155,12 +231,26 @@ class ExportDialog(QDialog):
         names = self.selected()
         if not names:
             return None
+        screen = self.state.screen()
+        cats = _checked(self.categories)
         return ExportRequest(
             option=names[0],
             compare=tuple(names[1:]),
             paper=self.paper.currentText(),
             landscape=self.landscape.isChecked(),
             coverage_category=self.coverage.currentData() or None,
+            categories=cats if cats and len(cats) < self.categories.count() else None,
+            title=self.title.text().strip() or None,
+            subtitle=self.subtitle.text().strip() or None,
+            choropleth=self.choropleth.currentData() or None,
+            sections=_checked(self.sections),
+            list_categories=_checked(self.list_categories) or None,
+            meeting=MeetingInfo(
+                self.meeting_name.text().strip(),
+                self.meeting_date.text().strip(),
+                self.secretariat.text().strip(),
+            ),
+            layers=None if screen.categories or not screen.visible_layers else _NO_FACILITIES,
         )
 
     def start(self) -> Any:
