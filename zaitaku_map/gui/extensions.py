@@ -20,3 +20,6 @@ def install_extensions(wb: Workbench) -> None:
 
     whatif.install(wb)
     """
+    from zaitaku_map.gui import whatif
+
+    whatif.install(wb)

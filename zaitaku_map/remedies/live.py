@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ from zaitaku_map.coverage.incremental import StraightWhatIf, WhatIf, what_if
 from zaitaku_map.coverage.inputs import POP_COLUMNS, Demand, category_members, load_demand
 from zaitaku_map.coverage.params import CoverageParams, resolve_coverage_params
 from zaitaku_map.errors import AnalysisError, InputDataError
-from zaitaku_map.labels import SCENARIO_ACTION_LABELS
+from zaitaku_map.labels import COVERAGE_TEXT, SCENARIO_ACTION_LABELS
 from zaitaku_map.remedies import scenarios as store
 from zaitaku_map.remedies.facilities import (
     GAIN_RULES,
@@ -222,6 +224,7 @@ class LiveScenario:
         self.unplaced: set[int] = {int(i) for i in fac["id"]} - active
         self._refs: dict[int, FacilityRef] = facility_refs(project, self.state.changes)
         self._locator: MunicipalityLocator | None = None
+        self._grid: tuple[Any, dict[str, Any]] | None = None
         pops = self.demand.df[list(UNCOVERED_COLUMNS)].fillna(0.0).to_numpy(dtype=np.float64)
         self.cov = LiveCoverage(
             self.editor,
@@ -267,6 +270,94 @@ class LiveScenario:
         mins = self.times[sel]
         out["minutes"] = np.where(np.isfinite(mins), np.round(mins, 1), np.nan)
         return out.reset_index(drop=True)
+
+    def band_polygons(self, *, cell_m: float | None = None) -> gpd.GeoDataFrame:
+        """Nested band polygons of the current state, from the live travel-time field (no new search).
+
+        The grid and each cell's nearest road node are computed once per session; later calls only
+        read the node times the editor keeps up to date and trace the band outlines.
+        """
+        from zaitaku_map.coverage.polygons import band_geometries, land_mask
+
+        key = ("grid", cell_m)
+        if self._grid is None or self._grid[0] != key:
+            self._grid = (key, self._grid_setup(cell_m, land_mask(self.project)))
+        g = self._grid[1]
+        per_min = self.params.access_speed_kmh * 1000.0 / 60.0
+        if isinstance(self.editor, WhatIf):
+            t = np.full(len(g["idx"]), np.inf)
+            ok = g["idx"] >= 0
+            t[ok] = self.editor.time[g["idx"][ok]] + g["d"][ok] / per_min
+            times = t.reshape(g["shape"])
+        else:
+            times = self._straight_grid(g)
+        geoms = band_geometries(
+            times, g["x0"], g["y0"], g["cell"], self.params.bands, g["crs"], clip=g["land"]
+        )
+        pop = self.demand.pop()
+        rows = [
+            {
+                "band_min": b,
+                "label": COVERAGE_TEXT["band"].format(minutes=b),
+                "pop_within": round(float(pop[self.times <= b].sum()), 1),
+            }
+            for b in self.params.bands
+        ]
+        return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs="EPSG:4326")
+
+    def _grid_setup(self, cell_m: float | None, land: Any) -> dict[str, Any]:
+        from zaitaku_map.coverage.polygons import grid_times
+        from zaitaku_map.geo import metric_crs
+        from zaitaku_map.network.graph import to_metric
+
+        if land is not None:
+            b = land.bounds
+            lon, lat = np.array([b[0], b[2]]), np.array([b[1], b[3]])
+        else:
+            lon, lat = self.demand.lon, self.demand.lat
+        net = self.editor.net if isinstance(self.editor, WhatIf) else None
+        crs = net.crs if net is not None else metric_crs(float(np.nanmedian(lon)))
+        x, y = to_metric(crs, lon, lat)
+        bounds = (
+            float(np.nanmin(x)) - 1000,
+            float(np.nanmin(y)) - 1000,
+            float(np.nanmax(x)) + 1000,
+            float(np.nanmax(y)) + 1000,
+        )
+        held: dict[str, np.ndarray] = {}
+
+        def capture(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+            held["x"], held["y"] = gx, gy
+            return np.zeros(len(gx))
+
+        zeros, x0, y0, cell = grid_times(bounds, capture, cell=cell_m)
+        out: dict[str, Any] = {
+            "x0": x0,
+            "y0": y0,
+            "cell": cell,
+            "crs": crs,
+            "land": land,
+            "shape": zeros.shape,
+        }
+        out.update(held)
+        if net is not None:
+            d, idx = net.nearest_nodes(held["x"], held["y"], max_dist=self.params.max_snap_m)
+            out.update(d=d, idx=idx)
+        return out
+
+    def _straight_grid(self, g: dict[str, Any]) -> np.ndarray:
+        from scipy.spatial import cKDTree
+
+        from zaitaku_map.network.graph import to_metric
+
+        assert isinstance(self.editor, StraightWhatIf)
+        pos = list(self.editor.fac.values())
+        if not pos:
+            return np.full(g["shape"], np.inf)
+        fx, fy = to_metric(g["crs"], [p[0] for p in pos], [p[1] for p in pos])
+        d, _i = cKDTree(np.column_stack([fx, fy])).query(np.column_stack([g["x"], g["y"]]), k=1)
+        per_min = self.params.straight_speed_kmh * 1000.0 / 60.0
+        return np.asarray(d * self.params.detour_factor / per_min).reshape(g["shape"])
 
     def facilities(self) -> pd.DataFrame:
         """The facility set of the category under the current state (``hypothetical`` marks sites)."""
