@@ -204,6 +204,7 @@ def test_edits_are_checked_before_they_are_recorded(synthetic_project) -> None: 
 def test_hypothetical_facilities_never_reach_the_register(synthetic_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from zaitaku_map.export import export_csv
     from zaitaku_map.export.data import load_export_data
+    from zaitaku_map.export.request import ExportRequest
     from zaitaku_map.options import create_option
     from zaitaku_map.store.queries import open_facilities
 
@@ -220,10 +221,10 @@ def test_hypothetical_facilities_never_reach_the_register(synthetic_project, tmp
     assert _register_digest(p) == digest  # the register is byte-for-byte untouched
     assert p.conn.execute("SELECT count(*) FROM facilities").fetchone()[0] == n_fac
     assert all(f["id"] > 0 and "ZZZ" not in f["name"] for f in open_facilities(p))
-    data = load_export_data(p, "案A")
+    data = load_export_data(p, ExportRequest(option="案A"))
     assert "ZZZ" not in data.facilities.to_csv() and (data.facilities["id"] > 0).all()
     out = tmp_path / "fac.csv"
-    export_csv(p, "案A", out)
+    export_csv(p, ExportRequest(option="案A"), out)
     assert "ZZZ" not in out.read_text(encoding="utf-8-sig")
     # the sites are their own GeoPackage layer, labelled as hypothetical
     desc = p.conn.execute(

@@ -236,3 +236,23 @@ def test_suggestion_from_a_scenario_state(gap_project) -> None:  # type: ignore[
     assert (
         again.sites[0].facility_id != first.sites[0].facility_id
     )  # the chosen clinic is no longer a candidate
+
+
+def test_weights_projected_to_2040(gap_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from demand_fixtures import UNITS, pop75, write_summary_75
+
+    from zaitaku_map.demand import import_projection_file
+    from zaitaku_map.errors import AnalysisError
+
+    p = gap_project
+    spec = CandidateSpec(sets=("clinics",))
+    with pytest.raises(AnalysisError):
+        suggest(p, category="zaishi", k=1, weight="age75", year=2040, candidates=spec)  # no projection yet
+    import_projection_file(p, write_summary_75(tmp_path / "s.xlsx"))
+    s = suggest(p, category="zaishi", k=2, weight="age75", year=2040, candidates=spec)
+    # each municipality weighs its projected 75+ population, spread over its demand points as today
+    assert s.total == pytest.approx(sum(pop75(u, 2040) for u in UNITS), rel=1e-9)
+    assert s.year == 2040 and not s.notes and "2040年推計" in s.to_dict()["weight_label"]
+    today = suggest(p, category="zaishi", k=2, weight="age75", candidates=spec)
+    assert today.total != s.total
+    assert [x.facility_id for x in s.sites] and s.sites[0].gain > 0

@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--minutes", type=float, help="カバーとみなす分数（既定: プロジェクトの設定、なければ30）")
     p.add_argument("--mode", choices=["auto", "network", "straight"], help="移動時間の求め方")
     p.add_argument("--weight", default="total", choices=["total", "age65", "age75"], help="重み（人口）")
+    p.add_argument("--year", type=int, help="重みを将来推計人口（例 2040）にする")
     p.add_argument(
         "--candidates",
         help="候補地: clinics,hospitals,care,grid またはファイル（カンマ区切りで複数可。既定は種別に応じて）",
@@ -85,6 +86,7 @@ def cmd_suggest(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             category=args.category,
             k=args.k,
             weight=args.weight,
+            year=args.year,
             candidates=spec,
             exact=args.exact,
             target_share=args.target_share,

@@ -63,6 +63,9 @@ CANDIDATE_CHOICES = {
     "grid": ("grid",),
 }
 LAYER_IDS = ("whatif:bands", "whatif:gaps", "whatif:changes", "whatif:sites", "whatif:suggest")
+GAP_COLOR = (
+    "#000000"  # people outside coverage: black crosses, apart from every facility colour (as in the PDFs)
+)
 BAND_COLOR = "#6a1b9a"  # the scenario's bands: one hue, nested bands darken inwards
 BAND_CELL_M = 500.0  # the live bands are traced on a 500 m grid (a redraw ≈ 0.3 s on the demo)
 
@@ -141,8 +144,8 @@ class WhatIfSession:
                     gaps["lat"],
                     [[T["gap_tip"].format(pop=f"{p:,.0f}")] for p in gaps["pop_total"]],
                 ),
-                style=LayerStyle(color="#c62828", fill_color="#c62828", radius=3.0, shape="x"),
-                legend=(LegendEntry(T["gaps"], "#c62828", shape="x"),),
+                style=LayerStyle(color=GAP_COLOR, fill_color=GAP_COLOR, radius=3.0, shape="x"),
+                legend=(LegendEntry(T["gaps"], GAP_COLOR, shape="x"),),
             )
         )
         ch = changed_frame(live.project, live.state)

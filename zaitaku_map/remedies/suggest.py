@@ -31,6 +31,7 @@ from zaitaku_map.remedies.state import Action, Change, ScenarioState, Site, batc
 from zaitaku_map.store import Project
 
 WEIGHT_COLUMNS: dict[str, str] = {"total": "pop_total", "age65": "pop_65", "age75": "pop_75"}
+PROJECTION_GROUPS: dict[str, str] = {"total": "total", "age65": "65+", "age75": "75+"}
 EXACT_MAX_CANDIDATES = 5000  # "a few thousand candidates": beyond it the MILP is not attempted
 
 
@@ -90,6 +91,8 @@ class Suggestion:
     exact: ExactResult | None = None
     dual: DualResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    year: int | None = None  # projection year of the weight (None: today's population)
+    notes: list[str] = field(default_factory=list)
     candidate_table: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -103,7 +106,10 @@ class Suggestion:
             "category_name": category_name(self.category),
             "minutes": self.minutes,
             "weight": self.weight,
-            "weight_label": SUGGEST_WEIGHT_LABELS.get(self.weight, self.weight),
+            "weight_label": SUGGEST_WEIGHT_LABELS.get(self.weight, self.weight)
+            + (f"（{self.year}年推計）" if self.year else ""),
+            "year": self.year,
+            "notes": self.notes,
             "mode": self.mode,
             "description_ja": self.description_ja,
             "sites": [asdict(s) for s in self.sites],
@@ -136,12 +142,51 @@ class Suggestion:
         return out
 
 
-def demand_weights(demand: Demand, weight: str) -> np.ndarray:
-    """Weight per demand point: total / 65+ / 75+ population."""
+def demand_weights(
+    demand: Demand, weight: str, *, project: Project | None = None, year: int | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Weight per demand point: total / 65+ / 75+ population, optionally projected to ``year``.
+
+    A projection scales each demand point by its municipality's projected ÷ current population of
+    the same group (the 社人研-style projection of :mod:`zaitaku_map.demand`): the points keep
+    their share of the municipality, the municipality takes its projected total.  Returns the
+    weights and notes (municipalities without a projection keep their current weight).
+    """
     col = WEIGHT_COLUMNS.get(weight)
     if col is None:
         raise InputDataError("unknown weight", value=weight, expected=", ".join(WEIGHT_COLUMNS))
-    return demand.pop(col)
+    base = demand.pop(col)
+    if year is None:
+        return base, []
+    if project is None:
+        raise ValueError("a projected weight needs the project")
+    from zaitaku_map.demand.population import unit_projection
+
+    proj = unit_projection(project)
+    if not proj.groups:
+        raise AnalysisError(
+            "no population projection in the project",
+            value=year,
+            hint="将来推計人口を取り込んでください（zaitaku-map projection PROJECT FILE）。",
+        )
+    group = PROJECTION_GROUPS[weight]
+    munis = demand.df["muni_code"].astype("string").fillna("").to_numpy()
+    current = pd.Series(base).groupby(munis).sum()
+    out = base.copy()
+    missing: list[str] = []
+    for code, now in current.items():
+        target = proj.key(str(code), group, int(year))
+        if target is None or now <= 0:
+            missing.append(str(code))
+            continue
+        sel = munis == code
+        out[sel] = base[sel] * (float(target) / float(now))
+    notes = (
+        [f"no projection for {len(missing)} municipalities (current weight kept): {', '.join(missing[:10])}"]
+        if missing
+        else []
+    )
+    return out, notes
 
 
 def _params(project: Project, params: CoverageParams | None, minutes: float | None) -> CoverageParams:
@@ -180,6 +225,7 @@ def suggest(
     k: int = 5,
     minutes: float | None = None,
     weight: str = "total",
+    year: int | None = None,
     candidates: CandidateSpec | None = None,
     exact: bool = False,
     target_share: float | None = None,
@@ -201,6 +247,8 @@ def suggest(
         Threshold (default: the project's coverage parameters, else 30).
     weight:
         ``total``, ``age65`` or ``age75``.
+    year:
+        Weight by the population projected to this year (e.g. 2040) instead of today's.
     candidates:
         Candidate sets, files and exclusions (default: the category's own set, e.g. clinics and
         hospitals for 在支診・在支病).
@@ -231,7 +279,7 @@ def suggest(
     t = time.perf_counter()
     times, fac = _baseline_times(project, state, category, params, net, demand)
     covered0 = times <= params.minutes
-    w = demand_weights(demand, weight)
+    w, notes = demand_weights(demand, weight, project=project, year=year)
     timings["baseline"] = time.perf_counter() - t
     t = time.perf_counter()
     cand = build_candidates(project, category, candidates or CandidateSpec(), demand=demand, net=net)
@@ -287,6 +335,8 @@ def suggest(
         seconds=0.0,
         timings=timings,
         candidate_table=cand,
+        year=year,
+        notes=notes,
     )
     if exact:
         _exact(sugg, reach, wp, greedy.value, greedy.order, k, time_limit)
