@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zaitaku_map.options import _data
+from zaitaku_map.options import inputs
 from zaitaku_map.options.evaluate import evaluate_option
 from zaitaku_map.options.geometry import adjacency, components
 from zaitaku_map.options.model import OptionNotFoundError, get_option
@@ -24,8 +24,8 @@ from zaitaku_map.options.templates import create_option
 def _halves(units: list[str], project: Any) -> list[str]:
     """A contiguous part of ``units`` holding about half their population (grown from the westmost unit)."""
     adj = adjacency(project)
-    info = _data.load_units(project)
-    pops = {u: v.get("pop_total", 0.0) for u, v in _data.unit_population(project).items()}
+    info = inputs.load_units(project)
+    pops = {u: v.get("pop_total", 0.0) for u, v in inputs.unit_population(project).items()}
     total = sum(pops.get(u, 0.0) for u in units) or float(len(units))
     start = min(units, key=lambda u: (info[u].rep_lon or 0.0, u))
     part, frontier, acc = [start], [start], pops.get(start, 0.0) or 1.0
@@ -54,8 +54,8 @@ def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict
         notes="二次医療圏をそのまま在宅医療の圏域とする案",
     )
     a = get_option(project, "案A")
-    facs = _data.load_facilities(project)
-    fu = _data.facility_units(project, facs, _data.load_units(project))
+    facs = inputs.FacilitySet.from_project(project)
+    fu = inputs.facility_units(project, facs, inputs.load_units(project))
     for key, ken in a.kens.items():
         inside = [f for f in facs if a.assignments.get(fu.get(f.id) or "") == key]
         hosp = sorted((f for f in inside if f.category == "zaishi_hospital"), key=lambda f: -(f.beds or 0))
@@ -65,7 +65,7 @@ def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict
             set_active_role(project, f.id, True)
         add_hub(project, "案A", key, name=f"{ken['name']}地区医師会", body_type="medical_association")
     members = a.members()
-    pops = {u: v.get("pop_total", 0.0) for u, v in _data.unit_population(project).items()}
+    pops = {u: v.get("pop_total", 0.0) for u, v in inputs.unit_population(project).items()}
     biggest = max(members, key=lambda k: (sum(pops.get(u, 0.0) for u in members[k]), len(members[k])))
     if len(members[biggest]) >= 2:
         part = _halves(members[biggest], project)
@@ -79,7 +79,7 @@ def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict
             split={f"{a.kens[biggest]['name']}北": part},
             notes=f"{a.kens[biggest]['name']}を2つの圏域に分ける案",
         )
-    if _data.designated_cities(project):
+    if inputs.designated_cities(project):
         create_option(
             project,
             "案C",
@@ -105,10 +105,10 @@ def create_demo_options(project: Any, *, layer: str = "二次医療圏") -> dict
         except OptionNotFoundError:  # not created (e.g. no 政令市)
             continue
         out[name] = {
-            "n_kens": ev["totals"]["n_kens"],
-            "n_warnings": ev["totals"]["n_warnings"],
-            "kens_without_hub": ev["totals"]["kens_without_hub"],
-            "kens_without_active_role": ev["totals"]["kens_without_active_role"],
-            "kens_missing_functions": ev["totals"]["kens_missing_functions"],
+            "n_kens": ev.totals.n_kens,
+            "n_warnings": ev.totals.n_warnings,
+            "kens_without_hub": list(ev.totals.kens_without_hub),
+            "kens_without_active_role": list(ev.totals.kens_without_active_role),
+            "kens_missing_functions": list(ev.totals.kens_missing_functions),
         }
     return out

@@ -89,18 +89,6 @@ PRIVATE_IMPORT_DEBT: set[str] = {
     "geodata/population.py: zaitaku_map.geodata.loaders._layer_id",
     "geodata/a38.py: zaitaku_map.geodata.areas._unassigned",
     "geodata/a38.py: zaitaku_map.geodata.areas._Units",
-    "options/compare.py: zaitaku_map.options._data",
-    "options/geometry.py: zaitaku_map.options._data",
-    "options/evaluate.py: zaitaku_map.options._data",
-    "options/propose.py: zaitaku_map.options._data",
-    "options/templates.py: zaitaku_map.options._data",
-    "options/roles.py: zaitaku_map.options._data",
-    "cli/cmd_option.py: zaitaku_map.options._data.load_units",
-    "options/model.py: zaitaku_map.options._data.load_units",
-    "coverage/api.py: zaitaku_map.coverage.engine._memo",
-    "coverage/incremental.py: zaitaku_map.coverage.engine._demand_snap",
-    "coverage/incremental.py: zaitaku_map.coverage.engine._memo",
-    "coverage/service.py: zaitaku_map.coverage.engine._demand_snap",
 }
 
 

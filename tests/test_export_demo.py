@@ -30,7 +30,7 @@ def _check_option(project, name: str, tmp_path: Path) -> None:
     ids = Counter((r[0], r[2], r[3]) for r in rows)
     assert max(ids.values()) == 1
     # same counts as the options domain's evaluation (independent facility → 圏域 assignment)
-    ev = evaluate_option(project, name)
+    ev = evaluate_option(project, name).to_dict()
     expected = Counter()
     for k in ev["kens"]:
         for cat, v in k["facilities"].items():

@@ -125,7 +125,7 @@ def test_headlines_agree_with_the_evaluation(proj):
     p, a, _b = proj
     params = resolve_coverage_params(p)
     h = ken_headlines(p, a, coverage_params=params)
-    ev = evaluate_option(p, a, coverage_params=params)
+    ev = evaluate_option(p, a, coverage_params=params).to_dict()
     assert [k.name for k in h.kens] == [k["name"] for k in ev["kens"] if k["n_municipalities"]]
     assert h.total.population == pytest.approx(ev["totals"]["population"]["pop_total"])
     assert h.total.zaishi == sum(k["zaishi_total"] for k in ev["kens"])

@@ -73,7 +73,7 @@ def test_contiguity_island_makes_south_noncontiguous(synthetic_project) -> None:
 def test_evaluate_counts_population_functions(synthetic_project) -> None:  # type: ignore[no-untyped-def]
     p = synthetic_project
     create_option(p, "案A", template="area")
-    ev = evaluate_option(p, "案A")
+    ev = evaluate_option(p, "案A").to_dict()
     json.dumps(ev, ensure_ascii=False)  # JSON-ready
     c = _ken(ev, "9901")
     assert c["n_municipalities"] == 3 and c["area_km2"] == 300.0
@@ -109,7 +109,7 @@ def test_evaluate_roles_flags_clear(synthetic_project) -> None:  # type: ignore[
     create_option(p, "案A", template="area")
     set_active_role(p, 4, True)
     add_hub(p, "案A", "9901", name="テスト市医師会")
-    c = _ken(evaluate_option(p, "案A"), "9901")
+    c = _ken(evaluate_option(p, "案A").to_dict(), "9901")
     assert c["active_role"]["present"] and c["active_role"]["facilities"][0]["name"] == "東市民病院"
     assert c["hub"]["present"] and not ({"no_active_role", "no_hub"} & _codes(c["warnings"]))
 
@@ -120,7 +120,7 @@ def test_evaluate_unassigned_crossing_empty(synthetic_project) -> None:  # type:
     assign(p, "案B", ["99201", "99204"], "東部北")
     unassign(p, "案B", ["99207"])
     assign(p, "案B", ["99205", "99206"], "9902")  # 南部 becomes empty
-    ev = evaluate_option(p, "案B")
+    ev = evaluate_option(p, "案B").to_dict()
     assert "unassigned" in _codes(ev["warnings"]) and ev["totals"]["unassigned"] == ["99207"]
     east = _ken(ev, "東部北")
     assert east["crosses"] == {"二次医療圏": ["中央", "西部"]}
@@ -136,30 +136,42 @@ def test_facility_without_code_uses_point(synthetic_project) -> None:  # type: i
         p.conn.execute("UPDATE facilities SET muni_code=NULL WHERE id=6")  # 南町訪問看護 in 99203
         p.conn.execute("UPDATE facilities SET muni_code='99100' WHERE id=1")  # city code -> ward by point
     create_option(p, "案M", template="municipal")
-    ev = evaluate_option(p, "案M")
+    ev = evaluate_option(p, "案M").to_dict()
     assert _ken(ev, "99203")["facilities"]["home_nursing"]["count"] == 1
     assert _ken(ev, "99101")["facilities"]["zaishi_clinic"]["count"] == 1
 
 
 def test_coverage_from_engine_is_aggregated(synthetic_project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import zaitaku_map.coverage as cov
+    import zaitaku_map.options.evaluate as evaluate
 
-    def fake_summary(project, params, *, categories=None, layers=None, option=None):  # type: ignore[no-untyped-def]
-        munis = {
-            "99101": {"total": 10000, "covered": 10000},
-            "99102": {"total": 10000, "covered": 5000},
-            "99201": {"total": 2500, "covered": 0},
+    def row(code: str, total: float, covered: float, u65: float, u75: float) -> dict:  # type: ignore[type-arg]
+        return {
+            "muni_code": code,
+            "pop_total": total,
+            "covered": covered,
+            "uncovered": total - covered,
+            "pop_65_uncovered": u65,
+            "pop_75_uncovered": u75,
         }
-        return {"zaishi_clinic": {"total": 22500, "covered": 15000, "share": 0.67, "municipalities": munis}}
 
-    monkeypatch.setattr(cov, "coverage_summary", fake_summary, raising=False)
+    def fake_summary(project, params, *, layers=None, facilities=None):  # type: ignore[no-untyped-def]
+        rows = [
+            row("99101", 10000, 10000, 0, 0),
+            row("99102", 10000, 5000, 1500, 700),
+            row("99201", 2500, 0, 750, 400),
+        ]
+        return {"categories": {"zaishi_clinic": {"by_municipality": rows}}}
+
+    monkeypatch.setattr(evaluate, "coverage_summary", fake_summary)
     create_option(synthetic_project, "案A", template="area")
-    ev = evaluate_option(synthetic_project, "案A", coverage_params=CoverageParams(minutes=30))
+    ev = evaluate_option(synthetic_project, "案A", coverage_params=CoverageParams(minutes=30)).to_dict()
     c = _ken(ev, "9901")["coverage"]["zaishi_clinic"]
     assert c == {
         "total": 22500.0,
         "covered": 15000.0,
         "uncovered": 7500.0,
+        "pop_65_uncovered": 2250.0,
+        "pop_75_uncovered": 1100.0,
         "share": pytest.approx(0.6667, abs=1e-4),
     }
     assert ev["totals"]["min_coverage"]["zaishi_clinic"] == pytest.approx(0.6667, abs=1e-4)
@@ -170,7 +182,7 @@ def test_compare_makes_differences_obvious(synthetic_project) -> None:  # type: 
     p = synthetic_project
     create_option(p, "案A", template="area")
     create_option(p, "案B", template="area_split", split="東部北:99201,99204")
-    res = compare_options(p, ["案A", "案B"])
+    res = compare_options(p, ["案A", "案B"]).to_dict()
     json.dumps(res, ensure_ascii=False)
     moved = {d["code"] for d in res["unit_differences"] if d["moved_in"]}
     assert moved == {"99201", "99204"}
@@ -190,7 +202,7 @@ def test_proposal_meets_constraints(synthetic_project) -> None:  # type: ignore[
     res = create_option(p, "提案", template="proposed", min_population=5000)
     rep = res["params"]["proposal"]
     assert rep["status"] == "ok" and rep["unmet"] == []
-    ev = evaluate_option(p, "提案")
+    ev = evaluate_option(p, "提案").to_dict()
     for r in ev["kens"]:
         assert r["zaishi_total"] >= 1
         assert r["facilities"]["home_nursing"]["count"] >= 1
@@ -267,7 +279,7 @@ def test_demo_options_b_flags_missing_role(synthetic_project) -> None:  # type: 
     summary = create_demo_options(synthetic_project)
     assert set(summary) == {"案A", "案B", "案C", "自動提案"}
     assert summary["案A"]["kens_without_hub"] == []
-    b = evaluate_option(synthetic_project, "案B")
+    b = evaluate_option(synthetic_project, "案B").to_dict()
     split = next(r for r in b["kens"] if r["ken_key"] not in ("9901", "9902", "9903"))
     assert {"no_hub", "no_active_role"} <= _codes(split["warnings"])
     assert get_option(synthetic_project, "自動提案").params["proposal"]["status"] == "ok"
@@ -367,7 +379,7 @@ def test_facilities_outside_listed(synthetic_project) -> None:  # type: ignore[n
     unassign(p, "案", ["99201"])
     with p.transaction():
         p.conn.execute("UPDATE facilities SET muni_code=NULL, lon=NULL, lat=NULL WHERE id=7")
-    ev = evaluate_option(p, "案")
+    ev = evaluate_option(p, "案").to_dict()
     rows = {r["id"]: r["reason"] for r in ev["totals"]["facilities_outside_list"]}
     assert rows == {
         4: "municipality not assigned",

@@ -40,26 +40,25 @@ def test_tottori_option_a_counts(tottori) -> None:  # type: ignore[no-untyped-de
     assert res["n_kens"] == 3 and res["unassigned"] == []
     ev = evaluate_option(tottori, "案A")
     got = {
-        r["name"]: (r["facilities"]["zaishi_clinic"]["count"], r["facilities"]["zaishi_hospital"]["count"])
-        for r in ev["kens"]
+        r.name: (r.facilities["zaishi_clinic"].count, r.facilities["zaishi_hospital"].count) for r in ev.kens
     }
     assert got == {"東部": (26, 3), "中部": (10, 2), "西部": (43, 6)}
     # the counts equal the facilities whose municipality lies in each 圏域
-    for r in ev["kens"]:
-        codes = [m["code"] for m in r["municipalities"]]
+    for r in ev.kens:
+        codes = [m.code for m in r.municipalities]
         q = ",".join("?" * len(codes))
         n = tottori.conn.execute(
             f"SELECT count(*) FROM facilities WHERE status='open' AND category='zaishi_clinic' AND muni_code IN ({q})",
             codes,
         ).fetchone()[0]
-        assert n == r["facilities"]["zaishi_clinic"]["count"]
-    assert ev["totals"]["facilities_outside"] == 0
-    assert all(r["contiguous"] for r in ev["kens"])
-    assert sum(r["n_municipalities"] for r in ev["kens"]) == 19
+        assert n == r.facilities["zaishi_clinic"].count
+    assert ev.totals.facilities_outside == 0
+    assert all(r.contiguous for r in ev.kens)
+    assert sum(r.n_municipalities for r in ev.kens) == 19
     # a municipal option against A: every municipality stays in its 圏域's match or moves
     create_option(tottori, "市町村", template="municipal")
     cmp = compare_options(tottori, ["案A", "市町村"])
-    assert cmp["per_option"]["市町村"]["indicators"]["n_kens"] == 19
+    assert cmp.per_option["市町村"].indicators["n_kens"].value == 19
 
 
 def test_tottori_proposal(tottori) -> None:  # type: ignore[no-untyped-def]
@@ -69,6 +68,6 @@ def test_tottori_proposal(tottori) -> None:  # type: ignore[no-untyped-def]
     rep = res["params"]["proposal"]
     assert rep["status"] == "ok", rep["unmet"]
     ev = evaluate_option(tottori, "提案")
-    assert all(r["zaishi_total"] >= 1 for r in ev["kens"])
+    assert all(r.zaishi_total >= 1 for r in ev.kens)
     assert rep["layer_crossings"] == 0  # every 二次医療圏 has 在支診, so nothing needs to cross
     assert all(k["land_contiguous"] for k in rep["kens"])

@@ -201,8 +201,8 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import get_option
-    from zaitaku_map.options._data import load_units
     from zaitaku_map.options.history import history_state
+    from zaitaku_map.options.inputs import load_units
 
     with open_project(args.project) as p:
         opt = get_option(p, args.name)
@@ -339,14 +339,14 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import evaluate_option
 
     with open_project(args.project) as p:
-        return evaluate_option(p, args.name, coverage_params=_coverage_params(p, args))
+        return evaluate_option(p, args.name, coverage_params=_coverage_params(p, args)).to_dict()
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import compare_options
 
     with open_project(args.project) as p:
-        return compare_options(p, args.names, coverage_params=_coverage_params(p, args))
+        return compare_options(p, args.names, coverage_params=_coverage_params(p, args)).to_dict()
 
 
 def _human_evaluate(res: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -11,15 +12,16 @@ from shapely.geometry import Point
 
 from zaitaku_map.coverage.engine import (
     CoverageResult,
-    _memo,
     category_coverage,
     compute_coverage,
     field_key,
+    memo,
     network_field,
     resolve_network,
     weights,
     with_project_speeds,
 )
+from zaitaku_map.coverage.facilities import FacilitySet
 from zaitaku_map.coverage.inputs import POP_COLUMNS, load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.coverage.polygons import (
@@ -36,40 +38,52 @@ from zaitaku_map.geo import metric_crs
 from zaitaku_map.labels import COVERAGE_TEXT
 from zaitaku_map.network.graph import to_metric
 from zaitaku_map.network.snap import snap_points
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store import Project
 
 CRS = "EPSG:4326"
 
 
 def coverage_summary(
-    project: Any,
+    project: Project,
     params: CoverageParams | None = None,
     *,
     categories: list[str] | tuple[str, ...] | None = None,
     layers: list[str] | None = None,
     groups: dict[str, str] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
+    facilities: FacilitySet | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Population total / covered / uncovered / share per category, municipality and area layer.
 
     ``groups`` maps municipality codes to any group key (e.g. a 圏域 option's assignments, which
-    the option domain passes) and adds ``by_group``.
+    the option domain passes) and adds ``by_group``; ``facilities`` as for :func:`compute_coverage`.
     """
-    result = compute_coverage(project, params, categories=categories, progress=progress, cancel=cancel)
+    result = compute_coverage(
+        project, params, categories=categories, facilities=facilities, progress=progress, cancel=cancel
+    )
     out = summarize(result, project, layers=layers, groups=groups)
     out["from_cache"] = result.from_cache
     return out
 
 
 def gap_points(
-    project: Any, params: CoverageParams | None, category: str, *, result: CoverageResult | None = None
+    project: Project,
+    params: CoverageParams | None,
+    category: str,
+    *,
+    facilities: FacilitySet | None = None,
+    result: CoverageResult | None = None,
 ) -> gpd.GeoDataFrame:
     """Demand points beyond ``params.minutes`` of ``category`` with their population (the gap layer).
 
-    ``result``: a coverage computed elsewhere (e.g. of a what-if scenario) instead of the register's.
+    ``facilities`` as for :func:`compute_coverage`; ``result``: their coverage when computed elsewhere
+    (e.g. by the what-if engine).
     """
     params = params or CoverageParams()
-    result = result or compute_coverage(project, params, categories=[category])
+    if result is None:
+        result = compute_coverage(project, params, categories=[category], facilities=facilities)
     df = result.demand.df
     t = result.times(category)
     sel = ~(t <= params.minutes)
@@ -92,17 +106,32 @@ def _extent_m(crs: str, lon: np.ndarray, lat: np.ndarray, pad_m: float) -> tuple
     )
 
 
+@dataclass
+class _GridField:
+    """Travel minutes and the nearest facility id per cell of a metric grid (row i = y0 + i·cell)."""
+
+    times: np.ndarray
+    source: np.ndarray
+    x0: float
+    y0: float
+    cell: float
+    crs: str
+    land: Any  # shapely geometry of the land, or None
+    mode: str
+    facilities: pd.DataFrame
+
+
 def _grid_field(
-    project: Any,
+    project: Project,
     params: CoverageParams,
     category: str,
     cell_m: float | None,
-    facilities: pd.DataFrame | None = None,
-) -> dict[str, Any]:
+    facilities: FacilitySet | None = None,
+) -> _GridField:
     """Travel time and nearest facility id on a metric grid over the study region (one field)."""
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
-    fac = load_facilities(project, category) if facilities is None else facilities
+    fac = load_facilities(project, category, facilities)
     land = land_mask(project)
     if land is not None:
         b = land.bounds
@@ -115,8 +144,9 @@ def _grid_field(
     src_holder: dict[str, np.ndarray] = {}
     if net is not None:
         key = field_key(net, fac, params, category)
-        cc = _memo(key, lambda: category_coverage(net, demand, fac, params, category, keep_field=True))
+        cc = memo(key, lambda: category_coverage(net, demand, fac, params, category, keep_field=True))
         nf = cc.node_field
+        assert nf is not None  # memoised under the field key with keep_field=True
         ids = cc.facility_ids
         crs = net.crs
 
@@ -147,38 +177,39 @@ def _grid_field(
 
     bounds = _extent_m(crs, lon_ext, lat_ext, 1000.0)
     times, x0, y0, cell = grid_times(bounds, time_at, cell=cell_m)
-    return {
-        "times": times,
-        "source": src_holder["s"].reshape(times.shape),
-        "x0": x0,
-        "y0": y0,
-        "cell": cell,
-        "crs": crs,
-        "land": land,
-        "mode": mode,
-        "facilities": fac,
-    }
+    return _GridField(
+        times=times,
+        source=src_holder["s"].reshape(times.shape),
+        x0=x0,
+        y0=y0,
+        cell=cell,
+        crs=crs,
+        land=land,
+        mode=mode,
+        facilities=fac,
+    )
 
 
 def band_polygons(
-    project: Any,
+    project: Project,
     params: CoverageParams | None,
     category: str,
     *,
     cell_m: float | None = None,
-    facilities: pd.DataFrame | None = None,
+    facilities: FacilitySet | None = None,
     result: CoverageResult | None = None,
 ) -> gpd.GeoDataFrame:
     """Nested band polygons (``band_min``, ``label``, ``pop_within``, ``geometry``) of one category.
 
     Band *b* is the area within *b* minutes (cumulative, so 15 ⊂ 30 ⊂ 45).  ``pop_within`` is
-    summed from the demand points, not from the polygon.  ``facilities`` (``id, lon, lat``) and
-    ``result`` (their coverage) replace the register's facilities, e.g. for a what-if scenario.
+    summed from the demand points, not from the polygon.  ``facilities`` as for
+    :func:`compute_coverage`; ``result``: their coverage when computed elsewhere.
     """
     params = with_project_speeds(project, params or CoverageParams())
     g = _grid_field(project, params, category, cell_m, facilities)
-    geoms = band_geometries(g["times"], g["x0"], g["y0"], g["cell"], params.bands, g["crs"], clip=g["land"])
-    result = result or compute_coverage(project, params, categories=[category])
+    geoms = band_geometries(g.times, g.x0, g.y0, g.cell, params.bands, g.crs, clip=g.land)
+    if result is None:
+        result = compute_coverage(project, params, categories=[category], facilities=facilities)
     t = result.times(category)
     pop = result.demand.pop()
     rows = [
@@ -187,8 +218,8 @@ def band_polygons(
             "label": COVERAGE_TEXT["band"].format(minutes=b),
             "pop_within": round(float(pop[t <= b].sum()), 1),
             "category": category,
-            "mode": g["mode"],
-            "cell_m": round(g["cell"], 1),
+            "mode": g.mode,
+            "cell_m": round(g.cell, 1),
         }
         for b in params.bands
     ]
@@ -198,12 +229,13 @@ def band_polygons(
 
 
 def basin_polygons(
-    project: Any,
+    project: Project,
     params: CoverageParams | None,
     category: str,
     *,
     minutes: float | None = None,
     cell_m: float | None = None,
+    facilities: FacilitySet | None = None,
 ) -> gpd.GeoDataFrame:
     """Nearest-facility basins within ``minutes`` (default ``params.minutes``): who serves whom.
 
@@ -214,24 +246,22 @@ def basin_polygons(
 
     params = with_project_speeds(project, params or CoverageParams())
     m = float(minutes if minutes is not None else params.minutes)
-    g = _grid_field(project, params, category, cell_m)
-    label = np.where(g["times"] <= m, g["source"], -1)
-    result = compute_coverage(project, params, categories=[category])
+    g = _grid_field(project, params, category, cell_m, facilities)
+    label = np.where(g.times <= m, g.source, -1)
+    result = compute_coverage(project, params, categories=[category], facilities=facilities)
     cc = result.categories[category]
     within = cc.times <= m
     pop = pd.Series(result.demand.pop()[within]).groupby(cc.nearest[within]).sum()
     pop65 = pd.Series(result.demand.pop("pop_65")[within]).groupby(cc.nearest[within]).sum()
-    fac = g["facilities"].set_index("id")
+    fac = g.facilities.set_index("id")
     rows, geoms = [], []
     for fid in np.unique(label[label >= 0]):
         rr, cc_ = np.nonzero(label == fid)
         r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc_.min(), cc_.max() + 1
         sub = label[r0:r1, c0:c1] == fid
-        geom = to_lonlat_geom(
-            mask_polygon(sub, g["x0"] + c0 * g["cell"], g["y0"] + r0 * g["cell"], g["cell"]), g["crs"]
-        )
-        if g["land"] is not None:
-            geom = shapely.intersection(geom, g["land"])
+        geom = to_lonlat_geom(mask_polygon(sub, g.x0 + c0 * g.cell, g.y0 + r0 * g.cell, g.cell), g.crs)
+        if g.land is not None:
+            geom = shapely.intersection(geom, g.land)
         rows.append(
             {
                 "facility_id": int(fid),
@@ -251,7 +281,7 @@ def basin_polygons(
 
 
 def isochrone(
-    project: Any,
+    project: Project,
     lon: float,
     lat: float,
     minutes: float,

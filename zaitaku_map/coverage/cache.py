@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+import sqlite3
+import zipfile
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.store import Project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage.engine import CategoryCoverage
 
 KIND = "coverage"
 CACHE_VERSION = 1
@@ -16,7 +22,7 @@ MAX_ENTRIES = 64  # older coverage entries are pruned (a few MB each at prefectu
 
 
 def coverage_key(
-    project: Any,
+    project: Project,
     network_hash: str | None,
     fac_hash: str,
     demand_hash: str,
@@ -24,27 +30,29 @@ def coverage_key(
     mode: str,
     category: str,
 ) -> str:
-    return str(
-        project.cache_key(
-            KIND,
-            CACHE_VERSION,
-            network_hash if mode == "network" else None,
-            fac_hash,
-            demand_hash,
-            params.to_dict(),
-            mode,
-            category,
-        )
+    return project.cache_key(
+        KIND,
+        CACHE_VERSION,
+        network_hash if mode == "network" else None,
+        fac_hash,
+        demand_hash,
+        params.to_dict(),
+        mode,
+        category,
     )
 
 
-def load(project: Any, key: str) -> Any:
-    """The cached :class:`~zaitaku_map.coverage.engine.CategoryCoverage` or ``None``."""
+def load(project: Project, key: str) -> CategoryCoverage | None:
+    """The cached :class:`~zaitaku_map.coverage.engine.CategoryCoverage` or ``None``.
+
+    A cache that cannot be read (a read-only or locked file, an entry written by another version)
+    is a miss: the caller computes again.
+    """
     from zaitaku_map.coverage.engine import CategoryCoverage
 
     try:
         blob = project.cache_get(key)
-    except Exception:
+    except sqlite3.Error:
         return None
     if blob is None:
         return None
@@ -54,11 +62,11 @@ def load(project: Any, key: str) -> Any:
             return CategoryCoverage(
                 meta["category"], z["times"], z["nearest"], z["facility_ids"], meta["unsnapped"]
             )
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return None
 
 
-def store(project: Any, key: str, cc: Any, params: CoverageParams) -> None:
+def store(project: Project, key: str, cc: CategoryCoverage, params: CoverageParams) -> None:
     buf = io.BytesIO()
     meta = json.dumps({"category": cc.category, "unsnapped": cc.unsnapped}, ensure_ascii=False, default=str)
     np.savez_compressed(

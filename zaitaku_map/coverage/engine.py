@@ -13,39 +13,55 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from zaitaku_map.coverage import cache
+from zaitaku_map.coverage.facilities import FacilitySet
 from zaitaku_map.coverage.inputs import (
     DEFAULT_CATEGORIES,
     Demand,
     category_name,
     facilities_hash,
     load_demand,
-    load_facilities,
 )
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import in_japan, metric_crs
+from zaitaku_map.network import load_network, project_speed_table
 from zaitaku_map.network.graph import RoadNetwork, to_metric
 from zaitaku_map.network.snap import Snap, snap_points
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store import Project
 
+T = TypeVar("T")
 _MEMO: dict[tuple[Any, ...], Any] = {}
 _MEMO_LOCK = threading.Lock()
 _MEMO_MAX = 20  # weights + demand snaps + one node field per category (~16 MB each at 1M nodes)
 
 
-def _memo(key: tuple[Any, ...], build: Any) -> Any:
+def memo(key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """In-process memo of large derived arrays (travel-minute CSRs, demand snaps, node fields).
+
+    Keys start with a kind (``"w"``, ``"dsnap"``, ``"field"`` …) and carry content hashes, so an
+    entry never outlives the data it was built from; the oldest entries go first beyond
+    ``_MEMO_MAX``.  Shared by the engine, the polygons and the what-if engine.
+    """
     with _MEMO_LOCK:
         if key in _MEMO:
-            return _MEMO[key]
-    value = build()
+            hit: T = _MEMO[key]
+            return hit
+    return remember(key, build())
+
+
+def remember(key: tuple[Any, ...], value: T) -> T:
+    """Put ``value`` into the in-process memo under ``key`` (see :func:`memo`) and return it."""
     with _MEMO_LOCK:
         while len(_MEMO) >= _MEMO_MAX:
             _MEMO.pop(next(iter(_MEMO)))
@@ -61,10 +77,7 @@ def weights(net: RoadNetwork, params: CoverageParams) -> sp.csr_matrix:
         params.speed_kmh,
         json.dumps(params.effective_table().to_dict(), sort_keys=True),
     )
-    w: sp.csr_matrix = _memo(
-        key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh)
-    )
-    return w
+    return memo(key, lambda: net.minutes_csr(params.effective_table(), speed_kmh=params.speed_kmh))
 
 
 def augmented(w: sp.csr_matrix, nodes: np.ndarray, legs: np.ndarray) -> sp.csr_matrix:
@@ -180,9 +193,10 @@ def _straight(demand: Demand, fac: pd.DataFrame, params: CoverageParams) -> tupl
     return minutes, fac["id"].to_numpy(dtype=np.int64)[idx]
 
 
-def _demand_snap(net: RoadNetwork, demand: Demand, params: CoverageParams) -> Snap:
+def demand_snap(net: RoadNetwork, demand: Demand, params: CoverageParams) -> Snap:
+    """The demand points snapped to ``net`` (memoised per network, demand and snap parameters)."""
     key = ("dsnap", net.content_hash, demand.content_hash, params.max_snap_m, params.access_speed_kmh)
-    snap: Snap = _memo(
+    return memo(
         key,
         lambda: snap_points(
             net,
@@ -192,7 +206,6 @@ def _demand_snap(net: RoadNetwork, demand: Demand, params: CoverageParams) -> Sn
             access_speed_kmh=params.access_speed_kmh,
         ),
     )
-    return snap
 
 
 def category_coverage(
@@ -237,7 +250,7 @@ def category_coverage(
         )
     ok = fsnap.on_network & ~bad
     nf = network_field(weights(net, params), fsnap.node[ok], fsnap.leg_min[ok], limit=params.max_minutes)
-    dsnap = _demand_snap(net, demand, params)
+    dsnap = demand_snap(net, demand, params)
     on = dsnap.on_network
     times = np.full(len(demand.df), np.inf)
     times[on] = nf.time[dsnap.node[on]] + dsnap.leg_min[on]
@@ -256,19 +269,16 @@ def field_key(net: RoadNetwork, fac: pd.DataFrame, params: CoverageParams, categ
     return ("field", net.content_hash, facilities_hash(fac), repr(params.to_dict()), category)
 
 
-def resolve_network(project: Any, params: CoverageParams) -> tuple[str, RoadNetwork | None]:
-    from zaitaku_map.network import load_network
-
+def resolve_network(project: Project, params: CoverageParams) -> tuple[str, RoadNetwork | None]:
+    """The model ``params`` resolve to in this project (``network``/``straight``) and its network."""
     net = load_network(project) if params.mode != "straight" else None
     mode = params.resolve(net is not None)
     return mode, (net if mode == "network" else None)
 
 
-def with_project_speeds(project: Any, params: CoverageParams) -> CoverageParams:
+def with_project_speeds(project: Project, params: CoverageParams) -> CoverageParams:
     """Fill ``params.speed_table`` from the project's saved table when the caller gave none."""
     if params.speed_table is None:
-        from zaitaku_map.network import project_speed_table
-
         saved = project_speed_table(project)
         if saved is not None:
             params = CoverageParams(**{**params.__dict__, "speed_table": saved})
@@ -276,20 +286,20 @@ def with_project_speeds(project: Any, params: CoverageParams) -> CoverageParams:
 
 
 def compute_coverage(
-    project: Any,
+    project: Project,
     params: CoverageParams | None = None,
     *,
     categories: list[str] | tuple[str, ...] | None = None,
-    progress: Any = None,
-    cancel: Any = None,
+    facilities: FacilitySet | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> CoverageResult:
     """Travel time from the nearest facility to every demand point, for each category.
 
-    Results are cached in the project (``results_cache``) keyed by the network's content hash,
-    the facility positions, the demand points and the parameters.
+    ``facilities``: the facility set to cover from (default: the register's open facilities; a
+    scenario passes its edited set).  Results are cached in the project (``results_cache``) keyed
+    by the network's content hash, the facility positions, the demand points and the parameters.
     """
-    from zaitaku_map.coverage import cache
-
     prog = Progress.of(progress, cancel)
     given = params
     params = with_project_speeds(project, params or CoverageParams())
@@ -312,9 +322,10 @@ def compute_coverage(
         network_hash=net.content_hash if net is not None else None,
     )
     if net is not None:
-        result.off_network = ~_demand_snap(net, demand, params).on_network
+        result.off_network = ~demand_snap(net, demand, params).on_network
+    fset = FacilitySet.from_project(project) if facilities is None else facilities
     for cat in prog.iterate(cats, message="到達時間を計算中"):
-        fac = load_facilities(project, cat)
+        fac = fset.of_category(cat)
         key = cache.coverage_key(
             project, result.network_hash, facilities_hash(fac), demand.content_hash, params, mode, cat
         )
@@ -325,8 +336,7 @@ def compute_coverage(
             continue
         cc = category_coverage(net, demand, fac, params, cat, keep_field=net is not None)
         if net is not None:  # the node field feeds band/basin polygons without another search
-            fkey = field_key(net, fac, params, cat)
-            _memo(fkey, lambda cc=cc: cc)
+            remember(field_key(net, fac, params, cat), cc)
         cache.store(project, key, cc, params)
         result.categories[cat] = cc
     return result

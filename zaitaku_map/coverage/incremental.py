@@ -25,10 +25,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from zaitaku_map.coverage.engine import (
-    _demand_snap,
-    _memo,
     augmented,
     category_coverage,
+    demand_snap,
+    memo,
     network_field,
     resolve_network,
     weights,
@@ -134,7 +134,7 @@ class WhatIf:
             params=params,
         )
         obj.demand = demand
-        obj.dsnap = _demand_snap(net, demand, params)
+        obj.dsnap = demand_snap(net, demand, params)
         return obj
 
     @classmethod
@@ -219,7 +219,7 @@ class WhatIf:
     def _transpose(self) -> sp.csr_matrix:
         if self._wt is None:
             key = ("wt", self.net.content_hash, id(self.w))
-            self._wt = _memo(key, lambda: self.w.T.tocsr())
+            self._wt = memo(key, lambda: self.w.T.tocsr())
         return self._wt
 
     def remove_index(self, k: int) -> None:

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from zaitaku_map.coverage.facilities import COMBINED as COMBINED
+from zaitaku_map.coverage.facilities import FacilitySet
+from zaitaku_map.coverage.facilities import category_members as category_members
+from zaitaku_map.geodata import load_demand_points, municipality_population
 from zaitaku_map.labels import CATEGORIES, COMBINED_CATEGORY_LABELS, CORE_CATEGORIES
+from zaitaku_map.store import Project
 
 POP_COLUMNS = ("pop_total", "pop_65", "pop_75", "pop_85")
-# Combined categories usable everywhere a category key is (key -> member categories)
-COMBINED: dict[str, tuple[str, ...]] = {"zaishi": ("zaishi_clinic", "zaishi_hospital")}
 COMBINED_LABELS: dict[str, str] = COMBINED_CATEGORY_LABELS
 DEFAULT_CATEGORIES: tuple[str, ...] = ("zaishi", *CORE_CATEGORIES)
-
-
-def category_members(category: str) -> tuple[str, ...]:
-    return COMBINED.get(category, (category,))
 
 
 def category_name(category: str) -> str:
@@ -60,17 +58,9 @@ def _hash_frame(df: pd.DataFrame, columns: list[str]) -> str:
     return h.hexdigest()[:32]
 
 
-def load_demand(project: Any) -> Demand:
+def load_demand(project: Project) -> Demand:
     """Demand points of the project; municipality representative points as a coarser fallback."""
-    try:
-        from zaitaku_map.geodata import load_demand_points
-
-        df = load_demand_points(project)
-    except ImportError:  # pragma: no cover - geodata always present in the product
-        rows = project.conn.execute(
-            "SELECT fid, muni_code, lon, lat, pop_total, pop_65, pop_75, pop_85 FROM demand_points ORDER BY fid"
-        ).fetchall()
-        df = pd.DataFrame(rows, columns=["fid", "muni_code", "lon", "lat", *POP_COLUMNS])
+    df = load_demand_points(project)
     coarse = False
     if df.empty:
         coarse = True
@@ -79,13 +69,7 @@ def load_demand(project: Any) -> Demand:
             "AND rep_lon IS NOT NULL ORDER BY code"
         ).fetchall()
         df = pd.DataFrame(rows, columns=["muni_code", "lon", "lat"])
-        try:
-            from zaitaku_map.geodata import municipality_population
-
-            pop = municipality_population(project)
-        except ImportError:  # pragma: no cover
-            pop = pd.DataFrame(columns=["muni_code", *POP_COLUMNS])
-        df = df.merge(pop, on="muni_code", how="left")
+        df = df.merge(municipality_population(project), on="muni_code", how="left")
         df.insert(0, "fid", np.arange(1, len(df) + 1))
     df = df[["fid", "muni_code", "lon", "lat", *POP_COLUMNS]].reset_index(drop=True)
     for c in ("lon", "lat", *POP_COLUMNS):
@@ -93,23 +77,15 @@ def load_demand(project: Any) -> Demand:
     return Demand(df=df, coarse=coarse, content_hash=_hash_frame(df, list(df.columns)))
 
 
-def load_facilities(project: Any, category: str) -> pd.DataFrame:
-    """Open facilities with a position of one category (or combined key such as ``zaishi``).
+def load_facilities(project: Project, category: str, facilities: FacilitySet | None = None) -> pd.DataFrame:
+    """Placed facilities of one category (or combined key such as ``zaishi``) of ``facilities``
+    (default: the register's open facilities).
 
     Columns ``id, name, category, muni_code, lon, lat`` ordered by id.
     """
-    members = category_members(category)
-    marks = ",".join("?" for _ in members)
-    rows = project.conn.execute(
-        f"SELECT id, name, category, muni_code, lon, lat FROM facilities WHERE status='open' "
-        f"AND lon IS NOT NULL AND lat IS NOT NULL AND category IN ({marks}) ORDER BY id",
-        members,
-    ).fetchall()
-    df = pd.DataFrame(rows, columns=["id", "name", "category", "muni_code", "lon", "lat"])
-    df["lon"] = pd.to_numeric(df["lon"], errors="coerce").astype(float)
-    df["lat"] = pd.to_numeric(df["lat"], errors="coerce").astype(float)
-    df["id"] = df["id"].astype(np.int64)
-    return df
+    if facilities is None:
+        facilities = FacilitySet.from_project(project)
+    return facilities.of_category(category)
 
 
 def facilities_hash(df: pd.DataFrame) -> str:

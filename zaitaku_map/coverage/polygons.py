@@ -13,7 +13,6 @@ Statistics never come from these polygons.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import shapely
@@ -21,6 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from zaitaku_map.network.graph import to_lonlat
+from zaitaku_map.store import Project, gpkg
 
 MAX_CELLS = 400_000
 MIN_CELL_M = 250.0
@@ -119,16 +119,11 @@ def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     return MultiPolygon(parts)
 
 
-def land_mask(project: Any) -> BaseGeometry | None:
+def land_mask(project: Project) -> BaseGeometry | None:
     """Union of the municipality polygons (the land of the study region), or ``None``."""
-    from zaitaku_map.store import gpkg
-
-    try:
-        rows = project.conn.execute(
-            "SELECT geom FROM municipalities WHERE kind != 'designated_city' AND geom IS NOT NULL"
-        ).fetchall()
-    except Exception:
-        return None
+    rows = project.conn.execute(
+        "SELECT geom FROM municipalities WHERE kind != 'designated_city' AND geom IS NOT NULL"
+    ).fetchall()
     geoms = [g for g in (gpkg.from_blob(r[0]) for r in rows) if g is not None and not g.is_empty]
     if not geoms:
         return None

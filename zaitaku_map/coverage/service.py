@@ -15,29 +15,32 @@ import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
 from zaitaku_map.coverage.engine import (
-    _demand_snap,
     augmented,
     category_coverage,
+    demand_snap,
     resolve_network,
     weights,
     with_project_speeds,
 )
+from zaitaku_map.coverage.facilities import FacilitySet
 from zaitaku_map.coverage.inputs import load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.network.graph import to_metric
 from zaitaku_map.network.snap import snap_points
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.store import Project
 
 
 def service_areas(
-    project: Any,
+    project: Project,
     params: CoverageParams | None,
     category: str,
     *,
     minutes: float | None = None,
-    progress: Any = None,
-    cancel: Any = None,
+    facilities: FacilitySet | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> pd.DataFrame:
     """One row per facility: ``facility_id, name, muni_code, reach_points, reach_pop, reach_pop_65,
     basin_pop, exclusive_pop, snapped`` (within ``minutes``, default ``params.minutes``)."""
@@ -46,7 +49,7 @@ def service_areas(
     m = float(minutes if minutes is not None else params.minutes)
     _mode, net = resolve_network(project, params)
     demand = load_demand(project)
-    fac = load_facilities(project, category)
+    fac = load_facilities(project, category, facilities)
     nd = len(demand.df)
     pop = demand.pop()
     pop65 = demand.pop("pop_65")
@@ -66,7 +69,7 @@ def service_areas(
             access_speed_kmh=params.access_speed_kmh,
         )
         snapped = fs.on_network
-        ds = _demand_snap(net, demand, params)
+        ds = demand_snap(net, demand, params)
         on = ds.on_network
         n = net.n_nodes
         for i in prog.iterate(range(k), message="施設ごとの到達圏"):
@@ -113,7 +116,7 @@ def service_areas(
 
 
 def facility_service_area(
-    project: Any, facility_id: int, *, minutes: float | None = None, params: CoverageParams | None = None
+    project: Project, facility_id: int, *, minutes: float | None = None, params: CoverageParams | None = None
 ) -> dict[str, Any]:
     """Display polygon (GeoJSON) and reach of one facility's own service area (bounded search)."""
     from zaitaku_map.coverage.api import isochrone

@@ -11,8 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zaitaku_map.coverage.inputs import POP_COLUMNS, category_members, category_name
+from zaitaku_map.coverage.engine import CoverageResult
+from zaitaku_map.coverage.facilities import category_members
+from zaitaku_map.coverage.inputs import POP_COLUMNS, category_name
 from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.store import Project
 
 
 def _r(x: float) -> float:
@@ -84,7 +87,7 @@ def _grouped(
     return rows
 
 
-def _at_municipality_point(project: Any, category: str) -> int:
+def _at_municipality_point(project: Project, category: str) -> int:
     """Facilities of ``category`` placed only at their municipality's representative point (coarse)."""
     members = category_members(category)
     marks = ",".join("?" for _ in members)
@@ -98,8 +101,8 @@ def _at_municipality_point(project: Any, category: str) -> int:
 
 
 def summarize(
-    result: Any,
-    project: Any,
+    result: CoverageResult,
+    project: Project,
     *,
     layers: list[str] | None = None,
     groups: dict[str, str] | None = None,

@@ -362,17 +362,13 @@ def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
     )
     out: dict[str, Any] = {"active_roles": roles, "options": {}}
     for name in ("案A", "案B", "案C", PROPOSED):
-        ev = evaluate_option(project, name)
-        tot = ev.get("totals", {}) if isinstance(ev, dict) else {}
+        tot = evaluate_option(project, name).totals
         out["options"][name] = {
-            k: tot.get(k)
-            for k in (
-                "n_kens",
-                "n_warnings",
-                "kens_without_hub",
-                "kens_without_active_role",
-                "kens_missing_functions",
-            )
+            "n_kens": tot.n_kens,
+            "n_warnings": tot.n_warnings,
+            "kens_without_hub": list(tot.kens_without_hub),
+            "kens_without_active_role": list(tot.kens_without_active_role),
+            "kens_missing_functions": list(tot.kens_missing_functions),
         }
     out["hokenjo_layer_areas"] = len(HOKENJO)
     return out

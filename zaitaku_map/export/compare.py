@@ -303,7 +303,7 @@ def comparison_parts(project: Project, request: ExportRequest, *, progress: Prog
     ]
     # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
     cov = load_coverage(project, request)
-    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else None)
+    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else None).to_dict()
     progress.update(0.5, "地図")
     changed = [
         {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])} for n in names

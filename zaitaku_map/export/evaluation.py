@@ -26,8 +26,8 @@ def request_params(project: Project, request: ExportRequest) -> Any:
 
 
 def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:
-    """``options.evaluate_option`` of ``option``."""
-    return evaluate_option(project, option, coverage_params=coverage_params)
+    """``options.evaluate_option`` of ``option`` (its JSON form, as the tables read it)."""
+    return evaluate_option(project, option, coverage_params=coverage_params).to_dict()
 
 
 def _rate(n: float, base: Any, per: float) -> float:

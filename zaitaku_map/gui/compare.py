@@ -175,7 +175,7 @@ class ComparisonView(QDialog):
         try:
             res: dict[str, Any] = compare_options(
                 project, names, coverage_params=coverage.params if coverage else None
-            )
+            ).to_dict()
         except ZaitakuError as err:
             show_error(self, err, title="比較できません")
             return None

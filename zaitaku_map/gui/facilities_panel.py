@@ -306,10 +306,9 @@ class FacilitiesPanel(QWidget):
             opt = None
         if opt is not None:
             for h in opt.hubs or []:
-                if h.get("facility_id") is not None:
-                    hubs[int(h["facility_id"])] = str(
-                        (opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"]
-                    )
+                fid = h["facility_id"]
+                if fid is not None:
+                    hubs[int(fid)] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
         for r in rows:
             r["functions"] = funcs.get(int(r["id"]), set())
             r["hub"] = hubs.get(int(r["id"]))

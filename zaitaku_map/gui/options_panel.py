@@ -327,7 +327,7 @@ class OptionsPanel(QWidget):
         try:
             ev = self.api.evaluate_option(
                 self.project, self.option.name, coverage_params=coverage.params if coverage else None
-            )
+            ).to_dict()
         except ZaitakuError as err:
             from zaitaku_map.messages import format_error
 

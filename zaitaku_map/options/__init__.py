@@ -10,10 +10,15 @@ Public API (see the module docs for details):
 - facility roles and functions (shared by all options): :func:`set_active_role`,
   :func:`set_function`, :func:`facility_functions`, :func:`default_functions`;
 - geometry: :func:`ken_polygons`, :func:`contiguity`, :func:`adjacency`;
-- analysis: :func:`evaluate_option`, :func:`compare_options`, :func:`propose`.
+- analysis: :func:`evaluate_option` (→ :class:`OptionEvaluation`), :func:`compare_options`
+  (→ :class:`OptionComparison`; entries may be :class:`EvaluationTarget`, an option under a
+  scenario's facility set), :func:`propose`;
+- extension sections other domains add to the evaluation and comparison:
+  :class:`EvaluationSection`, :class:`EvaluationContext`, :class:`SectionResult`, :class:`Indicator`
+  (see :mod:`zaitaku_map.options.sections`; registered in :mod:`zaitaku_map.options.registry`).
 """
 
-from zaitaku_map.options.compare import compare_options
+from zaitaku_map.options.compare import EvaluationTarget, OptionComparison, compare_options
 from zaitaku_map.options.evaluate import evaluate_option
 from zaitaku_map.options.geometry import adjacency, contiguity, ken_polygons
 from zaitaku_map.options.model import (
@@ -34,6 +39,12 @@ from zaitaku_map.options.model import (
     undo,
 )
 from zaitaku_map.options.propose import propose
+from zaitaku_map.options.results import (
+    EvaluationTotals,
+    EvaluationWarning,
+    KenEvaluation,
+    OptionEvaluation,
+)
 from zaitaku_map.options.roles import (
     add_hub,
     clear_function,
@@ -43,12 +54,23 @@ from zaitaku_map.options.roles import (
     set_active_role,
     set_function,
 )
+from zaitaku_map.options.sections import EvaluationContext, EvaluationSection, Indicator, SectionResult
 from zaitaku_map.options.templates import TEMPLATES, create_option
 
 __all__ = [
     "TEMPLATES",
+    "EvaluationContext",
+    "EvaluationSection",
+    "EvaluationTarget",
+    "EvaluationTotals",
+    "EvaluationWarning",
+    "Indicator",
+    "KenEvaluation",
     "Option",
+    "OptionComparison",
+    "OptionEvaluation",
     "OptionNotFoundError",
+    "SectionResult",
     "add_hub",
     "adjacency",
     "assign",

@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from zaitaku_map.options import _data
+from zaitaku_map.options import inputs
 from zaitaku_map.store import Project, gpkg
 
 ADJ_EPS_DEG = 2e-4
@@ -60,7 +60,7 @@ def _compute_adjacency(geoms: dict[str, BaseGeometry]) -> dict[str, set[str]]:
 
 def adjacency(project: Project) -> dict[str, set[str]]:
     """Unit code -> codes of units sharing a border (cached; see module doc)."""
-    sig = _data.geometry_signature(project)
+    sig = inputs.geometry_signature(project)
     memo_key = (str(project.path), sig)
     if memo_key in _MEMO:
         return _MEMO[memo_key]
@@ -69,7 +69,7 @@ def adjacency(project: Project) -> dict[str, set[str]]:
     if blob is not None:
         adj = {k: set(v) for k, v in json.loads(blob.decode("utf-8")).items()}
     else:
-        adj = _compute_adjacency(_data.unit_geometries(project))
+        adj = _compute_adjacency(inputs.unit_geometries(project))
         project.cache_put(
             key,
             "options.adjacency",
@@ -119,13 +119,13 @@ def dissolve(
     project: Project, assignments: dict[str, str], *, display: bool = False
 ) -> dict[str, BaseGeometry]:
     """Ken key -> union of its units' geometries (cached by assignment and geometry fingerprint)."""
-    sig = _data.geometry_signature(project)
+    sig = inputs.geometry_signature(project)
     key = project.cache_key("options.ken_polygons", sig, _assignment_hash(assignments, {}), display)
     blob = project.cache_get(key)
     if blob is not None:
         stored = json.loads(blob.decode("utf-8"))
         return {k: gpkg.from_blob(base64.b64decode(v)) for k, v in stored.items()}
-    geoms = _data.unit_geometries(project, display=display)
+    geoms = inputs.unit_geometries(project, display=display)
     members: dict[str, list[BaseGeometry]] = {}
     for unit, ken in assignments.items():
         g = geoms.get(unit)

@@ -10,9 +10,10 @@ projection for that year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from zaitaku_map.coverage import CoverageParams
 from zaitaku_map.options.evaluate import evaluate_option
+from zaitaku_map.options.results import KenEvaluation
 from zaitaku_map.store import Project
 
 COVERAGE_CATEGORY = "zaishi"
@@ -45,16 +46,11 @@ class Headlines:
     population_note: str | None
 
 
-def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def _uncovered_75(ken: dict[str, Any], category: str) -> float | None:
-    cov = (ken.get("coverage") or {}).get(category) or {}
-    total = _num(cov.get("total"))
-    if not total:  # no population inside the coverage statistics: unknown, not zero
+def _uncovered_75(ken: KenEvaluation, category: str) -> float | None:
+    share = (ken.coverage or {}).get(category)
+    if share is None or not share.total:  # no population inside the coverage statistics: unknown, not zero
         return None
-    return _num(cov.get("pop_75_uncovered"))
+    return share.pop_75_uncovered
 
 
 def _sum(values: list[float | None]) -> float | None:
@@ -66,27 +62,28 @@ def _sum(values: list[float | None]) -> float | None:
 
 
 def ken_headlines(
-    project: Project, option: str, *, coverage_params: Any = None, category: str = COVERAGE_CATEGORY
+    project: Project,
+    option: str,
+    *,
+    coverage_params: CoverageParams | None = None,
+    category: str = COVERAGE_CATEGORY,
 ) -> Headlines:
     """The headline figures of ``option`` per 圏域 (coverage of ``category`` for the uncovered 75+)."""
     ev = evaluate_option(project, option, coverage_params=coverage_params)
-    rows = []
-    for k in ev["kens"]:
-        if not k["n_municipalities"]:
-            continue
-        pop = k.get("population") or {}
-        rows.append(
-            KenHeadline(
-                key=str(k["ken_key"]),
-                name=str(k["name"]),
-                color=str(k.get("color") or "#cccccc"),
-                n_units=int(k["n_municipalities"]),
-                population=_num(pop.get("pop_total")),
-                pop_75=_num(pop.get("pop_75")),
-                zaishi=int(k.get("zaishi_total") or 0),
-                uncovered_75=_uncovered_75(k, category),
-            )
+    rows = [
+        KenHeadline(
+            key=k.ken_key,
+            name=k.name,
+            color=k.color or "#cccccc",
+            n_units=k.n_municipalities,
+            population=k.population.pop_total,
+            pop_75=k.population.pop_75,
+            zaishi=k.zaishi_total,
+            uncovered_75=_uncovered_75(k, category),
         )
+        for k in ev.kens
+        if k.municipalities
+    ]
     total = KenHeadline(
         key="",
         name="",
@@ -98,9 +95,9 @@ def ken_headlines(
         uncovered_75=_sum([r.uncovered_75 for r in rows]),
     )
     return Headlines(
-        option=str(ev["option"]),
+        option=ev.option,
         kens=rows,
         total=total,
-        coverage_description=ev.get("coverage_description"),
-        population_note=ev.get("population_note"),
+        coverage_description=ev.coverage_description,
+        population_note=ev.population_note,
     )

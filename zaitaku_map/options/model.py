@@ -8,12 +8,13 @@ Every edit goes through :func:`zaitaku_map.options.history.perform` so it can be
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.options import history
-from zaitaku_map.options._data import load_units
+from zaitaku_map.options.inputs import load_units
 from zaitaku_map.store import Project
 from zaitaku_map.store.project import now_iso
 
@@ -46,6 +47,16 @@ class OptionNotFoundError(InputDataError):
     """No option with this name exists in the project."""
 
 
+class Hub(TypedDict):
+    """A 連携を担う拠点 of a 圏域: a facility of the lists or a body entered by name."""
+
+    id: int | None
+    ken_key: str
+    facility_id: int | None
+    name: str
+    body_type: str | None
+
+
 @dataclass
 class Option:
     """One 圏域 option as stored in the project."""
@@ -62,7 +73,7 @@ class Option:
     params: dict[str, Any] = field(default_factory=dict)
     kens: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {name, color, notes}
     assignments: dict[str, str] = field(default_factory=dict)  # unit code -> ken key
-    hubs: list[dict[str, Any]] = field(default_factory=list)
+    hubs: list[Hub] = field(default_factory=list)
 
     def members(self) -> dict[str, list[str]]:
         """Ken key -> sorted unit codes (every ken present, possibly empty)."""
@@ -167,7 +178,7 @@ def insert_option(
     author: str = "",
     plan_period: str = "",
     params: dict[str, Any] | None = None,
-    hubs: list[dict[str, Any]] | None = None,
+    hubs: Sequence[Hub] | None = None,
 ) -> int:
     """Write a complete new option in one transaction (used by templates and duplicate)."""
     name = (name or "").strip()

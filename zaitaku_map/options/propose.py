@@ -35,7 +35,7 @@ from typing import Any
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import CATEGORIES, PROPOSAL_TEXT
-from zaitaku_map.options import _data
+from zaitaku_map.options import inputs
 from zaitaku_map.options.geometry import adjacency, components
 from zaitaku_map.store import Project
 
@@ -211,7 +211,7 @@ def propose(
             raise InputDataError(
                 "unknown facility kind in require", value=g, expected=", ".join(["zaishi", *CATEGORIES])
             )
-    units = _data.load_units(project)
+    units = inputs.load_units(project)
     if not units:
         raise InputDataError(
             "no municipalities in the project", hint="先に行政区域（N03）を読み込んでください。"
@@ -242,9 +242,9 @@ def propose(
                 adj[best[2]].add(best[1])
                 virtual.append([best[1], best[2]])
             main |= set(comp)
-    pops = {u: v.get("pop_total", 0.0) for u, v in _data.unit_population(project).items()}
-    facilities = _data.load_facilities(project)
-    fu = _data.facility_units(project, facilities, units)
+    pops = {u: v.get("pop_total", 0.0) for u, v in inputs.unit_population(project).items()}
+    facilities = inputs.FacilitySet.from_project(project)
+    fu = inputs.facility_units(project, facilities, units)
     res: dict[str, dict[str, int]] = {}
     for f in facilities:
         fu_unit = fu.get(f.id)
@@ -274,8 +274,8 @@ def propose(
         min_pop = 0.0
     prob = _Problem(codes, adj, pops, res, require, min_pop)
 
-    membership = _data.area_membership(project, layer) if layer in _data.area_layer_names(project) else {}
-    area_of = {u: (hit[0] if (hit := _data.unit_area(membership, units[u])) else "") for u in codes}
+    membership = inputs.layer_membership(project, layer)
+    area_of = {u: (hit[0] if (hit := inputs.unit_area(membership, units[u])) else "") for u in codes}
     area_name = {a[0]: a[1] for a in membership.values()}
     areas: dict[str, set[str]] = {}
     for u in codes:

@@ -27,11 +27,13 @@ Functions ①退院支援 ②日常の療養支援 ③急変時の対応 ④看�
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from zaitaku_map.coverage import Facility, FacilitySet
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import FUNCTIONS
-from zaitaku_map.options import _data, history
+from zaitaku_map.options import history, inputs
 from zaitaku_map.options.model import get_option
 from zaitaku_map.store import Project
 
@@ -238,15 +240,19 @@ def clear_function(project: Project, facility_id: int, function: int) -> dict[st
 
 
 def facility_functions(
-    project: Project, *, ids: list[int] | None = None, facilities: list[Any] | None = None
+    project: Project, *, ids: list[int] | None = None, facilities: Iterable[Facility] | None = None
 ) -> dict[int, set[int]]:
-    """Functions each open facility carries (defaults, then user overrides); facilities with none are omitted."""
+    """Functions each facility carries (defaults, then user overrides); facilities with none are omitted.
+
+    ``facilities``: default the register's open facilities; a scenario passes its set (a
+    hypothetical facility carries its category's defaults; overrides exist only for register ids).
+    """
     if facilities is None:
-        facilities = _data.load_facilities(project)
+        facilities = FacilitySet.from_project(project)
     if ids is not None:
         wanted = {int(i) for i in ids}
         facilities = [f for f in facilities if f.id in wanted]
-    des = _data.designation_kinds(project)
+    des = inputs.designation_kinds(project)
     overrides: dict[int, dict[int, tuple[int, str]]] = {}
     for fid, fn, val, origin in project.conn.execute(
         "SELECT facility_id, function, value, origin FROM facility_functions"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.options import _data
+from zaitaku_map.options import inputs
 from zaitaku_map.options.model import get_option, insert_option
 from zaitaku_map.store import Project
 
@@ -23,7 +23,7 @@ TEMPLATES = ("area", "area_split", "designated_city", "municipal", "proposed")
 
 
 def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    layers = _data.area_layer_names(project)
+    layers = inputs.area_layer_names(project)
     if layer not in layers:
         raise InputDataError(
             f"area layer {layer!r} is not in the project",
@@ -31,12 +31,12 @@ def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]]
             expected=", ".join(layers) or "(no area layers imported)",
             hint="圏域レイヤー（二次医療圏の対応表など）を先に読み込むか、--layer で既存のレイヤーを指定してください。",
         )
-    membership = _data.area_membership(project, layer)
-    units = _data.load_units(project)
+    membership = inputs.area_membership(project, layer)
+    units = inputs.load_units(project)
     kens: dict[str, dict[str, Any]] = {}
     assignments: dict[str, str] = {}
     for code, unit in units.items():
-        hit = _data.unit_area(membership, unit)
+        hit = inputs.unit_area(membership, unit)
         if hit is None:
             continue
         kens.setdefault(hit[0], {"name": hit[1]})
@@ -92,7 +92,7 @@ def build(
     if template == "area":
         kens, assign = _from_layer(project, layer)
     elif template == "municipal":
-        units = _data.load_units(project)
+        units = inputs.load_units(project)
         kens = {code: {"name": u.full_name if u.kind == "ward" else u.name} for code, u in units.items()}
         assign = {code: code for code in units}
     elif template == "area_split":
@@ -109,8 +109,8 @@ def build(
     elif template == "designated_city":
         kens, assign = _start(project, layer, base)
         wards = bool(c.pop("wards", False))
-        units = _data.load_units(project)
-        cities = _data.designated_cities(project)
+        units = inputs.load_units(project)
+        cities = inputs.designated_cities(project)
         for city, (cname, ward_codes) in cities.items():
             for w in ward_codes:
                 if wards:
@@ -205,7 +205,7 @@ def create_option(
         params=params,
         hubs=hubs,
     )
-    units = _data.load_units(project)
+    units = inputs.load_units(project)
     unassigned = [u for u in units if u not in assign]
     return {
         "option": name.strip(),

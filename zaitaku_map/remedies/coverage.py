@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from zaitaku_map.coverage import (
     CoverageParams,
     CoverageResult,
+    FacilitySet,
     band_polygons,
     compute_coverage,
     gap_points,
@@ -238,7 +239,7 @@ def scenario_map(
     """Bands, gap points, hypothetical sites and changed facilities of a scenario (for maps and PDFs)."""
     params = with_project_speeds(project, resolve_coverage_params(project, params))
     result = scenario_coverage(project, state, params, categories=[category])
-    fac = edited_facilities(project, state, category)
+    fac = FacilitySet.from_frame(edited_facilities(project, state, category))
     bands = band_polygons(project, params, category, cell_m=cell_m, facilities=fac, result=result)
     gaps = gap_points(project, params, category, result=result)
     return ScenarioMap(

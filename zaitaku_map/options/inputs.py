@@ -1,21 +1,46 @@
 """Read-only access to the project data the option domain needs (units, areas, population, facilities).
 
-Uses the public loaders of :mod:`zaitaku_map.geodata` when they exist and falls back to reading
-the tables directly otherwise (the geodata domain may land after this one).  Everything here is
-plain Python / shapely so the evaluation stays fast.
+Units and their geometry are read here; area layers and population come from the public loaders
+of :mod:`zaitaku_map.geodata`, facilities from a :class:`~zaitaku_map.coverage.FacilitySet` (the
+register, or a scenario's edit of it).  Everything here is plain Python / shapely so the evaluation
+stays fast.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
 
+import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
+from zaitaku_map.coverage import Facility, FacilitySet
+from zaitaku_map.geodata import area_layer_names, area_membership, municipality_population
 from zaitaku_map.store import Project, gpkg
 
 UNIT_KINDS = ("municipality", "ward")
+POPULATION_KEYS = ("pop_total", "pop_65", "pop_75")
+__all__ = [
+    "Facility",
+    "FacilitySet",
+    "Unit",
+    "area_layer_names",
+    "area_membership",
+    "area_population_tables",
+    "coverage_fingerprint",
+    "designated_cities",
+    "designation_kinds",
+    "facility_units",
+    "geometry_signature",
+    "ken_population_from_areas",
+    "layer_membership",
+    "load_units",
+    "unit_area",
+    "unit_geometries",
+    "unit_population",
+]
 
 
 @dataclass(frozen=True)
@@ -30,14 +55,6 @@ class Unit:
     area_km2: float | None
     rep_lon: float | None
     rep_lat: float | None
-
-
-def _geodata(name: str) -> Any:
-    try:
-        import zaitaku_map.geodata as gd
-    except ImportError:  # pragma: no cover - package always exists
-        return None
-    return getattr(gd, name, None)
 
 
 def load_units(project: Project) -> dict[str, Unit]:
@@ -89,27 +106,9 @@ def geometry_signature(project: Project) -> str:
     return h.hexdigest()[:24]
 
 
-def area_layer_names(project: Project) -> list[str]:
-    fn = _geodata("area_layer_names")
-    if fn is not None:
-        return list(fn(project))
-    return [r[0] for r in project.conn.execute("SELECT name FROM area_layers ORDER BY id")]
-
-
-def area_membership(project: Project, layer: str) -> dict[str, tuple[str, str]]:
-    """``muni_code -> (area_code, area_name)`` of an area layer (empty when the layer is absent)."""
-    fn = _geodata("area_membership")
-    if fn is not None:
-        try:
-            return {str(k): (str(v[0]), str(v[1] or v[0])) for k, v in fn(project, layer).items()}
-        except Exception:
-            pass
-    rows = project.conn.execute(
-        "SELECT m.muni_code, m.area_code, coalesce(m.area_name, m.area_code) FROM area_members m "
-        "JOIN area_layers l ON l.id = m.layer_id WHERE l.name = ?",
-        (layer,),
-    ).fetchall()
-    return {r[0]: (str(r[1]), str(r[2])) for r in rows}
+def layer_membership(project: Project, layer: str) -> dict[str, tuple[str, str]]:
+    """``muni_code -> (area_code, area_name)`` of an area layer; empty when the project lacks the layer."""
+    return area_membership(project, layer) if layer in area_layer_names(project) else {}
 
 
 def unit_area(membership: dict[str, tuple[str, str]], unit: Unit) -> tuple[str, str] | None:
@@ -120,37 +119,17 @@ def unit_area(membership: dict[str, tuple[str, str]], unit: Unit) -> tuple[str, 
     return hit
 
 
-def _num(v: Any) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return 0.0
-    return 0.0 if f != f else f  # NaN -> 0
-
-
 def unit_population(project: Project) -> dict[str, dict[str, float]]:
-    """``unit code -> {pop_total, pop_65, pop_75}`` (empty when no population is loaded)."""
-    fn = _geodata("municipality_population")
-    if fn is not None:
-        try:
-            df = fn(project)
-            out: dict[str, dict[str, float]] = {}
-            for rec in df.to_dict("records"):
-                out[str(rec["muni_code"])] = {k: _num(rec.get(k)) for k in ("pop_total", "pop_65", "pop_75")}
-            return out
-        except Exception:
-            pass
-    rows = project.conn.execute(
-        "SELECT muni_code, sum(pop_total), sum(pop_65), sum(pop_75) FROM demand_points "
-        "WHERE muni_code IS NOT NULL GROUP BY muni_code"
-    ).fetchall()
-    if not rows:
-        rows = project.conn.execute(
-            "SELECT muni_code, sum(pop_total), sum(pop_65), sum(pop_75) FROM population_municipal GROUP BY muni_code"
-        ).fetchall()
+    """``unit code -> {pop_total, pop_65, pop_75}`` (empty when no population is loaded; unknown = 0).
+
+    From :func:`zaitaku_map.geodata.municipality_population` (mesh demand points summed, else the
+    latest municipal table).
+    """
+    df = municipality_population(project)
+    values = np.nan_to_num(df[list(POPULATION_KEYS)].to_numpy(dtype=float), nan=0.0)
     return {
-        str(r[0]): {"pop_total": float(r[1] or 0), "pop_65": float(r[2] or 0), "pop_75": float(r[3] or 0)}
-        for r in rows
+        str(code): {k: float(v) for k, v in zip(POPULATION_KEYS, row, strict=True)}
+        for code, row in zip(df["muni_code"], values, strict=True)
     }
 
 
@@ -181,8 +160,8 @@ def area_population_tables(
 
 def ken_population_from_areas(
     project: Project,
-    units: dict[str, Unit],
-    members: dict[str, list[str]],
+    units: Mapping[str, Unit],
+    members: Mapping[str, Sequence[str]],
     tables: dict[str, tuple[dict[str, dict[str, float | None]], str | None]],
 ) -> dict[str, tuple[dict[str, float | None], str, str | None]]:
     """Population of the 圏域 that are exact unions of whole areas of a layer with an area-keyed table
@@ -195,7 +174,7 @@ def ken_population_from_areas(
     if not tables:
         return out
     for layer, (pops, year) in tables.items():
-        mship = area_membership(project, layer)
+        mship = layer_membership(project, layer)
         area_of = {u: hit[0] for u in units if (hit := unit_area(mship, units[u])) is not None}
         units_of: dict[str, set[str]] = {}
         for u, code in area_of.items():
@@ -217,29 +196,8 @@ def ken_population_from_areas(
     return out
 
 
-class Facility(NamedTuple):
-    id: int
-    category: str
-    subtype: str | None
-    name: str
-    muni_code: str | None
-    lon: float | None
-    lat: float | None
-    beds: int | None
-    active_role: int
-
-
-def load_facilities(project: Project) -> list[Facility]:
-    """Open facilities (status 'open')."""
-    rows = project.conn.execute(
-        "SELECT id, category, subtype, name, muni_code, lon, lat, beds, active_role FROM facilities "
-        "WHERE status = 'open' ORDER BY id"
-    ).fetchall()
-    return [Facility._make(r) for r in rows]
-
-
 def facility_units(
-    project: Project, facilities: list[Facility], units: dict[str, Unit]
+    project: Project, facilities: Iterable[Facility], units: Mapping[str, Unit]
 ) -> dict[int, str | None]:
     """Unit code of each facility.
 
@@ -256,9 +214,6 @@ def facility_units(
         else:
             out[f.id] = None
     if pending:
-        import numpy as np
-        import shapely
-
         geoms = unit_geometries(project)
         codes = list(geoms)
         tree = shapely.STRtree([geoms[c] for c in codes])
@@ -280,11 +235,12 @@ def designation_kinds(project: Project) -> dict[int, set[str]]:
     return out
 
 
-def coverage_fingerprint(project: Project) -> str:
+def coverage_fingerprint(project: Project, facilities: FacilitySet | None = None) -> str:
     """Cheap fingerprint of everything a coverage result depends on in the store.
 
     Facilities (ids, categories, status, positions), demand points (positions, populations), the
-    active road network and the project settings; used to cache per-圏域 coverage figures.
+    active road network and the project settings; used to cache per-圏域 coverage figures.  A
+    facility set given (a scenario's) adds its content hash.
     """
     conn = project.conn
     parts = [
@@ -301,4 +257,6 @@ def coverage_fingerprint(project: Project) -> str:
         ).fetchone(),
         conn.execute("SELECT group_concat(key || '=' || value_json) FROM project_settings").fetchone(),
     ]
+    if facilities is not None:
+        parts.append((facilities.content_hash,))
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
