@@ -8,6 +8,8 @@ Every edit goes through :func:`zaitaku_map.options.history.perform` so it can be
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict
@@ -43,8 +45,41 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+_HEX_COLOR = re.compile(r"#?([0-9a-f]{6}|[0-9a-f]{3})")
+
+
 class OptionNotFoundError(InputDataError):
     """No option with this name exists in the project."""
+
+
+def normalize_color(value: str) -> str:
+    """A 圏域 colour as ``#rrggbb`` (lower case) from ``#rrggbb``, ``#rgb`` (also without ``#`` or in
+    full-width characters); anything else raises :class:`InputDataError` saying what is accepted."""
+    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    m = _HEX_COLOR.fullmatch(text)
+    if m is None:
+        raise InputDataError(
+            "invalid 圏域 colour",
+            column="color",
+            value=value,
+            expected="#rrggbb（例 #8dd3c7）または #rgb",
+            hint="色は # に続く16進数6桁（例 #8dd3c7）で指定してください。",
+        )
+    digits = m.group(1)
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    return f"#{digits}"
+
+
+def stored_color(value: object) -> str | None:
+    """A colour read from the project: normalised, or ``None`` when unreadable (a file written before
+    colours were checked) so every view falls back to its own colour instead of failing."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return normalize_color(value)
+    except InputDataError:
+        return None
 
 
 class Hub(TypedDict):
@@ -134,7 +169,7 @@ def get_option(project: Project, name: str) -> Option:
     for key, kname, color, notes in project.conn.execute(
         "SELECT ken_key, name, color, notes FROM option_kens WHERE option_id=? ORDER BY rowid", (oid,)
     ):
-        opt.kens[key] = {"name": kname, "color": color, "notes": notes}
+        opt.kens[key] = {"name": kname, "color": stored_color(color), "notes": notes}
     opt.assignments = dict(
         project.conn.execute(
             "SELECT unit_code, ken_key FROM option_assignments WHERE option_id=? ORDER BY unit_code", (oid,)
@@ -188,6 +223,10 @@ def insert_option(
         raise InputDataError(
             f"an option named {name!r} already exists", value=name, hint="別の名前を付けてください。"
         )
+    colors = [
+        normalize_color(ken["color"]) if ken.get("color") else PALETTE[i % len(PALETTE)]
+        for i, ken in enumerate(kens.values())
+    ]
     now = now_iso()
     with project.transaction():
         cur = project.conn.execute(
@@ -213,7 +252,7 @@ def insert_option(
                     oid,
                     key,
                     ken.get("name") or key,
-                    ken.get("color") or PALETTE[i % len(PALETTE)],
+                    colors[i],
                     ken.get("notes"),
                 ),
             )
@@ -258,6 +297,7 @@ def assign(
         raise InputDataError("empty 圏域 key", hint="圏域の名前（キー）を指定してください。")
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
+    color = None if color is None else normalize_color(color)
     codes = expand_units(project, unit_codes)
     new_kens = []
     if ken_key not in opt.kens:
@@ -328,7 +368,9 @@ def set_ken(
     color: str | None = None,
     notes: str | None = None,
 ) -> dict[str, Any]:
-    """Change a 圏域's name, colour or notes (creates it, empty, when new); one undoable step."""
+    """Change a 圏域's name, colour (``#rrggbb``, checked) or notes (creates it, empty, when new); one
+    undoable step."""
+    color = None if color is None else normalize_color(color)
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
     old = opt.kens.get(ken_key)
