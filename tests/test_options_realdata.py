@@ -71,3 +71,22 @@ def test_tottori_proposal(tottori) -> None:  # type: ignore[no-untyped-def]
     assert all(r.zaishi_total >= 1 for r in ev.kens)
     assert rep["layer_crossings"] == 0  # every 二次医療圏 has 在支診, so nothing needs to cross
     assert all(k["land_contiguous"] for k in rep["kens"])
+
+
+def test_tottori_templates_explain_themselves(tottori) -> None:  # type: ignore[no-untyped-def]
+    """鳥取 has no 政令市: C is unavailable with the reason; B needs units to split; the proposal says why it
+    has no population minimum (the real files give population per 二次医療圏 only)."""
+    from zaitaku_map.errors import InputDataError
+    from zaitaku_map.options import create_option, template_choices
+
+    c = {t.key: t for t in template_choices(tottori)}
+    assert not c["designated_city"].available and c["designated_city"].reason_code == "no_designated_city"
+    assert (
+        c["area"].available and c["area_split"].available and "分ける市区町村" in (c["area_split"].note or "")
+    )
+    mp = c["proposed"].min_population
+    assert mp is not None and mp.value is None and "未取込" in mp.rule
+    with pytest.raises(InputDataError):
+        create_option(tottori, "案C", template="designated_city")
+    with pytest.raises(InputDataError):
+        create_option(tottori, "案B", template="area_split")

@@ -245,6 +245,26 @@ OPTION_TEMPLATES: dict[str, str] = {
     "proposed": "自動提案（連続性と条件を満たす圏域）",
     "copy": "複製",
 }
+# why a template cannot be used (or would change nothing) in a project — shown in the 新規案 dialog and the CLI
+TEMPLATE_REASONS: dict[str, str] = {
+    "no_units": "行政区域（市区町村の境界）が未取込です",
+    "no_layer": "圏域レイヤー「{layer}」が未取込です",
+    "nothing_to_split": "どの圏域も市区町村が1つだけのため、分ける市区町村がありません",
+    "split_required": "分ける市区町村を指定してください（指定がないと基にした案と同じになります）",
+    "no_designated_city": "政令市がないため、Cは基にした案（A）と同じになります",
+    "city_already_own": "政令市はすでに独立した圏域（区ごとの圏域）で、Cは基にした案と同じになります",
+}
+# the rule behind the 自動提案's default 最小人口 (printed where it is used)
+MIN_POPULATION_RULE: dict[str, str] = {
+    "layer": "既定の最小人口 {value:,}人 = {layer}の人口の中央値（{reference:,.0f}人）の1/4"
+    "（典型的な{layer}を最大4つ程度の圏域に分ける大きさ）",
+    "layer_capped": "既定の最小人口 {value:,}人 = 最も人口の少ない{layer}の人口（{smallest:,.0f}人。中央値の1/4 "
+    "{reference_quarter:,.0f}人より少ないため。どの{layer}も単独で1つ以上の圏域になれる大きさ）",
+    "region": "既定の最小人口 {value:,}人 = 対象地域の人口（{reference:,.0f}人）の1/4"
+    "（圏域レイヤー「{layer}」がないため）",
+    "no_population": "市区町村別の人口（またはメッシュ人口）が未取込のため、最小人口の条件は使えません"
+    "（圏域は在支診・訪問看護などの条件だけで分かれ、細かくなります）",
+}
 OPTION_ACTION_LABELS: dict[str, str] = {
     "assign": "市区町村の割当変更（{n}件）",
     "ken_add": "圏域「{name}」を追加",

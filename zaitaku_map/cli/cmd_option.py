@@ -21,10 +21,13 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent
+from zaitaku_map.options.templates import DEFAULT_LAYER, TEMPLATES
 from zaitaku_map.store import Project, open_project
 
 if TYPE_CHECKING:
     from zaitaku_map.coverage import CoverageParams
+
+    Actions = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _codes(text: str | None) -> list[str]:
@@ -44,22 +47,33 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
     acts = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     cp = common_parent()
+    _register_create(acts, cp)
+    _register_edits(acts, cp)
+    _register_manage(acts, cp)
+    _register_roles(acts, cp)
+    _register_analysis(acts, cp)
 
-    a = acts.add_parser("list", parents=[cp], help="案の一覧")
-    a.set_defaults(handler=cmd_list)
+
+def _register_create(acts: Actions, cp: argparse.ArgumentParser) -> None:
+    a = acts.add_parser(
+        "templates", parents=[cp], help="テンプレートごとに使えるか（使えない理由）と使う設定"
+    )
+    a.add_argument("--layer", default=DEFAULT_LAYER, help="基にする圏域レイヤー（既定: 二次医療圏）")
+    a.add_argument("--base", help="基にする既存の案（B・C）")
+    a.set_defaults(handler=cmd_templates, human=_human_templates)
 
     a = acts.add_parser("create", parents=[cp], help="テンプレートから案を作る")
     a.add_argument("name")
-    a.add_argument(
-        "--template",
-        default="area",
-        choices=["area", "area_split", "designated_city", "municipal", "proposed"],
-    )
-    a.add_argument("--layer", default="二次医療圏", help="基にする圏域レイヤー（既定: 二次医療圏）")
+    a.add_argument("--template", default="area", choices=list(TEMPLATES))
+    a.add_argument("--layer", default=DEFAULT_LAYER, help="基にする圏域レイヤー（既定: 二次医療圏）")
     a.add_argument("--base", help="基にする既存の案（B・C）")
     a.add_argument("--split", action="append", default=[], help="B: 圏域キー:コード,コード（複数可）")
     a.add_argument("--wards", action="store_true", help="C: 政令市の区をそれぞれ1圏域に")
-    a.add_argument("--min-population", type=float, help="自動提案: 圏域の最小人口")
+    a.add_argument(
+        "--min-population",
+        type=float,
+        help="自動提案: 圏域の最小人口（既定: 圏域レイヤーの人口の中央値の1/4。0 で条件なし）",
+    )
     a.add_argument("--require", help="自動提案: 各圏域に必須の施設種別（既定 zaishi,home_nursing）")
     a.add_argument("--seed", type=int, help="自動提案: 乱数シード")
     a.add_argument("--iterations", type=int, help="自動提案: 試行回数")
@@ -68,10 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--plan-period", default="", help="計画期間（例 2024-2029）")
     a.set_defaults(handler=cmd_create)
 
-    a = acts.add_parser("show", parents=[cp], help="案の内容（圏域と市区町村）")
-    a.add_argument("name")
-    a.set_defaults(handler=cmd_show)
 
+def _register_edits(acts: Actions, cp: argparse.ArgumentParser) -> None:
     a = acts.add_parser("assign", parents=[cp], help="市区町村を圏域に割り当てる（新しい圏域も可）")
     a.add_argument("name")
     a.add_argument("--ken", required=True, help="圏域キー（新しいキーなら圏域を作成）")
@@ -89,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("name")
     a.add_argument("ken")
     a.add_argument("--rename", dest="new_name")
-    a.add_argument("--color")
+    a.add_argument("--color", help="圏域の色 (#rrggbb)")
     a.add_argument("--notes")
     a.add_argument("--delete", action="store_true", help="圏域を削除（市区町村は未割当に）")
     a.set_defaults(handler=cmd_ken)
@@ -98,6 +110,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         a = acts.add_parser(action, parents=[cp], help=helptext)
         a.add_argument("name")
         a.set_defaults(handler=cmd_undo if action == "undo" else cmd_redo)
+
+
+def _register_manage(acts: Actions, cp: argparse.ArgumentParser) -> None:
+    a = acts.add_parser("list", parents=[cp], help="案の一覧")
+    a.set_defaults(handler=cmd_list)
+
+    a = acts.add_parser("show", parents=[cp], help="案の内容（圏域と市区町村）")
+    a.add_argument("name")
+    a.set_defaults(handler=cmd_show)
 
     a = acts.add_parser("rename", parents=[cp], help="案の名前を変更")
     a.add_argument("name")
@@ -113,6 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("name")
     a.set_defaults(handler=cmd_delete)
 
+
+def _register_roles(acts: Actions, cp: argparse.ArgumentParser) -> None:
     a = acts.add_parser("role", parents=[cp], help="積極的役割を担う医療機関に指定（--off で解除）")
     a.add_argument("facility_id", type=int, nargs="+")
     a.add_argument("--off", action="store_true")
@@ -136,6 +159,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("--option", help="この案の編集履歴に記録する（undo で戻せる）")
     a.set_defaults(handler=cmd_function)
 
+
+def _register_analysis(acts: Actions, cp: argparse.ArgumentParser) -> None:
     a = acts.add_parser("evaluate", parents=[cp], help="案を評価（圏域ごとの指標と警告）")
     a.add_argument("name")
     _coverage_args(a)
@@ -151,6 +176,7 @@ def _coverage_args(a: argparse.ArgumentParser) -> None:
     a.add_argument("--coverage", action="store_true", help="到達圏のカバー率を含める（既定の条件）")
     a.add_argument("--minutes", type=float, help="到達圏の分数（--coverage を含意）")
     a.add_argument("--mode", choices=["auto", "network", "straight"], help="到達圏の計算方法")
+    a.add_argument("--year", type=int, help="将来推計の年（需要などの列。既定: 基準年）")
 
 
 def _coverage_params(project: Project, args: argparse.Namespace) -> CoverageParams | None:
@@ -168,6 +194,26 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     with open_project(args.project) as p:
         return {"options": list_options(p)}
+
+
+def cmd_templates(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from zaitaku_map.options import template_choices
+
+    with open_project(args.project) as p:
+        choices = template_choices(p, layer=args.layer, base=args.base)
+    return {"layer": args.layer, "base": args.base, "templates": [c.to_dict() for c in choices]}
+
+
+def _human_templates(res: dict[str, Any]) -> None:
+    for t in res["templates"]:
+        mark = "○" if t["available"] else "×"
+        print(f"{mark} {t['key']}: {t['label']}")
+        if t["reason"]:
+            print(f"    {t['reason']}")
+        if t["parameters"]:
+            print(f"    設定: {', '.join(t['parameters'])}")
+        if t["note"]:
+            print(f"    {t['note']}")
 
 
 def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -195,6 +241,9 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             plan_period=args.plan_period,
             **kw,
         )
+    default = res["params"].get("min_population_default")
+    if default:
+        ctx.note(default["rule"])
     ctx.note(f"案「{res['option']}」を作成しました（{res['n_kens']}圏域）")
     return res
 
@@ -339,14 +388,18 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import evaluate_option
 
     with open_project(args.project) as p:
-        return evaluate_option(p, args.name, coverage_params=_coverage_params(p, args)).to_dict()
+        return evaluate_option(
+            p, args.name, coverage_params=_coverage_params(p, args), year=args.year
+        ).to_dict()
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import compare_options
 
     with open_project(args.project) as p:
-        return compare_options(p, args.names, coverage_params=_coverage_params(p, args)).to_dict()
+        return compare_options(
+            p, args.names, coverage_params=_coverage_params(p, args), year=args.year
+        ).to_dict()
 
 
 def _human_evaluate(res: dict[str, Any]) -> None:

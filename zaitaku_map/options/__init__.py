@@ -3,7 +3,8 @@
 Public API (see the module docs for details):
 
 - :func:`create_option` (templates ``area`` / ``area_split`` / ``designated_city`` / ``municipal`` /
-  ``proposed``), :func:`list_options`, :func:`get_option`, :func:`duplicate_option`,
+  ``proposed``; :func:`template_choices` says which apply to a project, why not, and which parameters
+  each uses; :func:`default_min_population` the proposal's default), :func:`list_options`, :func:`get_option`, :func:`duplicate_option`,
   :func:`rename_option`, :func:`delete_option`, :func:`set_option_info`;
 - edits (each undoable with :func:`undo` / :func:`redo`): :func:`assign`, :func:`unassign`,
   :func:`set_ken`, :func:`rename_ken`, :func:`delete_ken`, :func:`add_hub`, :func:`remove_hub`;
@@ -55,7 +56,14 @@ from zaitaku_map.options.roles import (
     set_function,
 )
 from zaitaku_map.options.sections import EvaluationContext, EvaluationSection, Indicator, SectionResult
-from zaitaku_map.options.templates import TEMPLATES, create_option
+from zaitaku_map.options.templates import (
+    TEMPLATES,
+    MinPopulationDefault,
+    TemplateChoice,
+    create_option,
+    default_min_population,
+    template_choices,
+)
 
 __all__ = [
     "TEMPLATES",
@@ -66,11 +74,13 @@ __all__ = [
     "EvaluationWarning",
     "Indicator",
     "KenEvaluation",
+    "MinPopulationDefault",
     "Option",
     "OptionComparison",
     "OptionEvaluation",
     "OptionNotFoundError",
     "SectionResult",
+    "TemplateChoice",
     "add_hub",
     "adjacency",
     "assign",
@@ -79,6 +89,7 @@ __all__ = [
     "contiguity",
     "create_option",
     "default_functions",
+    "default_min_population",
     "delete_ken",
     "delete_option",
     "duplicate_option",
@@ -96,6 +107,7 @@ __all__ = [
     "set_function",
     "set_ken",
     "set_option_info",
+    "template_choices",
     "unassign",
     "undo",
 ]

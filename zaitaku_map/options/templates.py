@@ -8,18 +8,79 @@ and ``proposed`` (automatic, see :mod:`zaitaku_map.options.propose`).
 - **C (designated_city)**: as A (or ``base``), but each 政令市 becomes one 圏域 of its wards, or with
   ``wards=True`` each ward its own 圏域.
 - **municipal**: one 圏域 per unit.
+
+Templates explain themselves (:func:`template_choices`): per project, whether each applies and, when
+it does not, why — B needs a 圏域 with two or more units to split (and the units to split: without
+them it would copy its start), C needs a 政令市 that is not already its own 圏域 — and which
+parameters it uses, so a dialog enables only those.  The 自動提案 gets a default minimum population by
+a stated rule (:func:`default_min_population`) when none is given.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from zaitaku_map.errors import InputDataError
+from zaitaku_map.labels import MIN_POPULATION_RULE, OPTION_TEMPLATES, TEMPLATE_REASONS
 from zaitaku_map.options import inputs
 from zaitaku_map.options.model import get_option, insert_option
 from zaitaku_map.store import Project
 
 TEMPLATES = ("area", "area_split", "designated_city", "municipal", "proposed")
+DEFAULT_LAYER = "二次医療圏"
+# parameters of create_option each template reads (the dialog enables only these)
+TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "area": ("layer",),
+    "area_split": ("layer", "base", "split"),
+    "designated_city": ("layer", "base", "wards"),
+    "municipal": (),
+    "proposed": ("layer", "min_population", "require", "seed", "iterations"),
+}
+# the default minimum population of a proposal is this fraction of the median area population:
+# a typical area of the base layer may split into up to about four 圏域 (guidance pattern B)
+MIN_POPULATION_DIVISOR = 4
+
+
+@dataclass(frozen=True)
+class MinPopulationDefault:
+    """The 自動提案's default minimum population and the rule that gave it (``value`` None: no rule applies)."""
+
+    value: int | None
+    rule: str  # Japanese, one line: printed in the dialog, the CLI and the proposal report
+    reference: float | None = None  # the population the rule divides
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "rule": self.rule, "reference": self.reference}
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """Whether a template applies to the project, why not, and the parameters it uses."""
+
+    key: str
+    label: str
+    available: bool
+    reason: str | None  # Japanese; set when not available
+    reason_code: str | None
+    parameters: tuple[str, ...]
+    note: str | None = None  # Japanese; what the user must still give (B: the units to split) or the default
+    min_population: MinPopulationDefault | None = None  # proposed only
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "available": self.available,
+            "reason": self.reason,
+            "reason_code": self.reason_code,
+            "parameters": list(self.parameters),
+            "note": self.note,
+            "min_population": None if self.min_population is None else self.min_population.to_dict(),
+        }
 
 
 def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
@@ -74,17 +135,89 @@ def _parse_split(split: Any) -> dict[str, list[str]]:
     return out
 
 
+Kens = dict[str, dict[str, Any]]
+
+
+def _build_split(
+    project: Project, kens: Kens, assign: dict[str, str], c: dict[str, Any], params: dict[str, Any]
+) -> Kens:
+    """B: move the groups of units of ``split`` into their own 圏域."""
+    from zaitaku_map.options.model import expand_units
+
+    split = _parse_split(c.pop("split", None))
+    if not split:  # B without units to split would silently copy its start
+        raise InputDataError(
+            "template B needs the municipalities to split off",
+            column="split",
+            hint=TEMPLATE_REASONS["split_required"]
+            + "（例: --split 東部北:31201,31202）。同じ案が必要なら複製を使ってください。",
+        )
+    for key, codes in split.items():
+        kens.setdefault(key, {"name": key})
+        for code in expand_units(project, codes):
+            assign[code] = key
+    params["split"] = split
+    used = set(assign.values())  # drop 圏域 emptied by the split
+    return {k: v for k, v in kens.items() if k in used}
+
+
+def _build_city(
+    project: Project, kens: Kens, assign: dict[str, str], c: dict[str, Any], params: dict[str, Any]
+) -> Kens:
+    """C: each 政令市 one 圏域 of its wards (``wards=True``: each ward its own 圏域)."""
+    wards = bool(c.pop("wards", False))
+    units = inputs.load_units(project)
+    cities = inputs.designated_cities(project)
+    reason = _designated_city_reason(cities, assign, wards=wards)
+    if reason is not None:
+        raise InputDataError(
+            "template C would change nothing in this project",
+            value=reason,
+            hint=TEMPLATE_REASONS[reason] + "。A（または基にした案）をそのまま使ってください。",
+        )
+    for city, (cname, ward_codes) in cities.items():
+        for w in ward_codes:
+            if wards:
+                kens[w] = {"name": units[w].full_name if w in units else w}
+                assign[w] = w
+            else:
+                kens[city] = {"name": cname}
+                assign[w] = city
+    params.update(wards=wards, designated_cities=sorted(cities))
+    used = set(assign.values())
+    return {k: v for k, v in kens.items() if k in used}
+
+
+def _build_proposed(
+    project: Project, layer: str, c: dict[str, Any], params: dict[str, Any]
+) -> tuple[Kens, dict[str, str]]:
+    """The 自動提案, with the default minimum population when none is given."""
+    from zaitaku_map.options.propose import propose
+
+    if c.get("min_population") is None:
+        default = default_min_population(project, layer=layer)
+        c["min_population"] = default.value or 0
+        params["min_population_default"] = default.to_dict()
+    result = propose(project, layer=layer, **c)
+    c.clear()
+    params["proposal"] = result["report"]
+    return result["kens"], result["assignments"]
+
+
 def build(
     project: Project,
     template: str,
     *,
-    layer: str = "二次医療圏",
+    layer: str = DEFAULT_LAYER,
     base: str | None = None,
     constraints: dict[str, Any] | None = None,
-) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, Any]]:
-    """Build (kens, assignments, params) of a template without writing anything."""
-    from zaitaku_map.options.model import expand_units
+) -> tuple[Kens, dict[str, str], dict[str, Any]]:
+    """Build (kens, assignments, params) of a template without writing anything.
 
+    Raises :class:`~zaitaku_map.errors.InputDataError` with the reason of :func:`template_choices`
+    when the template would only copy its start (B without units to split, C without a 政令市 to
+    separate).
+    """
     c = dict(constraints or {})
     params: dict[str, Any] = {"layer": layer}
     if base:
@@ -97,43 +230,140 @@ def build(
         assign = {code: code for code in units}
     elif template == "area_split":
         kens, assign = _start(project, layer, base)
-        split = _parse_split(c.pop("split", None))
-        for key, codes in split.items():
-            kens.setdefault(key, {"name": key})
-            for code in expand_units(project, codes):
-                assign[code] = key
-        # drop 圏域 emptied by the split
-        used = set(assign.values())
-        kens = {k: v for k, v in kens.items() if k in used}
-        params["split"] = split
+        kens = _build_split(project, kens, assign, c, params)
     elif template == "designated_city":
         kens, assign = _start(project, layer, base)
-        wards = bool(c.pop("wards", False))
-        units = inputs.load_units(project)
-        cities = inputs.designated_cities(project)
-        for city, (cname, ward_codes) in cities.items():
-            for w in ward_codes:
-                if wards:
-                    kens[w] = {"name": units[w].full_name if w in units else w}
-                    assign[w] = w
-                else:
-                    kens[city] = {"name": cname}
-                    assign[w] = city
-        used = set(assign.values())
-        kens = {k: v for k, v in kens.items() if k in used}
-        params.update(wards=wards, designated_cities=sorted(cities))
+        kens = _build_city(project, kens, assign, c, params)
     elif template == "proposed":
-        from zaitaku_map.options.propose import propose
-
-        result = propose(project, layer=layer, **c)
-        c = {}
-        kens, assign = result["kens"], result["assignments"]
-        params["proposal"] = result["report"]
+        kens, assign = _build_proposed(project, layer, c, params)
     else:
         raise InputDataError("unknown template", value=template, expected=", ".join(TEMPLATES))
     if c:
         params["constraints"] = c
     return kens, assign, params
+
+
+def _groups(assign: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Each 圏域 key's set of units."""
+    out: dict[str, set[str]] = {}
+    for unit, key in assign.items():
+        out.setdefault(key, set()).add(unit)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _designated_city_reason(
+    cities: Mapping[str, tuple[str, list[str]]], start: Mapping[str, str], *, wards: bool | None
+) -> str | None:
+    """Why C would change nothing from ``start`` (``None``: it changes something).
+
+    ``wards``: the variant (one 圏域 per 政令市, or one per ward); ``None``: either variant.
+    """
+    if not cities:
+        return "no_designated_city"
+    groups = _groups(start)
+    of_unit = {u: groups[k] for u, k in start.items()}
+
+    def unchanged(one_per_ward: bool) -> bool:
+        for _city, (_name, ward_codes) in cities.items():
+            if one_per_ward:
+                if any(of_unit.get(w) != frozenset({w}) for w in ward_codes):
+                    return False
+            elif any(of_unit.get(w) != frozenset(ward_codes) for w in ward_codes):
+                return False
+        return True
+
+    variants = (False, True) if wards is None else (wards,)
+    return "city_already_own" if all(unchanged(v) for v in variants) else None
+
+
+def _round_down(value: float) -> int:
+    step = 1000 if value >= 10_000 else 100
+    return int(math.floor(value / step) * step)
+
+
+def default_min_population(project: Project, *, layer: str = DEFAULT_LAYER) -> MinPopulationDefault:
+    """The 自動提案's default minimum population (the rule is :data:`MIN_POPULATION_DIVISOR`).
+
+    A quarter of the median population of the areas of ``layer`` (rounded down to 1,000; 100 below
+    10,000) — a typical area may split into up to about four 圏域 (guidance pattern B: groups of
+    municipalities inside one 二次医療圏), never into single small municipalities — but not more than
+    the smallest area's population, so that no area has to join another one only to reach the
+    minimum; without the layer, a quarter of the study region's population.  ``value`` is None when no municipal (or mesh)
+    population is loaded: the proposal then cannot use a population condition, and ``rule`` says so.
+    """
+    pops = inputs.unit_population(project)
+    if not pops or not any(p["pop_total"] > 0 for p in pops.values()):
+        return MinPopulationDefault(None, MIN_POPULATION_RULE["no_population"])
+    units = inputs.load_units(project)
+    membership = inputs.layer_membership(project, layer)
+    per_area: dict[str, float] = {}
+    for code, unit in units.items():
+        hit = inputs.unit_area(membership, unit)
+        if hit is not None:
+            per_area[hit[0]] = per_area.get(hit[0], 0.0) + pops.get(code, {}).get("pop_total", 0.0)
+    if per_area:
+        reference, kind = float(statistics.median(per_area.values())), "layer"
+    else:
+        reference, kind = sum(p["pop_total"] for p in pops.values()), "region"
+    target = reference / MIN_POPULATION_DIVISOR
+    smallest = min(per_area.values(), default=target)
+    if smallest < target:  # never force an area to join another one just to reach the minimum
+        target, kind = smallest, "layer_capped"
+    value = _round_down(target)
+    rule = MIN_POPULATION_RULE[kind].format(
+        value=value,
+        reference=reference,
+        reference_quarter=reference / MIN_POPULATION_DIVISOR,
+        smallest=smallest,
+        layer=layer,
+    )
+    return MinPopulationDefault(value, rule, round(reference, 1))
+
+
+def template_choices(
+    project: Project, *, layer: str = DEFAULT_LAYER, base: str | None = None
+) -> list[TemplateChoice]:
+    """Every template with whether it applies to this project (and why not) and the parameters it uses.
+
+    ``layer`` / ``base``: what A, B and C would start from (``base``: an existing option's name).
+    B is available when some 圏域 of the start has two or more units (it still needs the units to
+    split, see ``TEMPLATE_REASONS["split_required"]``); C when a 政令市 exists and is not already
+    its own 圏域 (in one of C's two variants); the proposal carries its default minimum population.
+    """
+    units = inputs.load_units(project)
+    start: dict[str, str] | None = None
+    if base:
+        start = dict(get_option(project, base).assignments)
+    elif layer in inputs.area_layer_names(project):
+        start = _from_layer(project, layer)[1]
+    reasons: dict[str, str | None] = dict.fromkeys(TEMPLATES)
+    if start is None:
+        reasons.update(area="no_layer", area_split="no_layer", designated_city="no_layer")
+    else:
+        if not any(len(g) > 1 for g in _groups(start).values()):
+            reasons["area_split"] = "nothing_to_split"
+        reasons["designated_city"] = _designated_city_reason(
+            inputs.designated_cities(project), start, wards=None
+        )
+    if base:
+        reasons["area"] = None if layer in inputs.area_layer_names(project) else "no_layer"
+    if not units:
+        reasons = dict.fromkeys(TEMPLATES, "no_units")
+    min_pop = default_min_population(project, layer=layer) if units else None
+    notes = {"area_split": TEMPLATE_REASONS["split_required"], "proposed": min_pop.rule if min_pop else None}
+    return [
+        TemplateChoice(
+            key=key,
+            label=OPTION_TEMPLATES.get(key, key),
+            available=reasons[key] is None,
+            reason=None if reasons[key] is None else TEMPLATE_REASONS[reasons[key] or ""].format(layer=layer),
+            reason_code=reasons[key],
+            parameters=TEMPLATE_PARAMETERS[key],
+            note=notes.get(key) if reasons[key] is None else None,
+            min_population=min_pop if key == "proposed" else None,
+        )
+        for key in TEMPLATES
+    ]
 
 
 def colour_kens(project: Project, kens: dict[str, dict[str, Any]], assign: dict[str, str]) -> None:
@@ -163,7 +393,7 @@ def create_option(
     name: str,
     *,
     template: str = "area",
-    layer: str = "二次医療圏",
+    layer: str = DEFAULT_LAYER,
     base: str | None = None,
     notes: str = "",
     author: str = "",
