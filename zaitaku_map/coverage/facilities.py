@@ -119,7 +119,9 @@ class FacilitySet:
                     id=int(r["id"]),
                     category=str(r["category"]),
                     name=str(r["name"]),
-                    muni_code=None if "muni_code" not in cols or pd.isna(r["muni_code"]) else str(r["muni_code"]),
+                    muni_code=None
+                    if "muni_code" not in cols or pd.isna(r["muni_code"])
+                    else str(r["muni_code"]),
                     lon=opt_float(r["lon"]),
                     lat=opt_float(r["lat"]),
                     hypothetical=bool(r["hypothetical"]) if "hypothetical" in cols else False,
