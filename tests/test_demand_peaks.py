@@ -86,3 +86,33 @@ def test_growth() -> None:
     assert growth({2024: 2017.33, 2040: 2560.51}, 2024, 2040) == pytest.approx(2560.51 / 2017.33 - 1)
     assert growth({2024: 0.0, 2040: 1.0}, 2024, 2040) is None
     assert growth({2024: 1.0}, 2024, 2040) is None
+
+
+def test_choropleth_classes() -> None:
+    from zaitaku_map.demand.choropleth import NO_DATA_COLOR, Figures, choropleth, value_breaks
+
+    assert value_breaks([]) == []
+    br = value_breaks([10, 20, 50, 100, 200, 400, 800, 1600, 3000])
+    assert br == sorted(br) and all(b < 3000 for b in br)
+    items = {
+        "a": Figures(
+            "東部",
+            {2024: 2017.3, 2040: 2560.5, 2045: 2664.0, 2050: 2592.6},
+            {"75+": {2020: 10.0, 2040: 20.0}},
+        ),
+        "b": Figures("中部", {2024: 856.9, 2040: 1037.2, 2045: 1057.3, 2050: 1005.7}),
+        "c": Figures("不明", None),
+    }
+    y2024 = choropleth(items, "demand", year=2024)
+    y2050 = choropleth(items, "demand", year=2050)
+    assert y2024.legend == y2050.legend  # breaks over every year: colours compare across years
+    assert y2024.shades["c"].color == NO_DATA_COLOR and y2024.legend[-1][1] == NO_DATA_COLOR
+    assert y2050.shades["a"].value_text == "2,593" and "2050年度" in y2050.title
+    peak = choropleth(items, "peak", year=2040)
+    assert peak.shades["a"].label == "2045年度以降"
+    grow = choropleth(items, "growth", year=None)
+    assert grow.shades["a"].label == "20〜30%増" and grow.shades["a"].value_text == "+27%"
+    p75 = choropleth(items, "peak75", year=2040)
+    assert p75.shades["a"].label == "2040年以降" and p75.shades["b"].color == NO_DATA_COLOR
+    first = choropleth({"x": Figures("x", None, {"75+": {2020: 9.0, 2025: 8.0}})}, "peak75", year=None)
+    assert first.shades["x"].value_text == "2020年以前"  # a 2020-based series cannot tell earlier peaks

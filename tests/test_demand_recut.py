@@ -189,3 +189,24 @@ def test_context_without_anything(synth: Project) -> None:
     assert not ctx.has_file and ctx.projection.source == "none"
     od = option_demand(synth, *_area_option())
     assert od.method is None and all(k.values is None for k in od.kens)
+
+
+def test_supply_ratios_and_flags(synth: Project, tmp_path: Path) -> None:
+    from zaitaku_map.demand.supply import supply_rows
+
+    import_projection_file(synth, write_demand(tmp_path / "d.xlsx"))
+    od = option_demand(synth, *_area_option(), params=DemandParams(growth_min=0.3, supply_ratio_max=0.85))
+    counts = {
+        "9901": {"zaishi_clinic": 10, "zaishi_hospital": 4, "home_nursing": 7},  # demand +40 %, 14 / 1,400.75
+        "9902": {"zaishi_clinic": 9, "home_nursing": 1},  # +17.5 %
+        "9903": {"zaishi_clinic": 3, "home_nursing": 3},  # −3.3 %
+    }
+    rows, overall = supply_rows(od, counts, loaded={"zaishi_clinic", "zaishi_hospital", "home_nursing"})
+    assert rows["9901"].base["zaishi"] == round(14 / 1000.25 * 1000, 2)
+    assert rows["9901"].target["zaishi"] == round(14 / 1400.75 * 1000, 2)
+    assert overall["zaishi"] == round(26 / (1400.75 + 470 + 290) * 1000, 2)
+    # 9901 grows ≥ 30 % and its 在支診・在支病 per 1,000 (9.99) is ≤ 0.85 × the option's (12.03): flagged
+    assert rows["9901"].flagged and rows["9901"].reasons == ["zaishi"]
+    assert not rows["9902"].flagged and not rows["9903"].flagged  # thin or not, they do not grow enough
+    only_zaishi, _ = supply_rows(od, counts, loaded={"zaishi_clinic"})
+    assert set(only_zaishi["9901"].target) == {"zaishi"}  # 訪問看護 never imported: left out, not 0

@@ -749,7 +749,11 @@ DEMAND_METHODS: dict[str, str] = {
 }
 DEMAND_KEYS: dict[str, str] = {"75+": "75歳以上人口", "65+": "65歳以上人口", "total": "総人口"}
 DEMAND_UNIT = "レセプト件数/月"
-PEAK_LEGEND_TITLES: dict[str, str] = {"population": "人口のピーク年", "demand": "訪問診療需要のピーク年度"}
+PEAK_LEGEND_TITLES: dict[str, str] = {
+    "population": "人口のピーク年",
+    "demand": "訪問診療需要のピーク年度",
+    "growth": "訪問診療需要の伸び",
+}
 PEAK_CLASS_LABELS: dict[str, str] = {
     "population:le2015": "2015年以前",
     "population:2020": "2020年",
@@ -762,6 +766,11 @@ PEAK_CLASS_LABELS: dict[str, str] = {
     "demand:2035": "2035年度",
     "demand:2040": "2040年度",
     "demand:ge2045": "2045年度以降",
+    "growth:lt0": "減少",
+    "growth:0_10": "0〜10%増",
+    "growth:10_20": "10〜20%増",
+    "growth:20_30": "20〜30%増",
+    "growth:ge30": "30%以上増",
 }
 DEMAND_TEXT: dict[str, str] = {
     "age_total": "総数",
@@ -793,10 +802,50 @@ DEMAND_TEXT: dict[str, str] = {
     "ken_units_missing": "需要を推計できない市区町村があります",
     "thresholds": "需要の伸び（{base}→{target}年度）{growth:.0%}以上かつ{target}年度の需要千件/月あたりの施設数が"
     "案全体の{ratio:.0%}以下",
+    "map_title_demand": "訪問診療の需要 {year}年度（レセプト件数/月）",
+    "map_title_peak": "訪問診療需要のピーク年度",
+    "map_title_growth": "訪問診療需要の伸び（{base}→{target}年度）",
+    "map_title_peak75": "75歳以上人口のピーク年",
+    "map_title_peak65": "65歳以上人口のピーク年",
+    "map_demand": "{year}年度の需要: {value} 件/月",
+    "map_peak": "需要のピーク: {label}",
+    "map_growth": "伸び（{base}→{target}年度）: {growth:+.1%}",
+    "map_pop75": "75歳以上人口（{year}年）: {value} 人",
+    "peak_at_start": "{year}年以前",
+    "peak_at_start_fy": "{year}年度以前",
+    "no_data": "データなし",
     "need_demand_file": "厚生労働省「構想区域別の医療需要推計」（xlsx）",
     "need_area_layer": "構想区域（二次医療圏）の対応表（zaitaku-map areas … --layer 二次医療圏）",
     "need_projection": "市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」の結果表、または市区町村×年×年齢の表）"
     "— 構想区域を分ける・組み合わせる案の需要（按分）と人口のピーク年に必要です",
+}
+DEMAND_GUI: dict[str, str] = {
+    "panel": "将来の需要",
+    "year_tip": "表示する年度（将来の需要・推計人口）",
+    "year_now": "現在",
+    "year_item": "{year}年度",
+    "year_label": "年度:",
+    "map_label": "地図:",
+    "mode_none": "地図に表示しない",
+    "mode_demand": "需要（選んだ年度）",
+    "mode_peak": "需要のピーク年度",
+    "mode_growth": "需要の伸び",
+    "mode_peak75": "75歳以上人口のピーク年",
+    "mode_peak65": "65歳以上人口のピーク年",
+    "unit_ken": "圏域",
+    "unit_muni": "市区町村",
+    "labels_layer": "需要の値（ラベル）",
+    "no_project": "プロジェクトを開くと、将来の需要が表示されます。",
+    "no_option": "圏域案を選ぶと、圏域ごとの需要が表示されます（地図は市区町村別に表示できます）。",
+    "no_data": "需要推計・将来推計人口が取り込まれていません（zaitaku-map projection、またはデータの取り込み）。",
+    "no_method": "この案の需要は出せません: {notes}",
+    "method": "訪問診療 レセプト件数/月・{year}年度（{method}）",
+    "error": "需要を表示できません: {error}",
+    "col_name": "圏域",
+    "col_year": "{year}年度",
+    "col_growth": "伸び {base}→{target}",
+    "col_peak": "ピーク",
+    "col_pop75": "75歳以上 {year}年",
 }
 
 # --- remedies: what-if scenarios and facility suggestions (issue 17) -----------------------------

@@ -442,9 +442,18 @@
     const layer = L.geoJSON(fc, {
       renderer: renderer, interactive: true,
       style: (f) => Object.assign({}, base, (f.properties && f.properties._style) || {}),
-      pointToLayer: (f, ll) => new SymbolMarker(ll, Object.assign(
-        {renderer: renderer, radius: base.radius || 5, shape: base.shape || "o", bubblingMouseEvents: false},
-        base, {fill: true}, (f.properties && f.properties._style) || {})),
+      pointToLayer: (f, ll) => {
+        const lab = f.properties && f.properties._label;
+        if (lab !== undefined && lab !== null) {  // a text label on the map (maplayers.py: _label)
+          const m = L.circleMarker(ll, {renderer: renderer, radius: 0, stroke: false, fill: false, interactive: false});
+          m.bindTooltip(el("span", null, String(lab)), {permanent: true, direction: "center",
+            className: "zm-label zm-value-label", interactive: false, offset: [0, 17]});
+          return m;
+        }
+        return new SymbolMarker(ll, Object.assign(
+          {renderer: renderer, radius: base.radius || 5, shape: base.shape || "o", bubblingMouseEvents: false},
+          base, {fill: true}, (f.properties && f.properties._style) || {}));
+      },
       onEachFeature: (f, l) => {
         const st = Object.assign({}, base, (f.properties && f.properties._style) || {});
         l.__zmBase = {opacity: st.opacity !== undefined ? st.opacity : 1,

@@ -14,6 +14,7 @@ a 2020 peak from a 2010 one).  Ties take the earliest year.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -83,6 +84,28 @@ DEMAND_LEGEND = _legend(
     ),
     _COLORS5,
 )
+# growth of demand between the base and the target year: decrease in blue, growth in reds
+GROWTH_LEGEND = PeakLegend(
+    "growth",
+    PEAK_LEGEND_TITLES["growth"],
+    tuple(
+        PeakClass(key, PEAK_CLASS_LABELS[f"growth:{key}"], lo, hi, color)
+        for key, lo, hi, color in (
+            ("lt0", None, -1, "#6baed6"),
+            ("0_10", 0, 9, "#fee0d2"),
+            ("10_20", 10, 19, "#fc9272"),
+            ("20_30", 20, 29, "#ef3b2c"),
+            ("ge30", 30, None, "#99000d"),
+        )
+    ),
+)
+
+
+def growth_class(g: float) -> PeakClass:
+    """The :data:`GROWTH_LEGEND` class of a relative growth (0.25 = +25 %; bounds in whole percent)."""
+    return GROWTH_LEGEND.classify(math.floor(round(g * 100, 9)))
+
+
 LEGENDS = {POPULATION_LEGEND.name: POPULATION_LEGEND, DEMAND_LEGEND.name: DEMAND_LEGEND}
 
 

@@ -23,3 +23,6 @@ def install_extensions(wb: Workbench) -> None:
     from zaitaku_map.gui import whatif
 
     whatif.install(wb)
+    from zaitaku_map.gui import demand_view
+
+    demand_view.install(wb)

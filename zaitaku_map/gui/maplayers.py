@@ -10,8 +10,10 @@ A feature module draws its own layer with :meth:`Workbench.show_map_layer`::
 
 Per-feature overrides go into the feature's properties: ``_style`` (the same keys as
 :class:`LayerStyle`'s JS form, e.g. ``{"fillColor": "#d7301f"}`` for a choropleth class),
-``_tip`` (list of lines: the first is the title) and ``_id`` (reported by
-``map.bridge.feature_clicked(layer_id, feature_id)`` when the layer is ``interactive``).
+``_tip`` (list of lines: the first is the title), ``_id`` (reported by
+``map.bridge.feature_clicked(layer_id, feature_id)`` when the layer is ``interactive``) and, on a
+point, ``_label`` (a text always shown on the map there instead of a symbol, e.g. a value under a
+圏域 name).
 User text reaches the page only as text (``textContent``), never as HTML.
 """
 
