@@ -225,6 +225,7 @@ PACK_SECTIONS: dict[str, str] = {
     "indicators": "市区町村の指標",
     "atlas": "圏域ごとの拡大図",
     "lists": "資源リスト",
+    "demand": "将来の需要",
 }
 
 # layer names of the GeoPackage / GeoJSON export (QGIS users see these)
@@ -770,7 +771,8 @@ PEAK_CLASS_LABELS: dict[str, str] = {
     "growth:0_10": "0〜10%増",
     "growth:10_20": "10〜20%増",
     "growth:20_30": "20〜30%増",
-    "growth:ge30": "30%以上増",
+    "growth:30_50": "30〜50%増",
+    "growth:ge50": "50%以上増",
 }
 DEMAND_TEXT: dict[str, str] = {
     "age_total": "総数",
@@ -802,6 +804,7 @@ DEMAND_TEXT: dict[str, str] = {
     "ken_units_missing": "需要を推計できない市区町村があります",
     "thresholds": "需要の伸び（{base}→{target}年度）{growth:.0%}以上かつ{target}年度の需要千件/月あたりの施設数が"
     "案全体の{ratio:.0%}以下",
+    "cite_demand": "{base}年度の実績と、その利用率による{last}年度までの{label}",
     "map_title_demand": "訪問診療の需要 {year}年度（レセプト件数/月）",
     "map_title_peak": "訪問診療需要のピーク年度",
     "map_title_growth": "訪問診療需要の伸び（{base}→{target}年度）",
@@ -818,6 +821,37 @@ DEMAND_TEXT: dict[str, str] = {
     "need_area_layer": "構想区域（二次医療圏）の対応表（zaitaku-map areas … --layer 二次医療圏）",
     "need_projection": "市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」の結果表、または市区町村×年×年齢の表）"
     "— 構想区域を分ける・組み合わせる案の需要（按分）と人口のピーク年に必要です",
+}
+DEMAND_PACK: dict[str, str] = {
+    "title": "将来の需要（{option}）",
+    "sub": "圏域案: {option}　　作成日: {date}",
+    "tables_head": "需要の推計と施設数",
+    "charts_head": "圏域ごとの需要の推移",
+    "maps_head": "需要のピーク年度と伸び（地図）",
+    "sources": "出典",
+    "source_label": "出典: ",
+    "method": "需要の出し方: {method}",
+    "key": "按分の基準: {key}",
+    "no_method": "この案の需要は出せません（下の注を参照）",
+    "demand_head": "訪問診療の需要（レセプト件数/月）",
+    "supply_head": "需要1,000件/月あたりの施設数（ツール算出・施設数は現在のまま）",
+    "thresholds": "● 注意: {text}",
+    "tool_note": "伸び・ピーク・施設数の比はツールによる算出です。",
+    "col_ken": "圏域",
+    "col_year": "{year}年度",
+    "col_growth": "伸び {base}→{target}",
+    "col_peak": "需要のピーク",
+    "col_peak75": "75歳以上人口のピーク",
+    "col_zaishi": "在支診・在支病",
+    "col_home_nursing": "訪問看護",
+    "col_per1000": "千件あたり {year}",
+    "col_flag": "注意",
+    "flag": "●",
+    "whole": "案全体",
+    "charts_title": "将来の需要: 圏域ごとの訪問診療の需要（2024〜2050年度）",
+    "charts_unit": "縦軸: 訪問診療 レセプト件数/月　○: ピーク",
+    "maps_title": "将来の需要: 需要のピーク年度と伸び",
+    "missing": "将来の需要を示すデータが取り込まれていません。次のファイルを zaitaku-map projection で取り込んでください。",
 }
 DEMAND_GUI: dict[str, str] = {
     "panel": "将来の需要",

@@ -92,10 +92,11 @@ GROWTH_LEGEND = PeakLegend(
         PeakClass(key, PEAK_CLASS_LABELS[f"growth:{key}"], lo, hi, color)
         for key, lo, hi, color in (
             ("lt0", None, -1, "#6baed6"),
-            ("0_10", 0, 9, "#fee0d2"),
-            ("10_20", 10, 19, "#fc9272"),
-            ("20_30", 20, 29, "#ef3b2c"),
-            ("ge30", 30, None, "#99000d"),
+            ("0_10", 0, 9, "#fee5d9"),
+            ("10_20", 10, 19, "#fcbba1"),
+            ("20_30", 20, 29, "#fc9272"),
+            ("30_50", 30, 49, "#de2d26"),
+            ("ge50", 50, None, "#a50f15"),
         )
     ),
 )

@@ -43,7 +43,11 @@ if TYPE_CHECKING:
     from zaitaku_map.export.mapdraw import Coverage
 
 # modules whose import registers sections; the built-in ones first.  Append yours here.
-SECTION_MODULES: tuple[str, ...] = ("zaitaku_map.export.pack_sections", "zaitaku_map.export.scenario_doc")
+SECTION_MODULES: tuple[str, ...] = (
+    "zaitaku_map.export.pack_sections",
+    "zaitaku_map.export.scenario_doc",
+    "zaitaku_map.export.demand_pages",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""The 「将来の需要」 pages of the meeting pack: sources with their 年度, the tables, charts and maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from demand_fixtures import write_demand, write_summary_75
+from pypdf import PdfReader
+from synthetic import build_synthetic_project
+
+from zaitaku_map.demand import import_projection_file
+from zaitaku_map.export import ExportRequest
+from zaitaku_map.export.pack import export_pack
+from zaitaku_map.options import create_option
+from zaitaku_map.store import Project
+
+
+@pytest.fixture
+def synth(tmp_path: Path) -> Project:
+    p = build_synthetic_project(tmp_path / "s.gpkg")
+    p.set_study_prefectures(["99"])
+    create_option(p, "案A", template="area", layer="二次医療圏")
+    create_option(p, "市町村", template="municipal")
+    yield p
+    p.close()
+
+
+def _text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def test_demand_section_in_the_pack(synth: Project, tmp_path: Path) -> None:
+    import_projection_file(synth, write_demand(tmp_path / "d.xlsx"))
+    import_projection_file(synth, write_summary_75(tmp_path / "s.xlsx"))
+    res = export_pack(
+        synth,
+        ExportRequest("案A", compare=("市町村",), sections=("demand",)),
+        tmp_path / "pack.pdf",
+        folder=tmp_path / "parts",
+    )
+    assert res.details["sections"] == ["demand"]
+    text = _text(tmp_path / "pack.pdf")
+    assert "将来の需要（案A）" in text and "将来の需要（市町村）" in text
+    assert "構想区域別の医療需要推計（厚生労働省）" in text and "2024年度の実績" in text
+    assert "日本の地域別将来推計人口（国立社会保障・人口問題研究所） 令和5(2023)年推計" in text
+    assert "1,400.8" in text  # 中央 2040 from the file, exactly as the option is whole 構想区域
+    assert "構想区域の推計値（厚生労働省）" in text and "按分による推計" in text
+    parts = sorted(p.name for p in (tmp_path / "parts").iterdir())
+    assert any("将来の需要_案A" in p for p in parts) and any("将来の需要_市町村" in p for p in parts)
+    # tables page + a chart page + the maps page for each option
+    assert len(PdfReader(tmp_path / "parts" / next(p for p in parts if "将来の需要_案A" in p)).pages) == 3
+
+
+def test_no_pages_without_projections(synth: Project, tmp_path: Path) -> None:
+    export_pack(synth, ExportRequest("案A", sections=("demand",)), tmp_path / "pack.pdf")
+    text = _text(tmp_path / "pack.pdf")
+    assert "将来の需要を示すデータが取り込まれていません" in text  # asked for by name: what to import
+    assert "構想区域別の医療需要推計" in text
+    export_pack(synth, ExportRequest("案A", sections=("maps", "demand")), tmp_path / "p2.pdf")
+    assert "将来の需要を示すデータ" in _text(tmp_path / "p2.pdf")
