@@ -10,6 +10,7 @@ like) and the header block as the rows directly above the first data row.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,14 +54,18 @@ def _trim(row: Sequence[Cell]) -> list[Cell]:
     return out
 
 
-def read_sheets(path: str | Path) -> list[Sheet]:
-    """Every worksheet of an xlsx, or the one table of a CSV/TSV (UTF-8 or CP932), as grids."""
+def read_sheets(path: str | Path, *, max_rows: int | None = None) -> list[Sheet]:
+    """Every worksheet of an xlsx, or the one table of a CSV/TSV (UTF-8 or CP932), as grids
+    (the first ``max_rows`` rows of each when given: enough to tell what a file is)."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return [Sheet(p, name, [_trim(r) for r in rows]) for name, rows in iter_xlsx_sheets(p)]
+        return [
+            Sheet(p, name, [_trim(r) for r in itertools.islice(rows, max_rows)])
+            for name, rows in iter_xlsx_sheets(p)
+        ]
     if suffix in CSV_SUFFIXES:
-        grid = read_rows(p)  # the one table reader: encoding and delimiter detected
+        grid = read_rows(p, max_rows=max_rows)  # the one table reader: encoding and delimiter detected
         return [Sheet(p, None, [_trim([c if c.strip() else None for c in r]) for r in grid.cells])]
     raise UnsupportedFormatError(
         "not a table file", file=p, expected="Excel ブック (.xlsx) または CSV (.csv)"

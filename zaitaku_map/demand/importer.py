@@ -362,19 +362,28 @@ class ImportOptions:
 
 
 def import_projection_file(
-    project: Project, path: str | Path, *, options: ImportOptions | None = None
+    project: Project,
+    path: str | Path,
+    *,
+    options: ImportOptions | None = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> FileReport:
-    """Import one demand, projection or rate file (see module doc)."""
+    """Import one demand, projection or rate file (see module doc); cancel is checked before writing."""
+    prog = Progress.of(progress, cancel)
     opts = options or ImportOptions()
     p = Path(path)
     if not p.is_file():
         raise InputDataError("file not found", file=p)
+    prog.update(0.0, p.name, force=True)
     kind = opts.kind or sniff_projection_file(p)
     if kind is None and opts.mapping:
         kind = "projection"
     prefs = study_prefectures(project)
     if kind == "mhlw_demand":
-        return _import_demand(project, read_demand_workbook(p, prefectures=prefs or None), layer=opts.layer)
+        df = read_demand_workbook(p, prefectures=prefs or None)
+        prog.update(0.8, p.name, force=True)
+        return _import_demand(project, df, layer=opts.layer)
     if kind == "projection":
         units, cities = _unit_codes(project)
         if not units:
@@ -386,11 +395,13 @@ def import_projection_file(
         pf = read_projection_table(
             p, prefectures=prefs, project_codes=units | cities, mapping=opts.mapping, year=opts.year
         )
+        prog.update(0.8, p.name, force=True)
         return _import_projection(project, pf)
     if kind == "use_rates":
         rts = read_rate_table(
             p, prefectures=prefs, per=opts.rate_per, period=opts.rate_period, measure=opts.rate_measure
         )
+        prog.update(0.8, p.name, force=True)
         return _import_rates(project, p, rts)
     raise UnsupportedFormatError(
         "not a demand, projection or rate table",
@@ -411,8 +422,8 @@ def import_projection_files(
     """Import several files, each in its own transaction, in the order given."""
     prog = Progress.of(progress, cancel)
     out: list[FileReport] = []
-    for i, p in enumerate(paths):
-        prog.update(i / max(len(paths), 1), f"{Path(p).name} を読み込み中", force=True)
-        out.append(import_projection_file(project, p, options=options))
-    prog.update(1.0, "完了", force=True)
+    for p in paths:
+        step = prog.step(1.0 / max(len(paths), 1))
+        out.append(import_projection_file(project, p, options=options, progress=step))
+    prog.update(prog.total, "", force=True)
     return ProjectionImportReport(out)

@@ -19,10 +19,6 @@ _ROWS = 400  # a projection table says what it is in its first rows
 _ANY_PREFECTURE = {f"{i:02d}" for i in range(1, 100)}  # the demo prefectures are 99, 98, …
 
 
-def _head(sheet: Sheet) -> Sheet:
-    return Sheet(sheet.path, sheet.name, sheet.rows[:_ROWS])
-
-
 def _looks_like_projection(sheet: Sheet) -> bool:
     lay = locate(sheet, muni_key(_ANY_PREFECTURE), hints=("コード", "code"), min_rows=2)
     if lay is None:
@@ -50,7 +46,7 @@ def sniff_projection_file(path: str | Path) -> str | None:
     if not p.is_file() or p.suffix.lower() not in (*XLSX_SUFFIXES, *CSV_SUFFIXES):
         return None
     try:
-        sheets = [_head(s) for s in read_sheets(p)]
+        sheets = read_sheets(p, max_rows=_ROWS)
     except (ZaitakuError, OSError, ValueError):
         return None
     if any(looks_like_demand_workbook(s) for s in sheets):

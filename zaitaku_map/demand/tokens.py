@@ -9,6 +9,7 @@ header row below a spanning one (``男`` over 20 age columns), in a row label co
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -141,13 +142,25 @@ def _sex(t: str) -> str | None:
 
 
 def parse_label(text: object, *, numeric_year: bool = False) -> Labels:
-    """What one label says.
+    """What one label says (cached: official tables repeat their labels on every row).
 
     Parameters
     ----------
     numeric_year:
         Accept a bare number 1900–2099 (a header cell holding ``2030``) as a year.  Off for data cells.
     """
+    try:
+        return _parse_label_cached(type(text).__name__, text, numeric_year)
+    except TypeError:  # an unhashable cell value: parse it directly
+        return _parse_label(text, numeric_year=numeric_year)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_label_cached(_kind: str, text: object, numeric_year: bool) -> Labels:
+    return _parse_label(text, numeric_year=numeric_year)
+
+
+def _parse_label(text: object, *, numeric_year: bool = False) -> Labels:
     if numeric_year and isinstance(text, int | float) and not isinstance(text, bool):
         v = float(text)
         if v.is_integer() and 1900 <= v <= 2099:

@@ -18,7 +18,7 @@ from zaitaku_map import labels
 # data kind -> its label (the core import function: :func:`kind_function`)
 KINDS: dict[str, str] = {
     k: labels.GUI_IMPORT_KINDS[k]
-    for k in ("facilities", "boundaries", "areas", "a38", "population", "roads", "reference")
+    for k in ("facilities", "boundaries", "areas", "a38", "population", "projection", "roads", "reference")
 }
 
 
@@ -44,6 +44,15 @@ def kind_function(kind: str) -> Callable[..., Any]:
         from zaitaku_map.geodata import import_population
 
         return import_population
+    if kind == "projection":
+        from zaitaku_map.demand import import_projection_file
+
+        def projection(
+            project: Any, path: str, *, progress: Any = None, cancel: Any = None
+        ) -> dict[str, Any]:
+            return import_projection_file(project, path, progress=progress, cancel=cancel).to_dict()
+
+        return projection
     if kind == "roads":
         from zaitaku_map.network import import_roads
 
@@ -56,7 +65,12 @@ def kind_function(kind: str) -> Callable[..., Any]:
 
 
 def guess_kind(path: str) -> str:
-    """A first guess of the data kind from the file name (the user can change it)."""
+    """A first guess of the data kind from the file (the user can change it): projection, demand and
+    rate tables by content, the others by file name."""
+    from zaitaku_map.demand import sniff_projection_file
+
+    if sniff_projection_file(path) is not None:
+        return "projection"
     n = Path(path).name.lower()
     if re.match(r"^\d{2}_\d{4}\.(csv|zip)$", n):  # 位置参照情報: <pref>_<year>.csv
         return "reference"
@@ -107,7 +121,7 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 # the order in which one wizard run imports mixed files (boundaries first: others match against them)
-KIND_ORDER = ("boundaries", "a38", "areas", "population", "facilities", "reference", "roads")
+KIND_ORDER = ("boundaries", "a38", "areas", "population", "projection", "facilities", "reference", "roads")
 
 
 class DropTable(QTableWidget):
