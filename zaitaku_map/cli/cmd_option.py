@@ -164,9 +164,12 @@ def _register_analysis(acts: Actions, cp: argparse.ArgumentParser) -> None:
     a = acts.add_parser("evaluate", parents=[cp], help="案を評価（圏域ごとの指標と警告）")
     a.add_argument("name")
     _coverage_args(a)
+    a.add_argument(
+        "--scenario", help="このシナリオの施設（仮想施設・休止など）で評価する（「案A＋シナリオ」）"
+    )
     a.set_defaults(handler=cmd_evaluate, human=_human_evaluate)
 
-    a = acts.add_parser("compare", parents=[cp], help="2つ以上の案を比較")
+    a = acts.add_parser("compare", parents=[cp], help="2つ以上の案を比較（「案A＋シナリオ1」も可）")
     a.add_argument("names", nargs="+")
     _coverage_args(a)
     a.set_defaults(handler=cmd_compare, human=_human_compare)
@@ -386,11 +389,25 @@ def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.options import evaluate_option
+    from zaitaku_map.remedies.facility_set import scenario_facility_set
 
     with open_project(args.project) as p:
+        facilities = scenario_facility_set(p, args.scenario) if args.scenario else None
         return evaluate_option(
-            p, args.name, coverage_params=_coverage_params(p, args), year=args.year
+            p, args.name, coverage_params=_coverage_params(p, args), year=args.year, facilities=facilities
         ).to_dict()
+
+
+def _targets(p: Project, names: list[str]) -> list[Any]:
+    """Option names, and 「案A＋シナリオ1」 (or 案A+シナリオ1) for an option under a stored scenario."""
+    from zaitaku_map.options import EvaluationTarget
+    from zaitaku_map.remedies.facility_set import scenario_facility_set
+
+    out: list[Any] = []
+    for name in names:
+        option, sep, scenario = name.replace("+", "＋").partition("＋")
+        out.append(EvaluationTarget(option, scenario_facility_set(p, scenario)) if sep else name)
+    return out
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -398,7 +415,7 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
     with open_project(args.project) as p:
         return compare_options(
-            p, args.names, coverage_params=_coverage_params(p, args), year=args.year
+            p, _targets(p, args.names), coverage_params=_coverage_params(p, args), year=args.year
         ).to_dict()
 
 
