@@ -11,6 +11,7 @@ core category and 500 m-like demand points.  Then times, on option A:
 - ``adjacency_cold_s``: the unit adjacency graph (one-off, cached in the store);
 - ``coverage_cold_s``: the first evaluation with coverage (straight-line mode, computes and caches);
 - ``evaluate_cached_s``: median of 5 evaluations once coverage is cached (the acceptance figure);
+  ``to_dict_s``: turning one typed result into its ``--json`` form;
 - ``evaluate_after_edit_s``: the same right after moving one municipality (new assignment);
 - ``evaluate_no_coverage_s``, ``compare_s`` (A vs proposal), ``propose_s``, ``ken_polygons_s``.
 
@@ -168,7 +169,10 @@ def main() -> int:
             ev = evaluate_option(p, "案A", coverage_params=params)
             times.append(time.perf_counter() - t)
         out["evaluate_cached_s"] = round(statistics.median(times), 3)
-        out["coverage_in_result"] = ev["coverage_note"] is None
+        out["coverage_in_result"] = ev.coverage_note is None
+        t = time.perf_counter()
+        ev.to_dict()
+        out["to_dict_s"] = round(time.perf_counter() - t, 4)  # the --json form, on top of the evaluation
         from zaitaku_map.options import assign, get_option
 
         unit = sorted(get_option(p, "案A").assignments)[10]

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,11 @@ def category_members(category: str) -> tuple[str, ...]:
     return COMBINED.get(category, (category,))
 
 
-@dataclass(frozen=True)
-class Facility:
-    """One facility as analyses see it (a row of the register, or a hypothetical one)."""
+class Facility(NamedTuple):
+    """One facility as analyses see it (a row of the register, or a hypothetical one).
+
+    A named tuple: a prefecture's register is built into thousands of these per evaluation.
+    """
 
     id: int  # register id; hypothetical facilities: HYPOTHETICAL_ID_BASE and up
     category: str
@@ -90,15 +93,15 @@ class FacilitySet:
         return cls(
             tuple(
                 Facility(
-                    id=int(r[0]),
-                    category=r[1],
-                    name=r[2],
-                    muni_code=r[3],
-                    lon=None if r[4] is None else float(r[4]),
-                    lat=None if r[5] is None else float(r[5]),
-                    subtype=r[6],
-                    beds=r[7],
-                    active_role=bool(r[8]),
+                    int(r[0]),
+                    r[1],
+                    r[2],
+                    r[3],
+                    None if r[4] is None else float(r[4]),
+                    None if r[5] is None else float(r[5]),
+                    r[6],
+                    r[7],
+                    bool(r[8]),
                 )
                 for r in rows
             )
@@ -221,12 +224,12 @@ class FacilitySet:
             if f.id in gone:
                 continue
             lon, lat = moves.get(f.id, (f.lon, f.lat))
-            out.append(replace(f, category=recat.get(f.id, f.category), lon=lon, lat=lat))
+            out.append(f._replace(category=recat.get(f.id, f.category), lon=lon, lat=lat))
         for f in add:
             if f.id < HYPOTHETICAL_ID_BASE or not f.placed:
                 raise AnalysisError(
                     f"a hypothetical facility needs an id from {HYPOTHETICAL_ID_BASE} up and a position",
                     value={"id": f.id, "lon": f.lon, "lat": f.lat},
                 )
-            out.append(replace(f, hypothetical=True))
+            out.append(f._replace(hypothetical=True))
         return FacilitySet(tuple(out), label=label)

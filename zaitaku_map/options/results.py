@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from zaitaku_map.labels import OPTION_TEXT, OPTION_WARNINGS
 
@@ -112,8 +112,9 @@ class CategoryCount:
         }
 
 
-@dataclass(frozen=True)
-class FacilityRef:
+class FacilityRef(NamedTuple):
+    """A facility named in a result (a named tuple: an evaluation lists thousands)."""
+
     id: int
     name: str
     category: str
@@ -184,8 +185,9 @@ class CoverageShare:
         return out
 
 
-@dataclass(frozen=True)
-class UnitRef:
+class UnitRef(NamedTuple):
+    """A municipality (or ward) of a 圏域."""
+
     code: str
     name: str
 
