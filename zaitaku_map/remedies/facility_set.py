@@ -12,8 +12,6 @@ with the scenario's edits, so 「案A＋シナリオ1」 is evaluated and compar
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from zaitaku_map.coverage.facilities import HYPOTHETICAL_ID_BASE, Facility, FacilitySet
 from zaitaku_map.remedies.scenarios import get_scenario
 from zaitaku_map.remedies.state import ScenarioState
@@ -26,7 +24,7 @@ def facility_set(
     project: Project, state: ScenarioState, *, label: str, base: FacilitySet | None = None
 ) -> FacilitySet:
     """The register's open facilities with the edits of ``state`` (see the module notes)."""
-    reg = base or FacilitySet.from_project(project)
+    reg = FacilitySet.from_project(project) if base is None else base  # (an empty set is falsy)
     remove: list[int] = []
     recat: dict[int, str] = {}
     move: dict[int, tuple[float, float]] = {}
@@ -48,7 +46,7 @@ def facility_set(
                 lon, lat = move.get(fid, (f.lon, f.lat))
                 if lon is None or lat is None:  # a role without a place cannot be counted or reached
                     continue
-                add.append(replace(f, id=next_id, category=ch.gains, lon=lon, lat=lat, active_role=False))
+                add.append(f._replace(id=next_id, category=ch.gains, lon=lon, lat=lat, active_role=False))
                 next_id += 1
     for key in sorted(state.sites):
         s = state.sites[key]
