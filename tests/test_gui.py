@@ -193,19 +193,20 @@ def test_import_through_the_wizard(
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    wiz.file_table.dropEvent(drop)
-    assert wiz.paths == [str(csv_path)]
-    assert wiz.file_specs()[0]["kind"] == "facilities"
+    wiz.file_table.dropEvent(drop)  # detection by content runs in a worker
+    qtbot.waitUntil(lambda: len(wiz.detections) == 1, timeout=20000)
+    assert [d.path for d in wiz.detections] == [csv_path]
+    assert wiz.chosen()[0].kind == "facilities"
     wiz.set_category(0, "home_nursing")
-    wiz.next()  # → preview
+    wiz.next()  # → order and column mapping
     assert wiz.stack.currentIndex() == 1
     assert wiz.preview is not None and wiz.preview["format"] == "table"
     assert wiz.preview_table.columnCount() == 4
     assert wiz.mapping() is not None and wiz.mapping().get("name") == "施設名"
     with qtbot.waitSignal(win.project_loaded, timeout=30000):
         wiz.next()  # → import in a worker; the report appears and the map reloads
-    assert wiz.reports and wiz.reports[0]["added"] == 2
-    assert "新規: 2" in wiz.report_text.toPlainText()
+    assert wiz.report is not None and wiz.report.results[0].facilities[0].added == 2
+    assert "追加 2" in wiz.report_text.toPlainText()
     assert wiz.rejected_table.rowCount() >= 1
     out = wiz.export_rejected(str(tmp_path / "rej.csv"))
     assert out and "理由" in Path(out).read_text(encoding="utf-8-sig")

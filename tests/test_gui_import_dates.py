@@ -18,14 +18,22 @@ class _Signal:
 
 
 class _Jobs:
-    """Captures the job instead of running it in a worker thread."""
+    """Runs jobs without a project (detection) at once; captures the import job instead of running
+    it in a worker thread."""
 
     def __init__(self) -> None:
         self.job: Any = None
 
-    def run(self, _title: str, job: Any, **_kw: Any) -> Any:
-        self.job = job
-        return type("J", (), {"progressed": _Signal(), "cancel": lambda self: None})()
+    def run(self, _title: str, job: Any, **kw: Any) -> Any:
+        from zaitaku_map.progress import Progress
+
+        if kw.get("project_path") is None:
+            kw["on_success"](job(None, progress=Progress.of(None), cancel=None))
+        else:
+            self.job = job
+        return type(
+            "J", (), {"progressed": _Signal(), "cancel": lambda self: None, "isRunning": lambda self: False}
+        )()
 
 
 def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, tmp_path: Path) -> None:
@@ -71,8 +79,9 @@ def test_wizard_passes_reference_date_to_areas_references_and_roads(qtbot: Any, 
     wiz.do_geocode.setChecked(False)
     wiz.ref_date.setText("2025-10-01")
     wiz.start_import()
-    reports = win.jobs.job(project, progress=Progress.of(None), cancel=None)
-    assert sorted((r["kind"], r["reference_date"]) for r in reports) == [
+    report = win.jobs.job(project, progress=Progress.of(None), cancel=None)
+    assert [r.error for r in report.results] == [None, None, None]
+    assert sorted((r.step.kind, (r.result or {})["reference_date"]) for r in report.results) == [
         ("areas", "2025-10-01"),
         ("reference", "2025-10-01"),
         ("roads", "2025-10-01"),

@@ -30,20 +30,20 @@ def test_from_empty_project_to_pdf_with_the_demo_files(window: Any, qtbot: Any, 
     wiz = ImportWizard(window)
     wiz.show()
     wiz.add_paths([str(demo_dir)])  # the whole folder, as a drop would give it
-    kinds = {Path(sp["path"]).name: sp["kind"] for sp in wiz.file_specs()}
+    qtbot.waitUntil(lambda: len(wiz.detections) > 20, timeout=60000)
+    kinds = {d.path.name: d.kind for d in wiz.chosen()}
     assert kinds["99_2024.csv"] == "reference"
-    assert sum(1 for k in kinds.values() if k == "boundaries") == 1  # GeoJSON and shapefile: once
-    assert {"boundaries", "areas", "population", "facilities", "roads"} <= set(kinds.values())
-    for row in reversed(range(len(wiz.paths))):  # no roads here (slow); coverage falls back to straight lines
-        if wiz.file_specs()[row]["kind"] == "roads":
-            wiz.file_table.selectRow(row)
-            wiz.remove_selected()
+    assert {"boundaries", "areas", "population", "facilities", "roads", "projection"} <= set(kinds.values())
+    wiz.set_kind(wiz.row_of("demo-latest.osm.pbf"), None)  # no roads here (slow): straight-line coverage
     wiz.next()
-    assert wiz.preview is not None
+    plan = wiz.plan_text.toPlainText()
+    assert plan.index("行政区域") < plan.index("圏域の表") < plan.index("人口") < plan.index("施設の一覧")
+    assert "N03-21_99_210101_shp.zip" in plan  # the same N03 in another format: left out, said so
     with qtbot.waitSignal(window.project_loaded, timeout=240000):
         wiz.next()
     assert not dialogs.shown, dialogs.shown
-    assert "新規" in wiz.report_text.toPlainText()
+    report = wiz.report_text.toPlainText()
+    assert "追加" in report and "取り込めなかった" not in report, report
     wiz.close()
     assert len(window.muni_gdf) > 10
     assert window.facilities_panel.model.rowCount() > 500

@@ -7,6 +7,8 @@ import argparse
 from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent, open_existing
+from zaitaku_map.progress import Progress
+from zaitaku_map.store import Project
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,8 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "-r",
         action="append",
         default=[],
-        metavar="FILE",
-        help="先に取り込む参照データ（複数可）: 位置参照情報 CSV/zip、町丁目代表点 JSON",
+        metavar="FILE_OR_FOLDER",
+        help="先に取り込む参照データ（複数可）: 位置参照情報 CSV/zip、町丁目代表点 JSON、またはそれらのフォルダ"
+        "（Geolonia の市区町村ごとの JSON など。市区町村はファイル名か点の位置から判定）",
     )
     p.add_argument(
         "--municipality",
@@ -67,22 +70,55 @@ def cmd_geocode(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
                 value=args.reference_date,
                 hint="基準日は --reference で取り込む参照データに付きます。",
             )
-        out = geocode_project(
-            project,
-            references=args.reference,
-            municipality=args.municipality,
-            reference_date=args.reference_date,
-            force=args.force,
-            progress=ctx.progress(),
-            cancel=ctx.cancel,
-        )
-        from zaitaku_map.ingest.report import municipality_names
+        if not args.reference:
+            from zaitaku_map.ingest.report import municipality_names
 
-        return {**out, "_names": municipality_names(project)}
+            out = geocode_project(project, force=args.force, progress=ctx.progress(), cancel=ctx.cancel)
+            return {**out, "_names": municipality_names(project)}
+        return _with_references(project, args, ctx)
+
+
+def _with_references(project: Project, args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """References (files or folders of them, each its own import), then the cascade."""
+    from zaitaku_map.errors import InputDataError
+    from zaitaku_map.geocode import geocode_project
+    from zaitaku_map.ingest import import_references
+
+    prog = Progress.of(ctx.progress(), ctx.cancel)
+    report = import_references(
+        project,
+        args.reference,
+        municipality=args.municipality,
+        reference_date=args.reference_date,
+        geocode=False,
+        progress=prog.step(0.6),
+        cancel=ctx.cancel,
+    )
+    failed = report.failed
+    if failed and len(failed) == len(report.results):
+        raise failed[0].error or InputDataError("no reference could be imported")
+    if failed:
+        ctx.exit_code = InputDataError.exit_code  # the others are imported and used
+    out = geocode_project(project, force=args.force, progress=prog.step(0.4), cancel=ctx.cancel)
+    out = dict(out)
+    out["references"] = [r.result for r in report.results if r.result is not None]
+    out["references_failed"] = [
+        {"file": r.step.paths[0].name, **(r.error.to_dict() if r.error else {})} for r in failed
+    ]
+    out["references_skipped"] = [{"file": d.path.name, "reason": d.reason} for d in report.plan.skipped]
+    out["_report"] = report
+    return out
 
 
 def _print_human(r: dict[str, Any]) -> None:
-    from zaitaku_map.ingest.report import geocode_lines
+    from zaitaku_map.ingest.report import error_text, geocode_lines, skipped_lines
 
-    for line in geocode_lines(r, names=r.get("_names")):
+    report = r.get("_report")
+    names = report.municipality_names if report is not None else r.get("_names")
+    for line in geocode_lines(r, names=names):
         print(line)
+    if report is not None:
+        for res in report.failed:
+            print(f"取り込めなかった参照データ: {res.step.paths[0].name}: {error_text(res.error)}")
+        for line in skipped_lines(report.plan.skipped):
+            print(line)

@@ -1,4 +1,10 @@
-"""``import``: facility lists into a project (医療情報ネット, 介護, 厚生局 名簿, tables, GIS points)."""
+"""``import``: a folder (or zip) of mixed downloads, or facility lists, into a project.
+
+Without ``--format``/``--category``/``--mapping`` every file is detected by content and imported in
+dependency order (boundaries → areas → population → projections → facility lists → geocoding
+references → roads), each file in its own transaction; a folder is then geocoded.  With one of those
+options the files are facility lists imported as that format/category/mapping says.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.store import open_project
+from zaitaku_map.store import Project, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,16 +23,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "import",
         parents=[common_parent()],
-        help="施設の一覧を取り込む",
-        description="医療情報ネット・介護サービス情報公表・地方厚生局の名簿・表・GIS ポイントを取り込みます。",
+        help="ダウンロードしたファイル（フォルダ・zip ごとでも可）を取り込む",
+        description=(
+            "ファイルの種類（行政区域・圏域の表・人口・将来推計・施設の一覧・住所の位置参照・道路網）を内容から"
+            "判定し、必要な順に1ファイルずつ取り込みます。取り込めないファイルがあっても、ほかのファイルは"
+            "取り込まれます。フォルダを指定したときは最後に住所から位置を求めます（ジオコーディング）。"
+        ),
     )
     p.add_argument("project", help="プロジェクトファイル (.gpkg)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="取り込むファイル（zip のままで可）")
+    p.add_argument("files", nargs="+", metavar="FOLDER_OR_FILE", help="フォルダ・zip・ファイル（複数可）")
     p.add_argument(
         "--format",
         default="auto",
         choices=["auto", "iryojoho", "kaigo", "kouseikyoku", "table", "gis"],
-        help="形式（既定: 内容から判定）",
+        help="施設の一覧の形式（既定: 内容から判定）",
     )
     p.add_argument("--category", help="表・GIS の施設種別キー (例 houkatsu)")
     p.add_argument(
@@ -41,6 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[],
         help="対象都道府県コード（プロジェクトに未設定のとき設定します。例 31）",
     )
+    geo = p.add_mutually_exclusive_group()
+    geo.add_argument(
+        "--geocode", dest="geocode", action="store_true", default=None, help="取り込み後に位置を求める"
+    )
+    geo.add_argument("--no-geocode", dest="geocode", action="store_false", help="位置を求めない")
     p.set_defaults(handler=cmd_import, human=_human)
 
 
@@ -60,66 +75,114 @@ def _load_mapping(path: str | None) -> dict[str, Any] | None:
     return data
 
 
-def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    from zaitaku_map.importers import import_files
+def _set_prefectures(project: Project, codes_in: list[str], ctx: Context) -> None:
+    codes = [str(c).zfill(2) for c in codes_in]
+    bad = [c for c in codes if not (c.isdigit() and len(c) == 2 and c != "00")]
+    if bad:
+        raise InputDataError(
+            "invalid prefecture code", value=",".join(bad), expected="2桁の都道府県コード 01〜47"
+        )
+    if not project.study_prefectures:
+        project.set_study_prefectures(codes)
+        ctx.note(f"対象都道府県を設定しました: {','.join(sorted(codes))}")
+    elif sorted(project.study_prefectures) != sorted(codes):
+        ctx.note(
+            f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
+            "（--prefecture は未設定のときのみ有効）"
+        )
 
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     mapping = _load_mapping(args.mapping)
     with open_project(args.project) as project:
-        notes = []
         if args.prefecture:
-            codes = [str(c).zfill(2) for c in args.prefecture]
-            bad = [c for c in codes if not (c.isdigit() and len(c) == 2 and c != "00")]
-            if bad:
-                raise InputDataError(
-                    "invalid prefecture code", value=",".join(bad), expected="2桁の都道府県コード 01〜47"
-                )
-            if not project.study_prefectures:
-                project.set_study_prefectures(codes)
-                notes.append(f"対象都道府県を設定しました: {','.join(sorted(codes))}")
-            elif sorted(project.study_prefectures) != sorted(codes):
-                notes.append(
-                    f"プロジェクトの対象都道府県 {','.join(project.study_prefectures)} を使います"
-                    "（--prefecture は未設定のときのみ有効）"
-                )
-        several = len(args.files) > 1
-        reports = import_files(
-            project,
-            args.files,
-            format=args.format,
-            category=args.category,
-            mapping=mapping,
-            reference_date=args.reference_date,
-            on_error="report" if several else "raise",
-            progress=ctx.progress(),
-            cancel=ctx.cancel,
+            _set_prefectures(project, args.prefecture, ctx)
+        if args.format != "auto" or args.category or mapping:
+            return _import_facility_lists(project, args, mapping, ctx)
+        return _import_downloads(project, args, ctx)
+
+
+def _import_facility_lists(
+    project: Project, args: argparse.Namespace, mapping: dict[str, Any] | None, ctx: Context
+) -> dict[str, Any]:
+    from zaitaku_map.importers import import_files
+
+    several = len(args.files) > 1
+    reports = import_files(
+        project,
+        args.files,
+        format=args.format,
+        category=args.category,
+        mapping=mapping,
+        reference_date=args.reference_date,
+        on_error="report" if several else "raise",
+        progress=ctx.progress(),
+        cancel=ctx.cancel,
+    )
+    failed = [r for r in reports if r.error]
+    if failed and len(failed) == len(reports):
+        first = failed[0].error or {}
+        raise InputDataError(
+            first.get("message", "no file could be imported"),
+            file=first.get("file"),
+            expected=first.get("expected"),
+            hint=first.get("hint"),
         )
-        for n in notes:
-            ctx.note(n)
-        failed = [r for r in reports if r.error]
-        if failed and len(failed) == len(reports):
-            first = failed[0].error or {}
-            raise InputDataError(
-                first.get("message", "no file could be imported"),
-                file=first.get("file"),
-                expected=first.get("expected"),
-                hint=first.get("hint"),
+    if failed:
+        ctx.exit_code = InputDataError.exit_code  # the others are imported; scripts still see the failure
+    return {
+        "ok": not failed,
+        "study_prefectures": project.study_prefectures,
+        "files": [r.to_dict() for r in reports],
+    }
+
+
+def _import_downloads(project: Project, args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    from zaitaku_map.ingest import import_paths
+
+    folder = any(Path(f).is_dir() or Path(f).suffix.lower() == ".zip" for f in args.files)
+    report = import_paths(
+        project,
+        args.files,
+        reference_date=args.reference_date,
+        geocode=folder if args.geocode is None else bool(args.geocode),
+        progress=ctx.progress(),
+        cancel=ctx.cancel,
+    )
+    if not report.results and not report.cancelled:
+        skipped = report.plan.skipped
+        from zaitaku_map.labels import INGEST_SKIP_REASONS
+
+        raise InputDataError(
+            "no file could be imported",
+            file=skipped[0].path if len(skipped) == 1 else None,
+            value="、".join(
+                f"{d.path.name}（{INGEST_SKIP_REASONS.get(d.reason or '', d.reason)}）" for d in skipped
             )
-        for r in failed:
-            ctx.note(f"取り込めなかったファイル: {r.file}: {(r.error or {}).get('message')}")
-        if failed:
-            ctx.exit_code = InputDataError.exit_code  # the others are imported; scripts still see the failure
-        return {
-            "ok": not failed,
-            "study_prefectures": project.study_prefectures,
-            "files": [r.to_dict() for r in reports],
-        }
+            or None,
+            hint="ファイルの種類が判定できないときは、施設の一覧なら --format table --mapping で列を指定してください。",
+        )
+    failed = report.failed
+    if len(report.results) == 1 and failed and failed[0].error is not None:
+        raise failed[0].error  # one file: its error is the command's error
+    if failed or report.geocode_error is not None:
+        ctx.exit_code = InputDataError.exit_code
+    out = report.to_dict()
+    out["files"] = [f for step in out["steps"] for f in step["facilities"]]  # facility reports, as before
+    out["_report"] = report  # for the human rendering; dropped from --json output
+    return out
 
 
 def _human(result: dict[str, Any]) -> None:
     from zaitaku_map.importers.report import ImportReport
-    from zaitaku_map.ingest.report import facility_lines, study_prefecture_line
+    from zaitaku_map.ingest.report import facility_lines, ingest_lines, study_prefecture_line
 
-    print(study_prefecture_line(result.get("study_prefectures") or []))
-    for f in result["files"]:
-        for line in facility_lines(ImportReport.from_dict(f)):
-            print(line)
+    report = result.get("_report")
+    if report is not None:
+        lines = ingest_lines(report)
+    else:
+        lines = [study_prefecture_line(result.get("study_prefectures") or [])]
+        for f in result["files"]:
+            lines += facility_lines(ImportReport.from_dict(f))
+    for line in lines:
+        print(line)

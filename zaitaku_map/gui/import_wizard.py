@@ -1,8 +1,8 @@
-"""Import wizard: files (drag & drop) → detected format + preview (+ column mapping) → import with
-progress/cancel → report with rejected rows (exportable as CSV).
+"""Import wizard: files or folders (drag & drop) → what each file is, detected by content → the
+order of the import (+ column mapping of generic tables) → one progress bar → the report.
 
-Facility lists go through :func:`zaitaku_map.importers.import_files`; boundaries, area tables,
-population, roads and address references through their domain's import function.
+Detection, ordering, the file-by-file import and the report text are the core's
+(:mod:`zaitaku_map.ingest`): the CLI ``import`` does the same with the same words.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,39 +37,38 @@ from zaitaku_map import labels
 from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
-from zaitaku_map.gui.import_files import (
-    KIND_ORDER,
-    KINDS,
-    DropTable,
-    expand_paths,
-    guess_category,
-    guess_kind,
-    guess_layer,
-    kind_function,
-    summary_text,
-    write_rows_csv,
-)
+from zaitaku_map.gui.import_files import KINDS, NOT_IMPORTED, DropTable, write_rows_csv
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.workbench import Workbench
+    from zaitaku_map.gui.worker import Job
+    from zaitaku_map.ingest import Detection, IngestReport, Plan
+    from zaitaku_map.progress import CancelToken, Progress
+    from zaitaku_map.store import Project
+
+COL_FILE, COL_KIND, COL_DETAIL, COL_LAYER, COL_CATEGORY = range(5)
+MAPPING_DETAILS = ("table", "gis")  # facility lists whose columns the user may map
 
 
 class ImportWizard(QDialog):
-    """Three steps in one dialog: files → preview/mapping → report."""
+    """Three steps in one dialog: files → order and mapping → import and report."""
 
     def __init__(self, wb: Workbench) -> None:
         super().__init__(wb.dialog_parent())
         self.wb = wb
         self.state = wb.state
         self.setWindowTitle("データの取り込み")
-        self.resize(980, 680)
-        self.paths: list[str] = []
+        self.resize(1040, 700)
+        self.detections: list[Detection] = []
         self.preview: dict[str, Any] | None = None
-        self.reports: list[dict[str, Any]] = []
-        self.job: Any = None
+        self.preview_path: Path | None = None
+        self.report: IngestReport | None = None
+        self.rejected_rows: list[dict[str, Any]] = []
+        self.job: Job | None = None
+        self.detect_job: Job | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self._page_files())
-        self.stack.addWidget(self._page_preview())
+        self.stack.addWidget(self._page_plan())
         self.stack.addWidget(self._page_report())
         self.btn_back = QPushButton("< 戻る")
         self.btn_back.clicked.connect(lambda: self.go(self.stack.currentIndex() - 1))
@@ -89,27 +89,33 @@ class ImportWizard(QDialog):
     def _page_files(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
-        lay.addWidget(
-            QLabel(
-                "取り込むファイル（フォルダごとでも可）をここにドラッグ＆ドロップするか、「ファイルを選ぶ」を押してください。\n"
-                "種類はファイル名から推定しています。違うときは表の中で選び直してください。"
-            )
+        hint = QLabel(
+            "取り込むファイル、またはダウンロードしたファイルの入ったフォルダをここにドラッグ＆ドロップするか、"
+            "「ファイルを選ぶ」「フォルダを選ぶ」を押してください。\n"
+            "種類はファイルの中身から判定します（行政区域・圏域の表・人口・将来推計・施設の一覧・住所の位置参照・道路網）。"
+            "違うときは「データの種類」で選び直してください。"
         )
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
         self.file_table = DropTable(self.add_paths)
-        self.file_table.setColumnCount(4)
+        self.file_table.setColumnCount(5)
         self.file_table.setHorizontalHeaderLabels(
-            ["ファイル", "データの種類", "施設の種別（表・GIS）", "圏域レイヤーの名前"]
+            ["ファイル", "データの種類", "判定した内容", "圏域レイヤーの名前", "施設の種別（表・GIS）"]
         )
         self.file_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         lay.addWidget(self.file_table, 1)
+        self.detect_label = QLabel()
+        lay.addWidget(self.detect_label)
         row = QHBoxLayout()
         b = QPushButton("ファイルを選ぶ…")
         b.clicked.connect(self.choose_files)
+        f = QPushButton("フォルダを選ぶ…")
+        f.clicked.connect(self.choose_folder)
         rm = QPushButton("選んだ行を外す")
         rm.clicked.connect(self.remove_selected)
         clear = QPushButton("リストを空にする")
         clear.clicked.connect(self.clear_files)
-        for x in (b, rm, clear):
+        for x in (b, f, rm, clear):
             row.addWidget(x)
         row.addStretch(1)
         lay.addLayout(row)
@@ -123,12 +129,77 @@ class ImportWizard(QDialog):
         lay.addLayout(form)
         return w
 
-    def _kind_combo(self, kind: str) -> QComboBox:
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "取り込むファイル",
+            "",
+            "対応するファイル (*.csv *.xlsx *.zip *.shp *.geojson *.json *.gpkg *.pbf *.osm *.graphml *.txt);;すべて (*)",
+        )
+        self.add_paths(paths)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "ダウンロードしたファイルのフォルダ")
+        if path:
+            self.add_paths([path])
+
+    def add_paths(self, paths: list[str]) -> Job | None:
+        """Detect what the files are (in a worker) and list them; returns the detection job."""
+        from zaitaku_map.ingest import detect_file, expand_inputs
+
+        files = [p for p in expand_inputs(paths) if p not in {d.path for d in self.detections}]
+        if not files:
+            return None
+        self.detect_label.setText(f"{len(files)} 件のファイルの種類を判定しています…")
+        self.btn_next.setEnabled(False)
+
+        def job(_project: Project | None, *, progress: Progress, cancel: CancelToken) -> list[Detection]:
+            return [detect_file(f) for f in progress.iterate(files, message="種類を判定中")]
+
+        self.detect_job = self.wb.jobs.run(
+            "ファイルの種類を判定", job, on_success=self._add_detections, show_dialog=False
+        )
+        return self.detect_job
+
+    def _add_detections(self, found: list[Detection]) -> None:
+        for d in found:
+            self.detections.append(d)
+            self._add_row(d)
+        self.file_table.resizeColumnsToContents()
+        usable = sum(1 for d in self.detections if d.usable)
+        self.detect_label.setText(
+            f"ファイル {len(self.detections)} 件のうち {usable} 件を取り込みます。"
+            + ("（灰色のファイルは取り込みません）" if usable < len(self.detections) else "")
+        )
+        self._update_nav()
+
+    def _add_row(self, d: Detection) -> None:
+        r = self.file_table.rowCount()
+        self.file_table.insertRow(r)
+        item = QTableWidgetItem(d.path.name)
+        item.setToolTip(str(d.path))
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        detail = QTableWidgetItem(
+            d.detail_label if d.usable else labels.INGEST_SKIP_REASONS.get(d.reason or "", d.reason or "")
+        )
+        detail.setFlags(detail.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        if not d.usable:
+            for it in (item, detail):
+                it.setForeground(QColor("#888888"))
+        self.file_table.setItem(r, COL_FILE, item)
+        self.file_table.setItem(r, COL_DETAIL, detail)
+        self.file_table.setCellWidget(r, COL_KIND, self._kind_combo(d.kind))
+        self.file_table.setCellWidget(r, COL_LAYER, self._layer_combo(d.layer or "二次医療圏"))
+        self.file_table.setCellWidget(r, COL_CATEGORY, self._category_combo(d.category))
+        self._row_fields(r)
+
+    def _kind_combo(self, kind: str | None) -> QComboBox:
         c = QComboBox()
+        c.addItem(NOT_IMPORTED, None)
         for key, label in KINDS.items():
             c.addItem(label, key)
         c.setCurrentIndex(max(c.findData(kind), 0))
-        c.currentIndexChanged.connect(lambda _i: self._update_nav())
+        c.currentIndexChanged.connect(lambda _i: self._kind_changed(c))
         return c
 
     def _category_combo(self, cat: str | None) -> QComboBox:
@@ -146,87 +217,79 @@ class ImportWizard(QDialog):
         c.setCurrentText(layer)
         return c
 
-    def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self,
-            "取り込むファイル",
-            "",
-            "対応するファイル (*.csv *.xlsx *.xls *.zip *.shp *.geojson *.json *.gpkg *.pbf *.osm *.graphml *.txt);;すべて (*)",
-        )
-        self.add_paths(paths)
-
-    def add_paths(self, paths: list[str]) -> None:
-        for p in expand_paths(paths):
-            if p in self.paths or self._same_boundaries(p):
-                continue
-            self.paths.append(p)
-            r = self.file_table.rowCount()
-            self.file_table.insertRow(r)
-            item = QTableWidgetItem(Path(p).name)
-            item.setToolTip(p)
-            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            self.file_table.setItem(r, 0, item)
-            self.file_table.setCellWidget(r, 1, self._kind_combo(guess_kind(p)))
-            self.file_table.setCellWidget(r, 2, self._category_combo(guess_category(p)))
-            self.file_table.setCellWidget(r, 3, self._layer_combo(guess_layer(p)))
-        self.file_table.resizeColumnsToContents()
+    def _kind_changed(self, combo: QComboBox) -> None:
+        for r in range(self.file_table.rowCount()):
+            if self.file_table.cellWidget(r, COL_KIND) is combo:
+                self._row_fields(r)
         self._update_nav()
 
-    def _same_boundaries(self, path: str) -> bool:
-        """N03 comes as GeoJSON and as a Shapefile zip of the same data: import it once."""
-        if guess_kind(path) != "boundaries":
-            return False
-        stem = Path(path).name.split(".")[0].removesuffix("_shp").removesuffix("_GML")
-        return any(
-            guess_kind(q) == "boundaries"
-            and Path(q).name.split(".")[0].removesuffix("_shp").removesuffix("_GML") == stem
-            for q in self.paths
-        )
-
-    def remove_selected(self) -> None:
-        for r in sorted({i.row() for i in self.file_table.selectedIndexes()}, reverse=True):
-            self.file_table.removeRow(r)
-            del self.paths[r]
-        self._update_nav()
-
-    def clear_files(self) -> None:
-        self.paths.clear()
-        self.file_table.setRowCount(0)
-        self._update_nav()
-
-    def file_specs(self) -> list[dict[str, Any]]:
-        """One dict per file: path, kind, category, layer (what the table says now)."""
-        out = []
-        for r, p in enumerate(self.paths):
-            out.append(
-                {
-                    "path": p,
-                    "kind": self._combo(r, 1).currentData(),
-                    "category": self._combo(r, 2).currentData(),
-                    "layer": self._combo(r, 3).currentText().strip() or "二次医療圏",
-                }
-            )
-        return out
+    def _row_fields(self, r: int) -> None:
+        """Only the fields that mean something for the row's kind are enabled."""
+        kind = self._combo(r, COL_KIND).currentData()
+        self._combo(r, COL_LAYER).setEnabled(kind in ("areas", "a38"))
+        self._combo(r, COL_CATEGORY).setEnabled(kind == "facilities")
 
     def _combo(self, row: int, col: int) -> QComboBox:
-        """The kind (1), category (2) or layer (3) combo box of a file table row."""
         w = self.file_table.cellWidget(row, col)
         if not isinstance(w, QComboBox):
             raise LookupError(f"no combo box in file table cell ({row}, {col})")
         return w
 
-    def set_kind(self, row: int, kind: str) -> None:
-        c = self._combo(row, 1)
+    def remove_selected(self) -> None:
+        for r in sorted({i.row() for i in self.file_table.selectedIndexes()}, reverse=True):
+            self.file_table.removeRow(r)
+            del self.detections[r]
+        self._update_nav()
+
+    def clear_files(self) -> None:
+        self.detections.clear()
+        self.file_table.setRowCount(0)
+        self.detect_label.setText("")
+        self._update_nav()
+
+    def set_kind(self, row: int, kind: str | None) -> None:
+        c = self._combo(row, COL_KIND)
         c.setCurrentIndex(max(c.findData(kind), 0))
 
     def set_category(self, row: int, category: str | None) -> None:
-        c = self._combo(row, 2)
+        c = self._combo(row, COL_CATEGORY)
         c.setCurrentIndex(max(c.findData(category), 0))
 
-    # -- page 2: preview + mapping --------------------------------------------------------------
-    def _page_preview(self) -> QWidget:
+    def row_of(self, name: str) -> int:
+        """The table row of a file name (tests and scripted use)."""
+        return next(i for i, d in enumerate(self.detections) if d.path.name == name)
+
+    def chosen(self) -> list[Detection]:
+        """The detections as the table says now (the user's kind, layer and category)."""
+        from dataclasses import replace
+
+        out = []
+        for r, d in enumerate(self.detections):
+            kind = self._combo(r, COL_KIND).currentData()
+            layer = self._combo(r, COL_LAYER).currentText().strip() or None
+            cat = self._combo(r, COL_CATEGORY).currentData()
+            if kind is None:
+                out.append(replace(d, kind=None, reason=d.reason or "user"))
+            elif kind != d.kind:
+                out.append(replace(d, kind=kind, detail="", layer=layer, category=cat, reason=None))
+            else:
+                out.append(replace(d, layer=layer if kind in ("areas", "a38") else d.layer, category=cat))
+        return out
+
+    def plan(self) -> Plan:
+        from zaitaku_map.ingest import plan_import
+
+        return plan_import(self.chosen())
+
+    # -- page 2: the order, and the column mapping of generic tables ----------------------------
+    def _page_plan(self) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
+        self.plan_text = QPlainTextEdit()
+        self.plan_text.setReadOnly(True)
+        self.plan_text.setMaximumHeight(190)
+        lay.addWidget(QLabel("取り込む順番（前のデータを後のデータが使います）"))
+        lay.addWidget(self.plan_text)
         self.detected = QLabel()
         self.detected.setWordWrap(True)
         self.detected.setTextFormat(Qt.TextFormat.PlainText)
@@ -237,7 +300,7 @@ class ImportWizard(QDialog):
         self.mapping_box = QWidget()
         self.mapping_form = QFormLayout(self.mapping_box)
         self.mapping_combos: dict[str, QComboBox] = {}
-        self.mapping_title = QLabel("列の対応（表・GIS のとき。名称と、住所または緯度経度が必要です）")
+        self.mapping_title = QLabel("列の対応（名称と、住所または緯度経度が必要です）")
         lay.addWidget(self.mapping_title)
         self.mapping_scroll = QScrollArea()
         self.mapping_scroll.setWidgetResizable(True)
@@ -245,49 +308,48 @@ class ImportWizard(QDialog):
         lay.addWidget(self.mapping_scroll, 2)
         return w
 
-    def load_preview(self) -> bool:
-        specs = self.file_specs()
-        fac = [sp for sp in specs if sp["kind"] == "facilities"]
-        kind = "facilities" if fac else (specs[0]["kind"] if specs else "facilities")
-        self.preview_path = fac[0]["path"] if fac else None
-        self.preview = None
+    def load_plan(self) -> bool:
+        plan = self.plan()
+        lines = []
+        for i, step in enumerate(plan.steps, start=1):
+            names = "、".join(p.name for p in step.paths)
+            extra = f"（{step.layer}）" if step.kind in ("areas", "a38") and step.layer else ""
+            lines.append(f"{i}. {labels.INGEST_KINDS.get(step.kind, step.kind)}{extra}: {names}")
+        if self.do_geocode.isChecked() and any(s.kind in ("facilities", "reference") for s in plan.steps):
+            lines.append(f"{len(plan.steps) + 1}. 住所から位置を求める（ジオコーディング）")
+        lines += [f"省略（同じデータの別形式）: {a.name}" for a, _b in plan.duplicates]
+        self.plan_text.setPlainText("\n".join(lines))
+        return self._load_mapping(plan)
+
+    def _load_mapping(self, plan: Plan) -> bool:
+        """Preview and column mapping of the first generic table or GIS layer of the plan."""
+        from zaitaku_map.importers import preview_file
+
+        generic = [s for s in plan.steps if s.kind == "facilities" and s.detail in MAPPING_DETAILS]
         for i in reversed(range(self.mapping_form.rowCount())):
             self.mapping_form.removeRow(i)
         self.mapping_combos.clear()
         self.preview_table.clear()
-        if kind != "facilities":
-            kinds = sorted({KINDS[sp["kind"]] for sp in specs})
-            self.detected.setText(
-                f"ファイル: {len(self.paths)} 件（{'、'.join(kinds)}）\n「取り込む」を押すと読み込みます。"
-            )
-            self.preview_table.setRowCount(0)
-            self.preview_table.setColumnCount(0)
-            self.mapping_scroll.setVisible(False)
-            self.mapping_title.setVisible(False)
+        self.preview_path = generic[0].paths[0] if generic else None
+        self.preview = None
+        shown = self.preview_path is not None
+        for w in (self.mapping_scroll, self.mapping_title, self.preview_table, self.detected):
+            w.setVisible(shown)
+        if self.preview_path is None:
             return True
-        if self.preview_path is None:  # no file chosen (the Next button is disabled then)
-            return False
-        from zaitaku_map.importers import preview_file
-
         try:
-            pv = preview_file(self.preview_path, rows=20)
+            pv = preview_file(self.preview_path, rows=20, project=self.state.project)
         except (ZaitakuError, OSError) as err:
             show_error(self, err, title="ファイルを読めません")
             return False
         self.preview = pv
-        fmt = pv.get("format") or ""
         text = [
-            f"検出した形式: {labels.IMPORT_FORMATS.get(fmt, fmt)}",
-            f"プレビュー: {Path(self.preview_path).name}",
+            f"列の対応を確かめてください: {self.preview_path.name}（{labels.IMPORT_FORMATS.get(pv['format'], '')}）"
         ]
         if pv.get("sheet"):
             text.append(f"シート: {pv['sheet']}")
-        if pv.get("encoding"):
-            text.append(f"文字コード: {pv['encoding']}")
-        if pv.get("reference_date"):
-            text.append(f"基準日（ファイルから）: {pv['reference_date']}")
-        if len(self.paths) > 1:
-            text.append(f"ほか {len(self.paths) - 1} ファイル（列の対応はこのファイルにだけ使います）")
+        if len(generic) > 1:
+            text.append(f"ほかの表 {len(generic) - 1} 件は列を自動で判定します")
         self.detected.setText("\n".join(text))
         header = [str(h) for h in pv.get("header", [])]
         rows = pv.get("rows", [])
@@ -298,22 +360,17 @@ class ImportWizard(QDialog):
             for j, v in enumerate(r[: len(header)]):
                 self.preview_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
         self.preview_table.resizeColumnsToContents()
-        needs_mapping = fmt in ("table", "gis")
-        self.mapping_scroll.setVisible(needs_mapping)
-        self.mapping_title.setVisible(needs_mapping)
-        if needs_mapping:
-            guessed = pv.get("mapping") or {}
-            for key, label in labels.MAPPING_FIELDS.items():
-                combo = QComboBox()
-                combo.addItem("（使わない）", None)
-                for h in header:
-                    combo.addItem(h, h)
-                g = guessed.get(key)
-                if g is not None:
-                    i = combo.findData(str(g))
-                    combo.setCurrentIndex(max(i, 0))
-                self.mapping_combos[key] = combo
-                self.mapping_form.addRow(label, combo)
+        guessed = pv.get("mapping") or {}
+        for key, label in labels.MAPPING_FIELDS.items():
+            combo = QComboBox()
+            combo.addItem("（使わない）", None)
+            for h in header:
+                combo.addItem(h, h)
+            g = guessed.get(key)
+            if g is not None:
+                combo.setCurrentIndex(max(combo.findData(str(g)), 0))
+            self.mapping_combos[key] = combo
+            self.mapping_form.addRow(label, combo)
         return True
 
     def mapping(self) -> dict[str, str] | None:
@@ -329,7 +386,7 @@ class ImportWizard(QDialog):
         self.progress.setRange(0, 1000)
         self.progress_label = QLabel()
         self.btn_cancel = QPushButton("中止")
-        self.btn_cancel.clicked.connect(lambda: self.job and self.job.cancel())
+        self.btn_cancel.clicked.connect(self._cancel)
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
         row.addWidget(self.btn_cancel)
@@ -337,80 +394,42 @@ class ImportWizard(QDialog):
         lay.addWidget(self.progress_label)
         self.report_text = QPlainTextEdit()
         self.report_text.setReadOnly(True)
-        lay.addWidget(self.report_text, 1)
+        lay.addWidget(self.report_text, 2)
         lay.addWidget(QLabel("除外・警告された行"))
         self.rejected_table = QTableWidget()
         self.rejected_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.rejected_table.horizontalHeader().setResizeContentsPrecision(60)
         lay.addWidget(self.rejected_table, 1)
         self.btn_export_rej = QPushButton("除外行を CSV に保存…")
-        self.btn_export_rej.clicked.connect(self.export_rejected)
+        self.btn_export_rej.clicked.connect(lambda: self.export_rejected())
         self.btn_export_rej.setEnabled(False)
         lay.addWidget(self.btn_export_rej)
         return w
 
-    def start_import(self) -> Any:
-        specs = self.file_specs()
+    def _cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def start_import(self) -> Job:
+        from zaitaku_map.ingest import run_plan
+
+        plan = self.plan()
         mapping = self.mapping()
-        mapping_path = self.preview_path if mapping else None
+        maps = {self.preview_path: mapping} if mapping and self.preview_path is not None else {}
         ref = self.ref_date.text().strip() or None
         geocode = self.do_geocode.isChecked()
-        fns = {k: kind_function(k) for k in KINDS}
 
-        def job(project: Any, *, progress: Any, cancel: Any) -> list[dict[str, Any]]:
-            out: list[dict[str, Any]] = []
-            groups: list[tuple[str, list[dict[str, Any]]]] = []
-            for kind in KIND_ORDER:
-                mine = [sp for sp in specs if sp["kind"] == kind]
-                if kind == "population" and mine:
-                    groups.append((kind, mine))  # all mesh files in one import
-                else:
-                    groups.extend((kind, [sp]) for sp in mine)
-            run_geo = geocode and any(k in ("facilities", "reference") for k, _ in groups)
-            steps = len(groups) + (2 if run_geo else 0)
-            for kind, group in groups:
-                step = progress.step(1.0 / steps)
-                fn = fns[kind]
-                first = group[0]
-                step.update(0, f"{KINDS[kind]}: {Path(first['path']).name}", force=True)
-                if kind == "facilities":
-                    reps = fn(
-                        project,
-                        [first["path"]],
-                        category=first["category"],
-                        mapping=mapping if first["path"] == mapping_path else None,
-                        reference_date=ref,
-                        progress=step,
-                        cancel=cancel,
-                    )
-                    out.extend(r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in reps)
-                    continue
-                kw: dict[str, Any] = {"progress": step, "cancel": cancel}
-                if kind in ("areas", "a38"):
-                    kw["layer"] = first["layer"]
-                if kind in ("boundaries", "areas", "a38", "reference", "roads") and ref:
-                    kw["reference_date"] = ref  # the user's 基準日 for sources that take one
-                target: Any = [sp["path"] for sp in group] if kind == "population" else first["path"]
-                res = fn(project, target, **kw)
-                out.append(
-                    {
-                        "file": "、".join(Path(sp["path"]).name for sp in group),
-                        "kind": kind,
-                        **(res if isinstance(res, dict) else {"result": str(res)}),
-                    }
-                )
-            if run_geo:
-                from zaitaku_map.geocode import geocode_project
-
-                res = geocode_project(project, progress=progress.step(2.0 / steps), cancel=cancel)
-                out.append(
-                    {
-                        "file": "（ジオコーディング）",
-                        "kind": "geocode",
-                        **(res if isinstance(res, dict) else {"result": str(res)}),
-                    }
-                )
-            return out
+        def job(project: Project | None, *, progress: Progress, cancel: CancelToken) -> IngestReport:
+            assert project is not None
+            return run_plan(
+                project,
+                plan,
+                reference_date=ref,
+                geocode=geocode,
+                mapping=maps,
+                progress=progress,
+                cancel=cancel,
+            )
 
         self.report_text.setPlainText("取り込み中…")
         self.btn_cancel.setEnabled(True)
@@ -421,7 +440,7 @@ class ImportWizard(QDialog):
             self.progress.setValue(int(1000 * min(done / (total or 1), 1.0)))
             self.progress_label.setText(msg)
 
-        self.job = self.wb.jobs.run(
+        job_ = self.wb.jobs.run(
             "データの取り込み",
             job,
             project_path=self.state.project_path,
@@ -429,17 +448,29 @@ class ImportWizard(QDialog):
             on_error=self.finished_err,
             show_dialog=False,
         )
-        self.job.progressed.connect(on_progress)
-        return self.job
+        job_.progressed.connect(on_progress)
+        self.job = job_
+        return job_
 
-    def finished_ok(self, reports: list[dict[str, Any]]) -> None:
-        self.reports = reports
+    def finished_ok(self, report: IngestReport) -> None:
+        from zaitaku_map.ingest.report import ingest_lines
+
+        self.report = report
         self.progress.setValue(1000)
+        self.progress_label.setText("中止しました" if report.cancelled else "完了しました")
         self.btn_cancel.setEnabled(False)
         self.btn_back.setEnabled(True)
-        self.report_text.setPlainText(summary_text(reports))
-        self.fill_rejected(reports)
-        self.state.notify_changed("boundaries", "areas", "population", "facilities", "positions")
+        self.report_text.setPlainText(
+            "\n".join(ingest_lines(report, how_date="「基準日」に入れて取り込み直せます"))
+        )
+        self.fill_rejected(report)
+        kinds = {r.step.kind for r in report.results if r.ok}
+        changed = {"boundaries", "areas", "population", "facilities", "positions", "references"}
+        if "projection" in kinds:
+            changed.add("projections")
+        if "roads" in kinds:
+            changed.add("roads")
+        self.state.notify_changed(*sorted(changed))
         self._update_nav()
 
     def finished_err(self, err: BaseException, details: str) -> None:
@@ -447,13 +478,13 @@ class ImportWizard(QDialog):
 
         self.btn_cancel.setEnabled(False)
         self.btn_back.setEnabled(True)
-        self.report_text.setPlainText(
-            format_error(err) + "\n\nプロジェクトは変更されていません（取り込みは全体で1つの処理です）。"
-        )
+        self.report_text.setPlainText(format_error(err))
+        show_error(self, err, details, title="取り込めません")
         self._update_nav()
 
-    def fill_rejected(self, reports: list[dict[str, Any]]) -> None:
-        ids = [int(r["source_id"]) for r in reports if r.get("source_id")]
+    def fill_rejected(self, report: IngestReport) -> None:
+        ids = [int(f.source_id) for r in report.results for f in r.facilities if f.source_id]
+        ids += [int(r.result["source_id"]) for r in report.results if r.result and r.result.get("source_id")]
         project = self.state.project
         rows = data.import_log_rows(project, ids) if ids and project is not None else []
         self.rejected_rows = rows
@@ -465,6 +496,8 @@ class ImportWizard(QDialog):
         for i, r in enumerate(rows):
             for j, c in enumerate(cols):
                 v = r.get(c)
+                if c == "severity":
+                    v = labels.IMPORT_LOG_SEVERITY.get(str(v), v)
                 self.rejected_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
         self.rejected_table.resizeColumnsToContents()
         self.btn_export_rej.setEnabled(bool(rows))
@@ -482,19 +515,22 @@ class ImportWizard(QDialog):
         self.stack.setCurrentIndex(max(0, min(index, 2)))
         self._update_nav()
 
-    def next(self) -> None:
+    def next(self) -> Job | None:
         i = self.stack.currentIndex()
         if i == 0:
-            if self.load_preview():
+            if self.load_plan():
                 self.go(1)
         elif i == 1:
             self.go(2)
-            self.start_import()
+            return self.start_import()
+        return None
 
     def _update_nav(self) -> None:
         i = self.stack.currentIndex()
-        self.btn_back.setEnabled(i > 0 and not (self.job and self.job.isRunning()))
+        running = any(j is not None and j.isRunning() for j in (self.job, self.detect_job))
+        self.btn_back.setEnabled(i > 0 and not running)
         self.btn_next.setVisible(i < 2)
         self.btn_next.setText("取り込む" if i == 1 else "次へ >")
-        ok = bool(self.paths) and all(sp["kind"] in KINDS for sp in self.file_specs())
-        self.btn_next.setEnabled(ok)
+        rows = range(self.file_table.rowCount())
+        usable = any(self._combo(r, COL_KIND).currentData() is not None for r in rows)
+        self.btn_next.setEnabled(usable and not running)

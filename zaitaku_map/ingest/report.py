@@ -413,7 +413,7 @@ def step_lines(
     if res.error is not None:
         return [
             f"■ {'、'.join(p.name for p in step.paths)}  [{kind}]  取り込めませんでした",
-            "  " + error_text(res.error),
+            *("  " + line for line in format_error(res.error).splitlines()),
         ]
     if step.kind == "facilities":
         return [line for r in res.facilities for line in facility_lines(r, how_date=how_date)]
