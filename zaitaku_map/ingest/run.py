@@ -141,6 +141,8 @@ def _size_mb(p: Path) -> float:
 def expand_inputs(paths: Sequence[str | Path], *, workdir: Path | None = None) -> list[Path]:
     """Files of the given paths: folders recursively (sorted), a zip that is not itself an official
     download extracted into ``workdir`` (a zipped folder of downloads)."""
+    from zaitaku_map.ingest.grid import extract
+
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -149,7 +151,7 @@ def expand_inputs(paths: Sequence[str | Path], *, workdir: Path | None = None) -
         elif p.suffix.lower() == ".zip" and workdir is not None and _is_container(p):
             dest = workdir / p.stem
             dest.mkdir(parents=True, exist_ok=True)
-            _extract(p, dest)
+            extract(p, dest)
             out.extend(f for f in sorted(dest.rglob("*")) if f.is_file())
         else:
             out.append(p)
@@ -164,29 +166,6 @@ def _is_container(p: Path) -> bool:
         return False
     names = [n.lower() for n in archive_names(p)]
     return any(n.endswith((".zip", ".xlsx", ".json", ".txt", ".pbf")) for n in names) or len(names) > 1
-
-
-def _extract(p: Path, dest: Path) -> None:
-    """Unpack a zip of downloads (member paths cannot leave ``dest``)."""
-    import zipfile
-    from pathlib import PurePosixPath
-
-    from zaitaku_map.importers.readers import decode_member_name
-
-    with zipfile.ZipFile(p) as zf:
-        for info in zf.infolist():
-            if info.is_dir() or info.filename.startswith("__MACOSX/"):
-                continue
-            parts = [
-                x for x in PurePosixPath(decode_member_name(info.filename)).parts if x not in ("..", "/", "")
-            ]
-            if not parts:
-                continue
-            target = dest.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
 
 
 def plan_import(
