@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.store import Project, open_project
+
+if TYPE_CHECKING:
+    from zaitaku_map.ingest import Detection, IngestReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -137,6 +140,27 @@ def _import_facility_lists(
     }
 
 
+NOT_RECOGNISED = (
+    "行政区域（N03）・圏域の表・人口・将来推計・施設の一覧・住所の位置参照・道路網のファイル、"
+    "またはそれらを入れたフォルダ・zip"
+)
+RECOGNISE_HINT = (
+    "ファイルの種類が判定できないときは、施設の一覧なら --format table --mapping で列を指定してください。"
+)
+
+
+def _not_recognised(d: Detection) -> InputDataError:
+    from zaitaku_map.labels import INGEST_SKIP_REASONS
+
+    return InputDataError(
+        "file not recognised",
+        file=d.path,
+        value=INGEST_SKIP_REASONS.get(d.reason or "", d.reason),
+        expected=NOT_RECOGNISED,
+        hint=RECOGNISE_HINT,
+    )
+
+
 def _import_downloads(project: Project, args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     from zaitaku_map.ingest import import_paths
 
@@ -149,37 +173,53 @@ def _import_downloads(project: Project, args: argparse.Namespace, ctx: Context) 
         progress=ctx.progress(),
         cancel=ctx.cancel,
     )
+    named = {Path(f) for f in args.files if not Path(f).is_dir()}
+    refused = [_not_recognised(d) for d in report.plan.skipped if d.path in named]  # asked for, not usable
     if not report.results and not report.cancelled:
-        skipped = report.plan.skipped
-        from zaitaku_map.labels import INGEST_SKIP_REASONS
-
-        raise InputDataError(
-            "no file could be imported",
-            file=skipped[0].path if len(skipped) == 1 else None,
-            value="、".join(
-                f"{d.path.name}（{INGEST_SKIP_REASONS.get(d.reason or '', d.reason)}）" for d in skipped
-            )
-            or None,
-            hint="ファイルの種類が判定できないときは、施設の一覧なら --format table --mapping で列を指定してください。",
-        )
+        if len(refused) == 1:
+            raise refused[0]
+        raise InputDataError("no file could be imported", expected=NOT_RECOGNISED, hint=RECOGNISE_HINT)
     failed = report.failed
-    if len(report.results) == 1 and failed and failed[0].error is not None:
+    if len(report.results) == 1 and failed and failed[0].error is not None and not refused:
         raise failed[0].error  # one file: its error is the command's error
-    if failed or report.geocode_error is not None:
+    if failed or refused or report.geocode_error is not None:
         ctx.exit_code = InputDataError.exit_code
     out = report.to_dict()
-    out["files"] = [f for step in out["steps"] for f in step["facilities"]]  # facility reports, as before
+    out["ok"] = out["ok"] and not refused
+    out["files"] = _file_entries(args.files, report, refused)
     out["_report"] = report  # for the human rendering; dropped from --json output
+    out["_refused"] = refused
     return out
+
+
+def _file_entries(
+    paths: list[str], report: IngestReport, refused: list[InputDataError]
+) -> list[dict[str, Any]]:
+    """Facility reports (and the files named but refused) in the order of the command line."""
+    by_path: dict[Path, list[dict[str, Any]]] = {}
+    for r in report.results:
+        by_path.setdefault(r.step.paths[0], []).extend(f.to_dict() for f in r.facilities)
+    for err in refused:
+        by_path[Path(str(err.file))] = [{"file": Path(str(err.file)).name, "error": err.to_dict()}]
+    out: list[dict[str, Any]] = []
+    for raw in paths:
+        p = Path(raw)
+        keys = [k for k in by_path if k == p or (p.is_dir() and p in k.parents)]
+        for k in keys:
+            out.extend(by_path.pop(k))
+    return out + [e for rest in by_path.values() for e in rest]
 
 
 def _human(result: dict[str, Any]) -> None:
     from zaitaku_map.importers.report import ImportReport
-    from zaitaku_map.ingest.report import facility_lines, ingest_lines, study_prefecture_line
+    from zaitaku_map.ingest.report import error_text, facility_lines, ingest_lines, study_prefecture_line
 
     report = result.get("_report")
     if report is not None:
         lines = ingest_lines(report)
+        lines += [
+            f"■ {Path(str(e.file)).name}  取り込めませんでした: {error_text(e)}" for e in result["_refused"]
+        ]
     else:
         lines = [study_prefecture_line(result.get("study_prefectures") or [])]
         for f in result["files"]:
