@@ -274,7 +274,7 @@ def _run_step(
         elif step.kind == "projection":
             from zaitaku_map.demand import import_projection_file
 
-            out.projection = import_projection_file(project, first)
+            out.projection = import_projection_file(project, first, progress=progress, cancel=progress.cancel)
         else:
             out.result = _import_other(project, step, reference_date, progress)
     except Cancelled:
