@@ -216,21 +216,21 @@ def test_proposal_meets_constraints(synthetic_project) -> None:  # type: ignore[
 
 
 def test_proposal_explains_unmet(synthetic_project) -> None:  # type: ignore[no-untyped-def]
-    rep = propose(synthetic_project, min_population=10**6)["report"]
+    rep = propose(synthetic_project, min_population=10**6).report
     assert rep["status"] == "unmet"
     assert rep["dropped_constraints"][0]["constraint"] == "population"
     assert "人口" in rep["dropped_constraints"][0]["message"]
     # 20,000 is reachable in the whole region, but only 中央 (22,500) reaches it alone
-    rep1 = propose(synthetic_project, min_population=20000)["report"]
+    rep1 = propose(synthetic_project, min_population=20000).report
     assert rep1["n_kens"] == 1 and rep1["status"] == "ok" and rep1["layer_crossings"] == 1
     rep2 = propose(synthetic_project, require=["zaishi", "dental"])
-    assert rep2["report"]["status"] == "unmet"
+    assert rep2.report["status"] == "unmet"
     assert any(
         "歯科診療所" in u["message"] and "1件もない" in u["message"]
-        for u in rep2["report"]["dropped_constraints"]
+        for u in rep2.report["dropped_constraints"]
     )
     # the remaining constraint (在支診・在支病) still shapes the proposal
-    assert rep2["report"]["n_kens"] >= 3 and rep2["report"]["unmet"] == []
+    assert rep2.report["n_kens"] >= 3 and rep2.report["unmet"] == []
     with pytest.raises(InputDataError):
         propose(synthetic_project, require=["nonsense"])
     with pytest.raises(InputDataError):
@@ -240,10 +240,10 @@ def test_proposal_explains_unmet(synthetic_project) -> None:  # type: ignore[no-
 def test_proposal_is_deterministic(synthetic_project) -> None:  # type: ignore[no-untyped-def]
     a = propose(synthetic_project, require=["zaishi"], seed=3)
     b = propose(synthetic_project, require=["zaishi"], seed=3)
-    assert a["assignments"] == b["assignments"]
+    assert a.assignments == b.assignments
     # each unit of 中央 has a 在支診/在支病, so max-p makes 3 圏域 there; 西部 has one; 南部 (none) joins a neighbour
-    assert a["report"]["n_kens"] == 4 and a["report"]["status"] == "ok"
-    assert a["report"]["layer_crossings"] == 1
+    assert a.report["n_kens"] == 4 and a.report["status"] == "ok"
+    assert a.report["layer_crossings"] == 1
 
 
 def test_cli_round_trip(synthetic_project, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ from zaitaku_map.options.model import (
     unassign,
     undo,
 )
-from zaitaku_map.options.propose import propose
+from zaitaku_map.options.propose import Proposal, ProposalReport, propose
 from zaitaku_map.options.results import (
     EvaluationTotals,
     EvaluationWarning,
@@ -79,6 +79,8 @@ __all__ = [
     "OptionComparison",
     "OptionEvaluation",
     "OptionNotFoundError",
+    "Proposal",
+    "ProposalReport",
     "SectionResult",
     "TemplateChoice",
     "add_hub",

@@ -31,16 +31,20 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
+from zaitaku_map.coverage import COMBINED
 from zaitaku_map.errors import InputDataError
-from zaitaku_map.labels import CATEGORIES, PROPOSAL_TEXT
+from zaitaku_map.labels import CATEGORIES, COMBINED_CATEGORY_LABELS, PROPOSAL_TEXT
 from zaitaku_map.options import inputs
 from zaitaku_map.options.geometry import adjacency, components
 from zaitaku_map.store import Project
 
-GROUPS: dict[str, tuple[str, ...]] = {"zaishi": ("zaishi_clinic", "zaishi_hospital")}
-GROUP_LABELS: dict[str, str] = {"zaishi": "在支診・在支病"}
+GROUPS: dict[str, tuple[str, ...]] = (
+    COMBINED  # a group key stands for its categories (zaishi = 在支診・在支病)
+)
+GROUP_LABELS: dict[str, str] = COMBINED_CATEGORY_LABELS
 
 
 def _group_label(g: str) -> str:
@@ -181,21 +185,66 @@ def _spread(prob: _Problem, regions: list[set[str]]) -> float:
     return math.sqrt(sum((p - mean) ** 2 for p in pops) / len(pops)) / (mean or 1.0)
 
 
-def propose(
-    project: Project,
-    *,
-    layer: str = "二次医療圏",
-    min_population: float = 0,
-    require: tuple[str, ...] | list[str] | str | None = ("zaishi", "home_nursing"),
-    seed: int = 0,
-    iterations: int = 30,
-    **unknown: Any,
-) -> dict[str, Any]:
-    """Propose contiguous 圏域 (see module doc).
+class DroppedConstraint(TypedDict):
+    constraint: str
+    message: str
 
-    Returns ``{"kens": {key: {name}}, "assignments": {unit: key}, "report": {...}}``; the report has
-    ``status`` (``ok`` / ``unmet``), ``constraints``, per-圏域 checks and ``unmet`` explanations.
-    """
+
+class UnmetConstraint(TypedDict):
+    ken_key: str
+    name: str
+    constraint: str
+    message: str
+
+
+class ProposalKenCheck(TypedDict):
+    """How one proposed 圏域 meets the constraints."""
+
+    ken_key: str
+    name: str
+    units: list[str]
+    pop_total: float
+    counts: dict[str, int]
+    satisfied: bool
+    missing: list[str]
+    areas: list[str]
+    land_contiguous: bool
+
+
+class ProposalConstraints(TypedDict):
+    min_population: float
+    require: list[str]
+    layer: str
+    seed: int
+    iterations: int
+
+
+class ProposalReport(TypedDict):
+    """What the proposal did and which constraints it met (stored with the option as ``params["proposal"]``)."""
+
+    method: str
+    constraints: ProposalConstraints
+    status: str  # ok | unmet
+    message: str
+    dropped_constraints: list[DroppedConstraint]
+    n_kens: int
+    layer_crossings: int
+    local_moves: int
+    virtual_links: list[list[str]]
+    kens: list[ProposalKenCheck]
+    unmet: list[UnmetConstraint]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The proposed 圏域 (``kens``: key → ``{"name"}``), the assignment of every unit, and the report."""
+
+    kens: dict[str, dict[str, Any]]
+    assignments: dict[str, str]
+    report: ProposalReport
+
+
+def _require(require: tuple[str, ...] | list[str] | str | None, unknown: dict[str, Any]) -> tuple[str, ...]:
     if unknown:
         raise InputDataError(
             "unknown proposal constraints",
@@ -204,24 +253,25 @@ def propose(
         )
     if isinstance(require, str):
         require = tuple(r.strip() for r in require.split(",") if r.strip())
-    require = tuple(require or ())
-    requested = require
-    for g in require:
+    out = tuple(require or ())
+    for g in out:
         if g not in GROUPS and g not in CATEGORIES:
             raise InputDataError(
-                "unknown facility kind in require", value=g, expected=", ".join(["zaishi", *CATEGORIES])
+                "unknown facility kind in require", value=g, expected=", ".join([*GROUPS, *CATEGORIES])
             )
-    units = inputs.load_units(project)
-    if not units:
-        raise InputDataError(
-            "no municipalities in the project", hint="先に行政区域（N03）を読み込んでください。"
-        )
+    return out
+
+
+def _graph(
+    project: Project, units: dict[str, inputs.Unit]
+) -> tuple[dict[str, set[str]], dict[str, set[str]], list[list[str]]]:
+    """Unit adjacency (with virtual links joining land-disconnected parts), the land-only adjacency,
+    and the virtual links."""
     codes = list(units)
     adj = {u: set(v) & set(codes) for u, v in adjacency(project).items() if u in units}
     for u in codes:
         adj.setdefault(u, set())
     land_adj = {u: set(v) for u, v in adj.items()}
-    # virtual links between land-disconnected parts (islands)
     virtual: list[list[str]] = []
     comps = components(codes, adj)
     if len(comps) > 1:
@@ -232,9 +282,9 @@ def propose(
                 a = units[u]
                 for v in main:
                     b = units[v]
-                    if None in (a.rep_lon, a.rep_lat, b.rep_lon, b.rep_lat):
+                    if a.rep_lon is None or a.rep_lat is None or b.rep_lon is None or b.rep_lat is None:
                         continue
-                    d = (a.rep_lon - b.rep_lon) ** 2 + (a.rep_lat - b.rep_lat) ** 2  # type: ignore[operator]
+                    d = (a.rep_lon - b.rep_lon) ** 2 + (a.rep_lat - b.rep_lat) ** 2
                     if best is None or d < best[0]:
                         best = (d, u, v)
             if best is not None:
@@ -242,20 +292,36 @@ def propose(
                 adj[best[2]].add(best[1])
                 virtual.append([best[1], best[2]])
             main |= set(comp)
-    pops = {u: v.get("pop_total", 0.0) for u, v in inputs.unit_population(project).items()}
+    return adj, land_adj, virtual
+
+
+def _resources(
+    project: Project, units: dict[str, inputs.Unit], require: tuple[str, ...]
+) -> dict[str, dict[str, int]]:
+    """Per unit, the number of facilities of each required group."""
     facilities = inputs.FacilitySet.from_project(project)
     fu = inputs.facility_units(project, facilities, units)
     res: dict[str, dict[str, int]] = {}
     for f in facilities:
-        fu_unit = fu.get(f.id)
-        if fu_unit is None:
+        unit = fu.get(f.id)
+        if unit is None:
             continue
         for g in require:
             if f.category in GROUPS.get(g, (g,)):
-                res.setdefault(fu_unit, {}).setdefault(g, 0)
-                res[fu_unit][g] += 1
-    # constraints no 圏域 can meet (nothing in the whole region) are dropped and explained up front
-    dropped: list[dict[str, str]] = []
+                res.setdefault(unit, {}).setdefault(g, 0)
+                res[unit][g] += 1
+    return res
+
+
+def _drop_impossible(
+    codes: list[str],
+    pops: dict[str, float],
+    res: dict[str, dict[str, int]],
+    require: tuple[str, ...],
+    min_pop: float,
+) -> tuple[tuple[str, ...], float, list[DroppedConstraint]]:
+    """Constraints no 圏域 can meet (nothing in the whole region) are dropped and explained up front."""
+    dropped: list[DroppedConstraint] = []
     for g in list(require):
         if sum(res.get(u, {}).get(g, 0) for u in codes) == 0:
             require = tuple(x for x in require if x != g)
@@ -263,7 +329,6 @@ def propose(
                 {"constraint": g, "message": PROPOSAL_TEXT["none_in_region"].format(kind=_group_label(g))}
             )
     total_pop = sum(pops.get(u, 0.0) for u in codes)
-    min_pop = float(min_population or 0)
     if min_pop and total_pop < min_pop:
         dropped.append(
             {
@@ -272,15 +337,17 @@ def propose(
             }
         )
         min_pop = 0.0
-    prob = _Problem(codes, adj, pops, res, require, min_pop)
+    return require, min_pop, dropped
 
-    membership = inputs.layer_membership(project, layer)
-    area_of = {u: (hit[0] if (hit := inputs.unit_area(membership, units[u])) else "") for u in codes}
-    area_name = {a[0]: a[1] for a in membership.values()}
-    areas: dict[str, set[str]] = {}
-    for u in codes:
-        areas.setdefault(area_of[u], set()).add(u)
 
+def _grow_areas(
+    prob: _Problem, areas: dict[str, set[str]], seed: int, iterations: int
+) -> tuple[list[tuple[str, set[str]]], set[str], int]:
+    """Max-p inside each area: the best of ``iterations`` seeded runs, then the local search.
+
+    Returns (area, region) pairs, the units of areas that make no valid 圏域 on their own, and the
+    number of local-search moves.
+    """
     regions: list[tuple[str, set[str]]] = []
     orphans: set[str] = set()
     local_moves = 0
@@ -299,62 +366,128 @@ def propose(
             regions.extend((acode, r) for r in best_regions)
         else:
             orphans |= aunits
-    crossings = 0
-    if orphans:
-        if not regions:
-            regions = [("", set(orphans))]
-        else:
-            pending = set(orphans)
-            while pending:
-                progressed = False
-                for u in sorted(pending):
-                    nbr = [r for _a, r in regions if any(v in r for v in adj.get(u, ()))]
-                    if nbr:
-                        min(nbr, key=lambda r: sum(pops.get(x, 0.0) for x in r)).add(u)
-                        pending.discard(u)
-                        progressed = True
-                if not progressed:
-                    regions.append(("", set(pending)))
-                    break
-    kens: dict[str, dict[str, Any]] = {}
-    assignments: dict[str, str] = {}
+    return regions, orphans, local_moves
+
+
+def _place_orphans(
+    regions: list[tuple[str, set[str]]], orphans: set[str], adj: dict[str, set[str]], pops: dict[str, float]
+) -> list[tuple[str, set[str]]]:
+    """Units of areas that make no valid 圏域 join the smallest adjacent 圏域 (the only crossings),
+    or stay together as one 圏域 when nothing is adjacent."""
+    if not orphans:
+        return regions
+    if not regions:
+        return [("", set(orphans))]
+    pending = set(orphans)
+    while pending:
+        progressed = False
+        for u in sorted(pending):
+            nbr = [r for _a, r in regions if any(v in r for v in adj.get(u, ()))]
+            if nbr:
+                min(nbr, key=lambda r: sum(pops.get(x, 0.0) for x in r)).add(u)
+                pending.discard(u)
+                progressed = True
+        if not progressed:
+            regions.append(("", set(pending)))
+            break
+    return regions
+
+
+@dataclass(frozen=True)
+class _Named:
+    kens: dict[str, dict[str, Any]]
+    assignments: dict[str, str]
+    checks: list[ProposalKenCheck]
+    unmet: list[UnmetConstraint]
+    crossings: int
+
+
+def _name_and_check(
+    prob: _Problem,
+    regions: list[tuple[str, set[str]]],
+    units: dict[str, inputs.Unit],
+    area_of: dict[str, str],
+    area_name: dict[str, str],
+    land_adj: dict[str, set[str]],
+) -> _Named:
+    """Keys P01…, names (the area's name, numbered when it holds several) and each 圏域's checks."""
     per_area_count: dict[str, int] = {}
     for acode, _r in regions:
         per_area_count[acode] = per_area_count.get(acode, 0) + 1
     seen: dict[str, int] = {}
-    checks = []
-    unmet = []
-    regions.sort(key=lambda ar: (ar[0], min(ar[1])))
-    for i, (acode, r) in enumerate(regions, start=1):
+    out = _Named({}, {}, [], [], 0)
+    crossings = 0
+    codes = list(units)
+    for i, (acode, r) in enumerate(sorted(regions, key=lambda ar: (ar[0], min(ar[1]))), start=1):
         key = f"P{i:02d}"
-        base = area_name.get(acode) or units[max(r, key=lambda u: pops.get(u, 0.0))].name
+        base = area_name.get(acode) or units[max(r, key=lambda u: prob.pop.get(u, 0.0))].name
         seen[acode] = seen.get(acode, 0) + 1
         name = base if per_area_count[acode] == 1 else f"{base}{seen[acode]}"
-        kens[key] = {"name": name}
+        out.kens[key] = {"name": name}
         for u in r:
-            assignments[u] = key
+            out.assignments[u] = key
         areas_in = sorted({area_of[u] for u in r if area_of[u]})
-        if len(areas_in) > 1:
-            crossings += 1
+        crossings += len(areas_in) > 1
         miss = prob.missing(r)
-        parts = components(r, land_adj)
-        check = {
-            "ken_key": key,
-            "name": name,
-            "units": sorted(r),
-            "pop_total": round(sum(pops.get(u, 0.0) for u in r), 1),
-            "counts": {g: sum(res.get(u, {}).get(g, 0) for u in r) for g in require},
-            "satisfied": not miss,
-            "missing": miss,
-            "areas": [area_name.get(a, a) for a in areas_in],
-            "land_contiguous": len(parts) <= 1,
-        }
-        checks.append(check)
-        for m in miss:
-            unmet.append(
-                {"ken_key": key, "name": name, "constraint": m, "message": _explain(m, prob, codes, name)}
-            )
-    report = {
+        out.checks.append(
+            {
+                "ken_key": key,
+                "name": name,
+                "units": sorted(r),
+                "pop_total": round(sum(prob.pop.get(u, 0.0) for u in r), 1),
+                "counts": {g: sum(prob.res.get(u, {}).get(g, 0) for u in r) for g in prob.require},
+                "satisfied": not miss,
+                "missing": miss,
+                "areas": [area_name.get(a, a) for a in areas_in],
+                "land_contiguous": len(components(r, land_adj)) <= 1,
+            }
+        )
+        out.unmet.extend(
+            {"ken_key": key, "name": name, "constraint": m, "message": _explain(m, prob, codes, name)}
+            for m in miss
+        )
+    return _Named(out.kens, out.assignments, out.checks, out.unmet, crossings)
+
+
+def propose(
+    project: Project,
+    *,
+    layer: str = "二次医療圏",
+    min_population: float = 0,
+    require: tuple[str, ...] | list[str] | str | None = ("zaishi", "home_nursing"),
+    seed: int = 0,
+    iterations: int = 30,
+    **unknown: Any,
+) -> Proposal:
+    """Propose contiguous 圏域 (see module doc).
+
+    Returns a :class:`Proposal`: ``kens`` (key → ``{"name"}``), ``assignments`` (unit → key) and the
+    ``report`` (``status`` ``ok`` / ``unmet``, the constraints, per-圏域 checks and ``unmet``
+    explanations).
+    """
+    requested = _require(require, unknown)
+    units = inputs.load_units(project)
+    if not units:
+        raise InputDataError(
+            "no municipalities in the project", hint="先に行政区域（N03）を読み込んでください。"
+        )
+    codes = list(units)
+    adj, land_adj, virtual = _graph(project, units)
+    pops = {u: v.get("pop_total", 0.0) for u, v in inputs.unit_population(project).items()}
+    res = _resources(project, units, requested)
+    req, min_pop, dropped = _drop_impossible(codes, pops, res, requested, float(min_population or 0))
+    prob = _Problem(codes, adj, pops, res, req, min_pop)
+    membership = inputs.layer_membership(project, layer)
+    area_of = {u: (hit[0] if (hit := inputs.unit_area(membership, units[u])) else "") for u in codes}
+    area_name = {a[0]: a[1] for a in membership.values()}
+    areas: dict[str, set[str]] = {}
+    for u in codes:
+        areas.setdefault(area_of[u], set()).add(u)
+    regions, orphans, local_moves = _grow_areas(prob, areas, seed, iterations)
+    regions = _place_orphans(regions, orphans, adj, pops)
+    named = _name_and_check(prob, regions, units, area_of, area_name, land_adj)
+    ok = not (named.unmet or dropped)
+    report: ProposalReport = {
         "method": "max-p style seeded region growing within base-layer areas (zaitaku_map.options.propose)",
         "constraints": {
             "min_population": float(min_population or 0),
@@ -363,17 +496,17 @@ def propose(
             "seed": seed,
             "iterations": iterations,
         },
-        "status": "ok" if not (unmet or dropped) else "unmet",
-        "message": PROPOSAL_TEXT["ok"] if not (unmet or dropped) else PROPOSAL_TEXT["unmet"],
+        "status": "ok" if ok else "unmet",
+        "message": PROPOSAL_TEXT["ok"] if ok else PROPOSAL_TEXT["unmet"],
         "dropped_constraints": dropped,
-        "n_kens": len(kens),
-        "layer_crossings": crossings,
+        "n_kens": len(named.kens),
+        "layer_crossings": named.crossings,
         "local_moves": local_moves,
         "virtual_links": virtual,
-        "kens": checks,
-        "unmet": unmet,
+        "kens": named.checks,
+        "unmet": named.unmet,
     }
-    return {"kens": kens, "assignments": assignments, "report": report}
+    return Proposal(named.kens, named.assignments, report)
 
 
 def _explain(constraint: str, prob: _Problem, codes: list[str], name: str) -> str:

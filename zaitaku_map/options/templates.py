@@ -200,8 +200,8 @@ def _build_proposed(
         params["min_population_default"] = default.to_dict()
     result = propose(project, layer=layer, **c)
     c.clear()
-    params["proposal"] = result["report"]
-    return result["kens"], result["assignments"]
+    params["proposal"] = result.report
+    return result.kens, result.assignments
 
 
 def build(
