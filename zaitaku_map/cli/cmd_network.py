@@ -194,12 +194,22 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 def _human_coverage(out: dict[str, Any]) -> None:
     print(out["description_ja"])
+    _human_coverage_notes(out)
+    has_pop = out.get("population_available", True)
+    for key, c in out["categories"].items():
+        if c["facilities"]:
+            _human_category(key, c, out["minutes"], has_pop)
+    empty = [f"{c['name']} ({key})" for key, c in out["categories"].items() if not c["facilities"]]
+    if empty:
+        print(f"\n施設のない種別（未取込）: {'、'.join(empty)}")
+
+
+def _human_coverage_notes(out: dict[str, Any]) -> None:
     if out.get("saved_as_project_setting"):
         print("※ この条件をプロジェクトの到達圏の設定として保存しました")
     if out.get("coarse_demand"):
         print("※ 需要点がないため市区町村の代表点で概算しています（粗い推計）")
-    has_pop = out.get("population_available", True)
-    if not has_pop:
+    if not out.get("population_available", True):
         print(
             "※ 人口（市区町村別の人口表またはメッシュ人口）が未取込のため、人口カバー率は出せません。"
             "需要点（代表点）の到達だけを示します"
@@ -209,62 +219,65 @@ def _human_coverage(out: dict[str, Any]) -> None:
         print(
             f"※ 道路から {o['max_snap_m']:g}m 以上離れた需要点 {o['points']} 点（人口 {o['pop_total']:,.0f}）は到達不能として扱います"
         )
-    m = out["minutes"]
-    empty = [f"{c['name']} ({key})" for key, c in out["categories"].items() if not c["facilities"]]
-    for key, c in out["categories"].items():
-        if not c["facilities"]:
-            continue
-        share = "-" if c["share"] is None else f"{c['share'] * 100:.1f}%"
+
+
+def _share(v: float | None) -> str:
+    return "-" if v is None else f"{v * 100:.1f}%"
+
+
+def _human_category(key: str, c: dict[str, Any], minutes: float, has_pop: bool) -> None:
+    """One category: totals and bands, facilities placed coarsely or left out, then the breakdowns."""
+    if has_pop:
+        print(
+            f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {minutes:g}分以内 {c['covered']:,.0f} / "
+            f"{c['pop_total']:,.0f} 人 ({_share(c['share'])})  圏外 {c['uncovered']:,.0f} 人"
+        )
+        for b, f in c["bands"].items():
+            print(f"   {b}分以内: {f['covered']:,.0f} 人 ({_share(f['share'])})")
+    else:
         pts = f"需要点 {c['points_covered']} / {c['points']}"
+        print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {minutes:g}分以内 {pts}")
+        print("   " + " / ".join(f"{b}分以内 {f['points_covered']}" for b, f in c["bands"].items()))
+    if c.get("facilities_at_municipality_point"):
+        print(
+            f"   ※ 位置が市区町村の代表点の施設 {c['facilities_at_municipality_point']} か所"
+            "（住所を町字まで特定できず代表点に置いています。到達圏はその分粗くなります）"
+        )
+    for u in c["unsnapped_facilities"]:
+        print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
+    if c.get("by_facility"):
+        print("   [施設]（到達人口 / 最寄り圏人口 / 単独カバー人口）")
+        for r in c["by_facility"]:
+            print(
+                f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
+                f"{r['exclusive_pop']:,.0f}"
+            )
+    for layer, rows in c.get("by_layer", {}).items():
+        print(f"   [{layer}]")
+        for r in rows:
+            if has_pop:
+                print(
+                    f"     {r['name']}: {_share(r['share'])}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})"
+                )
+            else:
+                print(f"     {r['name']}: 需要点 {r['points_covered']} / {r['points']}")
+    _human_municipalities(c.get("by_municipality", []), has_pop)
+
+
+def _human_municipalities(rows: list[dict[str, Any]], has_pop: bool) -> None:
+    if not rows:
+        return
+    print("   [市区町村]")
+    for r in rows:
+        near = "" if r.get("nearest_min") is None else f" 最寄り {r['nearest_min']:g} 分"
+        if "nearest_min" in r and r["nearest_min"] is None:
+            near = " 到達不能"
         if has_pop:
             print(
-                f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {c['covered']:,.0f} / "
-                f"{c['pop_total']:,.0f} 人 ({share})  圏外 {c['uncovered']:,.0f} 人"
+                f"     {r['muni_code']} {r['name']}: {_share(r['share'])}  圏外 {r['uncovered']:,.0f} 人{near}"
             )
-            for b, f in c["bands"].items():
-                s = "-" if f["share"] is None else f"{f['share'] * 100:.1f}%"
-                print(f"   {b}分以内: {f['covered']:,.0f} 人 ({s})")
         else:
-            print(f"\n■ {c['name']} ({key}) 施設 {c['facilities']} か所: {m:g}分以内 {pts}")
-            print("   " + " / ".join(f"{b}分以内 {f['points_covered']}" for b, f in c["bands"].items()))
-        if c.get("facilities_at_municipality_point"):
-            print(
-                f"   ※ 位置が市区町村の代表点の施設 {c['facilities_at_municipality_point']} か所"
-                "（住所を町字まで特定できず代表点に置いています。到達圏はその分粗くなります）"
-            )
-        for u in c["unsnapped_facilities"]:
-            print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
-        if c.get("by_facility"):
-            print("   [施設]（到達人口 / 最寄り圏人口 / 単独カバー人口）")
-            for r in c["by_facility"]:
-                print(
-                    f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
-                    f"{r['exclusive_pop']:,.0f}"
-                )
-        for layer, rows in c.get("by_layer", {}).items():
-            print(f"   [{layer}]")
-            for r in rows:
-                if has_pop:
-                    s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
-                    print(
-                        f"     {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人 (65歳以上 {r['pop_65_uncovered']:,.0f})"
-                    )
-                else:
-                    print(f"     {r['name']}: 需要点 {r['points_covered']} / {r['points']}")
-        rows = c.get("by_municipality", [])
-        if rows:
-            print("   [市区町村]")
-            for r in rows:
-                near = "" if r.get("nearest_min") is None else f" 最寄り {r['nearest_min']:g} 分"
-                if "nearest_min" in r and r["nearest_min"] is None:
-                    near = " 到達不能"
-                if has_pop:
-                    s = "-" if r["share"] is None else f"{r['share'] * 100:.1f}%"
-                    print(f"     {r['muni_code']} {r['name']}: {s}  圏外 {r['uncovered']:,.0f} 人{near}")
-                else:
-                    print(f"     {r['muni_code']} {r['name']}:{near or ' -'}")
-    if empty:
-        print(f"\n施設のない種別（未取込）: {'、'.join(empty)}")
+            print(f"     {r['muni_code']} {r['name']}:{near or ' -'}")
 
 
 def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
