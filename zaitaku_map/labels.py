@@ -204,6 +204,8 @@ EXPORT_COLUMNS: dict[str, str] = {
     "indicator": "指標",
     "row": "No.",
     "phone": "電話",
+    "demand_year": "訪問診療の需要 {year}年度（件/月）",
+    "demand_peak": "需要のピーク年度",
 }
 
 # warnings of the evaluation table
@@ -407,6 +409,9 @@ EXPORT_INDICATORS: dict[str, str] = {
     "n_missing_functions": "機能①〜④が欠ける圏域数",
     "n_crossing_kens": "二次医療圏・老人福祉圏域をまたぐ圏域数",
     "min_coverage": "到達圏内の人口割合（最小の圏域）",
+    "demand_target_max": "訪問診療の需要が最大の圏域（目標年度・件/月）",
+    "demand_latest_peak": "需要のピークが最も遅い圏域のピーク年度",
+    "demand_flagged": "需要が伸び施設が少ない圏域数（注意）",
 }
 EXPORT_FLAGS: dict[str, str] = {"better": "▲改善", "worse": "▼悪化", "different": "＊相違", "same": ""}
 
@@ -804,6 +809,10 @@ DEMAND_TEXT: dict[str, str] = {
     "ken_units_missing": "需要を推計できない市区町村があります",
     "thresholds": "需要の伸び（{base}→{target}年度）{growth:.0%}以上かつ{target}年度の需要千件/月あたりの施設数が"
     "案全体の{ratio:.0%}以下",
+    "flag_warning": "訪問診療の需要が{growth:.0%}伸びるのに、{target}年度の需要あたりの{groups}が少ない圏域です",
+    "supply_zaishi": "在支診・在支病",
+    "supply_home_nursing": "訪問看護ステーション",
+    "section_note": "将来の需要: {method}",
     "cite_demand": "{base}年度の実績と、その利用率による{last}年度までの{label}",
     "map_title_demand": "訪問診療の需要 {year}年度（レセプト件数/月）",
     "map_title_peak": "訪問診療需要のピーク年度",
@@ -852,6 +861,17 @@ DEMAND_PACK: dict[str, str] = {
     "charts_unit": "縦軸: 訪問診療 レセプト件数/月　○: ピーク",
     "maps_title": "将来の需要: 需要のピーク年度と伸び",
     "missing": "将来の需要を示すデータが取り込まれていません。次のファイルを zaitaku-map projection で取り込んでください。",
+}
+DEMAND_CLI: dict[str, str] = {
+    "eval_head": "将来の需要（訪問診療 レセプト件数/月・{method}）",
+    "col_ken": "圏域",
+    "col_year": "{year}年度",
+    "col_growth": "伸び",
+    "col_peak": "需要のピーク",
+    "col_peak75": "75歳以上のピーク",
+    "flag": "● 注意",
+    "thresholds": "● 注意の目安: {text}",
+    "source": "出典: ",
 }
 DEMAND_GUI: dict[str, str] = {
     "panel": "将来の需要",

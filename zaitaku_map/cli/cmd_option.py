@@ -457,6 +457,10 @@ def _human_evaluate(res: dict[str, Any]) -> None:
             "".join(str(m) for m in r["missing_functions"]) or "-",
         ]
         print("\t".join(cells))
+    from zaitaku_map.cli.cmd_projection import evaluation_demand_lines
+
+    for line in evaluation_demand_lines(res):
+        print(line)
     if res["warnings"]:
         print("警告:")
         for w in res["warnings"]:

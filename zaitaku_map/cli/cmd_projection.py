@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent, open_existing
 from zaitaku_map.errors import InputDataError, ZaitakuError
-from zaitaku_map.labels import DEMAND_KEYS, DEMAND_METHODS
+from zaitaku_map.labels import DEMAND_CLI, DEMAND_KEYS, DEMAND_METHODS
 
 if TYPE_CHECKING:
     from zaitaku_map.demand import FileReport
@@ -166,4 +166,46 @@ def status_lines(s: dict[str, Any]) -> list[str]:
     )
     out += [f"  ※ {n}" for n in s["notes"]]
     out += [f"  不足: {n}" for n in s["needs"]]
+    return out
+
+
+def evaluation_demand_lines(res: dict[str, Any]) -> list[str]:
+    """The demand table of ``option evaluate`` (human output) when the evaluation carries demand."""
+    kens = [r for r in res["kens"] if r.get("demand")]
+    if not kens:
+        return []
+    tot = (res.get("totals") or {}).get("demand") or {}
+    key = tot.get("key")
+    method = (tot.get("method_label") or "-") + (f"・按分の基準 {DEMAND_KEYS.get(key, key)}" if key else "")
+    first = kens[0]["demand"]
+    base, target = first["growth_years"]
+    year = first.get("year")
+    years = sorted({base, target, *([year] if year else [])})
+    out = [DEMAND_CLI["eval_head"].format(method=method)]
+    out.append(
+        "\t".join(
+            [
+                DEMAND_CLI["col_ken"],
+                *(DEMAND_CLI["col_year"].format(year=y) for y in years),
+                DEMAND_CLI["col_growth"],
+                DEMAND_CLI["col_peak"],
+                DEMAND_CLI["col_peak75"],
+            ]
+        )
+    )
+    for r in kens:
+        d = r["demand"]
+        vals = d.get("home_visit_per_month") or {}
+        pp = r.get("population_projection") or {}
+        cells = [r["name"]]
+        cells += ["-" if vals.get(str(y)) is None else f"{vals[str(y)]:,.1f}" for y in years]
+        cells += [
+            "-" if d.get("growth") is None else f"{d['growth']:+.1%}",
+            d.get("peak_class") or "-",
+            pp.get("peak_class_75") or "-",
+        ]
+        out.append("\t".join(cells) + ("\t" + DEMAND_CLI["flag"] if d.get("flagged") else ""))
+    if any(r["demand"].get("flagged") for r in kens):
+        out.append(DEMAND_CLI["thresholds"].format(text=tot.get("thresholds", "")))
+    out += [f"  {DEMAND_CLI['source']}{s}" for s in tot.get("sources") or []]
     return out

@@ -76,6 +76,7 @@ def evaluation_table(
             cov = (r.get("coverage") or {}).get(coverage_category) or {}
             share = cov.get("share")
             row["coverage_share"] = np.nan if share is None else float(share)
+        _demand_cells(row, r.get("demand"))
         row["warnings"] = "／".join(str(w["message"]) for w in r.get("warnings", []))
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -96,8 +97,37 @@ def evaluation_table(
         if coverage_category not in CATEGORIES:
             label = category_name(coverage_category)
         heads["coverage_share"] = f"{EXPORT_COLUMNS['coverage_share']}（{label}）"
+    heads.update(_demand_heads(ev))
     heads["warnings"] = EXPORT_COLUMNS["warnings"]
     return table, heads, ev
+
+
+def _demand_years(ev: dict[str, Any]) -> tuple[int, int] | None:
+    """(base, target) 年度 of the evaluation's demand section, ``None`` without one."""
+    first = next((r["demand"] for r in ev["kens"] if r.get("demand")), None)
+    return None if first is None else (int(first["growth_years"][0]), int(first["growth_years"][1]))
+
+
+def _demand_cells(row: dict[str, Any], demand: dict[str, Any] | None) -> None:
+    """Demand of the base and target 年度 and the peak 年度 (section ``demand``; issue 16)."""
+    if not demand:
+        return
+    base, target = demand["growth_years"]
+    vals = demand.get("home_visit_per_month") or {}
+    row["demand_base"] = vals.get(str(base), np.nan)
+    row["demand_target"] = vals.get(str(target), np.nan)
+    row["demand_peak"] = demand.get("peak_year") or np.nan
+
+
+def _demand_heads(ev: dict[str, Any]) -> dict[str, str]:
+    years = _demand_years(ev)
+    if years is None:
+        return {}
+    return {
+        "demand_base": EXPORT_COLUMNS["demand_year"].format(year=years[0]),
+        "demand_target": EXPORT_COLUMNS["demand_year"].format(year=years[1]),
+        "demand_peak": EXPORT_COLUMNS["demand_peak"],
+    }
 
 
 def option_notes(ev: dict[str, Any]) -> list[str]:
@@ -126,4 +156,8 @@ def format_cell(key: str, value: Any) -> str:
         return f"{value:.1f}"
     if key == "coverage_share":
         return f"{value:.1%}"
+    if key == "demand_peak":
+        return f"{int(value)}年度"
+    if key.startswith("demand_"):
+        return f"{value:,.1f}"
     return str(value)

@@ -96,6 +96,8 @@ def raw_cell(key: str, value: Any) -> Any:
         return round(float(value), 2)
     if key == "coverage_share":
         return round(float(value), 4)
+    if key == "demand_peak":
+        return int(value)
     if hasattr(value, "item"):
         return value.item()
     return value

@@ -7,6 +7,7 @@ caller that wants none).
 
 from __future__ import annotations
 
+from zaitaku_map.options.section_demand import DemandSection, PopulationProjectionSection
 from zaitaku_map.options.sections import EvaluationSection
 
-SECTIONS: tuple[EvaluationSection, ...] = ()
+SECTIONS: tuple[EvaluationSection, ...] = (DemandSection(), PopulationProjectionSection())
