@@ -41,6 +41,7 @@ from zaitaku_map.store import Project
 LIST_FONT = 7.0  # pt
 LINE = LIST_FONT * 1.42 / 72  # inches per list row
 NAME_CHARS = 24
+ATLAS_MAX_MUNI_LABELS = 60
 
 
 def ken_facilities(data: ExportData, key: str) -> pd.DataFrame:
@@ -106,6 +107,8 @@ def _map_part(
     if len(placed):
         _number_stacks(ax, xs, ys, placed["no"].to_numpy())
     inside = frame.munis[frame.munis["ken_key"] == key]
+    if len(inside) > ATLAS_MAX_MUNI_LABELS:  # a 圏域 of very many small units: the list names them
+        inside = inside.iloc[:0]
     items = [
         (mpl(r["name"]), g, {"fontsize": 7, "color": "#444444", "zorder": 29, "path_effects": HALO})
         for (_, r), g in zip(inside.iterrows(), inside.geometry, strict=True)
