@@ -61,3 +61,29 @@ def test_cli_roads_coverage_isochrone(synthetic_project, tmp_path: Path, capsys)
     assert rc == 3
     rc, text = _run(capsys, "coverage", path, "--categories", "zaishi")
     assert rc == 0 and "在支診・在支病" in text["text"] and "島町" in text["text"]
+
+
+def test_cli_coverage_unknown_layer_is_named(synthetic_project, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = str(synthetic_project.path)
+    synthetic_project.close()
+    rc, out = _run(
+        capsys,
+        "coverage",
+        path,
+        "--categories",
+        "zaishi",
+        "--mode",
+        "straight",
+        "--layer",
+        "二次医療圏",
+        "--json",
+    )
+    assert rc == 0 and [r["area_code"] for r in out["categories"]["zaishi"]["by_layer"]["二次医療圏"]] == [
+        "9901",
+        "9902",
+        "9903",
+    ]
+    assert (
+        main(["coverage", path, "--categories", "zaishi", "--mode", "straight", "--layer", "保健所圏域"]) == 3
+    )
+    assert "保健所圏域" in capsys.readouterr().err  # was an empty table before

@@ -189,7 +189,7 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.no_municipalities:
         for c in out["categories"].values():
             c.pop("by_municipality", None)
-    return out
+    return dict(out)
 
 
 def _human_coverage(out: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ from zaitaku_map.coverage.polygons import (
     mask_polygon,
     to_lonlat_geom,
 )
-from zaitaku_map.coverage.summary import summarize
+from zaitaku_map.coverage.summary import CoverageSummary, summarize
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.labels import COVERAGE_TEXT
@@ -54,7 +54,7 @@ def coverage_summary(
     facilities: FacilitySet | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
+) -> CoverageSummary:
     """Population total / covered / uncovered / share per category, municipality and area layer.
 
     ``groups`` maps municipality codes to any group key (e.g. a 圏域 option's assignments, which

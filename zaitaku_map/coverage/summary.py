@@ -6,7 +6,7 @@ polygon overlays.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Required, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from zaitaku_map.coverage.engine import CoverageResult
 from zaitaku_map.coverage.facilities import category_members
 from zaitaku_map.coverage.inputs import POP_COLUMNS, category_name
 from zaitaku_map.coverage.params import CoverageParams
+from zaitaku_map.geodata import area_layer_names, area_membership
 from zaitaku_map.store import Project
 
 
@@ -22,21 +23,98 @@ def _r(x: float) -> float:
     return round(float(x), 1)
 
 
-def _figures(pop: pd.DataFrame, covered: np.ndarray) -> dict[str, Any]:
+class Figures(TypedDict):
+    """Population within the threshold (or a band) and beyond it, in total and by age."""
+
+    points: int
+    points_covered: int
+    pop_total: float
+    covered: float
+    uncovered: float
+    share: float | None  # None: no population behind the points
+    pop_65_total: float
+    pop_65_uncovered: float
+    pop_75_total: float
+    pop_75_uncovered: float
+    pop_85_total: float
+    pop_85_uncovered: float
+
+
+class GroupRow(TypedDict, total=False):
+    """One municipality (``muni_code``), area (``area_code``) or group (``key``) of a breakdown."""
+
+    muni_code: str
+    area_code: str
+    key: str
+    name: str
+    points: Required[int]
+    points_covered: Required[int]
+    pop_total: Required[float]
+    covered: Required[float]
+    uncovered: Required[float]
+    share: Required[float | None]
+    pop_65_uncovered: Required[float]
+    pop_75_uncovered: Required[float]
+    nearest_min: float | None  # coarse demand only: minutes from the representative point
+
+
+class CategorySummary(Figures, total=False):
+    """One category: its facilities, the figures within ``minutes``, each band and the breakdowns."""
+
+    name: Required[str]
+    facilities: Required[int]
+    facilities_at_municipality_point: Required[int]
+    unsnapped_facilities: Required[list[dict[str, Any]]]
+    bands: Required[dict[str, Figures]]  # "15" -> figures within 15 minutes
+    by_municipality: list[GroupRow]
+    by_layer: Required[dict[str, list[GroupRow]]]  # area layer -> its areas
+    by_group: list[GroupRow]  # when ``groups`` were given (e.g. an option's 圏域)
+    by_facility: list[dict[str, Any]]  # added by ``coverage --facilities``
+
+
+class OffNetwork(TypedDict):
+    points: int
+    pop_total: float
+    max_snap_m: float
+
+
+class CoverageSummary(TypedDict, total=False):
+    """The result of :func:`summarize` / :func:`~zaitaku_map.coverage.coverage_summary` (``--json``)."""
+
+    mode: Required[str]
+    description_ja: Required[str]
+    parameters: Required[dict[str, Any]]
+    minutes: Required[float]
+    bands: Required[list[float]]
+    demand_points: Required[int]
+    coarse_demand: Required[bool]
+    categories: Required[dict[str, CategorySummary]]
+    # False: no population behind the demand points (e.g. only an area-keyed table) — shares are
+    # then undefined and only the reach of the points (municipality representative points) is known
+    population_available: Required[bool]
+    note: str
+    off_network: OffNetwork
+    from_cache: list[str]
+    saved_as_project_setting: bool  # set by ``coverage --save``
+
+
+def _figures(pop: pd.DataFrame, covered: np.ndarray) -> Figures:
     total = pop.sum()
     cov = pop[covered].sum()
-    out: dict[str, Any] = {
+    return {
         "points": len(pop),
         "points_covered": int(np.count_nonzero(covered)),
         "pop_total": _r(total["pop_total"]),
         "covered": _r(cov["pop_total"]),
         "uncovered": _r(total["pop_total"] - cov["pop_total"]),
         "share": round(float(cov["pop_total"] / total["pop_total"]), 4) if total["pop_total"] > 0 else None,
+        "pop_65_total": _r(total["pop_65"]),
+        "pop_65_uncovered": _r(total["pop_65"] - cov["pop_65"]),
+        "pop_75_total": _r(total["pop_75"]),
+        "pop_75_uncovered": _r(total["pop_75"] - cov["pop_75"]),
+        "pop_85_total": _r(total["pop_85"]),
+        "pop_85_uncovered": _r(total["pop_85"] - cov["pop_85"]),
     }
-    for c in POP_COLUMNS[1:]:
-        out[f"{c}_total"] = _r(total[c])
-        out[f"{c}_uncovered"] = _r(total[c] - cov[c])
-    return out
 
 
 def _grouped(
@@ -46,7 +124,7 @@ def _grouped(
     key_name: str,
     names: dict[str, str] | None = None,
     times: np.ndarray | None = None,
-) -> list[dict[str, Any]]:
+) -> list[GroupRow]:
     frame = pop.copy()
     frame["_key"] = keys.to_numpy()
     frame["_cov"] = np.where(covered, frame["pop_total"], 0.0)
@@ -63,10 +141,10 @@ def _grouped(
     tmin = g["_t"].min()
     u65 = g["_u65"].sum()
     u75 = g["_u75"].sum()
-    rows = []
+    rows: list[GroupRow] = []
     for k in tot.index:
         t, c = float(tot[k]), float(cov[k])
-        row = {key_name: k}
+        row: dict[str, Any] = {key_name: k}
         if names is not None:
             row["name"] = names.get(k, k)
         row.update(
@@ -83,7 +161,7 @@ def _grouped(
             times is not None
         ):  # nearest facility in minutes (with coarse demand: from the representative point)
             row["nearest_min"] = round(float(tmin[k]), 1) if np.isfinite(tmin[k]) else None
-        rows.append(row)
+        rows.append(cast(GroupRow, row))  # the key field's name varies (muni_code / area_code / key)
     return rows
 
 
@@ -106,9 +184,9 @@ def summarize(
     *,
     layers: list[str] | None = None,
     groups: dict[str, str] | None = None,
-    group_name: str = "group",
-) -> dict[str, Any]:
-    """Summary dict of a :class:`~zaitaku_map.coverage.engine.CoverageResult`."""
+) -> CoverageSummary:
+    """Summary of a :class:`~zaitaku_map.coverage.engine.CoverageResult` (``groups``: municipality
+    code -> group key, adds ``by_group``)."""
     params: CoverageParams = result.params
     df = result.demand.df
     pop = df[list(POP_COLUMNS)].fillna(0.0).astype(float)
@@ -117,19 +195,12 @@ def summarize(
         str(c): (f or n)
         for c, n, f in project.conn.execute("SELECT code, name, full_name FROM municipalities")
     }
-    layer_maps: dict[str, dict[str, tuple[str, str]]] = {}
-    if layers is None:
-        layers = [r[0] for r in project.conn.execute("SELECT name FROM area_layers ORDER BY id")]
-    for layer in layers:
-        layer_maps[layer] = {
-            m: (a, n or a)
-            for m, a, n in project.conn.execute(
-                "SELECT m.muni_code, m.area_code, m.area_name FROM area_members m JOIN area_layers l ON l.id=m.layer_id "
-                "WHERE l.name=?",
-                (layer,),
-            )
-        }
-    out: dict[str, Any] = {
+    # a layer asked for by name that the project lacks raises GeodataError (with the names it has)
+    layer_maps = {
+        layer: area_membership(project, layer)
+        for layer in (area_layer_names(project) if layers is None else layers)
+    }
+    out: CoverageSummary = {
         "mode": result.mode,
         "description_ja": result.describe_ja(),
         "parameters": params.to_dict(),
@@ -138,8 +209,6 @@ def summarize(
         "demand_points": len(df),
         "coarse_demand": result.demand.coarse,
         "categories": {},
-        # False: no population behind the demand points (e.g. only an area-keyed table) — shares are
-        # then undefined and only the reach of the points (municipality representative points) is known
         "population_available": bool(pop["pop_total"].sum() > 0),
     }
     if result.demand.coarse:
@@ -154,13 +223,16 @@ def summarize(
     for key, cc in result.categories.items():
         t = cc.times
         covered = t <= params.minutes
-        entry: dict[str, Any] = {
-            "name": category_name(key),
-            "facilities": cc.n_facilities,
-            "facilities_at_municipality_point": _at_municipality_point(project, key),
-            "unsnapped_facilities": cc.unsnapped,
-            **_figures(pop, covered),
-        }
+        entry = cast(
+            CategorySummary,
+            {
+                "name": category_name(key),
+                "facilities": cc.n_facilities,
+                "facilities_at_municipality_point": _at_municipality_point(project, key),
+                "unsnapped_facilities": cc.unsnapped,
+                **_figures(pop, covered),
+            },
+        )
         entry["bands"] = {f"{b:g}": _figures(pop, t <= b) for b in params.bands}
         entry["by_municipality"] = _grouped(
             pop, covered, muni, "muni_code", names, times=t if result.demand.coarse else None
@@ -172,6 +244,6 @@ def summarize(
             entry["by_layer"][layer] = _grouped(pop, covered, codes.astype("string"), "area_code", area_names)
         if groups:
             gk = muni.map(lambda m: groups.get(m) if m is not None else None)
-            entry[f"by_{group_name}"] = _grouped(pop, covered, gk.astype("string"), "key")
+            entry["by_group"] = _grouped(pop, covered, gk.astype("string"), "key")
         out["categories"][key] = entry
     return out

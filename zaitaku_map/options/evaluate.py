@@ -56,13 +56,7 @@ MUNI_CACHE_KIND = "options.coverage_by_muni"
 MAX_OUTSIDE_LISTED = 100
 # per municipality: total, covered, uncovered, pop_65_uncovered, pop_75_uncovered
 MuniCoverage = dict[str, dict[str, dict[str, float]]]
-STAT_KEYS = {
-    "total": "pop_total",
-    "covered": "covered",
-    "uncovered": "uncovered",
-    "pop_65_uncovered": "pop_65_uncovered",
-    "pop_75_uncovered": "pop_75_uncovered",
-}
+STAT_KEYS = ("total", "covered", "uncovered", "pop_65_uncovered", "pop_75_uncovered")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +89,16 @@ def coverage_by_municipality(
     for cat, entry in summary["categories"].items():
         rows = entry["by_municipality"]
         if rows:
-            out[cat] = {str(r["muni_code"]): {k: float(r[src]) for k, src in STAT_KEYS.items()} for r in rows}
+            out[cat] = {
+                str(r["muni_code"]): {
+                    "total": float(r["pop_total"]),
+                    "covered": float(r["covered"]),
+                    "uncovered": float(r["uncovered"]),
+                    "pop_65_uncovered": float(r["pop_65_uncovered"]),
+                    "pop_75_uncovered": float(r["pop_75_uncovered"]),
+                }
+                for r in rows
+            }
     if not out:
         return None, OPTION_TEXT["coverage_not_computed"]
     project.cache_put(key, MUNI_CACHE_KIND, json.dumps(out, ensure_ascii=False).encode("utf-8"))
