@@ -58,7 +58,9 @@ def test_c_that_would_change_nothing(synthetic_project) -> None:  # type: ignore
     assert _by_key(p, base="案C")["designated_city"].available
     with pytest.raises(InputDataError) as exc:
         create_option(p, "案C2", template="designated_city", base="案C")
-    assert exc.value.value == "city_already_own" and "同じ" in (exc.value.hint or "")
+    assert exc.value.details["reason"] == "city_already_own" and "すでに独立した圏域" in (
+        exc.value.hint or ""
+    )
     with pytest.raises(InputDataError):
         create_option(p, "案C区2", template="designated_city", base="案C区", wards=True)
     assert len(get_option(p, "案C区").kens) == 5  # the three areas and the two wards

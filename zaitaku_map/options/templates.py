@@ -172,8 +172,9 @@ def _build_city(
     if reason is not None:
         raise InputDataError(
             "template C would change nothing in this project",
-            value=reason,
+            column="template",
             hint=TEMPLATE_REASONS[reason] + "。A（または基にした案）をそのまま使ってください。",
+            reason=reason,
         )
     for city, (cname, ward_codes) in cities.items():
         for w in ward_codes:
