@@ -18,6 +18,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent
@@ -192,14 +193,14 @@ def _coverage_params(project: Project, args: argparse.Namespace) -> CoveragePara
     return resolve_coverage_params(project, minutes=args.minutes, mode=args.mode)
 
 
-def cmd_list(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_list(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import list_options
 
     with open_project(args.project) as p:
         return {"options": list_options(p)}
 
 
-def cmd_templates(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_templates(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import template_choices
 
     with open_project(args.project) as p:
@@ -219,7 +220,7 @@ def _human_templates(res: dict[str, Any]) -> None:
             print(f"    {t['note']}")
 
 
-def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_create(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import create_option
 
     kw: dict[str, Any] = {}
@@ -251,7 +252,7 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return res
 
 
-def cmd_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_show(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import get_option
     from zaitaku_map.options.history import history_state
     from zaitaku_map.options.inputs import load_units
@@ -277,21 +278,21 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         return d
 
 
-def cmd_assign(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_assign(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import assign
 
     with open_project(args.project) as p:
         return assign(p, args.name, _codes(args.units), args.ken, ken_name=args.ken_name, color=args.color)
 
 
-def cmd_unassign(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_unassign(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import unassign
 
     with open_project(args.project) as p:
         return unassign(p, args.name, _codes(args.units))
 
 
-def cmd_ken(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_ken(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import delete_ken, set_ken
 
     with open_project(args.project) as p:
@@ -300,7 +301,7 @@ def cmd_ken(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         return set_ken(p, args.name, args.ken, new_name=args.new_name, color=args.color, notes=args.notes)
 
 
-def cmd_undo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_undo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import undo
 
     with open_project(args.project) as p:
@@ -309,7 +310,7 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return res
 
 
-def cmd_redo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_redo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import redo
 
     with open_project(args.project) as p:
@@ -318,28 +319,28 @@ def cmd_redo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     return res
 
 
-def cmd_rename(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_rename(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import rename_option
 
     with open_project(args.project) as p:
         return rename_option(p, args.name, args.new_name)
 
 
-def cmd_duplicate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_duplicate(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import duplicate_option
 
     with open_project(args.project) as p:
         return duplicate_option(p, args.name, args.new_name)
 
 
-def cmd_delete(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_delete(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import delete_option
 
     with open_project(args.project) as p:
         return delete_option(p, args.name)
 
 
-def cmd_role(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_role(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import set_active_role
 
     with open_project(args.project) as p:
@@ -350,7 +351,7 @@ def cmd_role(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         }
 
 
-def cmd_hub(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_hub(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import add_hub, get_option, remove_hub
 
     with open_project(args.project) as p:
@@ -363,7 +364,7 @@ def cmd_hub(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         )
 
 
-def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_function(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.labels import FUNCTIONS
     from zaitaku_map.options import facility_functions, set_function
 
@@ -387,7 +388,7 @@ def cmd_function(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     }
 
 
-def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import evaluate_option
     from zaitaku_map.remedies.facility_set import scenario_facility_set
 
@@ -410,7 +411,7 @@ def _targets(p: Project, names: list[str]) -> list[Any]:
     return out
 
 
-def cmd_compare(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_compare(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import compare_options
 
     with open_project(args.project) as p:

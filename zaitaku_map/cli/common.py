@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -14,7 +14,8 @@ from typing import Any, TextIO
 from zaitaku_map.progress import CancelToken, Progress
 from zaitaku_map.store import Project, open_project
 
-Handler = Callable[[argparse.Namespace, "Context"], dict[str, Any] | None]
+# a handler returns what ``--json`` prints (a dict, or a TypedDict of the core), or None
+Handler = Callable[[argparse.Namespace, "Context"], Mapping[str, Any] | None]
 
 
 def common_parent() -> argparse.ArgumentParser:

@@ -24,6 +24,7 @@ from zaitaku_map.options.evaluate import evaluate_option
 from zaitaku_map.options.geometry import adjacency, contiguity, ken_polygons
 from zaitaku_map.options.model import (
     Option,
+    OptionInfo,
     OptionNotFoundError,
     assign,
     delete_ken,
@@ -58,6 +59,7 @@ from zaitaku_map.options.roles import (
 from zaitaku_map.options.sections import EvaluationContext, EvaluationSection, Indicator, SectionResult
 from zaitaku_map.options.templates import (
     TEMPLATES,
+    CreatedOption,
     MinPopulationDefault,
     TemplateChoice,
     create_option,
@@ -67,6 +69,7 @@ from zaitaku_map.options.templates import (
 
 __all__ = [
     "TEMPLATES",
+    "CreatedOption",
     "EvaluationContext",
     "EvaluationSection",
     "EvaluationTarget",
@@ -78,6 +81,7 @@ __all__ = [
     "Option",
     "OptionComparison",
     "OptionEvaluation",
+    "OptionInfo",
     "OptionNotFoundError",
     "Proposal",
     "ProposalReport",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.store import Project
 from zaitaku_map.store.project import now_iso
@@ -198,7 +198,12 @@ def redo_next(project: Project, oid: int) -> Action | None:
     return action
 
 
-def history_state(project: Project, oid: int) -> dict[str, int]:
+class HistoryState(TypedDict):
+    can_undo: int  # steps that can be undone
+    can_redo: int
+
+
+def history_state(project: Project, oid: int) -> HistoryState:
     """How many steps can be undone / redone."""
     row = project.conn.execute(
         "SELECT sum(undone=0), sum(undone=1) FROM option_history WHERE option_id=?", (oid,)

@@ -29,6 +29,8 @@ from shapely.geometry import LineString, Point
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import MEETING_EVENTS, MEETING_TEXT
 from zaitaku_map.options.model import (
+    AssignResult,
+    Undone,
     assign,
     delete_option,
     duplicate_option,
@@ -370,7 +372,7 @@ def start_working_copy(project: Project, meeting_id: int, base: str) -> WorkingC
     return WorkingCopy(meeting_id=meeting_id, name=name, base=base)
 
 
-def move_units(project: Project, copy: WorkingCopy, codes: Sequence[str], ken_key: str) -> dict[str, Any]:
+def move_units(project: Project, copy: WorkingCopy, codes: Sequence[str], ken_key: str) -> AssignResult:
     """Move municipalities into 圏域 ``ken_key`` of the working copy (one undoable step, logged)."""
     before = get_option(project, copy.name)
     result = assign(project, copy.name, list(codes), ken_key)
@@ -408,7 +410,7 @@ def _unit_names(project: Project, codes: Sequence[str]) -> list[str]:
     return [str(found.get(c, c)) for c in codes]
 
 
-def undo_edit(project: Project, copy: WorkingCopy) -> dict[str, Any]:
+def undo_edit(project: Project, copy: WorkingCopy) -> Undone:
     """Undo the latest edit of the working copy (logged when something was undone)."""
     result = undo(project, copy.name)
     if result.get("undone"):

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypedDict
+from typing import Any, Required, TypedDict
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.options import history
@@ -50,6 +50,91 @@ _HEX_COLOR = re.compile(r"#?([0-9a-f]{6}|[0-9a-f]{3})")
 
 class OptionNotFoundError(InputDataError):
     """No option with this name exists in the project."""
+
+
+class OptionInfo(TypedDict):
+    """One row of :func:`list_options`."""
+
+    id: int
+    name: str
+    template: str | None
+    base_layer: str | None
+    notes: str
+    author: str
+    plan_period: str
+    created_at: str | None
+    updated_at: str | None
+    params: dict[str, Any]
+    n_kens: int
+    n_units: int
+    can_undo: int
+    can_redo: int
+
+
+class AssignResult(TypedDict):
+    option: str
+    ken_key: str
+    moved: list[str]  # units whose 圏域 changed
+    changed: bool  # False: nothing changed, nothing recorded
+
+
+class UnassignResult(TypedDict):
+    option: str
+    unassigned: list[str]
+    changed: bool
+
+
+class KenResult(TypedDict):
+    """A 圏域 after :func:`set_ken` / :func:`rename_ken`."""
+
+    option: str
+    ken_key: str
+    name: str
+    color: str | None
+    notes: str | None
+    changed: bool
+
+
+class DeletedKen(TypedDict):
+    option: str
+    deleted: str
+    unassigned: list[str]
+
+
+class OptionInfoEdit(TypedDict, total=False):
+    option: Required[str]
+    notes: str
+    author: str
+    plan_period: str
+
+
+class RenamedOption(TypedDict):
+    option: str
+    old_name: str
+
+
+class DuplicatedOption(TypedDict):
+    option: str
+    copied_from: str
+    n_kens: int
+
+
+class DeletedOption(TypedDict):
+    deleted: str
+
+
+class Undone(TypedDict):
+    option: str  # the current name (an undone rename gives the old one back)
+    undone: str | None  # what was undone; None: nothing to undo
+    can_undo: int
+    can_redo: int
+
+
+class Redone(TypedDict):
+    option: str
+    redone: str | None
+    can_undo: int
+    can_redo: int
 
 
 def normalize_color(value: str) -> str:
@@ -185,9 +270,9 @@ def get_option(project: Project, name: str) -> Option:
     return opt
 
 
-def list_options(project: Project) -> list[dict[str, Any]]:
+def list_options(project: Project) -> list[OptionInfo]:
     """Every option: name, template, layer, notes, dates, number of 圏域 and assigned units."""
-    out = []
+    out: list[OptionInfo] = []
     for row in project.conn.execute(f"SELECT {_COLS} FROM options ORDER BY id"):
         opt = _row_to_option(row)
         n_kens, n_units = project.conn.execute(
@@ -195,9 +280,25 @@ def list_options(project: Project) -> list[dict[str, Any]]:
             "(SELECT count(*) FROM option_assignments WHERE option_id=?)",
             (opt.id, opt.id),
         ).fetchone()
-        d = {k: v for k, v in asdict(opt).items() if k not in ("kens", "assignments", "hubs")}
-        d.update(n_kens=n_kens, n_units=n_units, **history.history_state(project, opt.id))
-        out.append(d)
+        state = history.history_state(project, opt.id)
+        out.append(
+            {
+                "id": opt.id,
+                "name": opt.name,
+                "template": opt.template,
+                "base_layer": opt.base_layer,
+                "notes": opt.notes,
+                "author": opt.author,
+                "plan_period": opt.plan_period,
+                "created_at": opt.created_at,
+                "updated_at": opt.updated_at,
+                "params": opt.params,
+                "n_kens": n_kens,
+                "n_units": n_units,
+                "can_undo": state["can_undo"],
+                "can_redo": state["can_redo"],
+            }
+        )
     return out
 
 
@@ -284,7 +385,7 @@ def assign(
     *,
     ken_name: str | None = None,
     color: str | None = None,
-) -> dict[str, Any]:
+) -> AssignResult:
     """Move units into 圏域 ``ken_key`` (created, named ``ken_name`` or the key, when new).
 
     One undoable step.  Unknown unit codes raise :class:`InputDataError` before anything changes;
@@ -315,10 +416,10 @@ def assign(
             "actions": [action, {"op": "ken", "key": ken_key, "old": old, "new": new}],
         }
     changed = history.perform(project, opt.id, action)
-    return {"option": name, "ken_key": ken_key, "moved": [c[0] for c in changes], "changed": changed}
+    return {"option": name, "ken_key": ken_key, "moved": [str(c[0]) for c in changes], "changed": changed}
 
 
-def unassign(project: Project, name: str, unit_codes: list[str] | str) -> dict[str, Any]:
+def unassign(project: Project, name: str, unit_codes: list[str] | str) -> UnassignResult:
     """Remove units from their 圏域 (they become unassigned); one undoable step."""
     if isinstance(unit_codes, str):
         unit_codes = [c for c in unit_codes.split(",") if c.strip()]
@@ -326,7 +427,7 @@ def unassign(project: Project, name: str, unit_codes: list[str] | str) -> dict[s
     codes = expand_units(project, unit_codes)
     changes = [[u, opt.assignments[u], None] for u in codes if u in opt.assignments]
     changed = history.perform(project, opt.id, {"op": "assign", "changes": changes, "new_kens": []})
-    return {"option": name, "unassigned": [c[0] for c in changes], "changed": changed}
+    return {"option": name, "unassigned": [str(c[0]) for c in changes], "changed": changed}
 
 
 def expand_units(project: Project, codes: list[str] | tuple[str, ...] | set[str]) -> list[str]:
@@ -367,7 +468,7 @@ def set_ken(
     new_name: str | None = None,
     color: str | None = None,
     notes: str | None = None,
-) -> dict[str, Any]:
+) -> KenResult:
     """Change a 圏域's name, colour (``#rrggbb``, checked) or notes (creates it, empty, when new); one
     undoable step."""
     color = None if color is None else normalize_color(color)
@@ -383,10 +484,17 @@ def set_ken(
     if notes is not None:
         new["notes"] = notes
     changed = history.perform(project, opt.id, {"op": "ken", "key": ken_key, "old": old, "new": new})
-    return {"option": name, "ken_key": ken_key, **new, "changed": changed}
+    return {
+        "option": name,
+        "ken_key": ken_key,
+        "name": new["name"],
+        "color": new["color"],
+        "notes": new["notes"],
+        "changed": changed,
+    }
 
 
-def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> dict[str, Any]:
+def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> KenResult:
     """Give a 圏域 a new display name (its key stays)."""
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
@@ -397,7 +505,7 @@ def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> dict
     return set_ken(project, name, ken_key, new_name=new_name)
 
 
-def delete_ken(project: Project, name: str, ken_key: str) -> dict[str, Any]:
+def delete_ken(project: Project, name: str, ken_key: str) -> DeletedKen:
     """Remove a 圏域; its units become unassigned and its hubs are removed (one undoable step)."""
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
@@ -422,7 +530,7 @@ def set_option_info(
     notes: str | None = None,
     author: str | None = None,
     plan_period: str | None = None,
-) -> dict[str, Any]:
+) -> OptionInfoEdit:
     """Edit an option's notes / author / plan period (undoable)."""
     opt = get_option(project, name)
     new = {
@@ -430,10 +538,17 @@ def set_option_info(
     }
     old = {k: getattr(opt, k) for k in new}
     history.perform(project, opt.id, {"op": "meta", "old": old, "new": new})
-    return {"option": name, **new}
+    out: OptionInfoEdit = {"option": name}
+    if notes is not None:
+        out["notes"] = notes
+    if author is not None:
+        out["author"] = author
+    if plan_period is not None:
+        out["plan_period"] = plan_period
+    return out
 
 
-def rename_option(project: Project, name: str, new_name: str) -> dict[str, Any]:
+def rename_option(project: Project, name: str, new_name: str) -> RenamedOption:
     """Rename an option (undoable: ``undo`` on the new name restores the old one)."""
     new_name = (new_name or "").strip()
     opt = get_option(project, name)
@@ -450,7 +565,7 @@ def rename_option(project: Project, name: str, new_name: str) -> dict[str, Any]:
 
 def duplicate_option(
     project: Project, name: str, new_name: str, *, notes: str | None = None
-) -> dict[str, Any]:
+) -> DuplicatedOption:
     """Copy an option (圏域, assignments, hubs) under a new name; the copy starts with an empty history."""
     opt = get_option(project, name)
     params = {**opt.params, "copied_from": name}
@@ -470,7 +585,7 @@ def duplicate_option(
     return {"option": new_name, "copied_from": name, "n_kens": len(opt.kens)}
 
 
-def delete_option(project: Project, name: str) -> dict[str, Any]:
+def delete_option(project: Project, name: str) -> DeletedOption:
     """Delete an option and everything that belongs to it (not undoable: duplicate first if unsure)."""
     oid = option_id(project, name)
     with project.transaction():
@@ -480,7 +595,7 @@ def delete_option(project: Project, name: str) -> dict[str, Any]:
     return {"deleted": name}
 
 
-def undo(project: Project, name: str) -> dict[str, Any]:
+def undo(project: Project, name: str) -> Undone:
     """Undo the latest edit of the option (``{"undone": description | None}``).
 
     Undoing a rename is done under the option's *current* name.
@@ -495,7 +610,7 @@ def undo(project: Project, name: str) -> dict[str, Any]:
     }
 
 
-def redo(project: Project, name: str) -> dict[str, Any]:
+def redo(project: Project, name: str) -> Redone:
     """Redo the latest undone edit of the option (``{"redone": description | None}``)."""
     oid = option_id(project, name)
     action = history.redo_next(project, oid)

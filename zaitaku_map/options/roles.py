@@ -28,13 +28,13 @@ Functions ①退院支援 ②日常の療養支援 ③急変時の対応 ④看�
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.coverage import Facility, FacilitySet
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import FUNCTIONS
 from zaitaku_map.options import history, inputs
-from zaitaku_map.options.model import get_option
+from zaitaku_map.options.model import Hub, get_option
 from zaitaku_map.store import Project
 
 CATEGORY_DEFAULTS: dict[str, frozenset[int]] = {
@@ -54,6 +54,34 @@ DESIGNATION_DEFAULTS: dict[str, frozenset[int]] = {
     "back_support_hospital": frozenset({1, 3}),
 }
 _NO_MITORI_SUBTYPES = ("認知症", "グループホーム")
+
+
+class RoleResult(TypedDict):
+    facility_id: int
+    name: str
+    category: str
+    active_role: bool
+
+
+class RemovedHubs(TypedDict):
+    removed: list[Hub]
+
+
+class FunctionResult(TypedDict):
+    facility_id: int
+    name: str
+    function: int
+    label: str
+    value: bool | None  # None: back to the default
+    functions: list[int]  # the functions the facility now carries
+
+
+class FunctionOverride(TypedDict):
+    facility_id: int
+    name: str
+    function: int
+    label: str | None
+    value: bool
 
 
 def default_functions(
@@ -92,7 +120,7 @@ def _check_facility(project: Project, facility_id: int) -> tuple[Any, ...]:
 
 def set_active_role(
     project: Project, facility_id: int, value: bool = True, *, option: str | None = None
-) -> dict[str, Any]:
+) -> RoleResult:
     """Mark (or unmark) a facility as 在宅医療において積極的役割を担う医療機関.
 
     With ``option`` the change is recorded in that option's edit log, so ``undo(project, option)``
@@ -124,7 +152,7 @@ def add_hub(
     facility_id: int | None = None,
     name: str | None = None,
     body_type: str | None = None,
-) -> dict[str, Any]:
+) -> Hub:
     """Record a 連携を担う拠点 for a 圏域: a facility (``facility_id``) or a named body (``name``).
 
     One undoable edit of the option.  Returns the hub row.
@@ -143,7 +171,7 @@ def add_hub(
             hint="施設IDか、拠点の名称（例: ○○市医師会）を指定してください。",
         )
     next_id = project.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM option_hubs").fetchone()[0]
-    hub = {
+    hub: Hub = {
         "id": int(next_id),
         "ken_key": ken_key,
         "facility_id": facility_id,
@@ -162,7 +190,7 @@ def remove_hub(
     hub_id: int | None = None,
     name: str | None = None,
     facility_id: int | None = None,
-) -> dict[str, Any]:
+) -> RemovedHubs:
     """Remove hubs matching ``hub_id`` / ``name`` / ``facility_id`` (within ``ken_key`` if given)."""
     opt = get_option(project, option)
     if ken_key is not None:
@@ -192,7 +220,7 @@ def remove_hub(
 
 def set_function(
     project: Project, facility_id: int, function: int, value: bool | None, *, option: str | None = None
-) -> dict[str, Any]:
+) -> FunctionResult:
     """User override of one function tag (``value`` True/False); ``None`` returns to the default.
 
     With ``option`` the change is recorded in that option's edit log (undoable there).
@@ -234,7 +262,7 @@ def set_function(
     }
 
 
-def clear_function(project: Project, facility_id: int, function: int) -> dict[str, Any]:
+def clear_function(project: Project, facility_id: int, function: int) -> FunctionResult:
     """Remove the user override of one function (back to the default)."""
     return set_function(project, facility_id, function, None)
 
@@ -274,7 +302,7 @@ def facility_functions(
     return out
 
 
-def function_overrides(project: Project) -> list[dict[str, Any]]:
+def function_overrides(project: Project) -> list[FunctionOverride]:
     """User overrides as rows (facility id, name, function, value)."""
     return [
         {

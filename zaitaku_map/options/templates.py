@@ -22,7 +22,7 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import MIN_POPULATION_RULE, OPTION_TEMPLATES, TEMPLATE_REASONS
@@ -43,6 +43,18 @@ TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
 # the default minimum population of a proposal is this fraction of the median area population:
 # a typical area of the base layer may split into up to about four 圏域 (guidance pattern B)
 MIN_POPULATION_DIVISOR = 4
+
+
+class CreatedOption(TypedDict):
+    """What :func:`create_option` made."""
+
+    option: str
+    template: str
+    layer: str
+    n_kens: int
+    n_units: int  # units assigned
+    unassigned: list[str]
+    params: dict[str, Any]  # the template's parameters (proposal: its report; default minimum population)
 
 
 @dataclass(frozen=True)
@@ -400,7 +412,7 @@ def create_option(
     author: str = "",
     plan_period: str = "",
     **constraints: Any,
-) -> dict[str, Any]:
+) -> CreatedOption:
     """Create an option from a template and store it.
 
     Parameters
