@@ -556,7 +556,53 @@ INGEST_SKIP_REASONS: dict[str, str] = {
     "not_reference": "住所の位置参照ではありません",
     "user": "「取り込まない」を選択",
 }
-IMPORT_LOG_SEVERITY: dict[str, str] = {"rejected": "除外", "warning": "警告"}
+IMPORT_LOG_SEVERITY: dict[str, str] = {"rejected": "除外", "warning": "警告", "info": "お知らせ"}
+# the kind of an evaluation warning, for grouping them in the GUI's 注意 tab (code -> short label)
+GUI_WARNING_KINDS: dict[str, str] = {
+    "non_contiguous": "地続きでない",
+    "unassigned": "未割当の市区町村",
+    "unknown_units": "不明な市区町村コード",
+    "crosses_layer": "圏域レイヤーの境界をまたぐ",
+    "no_active_role": "積極的役割",
+    "no_hub": "連携の拠点",
+    "missing_function": "機能の不足",
+    "empty_ken": "空の圏域",
+    "no_zaishi": "在支診・在支病",
+    "no_home_nursing": "訪問看護",
+    "below_min_population": "人口",
+    "facilities_outside": "圏域外の施設",
+    "not_loaded": "未取込のデータ",
+    "population_unknown": "人口",
+}
+# groups of files in the demo's manifest (``demo --files-only``) and its counts
+DEMO_FILE_GROUPS: dict[str, str] = {
+    "boundaries": "行政区域",
+    "areas": "圏域の表",
+    "population": "人口（地域メッシュ統計）",
+    "projection": "将来推計・医療需要",
+    "facilities": "施設の一覧",
+    "geocode_reference": "住所の位置参照",
+    "roads": "道路網",
+}
+DEMO_COUNTS: dict[str, str] = {
+    "municipalities": "市区町村",
+    "population": "人口",
+    "mesh_cells": "人口メッシュ",
+    "facilities": "施設（全種別）",
+    "zaishi_clinic": "在宅療養支援診療所",
+    "zaishi_hospital": "在宅療養支援病院",
+    "facility_hospital": "病院",
+    "facility_clinic": "診療所",
+    "facility_pharmacy": "薬局",
+    "facility_home_nursing": "訪問看護ステーション",
+    "facility_houkatsu": "地域包括支援センター",
+    "facility_tokuyo": "特別養護老人ホーム",
+    "facility_roken": "介護老人保健施設",
+    "facility_iryoin": "介護医療院",
+    "facility_gh": "認知症グループホーム",
+    "road_nodes": "道路網のノード",
+    "road_ways": "道路網のウェイ",
+}
 # what the export dialog writes (key -> label)
 GUI_EXPORT_KINDS: dict[str, str] = {
     "map_pdf": "圏域図（PDF）",
@@ -569,6 +615,19 @@ GUI_EXPORT_KINDS: dict[str, str] = {
     "xlsx": "表（Excel）",
     "csv": "表（CSV）",
     "gpkg": "GIS レイヤー（GeoPackage）",
+}
+# default file names of the export dialog: 「案A_圏域図.pdf」 (key -> what the file is)
+EXPORT_FILE_STEMS: dict[str, str] = {
+    "map_pdf": "圏域図",
+    "atlas_pdf": "圏域ごとの拡大図",
+    "html": "地図",
+    "list_pdf": "資源リスト",
+    "comparison_pdf": "比較",
+    "pack": "会議資料",
+    "pack_dir": "会議資料",
+    "xlsx": "一覧表",
+    "csv": "一覧表",
+    "gpkg": "GISレイヤー",
 }
 # groups of the layers panel
 GUI_LAYER_GROUPS: dict[str, str] = {  # in drawing-panel order; features add their group here

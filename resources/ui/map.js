@@ -28,6 +28,7 @@
   let facStyles = {};       // cat -> {color, marker, label}
   let facRows = [];         // the rows of the last setFacilities (for the stack counts)
   let stackCount = 0;       // points where two or more visible facilities sit on the same spot
+  let approxShown = false;  // some facility sits at an approximate position (drawn hollow)
   let highlight = null;
   let legend = null;
   let banner = null;
@@ -93,6 +94,7 @@
       if (!rdr._ctx || !this._point || this._empty()) return;
       const ctx = rdr._ctx;
       const o = this.options;
+      if (ctx.setLineDash) ctx.setLineDash([]);  // never inherit the dashes of the last outline drawn
       drawSymbol(ctx, o.shape || "o", this._point.x, this._point.y, this._radius);
       ctx.globalAlpha = o.fillOpacity;
       ctx.fillStyle = o.fillColor;
@@ -105,11 +107,12 @@
     },
   });
 
-  function symbolCanvas(shape, color, size) {
+  function symbolCanvas(shape, color, size, hollow) {
     const c = document.createElement("canvas");
     c.width = size; c.height = size;
     const ctx = c.getContext("2d");
     drawSymbol(ctx, shape, size / 2, size / 2, size * 0.32);
+    if (hollow) { ctx.lineWidth = 1.8; ctx.strokeStyle = color; ctx.stroke(); return c; }
     ctx.fillStyle = color; ctx.fill("evenodd");
     ctx.lineWidth = 1.5; ctx.strokeStyle = "#111"; ctx.stroke();
     return c;
@@ -240,22 +243,30 @@
 
   // ---------------------------------------------------------------- facilities
   zm.setFacilities = function (styles, rows) {
-    // rows: [id, cat, lat, lon, name, subtype, address, level_label]
+    // rows: [id, cat, lat, lon, short name, subtype, address, level_label, official name, approximate]
     facStyles = styles;
+    approxShown = false;
     for (const k of Object.keys(facMarkers)) delete facMarkers[k];
     const groups = {};
     for (const cat of Object.keys(styles)) groups[cat] = L.featureGroup();
     for (const r of rows) {
-      const [id, cat, lat, lon, name, subtype, address, level] = r;
+      const [id, cat, lat, lon, name, subtype, address, level, official, approx] = r;
       const st = styles[cat] || {color: "#777", marker: "o", label: cat};
-      const m = new SymbolMarker([lat, lon], {
+      // an approximate position (町字・市区町村代表点) is hollow: it is not where the building is
+      const m = new SymbolMarker([lat, lon], approx ? {
+        renderer: renderer, radius: st.radius || 7, shape: st.marker, color: st.color, weight: 2.4,
+        fillColor: "#ffffff", fillOpacity: 0.9, opacity: 1, bubblingMouseEvents: false,
+      } : {
         renderer: renderer, radius: st.radius || 7, shape: st.marker, color: "#111", weight: 1.3,
         fillColor: st.color, fillOpacity: 0.95, opacity: 1, bubblingMouseEvents: false,
       });
-      m.__zmBase = {opacity: 1, fillOpacity: 0.95};
+      if (approx) approxShown = true;
+      m.__zmBase = {opacity: 1, fillOpacity: approx ? 0.9 : 0.95};
       m.__zmId = id;
-      m.bindTooltip(() => tipNode(name, [st.label + (subtype ? "（" + subtype + "）" : ""), address, "位置: " + level]),
-                    {sticky: false, direction: "top", offset: [0, -6]});
+      const lines = [st.label + (subtype ? "（" + subtype + "）" : "")];
+      if (official && official !== name) lines.push(official);
+      lines.push(address, "位置: " + level + (approx ? "（おおよその位置）" : ""));
+      m.bindTooltip(() => tipNode(name, lines), {sticky: false, direction: "top", offset: [0, -6]});
       m.on("click", (e) => {
         if (placing !== null || clickMode) { onMapClick(e.latlng); return; }  // markers do not bubble
         if (bridge && !(dragging && dragging.moved)) bridge.facilityClicked(id);
@@ -379,17 +390,22 @@
   const covLabels = {};
 
   function fitPadding() {
-    const lw = legend ? legend.getContainer().offsetWidth : 0;
-    const mw = map.getSize().x;
-    // keep the data clear of the legend when there is room to the side
-    return lw && mw > 3 * lw ? {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]} : {padding: [20, 20]};
+    const box = legend ? legend.getContainer() : null;
+    const shown = box && !box.classList.contains("zm-hidden");
+    const lw = shown ? box.offsetWidth : 0;
+    const lh = shown ? box.offsetHeight : 0;
+    const size = map.getSize();
+    // keep the data clear of the legend: beside it when there is room, else below it
+    if (lw && size.x > 3 * lw) return {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]};
+    if (lh && size.y > 2.2 * lh) return {paddingTopLeft: [20, lh + 20], paddingBottomRight: [20, 20]};
+    return {padding: [20, 20]};
   }
 
   const covGapStyle = {};   // cat -> {gap: colour, shape}
 
   zm.setCoverage = function (cat, bands, gaps, color, label, gapStyle) {
     covLabels[cat] = label || cat;
-    const gs = Object.assign({gap: "#c2002a", shape: "x"}, gapStyle || {});
+    const gs = Object.assign({gap: "#000000", shape: "x", hollow: false}, gapStyle || {});
     covGapStyle[cat] = gs;
     // bands: FeatureCollection with band_min (largest first); gaps: [[lat, lon, pop]]
     const bl = L.geoJSON(bands, {
@@ -405,11 +421,14 @@
     addLayer("band:" + cat, bl, true);
     const gl = L.featureGroup();
     for (const [lat, lon, pop] of gaps) {
-      const m = new SymbolMarker([lat, lon], {
-        renderer: renderer, radius: 3, shape: gs.shape, color: "#ffffff", weight: 0.4,
-        fillColor: gs.gap, fillOpacity: 0.75, opacity: 0.6, interactive: true,
+      const m = new SymbolMarker([lat, lon], gs.hollow ? {
+        renderer: renderer, radius: 3.2, shape: gs.shape, color: gs.gap, weight: 1.3,
+        fillColor: gs.gap, fillOpacity: 0, opacity: 0.85, interactive: true,
+      } : {
+        renderer: renderer, radius: 3.2, shape: gs.shape, color: "#ffffff", weight: 0.4,
+        fillColor: gs.gap, fillOpacity: 0.85, opacity: 0.6, interactive: true,
       });
-      m.__zmBase = {opacity: 0.6, fillOpacity: 0.75};
+      m.__zmBase = gs.hollow ? {opacity: 0.85, fillOpacity: 0} : {opacity: 0.6, fillOpacity: 0.85};
       m.bindTooltip(() => tipNode("カバー外: " + covLabels[cat], ["人口 " + Math.round(pop) + " 人"]));
       gl.addLayer(m);
     }
@@ -600,12 +619,18 @@
       }
       if (id.startsWith("gap:") && visible[id]) {
         const cat = id.slice(4);
-        const gs = covGapStyle[cat] || {gap: "#c2002a", shape: "x"};
+        const gs = covGapStyle[cat] || {gap: "#000000", shape: "x"};
         const row = el("div", "zm-row");
-        row.appendChild(symbolCanvas(gs.shape, gs.gap, 14));
+        row.appendChild(symbolCanvas(gs.shape, gs.gap, 14, gs.hollow));
         row.appendChild(el("span", null, "カバー外の人口: " + (covLabels[cat] || cat)));
         box.appendChild(row);
       }
+    }
+    if (approxShown && Object.keys(facStyles).some((c) => visible["fac:" + c])) {
+      const row = el("div", "zm-row");
+      row.appendChild(symbolCanvas("o", "#555555", 16, true));
+      row.appendChild(el("span", null, "中抜き: おおよその位置（町字・市区町村代表点）"));
+      box.appendChild(row);
     }
     if (stackCount > 0) {
       const row = el("div", "zm-row");

@@ -100,28 +100,21 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
 
 
 def _human(result: dict[str, Any]) -> None:
+    from zaitaku_map.ingest.report import demo_files_lines, project_lines
+
     if result.get("files_only"):
-        print(f"出力先: {result['out_dir']}")
-        for group, paths in result["files"].items():
-            print(f"  {group}: {len(paths)} ファイル")
-        for k, v in result["counts"].items():
-            print(f"  {k}: {v}")
-        return
-    print(f"プロジェクト: {result['project']}（デモデータ）")
-    for name, step in result["steps"].items():
-        print(f"  {STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}")
-    info = result["info"]
-    print(f"  市区町村: {info['municipalities']}")
-    print(f"  圏域レイヤー: {info['area_layers']}")
-    pop = info["population"]
-    print(f"  人口: {pop.get('total')}（65歳以上 {pop.get('age65')}）")
-    road = info.get("road_network") or {}
-    print(f"  道路網: ノード {road.get('nodes', 0)} / リンク {road.get('edges', 0)}")
-    print(f"  施設: {info['facilities']}")
-    log = result.get("import_log") or {}
-    if log:  # the demo files hold some bad rows on purpose: the import logs them like real ones
-        print(
-            f"  施設一覧の取込: 除外 {log.get('rejected', 0)} 行、警告 {log.get('warnings', 0)} 行"
-            "（理由は取込ログ）"
-        )
-    print(f"  圏域案: {', '.join(info['options'])}")
+        lines = demo_files_lines(result)
+    else:
+        lines = [f"プロジェクト: {result['project']}（デモデータ）"]
+        lines += [
+            f"  {STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}"
+            for name, step in result["steps"].items()
+        ]
+        lines += project_lines(result["info"])
+        log = result.get("import_log") or {}
+        if log:  # the demo files hold some bad rows on purpose: the import logs them like real ones
+            lines.append(
+                f"  施設一覧の取込: 除外 {log.get('rejected', 0)} 行、警告 {log.get('warnings', 0)} 行（理由は取込ログ）"
+            )
+    for line in lines:
+        print(line)

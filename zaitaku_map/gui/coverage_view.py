@@ -25,27 +25,34 @@ if TYPE_CHECKING:
     from zaitaku_map.store import Project
 
 DEFAULT_SELECTED = ("zaishi", "home_nursing")
+GAP_COLOR = "#000000"  # no facility category is black (labels.CATEGORIES)
 
 
 @dataclass(frozen=True)
 class CoverageStyle:
-    """Band colour and gap symbol of one category (colour-blind-safe hues, distinct shapes)."""
+    """Band colour and gap symbol of one category.
+
+    Bands take colour-blind-safe hues, one per category.  Gaps (people outside coverage) are black,
+    a colour no facility uses, and tell their category by shape: filled ✕ for 在支診・在支病, the
+    others hollow shapes that no facility symbol has (facilities are always filled).
+    """
 
     band: str
-    gap: str
     shape: str
+    hollow: bool = False
+    gap: str = GAP_COLOR
 
 
 COVERAGE_STYLES: dict[str, CoverageStyle] = {
-    "zaishi": CoverageStyle("#0072b2", "#003f66", "x"),
-    "zaishi_clinic": CoverageStyle("#56b4e9", "#1d6a94", "s"),
-    "zaishi_hospital": CoverageStyle("#cc79a7", "#7d2f5b", "h"),
-    "home_nursing": CoverageStyle("#009e73", "#00553e", "P"),
-    "pharmacy": CoverageStyle("#e69f00", "#7a5400", "D"),
-    "houkatsu": CoverageStyle("#d55e00", "#7a3600", "^"),
-    "care_facility": CoverageStyle("#8c6d31", "#4a3a1a", "v"),
+    "zaishi": CoverageStyle("#0072b2", "x"),
+    "home_nursing": CoverageStyle("#009e73", "o", hollow=True),
+    "zaishi_clinic": CoverageStyle("#56b4e9", "s", hollow=True),
+    "zaishi_hospital": CoverageStyle("#cc79a7", "h", hollow=True),
+    "pharmacy": CoverageStyle("#e69f00", "D", hollow=True),
+    "houkatsu": CoverageStyle("#d55e00", "^", hollow=True),
+    "care_facility": CoverageStyle("#8c6d31", "v", hollow=True),
 }
-FALLBACK_STYLE = CoverageStyle("#555555", "#222222", "o")
+FALLBACK_STYLE = CoverageStyle("#555555", "P", hollow=True)
 
 
 def coverage_style(category: str) -> CoverageStyle:
@@ -223,7 +230,13 @@ def show_coverage(wb: Workbench, result: CoverageDisplay) -> None:
         st = coverage_style(cat)
         name = category_name(cat)
         wb.map.call(
-            "setCoverage", cat, payload.bands, payload.gaps, st.band, name, {"gap": st.gap, "shape": st.shape}
+            "setCoverage",
+            cat,
+            payload.bands,
+            payload.gaps,
+            st.band,
+            name,
+            {"gap": st.gap, "shape": st.shape, "hollow": st.hollow},
         )
         wb.layers.set_layer(
             f"band:{cat}", "coverage", f"到達圏: {name}", count=len(payload.bands["features"]), color=st.band

@@ -68,8 +68,18 @@ FACILITY_COLUMNS = queries.FACILITY_COLUMNS
 
 
 def facilities(project: Project) -> list[dict[str, Any]]:
-    """All open facilities as dicts."""
-    return queries.open_facilities(project)
+    """All open facilities as dicts, with ``short_name`` for map labels (the official name stays
+    ``name``: lists and provenance show it)."""
+    from zaitaku_map.shortname import short_name
+
+    rows = queries.open_facilities(project)
+    abbr = queries.facility_abbreviations(project)
+    for r in rows:
+        r["short_name"] = short_name(r["name"] or "", abbr.get(int(r["id"])))
+    return rows
+
+
+APPROXIMATE_LEVELS = frozenset({"town", "municipality"})  # drawn hollow: the position is not the building
 
 
 def facility_provenance(project: Project, facility_id: int) -> list[dict[str, Any]]:
@@ -96,21 +106,25 @@ def category_styles(counts: dict[str, int]) -> dict[str, dict[str, Any]]:
 
 
 def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    """Compact rows ``[id, cat, lat, lon, name, subtype, address, level label]`` for facilities with a position."""
+    """Compact rows ``[id, cat, lat, lon, short name, subtype, address, level label, official name,
+    approximate]`` for facilities with a position."""
     out = []
     for f in rows:
         if f["lon"] is None or f["lat"] is None:
             continue
+        name = f["name"] or ""
         out.append(
             [
                 int(f["id"]),
                 f["category"],
                 round(float(f["lat"]), 6),
                 round(float(f["lon"]), 6),
-                f["name"] or "",
+                f.get("short_name") or name,
                 f["subtype"] or "",
                 f["address"] or "",
                 labels.GEOCODE_LEVELS.get(f["geocode_level"] or "", "不明"),
+                name,
+                (f["geocode_level"] or "") in APPROXIMATE_LEVELS,
             ]
         )
     return out

@@ -211,7 +211,7 @@ class ExportDialog(QDialog):
         base = self.state.project_path.parent if self.state.project_path else Path.home()
         sel = self.selected()
         stem = "_".join(sel) if sel else "zaitaku-map"
-        self.dest.setText(str(base / (f"{stem}_{key}" + suffix)))
+        self.dest.setText(str(base / (f"{stem}_{labels.EXPORT_FILE_STEMS.get(key, key)}" + suffix)))
 
     def selected(self) -> list[str]:
         return [it.text() for it in self.options.selectedItems()]

@@ -20,6 +20,9 @@ def install_extensions(wb: Workbench) -> None:
 
     whatif.install(wb)
     """
+    from zaitaku_map.gui import placement
+
+    placement.install(wb)
     from zaitaku_map.gui import whatif
 
     whatif.install(wb)

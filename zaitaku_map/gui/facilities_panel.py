@@ -273,12 +273,19 @@ class FacilitiesPanel(QWidget):
         self.state.option_changed.connect(lambda _n: self.reload())
         self.state.data_changed.connect(self._data_changed)
         self.state.project_changed.connect(self._project_changed)
+        self.state.selection_changed.connect(self._selection_changed)
 
     def _project_changed(self) -> None:
         if self.state.project is None:
             self.model.set_rows([])
             self._set_edit_enabled(False)
             self._update_count()
+
+    def _selection_changed(self, selection: Any) -> None:
+        """Another part of the window picked a facility (the placement queue, the map)."""
+        ids = selection.facility_ids
+        if ids and self.current_id() != ids[0]:
+            self.select_facility(ids[0])
 
     def _data_changed(self, kinds: frozenset[str]) -> None:
         if kinds & {"roles", "options"}:

@@ -287,9 +287,8 @@ class ImportWizard(QDialog):
         lay = QVBoxLayout(w)
         self.plan_text = QPlainTextEdit()
         self.plan_text.setReadOnly(True)
-        self.plan_text.setMaximumHeight(190)
         lay.addWidget(QLabel("取り込む順番（前のデータを後のデータが使います）"))
-        lay.addWidget(self.plan_text)
+        lay.addWidget(self.plan_text, 2)
         self.detected = QLabel()
         self.detected.setWordWrap(True)
         self.detected.setTextFormat(Qt.TextFormat.PlainText)
@@ -335,6 +334,7 @@ class ImportWizard(QDialog):
         shown = self.preview_path is not None
         for w in (self.mapping_scroll, self.mapping_title, self.preview_table, self.detected):
             w.setVisible(shown)
+        self.plan_text.setMaximumHeight(190 if shown else 16777215)
         if self.preview_path is None:
             return True
         try:
@@ -498,6 +498,8 @@ class ImportWizard(QDialog):
                 v = r.get(c)
                 if c == "severity":
                     v = labels.IMPORT_LOG_SEVERITY.get(str(v), v)
+                elif c == "column_name":  # the register's own field names read as the user's words
+                    v = labels.MAPPING_FIELDS.get(str(v), v) if v else v
                 self.rejected_table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
         self.rejected_table.resizeColumnsToContents()
         self.btn_export_rej.setEnabled(bool(rows))

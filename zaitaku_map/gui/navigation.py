@@ -1,26 +1,22 @@
-"""Map navigation and background actions of the main window (a mixin, to keep modules small):
-zoom targets, the geocode action and the "has the map painted" check used by ``--screenshot``."""
+"""Map navigation of the main window (a mixin, to keep modules small): zoom targets and the "has the
+map painted" check used by ``--screenshot`` and the tests."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from zaitaku_map import labels
 from zaitaku_map.gui import data
-from zaitaku_map.gui.dialogs import info, show_error
 from zaitaku_map.gui.state import AppState
 from zaitaku_map.gui.webmap import MapView
 from zaitaku_map.gui.worker import JobRunner
 
 if TYPE_CHECKING:
-    from zaitaku_map.progress import CancelToken, Progress
-    from zaitaku_map.store import Project
+    pass
 
 
 class NavigationMixin:
@@ -71,40 +67,6 @@ class NavigationMixin:
             self.map.call("zoomToMunis", list(codes))
         else:
             self.map.call("zoomAll")
-
-    def run_geocode(self) -> None:
-        from zaitaku_map.geocode import geocode_project
-
-        if self.state.project_path is None:
-            return
-
-        def job(project: Project | None, *, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
-            assert project is not None
-            return geocode_project(project, progress=progress, cancel=cancel)
-
-        def done(result: dict[str, Any]) -> None:
-            self.state.notify_changed("positions")
-            levels = Counter(r.get("geocode_level") or "unresolved" for r in self.state.facilities)
-            lines = [
-                f"{labels.GEOCODE_LEVELS.get(k, k)}: {levels[k]:,} 件"
-                for k in labels.GEOCODE_LEVELS
-                if levels.get(k)
-            ]
-            info(
-                self._dialog_parent(),
-                "ジオコーディング",
-                "施設の位置を更新しました。\n\n"
-                + "\n".join(lines)
-                + "\n\n位置不明・市区町村代表点の施設は、施設一覧で選んで地図上に配置できます。",
-            )
-
-        self.jobs.run(
-            "住所から位置を求めています",
-            job,
-            project_path=self.state.project_path,
-            on_success=done,
-            on_error=lambda e, d: show_error(self._dialog_parent(), e, d),
-        )
 
     # -- used by --screenshot and tests ---------------------------------------------------------
     def when_painted(

@@ -6,45 +6,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from zaitaku_map import labels
 from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import data
 from zaitaku_map.gui.dialogs import show_error
+from zaitaku_map.gui.evaluation_view import WarningsTree, color_icon
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.workbench import Workbench
-    from zaitaku_map.options import Option
+    from zaitaku_map.options import Option, OptionEvaluation
     from zaitaku_map.store import Project
-
-
-def color_icon(color: str, size: int = 16) -> QIcon:
-    pm = QPixmap(size, size)
-    pm.fill(QColor(color or "#cccccc"))
-    return QIcon(pm)
 
 
 def options_api() -> Any:
@@ -52,56 +42,6 @@ def options_api() -> Any:
     from zaitaku_map import options
 
     return options
-
-
-class NewOptionDialog(QDialog):
-    """Name + template (+ area layer, + minimum population for the proposal)."""
-
-    def __init__(self, parent: QWidget, layers: list[str], existing: list[str]) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("圏域案の作成")
-        form = QFormLayout(self)
-        self.name = QLineEdit(f"案{len(existing) + 1}")
-        self.template = QComboBox()
-        api = options_api()
-        for key in api.TEMPLATES:
-            self.template.addItem(labels.OPTION_TEMPLATES.get(key, key), key)
-        self.layer = QComboBox()
-        self.layer.addItems(layers or ["二次医療圏"])
-        self.base = QComboBox()
-        self.base.addItem("（なし：圏域レイヤーから）", None)
-        for n in existing:
-            self.base.addItem(n, n)
-        self.min_pop = QSpinBox()
-        self.min_pop.setRange(0, 10_000_000)
-        self.min_pop.setSingleStep(10000)
-        self.min_pop.setSuffix(" 人")
-        self.author = QLineEdit()
-        self.notes = QLineEdit()
-        form.addRow("案の名前", self.name)
-        form.addRow("作り方（テンプレート）", self.template)
-        form.addRow("基にする圏域レイヤー", self.layer)
-        form.addRow("基にする案", self.base)
-        form.addRow("最小人口（自動提案）", self.min_pop)
-        form.addRow("作成者", self.author)
-        form.addRow("メモ", self.notes)
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        bb.accepted.connect(self.accept)
-        bb.rejected.connect(self.reject)
-        form.addRow(bb)
-
-    def values(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {
-            "template": self.template.currentData(),
-            "layer": self.layer.currentText(),
-            "author": self.author.text(),
-            "notes": self.notes.text(),
-        }
-        if self.base.currentData():
-            kw["base"] = self.base.currentData()
-        if kw["template"] == "proposed" and self.min_pop.value() > 0:
-            kw["min_population"] = self.min_pop.value()
-        return {"name": self.name.text().strip(), **kw}
 
 
 class OptionsPanel(QWidget):
@@ -139,10 +79,16 @@ class OptionsPanel(QWidget):
         self.muni_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.btn_assign = QPushButton("選択した市区町村をこの圏域へ")
         self.btn_assign.clicked.connect(self.assign_selected)
-        self.warnings = QListWidget()
-        self.warnings.setWordWrap(True)
+        self.warnings = WarningsTree()
         self.eval_table = QTableWidget()
         self.eval_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.eval_notes = QLabel()
+        self.eval_notes.setWordWrap(True)
+        self.eval_notes.setTextFormat(Qt.TextFormat.PlainText)
+        self.eval_notes.setStyleSheet("color: #444;")
+        self.btn_big_table = QPushButton("表を大きく表示…")
+        self.btn_big_table.clicked.connect(self.show_table_window)
+        self.evaluation: OptionEvaluation | None = None
 
         top = QHBoxLayout()
         top.addWidget(QLabel("案"))
@@ -166,9 +112,15 @@ class OptionsPanel(QWidget):
         ml.setContentsMargins(0, 0, 0, 0)
         ml.addWidget(self.muni_list)
         ml.addWidget(self.btn_assign)
+        eval_box = QWidget()
+        el = QVBoxLayout(eval_box)
+        el.setContentsMargins(0, 0, 0, 0)
+        el.addWidget(self.eval_table, 1)
+        el.addWidget(self.eval_notes)
+        el.addWidget(self.btn_big_table)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.warnings, "注意")
-        self.tabs.addTab(self.eval_table, "評価表")
+        self.tabs.addTab(eval_box, "評価表")
         self.tabs.addTab(muni_box, "市区町村の一覧")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(ken_box)
@@ -183,6 +135,7 @@ class OptionsPanel(QWidget):
         self.state.project_changed.connect(self._project_changed)
         self.state.data_changed.connect(self._data_changed)
         self.state.coverage_changed.connect(lambda _c: self.refresh_evaluation())
+        self.state.year_changed.connect(lambda _y: self.refresh_evaluation())
         self.state.selection_changed.connect(self._selection_changed)
         self._project_changed()
 
@@ -194,6 +147,7 @@ class OptionsPanel(QWidget):
             self.muni_list.clear()
             self.warnings.clear()
             self.eval_table.setRowCount(0)
+            self.eval_notes.setText("")
             self.option = None
         self.btn_new.setEnabled(self.state.project is not None)
         for b in (
@@ -318,80 +272,42 @@ class OptionsPanel(QWidget):
         self.state.select_ken(key)
 
     def refresh_evaluation(self) -> None:
+        from zaitaku_map.gui.evaluation_view import fill_table, fill_warnings, notes_text
+
         self.warnings.clear()
         self.eval_table.clear()
         self.eval_table.setRowCount(0)
+        self.eval_notes.setText("")
+        self.evaluation = None
+        self.btn_big_table.setEnabled(False)
         if self.option is None or self.project is None:
             return
         coverage = self.state.coverage
         try:
             ev = self.api.evaluate_option(
-                self.project, self.option.name, coverage_params=coverage.params if coverage else None
-            ).to_dict()
+                self.project,
+                self.option.name,
+                coverage_params=coverage.params if coverage else None,
+                year=self.state.year,
+            )
         except ZaitakuError as err:
             from zaitaku_map.messages import format_error
 
-            self.warnings.addItem(f"評価できません: {format_error(err)}")
+            self.warnings.addTopLevelItem(QTreeWidgetItem([f"評価できません: {format_error(err)}"]))
             return
-        for w in ev.get("warnings", []):
-            prefix = "⚠ " if w.get("level") == "warning" else "ℹ "
-            where = f"【{w['ken_name']}】" if w.get("ken_name") else ""
-            self.warnings.addItem(prefix + where + str(w.get("message", "")))
-        if not ev.get("warnings"):
-            self.warnings.addItem("注意事項はありません。")
-        self.tabs.setTabText(
-            0, f"注意（{sum(1 for w in ev.get('warnings', []) if w.get('level') == 'warning')}）"
-        )
-        cats = [c for c in labels.CORE_CATEGORIES]
-        cols = [
-            "圏域",
-            "市区町村数",
-            "総人口",
-            "75歳以上",
-            *[labels.category_label(c, short=True) for c in cats],
-            "積極的役割",
-            "連携拠点",
-            "欠けている機能",
-        ]
-        if ev.get("totals", {}).get("coverage"):
-            cols.append("カバー率（最小）")
-        self.eval_table.setColumnCount(len(cols))
-        self.eval_table.setHorizontalHeaderLabels(cols)
-        kens = ev.get("kens", [])
-        self.eval_table.setRowCount(len(kens))
-        for i, r in enumerate(kens):
-            pop = r.get("population", {})
-            vals: list[Any] = [
-                r.get("name"),
-                r.get("n_municipalities"),
-                pop.get("pop_total"),
-                pop.get("pop_75"),
-            ]
-            vals += [r.get("facilities", {}).get(c, {}).get("count", 0) for c in cats]
-            vals += [
-                "あり" if r.get("active_role", {}).get("present") else "なし",
-                "あり" if r.get("hub", {}).get("present") else "なし",
-                "・".join(labels.FUNCTIONS.get(int(f), str(f)) for f in r.get("missing_functions", []))
-                or "—",
-            ]
-            if ev.get("totals", {}).get("coverage"):
-                shares = [
-                    v.get("share")
-                    for v in (r.get("coverage") or {}).values()
-                    if v and v.get("share") is not None
-                ]
-                vals.append(f"{min(shares) * 100:.0f}%" if shares else "—")
-            for j, v in enumerate(vals):
-                text = f"{v:,.0f}" if isinstance(v, float) else str(v if v is not None else "—")
-                item = QTableWidgetItem(text)
-                if isinstance(v, int | float):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if j == 0 and r.get("color"):
-                    item.setIcon(color_icon(r["color"]))
-                if v == "なし":
-                    item.setForeground(QColor("#b00020"))
-                self.eval_table.setItem(i, j, item)
-        self.eval_table.resizeColumnsToContents()
+        self.evaluation = ev
+        n = fill_warnings(self.warnings, ev)
+        self.tabs.setTabText(0, f"注意（{n}）")
+        fill_table(self.eval_table, ev)
+        self.eval_notes.setText(notes_text(ev))
+        self.btn_big_table.setEnabled(True)
+
+    def show_table_window(self) -> None:
+        from zaitaku_map.gui.evaluation_view import TableWindow
+
+        if self.evaluation is not None:
+            self.table_window = TableWindow(self, self.evaluation)
+            self.table_window.show()
 
     # -- edits ----------------------------------------------------------------------------------
     def _run(self, fn: Any, *args: Any, **kw: Any) -> Any:
@@ -438,8 +354,16 @@ class OptionsPanel(QWidget):
     def create_dialog(self) -> None:
         if self.project is None:
             return
+        from zaitaku_map.gui.option_dialog import NewOptionDialog
+
         existing = [self.option_combo.itemData(i) for i in range(self.option_combo.count())]
-        dlg = NewOptionDialog(self, data.area_layers(self.project), existing)
+        dlg = NewOptionDialog(
+            self,
+            self.project,
+            layers=data.area_layers(self.project),
+            existing=existing,
+            munis=self.state.municipalities,
+        )
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         self.create_option(**dlg.values())

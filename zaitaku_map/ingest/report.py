@@ -14,6 +14,8 @@ from zaitaku_map.importers.report import ImportReport
 from zaitaku_map.labels import (
     COORD_STATUS,
     DEMAND_MEASURES,
+    DEMO_COUNTS,
+    DEMO_FILE_GROUPS,
     GEOCODE_LEVELS,
     IMPORT_FORMATS,
     IMPORT_SKIP_REASONS,
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
     from zaitaku_map.demand import FileReport
     from zaitaku_map.store import Project
 
-LIST_LIMIT = 20  # names listed per group before 「… ほか N 件」
+LIST_LIMIT = 20
+DATE_HOW = "--reference-date で指定できます"  # names listed per group before 「… ほか N 件」
 
 
 def reference_date_text(report: dict[str, Any], *, how: str = "--reference-date で指定できます") -> str:
@@ -245,8 +248,32 @@ def reference_lines(r: dict[str, Any], names: dict[str, str] | None = None) -> l
         + (f"（{where}）" if where else "")
         + f": {r['rows_imported']:,} 件取込（除外 {r.get('rows_rejected') or 0:,} 件） 基準日 {reference_date_text(r)}"
     ]
-    if r.get("skipped_same_file"):
-        out.append("  同じファイルは取り込み済みです（変更なし）")
+    if r.get("skipped"):
+        out[0] = (
+            f"参照データ {Path(str(r['file'])).name}"
+            + (f"（{where}）" if where else "")
+            + ": 取り込み済みと同じ内容（変更なし）"
+        )
+    return out
+
+
+def reference_block(results: list[Any], names: dict[str, str] | None = None) -> list[str]:
+    """Several reference files of a folder as one block: one line per file, the 基準日 once."""
+    ok = [r for r in results if r.error is None and r.result is not None]
+    total = sum(int(r.result.get("rows_imported") or 0) for r in ok)
+    out = [f"■ 住所の位置参照 {len(results)} ファイル（{total:,} 件）"]
+    dates = {reference_date_text(r.result) for r in ok}
+    for r in ok:
+        codes = list((r.result.get("municipalities") or {}).keys())
+        where = "、".join((names or {}).get(c, c) for c in codes[:3]) + (" ほか" if len(codes) > 3 else "")
+        n = int(r.result.get("rows_imported") or 0)
+        what = "取り込み済みと同じ内容" if r.result.get("skipped") else f"{n:,} 件"
+        out.append(f"  {r.step.paths[0].name}" + (f" → {where}" if where else "") + f": {what}")
+    for r in results:
+        if r.error is not None:
+            out.append(f"  {r.step.paths[0].name}: 取り込めませんでした — {error_text(r.error)}")
+    if len(dates) == 1:
+        out.append(f"  基準日: {dates.pop()}")
     return out
 
 
@@ -269,7 +296,7 @@ def roads_lines(r: dict[str, Any]) -> list[str]:
 
 def projection_lines(f: FileReport) -> list[str]:
     """A projection, demand or use-rate file (:func:`zaitaku_map.demand.import_projection_file`)."""
-    out = [f"{f.kind_label}を取り込みました: {f.file}"]
+    out = [f"{f.kind_label}を取り込みました: {Path(f.file).name}"]
     if f.edition:
         out.append(f"  版: {f.edition}")
     if f.kind == "mhlw_demand":
@@ -354,10 +381,16 @@ def geocode_lines(
 
 
 # -- a whole folder import ------------------------------------------------------------------------
-def ingest_lines(report: Any, *, how_date: str = "--reference-date で指定できます") -> list[str]:
+def ingest_lines(report: Any, *, how_date: str = DATE_HOW) -> list[str]:
     """Every step of an :class:`~zaitaku_map.ingest.run.IngestReport`, in the order it ran."""
     out = [study_prefecture_line(report.study_prefectures)]
+    refs = [r for r in report.results if r.step.kind == "reference"]
     for res in report.results:
+        if res.step.kind == "reference" and len(refs) > 1:
+            if res is refs[0]:
+                out.append("")
+                out += reference_block(refs, report.municipality_names)
+            continue
         out.append("")
         out += step_lines(res, how_date=how_date, names=report.municipality_names)
     for step in report.not_run:
@@ -391,6 +424,8 @@ def ingest_lines(report: Any, *, how_date: str = "--reference-date で指定で�
             f"取り込めなかったファイル: {len(failed)} 件（ほかのファイルは取り込み済みです）: "
             + "、".join(p.name for r in failed for p in r.step.paths)
         )
+    if how_date != DATE_HOW:  # the GUI says where to give a 基準日 in its own words
+        out = [line.replace(DATE_HOW, how_date) for line in out]
     return out
 
 
@@ -417,8 +452,15 @@ def step_lines(
         ]
     if step.kind == "facilities":
         return [line for r in res.facilities for line in facility_lines(r, how_date=how_date)]
+    head = f"■ {'、'.join(p.name for p in step.paths)}  [{kind}]"
     if step.kind == "projection" and res.projection is not None:
-        return projection_lines(res.projection)
+        return [
+            head,
+            *(
+                "  " + line if not line.startswith("  ") else line
+                for line in projection_lines(res.projection)
+            ),
+        ]
     head = f"■ {'、'.join(p.name for p in step.paths)}  [{kind}]"
     body = (
         reference_lines(res.result, names) if step.kind == "reference" else _RENDERERS[step.kind](res.result)
@@ -433,3 +475,47 @@ _RENDERERS = {
     "population": population_lines,
     "roads": roads_lines,
 }
+
+
+# -- a project as a whole -------------------------------------------------------------------------
+def project_lines(info: dict[str, Any]) -> list[str]:
+    """What a project holds (:func:`zaitaku_map.store.info.project_info`), in words."""
+    out = [f"  市区町村: {info['municipalities']:,}"]
+    layers = info.get("area_layers") or {}
+    if layers:
+        out.append("  圏域レイヤー: " + "、".join(f"{name} {n} 圏域" for name, n in layers.items()))
+    pop = info.get("population") or {}
+    if pop.get("total"):
+        out.append(
+            f"  人口: {pop['total']:,.0f} 人（65歳以上 {pop.get('age65') or 0:,.0f}・75歳以上 {pop.get('age75') or 0:,.0f}）"
+        )
+    road = info.get("road_network") or {}
+    if road:
+        out.append(f"  道路網: ノード {road.get('nodes', 0):,} / リンク {road.get('edges', 0):,}")
+    fac = {k: v for k, v in (info.get("facilities") or {}).items() if k != "total"}
+    if fac:
+        out.append(
+            f"  施設: {(info.get('facilities') or {}).get('total', sum(fac.values())):,} 件（"
+            + "、".join(f"{category_label(k, short=True)} {v:,}" for k, v in fac.items())
+            + "）"
+        )
+    levels = info.get("geocode_levels") or {}
+    if levels:
+        out.append(
+            "  位置の精度: " + "、".join(f"{GEOCODE_LEVELS.get(k, k)} {v:,}" for k, v in levels.items())
+        )
+    if info.get("options"):
+        out.append("  圏域案: " + "、".join(info["options"]))
+    return out
+
+
+def demo_files_lines(result: dict[str, Any]) -> list[str]:
+    """``demo --files-only``: the files written, by kind, and what they hold."""
+    out = [f"出力先: {result['out_dir']}"]
+    out += [
+        f"  {DEMO_FILE_GROUPS.get(group, group)}: {len(paths)} ファイル"
+        for group, paths in result["files"].items()
+    ]
+    out.append("内容（架空のデモデータ）:")
+    out += [f"  {DEMO_COUNTS.get(k, k)}: {v:,}" for k, v in result["counts"].items()]
+    return out

@@ -119,3 +119,22 @@ def source_formats(project: Project) -> list[str]:
 def demand_point_count(project: Project) -> int:
     """Number of demand points (population units) coverage can be computed for."""
     return int(project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0])
+
+
+def facility_abbreviations(project: Project) -> dict[int, str]:
+    """Facility id -> the 略称 its source gives (医療情報ネット's 「略称」 column), where one does."""
+    rows = project.conn.execute(
+        "SELECT facility_id, json_extract(raw_json, '$.\"略称\"') FROM facility_records "
+        "WHERE status = 'current' AND raw_json IS NOT NULL AND json_extract(raw_json, '$.\"略称\"') != ''"
+    )
+    return {int(fid): str(short) for fid, short in rows if short}
+
+
+def reference_points(project: Project, *, level: str = "town") -> list[tuple[float, float, str, str]]:
+    """``(lon, lat, town, municipality)`` of the geocoding references of one level (``town``: 大字・町丁目,
+    ``block``: 街区), for drawing them as a guide when facilities are placed by hand."""
+    rows = project.conn.execute(
+        "SELECT lon, lat, coalesce(town, ''), coalesce(muni_name, '') FROM geocode_references WHERE level = ?",
+        (level,),
+    )
+    return [(float(x), float(y), str(t), str(m)) for x, y, t, m in rows]
