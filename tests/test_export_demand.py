@@ -59,3 +59,25 @@ def test_no_pages_without_projections(synth: Project, tmp_path: Path) -> None:
     assert "構想区域別の医療需要推計" in text
     export_pack(synth, ExportRequest("案A", sections=("maps", "demand")), tmp_path / "p2.pdf")
     assert "将来の需要を示すデータ" in _text(tmp_path / "p2.pdf")
+
+
+def test_municipal_indicators_of_demand(synth: Project, tmp_path: Path) -> None:
+    from zaitaku_map.export.choropleth import municipal_indicator
+
+    empty = municipal_indicator(synth, "demand_peak")
+    assert not empty.has_values  # nothing imported: the pack leaves the page out
+    import_projection_file(synth, write_demand(tmp_path / "d.xlsx"))
+    import_projection_file(synth, write_summary_75(tmp_path / "s.xlsx"))
+    peak = municipal_indicator(synth, "demand_peak")
+    assert peak.class_labels == ["2024年度以前", "2030年度", "2035年度", "2040年度", "2045年度以降"]
+    assert peak.values["99203"] == 2035.0  # apportioned from 西部, whose file values peak in 2035
+    assert peak.values["99101"] == 2040.0  # 中央 peaks in 2040
+    assert peak.color_of("99101") == peak.colors[peak.class_of(peak.values["99101"]) or 0]
+    grow = municipal_indicator(synth, "demand_growth")
+    assert grow.class_of(0.25) == 3 and grow.class_labels[3] == "20〜30%増" and grow.class_of(-0.01) == 0
+    p75 = municipal_indicator(synth, "pop75_peak")
+    assert p75.values["99101"] == 2050.0 and p75.class_labels[p75.class_of(2050.0) or 0] == "2040年以降"
+    res = export_pack(synth, ExportRequest("案A", sections=("indicators",)), tmp_path / "ind.pdf")
+    text = _text(tmp_path / "ind.pdf")
+    assert "訪問診療需要のピーク年度" in text and "75歳以上人口のピーク年" in text
+    assert res.pages > 0

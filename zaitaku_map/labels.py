@@ -921,8 +921,15 @@ DEMAND_PACK: dict[str, str] = {
     "maps_title": "将来の需要: 需要のピーク年度と伸び",
     "missing": "将来の需要を示すデータが取り込まれていません。次のファイルを zaitaku-map projection で取り込んでください。",
 }
+# municipal indicators (export --choropleth, the pack's 市区町村の指標) of future demand
+DEMAND_INDICATORS: dict[str, str] = {
+    "demand_peak": "訪問診療需要のピーク年度",
+    "demand_growth": "訪問診療需要の伸び（2024→2040年度）",
+    "pop75_peak": "75歳以上人口のピーク年",
+}
 DEMAND_CLI: dict[str, str] = {
     "eval_head": "将来の需要（訪問診療 レセプト件数/月・{method}）",
+    "no_method": "この案では出せません",
     "col_ken": "圏域",
     "col_year": "{year}年度",
     "col_growth": "伸び",

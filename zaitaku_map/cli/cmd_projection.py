@@ -176,7 +176,9 @@ def evaluation_demand_lines(res: dict[str, Any]) -> list[str]:
         return []
     tot = (res.get("totals") or {}).get("demand") or {}
     key = tot.get("key")
-    method = (tot.get("method_label") or "-") + (f"・按分の基準 {DEMAND_KEYS.get(key, key)}" if key else "")
+    method = (tot.get("method_label") or DEMAND_CLI["no_method"]) + (
+        f"・按分の基準 {DEMAND_KEYS.get(key, key)}" if key else ""
+    )
     first = kens[0]["demand"]
     base, target = first["growth_years"]
     year = first.get("year")
@@ -208,4 +210,5 @@ def evaluation_demand_lines(res: dict[str, Any]) -> list[str]:
     if any(r["demand"].get("flagged") for r in kens):
         out.append(DEMAND_CLI["thresholds"].format(text=tot.get("thresholds", "")))
     out += [f"  {DEMAND_CLI['source']}{s}" for s in tot.get("sources") or []]
+    out += [f"  ※ {n}" for n in tot.get("notes") or []]
     return out

@@ -20,6 +20,7 @@ import pandas as pd
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.geodata import load_municipalities, municipality_population
+from zaitaku_map.labels import DEMAND_INDICATORS
 from zaitaku_map.store import Project
 
 # ColorBrewer 2.0 sequential schemes, 5 classes (Cynthia Brewer, Mark Harrower, Penn State)
@@ -38,6 +39,19 @@ class IndicatorSpec:
     palette: tuple[str, ...]
     fmt: Callable[[float], str]
     step: float  # breaks are rounded to multiples of this
+    # an indicator with fixed classes of its own (peak years, growth): computed by its domain
+    compute: Callable[[Project], MunicipalIndicator] | None = None
+
+
+def _demand(key: str) -> Callable[[Project], MunicipalIndicator]:
+    """The future-demand indicators (issue 16), in the classes of their legends."""
+
+    def compute(project: Project) -> MunicipalIndicator:
+        from zaitaku_map.export.demand_indicators import demand_indicator
+
+        return demand_indicator(project, key)
+
+    return compute
 
 
 INDICATORS: dict[str, IndicatorSpec] = {
@@ -47,6 +61,10 @@ INDICATORS: dict[str, IndicatorSpec] = {
         IndicatorSpec("pop75_share", "75歳以上人口の割合", _ORRD, lambda v: f"{v:.1%}", 0.001),
         IndicatorSpec(
             "zaishi_per_100k", "在支診・在支病（人口10万人当たり）", _BUGN, lambda v: f"{v:.1f}", 0.1
+        ),
+        *(
+            IndicatorSpec(k, DEMAND_INDICATORS[k], (), str, 0.0, _demand(k))
+            for k in ("demand_peak", "demand_growth", "pop75_peak")
         ),
     )
 }
@@ -72,6 +90,11 @@ class MunicipalIndicator:
             if value < self.breaks[i + 1]:
                 return i
         return len(self.colors) - 1
+
+    @property
+    def has_values(self) -> bool:
+        """Whether any municipality has a value (an indicator of data never imported has none)."""
+        return any(v is not None and math.isfinite(v) for v in self.values.values())
 
     def color_of(self, code: str) -> str | None:
         c = self.class_of(self.values.get(code))
@@ -146,6 +169,9 @@ def municipal_indicator(
     """
     if key not in INDICATORS:
         raise ExportError(f"unknown municipal indicator: {key}", value=key, expected=", ".join(INDICATORS))
+    compute = INDICATORS[key].compute
+    if compute is not None:
+        return compute(project)
     munis = load_municipalities(project)
     codes = [str(c) for c in munis["code"]]
     pop = _population(project)

@@ -55,6 +55,7 @@ SOURCE_KIND_LABEL = {
     "population": "人口",
     "roads": "道路",
     "geocode_reference": "位置参照",
+    "projection": "将来推計",
 }
 FORMAT_LABEL = {
     "iryojoho": "医療情報ネット",
@@ -74,6 +75,9 @@ FORMAT_LABEL = {
     "area_population_table": "圏域別人口表",
     "ksj_mesh_projection": "国土数値情報 将来推計人口メッシュ",
     "graphml": "道路ネットワーク（GraphML）",
+    "mhlw_demand": "構想区域別の医療需要推計（厚生労働省）",
+    "projection": "将来推計人口（基準年）",
+    "use_rates": "利用率の表",
 }
 
 

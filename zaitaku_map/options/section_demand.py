@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zaitaku_map.demand import load_params, option_demand
+from zaitaku_map.demand import load_params, option_demand, tables
 from zaitaku_map.demand.population import at_year
 from zaitaku_map.demand.recut import KenDemand, OptionDemand
 from zaitaku_map.demand.sources import citations
@@ -147,9 +147,9 @@ class DemandSection(EvaluationSection):
     key = "demand"
 
     def evaluate(self, ctx: EvaluationContext) -> SectionResult | None:
-        od = demand_for(ctx)
-        if od.method is None and not any(k.values for k in od.kens):
-            return None
+        if not tables.sources(ctx.project):
+            return None  # nothing imported about the future: the key is left out
+        od = demand_for(ctx)  # a method of None: the notes say what is missing for this option
         prm = load_params(ctx.project)
         loaded = queries.loaded_categories(ctx.project)
         rows, overall = supply_rows(od, _counts(ctx), loaded=loaded, params=prm)
