@@ -918,6 +918,7 @@ DEMAND_PACK: dict[str, str] = {
     "whole": "案全体",
     "charts_title": "将来の需要: 圏域ごとの訪問診療の需要（2024〜2050年度）",
     "charts_unit": "縦軸: 訪問診療 レセプト件数/月　○: ピーク",
+    "peak_label": "ピーク {year}年度",
     "maps_title": "将来の需要: 需要のピーク年度と伸び",
     "missing": "将来の需要を示すデータが取り込まれていません。次のファイルを zaitaku-map projection で取り込んでください。",
 }

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from zaitaku_map.export.data import ExportData
 
 CHARTS_PER_PAGE = 12
-MAP_FILL_ALPHA = 0.75  # draw_option_map's 圏域 fill without coverage
+MAP_FILL_ALPHA = 1.0  # draw_option_map fills the 圏域 opaque in their colour
 # attributions a demand page needs besides its own sources: the boundaries drawn, the demo notice
 ATTRIBUTION_KEEP = ("行政区域", "医療圏", "デモデータ")
 
@@ -214,7 +214,7 @@ def chart_figures(ctx: PackContext, name: str, od: OptionDemand) -> list[Figure]
         fig = _figure(ctx)
         _page_frame(fig, ctx, DEMAND_PACK["charts_title"], name)
         cols = min(4, len(part))
-        rows = math.ceil(len(part) / cols)
+        rows = max(2, math.ceil(len(part) / cols))  # at most half a page high each
         grid = fig.add_gridspec(
             rows, cols, left=0.06, right=0.97, top=0.88, bottom=0.14, hspace=0.55, wspace=0.3
         )
@@ -226,7 +226,7 @@ def chart_figures(ctx: PackContext, name: str, od: OptionDemand) -> list[Figure]
             if k.peak is not None:
                 ax.plot([k.peak.year], [k.peak.value], marker="o", ms=7, mfc="none", mec="#333333", lw=0)
                 ax.annotate(
-                    mpl(k.peak.cls.label),
+                    mpl(DEMAND_PACK["peak_label"].format(year=k.peak.year)),
                     (k.peak.year, k.peak.value),
                     textcoords="offset points",
                     xytext=(0, 5),

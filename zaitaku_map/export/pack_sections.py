@@ -80,8 +80,8 @@ def render_indicators(ctx: PackContext) -> list[SectionPart]:
     data = ctx.data()
     for key in ctx.progress.iterate(keys, message=PACK_SECTIONS["indicators"]):
         indicator = load_indicator(ctx.project, ctx.request, key)
-        if indicator is None or not indicator.has_values:
-            continue  # e.g. peak years of a project without projections: no page of 「データなし」
+        if indicator is None or (INDICATORS[key].compute is not None and not indicator.has_values):
+            continue  # another domain's indicator without any value (e.g. no projections): no page
         fig, _facts = render_map_figure(data, indicator=indicator)
         figures.append((fig, INDICATORS[key].label))
     return [ctx.figure_part(figures, title=data.option_name, file_stem=f"市区町村の指標_{data.option_name}")]
