@@ -87,7 +87,7 @@ def value_breaks(values: Sequence[float], n: int = 5) -> list[float]:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
+    return "0" if v == 0 else f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
 
 
 def _tip(f: Figures, year: int | None, base: int, target: int) -> tuple[str, ...]:

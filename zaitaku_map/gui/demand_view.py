@@ -224,6 +224,9 @@ class DemandPanel(QWidget):
                 placement="base",
             )
         )
+        if not by_ken and mode != "demand":  # classes of many small municipalities: the colours say it
+            self.wb.remove_map_layer(LABEL_LAYER)
+            return
         self.wb.show_map_layer(
             MapLayer(
                 id=LABEL_LAYER,
