@@ -210,3 +210,30 @@ def test_supply_ratios_and_flags(synth: Project, tmp_path: Path) -> None:
     assert not rows["9902"].flagged and not rows["9903"].flagged  # thin or not, they do not grow enough
     only_zaishi, _ = supply_rows(od, counts, loaded={"zaishi_clinic"})
     assert set(only_zaishi["9901"].target) == {"zaishi"}  # 訪問看護 never imported: left out, not 0
+
+
+def test_area_codes_that_lost_their_leading_zero(synth: Project, tmp_path: Path) -> None:
+    """An area table typed in Excel holds 101 for 構想区域 0101: the file's codes still find the layer."""
+    from demand_fixtures import demand_rows
+
+    from zaitaku_map.demo.projection_layouts import write_demand_workbook
+
+    layer = synth.conn.execute(
+        "INSERT INTO area_layers (name, created_at) VALUES ('構想区域', 'x')"
+    ).lastrowid
+    with synth.transaction():
+        for u, a in _area_option()[0].items():
+            synth.conn.execute(
+                "INSERT INTO area_members (layer_id, muni_code, area_code, area_name) VALUES (?,?,?,?)",
+                (layer, u, str(int(a) - 9800), a),  # 9901 → 101
+            )
+    synth.set_study_prefectures(["01", "99"])
+    rows = demand_rows()
+    for r in rows:
+        r.area_code = r.area_code.replace("99", "01", 1)  # the file's 0101 … 0103 (prefecture 01)
+    import_projection_file(synth, write_demand_workbook(tmp_path / "d.xlsx", rows))
+    ctx = load_context(synth)
+    assert ctx.layer == "構想区域"
+    assert ctx.area_of["99101"] == "0101" and ctx.area_of["99207"] == "0103"
+    od = option_demand(synth, {u: "0" + a[2:] for u, a in _area_option()[0].items()}, {"001": "中央"})
+    assert od.method == "area"

@@ -109,12 +109,24 @@ def study_prefectures(project: Project) -> set[str]:
     return prefs
 
 
+def area_key(code: str) -> str:
+    """A 構想区域 code as the demand file writes it: digits padded to 4 (an area table typed in Excel
+    may hold ``101`` for ``0101``)."""
+    t = str(code).strip()
+    return t.zfill(4) if t.isdigit() and len(t) < 4 else t
+
+
+def layer_areas(project: Project, layer: str) -> dict[str, str]:
+    """``{unit: 構想区域 code}`` of an area layer, codes as :func:`area_key` writes them."""
+    return {u: area_key(a) for u, (a, _n) in area_membership(project, layer).items()}
+
+
 def match_area_layer(project: Project, codes: Sequence[str], *, layer: str | None = None) -> AreaMatch:
     """The area layer holding most of ``codes`` (the 構想区域 table decides), or ``layer`` when given."""
     want = set(codes)
     best = AreaMatch(None, 0, len(want), sorted(want))
     for name in [layer] if layer else area_layer_names(project):
-        have = {a for a, _n in area_membership(project, name).values()}
+        have = set(layer_areas(project, name).values())
         hit = len(want & have)
         if layer or hit > best.matched:
             best = AreaMatch(name, hit, len(want), sorted(want - have))

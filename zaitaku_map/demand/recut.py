@@ -31,12 +31,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from zaitaku_map.demand import tables
-from zaitaku_map.demand.importer import match_area_layer
+from zaitaku_map.demand.importer import layer_areas, match_area_layer
 from zaitaku_map.demand.params import KEYS, DemandParams, load_params
 from zaitaku_map.demand.peaks import DEMAND_LEGEND, POPULATION_LEGEND, Peak, growth, peak
 from zaitaku_map.demand.population import Series, UnitProjection, at_year, unit_projection
 from zaitaku_map.demand.tokens import OPEN, AgeBand
-from zaitaku_map.geodata.loaders import area_membership
 from zaitaku_map.labels import DEMAND_KEYS, DEMAND_TEXT
 from zaitaku_map.store import Project
 
@@ -88,7 +87,7 @@ def load_context(project: Project, params: DemandParams | None = None) -> Contex
     if values:
         layer = prm.area_layer or match_area_layer(project, sorted(values)).layer
         if layer is not None:
-            area_of = {u: a for u, (a, _n) in area_membership(project, layer).items() if a in values}
+            area_of = {u: a for u, a in layer_areas(project, layer).items() if a in values}
     years = sorted({y for s in values.values() for y in s}) or list(DEFAULT_YEARS)
     return Context(
         params=prm,
