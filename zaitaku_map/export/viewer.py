@@ -70,13 +70,14 @@ from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.fileio import atomic_path
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, VIEWER_TEXT
-from zaitaku_map.options import list_options
+from zaitaku_map.options import evaluate_option, list_options
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 NDIGITS = 4  # ≈10 m: finer than any line drawn at the zoom levels of a prefecture map
 BAND_SIMPLIFY_DEG = 4e-4  # bands come from a 250 m grid: vertices closer than ~40 m add nothing
-GAP_COLOR = "#b2182b"
+# the people outside coverage: small dark squares, unlike every facility (coloured circles)
+GAP_COLOR = "#1a1a1a"
 CHANGED_EDGE = "#d50000"
 # no request of any kind: inline script and style, data: images and fonts, nothing else
 CSP = (
@@ -110,6 +111,12 @@ class ViewerDocument:
     municipalities: int
     facilities: int
     coverage_skipped: dict[str, str] = field(default_factory=dict)
+    muni_codes: list[str] = field(default_factory=list)  # order of every option's ``assign``
+    facility_ids: list[int] = field(default_factory=list)  # order of every option's ``fac_ken``
+    categories: tuple[str, ...] | None = None  # the facility categories held
+    coverage_category: str | None = None  # the category of the evaluations' coverage column
+    coverage_params: Any = None  # the parameters of the coverage shown and evaluated
+    evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)  # option -> evaluate_option
 
     def to_json(self) -> str:
         """The document as JSON safe inside an HTML ``<script>`` element."""
@@ -204,11 +211,13 @@ def option_entry(
     *,
     coverage_category: str | None = None,
     coverage_params: Any = None,
+    evaluation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One option of the document: 圏域, assignment per municipality, outlines, evaluation table.
 
     ``muni_codes`` and ``facility_ids`` fix the order of ``assign`` and ``fac_ken`` (the document's
-    municipalities and facilities).  Meeting mode calls this again after a live edit.
+    municipalities and facilities); ``evaluation`` is the option's ``evaluate_option`` when the
+    caller has it already.  Meeting mode calls this again after a live edit.
     """
     kens = data.kens
     keys = [str(k) for k in kens["ken_key"]]
@@ -226,7 +235,7 @@ def option_entry(
     fac_ken = [index.get(str(fac_key.get(i)), -1) if fac_key.get(i) is not None else -1 for i in facility_ids]
     outline = feature_collection(kens.geometry.values, [{"k": i} for i in range(len(kens))], ndigits=NDIGITS)
     request = data.request.with_(coverage_category=coverage_category, coverage_params=coverage_params)
-    table, heads, ev = evaluation_table(project, replace(data, request=request))
+    table, heads, ev = evaluation_table(project, replace(data, request=request), ev=evaluation)
     tab, _cols, table_keys = _table(table, heads, len(table))
     # the evaluation lists every 圏域 of the option; the map only those with municipalities
     order = [table_keys.index(k) for k in keys if k in table_keys]
@@ -472,11 +481,21 @@ def viewer_document(
     first_cov = coverages[0].category if coverages else None
     params = coverages[0].params if coverages else coverage_params
     entries = []
+    evaluations: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(names):
         prog.update(0.3 + 0.6 * i / len(names), f"圏域案: {name}")
         data = first if i == 0 else load_export_data(project, ExportRequest(name, categories=cats))
+        evaluations[name] = evaluate_option(project, name, coverage_params=params)
         entries.append(
-            option_entry(project, data, codes, fac_ids, coverage_category=first_cov, coverage_params=params)
+            option_entry(
+                project,
+                data,
+                codes,
+                fac_ids,
+                coverage_category=first_cov,
+                coverage_params=params,
+                evaluation=evaluations[name],
+            )
         )
     doc = {
         "meta": _meta(first, coverages, spec.title),
@@ -496,6 +515,12 @@ def viewer_document(
         municipalities=len(codes),
         facilities=len(fac_ids),
         coverage_skipped=skipped,
+        muni_codes=codes,
+        facility_ids=fac_ids,
+        categories=cats,
+        coverage_category=first_cov,
+        coverage_params=params,
+        evaluations=evaluations,
     )
 
 

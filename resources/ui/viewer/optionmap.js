@@ -38,6 +38,19 @@
     return box;
   }
 
+  /** A small filled square on the canvas: the people outside coverage (never a facility's circle). */
+  const SquareMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      const r = this._renderer;
+      if (!r._ctx || !this._point || this._empty()) return;
+      const ctx = r._ctx, p = this._point, h = this._radius, o = this.options;
+      ctx.globalAlpha = o.fillOpacity;
+      ctx.fillStyle = o.fillColor;
+      ctx.fillRect(p.x - h, p.y - h, 2 * h, 2 * h);
+      ctx.globalAlpha = 1;
+    },
+  });
+
   const DEFAULT_VISIBLE = {kens: true, munis: true, labels: true, muni_labels: false, notes: true};
 
   class OptionMap {
@@ -146,6 +159,27 @@
       }).addTo(this.map);
     }
 
+    /** Index of the municipality containing ``latlng`` (ray casting on the drawn geometry), or -1. */
+    muniAt(latlng) {
+      const x = latlng.lng, y = latlng.lat;
+      const inRing = (ring) => {
+        let inside = false;
+        for (let j = 0, k = ring.length - 1; j < ring.length; k = j++) {
+          const xi = ring[j][0], yi = ring[j][1], xk = ring[k][0], yk = ring[k][1];
+          if ((yi > y) !== (yk > y) && x < ((xk - xi) * (y - yi)) / (yk - yi) + xi) inside = !inside;
+        }
+        return inside;
+      };
+      const inPolygon = (rings) => inRing(rings[0]) && !rings.slice(1).some(inRing);
+      for (const f of this.doc.munis.features) {
+        const g = f.geometry;
+        if (!g) continue;
+        const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+        if (polys.some(inPolygon)) return f.properties.i;
+      }
+      return -1;
+    }
+
     openMuniPopup(i, latlng) {
       const f = this.muniFeature[i];
       const t = this.doc.text;
@@ -222,6 +256,7 @@
       this.overrides = null;
       if (this.visible.kens) this._outline(o).addTo(this.map);
       if (this.visible.labels) this._labels(o).addTo(this.map);
+      this.setKenValues([]);  // figures belong to one option: the host sends the new ones
       this.restyle();
       this._raise();
       this._emit("option", o);
@@ -242,6 +277,20 @@
       return this.doc.options.length - 1;
     }
 
+    /** A second line under each 圏域 name (e.g. 「2040年度 7,156件/月」): ``rows`` [[ken index, text]]. */
+    setKenValues(rows) {
+      if (this.layers.kenvalues) this.map.removeLayer(this.layers.kenvalues);
+      const g = L.layerGroup();
+      const kens = this.doc.options[this.option].kens;
+      for (const [k, text] of rows || []) {
+        const ken = kens[k];
+        if (ken && ken.label) g.addLayer(this._labelMarker(ken.label, text, "zm-ken-value"));
+      }
+      this.layers.kenvalues = g.addTo(this.map);
+      this._painted();
+      return g.getLayers().length;
+    }
+
     // ------------------------------------------------------------------ coverage
     _buildCoverage() {
       const st = this.doc.style;
@@ -258,10 +307,10 @@
         });
         this.layers["band:" + c.key] = bands;
         const gaps = L.featureGroup();
-        const r = Math.max(1.6, Math.min(4, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 3)) * this.opts.scale;
+        const r = Math.max(1.3, Math.min(3, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 2.5)) * this.opts.scale;
         for (const g of c.gaps) {
-          const m = L.circleMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
-                                                   fillColor: st.gap_color, fillOpacity: 0.75});
+          const m = new SquareMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
+                                                     fillColor: st.gap_color, fillOpacity: 0.7});
           m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
                                                      [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
                         {className: "zm-tip"});
@@ -463,8 +512,10 @@
         labelsDrawn: this.labels[this.option] && this.map.hasLayer(this.labels[this.option]) ? this.labels[this.option].getLayers().length : 0,
         fills: fills, layers: on, visible: Object.assign({}, this.visible), paints: this.paints,
         bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()], zoom: this.map.getZoom(),
+        center: [this.map.getCenter().lat, this.map.getCenter().lng],
         highlighted: this.highlighted.size,
         notes: this.layers.notes ? this.layers.notes.getLayers().length : 0,
+        kenValues: this.layers.kenvalues ? this.layers.kenvalues.getLayers().length : 0,
       };
     }
   }

@@ -75,7 +75,7 @@
     toggle(box, "muni_labels", T.layer_muni_labels);
     for (const c of doc.coverage) {
       toggle(box, "band:" + c.key, c.band_label, swatch(doc.style.band_colors[0], "band"));
-      toggle(box, "gap:" + c.key, c.gap_label, swatch(doc.style.gap_color, "dot"));
+      toggle(box, "gap:" + c.key, c.gap_label, swatch(doc.style.gap_color, "square"));
     }
     for (const f of doc.facilities) {
       toggle(box, "fac:" + f.cat, f.label + "（" + f.count + "）", swatch(f.color, "dot"));
@@ -113,7 +113,7 @@
       }
       if (om.visible["gap:" + c.key]) {
         const row = el("div", "zm-row");
-        row.appendChild(swatch(doc.style.gap_color, "dot"));
+        row.appendChild(swatch(doc.style.gap_color, "square"));
         row.appendChild(el("span", null, c.gap_label));
         box.appendChild(row);
       }
