@@ -23,6 +23,7 @@ from zaitaku_map.export.mapdraw import HALO
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
+from zaitaku_map.export.sections import PackContext, PackSection, SectionPart, register_section
 from zaitaku_map.labels import EXPORT_TEXT, MEETING_TEXT
 from zaitaku_map.options.meeting import (
     Meeting,
@@ -190,3 +191,32 @@ def export_meeting_notes_pdf(
         seconds=timer.seconds(),
         details={"notes": drawn, "meetings": [m.title for m in meetings]},
     )
+
+
+# ---------------------------------------------------------------------------------------------- pack
+
+
+def render_meeting_notes(ctx: PackContext) -> list[SectionPart]:
+    """The pack's 「会議メモ」: for every option of the request that has notes, its map with the notes
+    and the notes with the meeting records (nothing for options without notes)."""
+    parts: list[SectionPart] = []
+    for name in ctx.progress.iterate(ctx.request.options, message=MEETING_TEXT["notes_title"]):
+        items = notes(ctx.project, name)
+        if not items:
+            continue
+        meetings = related_meetings(ctx.project, name, items)
+        events = {m.id: meeting_events(ctx.project, m.id) for m in meetings}
+        fig, facts = render_map_figure(ctx.data(name), coverage=ctx.coverage())
+        draw_notes(fig.axes[0], str(facts["crs"]), items)
+        title = f"{MEETING_TEXT['notes_title']}（{name}）"
+        parts.append(ctx.figure_part([(fig, title)], title=title, file_stem=f"会議メモ_{name}"))
+        story = _record_story(name, items, meetings, events, ctx.text_width)
+        parts.append(
+            ctx.story_part(story, title=MEETING_TEXT["record_title"], file_stem=f"会議の記録_{name}")
+        )
+    return parts
+
+
+MEETING_NOTES = register_section(
+    PackSection("meeting_notes", MEETING_TEXT["notes_title"], render_meeting_notes, order=80, weight=1.0)
+)

@@ -29,3 +29,7 @@ def install_extensions(wb: Workbench) -> None:
     from zaitaku_map.gui import demand_view
 
     demand_view.install(wb)
+
+    from zaitaku_map.gui.meeting import run as meeting
+
+    meeting.install(wb)  # 会議モード: 表示 menu, toolbar, F11

@@ -1,10 +1,10 @@
 """Headline numbers per 圏域: the few figures a committee reads off the projector.
 
 Population, 在支診 + 在支病, the people aged 75+ outside the coverage of 在支診・在支病 and the home-care
-demand of a projection year — one row per 圏域 of an option, from :func:`evaluate_option` (so they
-agree with the evaluation table and the PDFs).  A figure that cannot be known is ``None`` (shown as
-「－」), never 0: no population loaded, no coverage computed, no population inside the coverage, no
-projection for that year.
+demand (訪問診療 レセプト件数/月, ``zaitaku_map.demand``) of a projection year — one row per 圏域 of an
+option, from :func:`evaluate_option` (so they agree with the evaluation table and the PDFs).  A figure
+that cannot be known is ``None`` (shown as 「－」), never 0: no population loaded, no coverage
+computed, no population inside the coverage, no projection for that year.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zaitaku_map.coverage import CoverageParams
+from zaitaku_map.demand import OptionDemand, option_demand
 from zaitaku_map.options.evaluate import evaluate_option
-from zaitaku_map.options.results import KenEvaluation
+from zaitaku_map.options.model import get_option
+from zaitaku_map.options.results import KenEvaluation, OptionEvaluation
 from zaitaku_map.store import Project
 
 COVERAGE_CATEGORY = "zaishi"
@@ -44,6 +46,7 @@ class Headlines:
     total: KenHeadline
     coverage_description: str | None
     population_note: str | None
+    demand_year: int | None = None
 
 
 def _uncovered_75(ken: KenEvaluation, category: str) -> float | None:
@@ -67,9 +70,48 @@ def ken_headlines(
     *,
     coverage_params: CoverageParams | None = None,
     category: str = COVERAGE_CATEGORY,
+    year: int | None = None,
 ) -> Headlines:
-    """The headline figures of ``option`` per 圏域 (coverage of ``category`` for the uncovered 75+)."""
+    """The headline figures of ``option`` per 圏域 (coverage of ``category`` for the uncovered 75+;
+    the home-care demand of ``year`` when the project has projections)."""
     ev = evaluate_option(project, option, coverage_params=coverage_params)
+    demand = option_demand_of(project, option) if year is not None else None
+    return headlines_from_evaluation(ev, category=category, demand=demand, year=year)
+
+
+def option_demand_of(project: Project, option: str) -> OptionDemand | None:
+    """The home-care demand per 圏域 of ``option`` (``None`` when the project has no projection)."""
+    opt = get_option(project, option)
+    demand = option_demand(project, opt.assignments, {k: str(v.get("name") or k) for k, v in opt.kens.items()})
+    return demand if demand.years else None
+
+
+def demand_years(demand: OptionDemand | None) -> tuple[list[int], int | None]:
+    """(the years with demand, the year to show first: the projection's target year, else the last)."""
+    if demand is None or not demand.years:
+        return [], None
+    years = sorted(int(y) for y in demand.years)
+    target = int(demand.params.target_year) if demand.params.target_year in years else years[-1]
+    return years, target
+
+
+def _demand(demand: OptionDemand | None, key: str, year: int | None) -> float | None:
+    ken = demand.ken(key) if demand is not None and year is not None else None
+    if ken is None or ken.values is None or year not in ken.values:
+        return None
+    return float(ken.values[year])
+
+
+def headlines_from_evaluation(
+    ev: OptionEvaluation,
+    *,
+    category: str = COVERAGE_CATEGORY,
+    demand: OptionDemand | None = None,
+    year: int | None = None,
+) -> Headlines:
+    """The headline figures of an option from its evaluation (and its demand per 圏域 for ``year``)."""
+    if demand is None:
+        year = None
     rows = [
         KenHeadline(
             key=k.ken_key,
@@ -80,6 +122,8 @@ def ken_headlines(
             pop_75=k.population.pop_75,
             zaishi=k.zaishi_total,
             uncovered_75=_uncovered_75(k, category),
+            demand=_demand(demand, k.ken_key, year),
+            demand_year=year,
         )
         for k in ev.kens
         if k.municipalities
@@ -93,6 +137,8 @@ def ken_headlines(
         pop_75=_sum([r.pop_75 for r in rows]),
         zaishi=sum(r.zaishi for r in rows),
         uncovered_75=_sum([r.uncovered_75 for r in rows]),
+        demand=_sum([r.demand for r in rows]) if year is not None else None,
+        demand_year=year,
     )
     return Headlines(
         option=ev.option,
@@ -100,4 +146,5 @@ def ken_headlines(
         total=total,
         coverage_description=ev.coverage_description,
         population_note=ev.population_note,
+        demand_year=year,
     )
