@@ -130,6 +130,7 @@ def test_meeting_walk(meeting, qtbot, tmp_path):
     assert s.current == 2 and win.tabs.count() == 3 and win.tabs.tabText(2).endswith("＊編集中")
     assert get_option(p, working).assignments["99202"] == "K1"
     assert get_option(p, a).assignments["99202"] == "K2"  # the option itself is untouched
+
     def colour(key: str) -> str:  # of the option shown (the printed colouring of its own adjacency)
         return next(k["color"] for k in s.document.doc["options"][s.current]["kens"] if k["key"] == key)
 

@@ -188,11 +188,11 @@ class MeetingSession(QObject):
         if index == self.current and self.data is not None:
             return
         self.current = index
-        log_event(self.project, self.meeting.id, "option_shown", option=self.names[index])
-        self.option_changed.emit(index)
+        self.option_changed.emit(index)  # the page starts drawing at once (it runs in its own process)
         self.notes_changed.emit()
         if self.compare is not None:
             self.start_compare(self.compare)
+        log_event(self.project, self.meeting.id, "option_shown", option=self.names[index])
 
     def step(self, delta: int) -> None:
         self.show_option(self.current + delta)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -87,7 +86,7 @@ class MeetingWindow(QWidget):
             parent=self,
         )
         self.job.succeeded.connect(self._loaded)
-        self.job.failed.connect(lambda err: self.message.setText(f"読み込めませんでした: {err}"))
+        self.job.failed.connect(lambda err: self.say(f"読み込めませんでした: {err}"))
         self.job.start()
 
     # -- construction ---------------------------------------------------------------------------
@@ -150,10 +149,7 @@ class MeetingWindow(QWidget):
         )
         for tool in tools:
             bottom.addWidget(tool)
-        self.message = QLabel(MEETING_UI["loading"])
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setWordWrap(True)
-        self.strip.status = self.message
+        self.strip.set_status(MEETING_UI["loading"])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -187,7 +183,7 @@ class MeetingWindow(QWidget):
         s.compare_changed.connect(self._compare_changed)
         s.notes_changed.connect(self._notes_changed)
         s.edit_done.connect(lambda _n: self._update_buttons())
-        s.failed.connect(self.message.setText)
+        s.failed.connect(self.say)
         v = self.view.bridge
         v.municipality_clicked.connect(self.municipality_clicked)
         v.stroke_drawn.connect(self._stroke)
@@ -268,7 +264,7 @@ class MeetingWindow(QWidget):
         self._update_strip()
         self._update_buttons()
         self._demand_labels()
-        self.message.setText("")
+        self.say("")
         self.ready.emit()
 
     def _years(self, years: list[int]) -> None:
@@ -386,6 +382,10 @@ class MeetingWindow(QWidget):
         self.strip.legend = self.legend_rows()
         self.strip.show_headlines(blocks, demand_year=s.year)
 
+    def say(self, text: str) -> None:
+        """The message line (at the foot of the strip)."""
+        self.strip.set_status(text)
+
     def legend_rows(self) -> list[tuple[str, str, str]]:
         """The legend of the layers on the map (the 圏域 colours are the strip's swatches)."""
         s = self.session
@@ -410,7 +410,7 @@ class MeetingWindow(QWidget):
         self.btn_save.setEnabled(working)
         self.btn_undo.setEnabled(working)
         if working:
-            self.message.setText(MEETING_UI["working"])
+            self.say(MEETING_UI["working"])
 
     def _notes_changed(self) -> None:
         if self.session.data is not None:
@@ -451,7 +451,7 @@ class MeetingWindow(QWidget):
     def save(self) -> str | None:
         name = self.session.save()
         if name:
-            self.message.setText(MEETING_UI["saved"].format(name=name))
+            self.say(MEETING_UI["saved"].format(name=name))
         self._update_buttons()
         return name
 
@@ -477,7 +477,7 @@ class MeetingWindow(QWidget):
         if self.mode != "text":
             return
         if not text:
-            self.message.setText(MEETING_UI["text_placeholder"])
+            self.say(MEETING_UI["text_placeholder"])
             return
         self.session.add_text(lat, lon, text)
         self.text_input.clear()
