@@ -256,3 +256,91 @@ def test_side_by_side_pan_and_zoom_follow(meeting, qtbot):
     qtbot.waitUntil(lambda: state(qtbot, win)["optionName"] == b, timeout=10000)
     win.btn_compare.click()
     qtbot.waitUntil(lambda: state(qtbot, win)["compare"] is None, timeout=10000)
+
+
+@pytest.fixture
+def workbench(qtbot, synthetic_project, tmp_path):
+    """The main window with the synthetic project (options A and B) open; torn down safely."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.mainwindow import MainWindow
+    from zaitaku_map.settings import Settings
+
+    add_options(synthetic_project)
+    path = synthetic_project.path
+    synthetic_project.close()
+    dialogs.SHOW_DIALOGS = False
+    setup_fonts(QApplication.instance())
+    win = MainWindow(Settings(tmp_path / "settings.json"))
+    win.resize(1280, 860)
+    win.show()
+    qtbot.waitUntil(lambda: win.map.is_ready, timeout=20000)
+    with qtbot.waitSignal(win.project_loaded, timeout=30000):
+        assert win.open_project(path)
+    yield win
+    dialogs.SHOW_DIALOGS = True
+    win.close()
+    win.teardown()
+    win.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_workbench_enters_and_leaves_meeting_mode(workbench, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from zaitaku_map.gui.meeting.window import MeetingWindow
+
+    state = workbench.state
+    names = [OPTION_A["name"], "案B 北と南"]
+    state.set_option(names[0])
+    act = next(
+        a
+        for a in workbench.findChildren(type(workbench.menuBar().actions()[0]))
+        if a.shortcut() == QKeySequence("F11")
+    )
+    assert act.isEnabled() and act.text() == "会議モード（全画面）"
+    act.trigger()
+    win = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MeetingWindow))
+    try:
+        with qtbot.waitSignal(win.ready, timeout=60000):
+            pass
+        assert win.isFullScreen() and win.session.names[win.session.current] == names[0]
+        QTest.keyClick(win, Qt.Key.Key_Right)
+        qtbot.waitUntil(lambda: state.option == names[1], timeout=5000)  # the workbench follows
+        with qtbot.waitSignal(win.closed, timeout=10000):
+            QTest.keyClick(win, Qt.Key.Key_Escape)
+        assert state.option == names[1] and not win.isVisible()
+    finally:
+        if win.isVisible():
+            win.close()
+
+
+def test_comparison_view_labels_legend_and_export(workbench, qtbot, tmp_path):
+    from pypdf import PdfReader
+
+    from zaitaku_map.gui.compare import ComparisonView
+
+    cv = ComparisonView(workbench)
+    res = cv.compare([OPTION_A["name"], "案B 北と南"])
+    assert res is not None and cv.btn_export.isEnabled()
+    cv.resize(1200, 780)
+    cv.show()
+    maps = [cv.maps.itemAt(i).widget() for i in range(cv.maps.count())]
+    qtbot.waitUntil(lambda: all(m.labels_drawn for m in maps), timeout=5000)
+    assert [m.labels_drawn for m in maps] == [3, 2]  # every 圏域 named on its map
+    assert [m.legend_rows for m in maps] == [4, 3]  # its 圏域 and the red frame of the changed ones
+    assert maps[1].changed == {d["code"] for d in res["unit_differences"] if "案B 北と南" in d["changed_in"]}
+    out = tmp_path / "比較"
+    job = cv.export_to(out)
+    with qtbot.waitSignal(job.succeeded, timeout=120000):
+        pass
+    pdf = tmp_path / "比較.pdf"
+    assert pdf.exists() and len(PdfReader(pdf).pages) >= 2
+    assert "比較を出力しました" in cv.note.text()
+    cv.close()
