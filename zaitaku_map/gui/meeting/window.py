@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QHBoxLayout,
+    QLayout,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -151,6 +152,9 @@ class MeetingWindow(QWidget):
             bottom.addWidget(tool)
         self.strip.set_status(MEETING_UI["loading"])
         lay = QVBoxLayout(self)
+        # the window takes the screen it is given (full screen on a small display too); the controls
+        # are sized for 1280 px and more
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addLayout(top)
