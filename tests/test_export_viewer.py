@@ -211,7 +211,7 @@ def test_viewer_in_webengine_switches_options_with_no_request(proj, tmp_path, qt
     def js(code: str) -> Any:
         box: dict[str, Any] = {}
         page.runJavaScript(code, 0, lambda v: box.setdefault("v", v))
-        qtbot.waitUntil(lambda: "v" in box, timeout=10000)
+        qtbot.waitUntil(lambda: "v" in box, timeout=30000)
         return box["v"]
 
     def state() -> dict[str, Any]:
@@ -219,7 +219,10 @@ def test_viewer_in_webengine_switches_options_with_no_request(proj, tmp_path, qt
 
     try:
         url = QUrl.fromLocalFile(rep.path)
-        view.load(url)
+        with qtbot.waitSignal(
+            view.loadFinished, timeout=120000
+        ):  # Chromium may start slowly on a busy machine
+            view.load(url)
         qtbot.waitUntil(
             lambda: js("document.body && document.body.classList.contains('zm-ready')") is True, timeout=20000
         )

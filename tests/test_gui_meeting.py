@@ -40,7 +40,7 @@ def meeting(qtbot, synthetic_project):
 def js(qtbot: Any, win: Any, code: str) -> Any:
     box: dict[str, Any] = {}
     win.view.eval_js(code, lambda v: box.setdefault("v", v))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10000)
+    qtbot.waitUntil(lambda: "v" in box, timeout=30000)
     return box["v"]
 
 

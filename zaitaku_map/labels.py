@@ -732,7 +732,7 @@ MEETING_UI: dict[str, str] = {
     "col_uncovered_75": "カバー外\n75歳以上",
     "col_demand": "{year}年度\n需要",
     "year_item": "{year}年度",
-    "demand_label": "{year}年度 {value:,.0f}件/月",
+    "demand_label": "{value:,.0f}件/月",
     "total": "計",
     "move_to": "{muni} の移動先",
     "cancel": "（やめる）",

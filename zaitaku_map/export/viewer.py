@@ -34,7 +34,7 @@ The document (``doc``, read by ``optionmap.js``)::
                  remarks [text]}]
     coverage   [{key, label, minutes, description, band_label, gap_label, beyond, show_bands, show_gaps,
                  bands (FeatureCollection, properties r rank 0 = nearest, m minutes),
-                 gaps [[lat, lon, population, minutes]]}]
+                 gaps [[lat, lon, population, minutes]], spacing_m (median nearest-neighbour distance)}]
     facilities [{cat, label, short, color, radius, core, show, count,
                  rows [[lat, lon, name, subtype*, address, muni*, precision*, source*, roles, functions]]}]
                  (* index into strings; lat/lon null for a facility without a position)
@@ -258,6 +258,19 @@ def option_entry(
     }
 
 
+def _spacing_m(points: Any) -> float | None:
+    """Median distance (m) from each point outside coverage to its nearest neighbour: the page draws the
+    squares no larger than a fraction of it, so a dense mesh stays a stipple, not a black blot."""
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])
+    lat = float(np.nanmean(xy[:, 1]))
+    metric = xy * [111_320.0 * math.cos(math.radians(lat)), 110_540.0]
+    dist, _idx = cKDTree(metric).query(metric, k=2)
+    d = dist[:, 1][np.isfinite(dist[:, 1]) & (dist[:, 1] > 0)]
+    return round(float(np.median(d)), 1) if len(d) else None
+
+
 def coverage_part(cov: Coverage) -> dict[str, Any]:
     """Bands (nearest rank 0, drawn largest first) and the points outside, of one coverage category."""
     label = coverage_label(cov.category)
@@ -283,6 +296,7 @@ def coverage_part(cov: Coverage) -> dict[str, Any]:
                 ]
             )
     has_pop = any(r[2] is not None for r in gaps)
+    spacing = _spacing_m(cov.gaps) if cov.gaps is not None and len(cov.gaps) > 1 else None
     limit = getattr(cov.params, "max_minutes", None)
     minutes = f"{cov.minutes:g}"
     return {
@@ -295,6 +309,7 @@ def coverage_part(cov: Coverage) -> dict[str, Any]:
         "beyond": f"{float(limit):g}分超" if isinstance(limit, int | float) else "－",
         "show_bands": False,
         "show_gaps": False,
+        "spacing_m": spacing,
         "bands": bands_fc,
         "gaps": gaps,
     }

@@ -310,13 +310,23 @@
         const r = Math.max(1.3, Math.min(3, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 2.5)) * this.opts.scale;
         for (const g of c.gaps) {
           const m = new SquareMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
-                                                     fillColor: st.gap_color, fillOpacity: 0.7});
+                                                     fillColor: st.gap_color, fillOpacity: 0.6});
           m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
                                                      [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
                         {className: "zm-tip"});
           gaps.addLayer(m);
         }
         this.layers["gap:" + c.key] = gaps;
+        // zoomed out, a square never covers more than a third of the space between two points
+        const fit = () => {
+          if (!c.spacing_m) return;
+          const lat = this.map.getCenter().lat;
+          const mpp = 40075016.7 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, this.map.getZoom()));
+          const half = Math.max(0.6, Math.min(r, (c.spacing_m / mpp) / 6));
+          gaps.eachLayer((m) => { if (m.options.radius !== half) m.setRadius(half); });
+        };
+        this.map.on("zoomend", fit);
+        this._fits = (this._fits || []).concat([fit]);
         if (this.visible["band:" + c.key]) bands.addTo(this.map);
         if (this.visible["gap:" + c.key]) gaps.addTo(this.map);
       }
@@ -468,6 +478,7 @@
       this._fitting = true;
       if (b.isValid()) this.map.fitBounds(b, {padding: [16, 16], animate: !!animate});
       this._fitting = false;
+      for (const f of this._fits || []) f();
       this._painted();
     }
 

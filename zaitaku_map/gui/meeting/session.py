@@ -178,7 +178,12 @@ class MeetingSession(QObject):
     def tab_label(self, index: int) -> str:
         name = self.names[index]
         copy = self.copies.get(name)
-        return f"{copy.base}＊編集中" if copy else name
+        if copy is None:
+            return name
+        number = (
+            name.rsplit(" ", 1)[-1] if name.rsplit(" ", 1)[-1].isdigit() else ""
+        )  # a second copy: 「… 2」
+        return f"{copy.base}＊編集中{' ' + number if number else ''}"
 
     # -- showing --------------------------------------------------------------------------------
     def show_option(self, index: int) -> None:

@@ -133,6 +133,20 @@ class HeadlineStrip(QWidget):
     def _keys(heads: Headlines) -> list[str]:
         return [k.key for k in heads.kens] + [""]
 
+    def _legend_text_rect(self, sz: _Sizes) -> QRectF:
+        """Where a legend row's text may go (its height is the wrapped text's)."""
+        s = sz.num * 0.7
+        return QRectF(0, 0, max(40.0, self.width() - PAD * 2 - s * 1.4 - GAP), 1e6)
+
+    def _legend_heights(self, sz: _Sizes) -> list[float]:
+        fm = QFontMetricsF(self._font(sz.num))
+        box = self._legend_text_rect(sz)
+        wrap = int(Qt.TextFlag.TextWordWrap)
+        return [
+            max(sz.num * 1.35, fm.boundingRect(box, wrap, text).height() + sz.num * 0.3)
+            for *_x, text in self.legend
+        ]
+
     def _height(self, sz: _Sizes) -> float:
         line, cap = sz.num * 1.35, sz.cap * 1.3
         head_lines = max((h.count("\n") + 1 for _k, h in self.columns()), default=1)
@@ -140,7 +154,7 @@ class HeadlineStrip(QWidget):
         for heads in self.blocks:
             h += line * 1.2 + cap * head_lines + line * (len(heads.kens) + 1) + line * 0.6
         if self.legend:
-            h += cap * 1.4 + line * len(self.legend)
+            h += cap * 1.4 + sum(self._legend_heights(sz))
         return h + cap * 3 + PAD  # the message line
 
     def sizes(self) -> _Sizes:
@@ -234,7 +248,8 @@ class HeadlineStrip(QWidget):
         p.drawText(QRectF(PAD, y, self.width() - 2 * PAD, sz.cap * 1.4), MEETING_UI["legend"])
         y += sz.cap * 1.4
         p.setFont(self._font(sz.num))
-        for kind, color, text in self.legend:
+        text_w = self._legend_text_rect(sz).width()
+        for (kind, color, text), row_h in zip(self.legend, self._legend_heights(sz), strict=True):
             cy = y + line / 2
             c = QColor(color)
             if kind == "dot":
@@ -249,10 +264,7 @@ class HeadlineStrip(QWidget):
             else:
                 p.fillRect(QRectF(PAD, cy - s / 2, s * 1.4, s), c)
             p.setPen(INK)
-            p.drawText(
-                QRectF(PAD + s * 1.4 + GAP, y, self.width() - PAD * 2 - s * 2, line),
-                int(Qt.AlignmentFlag.AlignVCenter),
-                text,
-            )
-            y += line
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            p.drawText(QRectF(PAD + s * 1.4 + GAP, y + sz.num * 0.15, text_w, row_h), int(flags), text)
+            y += row_h
         return y

@@ -209,7 +209,7 @@ class MeetingWindow(QWidget):
             QPushButton#zmToggle {{ font-size: {z["toggle"]}px; font-weight: bold; padding: {z["toggle"] // 3}px {z["toggle"]}px;
                 border: 2px solid #1f4e79; border-radius: 8px; background: #fff; color: #1f4e79; }}
             QPushButton#zmToggle:checked {{ background: #1f4e79; color: #fff; }}
-            QPushButton#zmToggle:disabled {{ border-color: #bbb; color: #aaa; }}
+            QPushButton#zmToggle:disabled {{ border-color: #bbb; color: #aaa; background: #f0f0f0; }}
             QLineEdit, QComboBox {{ font-size: {z["button"]}px; padding: 4px; min-width: {z["button"] * 10}px; }}
             QLabel {{ font-size: {z["button"]}px; }}
             """
