@@ -135,6 +135,7 @@ def test_meeting_walk(meeting, qtbot, tmp_path):
         return next(k["color"] for k in s.document.doc["options"][s.current]["kens"] if k["key"] == key)
 
     qtbot.waitUntil(lambda: state(qtbot, win)["fills"]["99202"] == colour("K1"), timeout=10000)
+    assert {k: colour(k) for k in colors} == colors  # an edit does not recolour the 圏域 on the projector
     assert win.strip.text_of(0, "K1", "population") == "25,000"  # 22,500 + 西町 2,500
     assert win.btn_save.isEnabled() and win.btn_undo.isEnabled()
 

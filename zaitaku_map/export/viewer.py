@@ -71,6 +71,7 @@ from zaitaku_map.fileio import atomic_path
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, VIEWER_TEXT
 from zaitaku_map.options import evaluate_option, list_options
+from zaitaku_map.options.results import OptionEvaluation
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -116,7 +117,7 @@ class ViewerDocument:
     categories: tuple[str, ...] | None = None  # the facility categories held
     coverage_category: str | None = None  # the category of the evaluations' coverage column
     coverage_params: Any = None  # the parameters of the coverage shown and evaluated
-    evaluations: dict[str, dict[str, Any]] = field(default_factory=dict)  # option -> evaluate_option
+    evaluations: dict[str, OptionEvaluation] = field(default_factory=dict)  # option -> evaluate_option
 
     def to_json(self) -> str:
         """The document as JSON safe inside an HTML ``<script>`` element."""
@@ -211,7 +212,7 @@ def option_entry(
     *,
     coverage_category: str | None = None,
     coverage_params: Any = None,
-    evaluation: dict[str, Any] | None = None,
+    evaluation: OptionEvaluation | None = None,
 ) -> dict[str, Any]:
     """One option of the document: 圏域, assignment per municipality, outlines, evaluation table.
 
@@ -235,7 +236,9 @@ def option_entry(
     fac_ken = [index.get(str(fac_key.get(i)), -1) if fac_key.get(i) is not None else -1 for i in facility_ids]
     outline = feature_collection(kens.geometry.values, [{"k": i} for i in range(len(kens))], ndigits=NDIGITS)
     request = data.request.with_(coverage_category=coverage_category, coverage_params=coverage_params)
-    table, heads, ev = evaluation_table(project, replace(data, request=request), ev=evaluation)
+    table, heads, ev = evaluation_table(
+        project, replace(data, request=request), ev=evaluation.to_dict() if evaluation is not None else None
+    )
     tab, _cols, table_keys = _table(table, heads, len(table))
     # the evaluation lists every 圏域 of the option; the map only those with municipalities
     order = [table_keys.index(k) for k in keys if k in table_keys]
@@ -496,7 +499,7 @@ def viewer_document(
     first_cov = coverages[0].category if coverages else None
     params = coverages[0].params if coverages else coverage_params
     entries = []
-    evaluations: dict[str, dict[str, Any]] = {}
+    evaluations: dict[str, OptionEvaluation] = {}
     for i, name in enumerate(names):
         prog.update(0.3 + 0.6 * i / len(names), f"圏域案: {name}")
         data = first if i == 0 else load_export_data(project, ExportRequest(name, categories=cats))

@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, Signal
 from zaitaku_map.coverage import resolve_coverage_params
 from zaitaku_map.demand import OptionDemand
 from zaitaku_map.errors import ZaitakuError
-from zaitaku_map.export.data import load_export_data
+from zaitaku_map.export.colors import assign_colors
+from zaitaku_map.export.data import ken_neighbours, load_export_data
 from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.export.viewer import ViewerDocument, ViewerSpec, option_entry, viewer_document
 from zaitaku_map.gui.worker import Job
@@ -41,6 +42,7 @@ from zaitaku_map.options.meeting import (
     start_working_copy,
     undo_edit,
 )
+from zaitaku_map.options.results import OptionEvaluation
 from zaitaku_map.progress import CancelToken, Progress
 
 log = logging.getLogger("zaitaku_map.gui.meeting")
@@ -81,7 +83,7 @@ class OptionUpdate:
 
     name: str
     entry: dict[str, Any]
-    evaluation: dict[str, Any]
+    evaluation: OptionEvaluation
     demand: OptionDemand | None
 
 
@@ -90,14 +92,24 @@ def recompute_option(
     name: str,
     document: ViewerDocument,
     *,
+    colors: dict[str, str] | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> OptionUpdate:
-    """Page entry, evaluation and demand of one option (after a live edit; worker thread)."""
+    """Page entry, evaluation and demand of one option (after a live edit; worker thread).
+
+    ``colors`` (圏域 key → colour, those shown so far) are kept where they still tell neighbours apart,
+    so an edit does not recolour the map on the projector (``export.colors.assign_colors(previous=)``).
+    """
     ev = evaluate_option(project, name, coverage_params=document.coverage_params)
+    data = load_export_data(project, ExportRequest(name, categories=document.categories))
+    if colors:
+        keys = [str(k) for k in data.kens["ken_key"]]
+        kept = assign_colors(keys, ken_neighbours(project, data.munis), previous=colors)
+        data.kens["color"] = [kept[k] for k in keys]
     entry = option_entry(
         project,
-        load_export_data(project, ExportRequest(name, categories=document.categories)),
+        data,
         document.muni_codes,
         document.facility_ids,
         coverage_category=document.coverage_category,
@@ -212,7 +224,7 @@ class MeetingSession(QObject):
         a, b = self.names[self.current], self.names[other]
         try:
             res = compare_options(self.project, [a, b], coverage_params=self.document.coverage_params)
-            self.changed_codes = [d["code"] for d in res["unit_differences"] if b in d.get("changed_in", [])]
+            self.changed_codes = [d.code for d in res.unit_differences if b in d.changed_in]
         except ZaitakuError as err:  # the maps are still shown side by side, without outlines
             log.exception("comparison failed")
             self.changed_codes = []
@@ -301,8 +313,10 @@ class MeetingSession(QObject):
     def _recompute(self, name: str) -> None:
         self.busy = True
         doc = self.document
+        shown = doc.doc["options"][self.names.index(name)] if name in self.names else {"kens": []}
+        colors = {str(k["key"]): str(k["color"]) for k in shown["kens"]}
         job = Job(
-            lambda p, progress=None, cancel=None: recompute_option(p, name, doc),
+            lambda p, progress=None, cancel=None: recompute_option(p, name, doc, colors=colors),
             project_path=self.project_path,
         )
         job.succeeded.connect(self._recomputed)
