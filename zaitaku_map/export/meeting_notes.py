@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -206,10 +207,13 @@ def render_meeting_notes(ctx: PackContext) -> list[SectionPart]:
             continue
         meetings = related_meetings(ctx.project, name, items)
         events = {m.id: meeting_events(ctx.project, m.id) for m in meetings}
-        fig, facts = render_map_figure(ctx.data(name), coverage=ctx.coverage())
+        data = ctx.data(name)
+        heading = f"{MEETING_TEXT['notes_title']}　{EXPORT_TEXT['map_title']}"
+        data = replace(data, request=data.request.with_(title=heading))
+        fig, facts = render_map_figure(data, coverage=ctx.coverage())
         draw_notes(fig.axes[0], str(facts["crs"]), items)
         title = f"{MEETING_TEXT['notes_title']}（{name}）"
-        parts.append(ctx.figure_part([(fig, title)], title=title, file_stem=f"会議メモ_{name}"))
+        parts.append(ctx.figure_part([(fig, None)], title=title, file_stem=f"会議メモ_{name}"))
         story = _record_story(name, items, meetings, events, ctx.text_width)
         parts.append(
             ctx.story_part(story, title=MEETING_TEXT["record_title"], file_stem=f"会議の記録_{name}")
