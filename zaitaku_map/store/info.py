@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from zaitaku_map.labels import CORE_CATEGORIES
@@ -41,9 +42,9 @@ def project_info(project: Project) -> dict[str, Any]:
     if row and row[3]:
         units = [r[0] for r in c.execute("SELECT DISTINCT unit FROM population_sources ORDER BY id")]
         population = {
-            "total": round(row[0] or 0),
-            "age65": None if row[1] is None else round(row[1]),
-            "age75": None if row[2] is None else round(row[2]),
+            "total": _whole(row[0]) or 0,
+            "age65": _whole(row[1]),
+            "age75": _whole(row[2]),
             "unit": ",".join(units) if units else None,
             "demand_points": row[3],
         }
@@ -53,9 +54,9 @@ def project_info(project: Project) -> dict[str, Any]:
         ).fetchone()
         if row and row[3]:
             population = {
-                "total": round(row[0] or 0),
-                "age65": None if row[1] is None else round(row[1]),
-                "age75": None if row[2] is None else round(row[2]),
+                "total": _whole(row[0]) or 0,
+                "age65": _whole(row[1]),
+                "age75": _whole(row[2]),
                 "unit": "municipality",
             }
 
@@ -69,9 +70,9 @@ def project_info(project: Project) -> dict[str, Any]:
         ):
             by_layer[layer] = {
                 "areas": n,
-                "total": round(tot or 0),
-                "age65": None if p65 is None else round(p65),
-                "age75": None if p75 is None else round(p75),
+                "total": _whole(tot) or 0,
+                "age65": _whole(p65),
+                "age75": _whole(p75),
             }
         if by_layer:
             population["by_area_layer"] = by_layer
@@ -134,3 +135,9 @@ def _projections(project: Project) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _whole(v: float | None) -> int | None:
+    """A sum of people as a whole number; ``None`` when unknown or not finite (a value stored by a
+    version that did not check its inputs)."""
+    return None if v is None or not math.isfinite(v) else round(v)

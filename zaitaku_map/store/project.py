@@ -4,6 +4,14 @@ A project is a single SQLite database that is also a valid GeoPackage (QGIS open
 the rollback journal (not WAL) so that the file on disk is always complete and can be copied or
 mailed as is; every write that belongs together runs inside :meth:`Project.transaction`, so a
 crash or a kill leaves the file exactly as before the write.
+
+Environment faults become typed errors here (:func:`zaitaku_map.errors.environment_error`): a
+project another process is writing is waited for — up to :attr:`Limits.lock_wait_s
+<zaitaku_map.settings.Limits.lock_wait_s>`, reporting the wait through :attr:`Project.on_wait` — and
+then refused with :class:`~zaitaku_map.errors.ProjectBusyError`; a read-only file, folder or medium
+gives :class:`~zaitaku_map.errors.ProjectReadOnlyError`, a full disk or temp folder
+:class:`~zaitaku_map.errors.StorageFullError`.  In every case the transaction is rolled back and the
+file stays as it was.
 """
 
 from __future__ import annotations
@@ -14,14 +22,81 @@ import hashlib
 import json
 import shutil
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import sqlite_utils
 
-from zaitaku_map.errors import NotAProjectError, ProjectError, SchemaTooNewError
+from zaitaku_map.errors import (
+    NotAProjectError,
+    ProjectBusyError,
+    ProjectError,
+    ProjectReadOnlyError,
+    SchemaTooNewError,
+    ZaitakuError,
+    environment_error,
+)
+from zaitaku_map.settings import limits
 from zaitaku_map.store import gpkg, schema
+
+T = TypeVar("T")
+WaitCallback = Callable[[float, float, str], None]
+"""Told ``(seconds waited, seconds it will wait at most, message)`` while another process holds the lock."""
+BUSY_MESSAGE = "他の処理がこのプロジェクトを使用中です"
+_RETRY_S = 0.25  # how long one attempt waits for the lock inside SQLite
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(environment_error(exc), ProjectBusyError)
+
+
+def wait_for_lock(
+    attempt: Callable[[], T], *, path: Path, on_wait: WaitCallback | None = None, wait_s: float | None = None
+) -> T:
+    """Run ``attempt`` until it does not fail on a lock another process holds, telling ``on_wait``
+    how long it has waited; after ``wait_s`` (default :attr:`Limits.lock_wait_s`) give up.
+
+    Raises
+    ------
+    ProjectBusyError
+        The lock was not released in time (nothing was changed).
+    """
+    limit = limits().lock_wait_s if wait_s is None else wait_s
+    start = time.monotonic()
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            waited = time.monotonic() - start
+            if waited >= limit:
+                raise ProjectBusyError(
+                    f"the project is locked by another process (waited {waited:.0f} s)",
+                    file=path,
+                    hint="別のウィンドウやコマンドの処理が終わってから、もう一度実行してください。",
+                ) from exc
+            if on_wait is not None:
+                on_wait(waited, limit, f"{BUSY_MESSAGE}（{waited:.0f} 秒待っています）")
+
+
+def _mapped(exc: BaseException, path: Path) -> BaseException:
+    """The typed error an environment fault stands for (the exception itself otherwise)."""
+    if isinstance(exc, ZaitakuError):
+        return exc
+    mapped = environment_error(exc, file=path)
+    return mapped if mapped is not None else exc
+
+
+def _raise_mapped(exc: BaseException, path: Path) -> NoReturn:
+    """Raise the typed error of an environment fault (chained to it), else ``exc`` itself."""
+    mapped = _mapped(exc, path)
+    if mapped is exc:
+        raise exc
+    raise mapped from exc
+
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PROJECT_SUFFIX = ".gpkg"
@@ -55,6 +130,7 @@ class Project:
         self.db = sqlite_utils.Database(conn)
         self.migrated_from: int | None = None
         self.backup_path: Path | None = None
+        self.on_wait: WaitCallback | None = None  # told while another process holds the write lock
 
     # -- lifecycle ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -71,9 +147,44 @@ class Project:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Project]:
-        """All-or-nothing block; nests with savepoints (sqlite-utils ``atomic``)."""
-        with self.db.atomic():
+        """All-or-nothing block; nests with savepoints (sqlite-utils ``atomic``).
+
+        The outermost block takes the write lock first (``BEGIN IMMEDIATE``), waiting for another
+        process that holds it (:func:`wait_for_lock`).  An environment fault inside the block —
+        locked, read-only, disk or temp space full — rolls back and is raised as its typed error.
+        """
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self._begin()
+        try:
             yield self
+        except BaseException as exc:  # noqa: BLE001 - every failure (also a cancel) must roll back; re-raised
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.rollback()
+            _raise_mapped(exc, self.path)
+        try:
+            self.conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.rollback()
+            _raise_mapped(exc, self.path)
+
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE`` (the write lock), waiting while another process holds it."""
+
+        def attempt() -> None:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(_RETRY_S * 1000)}")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            finally:
+                self.conn.execute("PRAGMA busy_timeout = 30000")
+
+        try:
+            wait_for_lock(attempt, path=self.path, on_wait=self.on_wait)
+        except sqlite3.OperationalError as exc:
+            _raise_mapped(exc, self.path)
 
     # -- metadata and settings ------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -255,10 +366,18 @@ def create_project(path: str | Path, *, overwrite: bool = False) -> Project:
             file=target,
             hint="別の名前を指定するか、既存のプロジェクトを開いてください。",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".creating")
-    tmp.unlink(missing_ok=True)
-    conn = _connect(tmp)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
+        conn = _connect(tmp)
+    except (OSError, sqlite3.OperationalError) as exc:
+        mapped = _mapped(exc, target)
+        if isinstance(mapped, ZaitakuError):
+            raise mapped from exc
+        if isinstance(exc, PermissionError | sqlite3.OperationalError):
+            raise ProjectReadOnlyError("cannot create the project in this folder", file=target) from exc
+        raise
     try:
         with conn:
             gpkg.init_geopackage(conn)
@@ -277,6 +396,10 @@ def create_project(path: str | Path, *, overwrite: bool = False) -> Project:
                     ("created_by", _version()),
                 ],
             )
+    except (sqlite3.OperationalError, OSError) as exc:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        _raise_mapped(exc, target)
     finally:
         conn.close()
     tmp.replace(target)
@@ -289,13 +412,39 @@ def _version() -> str:
     return f"zaitaku-map {__version__}"
 
 
-def open_project(path: str | Path, *, migrate: bool = True) -> Project:
+def _inspect(p: Path) -> tuple[Any, Any]:
+    """``(app marker row, schema version row)`` read without modifying the file."""
+    # A hot journal (left by a killed writer) must be rolled back, which needs write access.
+    hot = p.with_name(p.name + "-journal").exists()
+    uri = f"file:{p.as_posix()}?mode=ro"
+    ro = (
+        sqlite3.connect(str(p), timeout=_RETRY_S) if hot else sqlite3.connect(uri, uri=True, timeout=_RETRY_S)
+    )
+    try:
+        has_meta = ro.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='zm_meta'").fetchone()
+        row = ro.execute("SELECT value FROM zm_meta WHERE key='app'").fetchone() if has_meta else None
+        ver_row = (
+            ro.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()
+            if has_meta
+            else None
+        )
+    finally:
+        ro.close()
+    return row, ver_row
+
+
+def open_project(path: str | Path, *, migrate: bool = True, on_wait: WaitCallback | None = None) -> Project:
     """Open an existing project, migrating an older schema after writing a backup.
+
+    A project another process is writing is waited for (``on_wait`` is told how long), up to
+    :attr:`Limits.lock_wait_s <zaitaku_map.settings.Limits.lock_wait_s>`.
 
     Raises
     ------
     NotAProjectError
         The file is missing, not SQLite, or SQLite without zaitaku-map metadata (left untouched).
+    ProjectBusyError
+        Another process kept the project locked for longer than the wait.
     SchemaTooNewError
         The file was written by a newer zaitaku-map (left untouched).
     """
@@ -306,21 +455,12 @@ def open_project(path: str | Path, *, migrate: bool = True) -> Project:
         raise NotAProjectError("not a SQLite/GeoPackage file", file=p, expected="zaitaku-map project")
     # Inspect read-only first so a foreign file is never modified (no journal, no pragmas).
     try:
-        # A hot journal (left by a killed writer) must be rolled back, which needs write access.
-        hot = p.with_name(p.name + "-journal").exists()
-        ro = sqlite3.connect(str(p)) if hot else sqlite3.connect(f"file:{p.as_posix()}?mode=ro", uri=True)
-        try:
-            has_meta = ro.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='zm_meta'"
-            ).fetchone()
-            row = ro.execute("SELECT value FROM zm_meta WHERE key='app'").fetchone() if has_meta else None
-            ver_row = (
-                ro.execute("SELECT value FROM zm_meta WHERE key='schema_version'").fetchone()
-                if has_meta
-                else None
-            )
-        finally:
-            ro.close()
+        row, ver_row = wait_for_lock(lambda: _inspect(p), path=p, on_wait=on_wait)
+    except sqlite3.OperationalError as exc:
+        mapped = environment_error(exc, file=p)
+        if mapped is not None:
+            raise mapped from exc
+        raise NotAProjectError(f"unreadable database: {exc}", file=p) from exc
     except sqlite3.DatabaseError as exc:
         raise NotAProjectError(f"unreadable database: {exc}", file=p) from exc
     if not row or row[0] != schema.APP_MARKER:
@@ -336,6 +476,7 @@ def open_project(path: str | Path, *, migrate: bool = True) -> Project:
         )
     conn = _connect(p)
     project = Project(p, conn)
+    project.on_wait = on_wait
     if version < schema.SCHEMA_VERSION:
         if not migrate:
             project.close()
