@@ -382,13 +382,20 @@ def test_cli_geocode_json(gproject, tmp_path: Path, capsys) -> None:  # type: ig
 
 
 def test_point_blob_matches_gpkg() -> None:
+    import struct
+
+    import shapely
     from shapely.geometry import Point
 
-    from zaitaku_map.geocode.cascade import point_blob
+    from zaitaku_map.store.gpkg import point_blob, point_blobs
+
+    def to_blob(g: Point) -> bytes:  # the GeoPackage encoding written out: header, no envelope, ISO WKB
+        return b"GP" + struct.pack("<BBi", 0, 1, 4326) + shapely.to_wkb(g, byte_order=1, flavor="iso")
 
     for lon, lat in [(134.2, 35.5), (122.93, 24.45), (153.98, 20.42)]:
-        assert point_blob(lon, lat) == gpkg.to_blob(Point(lon, lat))
+        assert point_blob(lon, lat) == to_blob(Point(lon, lat)) == gpkg.to_blob(Point(lon, lat))
         assert gpkg.from_blob(point_blob(lon, lat)).equals(Point(lon, lat))
+        assert point_blobs([lon, 0.0], [lat, 0.0], [True, False]) == [point_blob(lon, lat), None]
 
 
 def test_muni_code_from_point_and_study_prefecture(gproject) -> None:  # type: ignore[no-untyped-def]

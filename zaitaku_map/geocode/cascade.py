@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -277,14 +276,6 @@ def _hash(row: dict[str, Any], shared: bool, context: str, out: tuple[Any, ...])
     return hashlib.sha1("\x1f".join(map(repr, payload)).encode()).hexdigest()[:20]
 
 
-_GP_POINT_HEADER = b"GP" + struct.pack("<BBi", 0, 1, gpkg.SRS_ID) + struct.pack("<BI", 1, 1)
-
-
-def point_blob(lon: float, lat: float) -> bytes:
-    """GeoPackage blob of a point, byte-identical to ``gpkg.to_blob(Point(lon, lat))`` but ~20× faster."""
-    return _GP_POINT_HEADER + struct.pack("<dd", lon, lat)
-
-
 def _r7(v: Any) -> float | None:
     return None if v is None else round(float(v), 7)
 
@@ -388,7 +379,7 @@ def geocode_project(
                 gc.context,
                 _out_sig(p.muni_code, p.level, p.lon, p.lat),
             )
-            geom = point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
+            geom = gpkg.point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
             updates.append(
                 (
                     p.muni_code,

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from zaitaku_map.importers.normalize import coord_status, norm_names, norm_texts
 from zaitaku_map.importers.report import ImportReport, ParsedFile, Rejected
 from zaitaku_map.progress import Progress
+from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import Project, now_iso
 
 FIELD_COLUMNS = (
@@ -77,18 +77,6 @@ FAC_COLUMNS = (
     "updated_at",
     "geom",
 )
-_GP_POINT_HEADER = b"GP" + bytes([0, 1]) + (4326).to_bytes(4, "little", signed=True)
-
-
-def point_blobs(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> list[bytes | None]:
-    """GeoPackage point blobs (same bytes as :func:`zaitaku_map.store.gpkg.to_blob`) for rows where ``ok``."""
-    out: list[bytes | None] = [None] * len(lon)
-    idx = np.flatnonzero(ok)
-    if len(idx):
-        wkb = shapely.to_wkb(shapely.points(lon[idx], lat[idx]), byte_order=1, flavor="iso")
-        for j, w in zip(idx, wkb, strict=True):
-            out[j] = _GP_POINT_HEADER + w
-    return out
 
 
 def _split_json_array(text: str, sep: str, n: int) -> list[str] | None:
@@ -163,7 +151,7 @@ def facility_frame(recs: pd.DataFrame, *, now: str) -> pd.DataFrame:
             "lat": pd.Series(np.where(ok, lat, np.nan), index=recs.index).astype(object).where(ok, None),
             "geocode_level": pd.Series("source", index=recs.index, dtype=object).where(ok, None),
             "updated_at": now,
-            "geom": point_blobs(lon, lat, ok),
+            "geom": gpkg.point_blobs(lon, lat, ok),
         },
         index=recs.index,
     )

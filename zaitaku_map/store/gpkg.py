@@ -133,6 +133,8 @@ def to_blob(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
     if geom.is_empty:
         flags = 0b0010_0001  # empty, little endian, no envelope
         return b"GP" + struct.pack("<BBi", 0, flags, srs_id) + bytes(shapely.to_wkb(geom, byte_order=1))
+    if geom.geom_type == "Point" and srs_id == SRS_ID and not geom.has_z:
+        return point_blob(geom.x, geom.y)
     minx, miny, maxx, maxy = geom.bounds
     if geom.geom_type == "Point":
         flags = 0b0000_0001
@@ -141,6 +143,30 @@ def to_blob(geom: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
         flags = 0b0000_0011  # envelope [minx, maxx, miny, maxy]
         header = b"GP" + struct.pack("<BBi4d", 0, flags, srs_id, minx, maxx, miny, maxy)
     return header + bytes(shapely.to_wkb(geom, byte_order=1, flavor="iso"))
+
+
+_POINT_HEADER = b"GP" + struct.pack("<BBi", 0, 0b0000_0001, SRS_ID)  # little endian, no envelope
+_POINT_WKB = struct.pack("<BI", 1, 1)  # little endian ISO WKB Point
+
+
+def point_blob(lon: float, lat: float) -> bytes:
+    """The blob of one point: the same bytes as :func:`to_blob` of a shapely Point."""
+    return _POINT_HEADER + _POINT_WKB + struct.pack("<dd", lon, lat)
+
+
+def point_blobs(lon: Any, lat: Any, ok: Any = None) -> list[bytes | None]:
+    """Blobs of many points at once (``None`` where ``ok`` is false), the bytes of :func:`point_blob`."""
+    import numpy as np
+
+    x = np.asarray(lon, dtype=float)
+    y = np.asarray(lat, dtype=float)
+    out: list[bytes | None] = [None] * len(x)
+    idx = np.flatnonzero(np.ones(len(x), dtype=bool) if ok is None else np.asarray(ok, dtype=bool))
+    if len(idx):
+        wkb = shapely.to_wkb(shapely.points(x[idx], y[idx]), byte_order=1, flavor="iso")
+        for j, w in zip(idx.tolist(), wkb, strict=True):
+            out[j] = _POINT_HEADER + w
+    return out
 
 
 _ENVELOPE_DOUBLES = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}
