@@ -230,6 +230,26 @@ def to_lonlat(crs: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(lo, dtype=np.float64), np.asarray(la, dtype=np.float64)
 
 
+# No road link between two consecutive nodes of a drive network is longer than this
+MAX_LINK_M = 100_000.0
+
+
+def checked_lengths(
+    length: np.ndarray, lon: np.ndarray, lat: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Edge lengths in metres, finite and positive: a length that is missing, not finite, negative,
+    zero between distinct points or longer than :data:`MAX_LINK_M` is replaced by the great-circle
+    distance between its nodes.  Returns ``(lengths as float32, how many were replaced)``."""
+    from zaitaku_map.geo import haversine_m
+
+    length = np.asarray(length, dtype=np.float64)
+    straight = np.asarray(haversine_m(lon[u], lat[u], lon[v], lat[v]), dtype=np.float64)  # type: ignore[no-untyped-call]
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(length) | (length < 0) | (length > MAX_LINK_M) | ((length == 0) & (straight > 0))
+    out = np.where(bad, straight, length)
+    return out.astype(np.float32), int(bad.sum())
+
+
 def build_network(
     raw: RawEdges, *, min_component_nodes: int = 50, island_gap_m: float = 1000.0
 ) -> tuple[RoadNetwork, dict[str, Any]]:
