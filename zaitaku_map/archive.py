@@ -87,6 +87,10 @@ def _hidden(name: str) -> bool:
     return PurePosixPath(name).name.startswith("._")
 
 
+def _size(n: float) -> str:
+    return f"{n / 2**20:,.1f} MB" if n >= 2**20 else f"{n / 1024:,.0f} KB"
+
+
 def _where(path: Path, member: str) -> str:
     return f"{path.name}:{decode_member_name(member)}"
 
@@ -102,7 +106,7 @@ def check_member(path: str | Path, info: zipfile.ZipInfo | Member, lim: Limits |
         raise ResourceLimitError(
             "zip member larger than the limit",
             file=_where(p, name),
-            value=f"{size / 2**20:,.0f} MB",
+            value=_size(size),
             expected=f"{lim.zip_member_mb:,.0f} MB 以下（limits.zip_member_mb）",
         )
     if size > (1 << 20) and size > lim.zip_ratio * max(packed, 1):
@@ -218,7 +222,7 @@ def extract(
         raise ResourceLimitError(
             "zip content larger than the limit",
             file=p,
-            value=f"{total / 2**20:,.0f} MB",
+            value=_size(total),
             expected=f"{lim.zip_total_mb:,.0f} MB 以下（limits.zip_total_mb）",
         )
     free = shutil.disk_usage(out).free
@@ -226,8 +230,8 @@ def extract(
         raise StorageFullError(
             "not enough free space to extract the zip",
             file=p,
-            value=f"{total / 2**20:,.0f} MB",
-            expected=f"空き {free / 2**20:,.0f} MB",
+            value=_size(total),
+            expected=f"空き {_size(free)}",
             where=str(out),
         )
     written: list[Path] = []

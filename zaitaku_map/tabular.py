@@ -14,7 +14,8 @@ Every importer that reads a table goes through this module, so each file is read
 - **row shape**: a CSV row with more fields than the header (a delimiter inside an unquoted value:
   ``デモ中央,北部``) or fewer (a truncated row) is not a data row: it is left out of the frame and
   reported in :attr:`Table.problems` with its row and reason, for the importer to reject and
-  count; a cell longer than :attr:`~zaitaku_map.settings.Limits.field_chars` is reported the same way;
+  count (a short row holding only its first cell is reported as a note, e.g. 「※ 出典 …」); a cell
+  longer than :attr:`~zaitaku_map.settings.Limits.field_chars` is reported the same way;
 - **size**: files are streamed (:func:`iter_csv_tables` yields frames of
   :attr:`~zaitaku_map.settings.Limits.chunk_rows` rows), zip members through :mod:`zaitaku_map.archive`.
 
@@ -319,7 +320,7 @@ class RowProblem:
 
     row: int  # 1-based, as a spreadsheet shows it
     reason: str  # Japanese, for the import log
-    kind: str  # "surplus" | "truncated" | "too_long"
+    kind: str  # "surplus" | "truncated" | "note" (a short row with only its first cell) | "too_long"
     values: tuple[str, ...]
     column: str | None = None
 
@@ -368,15 +369,20 @@ class _Shaper:
         while width and not cells[width - 1]:
             width -= 1
         self.width = width
+        self.fields = len(cells)  # fields of the header line, trailing empty ones included
         self.header = dedupe(cells[:width])
         self.strict = strict
         self.field_chars = field_chars
 
     def check(self, rownum: int, row: list[str], problems: list[RowProblem]) -> list[str] | None:
-        """The row trimmed to the header, or ``None`` (a problem was recorded)."""
+        """The row trimmed to the header, or ``None`` (a problem was recorded).
+
+        A CSV row with more fields than the header line is refused even when the extra fields are
+        empty: one unquoted comma shifts every later value one column to the right.
+        """
         n, w = len(row), self.width
         if n > w:
-            if not self.strict or not any(c.strip() for c in row[w:]):
+            if not self.strict or (n <= self.fields and not any(c.strip() for c in row[w:])):
                 row = row[:w]
             else:
                 problems.append(
@@ -390,6 +396,16 @@ class _Shaper:
                 )
                 return None
         elif n < w:
+            if self.strict and not any(c.strip() for c in row[1:]):
+                problems.append(
+                    RowProblem(
+                        rownum,
+                        f"注記行です（先頭の列だけで、見出し {w} 列より少ない行）。取り込みません",
+                        "note",
+                        tuple(row),
+                    )
+                )
+                return None
             if self.strict:
                 problems.append(
                     RowProblem(

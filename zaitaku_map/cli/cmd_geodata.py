@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from zaitaku_map.cli.common import Context, common_parent, open_existing
@@ -64,15 +64,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(handler=cmd_population, human=_human(population_lines))
 
 
-def _human(fn: Callable[[dict[str, Any]], list[str]]) -> Callable[[dict[str, Any]], None]:
-    def show(result: dict[str, Any]) -> None:
+def _human(fn: Callable[[Mapping[str, Any]], list[str]]) -> Callable[[Mapping[str, Any]], None]:
+    def show(result: Mapping[str, Any]) -> None:
         for line in fn(result):
             print(line)
 
     return show
 
 
-def cmd_boundaries(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_boundaries(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.geodata.n03 import import_boundaries
     from zaitaku_map.geodata.simplify import DISPLAY_TOLERANCE_DEG
 
@@ -88,7 +88,7 @@ def cmd_boundaries(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         )
 
 
-def cmd_areas(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_areas(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.geodata.areas import import_area_table
 
     columns = {
@@ -113,7 +113,7 @@ def cmd_areas(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         )
 
 
-def cmd_population(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_population(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.geodata.population import import_population
 
     with open_existing(args.project) as project:

@@ -8,7 +8,7 @@ that reading a project never pays for the importers).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.geodata.loaders import (
     area_layer_names,
@@ -19,29 +19,34 @@ from zaitaku_map.geodata.loaders import (
     municipality_population,
 )
 
+if TYPE_CHECKING:
+    from zaitaku_map.geodata.areas import AreaLayerReport
+    from zaitaku_map.geodata.n03 import BoundaryReport
+    from zaitaku_map.geodata.population import PopulationReport
 
-def import_boundaries(project: Any, path: str | Path, **kw: Any) -> dict[str, Any]:
+
+def import_boundaries(project: Any, path: str | Path, **kw: Any) -> BoundaryReport:
     """See :func:`zaitaku_map.geodata.n03.import_boundaries`."""
     from zaitaku_map.geodata.n03 import import_boundaries as f
 
     return f(project, path, **kw)
 
 
-def import_area_table(project: Any, path: str | Path, *, layer: str, **kw: Any) -> dict[str, Any]:
+def import_area_table(project: Any, path: str | Path, *, layer: str, **kw: Any) -> AreaLayerReport:
     """See :func:`zaitaku_map.geodata.areas.import_area_table` (A38 files are accepted too)."""
     from zaitaku_map.geodata.areas import import_area_table as f
 
     return f(project, path, layer=layer, **kw)
 
 
-def import_a38(project: Any, path: str | Path, *, layer: str = "二次医療圏", **kw: Any) -> dict[str, Any]:
+def import_a38(project: Any, path: str | Path, *, layer: str = "二次医療圏", **kw: Any) -> AreaLayerReport:
     """See :func:`zaitaku_map.geodata.a38.import_a38`."""
     from zaitaku_map.geodata.a38 import import_a38 as f
 
     return f(project, path, layer=layer, **kw)
 
 
-def import_population(project: Any, paths: Any, **kw: Any) -> dict[str, Any]:
+def import_population(project: Any, paths: Any, **kw: Any) -> PopulationReport:
     """See :func:`zaitaku_map.geodata.population.import_population`."""
     from zaitaku_map.geodata.population import import_population as f
 

@@ -26,12 +26,14 @@ from typing import Any
 import shapely
 
 from zaitaku_map.errors import GeodataError
-from zaitaku_map.geodata.areas import _unassigned, _Units, write_layer
+from zaitaku_map.geodata.areas import AreaLayerReport, area_list, write_layer
 from zaitaku_map.geodata.codes import code_candidates
 from zaitaku_map.geodata.n03_read import read_boundary_file
-from zaitaku_map.progress import Progress
+from zaitaku_map.geodata.units import ProjectMunicipalities, municipalities_without
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 _SPLIT = re.compile(r"[,、，・;\s/]+")
 _A38_NAME = re.compile(r"A38[a-c]?-(\d{2})(?:_|\b)", re.IGNORECASE)
@@ -65,14 +67,14 @@ def _code_list(v: Any) -> list[str]:
 
 
 def import_a38(
-    project: Any,
+    project: Project,
     path: str | Path,
     *,
     layer: str = "二次医療圏",
     reference_date: str | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> AreaLayerReport:
     """Import an A38 医療圏 file as area layer ``layer`` (replacing a layer of that name).
 
     ``reference_date`` (基準日) defaults to the data year of the file name (see module docstring);
@@ -83,7 +85,7 @@ def import_a38(
     ref, origin = resolve_reference_date(
         reference_date, ("file_name", lambda: reference_date_from_name(p.name))
     )
-    units = _Units(project)
+    units = ProjectMunicipalities.of(project)
     raw, facts = read_boundary_file(p)
     prog.update(0.3, "医療圏を照合中", force=True)
     cols = [c for c in raw.columns if c not in ("geometry", "_file")]
@@ -180,9 +182,6 @@ def import_a38(
             )
         written = write_layer(project, layer, assignments, source_id=sid)
     prog.update(1, "完了", force=True)
-    areas: dict[str, dict[str, Any]] = {}
-    for _m, (a, n) in sorted(assignments.items(), key=lambda kv: (kv[1][0], kv[0])):
-        areas.setdefault(a, {"area_code": a, "area_name": n, "members": 0})["members"] += 1
     return {
         "file": str(p),
         "format": "a38",
@@ -192,13 +191,16 @@ def import_a38(
         "source_id": sid,
         "reference_date": ref,
         "reference_date_origin": origin,
-        **facts,
-        **written,
+        "files": facts["files"],
+        "encodings": facts["encodings"],
+        "layer_id": written["layer_id"],
+        "replaced_existing_layer": written["replaced_existing_layer"],
+        "areas": written["areas"],
         "rows_read": len(raw),
         "loaded": len(assignments),
-        "area_list": list(areas.values()),
+        "area_list": area_list(assignments),
         "ignored_other_prefectures": sum(other_pref.values()),
         "unmatched": unmatched,
-        "municipalities_without_area": _unassigned(project, set(assignments)),
+        "municipalities_without_area": municipalities_without(project, assignments),
         "rejected": len(unmatched),
     }

@@ -95,7 +95,8 @@ def area_layer_names(project: Any) -> list[str]:
     return [r[0] for r in _conn(project).execute("SELECT name FROM area_layers ORDER BY id")]
 
 
-def _layer_id(project: Any, layer: str) -> int:
+def layer_id(project: Any, layer: str) -> int:
+    """Id of area layer ``layer`` (raises :class:`GeodataError` naming the layers there are)."""
     row = _conn(project).execute("SELECT id FROM area_layers WHERE name=?", (layer,)).fetchone()
     if row is None:
         raise GeodataError(
@@ -119,7 +120,7 @@ def load_area_polygons(project: Any, layer: str, *, display: bool = False) -> gp
     GeodataError
         The layer does not exist.
     """
-    lid = _layer_id(project, layer)
+    lid = layer_id(project, layer)
     gcol = "coalesce(geom_display, geom)" if display else "geom"
     rows = (
         _conn(project)
@@ -135,7 +136,7 @@ def load_area_polygons(project: Any, layer: str, *, display: bool = False) -> gp
 
 def area_membership(project: Any, layer: str) -> dict[str, tuple[str, str]]:
     """``{muni_code: (area_code, area_name)}`` of one area layer."""
-    lid = _layer_id(project, layer)
+    lid = layer_id(project, layer)
     rows = _conn(project).execute(
         "SELECT muni_code, area_code, area_name FROM area_members WHERE layer_id=? ORDER BY muni_code", (lid,)
     )

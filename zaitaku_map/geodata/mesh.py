@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,39 @@ import shapely
 
 from zaitaku_map import tabular
 from zaitaku_map.errors import GeodataError, UnsupportedFormatError
+from zaitaku_map.geodata.units import RowRejection, shape_rejections
 
 MESH_UNITS = {8: "mesh1km", 9: "mesh500m", 10: "mesh250m"}
+# More people than Japan has: such a figure in a population cell is an error, not a count
+MAX_POPULATION = 1e8
+ZERO_MARKS = ("-", "－", "―", "‐")
+SECRET_MARKS = ("*", "X", "x", "…", "･･･", "***")
+
+
+def population_count(text: Any) -> tuple[float | None, str | None]:
+    """A population cell as ``(value, None)``, or ``(None, reason)`` when it holds something that is
+    not a count of people.
+
+    Empty and secret cells (``*``, ``X`` …) are ``(None, None)``; ``-`` is 0.  Refused: text that is
+    not a number, ``inf``/``nan``, negative values and values above :data:`MAX_POPULATION`.
+    """
+    v = unicodedata.normalize("NFKC", str(text or "")).strip().replace(",", "")
+    if not v or v in SECRET_MARKS:
+        return None, None
+    if v in ZERO_MARKS:
+        return 0.0, None
+    try:
+        f = float(v)
+    except ValueError:
+        return None, f"人口の値が数ではありません（{v[:20]}）"
+    if f != f or f in (float("inf"), float("-inf")):
+        return None, f"人口の値が有限の数ではありません（{v[:20]}）"
+    if f < 0:
+        return None, f"人口の値がマイナスです（{v[:20]}）"
+    if f > MAX_POPULATION:
+        return None, f"人口の値が大きすぎます（{v[:20]}、1億人を超える値）"
+    return f, None
+
 
 _BAND = re.compile(r"(\d+)[~〜～\-－ー_](\d+)歳?")
 _OPEN = re.compile(r"(\d+)歳以上")
@@ -102,6 +133,21 @@ class PopColumns:
     def found(self) -> bool:
         return self.total is not None or bool(self.bands)
 
+    def indexes(self) -> set[int]:
+        """Every column holding a population figure."""
+        cols = {*self.open.values(), *self.bands.values(), *self.years.values()}
+        return cols | ({self.total} if self.total is not None else set())
+
+    def problem(self, row: list[Any]) -> tuple[int, str] | None:
+        """``(column index, reason)`` of the first population cell of ``row`` that is not a count of
+        people (see :func:`population_count`), or ``None`` when every cell is usable."""
+        for i in sorted(self.indexes()):
+            if i < len(row):
+                _v, why = population_count(row[i])
+                if why:
+                    return i, why
+        return None
+
     def describe(self, labels: list[Any]) -> dict[str, Any]:
         return {
             "total": None if self.total is None else str(labels[self.total]),
@@ -111,20 +157,13 @@ class PopColumns:
         }
 
     def values(self, row: list[Any]) -> dict[str, Any] | None:
-        """Population figures of one row, or ``None`` when the row is secret (``*``)."""
+        """Population figures of one row, or ``None`` when the row is secret (``*``).  Check the row
+        with :meth:`problem` first: a cell that is not a count reads as unknown here."""
 
         def num(i: int | None) -> float | None:
-            if i is None or i >= len(row):
-                return None
-            v = str(row[i]).strip().replace(",", "")
-            if v in ("", "-", "－", "―"):
-                return 0.0 if v else None
-            try:
-                return float(v)
-            except ValueError:
-                return None
+            return None if i is None or i >= len(row) else population_count(row[i])[0]
 
-        if self.total is not None and str(row[self.total]).strip() in ("*", "X", "x", "…", "･･･"):
+        if self.total is not None and str(row[self.total]).strip() in SECRET_MARKS:
             return None
         bands = {(lo, hi): num(i) for (lo, hi), i in self.bands.items()}
         opens = {lo: num(i) for lo, i in self.open.items()}
@@ -167,16 +206,27 @@ class MeshTable:
     secret_cells: int
     merged_cells: int
     columns: dict[str, Any]
-    rejected: list[dict[str, Any]]
+    rejected: list[RowRejection]
+
+    @property
+    def rejected_people(self) -> float:
+        """People in rejected rows whose total could be read (part of the file's total)."""
+        return float(sum(r.people or 0.0 for r in self.rejected))
 
 
 def read_mesh_text(path: str | Path) -> MeshTable:
-    """Read an e-Stat mesh statistics text/CSV file (see module docstring)."""
+    """Read an e-Stat mesh statistics text/CSV file (see module docstring).
+
+    Rows that cannot be used are rejected with their reason, never guessed at: an empty or malformed
+    ``KEY_CODE``, a row with fewer or more fields than the header (a download cut short), a population
+    cell that is not a count of people (:func:`population_count`), a duplicate code.
+    """
     p = Path(path)
     try:
-        rows = tabular.read_rows(p, delimiter=",").cells
+        grid = tabular.read_rows(p, delimiter=",")
     except UnsupportedFormatError as exc:
         raise GeodataError(exc.message, file=p, expected=exc.expected) from exc
+    rows = grid.cells
     if len(rows) < 3 or not rows[0] or _norm(rows[0][0]) != "key_code":
         raise GeodataError(
             "not an e-Stat mesh statistics file",
@@ -197,38 +247,66 @@ def read_mesh_text(path: str | Path) -> MeshTable:
             value=",".join(labels[:8]),
             expected="人口（総数）, ６５歳以上人口　総数, …",
         )
-    records: dict[str, dict[str, Any]] = {}
-    secret = merged = 0
-    rejected: list[dict[str, Any]] = []
-    units = set()
-    for n, row in enumerate(rows[2:], start=3):
-        if not row or not row[0].strip():
-            continue
+    table = grid.table(0)
+    reader = _MeshRows(pc, labels, merged_col=idx.get("htksyori"))
+    for r, problem in zip(shape_rejections(table, notes=False), table.problems, strict=True):
+        vals = list(problem.values)  # a row cut short still tells how many people it lost
+        people = (
+            population_count(vals[pc.total])[0] if pc.total is not None and pc.total < len(vals) else None
+        )
+        reader.rejected.append(replace(r, people=people))
+    for n, row in zip(table.rows.tolist(), table.frame.itertuples(index=False, name=None), strict=True):
+        if n > grid.numbers[1]:  # the label row is the first row under the codes
+            reader.add(n, list(row))
+    if len(reader.units) > 1:
+        raise GeodataError(
+            "mesh file mixes mesh sizes", file=p, value=sorted(reader.units), expected="one of 8/9/10 digits"
+        )
+    unit = MESH_UNITS[reader.units.pop()] if reader.units else "mesh1km"
+    rejected = sorted(reader.rejected, key=lambda r: r.row or 0)
+    return MeshTable(p, unit, reader.records, reader.secret, reader.merged, pc.describe(labels), rejected)
+
+
+class _MeshRows:
+    """Accumulates the cells of a mesh file row by row."""
+
+    def __init__(self, pc: PopColumns, labels: list[str], *, merged_col: int | None) -> None:
+        self.pc = pc
+        self.labels = labels
+        self.merged_col = merged_col
+        self.records: dict[str, dict[str, Any]] = {}
+        self.rejected: list[RowRejection] = []
+        self.units: set[int] = set()
+        self.secret = 0
+        self.merged = 0
+
+    def _people(self, row: list[str]) -> float | None:
+        return None if self.pc.total is None else population_count(row[self.pc.total])[0]
+
+    def add(self, n: int, row: list[str]) -> None:
         code = row[0].strip()
         if not code.isdigit() or len(code) not in MESH_UNITS:
-            rejected.append(
-                {"row": n, "value": code, "reason": "メッシュコードが8〜10桁の数字ではありません"}
-            )
-            continue
-        units.add(len(code))
-        vals = pc.values(row)
+            reason = "メッシュコードが空です" if not code else "メッシュコードが8〜10桁の数字ではありません"
+            self.rejected.append(RowRejection(n, reason, "KEY_CODE", code, people=self._people(row)))
+            return
+        bad = self.pc.problem(row)
+        if bad is not None:
+            col, why = bad
+            self.rejected.append(RowRejection(n, why, str(self.labels[col]), row[col][:40]))
+            return
+        self.units.add(len(code))
+        vals = self.pc.values(row)
         if vals is None:
-            secret += 1
-            continue
-        if "htksyori" in idx and str(row[idx["htksyori"]]).strip() == "2":
-            merged += 1  # this cell holds neighbours' people too
-        if code in records:
-            rejected.append(
-                {"row": n, "value": code, "reason": "同じメッシュコードが重複しています（最初の行を使用）"}
+            self.secret += 1
+            return
+        if self.merged_col is not None and row[self.merged_col].strip() == "2":
+            self.merged += 1  # this cell holds neighbours' people too
+        if code in self.records:
+            self.rejected.append(
+                RowRejection(n, "同じメッシュコードが重複しています（最初の行を使用）", "KEY_CODE", code)
             )
-            continue
-        records[code] = vals
-    if len(units) > 1:
-        raise GeodataError(
-            "mesh file mixes mesh sizes", file=p, value=sorted(units), expected="one of 8/9/10 digits"
-        )
-    unit = MESH_UNITS[units.pop()] if units else "mesh1km"
-    return MeshTable(p, unit, records, secret, merged, pc.describe(labels), rejected)
+            return
+        self.records[code] = vals
 
 
 def mesh_polygons(codes: list[str]) -> np.ndarray:

@@ -18,18 +18,24 @@ from typing import Any
 
 from zaitaku_map.errors import GeodataError
 from zaitaku_map.geodata.codes import clean_code_text
-from zaitaku_map.geodata.mesh import MESH_UNITS, MeshTable
+from zaitaku_map.geodata.mesh import MESH_UNITS, MeshTable, population_count
+from zaitaku_map.geodata.units import RowRejection
 
 GIS_MESH_SUFFIXES = (".shp", ".geojson", ".json", ".zip", ".gpkg")
 _COL = re.compile(r"^(PTN|PTA|PTB|PTC|PTD|PTE|PT\d{1,2})_(\d{4})$", re.IGNORECASE)
 
 
+class _BadCount(ValueError):
+    """A population attribute that is not a count of people."""
+
+
 def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
+    if v is None or (isinstance(v, float) and v != v):
+        return None  # a missing attribute
+    value, why = population_count(v)
+    if why:
+        raise _BadCount(why)
+    return value
 
 
 def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
@@ -55,35 +61,22 @@ def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
         )
     base = int(year) if year and int(year) in years else years[0]
     records: dict[str, dict[str, Any]] = {}
-    rejected: list[dict[str, Any]] = []
+    rejected: list[RowRejection] = []
     units = set()
     for i, row in enumerate(raw.drop(columns="geometry").to_dict("records"), start=1):
         code = clean_code_text(row[id_col])
         if code is None or len(code) not in MESH_UNITS:
             rejected.append(
-                {"row": i, "value": row[id_col], "reason": "メッシュコードが8〜10桁の数字ではありません"}
+                RowRejection(i, "メッシュコードが8〜10桁の数字ではありません", id_col, str(row[id_col]))
             )
+            continue
+        try:
+            records[code] = _record(row, found, years, base)
+        except _BadCount as exc:
+            rejected.append(RowRejection(i, str(exc), "PT*", code))
             continue
         units.add(len(code))
 
-        def get(kind: str, y: int, row: dict[str, Any] = row) -> float | None:
-            c = found.get((kind, y))
-            return None if c is None else _num(row[c])
-
-        bands: dict[str, float] = {}
-        for y in years:
-            for kind, key in (("PTN", "year"), ("PTC", "65plus"), ("PTD", "75plus")):
-                v = get(kind, y)
-                if v is not None:
-                    bands[f"{key}_{y}"] = v
-        p18, p19 = get("PT18", base), get("PT19", base)
-        records[code] = {
-            "pop_total": get("PTN", base),
-            "pop_65": get("PTC", base),
-            "pop_75": get("PTD", base),
-            "pop_85": None if p18 is None or p19 is None else p18 + p19,
-            "bands": bands,
-        }
     if len(units) > 1:
         raise GeodataError("mesh file mixes mesh sizes", file=p, value=sorted(units))
     unit = MESH_UNITS[units.pop()] if units else "mesh1km"
@@ -94,3 +87,28 @@ def read_mesh_gis(path: str | Path, *, year: str | None = None) -> MeshTable:
         "open": {k: f"{k}_{base}" for k in ("PTC", "PTD") if (k, base) in found},
     }
     return MeshTable(p, unit, records, 0, 0, columns, rejected)
+
+
+def _record(
+    row: dict[str, Any], found: dict[tuple[str, int], str], years: list[int], base: int
+) -> dict[str, Any]:
+    """Base-year figures and every year's totals of one cell (raises :class:`_BadCount`)."""
+
+    def get(kind: str, y: int) -> float | None:
+        c = found.get((kind, y))
+        return None if c is None else _num(row[c])
+
+    bands: dict[str, float] = {}
+    for y in years:
+        for kind, key in (("PTN", "year"), ("PTC", "65plus"), ("PTD", "75plus")):
+            v = get(kind, y)
+            if v is not None:
+                bands[f"{key}_{y}"] = v
+    p18, p19 = get("PT18", base), get("PT19", base)
+    return {
+        "pop_total": get("PTN", base),
+        "pop_65": get("PTC", base),
+        "pop_75": get("PTD", base),
+        "pop_85": None if p18 is None or p19 is None else p18 + p19,
+        "bands": bands,
+    }

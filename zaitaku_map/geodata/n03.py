@@ -31,7 +31,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import geopandas as gpd
 import numpy as np
@@ -41,7 +41,7 @@ from shapely.geometry import MultiPolygon, Point
 from shapely.validation import explain_validity
 
 from zaitaku_map.errors import GeodataError
-from zaitaku_map.geo import metric_crs
+from zaitaku_map.geo import in_japan, metric_crs
 from zaitaku_map.geodata.codes import derived_city_code, designated_city_code, normalize_muni_code
 from zaitaku_map.geodata.n03_read import read_boundary_file
 from zaitaku_map.geodata.simplify import (
@@ -50,9 +50,10 @@ from zaitaku_map.geodata.simplify import (
     simplify_coverage,
     to_multipolygon,
 )
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 ALIASES: dict[str, list[str]] = {
     "pref_name": ["N03_001", "都道府県名", "pref_name", "prefectureName"],
@@ -151,15 +152,43 @@ def _area_km2(geoms: list[MultiPolygon], lons: list[float]) -> list[float]:
     for c in sorted(set(crs)):
         idx = [i for i, v in enumerate(crs) if v == c]
         out[idx] = s.iloc[idx].to_crs(c).area.to_numpy() / 1e6
-    return [float(v) for v in out]
+    return [float(v) if np.isfinite(v) else 0.0 for v in out]
 
 
-class _NoCodeRows(TypedDict):
+class NoCodeRows(TypedDict):
     """Rows without a municipality code (所属未定地): count, total area and names."""
 
     rows: int
     area_km2: float
     names: list[str]
+
+
+class LogEntry(TypedDict):
+    """A row of the file that was rejected, repaired or warned about (goes to ``import_log``)."""
+
+    row: int | None
+    severity: str
+    column: str | None
+    value: str | None
+    reason: str
+    raw: dict[str, Any] | None
+
+
+class BuildReport(TypedDict):
+    """What :func:`build_municipalities` made of the rows."""
+
+    attribute_mapping: dict[str, str | None]
+    rows_read: int
+    municipalities: int
+    wards: int
+    designated_cities: list[dict[str, Any]]
+    units: int
+    multi_row_municipalities: int
+    repaired: list[dict[str, Any]]
+    no_code_rows: NoCodeRows
+    ignored_other_prefectures: int
+    rejected: list[LogEntry]
+    display: dict[str, Any]
 
 
 def _rep_point(g: MultiPolygon) -> Point:
@@ -169,131 +198,117 @@ def _rep_point(g: MultiPolygon) -> Point:
     return largest.representative_point()
 
 
-def build_municipalities(
-    raw: gpd.GeoDataFrame,
-    *,
-    prefectures: list[str] | None = None,
-    tolerance: float = DISPLAY_TOLERANCE_DEG,
-    progress: Any = None,
-    cancel: Any = None,
-) -> tuple[gpd.GeoDataFrame, dict[str, Any], list[dict[str, Any]]]:
-    """Turn raw N03 rows into municipality records (dissolved, repaired, wards + derived cities).
+def _entry(row: int | None, severity: str, column: str | None, value: Any, reason: str, raw: Any) -> LogEntry:
+    return {"row": row, "severity": severity, "column": column, "value": value, "reason": reason, "raw": raw}
 
-    Returns
-    -------
-    (GeoDataFrame with the ``municipalities`` columns + ``geometry`` and ``geometry_display``,
-    report dict, list of log entries ``{row, reason, severity, value, raw}``).
-    """
-    prog = Progress.of(progress, cancel)
-    mapping = match_attributes(list(raw.columns), raw)
-    log: list[dict[str, Any]] = []
-    parts: dict[str, list[Any]] = defaultdict(list)
-    attrs: dict[str, dict[str, Any]] = {}
-    repaired: list[dict[str, Any]] = []
-    no_code: _NoCodeRows = {"rows": 0, "area_km2": 0.0, "names": []}
-    ignored_pref = 0
-    pref_filter = {str(x).zfill(2) for x in prefectures} if prefectures else None
 
-    def get(row: dict[str, Any], role: str) -> str | None:
-        col = mapping.get(role)
+class _Rows:
+    """Collects N03 rows by code: polygon parts, attributes, and what was left out or repaired."""
+
+    def __init__(self, mapping: dict[str, str | None], pref_filter: set[str] | None) -> None:
+        self.mapping = mapping
+        self.pref_filter = pref_filter
+        self.parts: dict[str, list[MultiPolygon]] = defaultdict(list)
+        self.attrs: dict[str, dict[str, Any]] = {}
+        self.log: list[LogEntry] = []
+        self.repaired: list[dict[str, Any]] = []
+        self.no_code: NoCodeRows = {"rows": 0, "area_km2": 0.0, "names": []}
+        self.ignored_pref = 0
+        self.without_area: dict[str, list[int]] = defaultdict(list)  # code -> rows with no usable area
+
+    def get(self, row: dict[str, Any], role: str) -> str | None:
+        col = self.mapping.get(role)
         return _text(row[col]) if col else None
 
-    step = prog.step(0.55)
-    raw_rows = raw.drop(columns="geometry").to_dict("records")
-    for i, (row, geom) in enumerate(
-        step.iterate(list(zip(raw_rows, raw.geometry, strict=True)), message="行政区域を読み込み中")
-    ):
-        rownum = i + 1
+    def add(self, rownum: int, row: dict[str, Any], geom: Any) -> None:
         raw_attrs = {k: _text(v) for k, v in row.items()}
-        code = normalize_muni_code(row[mapping["code"]]) if mapping["code"] else None
+        code_col = self.mapping["code"]
+        code = normalize_muni_code(row[code_col]) if code_col else None
         if code is None:
-            g = to_multipolygon(shapely.make_valid(geom)) if geom is not None else MultiPolygon()
-            no_code["rows"] += 1
-            area = _area_km2([g], [g.centroid.x if not g.is_empty else 135.0])[0] if not g.is_empty else 0.0
-            no_code["area_km2"] += area
-            label = "".join(x for x in (get(row, "pref_name"), get(row, "name")) if x) or "(名称なし)"
-            no_code["names"].append(label)
-            log.append(
-                {
-                    "row": rownum,
-                    "severity": "rejected",
-                    "column": mapping["code"],
-                    "value": _text(row[mapping["code"]]),
-                    "reason": f"行政区域コードのない行（所属未定地など）は取り込みません（約{area:.2f} km²）",
-                    "raw": raw_attrs,
-                }
+            self._no_code(rownum, row, geom, raw_attrs)
+            return
+        if self.pref_filter is not None and code[:2] not in self.pref_filter:
+            self.ignored_pref += 1
+            return
+        poly = to_multipolygon(geom) if geom is not None and not geom.is_empty else MultiPolygon()
+        if poly.is_empty:
+            what = (
+                "形状がありません"
+                if geom is None or geom.is_empty
+                else f"面ではない形状です（{geom.geom_type}）"
             )
-            continue
-        if pref_filter is not None and code[:2] not in pref_filter:
-            ignored_pref += 1
-            continue
-        if geom is None or geom.is_empty:
-            log.append(
-                {
-                    "row": rownum,
-                    "severity": "rejected",
-                    "column": "geometry",
-                    "value": code,
-                    "reason": "形状がありません",
-                    "raw": raw_attrs,
-                }
+            self.log.append(_entry(rownum, "rejected", "geometry", code, what, raw_attrs))
+            self.without_area[code].append(rownum)
+            return
+        if not poly.is_valid:
+            why = explain_validity(poly)
+            self.repaired.append({"row": rownum, "code": code, "reason": why})
+            self.log.append(
+                _entry(rownum, "warning", "geometry", code, f"不正な形状を修復しました: {why}", raw_attrs)
             )
-            continue
-        if not geom.is_valid:
-            why = explain_validity(geom)
-            fixed = to_multipolygon(shapely.make_valid(geom))
-            repaired.append({"row": rownum, "code": code, "reason": why})
-            log.append(
-                {
-                    "row": rownum,
-                    "severity": "warning",
-                    "column": "geometry",
-                    "value": code,
-                    "reason": f"不正な形状を修復しました: {why}",
-                    "raw": raw_attrs,
-                }
+            poly = to_multipolygon(shapely.make_valid(poly))
+        self.parts[code].append(poly)
+        self._attributes(rownum, code, row, raw_attrs)
+
+    def _no_code(self, rownum: int, row: dict[str, Any], geom: Any, raw_attrs: dict[str, Any]) -> None:
+        g = (
+            to_multipolygon(shapely.make_valid(geom))
+            if geom is not None and not geom.is_empty
+            else MultiPolygon()
+        )
+        area = 0.0 if g.is_empty else _area_km2([g], [g.centroid.x])[0]
+        self.no_code["rows"] += 1
+        self.no_code["area_km2"] += area
+        self.no_code["names"].append(
+            "".join(x for x in (self.get(row, "pref_name"), self.get(row, "name")) if x) or "(名称なし)"
+        )
+        code_col = self.mapping["code"]
+        self.log.append(
+            _entry(
+                rownum,
+                "rejected",
+                code_col,
+                _text(row[code_col]) if code_col else None,
+                f"行政区域コードのない行（所属未定地など）は取り込みません（約{area:.2f} km²）",
+                raw_attrs,
             )
-            geom = fixed
-        parts[code].append(to_multipolygon(geom))
-        if code not in attrs:
-            name, county, ward = get(row, "name"), get(row, "county_or_city"), get(row, "ward")
+        )
+
+    def _attributes(self, rownum: int, code: str, row: dict[str, Any], raw_attrs: dict[str, Any]) -> None:
+        if code not in self.attrs:
+            name, county, ward = self.get(row, "name"), self.get(row, "county_or_city"), self.get(row, "ward")
             if ward:  # newer releases: N03_004 is the city, N03_005 the ward
                 county, name = name, ward
-            attrs[code] = {
-                "pref_name": get(row, "pref_name"),
-                "subpref_name": get(row, "subpref_name"),
+            self.attrs[code] = {
+                "pref_name": self.get(row, "pref_name"),
+                "subpref_name": self.get(row, "subpref_name"),
                 "county_or_city": county,
                 "name": name or code,
             }
-        elif attrs[code]["name"] != (get(row, "ward") or get(row, "name")):
-            log.append(
-                {
-                    "row": rownum,
-                    "severity": "warning",
-                    "column": mapping["name"],
-                    "value": code,
-                    "reason": f"同じコードで名称が異なります（{attrs[code]['name']} を使用）",
-                    "raw": raw_attrs,
-                }
+        elif self.attrs[code]["name"] != (self.get(row, "ward") or self.get(row, "name")):
+            self.log.append(
+                _entry(
+                    rownum,
+                    "warning",
+                    self.mapping["name"],
+                    code,
+                    f"同じコードで名称が異なります（{self.attrs[code]['name']} を使用）",
+                    raw_attrs,
+                )
             )
 
-    if not parts:
-        raise GeodataError(
-            "no municipality with a code in the file" + (" for the study prefectures" if pref_filter else ""),
-            expected="N03 rows with 行政区域コード",
-            value=sorted(pref_filter) if pref_filter else None,
-        )
 
-    step = prog.step(0.2)
+def _dissolve(rows: _Rows, prog: Progress) -> list[dict[str, Any]]:
+    """One record per code: its parts dissolved, ward or municipality."""
     records: list[dict[str, Any]] = []
-    for code in step.iterate(sorted(parts), message="市区町村を融合中"):
-        pieces = parts[code]
+    for code in prog.iterate(sorted(rows.parts), message="市区町村を融合中"):
+        pieces = rows.parts[code]
         g = (
             pieces[0]
             if len(pieces) == 1
             else to_multipolygon(shapely.union_all(np.array(pieces, dtype=object)))
         )
-        a = attrs[code]
+        a = rows.attrs[code]
         is_ward = (
             not code.startswith("131")
             and (a["name"] or "").endswith("区")
@@ -311,8 +326,11 @@ def build_municipalities(
                 "n_rows": len(pieces),
             }
         )
+    return records
 
-    # 政令市: group wards by (prefecture, city name)
+
+def _designated_cities(records: list[dict[str, Any]], log: list[LogEntry]) -> list[dict[str, Any]]:
+    """政令市 derived from their wards, grouped by (prefecture, city name)."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         if r["kind"] == "ward":
@@ -330,14 +348,14 @@ def build_municipalities(
         )
         if ccode in codes:
             log.append(
-                {
-                    "row": None,
-                    "severity": "warning",
-                    "column": None,
-                    "value": ccode,
-                    "reason": f"{city_name}の市コード {ccode} が他の市区町村と重複するため政令市を作りません",
-                    "raw": None,
-                }
+                _entry(
+                    None,
+                    "warning",
+                    None,
+                    ccode,
+                    f"{city_name}の市コード {ccode} が他の市区町村と重複するため政令市を作りません",
+                    None,
+                )
             )
             continue
         for w in wards:
@@ -360,10 +378,14 @@ def build_municipalities(
             }
         )
         codes.add(ccode)
+    return cities
 
-    step = prog.step(0.25)
-    step.update(0, "表示用の形状を簡略化中")
-    units = records
+
+def _display_and_measures(
+    units: list[dict[str, Any]], cities: list[dict[str, Any]], tolerance: float
+) -> dict[str, Any]:
+    """Display geometry (coverage-simplified), representative points and areas, in place; the
+    simplification stats."""
     display, simp = simplify_coverage([r["geometry"] for r in units], tolerance=tolerance)
     for r, d in zip(units, display, strict=True):
         r["geometry_display"] = d
@@ -376,10 +398,62 @@ def build_municipalities(
     for r, p, area in zip(allrec, reps, areas, strict=True):
         r["rep_lon"], r["rep_lat"], r["area_km2"] = p.x, p.y, round(area, 4)
         r["fid"] = int(r["code"])
-    step.update(1, "", force=True)
+    return simp
 
-    out = gpd.GeoDataFrame(pd.DataFrame(allrec), geometry="geometry", crs="EPSG:4326")
-    report = {
+
+def build_municipalities(
+    raw: gpd.GeoDataFrame,
+    *,
+    prefectures: list[str] | None = None,
+    tolerance: float = DISPLAY_TOLERANCE_DEG,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[gpd.GeoDataFrame, BuildReport, list[LogEntry]]:
+    """Turn raw N03 rows into municipality records (dissolved, repaired, wards + derived cities).
+
+    Rows without geometry, or whose geometry is not an area (a point, a line), are rejected with their
+    row; run :func:`check_coordinates` first (this function assumes lon/lat degrees).
+
+    Returns
+    -------
+    (GeoDataFrame with the ``municipalities`` columns + ``geometry`` and ``geometry_display``,
+    report, log entries ``{row, reason, severity, column, value, raw}``).
+    """
+    prog = Progress.of(progress, cancel)
+    mapping = match_attributes(list(raw.columns), raw)
+    pref_filter = {str(x).zfill(2) for x in prefectures} if prefectures else None
+    rows = _Rows(mapping, pref_filter)
+    raw_rows = raw.drop(columns="geometry").to_dict("records")
+    for i, (row, geom) in enumerate(
+        prog.step(0.55).iterate(
+            list(zip(raw_rows, raw.geometry, strict=True)), message="行政区域を読み込み中"
+        )
+    ):
+        rows.add(i + 1, row, geom)
+    if not rows.parts:
+        raise GeodataError(
+            "no municipality with a code in the file" + (" for the study prefectures" if pref_filter else ""),
+            expected="N03 rows with 行政区域コード",
+            value=sorted(pref_filter) if pref_filter else None,
+        )
+    lost = {c: r for c, r in rows.without_area.items() if c not in rows.parts}
+    if lost:  # a municipality would vanish: the file is broken, the project keeps its boundaries
+        first = min(min(r) for r in lost.values())
+        raise GeodataError(
+            "municipalities without any usable area (empty or non-polygon geometry)",
+            row=first,
+            column="geometry",
+            value="、".join(f"{c}（行 {', '.join(map(str, r[:3]))}）" for c, r in sorted(lost.items())[:5]),
+            hint="ファイルが壊れているか、面のデータではありません。行政区域は変更していません。",
+        )
+    units = _dissolve(rows, prog.step(0.2))
+    cities = _designated_cities(units, rows.log)
+    step = prog.step(0.25)
+    step.update(0, "表示用の形状を簡略化中")
+    simp = _display_and_measures(units, cities, tolerance)
+    step.update(1, "", force=True)
+    out = gpd.GeoDataFrame(pd.DataFrame(units + cities), geometry="geometry", crs="EPSG:4326")
+    report: BuildReport = {
         "attribute_mapping": mapping,
         "rows_read": len(raw),
         "municipalities": sum(1 for r in units if r["kind"] == "municipality"),
@@ -390,13 +464,65 @@ def build_municipalities(
         ],
         "units": len(units),
         "multi_row_municipalities": sum(1 for r in units if r["n_rows"] > 1),
-        "repaired": repaired,
-        "no_code_rows": {**no_code, "area_km2": round(no_code["area_km2"], 3)},
-        "ignored_other_prefectures": ignored_pref,
-        "rejected": [e for e in log if e["severity"] == "rejected"],
+        "repaired": rows.repaired,
+        "no_code_rows": {**rows.no_code, "area_km2": round(rows.no_code["area_km2"], 3)},
+        "ignored_other_prefectures": rows.ignored_pref,
+        "rejected": [e for e in rows.log if e["severity"] == "rejected"],
         "display": simp,
     }
-    return out, report, log
+    return out, report, rows.log
+
+
+# --------------------------------------------------------------------------------------------
+# checks before anything is replaced
+# --------------------------------------------------------------------------------------------
+def check_coordinates(raw: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse a boundary file whose coordinates are not finite lon/lat degrees within Japan.
+
+    Such a file (latitude and longitude swapped, projected metres without a ``.prj``, NaN or
+    infinite values) would replace good municipalities with garbage polygons, so it is refused as a
+    whole, naming the first rows, before anything is written.
+
+    Raises
+    ------
+    GeodataError
+        Some coordinates are not finite, or lie outside Japan.
+    """
+    geoms = np.asarray(raw.geometry.values, dtype=object)
+    present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    if not present.any():
+        return
+    coords, index = shapely.get_coordinates(geoms[present], return_index=True)
+    rows = np.flatnonzero(present)[index] + 1
+    finite = np.isfinite(coords).all(axis=1)
+    if not finite.all():
+        bad = sorted({int(r) for r in rows[~finite]})
+        raise GeodataError(
+            "boundary coordinates are not finite numbers (NaN or infinite)",
+            file=path,
+            row=bad[0],
+            value=f"{len(bad)} 行（行 {', '.join(map(str, bad[:5]))}）",
+            hint="ファイルが壊れています。国土数値情報からダウンロードし直してください。行政区域は変更していません。",
+        )
+    inside = np.asarray(in_japan(coords[:, 0], coords[:, 1]), dtype=bool)
+    if inside.all():
+        return
+    bad = sorted({int(r) for r in rows[~inside]})
+    swapped = bool(np.asarray(in_japan(coords[:, 1], coords[:, 0]), dtype=bool).all())
+    sample = coords[~inside][0]
+    raise GeodataError(
+        "boundary coordinates are not longitude/latitude degrees within Japan",
+        file=path,
+        row=bad[0],
+        value=f"({sample[0]:.6g}, {sample[1]:.6g})、{len(bad)} 行",
+        expected="経度 122〜154・緯度 20〜46 の度（JGD2011 / WGS84）",
+        hint=(
+            "緯度と経度が逆になっています。"
+            if swapped
+            else "投影座標（メートル）のファイルは、座標系（.prj）付きのシェープファイルか、経緯度に変換した GeoJSON にしてください。"
+        )
+        + "行政区域は変更していません。",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,17 +588,104 @@ def reference_date_from_name(name: str) -> str | None:
     return None
 
 
+class BoundaryReport(BuildReport, total=False):
+    """What :func:`import_boundaries` did (JSON-ready)."""
+
+    file: str
+    format: str
+    source_id: int
+    reference_date: str | None
+    reference_date_origin: str | None
+    files: list[str]
+    encodings: dict[str, str | None]
+    loaded: int
+    replaced: dict[str, Any] | None
+    area_layers_rebuilt: dict[str, int]
+    study_prefectures_set: list[str] | None
+    note: str
+
+
+def _replacement(project: Project, munis: gpd.GeoDataFrame) -> dict[str, Any] | None:
+    """What a re-import replaces: the previous units, codes that disappear (with successors), new codes."""
+    old = project.conn.execute(
+        "SELECT code, coalesce(full_name, name), rep_lon, rep_lat FROM municipalities WHERE kind != 'designated_city'"
+    ).fetchall()
+    if not old:
+        return None
+    new_codes = set(munis["code"])
+    unit_codes = set(munis.loc[munis["kind"] != "designated_city", "code"])
+    old_codes = {o[0] for o in old}
+    return {
+        "previous_units": len(old),
+        "disappeared": _successors([o for o in old if o[0] not in new_codes], munis),
+        "new_codes": sorted(c for c in new_codes if c not in old_codes and c in unit_codes),
+    }
+
+
+def _write_municipalities(
+    project: Project,
+    munis: gpd.GeoDataFrame,
+    path: Path,
+    log: list[LogEntry],
+    summary: dict[str, Any],
+    *,
+    source: dict[str, Any],
+) -> tuple[int, dict[str, int], list[str] | None, list[tuple[str, str]], int]:
+    """Replace the municipality set (call inside the transaction): ``(source id, area layers rebuilt,
+    study prefectures set, area members with unknown codes, option assignments with unknown codes)``."""
+    from zaitaku_map.geodata.areas import rebuild_all_area_polygons
+
+    sid = project.add_source(kind="boundaries", format="n03", path=path, summary=summary, **source)
+    for e in log:
+        project.log_row(
+            source_id=sid,
+            reason=e["reason"],
+            file_name=path.name,
+            row=e["row"],
+            column=e["column"],
+            value=e["value"],
+            raw=e["raw"],
+            severity=e["severity"],
+        )
+    project.conn.execute("DELETE FROM municipalities")
+    project.conn.executemany(
+        f"INSERT INTO municipalities ({', '.join(_COLS)}, geom, geom_display) VALUES ({', '.join('?' * (len(_COLS) + 2))})",
+        [
+            [r[c] for c in _COLS] + [gpkg.to_blob(r["geometry"]), gpkg.to_blob(r["geometry_display"])]
+            for r in munis.to_dict("records")
+        ],
+    )
+    study_set = None
+    if not project.study_prefectures and len(munis):  # the study region follows the boundaries
+        study_set = sorted({str(c)[:2] for c in munis["code"]})
+        project.set_study_prefectures(study_set)
+    rebuilt = rebuild_all_area_polygons(project)
+    project.refresh_extent("municipalities")
+    project.refresh_extent("area_polygons")
+    orphans = project.conn.execute(
+        "SELECT l.name, m.muni_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
+        "WHERE m.muni_code NOT IN (SELECT code FROM municipalities) ORDER BY l.id, m.muni_code"
+    ).fetchall()
+    opt_orphans = project.conn.execute(
+        "SELECT count(*) FROM option_assignments WHERE unit_code NOT IN (SELECT code FROM municipalities)"
+    ).fetchone()[0]
+    return sid, rebuilt, study_set, [(a, c) for a, c in orphans], int(opt_orphans)
+
+
 def import_boundaries(
-    project: Any,
+    project: Project,
     path: str | Path,
     *,
     prefectures: list[str] | None = None,
     tolerance: float = DISPLAY_TOLERANCE_DEG,
     reference_date: str | None = None,
-    progress: Any = None,
-    cancel: Any = None,
-) -> dict[str, Any]:
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> BoundaryReport:
     """Import N03 boundaries, replacing the project's municipality set in one transaction.
+
+    The file is checked first (:func:`check_coordinates`: finite lon/lat degrees within Japan); a file
+    that fails leaves the project's boundaries as they were.
 
     Parameters
     ----------
@@ -500,100 +713,58 @@ def import_boundaries(
     )
     prog.update(0, "ファイルを読み込み中", force=True)
     raw, facts = read_boundary_file(p)
-    if prefectures is None:
-        prefectures = project.study_prefectures or None
-    munis, report, log = build_municipalities(
-        raw, prefectures=prefectures, tolerance=tolerance, progress=prog.step(0.8), cancel=cancel
-    )
-    fmt = "n03"
-    old = project.conn.execute(
-        "SELECT code, coalesce(full_name, name), rep_lon, rep_lat FROM municipalities WHERE kind != 'designated_city'"
-    ).fetchall()
-    new_codes = set(munis["code"])
-    gone = [o for o in old if o[0] not in new_codes]
-    old_codes = {o[0] for o in old}
-    report_re = None
-    if old:
-        report_re = {
-            "previous_units": len(old),
-            "disappeared": _successors(gone, munis),
-            "new_codes": sorted(
-                c
-                for c in new_codes
-                if c not in old_codes and c in set(munis.loc[munis["kind"] != "designated_city", "code"])
-            ),
-        }
+    check_coordinates(raw, p)
+    try:
+        munis, report, log = build_municipalities(
+            raw,
+            prefectures=prefectures if prefectures is not None else (project.study_prefectures or None),
+            tolerance=tolerance,
+            progress=prog.step(0.8),
+            cancel=cancel,
+        )
+    except GeodataError as exc:
+        exc.file = exc.file or str(p)
+        raise
+    replaced = _replacement(project, munis)
     prog.step(0.05).update(1, "保存中", force=True)
+    summary: dict[str, Any] = {k: v for k, v in report.items() if k != "rejected"}
+    summary.update(facts)
     with project.transaction():
-        n_rejected = len(report["rejected"])
-        summary = {k: v for k, v in report.items() if k not in ("rejected",)}
-        summary.update(facts)
-        sid = project.add_source(
-            kind="boundaries",
-            format=fmt,
-            path=p,
-            reference_date=reference_date,
-            rows_read=len(raw),
-            rows_rejected=n_rejected,
-            summary=summary,
+        sid, rebuilt, study_set, orphans, opt_orphans = _write_municipalities(
+            project,
+            munis,
+            p,
+            log,
+            summary,
+            source={
+                "reference_date": reference_date,
+                "rows_read": len(raw),
+                "rows_rejected": len(report["rejected"]),
+            },
         )
-        for e in log:
-            project.log_row(
-                source_id=sid,
-                reason=e["reason"],
-                file_name=p.name,
-                row=e["row"],
-                column=e.get("column"),
-                value=e.get("value"),
-                raw=e.get("raw"),
-                severity=e["severity"],
-            )
-        project.conn.execute("DELETE FROM municipalities")
-        rows = []
-        for r in munis.to_dict("records"):
-            rows.append(
-                [r[c] for c in _COLS] + [gpkg.to_blob(r["geometry"]), gpkg.to_blob(r["geometry_display"])]
-            )
-        project.conn.executemany(
-            f"INSERT INTO municipalities ({', '.join(_COLS)}, geom, geom_display) "
-            f"VALUES ({', '.join('?' * (len(_COLS) + 2))})",
-            rows,
-        )
-        study_set = None
-        if not project.study_prefectures and len(munis):  # the study region follows the boundaries
-            study_set = sorted({str(c)[:2] for c in munis["code"]})
-            project.set_study_prefectures(study_set)
-        from zaitaku_map.geodata.areas import rebuild_all_area_polygons
-
-        rebuilt = rebuild_all_area_polygons(project)
-        project.refresh_extent("municipalities")
-        project.refresh_extent("area_polygons")
-        orphans = project.conn.execute(
-            "SELECT l.name, m.muni_code FROM area_members m JOIN area_layers l ON l.id = m.layer_id "
-            "WHERE m.muni_code NOT IN (SELECT code FROM municipalities) ORDER BY l.id, m.muni_code"
-        ).fetchall()
-        opt_orphans = project.conn.execute(
-            "SELECT count(*) FROM option_assignments WHERE unit_code NOT IN (SELECT code FROM municipalities)"
-        ).fetchone()[0]
-    if report_re is not None:
-        report_re["area_members_with_unknown_codes"] = [{"layer": a, "code": c} for a, c in orphans]
-        report_re["option_assignments_with_unknown_codes"] = opt_orphans
+    if replaced is not None:
+        replaced["area_members_with_unknown_codes"] = [{"layer": a, "code": c} for a, c in orphans]
+        replaced["option_assignments_with_unknown_codes"] = opt_orphans
     prog.step(0.15).update(1, "完了", force=True)
+    out = cast(
+        BoundaryReport,
+        {
+            **report,
+            "file": str(p),
+            "format": "n03",
+            "source_id": sid,
+            "reference_date": reference_date,
+            "reference_date_origin": date_origin,
+            "files": facts["files"],
+            "encodings": facts["encodings"],
+            "loaded": len(munis),
+            "replaced": replaced,
+            "area_layers_rebuilt": rebuilt,
+            "study_prefectures_set": study_set,
+        },
+    )
     stale_pop = project.conn.execute("SELECT count(*) FROM demand_points").fetchone()[0]
-    out = {
-        "file": str(p),
-        "format": fmt,
-        "source_id": sid,
-        "reference_date": reference_date,
-        "reference_date_origin": date_origin,
-        **facts,
-        **report,
-        "loaded": len(munis),
-        "replaced": report_re,
-        "area_layers_rebuilt": rebuilt,
-        "study_prefectures_set": study_set,
-    }
-    if stale_pop and gone:
+    if stale_pop and replaced and replaced["disappeared"]:
         out["note"] = "市区町村が変わりました。人口（メッシュ）を取り込み直すと按分が新しい境界に合います。"
-    result: dict[str, Any] = json.loads(json.dumps(out, ensure_ascii=False, default=str))
+    result: BoundaryReport = json.loads(json.dumps(out, ensure_ascii=False, default=str))
     return result

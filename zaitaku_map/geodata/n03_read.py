@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from zaitaku_map import archive, tabular
@@ -28,7 +29,8 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
     enc = tabular.encoding_label(tabular.dbf_encoding(path)) if suffix == ".shp" else None
     try:
         kwargs = {"encoding": enc} if enc else {}
-        gdf = pyogrio.read_dataframe(path, **kwargs)
+        with np.errstate(invalid="ignore"):  # NaN coordinates are reported by n03.check_coordinates
+            gdf = pyogrio.read_dataframe(path, **kwargs)
     except Exception as exc:  # pyogrio raises DataSourceError & co
         raise GeodataError(
             f"cannot read boundary file: {exc}",

@@ -219,6 +219,7 @@ def table_rejections(table: Table) -> list[Rejected]:
             value=None if p.column is None else next((v for v in p.values if len(v) >= 200), None),
             reason=p.reason,
             raw={"values": list(p.values)},
+            severity="info" if p.kind == "note" else "rejected",
         )
         for p in table.problems
     ]

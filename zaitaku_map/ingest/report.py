@@ -7,6 +7,7 @@ per precision level …).  Internal keys, ids and Python values are never shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ LIST_LIMIT = 20
 DATE_HOW = "--reference-date で指定できます"  # names listed per group before 「… ほか N 件」
 
 
-def reference_date_text(report: dict[str, Any], *, how: str = "--reference-date で指定できます") -> str:
+def reference_date_text(report: Mapping[str, Any], *, how: str = "--reference-date で指定できます") -> str:
     """「2025-10-01（ファイル名から）」, or how to give a 基準日 when the report has none."""
     date = report.get("reference_date")
     if not date:
@@ -121,7 +122,7 @@ def error_text(error: dict[str, Any] | BaseException) -> str:
 
 
 # -- boundaries, areas, population --------------------------------------------------------------
-def boundaries_lines(r: dict[str, Any]) -> list[str]:
+def boundaries_lines(r: Mapping[str, Any]) -> list[str]:
     out = [
         f"行政区域を取り込みました: {Path(str(r['file'])).name}",
         f"  基準日: {reference_date_text(r)}",
@@ -183,7 +184,7 @@ def _replaced_lines(rep: dict[str, Any] | None) -> list[str]:
     return out
 
 
-def areas_lines(r: dict[str, Any]) -> list[str]:
+def areas_lines(r: Mapping[str, Any]) -> list[str]:
     out = [
         f"圏域レイヤー「{r['layer']}」を取り込みました: {r['loaded']} 市区町村 → {r['areas']} 圏域",
         f"  基準日: {reference_date_text(r)}",
@@ -193,13 +194,14 @@ def areas_lines(r: dict[str, Any]) -> list[str]:
         out.append(f"  対象外の都道府県の行: {r['ignored_other_prefectures']:,} 行（無視）")
     if r.get("unmatched"):
         out.append(f"  一致しない行: {len(r['unmatched'])}（「除外・警告された行」を参照）")
+    out += rejected_lines(r, skip_reasons=("プロジェクトの市区町村に一致しません",))
     if r.get("municipalities_without_area"):
         names = "、".join(m["name"] for m in r["municipalities_without_area"][:10])
         out.append(f"  圏域のない市区町村: {len(r['municipalities_without_area'])}（{names}）")
     return out
 
 
-def population_lines(r: dict[str, Any]) -> list[str]:
+def population_lines(r: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for part in r["imports"]:
         if part["kind"] == "mesh":
@@ -208,8 +210,15 @@ def population_lines(r: dict[str, Any]) -> list[str]:
                 f"  秘匿セル: {part['secret_cells']}（人口は秘匿先のセルに合算済み）",
                 f"  境界をまたぐメッシュ: {part['cells_split']}（面積比で按分）・対象外: {part['cells_outside_project']}",
                 f"  総人口 {part['stored_totals']['pop_total']:,.0f}（ファイル {part['file_totals']['pop_total']:,.0f}、"
-                f"対象外 {part['outside_pop_total']:,.0f}）",
+                f"対象外 {part['outside_pop_total']:,.0f}"
+                + (
+                    f"、除外 {part['rejected']:,} 行・{part.get('rejected_people', 0.0):,.0f} 人"
+                    if part["rejected"]
+                    else ""
+                )
+                + "）",
             ]
+            out += rejected_lines(part)
             if len(part.get("projection_years") or []) > 1:
                 out.append(
                     f"  推計年: {'、'.join(map(str, part['projection_years']))}（基準年 {part['year']}）"
@@ -218,6 +227,7 @@ def population_lines(r: dict[str, Any]) -> list[str]:
             out.append(f"市区町村別人口を取り込みました: {part['loaded']} 市区町村")
             if part.get("note"):
                 out.append("  " + str(part["note"]))
+            out += rejected_lines(part)
         else:
             out.append(
                 f"圏域「{part['layer']}」別人口を取り込みました: {part['loaded']} 圏域"
@@ -232,7 +242,23 @@ def population_lines(r: dict[str, Any]) -> list[str]:
                 )
             if part.get("areas_without_population"):
                 out.append(f"  人口のない圏域: {'、'.join(part['areas_without_population'])}")
+            out += rejected_lines(part)
             out.append("  " + str(part["note"]))
+    return out
+
+
+def rejected_lines(r: Mapping[str, Any], *, skip_reasons: tuple[str, ...] = ()) -> list[str]:
+    """「除外した行: N 行」 with the first rows, columns and reasons (all of them are in the import log)."""
+    rows = [x for x in r.get("rejected_rows") or [] if x.get("reason") not in skip_reasons]
+    if not rows:
+        return []
+    out = [f"  除外した行: {len(rows):,} 行（取り込んでいません。「除外・警告された行」を参照）"]
+    for x in rows[:5]:
+        col = f"・{x['column']}" if x.get("column") else ""
+        out.append(f"    行 {x.get('row', '-')}{col}: {x['reason']}")
+    more = _more(rows, 5)
+    if more:
+        out.append(f"  {more}")
     return out
 
 

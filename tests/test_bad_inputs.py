@@ -1,0 +1,414 @@
+"""Bad inputs of every class of the hardening issue, through the command line, each with its outcome:
+a clean refusal (exit code 3 or a project error, a Japanese message, the project unchanged), rows
+rejected with their reasons (and counted), or the input accepted exactly.  The files come from
+``badinput_corpus.py`` (generated; nothing large committed).  No outcome is ever 「予期しないエラー」.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import badinput_corpus as corpus
+import pytest
+from geodata_fixtures import write_n03_geojson
+
+from zaitaku_map.cli import main
+
+UNEXPECTED = "予期しないエラー"
+FACILITY_LOG = "source_id IN (SELECT id FROM sources WHERE kind = 'facilities')"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with the test prefecture's boundaries and the 二次医療圏 layer 9901/9902/9903."""
+    d = tmp_path_factory.mktemp("bad_base")
+    p = d / "base.gpkg"
+    assert main(["init", str(p)]) == 0
+    assert main(["boundaries", str(p), str(write_n03_geojson(d / "n03.geojson"))]) == 0
+    assert main(["areas", str(p), str(corpus.area_table(d)), "--layer", "二次医療圏"]) == 0
+    return p
+
+
+@pytest.fixture
+def proj(base: Path, tmp_path: Path) -> Path:
+    p = tmp_path / "p.gpkg"
+    shutil.copy(base, p)
+    return p
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, dict, str]:
+    """Exit code, the ``--json`` result (or error) and stderr of one command."""
+    capsys.readouterr()
+    rc = main([str(a) for a in args] + ["--json"])
+    cap = capsys.readouterr()
+    out = cap.out.strip()
+    data = json.loads(out[out.index("{") :]) if "{" in out else {}
+    assert UNEXPECTED not in cap.err
+    return rc, data, cap.err
+
+
+def query(p: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(p) as c:
+        return c.execute(sql).fetchall()
+
+
+def fingerprint(p: Path) -> list[tuple]:
+    """The municipalities as stored (code, area, geometry bytes): equal before and after a refusal."""
+    return query(p, "SELECT code, area_km2, geom FROM municipalities ORDER BY code")
+
+
+# -- population and area values: finite, >= 0, rejected with file/row/column/reason ----------------
+def test_municipal_population_rejects_non_counts(proj, tmp_path, capsys):
+    rc, r, _ = run(capsys, "population", proj, corpus.muni_population_hostile(tmp_path))
+    part = r["imports"][0]
+    assert rc == 0 and part["loaded"] == 3 and part["rejected"] == 6
+    reasons = [(x["row"], x["column"], x["reason"]) for x in part["rejected_rows"]]
+    assert [x[0] for x in reasons] == [2, 3, 4, 5, 6, 7]
+    assert all(c in ("総数", "65歳以上") for _r, c, _why in reasons)
+    assert any("有限の数ではありません（inf）" in w for *_x, w in reasons)
+    assert any("マイナス" in w for *_x, w in reasons) and any("大きすぎます" in w for *_x, w in reasons)
+    stored = query(proj, "SELECT pop_total, pop_65, pop_75 FROM population_municipal")
+    assert len(stored) == 3 and all(
+        v is not None and math.isfinite(v) and v >= 0 for row in stored for v in row
+    )
+    logged = query(
+        proj, "SELECT row, column_name, reason FROM import_log WHERE severity='rejected' AND row IS NOT NULL"
+    )
+    assert {r[0] for r in logged} >= {2, 3, 4, 5, 6, 7}
+    rc, info, _ = run(capsys, "info", proj)  # nothing stored can overflow a later step
+    assert rc == 0 and info["population"]["total"] == sum(1000 + i for i in (6, 7, 8))
+
+
+def test_area_population_rejects_non_counts(proj, tmp_path, capsys):
+    rc, r, _ = run(
+        capsys, "population", proj, corpus.area_population_hostile(tmp_path), "--layer", "二次医療圏"
+    )
+    part = r["imports"][0]
+    assert rc == 0 and part["loaded"] == 1 and part["rejected"] == 2
+    assert [a["area_code"] for a in part["by_area"]] == ["9903"]
+    assert {x["column"] for x in part["rejected_rows"]} == {"総数", "65歳以上"}
+    stored = query(proj, "SELECT pop_total, pop_65 FROM population_area")
+    assert stored == [(6000.0, 2000.0)]
+    assert run(capsys, "info", proj)[0] == 0
+
+
+def test_area_code_column_by_header_not_by_a_value_hit(proj, tmp_path, capsys):
+    """The 65+ column holds the values 9903, 9901, 9902 (all area codes): the key is 圏域コード."""
+    rc, r, _ = run(
+        capsys, "population", proj, corpus.area_population_code_clash(tmp_path), "--layer", "二次医療圏"
+    )
+    part = r["imports"][0]
+    assert rc == 0 and part["area_column"] == "圏域コード"
+    got = {a["area_code"]: (a["pop_total"], a["pop_65"]) for a in part["by_area"]}
+    assert got == {"9901": (229722.0, 9903.0), "9902": (61942.0, 9901.0), "9903": (30500.0, 9902.0)}
+
+
+# -- mesh files: empty codes, truncated rows, non-counts rejected and in the totals ----------------
+def test_mesh_rows_with_empty_codes_are_counted(proj, tmp_path, capsys):
+    rc, r, _ = run(capsys, "population", proj, corpus.mesh_empty_codes(tmp_path))
+    part = r["imports"][0]
+    assert rc == 0 and part["rejected"] == 2 and part["rejected_people"] == 250
+    assert [x["reason"] for x in part["rejected_rows"]] == ["メッシュコードが空です"] * 2
+    assert part["file_totals"]["pop_total"] == 1450
+    assert part["stored_totals"]["pop_total"] + part["outside_pop_total"] + part["rejected_people"] == 1450
+    rc = main(["population", str(proj), str(corpus.mesh_empty_codes(tmp_path))])
+    assert "除外 2 行・250 人" in capsys.readouterr().out  # the totals line says what was left out
+
+
+def test_mesh_truncated_last_row_is_rejected(proj, tmp_path, capsys):
+    rc, r, _ = run(capsys, "population", proj, corpus.mesh_truncated(tmp_path))
+    part = r["imports"][0]
+    assert rc == 0 and part["rejected"] == 1 and part["cells_read"] == 11
+    assert "列が少ない" in part["rejected_rows"][0]["reason"] and part["rejected_people"] == 156
+    assert part["stored_totals"]["pop_total"] == 1100 and part["file_totals"]["pop_total"] == 1256
+    assert query(proj, "SELECT count(*) FROM demand_points WHERE pop_65 = 0") == [(0,)]
+
+
+def test_mesh_non_counts_are_rejected(proj, tmp_path, capsys):
+    rc, r, _ = run(capsys, "population", proj, corpus.mesh_hostile_values(tmp_path))
+    part = r["imports"][0]
+    assert rc == 0 and part["rejected"] == 4 and part["cells_read"] == 8
+    assert math.isfinite(part["stored_totals"]["pop_total"]) and part["stored_totals"]["pop_total"] == 800
+    assert query(proj, "SELECT count(*) FROM demand_points WHERE NOT (pop_total BETWEEN 0 AND 1e8)") == [(0,)]
+    assert run(capsys, "info", proj)[0] == 0
+
+
+# -- CSV rows with surplus fields are rejected, never cut --------------------------------------
+def test_area_table_surplus_field_is_rejected(proj, tmp_path, capsys):
+    rc, r, _ = run(capsys, "areas", proj, corpus.area_table_surplus_field(tmp_path), "--layer", "保健所圏域")
+    assert rc == 0 and r["loaded"] == 8 and r["rejected"] == 1
+    assert r["rejected_rows"][0]["row"] == 5 and "列が多い" in r["rejected_rows"][0]["reason"]
+    assert {a["area_name"] for a in r["area_list"]} == {"中央", "西部", "南部"}
+    assert {"code": "99202", "name": "西町"} in r["municipalities_without_area"]
+
+
+def test_facility_csv_truncated_and_surplus_rows_are_rejected(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "import", proj, corpus.kaigo_truncated_surplus(tmp_path))
+    assert rc == 0, err
+    rows = query(proj, "SELECT name, address FROM facilities ORDER BY name")
+    assert [n for n, _a in rows] == [f"訪問看護ステーション{i}" for i in (0, 1, 3, 5)]
+    assert all(a.endswith(f"{i}-1") for (_n, a), i in zip(rows, (0, 1, 3, 5), strict=True))  # nothing shifted
+    logged = query(
+        proj, f"SELECT row, reason FROM import_log WHERE severity='rejected' AND {FACILITY_LOG} ORDER BY row"
+    )
+    assert [r for r, _why in logged] == [4, 6]
+    assert "列が少ない" in logged[0][1] and "列が多い" in logged[1][1]
+
+
+# -- boundaries: checked before anything is replaced ------------------------------------------------
+@pytest.mark.parametrize(
+    ("builder", "words"),
+    [
+        (corpus.n03_swapped, "緯度と経度が逆"),
+        (corpus.n03_projected, "投影座標"),
+        (corpus.n03_nan, "壊れています"),
+        (corpus.n03_empty_points, "面のデータではありません"),
+    ],
+)
+def test_broken_boundaries_leave_the_old_ones(proj, tmp_path, capsys, builder, words):
+    before = fingerprint(proj)
+    rc, _r, err = run(capsys, "boundaries", proj, builder(tmp_path))
+    assert rc == 3 and words in err and "行政区域は変更していません" in err
+    assert "nan" not in err.lower() or "nan" in builder.__name__
+    assert fingerprint(proj) == before
+    assert query(proj, "SELECT count(*) FROM sources WHERE kind='boundaries'") == [(1,)]
+
+
+# -- zips: corrupt members named, sizes and ratios within limits ----------------------------------
+def test_zip_with_a_corrupt_member_is_refused_by_name(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "import", proj, corpus.zip_corrupt_member(tmp_path))
+    assert rc == 3 and "01-1_hospital_facility_info_20250601.csv" in err and "ダウンロードし直して" in err
+    assert query(proj, "SELECT count(*) FROM facilities") == [(0,)]
+
+
+def test_zip_bomb_is_refused_before_reading(proj, tmp_path, capsys):
+    bomb = corpus.zip_bomb(tmp_path)
+    t0 = time.perf_counter()
+    rc, _r, err = run(capsys, "import", proj, bomb)
+    assert rc == 3 and "圧縮率" in err and "jigyosho_130.csv" in err
+    assert time.perf_counter() - t0 < 30  # refused from the zip directory, not after inflating 64 MB
+    assert query(proj, "SELECT count(*) FROM sources WHERE kind='facilities'") == [(0,)]
+
+
+def test_boundary_zip_bomb_is_refused_before_extraction(proj, tmp_path, capsys, monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    before = fingerprint(proj)
+    rc, _r, err = run(capsys, "boundaries", proj, corpus.n03_zip_bomb(tmp_path))
+    assert rc == 3 and "圧縮率" in err and ".dbf" in err
+    assert fingerprint(proj) == before
+    assert not any(tmp.rglob("*.dbf"))  # nothing was extracted
+
+
+def test_zip_member_larger_than_the_limit(proj, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ZAITAKU_MAP_LIMITS", json.dumps({"zip_member_mb": 1}))
+    rc, _r, err = run(capsys, "import", proj, corpus.zip_bomb(tmp_path, megabytes=2))
+    assert rc == 3 and "limits.zip_member_mb" in err
+
+
+# -- road networks ------------------------------------------------------------------------------
+def test_graphml_with_nan_coordinates_is_refused(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "roads", proj, corpus.graphml_nan_coordinates(tmp_path))
+    assert rc == 3 and "道路網は変更していません" in err
+    assert query(proj, "SELECT count(*) FROM road_networks") == [(0,)]
+
+
+def test_graphml_lengths_are_finite_and_positive(proj, tmp_path, capsys):
+    from zaitaku_map.network.importer import load_network
+    from zaitaku_map.store import open_project
+
+    rc, r, err = run(capsys, "roads", proj, corpus.graphml_bad_lengths(tmp_path))
+    assert rc == 0, err
+    assert r["report"]["read"]["lengths_recomputed"] == 53 * 2
+    with open_project(proj) as p:
+        net = load_network(p)
+        assert net is not None
+        lengths = net.length_m.astype(float)
+    assert (lengths > 0).all() and (lengths < 3000).all()  # the grid's links are 1.8–2.2 km
+
+
+def test_speed_table_refuses_non_finite_speeds(tmp_path):
+    from zaitaku_map.errors import NetworkDataError
+    from zaitaku_map.network.speeds import SpeedTable
+
+    for bad in (math.nan, math.inf, -30.0, 0.0):
+        with pytest.raises(NetworkDataError):
+            SpeedTable(speeds={"primary": bad})
+
+
+# -- long cells: a clear rejection at the door, a linear normaliser behind it -------------------
+def test_over_long_address_is_rejected_with_its_reason(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "import", proj, corpus.long_address_table(tmp_path))
+    assert rc == 0, err
+    assert query(proj, "SELECT count(*) FROM facilities") == [(5,)]
+    (why,) = query(proj, f"SELECT reason FROM import_log WHERE severity='rejected' AND {FACILITY_LOG}")
+    assert "値が長すぎます" in why[0] and "上限 2,000 文字" in why[0]
+
+
+def test_normaliser_handles_a_million_characters():
+    from zaitaku_map.geocode.normalize import normalize_address
+
+    out = normalize_address("鳥取県鳥取市" + "1" * 1_000_000 + "丁目")
+    assert out == "鳥取県鳥取市" + "1" * 1_000_000
+    assert normalize_address("鳥取県鳥取市" + "一" * 5000 + "丁目").endswith(
+        "一" * 5000 + "丁目"
+    )  # no number
+
+
+def test_random_bytes_are_refused(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "import", proj, corpus.random_bytes(tmp_path))
+    assert rc == 3 and "UTF-8" in err
+
+
+# -- environment faults -------------------------------------------------------------------------
+def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1]); c.isolation_level = None\n"
+        "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(float(sys.argv[2]))\n"
+        "c.execute('ROLLBACK')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_project_locked_by_another_process(proj, capsys, monkeypatch):
+    monkeypatch.setenv("ZAITAKU_MAP_LIMITS", json.dumps({"lock_wait_s": 1}))
+    holder = _hold_lock(proj, 8)
+    try:
+        rc, _r, err = run(capsys, "info", proj)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rc != 0 and "他の処理がこのプロジェクトを使用中です" in err
+    assert "プロジェクトではありません" not in err
+
+
+def test_lock_released_while_waiting(proj, capsys, monkeypatch):
+    from zaitaku_map.store import open_project
+
+    monkeypatch.setenv("ZAITAKU_MAP_LIMITS", json.dumps({"lock_wait_s": 30}))
+    holder = _hold_lock(proj, 1.5)
+    waited: list[float] = []
+    try:
+        with open_project(proj, on_wait=lambda done, total, msg: waited.append(done)) as p:
+            assert p.conn.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 10
+    finally:
+        holder.wait()
+    assert waited and waited[-1] < 30
+
+
+def _immutable(path: Path) -> bool:
+    """Make ``path`` unwritable even for root (``chattr +i``), or skip."""
+    if os.geteuid() != 0:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        return True
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)]).returncode:
+        pytest.skip("cannot make a file read-only for root here (no chattr)")
+    return True
+
+
+def _writable(path: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+    path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_read_only_project(proj, tmp_path, capsys, what):
+    target = proj if what == "file" else proj.parent
+    before = fingerprint(proj)
+    table = corpus.area_table(proj.parent.parent)
+    _immutable(target)
+    try:
+        rc, _r, err = run(capsys, "areas", proj, table, "--layer", "X")
+    finally:
+        _writable(target)
+    assert rc != 0 and "書き込めません" in err and "読み取り専用" in err
+    assert fingerprint(proj) == before
+
+
+def corpus_area(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir(exist_ok=True)
+    return corpus.area_table(d)
+
+
+def test_disk_full_leaves_the_project_as_it_was(proj, tmp_path):
+    """SQLite's own limit stands for a full disk (SQLITE_FULL, the same error a full disk gives)."""
+    from zaitaku_map.errors import StorageFullError
+    from zaitaku_map.geodata.areas import import_area_table
+    from zaitaku_map.messages import format_error
+    from zaitaku_map.store import open_project
+
+    before = fingerprint(proj)
+    with open_project(proj) as p:
+        pages = p.conn.execute("PRAGMA page_count").fetchone()[0]
+        p.conn.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StorageFullError) as info:
+            import_area_table(p, corpus_area(tmp_path), layer="保健所圏域")
+    assert "ディスクの空き容量が足りません" in format_error(info.value)
+    assert fingerprint(proj) == before
+    assert query(proj, "SELECT count(*) FROM area_layers") == [(1,)]
+
+
+def _tmpfs(path: Path, size: str) -> bool:
+    path.mkdir(exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    return (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+        ).returncode
+        == 0
+    )
+
+
+def test_disk_full_on_a_real_small_disk(base, tmp_path, capsys):
+    disk = tmp_path / "disk"
+    if not _tmpfs(disk, "400k"):
+        pytest.skip("cannot mount a small disk here (needs root)")
+    try:
+        p = disk / "p.gpkg"
+        assert main(["init", str(p)]) == 0
+        size = p.stat().st_size
+        rc, _r, err = run(capsys, "boundaries", p, write_n03_geojson(tmp_path / "n03.geojson"))
+        assert rc != 0 and "ディスクの空き容量が足りません" in err
+        assert p.stat().st_size == size and not (disk / "p.gpkg-journal").exists()
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_temp_space_full(proj, tmp_path, capsys, monkeypatch):
+    from geodata_fixtures import write_n03_shapefile_zip
+
+    zipped = write_n03_shapefile_zip(tmp_path / "N03-99.zip")
+    tmp = tmp_path / "tmp"
+    if not _tmpfs(tmp, "64k"):
+        pytest.skip("cannot mount a small temp folder here (needs root)")
+    try:
+        monkeypatch.setenv("TMPDIR", str(tmp))
+        import tempfile
+
+        monkeypatch.setattr(tempfile, "tempdir", None)
+        before = fingerprint(proj)
+        rc, _r, err = run(capsys, "boundaries", proj, zipped)
+        assert rc != 0 and "空き容量が足りません" in err
+        assert fingerprint(proj) == before
+    finally:
+        subprocess.run(["umount", str(tmp)], check=False)
