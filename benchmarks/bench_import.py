@@ -1,13 +1,14 @@
-"""Benchmark: import a national-size 医療情報ネット clinic file (~80k rows × 65 columns).
+"""Benchmark: import a national-size 医療情報ネット clinic file (~80k rows × 65 columns), or a large
+介護サービス情報公表 CSV / generic facility table (``--kind kaigo|table --rows 1000000``).
 
 Compares ``zaitaku_map.importers.import_files`` with a plain baseline of the same rows —
-``pandas.read_csv(dtype=str)`` + SQLite ``executemany`` into one 65-column table, same pragmas
-(rollback journal, ``synchronous=FULL``, one transaction) — and prints the time ratio and the
-peak memory (max RSS) of each, every run in a fresh subprocess.
+``pandas.read_csv(dtype=str)`` + SQLite ``executemany`` into one table of the file's columns, same
+pragmas (rollback journal, ``synchronous=FULL``, one transaction) — and prints the time ratio and the
+peak memory (max RSS) of each, every run in a fresh subprocess, then one JSON line.
 
 Usage::
 
-    python benchmarks/bench_import.py [--rows 80000] [--keep DIR]
+    python benchmarks/bench_import.py [--kind clinic|kaigo|table] [--rows 80000] [--repeat 2] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -99,12 +100,105 @@ def generate(path: Path, rows: int, seed: int = 0) -> Path:
     return path
 
 
+KAIGO_HEADER = [
+    "都道府県コード又は市町村コード",
+    "No",
+    "都道府県名",
+    "市区町村名",
+    "事業所名",
+    "事業所名カナ",
+    "サービスの種類",
+    "住所",
+    "方書（ビル名等）",
+    "緯度",
+    "経度",
+    "電話番号",
+    "FAX番号",
+    "法人番号",
+    "法人の名称",
+    "事業所番号",
+    "利用可能曜日",
+    "利用可能曜日特記事項",
+    "定員",
+    "URL",
+    "高齢者の方と障害者の方が同時一体的に利用できるサービス",
+    "介護保険の通常の指定基準を満たしている",
+    "障害福祉の通常の指定基準を満たしている",
+    "備考",
+]
+
+
+def generate_kaigo(path: Path, rows: int, seed: int = 0) -> Path:
+    """A ``jigyosho_130.csv`` shaped file of ``rows`` 訪問看護 offices (UTF-8 BOM, CRLF)."""
+    rnd = random.Random(seed)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(KAIGO_HEADER)
+        for i in range(rows):
+            city = rnd.choice((201, 202, 203, 204, 302, 325, 384))
+            w.writerow(
+                [
+                    f"31{city:03d}{i % 10}",
+                    str(i + 1),
+                    "鳥取県",
+                    "鳥取市",
+                    f"訪問看護ステーションテスト{i}",
+                    f"ホウモンカンゴステーションテスト{i}",
+                    "訪問看護",
+                    f"鳥取市テスト町{rnd.randint(1, 9)}丁目{rnd.randint(1, 30)}番{rnd.randint(1, 20)}号",
+                    "",
+                    f"{rnd.uniform(35.0, 35.6):.6f}",
+                    f"{rnd.uniform(133.2, 134.4):.6f}",
+                    f"0857-{i % 100:02d}-{i % 10000:04d}",
+                    "",
+                    f"{i:013d}",
+                    f"株式会社テスト{i % 5000}",
+                    f"31{i:08d}",
+                    "月火水木金",
+                    "",
+                    str(rnd.randint(0, 50)),
+                    f"https://example.jp/{i}",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    return path
+
+
+def generate_table(path: Path, rows: int, seed: int = 0) -> Path:
+    """A generic facility list (名称・住所・種別・電話番号・緯度・経度) of ``rows`` pharmacies."""
+    rnd = random.Random(seed)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(["名称", "住所", "種別", "電話番号", "緯度", "経度"])
+        for i in range(rows):
+            w.writerow(
+                [
+                    f"テスト薬局{i}",
+                    f"鳥取県鳥取市テスト町{rnd.randint(1, 9)}丁目{rnd.randint(1, 30)}番{rnd.randint(1, 20)}号",
+                    "薬局",
+                    f"0857-{i % 100:02d}-{i % 10000:04d}",
+                    f"{rnd.uniform(35.0, 35.6):.6f}",
+                    f"{rnd.uniform(133.2, 134.4):.6f}",
+                ]
+            )
+    return path
+
+
+def _read_all(path: Path) -> bytes:
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as zf:
+            return zf.read(zf.namelist()[0])
+    return path.read_bytes()
+
+
 def run_baseline(zip_path: Path, db: Path) -> dict[str, float]:
     import pandas as pd
 
     t0 = time.perf_counter()
-    with zipfile.ZipFile(zip_path) as zf:
-        data = zf.read(zf.namelist()[0])
+    data = _read_all(zip_path)
     df = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA journal_mode = DELETE")
@@ -125,7 +219,8 @@ def run_ours(zip_path: Path, db: Path) -> dict[str, float]:
 
     project = create_project(db)  # not timed: creating the empty project is not part of an import
     t0 = time.perf_counter()
-    (rep,) = import_files(project, [zip_path])
+    kind = "table" if zip_path.name.startswith("薬局") else "auto"
+    (rep,) = import_files(project, [zip_path], format=kind, category="pharmacy" if kind == "table" else None)
     dt = time.perf_counter() - t0
     project.close()
     return {"seconds": dt, "rows": float(rep.added)}
@@ -150,6 +245,7 @@ def _spawn(mode: str, zip_path: Path, db: Path) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--kind", choices=["clinic", "kaigo", "table"], default="clinic")
     ap.add_argument("--rows", type=int, default=80_000)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--keep", help="folder to keep the generated file and databases")
@@ -160,10 +256,13 @@ def main() -> None:
         return
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zm_bench_"))
     tmp.mkdir(parents=True, exist_ok=True)
-    src = generate(tmp / "02-1_clinic_facility_info_20250601.zip", args.rows)
-    print(
-        f"input: {src.name} {args.rows} rows × {len(HEADER)} columns, {src.stat().st_size / 1e6:.1f} MB zipped"
-    )
+    if args.kind == "kaigo":
+        src, width = generate_kaigo(tmp / "jigyosho_130.csv", args.rows), len(KAIGO_HEADER)
+    elif args.kind == "table":
+        src, width = generate_table(tmp / "薬局一覧.csv", args.rows), 6
+    else:
+        src, width = generate(tmp / "02-1_clinic_facility_info_20250601.zip", args.rows), len(HEADER)
+    print(f"input: {src.name} {args.rows} rows × {width} columns, {src.stat().st_size / 1e6:.1f} MB")
     base, ours = [], []
     for k in range(args.repeat):
         for mode, acc in (("baseline", base), ("ours", ours)):
@@ -185,6 +284,22 @@ def main() -> None:
     print(
         f"ratio ours / baseline: {o / b:.2f}× of the best runs, median of interleaved pairs "
         f"{pairs[len(pairs) // 2]:.2f}× (target ≤ 2×)"
+    )
+    print(
+        json.dumps(
+            {
+                "kind": args.kind,
+                "rows": args.rows,
+                "baseline": "pandas.read_csv + sqlite executemany",
+                "baseline_s": round(b, 2),
+                "ours_s": round(o, 2),
+                "ratio": round(o / b, 2),
+                "median_pair_ratio": round(pairs[len(pairs) // 2], 2),
+                "baseline_peak_mb": round(max(x["max_rss_mb"] for x in base)),
+                "ours_peak_mb": round(max(x["max_rss_mb"] for x in ours)),
+                "facilities": int(ours[0]["rows"]),
+            }
+        )
     )
 
 

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from zaitaku_map import archive
 from zaitaku_map.errors import Cancelled, InputDataError, ZaitakuError
 from zaitaku_map.importers import iryojoho, kaigo, kouseikyoku
 from zaitaku_map.importers.detect import FORMATS, Unit, inspect_file
 from zaitaku_map.importers.matching import attach_role_designations, link_sources
-from zaitaku_map.importers.register import register_file
+from zaitaku_map.importers.register import Registrar
 from zaitaku_map.importers.report import ImportReport, ParsedFile
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import parse_date
 from zaitaku_map.store.project import Project
-from zaitaku_map.tabular import read_csv_table, read_xlsx_tables
+from zaitaku_map.tabular import Source, read_csv_table, read_xlsx_tables
 
 
 def _check_date(value: str | None) -> str | None:
@@ -40,26 +41,39 @@ def parse_unit(
     category: str | None,
     mapping: dict[str, Any] | None,
     reference_date: str | None,
-) -> list[ParsedFile]:
-    """Read one unit with the parser of ``fmt``."""
+) -> list[Iterator[ParsedFile]]:
+    """Read one unit with the parser of ``fmt``: one stream of parsed chunks per file or sheet.
+
+    CSV lists (医療情報ネット, 介護, tables) are read in chunks of
+    :attr:`~zaitaku_map.settings.Limits.chunk_rows` rows, so a file of a million rows never sits in
+    memory whole; a 名簿 workbook and a GIS layer are one chunk.
+    """
     prefs = project.study_prefectures or None
     path = str(unit.path)
     if fmt == "kouseikyoku":
-        return [kouseikyoku.parse(unit.path, study_prefs=prefs, reference_date=reference_date)]
+        return [iter([kouseikyoku.parse(unit.path, study_prefs=prefs, reference_date=reference_date)])]
     if fmt in ("iryojoho", "kaigo"):
-        data = archive.read_member(unit.path, unit.member) if unit.member else unit.path.read_bytes()
+        source: Source = (unit.path, unit.member) if unit.member else unit.path
         name = Path(unit.member).name if unit.member else unit.path.name
         mod = iryojoho if fmt == "iryojoho" else kaigo
-        return [mod.parse_bytes(data, name, path=path, study_prefs=prefs, reference_date=reference_date)]
+        return [mod.parse_stream(source, name, path=path, study_prefs=prefs, reference_date=reference_date)]
     if fmt == "table":
         from zaitaku_map.importers import table
 
-        return table.parse(project, unit, category=category, mapping=mapping, reference_date=reference_date)
+        return table.parse_streams(
+            project, unit, category=category, mapping=mapping, reference_date=reference_date
+        )
     if fmt == "gis":
         from zaitaku_map.importers import gis
 
         return [
-            gis.parse(project, unit.path, category=category, mapping=mapping, reference_date=reference_date)
+            iter(
+                [
+                    gis.parse(
+                        project, unit.path, category=category, mapping=mapping, reference_date=reference_date
+                    )
+                ]
+            )
         ]
     raise InputDataError(f"unknown format {fmt!r}", expected="auto|" + "|".join(FORMATS))
 
@@ -122,13 +136,13 @@ def import_files(
         fmt = unit.format if format == "auto" else format
         step.update(0, f"読込: {unit.member or unit.path.name}")
         try:
-            parsed = parse_unit(
+            streams = parse_unit(
                 project, unit, fmt=fmt, category=category, mapping=mapping, reference_date=ref
             )
-            step.update(0.4, f"登録: {unit.member or unit.path.name}")
-            for pf in parsed:
+            step.update(0.1, f"登録: {unit.member or unit.path.name}")
+            for stream in streams:
                 step.check()
-                reports.append(_store(project, pf, progress=step.step(0.6 / len(parsed))))
+                reports.append(_store(project, stream, progress=step.step(0.9 / len(streams))))
         except Cancelled:
             raise
         except ZaitakuError as err:
@@ -140,69 +154,89 @@ def import_files(
     return reports
 
 
-def _store(project: Project, pf: ParsedFile, *, progress: Progress) -> ImportReport:
+def _log_rejected(project: Project, pf: ParsedFile, source_id: int) -> None:
+    for r in pf.rejected:
+        project.log_row(
+            source_id=source_id,
+            reason=r.reason,
+            file_name=pf.file_name,
+            sheet=r.sheet,
+            row=r.row,
+            column=r.column,
+            value=r.value,
+            raw=r.raw,
+            severity=r.severity,
+        )
+
+
+def _store(project: Project, stream: Iterator[ParsedFile], *, progress: Progress) -> ImportReport:
+    """Register the chunks of one file in one transaction: the source, its rejected rows, the records."""
     with project.transaction():
-        rejected = [r for r in pf.rejected if r.severity == "rejected"]
+        first = next(stream)
         source_id = project.add_source(
             kind="facilities",
-            format=pf.format,
-            path=pf.path,
-            file_name=pf.file_name,
-            reference_date=pf.reference_date,
-            sheet=pf.sheet,
-            rows_read=pf.rows_read,
-            rows_rejected=len(rejected),
+            format=first.format,
+            path=first.path,
+            file_name=first.file_name,
+            reference_date=first.reference_date,
+            sheet=first.sheet,
         )
-        for r in pf.rejected:
-            project.log_row(
-                source_id=source_id,
-                reason=r.reason,
-                file_name=pf.file_name,
-                sheet=r.sheet,
-                row=r.row,
-                column=r.column,
-                value=r.value,
-                raw=r.raw,
-                severity=r.severity,
-            )
-        if pf.mapping is not None:
+        if first.mapping is not None:
             from zaitaku_map.importers.table import save_mapping
 
-            save_mapping(project, *pf.mapping)
-        rep = register_file(project, pf, source_id=source_id, progress=progress.step(0.8))
-        other = {"kouseikyoku": "iryojoho", "iryojoho": "kouseikyoku"}.get(pf.format)
-        if (
-            other
-            and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone()
-        ):
-            link_sources(
-                project,
-                prefs=(pf.scope_prefs - {"*"}) or None,
-                source_id=source_id,
-                file_name=pf.file_name,
-                rep=rep,
-            )
-        role_only = pf.role_only
-        if pf.family == "iryojoho:hospital" and other and not role_only:
-            role_only = _stored_role_only(project, pf.scope_prefs)
-        if role_only:
-            attach_role_designations(project, role_only, source_id=source_id, rep=rep)
-        rejected = [r for r in pf.rejected if r.severity == "rejected"]  # incl. duplicates found on merge
-        rep.rejected = len(rejected)
-        rep.rejected_reasons = dict(Counter(r.reason for r in rejected))
-        rep.warnings = len(pf.rejected) - len(rejected) + len(rep.ambiguous) + len(rep.unmatched)
-        if pf.format in ("kouseikyoku", "iryojoho") and rep.matched_across_sources:
+            save_mapping(project, *first.mapping)
+        reg = Registrar(project, first, source_id=source_id)
+        progress.update(0.1, "既存データと照合", force=True)
+        rejected: Counter[str] = Counter()
+        warnings = 0
+        role_only: list[dict[str, Any]] = []
+        for n, pf in enumerate(itertools.chain([first], stream), start=1):
+            progress.update(0.8 - 0.7 * 0.5**n, f"登録: {reg.rep.rows_read + pf.rows_read:,} 行")
+            _log_rejected(project, pf, source_id)
+            rejected.update(r.reason for r in pf.rejected if r.severity == "rejected")
+            warnings += sum(1 for r in pf.rejected if r.severity != "rejected")
+            role_only += pf.role_only
+            reg.add(pf)
+        rejected.update(r.reason for r in reg.rejected)  # duplicates found across chunks
+        progress.update(0.85, "変更を反映", force=True)
+        rep = reg.finish()
+        _link(project, first, rep, source_id=source_id, scope=reg.scope, role_only=role_only)
+        rep.rejected = sum(rejected.values())
+        rep.rejected_reasons = dict(rejected)
+        rep.warnings = warnings + len(rep.ambiguous) + len(rep.unmatched)
+        if first.format in ("kouseikyoku", "iryojoho") and rep.matched_across_sources:
             rep.notes.append(f"{rep.matched_across_sources} 件を他の一覧の同一施設と結び付けました。")
-        summary = {**rep.to_dict(), "header": [str(c) for c in pf.raw.columns]}
-        if pf.role_only:
-            summary["role_only"] = pf.role_only
+        summary = {**rep.to_dict(), "header": [str(c) for c in first.raw.columns]}
+        if role_only:
+            summary["role_only"] = role_only
         project.conn.execute(
-            "UPDATE sources SET summary_json=?, rows_rejected=? WHERE id=?",
-            (json.dumps(summary, ensure_ascii=False, default=str), len(rejected), source_id),
+            "UPDATE sources SET summary_json=?, rows_read=?, rows_rejected=? WHERE id=?",
+            (json.dumps(summary, ensure_ascii=False, default=str), rep.rows_read, rep.rejected, source_id),
         )
         project.refresh_extent("facilities")
         progress.update(1.0, "完了", force=True)
     return rep
+
+
+def _link(
+    project: Project,
+    first: ParsedFile,
+    rep: ImportReport,
+    *,
+    source_id: int,
+    scope: set[str],
+    role_only: list[dict[str, Any]],
+) -> None:
+    """Link the same institutions across 名簿 and 医療情報ネット, and attach role-only 届出."""
+    other = {"kouseikyoku": "iryojoho", "iryojoho": "kouseikyoku"}.get(first.format)
+    if other and project.conn.execute("SELECT 1 FROM sources WHERE format=? LIMIT 1", (other,)).fetchone():
+        link_sources(
+            project, prefs=(scope - {"*"}) or None, source_id=source_id, file_name=first.file_name, rep=rep
+        )
+    if first.family == "iryojoho:hospital" and other and not role_only:
+        role_only = _stored_role_only(project, scope)
+    if role_only:
+        attach_role_designations(project, role_only, source_id=source_id, rep=rep)
 
 
 def _stored_role_only(project: Project, prefs: set[str]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ The municipality code is 都道府県コード (2) + 市区町村コード (3). 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from zaitaku_map.importers.normalize import table_rejections, to_number_series
 from zaitaku_map.importers.positions import check_positions
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
-from zaitaku_map.tabular import Table, read_csv_table
+from zaitaku_map.tabular import Source, Table, iter_csv_tables, read_csv_table
 
 HEADER_KEYS = ("ID", "正式名称", "都道府県コード", "市区町村コード", "所在地")
 COL_LAT = "所在地座標（緯度）"
@@ -78,11 +79,38 @@ def parse_bytes(
     return parse_table(table, path=path, study_prefs=study_prefs, reference_date=reference_date)
 
 
+def parse_stream(
+    source: Source,
+    name: str,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+) -> Iterator[ParsedFile]:
+    """Parse a facility_info CSV (a file or a zip member) in chunks of
+    :attr:`~zaitaku_map.settings.Limits.chunk_rows` rows; the kind comes from the first chunk."""
+    kind = None
+    seen: set[str] = set()  # IDs of earlier chunks: a repeat is a duplicate there too
+    for table in iter_csv_tables(source, name=name, header_keys=HEADER_KEYS):
+        kind = kind or kind_of(table.name, table.frame)
+        yield parse_table(
+            table, path=path, study_prefs=study_prefs, reference_date=reference_date, kind=kind, seen=seen
+        )
+
+
 def parse_table(
-    table: Table, *, path: str, study_prefs: list[str] | None = None, reference_date: str | None = None
+    table: Table,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+    kind: str | None = None,
+    seen: set[str] | None = None,
 ) -> ParsedFile:
+    """One facility_info table (or chunk: ``seen`` holds the IDs of the chunks before, and gets this
+    chunk's) as standard records."""
     df = table.frame
-    kind = kind_of(table.name, df)
+    kind = kind or kind_of(table.name, df)
     _, category, subtype = KINDS[kind]
     ref = reference_date or reference_date_from_name(table.name) or reference_date_from_name(path)
     origin = "user" if reference_date else ("file_name" if ref else None)
@@ -109,7 +137,7 @@ def parse_table(
     rownum = table.row_series()
 
     bad = ids.eq("") | names.eq("")
-    dup = ids.duplicated(keep="first") & ~bad
+    dup = (ids.duplicated(keep="first") | (ids.isin(seen) if seen else False)) & ~bad
     for i in df.index[bad | dup]:
         if ids[i] == "":
             col, reason = "ID", "ID がありません"
@@ -123,6 +151,8 @@ def parse_table(
             )
         )
     keep = ~(bad | dup)
+    if seen is not None:
+        seen.update(ids[keep])
     pf.scope_prefs = set(pref[keep & pref.str.fullmatch(r"\d{2}")])
     if study_prefs:
         outside = keep & ~pref.isin(study_prefs)

@@ -9,6 +9,7 @@ subtype; 430 → ``home_care_support``; everything else → ``home_care_service`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from zaitaku_map.importers.normalize import (
 )
 from zaitaku_map.importers.positions import check_positions
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
-from zaitaku_map.tabular import Table, read_csv_table
+from zaitaku_map.tabular import Source, Table, iter_csv_tables, read_csv_table
 
 HEADER_KEYS = ("事業所名", "事業所番号", "住所")
 COL_CODE = "都道府県コード又は市町村コード"
@@ -125,11 +126,38 @@ def parse_bytes(
     )
 
 
+def parse_stream(
+    source: Source,
+    name: str,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+) -> Iterator[ParsedFile]:
+    """Parse a ``jigyosho_*.csv`` in chunks of :attr:`~zaitaku_map.settings.Limits.chunk_rows` rows;
+    the service code comes from the file name or the first chunk."""
+    code = None
+    seen: set[str] = set()  # offices of earlier chunks: a repeat is a duplicate there too
+    for table in iter_csv_tables(source, name=name, header_keys=HEADER_KEYS):
+        code = code or service_code(table.name, table.frame)
+        yield parse_table(
+            table, path=path, study_prefs=study_prefs, reference_date=reference_date, code=code, seen=seen
+        )
+
+
 def parse_table(
-    table: Table, *, path: str, study_prefs: list[str] | None = None, reference_date: str | None = None
+    table: Table,
+    *,
+    path: str,
+    study_prefs: list[str] | None = None,
+    reference_date: str | None = None,
+    code: str | None = None,
+    seen: set[str] | None = None,
 ) -> ParsedFile:
+    """One ``jigyosho`` table (or chunk: ``seen`` holds the offices of the chunks before, and gets
+    this chunk's) as standard records."""
     df = table.frame
-    code = service_code(table.name, df)
+    code = code or service_code(table.name, df)
     category = category_of(code)
     ref = reference_date
     origin = "user" if ref else None
@@ -163,7 +191,8 @@ def parse_table(
         pref = pref.where(pref.ne(""), df["都道府県名"].str.strip().map(by_name).fillna(""))
     bad_no = no.eq("")
     bad_name = names.eq("") & ~bad_no
-    dup = (no + "|" + names).duplicated() & ~bad_no & ~bad_name
+    ident = no + "|" + names
+    dup = (ident.duplicated() | (ident.isin(seen) if seen else False)) & ~bad_no & ~bad_name
     for mask, col, reason in (
         (bad_no, "事業所番号", "事業所番号がありません"),
         (bad_name, "事業所名", "事業所名がありません"),
@@ -180,6 +209,8 @@ def parse_table(
                 )
             )
     keep = ~(bad_no | bad_name | dup)
+    if seen is not None:
+        seen.update(ident[keep])
     pf.scope_prefs = set(pref[keep & pref.ne("")])
     if study_prefs:
         outside = keep & pref.ne("") & ~pref.isin(study_prefs)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -226,32 +227,90 @@ def record_raw(project: Project, record_id: int) -> dict[str, Any]:
     return dict(zip(header, values.split(RAW_SEP) if isinstance(values, str) else values, strict=False))
 
 
-def register_file(
-    project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None
-) -> ImportReport:
-    """Write one parsed file into the register (call inside ``project.transaction()``)."""
-    prog = progress or Progress()
-    conn = project.conn
-    rep = ImportReport(
-        file=pf.file_name,
-        format=pf.format,
-        family=pf.family,
-        reference_date=pf.reference_date,
-        reference_date_origin=pf.reference_date_origin,
-        source_id=source_id,
-        encoding=pf.encoding,
-        rows_read=pf.rows_read,
-        records=len(pf.records),
-        skipped={k: v for k, v in pf.skipped.items() if v},
-        notes=list(pf.notes),
-    )
-    now = now_iso()
-    seen = pf.reference_date or dt.date.today().isoformat()
-    recs = pf.records.reset_index(drop=True)
-    raw = pf.raw.reset_index(drop=True) if len(pf.raw) == len(recs) else pf.raw
-    dup = recs["record_key"].duplicated(keep="first")
-    if dup.any():  # the same identity twice in one file (e.g. on two sheets): keep the first
-        for i in recs.index[dup]:
+class Registrar:
+    """Writes one file into the register, chunk by chunk (call inside ``project.transaction()``).
+
+    :meth:`add` takes the parsed chunks of the file in row order (a whole file is one chunk); an
+    identity already seen in an earlier chunk is rejected as a duplicate.  :meth:`finish` closes the
+    records of the family's scope that did not appear, re-derives the facilities that changed and
+    returns the report.  Memory stays bounded by the chunk size: only the keys seen are kept.
+    """
+
+    def __init__(self, project: Project, first: ParsedFile, *, source_id: int) -> None:
+        self.project = project
+        self.source_id = source_id
+        self.family = first.family
+        self.file_name = first.file_name
+        self.seen_date = first.reference_date or dt.date.today().isoformat()
+        self.now = now_iso()
+        self.rep = ImportReport(
+            file=first.file_name,
+            format=first.format,
+            family=first.family,
+            reference_date=first.reference_date,
+            reference_date_origin=first.reference_date_origin,
+            source_id=source_id,
+            encoding=first.encoding,
+            notes=list(first.notes),
+        )
+        self.existing: dict[str, tuple[int, int, str, str]] = {
+            r[0]: (r[1], r[2], r[3], r[4])
+            for r in project.conn.execute(
+                "SELECT record_key, id, facility_id, record_hash, status FROM facility_records "
+                "WHERE source_family=? AND status IN ('current','closed') ORDER BY id",
+                (first.family,),
+            )
+        }
+        self.keys: set[str] = set()
+        self.touched: set[int] = set()
+        self.rejected: list[Rejected] = []  # duplicates found here (the parser's own are in each chunk)
+        self.skipped: Counter[str] = Counter()
+        self.scope: set[str] = set()
+        self.by_category: Counter[str] = Counter()
+        self.by_subtype: Counter[str] = Counter()
+        self.coords: Counter[str] = Counter()
+        self.last: ParsedFile = first
+
+    def add(self, pf: ParsedFile) -> None:
+        """Register one chunk."""
+        self.last = pf
+        self.rep.rows_read += pf.rows_read
+        self.skipped.update({k: v for k, v in pf.skipped.items() if v})
+        self.scope |= pf.scope_prefs
+        recs, raw = self._without_duplicates(pf)
+        if not len(recs):
+            return
+        chunk = ParsedFile(**{**pf.__dict__, "records": recs, "raw": raw})
+        payloads, hashes = record_payloads(chunk)
+        keys = recs["record_key"].tolist()
+        self.keys.update(keys)
+        new_idx = [i for i, k in enumerate(keys) if k not in self.existing]
+        same_idx = [
+            i
+            for i, k in enumerate(keys)
+            if k in self.existing and self.existing[k][2:] == (hashes[i], "current")
+        ]
+        same_set = set(same_idx)
+        changed_idx = [i for i, k in enumerate(keys) if k in self.existing and i not in same_set]
+        sheets = recs["sheet"].tolist()
+        rownos = [_int(v) for v in recs["row"].tolist()]
+        self._insert_new(chunk, new_idx, keys, sheets, rownos, payloads, hashes)
+        self.project.conn.executemany(
+            "UPDATE facility_records SET last_seen=?, row=?, sheet=? WHERE id=?",
+            [(self.seen_date, rownos[i], sheets[i], self.existing[keys[i]][0]) for i in same_idx],
+        )
+        self.rep.unchanged += len(same_idx)
+        self._update_changed(chunk, changed_idx, keys, sheets, rownos, payloads, hashes)
+        self._count(recs)
+
+    def _without_duplicates(self, pf: ParsedFile) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The chunk's records without identities seen before in this file (those are rejected)."""
+        recs = pf.records.reset_index(drop=True)
+        raw = pf.raw.reset_index(drop=True) if len(pf.raw) == len(recs) else pf.raw
+        dup = recs["record_key"].duplicated(keep="first") | recs["record_key"].isin(self.keys)
+        if not dup.any():
+            return recs, raw
+        for i in recs.index[dup]:  # the same identity twice in one file (e.g. on two sheets): keep the first
             r = Rejected(
                 row=_int(recs.at[i, "row"]),
                 sheet=recs.at[i, "sheet"],
@@ -259,10 +318,10 @@ def register_file(
                 value=recs.at[i, "record_key"],
                 reason="同じ施設（同じ番号）がこのファイルの前の行にもあります（最初の行を採用）",
             )
-            pf.rejected.append(r)
-            project.log_row(
-                source_id=source_id,
-                file_name=pf.file_name,
+            self.rejected.append(r)
+            self.project.log_row(
+                source_id=self.source_id,
+                file_name=self.file_name,
                 sheet=r.sheet,
                 row=r.row,
                 column=r.column,
@@ -273,104 +332,124 @@ def register_file(
         recs = recs[keep].reset_index(drop=True)
         if len(raw) == len(keep):
             raw = raw[keep.to_numpy()].reset_index(drop=True)
-        rep.records = len(recs)
-    pf.records = recs
-    pf.raw = raw
-    payloads, hashes = record_payloads(pf)
-    prog.update(0.2, "既存データと照合")
-    existing: dict[str, tuple[int, int, str, str]] = {
-        r[0]: (r[1], r[2], r[3], r[4])
-        for r in conn.execute(
-            "SELECT record_key, id, facility_id, record_hash, status FROM facility_records "
-            "WHERE source_family=? AND status IN ('current','closed') ORDER BY id",
-            (pf.family,),
-        )
-    }
-    keys = recs["record_key"].tolist()
-    sheets = recs["sheet"].tolist()
-    rownos = [_int(v) for v in recs["row"].tolist()]
-    new_idx = [i for i, k in enumerate(keys) if k not in existing]
-    same_idx = [
-        i
-        for i, k in enumerate(keys)
-        if k in existing and existing[k][2] == hashes[i] and existing[k][3] == "current"
-    ]
-    same_set = set(same_idx)
-    changed_idx = [i for i, k in enumerate(keys) if k in existing and i not in same_set]
+        return recs, raw
 
-    # -- new records: new facilities in bulk ----------------------------------------------------
-    if new_idx:
-        sub = recs.iloc[new_idx]
-        fac = facility_frame(sub, now=now)
+    def _insert_new(
+        self,
+        pf: ParsedFile,
+        new_idx: list[int],
+        keys: list[str],
+        sheets: list[Any],
+        rownos: list[int | None],
+        payloads: list[str],
+        hashes: list[str],
+    ) -> None:
+        """New records become new facilities, in bulk."""
+        self.rep.added += len(new_idx)
+        if not new_idx:
+            return
+        conn = self.project.conn
+        fac = facility_frame(pf.records.iloc[new_idx], now=self.now)
         start = (conn.execute("SELECT coalesce(max(id), 0) FROM facilities").fetchone()[0] or 0) + 1
         fac.insert(0, "id", range(start, start + len(fac)))
-        cols = ",".join(FAC_COLUMNS)
         conn.executemany(
-            f"INSERT INTO facilities ({cols}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
+            f"INSERT INTO facilities ({','.join(FAC_COLUMNS)}) VALUES ({','.join('?' * len(FAC_COLUMNS))})",
             zip(*[fac[c].tolist() for c in FAC_COLUMNS], strict=True),
         )
+        ids = fac["id"].tolist()
+        day = self.seen_date
         conn.executemany(
             "INSERT INTO facility_records (facility_id, source_id, source_family, record_key, sheet, row, "
             "record_hash, raw_json, first_seen, last_seen, status) VALUES (?,?,?,?,?,?,?,?,?,?, 'current')",
             [
                 (
                     int(fid),
-                    source_id,
-                    pf.family,
+                    self.source_id,
+                    self.family,
                     keys[i],
                     sheets[i],
                     rownos[i],
                     hashes[i],
                     payloads[i],
-                    seen,
-                    seen,
+                    day,
+                    day,
                 )
-                for fid, i in zip(fac["id"].tolist(), new_idx, strict=True)
+                for fid, i in zip(ids, new_idx, strict=True)
             ],
         )
-        for fid, i in zip(fac["id"].tolist(), new_idx, strict=True):
-            if pf.designations and keys[i] in pf.designations:
-                sync_designations(project, int(fid), pf.designations[keys[i]], source_id=source_id)
-    rep.added = len(new_idx)
-    prog.update(0.6, "変更を反映")
-    # -- unchanged ------------------------------------------------------------------------------
-    conn.executemany(
-        "UPDATE facility_records SET last_seen=?, row=?, sheet=? WHERE id=?",
-        [(seen, rownos[i], sheets[i], existing[keys[i]][0]) for i in same_idx],
-    )
-    rep.unchanged = len(same_idx)
-    # -- changed / reopened ---------------------------------------------------------------------
-    touched: set[int] = set()
-    for i in changed_idx:
-        rid, fid, _h, status = existing[keys[i]]
-        conn.execute(
-            "UPDATE facility_records SET source_id=?, sheet=?, row=?, record_hash=?, raw_json=?, last_seen=?, "
-            "status='current' WHERE id=?",
-            (source_id, sheets[i], rownos[i], hashes[i], payloads[i], seen, rid),
-        )
-        if keys[i] in pf.designations:
-            sync_designations(project, fid, pf.designations[keys[i]], source_id=source_id)
-        touched.add(fid)
-        if status == "closed":
-            rep.reopened += 1
-        else:
-            rep.updated += 1
-    # -- closures -------------------------------------------------------------------------------
-    rep.closed = (
-        _close_missing(project, pf, set(keys), seen=seen, rep=rep, touched=touched) if existing else 0
-    )
-    recompute_facilities(project, sorted(touched), closed_date=seen)
-    # -- summary --------------------------------------------------------------------------------
-    if len(recs):
-        rep.by_category = {str(k): int(v) for k, v in recs["category"].value_counts().items()}
+        if pf.designations:
+            for fid, i in zip(ids, new_idx, strict=True):
+                if keys[i] in pf.designations:
+                    sync_designations(
+                        self.project, int(fid), pf.designations[keys[i]], source_id=self.source_id
+                    )
+
+    def _update_changed(
+        self,
+        pf: ParsedFile,
+        changed_idx: list[int],
+        keys: list[str],
+        sheets: list[Any],
+        rownos: list[int | None],
+        payloads: list[str],
+        hashes: list[str],
+    ) -> None:
+        """Changed (or reopened) records get their new content; their facilities are re-derived later."""
+        for i in changed_idx:
+            rid, fid, _h, status = self.existing[keys[i]]
+            self.project.conn.execute(
+                "UPDATE facility_records SET source_id=?, sheet=?, row=?, record_hash=?, raw_json=?, last_seen=?, "
+                "status='current' WHERE id=?",
+                (self.source_id, sheets[i], rownos[i], hashes[i], payloads[i], self.seen_date, rid),
+            )
+            if keys[i] in pf.designations:
+                sync_designations(self.project, fid, pf.designations[keys[i]], source_id=self.source_id)
+            self.touched.add(fid)
+            if status == "closed":
+                self.rep.reopened += 1
+            else:
+                self.rep.updated += 1
+
+    def _count(self, recs: pd.DataFrame) -> None:
+        self.by_category.update(str(k) for k in recs["category"].tolist())
         st = recs["subtype"].fillna("").astype(str)
-        rep.by_subtype = {
-            f"{c}:{s}": int(v)
-            for (c, s), v in pd.DataFrame({"c": recs["category"], "s": st})[st.ne("")].value_counts().items()
-        }
-        rep.coord_status = {
-            str(k): int(v) for k, v in coord_status(recs["src_lon"], recs["src_lat"]).value_counts().items()
-        }
+        self.by_subtype.update(
+            f"{c}:{s}" for c, s in zip(recs["category"].tolist(), st.tolist(), strict=True) if s
+        )
+        self.coords.update(str(k) for k in coord_status(recs["src_lon"], recs["src_lat"]).tolist())
+
+    def finish(self) -> ImportReport:
+        """Close the records that disappeared, re-derive touched facilities; the report."""
+        rep = self.rep
+        scope_pf = ParsedFile(**{**self.last.__dict__, "scope_prefs": self.scope})
+        rep.closed = (
+            _close_missing(
+                self.project, scope_pf, self.keys, seen=self.seen_date, rep=rep, touched=self.touched
+            )
+            if self.existing
+            else 0
+        )
+        recompute_facilities(self.project, sorted(self.touched), closed_date=self.seen_date)
+        rep.records = sum(self.by_category.values())
+        rep.skipped = dict(self.skipped)
+        rep.by_category = dict(self.by_category)
+        rep.by_subtype = dict(self.by_subtype)
+        rep.coord_status = dict(self.coords)
+        return rep
+
+
+def register_file(
+    project: Project, pf: ParsedFile, *, source_id: int, progress: Progress | None = None
+) -> ImportReport:
+    """Write one parsed file into the register (call inside ``project.transaction()``); see
+    :class:`Registrar` for a file read in chunks."""
+    prog = progress or Progress()
+    reg = Registrar(project, pf, source_id=source_id)
+    prog.update(0.2, "既存データと照合")
+    reg.add(pf)
+    prog.update(0.6, "変更を反映")
+    pf.rejected.extend(reg.rejected)
+    rep = reg.finish()
     prog.update(1.0, "完了", force=True)
     return rep
 

@@ -27,6 +27,8 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,14 @@ from zaitaku_map.importers.normalize import (
 from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 from zaitaku_map.labels import CATEGORIES
 from zaitaku_map.store.project import Project, now_iso
-from zaitaku_map.tabular import Table, header_key, read_csv_table, read_xlsx_tables
+from zaitaku_map.tabular import (
+    Table,
+    header_key,
+    iter_csv_tables,
+    iter_xlsx_tables,
+    read_csv_table,
+    read_xlsx_tables,
+)
 from zaitaku_map.textnorm import compact
 
 # field -> header synonyms (compared after NFKC, spaces removed); exact match first, then contains
@@ -212,19 +221,60 @@ def parse(
     mapping: dict[str, Any] | None,
     reference_date: str | None,
 ) -> list[ParsedFile]:
-    out = []
-    for t in read_unit_tables(unit):
-        out.append(
-            parse_table(
-                project,
-                t,
-                path=str(unit.path),
-                category=category,
-                mapping=mapping,
-                reference_date=reference_date,
-            )
+    """Every table of a unit, parsed whole (one :class:`ParsedFile` per sheet)."""
+    return [
+        parse_table(
+            project, t, path=str(unit.path), category=category, mapping=mapping, reference_date=reference_date
         )
-    return out
+        for t in read_unit_tables(unit)
+    ]
+
+
+def parse_streams(
+    project: Project,
+    unit: Unit,
+    *,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+) -> list[Iterator[ParsedFile]]:
+    """One stream of parsed chunks per sheet (or CSV), for files too large to hold at once.
+
+    Which list a file is (its family, from the issuer of *all* its rows: see the module docstring)
+    must be known before its first row is registered, so every table is read twice: first for the
+    issuer, then for the records.
+    """
+    sheets = [t.sheet for t in read_unit_tables(unit, nrows=0)]
+    return [
+        _stream(project, unit, sheet, category=category, mapping=mapping, reference_date=reference_date)
+        for sheet in sheets
+    ]
+
+
+def _chunks(unit: Unit, sheet: str | None) -> Iterator[Table]:
+    if unit.kind == "xlsx":
+        return (t for t in iter_xlsx_tables(unit.path, header_score=header_score) if t.sheet == sheet)
+    source = (unit.path, unit.member) if unit.member else unit.path
+    name = Path(unit.member).name if unit.member else unit.path.name
+    return iter_csv_tables(source, name=name, header_score=header_score)
+
+
+def _stream(
+    project: Project,
+    unit: Unit,
+    sheet: str | None,
+    *,
+    category: str | None,
+    mapping: dict[str, Any] | None,
+    reference_date: str | None,
+) -> Iterator[ParsedFile]:
+    evidence = Evidence()
+    for t in _chunks(unit, sheet):
+        evidence.update(_TableRows.of(project, t, category=category, mapping=mapping).evidence())
+    kw: dict[str, Any] = {"path": str(unit.path), "category": category, "mapping": mapping}
+    seen: set[str] = set()  # identities of earlier chunks: a repeat is a duplicate there too
+    for t in _chunks(unit, sheet):
+        yield parse_table(project, t, reference_date=reference_date, evidence=evidence, seen=seen, **kw)
 
 
 def resolve_mapping(
@@ -257,6 +307,101 @@ def resolve_mapping(
     return m, label, origin
 
 
+@dataclass
+class _TableRows:
+    """The standard fields of a table's rows under a column mapping, and which rows are usable."""
+
+    t: Table
+    m: dict[str, str]
+    saved_name: str | None
+    origin: str
+    df: pd.DataFrame
+    name: pd.Series
+    addr: pd.Series
+    muni: pd.Series
+    muni_name: pd.Series
+    pref: pd.Series
+    pref_name: pd.Series
+    cat: pd.Series
+    lon: pd.Series
+    lat: pd.Series
+    key: pd.Series
+    problems: list[tuple[pd.Series, str, str]]  # (mask, field, reason)
+    keep: pd.Series
+
+    @classmethod
+    def of(
+        cls,
+        project: Project,
+        t: Table,
+        *,
+        category: str | None,
+        mapping: dict[str, Any] | None,
+        seen: set[str] | None = None,
+    ) -> _TableRows:
+        m, saved_name, origin = resolve_mapping(project, t.header, mapping)
+        df = t.frame
+
+        def col(f: str) -> pd.Series:
+            c = m.get(f)
+            return (
+                df[c].fillna("").astype(str).str.strip() if c else pd.Series("", index=df.index, dtype=object)
+            )
+
+        cat = (
+            _category_values(col("category"))
+            if "category" in m
+            else pd.Series("", index=df.index, dtype=object)
+        )
+        default_cat = category or category_from_name(t.name + (t.sheet or ""))
+        if default_cat is None and (cat.eq("").any() or "category" not in m):
+            raise InputDataError(
+                "category of the facilities is unknown",
+                file=t.name,
+                expected="種別の列、または --category (" + "|".join(CATEGORIES) + ")",
+            )
+        cat = cat.where(cat.ne(""), default_cat or "other")
+        name, addr, muni_name, pref_name = col("name"), col("address"), col("municipality"), col("pref")
+        muni = muni5(col("muni_code"))
+        # complete addresses with the municipality / prefecture columns when they lack them
+        need = pd.Series(
+            [
+                bool(mn) and bool(a) and mn not in a[: len(mn) + 8]
+                for a, mn in zip(addr, muni_name, strict=True)
+            ],
+            index=df.index,
+            dtype=bool,
+        )
+        addr = addr.where(~need, muni_name + addr)
+        pref = pref_name.map(pref_code_of)
+        pref = pref.where(pref.ne(""), addr.map(pref_code_of))
+        pref = pref.where(pref.ne(""), muni.str[:2])
+        addr = with_prefecture(addr, pref.map(PREFECTURES).fillna(""))
+        lon = to_number_series(col("lon")) if "lon" in m else pd.Series(float("nan"), index=df.index)
+        lat = to_number_series(col("lat")) if "lat" in m else pd.Series(float("nan"), index=df.index)
+        ids = col("id")
+        key = ids.where(ids.ne(""), norm_names(name) + "|" + norm_texts(addr))
+        bad_name = name.eq("")
+        no_place = ~bad_name & addr.eq("") & (lon.isna() | lat.isna()) & muni.eq("") & muni_name.eq("")
+        dup = (key.duplicated() | (key.isin(seen) if seen else False)) & ~bad_name & ~no_place
+        problems = [
+            (bad_name, "name", "名称がありません"),
+            (no_place, "address", "住所・座標・市区町村のいずれもありません"),
+            (dup, "id", "同じ施設が前の行にもあります（最初の行を採用）"),
+        ]
+        return cls(
+            t, m, saved_name, origin, df, name, addr, muni, muni_name, pref, pref_name, cat, lon, lat, key,
+            problems, ~(bad_name | no_place | dup),
+        )  # fmt: skip
+
+    def evidence(self) -> Evidence:
+        """What the usable rows say about who the list is about (see :func:`source_issuer`)."""
+        k = self.keep
+        return issuer_evidence(
+            self.muni[k], self.muni_name[k], self.addr[k], self.pref[k], self.pref_name[k], self.cat[k]
+        )
+
+
 def parse_table(
     project: Project,
     t: Table,
@@ -266,17 +411,17 @@ def parse_table(
     mapping: dict[str, Any] | None,
     reference_date: str | None,
     fmt: str = "table",
+    evidence: Evidence | None = None,
+    seen: set[str] | None = None,
 ) -> ParsedFile:
+    """One table (or one chunk of it: ``evidence`` then says who the whole file is about) as
+    standard records."""
     generic_sheet = not t.sheet or t.sheet.lower().startswith(("sheet", "シート")) or fmt == "gis"
     stem = unicodedata.normalize("NFKC", Path(t.name).stem) + ("" if generic_sheet else f":{t.sheet}")
-    m, saved_name, origin = resolve_mapping(project, t.header, mapping)
+    rows = _TableRows.of(project, t, category=category, mapping=mapping, seen=seen)
+    if seen is not None:
+        seen.update(rows.key[rows.keep])
     user_name = str(mapping.get("source_label") or "").strip() if mapping else ""
-    df = t.frame
-
-    def col(f: str) -> pd.Series:
-        c = m.get(f)
-        return df[c].fillna("").astype(str).str.strip() if c else pd.Series("", index=df.index, dtype=object)
-
     file_name = Path(path).name if Path(path).name == t.name else f"{Path(path).name}:{t.name}"
     ref, ref_origin = reference_date, "user" if reference_date else None
     if not ref:
@@ -297,110 +442,83 @@ def parse_table(
         rejected=table_rejections(t),
     )
     pf.notes.append(
-        f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[origin] }）: "
-        + ", ".join(f"{k}={v}" for k, v in m.items())
+        f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[rows.origin] }）: "
+        + ", ".join(f"{k}={v}" for k, v in rows.m.items())
     )
     rownum = t.row_series()
-    cat = (
-        _category_values(col("category")) if "category" in m else pd.Series("", index=df.index, dtype=object)
-    )
-    default_cat = category or category_from_name(t.name + (t.sheet or ""))
-    if default_cat is None and (cat.eq("").any() or "category" not in m):
-        raise InputDataError(
-            "category of the facilities is unknown",
-            file=path,
-            expected="種別の列、または --category (" + "|".join(CATEGORIES) + ")",
-        )
-    cat = cat.where(cat.ne(""), default_cat or "other")
-    name = col("name")
-    addr = col("address")
-    muni_name = col("municipality")
-    pref_name = col("pref")
-    muni = muni5(col("muni_code"))
-    # complete addresses with the municipality / prefecture columns when they lack them
-    need = pd.Series(
-        [bool(mn) and bool(a) and mn not in a[: len(mn) + 8] for a, mn in zip(addr, muni_name, strict=True)],
-        index=df.index,
-        dtype=bool,
-    )
-    addr = addr.where(~need, muni_name + addr)
-    pref = pref_name.map(pref_code_of)
-    pref = pref.where(pref.ne(""), addr.map(pref_code_of))
-    pref = pref.where(pref.ne(""), muni.str[:2])
-    addr = with_prefecture(addr, pref.map(PREFECTURES).fillna(""))
-    lon = to_number_series(col("lon")) if "lon" in m else pd.Series(float("nan"), index=df.index)
-    lat = to_number_series(col("lat")) if "lat" in m else pd.Series(float("nan"), index=df.index)
-    ids = col("id")
-    key = ids.where(ids.ne(""), norm_names(name) + "|" + norm_texts(addr))
-    bad_name = name.eq("")
-    no_place = ~bad_name & addr.eq("") & (lon.isna() | lat.isna()) & muni.eq("") & muni_name.eq("")
-    dup = key.duplicated() & ~bad_name & ~no_place
-    for mask, fld, reason in (
-        (bad_name, "name", "名称がありません"),
-        (no_place, "address", "住所・座標・市区町村のいずれもありません"),
-        (dup, "id", "同じ施設が前の行にもあります（最初の行を採用）"),
-    ):
-        for i in df.index[mask]:
-            c = m.get(fld)
+    for mask, fld, reason in rows.problems:
+        for i in rows.df.index[mask]:
+            c = rows.m.get(fld)
             pf.rejected.append(
                 Rejected(
                     row=int(rownum[i]),
                     sheet=t.sheet,
                     column=c,
-                    value=df.at[i, c] if c else None,
+                    value=rows.df.at[i, c] if c else None,
                     reason=reason,
-                    raw=df.loc[i].to_dict(),
+                    raw=rows.df.loc[i].to_dict(),
                 )
             )
-    keep = ~(bad_name | no_place | dup)
-    # -- which list this is (see the module doc) ---------------------------------------------------
-    issuer = source_issuer(muni[keep], muni_name[keep], addr[keep], pref[keep], pref_name[keep])
-    cats = set(cat[keep])
+    keep = rows.keep.copy()
+    ev = evidence if evidence is not None else rows.evidence()
+    pf.family = _family_of(project, fmt, ev, user_name=user_name, saved_name=rows.saved_name, stem=stem)
+    pf.scope_prefs = {"*"}  # a user's list is complete: entries missing from a newer release are closed
+    prefs = project.study_prefectures
+    if prefs:
+        outside = keep & rows.pref.ne("") & ~rows.pref.isin(prefs)
+        pf.skipped["outside_region"] += int(outside.sum())
+        keep &= ~outside
+    pf.records = _records(rows, pf.family, t.sheet, rownum)[keep][list(RECORD_COLUMNS)].reset_index(drop=True)
+    pf.raw = rows.df[keep].reset_index(drop=True)
+    pf.mapping = (list(t.header), rows.m, user_name or None)
+    return pf
+
+
+def _records(rows: _TableRows, family: str, sheet: str | None, rownum: pd.Series) -> pd.DataFrame:
+    df, m = rows.df, rows.m
+
+    def col(f: str) -> pd.Series:
+        c = m.get(f)
+        return df[c].fillna("").astype(str).str.strip() if c else pd.Series("", index=df.index, dtype=object)
+
+    return pd.DataFrame(
+        {
+            "record_key": f"{family}:" + rows.key,
+            "category": rows.cat,
+            "subtype": col("subtype") if "subtype" in m else col("category"),
+            "name": rows.name,
+            "name_kana": col("name_kana"),
+            "address": rows.addr,
+            "postal_code": col("postal_code"),
+            "pref_code": rows.pref,
+            "muni_code": rows.muni,
+            "phone": col("phone"),
+            "beds": to_number_series(col("beds")) if "beds" in m else float("nan"),
+            "src_lon": rows.lon,
+            "src_lat": rows.lat,
+            "match_class": "",
+            "sheet": sheet,
+            "row": rownum,
+        },
+        index=df.index,
+    )
+
+
+def _family_of(
+    project: Project, fmt: str, ev: Evidence, *, user_name: str, saved_name: str | None, stem: str
+) -> str:
+    """Which list this is (see the module docstring)."""
+    issuer = ev.issuer()
     if user_name:
         src_name = user_name
     elif issuer and saved_name and _family_exists(project, _family(fmt, saved_name, issuer)):
         src_name = saved_name  # the user named this source at an earlier import
     elif issuer:
-        src_name = (
-            CATEGORIES[next(iter(cats))].label
-            if len(cats) == 1 and next(iter(cats)) in CATEGORIES
-            else "施設一覧"
-        )
+        only = next(iter(ev.categories)) if len(ev.categories) == 1 else None
+        src_name = CATEGORIES[only].label if only in CATEGORIES else "施設一覧"
     else:
         src_name = stem
-    pf.family = _family(fmt, src_name, issuer)
-    pf.scope_prefs = {"*"}  # a user's list is complete: entries missing from a newer release are closed
-    prefs = project.study_prefectures
-    if prefs:
-        outside = keep & pref.ne("") & ~pref.isin(prefs)
-        pf.skipped["outside_region"] += int(outside.sum())
-        keep &= ~outside
-    empty = pd.Series("", index=df.index, dtype=object)
-    rec = pd.DataFrame(
-        {
-            "record_key": f"{pf.family}:" + key,
-            "category": cat,
-            "subtype": col("subtype") if "subtype" in m else (col("category") if "category" in m else empty),
-            "name": name,
-            "name_kana": col("name_kana"),
-            "address": addr,
-            "postal_code": col("postal_code"),
-            "pref_code": pref,
-            "muni_code": muni,
-            "phone": col("phone"),
-            "beds": to_number_series(col("beds")) if "beds" in m else float("nan"),
-            "src_lon": lon,
-            "src_lat": lat,
-            "match_class": "",
-            "sheet": t.sheet,
-            "row": rownum,
-        },
-        index=df.index,
-    )[keep]
-    pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
-    pf.raw = df[keep].reset_index(drop=True)
-    pf.mapping = (list(t.header), m, user_name or None)
-    return pf
+    return _family(fmt, src_name, issuer)
 
 
 def _family(fmt: str, name: str, issuer: str | None) -> str:
@@ -433,6 +551,51 @@ def _muni_of_address(address: str, pref_name: str) -> str:
     return hit.group(1) if hit else ""
 
 
+@dataclass
+class Evidence:
+    """What the rows of a list (or of all its chunks together) say about who it is about."""
+
+    codes: set[str] = field(default_factory=set)
+    cities: set[str] = field(default_factory=set)
+    prefs: set[str] = field(default_factory=set)
+    categories: set[str] = field(default_factory=set)
+
+    def update(self, other: Evidence) -> None:
+        self.codes |= other.codes
+        self.cities |= other.cities
+        self.prefs |= other.prefs
+        self.categories |= other.categories
+
+    def issuer(self) -> str | None:
+        """One municipality code, else one municipality name, else one prefecture code; ``None`` when
+        the rows name none (or several prefectures)."""
+        for found in (self.codes, self.cities, self.prefs):
+            if len(found) == 1:
+                return next(iter(found))
+        return None
+
+
+def issuer_evidence(
+    muni_code: pd.Series,
+    muni_name: pd.Series,
+    address: pd.Series,
+    pref: pd.Series,
+    pref_name: pd.Series | None = None,
+    categories: pd.Series | None = None,
+) -> Evidence:
+    """The municipality codes, municipality (or 政令市) names and prefectures the rows name."""
+    names = [compact(n) for n in muni_name.tolist()]
+    if not any(names):
+        pn = pref_name.tolist() if pref_name is not None else [""] * len(address)
+        names = [_muni_of_address(a, p) for a, p in zip(address.tolist(), pn, strict=True)]
+    return Evidence(
+        codes={c for c in muni_code.tolist() if c},
+        cities={(w.group(1) if (w := _WARD_OF_CITY_RE.match(n)) else n) for n in names if n},
+        prefs={p for p in pref.tolist() if p},
+        categories=set(categories.tolist()) if categories is not None else set(),
+    )
+
+
 def source_issuer(
     muni_code: pd.Series,
     muni_name: pd.Series,
@@ -442,17 +605,4 @@ def source_issuer(
 ) -> str | None:
     """Who a list is about, from its rows: one municipality code, else one municipality name, else one
     prefecture code; ``None`` when the rows name none (or several prefectures)."""
-    codes: set[str] = {c for c in muni_code.tolist() if c}
-    if len(codes) == 1:
-        return codes.pop()
-    names = [compact(n) for n in muni_name.tolist()]
-    if not any(names):
-        pn = pref_name.tolist() if pref_name is not None else [""] * len(address)
-        names = [_muni_of_address(a, p) for a, p in zip(address.tolist(), pn, strict=True)]
-    cities = {(w.group(1) if (w := _WARD_OF_CITY_RE.match(n)) else n) for n in names if n}
-    if len(cities) == 1:
-        return cities.pop()
-    prefs: set[str] = {p for p in pref.tolist() if p}
-    if len(prefs) == 1:
-        return prefs.pop()
-    return None
+    return issuer_evidence(muni_code, muni_name, address, pref, pref_name).issuer()
