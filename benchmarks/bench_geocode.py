@@ -11,9 +11,14 @@ Throughput: 100,000 addresses (real 鳥取 addresses and town-point addresses wi
 all the spellings the normaliser accepts) are inserted as facilities without coordinates and
 geocoded with the town reference loaded.
 
+Normaliser (``--normalizer``): the time of ``normalize_address`` for addresses of 1,000 to 1,000,000
+characters (a real address repeated, a run of digits, kanji numerals), against one NFKC pass over the
+same text; the time per character stays flat when the normaliser is linear.
+
 Usage::
 
     python benchmarks/bench_geocode.py [--realdata ../shared/realdata] [--n 100000] [--json]
+    python benchmarks/bench_geocode.py --normalizer
 """
 
 from __future__ import annotations
@@ -213,12 +218,58 @@ def throughput(realdata: Path, tmp: Path, n: int) -> dict[str, Any]:
     }
 
 
+NORMALIZER_TEXTS = {
+    # how an address of n characters is built: a real address repeated, a run of digits, kanji numerals
+    "address_repeated": lambda n: ("鳥取県鳥取市東町三丁目2番地の5号" * (n // 18 + 1))[:n],
+    "digits": lambda n: "鳥取県鳥取市" + "1" * (n - 6),
+    "kanji_numerals": lambda n: "鳥取県鳥取市" + "一" * (n - 8) + "丁目",
+}
+
+
+def normalizer(lengths: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000)) -> dict[str, object]:
+    """Time of ``normalize_address`` against address length, with a linear floor as the named
+    baseline: one NFKC pass over the same text (``unicodedata.normalize``); best of 3 runs each."""
+    import unicodedata
+
+    from zaitaku_map.geocode.normalize import normalize_address
+
+    def best(fn, text: str) -> float:  # type: ignore[no-untyped-def]
+        out = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn(text)
+            out.append(time.perf_counter() - t0)
+        return min(out)
+
+    result: dict[str, object] = {"baseline": "unicodedata.normalize('NFKC') of the same text"}
+    for name, build in NORMALIZER_TEXTS.items():
+        rows = []
+        for n in lengths:
+            text = build(n)
+            ours = best(normalize_address, text)
+            floor = best(lambda x: unicodedata.normalize("NFKC", x), text)
+            rows.append({"chars": n, "seconds": round(ours, 4), "vs_nfkc": round(ours / floor, 1)})
+        per_char = [r["seconds"] / r["chars"] for r in rows]  # type: ignore[operator]
+        result[name] = {
+            "runs": rows,
+            "ns_per_char": [round(x * 1e9) for x in per_char],
+            "growth_last_decade": round(rows[-1]["seconds"] / max(rows[-2]["seconds"], 1e-9), 1),  # type: ignore[operator]
+        }
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--realdata", default=str(Path(__file__).resolve().parents[2] / "shared" / "realdata"))
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--normalizer", action="store_true", help="only time normalize_address against address length"
+    )
     args = ap.parse_args(argv)
+    if args.normalizer:
+        print(json.dumps(normalizer(), ensure_ascii=False))
+        return 0
     realdata = Path(args.realdata)
     if not (realdata / "n03").is_dir():
         print(f"real data not found: {realdata}", file=sys.stderr)

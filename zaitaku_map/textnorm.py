@@ -16,8 +16,7 @@ HYPHENS = "-‐‑‒–—―−－ｰ─━ー－⁃﹣﹘"
 # dashes that are always hyphens; ー/ｰ only at the start or after a digit (a katakana long vowel
 # elsewhere, e.g. センター)
 _DASHES_RE = re.compile("[" + re.escape("".join(ch for ch in HYPHENS if ch not in "ーｰ")) + "]")
-_CHOON_RE = re.compile(r"(?:^|(?<=\d))[ーｰ]")
-_SPACE_RE = re.compile(r"[\s\u3000]+")
+_CHOON_RE = re.compile(r"[ーｰ](?<![^\d][ーｰ])")  # at the start or after a digit
 
 
 def nfkc(text: str | None) -> str:
@@ -25,9 +24,13 @@ def nfkc(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
+def _no_space(text: str) -> str:
+    return "".join(text.split())  # every Unicode space (also U+3000), in C
+
+
 def compact(text: str | None) -> str:
     """NFKC with all whitespace removed (hyphens kept as they are)."""
-    return _SPACE_RE.sub("", nfkc(text))
+    return _no_space(nfkc(text))
 
 
 def normalize_hyphens(text: str) -> str:
@@ -37,7 +40,7 @@ def normalize_hyphens(text: str) -> str:
 
 def normalize_text(text: str | None) -> str:
     """NFKC, hyphens unified, all whitespace removed."""
-    return _SPACE_RE.sub("", normalize_hyphens(nfkc(text)))
+    return _no_space(normalize_hyphens(nfkc(text)))
 
 
 _CORP_RE = re.compile(

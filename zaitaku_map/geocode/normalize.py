@@ -49,11 +49,11 @@ _KANJI_DIGITS = {
 }
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 _KNUM = "〇零一二三四五六七八九十百千"
-_KANJI_BEFORE = re.compile(f"(?<![{_KNUM}])[{_KNUM}]++(?=丁目|番地|番|号|条|地割|線(?!路))")
+_KANJI_BEFORE = re.compile(f"[{_KNUM}](?<![{_KNUM}][{_KNUM}])[{_KNUM}]*+(?=丁目|番地|番|号|条|地割|線(?!路))")
 _ANY_KNUM = re.compile(f"[{_KNUM}]")
 _ANY_DIGIT = re.compile(r"\d")
-_KANJI_AFTER_NO = re.compile(f"(?<=\\dの)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
-_KANJI_AFTER_HYPHEN = re.compile(f"(?<=\\d-)[{_KNUM}]+(?![一-龥ぁ-んァ-ヶ])")
+_KANJI_AFTER_NO = re.compile(f"[{_KNUM}](?<=\\dの[{_KNUM}])[{_KNUM}]*(?![一-龥ぁ-んァ-ヶ])")
+_KANJI_AFTER_HYPHEN = re.compile(f"[{_KNUM}](?<=\\d-[{_KNUM}])[{_KNUM}]*(?![一-龥ぁ-んァ-ヶ])")
 
 _VARIANTS = str.maketrans(
     {
@@ -81,12 +81,12 @@ _VARIANTS = str.maketrans(
     }
 )
 _ANY_VARIANT = re.compile("[" + "".join(chr(c) for c in _VARIANTS) + "]")
-_KANJI_NO = re.compile(r"(?<=[一-龥])ノ(?=[一-龥])")
+_KANJI_NO = re.compile(r"ノ(?<=[一-龥]ノ)(?=[一-龥])")
 _POSTAL = re.compile(r"^(?:〒\d{3}-?\d{4}|\d{3}-\d{4}(?=\D))")
 # 郡 name followed by a 町/村 name: drop the 郡 (蒲郡市, 郡山市, 郡上市, 大和郡山市 are not counties)
 _GUN_RE = re.compile(r"^((?:余市|高市|[^町市区郡県府道\d-]{1,4})郡)(?!市|山市)(?=[^区町村\d-]{1,5}?[町村])")
 _OAZA_RE = re.compile(r"大字")
-_AZA_RE = re.compile(r"(?<=[町村市区])字+(?=[^\d-])")
+_AZA_RE = re.compile(r"字(?<=[町村市区]字)字*(?=[^\d-])")
 
 # longest kanji numeral read as a number (an address number has at most a few digits)
 _MAX_NUMERAL = 8
@@ -142,17 +142,18 @@ def _kanji_sub(match: re.Match[str]) -> str:
     return out
 
 
-# a unit after a number (its digits are context only, so each rule starts at the unit: linear time,
-# and the replacement is a plain string)
+# a unit after a number: each rule starts with the unit as a literal (a fast search, not a test at
+# every position) and looks back for the digit, so no pass reads a run twice (linear time) and the
+# replacement is a plain string
 _NUMBER_RULES = [
-    (re.compile(r"(?<=\d)丁目(?=\d)"), "-"),
-    (re.compile(r"(?<=\d)丁目"), ""),
-    (re.compile(r"(?<=\d)番地?の?(?=\d)"), "-"),
-    (re.compile(r"(?<=\d)番地?(?![町丁\d])"), ""),
-    (re.compile(r"(?<=\d)号(?![館室棟線])"), ""),
-    (re.compile(r"(?<=\d)の(?=\d)"), "-"),
-    (re.compile(r"(?<=\d)-+(?=\d)"), "-"),
-    (re.compile(r"(?<=\d)-+(?!\d)"), ""),
+    (re.compile(r"丁目(?<=\d丁目)(?=\d)"), "-"),
+    (re.compile(r"丁目(?<=\d丁目)"), ""),
+    (re.compile(r"番(?<=\d番)地?の?(?=\d)"), "-"),
+    (re.compile(r"番(?<=\d番)地?(?![町丁\d])"), ""),
+    (re.compile(r"号(?<=\d号)(?![館室棟線])"), ""),
+    (re.compile(r"の(?<=\dの)(?=\d)"), "-"),
+    (re.compile(r"-(?<=\d-)-*(?=\d)"), "-"),
+    (re.compile(r"-(?<=\d-)-*(?!\d)"), ""),
 ]
 
 
