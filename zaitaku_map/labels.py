@@ -376,6 +376,7 @@ GEOCODE_UNRESOLVED_REASONS: dict[str, str] = {
     "ambiguous_municipality": "市区町村名が複数の都道府県に該当します（都道府県名を補ってください）",
     "ward_ambiguous": "区名だけで市が特定できません（市名か市区町村コードを補ってください）",
     "no_rep_point": "市区町村の代表点がありません",
+    "address_too_long": "住所が長すぎます（設定 limits.field_chars の上限を超えています）",
 }
 # which rule/reference produced a position (facilities.geocode_ref prefix)
 GEOCODE_REFS: dict[str, str] = {

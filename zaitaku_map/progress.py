@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Protocol, TypeVar
 
 from zaitaku_map.errors import Cancelled
@@ -147,6 +147,3 @@ class Progress:
         if done <= 0 or elapsed <= 0:
             return None
         return elapsed / done * (self.total - done)
-
-
-ProgressLike = ProgressCallback | Progress | Callable[[float, float, str], None] | None

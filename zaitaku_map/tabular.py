@@ -52,6 +52,7 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", "\t", ";")
 _SAMPLE = 1 << 20  # bytes looked at to decide the encoding
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long cells are judged by Limits.field_chars
 
@@ -150,6 +151,11 @@ def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
+def undecoded(text: str) -> bool:
+    """Whether text read through :func:`open_text` holds bytes that did not decode."""
+    return _UNDECODED.search(text) is not None
+
+
 class _Replay(io.RawIOBase):
     """``head`` bytes already read, then the rest of ``raw``."""
 
@@ -199,7 +205,11 @@ def source_name(source: Source, name: str | None = None) -> str:
 def open_text(
     source: Source, *, encoding: str | None = None, name: str | None = None
 ) -> Iterator[tuple[IO[str], str]]:
-    """``(text stream, encoding)`` of a source, the encoding detected from its first MB."""
+    """``(text stream, encoding)`` of a source, the encoding detected from its first MB.
+
+    Bytes that do not decode later on come through as lone surrogates (``surrogateescape``), so a
+    reader can name the row that holds them (:func:`undecoded`); the readers of this module do.
+    """
     with open_binary(source) as raw:
         head = raw.read(_SAMPLE)
         try:
@@ -209,7 +219,9 @@ def open_text(
             raise
         if enc == "utf-8" and head.startswith(codecs.BOM_UTF8):
             enc = "utf-8-sig"
-        stream = io.TextIOWrapper(io.BufferedReader(_Replay(head, raw)), encoding=enc, newline="")
+        stream = io.TextIOWrapper(
+            io.BufferedReader(_Replay(head, raw)), encoding=enc, newline="", errors="surrogateescape"
+        )
         yield stream, enc
 
 
@@ -494,22 +506,34 @@ def _records(
     lines = itertools.chain(io.StringIO(head), stream)
     reader = csv.reader(lines, delimiter=delim)
 
+    def checked(batch: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+        # bytes that did not decode come through as lone surrogates (errors="surrogateescape")
+        if _UNDECODED.search("".join("".join(r) for _n, r in batch)):
+            for n, r in batch:
+                bad = next((m for c in r if (m := _UNDECODED.search(c))), None)
+                if bad is not None:
+                    raise InputDataError(
+                        "cannot decode the text",
+                        file=name,
+                        row=n,
+                        value=bad.string.encode("utf-8", "surrogateescape")[:40],
+                        expected="UTF-8 または CP932 で統一されたテキスト",
+                    )
+        return batch
+
     def gen() -> Iterator[tuple[int, list[str]]]:
         n = 0
+        batch: list[tuple[int, list[str]]] = []
         try:
             for row in reader:
                 n += 1
-                yield n, row
-        except UnicodeDecodeError as exc:
-            raise InputDataError(
-                f"cannot decode the text ({exc.reason})",
-                file=name,
-                row=n + 1,
-                value=exc.object[exc.start : exc.end] if isinstance(exc.object, bytes) else None,
-                expected="UTF-8 または CP932 で統一されたテキスト",
-            ) from exc
+                batch.append((n, row))
+                if len(batch) >= 1000:
+                    yield from checked(batch)
+                    batch = []
         except csv.Error as exc:
             raise InputDataError(f"CSV cannot be parsed: {exc}", file=name, row=n + 1) from exc
+        yield from checked(batch)
 
     return gen(), delim
 

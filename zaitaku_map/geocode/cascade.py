@@ -42,6 +42,7 @@ from zaitaku_map.geocode.plausibility import (
 from zaitaku_map.geocode.reference import import_reference
 from zaitaku_map.labels import GEOCODE_LEVELS, GEOCODE_UNRESOLVED_REASONS
 from zaitaku_map.progress import Progress, ProgressCallback
+from zaitaku_map.settings import limits
 from zaitaku_map.store import gpkg
 
 RULES_VERSION = "geocode-2"  # 2: bare 政令市 ward names
@@ -85,6 +86,7 @@ class Geocoder:
         self.geoms = MuniGeometries(project)
         self.postal = PostalLookup()
         self.study_prefs = list(project.study_prefectures)
+        self.field_chars = limits().field_chars
         muni_sig = project.conn.execute(
             "SELECT count(*), total(rep_lon), total(rep_lat), group_concat(code) FROM "
             "(SELECT code, rep_lon, rep_lat FROM municipalities ORDER BY code)"
@@ -188,7 +190,14 @@ class Geocoder:
 
     # -- one facility -------------------------------------------------------------------------
     def place(self, row: dict[str, Any], chk: SourceCheck, shared: bool) -> Placement:
-        addr = row["address_norm"]
+        """Where one facility goes: its source point when plausible, else a reference point of its
+        town/block, else its municipality's representative point, else unresolved with the reason."""
+        addr = row["address_norm"] or ""
+        if len(addr) > self.field_chars:  # an address longer than any real one: refused, clearly
+            why = f"{GEOCODE_UNRESOLVED_REASONS['address_too_long']}: {len(addr):,} 文字"
+            return Placement(
+                "unresolved", None, None, "unresolved:address_too_long", why, row["muni_code"], chk.status
+            )
         code, ref_code, rest, method, reason, ward_note = self.municipality(
             addr, pref_code=row["pref_code"], muni_code=row["muni_code"], postal_code=row["postal_code"]
         )
@@ -198,17 +207,7 @@ class Geocoder:
             notes.append(f"市区町村コードを{_FILL_FROM[method]}から補完")
         if ward_note:
             notes.append(ward_note)
-        status = chk.status
-        if chk.usable and shared:
-            status = "shared_point"
-            notes.append("複数施設で同じ座標（仮座標）")
-        if status in ("ok", "swapped") and code:
-            d = self.geoms.distance_m(code, chk.lon, chk.lat)  # type: ignore[arg-type]
-            if d is not None and d > MUNI_TOLERANCE_M:
-                status = "outside_municipality"
-                notes.append(f"元の座標は所在市区町村から {d / 1000:.1f} km 外")
-        if chk.note and status == "swapped":
-            notes.append("緯度経度の入れ替わりを修正")
+        status = self._source_status(chk, shared, code, notes)
         if status in ("ok", "swapped"):
             if not final_code and self.munis.munis:
                 final_code = self.geoms.locate(chk.lon, chk.lat)  # type: ignore[arg-type]
@@ -216,27 +215,11 @@ class Geocoder:
                     notes.append("市区町村コードを座標から補完")
             p = Placement("source", chk.lon, chk.lat, "source", "; ".join(notes), final_code, status)
         else:
-            hit = self.refs.match(ref_code, rest) if ref_code else None
-            if hit is None and ref_code:
-                ward_hit = self._ward_match(ref_code, rest)
-                if ward_hit is not None:  # 政令市 address without its ward: the ward whose town matches
-                    ward, hit = ward_hit
-                    if not row["muni_code"]:
-                        final_code = code = ward
-                        notes.append("区を町名から特定")
-            rep = self.munis.rep_point(code) if code else None
-            if hit is not None:
-                p = Placement(hit.level, hit.lon, hit.lat, hit.ref, "; ".join(notes), final_code, status)
-            elif rep is not None:
-                p = Placement(
-                    "municipality", rep[0], rep[1], "municipality", "; ".join(notes), final_code, status
-                )
-            else:
-                why = reason or "no_rep_point"
-                notes.insert(0, GEOCODE_UNRESOLVED_REASONS.get(why, why))
-                p = Placement(
-                    "unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status
-                )
+            ward, hit = self._reference_hit(ref_code, rest)
+            if ward is not None and not row["muni_code"]:
+                final_code = code = ward
+                notes.append("区を町名から特定")
+            p = self._from_references(hit, code, reason, notes, final_code, status)
             if (
                 p.lon is not None
                 and chk.lon is not None
@@ -248,6 +231,55 @@ class Geocoder:
             inside = self.geoms.contains(check_code, p.lon, p.lat)  # type: ignore[arg-type]
             p.outside = None if inside is None else int(not inside)
         return p
+
+    def _source_status(self, chk: SourceCheck, shared: bool, code: str | None, notes: list[str]) -> str:
+        """The source point's status after the project-level checks (shared point, outside its
+        municipality); notes say why."""
+        status = chk.status
+        if chk.usable and shared:
+            status = "shared_point"
+            notes.append("複数施設で同じ座標（仮座標）")
+        if status in ("ok", "swapped") and code:
+            d = self.geoms.distance_m(code, chk.lon, chk.lat)  # type: ignore[arg-type]
+            if d is not None and d > MUNI_TOLERANCE_M:
+                status = "outside_municipality"
+                notes.append(f"元の座標は所在市区町村から {d / 1000:.1f} km 外")
+        if chk.note and status == "swapped":
+            notes.append("緯度経度の入れ替わりを修正")
+        return status
+
+    def _reference_hit(self, ref_code: str | None, rest: str) -> tuple[str | None, Any]:
+        """``(ward, hit)``: the town/block reference of the address; for a 政令市 address written
+        without its ward, the one ward whose references match (``ward`` is then that ward)."""
+        if not ref_code:
+            return None, None
+        hit = self.refs.match(ref_code, rest)
+        if hit is not None:
+            return None, hit
+        ward_hit = self._ward_match(ref_code, rest)
+        return (None, None) if ward_hit is None else ward_hit
+
+    def _from_references(
+        self,
+        hit: Any,
+        code: str | None,
+        reason: str | None,
+        notes: list[str],
+        final_code: str | None,
+        status: str,
+    ) -> Placement:
+        """The reference point found, else the municipality's representative point, else unresolved
+        with the reason."""
+        if hit is not None:
+            return Placement(hit.level, hit.lon, hit.lat, hit.ref, "; ".join(notes), final_code, status)
+        rep = self.munis.rep_point(code) if code else None
+        if rep is not None:
+            return Placement(
+                "municipality", rep[0], rep[1], "municipality", "; ".join(notes), final_code, status
+            )
+        why = reason or "no_rep_point"
+        notes.insert(0, GEOCODE_UNRESOLVED_REASONS.get(why, why))
+        return Placement("unresolved", None, None, f"unresolved:{why}", "; ".join(notes), final_code, status)
 
     def _ward_match(self, city_code: str, rest: str) -> tuple[str, Any] | None:
         """For a 政令市 code, the one ward whose references match ``rest`` (``None`` if none or several)."""

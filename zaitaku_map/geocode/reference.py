@@ -284,6 +284,9 @@ class _IsjReader:
         if max(len(v) for v in cells) > self.field_chars:
             self.w.reject(i, "", ",".join(cells)[:200], "value too long")
             return
+        if tabular.undecoded(",".join(row)):
+            self.w.reject(i, "", None, "bytes that are not text in the file's encoding")
+            return
         pref, muni, town = (self.text(v) for v in cells)
         code = None
         if c.code is not None:

@@ -160,13 +160,10 @@ def import_roads(
 
 def load_network(project: Any) -> RoadNetwork | None:
     """The project's active road network (``None`` when none was imported); cached per process."""
-    try:
-        row = project.conn.execute(
-            "SELECT id, content_hash, summary_json FROM road_networks WHERE active=1 AND data IS NOT NULL "
-            "ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    except Exception:
-        return None
+    row = project.conn.execute(
+        "SELECT id, content_hash, summary_json FROM road_networks WHERE active=1 AND data IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     if row is None:
         return None
     key = (str(project.path), int(row[0]), str(row[1]))
