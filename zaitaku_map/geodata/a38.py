@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,109 @@ def _code_list(v: Any) -> list[str]:
     return [t for t in _SPLIT.split(_text(v)) if t]
 
 
+def _codes_col(s: Any) -> bool:
+    vals = [_code_list(v) for v in s if _text(v)]
+    return bool(vals) and all(all(code_candidates(t) for t in v) for v in vals)
+
+
+def _area_code_col(s: Any) -> bool:
+    vals = [_text(v) for v in s if _text(v)]
+    return bool(vals) and all(re.fullmatch(r"\d{2,4}", v) for v in vals)
+
+
+def _name_col(s: Any) -> bool:
+    vals = [_text(v) for v in s if _text(v)]
+    return bool(vals) and not any(re.fullmatch(r"[\d.,\s]+", v) for v in vals)
+
+
+@dataclass(frozen=True)
+class _A38Columns:
+    """The variant of an A38 file and its member / area code / area name attributes (by content)."""
+
+    variant: str
+    member: str | None
+    area_code: str | None
+    area_name: str | None
+
+    @classmethod
+    def of(cls, raw: Any, path: Path) -> _A38Columns:
+        cols = [c for c in raw.columns if c not in ("geometry", "_file")]
+        variant = next((v for v in ("A38a", "A38b", "A38c") if any(c.startswith(v) for c in cols)), "unknown")
+        if variant == "A38a":
+            found = cls(
+                variant,
+                _pick(raw, ["A38a_001"], _codes_col),
+                _pick(raw, ["A38a_003"], _area_code_col),
+                _pick(raw, ["A38a_004"], _name_col),
+            )
+        else:
+            found = cls(
+                variant,
+                _pick(raw, ["A38b_001"], _codes_col) if variant != "A38c" else None,
+                _pick(raw, ["A38b_003", "A38c_003", "A38c_002"], _area_code_col),
+                _pick(raw, ["A38b_004", "A38c_001", "A38c_004"], _name_col),
+            )
+        if found.area_code is None and found.area_name is None:
+            raise GeodataError(
+                "no area code/name attribute in the A38 file",
+                file=path,
+                value=", ".join(cols),
+                expected="A38b_003 二次医療圏コード / A38b_004 二次医療圏名",
+            )
+        return found
+
+    def key(self, row: Any) -> tuple[str, str]:
+        acode = _text(row[self.area_code]) if self.area_code else ""
+        aname = _text(row[self.area_name]) if self.area_name else ""
+        return (acode or aname, aname or acode)
+
+
+def _by_member_codes(
+    raw: Any, cols: _A38Columns, units: ProjectMunicipalities
+) -> tuple[dict[str, tuple[str, str]], Counter[str], list[str]]:
+    """``(assignments, rows of other prefectures, unmatched codes)`` from the member code lists."""
+    assignments: dict[str, tuple[str, str]] = {}
+    other_pref: Counter[str] = Counter()
+    unmatched: list[str] = []
+    for _, row in raw.iterrows():
+        key = cols.key(row)
+        for token in _code_list(row[cols.member]):
+            hit = units.match_code(token)
+            if hit is None:
+                if units.other_prefecture(token):
+                    other_pref[code_candidates(token)[0][:2]] += 1
+                else:
+                    unmatched.append(token)
+                continue
+            for u in units.units(hit):
+                assignments.setdefault(u, key)
+    return assignments, other_pref, unmatched
+
+
+def _by_largest_overlap(project: Project, raw: Any, cols: _A38Columns) -> dict[str, tuple[str, str]]:
+    """Each municipality to the area polygon covering more than half of it."""
+    area_geoms = [
+        (cols.key(row), shapely.make_valid(row.geometry))
+        for _, row in raw.iterrows()
+        if row.geometry is not None and not row.geometry.is_empty
+    ]
+    tree = shapely.STRtree([g for _, g in area_geoms])
+    assignments: dict[str, tuple[str, str]] = {}
+    for code, blob in project.conn.execute(
+        "SELECT code, geom FROM municipalities WHERE kind != 'designated_city'"
+    ).fetchall():
+        g = gpkg.from_blob(blob)
+        if g is None:  # no geometry stored: nothing to intersect (the tree query would be empty)
+            continue
+        hits = tree.query(g, predicate="intersects")
+        if not len(hits):
+            continue
+        best = max(hits, key=lambda i: area_geoms[int(i)][1].intersection(g).area)
+        if area_geoms[int(best)][1].intersection(g).area > 0.5 * g.area:
+            assignments[code] = area_geoms[int(best)][0]
+    return assignments
+
+
 def import_a38(
     project: Project,
     path: str | Path,
@@ -88,73 +192,13 @@ def import_a38(
     units = ProjectMunicipalities.of(project)
     raw, facts = read_boundary_file(p)
     prog.update(0.3, "医療圏を照合中", force=True)
-    cols = [c for c in raw.columns if c not in ("geometry", "_file")]
-    variant = next((v for v in ("A38a", "A38b", "A38c") if any(c.startswith(v) for c in cols)), "unknown")
-
-    def codes_col(s: Any) -> bool:
-        vals = [_code_list(v) for v in s if _text(v)]
-        return bool(vals) and all(all(code_candidates(t) for t in v) for v in vals)
-
-    def area_code_col(s: Any) -> bool:
-        vals = [_text(v) for v in s if _text(v)]
-        return bool(vals) and all(re.fullmatch(r"\d{2,4}", v) for v in vals)
-
-    def name_col(s: Any) -> bool:
-        vals = [_text(v) for v in s if _text(v)]
-        return bool(vals) and not any(re.fullmatch(r"[\d.,\s]+", v) for v in vals)
-
-    if variant == "A38a":
-        member_col = _pick(raw, ["A38a_001"], codes_col)
-        acode_col = _pick(raw, ["A38a_003"], area_code_col)
-        aname_col = _pick(raw, ["A38a_004"], name_col)
-    else:
-        member_col = _pick(raw, ["A38b_001"], codes_col) if variant != "A38c" else None
-        acode_col = _pick(raw, ["A38b_003", "A38c_003", "A38c_002"], area_code_col)
-        aname_col = _pick(raw, ["A38b_004", "A38c_001", "A38c_004"], name_col)
-    if acode_col is None and aname_col is None:
-        raise GeodataError(
-            "no area code/name attribute in the A38 file",
-            file=p,
-            value=", ".join(cols),
-            expected="A38b_003 二次医療圏コード / A38b_004 二次医療圏名",
-        )
-    assignments: dict[str, tuple[str, str]] = {}
-    other_pref: Counter[str] = Counter()
-    unmatched: list[str] = []
+    cols = _A38Columns.of(raw, p)
+    variant, member_col = cols.variant, cols.member
     method = "member_codes" if member_col else "largest_overlap"
-    area_geoms: list[tuple[tuple[str, str], Any]] = []
-    for _, row in raw.iterrows():
-        acode = _text(row[acode_col]) if acode_col else ""
-        aname = _text(row[aname_col]) if aname_col else ""
-        key = (acode or aname, aname or acode)
-        if member_col:
-            for token in _code_list(row[member_col]):
-                hit = units.match_code(token)
-                if hit is None:
-                    c = code_candidates(token)
-                    if c and c[0][:2] not in units.prefs:
-                        other_pref[c[0][:2]] += 1
-                    else:
-                        unmatched.append(token)
-                    continue
-                for u in units.units(hit):
-                    assignments.setdefault(u, key)
-        elif row.geometry is not None and not row.geometry.is_empty:
-            area_geoms.append((key, shapely.make_valid(row.geometry)))
-    if not member_col:
-        tree = shapely.STRtree([g for _, g in area_geoms])
-        for code, blob in project.conn.execute(
-            "SELECT code, geom FROM municipalities WHERE kind != 'designated_city'"
-        ).fetchall():
-            g = gpkg.from_blob(blob)
-            if g is None:  # no geometry stored: nothing to intersect (the tree query would be empty)
-                continue
-            hits = tree.query(g, predicate="intersects")
-            if not len(hits):
-                continue
-            best = max(hits, key=lambda i: area_geoms[int(i)][1].intersection(g).area)
-            if area_geoms[int(best)][1].intersection(g).area > 0.5 * g.area:
-                assignments[code] = area_geoms[int(best)][0]
+    if member_col:
+        assignments, other_pref, unmatched = _by_member_codes(raw, cols, units)
+    else:
+        assignments, other_pref, unmatched = _by_largest_overlap(project, raw, cols), Counter(), []
     if not assignments:
         raise GeodataError(
             "no municipality of the project lies in the A38 file",

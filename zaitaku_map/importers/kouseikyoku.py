@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -187,27 +188,8 @@ def _parse_table(
     )
     if study_prefs:
         role_only &= pref_code.isin(study_prefs)
-    for i in df.index[role_only]:
-        kind = kinds[i]
-        pf.role_only.append(
-            {
-                "record_key": f"kouseikyoku:{pref_code[i]}:{kubun[i]}:{number[i]}",
-                "name": name[i],
-                "pref_code": pref_code[i],
-                "address": with_prefecture(
-                    pd.Series([_col(df, "医療機関所在地（住所）")[i]]), pd.Series([pref_name[i]])
-                )[0],
-                "designation": {
-                    "kind": kind,
-                    "code": df.at[i, COL_CODE].strip(),
-                    "name": _col(df, "受理届出名称")[i].strip(),
-                    "subtype": None,
-                    "effective_date": parse_date(_col(df, COL_DATE)[i]),
-                    "row": t.row_number(i),
-                    "sheet": t.sheet,
-                },
-            }
-        )
+    ids = _Ids(pref_code, kubun, number, name, pref_name)
+    pf.role_only += [_role_only(t, i, kinds[i], ids) for i in df.index[role_only]]
     # prefectures this release covers (entries of these missing from a newer release are closed)
     covered = set(pref_code[number.ne("") & pref_code.ne("")])
     pf.scope_prefs |= covered & set(study_prefs) if study_prefs else covered
@@ -220,85 +202,132 @@ def _parse_table(
     records: list[dict[str, Any]] = []
     raw_rows: list[dict[str, Any]] = []
     dates = _col(sel, COL_DATE).map(parse_date)
-    for key, idx in sel.groupby(inst[keep], sort=False).groups.items():
-        rows = sel.loc[idx]
-        desigs = []
-        for i in idx:
-            kind, digit = classify_code(code_nfkc[i])
-            d = dates[i] if isinstance(dates[i], str) else None
-            if d is None and _col(sel, COL_DATE)[i].strip():
-                pf.rejected.append(
-                    Rejected(
-                        row=t.row_number(i),
-                        sheet=t.sheet,
-                        column=COL_DATE,
-                        value=sel.at[i, COL_DATE],
-                        severity="warning",
-                        reason="算定開始年月日を日付として読めません（届出は日付なしで保持）",
-                    )
-                )
-            desigs.append(
-                {
-                    "kind": kind,
-                    "code": df.at[i, COL_CODE].strip(),
-                    "name": _col(sel, "受理届出名称")[i].strip(),
-                    "subtype": ZAISHI_SUBTYPES.get(digit or "") if kind in TARGET_KINDS else None,
-                    "effective_date": d,
-                    "row": t.row_number(i),
-                    "sheet": t.sheet,
-                }
-            )
-        zaishi = [d for d in desigs if d["kind"] in TARGET_KINDS]
-        # the latest 算定開始年月日 sets the current subtype (undated ones count as oldest)
-        zaishi.sort(key=lambda d: (d["effective_date"] or "", d["row"]))
-        cur = zaishi[-1]
-        i0 = next(i for i in idx if t.row_number(i) == cur["row"])
-        p = pref_code[i0]
-        rk = f"kouseikyoku:{p}:{kubun[i0]}:{number[i0]}"
-        kind = cur["kind"]
-        shubetsu = _col(sel, "種別")[i0].strip()
-        match_class = "hospital" if (kind == "zaishi_hospital" or shubetsu == "病院") else "clinic"
-        addr = with_prefecture(
-            pd.Series([_col(sel, "医療機関所在地（住所）")[i0]]), pd.Series([pref_name[i0]])
-        )[0]
-        records.append(
-            {
-                "record_key": rk,
-                "category": TARGET_KINDS[kind],
-                "subtype": cur["subtype"],
-                "name": name[i0],
-                "name_kana": "",
-                "address": addr,
-                "postal_code": _col(sel, "医療機関所在地（郵便番号）")[i0].strip(),
-                "pref_code": p,
-                "muni_code": muni5(pd.Series([_col(sel, "市町村コード")[i0]]))[0],
-                "phone": _col(sel, "電話番号")[i0].strip(),
-                "beds": beds_from_text(_col(sel, "病床数")[i0]),
-                "src_lon": float("nan"),
-                "src_lat": float("nan"),
-                "match_class": match_class,
-                "sheet": t.sheet,
-                "row": t.row_number(i0),
-            }
-        )
-        raw = {
-            k: v
-            for k, v in sel.loc[i0].to_dict().items()
-            if k not in (COL_CODE, "受理届出名称", "受理番号", COL_DATE, "個別有効開始年月日")
-        }
-        raw["_届出"] = [
-            {
-                "受理記号": rows.at[i, COL_CODE],
-                "受理番号": _col(rows, "受理番号")[i],
-                "算定開始年月日": _col(rows, COL_DATE)[i],
-            }
-            for i in idx
-        ]
+    for _key, idx in sel.groupby(inst[keep], sort=False).groups.items():
+        rec, raw, desigs = _institution(t, sel, list(idx), code_nfkc, dates, ids, pf)
+        records.append(rec)
         raw_rows.append(raw)
-        pf.designations[rk] = desigs
-        del key
+        pf.designations[rec["record_key"]] = desigs
     recs = pd.DataFrame(records) if records else empty_records()
     return recs, pd.DataFrame(raw_rows)
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Per-row identity columns of a 名簿 table."""
+
+    pref_code: pd.Series
+    kubun: pd.Series
+    number: pd.Series
+    name: pd.Series
+    pref_name: pd.Series
+
+    def key(self, i: Any) -> str:
+        return f"kouseikyoku:{self.pref_code[i]}:{self.kubun[i]}:{self.number[i]}"
+
+    def address(self, df: pd.DataFrame, i: Any) -> str:
+        addr: str = with_prefecture(
+            pd.Series([_col(df, "医療機関所在地（住所）")[i]]), pd.Series([self.pref_name[i]])
+        )[0]
+        return addr
+
+
+def _role_only(t: Table, i: Any, kind: str, ids: _Ids) -> dict[str, Any]:
+    """A role-relevant 届出 of an institution that is not 在支診/在支病."""
+    df = t.frame
+    return {
+        "record_key": ids.key(i),
+        "name": ids.name[i],
+        "pref_code": ids.pref_code[i],
+        "address": ids.address(df, i),
+        "designation": {
+            "kind": kind,
+            "code": df.at[i, COL_CODE].strip(),
+            "name": _col(df, "受理届出名称")[i].strip(),
+            "subtype": None,
+            "effective_date": parse_date(_col(df, COL_DATE)[i]),
+            "row": t.row_number(i),
+            "sheet": t.sheet,
+        },
+    }
+
+
+def _designation(t: Table, sel: pd.DataFrame, i: Any, code: str, date: Any, pf: ParsedFile) -> dict[str, Any]:
+    """One 届出 row of a target institution (an unreadable date is warned about and left out)."""
+    kind, digit = classify_code(code)
+    d = date if isinstance(date, str) else None
+    if d is None and _col(sel, COL_DATE)[i].strip():
+        pf.rejected.append(
+            Rejected(
+                row=t.row_number(i),
+                sheet=t.sheet,
+                column=COL_DATE,
+                value=sel.at[i, COL_DATE],
+                severity="warning",
+                reason="算定開始年月日を日付として読めません（届出は日付なしで保持）",
+            )
+        )
+    return {
+        "kind": kind,
+        "code": sel.at[i, COL_CODE].strip(),
+        "name": _col(sel, "受理届出名称")[i].strip(),
+        "subtype": ZAISHI_SUBTYPES.get(digit or "") if kind in TARGET_KINDS else None,
+        "effective_date": d,
+        "row": t.row_number(i),
+        "sheet": t.sheet,
+    }
+
+
+def _institution(
+    t: Table,
+    sel: pd.DataFrame,
+    idx: list[Any],
+    code_nfkc: pd.Series,
+    dates: pd.Series,
+    ids: _Ids,
+    pf: ParsedFile,
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """``(record, raw columns, designations)`` of one 在支診/在支病 institution from its 届出 rows."""
+    rows = sel.loc[idx]
+    desigs = [_designation(t, sel, i, code_nfkc[i], dates[i], pf) for i in idx]
+    zaishi = [d for d in desigs if d["kind"] in TARGET_KINDS]
+    # the latest 算定開始年月日 sets the current subtype (undated ones count as oldest)
+    zaishi.sort(key=lambda d: (d["effective_date"] or "", d["row"]))
+    cur = zaishi[-1]
+    i0 = next(i for i in idx if t.row_number(i) == cur["row"])
+    kind = cur["kind"]
+    shubetsu = _col(sel, "種別")[i0].strip()
+    record = {
+        "record_key": ids.key(i0),
+        "category": TARGET_KINDS[kind],
+        "subtype": cur["subtype"],
+        "name": ids.name[i0],
+        "name_kana": "",
+        "address": ids.address(sel, i0),
+        "postal_code": _col(sel, "医療機関所在地（郵便番号）")[i0].strip(),
+        "pref_code": ids.pref_code[i0],
+        "muni_code": muni5(pd.Series([_col(sel, "市町村コード")[i0]]))[0],
+        "phone": _col(sel, "電話番号")[i0].strip(),
+        "beds": beds_from_text(_col(sel, "病床数")[i0]),
+        "src_lon": float("nan"),
+        "src_lat": float("nan"),
+        "match_class": "hospital" if (kind == "zaishi_hospital" or shubetsu == "病院") else "clinic",
+        "sheet": t.sheet,
+        "row": t.row_number(i0),
+    }
+    raw = {
+        k: v
+        for k, v in sel.loc[i0].to_dict().items()
+        if k not in (COL_CODE, "受理届出名称", "受理番号", COL_DATE, "個別有効開始年月日")
+    }
+    raw["_届出"] = [
+        {
+            "受理記号": rows.at[i, COL_CODE],
+            "受理番号": _col(rows, "受理番号")[i],
+            "算定開始年月日": _col(rows, COL_DATE)[i],
+        }
+        for i in idx
+    ]
+    return record, raw, desigs
 
 
 def summary_counts(pf: ParsedFile) -> dict[str, int]:
