@@ -250,6 +250,52 @@ def checked_lengths(
     return out.astype(np.float32), int(bad.sum())
 
 
+def _simple_edges(raw: RawEdges, report: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """``(u, v, length, class, maxspeed)`` without self-loops and with one edge per node pair (the
+    quickest under the default speed table)."""
+    keep_e = raw.u != raw.v
+    u, v = raw.u[keep_e], raw.v[keep_e]
+    length, cls, ms = raw.length_m[keep_e], raw.road_class[keep_e], raw.maxspeed[keep_e]
+    report["self_loops_dropped"] = int((~keep_e).sum())
+    default_speed = np.asarray(SpeedTable().class_speed_array())[cls]
+    default_speed = np.where(ms > 0, np.minimum(default_speed, ms), default_speed)
+    order = np.lexsort((length / default_speed, v, u))
+    u, v, length, cls, ms = u[order], v[order], length[order], cls[order], ms[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    report["parallel_edges_dropped"] = int((~first).sum())
+    return u[first], v[first], length[first], cls[first], ms[first]
+
+
+def _drop_tangled(
+    raw: RawEdges,
+    labels: np.ndarray,
+    largest: int,
+    keep_comp: np.ndarray,
+    used: np.ndarray,
+    island_gap_m: float,
+) -> int:
+    """Unmark (in ``keep_comp``) the large components that lie within ``island_gap_m`` of the largest
+    one: fragments tangled in the mainland, not islands.  Returns how many."""
+    candidates = [int(c) for c in np.flatnonzero(keep_comp) if c != largest]
+    if not candidates:
+        return 0
+    from scipy.spatial import cKDTree
+
+    crs0 = metric_crs(float(np.median(raw.lon[used])))
+    ax, ay = to_metric(crs0, raw.lon, raw.lat)
+    main = labels == largest
+    tree = cKDTree(np.column_stack([ax[main], ay[main]]))
+    tangled = 0
+    for c in candidates:
+        m = labels == c
+        d, _ = tree.query(np.column_stack([ax[m], ay[m]]), k=1, distance_upper_bound=island_gap_m)
+        if np.isfinite(d).any():  # some node near the mainland network: not an island
+            keep_comp[c] = False
+            tangled += 1
+    return tangled
+
+
 def build_network(
     raw: RawEdges, *, min_component_nodes: int = 50, island_gap_m: float = 1000.0
 ) -> tuple[RoadNetwork, dict[str, Any]]:
@@ -264,20 +310,8 @@ def build_network(
     the mainland.
     """
     n = int(raw.lon.shape[0])
-    keep_e = raw.u != raw.v
-    u, v = raw.u[keep_e], raw.v[keep_e]
-    length, cls, ms = raw.length_m[keep_e], raw.road_class[keep_e], raw.maxspeed[keep_e]
-    report: dict[str, Any] = {"self_loops_dropped": int((~keep_e).sum())}
-    # parallel edges: keep the quickest under the default table
-    default_speed = np.asarray(SpeedTable().class_speed_array())[cls]
-    default_speed = np.where(ms > 0, np.minimum(default_speed, ms), default_speed)
-    t = length / default_speed
-    order = np.lexsort((t, v, u))
-    u, v, length, cls, ms = u[order], v[order], length[order], cls[order], ms[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    report["parallel_edges_dropped"] = int((~first).sum())
-    u, v, length, cls, ms = u[first], v[first], length[first], cls[first], ms[first]
+    report: dict[str, Any] = {}
+    u, v, length, cls, ms = _simple_edges(raw, report)
     # strongly connected components
     g = sp.csr_matrix((np.ones(len(u), dtype=np.int8), (u, v)), shape=(n, n))
     n_comp, labels = connected_components(g, directed=True, connection="strong")
@@ -289,21 +323,7 @@ def build_network(
     largest = int(np.argmax(sizes))
     keep_comp = sizes >= min_component_nodes
     keep_comp[largest] = True
-    candidates = [int(c) for c in np.flatnonzero(keep_comp) if c != largest]
-    tangled = 0
-    if candidates:
-        from scipy.spatial import cKDTree
-
-        crs0 = metric_crs(float(np.median(raw.lon[used])))
-        ax, ay = to_metric(crs0, raw.lon, raw.lat)
-        main = labels == largest
-        tree = cKDTree(np.column_stack([ax[main], ay[main]]))
-        for c in candidates:
-            m = labels == c
-            d, _ = tree.query(np.column_stack([ax[m], ay[m]]), k=1, distance_upper_bound=island_gap_m)
-            if np.isfinite(d).any():  # some node near the mainland network: not an island
-                keep_comp[c] = False
-                tangled += 1
+    tangled = _drop_tangled(raw, labels, largest, keep_comp, used, island_gap_m)
     keep_node = keep_comp[labels] & used
     comp_used = np.unique(labels[used])
     dropped = [int(c) for c in comp_used if not keep_comp[c]]

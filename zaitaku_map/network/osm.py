@@ -25,7 +25,7 @@ import numpy as np
 from zaitaku_map.errors import Cancelled, NetworkDataError
 from zaitaku_map.geo import haversine_m
 from zaitaku_map.network.speeds import CLASS_CODE, parse_maxspeed
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import date_of_timestamp, date_of_yymmdd, resolve_reference_date
 
 _NO_ACCESS = {"no", "private", "agricultural", "forestry", "delivery", "emergency", "military"}
@@ -126,7 +126,95 @@ def drivable(tags: dict[str, str]) -> str | None:
     return hw
 
 
-def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> RawEdges:
+class _Ways:
+    """Drivable ways in compact typed buffers (8 bytes per value, not a Python object each), so big
+    extracts fit in memory, and what was read."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.lons = array("d")
+        self.lats = array("d")
+        self.nodes_per_way = array("q")
+        self.cls = array("B")
+        self.direction = array("b")
+        self.maxspeed = array("f")
+        self.junk: dict[str, int] = {}
+        self.stats: dict[str, Any] = {
+            "ways_read": 0,
+            "ways_used": 0,
+            "ways_not_drivable": 0,
+            "ways_missing_nodes": 0,
+            "maxspeed_tagged": 0,
+            "maxspeed_parsed": 0,
+            "maxspeed_junk": [],
+            "oneway_ways": 0,
+            "by_class": {},
+        }
+
+    def add(self, w: Any) -> None:
+        self.stats["ways_read"] += 1
+        tags = {t.k: t.v for t in w.tags}
+        hw = drivable(tags)
+        if hw is None:
+            self.stats["ways_not_drivable"] += 1
+            return
+        nid: list[int] = []
+        nlon: list[float] = []
+        nlat: list[float] = []
+        for nd in w.nodes:
+            loc = nd.location
+            if not loc.valid():
+                self.stats["ways_missing_nodes"] += 1
+                return
+            nid.append(nd.ref)
+            nlon.append(loc.lon)
+            nlat.append(loc.lat)
+        if len(nid) < 2:
+            self.stats["ways_missing_nodes"] += 1
+            return
+        d = oneway_direction(tags, hw)
+        self.stats["oneway_ways"] += bool(d)
+        self.ids.extend(nid)
+        self.lons.extend(nlon)
+        self.lats.extend(nlat)
+        self.nodes_per_way.append(len(nid))
+        self.cls.append(CLASS_CODE[hw])
+        self.direction.append(d)
+        self.maxspeed.append(self._maxspeed(tags.get("maxspeed")))
+        self.stats["ways_used"] += 1
+        self.stats["by_class"][hw] = self.stats["by_class"].get(hw, 0) + 1
+
+    def _maxspeed(self, raw: str | None) -> float:
+        if raw is None:
+            return 0.0
+        self.stats["maxspeed_tagged"] += 1
+        parsed = parse_maxspeed(raw)
+        if parsed is None:
+            self.junk[raw] = self.junk.get(raw, 0) + 1
+            return 0.0
+        self.stats["maxspeed_parsed"] += 1
+        return parsed
+
+    def edges(self) -> RawEdges:
+        self.stats["maxspeed_junk"] = sorted(self.junk.items(), key=lambda kv: -kv[1])[:20]
+        return assemble(
+            np.frombuffer(self.ids, dtype=np.int64),
+            np.frombuffer(self.lons, dtype=np.float64),
+            np.frombuffer(self.lats, dtype=np.float64),
+            np.frombuffer(self.nodes_per_way, dtype=np.int64),
+            np.frombuffer(self.cls, dtype=np.uint8),
+            np.frombuffer(self.direction, dtype=np.int8),
+            np.frombuffer(self.maxspeed, dtype=np.float32),
+            self.stats,
+        )
+
+
+def read_osm(
+    path: str | Path,
+    *,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> RawEdges:
     """Read drivable ways of an OSM file into :class:`RawEdges`.
 
     Raises
@@ -141,26 +229,7 @@ def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> R
     p = Path(path)
     if not p.is_file():
         raise NetworkDataError("road network file not found", file=p)
-    # compact typed buffers (8 bytes per value, not a Python object each): big extracts fit in memory
-    ids = array("q")
-    lons = array("d")
-    lats = array("d")
-    seg_way = array("q")  # per way: number of nodes
-    way_cls = array("B")
-    way_dir = array("b")
-    way_ms = array("f")
-    stats: dict[str, Any] = {
-        "ways_read": 0,
-        "ways_used": 0,
-        "ways_not_drivable": 0,
-        "ways_missing_nodes": 0,
-        "maxspeed_tagged": 0,
-        "maxspeed_parsed": 0,
-        "maxspeed_junk": [],
-        "oneway_ways": 0,
-        "by_class": {},
-    }
-    junk: dict[str, int] = {}
+    ways = _Ways()
     try:
         fp = (
             osmium.FileProcessor(str(p), osmium.osm.NODE | osmium.osm.WAY)
@@ -171,71 +240,19 @@ def read_osm(path: str | Path, *, progress: Any = None, cancel: Any = None) -> R
         for n_read, w in enumerate(fp):
             if n_read % 5000 == 0:
                 prog.update(min(n_read / 1e6, 0.99), f"道路を読込中 {n_read:,} 本")
-            stats["ways_read"] += 1
-            tags = {t.k: t.v for t in w.tags}
-            hw = drivable(tags)
-            if hw is None:
-                stats["ways_not_drivable"] += 1
-                continue
-            nid: list[int] = []
-            nlon: list[float] = []
-            nlat: list[float] = []
-            ok = True
-            for nd in w.nodes:  # type: ignore[union-attr]
-                loc = nd.location
-                if not loc.valid():
-                    ok = False
-                    break
-                nid.append(nd.ref)
-                nlon.append(loc.lon)
-                nlat.append(loc.lat)
-            if not ok or len(nid) < 2:
-                stats["ways_missing_nodes"] += 1
-                continue
-            ms_raw = tags.get("maxspeed")
-            ms = 0.0
-            if ms_raw is not None:
-                stats["maxspeed_tagged"] += 1
-                parsed = parse_maxspeed(ms_raw)
-                if parsed is None:
-                    junk[ms_raw] = junk.get(ms_raw, 0) + 1
-                else:
-                    stats["maxspeed_parsed"] += 1
-                    ms = parsed
-            d = oneway_direction(tags, hw)
-            if d:
-                stats["oneway_ways"] += 1
-            ids.extend(nid)
-            lons.extend(nlon)
-            lats.extend(nlat)
-            seg_way.append(len(nid))
-            way_cls.append(CLASS_CODE[hw])
-            way_dir.append(d)
-            way_ms.append(ms)
-            stats["ways_used"] += 1
-            stats["by_class"][hw] = stats["by_class"].get(hw, 0) + 1
+            ways.add(w)
     except Cancelled:
         raise
     except RuntimeError as exc:
         raise NetworkDataError(f"cannot read OSM file: {exc}", file=p, expected=".osm.pbf / .osm") from None
-    stats["maxspeed_junk"] = sorted(junk.items(), key=lambda kv: -kv[1])[:20]
-    if not seg_way:
+    if not ways.nodes_per_way:
         raise NetworkDataError(
             "no drivable road (highway=motorway…service) in the file",
             file=p,
             hint="道路（highway タグ）を含む OSM ファイルを指定してください。",
         )
     prog.update(1.0, "道路網を構築中", force=True)
-    return assemble(
-        np.frombuffer(ids, dtype=np.int64),
-        np.frombuffer(lons, dtype=np.float64),
-        np.frombuffer(lats, dtype=np.float64),
-        np.frombuffer(seg_way, dtype=np.int64),
-        np.frombuffer(way_cls, dtype=np.uint8),
-        np.frombuffer(way_dir, dtype=np.int8),
-        np.frombuffer(way_ms, dtype=np.float32),
-        stats,
-    )
+    return ways.edges()
 
 
 def assemble(
