@@ -41,9 +41,10 @@ from zaitaku_map.geocode.plausibility import (
 )
 from zaitaku_map.geocode.reference import import_reference
 from zaitaku_map.labels import GEOCODE_LEVELS, GEOCODE_UNRESOLVED_REASONS
-from zaitaku_map.progress import Progress, ProgressCallback
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.settings import limits
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 RULES_VERSION = "geocode-2"  # 2: bare 政令市 ward names
 BATCH = 2000
@@ -78,7 +79,7 @@ class Placement:
 class Geocoder:
     """The cascade with its indexes loaded (reusable: also used by the benchmark)."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self.munis = MunicipalityIndex.from_project(project)
         self.resolved_refs = resolve_reference_codes(project, self.munis)
@@ -317,14 +318,14 @@ def _out_sig(muni_code: Any, level: Any, lon: Any, lat: Any) -> tuple[Any, ...]:
 
 
 def geocode_project(
-    project: Any,
+    project: Project,
     *,
     references: Any = (),
     municipality: str | None = None,
     reference_date: str | None = None,
     force: bool = False,
     progress: ProgressCallback | Progress | None = None,
-    cancel: Any = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Geocode every facility of the project (see module docstring).
 
@@ -452,7 +453,7 @@ def geocode_project(
     return report
 
 
-def geocode_report(project: Any) -> dict[str, Any]:
+def geocode_report(project: Project) -> dict[str, Any]:
     """Summary of the current geocoding state of all facilities (no writes)."""
     conn = project.conn
     levels = {k: 0 for k in GEOCODE_LEVELS}

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from shapely.geometry import Point
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.geo import haversine_m, in_japan
 from zaitaku_map.geocode.plausibility import MuniGeometries
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 
-def set_manual_position(project: Any, facility_id: int, lon: float, lat: float) -> None:
+def set_manual_position(project: Project, facility_id: int, lon: float, lat: float) -> None:
     """Place a facility by hand: level ``manual``, never overwritten by later geocoding runs.
 
     Raises
@@ -55,7 +54,7 @@ def set_manual_position(project: Any, facility_id: int, lon: float, lat: float) 
         project.refresh_extent("facilities")
 
 
-def clear_manual_position(project: Any, facility_id: int) -> None:
+def clear_manual_position(project: Project, facility_id: int) -> None:
     """Undo a manual placement: the next geocoding run places the facility again."""
     with project.transaction():
         project.conn.execute(

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from zaitaku_map.geocode.municipality import MunicipalityIndex
 from zaitaku_map.geocode.normalize import normalize_address, split_numbers
+from zaitaku_map.store.project import Project
 
 Point3 = tuple[float, float, str]
 _DIRECTIONS = ("上る", "下る", "入る", "上ル", "下ル", "入ル", "上がる", "下がる")
@@ -40,7 +40,7 @@ class _Muni:
     max_len: int
 
 
-def resolve_reference_codes(project: Any, munis: MunicipalityIndex) -> int:
+def resolve_reference_codes(project: Project, munis: MunicipalityIndex) -> int:
     """Fill ``geocode_references.muni_code`` from (pref_name, muni_name) where it is missing or unknown.
 
     References imported before the boundaries (or 街区 files, which carry no code) get their codes
@@ -68,7 +68,7 @@ def resolve_reference_codes(project: Any, munis: MunicipalityIndex) -> int:
 class RefIndex:
     """Town/block points per municipality code, loaded lazily (see module docstring)."""
 
-    def __init__(self, project: Any, munis: MunicipalityIndex) -> None:
+    def __init__(self, project: Project, munis: MunicipalityIndex) -> None:
         self.project = project
         self.munis = munis
         self._cache: dict[str, _Muni | None] = {}
@@ -84,7 +84,7 @@ class RefIndex:
         self.size = int(row[0] or 0)
 
     @classmethod
-    def from_project(cls, project: Any, munis: MunicipalityIndex) -> RefIndex:
+    def from_project(cls, project: Project, munis: MunicipalityIndex) -> RefIndex:
         return cls(project, munis)
 
     def __len__(self) -> int:

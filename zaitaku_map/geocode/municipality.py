@@ -37,6 +37,7 @@ from zaitaku_map.geocode.normalize import (
     pref_name_of,
     split_prefecture,
 )
+from zaitaku_map.store.project import Project
 from zaitaku_map.textnorm import normalize_text
 
 
@@ -89,7 +90,7 @@ class MunicipalityIndex:
     study_prefs: list[str] = field(default_factory=list)  # 2-digit codes; bare ward names are looked up there
 
     @classmethod
-    def from_project(cls, project: Any) -> MunicipalityIndex:
+    def from_project(cls, project: Project) -> MunicipalityIndex:
         rows = project.conn.execute(
             "SELECT code, pref_code, pref_name, name, full_name, county_or_city, kind, parent_code, rep_lon, rep_lat "
             "FROM municipalities"

@@ -27,6 +27,7 @@ from shapely.ops import nearest_points
 from zaitaku_map.geo import haversine_m, in_japan
 from zaitaku_map.geocode.normalize import split_numbers
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 SHARED_MIN = 3  # facilities with different addresses on one point → placeholder
 SHARED_DECIMALS = 5  # ~1 m: points equal at this precision are "the same point"
@@ -92,7 +93,7 @@ def shared_points(rows: Iterable[tuple[Any, Any, str]]) -> dict[tuple[float, flo
 class MuniGeometries:
     """Lazy, prepared municipality polygons from the project (for point-in-polygon checks)."""
 
-    def __init__(self, project: Any) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
         self._geoms: dict[str, Any] = {}
         self._tree: Any = None

@@ -45,11 +45,11 @@ from zaitaku_map.geocode.normalize import (
     normalize_town,
     pref_name_of,
 )
-from zaitaku_map.progress import Progress, ProgressCallback
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import resolve_reference_date
 from zaitaku_map.settings import limits
 from zaitaku_map.store import gpkg
-from zaitaku_map.store.project import file_sha256
+from zaitaku_map.store.project import Project, file_sha256
 from zaitaku_map.textnorm import normalize_text
 
 BATCH = 5000
@@ -137,7 +137,7 @@ def _float(v: Any) -> float | None:
 class _Writer:
     """Batches rows into the table and rejected rows into ``import_log``."""
 
-    def __init__(self, project: Any, source_id: int, file_name: str) -> None:
+    def __init__(self, project: Project, source_id: int, file_name: str) -> None:
         self.project = project
         self.source_id = source_id
         self.file_name = file_name
@@ -305,7 +305,7 @@ class _IsjReader:
         self.w.add((self.w.source_id, c.level, pref, code, muni, town, tnorm, block, lon, lat))
 
 
-def _import_isj(project: Any, path: Path, w: _Writer, index: MunicipalityIndex, prog: Progress) -> str:
+def _import_isj(project: Project, path: Path, w: _Writer, index: MunicipalityIndex, prog: Progress) -> str:
     reader = _IsjReader(w, index, prog)
     fmt_seen = None
     for member, source, size in _csv_sources(path):
@@ -345,7 +345,7 @@ def _json_points(path: Path) -> list[dict[str, Any]]:
 
 
 def _muni_for_points(
-    project: Any,
+    project: Project,
     index: MunicipalityIndex,
     path: Path,
     municipality: str | None,
@@ -402,7 +402,12 @@ def _muni_for_points(
 
 
 def _import_json(
-    project: Any, path: Path, w: _Writer, index: MunicipalityIndex, municipality: str | None, prog: Progress
+    project: Project,
+    path: Path,
+    w: _Writer,
+    index: MunicipalityIndex,
+    municipality: str | None,
+    prog: Progress,
 ) -> str:
     items = _json_points(path)
     good: list[tuple[int, str, str, float, float]] = []
@@ -443,14 +448,14 @@ def _import_json(
 
 
 def import_reference(
-    project: Any,
+    project: Project,
     path: str | Path,
     *,
     municipality: str | None = None,
     replace: bool = False,
     reference_date: str | None = None,
     progress: ProgressCallback | Progress | None = None,
-    cancel: Any = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Import one reference file (see module docstring) in one transaction.
 
@@ -556,7 +561,7 @@ def import_reference(
     }
 
 
-def reference_pref_names(project: Any) -> set[str]:
+def reference_pref_names(project: Project) -> set[str]:
     """Prefectures covered by imported references (for reporting)."""
     return {
         pref_name_of(r[0]) or r[0]

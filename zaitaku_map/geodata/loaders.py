@@ -15,6 +15,7 @@ import pandas as pd
 
 from zaitaku_map.errors import GeodataError
 from zaitaku_map.store import gpkg
+from zaitaku_map.store.project import Project
 
 CRS = "EPSG:4326"
 MUNI_COLUMNS = [
@@ -42,7 +43,7 @@ DEMAND_COLUMNS = [
 ]
 
 
-def _conn(project: Any) -> sqlite3.Connection:
+def _conn(project: Project) -> sqlite3.Connection:
     conn: sqlite3.Connection = project.conn
     return conn
 
@@ -59,7 +60,7 @@ def _geoms(blobs: list[Any]) -> list[Any]:
 
 
 def load_municipalities(
-    project: Any, *, display: bool = False, include_derived: bool = False
+    project: Project, *, display: bool = False, include_derived: bool = False
 ) -> gpd.GeoDataFrame:
     """Municipalities (incl. 政令市の区) of the project.
 
@@ -90,12 +91,12 @@ def load_municipalities(
     return gpd.GeoDataFrame(df, geometry=_geoms([r[-1] for r in rows]), crs=CRS)
 
 
-def area_layer_names(project: Any) -> list[str]:
+def area_layer_names(project: Project) -> list[str]:
     """Names of the area layers of the project (二次医療圏, 保健所圏域, …) in creation order."""
     return [r[0] for r in _conn(project).execute("SELECT name FROM area_layers ORDER BY id")]
 
 
-def layer_id(project: Any, layer: str) -> int:
+def layer_id(project: Project, layer: str) -> int:
     """Id of area layer ``layer`` (raises :class:`GeodataError` naming the layers there are)."""
     row = _conn(project).execute("SELECT id FROM area_layers WHERE name=?", (layer,)).fetchone()
     if row is None:
@@ -108,7 +109,7 @@ def layer_id(project: Any, layer: str) -> int:
     return int(row[0])
 
 
-def load_area_polygons(project: Any, layer: str, *, display: bool = False) -> gpd.GeoDataFrame:
+def load_area_polygons(project: Project, layer: str, *, display: bool = False) -> gpd.GeoDataFrame:
     """Polygons of one area layer (dissolve of the member municipalities).
 
     Returns
@@ -134,7 +135,7 @@ def load_area_polygons(project: Any, layer: str, *, display: bool = False) -> gp
     return gpd.GeoDataFrame(df, geometry=_geoms([r[2] for r in rows]), crs=CRS)
 
 
-def area_membership(project: Any, layer: str) -> dict[str, tuple[str, str]]:
+def area_membership(project: Project, layer: str) -> dict[str, tuple[str, str]]:
     """``{muni_code: (area_code, area_name)}`` of one area layer."""
     lid = layer_id(project, layer)
     rows = _conn(project).execute(
@@ -143,7 +144,7 @@ def area_membership(project: Any, layer: str) -> dict[str, tuple[str, str]]:
     return {m: (a, n or a) for m, a, n in rows}
 
 
-def load_demand_points(project: Any) -> pd.DataFrame:
+def load_demand_points(project: Project) -> pd.DataFrame:
     """Demand points (mesh × municipality pieces, or municipality units) ordered by ``fid``.
 
     Columns: ``fid, pop_source_id, unit_code, muni_code, share, lon, lat, pop_total, pop_65,
@@ -160,7 +161,7 @@ def load_demand_points(project: Any) -> pd.DataFrame:
     return df
 
 
-def municipality_population(project: Any) -> pd.DataFrame:
+def municipality_population(project: Project) -> pd.DataFrame:
     """Population per municipality (ward level for 政令市).
 
     Summed from ``demand_points`` when mesh population was imported, otherwise taken from

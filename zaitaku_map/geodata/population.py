@@ -48,7 +48,7 @@ from zaitaku_map.store import gpkg
 from zaitaku_map.store.project import Project
 
 
-def _munis(project: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _munis(project: Project) -> tuple[list[str], np.ndarray, np.ndarray]:
     rows = project.conn.execute(
         "SELECT code, geom, geom_display FROM municipalities WHERE kind != 'designated_city' ORDER BY code"
     ).fetchall()
@@ -186,7 +186,7 @@ def apportion(
     return points, {**stats, "outside_pop_total": outside_pop}
 
 
-def _write_demand(project: Any, ps_id: int, points: list[dict[str, Any]]) -> None:
+def _write_demand(project: Project, ps_id: int, points: list[dict[str, Any]]) -> None:
     blobs = gpkg.point_blobs([d["lon"] for d in points], [d["lat"] for d in points])
     project.conn.execute("DELETE FROM demand_points")
     project.conn.executemany(
@@ -361,7 +361,7 @@ def import_mesh(
     }
 
 
-def area_population(project: Any, layer: str) -> pd.DataFrame:
+def area_population(project: Project, layer: str) -> pd.DataFrame:
     """Population per area of ``layer``: from an area-keyed table when imported, else summed
     from :func:`~zaitaku_map.geodata.loaders.municipality_population` over the members.
 
@@ -397,7 +397,7 @@ def area_population(project: Any, layer: str) -> pd.DataFrame:
     return df[cols]
 
 
-def guess_area_layer(project: Any, path: str | Path) -> str | None:
+def guess_area_layer(project: Project, path: str | Path) -> str | None:
     """The area layer whose codes a population table is keyed by, when it is not keyed by
     municipalities: the layer with the most of its area codes found in one column (at least
     half of its areas and two rows).  Names are not used — 東部/中部 repeat across layers."""

@@ -11,8 +11,9 @@ from typing import Any
 from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.network.graph import RoadNetwork, build_network
 from zaitaku_map.network.speeds import SpeedTable, load_speed_table
-from zaitaku_map.progress import Progress
+from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.refdate import date_of_timestamp, resolve_reference_date
+from zaitaku_map.store.project import Project
 
 SPEED_SETTING = "coverage.speed_table"
 _CACHE: dict[tuple[str, int, str], RoadNetwork] = {}
@@ -59,14 +60,14 @@ def graphml_reference_date(path: str | Path) -> str | None:
 
 
 def import_roads(
-    project: Any,
+    project: Project,
     path: str | Path,
     *,
     speed_table: SpeedTable | str | Path | None = None,
     min_component_nodes: int = 50,
     reference_date: str | None = None,
-    progress: Any = None,
-    cancel: Any = None,
+    progress: ProgressCallback | Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Import an OSM extract or osmnx GraphML as the project's active road network.
 
@@ -158,7 +159,7 @@ def import_roads(
     }
 
 
-def load_network(project: Any) -> RoadNetwork | None:
+def load_network(project: Project) -> RoadNetwork | None:
     """The project's active road network (``None`` when none was imported); cached per process."""
     row = project.conn.execute(
         "SELECT id, content_hash, summary_json FROM road_networks WHERE active=1 AND data IS NOT NULL "
@@ -180,7 +181,7 @@ def load_network(project: Any) -> RoadNetwork | None:
     return net
 
 
-def project_speed_table(project: Any) -> SpeedTable | None:
+def project_speed_table(project: Project) -> SpeedTable | None:
     """The speed table saved with the project (by ``roads --speed-table``), if any."""
     data = project.setting(SPEED_SETTING)
     return SpeedTable.from_dict(data) if data else None
