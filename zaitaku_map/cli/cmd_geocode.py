@@ -61,7 +61,7 @@ def cmd_geocode(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             fid, lon, lat = args.place
             set_manual_position(project, int(fid), float(lon), float(lat))
             ctx.note(f"施設 {fid} を手動で配置しました。")
-            return geocode_report(project)
+            return dict(geocode_report(project))
         if args.reference_date and not args.reference:
             from zaitaku_map.errors import InputDataError
 

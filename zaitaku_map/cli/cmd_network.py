@@ -134,7 +134,7 @@ def cmd_roads(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         f"道路網を取り込みました: ノード {out['nodes']:,} / リンク {out['edges']:,}"
         f"（除外した小さな成分 {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード）"
     )
-    return out
+    return dict(out)
 
 
 def _human_roads(out: dict[str, Any]) -> None:

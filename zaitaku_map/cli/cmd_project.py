@@ -28,7 +28,7 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             project.set_study_prefectures(args.prefecture)
         info = project_info(project)
     ctx.note(f"プロジェクトを作成しました: {args.project}")
-    return info
+    return dict(info)
 
 
 def cmd_info(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
@@ -38,4 +38,4 @@ def cmd_info(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
             ctx.note(
                 f"古い形式 (v{project.migrated_from}) から更新しました。バックアップ: {project.backup_path}"
             )
-        return info
+        return dict(info)

@@ -22,7 +22,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -326,7 +326,7 @@ def geocode_project(
     force: bool = False,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
+) -> GeocodeReport:
     """Geocode every facility of the project (see module docstring).
 
     Parameters
@@ -445,15 +445,50 @@ def geocode_project(
         work.update(work.total, "ジオコーディング完了", force=True)
         project.refresh_extent("facilities")
     gc.postal.close()
-    report = geocode_report(project)
-    report.update(stats)
-    report["replaced_placeholders_this_run"] = replaced
-    report["references"] = ref_reports
-    report["elapsed_s"] = round(time.monotonic() - t0, 2)
-    return report
+    return {
+        **geocode_report(project),
+        "processed": stats["processed"],
+        "unchanged": stats["unchanged"],
+        "manual_kept": stats["manual_kept"],
+        "replaced_placeholders_this_run": replaced,
+        "references": ref_reports,
+        "elapsed_s": round(time.monotonic() - t0, 2),
+    }
 
 
-def geocode_report(project: Project) -> dict[str, Any]:
+class UnresolvedFacility(TypedDict):
+    id: int
+    name: str
+    address: str | None
+    reason: str | None
+    reason_ja: str | None
+
+
+class GeocodeState(TypedDict):
+    """Where the facilities stand (:func:`geocode_report`)."""
+
+    total: int
+    levels: dict[str, int]
+    placeholders: dict[str, int]
+    replaced_placeholders: int
+    unresolved: list[UnresolvedFacility]
+    outside_muni: list[dict[str, Any]]
+    moved_m: dict[str, Any]
+    at_zero: int
+
+
+class GeocodeReport(GeocodeState):
+    """What :func:`geocode_project` did, and where the facilities stand afterwards."""
+
+    processed: int
+    unchanged: int
+    manual_kept: int
+    replaced_placeholders_this_run: list[dict[str, Any]]
+    references: list[Any]
+    elapsed_s: float
+
+
+def geocode_report(project: Project) -> GeocodeState:
     """Summary of the current geocoding state of all facilities (no writes)."""
     conn = project.conn
     levels = {k: 0 for k in GEOCODE_LEVELS}
@@ -466,7 +501,7 @@ def geocode_report(project: Project) -> dict[str, Any]:
             "SELECT src_coord_status, count(*) FROM facilities WHERE src_coord_status IS NOT NULL GROUP BY 1"
         ).fetchall()
     )
-    unresolved = [
+    unresolved: list[UnresolvedFacility] = [
         {
             "id": i,
             "name": n,

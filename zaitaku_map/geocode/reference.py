@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import shapely
@@ -447,6 +447,23 @@ def _import_json(
     return "town_json"
 
 
+class ReferenceReport(TypedDict, total=False):
+    """What :func:`import_reference` did (``skipped`` when the same file was imported before)."""
+
+    source_id: int
+    file: str
+    format: str
+    skipped: str
+    rows_imported: int
+    rows_rejected: int
+    replaced_sources: list[int]
+    levels: dict[str, int]
+    municipalities: dict[str, int]
+    municipality_option: str | None
+    reference_date: str | None
+    reference_date_origin: str | None
+
+
 def import_reference(
     project: Project,
     path: str | Path,
@@ -456,7 +473,7 @@ def import_reference(
     reference_date: str | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
+) -> ReferenceReport:
     """Import one reference file (see module docstring) in one transaction.
 
     A file already imported (same content, same ``municipality``) is skipped unless ``replace``:
@@ -557,7 +574,9 @@ def import_reference(
         "replaced_sources": old,
         "reference_date": ref,
         "reference_date_origin": origin,
-        **summary,
+        "levels": dict(w.levels),
+        "municipalities": dict(w.per_muni),
+        "municipality_option": municipality,
     }
 
 

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.errors import NetworkDataError
 from zaitaku_map.network.graph import RoadNetwork, build_network
@@ -59,6 +59,24 @@ def graphml_reference_date(path: str | Path) -> str | None:
     return date_of_timestamp(d.group(1).decode("utf-8", "replace")) if d else None
 
 
+class RoadsReport(TypedDict):
+    """What :func:`import_roads` did."""
+
+    ok: bool
+    network_id: int
+    file: str
+    format: str
+    nodes: int
+    edges: int
+    content_hash: str
+    source_id: int
+    reference_date: str | None
+    reference_date_origin: str | None
+    stored_mb: float
+    report: dict[str, Any]
+    speed_table: dict[str, Any]
+
+
 def import_roads(
     project: Project,
     path: str | Path,
@@ -68,7 +86,7 @@ def import_roads(
     reference_date: str | None = None,
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
+) -> RoadsReport:
     """Import an OSM extract or osmnx GraphML as the project's active road network.
 
     The previous network is replaced (all-or-nothing in one transaction).  A ``speed_table``

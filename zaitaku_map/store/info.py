@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, TypedDict
 
 from zaitaku_map.labels import CORE_CATEGORIES
 from zaitaku_map.store.project import Project
 
 
-def project_info(project: Project) -> dict[str, Any]:
+class ProjectInfo(TypedDict):
+    """What a project holds (``zaitaku-map info``)."""
+
+    path: str
+    schema_version: int
+    is_demo: bool
+    study_prefectures: list[str]
+    municipalities: int
+    area_layers: dict[str, int]
+    facilities: dict[str, int]
+    facilities_closed: int
+    geocode_levels: dict[str, int]
+    population: dict[str, Any]
+    road_network: dict[str, Any] | None
+    options: list[str]
+    sources: int
+    rejected_rows: int
+    projections: list[dict[str, Any]]
+
+
+def project_info(project: Project) -> ProjectInfo:
     """Counts a user checks after each step; every key is present even when zero."""
     c = project.conn
     facilities: dict[str, int] = {k: 0 for k in CORE_CATEGORIES}
