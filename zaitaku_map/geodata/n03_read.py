@@ -31,7 +31,7 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
         kwargs = {"encoding": enc} if enc else {}
         with np.errstate(invalid="ignore"):  # NaN coordinates are reported by n03.check_coordinates
             gdf = pyogrio.read_dataframe(path, **kwargs)
-    except Exception as exc:  # pyogrio raises DataSourceError & co
+    except (RuntimeError, OSError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
         raise GeodataError(
             f"cannot read boundary file: {exc}",
             file=path,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zaitaku_map import archive
 from zaitaku_map.errors import InputDataError, UnsupportedFormatError
 from zaitaku_map.importers.report import ParsedFile, Rejected
 from zaitaku_map.importers.table import guess_mapping, parse_table
@@ -42,10 +43,13 @@ def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:
     """GeoDataFrame of the first point layer (EPSG:4326) and its layer name."""
     import pyogrio
 
+    if path.suffix.lower() == ".zip":  # GDAL reads the members itself: check them against the limits first
+        for m in archive.members(path):
+            archive.check_member(path, m)
     src = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
         layers = pyogrio.list_layers(src)
-    except Exception as exc:
+    except (RuntimeError, OSError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
         raise UnsupportedFormatError(
             f"not a readable GIS file: {exc}",
             file=path,
@@ -69,7 +73,10 @@ def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:
         kwargs["encoding"] = enc
     if max_rows is not None:
         kwargs["max_features"] = max_rows
-    gdf = pyogrio.read_dataframe(src, **kwargs)
+    try:
+        gdf = pyogrio.read_dataframe(src, **kwargs)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise UnsupportedFormatError(f"cannot read the layer {pick}: {exc}", file=path) from exc
     if gdf.crs is None:
         b = gdf.total_bounds if len(gdf) else np.array([0, 0, 0, 0])
         if not (np.all(np.isfinite(b)) and -180 <= b[0] <= 180 and -90 <= b[1] <= 90):
