@@ -100,36 +100,10 @@ def generate(path: Path, rows: int, seed: int = 0) -> Path:
     return path
 
 
-KAIGO_HEADER = [
-    "都道府県コード又は市町村コード",
-    "No",
-    "都道府県名",
-    "市区町村名",
-    "事業所名",
-    "事業所名カナ",
-    "サービスの種類",
-    "住所",
-    "方書（ビル名等）",
-    "緯度",
-    "経度",
-    "電話番号",
-    "FAX番号",
-    "法人番号",
-    "法人の名称",
-    "事業所番号",
-    "利用可能曜日",
-    "利用可能曜日特記事項",
-    "定員",
-    "URL",
-    "高齢者の方と障害者の方が同時一体的に利用できるサービス",
-    "介護保険の通常の指定基準を満たしている",
-    "障害福祉の通常の指定基準を満たしている",
-    "備考",
-]
-
-
 def generate_kaigo(path: Path, rows: int, seed: int = 0) -> Path:
     """A ``jigyosho_130.csv`` shaped file of ``rows`` 訪問看護 offices (UTF-8 BOM, CRLF)."""
+    from zaitaku_map.demo.facility_files import KAIGO_HEADER
+
     rnd = random.Random(seed)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh, lineterminator="\r\n")
@@ -257,7 +231,7 @@ def main() -> None:
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zm_bench_"))
     tmp.mkdir(parents=True, exist_ok=True)
     if args.kind == "kaigo":
-        src, width = generate_kaigo(tmp / "jigyosho_130.csv", args.rows), len(KAIGO_HEADER)
+        src, width = generate_kaigo(tmp / "jigyosho_130.csv", args.rows), 24
     elif args.kind == "table":
         src, width = generate_table(tmp / "薬局一覧.csv", args.rows), 6
     else:

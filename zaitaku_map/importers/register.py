@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -227,6 +228,18 @@ def record_raw(project: Project, record_id: int) -> dict[str, Any]:
     return dict(zip(header, values.split(RAW_SEP) if isinstance(values, str) else values, strict=False))
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk's records with what the register writes for each (in record order)."""
+
+    pf: ParsedFile
+    keys: list[str]
+    sheets: list[Any]
+    rownos: list[int | None]
+    payloads: list[str]
+    hashes: list[str]
+
+
 class Registrar:
     """Writes one file into the register, chunk by chunk (call inside ``project.transaction()``).
 
@@ -292,15 +305,16 @@ class Registrar:
         ]
         same_set = set(same_idx)
         changed_idx = [i for i, k in enumerate(keys) if k in self.existing and i not in same_set]
-        sheets = recs["sheet"].tolist()
-        rownos = [_int(v) for v in recs["row"].tolist()]
-        self._insert_new(chunk, new_idx, keys, sheets, rownos, payloads, hashes)
+        c = _Chunk(
+            chunk, keys, recs["sheet"].tolist(), [_int(v) for v in recs["row"].tolist()], payloads, hashes
+        )
+        self._insert_new(c, new_idx)
         self.project.conn.executemany(
             "UPDATE facility_records SET last_seen=?, row=?, sheet=? WHERE id=?",
-            [(self.seen_date, rownos[i], sheets[i], self.existing[keys[i]][0]) for i in same_idx],
+            [(self.seen_date, c.rownos[i], c.sheets[i], self.existing[keys[i]][0]) for i in same_idx],
         )
         self.rep.unchanged += len(same_idx)
-        self._update_changed(chunk, changed_idx, keys, sheets, rownos, payloads, hashes)
+        self._update_changed(c, changed_idx)
         self._count(recs)
 
     def _without_duplicates(self, pf: ParsedFile) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -334,21 +348,13 @@ class Registrar:
             raw = raw[keep.to_numpy()].reset_index(drop=True)
         return recs, raw
 
-    def _insert_new(
-        self,
-        pf: ParsedFile,
-        new_idx: list[int],
-        keys: list[str],
-        sheets: list[Any],
-        rownos: list[int | None],
-        payloads: list[str],
-        hashes: list[str],
-    ) -> None:
+    def _insert_new(self, c: _Chunk, new_idx: list[int]) -> None:
         """New records become new facilities, in bulk."""
         self.rep.added += len(new_idx)
         if not new_idx:
             return
         conn = self.project.conn
+        pf, keys, sheets, rownos, payloads, hashes = c.pf, c.keys, c.sheets, c.rownos, c.payloads, c.hashes
         fac = facility_frame(pf.records.iloc[new_idx], now=self.now)
         start = (conn.execute("SELECT coalesce(max(id), 0) FROM facilities").fetchone()[0] or 0) + 1
         fac.insert(0, "id", range(start, start + len(fac)))
@@ -384,17 +390,9 @@ class Registrar:
                         self.project, int(fid), pf.designations[keys[i]], source_id=self.source_id
                     )
 
-    def _update_changed(
-        self,
-        pf: ParsedFile,
-        changed_idx: list[int],
-        keys: list[str],
-        sheets: list[Any],
-        rownos: list[int | None],
-        payloads: list[str],
-        hashes: list[str],
-    ) -> None:
+    def _update_changed(self, c: _Chunk, changed_idx: list[int]) -> None:
         """Changed (or reopened) records get their new content; their facilities are re-derived later."""
+        pf, keys, sheets, rownos, payloads, hashes = c.pf, c.keys, c.sheets, c.rownos, c.payloads, c.hashes
         for i in changed_idx:
             rid, fid, _h, status = self.existing[keys[i]]
             self.project.conn.execute(
