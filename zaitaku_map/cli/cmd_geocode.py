@@ -99,8 +99,9 @@ def _with_references(project: Project, args: argparse.Namespace, ctx: Context) -
         raise failed[0].error or InputDataError("no reference could be imported")
     if failed:
         ctx.exit_code = InputDataError.exit_code  # the others are imported and used
-    out = geocode_project(project, force=args.force, progress=prog.step(0.4), cancel=ctx.cancel)
-    out = dict(out)
+    out: dict[str, Any] = dict(
+        geocode_project(project, force=args.force, progress=prog.step(0.4), cancel=ctx.cancel)
+    )
     out["references"] = [r.result for r in report.results if r.result is not None]
     out["references_failed"] = [
         {"file": r.step.paths[0].name, **(r.error.to_dict() if r.error else {})} for r in failed

@@ -242,7 +242,9 @@ def run_plan(
             from zaitaku_map.geocode import geocode_project
 
             try:
-                report.geocode = geocode_project(project, progress=prog.step(GEOCODE_SHARE), cancel=cancel)
+                report.geocode = dict(
+                    geocode_project(project, progress=prog.step(GEOCODE_SHARE), cancel=cancel)
+                )
             except Cancelled:
                 raise
             except ZaitakuError as err:
@@ -318,50 +320,58 @@ def _import_other(
     if step.kind == "boundaries":
         from zaitaku_map.geodata import import_boundaries
 
-        return import_boundaries(
-            project, path, reference_date=reference_date, progress=progress, cancel=cancel
+        return dict(
+            import_boundaries(project, path, reference_date=reference_date, progress=progress, cancel=cancel)
         )
     if step.kind == "a38":
         from zaitaku_map.geodata import import_a38
 
-        return import_a38(
-            project,
-            path,
-            layer=step.layer or "二次医療圏",
-            reference_date=reference_date,
-            progress=progress,
-            cancel=cancel,
+        return dict(
+            import_a38(
+                project,
+                path,
+                layer=step.layer or "二次医療圏",
+                reference_date=reference_date,
+                progress=progress,
+                cancel=cancel,
+            )
         )
     if step.kind == "areas":
         from zaitaku_map.geodata import import_area_table
 
-        return import_area_table(
-            project,
-            path,
-            layer=step.layer or "二次医療圏",
-            reference_date=reference_date,
-            progress=progress,
-            cancel=cancel,
+        return dict(
+            import_area_table(
+                project,
+                path,
+                layer=step.layer or "二次医療圏",
+                reference_date=reference_date,
+                progress=progress,
+                cancel=cancel,
+            )
         )
     if step.kind == "population":
         from zaitaku_map.geodata import import_population
 
-        return import_population(project, step.paths, progress=progress, cancel=cancel)
+        return dict(import_population(project, step.paths, progress=progress, cancel=cancel))
     if step.kind == "reference":
         from zaitaku_map.geocode import import_reference
 
-        return import_reference(
-            project,
-            path,
-            municipality=step.municipality,
-            reference_date=reference_date,
-            progress=progress,
-            cancel=cancel,
+        return dict(
+            import_reference(
+                project,
+                path,
+                municipality=step.municipality,
+                reference_date=reference_date,
+                progress=progress,
+                cancel=cancel,
+            )
         )
     if step.kind == "roads":
         from zaitaku_map.network import import_roads
 
-        return import_roads(project, path, reference_date=reference_date, progress=progress, cancel=cancel)
+        return dict(
+            import_roads(project, path, reference_date=reference_date, progress=progress, cancel=cancel)
+        )
     raise InputDataError(f"unknown data kind {step.kind!r}", file=path)
 
 
