@@ -281,7 +281,7 @@ def dedupe(names: Iterable[str]) -> list[str]:
 
 
 def _blank(row: Sequence[str]) -> bool:
-    return not any(c.strip() for c in row)
+    return not "".join(row).strip()
 
 
 # -- header row -------------------------------------------------------------------------------
@@ -393,6 +393,8 @@ class _Shaper:
         empty: one unquoted comma shifts every later value one column to the right.
         """
         n, w = len(row), self.width
+        if n == w and (not row or max(map(len, row)) <= self.field_chars):
+            return row  # the common case, decided in C
         if n > w:
             if not self.strict or (n <= self.fields and not any(c.strip() for c in row[w:])):
                 row = row[:w]
@@ -429,6 +431,8 @@ class _Shaper:
                 )
                 return None
             row = row + [""] * (w - n)
+        if max(map(len, row), default=0) <= self.field_chars:
+            return row
         for j, c in enumerate(row):
             if len(c) > self.field_chars:
                 problems.append(
@@ -503,37 +507,34 @@ def _records(
     head = stream.read(1 << 16)
     head += stream.readline()  # never cut the sniffed text inside a line
     delim = delimiter or sniff_delimiter(head)
-    lines = itertools.chain(io.StringIO(head), stream)
-    reader = csv.reader(lines, delimiter=delim)
+    undecoded: list[str] = []
 
-    def checked(batch: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
-        # bytes that did not decode come through as lone surrogates (errors="surrogateescape")
-        if _UNDECODED.search("".join("".join(r) for _n, r in batch)):
-            for n, r in batch:
-                bad = next((m for c in r if (m := _UNDECODED.search(c))), None)
-                if bad is not None:
+    def lines() -> Iterator[str]:
+        # bytes that did not decode come through as lone surrogates (errors="surrogateescape"):
+        # a line holding one is noted, and the record being read when it came is named
+        for line in itertools.chain(io.StringIO(head), stream):
+            if _UNDECODED.search(line):
+                undecoded.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delim)
+
+    def gen() -> Iterator[tuple[int, list[str]]]:
+        n = 0
+        try:
+            for row in reader:
+                n += 1
+                if undecoded:
                     raise InputDataError(
                         "cannot decode the text",
                         file=name,
                         row=n,
-                        value=bad.string.encode("utf-8", "surrogateescape")[:40],
+                        value=undecoded[0].encode("utf-8", "surrogateescape")[:40],
                         expected="UTF-8 または CP932 で統一されたテキスト",
                     )
-        return batch
-
-    def gen() -> Iterator[tuple[int, list[str]]]:
-        n = 0
-        batch: list[tuple[int, list[str]]] = []
-        try:
-            for row in reader:
-                n += 1
-                batch.append((n, row))
-                if len(batch) >= 1000:
-                    yield from checked(batch)
-                    batch = []
+                yield n, row
         except csv.Error as exc:
             raise InputDataError(f"CSV cannot be parsed: {exc}", file=name, row=n + 1) from exc
-        yield from checked(batch)
 
     return gen(), delim
 
