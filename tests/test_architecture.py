@@ -82,7 +82,7 @@ def test_gui_holds_no_sql() -> None:
 
 
 # Private names imported across modules.  Each entry is a debt to pay: the list only shrinks.
-PRIVATE_IMPORT_DEBT: set[str] = {}
+PRIVATE_IMPORT_DEBT: set[str] = set()
 
 
 def _private(name: str) -> bool:
