@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from zaitaku_map.errors import ZaitakuError
+from zaitaku_map.errors import ResourceLimitError, ZaitakuError
 from zaitaku_map.ingest import grid
 from zaitaku_map.textnorm import normalize_text
 
@@ -103,6 +103,8 @@ def detect_file(path: str | Path) -> Detection:
             return _detect_gis(p, str(p))
         if suffix in grid.CSV_SUFFIXES or suffix in grid.XLSX_SUFFIXES:
             return _detect_table(p)
+    except ResourceLimitError:
+        raise  # a zip bomb or an over-long cell: refused with the limit that stopped it, not "unreadable"
     except (ZaitakuError, OSError, ValueError, UnicodeError) as err:
         return Detection(p, None, "", reason="unreadable" if not isinstance(err, OSError) else "missing")
     if suffix in (".dbf", ".shx", ".prj", ".cpg", ".qmd", ".qml", ".sld"):
