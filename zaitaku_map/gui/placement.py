@@ -111,7 +111,7 @@ class Placement(QObject):
                 self._geocode_only()
                 return
             self.state.notify_changed("references", "positions")
-            self.show_summary(report, geocode_report(project) if project is not None else None)
+            self.show_summary(report, dict(geocode_report(project)) if project is not None else None)
 
         return self.wb.jobs.run(
             "住所から位置を求めています",
@@ -126,7 +126,7 @@ class Placement(QObject):
 
         def job(project: Project | None, *, progress: Progress, cancel: CancelToken) -> dict[str, Any]:
             assert project is not None
-            return geocode_project(project, progress=progress, cancel=cancel)
+            return dict(geocode_project(project, progress=progress, cancel=cancel))
 
         def done(result: dict[str, Any]) -> None:
             self.state.notify_changed("positions")
