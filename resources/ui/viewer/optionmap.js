@@ -66,7 +66,8 @@
       this.strings = doc.strings || [];
       this.map = L.map(div, {preferCanvas: true, zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 4, maxZoom: 17,
                              attributionControl: false, zoomControl: this.opts.zoomControl});
-      this.renderer = L.canvas({padding: 0.4, tolerance: 4});
+      // the canvas margin beyond the view (Leaflet's default 0.1): every redraw paints it too
+      this.renderer = L.canvas({padding: this.opts.canvasPadding === undefined ? 0.4 : this.opts.canvasPadding, tolerance: 4});
       this.visible = Object.assign({}, DEFAULT_VISIBLE);
       for (const c of doc.coverage || []) {
         this.visible["band:" + c.key] = !!c.show_bands;
