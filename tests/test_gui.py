@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = pytest.mark.gui
 
+from gui_helpers import js  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QMouseEvent  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -27,20 +27,6 @@ def gui_dialogs() -> Any:
     dialogs.shown.clear()
     yield dialogs.shown
     dialogs.SHOW_DIALOGS = True
-
-
-def js(qtbot: Any, win: Any, code: str) -> Any:
-    """Evaluate JS in the map page and return its (JSON-decoded when possible) value."""
-    box: dict[str, Any] = {}
-    win.map.eval_js(code, lambda v: box.setdefault("v", v))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10000)
-    v = box["v"]
-    if isinstance(v, str):
-        try:
-            return json.loads(v)
-        except ValueError:
-            return v
-    return v
 
 
 def wait_painted(qtbot: Any, win: Any, expect: int) -> dict[str, Any]:

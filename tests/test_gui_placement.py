@@ -3,7 +3,6 @@ facilities whose position is approximate, each placed by a click on the map."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,20 +10,13 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = pytest.mark.gui
 
-
-def js(qtbot: Any, win: Any, code: str) -> Any:
-    box: dict[str, Any] = {}
-    win.map.eval_js(code, lambda v: box.setdefault("v", v))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10000)
-    v = box["v"]
-    return json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+from gui_helpers import click_map, js  # noqa: E402
 
 
 def test_queue_walks_the_approximate_facilities_and_a_click_places_each(
     window: Any, qtbot: Any, synthetic_project: Any
 ) -> None:
-    from PySide6.QtCore import QObject, QPoint, Qt
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QObject
 
     p = synthetic_project
     with p.transaction():
@@ -55,12 +47,7 @@ def test_queue_walks_the_approximate_facilities_and_a_click_places_each(
 
     # a click on the map places the facility there (手動配置), and F8 moves on
     lat, lon = 34.2, 133.2
-    x, y = js(qtbot, window, f"zm.pixelOf({lat}, {lon})")
-    target = window.map.focusProxy() or window.map
-    QTest.mouseMove(target, QPoint(int(x), int(y)))
-    QTest.mouseClick(
-        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
-    )
+    click_map(qtbot, window, lat, lon)
     qtbot.waitUntil(
         lambda: p.conn.execute("SELECT geocode_level FROM facilities WHERE id=7").fetchone()[0] == "manual",
         timeout=10000,

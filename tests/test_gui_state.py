@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +10,7 @@ import pytest
 pytest.importorskip("PySide6.QtWebEngineWidgets", exc_type=ImportError)
 pytestmark = pytest.mark.gui
 
-
-def js(qtbot: Any, win: Any, code: str) -> Any:
-    box: dict[str, Any] = {}
-    win.map.eval_js(code, lambda v: box.setdefault("v", v))
-    qtbot.waitUntil(lambda: "v" in box, timeout=10000)
-    v = box["v"]
-    return json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+from gui_helpers import click_map, js  # noqa: E402
 
 
 def test_state_setters_emit_only_on_change(qtbot: Any, tmp_path: Path) -> None:
@@ -127,7 +120,7 @@ def test_a_feature_plugs_in_a_panel_an_action_a_layer_and_map_clicks(
     code, p = str(gdf["code"].iloc[0]), pts.iloc[0]
     with qtbot.waitSignal(wb.map.bridge.feature_clicked, timeout=5000) as sig:
         js(qtbot, wb, f"zm.__test_click = zm.pixelOf({p.y}, {p.x})")
-        _click_at(qtbot, wb, p.y, p.x)
+        click_map(qtbot, wb, p.y, p.x)
     assert sig.args == ["demo:points", code]
 
     # click mode: the feature takes every map click, with the position
@@ -135,20 +128,8 @@ def test_a_feature_plugs_in_a_panel_an_action_a_layer_and_map_clicks(
     assert "demo:points" not in js(qtbot, wb, "zm.stats()")["layers"]
     wb.set_click_mode("地図をクリックして仮の施設を置く")
     with qtbot.waitSignal(wb.map.bridge.map_clicked, timeout=5000) as sig:
-        _click_at(qtbot, wb, p.y, p.x)
+        click_map(qtbot, wb, p.y, p.x)
     lon, lat = sig.args
     assert abs(lon - p.x) < 0.01 and abs(lat - p.y) < 0.01
     wb.set_click_mode(None)
     assert js(qtbot, wb, "document.querySelector('.zm-banner').classList.contains('zm-hidden')") is True
-
-
-def _click_at(qtbot: Any, win: Any, lat: float, lon: float) -> None:
-    from PySide6.QtCore import QPoint, Qt
-    from PySide6.QtTest import QTest
-
-    x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
-    target = win.map.focusProxy() or win.map
-    QTest.mouseMove(target, QPoint(int(x), int(y)))
-    QTest.mouseClick(
-        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
-    )

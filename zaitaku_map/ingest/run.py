@@ -323,24 +323,12 @@ def _import_other(
         return dict(
             import_boundaries(project, path, reference_date=reference_date, progress=progress, cancel=cancel)
         )
-    if step.kind == "a38":
-        from zaitaku_map.geodata import import_a38
+    if step.kind in ("a38", "areas"):
+        from zaitaku_map.geodata import import_a38, import_area_table
 
+        fn = import_a38 if step.kind == "a38" else import_area_table
         return dict(
-            import_a38(
-                project,
-                path,
-                layer=step.layer or "二次医療圏",
-                reference_date=reference_date,
-                progress=progress,
-                cancel=cancel,
-            )
-        )
-    if step.kind == "areas":
-        from zaitaku_map.geodata import import_area_table
-
-        return dict(
-            import_area_table(
+            fn(
                 project,
                 path,
                 layer=step.layer or "二次医療圏",
