@@ -133,3 +133,19 @@ def test_a_feature_plugs_in_a_panel_an_action_a_layer_and_map_clicks(
     assert abs(lon - p.x) < 0.01 and abs(lat - p.y) < 0.01
     wb.set_click_mode(None)
     assert js(qtbot, wb, "document.querySelector('.zm-banner').classList.contains('zm-hidden')") is True
+
+
+def test_screen_colours_are_the_printed_colours(synthetic_project: Any) -> None:
+    from zaitaku_map import options
+    from zaitaku_map.export import ExportRequest
+    from zaitaku_map.export.data import load_export_data
+    from zaitaku_map.gui import data
+
+    for template in ("area", "municipal"):
+        name = f"案{template}"
+        options.create_option(synthetic_project, name, template=template, layer="二次医療圏")
+        payload = data.option_payload(synthetic_project, name)
+        printed = load_export_data(synthetic_project, ExportRequest(name)).kens
+        assert {k: v["color"] for k, v in payload["kens"].items()} == dict(
+            zip(printed["ken_key"], printed["color"], strict=True)
+        )

@@ -33,6 +33,8 @@
   let legend = null;
   let banner = null;
   let legendInfo = {note: ""};
+  let legendCollapsed = false;
+  let noteOpen = false;
   let dragging = null;
   let placing = null;       // facility id waiting for a click on the map (manual placement)
 
@@ -188,7 +190,7 @@
     addLayer("munis", muniLayer, true);
     muniLayer.bringToBack();
     const b = muniLayer.getBounds();
-    if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding()));
+    if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding(b)));
     markPainted();
     return Object.keys(muniByCode).length;
   };
@@ -389,16 +391,27 @@
   // ---------------------------------------------------------------- coverage
   const covLabels = {};
 
-  function fitPadding() {
+  function fitPadding(bounds) {
     const box = legend ? legend.getContainer() : null;
     const shown = box && !box.classList.contains("zm-hidden");
     const lw = shown ? box.offsetWidth : 0;
     const lh = shown ? box.offsetHeight : 0;
     const size = map.getSize();
-    // keep the data clear of the legend: beside it when there is room, else below it
-    if (lw && size.x > 3 * lw) return {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]};
-    if (lh && size.y > 2.2 * lh) return {paddingTopLeft: [20, lh + 20], paddingBottomRight: [20, 20]};
-    return {padding: [20, 20]};
+    if (!lw) return {padding: [20, 20]};
+    // keep the data clear of the legend: beside it or below it, whichever leaves the data larger
+    let r = 1;
+    if (bounds && bounds.isValid()) {
+      const a = map.latLngToContainerPoint(bounds.getNorthWest()), b = map.latLngToContainerPoint(bounds.getSouthEast());
+      const w = Math.abs(b.x - a.x), h = Math.abs(b.y - a.y);
+      if (w > 0 && h > 0) r = w / h;
+    }
+    const sideW = size.x - lw - 50, sideH = size.y - 40;
+    const topW = size.x - 40, topH = size.y - lh - 40;
+    const side = sideW > 120 ? Math.min(sideW / r, sideH) : 0;   // resulting data height
+    const top = topH > 120 ? Math.min(topW / r, topH) : 0;
+    if (side <= 0 && top <= 0) return {padding: [20, 20]};
+    if (side >= top) return {paddingTopLeft: [20, 20], paddingBottomRight: [lw + 30, 20]};
+    return {paddingTopLeft: [20, lh + 20], paddingBottomRight: [20, 20]};
   }
 
   const covGapStyle = {};   // cat -> {gap: colour, shape}
@@ -421,14 +434,15 @@
     addLayer("band:" + cat, bl, true);
     const gl = L.featureGroup();
     for (const [lat, lon, pop] of gaps) {
+      // small and a little transparent: dense gap points (a mesh) read as a texture, not a black blot
       const m = new SymbolMarker([lat, lon], gs.hollow ? {
-        renderer: renderer, radius: 3.2, shape: gs.shape, color: gs.gap, weight: 1.3,
-        fillColor: gs.gap, fillOpacity: 0, opacity: 0.85, interactive: true,
+        renderer: renderer, radius: 2.7, shape: gs.shape, color: gs.gap, weight: 1.1,
+        fillColor: gs.gap, fillOpacity: 0, opacity: 0.7, interactive: true,
       } : {
-        renderer: renderer, radius: 3.2, shape: gs.shape, color: "#ffffff", weight: 0.4,
-        fillColor: gs.gap, fillOpacity: 0.85, opacity: 0.6, interactive: true,
+        renderer: renderer, radius: 2.7, shape: gs.shape, color: "#ffffff", weight: 0.3,
+        fillColor: gs.gap, fillOpacity: 0.7, opacity: 0.5, interactive: true,
       });
-      m.__zmBase = gs.hollow ? {opacity: 0.85, fillOpacity: 0} : {opacity: 0.6, fillOpacity: 0.85};
+      m.__zmBase = gs.hollow ? {opacity: 0.7, fillOpacity: 0} : {opacity: 0.5, fillOpacity: 0.7};
       m.bindTooltip(() => tipNode("カバー外: " + covLabels[cat], ["人口 " + Math.round(pop) + " 人"]));
       gl.addLayer(m);
     }
@@ -572,24 +586,32 @@
       if (!l) continue;
       b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
     }
-    if (b) { map.fitBounds(b, fitPadding()); markPainted(); return true; }
+    if (b) { map.fitBounds(b, fitPadding(b)); markPainted(); return true; }
     return false;
   };
 
   zm.zoomAll = function () {
     map.invalidateSize(false);  // the Qt view may have been resized since Leaflet cached its size
-    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding())); }
+    if (muniLayer) { const b = muniLayer.getBounds(); if (b.isValid()) map.fitBounds(b, Object.assign({animate: false}, fitPadding(b))); }
     markPainted();
   };
 
   // ---------------------------------------------------------------- legend
   zm.setLegendNote = function (note) { legendInfo.note = note || ""; updateLegend(); };
+  zm.setLegendCollapsed = function (on) { legendCollapsed = !!on; updateLegend(); return legendCollapsed; };
 
   function updateLegend() {
     if (!legend) return;
     const box = legend.getContainer();
     box.textContent = "";
-    box.appendChild(el("h4", null, "凡例"));
+    const head = el("h4", "zm-legend-head", legendCollapsed ? "凡例 ▸" : "凡例 ▾");
+    head.title = "クリックで凡例をたたむ・開く";
+    head.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      legendCollapsed = !legendCollapsed;
+      updateLegend();
+    });
+    box.appendChild(head);
     if (option && visible["option"] !== false && option.kens) {
       box.appendChild(el("div", "zm-tip-title", option.name));
       for (const key of Object.keys(option.kens)) {
@@ -608,28 +630,32 @@
       row.appendChild(el("span", null, st.label + (st.count !== undefined ? "（" + st.count + "）" : "")));
       box.appendChild(row);
     }
+    const covCats = [];
     for (const id of Object.keys(layers)) {
-      if (id.startsWith("band:") && visible[id]) {
-        const cat = id.slice(5);
-        const st = layers[id].__zmColor || (facStyles[cat] || {}).color || "#555";
-        const row = el("div", "zm-row");
-        const sw = el("span", "zm-swatch"); sw.style.background = st; sw.style.opacity = "0.45";
-        row.appendChild(sw); row.appendChild(el("span", null, "到達圏: " + (covLabels[cat] || cat)));
-        box.appendChild(row);
+      const cat = id.startsWith("band:") ? id.slice(5) : id.startsWith("gap:") ? id.slice(4) : null;
+      if (cat !== null && visible[id] && !covCats.includes(cat)) covCats.push(cat);
+    }
+    for (const cat of covCats) {  // one row per category: its band colour and its gap symbol
+      const band = layers["band:" + cat] && visible["band:" + cat];
+      const gap = layers["gap:" + cat] && visible["gap:" + cat];
+      const row = el("div", "zm-row");
+      if (band) {
+        const sw = el("span", "zm-swatch"); sw.style.opacity = "0.45";
+        sw.style.background = layers["band:" + cat].__zmColor || (facStyles[cat] || {}).color || "#555";
+        row.appendChild(sw);
       }
-      if (id.startsWith("gap:") && visible[id]) {
-        const cat = id.slice(4);
+      if (gap) {
         const gs = covGapStyle[cat] || {gap: "#000000", shape: "x"};
-        const row = el("div", "zm-row");
         row.appendChild(symbolCanvas(gs.shape, gs.gap, 14, gs.hollow));
-        row.appendChild(el("span", null, "カバー外の人口: " + (covLabels[cat] || cat)));
-        box.appendChild(row);
       }
+      const what = band && gap ? "到達圏・カバー外の人口" : band ? "到達圏" : "カバー外の人口";
+      row.appendChild(el("span", null, what + ": " + (covLabels[cat] || cat)));
+      box.appendChild(row);
     }
     if (approxShown && Object.keys(facStyles).some((c) => visible["fac:" + c])) {
       const row = el("div", "zm-row");
       row.appendChild(symbolCanvas("o", "#555555", 16, true));
-      row.appendChild(el("span", null, "中抜き: おおよその位置（町字・市区町村代表点）"));
+      row.appendChild(el("span", null, "中抜き: おおよその位置"));
       box.appendChild(row);
     }
     if (stackCount > 0) {
@@ -650,8 +676,17 @@
       }
     }
     const empty = box.childElementCount <= 1;  // only the heading: no legend at all (empty project)
-    if (legendInfo.note) box.appendChild(el("div", "zm-note", legendInfo.note));
+    if (legendInfo.note) {  // the coverage conditions: one line, opened on demand (the status bar has them too)
+      const det = document.createElement("details");
+      det.className = "zm-note";
+      det.open = noteOpen;
+      det.addEventListener("toggle", () => { noteOpen = det.open; });
+      det.appendChild(el("summary", null, "到達圏の条件"));
+      det.appendChild(el("div", null, legendInfo.note));
+      box.appendChild(det);
+    }
     box.classList.toggle("zm-hidden", empty);
+    box.classList.toggle("zm-collapsed", legendCollapsed);
   }
 
   // ---------------------------------------------------------------- font + stats
@@ -700,7 +735,12 @@
     map.attributionControl.setPrefix("Leaflet");
     L.control.scale({imperial: false, position: "bottomleft"}).addTo(map);
     legend = L.control({position: "topright"});
-    legend.onAdd = () => el("div", "zm-legend");
+    legend.onAdd = () => {
+      const box = el("div", "zm-legend");
+      L.DomEvent.disableClickPropagation(box);  // opening the legend never assigns a municipality
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
     legend.addTo(map);
     banner = L.control({position: "topleft"});
     banner.onAdd = () => el("div", "zm-banner zm-hidden");

@@ -112,14 +112,16 @@ def _with_references(project: Project, args: argparse.Namespace, ctx: Context) -
 
 
 def _print_human(r: dict[str, Any]) -> None:
-    from zaitaku_map.ingest.report import error_text, geocode_lines, skipped_lines
+    from zaitaku_map.ingest.report import geocode_lines, reference_block, skipped_lines
 
     report = r.get("_report")
     names = report.municipality_names if report is not None else r.get("_names")
-    for line in geocode_lines(r, names=names):
-        print(line)
+    lines: list[str] = []
+    if report is not None and report.results:  # a folder: one block for its files
+        lines += reference_block(report.results, names)
+        r = {k: v for k, v in r.items() if k != "references"}
+    lines += geocode_lines(r, names=names)
     if report is not None:
-        for res in report.failed:
-            print(f"取り込めなかった参照データ: {res.step.paths[0].name}: {error_text(res.error)}")
-        for line in skipped_lines(report.plan.skipped):
-            print(line)
+        lines += skipped_lines(report.plan.skipped)
+    for line in lines:
+        print(line)

@@ -15,6 +15,7 @@ from zaitaku_map import geo, labels
 from zaitaku_map.store import queries
 
 if TYPE_CHECKING:
+    from zaitaku_map.options import Option
     from zaitaku_map.store import Project
 
 log = logging.getLogger("zaitaku_map.gui.data")
@@ -130,17 +131,21 @@ def facility_rows_for_map(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return out
 
 
-def option_payload(project: Project, name: str) -> dict[str, Any]:
-    """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map."""
+def option_payload(project: Project, name: str, municipalities: Any = None) -> dict[str, Any]:
+    """Kens, assignments, dissolved outlines and label points of a 圏域 option for the map.
+
+    The 圏域 colours are the printed ones (:func:`option_colors`): screen and paper match.
+    """
     from zaitaku_map.options import get_option, ken_polygons
 
     opt = get_option(project, name)
-    kens = {
-        str(k): {"name": str(v.get("name", k)), "color": str(v.get("color") or "#cccccc")}
-        for k, v in dict(opt.kens).items()
-    }
     assignments = {str(k): str(v) for k, v in dict(opt.assignments).items()}
     gdf = ken_polygons(project, name, display=True)
+    colors = option_colors(project, opt, municipalities)
+    kens = {
+        str(k): {"name": str(v.get("name", k)), "color": colors.get(str(k)) or "#cccccc"}
+        for k, v in dict(opt.kens).items()
+    }
     polys = feature_collection(gdf, ["ken_key", "name"])
     lbls: list[list[Any]] = []
     for row in gdf.itertuples(index=False):
@@ -148,6 +153,23 @@ def option_payload(project: Project, name: str) -> dict[str, Any]:
             pt = row.geometry.representative_point()
             lbls.append([round(pt.y, 5), round(pt.x, 5), str(row.name)])
     return {"name": name, "kens": kens, "assignments": assignments, "polygons": polys, "labels": lbls}
+
+
+def option_colors(project: Project, opt: Option, municipalities: Any = None) -> dict[str, str]:
+    """The colours the exports give the option's 圏域 (print's adjacency colouring, in the same
+    order: the definition order of the 圏域 that have municipalities), so screen and paper match."""
+    from zaitaku_map.export.colors import assign_colors
+    from zaitaku_map.export.data import ken_neighbours
+    from zaitaku_map.geodata import load_municipalities
+
+    munis = municipalities if municipalities is not None else load_municipalities(project, display=True)
+    assign = {str(k): str(v) for k, v in opt.assignments.items()}
+    parents = munis["parent_code"] if "parent_code" in munis else [None] * len(munis)
+    frame = munis[["code"]].assign(  # a 政令市 assigned as a whole colours its wards
+        ken_key=[assign.get(c) or assign.get(str(p)) for c, p in zip(munis["code"], parents, strict=True)]
+    )
+    keys = [str(k) for k, units in opt.members().items() if units]
+    return assign_colors(keys, ken_neighbours(project, frame))
 
 
 def import_log_rows(project: Project, source_ids: list[int]) -> list[dict[str, Any]]:

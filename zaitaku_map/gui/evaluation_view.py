@@ -96,8 +96,8 @@ def ken_row(ev: OptionEvaluation, k: KenEvaluation) -> list[Any]:
     return row
 
 
-def fill_table(table: QTableWidget, ev: OptionEvaluation) -> None:
-    """Put the evaluation into ``table`` (the 圏域 column stays in view while scrolling sideways)."""
+def fill_table(table: QTableWidget, ev: OptionEvaluation, colors: dict[str, str] | None = None) -> None:
+    """Put the evaluation into ``table``; ``colors`` are the 圏域 colours of the map (and the prints)."""
     cols = columns(ev)
     table.clear()
     table.setColumnCount(len(cols))
@@ -111,8 +111,9 @@ def fill_table(table: QTableWidget, ev: OptionEvaluation) -> None:
             item = QTableWidgetItem(text)
             if isinstance(v, int | float) or (isinstance(v, str) and v[:1].isdigit()):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if j == 0 and k.color:
-                item.setIcon(color_icon(k.color))
+            color = (colors or {}).get(k.ken_key) or k.color
+            if j == 0 and color:
+                item.setIcon(color_icon(color))
             if v in (MISSING, NOT_LOADED) or (cols[j] == "注意" and v):
                 item.setForeground(RED if v != NOT_LOADED else QColor("#666666"))
             if isinstance(v, str) and len(v) > 24:
@@ -217,13 +218,13 @@ def fill_warnings(tree: QTreeWidget, ev: OptionEvaluation) -> int:
 class TableWindow(QDialog):
     """The 評価表 in its own resizable window (every column at once)."""
 
-    def __init__(self, parent: QWidget, ev: OptionEvaluation) -> None:
+    def __init__(self, parent: QWidget, ev: OptionEvaluation, colors: dict[str, str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"評価表 — {ev.option}")
         self.resize(1300, 520)
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        fill_table(self.table, ev)
+        fill_table(self.table, ev, colors)
         note = QLabel(notes_text(ev))
         note.setWordWrap(True)
         note.setTextFormat(Qt.TextFormat.PlainText)

@@ -541,7 +541,7 @@ class MainWindow(NavigationMixin, QMainWindow):
             self.layers.remove_layer("option")
             self.state.forget_layer("option")
             return
-        payload = data.option_payload(project, name)
+        payload = data.option_payload(project, name, self.state.municipalities)
         self.map.call("setOption", payload)
         self.layers.set_layer(
             "option", "option", f"圏域案: {name}", count=len(payload["kens"]), color="#ffcc66"

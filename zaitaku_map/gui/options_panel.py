@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QColorDialog,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -69,8 +67,6 @@ class OptionsPanel(QWidget):
         self.ken_list.itemDoubleClicked.connect(self._edit_ken)
         self.btn_add_ken = QPushButton("圏域を追加")
         self.btn_add_ken.clicked.connect(self.add_ken)
-        self.btn_color = QPushButton("色…")
-        self.btn_color.clicked.connect(self.pick_color)
         self.btn_zoom = QPushButton("この圏域へ移動")
         self.btn_zoom.clicked.connect(self.zoom_ken)
         self.edit_hint = QLabel()
@@ -103,7 +99,6 @@ class OptionsPanel(QWidget):
         kl.addWidget(self.ken_list)
         kb = QHBoxLayout()
         kb.addWidget(self.btn_add_ken)
-        kb.addWidget(self.btn_color)
         kb.addWidget(self.btn_zoom)
         kl.addLayout(kb)
         kl.addWidget(self.edit_hint)
@@ -131,6 +126,7 @@ class OptionsPanel(QWidget):
         lay.addLayout(btns)
         lay.addWidget(split, 1)
         self.option: Option | None = None
+        self.colors: dict[str, str] = {}  # 圏域 key -> the colour of the map and the prints
         self.state.view_loaded.connect(self.reload)
         self.state.project_changed.connect(self._project_changed)
         self.state.data_changed.connect(self._data_changed)
@@ -159,7 +155,7 @@ class OptionsPanel(QWidget):
             self.btn_assign,
         ):
             b.setEnabled(False)
-        for b in (self.btn_color, self.btn_zoom):
+        for b in (self.btn_zoom,):
             b.setEnabled(False)
 
     def _data_changed(self, kinds: frozenset[str]) -> None:
@@ -227,9 +223,14 @@ class OptionsPanel(QWidget):
             except ZaitakuError as err:
                 show_error(self, err)
         members: dict[str, list[str]] = self.option.members() if self.option else {}
+        self.colors = (
+            data.option_colors(self.project, self.option, self.state.municipalities)
+            if self.option is not None and self.project is not None
+            else {}
+        )
         for key, ken in self.option.kens.items() if self.option else []:
             it = QListWidgetItem(
-                color_icon(ken.get("color") or "#ccc"),
+                color_icon(self.colors.get(key) or "#ffffff"),
                 f"{ken.get('name') or key}（{len(members.get(key, []))}）",
             )
             it.setData(Qt.ItemDataRole.UserRole, key)
@@ -259,7 +260,6 @@ class OptionsPanel(QWidget):
     def _ken_changed(self, item: QListWidgetItem | None, _prev: Any) -> None:
         key: str | None = item.data(Qt.ItemDataRole.UserRole) if item else None
         has = key is not None
-        self.btn_color.setEnabled(has)
         self.btn_zoom.setEnabled(has)
         self.btn_assign.setEnabled(has)
         if key is not None and self.option:
@@ -298,7 +298,7 @@ class OptionsPanel(QWidget):
         self.evaluation = ev
         n = fill_warnings(self.warnings, ev)
         self.tabs.setTabText(0, f"注意（{n}）")
-        fill_table(self.eval_table, ev)
+        fill_table(self.eval_table, ev, self.colors)
         self.eval_notes.setText(notes_text(ev))
         self.btn_big_table.setEnabled(True)
 
@@ -306,7 +306,7 @@ class OptionsPanel(QWidget):
         from zaitaku_map.gui.evaluation_view import TableWindow
 
         if self.evaluation is not None:
-            self.table_window = TableWindow(self, self.evaluation)
+            self.table_window = TableWindow(self, self.evaluation, self.colors)
             self.table_window.show()
 
     # -- edits ----------------------------------------------------------------------------------
@@ -426,14 +426,6 @@ class OptionsPanel(QWidget):
             and label.strip() != old
             and self._run(self.api.set_ken, self.option.name, key, new_name=label.strip()) is not None
         ):
-            self.refresh_option(keep_ken=key)
-
-    def pick_color(self) -> None:
-        key = self.current_ken()
-        if key is None or self.option is None:
-            return
-        c = QColorDialog.getColor(QColor(self.option.kens[key].get("color") or "#cccccc"), self, "圏域の色")
-        if c.isValid() and self._run(self.api.set_ken, self.option.name, key, color=c.name()) is not None:
             self.refresh_option(keep_ken=key)
 
     def zoom_ken(self) -> None:
