@@ -117,7 +117,7 @@ def _print_human(r: dict[str, Any]) -> None:
     report = r.get("_report")
     names = report.municipality_names if report is not None else r.get("_names")
     lines: list[str] = []
-    if report is not None and report.results:  # a folder: one block for its files
+    if report is not None and len(report.results) > 1:  # a folder: one block for its files
         lines += reference_block(report.results, names)
         r = {k: v for k, v in r.items() if k != "references"}
     lines += geocode_lines(r, names=names)

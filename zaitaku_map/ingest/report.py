@@ -278,7 +278,7 @@ def reference_lines(r: dict[str, Any], names: dict[str, str] | None = None) -> l
         out[0] = (
             f"参照データ {Path(str(r['file'])).name}"
             + (f"（{where}）" if where else "")
-            + ": 取り込み済みと同じ内容（変更なし）"
+            + f": 取り込み済みと同じ内容（変更なし） 基準日 {reference_date_text(r)}"
         )
     return out
 
