@@ -281,6 +281,7 @@ def _human_municipalities(rows: list[dict[str, Any]], has_pop: bool) -> None:
 
 
 def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+    """The reach of one point; in human output the polygon is named, not printed."""
     from zaitaku_map.coverage import CoverageParams, isochrone
     from zaitaku_map.network import load_speed_table
 
@@ -288,8 +289,15 @@ def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.speed_table:
         kw["speed_table"] = load_speed_table(args.speed_table)
     with open_project(args.project) as project:
-        out = isochrone(
-            project, args.lon, args.lat, args.minutes, speed_kmh=args.speed_kmh, params=CoverageParams(**kw)
+        out: dict[str, Any] = dict(
+            isochrone(
+                project,
+                args.lon,
+                args.lat,
+                args.minutes,
+                speed_kmh=args.speed_kmh,
+                params=CoverageParams(**kw),
+            )
         )
     if args.no_polygon:
         out.pop("polygon", None)

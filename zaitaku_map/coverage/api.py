@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import geopandas as gpd
 import numpy as np
@@ -280,6 +280,26 @@ def basin_polygons(
     return gdf
 
 
+class Isochrone(TypedDict, total=False):
+    """What :func:`isochrone` reaches from one point (and :func:`facility_service_area` from a facility)."""
+
+    lon: Required[float]
+    lat: Required[float]
+    minutes: Required[float]
+    mode: Required[str]  # network | straight
+    description_ja: Required[str]
+    off_network: bool  # the origin is farther than max_snap_m from every road node
+    note: str
+    reached_nodes: int | None  # None in straight-line mode
+    origin_snap_m: float
+    reached_points: int
+    reached_pop: float
+    reached_fids: list[int]  # demand point ids (at most 10,000)
+    polygon: dict[str, Any] | None  # GeoJSON geometry
+    facility_id: int  # facility_service_area only
+    name: str
+
+
 def isochrone(
     project: Project,
     lon: float,
@@ -288,7 +308,7 @@ def isochrone(
     *,
     speed_kmh: float | None = None,
     params: CoverageParams | None = None,
-) -> dict[str, Any]:
+) -> Isochrone:
     """Area reachable from one point within ``minutes``: reached nodes, demand points, polygon (GeoJSON)."""
     import shapely
 
@@ -303,7 +323,7 @@ def isochrone(
     )
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
-    out: dict[str, Any] = {
+    out: Isochrone = {
         "lon": lon,
         "lat": lat,
         "minutes": float(minutes),
@@ -315,14 +335,12 @@ def isochrone(
             net, [lon], [lat], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
         )
         if not s.on_network[0]:
-            out.update(
-                off_network=True,
-                reached_nodes=0,
-                reached_points=0,
-                reached_pop=0.0,
-                polygon=None,
-                note=f"no road node within {params.max_snap_m:g} m of the origin",
-            )
+            out["off_network"] = True
+            out["reached_nodes"] = 0
+            out["reached_points"] = 0
+            out["reached_pop"] = 0.0
+            out["polygon"] = None
+            out["note"] = f"no road node within {params.max_snap_m:g} m of the origin"
             return out
         nf = network_field(weights(net, params), s.node, s.leg_min, limit=float(minutes))
         reached = np.isfinite(nf.time)

@@ -8,7 +8,7 @@ facility of the category reaches within the threshold (exclusive — losing it l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from zaitaku_map.network.graph import to_metric
 from zaitaku_map.network.snap import snap_points
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage.api import Isochrone
 
 
 def service_areas(
@@ -117,7 +120,7 @@ def service_areas(
 
 def facility_service_area(
     project: Project, facility_id: int, *, minutes: float | None = None, params: CoverageParams | None = None
-) -> dict[str, Any]:
+) -> Isochrone:
     """Display polygon (GeoJSON) and reach of one facility's own service area (bounded search)."""
     from zaitaku_map.coverage.api import isochrone
     from zaitaku_map.errors import AnalysisError
@@ -135,5 +138,6 @@ def facility_service_area(
         float(minutes if minutes is not None else params.minutes),
         params=params,
     )
-    out.update(facility_id=int(facility_id), name=row[0])
+    out["facility_id"] = int(facility_id)
+    out["name"] = row[0]
     return out
