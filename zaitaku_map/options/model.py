@@ -595,28 +595,24 @@ def delete_option(project: Project, name: str) -> DeletedOption:
     return {"deleted": name}
 
 
+def _step(project: Project, name: str, *, forward: bool) -> tuple[str, str | None, history.HistoryState]:
+    """Undo (or redo) one edit: the option's current name, what was done (None: nothing) and the state."""
+    oid = option_id(project, name)
+    action = history.redo_next(project, oid) if forward else history.undo_last(project, oid)
+    current = str(project.conn.execute("SELECT name FROM options WHERE id=?", (oid,)).fetchone()[0])
+    return current, history.describe(action) if action else None, history.history_state(project, oid)
+
+
 def undo(project: Project, name: str) -> Undone:
     """Undo the latest edit of the option (``{"undone": description | None}``).
 
     Undoing a rename is done under the option's *current* name.
     """
-    oid = option_id(project, name)
-    action = history.undo_last(project, oid)
-    current = project.conn.execute("SELECT name FROM options WHERE id=?", (oid,)).fetchone()[0]
-    return {
-        "option": current,
-        "undone": history.describe(action) if action else None,
-        **history.history_state(project, oid),
-    }
+    current, done, state = _step(project, name, forward=False)
+    return {"option": current, "undone": done, **state}
 
 
 def redo(project: Project, name: str) -> Redone:
     """Redo the latest undone edit of the option (``{"redone": description | None}``)."""
-    oid = option_id(project, name)
-    action = history.redo_next(project, oid)
-    current = project.conn.execute("SELECT name FROM options WHERE id=?", (oid,)).fetchone()[0]
-    return {
-        "option": current,
-        "redone": history.describe(action) if action else None,
-        **history.history_state(project, oid),
-    }
+    current, done, state = _step(project, name, forward=True)
+    return {"option": current, "redone": done, **state}
