@@ -157,3 +157,21 @@ def test_cli_imports_a_folder_and_geocodes_with_a_reference_folder(
     assert [r["file"] for r in res["references"]] == ["99_2024.csv"]
     assert res["references_skipped"] == [{"file": "メモ.docx", "reason": "unsupported"}]
     assert "_report" not in res
+
+
+def test_core_messages_reach_the_user_in_japanese_only() -> None:
+    from zaitaku_map.errors import GeodataError, InputDataError
+    from zaitaku_map.ingest.report import error_text
+    from zaitaku_map.messages import MESSAGES_JA, format_error
+
+    for english, japanese in MESSAGES_JA.items():
+        text = format_error(InputDataError(english, file="/x/a.csv"))
+        assert japanese in text and english not in text, text
+    # an unlisted English message is left out; the class sentence, place and what to do remain
+    text = format_error(GeodataError("some internal detail nobody translated", file="/x/b.json"))
+    assert "internal detail" not in text and "b.json" in text and "対処:" in text
+    # the report's dict form (as kept in --json) renders the same way
+    line = error_text(
+        {"error": "InputDataError", "message": "JSON is not a list of town points", "file": "t.json"}
+    )
+    assert "町丁目の代表点の一覧ではありません" in line and "JSON is not" not in line

@@ -5,6 +5,7 @@ Used by the CLI (``zaitaku_map.cli``) and the GUI error dialog; nothing else for
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from zaitaku_map import errors as E
@@ -94,6 +95,52 @@ def location_ja(err: E.ZaitakuError) -> str:
     return " / ".join(parts)
 
 
+# The core raises with English messages (for logs and --json); users read these instead.  A message
+# not listed here is left out of the Japanese text (the sentence of its error class, the place, the
+# value and what to do still say what happened); it stays in the log and in the dialog's details.
+MESSAGES_JA: dict[str, str] = {
+    "no row of the table matches a municipality of the project": "表のどの行もプロジェクトの市区町村に一致しません。",
+    "no municipality code of the project in the table": "表にプロジェクトの市区町村コードがありません。",
+    "file not recognised": "ファイルの種類を判定できません。",
+    "no file could be imported": "取り込めるファイルがありません。",
+    "empty file": "ファイルが空です。",
+    "file not found": "ファイルが見つかりません。",
+    "file does not exist": "ファイルが見つかりません。",
+    "reference file not found": "位置参照のファイルが見つかりません。",
+    "road network file not found": "道路網のファイルが見つかりません。",
+    "table file not found": "表のファイルが見つかりません。",
+    "JSON is not a list of town points": "JSON が町丁目の代表点の一覧ではありません。",
+    "no usable town points": "使える町丁目の代表点がありません。",
+    "unknown municipality for the reference": "位置参照の市区町村が分かりません。",
+    "cannot tell which municipality the town points belong to": "町丁目の代表点がどの市区町村のものか判定できません。",
+    "the town-point file names no municipality and no boundaries are loaded": (
+        "町丁目の代表点のファイルに市区町村が書かれておらず、行政区域も未取込です。"
+    ),
+    "zip holds no CSV table": "zip に取り込める表がありません。",
+    "workbook has no table": "Excel ブックに表がありません。",
+    "JSON file is not GeoJSON": "JSON ファイルが GeoJSON ではありません。",
+    "a folder is not a file": "フォルダはファイルとしては取り込めません。",
+    "text encoding not recognised": "文字コードを判定できません。",
+    "the project has no municipalities yet": "プロジェクトにまだ市区町村がありません。",
+    "no population column recognised": "人口の列が見つかりません。",
+    "mapping must be a JSON object": "列の対応の JSON がオブジェクトではありません。",
+    "invalid prefecture code": "都道府県コードが正しくありません。",
+    "reference date not understood": "基準日を日付として読めません。",
+    "project file not found": "プロジェクトファイルが見つかりません。",
+    "option name is empty": "案の名前が空です。",
+    "minutes must be positive": "時間は正の数で指定してください。",
+}
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+def message_ja(message: str) -> str:
+    """The Japanese of a core message: itself when it is Japanese, else the listed translation,
+    else nothing (never English in front of the user)."""
+    if _JAPANESE.search(message or ""):
+        return message
+    return MESSAGES_JA.get(message or "", "")
+
+
 def to_japanese(err: BaseException) -> tuple[str, str, str]:
     """Return ``(what happened, where, what to do)`` in Japanese for any exception."""
     if not isinstance(err, E.ZaitakuError):
@@ -119,12 +166,12 @@ def to_japanese(err: BaseException) -> tuple[str, str, str]:
         return ("予期しないエラーが発生しました。", "", "詳細をコピーして担当者に連絡してください。")
     for cls, what, todo in _WHAT:
         if isinstance(err, cls):
-            detail = err.message
+            detail = message_ja(err.message)
             if err.value is not None:
                 detail += f"（値: {err.value}）"
             if err.expected:
                 detail += f"（期待される内容: {err.expected}）"
-            return (f"{what} {detail}", location_ja(err), err.hint or todo)
+            return (f"{what} {detail}".rstrip(), location_ja(err), err.hint or todo)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
