@@ -87,6 +87,13 @@ def test_real_both_lists_tottori(realdata: Path, tmp_path: Path) -> None:
         ).fetchone()[0]
         == 1
     )
+    # ... and its reason names the other list in words, not by an internal key
+    assert (
+        c.execute(
+            "SELECT reason FROM import_log WHERE severity='warning' AND value LIKE '%西伯病院'"
+        ).fetchone()[0]
+        == "医療情報ネットの病院の一覧に対応する施設が見つかりません"
+    )
     # the other order: 名簿 first, hospitals second → the stored role-only 届出 are attached then
     proj2 = create_project(tmp_path / "t2.gpkg")
     proj2.set_study_prefectures(["31"])
@@ -187,4 +194,7 @@ def test_synthetic_clinic_matching_both_orders(tmp_path: Path) -> None:
         assert c.execute("SELECT count(*) FROM facilities").fetchone()[0] == 3
         unmatched = [u["name"] for r in reps for u in r.unmatched]
         assert unmatched == ["どこにもない診療所"]
+        assert c.execute("SELECT reason FROM import_log WHERE value='どこにもない診療所'").fetchall() == [
+            ("医療情報ネットの診療所の一覧に対応する施設が見つかりません",)
+        ]
         proj.close()

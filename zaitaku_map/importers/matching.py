@@ -132,6 +132,11 @@ def match_entities(small: list[Entity], big: list[Entity]) -> dict[str, list[dic
 
 # -- linking in the store ---------------------------------------------------------------------
 PAIRS: tuple[tuple[str, str], ...] = (("hospital", "iryojoho:hospital"), ("clinic", "iryojoho:clinic"))
+# What the import log tells the user about the other list (never the internal family key).
+OTHER_LIST_NAMES: dict[str, str] = {
+    "iryojoho:hospital": "医療情報ネットの病院の一覧",
+    "iryojoho:clinic": "医療情報ネットの診療所の一覧",
+}
 
 
 def _entities(project: Project, sql: str, params: tuple[Any, ...]) -> list[Entity]:
@@ -216,10 +221,11 @@ def link_sources(
                 if key == "ambiguous":
                     entry["candidates"] = u["candidates"]
                 getattr(rep, key).append(entry)
+                other = OTHER_LIST_NAMES[big_family]
                 reason = (
-                    f"他の一覧（{big_family}）に同一と断定できる候補が複数／不確かです"
+                    f"{other}に同一と断定できる候補が複数／不確かです"
                     if key == "ambiguous"
-                    else f"他の一覧（{big_family}）に対応する施設が見つかりません"
+                    else f"{other}に対応する施設が見つかりません"
                 )
                 project.log_row(
                     source_id=source_id,
