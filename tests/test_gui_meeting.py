@@ -345,3 +345,47 @@ def test_comparison_view_labels_legend_and_export(workbench, qtbot, tmp_path):
     assert pdf.exists() and len(PdfReader(pdf).pages) >= 2
     assert "比較を出力しました" in cv.note.text()
     cv.close()
+
+
+def test_what_if_facility_with_undo_and_save(meeting, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from zaitaku_map.options.meeting import meeting_events
+    from zaitaku_map.remedies import list_scenarios
+
+    win, p, _a, _b = meeting
+    s = win.session
+    cov = s.document.doc["coverage"][0]
+    assert cov["key"] == "zaishi" and cov["gaps"]
+    before_gaps = len(cov["gaps"])
+    # the south (南部圏域, K3) is outside 30 minutes: put a hypothetical 在支診 among its people
+    lat, lon = max(cov["gaps"], key=lambda g: g[2] or 0)[:2]
+    ken = next(k for k in s.headlines(s.current).kens if k.uncovered_75)
+    before = (win.strip.text_of(0, ken.key, "uncovered_75"), win.strip.text_of(0, ken.key, "zaishi"))
+    win.btn_whatif.click()
+    assert win.mode == "whatif"
+    with qtbot.waitSignal(s.whatif_changed, timeout=60000):
+        click_map(qtbot, win, json.loads(js(qtbot, win, f"zmm.pixelOf({lat}, {lon}, 'a')")))
+    qtbot.waitUntil(lambda: state(qtbot, win)["whatIf"] == 1, timeout=10000)
+    st = state(qtbot, win)
+    assert st["gaps"]["zaishi"] < before_gaps  # fewer people outside 30 minutes on the map
+    heads = {k.key: k for k in s.headlines(s.current).kens}
+    after = (win.strip.text_of(0, ken.key, "uncovered_75"), win.strip.text_of(0, ken.key, "zaishi"))
+    assert after != before and heads[ken.key].uncovered_75 < ken.uncovered_75
+    assert sum(k.zaishi for k in heads.values()) == s.headlines(s.current).total.zaishi
+    assert win.btn_save.isEnabled() and win.btn_undo.isEnabled()
+    # Ctrl+Z takes it back
+    with qtbot.waitSignal(s.whatif_changed, timeout=10000):
+        QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: state(qtbot, win)["whatIf"] == 0, timeout=10000)
+    assert state(qtbot, win)["gaps"]["zaishi"] == before_gaps
+    assert (win.strip.text_of(0, ken.key, "uncovered_75"), win.strip.text_of(0, ken.key, "zaishi")) == before
+    # place it again and keep it: the scenario 「会議 <date>」
+    with qtbot.waitSignal(s.whatif_changed, timeout=10000):
+        s.add_site(lat, lon)
+    win.btn_save.click()
+    name = f"会議 {s.meeting.date}"
+    assert name in [sc.name for sc in list_scenarios(p)]
+    kinds = [e.kind for e in meeting_events(p, s.meeting.id)]
+    assert kinds.count("whatif_added") == 2 and "undone" in kinds and "whatif_saved" in kinds

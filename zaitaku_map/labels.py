@@ -683,6 +683,8 @@ MEETING_TEXT: dict[str, str] = {
     "unassigned": "未割当",
     "notes_title": "会議メモ",
     "text_note": "メモ「{text}」",
+    "whatif_label": "仮の施設{n}",
+    "whatif_scenario": "会議 {date}",
     "pen_note": "線のメモ",
     "record_title": "会議の記録",
 }
@@ -702,6 +704,7 @@ MEETING_EVENTS: dict[str, str] = {
     "note_removed": "{what}を削除（{option}）",
     "whatif_added": "仮の施設を追加: {name}（{option}）",
     "whatif_removed": "仮の施設を削除: {name}（{option}）",
+    "whatif_saved": "仮の施設をシナリオ {name} として保存",
 }
 # words of the meeting window (gui/meeting)
 MEETING_UI: dict[str, str] = {
@@ -716,6 +719,9 @@ MEETING_UI: dict[str, str] = {
     "text": "文字メモ",
     "text_placeholder": "メモの文字を入れて地図をクリック",
     "erase": "メモを消す",
+    "whatif": "仮の施設",
+    "banner_whatif": "仮の施設: 置きたい場所をクリックします（在支診として到達圏とカバー外を計算し直します）",
+    "whatif_saved": "仮の施設はシナリオ {name} として保存しました",
     "exit": "終了（Esc）",
     "year": "年",
     "toggle_zaishi": "在支診・在支病",

@@ -57,6 +57,7 @@
       ev.__zmHandled = true;
       if (mode === "pen" || mode === "erase") return;
       if (mode === "text") { if (bridge) bridge.textPlaced(latlng.lat, latlng.lng); return; }
+      if (mode === "whatif") { if (bridge) bridge.placeClicked(latlng.lat, latlng.lng); return; }
       const i = m.muniAt(latlng);
       const f = i >= 0 ? m.muniFeature[i] : null;
       if (bridge && f) bridge.muniClicked(String(f.properties.c), side);
@@ -153,6 +154,18 @@
     return m ? m.setKenValues(rows) : 0;
   };
 
+  zmm.replaceCoverage = function (part) {
+    const ok = a.replaceCoverage(part);
+    if (b) b.replaceCoverage(part);
+    return ok;
+  };
+
+  zmm.setWhatIf = function (sites) {
+    const n = a.setWhatIf(sites);
+    if (b) b.setWhatIf(sites);
+    return n;
+  };
+
   zmm.setNotes = function (list) {
     notes = list || [];
     return a.setNotes(notes);
@@ -161,7 +174,7 @@
   // ------------------------------------------------------------------ drawing (pen, text, eraser)
   zmm.setMode = function (m, banner) {
     mode = m || null;
-    document.body.classList.toggle("zm-drawing", mode === "pen" || mode === "text" || mode === "erase");
+    document.body.classList.toggle("zm-drawing", mode === "pen" || mode === "text" || mode === "erase" || mode === "whatif");
     $("zm-banner").textContent = banner || "";
     $("zm-banner").hidden = !banner;
     for (const mm of [a, b]) {

@@ -90,6 +90,7 @@
       this._buildMuniLabels();
       this.setOption(0);
       this.fitAll(false);
+      this._loaded = true;
       // the container may still change size (page layout, full screen, a window resize): keep the map
       // filling it, and keep the whole region in view until the user has moved the map
       this.userMoved = false;
@@ -294,43 +295,79 @@
 
     // ------------------------------------------------------------------ coverage
     _buildCoverage() {
+      this._fits = {};
+      for (const c of this.doc.coverage || []) this._coverageLayers(c);
+    }
+
+    /** The bands and the points outside of one coverage category (built again by replaceCoverage). */
+    _coverageLayers(c) {
       const st = this.doc.style;
-      for (const c of this.doc.coverage || []) {
-        const n = c.bands.features.length;
-        const bands = L.geoJSON(c.bands, {
-          renderer: this.renderer, interactive: false,
-          style: (f) => {
-            const rank = f.properties.r;  // 0 = the nearest band
-            const color = st.band_colors[Math.min(rank, st.band_colors.length - 1)];
-            // the bands nest (the 45-minute one holds the 30 and the 15): near places get every layer
-            return {stroke: false, fillColor: color, fillOpacity: n > 1 ? 0.2 : 0.3};
-          },
-        });
-        this.layers["band:" + c.key] = bands;
-        const gaps = L.featureGroup();
-        const r = Math.max(1.3, Math.min(3, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 2.5)) * this.opts.scale;
-        for (const g of c.gaps) {
-          const m = new SquareMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
-                                                     fillColor: st.gap_color, fillOpacity: 0.6});
-          m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
-                                                     [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
-                        {className: "zm-tip"});
-          gaps.addLayer(m);
-        }
-        this.layers["gap:" + c.key] = gaps;
-        // zoomed out, a square never covers more than a third of the space between two points
-        const fit = () => {
-          if (!c.spacing_m) return;
-          const lat = this.map.getCenter().lat;
-          const mpp = 40075016.7 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, this.map.getZoom()));
-          const half = Math.max(0.6, Math.min(r, (c.spacing_m / mpp) / 6));
-          gaps.eachLayer((m) => { if (m.options.radius !== half) m.setRadius(half); });
-        };
-        this.map.on("zoomend", fit);
-        this._fits = (this._fits || []).concat([fit]);
-        if (this.visible["band:" + c.key]) bands.addTo(this.map);
-        if (this.visible["gap:" + c.key]) gaps.addTo(this.map);
+      const n = c.bands.features.length;
+      const bands = L.geoJSON(c.bands, {
+        renderer: this.renderer, interactive: false,
+        style: (f) => {
+          const rank = f.properties.r;  // 0 = the nearest band
+          const color = st.band_colors[Math.min(rank, st.band_colors.length - 1)];
+          // the bands nest (the 45-minute one holds the 30 and the 15): near places get every layer
+          return {stroke: false, fillColor: color, fillOpacity: n > 1 ? 0.2 : 0.3};
+        },
+      });
+      this.layers["band:" + c.key] = bands;
+      const gaps = L.featureGroup();
+      const r = Math.max(1.3, Math.min(3, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 2.5)) * this.opts.scale;
+      for (const g of c.gaps) {
+        const m = new SquareMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
+                                                   fillColor: st.gap_color, fillOpacity: 0.6});
+        m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
+                                                   [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
+                      {className: "zm-tip"});
+        gaps.addLayer(m);
       }
+      this.layers["gap:" + c.key] = gaps;
+      // zoomed out, a square never covers more than a third of the space between two points
+      const fit = () => {
+        if (!c.spacing_m) return;
+        const lat = this.map.getCenter().lat;
+        const mpp = 40075016.7 * Math.cos(lat * Math.PI / 180) / (256 * Math.pow(2, this.map.getZoom()));
+        const half = Math.max(0.6, Math.min(r, (c.spacing_m / mpp) / 6));
+        gaps.eachLayer((m) => { if (m.options.radius !== half) m.setRadius(half); });
+      };
+      if (this._fits[c.key]) this.map.off("zoomend", this._fits[c.key]);
+      this._fits[c.key] = fit;
+      this.map.on("zoomend", fit);
+      if (this.visible["band:" + c.key]) bands.addTo(this.map);
+      if (this.visible["gap:" + c.key]) gaps.addTo(this.map);
+      if (this.map.getZoom() !== undefined && this._loaded) fit();
+    }
+
+    /** New bands and points outside for a coverage category (meeting mode: after a what-if edit). */
+    replaceCoverage(part) {
+      const i = this.doc.coverage.findIndex((c) => c.key === part.key);
+      if (i < 0) return false;
+      for (const id of ["band:" + part.key, "gap:" + part.key]) {
+        if (this.layers[id] && this.map.hasLayer(this.layers[id])) this.map.removeLayer(this.layers[id]);
+      }
+      const c = Object.assign({}, this.doc.coverage[i], {bands: part.bands || this.doc.coverage[i].bands, gaps: part.gaps});
+      this.doc.coverage[i] = c;
+      this._coverageLayers(c);
+      this._raise();
+      this._painted();
+      return true;
+    }
+
+    /** Hypothetical facilities of a what-if: [[lat, lon, label]] drawn as 「仮」 markers. */
+    setWhatIf(sites) {
+      if (this.layers.whatif) this.map.removeLayer(this.layers.whatif);
+      const g = L.layerGroup();
+      for (const [lat, lon, label] of sites || []) {
+        const node = el("span", null, "仮");
+        node.title = label;
+        const icon = L.divIcon({className: "zm-whatif", html: node, iconSize: [0, 0]});
+        g.addLayer(L.marker([lat, lon], {icon: icon, interactive: false, keyboard: false}));
+      }
+      this.layers.whatif = g.addTo(this.map);
+      this._painted();
+      return g.getLayers().length;
     }
 
     // ------------------------------------------------------------------ facilities
@@ -479,7 +516,7 @@
       this._fitting = true;
       if (b.isValid()) this.map.fitBounds(b, {padding: [16, 16], animate: !!animate});
       this._fitting = false;
-      for (const f of this._fits || []) f();
+      for (const f of Object.values(this._fits || {})) f();
       this._painted();
     }
 
@@ -528,6 +565,8 @@
         highlighted: this.highlighted.size,
         notes: this.layers.notes ? this.layers.notes.getLayers().length : 0,
         kenValues: this.layers.kenvalues ? this.layers.kenvalues.getLayers().length : 0,
+        whatIf: this.layers.whatif ? this.layers.whatif.getLayers().length : 0,
+        gaps: Object.fromEntries((this.doc.coverage || []).map((c) => [c.key, c.gaps.length])),
       };
     }
   }

@@ -48,11 +48,20 @@ def _stroke(coords_json: Any) -> list[tuple[float, float]] | None:
     return [(float(p[0]), float(p[1])) for p in pts]
 
 
+def _emit_position(signal: Any, slot: str, lat: Any, lon: Any) -> None:
+    """Emit ``signal(lat, lon)`` for a real latitude/longitude; log and drop anything else."""
+    if _finite(lat, lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
+        signal.emit(float(lat), float(lon))
+    else:
+        log.warning("rejected %s(%r, %r)", slot, lat, lon)
+
+
 class MeetingBridge(QObject):
     """The only object the meeting page can call."""
 
     municipality_clicked = Signal(str, str)  # code, side ("a" or "b")
     text_placed = Signal(float, float)  # lat, lon
+    place_clicked = Signal(float, float)  # lat, lon: where a hypothetical facility goes
     stroke_drawn = Signal(list)  # [(lat, lon), …]
     note_clicked = Signal(int)
     paint_done = Signal(int)  # how many paints the page has finished
@@ -67,10 +76,11 @@ class MeetingBridge(QObject):
 
     @Slot("QVariant", "QVariant")
     def textPlaced(self, lat: Any, lon: Any) -> None:
-        if _finite(lat, lon) and -90 <= lat <= 90 and -180 <= lon <= 180:
-            self.text_placed.emit(float(lat), float(lon))
-        else:
-            log.warning("rejected textPlaced(%r, %r)", lat, lon)
+        _emit_position(self.text_placed, "textPlaced", lat, lon)
+
+    @Slot("QVariant", "QVariant")
+    def placeClicked(self, lat: Any, lon: Any) -> None:
+        _emit_position(self.place_clicked, "placeClicked", lat, lon)
 
     @Slot(str)
     def noteDrawn(self, coords_json: str) -> None:

@@ -23,6 +23,7 @@ from zaitaku_map.export.colors import assign_colors
 from zaitaku_map.export.data import ken_neighbours, load_export_data
 from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.export.viewer import ViewerDocument, ViewerSpec, option_entry, viewer_document
+from zaitaku_map.gui.meeting.whatif import MeetingWhatIf
 from zaitaku_map.gui.worker import Job
 from zaitaku_map.options import compare_options, evaluate_option
 from zaitaku_map.options.headlines import Headlines, demand_years, headlines_from_evaluation, option_demand_of
@@ -44,6 +45,7 @@ from zaitaku_map.options.meeting import (
 )
 from zaitaku_map.options.results import OptionEvaluation
 from zaitaku_map.progress import CancelToken, Progress
+from zaitaku_map.remedies import EditOutcome
 
 log = logging.getLogger("zaitaku_map.gui.meeting")
 
@@ -131,6 +133,7 @@ class MeetingSession(QObject):
     notes_changed = Signal()
     layers_changed = Signal()
     edit_done = Signal(str)  # after an edit's option was recomputed: the option's name
+    whatif_changed = Signal()  # a hypothetical facility was added or undone
     entry_changed = Signal(int)  # the page data of this tab changed (or the tab is new)
     failed = Signal(str)
 
@@ -149,12 +152,20 @@ class MeetingSession(QObject):
         self.year: int | None = None
         self.jobs: list[Job] = []
         self.busy = False
+        self.edits: list[tuple[str, str]] = []  # ("move", working copy) | ("whatif", ""), oldest first
+        self.whatif = MeetingWhatIf(project, self.meeting.id, category="zaishi", params=None)
 
     # -- loading --------------------------------------------------------------------------------
     def load(self, data_: MeetingData) -> None:
         """Take the loaded document (from :func:`load_meeting_data`)."""
         self.data = data_
         self.names = list(data_.document.options)
+        self.whatif = MeetingWhatIf(
+            self.project,
+            self.meeting.id,
+            category=data_.document.coverage_category or "zaishi",
+            params=data_.document.coverage_params,
+        )
         self.year = data_.default_year
         for c in open_working_copies(self.project):  # edits left from an earlier meeting continue here
             self.copies[c.name] = dataclasses.replace(c, meeting_id=self.meeting.id)
@@ -180,7 +191,13 @@ class MeetingSession(QObject):
         if ev is None:
             return None
         heads = headlines_from_evaluation(ev, demand=self.data.demands.get(name), year=self.year)
-        colors = {k["key"]: k["color"] for k in self.document.doc["options"][index]["kens"]}
+        entry = self.document.doc["options"][index]
+        keys = [k["key"] for k in entry["kens"]]
+        ken_of = {
+            c: keys[k] for c, k in zip(self.document.muni_codes, entry["assign"], strict=True) if k >= 0
+        }
+        heads = self.whatif.adjust(heads, ken_of)
+        colors = {k["key"]: k["color"] for k in entry["kens"]}
         kens = [dataclasses.replace(k, color=colors.get(k.key, k.color)) for k in heads.kens]
         return dataclasses.replace(heads, option=name, kens=kens)
 
@@ -277,11 +294,29 @@ class MeetingSession(QObject):
         copy = self._working_copy()
         res = move_units(self.project, copy, [code], ken_key)
         if res.get("moved"):
+            self.edits.append(("move", copy.name))
             self._recompute(copy.name)
 
+    def add_site(self, lat: float, lon: float) -> EditOutcome:
+        """A hypothetical facility at lat/lon (raises when coverage cannot reach the place)."""
+        out = self.whatif.add(lat, lon, option=self.names[self.current])
+        self.edits.append(("whatif", ""))
+        self.whatif_changed.emit()
+        self.headlines_changed.emit()
+        return out
+
     def undo(self) -> bool:
-        """Undo the last edit of the option shown (when it is a working copy with an edit)."""
-        copy = self.copies.get(self.names[self.current]) if self.names else None
+        """Undo the meeting's last edit: a move (on its working copy) or a hypothetical facility."""
+        kind, name = (
+            self.edits.pop() if self.edits else ("move", self.names[self.current] if self.names else "")
+        )
+        if kind == "whatif":
+            if self.whatif.undo(option=self.names[self.current]) is None:
+                return False
+            self.whatif_changed.emit()
+            self.headlines_changed.emit()
+            return True
+        copy = self.copies.get(name)
         if copy is None:
             return False
         res = undo_edit(self.project, copy)
@@ -291,7 +326,9 @@ class MeetingSession(QObject):
         return False
 
     def save(self, name: str | None = None) -> str | None:
-        """「この状態を案として保存」: the working copy shown becomes an option named by the meeting date."""
+        """「この状態を案として保存」: the working copy shown becomes an option named by the meeting date
+        (hypothetical facilities, if any, the scenario 「会議 <date>」)."""
+        self.whatif.save(self.meeting.date)
         old = self.names[self.current] if self.names else None
         copy = self.copies.pop(old, None) if old else None
         if copy is None:

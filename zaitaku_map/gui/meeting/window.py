@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui.meeting.mapview import MeetingMapView
 from zaitaku_map.gui.meeting.session import FACILITY_TOGGLES, MeetingData, MeetingSession, load_meeting_data
 from zaitaku_map.gui.meeting.strip import HeadlineStrip
 from zaitaku_map.gui.state import AppState
 from zaitaku_map.gui.worker import Job
 from zaitaku_map.labels import MEETING_UI
+from zaitaku_map.messages import format_error
 
 log = logging.getLogger("zaitaku_map.gui.meeting")
 
@@ -115,6 +117,7 @@ class MeetingWindow(QWidget):
         self.text_input.setPlaceholderText(MEETING_UI["text_placeholder"])
         self.text_input.setVisible(False)
         self.btn_erase = self._button(MEETING_UI["erase"], checkable=True)
+        self.btn_whatif = self._button(MEETING_UI["whatif"], checkable=True)
         self.btn_exit = self._button(MEETING_UI["exit"])
         top = QHBoxLayout()
         top.setContentsMargins(10, 6, 10, 2)
@@ -141,6 +144,7 @@ class MeetingWindow(QWidget):
         self.toggles["demand"].setToolTip(MEETING_UI["no_demand"])
         bottom.addStretch(1)
         tools: tuple[QWidget, ...] = (
+            self.btn_whatif,
             self.btn_pen,
             self.btn_text,
             self.text_input,
@@ -168,7 +172,7 @@ class MeetingWindow(QWidget):
         self.btn_undo.clicked.connect(s.undo)
         self.btn_save.clicked.connect(self.save)
         self.btn_exit.clicked.connect(self.close)
-        for key, btn in (("pen", self.btn_pen), ("text", self.btn_text), ("erase", self.btn_erase)):
+        for key, btn in self._mode_buttons():
             btn.toggled.connect(lambda on, k=key: self.set_mode(k if on else None))
         self.toggles["zaishi"].toggled.connect(lambda on: self._layers(FACILITY_TOGGLES["zaishi"], on))
         self.toggles["home_nursing"].toggled.connect(
@@ -193,6 +197,11 @@ class MeetingWindow(QWidget):
         v.stroke_drawn.connect(self._stroke)
         v.text_placed.connect(self._text)
         v.note_clicked.connect(self._erase)
+        v.place_clicked.connect(self._place)
+        s.whatif_changed.connect(self._whatif_drawn)
+        self.toggles["bands"].toggled.connect(
+            lambda on: self._whatif_drawn() if on and s.whatif.active else None
+        )
         self.view.loaded.connect(self._drawn)
 
     # -- sizes ----------------------------------------------------------------------------------
@@ -410,9 +419,10 @@ class MeetingWindow(QWidget):
         return rows
 
     def _update_buttons(self) -> None:
-        working = self.session.is_working_copy(self.session.current)
-        self.btn_save.setEnabled(working)
-        self.btn_undo.setEnabled(working)
+        s = self.session
+        working = s.is_working_copy(s.current)
+        self.btn_save.setEnabled(working or (s.whatif.active and s.whatif.saved_as is None))
+        self.btn_undo.setEnabled(working or bool(s.edits))
         if working:
             self.say(MEETING_UI["working"])
 
@@ -454,15 +464,26 @@ class MeetingWindow(QWidget):
 
     def save(self) -> str | None:
         name = self.session.save()
-        if name:
-            self.say(MEETING_UI["saved"].format(name=name))
+        lines = [MEETING_UI["saved"].format(name=name)] if name else []
+        if self.session.whatif.saved_as:
+            lines.append(MEETING_UI["whatif_saved"].format(name=self.session.whatif.saved_as))
+        if lines:
+            self.say("\n".join(lines))
         self._update_buttons()
         return name
 
+    def _mode_buttons(self) -> tuple[tuple[str, QPushButton], ...]:
+        return (
+            ("whatif", self.btn_whatif),
+            ("pen", self.btn_pen),
+            ("text", self.btn_text),
+            ("erase", self.btn_erase),
+        )
+
     def set_mode(self, mode: str | None) -> None:
-        """Pen, text or eraser (``None``: clicks move municipalities)."""
+        """仮の施設, pen, text or eraser (``None``: clicks move municipalities)."""
         self.mode = mode
-        for key, btn in (("pen", self.btn_pen), ("text", self.btn_text), ("erase", self.btn_erase)):
+        for key, btn in self._mode_buttons():
             btn.blockSignals(True)
             btn.setChecked(key == mode)
             btn.blockSignals(False)
@@ -485,6 +506,23 @@ class MeetingWindow(QWidget):
             return
         self.session.add_text(lat, lon, text)
         self.text_input.clear()
+
+    def _place(self, lat: float, lon: float) -> None:
+        if self.mode != "whatif":
+            return
+        try:
+            self.session.add_site(lat, lon)
+        except ZaitakuError as err:  # off the roads, outside the region: say so, keep the meeting going
+            self.say(format_error(err))
+
+    def _whatif_drawn(self) -> None:
+        """The 「仮」 markers and the coverage of the what-if on the map (bands only while shown)."""
+        w = self.session.whatif
+        self.view.call("setWhatIf", w.sites())
+        if w.live is not None:
+            with_bands = any(self.session.visible.get(i) for i in self._coverage_ids("band"))
+            self.view.call("replaceCoverage", w.coverage_part(with_bands=with_bands))
+        self._update_buttons()
 
     def _erase(self, note_id: int) -> None:
         if self.mode == "erase":
