@@ -110,3 +110,80 @@ def test_whatif_walk(window: Any, qtbot: Any, gap_project_path: Path, tmp_path: 
     assert len(get_scenario(p, "S1").state.sites) == len(live.state.sites)  # written through
     panel.stop()
     assert not any(k.startswith("whatif:") for k in win.layers.items)
+
+
+def test_drag_a_hypothetical_site(window: Any, qtbot: Any, gap_project_path: Path) -> None:
+    """A real press-move-release on the ★ of a hypothetical site moves it in the live scenario."""
+    from gui_helpers import js
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from zaitaku_map.gui.whatif import WhatIfPanel
+
+    win = window
+    with qtbot.waitSignal(win.project_loaded, timeout=30000):
+        assert win.open_project(gap_project_path)
+    win.state.set_option("案A")
+    panel = win.findChild(WhatIfPanel)
+    panel.parentWidget().show()
+    panel.start()
+    live = panel.session.live
+    panel.add_btn.setChecked(True)
+    win.map.bridge.map_clicked.emit(*GAP)
+    panel.add_btn.setChecked(False)  # no click mode: the drag alone must move the site
+    qtbot.waitUntil(
+        lambda: js(qtbot, win, "zm.stats()")["layers"].get("whatif:sites", {}).get("n") == 1, timeout=10000
+    )
+    lon, lat = GAP
+    target = win.map.focusProxy() or win.map
+    win.map.call("zoomToBounds", lat - 0.04, lon - 0.04, lat + 0.04, lon + 0.04)  # the ★ in the middle
+
+    def centred() -> bool:
+        x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
+        return abs(x - target.width() / 2) < 60 and abs(y - target.height() / 2) < 60
+
+    qtbot.waitUntil(centred, timeout=10000)
+    x, y = js(qtbot, win, f"zm.pixelOf({lat}, {lon})")
+    moved: list[tuple[str, str, float, float]] = []
+    win.map.bridge.feature_moved.connect(lambda *a: moved.append(a))
+    QTest.mousePress(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x), int(y))
+    )
+    for step in range(1, 6):  # moves with the left button held (QTest.mouseMove cannot hold a button)
+        pos = QPointF(x - 8 * step, y + 6 * step)
+        ev = QMouseEvent(
+            QEvent.Type.MouseMove,
+            pos,
+            target.mapToGlobal(pos),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        QApplication.sendEvent(target, ev)
+    QTest.mouseRelease(
+        target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(int(x) - 40, int(y) + 30)
+    )
+    qtbot.waitUntil(lambda: bool(moved), timeout=10000)
+    assert moved[0][:2] == ("whatif:sites", "1")
+    site = live.state.sites[1]
+    assert site.lon < lon and site.lat < lat  # west and south, as dragged
+    assert (site.lon, site.lat) == pytest.approx(moved[0][2:])
+    assert len(live.state.sites) == 1  # moved, not a second site from the click that ended the drag
+    assert live.can_undo and "を移動" in panel.last.text()
+    assert panel.edits.currentRow() == 0  # the dragged site is the one picked in the list
+    # the map was not panned by the drag: the ★ is drawn where it was dropped
+    qtbot.waitUntil(
+        lambda: js(qtbot, win, "zm.stats()")["layers"].get("whatif:sites", {}).get("n") == 1, timeout=10000
+    )
+    nx, ny = js(qtbot, win, f"zm.pixelOf({site.lat}, {site.lon})")
+    assert abs(nx - (x - 40)) <= 2 and abs(ny - (y + 30)) <= 2
+    _shot(win, "whatif_3_dragged.png")
+    panel.undo_btn.click()
+    assert (live.state.sites[1].lon, live.state.sites[1].lat) == pytest.approx(GAP)
+    # the page cannot report a drop outside Japan or for a malformed layer id
+    win.map.bridge.featureMoved("whatif:sites", "1", 91.0, 500.0)
+    win.map.bridge.featureMoved("<x>", "1", 34.0, 133.1)
+    assert len(moved) == 1
+    panel.stop()

@@ -35,7 +35,8 @@
   let legendInfo = {note: ""};
   let legendCollapsed = false;
   let noteOpen = false;
-  let dragging = null;
+  let dragging = null;      // {marker, start, moved}: a facility (drag mode) or a point of a draggable layer
+  const dragLayers = {};    // id -> L.GeoJSON whose points the user may drag (MapLayer.draggable)
   let placing = null;       // facility id waiting for a click on the map (manual placement)
 
   // ---------------------------------------------------------------- DOM helpers (textContent only)
@@ -343,15 +344,18 @@
   // Dragging uses DOM events on the container: the marker follows the cursor, so Leaflet's own
   // layer events would be swallowed by the marker itself (bubblingMouseEvents: false).
   function onDomDown(ev) {
-    if (!dragMode || ev.button !== 0) return;
+    if (ev.button !== 0 || placing !== null) return;
     const pt = map.mouseEventToContainerPoint(ev);
     let best = null, bestD = Infinity;
-    for (const id of Object.keys(facMarkers)) {
-      const m = facMarkers[id];
-      if (!map.hasLayer(m)) continue;
+    const consider = (m) => {
+      if (!map.hasLayer(m) || !m.getLatLng) return;
       const d = map.latLngToContainerPoint(m.getLatLng()).distanceTo(pt);
       if (d < bestD) { bestD = d; best = m; }
+    };
+    for (const id of Object.keys(dragLayers)) {  // points of a draggable layer: always (they sit on top)
+      if (layers[id] === dragLayers[id] && map.hasLayer(dragLayers[id])) dragLayers[id].eachLayer(consider);
     }
+    if (!best && dragMode) for (const id of Object.keys(facMarkers)) consider(facMarkers[id]);
     if (!best || bestD > (best.options.radius || 7) + 4) return;
     dragging = {marker: best, start: pt, moved: false};
     map.dragging.disable();
@@ -373,7 +377,8 @@
     map.dragging.enable();
     if (d.moved && bridge) {
       const ll = d.marker.getLatLng();
-      bridge.facilityMoved(d.marker.__zmId, ll.lat, ll.lng);
+      if (d.marker.__zmLayerId !== undefined) bridge.featureMoved(d.marker.__zmLayerId, d.marker.__zmFid, ll.lat, ll.lng);
+      else bridge.facilityMoved(d.marker.__zmId, ll.lat, ll.lng);
     }
     setTimeout(() => { dragging = null; }, 0);
   }
@@ -454,6 +459,7 @@
 
   zm.clearLayer = function (id) {
     if (layers[id]) { map.removeLayer(layers[id]); delete layers[id]; }
+    delete dragLayers[id];
     delete extraLegend[id];
     updateLegend();
     markPainted();
@@ -492,7 +498,12 @@
         l.__zmBase = {opacity: st.opacity !== undefined ? st.opacity : 1,
                       fillOpacity: st.fillOpacity !== undefined ? st.fillOpacity : 0.5};
         if (tipLines(f.properties)) l.bindTooltip(() => tipLines(f.properties), {sticky: true});
+        const fid0 = f.properties && f.properties._id;
+        if (opts.draggable && l.setLatLng && fid0 !== undefined && fid0 !== null) {
+          l.__zmLayerId = String(id); l.__zmFid = String(fid0);
+        }
         l.on("click", (e) => {
+          if (dragging && dragging.moved) { L.DomEvent.stopPropagation(e); return; }
           if (placing !== null || clickMode) { L.DomEvent.stopPropagation(e); onMapClick(e.latlng); return; }
           const fid = f.properties && f.properties._id;
           if (interactive && bridge && fid !== undefined && fid !== null) {
@@ -505,6 +516,7 @@
     if (opts.legend && opts.legend.length) extraLegend[id] = {title: opts.legendTitle || "", rows: opts.legend};
     else delete extraLegend[id];
     addLayer(id, layer, opts.visible !== false);
+    if (opts.draggable) dragLayers[id] = layer; else delete dragLayers[id];
     if (map.hasLayer(layer)) placeLayer(layer, opts.placement);
     layer.__zmPlacement = opts.placement || "overlay";
     updateLegend();
@@ -538,6 +550,7 @@
   let clickMode = null;
 
   function onMapClick(latlng) {
+    if (dragging && dragging.moved) return;  // the click that ends a drag
     if (placing !== null) { placeAt(latlng); return; }
     if (clickMode && bridge) bridge.mapClicked(latlng.lat, latlng.lng);
   }

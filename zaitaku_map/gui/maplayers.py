@@ -11,8 +11,9 @@ A feature module draws its own layer with :meth:`Workbench.show_map_layer`::
 Per-feature overrides go into the feature's properties: ``_style`` (the same keys as
 :class:`LayerStyle`'s JS form, e.g. ``{"fillColor": "#d7301f"}`` for a choropleth class),
 ``_tip`` (list of lines: the first is the title), ``_id`` (reported by
-``map.bridge.feature_clicked(layer_id, feature_id)`` when the layer is ``interactive``) and, on a
-point, ``_label`` (a text always shown on the map there instead of a symbol, e.g. a value under a
+``map.bridge.feature_clicked(layer_id, feature_id)`` when the layer is ``interactive``; a point
+of a ``draggable`` layer with an ``_id`` can be dragged, and its drop is reported by
+``map.bridge.feature_moved(layer_id, feature_id, lon, lat)``) and, on a point, ``_label`` (a text always shown on the map there instead of a symbol, e.g. a value under a
 圏域 name).
 User text reaches the page only as text (``textContent``), never as HTML.
 """
@@ -87,6 +88,7 @@ class MapLayer:
     visible: bool = True
     placement: Placement = "overlay"
     interactive: bool = False
+    draggable: bool = False  # points with an ``_id`` follow the mouse; the drop → bridge.feature_moved
     count: int | None = None  # shown in the layers panel (default: number of features)
     icon_color: str | None = None  # layers-panel symbol colour (default: the style's)
     icon_shape: str = "s"
@@ -95,6 +97,7 @@ class MapLayer:
         return {
             "placement": self.placement,
             "interactive": self.interactive,
+            "draggable": self.draggable,
             "legendTitle": self.legend_title,
             "legend": [e.to_js() for e in self.legend],
         }

@@ -59,7 +59,7 @@ class Bridge(QObject):
     """The only object the page can call.  Each slot checks its arguments and emits a signal.
 
     Slot names are the JS names (``bridge.muniClicked(code)`` …); anything malformed is logged and
-    dropped, so a page compromised by bad data still cannot make Python do more than these four
+    dropped, so a page compromised by bad data still cannot make Python do more than these few
     things with valid values.
     """
 
@@ -68,6 +68,7 @@ class Bridge(QObject):
     facility_moved = Signal(int, float, float)  # id, lon, lat
     map_clicked = Signal(float, float)  # lon, lat — only while a feature holds the click mode
     feature_clicked = Signal(str, str)  # layer id, feature ``_id`` of an interactive MapLayer
+    feature_moved = Signal(str, str, float, float)  # layer id, feature ``_id``, lon, lat (draggable layer)
     page_ready = Signal()
 
     @Slot(str)
@@ -100,15 +101,17 @@ class Bridge(QObject):
 
     @Slot(str, str)
     def featureClicked(self, layer_id: str, feature_id: str) -> None:
-        if (
-            isinstance(layer_id, str)
-            and isinstance(feature_id, str)
-            and LAYER_ID_RE.match(layer_id)
-            and 0 < len(feature_id) <= 200
-        ):
+        if _valid_feature(layer_id, feature_id):
             self.feature_clicked.emit(layer_id, feature_id)
         else:
             log.warning("rejected featureClicked(%r, %r)", layer_id, feature_id)
+
+    @Slot(str, str, "QVariant", "QVariant")
+    def featureMoved(self, layer_id: str, feature_id: str, lat: Any, lon: Any) -> None:
+        if _valid_feature(layer_id, feature_id) and _valid_lat_lon(lat, lon):
+            self.feature_moved.emit(layer_id, feature_id, float(lon), float(lat))
+        else:
+            log.warning("rejected featureMoved(%r, %r, %r, %r)", layer_id, feature_id, lat, lon)
 
     @Slot()
     def pageReady(self) -> None:
@@ -121,6 +124,15 @@ def _valid_lat_lon(lat: Any, lon: Any) -> bool:
         all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (lat, lon))
         and 20.0 <= float(lat) <= 46.5
         and 122.0 <= float(lon) <= 154.5
+    )
+
+
+def _valid_feature(layer_id: Any, feature_id: Any) -> bool:
+    return (
+        isinstance(layer_id, str)
+        and isinstance(feature_id, str)
+        and bool(LAYER_ID_RE.match(layer_id))
+        and 0 < len(feature_id) <= 200
     )
 
 

@@ -1,7 +1,7 @@
 """The what-if panel: hypothetical facilities, closures and suggestions with live coverage.
 
-Per category: click the map to add a hypothetical facility, pick one and click again to move it,
-switch a selected existing facility off or let it take on the category (診療所 → 在支診 …); the
+Per category: click the map to add a hypothetical facility, drag it (or pick it and click) to move
+it, switch a selected existing facility off or let it take on the category (診療所 → 在支診 …); the
 coverage bands, the people still outside and the uncovered population per 圏域 update after each
 edit (the core's :class:`~zaitaku_map.remedies.LiveScenario`); undo/redo; save as a scenario; run
 a suggestion and see the ranked table and the gain curve; export the scenario's PDF.
@@ -176,7 +176,10 @@ class WhatIfSession:
                 geojson=_points(
                     [s.lon for s in sites],
                     [s.lat for s in sites],
-                    [[T["site_tip"].format(label=s.label), CATEGORIES[s.category].label] for s in sites],
+                    [
+                        [T["site_tip"].format(label=s.label), CATEGORIES[s.category].label, T["drag_tip"]]
+                        for s in sites
+                    ],
                     ids=[str(s.key) for s in sites],
                 ),
                 style=LayerStyle(
@@ -190,6 +193,7 @@ class WhatIfSession:
                 legend=(LegendEntry(T["sites_legend"], SITE_COLOR, shape="*"),),
                 placement="top",
                 interactive=True,
+                draggable=True,
             )
         )
 
@@ -414,6 +418,7 @@ class WhatIfPanel(QWidget):
         self.group.currentIndexChanged.connect(lambda _i: self._refresh_areas())
         wb.map.bridge.map_clicked.connect(self.on_map_click)
         wb.map.bridge.feature_clicked.connect(self.on_feature_click)
+        wb.map.bridge.feature_moved.connect(self.on_feature_moved)
         wb.state.project_changed.connect(self.on_project)
         wb.state.data_changed.connect(self.on_data)
 
@@ -541,6 +546,22 @@ class WhatIfPanel(QWidget):
             data = self.edits.item(i).data(Qt.ItemDataRole.UserRole)
             if data and data[0] == "site" and str(data[1]) == feature_id:
                 self.edits.setCurrentRow(i)
+
+    def on_feature_moved(self, layer_id: str, feature_id: str, lon: float, lat: float) -> None:
+        """A hypothetical site dragged on the map and dropped at ``(lon, lat)``."""
+        if layer_id != "whatif:sites" or self.session is None or not feature_id.isdigit():
+            return
+        key = int(feature_id)
+        site = self.session.live.state.sites.get(key)
+        if site is None:
+            return
+        was = (site.lon, site.lat)
+        self._run(lambda s: s.move_site(key, lon, lat))
+        if self.session is not None:
+            now = self.session.live.state.sites.get(key)
+            if now is not None and (now.lon, now.lat) == was:  # refused: the star goes back to its place
+                self.session.draw(bands=False)
+        self.on_feature_click(layer_id, feature_id)
 
     def remove_site(self) -> None:
         key = self._selected_site()
