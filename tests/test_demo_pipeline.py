@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -247,6 +248,43 @@ def test_demo_summary_says_how_many_rows_were_rejected(capsys: pytest.CaptureFix
         }
     )
     assert "除外 7 行" in capsys.readouterr().out
+
+
+def test_demo_summary_is_words_not_internal_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    """What a person reads after ``zaitaku-map demo P --pack DIR``: labels, numbers, the pack; no dict text."""
+    from zaitaku_map.cli.cmd_demo import _human
+
+    _human(
+        {
+            "project": "p.gpkg",
+            "steps": {
+                "boundaries": {"status": "ok"},
+                "roads": {
+                    "status": "failed",
+                    "error": "InputDataError: x",
+                    "error_ja": "エラー: 道路網が読めません",
+                },
+                "pack": {
+                    "status": "ok",
+                    "result": {"path": "out/会議資料.pdf", "pages": 23, "files": ["out/a.pdf", "out/b.xlsx"]},
+                },
+            },
+            "import_log": {},
+            "info": {
+                "municipalities": 22,
+                "area_layers": {"二次医療圏": 4},
+                "population": {"total": 930526, "age65": 308437, "age75": 154377},
+                "facilities": {"total": 97, "zaishi_clinic": 86, "zaishi_hospital": 11},
+                "geocode_levels": {"source": 90, "town": 7},
+                "options": ["案A"],
+            },
+        }
+    )
+    out = capsys.readouterr().out
+    assert "施設: 97 件（在支診 86、在支病 11）" in out and "位置の精度: 元データの座標 90、町字 7" in out
+    assert "道路網の取込: 失敗" in out
+    assert "会議資料: out/会議資料.pdf（23 ページ。各部分の個別ファイル 2 件も同じフォルダに）" in out
+    assert not re.search(r"[{}\[\]']|zaishi|_[a-z]+", out), out
 
 
 @pytest.mark.slow

@@ -86,7 +86,7 @@ def cmd_demo(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         if step["status"] != "ok":
             ctx.note(
                 f"{STEP_LABELS.get(name, name)}: {STATUS_LABELS.get(step['status'], step['status'])}"
-                f" — {step.get('error', '')}"
+                f" — {step.get('error_ja') or step.get('error', '')}"
             )
     if result.get("failed"):
         ctx.exit_code = 1  # the project exists but a step did not run: say so to scripts too
@@ -111,6 +111,14 @@ def _human(result: dict[str, Any]) -> None:
             for name, step in result["steps"].items()
         ]
         lines += project_lines(result["info"])
+        pack = (result["steps"].get("pack") or {}).get("result") or {}
+        if pack.get("path"):
+            others = [f for f in pack.get("files") or [] if f != pack["path"]]
+            lines.append(
+                f"  会議資料: {pack['path']}（{pack.get('pages', 0)} ページ"
+                + (f"。各部分の個別ファイル {len(others)} 件も同じフォルダに" if others else "")
+                + "）"
+            )
         log = result.get("import_log") or {}
         if log:  # the demo files hold some bad rows on purpose: the import logs them like real ones
             lines.append(

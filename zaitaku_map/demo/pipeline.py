@@ -183,7 +183,14 @@ def _run_steps(
         except Cancelled:
             raise
         except (ZaitakuError, Exception) as exc:  # report and continue with the next step
-            steps[name] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            from zaitaku_map.ingest.report import error_text
+
+            # the class and message for logs and --json; the same in Japanese for people
+            steps[name] = {
+                "status": "failed",
+                "error": f"{type(exc).__name__}: {exc}",
+                "error_ja": error_text(exc),
+            }
             return None
         steps[name] = {"status": "ok", "result": _jsonable(result)}
         return result
