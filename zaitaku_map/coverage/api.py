@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict
 
@@ -9,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from zaitaku_map.coverage.engine import (
     CoverageResult,
@@ -22,7 +24,7 @@ from zaitaku_map.coverage.engine import (
     with_project_speeds,
 )
 from zaitaku_map.coverage.facilities import FacilitySet
-from zaitaku_map.coverage.inputs import POP_COLUMNS, load_demand, load_facilities
+from zaitaku_map.coverage.inputs import POP_COLUMNS, Demand, load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.coverage.polygons import (
     as_multipolygon,
@@ -36,8 +38,8 @@ from zaitaku_map.coverage.summary import CoverageSummary, summarize
 from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.labels import COVERAGE_TEXT
-from zaitaku_map.network.graph import to_metric
-from zaitaku_map.network.snap import snap_points
+from zaitaku_map.network.graph import RoadNetwork, to_metric
+from zaitaku_map.network.snap import Snap, snap_points
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -300,6 +302,60 @@ class Isochrone(TypedDict, total=False):
     name: str
 
 
+def _isochrone_params(
+    project: Project, params: CoverageParams | None, minutes: float, speed_kmh: float | None
+) -> CoverageParams:
+    """The coverage parameters of one isochrone: the project's speeds, one band at ``minutes``."""
+    base = with_project_speeds(project, params or CoverageParams())
+    return dataclasses.replace(
+        base,
+        minutes=float(minutes),
+        bands=(float(minutes),),
+        speed_kmh=speed_kmh if speed_kmh is not None else base.speed_kmh,
+    )
+
+
+def _network_reach(
+    net: RoadNetwork, params: CoverageParams, origin: Snap, demand: Demand, minutes: float
+) -> tuple[np.ndarray, BaseGeometry, int]:
+    """Minutes to every demand point, the reached area (lon/lat) and the number of road nodes reached
+    from an origin on the road network."""
+    nf = network_field(weights(net, params), origin.node, origin.leg_min, limit=float(minutes))
+    reached = np.isfinite(nf.time)
+    ds = snap_points(
+        net, demand.lon, demand.lat, max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
+    )
+    t = np.full(len(demand.df), np.inf)
+    on = ds.on_network
+    t[on] = nf.time[ds.node[on]] + ds.leg_min[on]
+    rx, ry = net.x[reached], net.y[reached]
+    pad = params.max_snap_m + 500.0
+    bounds = (float(rx.min()) - pad, float(ry.min()) - pad, float(rx.max()) + pad, float(ry.max()) + pad)
+
+    def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        d, idx = net.nearest_nodes(x, y, max_dist=params.max_snap_m)
+        ok = idx >= 0
+        tt = np.full(len(x), np.inf)
+        tt[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
+        return tt
+
+    times, x0, y0, cell = grid_times(bounds, time_at, cell=None if (bounds[2] - bounds[0]) > 20000 else 100.0)
+    geom = to_lonlat_geom(mask_polygon(times <= minutes, x0, y0, cell), net.crs)
+    return t, geom, int(reached.sum())
+
+
+def _straight_reach(
+    params: CoverageParams, lon: float, lat: float, demand: Demand, minutes: float
+) -> tuple[np.ndarray, BaseGeometry]:
+    """Minutes to every demand point and the reached circle (lon/lat) in the straight-line model."""
+    crs = metric_crs(lon)
+    radius = float(minutes) * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
+    ox, oy = to_metric(crs, [lon], [lat])
+    dx, dy = to_metric(crs, demand.lon, demand.lat)
+    t = np.hypot(dx - ox[0], dy - oy[0]) * params.detour_factor / (params.straight_speed_kmh * 1000.0 / 60.0)
+    return t, to_lonlat_geom(Point(ox[0], oy[0]).buffer(radius, 64), crs)
+
+
 def isochrone(
     project: Project,
     lon: float,
@@ -312,15 +368,7 @@ def isochrone(
     """Area reachable from one point within ``minutes``: reached nodes, demand points, polygon (GeoJSON)."""
     import shapely
 
-    base = with_project_speeds(project, params or CoverageParams())
-    params = CoverageParams(
-        **{
-            **base.__dict__,
-            "minutes": float(minutes),
-            "bands": (float(minutes),),
-            "speed_kmh": speed_kmh if speed_kmh is not None else base.speed_kmh,
-        }
-    )
+    params = _isochrone_params(project, params, minutes, speed_kmh)
     mode, net = resolve_network(project, params)
     demand = load_demand(project)
     out: Isochrone = {
@@ -335,54 +383,21 @@ def isochrone(
             net, [lon], [lat], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
         )
         if not s.on_network[0]:
-            out["off_network"] = True
-            out["reached_nodes"] = 0
-            out["reached_points"] = 0
-            out["reached_pop"] = 0.0
-            out["polygon"] = None
-            out["note"] = f"no road node within {params.max_snap_m:g} m of the origin"
+            out.update(
+                {
+                    "off_network": True,
+                    "reached_nodes": 0,
+                    "reached_points": 0,
+                    "reached_pop": 0.0,
+                    "polygon": None,
+                    "note": f"no road node within {params.max_snap_m:g} m of the origin",
+                }
+            )
             return out
-        nf = network_field(weights(net, params), s.node, s.leg_min, limit=float(minutes))
-        reached = np.isfinite(nf.time)
-        ds = snap_points(
-            net,
-            demand.lon,
-            demand.lat,
-            max_snap_m=params.max_snap_m,
-            access_speed_kmh=params.access_speed_kmh,
-        )
-        t = np.full(len(demand.df), np.inf)
-        on = ds.on_network
-        t[on] = nf.time[ds.node[on]] + ds.leg_min[on]
-        crs = net.crs
-        rx, ry = net.x[reached], net.y[reached]
-        pad = params.max_snap_m + 500.0
-        bounds = (float(rx.min()) - pad, float(ry.min()) - pad, float(rx.max()) + pad, float(ry.max()) + pad)
-
-        def time_at(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-            d, idx = net.nearest_nodes(x, y, max_dist=params.max_snap_m)
-            ok = idx >= 0
-            tt = np.full(len(x), np.inf)
-            tt[ok] = nf.time[idx[ok]] + d[ok] / (params.access_speed_kmh * 1000.0 / 60.0)
-            return tt
-
-        times, x0, y0, cell = grid_times(
-            bounds, time_at, cell=None if (bounds[2] - bounds[0]) > 20000 else 100.0
-        )
-        geom = to_lonlat_geom(mask_polygon(times <= minutes, x0, y0, cell), crs)
-        out["reached_nodes"] = int(reached.sum())
+        t, geom, out["reached_nodes"] = _network_reach(net, params, s, demand, minutes)
         out["origin_snap_m"] = round(float(s.dist_m[0]), 1)
     else:
-        crs = metric_crs(lon)
-        radius = float(minutes) * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
-        ox, oy = to_metric(crs, [lon], [lat])
-        dx, dy = to_metric(crs, demand.lon, demand.lat)
-        t = (
-            np.hypot(dx - ox[0], dy - oy[0])
-            * params.detour_factor
-            / (params.straight_speed_kmh * 1000.0 / 60.0)
-        )
-        geom = to_lonlat_geom(Point(ox[0], oy[0]).buffer(radius, 64), crs)
+        t, geom = _straight_reach(params, lon, lat, demand, minutes)
         out["reached_nodes"] = None
     land = land_mask(project)
     if land is not None and not geom.is_empty:

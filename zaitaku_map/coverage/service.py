@@ -8,6 +8,7 @@ facility of the category reaches within the threshold (exclusive — losing it l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,16 +24,57 @@ from zaitaku_map.coverage.engine import (
     with_project_speeds,
 )
 from zaitaku_map.coverage.facilities import FacilitySet
-from zaitaku_map.coverage.inputs import load_demand, load_facilities
+from zaitaku_map.coverage.inputs import Demand, load_demand, load_facilities
 from zaitaku_map.coverage.params import CoverageParams
 from zaitaku_map.geo import metric_crs
-from zaitaku_map.network.graph import to_metric
+from zaitaku_map.network.graph import RoadNetwork, to_metric
 from zaitaku_map.network.snap import snap_points
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 if TYPE_CHECKING:
     from zaitaku_map.coverage.api import Isochrone
+
+
+# the demand points one facility reaches within the threshold (by facility index)
+HitsOf = Callable[[int], np.ndarray]
+
+
+def _network_hits(
+    net: RoadNetwork, params: CoverageParams, demand: Demand, fac: pd.DataFrame, minutes: float
+) -> tuple[np.ndarray, HitsOf]:
+    """Which facilities are on the road network, and each one's bounded Dijkstra to the demand points."""
+    w = weights(net, params)
+    fs = snap_points(
+        net, fac["lon"], fac["lat"], max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
+    )
+    ds = demand_snap(net, demand, params)
+    on = ds.on_network
+    n = net.n_nodes
+
+    def hits(i: int) -> np.ndarray:
+        a = augmented(w, fs.node[i : i + 1], fs.leg_min[i : i + 1])
+        d = dijkstra(a, directed=True, indices=n, limit=minutes)[:n]
+        t = np.full(len(demand.df), np.inf)
+        t[on] = d[ds.node[on]] + ds.leg_min[on]
+        return np.asarray(t <= minutes)
+
+    return np.asarray(fs.on_network, dtype=bool), hits
+
+
+def _straight_hits(
+    params: CoverageParams, demand: Demand, fac: pd.DataFrame, minutes: float
+) -> tuple[np.ndarray, HitsOf]:
+    """Every facility placed, each reaching the demand points within the straight-line radius."""
+    crs = metric_crs(float(np.nanmedian(demand.lon)) if len(demand.df) else 135.0)
+    dx, dy = to_metric(crs, demand.lon, demand.lat)
+    fx, fy = to_metric(crs, fac["lon"], fac["lat"])
+    radius = minutes * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
+
+    def hits(i: int) -> np.ndarray:
+        return np.asarray(np.hypot(dx - fx[i], dy - fy[i]) <= radius)
+
+    return np.ones(len(fac), dtype=bool), hits
 
 
 def service_areas(
@@ -53,51 +95,26 @@ def service_areas(
     _mode, net = resolve_network(project, params)
     demand = load_demand(project)
     fac = load_facilities(project, category, facilities)
-    nd = len(demand.df)
     pop = demand.pop()
     pop65 = demand.pop("pop_65")
     k = len(fac)
     reach_pts = np.zeros(k, dtype=np.int64)
     reach_pop = np.zeros(k)
     reach_65 = np.zeros(k)
-    count = np.zeros(nd, dtype=np.int32)
-    snapped = np.ones(k, dtype=bool)
-    if net is not None:
-        w = weights(net, params)
-        fs = snap_points(
-            net,
-            fac["lon"],
-            fac["lat"],
-            max_snap_m=params.max_snap_m,
-            access_speed_kmh=params.access_speed_kmh,
-        )
-        snapped = fs.on_network
-        ds = demand_snap(net, demand, params)
-        on = ds.on_network
-        n = net.n_nodes
-        for i in prog.iterate(range(k), message="施設ごとの到達圏"):
-            if not snapped[i]:
-                continue
-            a = augmented(w, fs.node[i : i + 1], fs.leg_min[i : i + 1])
-            d = dijkstra(a, directed=True, indices=n, limit=m)[:n]
-            t = np.full(nd, np.inf)
-            t[on] = d[ds.node[on]] + ds.leg_min[on]
-            hit = t <= m
-            reach_pts[i] = int(hit.sum())
-            reach_pop[i] = pop[hit].sum()
-            reach_65[i] = pop65[hit].sum()
-            count += hit
-    else:
-        crs = metric_crs(float(np.nanmedian(demand.lon)) if nd else 135.0)
-        dx, dy = to_metric(crs, demand.lon, demand.lat)
-        fx, fy = to_metric(crs, fac["lon"], fac["lat"])
-        radius = m * params.straight_speed_kmh * 1000.0 / 60.0 / params.detour_factor
-        for i in prog.iterate(range(k), message="施設ごとの到達圏"):
-            hit = np.hypot(dx - fx[i], dy - fy[i]) <= radius
-            reach_pts[i] = int(hit.sum())
-            reach_pop[i] = pop[hit].sum()
-            reach_65[i] = pop65[hit].sum()
-            count += hit
+    count = np.zeros(len(demand.df), dtype=np.int32)  # how many facilities reach each point
+    snapped, hits_of = (
+        _network_hits(net, params, demand, fac, m)
+        if net is not None
+        else _straight_hits(params, demand, fac, m)
+    )
+    for i in prog.iterate(range(k), message="施設ごとの到達圏"):
+        if not snapped[i]:
+            continue
+        hit = hits_of(i)
+        reach_pts[i] = int(hit.sum())
+        reach_pop[i] = pop[hit].sum()
+        reach_65[i] = pop65[hit].sum()
+        count += hit
     cc = category_coverage(net, demand, fac, params, category)
     within = cc.times <= m
     ids = fac["id"].to_numpy(dtype=np.int64)
