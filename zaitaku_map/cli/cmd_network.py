@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zaitaku_map.cli.common import Context, common_parent, reference_date_text
+from zaitaku_map.cli.common import Context, common_parent, print_human, reference_date_text
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.store import open_project
+
+if TYPE_CHECKING:  # the core is imported when a command runs (a fast ``--help``)
+    from zaitaku_map.coverage import CoverageParams
+    from zaitaku_map.coverage.api import Isochrone
+    from zaitaku_map.coverage.summary import CategorySummary, CoverageSummary, GroupRow
+    from zaitaku_map.network.importer import RoadsReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--mode", choices=["auto", "network", "straight"], default="auto")
     p.add_argument("--speed-table", help="速度表 (JSON / CSV)")
     p.add_argument("--no-polygon", action="store_true", help="GeoJSON ポリゴンを出力しない")
-    p.set_defaults(handler=cmd_isochrone)
+    p.set_defaults(handler=cmd_isochrone, human=_human_isochrone)
 
 
 def _params_args(p: argparse.ArgumentParser) -> None:
@@ -91,14 +97,12 @@ def _float_list(text: str, what: str) -> tuple[float, ...]:
     return vals
 
 
-def params_from_args(args: argparse.Namespace) -> Any:
+def params_from_args(args: argparse.Namespace) -> CoverageParams:
     from zaitaku_map.coverage import CoverageParams
     from zaitaku_map.network import load_speed_table
 
-    kw: dict[str, Any] = {"mode": args.mode}
-    if getattr(args, "minutes", None) is not None:
-        kw["minutes"] = args.minutes
-    if getattr(args, "bands", None):
+    kw: dict[str, Any] = {"mode": args.mode, "minutes": args.minutes}
+    if args.bands:
         kw["bands"] = _float_list(args.bands, "--bands")
     if args.speed_table:
         kw["speed_table"] = load_speed_table(args.speed_table)
@@ -110,13 +114,13 @@ def params_from_args(args: argparse.Namespace) -> Any:
         ("straight_speed", "straight_speed_kmh"),
         ("max_snap", "max_snap_m"),
     ):
-        val = getattr(args, attr, None)
+        val = getattr(args, attr)
         if val is not None:
             kw[key] = val
     return CoverageParams(**kw)
 
 
-def cmd_roads(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_roads(args: argparse.Namespace, ctx: Context) -> RoadsReport:
     from zaitaku_map.network import import_roads
 
     with open_project(args.project) as project:
@@ -134,10 +138,10 @@ def cmd_roads(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         f"道路網を取り込みました: ノード {out['nodes']:,} / リンク {out['edges']:,}"
         f"（除外した小さな成分 {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード）"
     )
-    return dict(out)
+    return out
 
 
-def _human_roads(out: dict[str, Any]) -> None:
+def _human_roads(out: RoadsReport) -> None:
     rep = out["report"]
     print(
         f"{out['file']} ({out['format']}): ノード {out['nodes']:,} / リンク {out['edges']:,} / "
@@ -157,7 +161,7 @@ def _human_roads(out: dict[str, Any]) -> None:
         )
 
 
-def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
+def cmd_coverage(args: argparse.Namespace, ctx: Context) -> CoverageSummary:
     from zaitaku_map.coverage import coverage_summary, save_coverage_params
 
     params = params_from_args(args)
@@ -189,10 +193,10 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.no_municipalities:
         for c in out["categories"].values():
             c.pop("by_municipality", None)
-    return dict(out)
+    return out
 
 
-def _human_coverage(out: dict[str, Any]) -> None:
+def _human_coverage(out: CoverageSummary) -> None:
     print(out["description_ja"])
     _human_coverage_notes(out)
     has_pop = out.get("population_available", True)
@@ -204,7 +208,7 @@ def _human_coverage(out: dict[str, Any]) -> None:
         print(f"\n施設のない種別（未取込）: {'、'.join(empty)}")
 
 
-def _human_coverage_notes(out: dict[str, Any]) -> None:
+def _human_coverage_notes(out: CoverageSummary) -> None:
     if out.get("saved_as_project_setting"):
         print("※ この条件をプロジェクトの到達圏の設定として保存しました")
     if out.get("coarse_demand"):
@@ -225,7 +229,7 @@ def _share(v: float | None) -> str:
     return "-" if v is None else f"{v * 100:.1f}%"
 
 
-def _human_category(key: str, c: dict[str, Any], minutes: float, has_pop: bool) -> None:
+def _human_category(key: str, c: CategorySummary, minutes: float, has_pop: bool) -> None:
     """One category: totals and bands, facilities placed coarsely or left out, then the breakdowns."""
     if has_pop:
         print(
@@ -247,10 +251,10 @@ def _human_category(key: str, c: dict[str, Any], minutes: float, has_pop: bool) 
         print(f"   ⚠ 除外した施設 id={u['id']} {u['name']}: {u['reason']}")
     if c.get("by_facility"):
         print("   [施設]（到達人口 / 最寄り圏人口 / 単独カバー人口）")
-        for r in c["by_facility"]:
+        for fr in c["by_facility"]:
             print(
-                f"     {r['facility_id']} {r['name']}: {r['reach_pop']:,.0f} / {r['basin_pop']:,.0f} / "
-                f"{r['exclusive_pop']:,.0f}"
+                f"     {fr['facility_id']} {fr['name']}: {fr['reach_pop']:,.0f} / {fr['basin_pop']:,.0f} / "
+                f"{fr['exclusive_pop']:,.0f}"
             )
     for layer, rows in c.get("by_layer", {}).items():
         print(f"   [{layer}]")
@@ -264,7 +268,7 @@ def _human_category(key: str, c: dict[str, Any], minutes: float, has_pop: bool) 
     _human_municipalities(c.get("by_municipality", []), has_pop)
 
 
-def _human_municipalities(rows: list[dict[str, Any]], has_pop: bool) -> None:
+def _human_municipalities(rows: list[GroupRow], has_pop: bool) -> None:
     if not rows:
         return
     print("   [市区町村]")
@@ -280,8 +284,8 @@ def _human_municipalities(rows: list[dict[str, Any]], has_pop: bool) -> None:
             print(f"     {r['muni_code']} {r['name']}:{near or ' -'}")
 
 
-def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
-    """The reach of one point; in human output the polygon is named, not printed."""
+def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> Isochrone:
+    """The reach of one point (``--no-polygon``: without the GeoJSON polygon)."""
     from zaitaku_map.coverage import CoverageParams, isochrone
     from zaitaku_map.network import load_speed_table
 
@@ -289,20 +293,18 @@ def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     if args.speed_table:
         kw["speed_table"] = load_speed_table(args.speed_table)
     with open_project(args.project) as project:
-        out: dict[str, Any] = dict(
-            isochrone(
-                project,
-                args.lon,
-                args.lat,
-                args.minutes,
-                speed_kmh=args.speed_kmh,
-                params=CoverageParams(**kw),
-            )
+        out = isochrone(
+            project, args.lon, args.lat, args.minutes, speed_kmh=args.speed_kmh, params=CoverageParams(**kw)
         )
     if args.no_polygon:
         out.pop("polygon", None)
-    if not ctx.json:
-        out.pop("reached_fids", None)
-        if out.get("polygon"):
-            out["polygon"] = f"{out['polygon']['type']} (--json で GeoJSON を出力)"
     return out
+
+
+def _human_isochrone(out: Isochrone) -> None:
+    """The isochrone's figures; its polygon is named, not printed, and the reached point ids left out."""
+    shown: dict[str, Any] = {k: v for k, v in out.items() if k != "reached_fids"}
+    polygon = out.get("polygon")
+    if polygon:
+        shown["polygon"] = f"{polygon['type']} (--json で GeoJSON を出力)"
+    print_human(shown)

@@ -29,8 +29,8 @@ def common_parent() -> argparse.ArgumentParser:
 class TerminalBar:
     """A one-line progress bar on stderr (only when stderr is a terminal)."""
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
+        self.stream = sys.stderr if stream is None else stream
         self.width = width
         self.started = time.monotonic()
         self.active = False
@@ -88,7 +88,7 @@ class Context:
         print(text, file=sys.stderr)
 
 
-def reference_date_text(report: dict[str, Any]) -> str:
+def reference_date_text(report: Mapping[str, Any]) -> str:
     """「2025-10-01（ファイル名から）」 from an import report, or how to give a 基準日 when it is unknown."""
     from zaitaku_map.ingest.report import reference_date_text as text
 
@@ -103,8 +103,10 @@ def dump_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
 
 
-def print_human(obj: Any, indent: int = 0, stream: TextIO = sys.stdout) -> None:
-    """Generic readable rendering of a result dict (nested keys indented)."""
+def print_human(obj: Any, indent: int = 0, stream: TextIO | None = None) -> None:
+    """Generic readable rendering of a result dict (nested keys indented); on ``sys.stdout`` as it is
+    at the call (not at import: tests and callers replace it)."""
+    stream = sys.stdout if stream is None else stream
     pad = "  " * indent
     if isinstance(obj, dict):
         for k, v in obj.items():
