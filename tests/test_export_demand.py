@@ -81,3 +81,19 @@ def test_municipal_indicators_of_demand(synth: Project, tmp_path: Path) -> None:
     text = _text(tmp_path / "ind.pdf")
     assert "訪問診療需要のピーク年度" in text and "75歳以上人口のピーク年" in text
     assert res.pages > 0
+
+
+def test_source_lines_name_projection_files_by_their_titles(synth: Project, tmp_path: Path) -> None:
+    from zaitaku_map.export.data import load_export_data
+
+    import_projection_file(synth, write_demand(tmp_path / "d.xlsx"))
+    import_projection_file(synth, write_summary_75(tmp_path / "s.xlsx"))
+    lines = load_export_data(synth, ExportRequest("案A")).source_lines()
+    projection = [s for s in lines if s.startswith("将来推計: ")]
+    assert len(projection) == 2, lines
+    assert any(s.startswith("将来推計: 構想区域別の医療需要推計（厚生労働省）") for s in projection)
+    assert any(
+        s.startswith("将来推計: 日本の地域別将来推計人口（国立社会保障・人口問題研究所） 令和5(2023)年推計")
+        for s in projection
+    )
+    assert not any(k in s for s in lines for k in ("mhlw_demand", "use_rates", "projection", "基準年"))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from zaitaku_map import __version__
+from zaitaku_map.demand.sources import source_titles
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.colors import assign_colors
 from zaitaku_map.export.request import ExportRequest
@@ -76,7 +77,7 @@ FORMAT_LABEL = {
     "ksj_mesh_projection": "国土数値情報 将来推計人口メッシュ",
     "graphml": "道路ネットワーク（GraphML）",
     "mhlw_demand": "構想区域別の医療需要推計（厚生労働省）",
-    "projection": "将来推計人口（基準年）",
+    "projection": "将来推計人口（市区町村別）",
     "use_rates": "利用率の表",
 }
 
@@ -152,7 +153,8 @@ class ExportData:
         for s in self.sources:
             if kinds and s["kind"] not in kinds:
                 continue
-            key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), FORMAT_LABEL.get(s["format"], s["format"]))
+            fmt_label = s.get("title") or FORMAT_LABEL.get(s["format"], s["format"])
+            key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), fmt_label)
             dates, imported = seen.setdefault(key, ([], []))
             date = s.get("reference_date")
             if date and date not in dates:
@@ -193,10 +195,15 @@ def _sources(project: Project) -> list[dict[str, Any]]:
     rows = project.conn.execute(
         "SELECT id, kind, format, file_name, reference_date, imported_at FROM sources ORDER BY kind, reference_date"
     ).fetchall()
-    return [
+    titles = source_titles(project)  # projection files by their own titles and editions
+    out = [
         dict(zip(("id", "kind", "format", "file_name", "reference_date", "imported_at"), r, strict=True))
         for r in rows
     ]
+    for s in out:
+        if s["id"] in titles:
+            s["title"] = titles[s["id"]]
+    return out
 
 
 def _facility_sources(project: Project) -> dict[int, tuple[str, str]]:
