@@ -20,7 +20,9 @@ from export_fixtures import OPTION_A, OPTION_B, add_options
 from zaitaku_map.cli import main
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export import ExportRequest
+from zaitaku_map.export.colors import color_distance
 from zaitaku_map.export.data import load_export_data
+from zaitaku_map.export.mapdraw import GAP_COLOR
 from zaitaku_map.export.viewer import ViewerSpec, export_viewer, viewer_document
 
 
@@ -77,6 +79,10 @@ def test_document_holds_every_option_and_its_table(proj):
         ranks = sorted(f["properties"]["r"] for f in c["bands"]["features"])
         assert ranks == list(range(len(ranks))) and ranks
     assert d["coverage"][0]["show_gaps"] and not d["coverage"][1]["show_gaps"]
+    # the people outside coverage look as in the printed maps, and like no facility
+    assert d["style"]["gap_color"] == GAP_COLOR
+    assert GAP_COLOR not in {g["color"] for g in d["facilities"]}
+    assert all(color_distance(GAP_COLOR, g["color"]) > 20 for g in d["facilities"])
     # the evaluation's totals agree with the facilities of the document
     heads = [c[0] for c in d["options"][0]["table"]["cols"]]
     total = d["options"][0]["table"]["total"]

@@ -351,6 +351,7 @@ def test_what_if_facility_with_undo_and_save(meeting, qtbot):
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
+    from zaitaku_map.export.mapdraw import GAP_COLOR
     from zaitaku_map.options.meeting import meeting_events
     from zaitaku_map.remedies import list_scenarios
 
@@ -375,6 +376,10 @@ def test_what_if_facility_with_undo_and_save(meeting, qtbot):
     assert after != before and heads[ken.key].uncovered_75 < ken.uncovered_75
     assert sum(k.zaishi for k in heads.values()) == s.headlines(s.current).total.zaishi
     assert win.btn_save.isEnabled() and win.btn_undo.isEnabled()
+    # the legend names the 「仮」 marker; the people outside are black crosses as in the printed maps
+    kinds = {row[0]: row for row in win.strip.legend}
+    assert kinds["whatif"][2] == "仮の施設（在支診として計算）"
+    assert kinds["cross"][1] == GAP_COLOR
     # Ctrl+Z takes it back
     with qtbot.waitSignal(s.whatif_changed, timeout=10000):
         QTest.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

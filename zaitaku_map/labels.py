@@ -720,6 +720,8 @@ MEETING_UI: dict[str, str] = {
     "text_placeholder": "メモの文字を入れて地図をクリック",
     "erase": "メモを消す",
     "whatif": "仮の施設",
+    "whatif_mark": "仮",
+    "whatif_legend": "仮の施設（在支診として計算）",
     "banner_whatif": "仮の施設: 置きたい場所をクリックします（在支診として到達圏とカバー外を計算し直します）",
     "whatif_saved": "仮の施設はシナリオ {name} として保存しました",
     "exit": "終了（Esc）",

@@ -65,7 +65,7 @@ from zaitaku_map.export.escape import script_json
 from zaitaku_map.export.evaluation import evaluation_table, format_cell, option_notes
 from zaitaku_map.export.htmlmap import label_point, leaflet_assets
 from zaitaku_map.export.mapdoc import coverage_label, info_lines, load_coverage
-from zaitaku_map.export.mapdraw import BAND_COLORS, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.export.mapdraw import BAND_COLORS, GAP_COLOR, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
 from zaitaku_map.export.request import ExportRequest
 from zaitaku_map.fileio import atomic_path
 from zaitaku_map.geo import feature_collection
@@ -77,8 +77,6 @@ from zaitaku_map.store import Project
 
 NDIGITS = 4  # ≈10 m: finer than any line drawn at the zoom levels of a prefecture map
 BAND_SIMPLIFY_DEG = 4e-4  # bands come from a 250 m grid: vertices closer than ~40 m add nothing
-# the people outside coverage: small dark squares, unlike every facility (coloured circles)
-GAP_COLOR = "#1a1a1a"
 CHANGED_EDGE = "#d50000"
 # no request of any kind: inline script and style, data: images and fonts, nothing else
 CSP = (
@@ -263,7 +261,7 @@ def option_entry(
 
 def _spacing_m(points: Any) -> float | None:
     """Median distance (m) from each point outside coverage to its nearest neighbour: the page draws the
-    squares no larger than a fraction of it, so a dense mesh stays a stipple, not a black blot."""
+    crosses no larger than a fraction of it, so a dense mesh stays a stipple, not a black blot."""
     from scipy.spatial import cKDTree
 
     xy = np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()])

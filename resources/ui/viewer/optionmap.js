@@ -38,15 +38,19 @@
     return box;
   }
 
-  /** A small filled square on the canvas: the people outside coverage (never a facility's circle). */
-  const SquareMarker = L.CircleMarker.extend({
+  /** A small cross on the canvas: the people outside coverage, as in the printed maps (never a facility's circle). */
+  const CrossMarker = L.CircleMarker.extend({
     _updatePath: function () {
       const r = this._renderer;
       if (!r._ctx || !this._point || this._empty()) return;
       const ctx = r._ctx, p = this._point, h = this._radius, o = this.options;
       ctx.globalAlpha = o.fillOpacity;
-      ctx.fillStyle = o.fillColor;
-      ctx.fillRect(p.x - h, p.y - h, 2 * h, 2 * h);
+      ctx.strokeStyle = o.fillColor;
+      ctx.lineWidth = Math.max(0.8, h * 0.45);
+      ctx.beginPath();
+      ctx.moveTo(p.x - h, p.y - h); ctx.lineTo(p.x + h, p.y + h);
+      ctx.moveTo(p.x - h, p.y + h); ctx.lineTo(p.x + h, p.y - h);
+      ctx.stroke();
       ctx.globalAlpha = 1;
     },
   });
@@ -316,15 +320,15 @@
       const gaps = L.featureGroup();
       const r = Math.max(1.3, Math.min(3, Math.sqrt(400 / Math.max(c.gaps.length, 1)) * 2.5)) * this.opts.scale;
       for (const g of c.gaps) {
-        const m = new SquareMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
-                                                   fillColor: st.gap_color, fillOpacity: 0.6});
+        const m = new CrossMarker([g[0], g[1]], {renderer: this.renderer, radius: r, stroke: false,
+                                                  fillColor: st.gap_color, fillOpacity: 0.7});
         m.bindTooltip(() => infoNode(c.gap_label, [[this.doc.text.population, g[2] === null ? "" : fmtInt(g[2]) + "人"],
                                                    [this.doc.text.nearest, g[3] === null ? c.beyond : g[3] + "分"]]),
                       {className: "zm-tip"});
         gaps.addLayer(m);
       }
       this.layers["gap:" + c.key] = gaps;
-      // zoomed out, a square never covers more than a third of the space between two points
+      // zoomed out, a cross never covers more than a third of the space between two points
       const fit = () => {
         if (!c.spacing_m) return;
         const lat = this.map.getCenter().lat;

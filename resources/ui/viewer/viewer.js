@@ -62,8 +62,9 @@
   }
 
   function swatch(color, kind) {
-    const s = el("span", "zm-sw" + (kind ? " zm-sw-" + kind : ""));
-    s.style.background = color;
+    const s = el("span", "zm-sw" + (kind ? " zm-sw-" + kind : ""), kind === "cross" ? "×" : null);
+    if (kind === "cross") s.style.color = color;
+    else s.style.background = color;
     return s;
   }
 
@@ -75,7 +76,7 @@
     toggle(box, "muni_labels", T.layer_muni_labels);
     for (const c of doc.coverage) {
       toggle(box, "band:" + c.key, c.band_label, swatch(doc.style.band_colors[0], "band"));
-      toggle(box, "gap:" + c.key, c.gap_label, swatch(doc.style.gap_color, "square"));
+      toggle(box, "gap:" + c.key, c.gap_label, swatch(doc.style.gap_color, "cross"));
     }
     for (const f of doc.facilities) {
       toggle(box, "fac:" + f.cat, f.label + "（" + f.count + "）", swatch(f.color, "dot"));
@@ -113,7 +114,7 @@
       }
       if (om.visible["gap:" + c.key]) {
         const row = el("div", "zm-row");
-        row.appendChild(swatch(doc.style.gap_color, "square"));
+        row.appendChild(swatch(doc.style.gap_color, "cross"));
         row.appendChild(el("span", null, c.gap_label));
         box.appendChild(row);
       }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -59,7 +59,9 @@ class HeadlineStrip(QWidget):
         self.blocks: list[Headlines] = []
         self.demand_year: int | None = None
         self.cells: dict[tuple[int, str, str], str] = {}  # (block, ken key or "" for the total, column)
-        self.legend: list[tuple[str, str, str]] = []  # (symbol "dot"|"square"|"band"|"line", colour, label)
+        self.legend: list[
+            tuple[str, str, str]
+        ] = []  # (symbol "dot"|"cross"|"band"|"line"|"whatif", colour, label)
         self.status = ""
         self.drawn_px = 0  # the number size of the last paint (for tests: readable type)
 
@@ -256,8 +258,20 @@ class HeadlineStrip(QWidget):
                 p.setBrush(c)
                 p.setPen(QPen(QColor("#222222"), 1))
                 p.drawEllipse(QRectF(PAD, cy - s / 2, s, s))
-            elif kind == "square":
-                p.fillRect(QRectF(PAD + s * 0.25, cy - s * 0.25, s * 0.5, s * 0.5), c)
+            elif kind == "cross":
+                p.setPen(QPen(c, max(1.5, s * 0.14)))
+                h = s * 0.3
+                x0 = PAD + s * 0.5
+                p.drawLine(QPointF(x0 - h, cy - h), QPointF(x0 + h, cy + h))
+                p.drawLine(QPointF(x0 - h, cy + h), QPointF(x0 + h, cy - h))
+            elif kind == "whatif":  # the page's 「仮」 marker
+                p.setBrush(QColor("#ffffff"))
+                p.setPen(QPen(c, max(2.0, s * 0.12)))
+                box = QRectF(PAD - s * 0.1, cy - s * 0.6, s * 1.2, s * 1.2)
+                p.drawEllipse(box)
+                p.setFont(self._font(round(sz.num * 0.6)))
+                p.drawText(box, int(Qt.AlignmentFlag.AlignCenter), MEETING_UI["whatif_mark"])
+                p.setFont(self._font(sz.num))
             elif kind == "line":
                 p.setPen(QPen(c, 4, Qt.PenStyle.DashLine))
                 p.drawLine(int(PAD), int(cy), int(PAD + s * 1.4), int(cy))

@@ -23,6 +23,9 @@ from zaitaku_map.options.meeting import log_event
 from zaitaku_map.remedies import EditOutcome, LiveScenario, list_scenarios
 from zaitaku_map.store import Project
 
+# the 「仮」 marker's colour on the page (resources/ui/viewer/viewer.css .zm-whatif) and in the legend
+WHATIF_COLOR = "#c2185b"
+
 
 class MeetingWhatIf:
     """The hypothetical facilities of one meeting (the scenario is built on the first one)."""

@@ -32,6 +32,7 @@ from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui.meeting.mapview import MeetingMapView
 from zaitaku_map.gui.meeting.session import FACILITY_TOGGLES, MeetingData, MeetingSession, load_meeting_data
 from zaitaku_map.gui.meeting.strip import HeadlineStrip
+from zaitaku_map.gui.meeting.whatif import WHATIF_COLOR
 from zaitaku_map.gui.state import AppState
 from zaitaku_map.gui.worker import Job
 from zaitaku_map.labels import MEETING_UI
@@ -412,7 +413,9 @@ class MeetingWindow(QWidget):
             if s.visible.get(f"band:{c['key']}"):
                 rows.append(("band", doc["style"]["band_colors"][1], c["band_label"]))
             if s.visible.get(f"gap:{c['key']}"):
-                rows.append(("square", doc["style"]["gap_color"], c["gap_label"]))
+                rows.append(("cross", doc["style"]["gap_color"], c["gap_label"]))
+        if s.whatif.active:
+            rows.append(("whatif", WHATIF_COLOR, MEETING_UI["whatif_legend"]))
         for f in doc["facilities"]:
             if s.visible.get(f"fac:{f['cat']}"):
                 rows.append(("dot", f["color"], f["label"]))
