@@ -230,10 +230,20 @@ def test_atlas_pages_number_and_list_every_facility(proj, tmp_path):
     assert out.pages == len(r.pages) == 3 and out.counts["kens"] == 3
     assert [o.title for o in r.outline] == ["中央圏域", "西部圏域", "南部圏域"]
     first = r.pages[0].extract_text()
-    data = load_export_data(p, ExportRequest(a))
-    names = data.facilities.loc[data.facilities["ken_key"] == "K1", "name"]
+    data = load_export_data(p, ExportRequest(a, coverage_category="zaishi"))
+    shown = data.shown_facilities()
+    names = shown.loc[shown["ken_key"] == "K1", "name"]
     assert out.counts["facilities"]["K1"] == len(names) > 0
     assert "圏域ごとの拡大図" in first and "施設一覧" in first
     for name in names:
         assert name in first, name
     assert f"{len(names)}件" in first
+    # by default the atlas numbers what a plan is about: no 薬局 or 包括 in the list
+    assert set(shown["category"]) <= {"zaishi_clinic", "zaishi_hospital", "home_nursing", "hospital"}
+    assert "中央薬局" not in first and "テスト市地域包括支援センター" not in first
+    # every category on request
+    out = export_atlas_pdf(p, ExportRequest(a, categories=("all",)), tmp_path / "all.pdf")
+    every = data.facilities.loc[data.facilities["ken_key"] == "K1", "name"]
+    assert out.counts["facilities"]["K1"] == len(every) > len(names)
+    first = PdfReader(tmp_path / "all.pdf").pages[0].extract_text()
+    assert "中央薬局" in first and "テスト市地域包括支援センター" in first

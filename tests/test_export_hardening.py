@@ -85,7 +85,7 @@ def test_exports_before_geocoding_list_unplaced_facilities(proj, tmp_path):
     export_xlsx(p, req, tmp_path / "l.xlsx")
     lst = export_list_pdf(p, req, tmp_path / "l.pdf")
     assert lst.counts["rows"] == n and "位置未確定" in _text(tmp_path / "l.pdf")
-    m = export_map_pdf(p, req, tmp_path / "m.pdf")
+    m = export_map_pdf(p, req.with_(categories=("all",)), tmp_path / "m.pdf")
     assert m.counts["facilities_unplaced"] == n
     assert "位置未確定のため地図に表示していない施設" in _text(tmp_path / "m.pdf")
     g = export_gpkg(p, req, tmp_path / "g.gpkg")

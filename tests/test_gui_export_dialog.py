@@ -57,3 +57,37 @@ def test_dialog_defaults_from_the_screen_and_pack(
         and "訪問看護ステーション（" not in pages[2]
     )
     dlg.close()
+
+
+def test_dialog_passes_the_screens_scenario_and_year(window: Any, qtbot: Any, synthetic_project: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from zaitaku_map import options
+    from zaitaku_map.export.request import ALL_CATEGORIES
+    from zaitaku_map.gui.export_dialog import ExportDialog
+
+    options.create_option(synthetic_project, "二次医療圏案", template="area", layer="二次医療圏")
+    path = synthetic_project.path
+    synthetic_project.close()
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        assert window.open_project(path)
+    window.state.set_scenario("シナリオ1")
+    window.state.set_year(2040)
+    dlg = ExportDialog(window)
+    assert dlg.scenario.isChecked() and dlg.year.isChecked() and "シナリオ1" in dlg.scenario.text()
+    for i in range(dlg.categories.count()):  # every category ticked: all of them, not the maps' default
+        dlg.categories.item(i).setCheckState(Qt.CheckState.Checked)
+    req = dlg.request()
+    assert req is not None and req.scenario == "シナリオ1" and req.year == 2040
+    assert req.categories == (ALL_CATEGORIES,) and req.map_category_set is None
+    dlg.scenario.setChecked(False)
+    dlg.year.setChecked(False)
+    req = dlg.request()
+    assert req is not None and req.scenario is None and req.year is None
+    dlg.close()
+    # nothing chosen on the screen: the boxes are hidden and off
+    window.state.set_scenario(None)
+    window.state.set_year(None)
+    dlg = ExportDialog(window)
+    assert not dlg.scenario.isChecked() and not dlg.year.isChecked()
+    dlg.close()

@@ -170,6 +170,21 @@ EXPORT_TEXT: dict[str, str] = {
     "approximate": "概略位置（町字・市区町村の代表点）",
     "approximate_mark": "※",
     "approximate_note": "※ 位置が町字・市区町村の代表点までしか決まっていない施設（地図では中抜きの記号）",
+    "scenario": "シナリオ",
+    "scenario_site": "仮想施設（シナリオ・実在しない）",
+    "scenario_gains": "機能を加える既存施設（シナリオ）",
+    "scenario_closed": "シナリオで休止する施設",
+    "scenario_moved": "シナリオで移転する施設",
+    "scenario_note": "シナリオ「{name}」: 到達圏と評価表は仮想施設を含むシナリオの施設で計算しています。仮想施設は実在せず、資源リストには含めていません。",
+    "scenario_list_title": "シナリオ「{name}」の仮想施設と変更（検討用・実在しない施設を含む）",
+    "scenario_columns": "変更|名称|種別|市区町村|経度|緯度",
+    "year": "年度",
+    "year_value": "{year}年度（推計）",
+    "year_head": "将来の需要（{year}年度）",
+    "year_label": "訪問診療 {value}件/月",
+    "year_method": "訪問診療の需要（レセプト件数/月）: {method}",
+    "hidden_categories": "地図に載せていない施設種別（資源リスト・表に掲載）: {items}",
+    "layer_off": "（右上の一覧で表示）",
 }
 
 # column headings of the resource lists and evaluation tables (CSV / XLSX / PDF)
@@ -206,6 +221,8 @@ EXPORT_COLUMNS: dict[str, str] = {
     "phone": "電話",
     "demand_year": "訪問診療の需要 {year}年度（件/月）",
     "demand_peak": "需要のピーク年度",
+    "demand_at_year": "訪問診療の需要 {year}年度（件/月）",
+    "pop75_at_year": "75歳以上 {year}年（推計）",
 }
 
 # warnings of the evaluation table
@@ -237,6 +254,8 @@ EXPORT_LAYERS: dict[str, str] = {
     "facilities": "施設",
     "bands": "到達圏_{category}",
     "gaps": "到達圏外_{category}",
+    "scenario_sites": "仮想施設_{scenario}",
+    "scenario_changes": "シナリオの変更_{scenario}",
 }
 
 # --- 圏域 options (options domain) -------------------------------------------------------------

@@ -6,6 +6,9 @@ Examples::
     zaitaku-map export P.gpkg --option 案A --pdf 案A_地図.pdf --list 案A_資源リスト.pdf
     zaitaku-map export P.gpkg --option 案A --pdf 案A.pdf --paper A3 --portrait --coverage zaishi
     zaitaku-map export P.gpkg --option 案A --pdf 案A.pdf --categories zaishi --title 在支診の分布
+    zaitaku-map export P.gpkg --option 案A --pdf 全施設.pdf --categories all
+    zaitaku-map export P.gpkg --option 案A --pdf 案A_S1.pdf --scenario シナリオ1 --coverage zaishi
+    zaitaku-map export P.gpkg --option 案A --pack 2040年度.pdf --year 2040
     zaitaku-map export P.gpkg --option 案A --atlas 案A_拡大図.pdf --categories zaishi,home_nursing
     zaitaku-map export P.gpkg --option 案A --pdf 75歳以上.pdf --choropleth pop75_share
     zaitaku-map export P.gpkg --option 案A --html 案A_地図.html --coverage zaishi
@@ -70,7 +73,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show.add_argument(
         "--categories",
         metavar="KEYS",
-        help="載せる施設種別をカンマ区切りで（例 zaishi,home_nursing,pharmacy）。既定はすべて",
+        help="載せる施設種別をカンマ区切りで（例 zaishi,home_nursing,pharmacy、すべては all）。"
+        "既定: 地図は在支診・在支病・訪問看護・病院（と到達圏の種別）、表・リストはすべて",
+    )
+    show.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="もしもの検討のシナリオ（仮想施設を含む施設で到達圏・評価表を計算し、地図に仮想施設を描く）",
+    )
+    show.add_argument(
+        "--year",
+        type=int,
+        metavar="YEAR",
+        help="将来推計の年度（例 2040）: 圏域ごとの需要・75歳以上人口を載せる",
     )
     show.add_argument(
         "--layers",
@@ -146,17 +161,21 @@ def build_request(args: argparse.Namespace, project: Project) -> Any:
         sections=parse_keys(args.sections),
         meeting=meeting,
         choropleth=args.choropleth,
+        scenario=args.scenario,
+        year=args.year,
     )
 
 
 def _viewer(args: argparse.Namespace, project: Project, prog: Progress) -> dict[str, Any]:
     """Every option in one offline HTML file (:mod:`zaitaku_map.export.viewer`)."""
     from zaitaku_map.coverage import resolve_coverage_params
-    from zaitaku_map.export.request import parse_keys
+    from zaitaku_map.export.request import ALL_CATEGORIES, parse_keys
     from zaitaku_map.export.viewer import ViewerSpec, export_viewer
 
     params = resolve_coverage_params(project, minutes=args.minutes) if args.minutes is not None else None
     cats = parse_keys(args.categories)
+    if cats and ALL_CATEGORIES in cats:
+        cats = None
     spec = ViewerSpec(
         coverage_categories=[args.coverage] if args.coverage else None,
         coverage_params=params,

@@ -29,6 +29,7 @@ from zaitaku_map.export.mapdraw import (
     draw_ken_fills,
     draw_north_arrow,
     draw_scale_bar,
+    draw_scenario,
     place_labels,
     setup_frame,
 )
@@ -45,8 +46,10 @@ ATLAS_MAX_MUNI_LABELS = 60
 
 
 def ken_facilities(data: ExportData, key: str) -> pd.DataFrame:
-    """Facilities of 圏域 ``key`` in list order (category, municipality, 五十音), numbered from 1."""
-    fac = data.facilities[data.facilities["ken_key"] == key].copy()
+    """Facilities of 圏域 ``key`` the map shows (:meth:`ExportData.shown_facilities`) in list order
+    (category, municipality, 五十音), numbered from 1."""
+    shown = data.shown_facilities()
+    fac = shown[shown["ken_key"] == key].copy()
     cat_pos = {k: i for i, k in enumerate(CATEGORIES)}
     fac["_c"] = fac["category"].map(lambda c: cat_pos.get(c, len(cat_pos)))
     fac = fac.sort_values(["_c", "muni_order", "kana_key", "id"], kind="stable").reset_index(drop=True)
@@ -106,6 +109,8 @@ def _map_part(
     xs, ys = draw_facilities(frame, placed, res)
     if len(placed):
         _number_stacks(ax, xs, ys, placed["no"].to_numpy())
+    if data.scenario is not None:
+        draw_scenario(frame, data.scenario, res)
     inside = frame.munis[frame.munis["ken_key"] == key]
     if len(inside) > ATLAS_MAX_MUNI_LABELS:  # a 圏域 of very many small units: the list names them
         inside = inside.iloc[:0]
@@ -213,13 +218,14 @@ def export_atlas_pdf(
     timer = Timer()
     prog = Progress.of(progress, cancel)
     data = load_export_data(project, request)
-    coverage = load_coverage(project, request)
+    coverage = load_coverage(project, request, facilities=data.facility_set)
     figures = atlas_figures(data, coverage, progress=prog.step(0.9))
     pdf, _heads = figures_pdf(figures, title=f"{EXPORT_TEXT['atlas_title']} {data.option_name}")
     prog.check()
     write_bytes(path, pdf, what="PDF")
     prog.update(1.0, "完了", force=True)
-    per_ken = {k: int((data.facilities["ken_key"] == k).sum()) for k in data.ken_order}
+    shown = data.shown_facilities()
+    per_ken = {k: int((shown["ken_key"] == k).sum()) for k in data.ken_order}
     return ExportResult(
         kind="atlas_pdf",
         path=str(path),

@@ -21,12 +21,13 @@ from zaitaku_map.export.data import ExportData, load_export_data
 from zaitaku_map.export.escape import mpl
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdoc import coverage_label, load_coverage, paper_size
-from zaitaku_map.export.mapdraw import CHANGED_EDGE, GAP_COLOR, draw_option_map
+from zaitaku_map.export.mapdraw import CHANGED_EDGE, GAP_COLOR, MapResult, draw_option_map, scenario_handles
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
 from zaitaku_map.labels import CATEGORIES, EXPORT_FLAGS, EXPORT_INDICATORS, EXPORT_TEXT
 from zaitaku_map.options import compare_options
+from zaitaku_map.options.compare import EvaluationTarget
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -80,7 +81,7 @@ def maps_figure(
         0.025,
         1 - 0.55 / h,
         f"{EXPORT_TEXT['created']}: {datas[0].created}　　"
-        + mpl("　".join(f"{chr(0x2460 + i)} {d.option_name}" for i, d in enumerate(datas))),
+        + mpl("　".join(f"{chr(0x2460 + i)} {d.title_name}" for i, d in enumerate(datas))),
         fontsize=9,
         va="bottom",
     )
@@ -111,14 +112,21 @@ def maps_figure(
     gap = 0.012
     cw = (0.95 - gap * (ncol - 1)) / ncol
     ch = (top - bottom - gap * (nrow - 1) - 0.25 / h * nrow) / nrow
+    first = MapResult()
     for i, (d, cov) in enumerate(zip(datas, coverages, strict=True)):
         r, c = divmod(i, ncol)
         x0 = 0.025 + c * (cw + gap)
         y0 = top - (r + 1) * (ch + 0.25 / h) - r * gap
         ax = fig.add_axes((x0, y0, cw, ch))
-        draw_option_map(ax, d, coverage=cov, small=True, highlight_units=changed[i] if changed else None)
+        res = draw_option_map(
+            ax, d, coverage=cov, small=True, highlight_units=changed[i] if changed else None
+        )
         ax.set_title(mpl(f"{chr(0x2460 + i)} {d.option_name}（{len(d.kens)}圏域）"), fontsize=10, loc="left")
-    cats = datas[0].categories_present()
+        if i == 0:
+            first = res
+    # the legend lists what the maps draw: the map categories present, the scenario's marks
+    drawn = set(datas[0].map_facilities["category"]) if datas[0].request.shows("facilities") else set()
+    cats = [c for c in datas[0].categories_present() if c in drawn]
     handles: list[Artist] = []
     for cat in cats:
         spec = CATEGORIES.get(cat, CATEGORIES["other"])
@@ -135,6 +143,7 @@ def maps_figure(
                 label=spec.label,
             )
         )
+    handles += scenario_handles(first.scenario)
     if changed and any(changed[1:]):
         handles.append(
             Patch(
@@ -302,11 +311,16 @@ def comparison_parts(project: Project, request: ExportRequest, *, progress: Prog
         for n in progress.step(0.3).iterate(names, message="データ")
     ]
     # coverage does not depend on the option: the small maps show the 圏域 only, the table the shares
-    cov = load_coverage(project, request)
-    cmp = compare_options(project, names, coverage_params=cov.params if cov is not None else None).to_dict()
+    fs = datas[0].facility_set
+    cov = load_coverage(project, request, facilities=fs)
+    targets = [EvaluationTarget(n, facilities=fs) for n in names] if fs is not None else list(names)
+    cmp = compare_options(
+        project, targets, coverage_params=cov.params if cov is not None else None, year=request.year
+    ).to_dict()
     progress.update(0.5, "地図")
     changed = [
-        {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])} for n in names
+        {d["code"] for d in cmp.get("unit_differences", []) if n in d.get("changed_in", [])}
+        for n in cmp["options"]  # 「案A＋シナリオ1」 under a scenario
     ]
     fig = maps_figure(
         datas,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from zaitaku_map import __version__
+from zaitaku_map.coverage.facilities import HYPOTHETICAL_ID_BASE
 from zaitaku_map.demand.sources import source_titles
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.colors import assign_colors
@@ -34,6 +35,9 @@ from zaitaku_map.labels import (
 )
 from zaitaku_map.options import adjacency, facility_functions, get_option, ken_polygons
 from zaitaku_map.store import Project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage import FacilitySet
 
 # short source names for the per-facility "出典" column
 FORMAT_SHORT = {
@@ -104,6 +108,99 @@ def attribution_keys(source: dict[str, Any]) -> list[str]:
 
 
 @dataclass
+class ScenarioOverlay:
+    """A what-if scenario as exports show it.
+
+    ``facility_set`` is what coverage and the evaluation run on (hypothetical facilities included);
+    ``sites`` (hypothetical facilities: key, label, category, origin, muni_code, point) and
+    ``changed`` (real facilities the scenario changes: id, name, category, change
+    closed|gains|moved, gains, point at the scenario position) are what a map draws over the register.
+    Neither ever enters the facility lists.
+    """
+
+    name: str
+    facility_set: FacilitySet
+    sites: gpd.GeoDataFrame
+    changed: gpd.GeoDataFrame
+
+
+def scenario_overlay(project: Project, name: str) -> ScenarioOverlay:
+    """The stored scenario ``name`` for exports.
+
+    Raises
+    ------
+    zaitaku_map.remedies.ScenarioNotFoundError
+        When the project has no scenario of that name.
+    """
+    from zaitaku_map.remedies import get_scenario
+    from zaitaku_map.remedies.coverage import changed_frame, site_frame
+    from zaitaku_map.remedies.facility_set import facility_set
+
+    sc = get_scenario(project, name)
+    return ScenarioOverlay(
+        sc.name,
+        facility_set(project, sc.state, label=sc.name),
+        site_frame(sc.state),
+        changed_frame(project, sc.state),
+    )
+
+
+@dataclass
+class YearFigures:
+    """The 訪問診療 demand and 75+ population of each 圏域 in one projection 年度."""
+
+    year: int
+    demand: dict[str, float | None]  # ken_key -> レセプト件数/月 of the year
+    pop75: dict[str, float | None]  # ken_key -> projected 75+ population of the year
+    method: str  # how the demand was cut into the 圏域 (Japanese line)
+    citations: list[str]  # the projection sources with their editions
+
+
+def year_figures(project: Project, option: str, year: int) -> YearFigures:
+    """Demand and 75+ population per 圏域 of ``option`` in ``year`` (from the imported projections).
+
+    Raises
+    ------
+    ExportError
+        When the project holds no projections, or none for ``year``.
+    """
+    from zaitaku_map.demand.population import at_year
+    from zaitaku_map.demand.sources import citations
+    from zaitaku_map.export.demand_pages import demand_of_option
+    from zaitaku_map.labels import DEMAND_KEYS, DEMAND_METHODS
+
+    od = demand_of_option(project, option)
+    if od.method is None and not any(k.population for k in od.kens):
+        raise ExportError(
+            f"no projections in the project for {year}",
+            value=year,
+            hint="zaitaku-map projection で将来推計（需要推計・推計人口）を取り込むか、年度を指定せずに出力してください",
+        )
+    demand = {k.ken_key: None if not k.values else at_year(k.values, year) for k in od.kens}
+    pop75 = {
+        k.ken_key: None if not k.population.get("75+") else at_year(k.population["75+"], year)
+        for k in od.kens
+    }
+    if all(v is None for v in [*demand.values(), *pop75.values()]):
+        raise ExportError(
+            f"the projections hold no value for {year}",
+            value=year,
+            expected=", ".join(str(y) for y in od.years),
+            hint="取り込んだ推計にある年度を指定してください",
+        )
+    if od.method is None:
+        method = EXPORT_TEXT["year_method"].format(method="－")
+    else:
+        key = (
+            f"（{DEMAND_KEYS.get(od.key or '', od.key)}で按分）"
+            if od.method == "apportioned" and od.key
+            else ""
+        )
+        method = EXPORT_TEXT["year_method"].format(method=DEMAND_METHODS[od.method] + key)
+    return YearFigures(year, demand, pop75, method, [c.text for c in citations(project)])
+
+
+@dataclass
 class ExportData:
     """One option's 圏域, municipalities, facilities and provenance, ready to draw or tabulate."""
 
@@ -118,12 +215,53 @@ class ExportData:
     is_demo: bool
     request: ExportRequest
     ken_neighbours: dict[str, set[str]] = field(default_factory=dict)  # 圏域 sharing a border
+    scenario: ScenarioOverlay | None = None
+    year: YearFigures | None = None
     created: str = field(default_factory=lambda: dt.date.today().isoformat())
     version: str = __version__
 
     @property
     def ken_order(self) -> list[str]:
         return list(self.kens["ken_key"])
+
+    @property
+    def facility_set(self) -> FacilitySet | None:
+        """The facility set coverage and the evaluation run on (``None``: the register)."""
+        return None if self.scenario is None else self.scenario.facility_set
+
+    @property
+    def title_name(self) -> str:
+        """「案A」, or 「案A＋シナリオ1」 under a scenario."""
+        return self.option_name if self.scenario is None else f"{self.option_name}＋{self.scenario.name}"
+
+    def shown_facilities(self, *, every_category: bool = False) -> pd.DataFrame:
+        """The facilities a map shows (placed or not): those of the request's map categories
+        (:attr:`ExportRequest.map_category_set`), under a scenario at their scenario state
+        (switched-off ones left out, moved ones at their new place, re-categorised ones in their new
+        category).  Hypothetical facilities are never among them: maps draw them from
+        :attr:`scenario`.  ``every_category``: all categories of :attr:`facilities` (the HTML map
+        holds them all, the ones not shown switched off)."""
+        fac = self.facilities
+        if self.scenario is not None:
+            fac = _scenario_state(fac, self.scenario.facility_set)
+        shown = self.request.map_category_set
+        if shown is not None and not every_category:
+            fac = fac[fac["category"].isin(shown)]
+        return fac
+
+    @property
+    def map_facilities(self) -> pd.DataFrame:
+        """The placed ones of :meth:`shown_facilities` (what a map draws)."""
+        fac = self.shown_facilities()
+        return fac[fac["placed"]]
+
+    def hidden_categories(self) -> dict[str, int]:
+        """Categories present in the facilities but not drawn on maps, with their counts."""
+        shown = self.request.map_category_set
+        if shown is None or not len(self.facilities):
+            return {}
+        counts = self.facilities["category"].value_counts()
+        return {c: int(counts[c]) for c in self.categories_present() if c not in shown}
 
     def ken_name(self, key: str | None) -> str:
         if key is None or key == UNKNOWN_KEN:
@@ -169,6 +307,27 @@ class ExportData:
                 parts.append("基準日不明・取込 " + "・".join(sorted(imported)))
             lines.append(f"{kind}: {fmt}（{'、'.join(parts) or '基準日不明'}）")
         return lines
+
+
+def _scenario_state(fac: pd.DataFrame, fs: FacilitySet) -> pd.DataFrame:
+    """The register frame at a scenario's state: rows switched off dropped, moved rows at their new
+    position (exact, no longer approximate), re-categorised rows in their new category."""
+    real = {f.id: f for f in fs if f.id < HYPOTHETICAL_ID_BASE}
+    out = fac[fac["id"].map(lambda i: int(i) in real)].copy()
+    if out.empty:
+        return out
+    edits = [real[int(i)] for i in out["id"]]
+    lon = np.array([np.nan if f.lon is None else f.lon for f in edits], dtype=float)
+    lat = np.array([np.nan if f.lat is None else f.lat for f in edits], dtype=float)
+    moved = ~(
+        np.isclose(lon, out["lon"].to_numpy(dtype=float)) & np.isclose(lat, out["lat"].to_numpy(dtype=float))
+    )
+    moved &= ~np.isnan(lon)
+    out["category"] = [f.category for f in edits]
+    out["lon"], out["lat"] = lon, lat
+    out["placed"] = ~np.isnan(lon) & ~np.isnan(lat)
+    out["approximate"] = out["approximate"].to_numpy(dtype=bool) & ~moved
+    return out
 
 
 def _option_meta(
@@ -423,18 +582,19 @@ def load_export_data(project: Project, request: ExportRequest) -> ExportData:
     (:func:`zaitaku_map.export.colors.assign_colors`), so neighbours always differ strongly and a
     stored colour that is not ``#rrggbb`` can never reach a writer.
 
+    With ``request.scenario`` the data carry the scenario (:class:`ScenarioOverlay`: its facility set
+    for coverage and evaluation, its hypothetical facilities and edits for maps) while
+    ``facilities`` stays the register; with ``request.year`` the 圏域 carry ``demand_year`` and
+    ``pop75_year`` of that 年度 (:class:`YearFigures`).
+
     Raises
     ------
     ExportError
-        When the option does not exist or has no 圏域.
+        When the option does not exist or has no 圏域, or the year has no projection.
+    zaitaku_map.remedies.ScenarioNotFoundError
+        When the scenario does not exist.
     """
     option = request.option
-    if request.scenario is not None or request.year is not None:
-        raise ExportError(
-            "scenario and year are not available to exports yet",
-            value=request.scenario or request.year,
-            hint="シナリオ・推計年を指定せずに出力してください",
-        )
     meta, ken_defs, assign = _option_meta(project, option)
     munis = load_municipalities(project, display=True).copy()
     if "full_name" in munis:
@@ -460,6 +620,13 @@ def load_export_data(project: Project, request: ExportRequest) -> ExportData:
     keep = request.category_set
     if keep is not None:
         fac = fac[fac["category"].isin(keep)].reset_index(drop=True)
+    year = None
+    if request.year is not None:
+        year = year_figures(project, option, request.year)
+        for col, values in (("demand_year", year.demand), ("pop75_year", year.pop75)):
+            kens[col] = np.array(
+                [np.nan if values.get(k) is None else values[k] for k in kens["ken_key"]], dtype=float
+            )
     name = project.path.stem if getattr(project, "path", None) else ""
     return ExportData(
         project_name=name,
@@ -473,4 +640,6 @@ def load_export_data(project: Project, request: ExportRequest) -> ExportData:
         is_demo=bool(getattr(project, "is_demo", False)),
         request=request,
         ken_neighbours=neighbours,
+        scenario=None if request.scenario is None else scenario_overlay(project, request.scenario),
+        year=year,
     )

@@ -6,7 +6,7 @@ coverage shares, warnings); this module only chooses the columns and formats the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,9 @@ from zaitaku_map.labels import CATEGORIES, CORE_CATEGORIES, EXPORT_COLUMNS, EXPO
 from zaitaku_map.options import evaluate_option
 from zaitaku_map.store import Project
 
+if TYPE_CHECKING:
+    from zaitaku_map.coverage import FacilitySet
+
 
 def request_params(project: Project, request: ExportRequest) -> Any:
     """The coverage parameters of a request: its own, else the project's stored ones, with
@@ -25,9 +28,32 @@ def request_params(project: Project, request: ExportRequest) -> Any:
     return resolve_coverage_params(project, request.coverage_params, minutes=request.coverage_minutes)
 
 
-def evaluate(project: Project, option: str, *, coverage_params: Any = None) -> dict[str, Any]:
-    """``options.evaluate_option`` of ``option`` (its JSON form, as the tables read it)."""
-    return evaluate_option(project, option, coverage_params=coverage_params).to_dict()
+def evaluate(
+    project: Project,
+    option: str,
+    *,
+    coverage_params: Any = None,
+    facilities: FacilitySet | None = None,
+    year: int | None = None,
+) -> dict[str, Any]:
+    """``options.evaluate_option`` of ``option`` (its JSON form, as the tables read it) on
+    ``facilities`` (a scenario's set; ``None``: the register), with the demand of ``year``."""
+    return evaluate_option(
+        project, option, coverage_params=coverage_params, facilities=facilities, year=year
+    ).to_dict()
+
+
+def evaluate_data(project: Project, data: ExportData) -> dict[str, Any]:
+    """The evaluation of ``data``'s option as its request asks: coverage parameters when it shows
+    coverage, the scenario's facilities, the projection year."""
+    params = request_params(project, data.request) if data.request.coverage_category else None
+    return evaluate(
+        project,
+        data.option_name,
+        coverage_params=params,
+        facilities=data.facility_set,
+        year=data.request.year,
+    )
 
 
 def _rate(n: float, base: Any, per: float) -> float:
@@ -46,8 +72,7 @@ def evaluation_table(
     """
     coverage_category = data.request.coverage_category
     if ev is None:
-        params = request_params(project, data.request) if coverage_category else None
-        ev = evaluate(project, data.option_name, coverage_params=params)
+        ev = evaluate_data(project, data)
     present = {c for r in ev["kens"] for c, v in r["facilities"].items() if v["count"]}
     not_loaded = set(ev.get("categories_not_loaded") or [])  # never imported: no column of zeros (see notes)
     cats = [c for c in CORE_CATEGORIES if c not in not_loaded]
@@ -76,7 +101,7 @@ def evaluation_table(
             cov = (r.get("coverage") or {}).get(coverage_category) or {}
             share = cov.get("share")
             row["coverage_share"] = np.nan if share is None else float(share)
-        _demand_cells(row, r.get("demand"))
+        _demand_cells(row, r)
         row["warnings"] = "／".join(str(w["message"]) for w in r.get("warnings", []))
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -97,7 +122,7 @@ def evaluation_table(
         if coverage_category not in CATEGORIES:
             label = category_name(coverage_category)
         heads["coverage_share"] = f"{EXPORT_COLUMNS['coverage_share']}（{label}）"
-    heads.update(_demand_heads(ev))
+    heads.update(_demand_heads(ev, data.request.year))
     heads["warnings"] = EXPORT_COLUMNS["warnings"]
     return table, heads, ev
 
@@ -108,26 +133,44 @@ def _demand_years(ev: dict[str, Any]) -> tuple[int, int] | None:
     return None if first is None else (int(first["growth_years"][0]), int(first["growth_years"][1]))
 
 
-def _demand_cells(row: dict[str, Any], demand: dict[str, Any] | None) -> None:
-    """Demand of the base and target 年度 and the peak 年度 (section ``demand``; issue 16)."""
-    if not demand:
-        return
-    base, target = demand["growth_years"]
-    vals = demand.get("home_visit_per_month") or {}
-    row["demand_base"] = vals.get(str(base), np.nan)
-    row["demand_target"] = vals.get(str(target), np.nan)
-    row["demand_peak"] = demand.get("peak_year") or np.nan
+def _demand_cells(row: dict[str, Any], ken: dict[str, Any]) -> None:
+    """Demand of the base and target 年度 and the peak 年度 (section ``demand``; issue 16), and with
+    a projection year its demand and 75+ population (sections ``demand``/``population_projection``)."""
+    demand = ken.get("demand")
+    if demand:
+        base, target = demand["growth_years"]
+        vals = demand.get("home_visit_per_month") or {}
+        row["demand_base"] = vals.get(str(base), np.nan)
+        row["demand_target"] = vals.get(str(target), np.nan)
+        row["demand_peak"] = demand.get("peak_year") or np.nan
+        if demand.get("year") is not None:
+            row["demand_at_year"] = np.nan if demand.get("at_year") is None else demand["at_year"]
+    pop = ken.get("population_projection") or {}
+    if pop.get("year") is not None:
+        v = (pop.get("at_year") or {}).get("75+")
+        row["pop75_at_year"] = np.nan if v is None else v
 
 
-def _demand_heads(ev: dict[str, Any]) -> dict[str, str]:
+def _demand_heads(ev: dict[str, Any], year: int | None) -> dict[str, str]:
     years = _demand_years(ev)
-    if years is None:
-        return {}
-    return {
-        "demand_base": EXPORT_COLUMNS["demand_year"].format(year=years[0]),
-        "demand_target": EXPORT_COLUMNS["demand_year"].format(year=years[1]),
-        "demand_peak": EXPORT_COLUMNS["demand_peak"],
-    }
+    heads: dict[str, str] = {}
+    if years is not None:
+        heads = {
+            "demand_base": EXPORT_COLUMNS["demand_year"].format(year=years[0]),
+            "demand_target": EXPORT_COLUMNS["demand_year"].format(year=years[1]),
+            "demand_peak": EXPORT_COLUMNS["demand_peak"],
+        }
+    if year is not None:
+        if years is not None:  # the year's column replaces the base or target one it equals
+            heads = {
+                k: v
+                for k, v in heads.items()
+                if (k, year) not in (("demand_base", years[0]), ("demand_target", years[1]))
+            }
+            heads["demand_at_year"] = EXPORT_COLUMNS["demand_at_year"].format(year=year)
+        if any((k.get("population_projection") or {}).get("year") is not None for k in ev["kens"]):
+            heads["pop75_at_year"] = EXPORT_COLUMNS["pop75_at_year"].format(year=year)
+    return heads
 
 
 def option_notes(ev: dict[str, Any]) -> list[str]:
@@ -150,7 +193,7 @@ def format_cell(key: str, value: Any) -> str:
     """Text of an evaluation cell as printed (population with separators, ratios 1 decimal, shares %)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "－"
-    if key.startswith("pop_"):
+    if key.startswith(("pop_", "pop75_")):
         return f"{value:,.0f}"
     if key.startswith("zaishi_per"):
         return f"{value:.1f}"

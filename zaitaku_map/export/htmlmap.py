@@ -36,11 +36,26 @@ from zaitaku_map.export.escape import html_text as _e
 from zaitaku_map.export.escape import plain as _text
 from zaitaku_map.export.escape import script_json
 from zaitaku_map.export.mapdoc import coverage_facts, coverage_label, info_lines, load_coverage, map_counts
-from zaitaku_map.export.mapdraw import BAND_COLORS, GAP_COLOR, KEN_EDGE, MUNI_EDGE, OUTSIDE_FILL, Coverage
+from zaitaku_map.export.mapdraw import (
+    BAND_COLORS,
+    GAP_COLOR,
+    KEN_EDGE,
+    MUNI_EDGE,
+    OUTSIDE_FILL,
+    SITE_COLOR,
+    Coverage,
+)
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.geo import feature_collection
-from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, ROLE_SHORT, category_label
+from zaitaku_map.labels import (
+    CATEGORIES,
+    EXPORT_COLUMNS,
+    EXPORT_TEXT,
+    ROLE_SHORT,
+    SCENARIO_DOC_TEXT,
+    category_label,
+)
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -73,6 +88,7 @@ html, body { font-family: %(font)s; }
 .zm-legend { max-height: 60vh; overflow-y: auto; font-size: 12px; }
 .zm-legend h2, .zm-info h2 { font-size: 13px; margin: 2px 0 4px 0; }
 .zm-legend .zm-row { white-space: nowrap; }
+.zm-legend .zm-off { color: #777; font-size: 11px; margin-left: 4px; }
 .zm-sw { display: inline-block; width: 14px; height: 11px; margin-right: 6px; vertical-align: -1px;
   border: 1px solid #555; }
 .zm-line { display: inline-block; width: 16px; margin-right: 6px; vertical-align: 3px; }
@@ -220,6 +236,66 @@ def label_point(geom: Any) -> tuple[float, float] | None:
     return round(pt.y, NDIGITS), round(pt.x, NDIGITS)
 
 
+def _year_aliases(data: ExportData) -> dict[str, str]:
+    """Popup fields of the projection year (none without one)."""
+    if data.year is None:
+        return {}
+    y = data.year.year
+    return {
+        "demand_year": EXPORT_COLUMNS["demand_at_year"].format(year=y),
+        "pop75_year": EXPORT_COLUMNS["pop75_at_year"].format(year=y),
+    }
+
+
+def _year_props(data: ExportData, row: Any) -> dict[str, str]:
+    if data.year is None:
+        return {}
+    demand, pop75 = row.get("demand_year"), row.get("pop75_year")
+    return {
+        "demand_year": "－" if demand is None or not np.isfinite(demand) else f"{demand:,.1f}",
+        "pop75_year": _pop(pop75),
+    }
+
+
+def _scenario_layer(data: ExportData) -> tuple[folium.FeatureGroup, dict[str, int]] | None:
+    """A scenario's hypothetical facilities (magenta, labelled 仮想) and changed real ones; ``None``
+    without a scenario.  Returns the layer and the marks drawn by kind."""
+    sc = data.scenario
+    if sc is None:
+        return None
+    name = f"{EXPORT_TEXT['scenario']}「{_e(sc.name)}」"
+    group = folium.FeatureGroup(name=f'<span style="color:{SITE_COLOR}">★</span> {name}', show=True)
+    drawn = {"site": 0, "gains": 0, "moved": 0, "closed": 0}
+    for _i, r in sc.sites.iterrows():
+        tip = (
+            SCENARIO_DOC_TEXT["site_label"].format(label=r["label"]) + f"（{category_label(r['category'])}）"
+        )
+        folium.CircleMarker(
+            [r.geometry.y, r.geometry.x],
+            radius=8,
+            color="#ffffff",
+            weight=2,
+            fill_color=SITE_COLOR,
+            fill_opacity=0.95,
+            tooltip=_e(tip + "・" + EXPORT_TEXT["scenario_site"]),
+        ).add_to(group)
+        drawn["site"] += 1
+    for _i, r in sc.changed.iterrows():
+        kind = str(r["change"]) if str(r["change"]) in drawn else "moved"
+        closed = kind == "closed"
+        folium.CircleMarker(
+            [r.geometry.y, r.geometry.x],
+            radius=9,
+            color="#222222" if closed else SITE_COLOR,
+            weight=3,
+            dash_array="3 3" if closed else None,
+            fill=False,
+            tooltip=_e(f"{EXPORT_TEXT['scenario_' + kind]}: {r['name']}"),
+        ).add_to(group)
+        drawn[kind] += 1
+    return group, drawn
+
+
 def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
     """圏域 fills and boundaries (tooltip: name; popup: municipalities, population, facilities)."""
     fac = data.facilities
@@ -240,6 +316,7 @@ def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
                 "pop_total": _pop(r.get("pop_total")),
                 "pop_75": _pop(r.get("pop_75")),
                 "facilities": _e("・".join(per) or "なし"),
+                **_year_props(data, r),
             }
         )
     fill = 0.45 if coverage is not None else 0.6
@@ -256,7 +333,7 @@ def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
         highlight_function=lambda f: {"weight": 4, "fillOpacity": min(fill + 0.2, 0.9)},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
         popup=folium.GeoJsonPopup(
-            fields=["name", "units", "n_units", "pop_total", "pop_75", "facilities"],
+            fields=["name", "units", "n_units", "pop_total", "pop_75", "facilities", *_year_aliases(data)],
             aliases=[
                 EXPORT_COLUMNS["ken_name"],
                 EXPORT_COLUMNS["units"],
@@ -264,6 +341,7 @@ def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
                 EXPORT_COLUMNS["pop_total"],
                 EXPORT_COLUMNS["pop_75"],
                 EXPORT_TEXT["facilities"],
+                *_year_aliases(data).values(),
             ],
             max_width=380,
         ),
@@ -289,6 +367,7 @@ def _legend_html(
     has_roles: bool,
     *,
     approximate: int = 0,
+    scenario: dict[str, int] | None = None,
 ) -> str:
     rows: list[str] = [f"<h2>{_e(EXPORT_TEXT['legend'])}</h2>"]
     if len(data.kens) <= 16:
@@ -324,11 +403,17 @@ def _legend_html(
                 f'width:6px;height:6px;margin:0 10px 0 4px"></span>'
                 f"{_e(EXPORT_TEXT['gap'].format(minutes=f'{coverage.minutes:g}'))}</div>"
             )
+    shown = data.request.map_category_set
     for cat, n in fac_counts.items():
         c = CATEGORIES.get(cat, CATEGORIES["other"])
+        off = (
+            ""
+            if shown is None or cat in shown
+            else f'<span class="zm-off">{_e(EXPORT_TEXT["layer_off"])}</span>'
+        )
         rows.append(
             f'<div class="zm-row"><span class="zm-dot" style="background:{c.color}"></span>'
-            f"{_e(category_label(cat))}（{n}）</div>"
+            f"{_e(category_label(cat))}（{n}）{off}</div>"
         )
     if approximate:
         rows.append(
@@ -340,6 +425,18 @@ def _legend_html(
             f'<div class="zm-row"><span class="zm-dot" style="background:#fff;border:2.4px solid #000"></span>'
             f"太枠: {_e(ROLE_SHORT['active_role'])}・{_e(ROLE_SHORT['hub'])}</div>"
         )
+    for kind, n in (scenario or {}).items():
+        if not n:
+            continue
+        style = (
+            f"background:{SITE_COLOR};border:2px solid #fff"
+            if kind == "site"
+            else f"background:#fff;border:3px {'dashed #222' if kind == 'closed' else 'solid ' + SITE_COLOR}"
+        )
+        rows.append(
+            f'<div class="zm-row"><span class="zm-dot" style="{style}"></span>'
+            f"{_e(EXPORT_TEXT['scenario_' + kind])}（{n}）</div>"
+        )
     return "".join(rows)
 
 
@@ -348,7 +445,7 @@ def _info_html(data: ExportData, coverage: Coverage | None) -> str:
     notes = data.option_meta.get("notes")
     if notes:
         parts.append(f"<h3>{_e(EXPORT_TEXT['option'])}の説明</h3><p>{_e(notes)}</p>")
-    for head, lines in info_lines(data, coverage):
+    for head, lines in info_lines(data, coverage, hidden_note=False):
         parts.append(f"<h3>{_e(head)}</h3>" + "".join(f"<p>{_e(line)}</p>" for line in lines))
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     if data.project_name:
@@ -363,11 +460,13 @@ def _info_html(data: ExportData, coverage: Coverage | None) -> str:
 def _title_html(data: ExportData, coverage: Coverage | None) -> str:
     title = data.request.title
     demo = f'<span class="zm-demo">{_e(EXPORT_TEXT["demo_banner"])}</span>' if data.is_demo else ""
-    sub = f"{EXPORT_TEXT['option']}: {data.option_name}　{EXPORT_TEXT['created']}: {data.created}"
+    sub = f"{EXPORT_TEXT['option']}: {data.title_name}　{EXPORT_TEXT['created']}: {data.created}"
     if data.request.subtitle:
         sub = f"{data.request.subtitle}　{sub}"
     if coverage is not None:
         sub += f"　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)} {coverage.minutes:g}分"
+    if data.year is not None:
+        sub += f"　{EXPORT_TEXT['year']}: {EXPORT_TEXT['year_value'].format(year=data.year.year)}"
     dates = sorted(
         {
             str(s["reference_date"])
@@ -396,7 +495,7 @@ def _new_map(data: ExportData) -> tuple[folium.Map, Figure]:
     m.default_js = []
     m.default_css = []
     root = cast(Figure, m.get_root())  # folium.Map places itself in a branca Figure (get_root() says Element)
-    root.title = _e(f"{data.request.title or EXPORT_TEXT['map_title']} {data.option_name}")
+    root.title = _e(f"{data.request.title or EXPORT_TEXT['map_title']} {data.title_name}")
     leaflet_js, leaflet_css = leaflet_assets()
     root.header.add_child(
         Element(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'), name="zm_csp"
@@ -509,7 +608,10 @@ _FACILITY_HEADS = (
 
 
 def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict[str, int]:
-    """One layer of circle markers per category (approximate positions hollow); returns markers per category."""
+    """One layer of circle markers per category (approximate positions hollow); the categories a
+    printed map would not draw (:attr:`ExportRequest.map_category_set`) are switched off in the
+    layer list.  Returns markers per category."""
+    shown = data.request.map_category_set
     shrink = float(np.clip(math.sqrt(400 / max(len(fac), 1)), 0.55, 1.0))
     heads = {k: EXPORT_COLUMNS[k] for k in _FACILITY_HEADS}
     counts: dict[str, int] = {}
@@ -551,7 +653,8 @@ def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict
         counts[cat] = len(rows)
         label = category_label(cat)
         group = folium.FeatureGroup(
-            name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）', show=True
+            name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）',
+            show=shown is None or cat in shown,
         )
         spec = {
             "label": label,
@@ -626,20 +729,32 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
     if coverage is not None and req.shows("gaps") and coverage.gaps is not None and len(coverage.gaps):
         gap_group, n_gaps = _gap_layer(coverage.gaps, coverage)
         gap_group.add_to(m)
-    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
+    every = data.shown_facilities(every_category=True)
+    fac = every[every["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
     fac_counts = _facility_layers(m, data, fac)
+    scenario = _scenario_layer(data) if req.shows("facilities") else None
+    if scenario is not None:
+        scenario[0].add_to(m)
     for group in _label_layers(data):
         group.add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     has_roles = bool((fac["roles"] != "").any()) if len(fac) else False
-    legend = _legend_html(data, coverage, fac_counts, has_roles, approximate=int(fac["approximate"].sum()))
+    legend = _legend_html(
+        data,
+        coverage,
+        fac_counts,
+        has_roles,
+        approximate=int(fac["approximate"].sum()),
+        scenario=None if scenario is None else scenario[1],
+    )
     _Script(_panels(m.get_name(), data, coverage, legend)).add_to(m)
-    listed = data.facilities["ken_key"].notna() | data.facilities["ken_unknown"]
+    listed = every["ken_key"].notna() | every["ken_unknown"]
     facts = {
         "markers": int(sum(fac_counts.values())),
-        "facilities_unplaced": int((~data.facilities["placed"] & listed).sum()),
+        "facilities_unplaced": int((~every["placed"] & listed).sum()),
         "gap_points": n_gaps,
         "categories": fac_counts,
+        "scenario": {} if scenario is None else scenario[1],
     }
     return root.render(), facts
 
@@ -665,7 +780,7 @@ def export_html_map(
     prog.update(0.05, "データを読み込み中")
     data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
-    cov = load_coverage(project, request)
+    cov = load_coverage(project, request, facilities=data.facility_set)
     prog.update(0.5, "地図を作成中")
     page, facts = build_html_map(data, coverage=cov)
     prog.update(0.85, "HTML を書き出し中")
@@ -681,6 +796,7 @@ def export_html_map(
         seconds=timer.seconds(),
         counts={
             **map_counts(data),
+            "facilities": facts["categories"],  # every category is a layer (some switched off)
             "markers": facts["markers"],
             "facilities_unplaced": facts["facilities_unplaced"],
         },

@@ -209,10 +209,14 @@ def build_layers(project: Project, data: ExportData) -> dict[str, gpd.GeoDataFra
             "pop_65",
             "pop_75",
             "pop_85",
+            *[c for c in ("demand_year", "pop75_year") if c in kens.columns],
             *[c for c in kens.columns if c.startswith("n_") and c != "n_units"],
             "geometry",
         ]
     ]
+    if data.year is not None:  # the year in the column name, as QGIS shows it
+        y = data.year.year
+        kens = kens.rename(columns={"demand_year": f"demand_{y}", "pop75_year": f"pop75_{y}"})
     munis = data.munis[["code", "name", "full_name", "ken_key", "geometry"]].copy()
     munis["ken_name"] = munis["ken_key"].map(lambda k: data.ken_name(k) if isinstance(k, str) else None)
     placed = rows[rows["lon"].notna() & rows["lat"].notna()].copy()
@@ -233,7 +237,17 @@ def build_layers(project: Project, data: ExportData) -> dict[str, gpd.GeoDataFra
         EXPORT_LAYERS["municipalities"]: munis,
         EXPORT_LAYERS["facilities"]: facilities,
     }
-    cov = load_coverage(project, data.request)
+    if data.scenario is not None:  # apart from the facilities: a scenario's sites are not real
+        name = re.sub(r"[^\w]", "", data.scenario.name) or "scenario"
+        for key, gdf in (
+            ("scenario_sites", data.scenario.sites),
+            ("scenario_changes", data.scenario.changed),
+        ):
+            if len(gdf):
+                layers[EXPORT_LAYERS[key].format(scenario=name)] = gdf.assign(
+                    scenario=data.scenario.name, hypothetical=int(key == "scenario_sites")
+                )
+    cov = load_coverage(project, data.request, facilities=data.facility_set)
     if cov is not None:
         label = re.sub(r"[^\w]", "", coverage_label(cov.category))
         if cov.bands is not None:

@@ -129,7 +129,7 @@ def cover_story(data: ExportData, title: str, *, extra_notes: Sequence[str] = ()
     """Title block, demo notice, option notes, sources and attribution."""
     story: list[Any] = [
         para(title, "title"),
-        para(f"{EXPORT_TEXT['option']}: {data.option_name}", "subtitle"),
+        para(f"{EXPORT_TEXT['option']}: {data.title_name}", "subtitle"),
         para(f"{EXPORT_TEXT['created']}: {data.created}　　プロジェクト: {data.project_name}", "note"),
     ]
     if data.is_demo:
@@ -156,7 +156,7 @@ def evaluation_story(
 ) -> list[Any]:
     """The option's evaluation as two tables (population and counts; roles, functions, coverage, warnings)."""
     table, heads, ev = evaluation_table(project, data, ev=ev)
-    story: list[Any] = [para(f"{EXPORT_TEXT['eval_title']}（{data.option_name}）", "h1")]
+    story: list[Any] = [para(f"{EXPORT_TEXT['eval_title']}（{data.title_name}）", "h1")]
     if table.empty:
         return [*story, para(EXPORT_TEXT["no_facilities"], "note")]
     first = ["ken_name", "n_units", "pop_total", "pop_75"] + [
@@ -190,6 +190,27 @@ def evaluation_story(
             Spacer(1, 3 * mm),
         ]
     story += [para(n, "note") for n in option_notes(ev)]
+    return story + scenario_story(data, width)
+
+
+def scenario_story(data: ExportData, width: float) -> list[Any]:
+    """The scenario's hypothetical facilities and edits, as a table of their own (never in the
+    resource list); nothing without a scenario."""
+    from zaitaku_map.export.tables import scenario_rows
+
+    if data.scenario is None:
+        return []
+    header, rows = scenario_rows(data)
+    story: list[Any] = [
+        Spacer(1, 4 * mm),
+        para(EXPORT_TEXT["scenario_list_title"].format(name=data.scenario.name), "h2"),
+        para(EXPORT_TEXT["scenario_note"].format(name=data.scenario.name), "note"),
+    ]
+    if rows:
+        cells = [[str(v) if not isinstance(v, float) else f"{v:.5f}" for v in r] for r in rows]
+        weights = [2.4, 3.2, 1.6, 1.6, 1.0, 1.0]
+        widths = [width * w / sum(weights) for w in weights]
+        story.append(data_table(header, cells, widths, align_right=[4, 5]))
     return story
 
 
@@ -291,6 +312,8 @@ def export_list_pdf(
     counts: dict[str, dict[str, int]] = {}
     outside = int((data.facilities["ken_key"].isna() & ~data.facilities["ken_unknown"]).sum())
     notes = [f"この案の圏域外にある施設 {outside} 件はリストに含めていません。"] if outside else []
+    if data.scenario is not None:
+        notes.append(EXPORT_TEXT["scenario_note"].format(name=data.scenario.name))
     loaded = queries.loaded_categories(project)
     not_loaded = {c for c in CORE_CATEGORIES if c not in loaded}
     if not_loaded:
@@ -316,7 +339,7 @@ def export_list_pdf(
         counts.update(c)
         return s + body
 
-    header = f"{EXPORT_TEXT['list_title']}　{EXPORT_TEXT['option']}: {data.option_name}"
+    header = f"{EXPORT_TEXT['list_title']}　{EXPORT_TEXT['option']}: {data.title_name}"
     footer = EXPORT_TEXT["footer"].format(version=data.version, date=data.created)
     pages = build_pdf(
         path,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.choropleth import MunicipalIndicator, municipal_indicator
@@ -22,9 +22,12 @@ from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdraw import KEN_EDGE, MUNI_EDGE, Coverage, MapResult, draw_option_map
 from zaitaku_map.export.output import save_figure_pdf
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
-from zaitaku_map.labels import EXPORT_TEXT
+from zaitaku_map.labels import EXPORT_TEXT, category_label
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
+
+if TYPE_CHECKING:
+    from zaitaku_map.coverage import FacilitySet
 
 PAPER_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 MM = 1 / 25.4
@@ -48,19 +51,26 @@ def coverage_label(category: str) -> str:
     return str(category_name(category))
 
 
-def load_coverage(project: Project, request: ExportRequest) -> Coverage | None:
-    """Bands and gaps of the request's coverage category (``None`` when it asks for none)."""
+def load_coverage(
+    project: Project, request: ExportRequest, *, facilities: FacilitySet | None = None
+) -> Coverage | None:
+    """Bands and gaps of the request's coverage category (``None`` when it asks for none), on
+    ``facilities`` (default: the request's scenario's facility set, else the register)."""
     category = request.coverage_category
     if not category:
         return None
     from zaitaku_map import coverage as cov_mod
 
+    if facilities is None and request.scenario is not None:
+        from zaitaku_map.remedies.facility_set import scenario_facility_set
+
+        facilities = scenario_facility_set(project, request.scenario)
     params = request_params(project, request)
-    result = cov_mod.compute_coverage(project, params, categories=[category])
+    result = cov_mod.compute_coverage(project, params, categories=[category], facilities=facilities)
     cov = Coverage(category=category, params=params, minutes=float(params.minutes))
     cov.description = result.describe_ja()
-    cov.bands = cov_mod.band_polygons(project, params, category)
-    cov.gaps = cov_mod.gap_points(project, params, category)
+    cov.bands = cov_mod.band_polygons(project, params, category, facilities=facilities, result=result)
+    cov.gaps = cov_mod.gap_points(project, params, category, facilities=facilities, result=result)
     return cov
 
 
@@ -87,26 +97,40 @@ def _wrap(lines: list[str], width: int) -> str:
 
 
 def info_lines(
-    data: ExportData, coverage: Coverage | None, *, stacks: int = 0
+    data: ExportData, coverage: Coverage | None, *, stacks: int = 0, hidden_note: bool = True
 ) -> list[tuple[str, list[str]]]:
-    """Sections printed beside the legend: coverage parameters, sources, attribution, notes
-    (``stacks``: points the drawn map numbers because several facilities share them)."""
+    """Sections printed beside the legend: coverage parameters, the projection year, sources,
+    attribution, notes (``stacks``: points the drawn map numbers because several facilities share
+    them; ``hidden_note``: say which categories the map leaves out)."""
     sections: list[tuple[str, list[str]]] = []
     if coverage is not None:
         desc = coverage.description or coverage.params.describe_ja()
         sections.append((EXPORT_TEXT["coverage_params"], [f"{coverage_label(coverage.category)}: {desc}"]))
+    if data.year is not None:
+        sections.append(
+            (
+                EXPORT_TEXT["year_head"].format(year=data.year.year),
+                [data.year.method, *data.year.citations],
+            )
+        )
     sections.append((EXPORT_TEXT["sources"], data.source_lines() or ["（なし）"]))
     attr = data.attributions()
     if attr:
         sections.append((EXPORT_TEXT["attribution"], attr))
     notes = [EXPORT_TEXT["derived_note"]] if coverage is not None else []
-    fac = data.facilities
+    if data.scenario is not None:
+        notes.append(EXPORT_TEXT["scenario_note"].format(name=data.scenario.name))
+    fac = data.shown_facilities()
     listed = fac["ken_key"].notna() | fac["ken_unknown"]
     n_unplaced = int((~fac["placed"] & listed).sum())
     if n_unplaced:
         notes.append(EXPORT_TEXT["unplaced_note"].format(n=n_unplaced))
     if stacks:
         notes.append(EXPORT_TEXT["stacked_note"])
+    hidden = data.hidden_categories()
+    if hidden and hidden_note and data.request.shows("facilities"):
+        items = "・".join(f"{category_label(c)} {n:,}" for c, n in hidden.items())
+        notes.append(EXPORT_TEXT["hidden_categories"].format(items=items))
     if notes:
         sections.append(("注記", notes))
     return sections
@@ -143,11 +167,13 @@ def new_sheet(
     FigureCanvasAgg(fig)
     top = 1 - 0.55 / h  # title block height ~0.55 in
     fig.text(0.025, top + 0.2 / h, mpl(title), fontsize=17 * fs, va="bottom")
-    sub = f"{EXPORT_TEXT['option']}: {data.option_name}　　{EXPORT_TEXT['created']}: {data.created}"
+    sub = f"{EXPORT_TEXT['option']}: {data.title_name}　　{EXPORT_TEXT['created']}: {data.created}"
     if req.subtitle:
         sub = f"{req.subtitle}　　{sub}"
     if coverage is not None:
         sub += f"　　{EXPORT_TEXT['coverage']}: {coverage_label(coverage.category)}"
+    if data.year is not None:
+        sub += f"　　{EXPORT_TEXT['year']}: {EXPORT_TEXT['year_value'].format(year=data.year.year)}"
     fig.text(0.025, top, mpl(sub), fontsize=9.5 * fs, va="bottom")
     if data.is_demo:
         _demo_marks(fig, top + 0.1 / h, fs)
@@ -309,6 +335,7 @@ def render_map_figure(
         "labels_moved": res.labels_moved,
         "info_overflow": overflow,
         "approximate_drawn": res.approximate,
+        "scenario_drawn": res.scenario,
     }
     return sheet.fig, facts
 
@@ -334,12 +361,12 @@ def export_map_pdf(
     prog.update(0.05, "データを読み込み中")
     data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
-    coverage = load_coverage(project, request)
+    coverage = load_coverage(project, request, facilities=data.facility_set)
     indicator = load_indicator(project, request)
     prog.update(0.45, "地図を描画中")
     fig, facts = render_map_figure(data, coverage=coverage, indicator=indicator)
     prog.update(0.75, "PDF を書き出し中")
-    save_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.option_name}")
+    save_figure_pdf(fig, path, title=f"{EXPORT_TEXT['map_title']} {data.title_name}")
     prog.update(1.0, "完了", force=True)
     details: dict[str, Any] = {"paper": request.paper, "landscape": request.landscape, **facts}
     if coverage is not None:
@@ -355,15 +382,22 @@ def export_map_pdf(
 
 
 def map_counts(data: ExportData) -> dict[str, Any]:
-    """What a map export drew: 圏域, assigned municipalities, facilities per category, unplaced ones."""
-    counts = data.facilities.groupby("category").size().to_dict()
-    return {
+    """What a map export drew: 圏域, assigned municipalities, facilities per category (the map's
+    categories), those left unplaced, the categories left off the map, a scenario's marks."""
+    shown = data.shown_facilities()
+    counts = shown[shown["placed"]].groupby("category").size().to_dict()
+    out: dict[str, Any] = {
         "kens": len(data.kens),
         "municipalities": int(data.munis["ken_key"].notna().sum()),
         "facilities": {k: int(v) for k, v in counts.items()},
-        "facilities_unplaced": int((~data.facilities["placed"]).sum()),
-        "facilities_approximate": int(data.facilities["approximate"].sum()),
+        "facilities_unplaced": int((~shown["placed"]).sum()),
+        "facilities_approximate": int(shown["approximate"].sum()),
+        "categories_hidden": data.hidden_categories(),
     }
+    if data.scenario is not None:
+        out["scenario_sites"] = len(data.scenario.sites)
+        out["scenario_changes"] = len(data.scenario.changed)
+    return out
 
 
 def coverage_facts(coverage: Coverage, gap_points: int) -> dict[str, Any]:

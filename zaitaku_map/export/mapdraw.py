@@ -26,10 +26,10 @@ from pyproj import Transformer
 from shapely.ops import polylabel
 
 from zaitaku_map.export.choropleth import NO_DATA, MunicipalIndicator
-from zaitaku_map.export.data import ExportData
+from zaitaku_map.export.data import ExportData, ScenarioOverlay
 from zaitaku_map.export.escape import mpl
 from zaitaku_map.geo import metric_crs
-from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT
+from zaitaku_map.labels import CATEGORIES, EXPORT_TEXT, SCENARIO_DOC_TEXT
 
 BAND_COLORS = ["#08519c", "#4292c6", "#9ecae1", "#deebf7"]  # the HTML map's band fills
 BAND_LINE = "#0b3d91"  # limits of the coverage bands on the printed map (dashed: never a boundary)
@@ -40,6 +40,7 @@ KEN_EDGE = "#202020"
 MUNI_EDGE = "#8a8a8a"
 OUTSIDE_FILL = "#efefef"
 CHANGED_EDGE = "#d7301f"
+SITE_COLOR = "#e6007e"  # a scenario's hypothetical facilities and edits: a colour no facility category uses
 HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
 
 
@@ -64,6 +65,7 @@ class MapResult:
     scale_km: float = 0.0
     stacks: int = 0  # positions holding more than one facility (numbered on the map)
     approximate: int = 0  # facilities drawn hollow (position only to 町字 / municipality)
+    scenario: dict[str, int] = field(default_factory=dict)  # a scenario's marks drawn, by kind
 
 
 def draw_stack_counts(ax: Axes, xs: np.ndarray, ys: np.ndarray, *, fontsize: float) -> int:
@@ -649,6 +651,98 @@ def draw_facilities(
     return xs, ys
 
 
+def draw_scenario_marks(
+    ax: Axes,
+    to_metric: Transformer,
+    sites: gpd.GeoDataFrame,
+    changed: gpd.GeoDataFrame,
+    *,
+    fontsize: float = 8.0,
+) -> dict[str, int]:
+    """A scenario's edits over the register: hypothetical facilities as magenta stars labelled
+    「仮想: …」, real facilities taking on a category ringed, moved ones ringed at their new place,
+    switched-off ones crossed out.  Returns how many of each kind were drawn (site, gains, moved,
+    closed)."""
+    drawn = {"site": 0, "gains": 0, "moved": 0, "closed": 0}
+    for _i, row in sites.iterrows():
+        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
+        ax.scatter([x], [y], marker="*", s=260, c=SITE_COLOR, edgecolors="white", linewidths=1.2, zorder=40)
+        ax.annotate(
+            mpl(SCENARIO_DOC_TEXT["site_label"].format(label=row["label"])),
+            (x, y),
+            xytext=(7, 5),
+            textcoords="offset points",
+            fontsize=fontsize,
+            color=SITE_COLOR,
+            zorder=41,
+            path_effects=HALO,
+        )
+        drawn["site"] += 1
+    for _i, row in changed.iterrows():
+        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
+        kind = str(row["change"])
+        offset, align = (7, -9), "left"
+        if kind == "closed":  # labelled to the left: a closure often sits beside a gain or a site
+            ax.scatter([x], [y], marker="x", s=120, c="#222222", linewidths=2.2, zorder=40)
+            text = SCENARIO_DOC_TEXT["closed_label"].format(name=row["name"])
+            offset, align = (-7, 5), "right"
+        else:
+            ax.scatter(
+                [x],
+                [y],
+                marker="o",
+                s=170,
+                facecolors="none",
+                edgecolors=SITE_COLOR,
+                linewidths=2.0,
+                zorder=40,
+            )
+            gains = CATEGORIES[row["gains"]].short if row["gains"] in CATEGORIES else ""
+            text = (
+                SCENARIO_DOC_TEXT["gains_label"].format(name=row["name"], category=gains)
+                if kind == "gains"
+                else SCENARIO_DOC_TEXT["moved_label"].format(name=row["name"])
+            )
+        ax.annotate(
+            mpl(text),
+            (x, y),
+            xytext=offset,
+            textcoords="offset points",
+            ha=align,
+            fontsize=fontsize * 0.9,
+            zorder=41,
+            path_effects=HALO,
+        )
+        drawn[kind if kind in drawn else "moved"] += 1
+    return drawn
+
+
+_SCENARIO_STYLES: dict[str, dict[str, Any]] = {
+    "site": {"marker": "*", "markerfacecolor": SITE_COLOR, "markeredgecolor": "white", "markersize": 10},
+    "gains": {"marker": "o", "markerfacecolor": "none", "markeredgecolor": SITE_COLOR, "markersize": 8},
+    "moved": {"marker": "o", "markerfacecolor": "none", "markeredgecolor": SITE_COLOR, "markersize": 8},
+    "closed": {"marker": "x", "color": "#222222", "markeredgewidth": 2.0, "markersize": 7},
+}
+
+
+def scenario_handles(drawn: dict[str, int]) -> list[Any]:
+    """Legend entries of the scenario marks drawn (kind -> count)."""
+    return [
+        Line2D([], [], ls="none", label=f"{EXPORT_TEXT['scenario_' + kind]}（{n}）", **_SCENARIO_STYLES[kind])
+        for kind, n in drawn.items()
+        if n
+    ]
+
+
+def draw_scenario(frame: MapFrame, overlay: ScenarioOverlay, res: MapResult, *, small: bool = False) -> None:
+    """The scenario's marks (:func:`draw_scenario_marks`) with their legend entries."""
+    drawn = draw_scenario_marks(
+        frame.ax, frame.to_metric, overlay.sites, overlay.changed, fontsize=6.0 if small else 7.5
+    )
+    res.handles += scenario_handles(drawn)
+    res.scenario = drawn
+
+
 def _obstacles(frame: MapFrame, xs: np.ndarray, ys: np.ndarray, *, small: bool) -> np.ndarray | None:
     """Display-space boxes of the facility symbols (labels avoid them); none when there are very many."""
     if not len(xs) or len(xs) > 1500:
@@ -656,6 +750,15 @@ def _obstacles(frame: MapFrame, xs: np.ndarray, ys: np.ndarray, *, small: bool) 
     px = frame.ax.transData.transform(np.column_stack([xs, ys]))
     half = math.sqrt(12 if small else 34) / 2 * frame.ax.figure.dpi / 72 * 1.2
     return np.column_stack([px[:, 0] - half, px[:, 1] - half, px[:, 0] + half, px[:, 1] + half])
+
+
+def ken_label(row: Any) -> str:
+    """A 圏域's map label: its name, and the demand of the request's projection year when drawn."""
+    name = str(row["name"])
+    value = row.get("demand_year") if hasattr(row, "get") else None
+    if value is None or not np.isfinite(value):
+        return name
+    return f"{name}\n{EXPORT_TEXT['year_label'].format(value=f'{value:,.0f}')}"
 
 
 def draw_labels(
@@ -668,10 +771,11 @@ def draw_labels(
     text_scale: float = 1.0,
     muni_labels: bool | None = None,
 ) -> None:
-    """圏域 names first (halo), then municipality names where room is left."""
+    """圏域 names first (halo; with a projection year the 圏域's demand of that year under the
+    name), then municipality names where room is left."""
     items = [
         (
-            mpl(r["name"]),
+            mpl(ken_label(r)),
             g,
             {
                 "fontsize": (8 if small else 11) * text_scale,
@@ -725,8 +829,10 @@ def draw_option_map(
     draw_boundaries(frame, data, small=small, highlight_units=highlight_units)
     if coverage is not None and req.shows("gaps"):
         draw_gaps(frame, coverage, res, small=small)
-    fac = data.facilities[data.facilities["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
+    fac = data.map_facilities if req.shows("facilities") else data.facilities.iloc[:0]
     xs, ys = draw_facilities(frame, fac, res, small=small, text_scale=text_scale)
+    if data.scenario is not None and req.shows("facilities"):
+        draw_scenario(frame, data.scenario, res, small=small)
     draw_labels(
         frame,
         data,

@@ -124,6 +124,15 @@ def _cover_story(ctx_data: Any, request: ExportRequest, meeting: MeetingInfo) ->
             story.append(para(f"{label}: {value}", "cover_line"))
     story.append(Spacer(1, 8 * mm))
     story.append(para(f"{EXPORT_TEXT['option']}: " + "・".join(request.options), "cover_line"))
+    if request.scenario:
+        story.append(para(f"{EXPORT_TEXT['scenario']}: {request.scenario}", "cover_line"))
+        story.append(para(EXPORT_TEXT["scenario_note"].format(name=request.scenario), "note"))
+    if request.year is not None:
+        story.append(
+            para(
+                f"{EXPORT_TEXT['year']}: {EXPORT_TEXT['year_value'].format(year=request.year)}", "cover_line"
+            )
+        )
     if request.coverage_category:
         from zaitaku_map.export.mapdoc import coverage_label
 

@@ -36,10 +36,15 @@ DEFAULT_LAYERS: frozenset[str] = frozenset(
 BULKY_CATEGORIES: tuple[str, ...] = ("pharmacy", "clinic")
 # what the one-PDF pack lists by default: the core categories except the bulky ones
 DEFAULT_LIST_CATEGORIES: tuple[str, ...] = tuple(c for c in CORE_CATEGORIES if c not in BULKY_CATEGORIES)
+# what a map draws when no categories are asked for: the facilities a 在宅医療 plan is about (the
+# coverage category's members are added); 薬局・診療所 (hundreds in a city) would bury them
+DEFAULT_MAP_CATEGORIES: tuple[str, ...] = ("zaishi_clinic", "zaishi_hospital", "home_nursing", "hospital")
+# ``categories=("all",)``: every category (the CLI's ``--categories all``)
+ALL_CATEGORIES = "all"
 
 
 def expand_categories(categories: Iterable[str] | None) -> frozenset[str] | None:
-    """Category keys (combined keys such as ``zaishi`` expanded); ``None`` or empty means all.
+    """Category keys (combined keys such as ``zaishi`` expanded); ``None``, empty or ``all`` means all.
 
     Raises
     ------
@@ -50,6 +55,8 @@ def expand_categories(categories: Iterable[str] | None) -> frozenset[str] | None
         return None
     out: set[str] = set()
     for key in categories:
+        if key == ALL_CATEGORIES:
+            return None
         if key in COMBINED:
             out.update(COMBINED[key])
         elif key in CATEGORIES:
@@ -58,8 +65,8 @@ def expand_categories(categories: Iterable[str] | None) -> frozenset[str] | None
             raise ExportError(
                 f"unknown facility category: {key}",
                 value=key,
-                expected=", ".join([*COMBINED, *CATEGORIES]),
-                hint="施設種別のキー（例 zaishi, home_nursing）を指定してください",
+                expected=", ".join([ALL_CATEGORIES, *COMBINED, *CATEGORIES]),
+                hint="施設種別のキー（例 zaishi, home_nursing、すべてなら all）を指定してください",
             )
     return frozenset(out)
 
@@ -68,6 +75,16 @@ def parse_keys(text: str | None) -> tuple[str, ...] | None:
     """``"zaishi,home_nursing"`` (also 、 separated) as a tuple of keys; ``None`` for an empty text."""
     keys = tuple(k.strip() for k in (text or "").replace("、", ",").split(",") if k.strip())
     return keys or None
+
+
+def _check_year(year: object) -> None:
+    """A projection 年度 must be a plain western year (``None``: no projection)."""
+    if year is None:
+        return
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise ExportError(
+            f"not a year: {year}", value=year, hint="年度は 2040 のように西暦で指定してください"
+        )
 
 
 @dataclass(frozen=True)
@@ -99,13 +116,19 @@ class ExportRequest:
         The 圏域 option (the baseline of a comparison or pack).
     compare:
         Further options for the comparison and the pack (duplicates of ``option`` are dropped).
-    scenario, year:
-        A what-if scenario (facility set) and a projection year; exporters honour them through the
-        hooks of :mod:`zaitaku_map.export.hooks` (``None``: the project as imported, the base year).
+    scenario:
+        A stored what-if scenario: coverage and evaluation use its facility set; maps draw its
+        hypothetical facilities (★ 仮想) and edits; lists, CSV and XLSX list only real facilities
+        (``None``: the register as imported).
+    year:
+        A 年度 of the imported projections: maps, evaluation tables and layers give each 圏域's
+        訪問診療 demand and 75+ population of that year (``None``: no projection).
     layers:
         Map layers to draw (keys of :data:`MAP_LAYERS`); ``None`` means :data:`DEFAULT_LAYERS`.
     categories:
-        Facility categories (combined keys allowed) on maps and in tables; ``None`` means all.
+        Facility categories (combined keys allowed) on maps and in tables.  ``None``: tables list
+        every category, maps draw :data:`DEFAULT_MAP_CATEGORIES` (and the coverage category);
+        ``("all",)``: every category everywhere.
     list_categories:
         Categories of the resource lists in the one-PDF pack; ``None`` means
         :data:`DEFAULT_LIST_CATEGORIES` (薬局・診療所 off).
@@ -187,6 +210,9 @@ class ExportRequest:
                 )
         if self.coverage_minutes is not None and not float(self.coverage_minutes) > 0:
             raise ExportError("coverage minutes must be positive", value=self.coverage_minutes)
+        if self.scenario is not None and not str(self.scenario).strip():
+            object.__setattr__(self, "scenario", None)
+        _check_year(self.year)
 
     # ------------------------------------------------------------------------------------------
     @property
@@ -208,6 +234,17 @@ class ExportRequest:
     def category_set(self) -> frozenset[str] | None:
         """Expanded facility categories, ``None`` for all."""
         return expand_categories(self.categories)
+
+    @property
+    def map_category_set(self) -> frozenset[str] | None:
+        """Categories a map draws: those asked for (``None`` for ``all``), else
+        :data:`DEFAULT_MAP_CATEGORIES` with the members of the coverage category."""
+        if self.categories is not None:
+            return expand_categories(self.categories)
+        shown = set(DEFAULT_MAP_CATEGORIES)
+        if self.coverage_category is not None:
+            shown |= set(COMBINED.get(self.coverage_category, (self.coverage_category,)))
+        return frozenset(shown)
 
     @property
     def list_category_set(self) -> frozenset[str]:

@@ -26,7 +26,8 @@ from zaitaku_map.export.data import load_export_data
 from zaitaku_map.export.evaluation import request_params
 from zaitaku_map.export.fonts import setup_matplotlib
 from zaitaku_map.export.mapdoc import coverage_label, render_map_figure
-from zaitaku_map.export.mapdraw import HALO, Coverage
+from zaitaku_map.export.mapdraw import SITE_COLOR as SITE_COLOR
+from zaitaku_map.export.mapdraw import Coverage, draw_scenario_marks
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para
@@ -44,8 +45,6 @@ from zaitaku_map.remedies.coverage import (
 )
 from zaitaku_map.store import Project
 
-SITE_COLOR = "#e6007e"  # hypothetical sites: a colour no facility category uses
-
 
 def title_of(option: str, scenario: str) -> str:
     """「案A＋シナリオ1」."""
@@ -55,48 +54,7 @@ def title_of(option: str, scenario: str) -> str:
 def draw_scenario_edits(ax: Any, crs: str, smap: ScenarioMap, *, fontsize: float = 8.0) -> int:
     """Draw hypothetical sites (★ 仮想), gained (◎) and closed (×) facilities; returns how many."""
     to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    n = 0
-    for _i, row in smap.sites.iterrows():
-        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
-        ax.scatter([x], [y], marker="*", s=260, c=SITE_COLOR, edgecolors="white", linewidths=1.2, zorder=40)
-        ax.annotate(
-            SCENARIO_DOC_TEXT["site_label"].format(label=row["label"]),
-            (x, y),
-            xytext=(7, 5),
-            textcoords="offset points",
-            fontsize=fontsize,
-            color=SITE_COLOR,
-            zorder=41,
-            path_effects=HALO,
-        )
-        n += 1
-    for _i, row in smap.changed.iterrows():
-        x, y = to_metric.transform(row.geometry.x, row.geometry.y)
-        if row["change"] == "closed":
-            ax.scatter([x], [y], marker="x", s=120, c="#222222", linewidths=2.2, zorder=40)
-            text = SCENARIO_DOC_TEXT["closed_label"].format(name=row["name"])
-        else:
-            ax.scatter(
-                [x],
-                [y],
-                marker="o",
-                s=170,
-                facecolors="none",
-                edgecolors=SITE_COLOR,
-                linewidths=2.0,
-                zorder=40,
-            )
-            gains = CATEGORIES[row["gains"]].short if row["gains"] in CATEGORIES else ""
-            text = (
-                SCENARIO_DOC_TEXT["gains_label"].format(name=row["name"], category=gains)
-                if row["change"] == "gains"
-                else SCENARIO_DOC_TEXT["moved_label"].format(name=row["name"])
-            )
-        ax.annotate(
-            text, (x, y), xytext=(7, -9), textcoords="offset points", fontsize=fontsize * 0.9, zorder=41,
-            path_effects=HALO,
-        )  # fmt: skip
-        n += 1
+    n = sum(draw_scenario_marks(ax, to_metric, smap.sites, smap.changed, fontsize=fontsize).values())
     ax.text(
         0.01,
         0.01,

@@ -99,17 +99,18 @@ class PackContext:
         if not self._coverage:
             from zaitaku_map.export.mapdoc import load_coverage
 
-            self._coverage.append(load_coverage(self.project, self.request))
+            self._coverage.append(
+                load_coverage(self.project, self.request, facilities=self.data().facility_set)
+            )
         return self._coverage[0]
 
     def evaluation(self, option: str | None = None) -> dict[str, Any]:
-        """``options.evaluate_option`` of ``option`` with the request's coverage, once per pack."""
-        from zaitaku_map.export.evaluation import evaluate, request_params
+        """``options.evaluate_option`` of ``option`` as the request asks (coverage, scenario, year), once per pack."""
+        from zaitaku_map.export.evaluation import evaluate_data
 
         name = option or self.request.option
         if name not in self._evaluations:
-            params = request_params(self.project, self.request) if self.request.coverage_category else None
-            self._evaluations[name] = evaluate(self.project, name, coverage_params=params)
+            self._evaluations[name] = evaluate_data(self.project, self.data(name))
         return self._evaluations[name]
 
     # ---------------------------------------------------------------- page geometry and text

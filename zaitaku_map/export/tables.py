@@ -18,7 +18,7 @@ from zaitaku_map.export.data import UNKNOWN_KEN, ExportData, load_export_data
 from zaitaku_map.export.evaluation import evaluation_table
 from zaitaku_map.export.output import output_file
 from zaitaku_map.export.request import ExportRequest, ExportResult, Timer
-from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT
+from zaitaku_map.labels import CATEGORIES, EXPORT_COLUMNS, EXPORT_TEXT, category_label
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -75,6 +75,47 @@ def resource_rows(data: ExportData) -> pd.DataFrame:
     return fac[LIST_COLUMNS].reset_index(drop=True)
 
 
+def scenario_rows(data: ExportData) -> tuple[list[str], list[list[Any]]]:
+    """The request's scenario as a table apart from the resource list: one row per hypothetical
+    facility (「仮想施設（シナリオ・実在しない）」) and per changed real facility; empty without one."""
+    sc = data.scenario
+    header = EXPORT_TEXT["scenario_columns"].split("|")
+    if sc is None:
+        return header, []
+    munis = dict(zip(data.munis["code"], data.munis["full_name"], strict=False))
+    rows: list[list[Any]] = []
+    for _i, r in sc.sites.iterrows():
+        rows.append(
+            [
+                EXPORT_TEXT["scenario_site"],
+                str(r["label"]),
+                category_label(str(r["category"])),
+                munis.get(r["muni_code"], "") if isinstance(r["muni_code"], str) else "",
+                round(float(r.geometry.x), 6),
+                round(float(r.geometry.y), 6),
+            ]
+        )
+    ken_muni = data.facilities.set_index("id")["muni_name"] if len(data.facilities) else {}
+    for _i, r in sc.changed.iterrows():
+        kind = str(r["change"])
+        what = (
+            category_label(str(r["gains"]))
+            if kind == "gains" and r["gains"]
+            else category_label(str(r["category"]))
+        )
+        rows.append(
+            [
+                EXPORT_TEXT.get(f"scenario_{kind}", kind),
+                str(r["name"]),
+                what,
+                str(ken_muni.get(int(r["id"]), "")) if len(ken_muni) else "",
+                round(float(r.geometry.x), 6),
+                round(float(r.geometry.y), 6),
+            ]
+        )
+    return header, rows
+
+
 def _headings(cols: list[str]) -> list[str]:
     return [EXPORT_COLUMNS.get(c, c) for c in cols]
 
@@ -90,7 +131,7 @@ def raw_cell(key: str, value: Any) -> Any:
     """Spreadsheet value of an evaluation cell: numbers stay numbers (rounded), NaN becomes empty."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    if key.startswith("pop_"):
+    if key.startswith(("pop_", "pop75_")):
         return round(float(value))
     if key.startswith("zaishi_per"):
         return round(float(value), 2)
@@ -197,18 +238,27 @@ def export_xlsx(
     ev_head, ev_rows = _eval_frame(project, data)
     prog.update(0.4, "XLSX")
     wb = Workbook()
+    about = [["圏域案", data.option_name], ["作成日", data.created], ["プロジェクト", data.project_name]]
+    if data.scenario is not None:
+        about += [[EXPORT_TEXT["scenario"], data.scenario.name]]
+        about += [["注意", EXPORT_TEXT["scenario_note"].format(name=data.scenario.name)]]
+    if data.year is not None:
+        about += [[EXPORT_TEXT["year"], EXPORT_TEXT["year_value"].format(year=data.year.year)]]
+        about += [["将来の需要", line] for line in (data.year.method, *data.year.citations)]
     sheets = [
         ("資源リスト", _headings(list(rows.columns)), rows.values.tolist()),
         ("評価表", ev_head, ev_rows),
         (
             "出典",
             ["項目", "内容"],
-            [["圏域案", data.option_name], ["作成日", data.created], ["プロジェクト", data.project_name]]
+            about
             + [["出典", s] for s in data.source_lines()]
             + [["出典表記", a] for a in data.attributions()]
             + ([["注意", "デモデータ（架空のデータです）"]] if data.is_demo else []),
         ),
     ]
+    if data.scenario is not None:  # a sheet of its own: never rows of the resource list
+        sheets.insert(2, (EXPORT_TEXT["scenario"], *scenario_rows(data)))
     head_fill = PatternFill("solid", fgColor="DDE6F0")
     injected = 0
     for i, (title, header, body) in enumerate(sheets):
@@ -227,7 +277,7 @@ def export_xlsx(
                     cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
                     injected += 1
         ws.freeze_panes = "A2"
-        if body and i < 2:
+        if body and title in ("資源リスト", "評価表"):
             ws.auto_filter.ref = ws.dimensions
         for j, h in enumerate(header, start=1):
             width = max([len(str(h))] + [len(str(r[j - 1])) for r in body[:200] if j - 1 < len(r)])

@@ -30,7 +30,7 @@ from zaitaku_map import export, labels
 from zaitaku_map.export import ExportRequest, ExportResult, MeetingInfo
 from zaitaku_map.export.atlas import export_atlas_pdf
 from zaitaku_map.export.choropleth import INDICATORS
-from zaitaku_map.export.request import DEFAULT_LIST_CATEGORIES
+from zaitaku_map.export.request import ALL_CATEGORIES, DEFAULT_LIST_CATEGORIES
 from zaitaku_map.export.sections import registered_sections
 from zaitaku_map.gui.dialogs import info, show_error
 
@@ -185,6 +185,15 @@ class ExportDialog(QDialog):
         self.meeting_name = QLineEdit(meeting.name)
         self.meeting_date = QLineEdit(meeting.date)
         self.secretariat = QLineEdit(meeting.secretariat)
+        # the screen's scenario and year: on by default, as the print follows the screen
+        self.scenario = QCheckBox(f"シナリオ「{screen.scenario}」を反映する（仮想施設を含む）")
+        self.scenario.setChecked(screen.scenario is not None)
+        self.scenario.setVisible(screen.scenario is not None)
+        self.year = QCheckBox(f"{screen.year}年度の推計（需要・75歳以上人口）を載せる")
+        self.year.setChecked(screen.year is not None)
+        self.year.setVisible(screen.year is not None)
+        form.addRow("", self.scenario)
+        form.addRow("", self.year)
         form.addRow("題名", self.title)
         form.addRow("副題", self.subtitle)
         form.addRow("載せる施設", self.categories)
@@ -239,7 +248,10 @@ class ExportDialog(QDialog):
             paper=self.paper.currentText(),
             landscape=self.landscape.isChecked(),
             coverage_category=self.coverage.currentData() or None,
-            categories=cats if cats and len(cats) < self.categories.count() else None,
+            # every category ticked (the screen shows them all) is "all", not the maps' default set
+            categories=(cats if len(cats) < self.categories.count() else (ALL_CATEGORIES,)) if cats else None,
+            scenario=screen.scenario if self.scenario.isChecked() else None,
+            year=screen.year if self.year.isChecked() else None,
             title=self.title.text().strip() or None,
             subtitle=self.subtitle.text().strip() or None,
             choropleth=self.choropleth.currentData() or None,
