@@ -109,6 +109,13 @@ def generate_files(
     prog.update(8.5 / steps * prog.total, "位置参照情報")
     isj = dirs["towns"] / ("99_2024.csv" if scale == 1 else "demo_towns_2024.csv")
     man["isj"] = str(towns.write_isj_csv(isj, tl, seed))
+    _write_manifest(out, man)
+    prog.update(prog.total, "完了", force=True)
+    return man
+
+
+def _write_manifest(out: Path, man: dict[str, Any]) -> None:
+    """Add the file groups, expected counts and hashes to ``man``; write README and ``manifest.json``."""
     (out / "README_デモデータ.txt").write_text(README_TEXT, encoding="utf-8")
     man["files"] = {
         "boundaries": [man["geojson"], man["shapefile"]],
@@ -119,7 +126,7 @@ def generate_files(
         "geocode_reference": [man["isj"]],
         "projection": man["projection_files"],
     }
-    man["counts"] = counts(seed, scale)
+    man["counts"] = counts(man["seed"], man["scale"])
     man["sha256"] = {
         str(Path(p).relative_to(out)): hashlib.sha256(Path(p).read_bytes()).hexdigest()
         for group in man["files"].values()
@@ -130,8 +137,6 @@ def generate_files(
     (out / "manifest.json").write_text(
         json.dumps(on_disk, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
     )
-    prog.update(prog.total, "完了", force=True)
-    return man
 
 
 def counts(seed: int = 0, scale: int = 1) -> dict[str, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
@@ -229,10 +230,21 @@ def elevation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(h, 0, None)
 
 
-@lru_cache(maxsize=4)
-def build_region(seed: int = 0) -> Region:
-    """Coastline and municipality polygons of the template (km frame, deterministic per seed)."""
-    rng = np.random.default_rng([seed, 3101])
+WARD_OFFSETS = {
+    "101": (0.0, 0.0),
+    "102": (-8.5, -2.5),
+    "103": (8.5, -2.5),
+    "104": (1.0, 9.0),
+    "105": (-10.0, 6.5),
+}
+
+
+def _clip_to_tile(g: Any) -> Any:
+    return g.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
+
+
+def _mainland(rng: np.random.Generator, seed: int) -> Polygon:
+    """The mainland: a large blob with two peninsulas and two bays, then capes and coves all around."""
     main = _blob(rng, 58.0, 56.0, 53.0, 43.0, amp=0.11, n=1440, terms=70)
     # a peninsula in the south-east and one in the north-west
     main = unary_union(
@@ -242,7 +254,7 @@ def build_region(seed: int = 0) -> Region:
             _blob(rng, 14.0, 84.0, 8.0, 6.0, amp=0.12, n=360, terms=12),
         ]
     )
-    main = main.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
+    main = _clip_to_tile(main)
     # the bay of デモ市 and a smaller bay on the east coast
     bay = _blob(rng, 39.0, 12.5, 8.0, 5.5, amp=0.05, n=240, terms=8)
     bay2 = _blob(rng, 116.0, 47.0, 6.0, 5.0, amp=0.06, n=240, terms=8)
@@ -250,45 +262,41 @@ def build_region(seed: int = 0) -> Region:
     # small capes and coves all around: a ragged coastline at map scale
     crng = np.random.default_rng([seed, 3131])
     for k in range(22):
-        p = (
-            main.exterior.interpolate(crng.uniform(0, 1), normalized=True)
-            if main.geom_type == "Polygon"
-            else None
-        )
-        if p is None:
+        if main.geom_type != "Polygon":
             break
+        p = main.exterior.interpolate(crng.uniform(0, 1), normalized=True)
         r = crng.uniform(1.0, 3.2)
         blob = _blob(crng, p.x, p.y, r, r * crng.uniform(0.45, 1.0), amp=0.2, n=120, terms=8)
-        main = main.union(blob) if k % 2 else main.difference(blob)
-        main = main.intersection(shapely.box(3, 4, TILE_W_KM - 3, TILE_H_KM - 3))
+        main = _clip_to_tile(main.union(blob) if k % 2 else main.difference(blob))
         if main.geom_type == "MultiPolygon":
             main = max(main.geoms, key=lambda g: g.area)
     if main.geom_type == "MultiPolygon":
         main = max(main.geoms, key=lambda g: g.area)
+    return main
+
+
+def _placed_specs(main: Polygon) -> dict[str, MuniSpec]:
+    """Municipality specs with their centres on land; the 政令市's wards placed relative to the south coast."""
     inner = main.buffer(-2.0)
-    # the 政令市 sits on the south coast whatever the seed: wards placed relative to the coast
     cut = main.intersection(shapely.LineString([(40.0, 0.0), (40.0, 60.0)]))
     coast_y = float(shapely.get_coordinates(cut)[:, 1].min())
-    ward_offsets = {
-        "101": (0.0, 0.0),
-        "102": (-8.5, -2.5),
-        "103": (8.5, -2.5),
-        "104": (1.0, 9.0),
-        "105": (-10.0, 6.5),
-    }
     specs: dict[str, MuniSpec] = {}
     for s in MUNI_SPECS:
-        if s.code3 in ward_offsets:
-            dx, dy = ward_offsets[s.code3]
+        if s.code3 in WARD_OFFSETS:
+            dx, dy = WARD_OFFSETS[s.code3]
             s = replace(s, center=(40.0 + dx, coast_y + 8.0 + dy))
         if s.code3 != "421" and not inner.contains(Point(s.center)):
             # keep every centre on land whatever the seed's coastline: nearest inner point
             q = shapely.ops.nearest_points(inner, Point(s.center))[0]
             s = replace(s, center=(round(q.x, 3), round(q.y, 3)))
         specs[s.code3] = s
-    island = _blob(rng, 110.0, 7.5, 5.5, 4.2, amp=0.12, n=360, terms=12)
+    return specs
 
-    # fine Voronoi cells over the mainland
+
+def _municipalities(
+    rng: np.random.Generator, seed: int, main: Polygon, mainland_specs: list[MuniSpec]
+) -> dict[str, Any]:
+    """Mainland municipalities as unions of fine Voronoi cells (a noisy power diagram), made contiguous."""
     minx, miny, maxx, maxy = main.bounds
     n_cells = 2600
     pts = np.column_stack([rng.uniform(minx, maxx, n_cells), rng.uniform(miny, maxy, n_cells)])
@@ -300,7 +308,6 @@ def build_region(seed: int = 0) -> Region:
     cells = shapely.set_precision(shapely.intersection(cells, main), 1e-6)
     cells = cells[~shapely.is_empty(cells)]
     rp = shapely.get_coordinates(shapely.point_on_surface(cells))
-    mainland_specs = [s for c3, s in specs.items() if c3 != "421"]
     centers = np.array([s.center for s in mainland_specs])
     reach = np.array([s.reach for s in mainland_specs])
     # power diagram with a smooth noise field -> irregular but mostly compact shapes
@@ -319,18 +326,19 @@ def build_region(seed: int = 0) -> Region:
     plain = ((rp[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2) + wob * 0.3
     d2[np.ix_(in_city, is_ward)] = plain[np.ix_(in_city, is_ward)]
     owner = d2.argmin(axis=1)
-    geoms: dict[str, MultiPolygon] = {}
+    geoms: dict[str, Any] = {}
     for i, s in enumerate(mainland_specs):
-        parts = cells[owner == i]
-        g = unary_union(list(parts))
-        geoms[s.code3] = g
+        geoms[s.code3] = unary_union(list(cells[owner == i]))
     _make_contiguous(geoms)
-    geoms["421"] = island
+    return geoms
 
-    # islets: extra parts of coastal municipalities (multi-part N03 rows), and one 所属未定地
+
+def _islets(
+    rng: np.random.Generator, main: Polygon, island: Polygon, geoms: dict[str, Any], coastal_codes: list[str]
+) -> list[tuple[str | None, Polygon]]:
+    """Islets off the coast: the first is a 所属未定地 (code None), the others belong to the nearest coastal town."""
     coast = main.exterior
     islets: list[tuple[str | None, Polygon]] = []
-    coastal_codes = [s.code3 for s in mainland_specs if s.coastal]
     for j in range(14):
         t = rng.uniform(0, 1)
         p = coast.interpolate(t, normalized=True)
@@ -349,6 +357,21 @@ def build_region(seed: int = 0) -> Region:
             continue
         near = min(coastal_codes, key=lambda c3: geoms[c3].distance(isl))
         islets.append((near, isl))
+    return islets
+
+
+@lru_cache(maxsize=4)
+def build_region(seed: int = 0) -> Region:
+    """Coastline and municipality polygons of the template (km frame, deterministic per seed)."""
+    rng = np.random.default_rng([seed, 3101])
+    main = _mainland(rng, seed)
+    specs = _placed_specs(main)
+    island = _blob(rng, 110.0, 7.5, 5.5, 4.2, amp=0.12, n=360, terms=12)
+    mainland_specs = [s for c3, s in specs.items() if c3 != "421"]
+    geoms = _municipalities(rng, seed, main, mainland_specs)
+    geoms["421"] = island
+    # islets: extra parts of coastal municipalities (multi-part N03 rows), and one 所属未定地
+    islets = _islets(rng, main, island, geoms, [s.code3 for s in mainland_specs if s.coastal])
     unassigned = next(g for c3, g in islets if c3 is None)
     for c3, isl in islets:
         if c3 is not None:

@@ -27,7 +27,7 @@ import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-from zaitaku_map.demo.geography import Tile, build_region, elevation
+from zaitaku_map.demo.geography import MuniSpec, Tile, build_region, elevation
 from zaitaku_map.demo.population import mesh_population
 from zaitaku_map.demo.towns import build_towns
 
@@ -220,154 +220,205 @@ def _access_roads(
     return out
 
 
-@lru_cache(maxsize=4)
-def build_template(seed: int = 0) -> Template:
-    region = build_region(seed)
-    towns = build_towns(seed)
-    rng = np.random.default_rng([seed, 4404])
-    land_main = region.mainland.buffer(0.02)
-    land_isl = region.island.buffer(0.02)
-    shapely.prepare(land_main)
-    shapely.prepare(land_isl)
-    specs = region.specs
-    lines: list[tuple[LineString, dict[str, str]]] = []
+class _Lines:
+    """The ordinary roads of one template, collected before they are noded."""
 
-    def on_land(g) -> bool:  # type: ignore[no-untyped-def]
-        return bool(land_main.contains(g) or land_isl.contains(g))
+    def __init__(self, seed: int) -> None:
+        self.region = build_region(seed)
+        self.towns = build_towns(seed)
+        self.specs = self.region.specs
+        self.rng = np.random.default_rng([seed, 4404])
+        self.land_main = self.region.mainland.buffer(0.02)
+        self.land_isl = self.region.island.buffer(0.02)
+        shapely.prepare(self.land_main)
+        shapely.prepare(self.land_isl)
+        self.lines: list[tuple[LineString, dict[str, str]]] = []
 
-    def add(g, tags: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    def on_land(self, g: BaseGeometry) -> bool:
+        return bool(self.land_main.contains(g) or self.land_isl.contains(g))
+
+    def add(self, g: BaseGeometry, tags: dict[str, str]) -> None:
         for part in shapely.get_parts(g):
             if part.geom_type == "LineString" and part.length > 0.05:
-                lines.append((part, tags))
+                self.lines.append((part, tags))
 
-    # --- trunk: coastal ring roads ------------------------------------------------------------
-    for poly, name, inset in ((region.mainland, "国道901号", 1.6), (region.island, "島内周回道路", 0.6)):
-        inner = poly.buffer(-inset)
-        inner = max(shapely.get_parts(inner), key=lambda g: g.area)
-        ring = LineString(inner.exterior.simplify(0.25).coords)
-        tags = {
-            "highway": "trunk" if name.startswith("国道") else "secondary",
-            "name": name,
-            "ref": "901" if name.startswith("国道") else "",
-        }
-        add(_densify(ring), {k: v for k, v in tags.items() if v})
-    # --- primary / secondary between municipality centres (MST + a few extra edges) ----------
-    main_codes = [c for c in sorted(specs) if c != "421"]
-    pts = {c: specs[c].center for c in main_codes}
-    cand = []
-    for i, a in enumerate(main_codes):
-        for b in main_codes[i + 1 :]:
-            d = math.dist(pts[a], pts[b])
-            if d < 38:
-                cand.append((d, a, b))
-    cand.sort()
-    parent = {c: c for c in main_codes}
+    def coastal_rings(self) -> None:
+        """Trunk ring road of the mainland, secondary ring of the island."""
+        for poly, name, inset in (
+            (self.region.mainland, "国道901号", 1.6),
+            (self.region.island, "島内周回道路", 0.6),
+        ):
+            inner = poly.buffer(-inset)
+            inner = max(shapely.get_parts(inner), key=lambda g: g.area)
+            ring = LineString(inner.exterior.simplify(0.25).coords)
+            tags = {
+                "highway": "trunk" if name.startswith("国道") else "secondary",
+                "name": name,
+                "ref": "901" if name.startswith("国道") else "",
+            }
+            self.add(_densify(ring), {k: v for k, v in tags.items() if v})
 
-    def find(c: str) -> str:
-        while parent[c] != c:
-            c = parent[c]
-        return c
+    def _centre_links(self) -> list[tuple[str, str, LineString]]:
+        """Links between municipality centres on land: a minimum spanning tree plus up to 12 short extras."""
+        specs = self.specs
+        main_codes = [c for c in sorted(specs) if c != "421"]
+        pts = {c: specs[c].center for c in main_codes}
+        cand = []
+        for i, a in enumerate(main_codes):
+            for b in main_codes[i + 1 :]:
+                d = math.dist(pts[a], pts[b])
+                if d < 38:
+                    cand.append((d, a, b))
+        cand.sort()
+        parent = {c: c for c in main_codes}
 
-    chosen: list[tuple[str, str, LineString]] = []
-    extra: list[tuple[str, str, LineString]] = []
-    for d, a, b in cand:
-        line = LineString([pts[a], pts[b]])
-        if not on_land(line):
-            continue
-        if find(a) != find(b):
-            parent[find(a)] = find(b)
-            chosen.append((a, b, line))
-        elif d < 22 and len(extra) < 12:
-            extra.append((a, b, line))
-    for k, (a, b, line) in enumerate(chosen + extra):
-        cls_a, cls_b = specs[a].kind, specs[b].kind
-        hw = "primary" if {cls_a, cls_b} <= {"ward", "city"} or k < len(chosen) // 2 else "secondary"
-        mid = line.interpolate(0.5, normalized=True)
-        hi = float(elevation(np.array([mid.x]), np.array([mid.y]))[0])
-        g = line
-        if hi > 250 or specs[a].mountain or specs[b].mountain:
-            w = _wind(
-                line, amp=rng.uniform(0.5, 1.1), wavelength=rng.uniform(2.5, 4.5), phase=rng.uniform(0, 6)
+        def find(c: str) -> str:
+            while parent[c] != c:
+                c = parent[c]
+            return c
+
+        chosen: list[tuple[str, str, LineString]] = []
+        extra: list[tuple[str, str, LineString]] = []
+        for d, a, b in cand:
+            line = LineString([pts[a], pts[b]])
+            if not self.on_land(line):
+                continue
+            if find(a) != find(b):
+                parent[find(a)] = find(b)
+                chosen.append((a, b, line))
+            elif d < 22 and len(extra) < 12:
+                extra.append((a, b, line))
+        self._n_tree = len(chosen)
+        return chosen + extra
+
+    def centre_roads(self) -> None:
+        """Primary / secondary roads between municipality centres, winding where the ground is high."""
+        specs, rng = self.specs, self.rng
+        links = self._centre_links()
+        for k, (a, b, line) in enumerate(links):
+            cls_a, cls_b = specs[a].kind, specs[b].kind
+            hw = "primary" if {cls_a, cls_b} <= {"ward", "city"} or k < self._n_tree // 2 else "secondary"
+            mid = line.interpolate(0.5, normalized=True)
+            hi = float(elevation(np.array([mid.x]), np.array([mid.y]))[0])
+            g = line
+            if hi > 250 or specs[a].mountain or specs[b].mountain:
+                w = _wind(
+                    line, amp=rng.uniform(0.5, 1.1), wavelength=rng.uniform(2.5, 4.5), phase=rng.uniform(0, 6)
+                )
+                if self.on_land(w):
+                    g = w
+            tags = {"highway": hw, "name": f"県道{100 + k}号"}
+            if k % 3 == 0:
+                tags["maxspeed"] = "50" if hw == "primary" else "40"
+            elif k % 7 == 1:
+                tags["maxspeed"] = "JP:urban" if hw == "primary" else "JP:rural"
+            self.add(_densify(g), tags)
+
+    def mountain_pass(self) -> None:
+        """Trunk pass through the mountains: デモ市 → 山奥町 → 深谷村 → 雛形市."""
+        specs = self.specs
+        via = [specs["104"].center, specs["341"].center, specs["343"].center, specs["206"].center]
+        for k in range(len(via) - 1):
+            seg = LineString([via[k], via[k + 1]])
+            w = _wind(seg, amp=1.0, wavelength=3.2, phase=float(k) + 0.7)
+            self.add(
+                _densify(w if self.on_land(w) else seg),
+                {"highway": "trunk", "name": "国道902号", "ref": "902", "maxspeed": "50" if k == 0 else "40"},
             )
-            if on_land(w):
-                g = w
-        tags = {"highway": hw, "name": f"県道{100 + k}号"}
-        if k % 3 == 0:
-            tags["maxspeed"] = "50" if hw == "primary" else "40"
-        elif k % 7 == 1:
-            tags["maxspeed"] = "JP:urban" if hw == "primary" else "JP:rural"
-        add(_densify(g), tags)
-    # trunk pass through the mountains: デモ市 → 山奥町 → 深谷村 → 雛形市
-    via = [specs["104"].center, specs["341"].center, specs["343"].center, specs["206"].center]
-    for k in range(len(via) - 1):
-        seg = LineString([via[k], via[k + 1]])
-        w = _wind(seg, amp=1.0, wavelength=3.2, phase=float(k) + 0.7)
-        add(
-            _densify(w if on_land(w) else seg),
-            {"highway": "trunk", "name": "国道902号", "ref": "902", "maxspeed": "50" if k == 0 else "40"},
-        )
-    # --- roads from every town to its municipality centre ------------------------------------
-    for t in range(len(towns.name)):
-        c3 = towns.code3[t]
-        town_xy = (float(towns.x[t]), float(towns.y[t]))
-        centre_xy = specs[c3].center
-        if math.dist(town_xy, centre_xy) < 0.3:
-            continue
-        line = LineString([town_xy, centre_xy])
-        if not on_land(line):
-            continue
-        hw = "tertiary" if towns.chome[t] else "unclassified"
-        g = line
-        if line.length > 1.0:
-            big = specs[c3].mountain and line.length > 2
-            amp = rng.uniform(0.35, 0.7) if big else rng.uniform(0.08, 0.25)
-            w = _wind(line, amp=amp, wavelength=rng.uniform(1.8, 3.5), phase=rng.uniform(0, 6))
-            g = w if on_land(w) else line
-        tags = {"highway": hw}
-        if t % 11 == 3:
-            tags["maxspeed"] = "30 km/h" if t % 2 else "40;50"
-        add(_densify(g), tags)
-    # --- local grids --------------------------------------------------------------------------
-    n_oneway = 0
-    for t in range(len(towns.name)):
-        urban = bool(towns.chome[t])
-        w = float(towns.weight[t])
-        half = float(np.clip(math.sqrt(max(w, 1.0)) / 100.0, 0.2, 0.8)) if urban else 0.25
-        step = 0.25
-        ang = rng.uniform(0, np.pi / 2)
-        ca, sa = math.cos(ang), math.sin(ang)
-        cx, cy = float(towns.x[t]), float(towns.y[t])
-        ks = np.arange(-half, half + 1e-9, step)
-        for k, off in enumerate(ks):
-            for horiz in (True, False):
-                u = np.array([-half, half])
-                px, py = (u, np.full(2, off)) if horiz else (np.full(2, off), u)
-                xs = cx + px * ca - py * sa
-                ys = cy + px * sa + py * ca
-                # vertices at every crossing so the grid is noded exactly
-                seg = shapely.segmentize(LineString(np.column_stack([xs, ys])), step * 0.999)
-                poly = land_isl if towns.code3[t] == "421" else land_main
-                clipped = seg if poly.contains(seg) else seg.intersection(poly)
-                tags = {"highway": "residential" if urban or k % 2 else "unclassified"}
-                if urban and k == len(ks) // 2 and horiz:
-                    tags["maxspeed"] = "30"
-                if urban and n_oneway < 8 and k == 1 and not horiz and t % 5 == 0:
-                    tags["oneway"] = "yes" if n_oneway % 4 else "-1"
-                    n_oneway += 1
-                add(clipped, tags)
-    # --- lanes through scattered settlement: a road node within ACCESS_KM of every populated mesh
-    mp = mesh_population(seed)
-    by_pop = np.lexsort((mp.y, mp.x, -mp.total))
-    cells = np.column_stack([mp.x[by_pop], mp.y[by_pop]]).astype(float)
-    lrng = np.random.default_rng([seed, 4406])
-    for land, isl in ((land_main, False), (land_isl, True)):
-        mine = np.array([(c == "421") == isl for c in towns.code3])
-        hubs = np.column_stack([towns.x[mine], towns.y[mine]]).astype(float)
-        lines.extend(
-            _local_roads(lines, cells[shapely.contains_xy(land, cells[:, 0], cells[:, 1])], hubs, land, lrng)
-        )
-    lines.extend(_access_roads(lines, mp.x, mp.y, [land_main, land_isl]))
-    # --- node everything except the motorway --------------------------------------------------
+
+    def town_roads(self) -> None:
+        """A road from every town (大字・町丁目) to its municipality centre."""
+        towns, specs, rng = self.towns, self.specs, self.rng
+        for t in range(len(towns.name)):
+            c3 = towns.code3[t]
+            town_xy = (float(towns.x[t]), float(towns.y[t]))
+            centre_xy = specs[c3].center
+            if math.dist(town_xy, centre_xy) < 0.3:
+                continue
+            line = LineString([town_xy, centre_xy])
+            if not self.on_land(line):
+                continue
+            hw = "tertiary" if towns.chome[t] else "unclassified"
+            g = line
+            if line.length > 1.0:
+                big = specs[c3].mountain and line.length > 2
+                amp = rng.uniform(0.35, 0.7) if big else rng.uniform(0.08, 0.25)
+                w = _wind(line, amp=amp, wavelength=rng.uniform(1.8, 3.5), phase=rng.uniform(0, 6))
+                g = w if self.on_land(w) else line
+            tags = {"highway": hw}
+            if t % 11 == 3:
+                tags["maxspeed"] = "30 km/h" if t % 2 else "40;50"
+            self.add(_densify(g), tags)
+
+    def local_grids(self) -> None:
+        """A rotated street grid in every town (denser and larger in urban 町丁目), a few one-way streets."""
+        towns, rng = self.towns, self.rng
+        n_oneway = 0
+        for t in range(len(towns.name)):
+            urban = bool(towns.chome[t])
+            w = float(towns.weight[t])
+            half = float(np.clip(math.sqrt(max(w, 1.0)) / 100.0, 0.2, 0.8)) if urban else 0.25
+            step = 0.25
+            ang = rng.uniform(0, np.pi / 2)
+            ca, sa = math.cos(ang), math.sin(ang)
+            cx, cy = float(towns.x[t]), float(towns.y[t])
+            ks = np.arange(-half, half + 1e-9, step)
+            poly = self.land_isl if towns.code3[t] == "421" else self.land_main
+            for k, off in enumerate(ks):
+                for horiz in (True, False):
+                    u = np.array([-half, half])
+                    px, py = (u, np.full(2, off)) if horiz else (np.full(2, off), u)
+                    xs = cx + px * ca - py * sa
+                    ys = cy + px * sa + py * ca
+                    # vertices at every crossing so the grid is noded exactly
+                    seg = shapely.segmentize(LineString(np.column_stack([xs, ys])), step * 0.999)
+                    clipped = seg if poly.contains(seg) else seg.intersection(poly)
+                    tags = {"highway": "residential" if urban or k % 2 else "unclassified"}
+                    if urban and k == len(ks) // 2 and horiz:
+                        tags["maxspeed"] = "30"
+                    if urban and n_oneway < 8 and k == 1 and not horiz and t % 5 == 0:
+                        tags["oneway"] = "yes" if n_oneway % 4 else "-1"
+                        n_oneway += 1
+                    self.add(clipped, tags)
+
+    def settlement_lanes(self, seed: int) -> None:
+        """Lanes through scattered settlement: a road node within ACCESS_KM of every populated mesh."""
+        towns = self.towns
+        mp = mesh_population(seed)
+        by_pop = np.lexsort((mp.y, mp.x, -mp.total))
+        cells = np.column_stack([mp.x[by_pop], mp.y[by_pop]]).astype(float)
+        lrng = np.random.default_rng([seed, 4406])
+        for land, isl in ((self.land_main, False), (self.land_isl, True)):
+            mine = np.array([(c == "421") == isl for c in towns.code3])
+            hubs = np.column_stack([towns.x[mine], towns.y[mine]]).astype(float)
+            inside = cells[shapely.contains_xy(land, cells[:, 0], cells[:, 1])]
+            self.lines.extend(_local_roads(self.lines, inside, hubs, land, lrng))
+        self.lines.extend(_access_roads(self.lines, mp.x, mp.y, [self.land_main, self.land_isl]))
+
+
+class _Nodes:
+    """Node table of a template: coordinates rounded to 1 cm share one node."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[int, int], int] = {}
+        self.x: list[float] = []
+        self.y: list[float] = []
+
+    def id(self, x: float, y: float) -> int:
+        key = (round(x * 1e5), round(y * 1e5))  # 1 cm in km units
+        i = self.index.get(key)
+        if i is None:
+            i = len(self.x)
+            self.index[key] = i
+            self.x.append(x)
+            self.y.append(y)
+        return i
+
+
+def _noded_ways(
+    lines: list[tuple[LineString, dict[str, str]]], nodes: _Nodes
+) -> list[tuple[list[int], dict[str, str]]]:
+    """Ways of the ordinary roads with a shared node at every crossing."""
     geoms = np.array([g for g, _ in lines], dtype=object)
     tagl = [t for _, t in lines]
     tree = shapely.STRtree(geoms)
@@ -383,20 +434,6 @@ def build_template(seed: int = 0) -> Template:
         for c in coords:
             extra_pts[ia].append((float(c[0]), float(c[1])))
             extra_pts[ib].append((float(c[0]), float(c[1])))
-    node_index: dict[tuple[int, int], int] = {}
-    nx: list[float] = []
-    ny: list[float] = []
-
-    def nid(x: float, y: float) -> int:
-        key = (round(x * 1e5), round(y * 1e5))  # 1 cm in km units
-        i = node_index.get(key)
-        if i is None:
-            i = len(nx)
-            node_index[key] = i
-            nx.append(x)
-            ny.append(y)
-        return i
-
     ways: list[tuple[list[int], dict[str, str]]] = []
     for g, tags, ex in zip(geoms, tagl, extra_pts, strict=True):
         coords = shapely.get_coordinates(g)
@@ -408,12 +445,18 @@ def build_template(seed: int = 0) -> Template:
             allc = coords
         ids: list[int] = []
         for x, y in allc:
-            i = nid(float(x), float(y))
+            i = nodes.id(float(x), float(y))
             if not ids or ids[-1] != i:
                 ids.append(i)
         if len(ids) >= 2:
             ways.append((ids, tags))
-    # --- motorway (grade-separated: touches the network only at interchanges) ----------------
+    return ways
+
+
+def _motorway(
+    specs: dict[str, MuniSpec], land_main: BaseGeometry, nodes: _Nodes
+) -> list[tuple[list[int], dict[str, str]]]:
+    """The dual carriageway (grade-separated: it touches the network only at interchanges) and its links."""
     route = [specs[c].center for c in MOTORWAY_ROUTE]
     # run the motorway ~2 km south of the centres (the plain between town and coast)
     mw_pts = [(x + 0.0, y - 2.0) for x, y in route]
@@ -422,19 +465,22 @@ def build_template(seed: int = 0) -> Template:
         mw = _densify(LineString(_chaikin(route)), 0.3)
     cw_a = mw.offset_curve(0.015)
     cw_b = mw.offset_curve(-0.015).reverse()
-    a_ids = [nid(float(x), float(y)) for x, y in shapely.get_coordinates(cw_a)]
-    b_ids = [nid(float(x), float(y)) for x, y in shapely.get_coordinates(cw_b)]
+    a_ids = [nodes.id(float(x), float(y)) for x, y in shapely.get_coordinates(cw_a)]
+    b_ids = [nodes.id(float(x), float(y)) for x, y in shapely.get_coordinates(cw_b)]
     mtags = {"highway": "motorway", "name": "デモ自動車道", "ref": "E99", "oneway": "yes", "maxspeed": "100"}
     half = len(a_ids) // 2
-    ways.append((a_ids[: half + 1], dict(mtags)))
-    ways.append((a_ids[half:], {**mtags, "maxspeed": "80"}))
-    ways.append((b_ids, dict(mtags)))
+    ways: list[tuple[list[int], dict[str, str]]] = [
+        (a_ids[: half + 1], dict(mtags)),
+        (a_ids[half:], {**mtags, "maxspeed": "80"}),
+        (b_ids, dict(mtags)),
+    ]
     # interchanges: links between both carriageways and the nearest ordinary-road node of each centre
-    road_xy = np.column_stack([nx, ny])[: len(node_index)]
-    n_ordinary = len(road_xy)
+    nx, ny = nodes.x, nodes.y
+    road_xy = np.column_stack([nx, ny])
+    n_ordinary = len(road_xy)  # includes the carriageway nodes; kept so the demo network stays identical
+    cw_a_xy = np.array(shapely.get_coordinates(cw_a))
     for c3 in MOTORWAY_ROUTE:
         cx, cy = specs[c3].center
-        cw_a_xy = np.array(shapely.get_coordinates(cw_a))
         ka = int(np.argmin((cw_a_xy[:, 0] - cx) ** 2 + (cw_a_xy[:, 1] - cy + 2.0) ** 2))
         ia = a_ids[ka]
         ib = b_ids[int(np.argmin([(nx[j] - nx[ia]) ** 2 + (ny[j] - ny[ia]) ** 2 for j in b_ids]))]
@@ -442,9 +488,25 @@ def build_template(seed: int = 0) -> Template:
         j = int(np.argmin(d2))
         ltags = {"highway": "motorway_link", "oneway": "yes"}
         for src, dst in ((j, ia), (ia, j), (j, ib), (ib, j)):
-            mid = nid((nx[src] + nx[dst]) / 2 + 0.05, (ny[src] + ny[dst]) / 2 + 0.05)
+            mid = nodes.id((nx[src] + nx[dst]) / 2 + 0.05, (ny[src] + ny[dst]) / 2 + 0.05)
             ways.append(([src, mid, dst], dict(ltags)))
-    return Template(np.array(nx), np.array(ny), ways)
+    return ways
+
+
+@lru_cache(maxsize=4)
+def build_template(seed: int = 0) -> Template:
+    """The road network of one tile, in km: ordinary roads noded at every crossing, then the motorway."""
+    roads = _Lines(seed)
+    roads.coastal_rings()
+    roads.centre_roads()
+    roads.mountain_pass()
+    roads.town_roads()
+    roads.local_grids()
+    roads.settlement_lanes(seed)
+    nodes = _Nodes()
+    ways = _noded_ways(roads.lines, nodes)
+    ways += _motorway(roads.specs, roads.land_main, nodes)
+    return Template(np.array(nodes.x), np.array(nodes.y), ways)
 
 
 def write_pbf(path: Path, tile_list: list[Tile], seed: int = 0) -> dict[str, int]:
