@@ -405,9 +405,8 @@ def option_demand(
             areas = sorted({c.area_of[u] for u in units})
             vals = {y: sum(c.area_values[a][y] for a in areas) for y in c.years} if areas else None
             kens.append(_ken(c, k, names.get(k, k), units, vals, True, None))
-        return OptionDemand(
-            "area", None, c.years, c.layer, kens, _area_checks(c, kens), list(c.projection.notes), c.params
-        )
+        notes = _population_note(list(c.projection.notes), kens)
+        return OptionDemand("area", None, c.years, c.layer, kens, _area_checks(c, kens), notes, c.params)
     ud = unit_demand(project, ctx=c)
     kens = []
     for k, units in members.items():
@@ -424,7 +423,15 @@ def option_demand(
         )
         kens.append(_ken(c, k, names.get(k, k), units, vals, False, note))
     checks = _checks(c, ud.values, set(assignments)) if c.has_file else []
-    return OptionDemand(ud.method, ud.key, c.years, c.layer, kens, checks, ud.notes, c.params)
+    notes = _population_note(list(ud.notes), kens)
+    return OptionDemand(ud.method, ud.key, c.years, c.layer, kens, checks, notes, c.params)
+
+
+def _population_note(notes: list[str], kens: Sequence[KenDemand]) -> list[str]:
+    """``notes`` plus why the 75+ peak is empty when no 圏域 has one (the tables print 「-」 there)."""
+    if kens and not any("75+" in k.population_peaks for k in kens):
+        notes.append(DEMAND_TEXT["no_population_peaks"])
+    return notes
 
 
 def _area_checks(ctx: Context, kens: Sequence[KenDemand]) -> list[AreaCheck]:
