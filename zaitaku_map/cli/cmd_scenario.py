@@ -214,8 +214,7 @@ def _groups(p: Project, option: str | None) -> dict[str, dict[str, str]] | None:
     from zaitaku_map.options import get_option
 
     opt = get_option(p, option)
-    names = {k: v.get("name") or k for k, v in opt.kens.items()}
-    return {option: {unit: names.get(ken, ken) for unit, ken in opt.assignments.items()}}
+    return {option: opt.unit_ken_names()}
 
 
 def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:

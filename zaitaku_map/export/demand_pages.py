@@ -46,8 +46,7 @@ def demand_of_option(project: Project, name: str, params: DemandParams | None = 
     from zaitaku_map.options import get_option
 
     opt = get_option(project, name)
-    names = {str(k): str(v.get("name") or k) for k, v in opt.kens.items()}
-    return option_demand(project, dict(opt.assignments), names, params=params)
+    return option_demand(project, dict(opt.assignments), opt.ken_names(), params=params)
 
 
 def _num(v: float | None) -> str:

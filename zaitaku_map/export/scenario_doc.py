@@ -187,7 +187,7 @@ def scenario_pages(
     # the base map is the register; this page draws the scenario over it itself
     data = load_export_data(project, request.with_(title=request.title or title, scenario=None, year=None))
     opt = get_option(project, option)
-    groups = {option: {u: str(opt.kens.get(k, {}).get("name") or k) for u, k in opt.assignments.items()}}
+    groups = {option: opt.unit_ken_names()}
     prog.update(0.15, "シナリオの到達圏を計算中")
     smap = scenario_map(project, sc.state, params, category=sc.category)
     ev = evaluate_scenario(project, scenario, params, groups=groups)

@@ -136,8 +136,7 @@ class DemandPanel(QWidget):
         if not name:
             return None
         opt = get_option(project, name)
-        names = {str(k): str(v.get("name") or k) for k, v in opt.kens.items()}
-        return option_demand(project, dict(opt.assignments), names)
+        return option_demand(project, dict(opt.assignments), opt.ken_names())
 
     # -- painting ----------------------------------------------------------------------------------
     @property

@@ -315,7 +315,7 @@ class FacilitiesPanel(QWidget):
             for h in opt.hubs or []:
                 fid = h["facility_id"]
                 if fid is not None:
-                    hubs[int(fid)] = str((opt.kens.get(h["ken_key"]) or {}).get("name") or h["ken_key"])
+                    hubs[int(fid)] = opt.ken_name(h["ken_key"])
         for r in rows:
             r["functions"] = funcs.get(int(r["id"]), set())
             r["hub"] = hubs.get(int(r["id"]))

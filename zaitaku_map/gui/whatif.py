@@ -494,7 +494,7 @@ class WhatIfPanel(QWidget):
         from zaitaku_map.options import get_option
 
         opt = get_option(project, option)
-        return {option: {u: str(opt.kens.get(k, {}).get("name") or k) for u, k in opt.assignments.items()}}
+        return {option: opt.unit_ken_names()}
 
     def stop(self) -> None:
         if self.session is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,7 @@ def contiguity(project: Project, assignments: dict[str, str]) -> dict[str, list[
     return {ken: components(units, adj) for ken, units in members.items()}
 
 
-def _assignment_hash(assignments: dict[str, str], kens: dict[str, dict[str, Any]]) -> str:
+def _assignment_hash(assignments: dict[str, str], kens: Iterable[str]) -> str:
     payload = json.dumps([sorted(assignments.items()), sorted(kens)], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
 

@@ -82,9 +82,7 @@ def ken_headlines(
 def option_demand_of(project: Project, option: str) -> OptionDemand | None:
     """The home-care demand per 圏域 of ``option`` (``None`` when the project has no projection)."""
     opt = get_option(project, option)
-    demand = option_demand(
-        project, opt.assignments, {k: str(v.get("name") or k) for k, v in opt.kens.items()}
-    )
+    demand = option_demand(project, opt.assignments, opt.ken_names())
     return demand if demand.years else None
 
 

@@ -379,12 +379,9 @@ def move_units(project: Project, copy: WorkingCopy, codes: Sequence[str], ken_ke
     moved = list(result.get("moved") or [])
     if moved:
         names = _unit_names(project, moved)
-        kens = before.kens
+        kens = before.ken_names()
         from_names = sorted(
-            {
-                str((kens.get(before.assignments.get(u, "")) or {}).get("name") or MEETING_TEXT["unassigned"])
-                for u in moved
-            }
+            {kens.get(before.assignments.get(u, ""), MEETING_TEXT["unassigned"]) for u in moved}
         )
         log_event(
             project,
@@ -394,7 +391,7 @@ def move_units(project: Project, copy: WorkingCopy, codes: Sequence[str], ken_ke
             codes=moved,
             names="・".join(names),
             from_kens="・".join(from_names),
-            to_ken=str((kens.get(result["ken_key"]) or {}).get("name") or result["ken_key"]),
+            to_ken=before.ken_name(result["ken_key"]),
         )
     return result
 

@@ -167,6 +167,19 @@ def stored_color(value: object) -> str | None:
         return None
 
 
+class Ken(TypedDict):
+    """One 圏域 of an option as stored (``Option.kens[key]``)."""
+
+    name: str
+    color: str | None  # ``#rrggbb``; None when the stored value is unreadable (each view picks its own)
+    notes: str | None
+
+
+def named_ken(name: str) -> Ken:
+    """A new 圏域 with only a name (its colour is chosen when the option is written)."""
+    return {"name": name, "color": None, "notes": None}
+
+
 class Hub(TypedDict):
     """A 連携を担う拠点 of a 圏域: a facility of the lists or a body entered by name."""
 
@@ -191,7 +204,7 @@ class Option:
     created_at: str | None = None
     updated_at: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    kens: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {name, color, notes}
+    kens: dict[str, Ken] = field(default_factory=dict)  # key -> its name, colour, notes
     assignments: dict[str, str] = field(default_factory=dict)  # unit code -> ken key
     hubs: list[Hub] = field(default_factory=list)
 
@@ -206,8 +219,34 @@ class Option:
         """The key itself when it is a 圏域 key, else the key of the one 圏域 with that name, else unchanged."""
         if key_or_name in self.kens:
             return key_or_name
-        hits = [k for k, v in self.kens.items() if v.get("name") == key_or_name]
+        hits = [k for k, v in self.kens.items() if v["name"] == key_or_name]
         return hits[0] if len(hits) == 1 else key_or_name
+
+    def existing_ken(self, key_or_name: str) -> str:
+        """The key of an existing 圏域 (given by key or name); raises :class:`InputDataError` otherwise."""
+        key = self.resolve_ken(key_or_name)
+        if key not in self.kens:
+            raise InputDataError(
+                "unknown 圏域",
+                value=key,
+                expected=", ".join(self.kens),
+                hint="`option PROJECT show NAME` で圏域を確認してください。",
+            )
+        return key
+
+    def ken_name(self, key: str) -> str:
+        """The display name of 圏域 ``key`` (the key itself when it has none or is not a 圏域 of this option)."""
+        ken = self.kens.get(key)
+        return (ken["name"] if ken else None) or key
+
+    def ken_names(self) -> dict[str, str]:
+        """圏域 key -> display name, in the option's order."""
+        return {k: v["name"] or k for k, v in self.kens.items()}
+
+    def unit_ken_names(self) -> dict[str, str]:
+        """Unit code -> the display name of its 圏域 (e.g. coverage's ``groups=``)."""
+        names = self.ken_names()
+        return {u: names.get(k, k) for u, k in self.assignments.items()}
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -308,7 +347,7 @@ def insert_option(
     *,
     template: str,
     base_layer: str | None,
-    kens: dict[str, dict[str, Any]],
+    kens: dict[str, Ken],
     assignments: dict[str, str],
     notes: str = "",
     author: str = "",
@@ -325,7 +364,7 @@ def insert_option(
             f"an option named {name!r} already exists", value=name, hint="別の名前を付けてください。"
         )
     colors = [
-        normalize_color(ken["color"]) if ken.get("color") else PALETTE[i % len(PALETTE)]
+        normalize_color(c) if (c := ken.get("color")) else PALETTE[i % len(PALETTE)]
         for i, ken in enumerate(kens.values())
     ]
     now = now_iso()
@@ -370,7 +409,7 @@ def insert_option(
 
 
 def _next_color(opt: Option) -> str:
-    used = {k.get("color") for k in opt.kens.values()}
+    used = {k["color"] for k in opt.kens.values()}
     for c in PALETTE:
         if c not in used:
             return c
@@ -475,8 +514,7 @@ def set_ken(
     opt = get_option(project, name)
     ken_key = opt.resolve_ken(ken_key)
     old = opt.kens.get(ken_key)
-    base = dict(old) if old else {"name": ken_key, "color": _next_color(opt), "notes": None}
-    new = dict(base)
+    new: Ken = {**old} if old else {"name": ken_key, "color": _next_color(opt), "notes": None}
     if new_name is not None:
         new["name"] = new_name
     if color is not None:
@@ -496,21 +534,14 @@ def set_ken(
 
 def rename_ken(project: Project, name: str, ken_key: str, new_name: str) -> KenResult:
     """Give a 圏域 a new display name (its key stays)."""
-    opt = get_option(project, name)
-    ken_key = opt.resolve_ken(ken_key)
-    if ken_key not in opt.kens:
-        raise InputDataError(
-            "unknown 圏域", value=ken_key, hint="`option PROJECT show NAME` で圏域を確認してください。"
-        )
+    ken_key = get_option(project, name).existing_ken(ken_key)
     return set_ken(project, name, ken_key, new_name=new_name)
 
 
 def delete_ken(project: Project, name: str, ken_key: str) -> DeletedKen:
     """Remove a 圏域; its units become unassigned and its hubs are removed (one undoable step)."""
     opt = get_option(project, name)
-    ken_key = opt.resolve_ken(ken_key)
-    if ken_key not in opt.kens:
-        raise InputDataError("unknown 圏域", value=ken_key, expected=", ".join(opt.kens))
+    ken_key = opt.existing_ken(ken_key)
     actions: list[dict[str, Any]] = []
     units = [u for u, k in opt.assignments.items() if k == ken_key]
     if units:

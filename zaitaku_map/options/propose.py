@@ -39,6 +39,7 @@ from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import CATEGORIES, COMBINED_CATEGORY_LABELS, PROPOSAL_TEXT
 from zaitaku_map.options import inputs
 from zaitaku_map.options.geometry import adjacency, components
+from zaitaku_map.options.model import Ken, named_ken
 from zaitaku_map.store import Project
 
 GROUPS: dict[str, tuple[str, ...]] = (
@@ -237,9 +238,10 @@ class ProposalReport(TypedDict):
 
 @dataclass(frozen=True)
 class Proposal:
-    """The proposed 圏域 (``kens``: key → ``{"name"}``), the assignment of every unit, and the report."""
+    """The proposed 圏域 (``kens``: key → a :class:`Ken` with its name), the assignment of every unit,
+    and the report."""
 
-    kens: dict[str, dict[str, Any]]
+    kens: dict[str, Ken]
     assignments: dict[str, str]
     report: ProposalReport
 
@@ -395,7 +397,7 @@ def _place_orphans(
 
 @dataclass(frozen=True)
 class _Named:
-    kens: dict[str, dict[str, Any]]
+    kens: dict[str, Ken]
     assignments: dict[str, str]
     checks: list[ProposalKenCheck]
     unmet: list[UnmetConstraint]
@@ -423,7 +425,7 @@ def _name_and_check(
         base = area_name.get(acode) or units[max(r, key=lambda u: prob.pop.get(u, 0.0))].name
         seen[acode] = seen.get(acode, 0) + 1
         name = base if per_area_count[acode] == 1 else f"{base}{seen[acode]}"
-        out.kens[key] = {"name": name}
+        out.kens[key] = named_ken(name)
         for u in r:
             out.assignments[u] = key
         areas_in = sorted({area_of[u] for u in r if area_of[u]})
@@ -461,7 +463,7 @@ def propose(
 ) -> Proposal:
     """Propose contiguous 圏域 (see module doc).
 
-    Returns a :class:`Proposal`: ``kens`` (key → ``{"name"}``), ``assignments`` (unit → key) and the
+    Returns a :class:`Proposal`: ``kens`` (key → :class:`Ken`), ``assignments`` (unit → key) and the
     ``report`` (``status`` ``ok`` / ``unmet``, the constraints, per-圏域 checks and ``unmet``
     explanations).
     """

@@ -158,9 +158,7 @@ def add_hub(
     One undoable edit of the option.  Returns the hub row.
     """
     opt = get_option(project, option)
-    ken_key = opt.resolve_ken(ken_key)
-    if ken_key not in opt.kens:
-        raise InputDataError("unknown 圏域", value=ken_key, expected=", ".join(opt.kens))
+    ken_key = opt.existing_ken(ken_key)
     if facility_id is not None:
         _fid, fname, _category = _check_facility(project, facility_id)
         name = name or fname

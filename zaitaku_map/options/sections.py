@@ -80,7 +80,7 @@ class EvaluationContext:
 
     @property
     def ken_names(self) -> dict[str, str]:
-        return {k: str(v.get("name") or k) for k, v in self.option.kens.items()}
+        return self.option.ken_names()
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,10 @@ from typing import Any, TypedDict
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import MIN_POPULATION_RULE, OPTION_TEMPLATES, TEMPLATE_REASONS
 from zaitaku_map.options import inputs
-from zaitaku_map.options.model import get_option, insert_option
+from zaitaku_map.options.model import Ken, get_option, insert_option, named_ken
 from zaitaku_map.store import Project
+
+Kens = dict[str, Ken]
 
 TEMPLATES = ("area", "area_split", "designated_city", "municipal", "proposed")
 DEFAULT_LAYER = "二次医療圏"
@@ -95,7 +97,7 @@ class TemplateChoice:
         }
 
 
-def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _from_layer(project: Project, layer: str) -> tuple[Kens, dict[str, str]]:
     layers = inputs.area_layer_names(project)
     if layer not in layers:
         raise InputDataError(
@@ -106,23 +108,21 @@ def _from_layer(project: Project, layer: str) -> tuple[dict[str, dict[str, Any]]
         )
     membership = inputs.area_membership(project, layer)
     units = inputs.load_units(project)
-    kens: dict[str, dict[str, Any]] = {}
+    kens: Kens = {}
     assignments: dict[str, str] = {}
     for code, unit in units.items():
         hit = inputs.unit_area(membership, unit)
         if hit is None:
             continue
-        kens.setdefault(hit[0], {"name": hit[1]})
+        kens.setdefault(hit[0], named_ken(hit[1]))
         assignments[code] = hit[0]
     return dict(sorted(kens.items())), assignments
 
 
-def _start(
-    project: Project, layer: str, base: str | None
-) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def _start(project: Project, layer: str, base: str | None) -> tuple[Kens, dict[str, str]]:
     if base:
         b = get_option(project, base)
-        return {k: dict(v) for k, v in b.kens.items()}, dict(b.assignments)
+        return {k: {**v} for k, v in b.kens.items()}, dict(b.assignments)
     return _from_layer(project, layer)
 
 
@@ -147,9 +147,6 @@ def _parse_split(split: Any) -> dict[str, list[str]]:
     return out
 
 
-Kens = dict[str, dict[str, Any]]
-
-
 def _build_split(
     project: Project, kens: Kens, assign: dict[str, str], c: dict[str, Any], params: dict[str, Any]
 ) -> Kens:
@@ -165,7 +162,7 @@ def _build_split(
             + "（例: --split 東部北:31201,31202）。同じ案が必要なら複製を使ってください。",
         )
     for key, codes in split.items():
-        kens.setdefault(key, {"name": key})
+        kens.setdefault(key, named_ken(key))
         for code in expand_units(project, codes):
             assign[code] = key
     params["split"] = split
@@ -191,10 +188,10 @@ def _build_city(
     for city, (cname, ward_codes) in cities.items():
         for w in ward_codes:
             if wards:
-                kens[w] = {"name": units[w].full_name if w in units else w}
+                kens[w] = named_ken(units[w].full_name if w in units else w)
                 assign[w] = w
             else:
-                kens[city] = {"name": cname}
+                kens[city] = named_ken(cname)
                 assign[w] = city
     params.update(wards=wards, designated_cities=sorted(cities))
     used = set(assign.values())
@@ -239,7 +236,7 @@ def build(
         kens, assign = _from_layer(project, layer)
     elif template == "municipal":
         units = inputs.load_units(project)
-        kens = {code: {"name": u.full_name if u.kind == "ward" else u.name} for code, u in units.items()}
+        kens = {code: named_ken(u.full_name if u.kind == "ward" else u.name) for code, u in units.items()}
         assign = {code: code for code in units}
     elif template == "area_split":
         kens, assign = _start(project, layer, base)
@@ -379,7 +376,7 @@ def template_choices(
     ]
 
 
-def colour_kens(project: Project, kens: dict[str, dict[str, Any]], assign: dict[str, str]) -> None:
+def colour_kens(project: Project, kens: Kens, assign: dict[str, str]) -> None:
     """Give 圏域 without a colour a palette colour that differs from their neighbours' (greedy colouring)."""
     from zaitaku_map.options.geometry import adjacency
     from zaitaku_map.options.model import PALETTE
@@ -393,9 +390,9 @@ def colour_kens(project: Project, kens: dict[str, dict[str, Any]], assign: dict[
                 nbrs[ken].add(other)
     order = sorted(kens, key=lambda k: (-len(nbrs[k]), k))
     for i, key in enumerate(order):
-        if kens[key].get("color"):
+        if kens[key]["color"]:
             continue
-        used = {kens[n].get("color") for n in nbrs[key]}
+        used = {kens[n]["color"] for n in nbrs[key]}
         # rotate the start so non-adjacent 圏域 still spread over the palette
         cands = PALETTE[i % len(PALETTE) :] + PALETTE[: i % len(PALETTE)]
         kens[key]["color"] = next((c for c in cands if c not in used), cands[0])
