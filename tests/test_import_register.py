@@ -149,6 +149,7 @@ def test_cli_import_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_cli_bad_inputs_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     proj = tmp_path / "p.gpkg"
     main(["init", str(proj)])
+    capsys.readouterr()  # only the JSON of the import below
     bad = tmp_path / "x.pdf"
     bad.write_bytes(b"%PDF-1.4")
     assert main(["import", str(proj), str(bad), "--json"]) == 3

@@ -29,6 +29,7 @@ def proj(synthetic_project, tmp_path: Path) -> str:  # type: ignore[no-untyped-d
 
 
 def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:  # type: ignore[type-arg]
+    capsys.readouterr()  # only this command's output (earlier commands printed their human text)
     assert main([*argv, "--json"]) == 0
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
 
