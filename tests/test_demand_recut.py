@@ -62,11 +62,11 @@ def test_area_option_gets_the_file_values_exactly(synth: Project, tmp_path: Path
     assert od2.method == "area"
     assert od2.ken("X").values == {y: AREA_VALUES["9902"][y] + AREA_VALUES["9903"][y] for y in YEARS}  # type: ignore[union-attr]
     # no municipal projection: the empty 75+ peak column is explained; with one, the note is gone
-    assert any("75歳以上人口のピーク年は" in n for n in od.notes)
+    assert any("75歳以上人口とそのピーク年は" in n for n in od.notes)
     import_projection_file(synth, write_summary_75(tmp_path / "s.xlsx"))
     od3 = option_demand(synth, *_area_option())
     assert od3.ken("9901").population_peaks["75+"].year == 2050  # type: ignore[union-attr]
-    assert not any("75歳以上人口のピーク年は" in n for n in od3.notes)
+    assert not any("75歳以上人口とそのピーク年は" in n for n in od3.notes)
 
 
 def test_municipal_option_without_projection_has_no_demand(synth: Project, tmp_path: Path) -> None:

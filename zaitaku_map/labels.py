@@ -935,7 +935,7 @@ DEMAND_TEXT: dict[str, str] = {
     "areas_not_apportioned": "市区町村別の推計人口がないため按分できない構想区域: {areas}",
     "key_fallback": "{wanted}の推計がないため{used}で按分しました",
     "ken_units_missing": "需要を推計できない市区町村があります",
-    "no_population_peaks": "75歳以上人口のピーク年は、市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」）を"
+    "no_population_peaks": "75歳以上人口とそのピーク年は、市区町村別の将来推計人口（社人研「日本の地域別将来推計人口」）を"
     "取り込むと示されます",
     "thresholds": "需要の伸び（{base}→{target}年度）{growth:.0%}以上かつ{target}年度の需要千件/月あたりの施設数が"
     "案全体の{ratio:.0%}以下",

@@ -168,7 +168,8 @@ class DemandPanel(QWidget):
         method = DEMAND_METHODS[od.method] + (
             f"（{DEMAND_KEYS.get(od.key or '', od.key)}）" if od.key else ""
         )
-        self.info.setText(DEMAND_GUI["method"].format(method=method, year=self.year))
+        notes = "".join(f"\n※ {n}" for n in od.notes)  # e.g. why the 75+ peak column is empty
+        self.info.setText(DEMAND_GUI["method"].format(method=method, year=self.year) + notes)
 
     def _fill_table(self) -> None:
         prm = self.od.params if self.od else None
