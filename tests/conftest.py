@@ -95,13 +95,14 @@ def window(qtbot, tmp_path: Path):
     from PySide6.QtWidgets import QApplication
 
     from zaitaku_map.gui import dialogs
-    from zaitaku_map.gui.app import setup_fonts
+    from zaitaku_map.gui.app import setup_fonts, setup_translations
     from zaitaku_map.gui.mainwindow import MainWindow
     from zaitaku_map.settings import Settings
 
     dialogs.SHOW_DIALOGS = False
     dialogs.shown.clear()
     setup_fonts(QApplication.instance())
+    setup_translations(QApplication.instance())  # Qt's standard buttons in Japanese, as the app has them
     win = MainWindow(Settings(tmp_path / "settings.json"))
     win.resize(1280, 860)
     win.show()

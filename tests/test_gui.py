@@ -111,6 +111,8 @@ def test_click_on_municipality_assigns_it(make_window: Any, qtbot: Any, syntheti
     qtbot.waitUntil(
         lambda: options.get_option(win.project, "案A").assignments.get("99206") == target_ken, timeout=10000
     )
+    qtbot.waitUntil(lambda: "割り当てました" in win.status.text(), timeout=5000)
+    assert win.status.text() == "谷村 を「中央」に割り当てました"  # names, not codes
     # the map's fill follows, and undo really restores the previous assignment
     panel.undo()
     assert options.get_option(win.project, "案A").assignments["99206"] == before["99206"]
@@ -228,6 +230,28 @@ def test_coverage_runs_with_progress_and_cancel_stops_it(
     stats = js(qtbot, win, "zm.stats()")
     assert stats["layers"]["band:zaishi"]["n"] >= 1
     assert stats["layers"]["gap:zaishi"]["n"] > 0
+    # each category its own band colour and gap symbol (black: no facility is), the legend to match
+    from zaitaku_map import labels
+    from zaitaku_map.gui.coverage_view import COVERAGE_STYLES, GAP_COLOR, coverage_style
+
+    styles = list(COVERAGE_STYLES.values())
+    assert len({s.band for s in styles}) == len({(s.shape, s.hollow) for s in styles}) == len(styles)
+    assert GAP_COLOR not in {c.color.lower() for c in labels.CATEGORIES.values()}
+    rows = js(
+        qtbot,
+        win,
+        "JSON.stringify(Array.from(document.querySelectorAll('.zm-legend .zm-row'))"
+        ".filter((r) => r.textContent.includes('到達圏'))"
+        ".map((r) => [r.textContent, r.querySelector('.zm-swatch').style.background]))",
+    )
+    from zaitaku_map.coverage import category_name
+
+    def rgb(hex_color: str) -> str:
+        return "rgb(" + ", ".join(str(int(hex_color[i : i + 2], 16)) for i in (1, 3, 5)) + ")"
+
+    assert sorted(rows) == sorted(
+        [f"到達圏・カバー外の人口: {category_name(c)}", rgb(coverage_style(c).band)] for c in cats[:2]
+    ), rows
 
 
 def test_window_state_is_restored(

@@ -90,10 +90,15 @@ def test_tottori_walk_in_the_gui(window: Any, qtbot: Any, realdata: Path, tmp_pa
     assert "他の一覧に対応なし: 南部町国民健康保険　西伯病院" in report
     assert "町字: " in report and "取り込めなかった" not in report
     assert not INTERNAL.search(report), INTERNAL.search(report)
+    assert "--" not in report  # the GUI says where to give a 基準日 in its own words
     wiz.close()
-    stats = _painted(qtbot, window, expect_munis=19)
-    assert not stats["timed_out"] and stats["munis"] == 19
+    stats = _painted(
+        qtbot, window, expect_munis=19, require_layers=("fac:zaishi_clinic", "fac:zaishi_hospital")
+    )
+    assert not stats["timed_out"] and stats["munis"] == 19 and stats["facilities"] >= 90
     window.grab().save(str(shots / "05_取り込み後の地図.png"))
+    counts = {item.text(0): item.text(1) for item in window.layers.items.values()}
+    assert counts["市区町村"] == "19"  # the count column stays in view in the narrow dock
 
     # 2. geocoding with the whole Geolonia folder (one municipality per file, named by the file)
     from PySide6.QtCore import QObject
@@ -109,6 +114,13 @@ def test_tottori_walk_in_the_gui(window: Any, qtbot: Any, realdata: Path, tmp_pa
     placer.summary.grab().save(str(shots / "06_ジオコーディング.png"))
     summary = placer.summary.text.toPlainText()
     assert "住所の位置参照 19 ファイル" in summary and "取り込み済みと同じ内容" in summary
+    assert "--" not in summary  # no command-line options in the GUI's words
+    # the queue goes through every position the map draws hollow (町字・市区町村の代表点)
+    approx = [
+        r for r in window.state.facilities if r["geocode_level"] in ("town", "municipality", "unresolved")
+    ]
+    assert approx and f"施設 {len(approx)} 件を順に配置する" in placer.summary.btn_queue.text()
+    assert len(placer.queue()) == len(approx)
     placer.summary.close()
     zaishi = [r for r in window.state.facilities if r["category"] in ("zaishi_clinic", "zaishi_hospital")]
     assert len(zaishi) == 90

@@ -65,6 +65,29 @@ def test_empty_window_menus_and_disabled_actions(window: Any, qtbot: Any) -> Non
     assert js(qtbot, window, "document.querySelector('.zm-legend').classList.contains('zm-hidden')") is True
 
 
+def test_start_page_offers_recent_projects_and_the_first_actions(
+    window: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from zaitaku_map.store import create_project
+
+    page = window.start_page
+    assert page.isVisible() and page.btn_new.isVisible() and page.btn_open.isVisible()
+    assert not page.btn_import.isVisible()  # nothing to import into yet
+    older = tmp_path / "前回の案.gpkg"
+    create_project(older).close()
+    window.settings.add_recent(older)
+    window.settings.add_recent(tmp_path / "消えたファイル.gpkg")  # moved away since: not offered
+    page.refresh()
+    items = [page.recent.item(i) for i in range(page.recent.count())]
+    assert [it.text().split("　")[0] for it in items] == ["前回の案.gpkg"]
+    # a double click opens it; an empty project then asks for the data, with a way to import a folder
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        page.recent.itemActivated.emit(items[0])
+    assert window.state.project_path is not None and window.state.project_path.name == "前回の案.gpkg"
+    qtbot.waitUntil(lambda: page.btn_import.isVisible(), timeout=10000)
+    assert "まだデータがありません" in page.lead.text() and not page.btn_new.isVisible()
+
+
 def test_a_feature_plugs_in_a_panel_an_action_a_layer_and_map_clicks(
     window: Any, qtbot: Any, synthetic_project: Any
 ) -> None:

@@ -46,6 +46,7 @@ _FORMS = (
 _FORM_RE = re.compile("^(?:" + "|".join(map(re.escape, _FORMS)) + ")")
 # the corporation's own name ends with one of these (「○○会」「○○協会」「○○福祉会」「○○機構」…)
 _CORP_END = re.compile(r"^(?:\S*?(?:会|協会|機構|財団|社団|組合|連合会|厚生連|法人|会社))(?=\S)")
+_CORP_ONLY = re.compile(r"\S*(?:会|協会|機構|財団|社団|組合|連合会|厚生連|法人|会社)")
 _SPACES = re.compile(r"[\s\u3000]+")
 
 
@@ -68,6 +69,8 @@ def _without_corporation(text: str) -> str:
         rest = parts[1:]
         if parts[0] in _FORMS and len(rest) > 1:  # 「公益社団法人 地域医療振興協会 日光市民病院」
             rest = rest[1:]
+        elif parts[0] in _FORMS and _CORP_ONLY.fullmatch(rest[0]):  # 「医療法人 青葉会」: only a corporation
+            return text
         return " ".join(rest)
     m = _FORM_RE.match(text)
     if m is None:

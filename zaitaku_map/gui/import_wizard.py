@@ -453,7 +453,7 @@ class ImportWizard(QDialog):
         return job_
 
     def finished_ok(self, report: IngestReport) -> None:
-        from zaitaku_map.ingest.report import ingest_lines
+        from zaitaku_map.ingest.report import GUI_PREFECTURE_HOW, ingest_lines
 
         self.report = report
         self.progress.setValue(1000)
@@ -461,7 +461,11 @@ class ImportWizard(QDialog):
         self.btn_cancel.setEnabled(False)
         self.btn_back.setEnabled(True)
         self.report_text.setPlainText(
-            "\n".join(ingest_lines(report, how_date="「基準日」に入れて取り込み直せます"))
+            "\n".join(
+                ingest_lines(
+                    report, how_date="「基準日」に入れて取り込み直せます", how_prefecture=GUI_PREFECTURE_HOW
+                )
+            )
         )
         self.fill_rejected(report)
         kinds = {r.step.kind for r in report.results if r.ok}

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QSlider,
     QTreeWidget,
@@ -74,7 +75,11 @@ class LayersPanel(QWidget):
         super().__init__(parent)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["レイヤー", "件数"])
-        self.tree.setColumnWidth(0, 230)
+        # the name takes the room left by the count (the count stays in view in a narrow dock)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemChanged.connect(self._item_changed)
         self.tree.currentItemChanged.connect(self._current_changed)
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._double(item))
@@ -137,6 +142,7 @@ class LayersPanel(QWidget):
             item.setCheckState(0, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
             self.items[layer_id] = item
         item.setText(0, label)
+        item.setToolTip(0, label)  # the full name where the dock is too narrow for it
         item.setText(1, "" if count is None else f"{count:,}")
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
         if color:

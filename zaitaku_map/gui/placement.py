@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zaitaku_map import labels
 from zaitaku_map.gui.dialogs import show_error
 from zaitaku_map.gui.maplayers import LayerStyle, LegendEntry, MapLayer
 
@@ -41,7 +42,9 @@ GUIDE_ROADS = "guide:roads"
 GUIDE_TOWNS = "guide:towns"
 # the road classes drawn as a guide (the small ones would hide the map)
 GUIDE_ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
-APPROXIMATE = ("unresolved", "municipality")  # the queue: no position first, then municipality points
+# the queue: no position first, then municipality points, then town (町字) centroids — the same
+# positions the map and the prints draw hollow as 概略位置
+APPROXIMATE = ("unresolved", "municipality", "town")
 CATEGORY_ORDER = ("zaishi_clinic", "zaishi_hospital", "home_nursing", "hospital", "houkatsu")
 
 
@@ -138,11 +141,13 @@ class Placement(QObject):
 
     def show_summary(self, report: IngestReport | None, result: dict[str, Any] | None) -> GeocodeSummary:
         """The positions per precision level, and the way to the facilities still approximate."""
-        from zaitaku_map.ingest.report import geocode_lines, ingest_lines, municipality_names
+        from zaitaku_map.ingest.report import GUI_DATE_HOW, geocode_lines, ingest_lines, municipality_names
 
         lines: list[str] = []
         if report is not None:
-            lines += [x for x in ingest_lines(report) if not x.startswith("対象都道府県")]
+            lines += [
+                x for x in ingest_lines(report, how_date=GUI_DATE_HOW) if not x.startswith("対象都道府県")
+            ]
         elif result is not None:
             project = self.state.project
             names = municipality_names(project) if project is not None else None
@@ -177,7 +182,7 @@ class Placement(QObject):
         if not q:
             self.current = None
             self.state.show_message(
-                "概略位置の施設はありません（すべて町字・街区・元データの座標または手動配置です）"
+                "概略位置の施設はありません（すべて街区・元データの座標または手動配置です）"
             )
             return None
         if self.current is not None and any(int(r["id"]) == self.current for r in q):
@@ -188,7 +193,7 @@ class Placement(QObject):
         self.state.select_facility(self.current)
         self.wb.map.call("highlightFacility", self.current, True)
         self.wb.map.call("startPlacing", self.current, str(r.get("short_name") or r["name"] or ""))
-        level = "位置不明" if (r.get("geocode_level") or "unresolved") == "unresolved" else "市区町村代表点"
+        level = labels.GEOCODE_LEVELS.get(str(r.get("geocode_level") or "unresolved"), "位置不明")
         self.state.show_message(
             f"概略位置 {self.queue_pos + 1} / {len(q)}: {r['name']}（{r.get('address') or '住所なし'}・{level}）"
             " — 地図をクリックして配置、F8 で次へ"
@@ -350,7 +355,9 @@ class GeocodeSummary(QDialog):
         self.resize(720, 520)
         self.text = QPlainTextEdit(text)
         self.text.setReadOnly(True)
-        self.btn_queue = QPushButton(f"概略位置の施設 {n_approximate} 件を順に配置する（F8 で次へ）")
+        self.btn_queue = QPushButton(
+            f"概略位置（町字・市区町村の代表点・位置不明）の施設 {n_approximate} 件を順に配置する（F8 で次へ）"
+        )
         self.btn_queue.setEnabled(n_approximate > 0)
         self.start_queue = start_queue
         self.btn_queue.clicked.connect(self._start)

@@ -32,7 +32,10 @@ if TYPE_CHECKING:
     from zaitaku_map.store import Project
 
 LIST_LIMIT = 20
-DATE_HOW = "--reference-date で指定できます"  # names listed per group before 「… ほか N 件」
+DATE_HOW = "--reference-date で指定できます"  # the CLI's words; the GUI passes its own (GUI_*)
+GUI_DATE_HOW = "「データの取り込み」で基準日を入れて取り込み直せます"
+PREFECTURE_HOW = "init --prefecture で設定できます"
+GUI_PREFECTURE_HOW = "行政区域を取り込むと設定されます"  # names listed per group before 「… ほか N 件」
 
 
 def reference_date_text(report: Mapping[str, Any], *, how: str = "--reference-date で指定できます") -> str:
@@ -47,7 +50,7 @@ def study_prefecture_line(codes: list[str]) -> str:
     from zaitaku_map.geocode.normalize import PREFECTURES
 
     if not codes:
-        return "対象都道府県: 未設定（全国ファイルはすべて取り込みます。init --prefecture で設定できます）"
+        return f"対象都道府県: 未設定（全国ファイルはすべて取り込みます。{PREFECTURE_HOW}）"
     names = "・".join(f"{c} {PREFECTURES.get(c, '')}".strip() for c in codes)
     return f"対象都道府県: {names}（全国ファイルはこの範囲だけ取り込みます）"
 
@@ -287,7 +290,9 @@ def reference_block(results: list[Any], names: dict[str, str] | None = None) -> 
     """Several reference files of a folder as one block: one line per file, the 基準日 once."""
     ok = [r for r in results if r.error is None and r.result is not None]
     total = sum(int(r.result.get("rows_imported") or 0) for r in ok)
-    out = [f"■ 住所の位置参照 {len(results)} ファイル（{total:,} 件）"]
+    skipped = sum(1 for r in ok if r.result.get("skipped"))
+    head = f"代表点 {total:,} 件を追加" if total or not skipped else "すべて取り込み済みと同じ内容"
+    out = [f"■ 住所の位置参照 {len(results)} ファイル（{head}）"]
     dates = {reference_date_text(r.result) for r in ok}
     for r in ok:
         codes = list((r.result.get("municipalities") or {}).keys())
@@ -407,8 +412,11 @@ def geocode_lines(
 
 
 # -- a whole folder import ------------------------------------------------------------------------
-def ingest_lines(report: Any, *, how_date: str = DATE_HOW) -> list[str]:
-    """Every step of an :class:`~zaitaku_map.ingest.run.IngestReport`, in the order it ran."""
+def ingest_lines(report: Any, *, how_date: str = DATE_HOW, how_prefecture: str = PREFECTURE_HOW) -> list[str]:
+    """Every step of an :class:`~zaitaku_map.ingest.run.IngestReport`, in the order it ran.
+
+    ``how_date`` / ``how_prefecture``: how to give a missing 基準日 / 対象都道府県 in the words of
+    the caller (the CLI's options by default; the GUI passes its own, ``GUI_*``)."""
     out = [study_prefecture_line(report.study_prefectures)]
     refs = [r for r in report.results if r.step.kind == "reference"]
     for res in report.results:
@@ -452,6 +460,8 @@ def ingest_lines(report: Any, *, how_date: str = DATE_HOW) -> list[str]:
         )
     if how_date != DATE_HOW:  # the GUI says where to give a 基準日 in its own words
         out = [line.replace(DATE_HOW, how_date) for line in out]
+    if how_prefecture != PREFECTURE_HOW:
+        out = [line.replace(PREFECTURE_HOW, how_prefecture) for line in out]
     return out
 
 
