@@ -266,6 +266,14 @@ def test_viewer_in_webengine_switches_options_with_no_request(proj, tmp_path, qt
         QTest.keyClick(view.focusProxy(), Qt.Key.Key_Left)
         qtbot.waitUntil(lambda: state()["option"] == 0, timeout=10000)
         assert state()["fills"]["99202"] == color_a["K2"]
+        assert state()["labelOverlaps"] == 0 and state()["labelsHidden"] == 0
+
+        # zoomed far out the 圏域 names would fall on each other: the larger 圏域 keeps its name
+        js("zmViewer.map.map.setZoom(5, {animate: false}) && 1")
+        qtbot.waitUntil(lambda: state()["labelsHidden"] == 2, timeout=5000)
+        assert state()["labelOverlaps"] == 0 and state()["labelsDrawn"] == 3
+        js("zmViewer.map.fitAll(false) || 1")
+        qtbot.waitUntil(lambda: state()["labelsHidden"] == 0, timeout=5000)
 
         # a layer toggle, clicked
         js("document.querySelector('input[data-layer=\"fac:zaishi_clinic\"]').click()")

@@ -99,6 +99,7 @@
       // filling it, and keep the whole region in view until the user has moved the map
       this.userMoved = false;
       this.map.on("dragstart zoomstart", (e) => { if (!this._fitting) this.userMoved = true; });
+      this.map.on("zoomend", () => this._declutter());  // names that collide at this zoom give way
       if (typeof ResizeObserver !== "undefined") {
         new ResizeObserver(() => {
           this.map.invalidateSize(false);
@@ -112,6 +113,7 @@
     _emit(name, ...args) { for (const fn of this.listeners[name] || []) fn(...args); }
 
     _painted() {
+      this._declutter();
       // two frames: the canvas has been drawn and composited
       requestAnimationFrame(() => requestAnimationFrame(() => { this.paints += 1; this._emit("painted", this.paints); }));
     }
@@ -237,14 +239,68 @@
 
     _labels(o) {
       if (!this.labels[o]) {
+        // where names collide the larger 圏域 keeps its name (extent of its outline)
+        const size = {};
+        this._outline(o).eachLayer((l) => {
+          const b = l.getBounds();
+          size[l.feature.properties.k] = b.isValid()
+            ? (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest()) : 0;
+        });
         const g = L.layerGroup();
-        for (const ken of this.doc.options[o].kens) {
-          if (!ken.label) continue;
-          g.addLayer(this._labelMarker(ken.label, ken.name, "zm-ken-label"));
-        }
+        this.doc.options[o].kens.forEach((ken, k) => {
+          if (!ken.label) return;
+          const m = this._labelMarker(ken.label, ken.name, "zm-ken-label");
+          m.options.zmKen = k;
+          m.options.zmPriority = size[k] || 0;
+          g.addLayer(m);
+        });
         this.labels[o] = g;
       }
       return this.labels[o];
+    }
+
+    /** Hide the 圏域 names (and their figures) that would overlap a larger 圏域's name at this zoom. */
+    _declutter() {
+      const g = this.labels[this.option];
+      this.labelsHidden = 0;
+      if (!g || !this.map.hasLayer(g)) return;
+      const items = g.getLayers().map((m) => ({m: m, node: m.getElement() && m.getElement().firstChild}))
+        .filter((it) => it.node)
+        .sort((x, y) => (y.m.options.zmPriority - x.m.options.zmPriority) || (x.m.options.zmKen - y.m.options.zmKen));
+      for (const it of items) it.node.style.visibility = "";
+      const kept = [];
+      const hidden = new Set();
+      for (const it of items) {
+        const r = it.node.getBoundingClientRect();
+        const pad = 2;
+        const clash = kept.some((q) => r.left < q.right + pad && r.right + pad > q.left &&
+                                       r.top < q.bottom + pad && r.bottom + pad > q.top);
+        if (clash) { it.node.style.visibility = "hidden"; hidden.add(it.m.options.zmKen); }
+        else kept.push(r);
+      }
+      if (this.layers.kenvalues) {
+        this.layers.kenvalues.eachLayer((m) => {
+          const node = m.getElement() && m.getElement().firstChild;
+          if (node) node.style.visibility = hidden.has(m.options.zmKen) ? "hidden" : "";
+        });
+      }
+      this.labelsHidden = hidden.size;
+    }
+
+    /** Pairs of 圏域 names drawn over each other (for tests: 0 after decluttering). */
+    labelOverlaps() {
+      const g = this.labels[this.option];
+      if (!g || !this.map.hasLayer(g)) return 0;
+      const rects = g.getLayers().map((m) => m.getElement() && m.getElement().firstChild)
+        .filter((n) => n && n.style.visibility !== "hidden").map((n) => n.getBoundingClientRect());
+      let n = 0;
+      for (let i = 0; i < rects.length; i++) {
+        for (let j = i + 1; j < rects.length; j++) {
+          const a = rects[i], b = rects[j];
+          if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) n++;
+        }
+      }
+      return n;
     }
 
     _labelMarker(latlon, text, cls) {
@@ -290,7 +346,10 @@
       const kens = this.doc.options[this.option].kens;
       for (const [k, text] of rows || []) {
         const ken = kens[k];
-        if (ken && ken.label) g.addLayer(this._labelMarker(ken.label, text, "zm-ken-value"));
+        if (!ken || !ken.label) continue;
+        const m = this._labelMarker(ken.label, text, "zm-ken-value");
+        m.options.zmKen = k;
+        g.addLayer(m);
       }
       this.layers.kenvalues = g.addTo(this.map);
       this._painted();
@@ -476,8 +535,9 @@
       const st = this.doc.style;
       this.layers.highlight = L.geoJSON({type: "FeatureCollection", features: feats}, {
         renderer: this.renderer, interactive: false,
-        style: () => ({color: st.changed_edge, weight: 4 * this.opts.scale, opacity: 1, fill: true,
-                       fillColor: st.changed_edge, fillOpacity: 0.12, dashArray: "10 6"}),
+        // an outline only: a tint would change the 圏域 colour away from its legend swatch
+        style: () => ({color: st.changed_edge, weight: 4 * this.opts.scale, opacity: 1, fill: false,
+                       dashArray: "10 6"}),
       }).addTo(this.map);
       this._raise();
       this._painted();
@@ -562,6 +622,8 @@
       return {
         option: this.option, optionName: this.doc.options[this.option].name,
         kensDrawn: outline && this.map.hasLayer(outline) ? outline.getLayers().length : 0,
+        labelsHidden: this.labelsHidden || 0,
+        labelOverlaps: this.labelOverlaps(),
         labelsDrawn: this.labels[this.option] && this.map.hasLayer(this.labels[this.option]) ? this.labels[this.option].getLayers().length : 0,
         fills: fills, layers: on, visible: Object.assign({}, this.visible), paints: this.paints,
         bounds: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()], zoom: this.map.getZoom(),
