@@ -143,6 +143,18 @@ def mesh_hostile_values(d: Path) -> Path:
     return p
 
 
+def mesh_other_version(d: Path) -> Path:
+    """The cells of :func:`mesh_empty_codes`'s grid again, with other values (another census year):
+    imported together with it, a cell would be counted twice or one version silently dropped."""
+    head, body = _mesh_lines()
+    body = [line.replace(",100,30", ",90,35") for line in body]
+    sub = d / "2015"
+    sub.mkdir(exist_ok=True)
+    p = sub / "tblT000876Q5233.txt"
+    p.write_bytes(("\r\n".join(head + body) + "\r\n").encode("cp932"))
+    return p
+
+
 def area_table_surplus_field(d: Path) -> Path:
     """An area table with an unquoted comma inside an area name (デモ中央,北部)."""
     text = "市町村コード,圏域コード,圏域名\r\n" + "".join(
@@ -383,6 +395,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
         mesh_empty_codes,
         mesh_truncated,
         mesh_hostile_values,
+        mesh_other_version,
         area_table_surplus_field,
         n03_swapped,
         n03_projected,

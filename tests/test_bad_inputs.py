@@ -141,6 +141,27 @@ def test_mesh_non_counts_are_rejected(proj, tmp_path, capsys):
     assert run(capsys, "info", proj)[0] == 0
 
 
+def test_mesh_files_disagreeing_on_a_cell_are_refused(proj, tmp_path, capsys):
+    """Two versions of one mesh (another census year) in one import: never a cell counted twice or
+    one version dropped without a word."""
+    a, b = corpus.mesh_empty_codes(tmp_path), corpus.mesh_other_version(tmp_path)
+    rc, _r, err = run(capsys, "population", proj, a, b)
+    assert rc == 3 and "違う値" in err and b.name in err and "人口は変更していません" in err
+    assert query(proj, "SELECT count(*) FROM demand_points") == [(0,)]
+
+
+def test_the_same_mesh_file_twice_is_used_once_and_said(proj, tmp_path, capsys):
+    a = corpus.mesh_hostile_values(tmp_path)
+    twin = tmp_path / "copy" / a.name
+    twin.parent.mkdir()
+    shutil.copy(a, twin)
+    rc, r, _ = run(capsys, "population", proj, a, twin)
+    part = r["imports"][0]
+    assert rc == 0 and part["duplicate_cells"] == 8 and part["stored_totals"]["pop_total"] == 800
+    main(["population", str(proj), str(a), str(twin)])
+    assert "重複したメッシュ: 8" in capsys.readouterr().out
+
+
 # -- CSV rows with surplus fields are rejected, never cut --------------------------------------
 def test_area_table_surplus_field_is_rejected(proj, tmp_path, capsys):
     rc, r, _ = run(capsys, "areas", proj, corpus.area_table_surplus_field(tmp_path), "--layer", "保健所圏域")
@@ -237,6 +258,12 @@ def test_graphml_lengths_are_finite_and_positive(proj, tmp_path, capsys):
         assert net is not None
         lengths = net.length_m.astype(float)
     assert (lengths > 0).all() and (lengths < 3000).all()  # the grid's links are 1.8–2.2 km
+
+
+def test_road_repairs_are_said_in_the_report(proj, tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["roads", str(proj), str(corpus.graphml_bad_lengths(tmp_path))]) == 0
+    assert "長さが欠けている・負・異常なリンク: 106 本" in capsys.readouterr().out
 
 
 def test_speed_table_refuses_non_finite_speeds(tmp_path):
@@ -413,3 +440,53 @@ def test_temp_space_full(proj, tmp_path, capsys, monkeypatch):
         assert fingerprint(proj) == before
     finally:
         subprocess.run(["umount", str(tmp)], check=False)
+
+
+# -- every file of the corpus through the content-detecting import (a folder, the GUI wizard) ------
+REFUSED = {
+    "n03_swapped",
+    "n03_projected",
+    "n03_nan",
+    "n03_empty_points",
+    "zip_corrupt_member",
+    "zip_bomb",
+    "n03_zip_bomb",
+    "graphml_nan_coordinates",
+    "random_bytes",
+}
+
+
+@pytest.mark.parametrize("name", sorted(corpus.BUILDERS))
+def test_each_file_through_content_detection(proj, tmp_path, capsys, name):
+    """`import FILE` tells the file by its content: a refusal is clean (exit 3, the boundaries as they
+    were), anything else imports; never 「予期しないエラー」 (checked in ``run``)."""
+    before = fingerprint(proj)
+    rc, _r, err = run(capsys, "import", proj, corpus.BUILDERS[name](tmp_path), "--no-geocode")
+    if name in REFUSED:
+        assert rc == 3 and err.startswith("エラー:"), err
+    else:
+        assert rc == 0, err
+    if name.startswith("n03"):
+        assert fingerprint(proj) == before
+
+
+def test_a_folder_with_bad_files_imports_the_good_ones(proj, tmp_path, capsys):
+    """A zip bomb or a corrupt zip in a downloads folder is listed with what stopped it; the other
+    files are imported (exit 3 says that not everything was)."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    corpus.zip_bomb(folder)
+    corpus.n03_zip_bomb(folder)
+    corpus.zip_corrupt_member(folder)
+    corpus.muni_population_hostile(folder)
+    capsys.readouterr()
+    rc = main(["import", str(proj), str(folder), "--no-geocode", "-q"])
+    cap = capsys.readouterr()
+    assert rc == 3 and UNEXPECTED not in cap.out + cap.err
+    assert "市区町村別人口を取り込みました: 3 市区町村" in cap.out
+    skipped = cap.out[cap.out.index("取り込まなかったファイル: 3 件") :]
+    assert "jigyosho_130_bomb.zip — 大きすぎるか圧縮率が異常" in skipped and "limits.zip_ratio" in skipped
+    assert "N03-20250101_99_GML.zip — 大きすぎるか圧縮率が異常" in skipped
+    assert "01-1_hospital_facility_info_20250601.zip — 内容を読み取れません" in skipped
+    assert "ダウンロードし直して" in skipped  # the corrupt member says what to do
+    assert query(proj, "SELECT count(*) FROM population_municipal") == [(3,)]

@@ -569,6 +569,7 @@ INGEST_SKIP_REASONS: dict[str, str] = {
     "unsupported": "対応していない種類のファイル",
     "gis_part": "Shapefile の一部（.shp と一緒に読みます）",
     "unreadable": "内容を読み取れません",
+    "over_limit": "大きすぎるか圧縮率が異常なため読み込みません（設定の上限）",
     "unrecognised_gis": "行政区域・医療圏・施設のどれでもない GIS レイヤー",
     "unrecognised_json": "GeoJSON でも町丁目代表点の一覧でもない JSON",
     "unrecognised_zip": "取り込めるファイルを含まない zip",

@@ -123,6 +123,7 @@ MESSAGES_JA: dict[str, str] = {
     "text encoding not recognised": "文字コードを判定できません。",
     "the project has no municipalities yet": "プロジェクトにまだ市区町村がありません。",
     "no population column recognised": "人口の列が見つかりません。",
+    "the same mesh cell with different values in two files": "同じメッシュが2つのファイルに違う値で入っています。",
     "mapping must be a JSON object": "列の対応の JSON がオブジェクトではありません。",
     "invalid prefecture code": "都道府県コードが正しくありません。",
     "reference date not understood": "基準日を日付として読めません。",

@@ -152,6 +152,8 @@ RECOGNISE_HINT = (
 def _not_recognised(d: Detection) -> InputDataError:
     from zaitaku_map.labels import INGEST_SKIP_REASONS
 
+    if isinstance(d.error, InputDataError):
+        return d.error  # refused by a resource limit: the limit and what to do
     return InputDataError(
         "file not recognised",
         file=d.path,
@@ -182,7 +184,8 @@ def _import_downloads(project: Project, args: argparse.Namespace, ctx: Context) 
     failed = report.failed
     if len(report.results) == 1 and failed and failed[0].error is not None and not refused:
         raise failed[0].error  # one file: its error is the command's error
-    if failed or refused or report.geocode_error is not None:
+    broken = [d for d in report.plan.skipped if d.error is not None]  # corrupt, or beyond the limits
+    if failed or refused or broken or report.geocode_error is not None:
         ctx.exit_code = InputDataError.exit_code
     out = report.to_dict()
     out["ok"] = out["ok"] and not refused

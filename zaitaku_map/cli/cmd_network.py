@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from zaitaku_map.cli.common import Context, common_parent, print_human, reference_date_text
 from zaitaku_map.errors import InputDataError
+from zaitaku_map.ingest.report import road_repair_lines
 from zaitaku_map.store import open_project
 
 if TYPE_CHECKING:  # the core is imported when a command runs (a fast ``--help``)
@@ -154,6 +155,8 @@ def _human_roads(out: RoadsReport) -> None:
         f"{rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード（最大 {rep['dropped_component_largest']:,}）"
     )
     read = rep["read"]
+    for line in road_repair_lines(read):
+        print(line)
     if "maxspeed_tagged" in read:
         print(
             f"maxspeed: {read['maxspeed_parsed']:,}/{read['maxspeed_tagged']:,} 本を解釈"

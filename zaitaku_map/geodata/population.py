@@ -274,6 +274,32 @@ def _read_mesh_files(paths: list[str | Path], *, year: str | None) -> list[MeshT
     return tables
 
 
+def _merge_mesh_tables(tables: list[MeshTable]) -> tuple[dict[str, dict[str, Any]], int]:
+    """The cells of every file, each once.  A cell in two files with the same values (the same file
+    twice) is used once and counted; with different values (two census years, two versions) the
+    import is refused: which one to use cannot be guessed, and adding both would count people twice.
+    """
+    records: dict[str, dict[str, Any]] = {}
+    origin: dict[str, Path] = {}
+    duplicates = 0
+    for t in tables:
+        for code, vals in t.records.items():
+            if code not in records:
+                records[code] = vals
+                origin[code] = t.path
+                continue
+            if records[code] != vals:
+                raise GeodataError(
+                    "the same mesh cell with different values in two files",
+                    file=t.path,
+                    value=f"{code}（{origin[code].name} と {t.path.name}）",
+                    hint="同じメッシュの別の版（調査年の違うファイルなど）が2つあります。使う方だけを取り込んでください。"
+                    "人口は変更していません。",
+                )
+            duplicates += 1
+    return records, duplicates
+
+
 def import_mesh(
     project: Project,
     paths: list[str | Path],
@@ -286,14 +312,7 @@ def import_mesh(
     prog = Progress.of(progress, cancel)
     tables = _read_mesh_files(paths, year=year)
     projection = any(t.columns.get("base_year") for t in tables)
-    records: dict[str, dict[str, Any]] = {}
-    duplicates = 0
-    for t in tables:
-        for code, vals in t.records.items():
-            if code in records:
-                duplicates += 1
-                continue
-            records[code] = vals
+    records, duplicates = _merge_mesh_tables(tables)
     codes, geoms, display = _munis(project)
     from zaitaku_map.geodata.mesh import mesh_polygons
 

@@ -183,6 +183,10 @@ class ImportWizard(QDialog):
             d.detail_label if d.usable else labels.INGEST_SKIP_REASONS.get(d.reason or "", d.reason or "")
         )
         detail.setFlags(detail.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        if d.error is not None:  # corrupt, or refused by a limit: what stopped it and what to do
+            from zaitaku_map.messages import format_error
+
+            detail.setToolTip(format_error(d.error))
         if not d.usable:
             for it in (item, detail):
                 it.setForeground(QColor("#888888"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +62,7 @@ class Detection:
     layer: str | None = None  # area layer name (areas, a38)
     category: str | None = None  # facility category for generic lists without one
     reason: str | None = None  # key of labels.INGEST_SKIP_REASONS when kind is None
+    error: ZaitakuError | None = field(default=None, compare=False)  # the limit that refused it (over_limit)
 
     @property
     def usable(self) -> bool:
@@ -103,10 +104,15 @@ def detect_file(path: str | Path) -> Detection:
             return _detect_gis(p, str(p))
         if suffix in grid.CSV_SUFFIXES or suffix in grid.XLSX_SUFFIXES:
             return _detect_table(p)
-    except ResourceLimitError:
-        raise  # a zip bomb or an over-long cell: refused with the limit that stopped it, not "unreadable"
-    except (ZaitakuError, OSError, ValueError, UnicodeError) as err:
-        return Detection(p, None, "", reason="unreadable" if not isinstance(err, OSError) else "missing")
+    except (
+        ResourceLimitError
+    ) as err:  # a zip bomb or an over-long cell: the limit that stopped it, not "unreadable"
+        return Detection(p, None, "", reason="over_limit", error=err)
+    except (ZaitakuError, OSError, ValueError, UnicodeError, RuntimeError) as err:  # pyogrio: RuntimeErrors
+        known = err if isinstance(err, ZaitakuError) else None  # a corrupt zip member names itself
+        return Detection(
+            p, None, "", reason="unreadable" if not isinstance(err, OSError) else "missing", error=known
+        )
     if suffix in (".dbf", ".shx", ".prj", ".cpg", ".qmd", ".qml", ".sld"):
         return _unknown(p, "gis_part")
     return _unknown(p, "unsupported")
@@ -163,6 +169,10 @@ def _detect_json(p: Path) -> Detection:
 # -- zip archives -------------------------------------------------------------------------------
 def _detect_zip(p: Path) -> Detection:
     names = grid.archive_names(p)
+    if any(n.lower().endswith((".shp", ".geojson", ".gml")) for n in names):
+        grid.check_members(
+            p
+        )  # GDAL reads a zipped layer's members itself: check them against the limits first
     shp = [n for n in names if n.lower().endswith(".shp")]
     if shp:
         return _detect_gis(p, f"/vsizip/{p}/{shp[0]}")

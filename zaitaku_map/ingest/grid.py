@@ -35,6 +35,12 @@ def archive_names(path: Path) -> list[str]:
     return [m.name for m in archive.members(path)]
 
 
+def check_members(path: Path) -> None:
+    """Refuse a zip whose members exceed the size or compression-ratio limits (before GDAL reads it)."""
+    for m in archive.members(path):
+        archive.check_member(path, m)
+
+
 def extract(path: Path, dest: Path) -> list[Path]:
     """Unpack a zip of downloads within the resource limits (member paths cannot leave ``dest``)."""
     return archive.extract(path, dest)

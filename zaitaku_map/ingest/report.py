@@ -221,6 +221,10 @@ def population_lines(r: Mapping[str, Any]) -> list[str]:
                 )
                 + "）",
             ]
+            if part.get("duplicate_cells"):
+                out.append(
+                    f"  重複したメッシュ: {part['duplicate_cells']:,}（同じ値が複数のファイルにあり、1 回だけ使用）"
+                )
             out += rejected_lines(part)
             if len(part.get("projection_years") or []) > 1:
                 out.append(
@@ -322,7 +326,22 @@ def roads_lines(r: dict[str, Any]) -> list[str]:
         f"延長 {rep['length_km']:,.0f} km",
         f"  基準日: {reference_date_text(r)}",
         f"  除外した小さな成分: {rep['dropped_components']:,} 個・{rep['dropped_nodes']:,} ノード",
+        *("  " + line for line in road_repair_lines(rep.get("read") or {})),
     ]
+
+
+def road_repair_lines(read: Mapping[str, Any]) -> list[str]:
+    """What reading a road file left out or repaired (nodes without a usable position, lengths
+    replaced by the distance between the nodes), so that no repair goes unsaid."""
+    out = []
+    if read.get("lengths_recomputed"):
+        out.append(
+            f"長さが欠けている・負・異常なリンク: {read['lengths_recomputed']:,} 本（ノード間の距離に置き換えました）"
+        )
+    dropped = int(read.get("nodes_without_xy") or 0) + int(read.get("nodes_outside_japan") or 0)
+    if dropped:
+        out.append(f"座標がない・日本の範囲外のノード: {dropped:,} 個（取り込んでいません）")
+    return out
 
 
 def projection_lines(f: FileReport) -> list[str]:
@@ -471,7 +490,9 @@ def skipped_lines(skipped: list[Any]) -> list[str]:
     if not shown:
         return []
     return [f"取り込まなかったファイル: {len(shown)} 件"] + [
-        f"  {d.path.name} — {INGEST_SKIP_REASONS.get(d.reason or '', d.reason)}" for d in shown
+        f"  {d.path.name} — {INGEST_SKIP_REASONS.get(d.reason or '', d.reason)}"
+        + (f"（{error_text(d.error)}）" if d.error is not None else "")
+        for d in shown
     ]
 
 

@@ -162,7 +162,8 @@ def _is_container(p: Path) -> bool:
     """A zip of downloads (files of several kinds, or zips inside), not an official zip."""
     from zaitaku_map.ingest.grid import archive_names
 
-    if detect_file(p).usable:
+    d = detect_file(p)
+    if d.usable or d.error is not None:  # an official zip, or one refused by the limits (never unpacked)
         return False
     names = [n.lower() for n in archive_names(p)]
     return any(n.endswith((".zip", ".xlsx", ".json", ".txt", ".pbf")) for n in names) or len(names) > 1

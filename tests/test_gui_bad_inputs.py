@@ -1,0 +1,101 @@
+"""Bad inputs dropped on the import wizard (a downloads folder with a zip bomb, a corrupt zip, broken
+boundaries, two versions of one mesh and a population table with non-counts): every file is listed
+with what it is or why it is not imported, the good ones import, and nothing ends in 「予期しないエラー」."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import badinput_corpus as corpus
+import pytest
+from geodata_fixtures import write_n03_geojson
+
+pytest.importorskip("PySide6.QtWidgets", exc_type=ImportError)
+pytestmark = pytest.mark.gui
+
+
+class _Signal:
+    def connect(self, _fn: Any) -> None:
+        pass
+
+
+class _RunNow:
+    """The workbench's job runner, run in the calling thread (detection and import alike)."""
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+
+    def run(self, _title: str, job: Any, **kw: Any) -> Any:
+        from zaitaku_map.progress import Progress
+
+        project = self.project if kw.get("project_path") is not None else None
+        kw["on_success"](job(project, progress=Progress.of(None), cancel=None))
+        return type(
+            "J", (), {"progressed": _Signal(), "cancel": lambda self: None, "isRunning": lambda self: False}
+        )()
+
+
+def test_a_folder_of_bad_downloads_in_the_wizard(qtbot: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from zaitaku_map.cli import main
+    from zaitaku_map.gui.import_wizard import COL_DETAIL, COL_FILE, ImportWizard
+    from zaitaku_map.gui.state import AppState
+    from zaitaku_map.settings import Settings
+    from zaitaku_map.store import open_project
+
+    path = tmp_path / "p.gpkg"
+    assert main(["init", str(path), "-q"]) == 0
+    assert main(["boundaries", str(path), str(write_n03_geojson(tmp_path / "n03.geojson")), "-q"]) == 0
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    for build in (
+        corpus.zip_bomb,
+        corpus.n03_zip_bomb,
+        corpus.zip_corrupt_member,
+        corpus.n03_swapped,
+        corpus.muni_population_hostile,
+        corpus.mesh_empty_codes,
+        corpus.mesh_other_version,
+        corpus.random_bytes,
+    ):
+        build(folder)
+    project = open_project(path)
+    before = project.conn.execute("SELECT code, geom FROM municipalities ORDER BY code").fetchall()
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    state = AppState(Settings(tmp_path / "settings.json"))
+    state.set_project(project, project.path)
+
+    class Bench:  # the parts of the Workbench the wizard uses
+        def __init__(self) -> None:
+            self.state = state
+            self.jobs = _RunNow(project)
+
+        def dialog_parent(self) -> QWidget:
+            return parent
+
+    wiz = ImportWizard(Bench())  # type: ignore[arg-type]
+    wiz.add_paths([str(folder)])
+    rows = {
+        wiz.file_table.item(r, COL_FILE).text(): wiz.file_table.item(r, COL_DETAIL)
+        for r in range(wiz.file_table.rowCount())
+    }
+    assert len(rows) == 8
+    bomb = rows["jigyosho_130_bomb.zip"]
+    assert bomb.text().startswith("大きすぎるか圧縮率が異常") and "limits.zip_ratio" in bomb.toolTip()
+    assert rows["N03-20250101_99_GML.zip"].text().startswith("大きすぎるか圧縮率が異常")
+    assert "ダウンロードし直して" in rows["01-1_hospital_facility_info_20250601.zip"].toolTip()
+    wiz.do_geocode.setChecked(False)
+    wiz.start_import()
+    text = wiz.report_text.toPlainText()
+    assert "予期しない" not in text
+    assert "市区町村別人口を取り込みました: 3 市区町村" in text and "除外した行: 6 行" in text
+    assert "緯度と経度が逆になっています" in text and "同じメッシュが2つのファイルに違う値" in text
+    assert "取り込まなかったファイル: 4 件" in text
+    after = project.conn.execute("SELECT code, geom FROM municipalities ORDER BY code").fetchall()
+    assert after == before and project.conn.execute("SELECT count(*) FROM demand_points").fetchone() == (0,)
+    state.close_project()
+    shutil.rmtree(folder)
