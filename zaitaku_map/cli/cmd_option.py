@@ -27,6 +27,21 @@ from zaitaku_map.store import Project, open_project
 
 if TYPE_CHECKING:
     from zaitaku_map.coverage import CoverageParams
+    from zaitaku_map.options import EvaluationTarget
+    from zaitaku_map.options.model import (
+        AssignResult,
+        DeletedKen,
+        DeletedOption,
+        DuplicatedOption,
+        Hub,
+        KenResult,
+        Redone,
+        RenamedOption,
+        UnassignResult,
+        Undone,
+    )
+    from zaitaku_map.options.roles import RemovedHubs
+    from zaitaku_map.options.templates import CreatedOption
 
     Actions = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -220,7 +235,7 @@ def _human_templates(res: dict[str, Any]) -> None:
             print(f"    {t['note']}")
 
 
-def cmd_create(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_create(args: argparse.Namespace, ctx: Context) -> CreatedOption:
     from zaitaku_map.options import create_option
 
     kw: dict[str, Any] = {}
@@ -278,21 +293,21 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
         return d
 
 
-def cmd_assign(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_assign(args: argparse.Namespace, ctx: Context) -> AssignResult:
     from zaitaku_map.options import assign
 
     with open_project(args.project) as p:
         return assign(p, args.name, _codes(args.units), args.ken, ken_name=args.ken_name, color=args.color)
 
 
-def cmd_unassign(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_unassign(args: argparse.Namespace, ctx: Context) -> UnassignResult:
     from zaitaku_map.options import unassign
 
     with open_project(args.project) as p:
         return unassign(p, args.name, _codes(args.units))
 
 
-def cmd_ken(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_ken(args: argparse.Namespace, ctx: Context) -> KenResult | DeletedKen:
     from zaitaku_map.options import delete_ken, set_ken
 
     with open_project(args.project) as p:
@@ -301,7 +316,7 @@ def cmd_ken(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
         return set_ken(p, args.name, args.ken, new_name=args.new_name, color=args.color, notes=args.notes)
 
 
-def cmd_undo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_undo(args: argparse.Namespace, ctx: Context) -> Undone:
     from zaitaku_map.options import undo
 
     with open_project(args.project) as p:
@@ -310,7 +325,7 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     return res
 
 
-def cmd_redo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_redo(args: argparse.Namespace, ctx: Context) -> Redone:
     from zaitaku_map.options import redo
 
     with open_project(args.project) as p:
@@ -319,21 +334,21 @@ def cmd_redo(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     return res
 
 
-def cmd_rename(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_rename(args: argparse.Namespace, ctx: Context) -> RenamedOption:
     from zaitaku_map.options import rename_option
 
     with open_project(args.project) as p:
         return rename_option(p, args.name, args.new_name)
 
 
-def cmd_duplicate(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_duplicate(args: argparse.Namespace, ctx: Context) -> DuplicatedOption:
     from zaitaku_map.options import duplicate_option
 
     with open_project(args.project) as p:
         return duplicate_option(p, args.name, args.new_name)
 
 
-def cmd_delete(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_delete(args: argparse.Namespace, ctx: Context) -> DeletedOption:
     from zaitaku_map.options import delete_option
 
     with open_project(args.project) as p:
@@ -351,7 +366,7 @@ def cmd_role(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
         }
 
 
-def cmd_hub(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_hub(args: argparse.Namespace, ctx: Context) -> Hub | RemovedHubs | dict[str, list[Hub]]:
     from zaitaku_map.options import add_hub, get_option, remove_hub
 
     with open_project(args.project) as p:
@@ -399,12 +414,12 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
         ).to_dict()
 
 
-def _targets(p: Project, names: list[str]) -> list[Any]:
+def _targets(p: Project, names: list[str]) -> list[str | EvaluationTarget]:
     """Option names, and 「案A＋シナリオ1」 (or 案A+シナリオ1) for an option under a stored scenario."""
     from zaitaku_map.options import EvaluationTarget
     from zaitaku_map.remedies.facility_set import scenario_facility_set
 
-    out: list[Any] = []
+    out: list[str | EvaluationTarget] = []
     for name in names:
         option, sep, scenario = name.replace("+", "＋").partition("＋")
         out.append(EvaluationTarget(option, scenario_facility_set(p, scenario)) if sep else name)
