@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from zaitaku_map.coverage import COMBINED
 from zaitaku_map.errors import InputDataError
@@ -246,7 +247,7 @@ class Proposal:
     report: ProposalReport
 
 
-def _require(require: tuple[str, ...] | list[str] | str | None, unknown: dict[str, Any]) -> tuple[str, ...]:
+def _require(require: Sequence[str] | str | None, unknown: Mapping[str, object]) -> tuple[str, ...]:
     if unknown:
         raise InputDataError(
             "unknown proposal constraints",
@@ -456,10 +457,10 @@ def propose(
     *,
     layer: str = "二次医療圏",
     min_population: float = 0,
-    require: tuple[str, ...] | list[str] | str | None = ("zaishi", "home_nursing"),
+    require: Sequence[str] | str | None = ("zaishi", "home_nursing"),
     seed: int = 0,
     iterations: int = 30,
-    **unknown: Any,
+    **unknown: object,  # a constraint of another template: refused with the names that are known
 ) -> Proposal:
     """Propose contiguous 圏域 (see module doc).
 

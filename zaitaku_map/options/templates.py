@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.labels import MIN_POPULATION_RULE, OPTION_TEMPLATES, TEMPLATE_REASONS
@@ -45,6 +45,21 @@ TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
 # the default minimum population of a proposal is this fraction of the median area population:
 # a typical area of the base layer may split into up to about four 圏域 (guidance pattern B)
 MIN_POPULATION_DIVISOR = 4
+
+
+# B's units to split off: {"圏域キー": ["31201", …]} (or "31201,31202"), or "KEY:c1,c2;KEY2:c3" / a list of such
+Split = Mapping[str, Sequence[str] | str] | Sequence[str] | str
+
+
+class TemplateConstraints(TypedDict, total=False):
+    """What a template reads besides its layer and base (:func:`template_choices` lists them per template)."""
+
+    split: Split  # B (area_split)
+    wards: bool  # C (designated_city): each ward its own 圏域
+    min_population: float  # proposed (default: :func:`default_min_population`)
+    require: Sequence[str] | str  # proposed: facility kinds every 圏域 must hold
+    seed: int  # proposed
+    iterations: int  # proposed
 
 
 class CreatedOption(TypedDict):
@@ -126,11 +141,11 @@ def _start(project: Project, layer: str, base: str | None) -> tuple[Kens, dict[s
     return _from_layer(project, layer)
 
 
-def _parse_split(split: Any) -> dict[str, list[str]]:
+def _parse_split(split: Split | None) -> dict[str, list[str]]:
     """``{"key": [codes]}`` from a dict, or from ``"KEY:c1,c2;KEY2:c3"`` / a list of such strings."""
     if not split:
         return {}
-    if isinstance(split, dict):
+    if isinstance(split, Mapping):
         return {
             str(k): [str(c) for c in (v.split(",") if isinstance(v, str) else v)] for k, v in split.items()
         }
@@ -148,7 +163,7 @@ def _parse_split(split: Any) -> dict[str, list[str]]:
 
 
 def _build_split(
-    project: Project, kens: Kens, assign: dict[str, str], c: dict[str, Any], params: dict[str, Any]
+    project: Project, kens: Kens, assign: dict[str, str], c: TemplateConstraints, params: dict[str, Any]
 ) -> Kens:
     """B: move the groups of units of ``split`` into their own 圏域."""
     from zaitaku_map.options.model import expand_units
@@ -171,7 +186,7 @@ def _build_split(
 
 
 def _build_city(
-    project: Project, kens: Kens, assign: dict[str, str], c: dict[str, Any], params: dict[str, Any]
+    project: Project, kens: Kens, assign: dict[str, str], c: TemplateConstraints, params: dict[str, Any]
 ) -> Kens:
     """C: each 政令市 one 圏域 of its wards (``wards=True``: each ward its own 圏域)."""
     wards = bool(c.pop("wards", False))
@@ -199,7 +214,7 @@ def _build_city(
 
 
 def _build_proposed(
-    project: Project, layer: str, c: dict[str, Any], params: dict[str, Any]
+    project: Project, layer: str, c: TemplateConstraints, params: dict[str, Any]
 ) -> tuple[Kens, dict[str, str]]:
     """The 自動提案, with the default minimum population when none is given."""
     from zaitaku_map.options.propose import propose
@@ -209,7 +224,6 @@ def _build_proposed(
         c["min_population"] = default.value or 0
         params["min_population_default"] = default.to_dict()
     result = propose(project, layer=layer, **c)
-    c.clear()
     params["proposal"] = result.report
     return result.kens, result.assignments
 
@@ -220,7 +234,7 @@ def build(
     *,
     layer: str = DEFAULT_LAYER,
     base: str | None = None,
-    constraints: dict[str, Any] | None = None,
+    constraints: TemplateConstraints | None = None,
 ) -> tuple[Kens, dict[str, str], dict[str, Any]]:
     """Build (kens, assignments, params) of a template without writing anything.
 
@@ -228,7 +242,7 @@ def build(
     when the template would only copy its start (B without units to split, C without a 政令市 to
     separate).
     """
-    c = dict(constraints or {})
+    c: TemplateConstraints = constraints.copy() if constraints else {}
     params: dict[str, Any] = {"layer": layer}
     if base:
         params["base"] = base
@@ -246,6 +260,7 @@ def build(
         kens = _build_city(project, kens, assign, c, params)
     elif template == "proposed":
         kens, assign = _build_proposed(project, layer, c, params)
+        c = {}  # the proposal took every constraint (or refused an unknown one)
     else:
         raise InputDataError("unknown template", value=template, expected=", ".join(TEMPLATES))
     if c:
@@ -408,7 +423,7 @@ def create_option(
     notes: str = "",
     author: str = "",
     plan_period: str = "",
-    **constraints: Any,
+    **constraints: Unpack[TemplateConstraints],
 ) -> CreatedOption:
     """Create an option from a template and store it.
 
