@@ -60,6 +60,7 @@ def test_tottori_walk_in_the_gui(window: Any, qtbot: Any, realdata: Path, tmp_pa
     create_project(proj).close()  # ファイル → 新しいプロジェクト
     with qtbot.waitSignal(window.project_loaded, timeout=30000):
         assert window.open_project(proj)
+    _painted(qtbot, window, expect_munis=0)  # the page has laid itself out at the window's size
     window.grab().save(str(shots / "01_空のプロジェクト.png"))
 
     # 1. the whole folder of downloads, dropped on the wizard

@@ -10,12 +10,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTabWidget,
@@ -110,8 +112,16 @@ class OptionsPanel(QWidget):
         eval_box = QWidget()
         el = QVBoxLayout(eval_box)
         el.setContentsMargins(0, 0, 0, 0)
+        # the table keeps room for a few 圏域 in a short dock; the notes scroll instead of being cut
+        self.eval_table.setMinimumHeight(self.fontMetrics().lineSpacing() * 7)
+        notes_box = QScrollArea()
+        notes_box.setWidgetResizable(True)
+        notes_box.setFrameShape(QFrame.Shape.NoFrame)
+        notes_box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        notes_box.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 6)
+        notes_box.setWidget(self.eval_notes)
         el.addWidget(self.eval_table, 1)
-        el.addWidget(self.eval_notes)
+        el.addWidget(notes_box)
         el.addWidget(self.btn_big_table)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.warnings, "注意")
