@@ -489,6 +489,7 @@ DEMO_STEP_LABELS: dict[str, str] = {
     "roads": "道路網の取込",
     "coverage": "到達圏の計算",
     "options": "圏域案 A・B・C と自動提案の作成",
+    "partners": "協力医療機関の届出の取込と候補リスト",
     "pack": "会議資料の出力",
 }
 DEMO_STEP_STATUS: dict[str, str] = {"ok": "完了", "failed": "失敗"}

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "zaitaku_map.cli.cmd_projection",
     "zaitaku_map.cli.cmd_scenario",
     "zaitaku_map.cli.cmd_suggest",
+    "zaitaku_map.cli.cmd_partners",
     "zaitaku_map.cli.cmd_export",
     "zaitaku_map.cli.cmd_demo",
     "zaitaku_map.cli.cmd_gui",

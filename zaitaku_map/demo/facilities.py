@@ -30,6 +30,7 @@ COUNTS: dict[str, tuple[int, float]] = {
     "iryoin": (6, 0.9),  # 550 介護医療院
 }
 N_ZAISHI_HOSPITAL = 11
+ISLAND_CODE3 = "421"  # デモ島町: no road to the mainland
 N_ZAISHI_CLINIC = 86
 CLINIC_SUFFIX = [
     "クリニック",
@@ -158,6 +159,14 @@ def build_facilities(seed: int = 0) -> list[Facility]:
     zc_idx = rng.choice(len(clin), size=N_ZAISHI_CLINIC, replace=False)
     for i, k in enumerate(np.sort(zc_idx)):
         clin[k].zaishi = ["支援診３", "支援診３", "支援診２", "支援診３", "支援診１", "支援診２"][i % 6]
+    # by design a 特養 on the island, which has no hospital and no road to the mainland: it has no
+    # 協力医療機関 candidate within 30 minutes (zaitaku_map.partners); a generator of its own, so
+    # nothing else of the region moves
+    isl = np.flatnonzero(towns.code3 == ISLAND_CODE3)
+    n_tokuyo = sum(1 for f in out if f.kind == "tokuyo")
+    out.append(
+        _make("tokuyo", int(isl[0]), n_tokuyo, towns, region, np.random.default_rng([seed, 9902]), used)
+    )
     return out
 
 

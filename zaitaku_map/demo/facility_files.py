@@ -247,6 +247,11 @@ def write_iryojoho(out_dir: Path, tile_list: list[Tile], seed: int = 0) -> list[
     return paths
 
 
+def jigyosho_number(tile: Tile, f: Facility) -> str:
+    """The 10-digit 事業所番号 of a care facility or home-nursing station in the 介護 lists."""
+    return f"{tile.pref_code}7{f.code3}{f.seq:04d}"
+
+
 def kaigo_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[str]]:
     region, towns, facs = _ctx(seed)
     _code, service, cap, _ = KAIGO_SERVICES[kind]
@@ -291,7 +296,7 @@ def kaigo_rows(kind: str, tile_list: list[Tile], seed: int = 0) -> list[list[str
                     "",
                     f"{(int(code5) * 1000 + i) % 10**13:013d}",
                     f"社会福祉法人デモ{towns.name[f.town][:2]}会",
-                    f"{tile.pref_code}7{f.code3}{f.seq:04d}",
+                    jigyosho_number(tile, f),
                     "月,火,水,木,金,土,日" if cap else "月,火,水,木,金",
                     "",
                     capacity,
@@ -324,18 +329,47 @@ def _wareki(year: int, month: int, day: int) -> str:
     return f"{era}{y:>2}年{month:>2}月{day:>2}日"
 
 
+def _meibo_targets(facs: list[Facility]) -> list[Facility]:
+    targets = [f for f in facs if f.kind in ("hospital", "clinic", "pharmacy")]
+    targets.sort(key=lambda f: (f.code3, {"hospital": 0, "clinic": 1, "pharmacy": 2}[f.kind], f.seq))
+    return targets
+
+
+def meibo_numbers(seed: int = 0) -> dict[tuple[str, int], str]:
+    """The 7-digit 医療機関番号 of each hospital, clinic and pharmacy in the 名簿, by ``(kind, seq)``
+    (unique per prefecture; the same in every tile)."""
+    out = {}
+    for item, f in enumerate(_meibo_targets(build_facilities(seed)), start=1):
+        no = f"{int(f.code3) % 100:02d}{item:04d}"
+        out[(f.kind, f.seq)] = no + str(sum(int(c) for c in no) % 10)
+    return out
+
+
+# 届出 that make an institution a likely 協力医療機関 (2024 reform), given to some institutions by their
+# sequence number: (kind, seq rule, 受理記号, 受理届出名称)
+PARTNER_TODOKE: list[tuple[str, int, int, str, str]] = [
+    ("hospital", 3, 0, "地包ケア１", "地域包括ケア病棟入院料１及び地域包括ケア入院医療管理料１"),
+    ("hospital", 5, 1, "在後病", "在宅療養後方支援病院"),
+    ("hospital", 4, 2, "協力施設", "協力対象施設入所者入院加算"),
+    ("zaishi_clinic", 4, 0, "介保連", "往診料の注10に規定する介護保険施設等連携往診加算"),
+]
+
+
+def _partner_todoke(f: Facility) -> list[tuple[str, str]]:
+    kind = "zaishi_clinic" if f.kind == "clinic" and f.zaishi else f.kind
+    return [(sym, nm) for k, mod, rem, sym, nm in PARTNER_TODOKE if k == kind and f.seq % mod == rem]
+
+
 def kouseikyoku_rows(tile: Tile, seed: int = 0) -> list[list[str]]:
     """Data rows of one prefecture's 名簿 (one row per facility × 届出)."""
     region, towns, facs = _ctx(seed)
     rows: list[list[str]] = []
-    targets = [f for f in facs if f.kind in ("hospital", "clinic", "pharmacy")]
-    targets.sort(key=lambda f: (f.code3, {"hospital": 0, "clinic": 1, "pharmacy": 2}[f.kind], f.seq))
+    numbers = meibo_numbers(seed)
     twice_done = False
-    for item, f in enumerate(targets, start=1):
+    for item, f in enumerate(_meibo_targets(facs), start=1):
         kubun = "薬局" if f.kind == "pharmacy" else "医科"
         sb = {"hospital": ("22", "病院"), "clinic": ("23", "診療所"), "pharmacy": ("24", "薬局")}[f.kind]
-        no = f"{int(f.code3) % 100:02d}{item:04d}"  # unique per prefecture
-        no += str(sum(int(c) for c in no) % 10)
+        no = numbers[(f.kind, f.seq)]
         addr = f.address(tile, towns, region, with_pref=False)
         postal = f"{tile.pref_code[0]}{int(f.code3) % 100:02d}-{(f.town * 37 + 1000) % 10000:04d}"
         beds = f"一般　　{f.beds}" if f.kind == "hospital" else ""
@@ -345,6 +379,8 @@ def kouseikyoku_rows(tile: Tile, seed: int = 0) -> list[list[str]]:
         for j in range(k):
             sym, nm = pool[(f.seq + j * 5) % len(pool)]
             todoke.append((sym, nm, _wareki(2012 + (f.seq + j) % 13, 1 + (f.seq * 5 + j) % 12, 1)))
+        for sym, nm in _partner_todoke(f):
+            todoke.append((sym, nm, _wareki(2024, 6 + f.seq % 4, 1)))
         if f.zaishi:
             todoke.append((f.zaishi, ZAISHI_NAMES[f.zaishi], _wareki(2016 + f.seq % 9, 4, 1)))
             if f.zaishi == "支援診２" and not twice_done:

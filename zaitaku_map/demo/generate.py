@@ -11,7 +11,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zaitaku_map.demo import areas, facilities, facility_files, n03, population, projection, roads, towns
+from zaitaku_map.demo import (
+    agreements,
+    areas,
+    facilities,
+    facility_files,
+    n03,
+    population,
+    projection,
+    roads,
+    towns,
+)
 from zaitaku_map.demo.geography import build_region, tiles
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 
@@ -35,6 +45,7 @@ LAYOUT = {
     "facilities": "facilities",
     "towns": "towns",
     "projection": "projection",
+    "agreements": "agreements",
 }
 
 
@@ -96,6 +107,7 @@ def generate_files(
     prog.update(4 / steps * prog.total, "厚生局名簿")
     man["kouseikyoku"] = [str(p) for p in facility_files.write_kouseikyoku(dirs["facilities"], tl, seed)]
     man["houkatsu"] = [str(p) for p in facility_files.write_houkatsu(dirs["facilities"], tl, seed)]
+    man["agreements"] = str(agreements.write_agreements(dirs["agreements"], tl, seed))
     prog.update(5 / steps * prog.total, "道路")
     pbf = dirs["roads"] / ("demo-latest.osm.pbf" if scale == 1 else f"demo-x{scale}-latest.osm.pbf")
     man["road_counts"] = roads.write_pbf(pbf, tl, seed)
@@ -125,6 +137,7 @@ def _write_manifest(out: Path, man: dict[str, Any]) -> None:
         "facilities": man["iryojoho"] + man["kaigo"] + man["kouseikyoku"] + man["houkatsu"],
         "geocode_reference": [man["isj"]],
         "projection": man["projection_files"],
+        "agreements": [man["agreements"]],
     }
     man["counts"] = counts(man["seed"], man["scale"])
     man["sha256"] = {

@@ -56,6 +56,7 @@ STEP_WEIGHTS = [
     ("roads", 10),
     ("coverage", 20),
     ("options", 6),
+    ("partners", 3),
     ("pack", 15),
 ]
 
@@ -251,6 +252,7 @@ def _run_steps(
 
     run("coverage", coverage)
     opts = run("options", lambda p: _options(project, man))
+    run("partners", lambda p: _partners(project, man, p))
     if pack_dir is not None:
         names = list(opts["options"]) if opts else []
         # matplotlib/reportlab only when a pack is asked for
@@ -265,6 +267,24 @@ def _run_steps(
         run("pack", pack)
     else:
         prog.step(weights["pack"]).update(1.0, "完了", force=True)  # the bar ends at 100 %
+
+
+def _partners(project: Any, man: dict[str, Any], prog: Progress) -> dict[str, Any]:
+    """The prefecture's agreements table, then the 協力医療機関 candidate lists and their flags."""
+    from zaitaku_map.partners import agreement_status, import_agreements, partner_lists
+
+    rep = import_agreements(project, man["agreements"], progress=prog.step(0.3))
+    lists = partner_lists(project, progress=prog.step(0.6))
+    status = agreement_status(project, lists)
+    prog.update(1.0, "完了", force=True)
+    return {
+        "agreements": {k: v for k, v in rep.to_dict().items() if k not in ("mapping",)},
+        "care_facilities": len(lists.facilities),
+        "flagged": [f.name for f in lists.flagged()],
+        "linked": len(status.linked()),
+        "unlinked": len(status.unlinked()),
+        "description": lists.description_ja,
+    }
 
 
 def _coverage_brief(summary: Any) -> Any:

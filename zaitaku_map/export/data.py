@@ -61,8 +61,10 @@ SOURCE_KIND_LABEL = {
     "roads": "道路",
     "geocode_reference": "位置参照",
     "projection": "将来推計",
+    "partner_agreements": "協力医療機関の届出",
 }
 FORMAT_LABEL = {
+    "agreements_table": "都道府県の集計表",
     "iryojoho": "医療情報ネット",
     "kaigo": "介護サービス情報公表システム",
     "kouseikyoku": "地方厚生局 届出受理医療機関名簿",
@@ -276,37 +278,47 @@ class ExportData:
 
     def attributions(self) -> list[str]:
         """Attribution strings of the data kinds present (labels.ATTRIBUTION)."""
-        keys: list[str] = []
-        for s in self.sources:
-            for k in attribution_keys(s):
-                if k in ATTRIBUTION and k not in keys:
-                    keys.append(k)
-        if self.is_demo and "demo" not in keys:
-            keys.append("demo")
-        return [ATTRIBUTION[k] for k in keys]
+        return attributions(self.sources, is_demo=self.is_demo)
 
     def source_lines(self, *, kinds: tuple[str, ...] | None = None) -> list[str]:
         """One Japanese line per (kind, format, reference date): 「施設: 医療情報ネット（2025-10-01 時点）」."""
-        seen: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-        for s in self.sources:
-            if kinds and s["kind"] not in kinds:
-                continue
-            fmt_label = s.get("title") or FORMAT_LABEL.get(s["format"], s["format"])
-            key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), fmt_label)
-            dates, imported = seen.setdefault(key, ([], []))
-            date = s.get("reference_date")
-            if date and date not in dates:
-                dates.append(date)
-            day = str(s.get("imported_at") or "")[:10]
-            if not date and day and day not in imported:
-                imported.append(day)
-        lines = []
-        for (kind, fmt), (dates, imported) in seen.items():
-            parts = ["・".join(sorted(dates)) + " 時点"] if dates else []
-            if imported:  # no reference date in the file: say so, with the day it was imported
-                parts.append("基準日不明・取込 " + "・".join(sorted(imported)))
-            lines.append(f"{kind}: {fmt}（{'、'.join(parts) or '基準日不明'}）")
-        return lines
+        return source_lines(self.sources, kinds=kinds)
+
+
+def attributions(sources: list[dict[str, Any]], *, is_demo: bool) -> list[str]:
+    """Attribution strings of the data kinds among ``sources`` (rows of :func:`project_sources`)."""
+    keys: list[str] = []
+    for s in sources:
+        for k in attribution_keys(s):
+            if k in ATTRIBUTION and k not in keys:
+                keys.append(k)
+    if is_demo and "demo" not in keys:
+        keys.append("demo")
+    return [ATTRIBUTION[k] for k in keys]
+
+
+def source_lines(sources: list[dict[str, Any]], *, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """One Japanese line per (kind, format, reference date) of ``sources`` (rows of :func:`project_sources`)."""
+    seen: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for s in sources:
+        if kinds and s["kind"] not in kinds:
+            continue
+        fmt_label = s.get("title") or FORMAT_LABEL.get(s["format"], s["format"])
+        key = (SOURCE_KIND_LABEL.get(s["kind"], s["kind"]), fmt_label)
+        dates, imported = seen.setdefault(key, ([], []))
+        date = s.get("reference_date")
+        if date and date not in dates:
+            dates.append(date)
+        day = str(s.get("imported_at") or "")[:10]
+        if not date and day and day not in imported:
+            imported.append(day)
+    lines = []
+    for (kind, fmt), (dates, imported) in seen.items():
+        parts = ["・".join(sorted(dates)) + " 時点"] if dates else []
+        if imported:  # no reference date in the file: say so, with the day it was imported
+            parts.append("基準日不明・取込 " + "・".join(sorted(imported)))
+        lines.append(f"{kind}: {fmt}（{'、'.join(parts) or '基準日不明'}）")
+    return lines
 
 
 def _scenario_state(fac: pd.DataFrame, fs: FacilitySet) -> pd.DataFrame:
@@ -350,7 +362,8 @@ def _functions(project: Project) -> dict[int, set[int]]:
     return {int(k): {int(x) for x in v} for k, v in facility_functions(project).items()}
 
 
-def _sources(project: Project) -> list[dict[str, Any]]:
+def project_sources(project: Project) -> list[dict[str, Any]]:
+    """Every ``sources`` row of the project as a dict (id, kind, format, file_name, reference_date, imported_at)."""
     rows = project.conn.execute(
         "SELECT id, kind, format, file_name, reference_date, imported_at FROM sources ORDER BY kind, reference_date"
     ).fetchall()
@@ -636,7 +649,7 @@ def load_export_data(project: Project, request: ExportRequest) -> ExportData:
         munis=munis,
         facilities=fac,
         hubs=hubs,
-        sources=_sources(project),
+        sources=project_sources(project),
         is_demo=bool(getattr(project, "is_demo", False)),
         request=request,
         ken_neighbours=neighbours,

@@ -14,6 +14,7 @@ is a candidate for nothing but (1)(2) through its 届出.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from zaitaku_map.labels import CATEGORIES, PARTNER_TEXT
@@ -77,14 +78,26 @@ def classify(
     return meets_12, meets_3, priority_3, tuple(basis)
 
 
-def load_institutions(project: Project) -> list[Institution]:
-    """Every open institution that meets (1)(2) or (3) by :func:`classify`, ordered by id."""
+def load_institutions(project: Project, *, ids: Collection[int] | None = None) -> list[Institution]:
+    """Every open institution that meets (1)(2) or (3) by :func:`classify`, ordered by id.
+
+    With ``ids``: those institutions (of any status), whatever they meet (an agreement may name an
+    institution the data says nothing about).
+    """
     marks = ",".join("?" * len(INSTITUTION_CATEGORIES))
-    rows = project.conn.execute(
+    sql = (
         "SELECT id, name, category, coalesce(address, ''), coalesce(phone, ''), coalesce(muni_code, ''), "
-        f"lon, lat, beds FROM facilities WHERE status='open' AND category IN ({marks}) ORDER BY id",
-        INSTITUTION_CATEGORIES,
-    ).fetchall()
+        f"lon, lat, beds FROM facilities WHERE category IN ({marks}) "
+    )
+    if ids is None:
+        rows = project.conn.execute(sql + "AND status='open' ORDER BY id", INSTITUTION_CATEGORIES).fetchall()
+    else:
+        wanted = {int(i) for i in ids}
+        rows = [
+            r
+            for r in project.conn.execute(sql + "ORDER BY id", INSTITUTION_CATEGORIES).fetchall()
+            if int(r[0]) in wanted
+        ]
     desig: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for fid, kind, code in project.conn.execute(
         "SELECT d.facility_id, d.kind, coalesce(d.code, '') FROM designations d JOIN facilities f "
@@ -101,7 +114,7 @@ def load_institutions(project: Project) -> list[Institution]:
     for fid, name, cat, addr, phone, muni, lon, lat, beds in rows:
         b = int(beds) if beds is not None else None
         m12, m3, prio, basis = classify(cat, b, desig.get(int(fid), []))
-        if not (m12 or m3):
+        if ids is None and not (m12 or m3):
             continue
         out.append(
             Institution(

@@ -125,6 +125,7 @@ class PartnerLists:
     description_ja: str  # the travel-time model, printed on every output
     facilities: list[CareFacility]
     n_institutions: int
+    params: CoverageParams | None = None  # the travel-time model used (minutes = N)
     searches: int = 0
     searched_from: str = ""
     seconds: float = 0.0
@@ -217,6 +218,18 @@ def _counts(key: str, name: str, facs: list[CareFacility]) -> GroupCounts:
         flagged=sum(1 for f in facs if f.flagged),
         not_routed=sum(1 for f in facs if f.status != "ok"),
     )
+
+
+def ward_groups(project: Project, groups: Mapping[str, str]) -> dict[str, str]:
+    """``groups`` (municipality code → group) with the wards of a 政令市 that is grouped as a whole
+    (an option may assign the city or its wards; care facilities carry ward codes)."""
+    out = dict(groups)
+    for code, parent in project.conn.execute(
+        "SELECT code, parent_code FROM municipalities WHERE parent_code IS NOT NULL AND parent_code != ''"
+    ):
+        if code not in out and parent in groups:
+            out[str(code)] = groups[parent]
+    return out
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -393,6 +406,7 @@ def partner_lists(
         description_ja=params.describe_ja(pairs.mode),
         facilities=facilities,
         n_institutions=len(institutions),
+        params=params,
         searches=pairs.searches,
         searched_from=pairs.searched_from,
         seconds=round(time.perf_counter() - t0, 3),

@@ -146,3 +146,28 @@ DDL += [
 ]
 FEATURE_LAYERS += [("scenario_sites", "POINT", "シナリオの仮想施設（検討用・実在しない施設）")]
 ATTRIBUTE_TABLES += [("scenario_changes", "シナリオでの既存施設の変更（休止・移転・機能の追加）")]
+# --- partners (issue 18): the 協力医療機関 agreements a prefecture collects from its care facilities --
+DDL += [
+    # one row per care facility × named partner as the imported table gives it (a row naming no partner
+    # records a facility that has none); the current agreements are those of the latest source
+    """CREATE TABLE IF NOT EXISTS partner_agreements (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        sheet TEXT,
+        row INTEGER,                   -- 1-based as a spreadsheet shows it
+        jigyosho_no TEXT,              -- 事業所番号 as given
+        care_name TEXT,
+        care_address TEXT,
+        care_facility_id INTEGER REFERENCES facilities(id),   -- NULL: no care facility matched
+        care_match TEXT,               -- jigyosho_no | name_address | name
+        inst_code TEXT,                -- 医療機関コード as given (10 digits, or the 7-digit 医療機関番号)
+        inst_name TEXT,
+        inst_address TEXT,
+        institution_id INTEGER REFERENCES facilities(id),     -- NULL: none named, or none matched
+        inst_match TEXT,               -- code | name_address | name | name_nearest (namesakes: the one nearest the care facility)
+        stated TEXT NOT NULL DEFAULT '',  -- requirements the table marks as covered, e.g. '123'
+        agreed_date TEXT,              -- ISO date
+        note TEXT)""",
+    "CREATE INDEX IF NOT EXISTS idx_partner_agreements_care ON partner_agreements(source_id, care_facility_id)",
+]
+ATTRIBUTE_TABLES += [("partner_agreements", "協力医療機関の届出（介護施設ごとの協力医療機関）")]
