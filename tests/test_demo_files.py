@@ -396,3 +396,21 @@ def test_progress_and_cancel(demo: dict, tmp_path: Path) -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         generate_files(tmp_path / "c", cancel=token)
+
+
+# --- 協力医療機関 agreements (partners) ------------------------------------------------------------
+def test_agreements_table_layout(demo: dict) -> None:
+    from zaitaku_map.demo.agreements import HEADER
+
+    wb = openpyxl.load_workbook(demo["agreements"], read_only=True)
+    rows = [[("" if v is None else str(v)) for v in r] for r in wb.active.iter_rows(values_only=True)]
+    assert "協力医療機関" in rows[0][0] and "現在" in rows[1][0] and rows[3] == HEADER
+    body = [r for r in rows[4:] if r[0].isdigit()]
+    assert len(body) > 100
+    codes = [r[7] for r in body if r[7]]
+    assert all(re.fullmatch(r"99\d{8}|\d{7}", c) for c in codes) and any(len(c) == 7 for c in codes)
+    assert sum(1 for r in body if r[12] == "協議中") >= 3  # facilities without a partner yet
+    assert any(not r[3] and not r[4] for r in body)  # the row the import must reject
+    assert any(r[6] and not r[7] for r in body)  # partners given by name only
+    # the island's 特養 (placed there by design) reports partners on the mainland
+    assert any("デモ島町" in r[5] and r[6] for r in body)

@@ -224,9 +224,8 @@ def test_bad_rows_of_the_demo_files_are_in_the_import_log(built: tuple[dict, Pat
     # the municipal list has a centre that is not open yet (no address): rejected with sheet, row, column
     assert [(r[1], r[3], r[4]) for r in houkatsu] == [("包括一覧", "所在地", "rejected")]
     n_rej = sum(1 for r in log if r[4] == "rejected")
-    assert (
-        result["import_log"]["rejected"] == n_rej == result["info"]["rejected_rows"] - 1
-    )  # + 所属未定地 (N03)
+    # info also counts 所属未定地 (N03) and the agreements table's row naming no facility (partners)
+    assert result["import_log"]["rejected"] == n_rej == result["info"]["rejected_rows"] - 2
     assert result["import_log"]["warnings"] == sum(1 for r in log if r[4] == "warning")
 
 
@@ -357,3 +356,84 @@ def test_coverage_brief_of_the_demo_has_totals(built: tuple[dict, Path]) -> None
     result, _ = built
     brief = result["steps"]["coverage"]["result"]["summary"]
     assert brief["zaishi_clinic"]["pop_total"] > 800_000
+
+
+# --- 協力医療機関 (partners) -------------------------------------------------------------------------
+@pytest.mark.slow
+def test_partners_flags_are_the_brute_force_ones(built: tuple[dict, Path]) -> None:
+    """The flagged care facilities are exactly those with no candidate within 30 minutes, by one full
+    Dijkstra per facility on the whole road network (no bound, no sub-network)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from zaitaku_map.coverage import CoverageParams
+    from zaitaku_map.coverage.engine import weights
+    from zaitaku_map.network import load_network, snap_points
+    from zaitaku_map.partners import load_institutions, partner_lists
+
+    result, path = built
+    step = result["steps"]["partners"]["result"]
+    with open_project(path) as project:
+        lists = partner_lists(project)
+        assert lists.minutes == 30 and lists.mode == "network"
+        net = load_network(project)
+        assert net is not None
+        w = weights(net, CoverageParams())
+        inst = [i for i in load_institutions(project) if i.lon is not None]
+        si = snap_points(net, [i.lon for i in inst], [i.lat for i in inst])
+        expected = set()
+        for f in lists.facilities:
+            sf = snap_points(net, [f.lon], [f.lat])
+            dist = dijkstra(w, directed=True, indices=int(sf.node[0]))
+            t = sf.leg_min[0] + dist[si.node] + si.leg_min
+            near = [i for i, m in zip(inst, t, strict=True) if m <= 30]
+            no12 = not any(i.meets_12 for i in near)
+            no3 = not any(i.meets_3 for i in near)
+            if no12 or (no3 and f.obligation == "required"):
+                expected.add(f.name)
+        assert {f.name for f in lists.flagged()} == expected == set(step["flagged"])
+    # some by design: the island's 特養 (no hospital, no road to the mainland), and the mountains
+    assert "特別養護老人ホーム山田苑" in expected and 3 <= len(expected) <= 15
+
+
+@pytest.mark.slow
+def test_partners_agreements_of_the_demo(built: tuple[dict, Path]) -> None:
+    result, path = built
+    step = result["steps"]["partners"]["result"]
+    imp = step["agreements"]
+    assert imp["reference_date"] == "2025-10-01" and len(imp["rejected"]) == 1
+    assert "特別養護老人ホーム旧みほん荘" in [u["name"] for u in imp["care_unmatched"]]
+    assert [u["name"] for u in imp["institution_unmatched"]] == [
+        "となり県みほん在宅クリニック",
+        "架空県立遠方病院",
+    ]
+    assert 5 <= step["unlinked"] <= 20 and step["linked"] + step["unlinked"] == step["care_facilities"]
+    with open_project(path) as project:
+        # the 名簿 of the demo carries the 届出 the lists rank by (kept for non-在支 hospitals too)
+        kinds = dict(
+            project.conn.execute(
+                "SELECT d.kind, count(*) FROM designations d JOIN facilities f ON f.id = d.facility_id "
+                "WHERE f.category = 'hospital' GROUP BY d.kind"
+            ).fetchall()
+        )
+        assert kinds.get("community_care_ward", 0) > 5 and kinds.get("back_support_hospital", 0) > 3
+        assert kinds.get("partner_admission", 0) > 3
+
+
+@pytest.mark.slow
+def test_partners_pdf_of_the_demo_looks_right(built: tuple[dict, Path], tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from zaitaku_map.export.partners_doc import export_partners_pdf
+    from zaitaku_map.partners import agreement_status, partner_lists
+
+    _, path = built
+    with open_project(path) as project:
+        lists = partner_lists(project, municipality="デモ島町")
+        out = export_partners_pdf(
+            project, lists, tmp_path / "島.pdf", status=agreement_status(project, lists), scope="デモ島町"
+        )
+    text = "\n".join(p.extract_text() for p in PdfReader(str(tmp_path / "島.pdf")).pages)
+    assert out["counts"] == {"municipalities": 1, "facilities": 1, "flagged": 1}
+    assert "特別養護老人ホーム山田苑" in text and "デモデータ" in text
+    assert "(3)を満たしうる病院が30分以内にない" in text
+    assert "180分以内に到達できない" in text  # its reported partners are on the mainland

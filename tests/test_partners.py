@@ -88,6 +88,7 @@ def test_load_institutions_classifies_every_rule(partners_project: Any) -> None:
             continue
         assert (inst[name].meets_12, inst[name].meets_3, inst[name].priority_3) == (m12, m3, prio), name
     assert inst["中央在支病"].basis == ("名簿: 支援病２", "名簿: 地包ケア１", "病床数 150")
+    assert inst["中央在支病"].basis_text == "名簿: 支援病２・地包ケア１／病床数 150"
     assert inst["中央在支病"].requirements == "(1)(2)(3)"
 
 

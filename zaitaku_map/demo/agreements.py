@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zaitaku_map.demo.facilities import Facility, build_facilities
+from zaitaku_map.demo.facilities import ISLAND_CODE3, Facility, build_facilities
 from zaitaku_map.demo.facility_files import jigyosho_number, meibo_numbers
 from zaitaku_map.demo.geography import DEMO_DISCLAIMER, Tile, build_region
 from zaitaku_map.demo.towns import build_towns
@@ -83,7 +83,8 @@ def agreement_rows(tile_list: list[Tile], seed: int = 0) -> list[list[str]]:
     for tile in tile_list:
         for kind in CARE_KINDS:
             for i, f in enumerate(x for x in facs if x.kind == kind):
-                if i % 20 == 4 or (kind == "tokuyo" and i == 3):
+                island = f.code3 == ISLAND_CODE3  # its 特養 reports partners on the mainland
+                if (i % 20 == 4 and not island) or (kind == "tokuyo" and i == 3):
                     continue  # not reported (and the 特養 the 介護 list gives without a name)
                 muni = region.specs[f.code3].name
                 base = [
@@ -109,7 +110,7 @@ def agreement_rows(tile_list: list[Tile], seed: int = 0) -> list[list[str]]:
                     marks = [MARK if n in req else "" for n in "123"]
                     rows.append([*base, inst.name, code, *marks, _wareki(f.seq), ""])
         # the mistakes a compiled table holds: a stray note line, a facility closed since (in no list)
-        rows.append(["", "", "", "", "", "", "※ 施設名の記載漏れ（要確認）", "", MARK, MARK, "", "", ""])
+        rows.append(["", "", "", "", "", "※ 施設名の記載漏れ（要確認）", "", MARK, MARK, "", "", ""])
         rows.append(
             [
                 region.specs["101"].name,
@@ -126,6 +127,7 @@ def agreement_rows(tile_list: list[Tile], seed: int = 0) -> list[list[str]]:
                 "令和7年3月廃止",
             ]
         )
+    assert all(len(r) == len(HEADER) - 1 for r in rows)
     return [[str(n), *r] for n, r in enumerate(rows, start=1)]
 
 

@@ -72,7 +72,7 @@ def candidate_cells(c: Any) -> list[str]:
         f"{c.minutes:.0f}",
         f"{PARTNER_TEXT['meets']}{c.rank_12}" if c.rank_12 else "",
         r3,
-        "・".join(inst.basis),
+        inst.basis_text,
     ]
 
 
@@ -86,7 +86,9 @@ def _agreement_lines(fa: FacilityAgreement | None, minutes: float) -> list[str]:
         ]
     out = []
     for p in fa.partners:
-        when = PARTNER_TEXT["beyond"].format(minutes=minutes) if not p.within else ""
+        when = (
+            PARTNER_TEXT["beyond"].format(minutes=minutes) if p.minutes is not None and not p.within else ""
+        )
         if p.minutes is not None:
             t = f"{p.minutes:.0f}分"
         elif p.institution is not None and p.institution.lon is None:

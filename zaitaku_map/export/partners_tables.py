@@ -80,7 +80,7 @@ def list_rows(lists: PartnerLists) -> list[list[Any]]:
                     c.rank_3,
                     "◎" if c.rank_3 and inst.priority_3 else "",
                     inst.requirements,
-                    "・".join(inst.basis),
+                    inst.basis_text,
                 ]
             )
     return rows

@@ -47,6 +47,14 @@ class Institution:
     codes: tuple[str, ...] = ()  # 7-digit 医療機関番号 of its 名簿 records (for agreement matching)
 
     @property
+    def basis_text(self) -> str:
+        """The basis in one short line: 「名簿: 支援病１・地包ケア１／病床数 120」."""
+        prefix = PARTNER_TEXT["basis_designation"].format(code="")
+        codes = [b.removeprefix(prefix) for b in self.basis if b.startswith(prefix)]
+        rest = [b for b in self.basis if not b.startswith(prefix)]
+        return "／".join(([prefix + "・".join(codes)] if codes else []) + rest)
+
+    @property
     def requirements(self) -> str:
         """「(1)(2)(3)」, 「(1)(2)」 or 「(3)」."""
         return ("(1)(2)" if self.meets_12 else "") + ("(3)" if self.meets_3 else "")
