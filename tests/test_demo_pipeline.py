@@ -433,7 +433,7 @@ def test_partners_pdf_of_the_demo_looks_right(built: tuple[dict, Path], tmp_path
             project, lists, tmp_path / "島.pdf", status=agreement_status(project, lists), scope="デモ島町"
         )
     text = "\n".join(p.extract_text() for p in PdfReader(str(tmp_path / "島.pdf")).pages)
-    assert out["counts"] == {"municipalities": 1, "facilities": 1, "flagged": 1}
+    assert out.counts == {"municipalities": 1, "facilities": 1, "flagged": 1}
     assert "特別養護老人ホーム山田苑" in text and "デモデータ" in text
     assert "(3)を満たしうる病院が30分以内にない" in text
     assert "180分以内に到達できない" in text  # its reported partners are on the mainland

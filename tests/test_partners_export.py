@@ -40,9 +40,9 @@ def _text(path: Path) -> str:
 def test_pdf_one_page_per_facility_with_flags_and_basis(project: Any, tmp_path: Path) -> None:
     lists = partner_lists(project, minutes=20)
     out = export_partners_pdf(project, lists, tmp_path / "候補.pdf", status=agreement_status(project, lists))
-    assert out["counts"]["facilities"] == len(lists.facilities)
+    assert out.counts["facilities"] == len(lists.facilities)
     # cover + table of contents, then per municipality a summary page and one page per facility
-    assert out["pages"] >= 1 + len(lists.by_municipality()) + len(lists.facilities)
+    assert out.pages >= 1 + len(lists.by_municipality()) + len(lists.facilities)
     text = _text(tmp_path / "候補.pdf")
     assert "協力医療機関の候補リスト" in text and "道路ネットワーク" in text and "20分" in text
     assert "名簿: 支援病２・地包ケア１／病床数 150" in text.replace("\n", "")
@@ -65,7 +65,7 @@ def test_xlsx_and_csv_hold_every_candidate_and_neutralise(project: Any, tmp_path
     lists = partner_lists(project, minutes=30)
     n_rows = sum(max(1, len(f.candidates)) for f in lists.facilities)
     x = export_partners_xlsx(project, lists, tmp_path / "候補.xlsx")
-    assert x["rows"] == n_rows and x["neutralised_cells"] > 0
+    assert x.counts["rows"] == n_rows and x.details["neutralised_cells"] > 0
     wb = openpyxl.load_workbook(tmp_path / "候補.xlsx")
     assert wb.sheetnames == ["候補リスト", "市区町村別", "条件・出典"]
     ws = wb["候補リスト"]
@@ -73,7 +73,7 @@ def test_xlsx_and_csv_hold_every_candidate_and_neutralise(project: Any, tmp_path
     cell = next(c for row in ws.iter_rows(min_row=2) for c in row if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
     c = export_partners_csv(project, lists, tmp_path / "候補.csv", encoding="cp932")
-    assert len(c["paths"]) == 3
+    assert len(c.files) == 3
     with open(tmp_path / "候補.csv", encoding="cp932", newline="") as fh:
         body = list(csv.reader(fh))
     assert len(body) == n_rows + 1

@@ -849,6 +849,7 @@ AGREEMENT_FIELDS: dict[str, str] = {
     "agreed_date": "協定締結日",
     "note": "備考",
 }
+PACK_SECTIONS.update({"partners": "協力医療機関の候補がない介護施設"})
 DESIGNATION_KINDS.update(
     {
         "community_care_ward": "地域包括ケア病棟入院料・地域包括ケア入院医療管理料",

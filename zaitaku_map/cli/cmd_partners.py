@@ -145,11 +145,13 @@ def _write(project: Any, lists: Any, status: Any, args: argparse.Namespace, prog
     if args.xlsx:
         from zaitaku_map.export.partners_tables import export_partners_xlsx
 
-        files["xlsx"] = export_partners_xlsx(project, lists, args.xlsx, status=status)
+        files["xlsx"] = export_partners_xlsx(project, lists, args.xlsx, status=status).to_dict()
     if args.csv:
         from zaitaku_map.export.partners_tables import export_partners_csv
 
-        files["csv"] = export_partners_csv(project, lists, args.csv, status=status, encoding=args.encoding)
+        files["csv"] = export_partners_csv(
+            project, lists, args.csv, status=status, encoding=args.encoding
+        ).to_dict()
     return files
 
 
@@ -194,5 +196,5 @@ def _human(out: dict[str, Any]) -> None:
             f"{out['minutes']:g}分を超える協力医療機関 {ag['partners_beyond']} 件"
         )
     for kind, info in out.get("files", {}).items():
-        extra = f"（{info['pages']} ページ）" if "pages" in info else ""
+        extra = f"（{info['pages']} ページ）" if info.get("pages") else ""
         print(f"出力 {kind}: {info['path']}{extra}")

@@ -23,6 +23,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
 from zaitaku_map import __version__
 from zaitaku_map.export.data import attributions, project_sources, source_lines
+from zaitaku_map.export.request import ExportResult
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, styles, toc
 from zaitaku_map.labels import (
     CARE_KINDS,
@@ -216,10 +217,10 @@ def export_partners_pdf(
     paper: str = "A4",
     progress: ProgressCallback | Progress | None = None,
     cancel: CancelToken | None = None,
-) -> dict[str, Any]:
+) -> ExportResult:
     """Write the 候補リスト PDF of ``lists`` (portrait; one page per care facility).
 
-    Returns ``path``, ``pages``, ``counts`` (municipalities, facilities, flagged) and ``seconds``.
+    ``counts`` of the result: municipalities, facilities, flagged.
     """
     t0 = time.perf_counter()
     prog = Progress.of(progress, cancel)
@@ -270,13 +271,15 @@ def export_partners_pdf(
         with_toc=True,
     )
     prog.update(1.0, "完了", force=True)
-    return {
-        "path": str(path),
-        "pages": pages,
-        "counts": {
+    return ExportResult(
+        kind="partners_pdf",
+        path=str(path),
+        pages=pages,
+        seconds=round(time.perf_counter() - t0, 2),
+        counts={
             "municipalities": len(munis),
             "facilities": len(lists.facilities),
             "flagged": len(lists.flagged()),
         },
-        "seconds": round(time.perf_counter() - t0, 2),
-    }
+        details={"minutes": lists.minutes, "coverage_params": lists.description_ja},
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import attributions, project_sources, source_lines
+from zaitaku_map.export.request import ExportResult, Timer
 from zaitaku_map.export.tables import DANGEROUS_PREFIX, neutralise
 from zaitaku_map.fileio import atomic_path
 from zaitaku_map.labels import CARE_KINDS_SHORT, PARTNER_OBLIGATIONS, PARTNER_STATUS, PARTNER_TEXT
@@ -198,8 +199,9 @@ def export_partners_csv(
     *,
     status: AgreementStatus | None = None,
     encoding: str = "utf-8-sig",
-) -> dict[str, Any]:
+) -> ExportResult:
     """The sheets as CSV: the list at ``path``, the others as ``<stem>_<sheet>.csv`` beside it."""
+    timer = Timer()
     path = Path(path)
     sheets = partner_sheets(project, lists, status)
     paths = []
@@ -221,13 +223,21 @@ def export_partners_csv(
                 f"cannot write CSV: {exc}", file=target, hint="保存先と文字コードを確認してください"
             ) from exc
         paths.append(str(target))
-    return {"path": str(path), "paths": paths, "rows": len(sheets[0][2]), "encoding": encoding}
+    return ExportResult(
+        kind="partners_csv",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts={"rows": len(sheets[0][2]), "facilities": len(lists.facilities)},
+        details={"encoding": encoding},
+        files=paths,
+    )
 
 
 def export_partners_xlsx(
     project: Project, lists: PartnerLists, path: str | Path, *, status: AgreementStatus | None = None
-) -> dict[str, Any]:
+) -> ExportResult:
     """The sheets in one workbook (header row bold, frozen and filtered)."""
+    timer = Timer()
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -263,9 +273,10 @@ def export_partners_xlsx(
             wb.save(tmp)
     except OSError as exc:
         raise ExportError(f"cannot write XLSX: {exc}", file=path, hint="保存先を確認してください") from exc
-    return {
-        "path": str(path),
-        "sheets": [s[0] for s in sheets],
-        "rows": len(sheets[0][2]),
-        "neutralised_cells": neutralised,
-    }
+    return ExportResult(
+        kind="partners_xlsx",
+        path=str(path),
+        seconds=timer.seconds(),
+        counts={"rows": len(sheets[0][2]), "facilities": len(lists.facilities)},
+        details={"sheets": [s[0] for s in sheets], "neutralised_cells": neutralised},
+    )

@@ -48,6 +48,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "zaitaku_map.export.scenario_doc",
     "zaitaku_map.export.demand_pages",
     "zaitaku_map.export.meeting_notes",
+    "zaitaku_map.export.partners_pages",
 )
 
 
