@@ -88,9 +88,9 @@ def test_demo_project_option_a(tmp_path):
     assert options == ["案A", "案B", "案C", "自動提案"]
     files = sorted(f.name for f in pack.iterdir())
     # the one PDF, and as separate files: a map, an evaluation and the 「将来の需要」 pages per option, the
-    # comparison, the baseline's indicator maps, atlas and resource list, one XLSX per option
+    # comparison, the baseline's indicator maps, atlas and resource list, the 協力医療機関 page, one XLSX per option
     assert "会議資料.pdf" in files
-    assert len(files) == 1 + 3 * len(options) + 1 + 3 + len(options), files
+    assert len(files) == 1 + 3 * len(options) + 1 + 3 + 1 + len(options), files
     assert sum("将来の需要_" in f for f in files) == len(options)
     assert sum(f.endswith("圏域案の比較.pdf") for f in files) == 1
     # the pack shows coverage: its parameters on the map and a coverage column in the evaluation table

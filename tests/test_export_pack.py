@@ -117,7 +117,15 @@ def test_registered_section_joins_toc_numbering_and_bookmarks(proj, tmp_path, mo
     with pytest.raises(ValueError):
         register_section(PackSection("demand_test", "二重", render))
     out = export_pack(p, ExportRequest(a), tmp_path / "pack.pdf")
-    assert out.details["sections"] == ["maps", "evaluation", "indicators", "demand_test", "atlas", "lists"]
+    assert out.details["sections"] == [
+        "maps",
+        "evaluation",
+        "indicators",
+        "demand_test",
+        "partners",
+        "atlas",
+        "lists",
+    ]
     pages = _pages(tmp_path / "pack.pdf")
     toc = dict(_toc_lines(pages[1]))
     assert pages[toc["需要の見通し"] - 1].count("需要の見通し") == 1

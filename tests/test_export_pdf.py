@@ -200,13 +200,15 @@ def test_comparison_and_pack(proj, tmp_path):
         "圏域案の比較",
         "評価表",
         f"市区町村の指標（{a}）",
+        "協力医療機関の候補がない介護施設",
         f"圏域ごとの拡大図（{a}）",
         f"資源リスト（{a}）",
     ]
     folder = export_pack(p, ExportRequest(a), None, folder=tmp_path / "pack")
     assert folder.kind == "pack_dir"
     names = sorted(x.name for x in (tmp_path / "pack").iterdir())
-    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 6
+    # map, evaluation, indicators, 協力医療機関, atlas, list, table
+    assert names[0].startswith("01_地図") and names[-1].endswith(".xlsx") and len(names) == 7
 
 
 def test_errors(proj, tmp_path):

@@ -211,3 +211,16 @@ def test_no_table_and_no_agreements(agreements_project: Any, tmp_path: Path) -> 
         import_agreements(p, blank)
     with pytest.raises(InputDataError):
         import_agreements(p, tmp_path / "missing.xlsx")
+
+
+def test_sniff_recognises_agreement_tables_only(tmp_path: Path) -> None:
+    from zaitaku_map.partners import sniff_agreements_file
+
+    assert sniff_agreements_file(write_xlsx(tmp_path / "a.xlsx", rows()))
+    facilities = tmp_path / "f.csv"
+    facilities.write_text("施設名,住所,電話番号\nみほん,デモ県,0000\n", encoding="utf-8")
+    assert not sniff_agreements_file(facilities)
+    assert not sniff_agreements_file(tmp_path / "missing.csv")
+    junk = tmp_path / "j.xlsx"
+    junk.write_bytes(b"not a workbook")
+    assert not sniff_agreements_file(junk)

@@ -7,7 +7,7 @@ group), :func:`import_agreements` (the prefecture's table of actual agreements) 
 :class:`AgreementImportReport` and :class:`AgreementStatus`.
 """
 
-from zaitaku_map.partners.agreements import AgreementImportReport, import_agreements
+from zaitaku_map.partners.agreements import AgreementImportReport, import_agreements, sniff_agreements_file
 from zaitaku_map.partners.classify import Institution, load_institutions
 from zaitaku_map.partners.lists import (
     Candidate,
@@ -36,4 +36,5 @@ __all__ = [
     "partner_lists",
     "save_minutes",
     "saved_minutes",
+    "sniff_agreements_file",
 ]

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from zaitaku_map.errors import InputDataError
+from zaitaku_map.errors import InputDataError, ZaitakuError
 from zaitaku_map.importers.detect import Unit
 from zaitaku_map.importers.normalize import address_key
 from zaitaku_map.importers.readers import Table, parse_date
@@ -114,6 +114,17 @@ def read_agreement_tables(path: Path) -> list[Table]:
             "not a table file", file=path, expected="協力医療機関の届出の一覧（CSV または Excel）"
         )
     return read_unit_tables(Unit(path, None, "table", kind))
+
+
+def sniff_agreements_file(path: str | Path) -> bool:
+    """True when ``path`` is a table of 協力医療機関 agreements :func:`import_agreements` can read by its
+    own column names (a care-facility column and a medical-institution column).  Never raises."""
+    p = Path(path)
+    try:
+        tables = read_agreement_tables(p)
+    except (ZaitakuError, OSError, ValueError, UnicodeError):
+        return False
+    return any(_usable(guess_agreement_mapping(t.header), t.header) for t in tables)
 
 
 def _usable(mapping: dict[str, str], header: list[str]) -> bool:
