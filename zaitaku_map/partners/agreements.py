@@ -16,6 +16,7 @@ or institution is not found are kept (the table says what it says) and reported;
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import defaultdict
@@ -26,14 +27,14 @@ from typing import Any
 import pandas as pd
 
 from zaitaku_map.errors import InputDataError, ZaitakuError
-from zaitaku_map.importers.detect import Unit
 from zaitaku_map.importers.normalize import address_key
-from zaitaku_map.importers.readers import Table, parse_date
-from zaitaku_map.importers.table import read_unit_tables, save_mapping, saved_mapping
+from zaitaku_map.importers.table import save_mapping, saved_mapping
 from zaitaku_map.labels import AGREEMENT_FIELDS
 from zaitaku_map.partners.classify import INSTITUTION_CATEGORIES
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
+from zaitaku_map.refdate import parse_date
 from zaitaku_map.store import Project
+from zaitaku_map.tabular import CSV_SUFFIXES, XLSX_SUFFIXES, Table, read_csv_table, read_xlsx_tables
 from zaitaku_map.textnorm import compact, normalize_name
 
 SOURCE_KIND = "partner_agreements"
@@ -105,15 +106,37 @@ class AgreementImportReport:
 
 
 # -- reading -------------------------------------------------------------------------------------
-def read_agreement_tables(path: Path) -> list[Table]:
-    """The tables of a CSV/XLSX file (every sheet), header found by recognisable column names."""
+def read_agreement_tables(path: Path, *, mappings: list[dict[str, str]] | None = None) -> list[Table]:
+    """The tables of a CSV/XLSX file (every sheet), through the one table reader; the header is the
+    row naming the most agreement fields, or the most columns of one of ``mappings`` (the user's,
+    or those saved by earlier imports)."""
     suffix = path.suffix.lower()
-    kind = "xlsx" if suffix in (".xlsx", ".xlsm") else "csv"
-    if kind == "csv" and suffix not in (".csv", ".txt", ".tsv"):
+    if suffix not in (*CSV_SUFFIXES, *XLSX_SUFFIXES):
         raise InputDataError(
             "not a table file", file=path, expected="協力医療機関の届出の一覧（CSV または Excel）"
         )
-    return read_unit_tables(Unit(path, None, "table", kind))
+
+    def score(row: list[str]) -> float:
+        cells = [c for c in row if c.strip()]
+        known = [sum(1 for c in m.values() if c in cells) for m in mappings or []]
+        return float(max([len(guess_agreement_mapping(cells)), *known])) + (0.001 if cells else 0.0)
+
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx_tables(path, header_score=score)
+    return [read_csv_table(path, header_score=score)]
+
+
+def saved_agreement_mappings(project: Project) -> list[dict[str, str]]:
+    """Column mappings saved by earlier agreement imports (those naming agreement fields only)."""
+    out = []
+    for (text,) in project.conn.execute("SELECT mapping_json FROM column_mappings"):
+        try:
+            m = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(m, dict) and m and set(m) <= set(AGREEMENT_FIELDS):
+            out.append({str(k): str(v) for k, v in m.items()})
+    return out
 
 
 def sniff_agreements_file(path: str | Path) -> bool:
@@ -406,7 +429,7 @@ def import_agreements(
     p = Path(path)
     if not p.is_file():
         raise InputDataError("file does not exist", file=p)
-    found = read_agreement_tables(p)
+    found = read_agreement_tables(p, mappings=[mapping] if mapping else saved_agreement_mappings(project))
     if not found:
         raise InputDataError("no table found", file=p, expected="見出し行のある表（CSV または Excel）")
     saved = saved_mapping(project, found[0].header)
@@ -423,6 +446,16 @@ def import_agreements(
         r, rej = parse_rows(t, {f: c for f, c in chosen.items() if c in t.header})
         rows += r
         rejected += rej
+        rejected += [
+            {
+                "sheet": t.sheet,
+                "row": pr.row,
+                "column": pr.column,
+                "value": "|".join(pr.values),
+                "reason": pr.reason,
+            }
+            for pr in t.problems
+        ]
     match_rows(project, rows)
     prog.update(0.7, "施設と医療機関を照合しました")
     ref = reference_date or _title_date(tables)
