@@ -253,3 +253,28 @@ def test_to_dict_is_json_ready(partners_roads: Any) -> None:
     assert "名簿: 支援病２" in text and d["flagged"] == d["flag_12"] + d["flag_3"] - sum(
         1 for f in d["facilities"] if f["flag_12"] and f["flag_3"]
     )
+
+
+# -- the option evaluation's 協力医療機関 section ---------------------------------------------------
+def test_evaluation_section_counts_flags_per_ken(partners_roads: Any) -> None:
+    from zaitaku_map.options import compare_options, create_option, evaluate_option
+
+    create_option(partners_roads, "案A", template="area", layer="二次医療圏")
+    create_option(partners_roads, "市町村", template="municipal")
+    lists = partner_lists(partners_roads)
+    ev = evaluate_option(partners_roads, "案A").to_dict()
+    per = {k["ken_key"]: k["partners"] for k in ev["kens"]}
+    assert sum(v["facilities"] for v in per.values()) == len(lists.facilities)
+    assert (
+        sum(v["flagged"] for v in per.values()) == len(lists.flagged()) == ev["totals"]["partners"]["flagged"]
+    )
+    south = per["9903"]  # 川町・谷村・島町: the island GH and the 谷村 特養 far from everything
+    assert south["flagged"] >= 1 and south["minutes"] == 30
+    gap = [w for w in ev["warnings"] if w["code"] == "partners_gap"]
+    assert {w["ken_key"] for w in gap} == {k for k, v in per.items() if v["flagged"]}
+    assert all("協力医療機関の候補が30分以内にない介護施設" in w["message"] for w in gap)
+    cmp = compare_options(partners_roads, ["案A", "市町村"]).to_dict()
+    assert cmp["per_option"]["案A"]["indicators"]["partners_flagged"] == len(lists.flagged())
+    assert cmp["per_option"]["市町村"]["indicators"]["partners_kens_with_gap"] >= len(gap)
+    # the same lists serve every option of a comparison (memoised by their inputs)
+    assert partner_lists(partners_roads) is lists

@@ -833,6 +833,8 @@ PARTNER_TEXT: dict[str, str] = {
     "agreement": "届出済みの協力医療機関",
     "no_agreement": "協力医療機関の届出なし",
     "beyond": "{minutes:g}分超",
+    "eval_warning": "協力医療機関の候補が{minutes:g}分以内にない介護施設が{n}か所あります",
+    "eval_note": "協力医療機関の候補: {minutes:g}分以内（{model}）",
 }
 # the columns of the agreements table a prefecture collects (mapping targets of the import)
 AGREEMENT_FIELDS: dict[str, str] = {
@@ -850,6 +852,12 @@ AGREEMENT_FIELDS: dict[str, str] = {
     "note": "備考",
 }
 PACK_SECTIONS.update({"partners": "協力医療機関の候補がない介護施設"})
+EXPORT_INDICATORS.update(
+    {
+        "partners_flagged": "協力医療機関の候補がない介護施設数",
+        "partners_kens_with_gap": "協力医療機関の候補がない介護施設のある圏域数",
+    }
+)
 DESIGNATION_KINDS.update(
     {
         "community_care_ward": "地域包括ケア病棟入院料・地域包括ケア入院医療管理料",

@@ -8,6 +8,7 @@ caller that wants none).
 from __future__ import annotations
 
 from zaitaku_map.options.section_demand import DemandSection, PopulationProjectionSection
+from zaitaku_map.options.section_partners import PartnersSection
 from zaitaku_map.options.sections import EvaluationSection
 
-SECTIONS: tuple[EvaluationSection, ...] = (DemandSection(), PopulationProjectionSection())
+SECTIONS: tuple[EvaluationSection, ...] = (DemandSection(), PopulationProjectionSection(), PartnersSection())

@@ -17,6 +17,9 @@ candidates and are flagged too, with their status saying why.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -129,6 +132,8 @@ class PartnerLists:
     searches: int = 0
     searched_from: str = ""
     seconds: float = 0.0
+
+    # lists are memoised per process by their inputs (partner_lists): callers must not modify them
 
     def flagged(self) -> list[CareFacility]:
         return [f for f in self.facilities if f.flagged]
@@ -391,6 +396,12 @@ def partner_lists(
     facilities = load_care_facilities(project, municipality=municipality)
     institutions = load_institutions(project)
     prog.update(0.05, "施設を読み込みました")
+    key = _memo_key(project, params, facilities, institutions)
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is not None:  # the same inputs (e.g. each option of a comparison): the same lists
+        prog.update(1.0, "完了", force=True)
+        return hit
     pairs = travel_pairs(project, facilities, institutions, params, limit=n, progress=prog.step(0.9))
     found: dict[int, list[tuple[Institution, float]]] = defaultdict(list)
     for o, d, t in zip(pairs.origin.tolist(), pairs.dest.tolist(), pairs.minutes.tolist(), strict=True):
@@ -400,7 +411,7 @@ def partner_lists(
             f.status = "off_network" if pairs.mode == "network" else "unplaced"
         f.candidates = rank_candidates(f, found.get(k, []))
     prog.update(1.0, "完了", force=True)
-    return PartnerLists(
+    lists = PartnerLists(
         minutes=n,
         mode=pairs.mode,
         description_ja=params.describe_ja(pairs.mode),
@@ -411,6 +422,38 @@ def partner_lists(
         searched_from=pairs.searched_from,
         seconds=round(time.perf_counter() - t0, 3),
     )
+    with _MEMO_LOCK:
+        while len(_MEMO) >= _MEMO_MAX:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = lists
+    return lists
+
+
+_MEMO: dict[str, PartnerLists] = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_MAX = 4
+
+
+def _memo_key(
+    project: Project, params: CoverageParams, facilities: list[CareFacility], institutions: list[Institution]
+) -> str:
+    """Everything the lists depend on: the project file, the travel model and network, and every
+    care facility and institution with its position and classification."""
+    mode, net = resolve_network(project, params)
+    h = hashlib.sha256()
+    h.update(
+        json.dumps(
+            [str(project.path), params.to_dict(), params.minutes, mode, net.content_hash if net else None],
+            sort_keys=True,
+            default=str,
+        ).encode()
+    )
+    for f in facilities:
+        h.update(repr((f.id, f.kind, f.muni_code, f.lon, f.lat, f.name, f.address, f.phone)).encode())
+    h.update(b"|")
+    for i in institutions:
+        h.update(repr(i).encode())
+    return h.hexdigest()
 
 
 def flag_text(f: CareFacility, minutes: float) -> list[str]:
