@@ -9,8 +9,10 @@ on the island (99207), which has no road to the mainland.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from shapely.geometry import Point
 
 from zaitaku_map.store import Project, gpkg
@@ -152,3 +154,56 @@ def add_partner_data(project: Project) -> dict[str, int]:
                 (fid, src, f"kaigo:{code}" if code else "table:partners", key),
             )
     return ids
+
+
+# -- a prefecture's agreements table over these facilities -----------------------------------------
+HEADER = [
+    "No.",
+    "市町村名",
+    "施設種別",
+    "事業所番号",
+    "施設名",
+    "施設所在地",
+    "協力医療機関名",
+    "医療機関コード",
+    "要件①",
+    "要件②",
+    "要件③",
+    "協定締結日",
+    "備考",
+]
+
+
+def agreement_row(
+    n: int, jno: str, name: str, inst: str = "", code: str = "", req: str = "", date: str = "", note: str = ""
+) -> list[str]:
+    return [str(n), "", "", jno, name, "", inst, code, *["○" if d in req else "" for d in "123"], date, note]
+
+
+def rows() -> list[list[str]]:
+    # 事業所番号 of partners_fixtures.CARE: 99700 + 5-digit index
+    return [
+        agreement_row(1, "9970000000", "中央特養", "中央在支病", "9910100023", "123", "令和6年4月1日"),
+        agreement_row(2, "9970000001", "北区GH", "北在支診", "", "12", "2024/05/01"),
+        agreement_row(3, "9970000002", "東市老健", "西町療養病院", "", "3"),
+        agreement_row(4, "9970000002", "東市老健", "往診医院", "", "12"),
+        agreement_row(5, "9970000003", "西町医療院", "", "", "", "", "協議中"),
+        agreement_row(6, "", "", "※ 記載漏れ", "", "12"),  # neither 事業所番号 nor 施設名: rejected
+        agreement_row(7, "9979999999", "閉鎖した特養", "中央在支病", "", "123"),  # no such care facility
+        agreement_row(8, "9970000007", "谷村特養", "どこにもない病院", "", "123"),  # no such institution
+        agreement_row(9, "", "島町ＧＨ", "北在支診", "", "12"),  # by name (full-width letters), far away
+    ]
+
+
+def write_xlsx(path: Path, body: list[list[str]], header: list[str] = HEADER) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "届出一覧"
+    ws.append(["令和7年度 協力医療機関に関する届出の状況（テスト県）"])
+    ws.append(["[令和７年１０月１日 現在 ]"])
+    ws.append([])
+    ws.append(header)
+    for r in body:
+        ws.append(r)
+    wb.save(path)
+    return path

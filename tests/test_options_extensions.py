@@ -180,7 +180,7 @@ def test_sections_add_columns_warnings_and_indicators(synthetic_project) -> None
     p = synthetic_project
     create_option(p, "案A", template="area")
     create_option(p, "案B", template="area_split", split="東部北:99201,99204")
-    plain = evaluate_option(p, "案A").to_dict()
+    plain = evaluate_option(p, "案A", sections=[]).to_dict()  # no registered section (partners…)
     section = _UnitCount()
     ev = evaluate_option(p, "案A", sections=[section, _Absent()], year=2040)
     d = ev.to_dict()

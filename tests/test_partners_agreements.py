@@ -6,10 +6,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 from network_fixtures import region_builder
-from partners_fixtures import add_partner_data
+from partners_fixtures import HEADER, add_partner_data, agreement_row, rows, write_xlsx
 
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.network import import_roads
@@ -17,57 +16,6 @@ from zaitaku_map.partners import agreement_status, import_agreements, partner_li
 from zaitaku_map.partners import agreements as agreements_mod
 from zaitaku_map.partners.agreements import guess_agreement_mapping
 from zaitaku_map.partners.status import PAIR_LIMIT
-
-HEADER = [
-    "No.",
-    "市町村名",
-    "施設種別",
-    "事業所番号",
-    "施設名",
-    "施設所在地",
-    "協力医療機関名",
-    "医療機関コード",
-    "要件①",
-    "要件②",
-    "要件③",
-    "協定締結日",
-    "備考",
-]
-
-
-def _row(
-    n: int, jno: str, name: str, inst: str = "", code: str = "", req: str = "", date: str = "", note: str = ""
-) -> list[str]:
-    return [str(n), "", "", jno, name, "", inst, code, *["○" if d in req else "" for d in "123"], date, note]
-
-
-def rows() -> list[list[str]]:
-    # 事業所番号 of partners_fixtures.CARE: 99700 + 5-digit index
-    return [
-        _row(1, "9970000000", "中央特養", "中央在支病", "9910100023", "123", "令和6年4月1日"),
-        _row(2, "9970000001", "北区GH", "北在支診", "", "12", "2024/05/01"),
-        _row(3, "9970000002", "東市老健", "西町療養病院", "", "3"),
-        _row(4, "9970000002", "東市老健", "往診医院", "", "12"),
-        _row(5, "9970000003", "西町医療院", "", "", "", "", "協議中"),
-        _row(6, "", "", "※ 記載漏れ", "", "12"),  # neither 事業所番号 nor 施設名: rejected
-        _row(7, "9979999999", "閉鎖した特養", "中央在支病", "", "123"),  # no such care facility
-        _row(8, "9970000007", "谷村特養", "どこにもない病院", "", "123"),  # no such institution
-        _row(9, "", "島町ＧＨ", "北在支診", "", "12"),  # by name (full-width letters), far away
-    ]
-
-
-def write_xlsx(path: Path, body: list[list[str]], header: list[str] = HEADER) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "届出一覧"
-    ws.append(["令和7年度 協力医療機関に関する届出の状況（テスト県）"])
-    ws.append(["[令和７年１０月１日 現在 ]"])
-    ws.append([])
-    ws.append(header)
-    for r in body:
-        ws.append(r)
-    wb.save(path)
-    return path
 
 
 @pytest.fixture
@@ -136,7 +84,7 @@ def test_status_links_minutes_and_unlinked(agreements_project: Any, tmp_path: Pa
 
 def test_partner_beyond_n_gets_its_time(agreements_project: Any, tmp_path: Path) -> None:
     p = agreements_project
-    body = [_row(1, "9970000007", "谷村特養", "後方支援総合病院", "", "3")]
+    body = [agreement_row(1, "9970000007", "谷村特養", "後方支援総合病院", "", "3")]
     import_agreements(p, write_xlsx(tmp_path / "a.xlsx", body))
     st = agreement_status(p, partner_lists(p, minutes=10))
     partner = next(fa for fa in st.facilities if fa.facility.name == "谷村特養").partners[0]
@@ -154,7 +102,7 @@ def test_latest_table_is_current_and_cp932_csv(agreements_project: Any, tmp_path
     import_agreements(p, write_xlsx(tmp_path / "old.xlsx", rows()))
     path = tmp_path / "new.csv"
     with open(path, "w", encoding="cp932", newline="") as fh:
-        csv.writer(fh).writerows([HEADER, _row(1, "9970000004", "南町有料", "北在支診", "", "12")])
+        csv.writer(fh).writerows([HEADER, agreement_row(1, "9970000004", "南町有料", "北在支診", "", "12")])
     rep = import_agreements(p, path, reference_date="2026-04-01")
     assert rep.reference_date == "2026-04-01" and rep.agreements == 1
     st = agreement_status(p, partner_lists(p))

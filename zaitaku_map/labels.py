@@ -851,6 +851,28 @@ AGREEMENT_FIELDS: dict[str, str] = {
     "agreed_date": "協定締結日",
     "note": "備考",
 }
+# words of the 協力医療機関 dock (gui/partners_panel.py)
+PARTNERS_GUI_TEXT: dict[str, str] = {
+    "panel": "協力医療機関",
+    "menu": "協力医療機関の候補リスト…",
+    "run": "候補を探す",
+    "all": "全域",
+    "minutes": "分以内",
+    "import": "届出の一覧を取り込む…",
+    "pdf": "PDF…",
+    "xlsx": "Excel…",
+    "summary": "介護施設 {n} か所・{minutes:g}分以内に候補のない施設 {flagged} か所（(1)(2)なし {f12}・(3)なし {f3}）",
+    "agreements": "届出: 協力医療機関あり {linked}・なし {unlinked}（{file}）",
+    "no_agreements": "届出の一覧は未取込です",
+    "links": "協力医療機関の第1候補（{minutes:g}分以内）",
+    "flagged": "候補のない介護施設",
+    "selected": "選んだ施設の候補",
+    "reported": "届出の協力医療機関",
+    "legend_r12": "(1)(2)の第1候補",
+    "legend_r3": "(3)の第1候補",
+    "legend_both": "(1)(2)(3)とも同じ医療機関",
+    "imported": "協力医療機関の届出を取り込みました: {file}（協力医療機関あり {n} 行・除外 {rej} 行）",
+}
 PACK_SECTIONS.update({"partners": "協力医療機関の候補がない介護施設"})
 EXPORT_INDICATORS.update(
     {

@@ -33,3 +33,6 @@ def install_extensions(wb: Workbench) -> None:
     from zaitaku_map.gui.meeting import run as meeting
 
     meeting.install(wb)  # 会議モード: 表示 menu, toolbar, F11
+    from zaitaku_map.gui import partners_panel
+
+    partners_panel.install(wb)

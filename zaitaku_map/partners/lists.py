@@ -311,6 +311,14 @@ def load_care_facilities(project: Project, *, municipality: str | None = None) -
     return out
 
 
+def care_municipalities(project: Project) -> list[tuple[str, str]]:
+    """``(code, name)`` of the municipalities (wards) holding care facilities the reform concerns."""
+    seen: dict[str, str] = {}
+    for f in load_care_facilities(project):
+        seen.setdefault(f.muni_code, f.muni_name)
+    return sorted(seen.items())
+
+
 def _coords(values: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
