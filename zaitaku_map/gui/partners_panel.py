@@ -261,10 +261,16 @@ class PartnersPanel(QWidget):
                 group="analysis",
                 label=T["flagged"],
                 geojson=flagged_features(lists),
+                # the care-facility symbol (▼), large and red: not the 在支診's red circle
                 style=LayerStyle(
-                    color=FLAG_COLOR, weight=3.0, fill_color="#ffffff", fill_opacity=1.0, radius=9.0
+                    color="#ffffff",
+                    weight=1.5,
+                    fill_color=FLAG_COLOR,
+                    fill_opacity=1.0,
+                    radius=10.0,
+                    shape="v",
                 ),
-                legend=(LegendEntry(T["flagged"], FLAG_COLOR, shape="o"),),
+                legend=(LegendEntry(T["flagged"], FLAG_COLOR, shape="v"),),
                 placement="top",
                 interactive=True,
             )
