@@ -278,3 +278,23 @@ def test_evaluation_section_counts_flags_per_ken(partners_roads: Any) -> None:
     assert cmp["per_option"]["市町村"]["indicators"]["partners_kens_with_gap"] >= len(gap)
     # the same lists serve every option of a comparison (memoised by their inputs)
     assert partner_lists(partners_roads) is lists
+
+
+def test_map_features_of_the_lists(partners_roads: Any) -> None:
+    from zaitaku_map.partners.maplinks import flagged_features, link_features
+
+    lists = partner_lists(partners_roads)
+    f = max(lists.facilities, key=lambda x: len(x.candidates))
+    one = link_features(lists, facility_id=f.id)["features"]
+    assert len(one) == len(f.candidates) and {x["properties"]["facility_id"] for x in one} == {f.id}
+    first = link_features(lists)["features"]
+    per: dict[int, list[str]] = {}
+    for x in first:
+        per.setdefault(x["properties"]["facility_id"], []).append(x["properties"]["kind"])
+    assert all(1 <= len(k) <= 2 for k in per.values())
+    assert all(
+        k == ["both"] or "both" not in k for k in per.values()
+    )  # one line when one institution serves both
+    flagged = flagged_features(lists)["features"]
+    assert len(flagged) == sum(1 for x in lists.flagged() if x.lon is not None)
+    assert all(x["geometry"]["type"] == "Point" and x["properties"]["_tip"] for x in flagged)

@@ -28,13 +28,13 @@ def _kind(c: Candidate) -> str:
     return "r12" if c.rank_12 else "r3"
 
 
-def _link(f: CareFacility, c: Candidate) -> tuple[LineString, dict[str, Any]] | None:
+def _link(f: CareFacility, c: Candidate, kind: str) -> tuple[LineString, dict[str, Any]] | None:
     inst = c.institution
     if f.lon is None or f.lat is None or inst.lon is None or inst.lat is None:
         return None
     tip = [f"{f.name} → {inst.name}", f"{c.minutes:.0f}分・{inst.requirements}", inst.basis_text]
     props = {
-        "kind": _kind(c),
+        "kind": kind,
         "facility_id": f.id,
         "institution_id": inst.id,
         "minutes": round(c.minutes, 1),
@@ -51,13 +51,19 @@ def link_features(lists: PartnerLists, *, facility_id: int | None = None) -> dic
     for f in lists.facilities:
         if facility_id is not None and f.id != facility_id:
             continue
-        if facility_id is not None:
-            chosen = list(f.candidates)
-        else:
-            firsts = f.ranked("12")[:1] + (f.ranked("3")[:1] if f.obligation == "required" else [])
-            chosen = list({c.institution.id: c for c in firsts}.values())
-        for c in chosen:
-            link = _link(f, c)
+        if facility_id is not None:  # every candidate, by what it can meet
+            chosen = [(c, _kind(c)) for c in f.candidates]
+        else:  # the first for (1)(2) and the first for (3): "both" when one institution is both
+            first12 = f.ranked("12")[:1]
+            first3 = f.ranked("3")[:1] if f.obligation == "required" else []
+            same = bool(first12 and first3) and first12[0].institution.id == first3[0].institution.id
+            chosen = (
+                [(first12[0], "both")]
+                if same
+                else [(c, "r12") for c in first12] + [(c, "r3") for c in first3]
+            )
+        for c, kind in chosen:
+            link = _link(f, c, kind)
             if link is not None:
                 geoms.append(link[0])
                 props.append(link[1])
