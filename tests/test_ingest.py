@@ -22,6 +22,7 @@ MANIFEST_KINDS = {  # demo manifest group -> detected kind
     "roads": "roads",
     "projections": "projection",
     "projection": "projection",
+    "agreements": "agreements",
 }
 INTERNAL = re.compile(r"source_id|at_zero|elapsed_s|replaced_existing_layer|matched_by_name|\[\{'|\{'|None\b")
 

@@ -874,6 +874,9 @@ PARTNERS_GUI_TEXT: dict[str, str] = {
     "imported": "協力医療機関の届出を取り込みました: {file}（協力医療機関あり {n} 行・除外 {rej} 行）",
 }
 PACK_SECTIONS.update({"partners": "協力医療機関の候補がない介護施設"})
+GUI_IMPORT_KINDS.update({"agreements": "協力医療機関の届出（都道府県の一覧）"})
+INGEST_KINDS.update({"agreements": "協力医療機関の届出"})
+INGEST_DETAILS.update({"agreements_table": "協力医療機関の届出の一覧（都道府県の集計）"})
 EXPORT_INDICATORS.update(
     {
         "partners_flagged": "協力医療機関の候補がない介護施設数",

@@ -15,7 +15,17 @@ from zaitaku_map import labels
 # data kinds the user may choose for a file, in import order (key -> label)
 KINDS: dict[str, str] = {
     k: labels.GUI_IMPORT_KINDS[k]
-    for k in ("boundaries", "a38", "areas", "population", "projection", "facilities", "reference", "roads")
+    for k in (
+        "boundaries",
+        "a38",
+        "areas",
+        "population",
+        "projection",
+        "facilities",
+        "reference",
+        "roads",
+        "agreements",
+    )
 }
 NOT_IMPORTED = "（取り込まない）"
 

@@ -478,6 +478,8 @@ class ImportWizard(QDialog):
             changed.add("projections")
         if "roads" in kinds:
             changed.add("roads")
+        if "agreements" in kinds:
+            changed.add("agreements")
         self.state.notify_changed(*sorted(changed))
         self._update_nav()
 

@@ -19,7 +19,7 @@ from zaitaku_map.ingest import grid
 from zaitaku_map.textnorm import normalize_text
 
 DataKind = Literal[
-    "boundaries", "a38", "areas", "population", "projection", "facilities", "reference", "roads"
+    "boundaries", "a38", "areas", "population", "projection", "facilities", "reference", "roads", "agreements"
 ]
 # The order in which a folder is imported: each kind may need the ones before it
 # (areas and population match municipalities, projections match areas, geocoding needs facilities).
@@ -32,6 +32,7 @@ KIND_ORDER: tuple[DataKind, ...] = (
     "facilities",
     "reference",
     "roads",
+    "agreements",  # 協力医療機関 agreements match care facilities and institutions (after geocoding)
 )
 ROAD_SUFFIXES = (".pbf", ".osm", ".graphml")
 GIS_SUFFIXES = (".shp", ".gpkg", ".geojson", ".gml", ".fgb")
@@ -200,6 +201,10 @@ def _detect_table(p: Path) -> Detection:
     demand = sniff_projection_file(p)
     if demand is not None:
         return Detection(p, "projection", demand)
+    from zaitaku_map.partners import sniff_agreements_file
+
+    if sniff_agreements_file(p):
+        return Detection(p, "agreements", "agreements_table")
     for cells in sheets:
         found = _classify_rows(p, cells, sheet_titles=[])
         if found is not None:

@@ -525,7 +525,25 @@ def step_lines(
     return [head, *("  " + line if not line.startswith("  ") else line for line in body)]
 
 
+def agreements_lines(rep: dict[str, Any]) -> list[str]:
+    """The prefecture's table of 協力医療機関 agreements (:func:`zaitaku_map.partners.import_agreements`)."""
+    out = [
+        f"協力医療機関の届出を取り込みました: 読込 {rep['rows_read']} 行・協力医療機関あり {rep['agreements']} 行・"
+        f"なし {rep['without_partner']} 行",
+        f"基準日: {rep['reference_date'] or '不明'}",
+        f"介護施設と照合 {rep['care_matched']} 行・医療機関と照合 {rep['institution_matched']} 行",
+    ]
+    for u in rep["care_unmatched"]:
+        out.append(f"  介護施設が見つからない行: {u['row']}行目 {u['jigyosho_no']} {u['name']}")
+    for u in rep["institution_unmatched"]:
+        out.append(f"  医療機関が見つからない行: {u['row']}行目 {u['code']} {u['name']}")
+    if rep["rejected"]:
+        out.append(f"除外: {len(rep['rejected'])} 行（「除外・警告された行」を参照）")
+    return out
+
+
 _RENDERERS = {
+    "agreements": agreements_lines,
     "boundaries": boundaries_lines,
     "a38": areas_lines,
     "areas": areas_lines,

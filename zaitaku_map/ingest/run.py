@@ -1,7 +1,7 @@
 """Import a folder (or zip, or list) of mixed downloads in dependency order, file by file.
 
 boundaries → A38 / area tables → population → projections → facility lists → geocoding references
-→ roads → geocode.  Each file is its own transaction (the core import functions are): a file that
+→ roads → geocode → 協力医療機関 agreements.  Each file is its own transaction (the core import functions are): a file that
 fails is reported with its error and the others stay imported.  One progress bar covers the whole
 run (weighted by file size); cancelling stops after the file being imported rolls back, and the
 report says which files were done.
@@ -233,8 +233,9 @@ def run_plan(
     total = sum(s.weight() for s in plan.steps) or 1.0
     places = geocode and any(s.kind in ("facilities", "reference") for s in plan.steps)
     share = 1.0 - (GEOCODE_SHARE if places else 0.0)
+    late = [s for s in plan.steps if s.kind == "agreements"]  # they match facilities: after geocoding
     try:
-        for step in plan.steps:
+        for step in [s for s in plan.steps if s.kind != "agreements"]:
             sub = prog.step(share * step.weight() / total)
             report.results.append(
                 _run_step(project, step, reference_date=reference_date, mapping=mapping or {}, progress=sub)
@@ -250,6 +251,11 @@ def run_plan(
                 raise
             except ZaitakuError as err:
                 report.geocode_error = err
+        for step in late:
+            sub = prog.step(share * step.weight() / total)
+            report.results.append(
+                _run_step(project, step, reference_date=reference_date, mapping=mapping or {}, progress=sub)
+            )
     except Cancelled:
         report.cancelled = True
     report.study_prefectures = list(project.study_prefectures)
@@ -278,6 +284,12 @@ def _run_step(
             from zaitaku_map.demand import import_projection_file
 
             out.projection = import_projection_file(project, first, progress=progress, cancel=progress.cancel)
+        elif step.kind == "agreements":
+            from zaitaku_map.partners import import_agreements
+
+            out.result = import_agreements(
+                project, first, reference_date=reference_date, progress=progress, cancel=progress.cancel
+            ).to_dict()
         else:
             out.result = _import_other(project, step, reference_date, progress)
     except Cancelled:
