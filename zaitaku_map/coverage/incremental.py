@@ -17,7 +17,7 @@ KD-tree after each edit — instant by construction and identical to a full reco
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ from zaitaku_map.errors import AnalysisError
 from zaitaku_map.geo import in_japan
 from zaitaku_map.network.graph import RoadNetwork
 from zaitaku_map.network.snap import Snap, snap_points
+from zaitaku_map.store import Project
 
 
 class CoverageEditor(Protocol):
@@ -138,7 +139,7 @@ class WhatIf:
         return obj
 
     @classmethod
-    def from_project(cls, project: Any, params: CoverageParams | None, category: str) -> WhatIf:
+    def from_project(cls, project: Project, params: CoverageParams | None, category: str) -> WhatIf:
         params = with_project_speeds(project, params or CoverageParams())
         _mode, net = resolve_network(project, params)
         if net is None:

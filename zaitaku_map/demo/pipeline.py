@@ -33,7 +33,7 @@ from zaitaku_map.options import (
     set_active_role,
 )
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
-from zaitaku_map.store import create_project
+from zaitaku_map.store import Project, create_project
 from zaitaku_map.store.info import project_info
 from zaitaku_map.store.project import remove_project_files
 
@@ -157,7 +157,7 @@ def build_demo_project(
     }
 
 
-def _import_log_counts(project: Any) -> dict[str, int]:
+def _import_log_counts(project: Project) -> dict[str, int]:
     """Facility rows the imports rejected / warned about (as logged in ``import_log``)."""
     rows = dict(
         project.conn.execute(
@@ -169,7 +169,7 @@ def _import_log_counts(project: Any) -> dict[str, int]:
 
 
 def _run_steps(
-    project: Any,
+    project: Project,
     man: dict[str, Any],
     steps: dict[str, dict[str, Any]],
     prog: Progress,
@@ -300,7 +300,7 @@ def _coverage_brief(summary: Any) -> Any:
     return out or {"keys": sorted(summary)}
 
 
-def _north_split(project: Any, prefs: list[str]) -> dict[str, list[str]]:
+def _north_split(project: Project, prefs: list[str]) -> dict[str, list[str]]:
     """案B's new 圏域 per prefecture: the municipalities of :data:`SPLIT_NORTH` connected (by shared
     boundaries) to the first of them, so the 圏域 is contiguous whatever the generated coastline."""
     adj = adjacency(project)
@@ -318,7 +318,7 @@ def _north_split(project: Any, prefs: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _options(project: Any, man: dict[str, Any]) -> dict[str, Any]:
+def _options(project: Project, man: dict[str, Any]) -> dict[str, Any]:
     """案A (= 二次医療圏), 案B (デモ山間 split), 案C (政令市 as its own 圏域), 自動提案 (template
     ``proposed``), with roles and hubs."""
     prefs = [p["code"] for p in man["prefectures"]]
