@@ -314,6 +314,12 @@ def test_workbench_enters_and_leaves_meeting_mode(workbench, qtbot):
         assert win.isFullScreen() and win.session.names[win.session.current] == names[0]
         QTest.keyClick(win, Qt.Key.Key_Right)
         qtbot.waitUntil(lambda: state.option == names[1], timeout=5000)  # the workbench follows
+        # a hypothetical facility kept as a scenario: the workbench shows that scenario
+        cov = win.session.document.doc["coverage"][0]
+        lat, lon = max(cov["gaps"], key=lambda g: g[2] or 0)[:2]
+        win.session.add_site(lat, lon)
+        win.save()
+        assert state.scenario == win.session.whatif.saved_as == f"会議 {win.session.meeting.date}"
         with qtbot.waitSignal(win.closed, timeout=10000):
             QTest.keyClick(win, Qt.Key.Key_Escape)
         assert state.option == names[1] and not win.isVisible()

@@ -468,8 +468,12 @@ class MeetingWindow(QWidget):
     def save(self) -> str | None:
         name = self.session.save()
         lines = [MEETING_UI["saved"].format(name=name)] if name else []
-        if self.session.whatif.saved_as:
-            lines.append(MEETING_UI["whatif_saved"].format(name=self.session.whatif.saved_as))
+        scenario = self.session.whatif.saved_as
+        if scenario:
+            lines.append(MEETING_UI["whatif_saved"].format(name=scenario))
+            if self.state is not None:  # the workbench lists the new scenario and shows it
+                self.state.notify_changed("scenarios")
+                self.state.set_scenario(scenario)
         if lines:
             self.say("\n".join(lines))
         self._update_buttons()
