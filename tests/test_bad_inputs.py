@@ -266,6 +266,26 @@ def test_road_repairs_are_said_in_the_report(proj, tmp_path, capsys):
     assert "長さが欠けている・負・異常なリンク: 106 本" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("coverage", "--minutes", "inf"),  # was accepted: 「inf分以内 100%」
+        ("coverage", "--minutes", "nan"),
+        ("coverage", "--bands", "nan,10"),  # was accepted: 「nan分以内: 0 人」
+        ("coverage", "--minutes", "100000"),
+        ("coverage", "--speed-kmh", "inf"),
+        ("coverage", "--congestion", "inf"),  # was told as an unreadable road file
+        ("isochrone", "--lon", "nan", "--lat", "34.2", "--minutes", "10"),  # was accepted (lon: nan)
+        ("isochrone", "--lon", "200", "--lat", "34.2", "--minutes", "10"),
+    ],
+)
+def test_travel_parameters_are_finite_and_positive(proj, capsys, args):
+    cmd, *rest = args
+    rc, _r, err = run(capsys, cmd, proj, *rest)
+    assert rc != 0 and err.startswith("エラー:") and "道路網" not in err, err
+    assert "0 より大きい有限の数" in err or "0 より大きく" in err or "日本国内の経度・緯度" in err
+
+
 def test_speed_table_refuses_non_finite_speeds(tmp_path):
     from zaitaku_map.errors import NetworkDataError
     from zaitaku_map.network.speeds import SpeedTable

@@ -130,6 +130,12 @@ MESSAGES_JA: dict[str, str] = {
     "project file not found": "プロジェクトファイルが見つかりません。",
     "option name is empty": "案の名前が空です。",
     "minutes must be positive": "時間は正の数で指定してください。",
+    "parameter must be positive": "条件の値が正しくありません。",
+    "bands must be positive minutes": "時間（分）の値が正しくありません。",
+    "congestion factor must be in (0, 1.5]": "混雑係数の値が正しくありません。",
+    "speed must be between 0 and 200 km/h": "速度の値が正しくありません。",
+    "speed is not a number": "速度が数ではありません。",
+    "start point outside Japan": "起点が日本の範囲外です。",
 }
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 

@@ -368,6 +368,16 @@ def isochrone(
     """Area reachable from one point within ``minutes``: reached nodes, demand points, polygon (GeoJSON)."""
     import shapely
 
+    from zaitaku_map.geo import in_japan
+
+    if not bool(in_japan(lon, lat)):  # NaN or a point abroad: no reach to compute
+        raise AnalysisError(
+            "start point outside Japan",
+            column="lon/lat",
+            value=f"{lon}, {lat}",
+            expected="経度 122〜154・緯度 20〜46",
+            hint="起点は日本国内の経度・緯度（度）で指定してください。",
+        )
     params = _isochrone_params(project, params, minutes, speed_kmh)
     mode, net = resolve_network(project, params)
     demand = load_demand(project)

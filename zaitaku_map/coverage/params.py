@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,6 +13,10 @@ from zaitaku_map.store import Project
 
 MODES = ("auto", "network", "straight")
 SETTING = "coverage_params"  # the project setting holding the user's saved parameters
+
+
+MAX_MINUTES = 24 * 60.0  # a travel time threshold beyond a day is a typing error
+POSITIVE_HINT = "時間（分）・速度・係数は 0 より大きい有限の数で指定してください。"
 
 
 @dataclass
@@ -70,11 +75,19 @@ class CoverageParams:
         }
         if self.speed_kmh is not None:
             checks["speed_kmh"] = self.speed_kmh
-        for name, val in checks.items():
-            if not (float(val) > 0):
-                raise AnalysisError("parameter must be positive", column=name, value=val)
-        if any(b <= 0 for b in self.bands):
-            raise AnalysisError("bands must be positive minutes", value=self.bands)
+        if self.congestion_factor is not None:
+            checks["congestion_factor"] = self.congestion_factor
+        for name, val in checks.items():  # finite and positive: inf minutes would cover everyone
+            if not (math.isfinite(float(val)) and float(val) > 0):
+                raise AnalysisError("parameter must be positive", column=name, value=val, hint=POSITIVE_HINT)
+        if any(not (0 < b <= MAX_MINUTES) for b in (self.minutes, *self.bands)):
+            raise AnalysisError(
+                "bands must be positive minutes",
+                column="minutes",
+                value=", ".join(f"{b:g}" for b in (self.minutes, *self.bands)),
+                expected=f"0 より大きく {MAX_MINUTES:g} 分以下",
+                hint=POSITIVE_HINT,
+            )
         if self.detour_factor < 1.0:
             raise AnalysisError("detour factor must be at least 1", value=self.detour_factor)
 

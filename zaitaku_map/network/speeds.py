@@ -150,11 +150,23 @@ class SpeedTable:
             except (TypeError, ValueError):
                 raise NetworkDataError("speed is not a number", column=key, value=v) from None
             if not (0 < fv <= 200):
-                raise NetworkDataError("speed must be between 0 and 200 km/h", column=key, value=v)
+                raise NetworkDataError(
+                    "speed must be between 0 and 200 km/h",
+                    column=key,
+                    value=v,
+                    expected="0 より大きく 200 km/h 以下",
+                    hint="速度表の速度は 0 より大きく 200 以下の km/h で指定してください。",
+                )
             merged[key] = fv
         self.speeds = merged
         if not (0 < float(self.congestion_factor) <= 1.5):
-            raise NetworkDataError("congestion factor must be in (0, 1.5]", value=self.congestion_factor)
+            raise NetworkDataError(
+                "congestion factor must be in (0, 1.5]",
+                column="congestion_factor",
+                value=self.congestion_factor,
+                expected="0 より大きく 1.5 以下",
+                hint="混雑係数は 0 より大きく 1.5 以下の数で指定してください（1 = 速度表どおり）。",
+            )
         self.congestion_factor = float(self.congestion_factor)
 
     def class_speed_array(self) -> list[float]:
