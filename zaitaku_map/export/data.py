@@ -265,11 +265,19 @@ class ExportData:
         counts = self.facilities["category"].value_counts()
         return {c: int(counts[c]) for c in self.categories_present() if c not in shown}
 
-    def ken_name(self, key: str | None) -> str:
-        if key is None or key == UNKNOWN_KEN:
+    def ken_names(self) -> dict[str, str]:
+        """``{ken_key: name}`` of the option's 圏域 plus the unknown-圏域 row's name (for mapping whole
+        columns: one dict lookup per row, not a frame filter)."""
+        names = {str(k): str(n) for k, n in zip(self.kens["ken_key"], self.kens["name"], strict=True)}
+        names[UNKNOWN_KEN] = EXPORT_TEXT["unknown_ken"]
+        return names
+
+    def ken_name(self, key: str | None, names: dict[str, str] | None = None) -> str:
+        """The 圏域's name (the key itself when unknown to the option); ``names`` = :meth:`ken_names`
+        when calling row by row."""
+        if key is None:
             return EXPORT_TEXT["unknown_ken"]
-        hit = self.kens.loc[self.kens["ken_key"] == key, "name"]
-        return str(hit.iloc[0]) if len(hit) else str(key)
+        return (self.ken_names() if names is None else names).get(key, str(key))
 
     def categories_present(self) -> list[str]:
         present = set(self.facilities["category"]) if len(self.facilities) else set()

@@ -622,6 +622,7 @@ def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict
 
     strings_script = _Script("")  # filled below, once every facility row is known
     strings_script.add_to(m)
+    names = data.ken_names()
     for cat in data.categories_present():
         sel = fac[fac["category"] == cat]
         if not len(sel):
@@ -630,7 +631,7 @@ def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict
         rows = []
         for r in sel.itertuples(index=False):
             key = r.ken_key
-            ken = EXPORT_TEXT["outside"] if not isinstance(key, str) else data.ken_name(key)
+            ken = EXPORT_TEXT["outside"] if not isinstance(key, str) else data.ken_name(key, names)
             src = _text(r.source) + (
                 f"（{EXPORT_TEXT['as_of'].format(date=r.reference_date)}）" if r.reference_date else ""
             )

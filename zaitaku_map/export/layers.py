@@ -218,7 +218,10 @@ def build_layers(project: Project, data: ExportData) -> dict[str, gpd.GeoDataFra
         y = data.year.year
         kens = kens.rename(columns={"demand_year": f"demand_{y}", "pop75_year": f"pop75_{y}"})
     munis = data.munis[["code", "name", "full_name", "ken_key", "geometry"]].copy()
-    munis["ken_name"] = munis["ken_key"].map(lambda k: data.ken_name(k) if isinstance(k, str) else None)
+    names = data.ken_names()
+    munis["ken_name"] = munis["ken_key"].map(
+        lambda k: data.ken_name(k, names) if isinstance(k, str) else None
+    )
     placed = rows[rows["lon"].notna() & rows["lat"].notna()].copy()
     placed.insert(3, "category_key", placed["id"].map(fac["category"]))
     placed = placed.rename(columns={"category": "category_label", "category_key": "category"})

@@ -67,7 +67,8 @@ def resource_rows(data: ExportData) -> pd.DataFrame:
     fac["_k"] = fac["ken_key"].map(ken_pos)
     fac["_c"] = fac["category"].map(lambda c: cat_pos.get(c, len(cat_pos)))
     fac = fac.sort_values(["_k", "_c", "muni_order", "kana_key", "id"], kind="stable")
-    fac["ken_name"] = fac["ken_key"].map(data.ken_name)
+    names = data.ken_names()
+    fac["ken_name"] = fac["ken_key"].map(lambda k: data.ken_name(k, names))
     fac["category"] = fac["category_label"]
     fac.loc[~fac["placed"], "precision"] = EXPORT_TEXT["unplaced"]
     fac["lon"] = fac["lon"].round(6)
