@@ -97,3 +97,20 @@ def test_source_lines_name_projection_files_by_their_titles(synth: Project, tmp_
         for s in projection
     )
     assert not any(k in s for s in lines for k in ("mhlw_demand", "use_rates", "projection", "基準年"))
+
+
+def test_evaluation_csv_gives_demand_as_printed(synth: Project, tmp_path: Path) -> None:
+    import csv
+
+    from zaitaku_map.export import export_csv
+
+    import_projection_file(synth, write_demand(tmp_path / "d.xlsx"))
+    import_projection_file(synth, write_summary_75(tmp_path / "s.xlsx"))
+    res = export_csv(synth, ExportRequest("市町村"), tmp_path / "m.csv")
+    with open(res.details["evaluation_path"], encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    cols = [i for i, h in enumerate(rows[0]) if h.startswith("訪問診療の需要")]
+    assert len(cols) == 2
+    cells = [r[i] for r in rows[1:] for i in cols if r[i]]
+    assert cells and all(len(c.partition(".")[2]) <= 1 for c in cells), cells  # apportioned: one decimal
+    assert any("." in c for c in cells)
