@@ -375,6 +375,40 @@ def long_address_table(d: Path, *, chars: int = 100_000) -> Path:
     return p
 
 
+def table_bad_coordinates(d: Path) -> Path:
+    """A facility table whose 緯度/経度 hold NaN, inf, swapped, 1e308 and the southern hemisphere: only
+    the one good row keeps its position; the others are left to geocoding."""
+    rows = [["施設名", "住所", "緯度", "経度", "種別"]]
+    for i, (lat, lon) in enumerate(
+        [
+            ("nan", "133.15"),
+            ("inf", "133.15"),
+            ("133.15", "34.25"),
+            ("1e308", "133.1"),
+            ("34.25", "133.15"),
+            ("-34.25", "-133.15"),
+        ]
+    ):
+        rows.append([f"訪問看護{i}", f"テスト県北区1-{i}", lat, lon, "訪問看護"])
+    p = d / "訪問看護_coords.csv"
+    p.write_bytes(_csv(rows))
+    return p
+
+
+def gis_points_bad(d: Path) -> Path:
+    """A GeoJSON point layer with a NaN point, an empty point and a point at 1e308."""
+    feats = []
+    for i, coords in enumerate([[float("nan"), 34.2], [133.1, 34.2], [], [1e308, 34.0]]):
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"名称": f"薬局{i}", "住所": "テスト県北区1", "種別": "薬局"},
+                "geometry": {"type": "Point", "coordinates": coords},
+            }
+        )
+    return _write_json(d / "薬局_points.geojson", {"type": "FeatureCollection", "features": feats})
+
+
 def random_bytes(d: Path) -> Path:
     """Random bytes with a .csv name."""
     import random
@@ -408,6 +442,8 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
         graphml_bad_lengths,
         kaigo_truncated_surplus,
         long_address_table,
+        table_bad_coordinates,
+        gis_points_bad,
         random_bytes,
     )
 }

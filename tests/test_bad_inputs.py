@@ -314,6 +314,22 @@ def test_normaliser_handles_a_million_characters():
     )  # no number
 
 
+@pytest.mark.parametrize(
+    ("build", "status"),
+    [
+        (corpus.table_bad_coordinates, {"missing": 2, "outside_japan": 3, "ok": 1}),
+        (corpus.gis_points_bad, {"missing": 2, "outside_japan": 1, "ok": 1}),
+    ],
+)
+def test_bad_source_coordinates_are_never_positions(proj, tmp_path, capsys, recwarn, build, status):
+    rc, r, err = run(capsys, "import", proj, build(tmp_path), "--no-geocode")
+    assert rc == 0, err
+    assert r["files"][0]["coord_status"] == status
+    placed = query(proj, "SELECT lon, lat FROM facilities WHERE lon IS NOT NULL")
+    assert len(placed) == 1 and all(math.isfinite(v) for v in placed[0])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]  # no GDAL note on the terminal
+
+
 def test_random_bytes_are_refused(proj, tmp_path, capsys):
     rc, _r, err = run(capsys, "import", proj, corpus.random_bytes(tmp_path))
     assert rc == 3 and ("UTF-8" in err or "読み取れません" in err)  # a clean refusal naming the file

@@ -4,6 +4,7 @@ there is no .cpg), GeoJSON, GeoPackage, and the JPGIS GML of N03 (:mod:`.n03_gml
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
     enc = tabular.encoding_label(tabular.dbf_encoding(path)) if suffix == ".shp" else None
     try:
         kwargs = {"encoding": enc} if enc else {}
-        with np.errstate(invalid="ignore"):  # NaN coordinates are reported by n03.check_coordinates
+        # NaN coordinates and unreadable points are reported by n03.check_coordinates, not as warnings
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path, **kwargs)
     except (RuntimeError, OSError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
         raise GeodataError(

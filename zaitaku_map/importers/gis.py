@@ -7,6 +7,7 @@ positions come from the geometry (reprojected to EPSG:4326).  A Shapefile ``.dbf
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,9 @@ def read_layer(path: Path, *, max_rows: int | None = None) -> tuple[Any, str]:
     if max_rows is not None:
         kwargs["max_features"] = max_rows
     try:
-        gdf = pyogrio.read_dataframe(src, **kwargs)
+        with warnings.catch_warnings():  # GDAL's notes on unreadable points: counted as 座標なし instead
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(src, **kwargs)
     except (RuntimeError, OSError, ValueError) as exc:
         raise UnsupportedFormatError(f"cannot read the layer {pick}: {exc}", file=path) from exc
     if gdf.crs is None:
