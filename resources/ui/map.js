@@ -725,6 +725,15 @@
                            zoom: map.getZoom()});
   };
 
+  // the drawn symbol of one facility (tests and screenshots read it: hollow = approximate position)
+  zm.facilityStyleOf = function (id) {
+    const m = facMarkers[id];
+    if (!m) return "";
+    const o = m.options;
+    return JSON.stringify({shape: o.shape, color: o.color, fillColor: o.fillColor, fillOpacity: o.fillOpacity,
+                           weight: o.weight});
+  };
+
   zm.openFacilityTooltip = function (id) {
     const m = facMarkers[id];
     if (!m) return "";
