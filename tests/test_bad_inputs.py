@@ -526,3 +526,28 @@ def test_a_folder_with_bad_files_imports_the_good_ones(proj, tmp_path, capsys):
     assert "01-1_hospital_facility_info_20250601.zip — 内容を読み取れません" in skipped
     assert "ダウンロードし直して" in skipped  # the corrupt member says what to do
     assert query(proj, "SELECT count(*) FROM population_municipal") == [(3,)]
+
+
+# -- damaged projects ---------------------------------------------------------------------------
+def test_damaged_project_page_is_told_as_damage(proj, capsys):
+    """A disk page of the project overwritten (a bad sector, a broken copy): 「壊れて」, not
+    「予期しないエラー」 (``run`` checks that)."""
+    with sqlite3.connect(proj) as c:
+        size = c.execute("PRAGMA page_size").fetchone()[0]
+        root = c.execute("SELECT rootpage FROM sqlite_master WHERE name = 'municipalities'").fetchone()[0]
+    data = bytearray(proj.read_bytes())
+    data[(root - 1) * size : root * size] = b"\xff" * size
+    proj.write_bytes(bytes(data))
+    rc, _r, err = run(capsys, "info", proj)
+    assert rc != 0 and "プロジェクトファイルが壊れていて" in err
+
+
+def test_damaged_stored_road_network_says_to_import_it_again(proj, tmp_path, capsys, monkeypatch):
+    assert run(capsys, "roads", proj, corpus.graphml_bad_lengths(tmp_path))[0] == 0
+    with sqlite3.connect(proj) as c:
+        c.execute("UPDATE road_networks SET data = substr(data, 1, length(data) / 2)")
+    from zaitaku_map.network import importer
+
+    monkeypatch.setattr(importer, "_CACHE", {})  # a new process: the network is read from the project
+    rc, _r, err = run(capsys, "isochrone", proj, "--lon", "133.1", "--lat", "34.2", "--mode", "network")
+    assert rc != 0 and "保存されている道路網が壊れています" in err and "もう一度取り込んで" in err

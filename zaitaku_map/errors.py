@@ -125,6 +125,11 @@ class ProjectReadOnlyError(ProjectError):
     """The project file or its folder cannot be written (read-only file, folder or medium)."""
 
 
+class ProjectDamagedError(ProjectError):
+    """Part of the project file cannot be read (a damaged disk page, a broken stored blob); the
+    file is left as it is."""
+
+
 class StorageFullError(ZaitakuError):
     """The disk (or the temporary folder) is full; nothing half-written was kept.
 
@@ -159,6 +164,7 @@ class Cancelled(ZaitakuError):
 _BUSY = ("database is locked", "database is busy", "database table is locked")
 _READ_ONLY = ("readonly database", "read-only", "unable to open database file")
 _FULL = ("database or disk is full", "disk is full")
+_DAMAGED = ("malformed", "file is not a database", "corrupt")
 
 
 def environment_error(exc: BaseException, *, file: str | Path | None = None) -> ZaitakuError | None:
@@ -182,6 +188,9 @@ def environment_error(exc: BaseException, *, file: str | Path | None = None) -> 
             return StorageFullError("no space left for the project", file=where, where="project")
         if any(k in text for k in _READ_ONLY):
             return ProjectReadOnlyError("the project cannot be written", file=where)
+    if isinstance(exc, sqlite3.DatabaseError):
+        if any(k in str(exc).lower() for k in _DAMAGED):
+            return ProjectDamagedError("the project file is damaged", file=where)
         return None
     if isinstance(exc, OSError) and exc.errno is not None:
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):

@@ -25,6 +25,12 @@ _WHAT: list[tuple[type[E.ZaitakuError], str, str]] = [
         "このプロジェクトは変更していません。",
     ),
     (
+        E.ProjectDamagedError,
+        "プロジェクトファイルが壊れていて、一部を読めません。",
+        "壊れる前のコピー（バックアップ）があればそちらを開いてください。なければ新しいプロジェクトを作り、"
+        "元のファイルを取り込み直してください。このファイルは変更していません。",
+    ),
+    (
         E.StorageFullError,
         "ディスクの空き容量が足りません。",
         "空き容量を増やしてから、もう一度実行してください（一時フォルダ TMPDIR の場所も確認してください）。"
@@ -136,6 +142,7 @@ MESSAGES_JA: dict[str, str] = {
     "speed must be between 0 and 200 km/h": "速度の値が正しくありません。",
     "speed is not a number": "速度が数ではありません。",
     "start point outside Japan": "起点が日本の範囲外です。",
+    "the stored road network is damaged": "保存されている道路網が壊れています。",
 }
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from zaitaku_map.errors import ProjectDamagedError
 from zaitaku_map.geo import metric_crs
 from zaitaku_map.network.osm import RawEdges
 from zaitaku_map.network.speeds import ROAD_CLASSES, SpeedTable
@@ -183,8 +185,14 @@ class RoadNetwork:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, summary: dict[str, Any] | None = None) -> RoadNetwork:
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ProjectDamagedError(
+                "the stored road network is damaged",
+                hint="道路網のファイルをもう一度取り込んでください（roads コマンド、または「データの取り込み」）。",
+            ) from exc
         crs = str(arrays["crs"])
         x, y = to_metric(crs, arrays["lon"], arrays["lat"])
         return cls(
