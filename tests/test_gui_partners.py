@@ -52,6 +52,10 @@ def test_partners_dock_walk(window: Any, qtbot: Any, partners_path: Path, tmp_pa
     island = names.index("島町GH")
     assert "(1)(2)を満たしうる医療機関" in panel.facilities.item(island, 6).text()
     assert {"partners:links", "partners:flagged"} <= set(win.layers.items)
+    # what the screen shows goes to the export: the HTML map draws the partner layer too
+    from zaitaku_map.gui.export_dialog import screen_layers
+
+    assert "partners" in (screen_layers(win.state.screen()) or ())
     # a facility's candidates, nearest first, and its links on the map
     row = names.index("中央特養")
     panel.facilities.selectRow(row)
@@ -84,3 +88,4 @@ def test_partners_dock_walk(window: Any, qtbot: Any, partners_path: Path, tmp_pa
     # a closed project clears the dock and its layers
     win.state.close_project()
     assert panel.lists is None and not any(k.startswith("partners:") for k in win.layers.items)
+    assert "partners" not in (screen_layers(win.state.screen()) or ())

@@ -131,3 +131,49 @@ def test_cli_bad_input_exit_codes(project: Any, tmp_path: Path) -> None:
     assert rc == 3 and err
     rc, _, err = _cli("partners", path, "--agreements", str(bad), "--mapping", "{not json")
     assert rc == 3
+
+
+def test_html_map_partner_layer_only_when_asked(project: Any, tmp_path: Path) -> None:
+    import re
+
+    from export_fixtures import add_options
+
+    from zaitaku_map.export import ExportRequest
+    from zaitaku_map.export.htmlmap import export_html_map
+    from zaitaku_map.export.request import DEFAULT_LAYERS
+    from zaitaku_map.partners.maplinks import FLAG_COLOR, KIND_COLORS, flagged_features, link_features
+
+    with project.transaction():  # a name that would close folium's template literal and run code
+        project.conn.execute("UPDATE facilities SET name = '島町GH`+alert(1)+`${x}\\' WHERE name = '島町GH'")
+    a, _b = add_options(project)
+    plain = export_html_map(project, ExportRequest(a), tmp_path / "plain.html")
+    assert "partners" not in plain.details
+    assert '"zm-flag-icon"' not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+
+    out = export_html_map(
+        project, ExportRequest(a, layers=DEFAULT_LAYERS | {"partners"}), tmp_path / "p.html"
+    )
+    text = (tmp_path / "p.html").read_text(encoding="utf-8")
+    lists = partner_lists(project)
+    links = [f["properties"]["kind"] for f in link_features(lists)["features"]]
+    flagged = flagged_features(lists)["features"]
+    assert links and flagged  # the island's GH has none (no road to the mainland); the others have lines
+    drawn = out.details["partners"]
+    assert drawn["minutes"] == lists.minutes
+    # the lines start at care facilities: their layer is on (a printed map would leave it off)
+    assert "care_facility" in plain.counts["categories_hidden"]
+    assert "care_facility" not in out.counts["categories_hidden"]
+    assert {k: drawn[k] for k in ("r12", "r3", "both")} == {k: links.count(k) for k in ("r12", "r3", "both")}
+    assert drawn["flagged"] == len(flagged) == text.count('"zm-flag-icon"')
+    # one polyline per link in its kind's colour, one ▼ per flagged facility
+    for kind in ("r12", "r3", "both"):
+        assert len(re.findall(rf'"color": "{KIND_COLORS[kind]}"', text)) >= links.count(kind)
+    assert text.count(f'style=\\"color:{FLAG_COLOR}\\"\\u003e\\u25bc') == len(flagged)
+    assert json.dumps("協力医療機関の第1候補（30分以内）")[1:-1] in text  # the layer list's name
+    assert "(1)(2)の第1候補（" in text and "候補のない介護施設（" in text
+    # the hostile name is inert text in the tooltip: no backquote, ${ or backslash reaches the script
+    assert "島町GH&#96;+alert(1)+&#96;&#36;{x}&#92;" in text
+    literals = re.findall(r"\.bindTooltip\(\s*`", text)  # folium's tooltips: JavaScript template literals
+    assert len(literals) >= len(links) + len(flagged)
+    # every literal closes where it should: no backquote, ${ or backslash inside any of them
+    assert len(re.findall(r"\.bindTooltip\(\s*`[^`$\\]*`,\s*\{", text)) == len(literals)

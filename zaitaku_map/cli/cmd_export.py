@@ -90,7 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show.add_argument(
         "--layers",
         metavar="KEYS",
-        help="地図に描く層をカンマ区切りで（kens,municipalities,muni_labels,facilities,coverage,gaps）",
+        help="地図に描く層をカンマ区切りで（kens,municipalities,muni_labels,facilities,coverage,gaps; "
+        "HTML の地図では partners＝協力医療機関の第1候補と候補のない介護施設も）",
     )
     show.add_argument(
         "--choropleth",

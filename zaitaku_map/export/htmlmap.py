@@ -8,7 +8,8 @@ Content-Security-Policy forbids every network request.
 Layers: 圏域 (fill, boundary, name labels; click for the municipalities and facility counts),
 municipality boundaries (and names, off by default), optional coverage bands and gap points, one
 layer of circle markers per facility category (tooltip: name; click: category, subtype, address,
-圏域, roles, functions, geocode precision, source).  Panels: title / option / date (「デモデータ」 on
+圏域, roles, functions, geocode precision, source), and — when asked for (layer ``partners``) — each care
+facility's first 協力医療機関 candidates as lines and the care facilities without one as red ▼.  Panels: title / option / date (「デモデータ」 on
 demo projects), legend, data sources with reference dates and attribution.
 """
 
@@ -52,10 +53,13 @@ from zaitaku_map.labels import (
     CATEGORIES,
     EXPORT_COLUMNS,
     EXPORT_TEXT,
+    PARTNERS_GUI_TEXT,
     ROLE_SHORT,
     SCENARIO_DOC_TEXT,
     category_label,
 )
+from zaitaku_map.partners import PartnerLists, partner_lists
+from zaitaku_map.partners.maplinks import FLAG_COLOR, KIND_COLORS, flagged_features, link_features
 from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
@@ -99,6 +103,10 @@ html, body { font-family: %(font)s; }
 .zm-info h3 { font-size: 11.5px; margin: 6px 0 1px 0; }
 .zm-info p { margin: 0 0 0 1em; text-indent: -1em; }
 .zm-label { background: none; border: none; }
+.zm-flag-icon { background: none; border: none; }
+.zm-flag { font-size: 20px; line-height: 22px; text-align: center;
+  text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
+.zm-legend .zm-flag { font-size: 13px; line-height: 1; text-align: left; }
 .zm-label span { position: absolute; transform: translate(-50%%, -50%%); white-space: nowrap; pointer-events: none;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }
 .zm-label-ken span { font-size: 15px; font-weight: bold; color: #111; }
@@ -296,6 +304,70 @@ def _scenario_layer(data: ExportData) -> tuple[folium.FeatureGroup, dict[str, in
     return group, drawn
 
 
+def _tooltip(lines: list[str]) -> str:
+    """Lines as the HTML of a folium tooltip: folium puts it inside a JavaScript template literal, so
+    besides HTML escaping, backquote, ``$`` and backslash become character references."""
+    text = "<br>".join(_e(t) for t in lines)
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+PARTNER_LEGEND = (("r12", "legend_r12"), ("r3", "legend_r3"), ("both", "legend_both"), ("flagged", "flagged"))
+
+
+def _partner_layer(lists: PartnerLists) -> tuple[folium.FeatureGroup, dict[str, int]] | None:
+    """Each care facility's first (1)(2) and first (3) 協力医療機関 candidate as a line coloured by what it
+    can meet, and the care facilities without a candidate as red ▼ (tooltips: the names, minutes and
+    basis; the reasons).  ``None`` when there is nothing to draw.  Returns the layer and the marks by kind."""
+    links = link_features(lists)["features"]
+    flagged = flagged_features(lists)["features"]
+    if not links and not flagged:
+        return None
+    label = PARTNERS_GUI_TEXT["links"].format(minutes=lists.minutes)
+    group = folium.FeatureGroup(
+        name=f'<span style="color:{KIND_COLORS["r12"]}">―</span> {_e(label)}', show=True
+    )
+    drawn = {"r12": 0, "r3": 0, "both": 0, "flagged": 0}
+    for feat in links:
+        props = feat["properties"]
+        (lon0, lat0), (lon1, lat1) = feat["geometry"]["coordinates"]
+        folium.PolyLine(  # type: ignore[no-untyped-call]  # folium's PolyLine.__init__ is not annotated
+            [[lat0, lon0], [lat1, lon1]],
+            color=KIND_COLORS[props["kind"]],
+            weight=2.5,
+            opacity=0.85,
+            tooltip=_tooltip(props["_tip"]),
+        ).add_to(group)
+        drawn[props["kind"]] += 1
+    for feat in flagged:
+        lon, lat = feat["geometry"]["coordinates"]
+        folium.Marker(
+            [lat, lon],
+            icon=folium.DivIcon(
+                html=f'<div class="zm-flag" style="color:{FLAG_COLOR}">▼</div>',
+                icon_size=(22, 22),
+                icon_anchor=(11, 13),
+                class_name="zm-flag-icon",
+            ),
+            tooltip=_tooltip(feat["properties"]["_tip"]),
+        ).add_to(group)
+        drawn["flagged"] += 1
+    return group, drawn
+
+
+def _partner_legend(drawn: dict[str, int]) -> list[str]:
+    rows = []
+    for kind, key in PARTNER_LEGEND:
+        if not drawn.get(kind):
+            continue
+        mark = (
+            f'<span class="zm-line" style="border-top:3px solid {KIND_COLORS[kind]}"></span>'
+            if kind != "flagged"
+            else f'<span class="zm-flag" style="color:{FLAG_COLOR};display:inline-block;width:22px">▼</span>'
+        )
+        rows.append(f'<div class="zm-row">{mark}{_e(PARTNERS_GUI_TEXT[key])}（{drawn[kind]}）</div>')
+    return rows
+
+
 def _ken_layer(data: ExportData, coverage: Coverage | None) -> Any:
     """圏域 fills and boundaries (tooltip: name; popup: municipalities, population, facilities)."""
     fac = data.facilities
@@ -368,6 +440,8 @@ def _legend_html(
     *,
     approximate: int = 0,
     scenario: dict[str, int] | None = None,
+    partners: dict[str, int] | None = None,
+    also_shown: frozenset[str] = frozenset(),
 ) -> str:
     rows: list[str] = [f"<h2>{_e(EXPORT_TEXT['legend'])}</h2>"]
     if len(data.kens) <= 16:
@@ -408,7 +482,7 @@ def _legend_html(
         c = CATEGORIES.get(cat, CATEGORIES["other"])
         off = (
             ""
-            if shown is None or cat in shown
+            if shown is None or cat in shown or cat in also_shown
             else f'<span class="zm-off">{_e(EXPORT_TEXT["layer_off"])}</span>'
         )
         rows.append(
@@ -437,6 +511,7 @@ def _legend_html(
             f'<div class="zm-row"><span class="zm-dot" style="{style}"></span>'
             f"{_e(EXPORT_TEXT['scenario_' + kind])}（{n}）</div>"
         )
+    rows.extend(_partner_legend(partners or {}))
     return "".join(rows)
 
 
@@ -607,7 +682,9 @@ _FACILITY_HEADS = (
 )
 
 
-def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict[str, int]:
+def _facility_layers(
+    m: folium.Map, data: ExportData, fac: pd.DataFrame, *, also_shown: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """One layer of circle markers per category (approximate positions hollow); the categories a
     printed map would not draw (:attr:`ExportRequest.map_category_set`) are switched off in the
     layer list.  Returns markers per category."""
@@ -655,7 +732,7 @@ def _facility_layers(m: folium.Map, data: ExportData, fac: pd.DataFrame) -> dict
         label = category_label(cat)
         group = folium.FeatureGroup(
             name=f'<span style="color:{c.color}">●</span> {_e(label)}（{len(rows)}）',
-            show=shown is None or cat in shown,
+            show=shown is None or cat in shown or cat in also_shown,
         )
         spec = {
             "label": label,
@@ -716,8 +793,11 @@ def _panels(mapname: str, data: ExportData, coverage: Coverage | None, legend: s
     return panels
 
 
-def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tuple[str, dict[str, Any]]:
-    """Render the page of ``data.request`` (the layers it shows); returns (html text, facts)."""
+def build_html_map(
+    data: ExportData, *, coverage: Coverage | None = None, partners: PartnerLists | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Render the page of ``data.request`` (the layers it shows; ``partners``: the 協力医療機関 lists
+    drawn when the request shows ``partners``); returns (html text, facts)."""
     req = data.request
     m, root = _new_map(data)
     _muni_layer(data).add_to(m)
@@ -732,7 +812,12 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
         gap_group.add_to(m)
     every = data.shown_facilities(every_category=True)
     fac = every[every["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
-    fac_counts = _facility_layers(m, data, fac)
+    partner = _partner_layer(partners) if partners is not None and req.shows("partners") else None
+    # the partner lines start at care facilities: their layer is switched on with them (lines under markers)
+    also_shown = frozenset({"care_facility"}) if partner is not None else frozenset()
+    if partner is not None:
+        partner[0].add_to(m)
+    fac_counts = _facility_layers(m, data, fac, also_shown=also_shown)
     scenario = _scenario_layer(data) if req.shows("facilities") else None
     if scenario is not None:
         scenario[0].add_to(m)
@@ -747,6 +832,8 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
         has_roles,
         approximate=int(fac["approximate"].sum()),
         scenario=None if scenario is None else scenario[1],
+        partners=None if partner is None else partner[1],
+        also_shown=also_shown,
     )
     _Script(_panels(m.get_name(), data, coverage, legend)).add_to(m)
     listed = every["ken_key"].notna() | every["ken_unknown"]
@@ -756,6 +843,7 @@ def build_html_map(data: ExportData, *, coverage: Coverage | None = None) -> tup
         "gap_points": n_gaps,
         "categories": fac_counts,
         "scenario": {} if scenario is None else scenario[1],
+        "partners": {} if partner is None else partner[1],
     }
     return root.render(), facts
 
@@ -782,8 +870,12 @@ def export_html_map(
     data = load_export_data(project, request)
     prog.update(0.3, "到達圏")
     cov = load_coverage(project, request, facilities=data.facility_set)
+    lists = None
+    if request.shows("partners"):  # the care facilities' 協力医療機関 candidates (off by default)
+        prog.update(0.4, "協力医療機関の候補")
+        lists = partner_lists(project, cancel=cancel)
     prog.update(0.5, "地図を作成中")
-    page, facts = build_html_map(data, coverage=cov)
+    page, facts = build_html_map(data, coverage=cov, partners=lists)
     prog.update(0.85, "HTML を書き出し中")
     with output_file(path, what="HTML") as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(page)
@@ -791,12 +883,19 @@ def export_html_map(
     details: dict[str, Any] = {"bytes": Path(path).stat().st_size}
     if cov is not None:
         details["coverage"] = coverage_facts(cov, facts["gap_points"])
+    counts = map_counts(data)
+    if facts["partners"]:
+        details["partners"] = {"minutes": lists.minutes if lists else None, **facts["partners"]}
+        # the care facilities are switched on with the partner lines
+        counts["categories_hidden"] = {
+            k: v for k, v in counts["categories_hidden"].items() if k != "care_facility"
+        }
     return ExportResult(
         kind="html",
         path=str(path),
         seconds=timer.seconds(),
         counts={
-            **map_counts(data),
+            **counts,
             "facilities": facts["categories"],  # every category is a layer (some switched off)
             "markers": facts["markers"],
             "facilities_unplaced": facts["facilities_unplaced"],

@@ -27,6 +27,7 @@ MAP_LAYERS: dict[str, str] = {
     "facilities": "施設",
     "coverage": "到達圏",
     "gaps": "到達圏外の人口",
+    "partners": "協力医療機関の候補",  # the HTML map only, when asked for (not a default layer)
 }
 DEFAULT_LAYERS: frozenset[str] = frozenset(
     {"kens", "municipalities", "muni_labels", "facilities", "coverage", "gaps"}

@@ -30,11 +30,12 @@ from zaitaku_map import export, labels
 from zaitaku_map.export import ExportRequest, ExportResult, MeetingInfo
 from zaitaku_map.export.atlas import export_atlas_pdf
 from zaitaku_map.export.choropleth import INDICATORS
-from zaitaku_map.export.request import ALL_CATEGORIES, DEFAULT_LIST_CATEGORIES
+from zaitaku_map.export.request import ALL_CATEGORIES, DEFAULT_LAYERS, DEFAULT_LIST_CATEGORIES
 from zaitaku_map.export.sections import registered_sections
 from zaitaku_map.gui.dialogs import info, show_error
 
 if TYPE_CHECKING:
+    from zaitaku_map.gui.state import ScreenState
     from zaitaku_map.gui.workbench import Workbench
 
 
@@ -61,6 +62,17 @@ KINDS: dict[str, tuple[str, Any, str, bool, bool]] = {
 
 
 _NO_FACILITIES = frozenset({"kens", "municipalities", "muni_labels", "coverage", "gaps"})
+# the screen's 協力医療機関 layers (gui/partners_panel.py) that the HTML map draws as its "partners" layer
+_PARTNER_LAYERS = ("partners:links", "partners:flagged")
+
+
+def screen_layers(screen: ScreenState) -> frozenset[str] | None:
+    """The map layers of the screen: without a visible facility layer none is drawn; with the
+    協力医療機関 links or flagged facilities shown the HTML map draws them too (``None``: the default)."""
+    layers = None if screen.categories or not screen.visible_layers else _NO_FACILITIES
+    if any(k in screen.visible_layers for k in _PARTNER_LAYERS):
+        layers = (layers or DEFAULT_LAYERS) | {"partners"}
+    return layers
 
 
 def _checklist(items: list[tuple[str, str]], checked: set[str]) -> QListWidget:
@@ -262,7 +274,7 @@ class ExportDialog(QDialog):
                 self.meeting_date.text().strip(),
                 self.secretariat.text().strip(),
             ),
-            layers=None if screen.categories or not screen.visible_layers else _NO_FACILITIES,
+            layers=screen_layers(screen),
         )
 
     def start(self) -> Any:

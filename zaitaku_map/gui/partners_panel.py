@@ -40,7 +40,13 @@ from zaitaku_map.partners import (
     saved_minutes,
 )
 from zaitaku_map.partners.lists import care_municipalities, flag_text
-from zaitaku_map.partners.maplinks import agreement_features, flagged_features, link_features
+from zaitaku_map.partners.maplinks import (
+    FLAG_COLOR,
+    KIND_COLORS,
+    agreement_features,
+    flagged_features,
+    link_features,
+)
 
 if TYPE_CHECKING:
     from zaitaku_map.gui.workbench import Workbench
@@ -48,11 +54,10 @@ if TYPE_CHECKING:
     from zaitaku_map.progress import CancelToken, Progress
     from zaitaku_map.store import Project
 
-R12_COLOR = "#1565c0"
-R3_COLOR = "#6a1b9a"
-BOTH_COLOR = "#2e7d32"
-AGREEMENT_COLOR = "#ef6c00"
-FLAG_COLOR = "#c62828"
+R12_COLOR = KIND_COLORS["r12"]
+R3_COLOR = KIND_COLORS["r3"]
+BOTH_COLOR = KIND_COLORS["both"]
+AGREEMENT_COLOR = KIND_COLORS["agreement"]
 LAYERS = ("partners:links", "partners:flagged", "partners:selected", "partners:agreements")
 T = PARTNERS_GUI_TEXT
 FAC_COLUMNS = ["市区町村", "施設", "種別", "(1)(2)の候補", "(3)の候補", "届出", "注意"]

@@ -7,7 +7,8 @@
   ``within`` N minutes or not).
 - :func:`flagged_features` — a point per care facility without a candidate, with the reasons.
 
-The GUI draws them as layers, styling by ``kind``; they hold no colours.
+The GUI and the HTML map draw them as layers, styling by ``kind`` with :data:`KIND_COLORS` (the
+features hold no colours) and the flagged facilities in :data:`FLAG_COLOR`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from zaitaku_map.geo import feature_collection
 from zaitaku_map.labels import CARE_KINDS_SHORT, PARTNER_STATUS
 from zaitaku_map.partners.lists import Candidate, CareFacility, PartnerLists, flag_text
 from zaitaku_map.partners.status import AgreementStatus
+
+# one colour per link kind and for the flagged care facilities: the GUI layers and the HTML map alike
+KIND_COLORS: dict[str, str] = {"r12": "#1565c0", "r3": "#6a1b9a", "both": "#2e7d32", "agreement": "#ef6c00"}
+FLAG_COLOR = "#c62828"
 
 
 def _kind(c: Candidate) -> str:
