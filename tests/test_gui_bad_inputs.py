@@ -99,3 +99,50 @@ def test_a_folder_of_bad_downloads_in_the_wizard(qtbot: Any, tmp_path: Path) -> 
     assert after == before and project.conn.execute("SELECT count(*) FROM demand_points").fetchone() == (0,)
     state.close_project()
     shutil.rmtree(folder)
+
+
+HOSTILE = '<img src="/etc/hostname" onerror=alert(1)>案'
+
+
+@pytest.mark.parametrize(
+    "kind", ["csv", "xlsx", "list_pdf", "pack", "map_pdf", "html", "gpkg", "comparison_pdf", "atlas_pdf"]
+)
+def test_every_export_of_the_dialog_before_geocoding(
+    window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path, kind: str
+) -> None:
+    """Right after importing a 名簿 no facility has a position; an option named with markup and a
+    broken stored colour: every kind of the export dialog writes its file (no error dialog)."""
+    from export_fixtures import add_options
+
+    from zaitaku_map.gui import dialogs
+    from zaitaku_map.gui.export_dialog import ExportDialog
+
+    p = synthetic_project
+    a, b = add_options(p)
+    with p.transaction():
+        p.conn.execute("UPDATE options SET name=? WHERE name=?", (HOSTILE, a))
+        p.conn.execute("UPDATE option_kens SET name=?, color='not-a-colour' WHERE ken_key='K1'", (HOSTILE,))
+        p.conn.execute("UPDATE facilities SET lon=NULL, lat=NULL, geom=NULL, geocode_level=NULL")
+        p.conn.execute("UPDATE facilities SET muni_code=NULL WHERE id % 2 = 0")
+    path = p.path
+    p.close()
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        assert window.open_project(path)
+    dlg = ExportDialog(window)
+    dlg.kind.setCurrentIndex(dlg.kind.findData(kind))
+    for i in range(dlg.options.count()):
+        it = dlg.options.item(i)
+        it.setSelected(it.text() == HOSTILE or (kind == "comparison_pdf" and it.text() == b))
+    assert dlg.selected()[0] == HOSTILE
+    dest = tmp_path / "out" / f"export{Path(dlg.dest.text()).suffix}"
+    dest.parent.mkdir()
+    dlg.dest.setText(str(dest))
+    job = dlg.start()
+    ended: list[str] = []
+    job.succeeded.connect(lambda *_a: ended.append("ok"))
+    job.failed.connect(lambda *_a: ended.append("failed"))
+    qtbot.waitUntil(lambda: bool(ended), timeout=180000)
+    assert ended == ["ok"], dialogs.shown
+    assert dest.is_file() and dest.stat().st_size > 0
+    assert not list(dest.parent.glob("*.part*"))
+    dlg.close()
