@@ -146,3 +146,41 @@ def test_every_export_of_the_dialog_before_geocoding(
     assert dest.is_file() and dest.stat().st_size > 0
     assert not list(dest.parent.glob("*.part*"))
     dlg.close()
+
+
+def test_opening_a_project_another_process_writes(
+    window: Any, qtbot: Any, synthetic_project: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The window says that it waits, then 「他の処理がこのプロジェクトを使用中です」 (not 'not a
+    zaitaku-map project'); once the other process is done the project opens."""
+    import json
+    import subprocess
+    import sys
+
+    from zaitaku_map.gui import dialogs
+
+    path = synthetic_project.path
+    synthetic_project.close()
+    monkeypatch.setenv("ZAITAKU_MAP_LIMITS", json.dumps({"lock_wait_s": 2}))
+    code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1]); c.isolation_level = None\n"
+        "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(30)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    seen: list[str] = []
+    window.status.setText("")
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        orig = window.status.setText
+        monkeypatch.setattr(window.status, "setText", lambda t: (seen.append(t), orig(t)))
+        assert window.open_project(path) is False
+    finally:
+        holder.kill()
+        holder.wait()
+    assert any("他の処理がこのプロジェクトを使用中です" in t and "秒待っています" in t for t in seen), seen
+    title, text = dialogs.shown[-1]
+    assert title == "プロジェクトを開けません" and "他の処理がこのプロジェクトを使用中です" in text
+    assert "プロジェクトではありません" not in text
+    with qtbot.waitSignal(window.project_loaded, timeout=20000):
+        assert window.open_project(path)

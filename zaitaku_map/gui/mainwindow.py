@@ -387,10 +387,18 @@ class MainWindow(NavigationMixin, QMainWindow):
             self.open_project(path)
 
     def open_project(self, path: str | Path) -> bool:
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QApplication
+
         from zaitaku_map.store import open_project
 
+        def waiting(_done: float, _total: float, message: str) -> None:
+            # another process writes the project: say so while waiting (up to limits.lock_wait_s)
+            self.status.setText(message)
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
         try:
-            project = open_project(path)
+            project = open_project(path, on_wait=waiting)
         except (ZaitakuError, OSError) as err:
             show_error(self, err, title="プロジェクトを開けません")
             return False
