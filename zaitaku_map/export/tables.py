@@ -140,8 +140,8 @@ def raw_cell(key: str, value: Any) -> Any:
         return round(float(value), 4)
     if key == "demand_peak":
         return int(value)
-    if key.startswith("demand_"):  # レセプト件数/月 as printed (one decimal), not a float's last digits
-        return round(float(value), 1)
+    if key.startswith("demand_"):  # 件/月 to 2 decimals (a file's 1400.75 kept), not float noise
+        return round(float(value), 2)
     if hasattr(value, "item"):
         return value.item()
     return value
