@@ -84,6 +84,11 @@ def test_one_pdf_with_cover_and_a_correct_table_of_contents(proj, tmp_path):
     assert [(e["title"], e["page"]) for e in out.details["toc"]] == toc
     # the cover is remembered for the next pack
     assert out.details["cover"]["name"] == meeting.name
+    # numbered pages stay compressed (stamping the numbers used to write them out raw: 3× the bytes)
+    for page in r.pages[1:]:
+        streams = page["/Contents"].get_object()
+        for stream in streams if isinstance(streams, list) else [streams]:
+            assert stream.get_object().get("/Filter") == "/FlateDecode"
 
 
 def test_cover_from_project_setting_and_list_categories(proj, tmp_path):

@@ -485,7 +485,9 @@ def draw_coverage(frame: MapFrame, coverage: Coverage, res: MapResult, *, small:
             "linewidths": (0.9 if small else 1.3) if is_main else 0.6,
             "linestyle": (0, (5, 2)) if is_main else (0, (1, 1.5)),
         }
-        ring = shapely.intersection(shapely.boundary(b.geometry), land)
+        # one path per stretch of limit (the intersection returns it cut at every vertex: thousands
+        # of two-point paths, a dash pattern restarting on each, and megabytes of PDF)
+        ring = shapely.line_merge(shapely.intersection(shapely.boundary(b.geometry), land))
         ax.add_collection(_line_collection([ring], color=BAND_LINE, zorder=3.5, **style))
         res.handles.append(
             Line2D(

@@ -225,6 +225,7 @@ def stamp_page_numbers(writer: Any, *, first: int = 1) -> None:
     for i, (page, stamp) in enumerate(zip(writer.pages, overlay.pages, strict=True)):
         if i >= first:
             page.merge_page(stamp)
+            page.compress_content_streams()  # merging writes the page uncompressed (3× the bytes of a map)
 
 
 def _one_pdf(
