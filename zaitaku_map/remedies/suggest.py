@@ -280,6 +280,15 @@ def suggest(
     times, fac = _baseline_times(project, state, category, params, net, demand)
     covered0 = times <= params.minutes
     w, notes = demand_weights(demand, weight, project=project, year=year)
+    if not float(np.nansum(w)) > 0:
+        raise AnalysisError(
+            "nothing to cover: no population at the demand points for this weight",
+            hint=(
+                f"{SUGGEST_WEIGHT_LABELS.get(weight, weight)}が地点ごとにわかりません（圏域別の人口だけでは、"
+                "どこを新たにカバーできるかを数えられません）。人口メッシュ（国勢調査の 500m メッシュ）か"
+                "市区町村別の人口を取り込んでください。"
+            ),
+        )
     timings["baseline"] = time.perf_counter() - t
     t = time.perf_counter()
     cand = build_candidates(project, category, candidates or CandidateSpec(), demand=demand, net=net)
