@@ -22,9 +22,11 @@ synthetic 1000×1000 grid; random facilities and demand points as there):
 
 - ``edit_s``: median of adds / closures / moves with the uncovered update over 300 areas (``LiveCoverage``);
   baseline: the full multi-source recompute of the edited set (``category_coverage``) + the sums.
-- ``suggest_s``: 10 sites from 2,000 candidates (coverage matrix + lazy greedy; goal ≤ 30 s);
-  baseline ``naive_s``: a bounded Dijkstra per candidate on the whole network (no useful-region pruning) and
-  a plain greedy, timed on ``--naive-sample`` candidates and extrapolated.
+- ``suggest_s``: 10 sites from 2,000 candidates (coverage matrix + lazy greedy; goal ≤ 30 s, ``goal_met``) on
+  a baseline of ``--sparse-facilities`` (150: about 57 % covered, gaps over most of the network; 1000: 93 %);
+  baseline ``naive_s``: a bounded Dijkstra per candidate on the whole network (no useful-region pruning, no
+  boxes, no potentials), timed on ``--naive-sample`` candidates and extrapolated.  ``suggest_cpu_s`` is the
+  process CPU time of the same step (wall times swing on a shared machine).
 """
 
 from __future__ import annotations
@@ -263,12 +265,14 @@ def bench_large(args: argparse.Namespace) -> dict[str, Any]:
     clon, clat = points(args.candidates)
     w = ddf["pop_total"].to_numpy()
     t = time.perf_counter()
+    cpu = time.process_time()
     reach = network_reach(net, demand, uncovered, clon, clat, params, minutes=params.minutes)
     reach_s = time.perf_counter() - t
     t = time.perf_counter()
     g = lazy_greedy(reach.matrix, w[reach.points], 10)
     greedy_s = time.perf_counter() - t
     suggest_s = reach_s + greedy_s
+    suggest_cpu_s = time.process_time() - cpu
     out.update(
         suggest_facilities=args.sparse_facilities,
         suggest_baseline_share=round(float(w[~uncovered].sum() / w.sum()), 4),
@@ -280,6 +284,9 @@ def bench_large(args: argparse.Namespace) -> dict[str, Any]:
         reverse_search_s=round(reach.seconds_reverse, 2),
         greedy_s=round(greedy_s, 3),
         suggest_s=round(suggest_s, 2),
+        suggest_cpu_s=round(suggest_cpu_s, 2),
+        goal_suggest_s=30.0,
+        goal_met=bool(suggest_s <= 30.0),
         greedy_gain=round(g.value, 1),
         gap_bound=round((g.upper_bound - g.value) / g.upper_bound, 4) if g.upper_bound > 0 else 0.0,
     )

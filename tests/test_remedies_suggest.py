@@ -256,3 +256,61 @@ def test_weights_projected_to_2040(gap_project, tmp_path: Path) -> None:  # type
     today = suggest(p, category="zaishi", k=2, weight="age75", candidates=spec)
     assert today.total != s.total
     assert [x.facility_id for x in s.sites] and s.sites[0].gain > 0
+
+
+@pytest.mark.parametrize("minutes", [6.0, 30.0])
+def test_batched_reach_equals_one_search_per_candidate_on_the_whole_network(
+    gap_project, minutes: float
+) -> None:  # type: ignore[no-untyped-def]
+    """The coverage matrix from batches of nearby candidates on their boxes is bitwise the matrix of
+    one bounded search per candidate over the whole network (and the boxes do cut the network)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from zaitaku_map.coverage.engine import augmented, weights
+    from zaitaku_map.coverage.inputs import load_demand
+    from zaitaku_map.network.snap import snap_points
+    from zaitaku_map.remedies.reach import SearchBoxes, network_reach
+
+    p = gap_project
+    params = CoverageParams(minutes=minutes)
+    net = load_network(p)
+    demand = load_demand(p)
+    rng = np.random.default_rng(3)
+    uncovered = rng.random(len(demand.lon)) < 0.7
+    idx = rng.choice(net.n_nodes, size=60, replace=False)
+    lon = net.lon[idx] + rng.uniform(-0.001, 0.001, 60)
+    lat = net.lat[idx] + rng.uniform(-0.001, 0.001, 60)
+    reach = network_reach(net, demand, uncovered, lon, lat, params, minutes=minutes)
+    w = weights(net, params)
+    n = net.n_nodes
+    ds = snap_points(
+        net, demand.lon, demand.lat, max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh
+    )
+    cs = snap_points(net, lon, lat, max_snap_m=params.max_snap_m, access_speed_kmh=params.access_speed_kmh)
+    expected = np.zeros(reach.matrix.shape, dtype=bool)
+    for j in np.flatnonzero(reach.usable):
+        d = dijkstra(augmented(w, cs.node[[j]], cs.leg_min[[j]]), directed=True, indices=n, limit=minutes)[:n]
+        expected[j] = d[ds.node[reach.points]] + ds.leg_min[reach.points] <= minutes
+    assert expected.any()
+    assert np.array_equal(reach.matrix.toarray(), expected)
+    if minutes < 10:  # a short reach: a batch's box is a small part of the network
+        region = np.arange(n)
+        boxes = SearchBoxes(net, region, w, minutes)
+        nodes, g = boxes.subgraph(np.array([int(cs.node[0])]))
+        assert 0 < len(nodes) < n / 2 and g.shape == (len(nodes), len(nodes))
+
+
+def test_no_population_at_points_is_said_not_suggested_as_zero(gap_project) -> None:  # type: ignore[no-untyped-def]
+    """Population known per 圏域 only (the 鳥取 samples): nothing can be counted per site — an error
+    with what to import, not an empty table over 「0 / 0 人」."""
+    from zaitaku_map.errors import AnalysisError
+
+    p = gap_project
+    p.conn.execute("DELETE FROM demand_points")
+    for table in ("population_municipal",):
+        if p.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone():
+            p.conn.execute(f"DELETE FROM {table}")
+    p.conn.commit()
+    with pytest.raises(AnalysisError) as err:
+        suggest(p, category="zaishi", k=2, candidates=CandidateSpec(sets=("clinics",)))
+    assert "人口メッシュ" in (err.value.hint or "") and "総人口" in (err.value.hint or "")
