@@ -187,3 +187,28 @@ def test_drag_a_hypothetical_site(window: Any, qtbot: Any, gap_project_path: Pat
     win.map.bridge.featureMoved("<x>", "1", 34.0, 133.1)
     assert len(moved) == 1
     panel.stop()
+
+
+def test_panel_without_population_at_points(window: Any, qtbot: Any, gap_project_path: Path) -> None:
+    """Population per 圏域 only (the 鳥取 samples): the panel says the people cannot be counted
+    instead of 「カバー 0 / 0 人」 and zeros per 圏域; edits still work."""
+    import sqlite3
+
+    from zaitaku_map.gui.whatif import WhatIfPanel
+
+    with sqlite3.connect(gap_project_path) as conn:
+        conn.execute("DELETE FROM demand_points")
+    win = window
+    with qtbot.waitSignal(win.project_loaded, timeout=30000):
+        assert win.open_project(gap_project_path)
+    win.state.set_option("案A")
+    panel = win.findChild(WhatIfPanel)
+    panel.parentWidget().show()
+    panel.start()
+    assert "人口が地点ごとにわからない" in panel.summary.text() and "0 / 0" not in panel.summary.text()
+    assert panel.areas.rowCount() == 3
+    assert {panel.areas.item(i, j).text() for i in range(3) for j in (1, 2, 3)} == {"－"}
+    panel.add_btn.setChecked(True)
+    win.map.bridge.map_clicked.emit(*GAP)
+    assert panel.edits.count() == 1 and "人" not in panel.last.text()
+    panel.stop()

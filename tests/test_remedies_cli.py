@@ -114,6 +114,8 @@ def test_scenario_pdf(proj: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert [o.title for o in reader.outline] == ["案A＋S1（地図）", "案A＋S1（表）"]
     table = reader.pages[1].extract_text()
     assert "案A＋S1" in table and "谷村案" in table and "カバー外（シナリオ）" in table
+    assert "2 / 2" in table and "1 / 1" not in table  # one numbering over the map and the tables
+    assert "1 / 2" in reader.pages[0].extract_text()
     assert "仮想施設（シナリオの検討用・実在しない）" in reader.pages[0].extract_text()  # the map's key
     # hypothetical sites are drawn and labelled as such (map labels are outlined paths in the PDF)
     from matplotlib.figure import Figure

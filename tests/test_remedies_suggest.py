@@ -314,3 +314,26 @@ def test_no_population_at_points_is_said_not_suggested_as_zero(gap_project) -> N
     with pytest.raises(AnalysisError) as err:
         suggest(p, category="zaishi", k=2, candidates=CandidateSpec(sets=("clinics",)))
     assert "人口メッシュ" in (err.value.hint or "") and "総人口" in (err.value.hint or "")
+
+
+def test_scenario_pdf_without_population_at_points(gap_project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A scenario on a project with population per 圏域 only: the PDF says the population cannot be
+    counted (no 「0 人（0.0%）」, no curve of shares of nothing) instead of failing."""
+    from pypdf import PdfReader
+
+    from zaitaku_map.export.request import ExportRequest
+    from zaitaku_map.export.scenario_doc import export_scenario_pdf
+    from zaitaku_map.options import create_option
+
+    p = gap_project
+    p.conn.execute("DELETE FROM demand_points")
+    p.conn.commit()
+    create_option(p, "案A", template="area", layer="二次医療圏")
+    live = LiveScenario(p, category="zaishi", params=CoverageParams(mode="straight"))
+    assert live.total == 0
+    live.add_site(133.15, 34.05, label="谷村案")
+    live.save_as("S1")
+    res = export_scenario_pdf(p, ExportRequest(option="案A", scenario="S1"), tmp_path / "s.pdf")
+    assert res.pages == 2
+    text = PdfReader(tmp_path / "s.pdf").pages[1].extract_text()
+    assert "人口が地点ごとにわからない" in text and "谷村案" in text and "0.0%" not in text

@@ -1156,6 +1156,7 @@ SCENARIO_DOC_TEXT: dict[str, str] = {
     "kind_moved": "移転",
     "kind_other": "その他",
     "hypothetical_note": "仮想施設はシナリオの検討のための架空の施設で、施設一覧・資源リストには含まれません。到達圏は道路網（または直線距離）で計算した推計です。",
+    "no_population": "{category}: 人口が地点ごとにわからないため（人口メッシュも市区町村別の人口も未取込）、カバー人口とカバー外の人口は出せません。地図の到達圏と施設の配置をご覧ください。",
 }
 WHATIF_GUI_TEXT: dict[str, str] = {
     "panel": "もしもの検討（仮想施設・候補地）",
@@ -1184,7 +1185,9 @@ WHATIF_GUI_TEXT: dict[str, str] = {
     "mode_straight": "直線距離モデル",
     "summary": "{name}: {category}・{minutes}分　カバー {covered} / {total} 人（{share}%）　カバー外 {uncovered} 人",
     "unsaved": "未保存のシナリオ",
+    "summary_no_pop": "{name}: {category}・{minutes}分　人口が地点ごとにわからないため（人口メッシュも市区町村別の人口も未取込）、カバー人口は出せません（到達圏と配置のみ）",
     "edited": "{what}（カバー人口 {delta} 人・{ms} ms）",
+    "edited_no_pop": "{what}（{ms} ms）",
     "saved": "シナリオ「{name}」として保存しました",
     "click_add": "地図をクリックして仮想施設を置く",
     "click_move": "地図をクリックして、選んだ仮想施設を移す",

@@ -100,11 +100,14 @@ def _table_story(
         para(title, "title"),
         para(f"{EXPORT_TEXT['coverage_params']}: {ev.description_ja}", "note"),
     ]
-    share0 = ev.covered_before / ev.total * 100 if ev.total else 0.0
-    share1 = ev.covered_after / ev.total * 100 if ev.total else 0.0
+    known = bool(ev.total > 0)  # population at the demand points (not only per 圏域)
+    share0 = ev.covered_before / ev.total * 100 if known else 0.0
+    share1 = ev.covered_after / ev.total * 100 if known else 0.0
     story.append(
         para(
-            T["summary"].format(
+            T["no_population"].format(category=coverage_label(ev.category))
+            if not known
+            else T["summary"].format(
                 category=coverage_label(ev.category),
                 before=f"{ev.covered_before:,.0f}",
                 after=f"{ev.covered_after:,.0f}",
@@ -116,9 +119,13 @@ def _table_story(
             "subtitle",
         )
     )
+
+    def people(v: float) -> str:
+        return f"{v:,.0f}" if known else "－"
+
     rows = [
-        [a.name, f"{a.pop_total:,.0f}", f"{a.uncovered_before:,.0f}", f"{a.uncovered_after:,.0f}",
-         f"{a.uncovered_75_before:,.0f}", f"{a.uncovered_75_after:,.0f}"]
+        [a.name, people(a.pop_total), people(a.uncovered_before), people(a.uncovered_after),
+         people(a.uncovered_75_before), people(a.uncovered_75_after)]
         for a in ev.areas.get(option, [])
     ]  # fmt: skip
     story += [Spacer(1, 3 * mm), para(T["areas_title"].format(option=option), "subtitle")]
@@ -146,12 +153,15 @@ def _table_story(
                 align_right=[4, 5, 6, 7],
             )
         )
-        story += [
-            Spacer(1, 3 * mm),
-            Image(
-                io.BytesIO(gain_curve_png(steps, ev.covered_before, ev.total)), width=105 * mm, height=60 * mm
-            ),
-        ]
+        if known:  # no curve of shares without a population to share
+            story += [
+                Spacer(1, 3 * mm),
+                Image(
+                    io.BytesIO(gain_curve_png(steps, ev.covered_before, ev.total)),
+                    width=105 * mm,
+                    height=60 * mm,
+                ),
+            ]
     else:
         story.append(para(T["no_steps"], "note"))
     story += [Spacer(1, 3 * mm), para(T["hypothetical_note"], "note")]
@@ -254,10 +264,14 @@ def export_scenario_pdf(
         pagesize=page_size(request.paper, request.landscape),
         title=pages.title,
         with_toc=False,
+        numbered=False,
     )
+    from zaitaku_map.export.pack import stamp_page_numbers
+
     writer = PdfWriter()
     writer.append(PdfReader(maps), outline_item=f"{pages.title}（地図）")
     writer.append(PdfReader(tables), outline_item=f"{pages.title}（表）")
+    stamp_page_numbers(writer, first=0)  # one numbering over the map and the tables (not 「1 / 1」 on page 2)
     writer.add_metadata({"/Title": pages.title, "/Creator": "zaitaku-map"})
     prog.check()
     with output_file(path, what="PDF") as tmp, open(tmp, "wb") as fh:

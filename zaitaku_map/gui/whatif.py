@@ -590,10 +590,11 @@ class WhatIfPanel(QWidget):
             dialogs.show_error(self.wb.dialog_parent(), err)
             return
         if out.changed:
+            ms = f"{out.seconds * 1000:.0f}"
             self.last.setText(
-                T["edited"].format(
-                    what=out.description, delta=f"{out.delta_covered:+,.0f}", ms=f"{out.seconds * 1000:.0f}"
-                )
+                T["edited"].format(what=out.description, delta=f"{out.delta_covered:+,.0f}", ms=ms)
+                if self.session.live.total > 0
+                else T["edited_no_pop"].format(what=out.description, ms=ms)
             )
             self.session.draw(bands=False)
             if bands:
@@ -612,17 +613,26 @@ class WhatIfPanel(QWidget):
             return
         live = self.session.live
         share = live.covered / live.total * 100 if live.total else 0.0
-        self.summary.setText(
-            T["summary"].format(
-                category=category_name(live.category),
-                minutes=f"{live.params.minutes:g}",
-                covered=f"{live.covered:,.0f}",
-                total=f"{live.total:,.0f}",
-                share=f"{share:.1f}",
-                uncovered=f"{live.uncovered:,.0f}",
-                name=live.name or T["unsaved"],
+        if not live.total > 0:  # population per 圏域 only: nothing to count per site
+            self.summary.setText(
+                T["summary_no_pop"].format(
+                    category=category_name(live.category),
+                    minutes=f"{live.params.minutes:g}",
+                    name=live.name or T["unsaved"],
+                )
             )
-        )
+        else:
+            self.summary.setText(
+                T["summary"].format(
+                    category=category_name(live.category),
+                    minutes=f"{live.params.minutes:g}",
+                    covered=f"{live.covered:,.0f}",
+                    total=f"{live.total:,.0f}",
+                    share=f"{share:.1f}",
+                    uncovered=f"{live.uncovered:,.0f}",
+                    name=live.name or T["unsaved"],
+                )
+            )
         self._refresh_areas()
         self.edits.clear()
         for site in sorted(live.state.sites.values(), key=lambda s: s.key):
@@ -652,9 +662,11 @@ class WhatIfPanel(QWidget):
         if self.session is None or self.group.currentData() is None:
             return
         rows = self.session.area_rows(str(self.group.currentData()))
+        known = self.session.live.total > 0  # people at the demand points, not only per 圏域
         self.areas.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            cells = [r.name, f"{r.pop_total:,.0f}", f"{r.now:,.0f}", f"{r.now - r.start:+,.0f}"]
+            cells = [r.name, *((f"{r.pop_total:,.0f}", f"{r.now:,.0f}", f"{r.now - r.start:+,.0f}") if known
+                               else ("－", "－", "－"))]  # fmt: skip
             for j, text in enumerate(cells):
                 it = QTableWidgetItem(text)
                 if j:
