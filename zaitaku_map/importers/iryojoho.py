@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from zaitaku_map.importers.normalize import table_rejections, to_number_series
+from zaitaku_map.importers.normalize import (
+    finish_records,
+    parsed_table,
+    reject_row,
+    restrict_to_study,
+    to_number_series,
+)
 from zaitaku_map.importers.positions import check_positions
-from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+from zaitaku_map.importers.report import ParsedFile
 from zaitaku_map.tabular import Source, Table, iter_csv_tables, read_csv_table
 
 HEADER_KEYS = ("ID", "正式名称", "都道府県コード", "市区町村コード", "所在地")
@@ -114,19 +120,8 @@ def parse_table(
     _, category, subtype = KINDS[kind]
     ref = reference_date or reference_date_from_name(table.name) or reference_date_from_name(path)
     origin = "user" if reference_date else ("file_name" if ref else None)
-    file_name = Path(path).name if Path(path).name == table.name else f"{Path(path).name}:{table.name}"
-    pf = ParsedFile(
-        path=path,
-        file_name=file_name,
-        format="iryojoho",
-        family=f"iryojoho:{kind}",
-        records=pd.DataFrame(),
-        raw=pd.DataFrame(),
-        reference_date=ref,
-        reference_date_origin=origin,
-        encoding=table.encoding,
-        rows_read=table.rows_read,
-        rejected=table_rejections(table),
+    pf = parsed_table(
+        table, path=path, format="iryojoho", family=f"iryojoho:{kind}", reference_date=ref, origin=origin
     )
     ids = df["ID"].str.strip()
     names = df["正式名称"].str.strip()
@@ -140,25 +135,15 @@ def parse_table(
     dup = (ids.duplicated(keep="first") | (ids.isin(seen) if seen else False)) & ~bad
     for i in df.index[bad | dup]:
         if ids[i] == "":
-            col, reason = "ID", "ID がありません"
+            reject_row(pf, df, rownum, i, "ID", "ID がありません")
         elif names[i] == "":
-            col, reason = "正式名称", "正式名称がありません"
+            reject_row(pf, df, rownum, i, "正式名称", "正式名称がありません")
         else:
-            col, reason = "ID", "同じ ID が前の行にもあります（最初の行を採用）"
-        pf.rejected.append(
-            Rejected(
-                row=int(rownum[i]), column=col, value=df.at[i, col], reason=reason, raw=df.loc[i].to_dict()
-            )
-        )
+            reject_row(pf, df, rownum, i, "ID", "同じ ID が前の行にもあります（最初の行を採用）")
     keep = ~(bad | dup)
     if seen is not None:
         seen.update(ids[keep])
-    pf.scope_prefs = set(pref[keep & pref.str.fullmatch(r"\d{2}")])
-    if study_prefs:
-        outside = keep & ~pref.isin(study_prefs)
-        pf.skipped["outside_region"] += int(outside.sum())
-        keep &= ~outside
-        pf.scope_prefs &= set(study_prefs)
+    keep = restrict_to_study(pf, pref, keep, study_prefs)
     lat_col = COL_LAT if COL_LAT in df.columns else "所在地座標(緯度)"
     lon_col = COL_LON if COL_LON in df.columns else "所在地座標(経度)"
     keep, src_lon, src_lat = check_positions(
@@ -189,6 +174,4 @@ def parse_table(
         },
         index=sel.index,
     )
-    pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
-    pf.raw = sel.reset_index(drop=True)
-    return pf
+    return finish_records(pf, rec, sel)

@@ -16,13 +16,16 @@ import pandas as pd
 
 from zaitaku_map.importers.normalize import (
     PREFECTURES,
+    finish_records,
     muni5,
-    table_rejections,
+    parsed_table,
+    reject_row,
+    restrict_to_study,
     to_number_series,
     with_prefecture,
 )
 from zaitaku_map.importers.positions import check_positions
-from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
+from zaitaku_map.importers.report import ParsedFile
 from zaitaku_map.tabular import Source, Table, iter_csv_tables, read_csv_table
 
 HEADER_KEYS = ("事業所名", "事業所番号", "住所")
@@ -165,19 +168,8 @@ def parse_table(
         m = _STAMP_RE.search(Path(table.name).name)
         if m:
             ref, origin = f"{m.group(1)}-{m.group(2)}-{m.group(3)}", "file_name"
-    file_name = Path(path).name if Path(path).name == table.name else f"{Path(path).name}:{table.name}"
-    pf = ParsedFile(
-        path=path,
-        file_name=file_name,
-        format="kaigo",
-        family=f"kaigo:{code}",
-        records=pd.DataFrame(),
-        raw=pd.DataFrame(),
-        reference_date=ref,
-        reference_date_origin=origin,
-        encoding=table.encoding,
-        rows_read=table.rows_read,
-        rejected=table_rejections(table),
+    pf = parsed_table(
+        table, path=path, format="kaigo", family=f"kaigo:{code}", reference_date=ref, origin=origin
     )
     rownum = table.row_series()
     no = df["事業所番号"].str.normalize("NFKC").str.strip()
@@ -199,24 +191,11 @@ def parse_table(
         (dup, "事業所番号", "同じ事業所が前の行にもあります（最初の行を採用）"),
     ):
         for i in df.index[mask]:
-            pf.rejected.append(
-                Rejected(
-                    row=int(rownum[i]),
-                    column=col,
-                    value=df.at[i, col],
-                    reason=reason,
-                    raw=df.loc[i].to_dict(),
-                )
-            )
+            reject_row(pf, df, rownum, i, col, reason)
     keep = ~(bad_no | bad_name | dup)
     if seen is not None:
         seen.update(ident[keep])
-    pf.scope_prefs = set(pref[keep & pref.ne("")])
-    if study_prefs:
-        outside = keep & pref.ne("") & ~pref.isin(study_prefs)
-        pf.skipped["outside_region"] += int(outside.sum())
-        keep &= ~outside
-        pf.scope_prefs &= set(study_prefs)
+    keep = restrict_to_study(pf, pref, keep, study_prefs)
     keep, src_lon, src_lat = check_positions(
         pf, df, keep, address=df["住所"], addr_col="住所", lon_col="経度", lat_col="緯度", rownum=rownum
     )
@@ -252,6 +231,4 @@ def parse_table(
         },
         index=sel.index,
     )
-    pf.records = rec[list(RECORD_COLUMNS)].reset_index(drop=True)
-    pf.raw = sel.reset_index(drop=True)
-    return pf
+    return finish_records(pf, rec, sel)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from zaitaku_map.geo import in_japan
-from zaitaku_map.importers.report import Rejected
+from zaitaku_map.importers.report import RECORD_COLUMNS, ParsedFile, Rejected
 from zaitaku_map.tabular import Table
 from zaitaku_map.textnorm import normalize_name, normalize_text
 
@@ -223,3 +225,62 @@ def table_rejections(table: Table) -> list[Rejected]:
         )
         for p in table.problems
     ]
+
+
+def parsed_table(
+    table: Table,
+    *,
+    path: str,
+    format: str,
+    family: str,
+    reference_date: str | None,
+    origin: str | None,
+    sheet: str | None = None,
+) -> ParsedFile:
+    """An empty :class:`ParsedFile` for one table of ``path`` (a file, or a member ``path:name`` of a
+    zip), carrying the table's encoding, rows read and the rows the reader already set aside."""
+    base = Path(path).name
+    return ParsedFile(
+        path=path,
+        file_name=base if base == table.name else f"{base}:{table.name}",
+        format=format,
+        family=family,
+        records=pd.DataFrame(),
+        raw=pd.DataFrame(),
+        reference_date=reference_date,
+        reference_date_origin=origin,
+        sheet=sheet,
+        encoding=table.encoding,
+        rows_read=table.rows_read,
+        rejected=table_rejections(table),
+    )
+
+
+def reject_row(pf: ParsedFile, df: pd.DataFrame, rownum: pd.Series, i: Any, column: str, reason: str) -> None:
+    """Set row ``i`` of ``df`` aside with its reason, the offending cell and the whole source row."""
+    pf.rejected.append(
+        Rejected(
+            row=int(rownum[i]), column=column, value=df.at[i, column], reason=reason, raw=df.loc[i].to_dict()
+        )
+    )
+
+
+def restrict_to_study(
+    pf: ParsedFile, pref: pd.Series, keep: pd.Series, study_prefs: list[str] | None
+) -> pd.Series:
+    """Record the prefectures the kept rows cover (``pf.scope_prefs``) and, with ``study_prefs``, drop
+    the rows of other prefectures (counted as ``outside_region``); returns the new ``keep``."""
+    pf.scope_prefs = set(pref[keep & pref.str.fullmatch(r"\d{2}")])
+    if study_prefs:
+        outside = keep & pref.ne("") & ~pref.isin(study_prefs)
+        pf.skipped["outside_region"] += int(outside.sum())
+        keep = keep & ~outside
+        pf.scope_prefs &= set(study_prefs)
+    return keep
+
+
+def finish_records(pf: ParsedFile, records: pd.DataFrame, source_rows: pd.DataFrame) -> ParsedFile:
+    """Put the standard records (in :data:`RECORD_COLUMNS` order) and their source rows into ``pf``."""
+    pf.records = records[list(RECORD_COLUMNS)].reset_index(drop=True)
+    pf.raw = source_rows.reset_index(drop=True)
+    return pf

@@ -43,8 +43,8 @@ from zaitaku_map.importers.normalize import (
     muni5,
     norm_names,
     norm_texts,
+    parsed_table,
     pref_code_of,
-    table_rejections,
     to_number_series,
     with_prefecture,
 )
@@ -422,24 +422,12 @@ def parse_table(
     if seen is not None:
         seen.update(rows.key[rows.keep])
     user_name = str(mapping.get("source_label") or "").strip() if mapping else ""
-    file_name = Path(path).name if Path(path).name == t.name else f"{Path(path).name}:{t.name}"
     ref, ref_origin = reference_date, "user" if reference_date else None
     if not ref:
         ref = reference_date_from_titles(t.title_rows)
         ref_origin = "title" if ref else None
-    pf = ParsedFile(
-        path=path,
-        file_name=file_name,
-        format=fmt,
-        family="",
-        records=pd.DataFrame(),
-        raw=pd.DataFrame(),
-        reference_date=ref,
-        reference_date_origin=ref_origin,
-        sheet=t.sheet,
-        encoding=t.encoding,
-        rows_read=t.rows_read,
-        rejected=table_rejections(t),
+    pf = parsed_table(
+        t, path=path, format=fmt, family="", reference_date=ref, origin=ref_origin, sheet=t.sheet
     )
     pf.notes.append(
         f"列の対応（{ {'user': '指定', 'saved': '前回保存', 'guessed': '推定'}[rows.origin] }）: "
