@@ -551,3 +551,13 @@ def test_damaged_stored_road_network_says_to_import_it_again(proj, tmp_path, cap
     monkeypatch.setattr(importer, "_CACHE", {})  # a new process: the network is read from the project
     rc, _r, err = run(capsys, "isochrone", proj, "--lon", "133.1", "--lat", "34.2", "--mode", "network")
     assert rc != 0 and "保存されている道路網が壊れています" in err and "もう一度取り込んで" in err
+
+
+def test_empty_workbook_as_an_area_table(proj, tmp_path, capsys):
+    """An empty .xlsx given to `areas` (was IndexError → 予期しないエラー)."""
+    import openpyxl
+
+    path = tmp_path / "圏域.xlsx"
+    openpyxl.Workbook().save(path)
+    rc, _r, err = run(capsys, "areas", proj, path, "--layer", "保健所圏域")
+    assert rc == 3 and "ファイルが空です" in err and "圏域.xlsx" in err

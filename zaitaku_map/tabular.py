@@ -479,6 +479,14 @@ class Rows:
     def table(self, header_index: int, *, lim: Limits | None = None) -> Table:
         """The :class:`Table` under row ``header_index`` (``-1``: no header row, columns ``列N``)."""
         lim = lim or limits()
+        if header_index >= len(self.cells):  # an empty sheet or file: nothing under any header
+            raise UnsupportedFormatError(
+                "empty file",
+                file=self.name,
+                sheet=self.sheet,
+                expected="見出し行とデータ行のある表",
+                hint="データの入ったシート・ファイルを指定してください。",
+            )
         if header_index < 0:
             width = max((len(r) for r in self.cells), default=0)
             head: list[str] = [f"列{i + 1}" for i in range(width)]
