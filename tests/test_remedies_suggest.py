@@ -336,4 +336,6 @@ def test_scenario_pdf_without_population_at_points(gap_project, tmp_path: Path) 
     res = export_scenario_pdf(p, ExportRequest(option="案A", scenario="S1"), tmp_path / "s.pdf")
     assert res.pages == 2
     text = PdfReader(tmp_path / "s.pdf").pages[1].extract_text()
-    assert "人口が地点ごとにわからない" in text and "谷村案" in text and "0.0%" not in text
+    assert (
+        "人口が地点ごとにわからない" in text and "谷村案" in text and "0.0%" not in text and "+0" not in text
+    )

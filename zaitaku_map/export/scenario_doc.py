@@ -141,8 +141,9 @@ def _table_story(
     if steps:
         srows = [
             [str(s.rank), s.label, CATEGORIES[s.category].short if s.category in CATEGORIES else T["kind_" + s.kind],
-             names.get(s.muni_code or "", "－"), f"{s.gain_pop:+,.0f}", f"{s.gain_75:+,.0f}", f"{s.cumulative:,.0f}",
-             "－" if s.cumulative_share is None else f"{s.cumulative_share * 100:.2f}%"]
+             names.get(s.muni_code or "", "－"), *((f"{s.gain_pop:+,.0f}", f"{s.gain_75:+,.0f}", f"{s.cumulative:,.0f}")
+                                                   if known else ("－", "－", "－")),
+             "－" if s.cumulative_share is None or not known else f"{s.cumulative_share * 100:.2f}%"]
             for s in steps
         ]  # fmt: skip
         story.append(
