@@ -68,6 +68,15 @@ def project(tmp_path: Path):
     p.close()
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Refill the reserve of None/True/False references PySide6 6.12 over-releases on Python 3.11
+    (zaitaku_map.gui.refguard); without it the GUI tests abort after a few thousand Qt calls."""
+    if "PySide6" in sys.modules:
+        from zaitaku_map.gui.refguard import top_up
+
+        top_up()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not BLOCK_QT:
         return

@@ -77,8 +77,10 @@ def create_app(argv: list[str] | None = None) -> Any:
         app = QApplication(argv or ["zaitaku-map"])
         app.setApplicationName("zaitaku-map")
         app.setOrganizationName("zaitaku-map")
+    from zaitaku_map.gui import refguard
     from zaitaku_map.gui.worker import quiet_pyside_import_hook
 
+    refguard.install(app)  # PySide6 6.12 on Python 3.11 over-releases None/True/False
     quiet_pyside_import_hook()
     setup_fonts(app)
     setup_translations(app)
