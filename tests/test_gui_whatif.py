@@ -100,7 +100,10 @@ def test_whatif_walk(window: Any, qtbot: Any, gap_project_path: Path, tmp_path: 
     # a suggestion: ranked table, gain curve, applied as one edit
     panel.cands.setCurrentIndex(panel.cands.findData("grid"))
     panel.k.setValue(2)
-    panel.run_suggestion()
+    job = panel.run_suggestion()  # a background job: the window stays responsive
+    assert job is not None and not panel.suggest_btn.isEnabled()
+    qtbot.waitUntil(lambda: panel.session.suggestion is not None, timeout=120000)
+    assert panel.suggest_btn.isEnabled()
     assert panel.ranked.rowCount() >= 1 and len(panel.curve.values) == panel.ranked.rowCount() + 1
     assert "whatif:suggest" in win.layers.items
     _shot(win, "whatif_2_suggested.png")
@@ -211,4 +214,10 @@ def test_panel_without_population_at_points(window: Any, qtbot: Any, gap_project
     panel.add_btn.setChecked(True)
     win.map.bridge.map_clicked.emit(*GAP)
     assert panel.edits.count() == 1 and "人" not in panel.last.text()
+    # a suggestion cannot count anyone: the job's error is shown with what to import
+    from zaitaku_map.gui import dialogs
+
+    panel.run_suggestion()
+    qtbot.waitUntil(lambda: any("人口メッシュ" in text for _title, text in dialogs.shown), timeout=60000)
+    assert panel.suggest_btn.isEnabled() and panel.session.suggestion is None
     panel.stop()

@@ -12,6 +12,7 @@ draws): ``session.add_site(lon, lat)``, ``session.undo()`` …
 
 from __future__ import annotations
 
+import copy
 import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from zaitaku_map.coverage.inputs import category_name
-from zaitaku_map.errors import ZaitakuError
+from zaitaku_map.errors import Cancelled, ZaitakuError
 from zaitaku_map.export.scenario_doc import SITE_COLOR
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.gui import dialogs
@@ -728,26 +729,55 @@ class WhatIfPanel(QWidget):
             ),
             project_path=self.wb.state.project_path,
             on_success=lambda res: self.last.setText(T["pdf_done"].format(path=res.path, pages=res.pages)),
+            on_error=self._job_failed,
         )
 
     # -- suggestions -----------------------------------------------------------------------------------
-    def run_suggestion(self) -> None:
+    def run_suggestion(self) -> Any:
+        """Run the suggestion on the current state as a background job (a large network takes
+        seconds); returns the job (its ``succeeded`` carries the :class:`Suggestion`)."""
         if self.session is None:
-            return
+            return None
         live = self.session.live
         spec = CandidateSpec(sets=CANDIDATE_CHOICES[str(self.cands.currentData())])
-        try:
-            s = suggest(
-                live.project,
-                category=live.category,
-                k=self.k.value(),
-                weight=str(self.weight.currentData()),
+        state = copy.deepcopy(live.state)  # the job reads a snapshot: edits may go on meanwhile
+        category, params, k, weight = (
+            live.category,
+            live.params,
+            self.k.value(),
+            str(self.weight.currentData()),
+        )
+
+        def job(project: Any, *, progress: Any, cancel: Any) -> Suggestion:
+            return suggest(
+                project,
+                category=category,
+                k=k,
+                weight=weight,
                 candidates=spec,
-                state=live.state,
-                params=live.params,
+                state=state,
+                params=params,
+                progress=progress,
+                cancel=cancel,
             )
-        except ZaitakuError as err:
-            dialogs.show_error(self.wb.dialog_parent(), err)
+
+        self.suggest_btn.setEnabled(False)
+        return self.wb.jobs.run(
+            T["suggest"],
+            job,
+            project_path=self.wb.state.project_path,
+            on_success=self.show_suggestion,
+            on_error=self._job_failed,
+        )
+
+    def _job_failed(self, err: BaseException, details: str) -> None:
+        self._enable()
+        if not isinstance(err, Cancelled):
+            dialogs.show_error(self.wb.dialog_parent(), err, details)
+
+    def show_suggestion(self, s: Suggestion) -> None:
+        """The ranked table, the gain curve and the sites on the map."""
+        if self.session is None:
             return
         self.session.suggestion = s
         self.ranked.setRowCount(len(s.sites))
