@@ -52,6 +52,7 @@ def test_partners_dock_walk(window: Any, qtbot: Any, partners_path: Path, tmp_pa
     island = names.index("島町GH")
     assert "(1)(2)を満たしうる医療機関" in panel.facilities.item(island, 6).text()
     assert {"partners:links", "partners:flagged"} <= set(win.layers.items)
+    assert win.layers.is_visible("fac:care_facility")  # where the lines start
     # what the screen shows goes to the export: the HTML map draws the partner layer too
     from zaitaku_map.gui.export_dialog import screen_layers
 

@@ -62,12 +62,12 @@ def _kaigo_csv(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def tottori(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def build_tottori(realdata: Path, d: Path) -> str:
+    """The README's 鳥取 walk in ``d`` (boundaries, 名簿 + hospital file, :data:`CARE`, geocoding);
+    skips the test when a file is missing.  Returns the project's path."""
     for rel in (N03, MEIBO, HOSPITALS, TOWNS):
         if not (realdata / rel).exists():
             pytest.skip(f"missing {realdata / rel}")
-    d = tmp_path_factory.mktemp("tottori_partners")
     p = str(d / "tottori.gpkg")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ZAITAKU_MAP_CONFIG_DIR", str(d / "config"))
@@ -80,6 +80,12 @@ def tottori(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
         for town in sorted((realdata / TOWNS).glob("*.json")):
             muni = town.stem.split("郡")[-1]
             _cli("geocode", p, "--reference", str(town), "--municipality", muni)
+    return p
+
+
+@pytest.fixture(scope="module")
+def tottori(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    p = build_tottori(realdata, tmp_path_factory.mktemp("tottori_partners"))
     project = open_project(p)
     yield project
     project.close()

@@ -813,8 +813,9 @@ def build_html_map(
     every = data.shown_facilities(every_category=True)
     fac = every[every["placed"]] if req.shows("facilities") else data.facilities.iloc[:0]
     partner = _partner_layer(partners) if partners is not None and req.shows("partners") else None
-    # the partner lines start at care facilities: their layer is switched on with them (lines under markers)
-    also_shown = frozenset({"care_facility"}) if partner is not None else frozenset()
+    # the partner lines run from care facilities to (among others) hospitals: their layers are switched on
+    # with them (lines under the markers)
+    also_shown = frozenset({"care_facility", "hospital"}) if partner is not None else frozenset()
     if partner is not None:
         partner[0].add_to(m)
     fac_counts = _facility_layers(m, data, fac, also_shown=also_shown)
@@ -886,9 +887,9 @@ def export_html_map(
     counts = map_counts(data)
     if facts["partners"]:
         details["partners"] = {"minutes": lists.minutes if lists else None, **facts["partners"]}
-        # the care facilities are switched on with the partner lines
+        # the care facilities and hospitals are switched on with the partner lines
         counts["categories_hidden"] = {
-            k: v for k, v in counts["categories_hidden"].items() if k != "care_facility"
+            k: v for k, v in counts["categories_hidden"].items() if k not in ("care_facility", "hospital")
         }
     return ExportResult(
         kind="html",

@@ -280,6 +280,9 @@ class PartnersPanel(QWidget):
                 interactive=True,
             )
         )
+        # the lines run from care facilities to (among others) hospitals, layers that are off by default
+        for layer_id in ("fac:care_facility", "fac:hospital"):
+            self.wb.layers.set_visible(layer_id, True)
 
     def selected_facility(self) -> int | None:
         rows = {i.row() for i in self.facilities.selectedItems()}
