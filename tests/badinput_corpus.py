@@ -113,6 +113,30 @@ def _mesh_lines(n: int = 12) -> tuple[list[str], list[str]]:
     return head, [f"{c},0,,,100,30" for c in codes]
 
 
+def population_duplicates(d: Path) -> Path:
+    """A municipality table giving 東市 twice with different counts and 西町 twice with the same."""
+    rows = [
+        ["市区町村コード", "市区町村名", "総数", "65歳以上"],
+        ["99201", "東市", "1000", "300"],
+        ["99201", "東市", "2000", "600"],
+        ["99202", "西町", "500", "100"],
+        ["99202", "西町", "500", "100"],
+        ["99203", "南町", "700", "200"],
+    ]
+    p = d / "市区町村別人口_dup.csv"
+    p.write_bytes(_csv(rows))
+    return p
+
+
+def area_population_duplicates(d: Path) -> Path:
+    """An area table giving 中央 (9901) twice with different counts (was: 中央 dropped, not a word)."""
+    rows = [["圏域コード", "圏域名", "総数", "65歳以上"], ["9901", "中央", "1000", "300"]]
+    rows += [["9901", "中央", "5000", "600"], ["9902", "西部", "500", "100"], ["9903", "南部", "800", "90"]]
+    p = d / "圏域別人口_dup.csv"
+    p.write_bytes(_csv(rows))
+    return p
+
+
 def mesh_empty_codes(d: Path) -> Path:
     """A mesh file with two rows whose KEY_CODE is empty (250 people): rejected and counted."""
     head, body = _mesh_lines()
@@ -426,6 +450,8 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
         muni_population_hostile,
         area_population_hostile,
         area_population_code_clash,
+        population_duplicates,
+        area_population_duplicates,
         mesh_empty_codes,
         mesh_truncated,
         mesh_hostile_values,

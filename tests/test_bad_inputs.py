@@ -111,6 +111,40 @@ def test_area_code_column_by_header_not_by_a_value_hit(proj, tmp_path, capsys):
     assert got == {"9901": (229722.0, 9903.0), "9902": (61942.0, 9901.0), "9903": (30500.0, 9902.0)}
 
 
+def test_population_rows_given_twice_are_never_guessed(proj, tmp_path, capsys):
+    """The same municipality twice: the same values are used once; different values are rejected
+    (both rows, each naming the other), never the last one silently (was: 東市 2,000)."""
+    rc, r, _ = run(capsys, "population", proj, corpus.population_duplicates(tmp_path))
+    part = r["imports"][0]
+    assert rc == 0 and part["loaded"] == 2 and part["rejected"] == 2
+    assert [(x["row"], x["value"]) for x in part["rejected_rows"]] == [(2, "99201"), (3, "99201")]
+    assert all("値が違います（行 2、3）" in x["reason"] for x in part["rejected_rows"])
+    assert query(proj, "SELECT muni_code, pop_total FROM population_municipal ORDER BY muni_code") == [
+        ("99202", 500.0),
+        ("99203", 700.0),
+    ]
+
+
+def test_area_population_given_twice_is_rejected_with_reasons(proj, tmp_path, capsys):
+    rc, r, _ = run(
+        capsys, "population", proj, corpus.area_population_duplicates(tmp_path), "--layer", "二次医療圏"
+    )
+    part = r["imports"][0]
+    assert rc == 0 and part["rejected"] == 2 and part["ambiguous_areas"] == ["9901"]
+    assert {a["area_code"]: a["pop_total"] for a in part["by_area"]} == {"9902": 500.0, "9903": 800.0}
+    main(["population", str(proj), str(corpus.area_population_duplicates(tmp_path)), "--layer", "二次医療圏"])
+    assert "同じ圏域の行が複数あり、値が違います（行 2、3）" in capsys.readouterr().out
+
+
+def test_a_municipality_in_two_areas_is_said(proj, tmp_path, capsys):
+    path = tmp_path / "圏域_dup.csv"
+    text = corpus.area_table(tmp_path).read_text(encoding="utf-8")
+    path.write_text(text + "99202,,9903,南部\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["areas", str(proj), str(path), "--layer", "二次医療圏"]) == 0
+    assert "2つ以上の圏域に書かれた市区町村: 1" in capsys.readouterr().out
+
+
 # -- mesh files: empty codes, truncated rows, non-counts rejected and in the totals ----------------
 def test_mesh_rows_with_empty_codes_are_counted(proj, tmp_path, capsys):
     rc, r, _ = run(capsys, "population", proj, corpus.mesh_empty_codes(tmp_path))

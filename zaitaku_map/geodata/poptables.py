@@ -167,12 +167,44 @@ def _people(pc: PopColumns, row: list[str]) -> float | None:
     return None if pc.total is None else population_count(row[pc.total])[0]
 
 
+class _OnceEach:
+    """Rows keyed by municipality or area: a key given twice with the same values is used once; with
+    different values none of its rows is used (which one is right cannot be guessed, and adding them
+    would count people twice) and each is rejected naming the others."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.seen: dict[str, list[tuple[int, float | None]]] = {}
+        self.clash: set[str] = set()
+
+    def put(self, key: str, vals: dict[str, Any], rownum: int, people: float | None) -> None:
+        self.seen.setdefault(key, []).append((rownum, people))
+        if key in self.clash:
+            return
+        if key in self.rows and self.rows[key] != vals:
+            self.clash.add(key)
+            del self.rows[key]
+            return
+        self.rows.setdefault(key, vals)
+
+    def rejections(self, column: str) -> list[RowRejection]:
+        out = []
+        for key in sorted(self.clash):
+            nums = "、".join(str(n) for n, _p in self.seen[key])
+            for n, people in self.seen[key]:
+                why = f"同じ{self.what}の行が複数あり、値が違います（行 {nums}）。どれも取り込みません"
+                out.append(RowRejection(n, why, column, key, people=people))
+        return out
+
+
 # -- municipality tables ------------------------------------------------------------------------
 class _MunicipalRows:
     """Sorts the rows of a municipality table into used, secret, other-prefecture and rejected."""
 
     def __init__(self, units: ProjectMunicipalities, pc: PopColumns, header: list[str], col: int) -> None:
         self.units, self.pc, self.header, self.col = units, pc, header, col
+        self.once = _OnceEach("市区町村")
         self.rows: dict[str, dict[str, Any]] = {}
         self.city_rows: dict[str, dict[str, Any]] = {}
         self.rejected: list[RowRejection] = []
@@ -211,7 +243,13 @@ class _MunicipalRows:
         if vals is None:
             self.secret += 1
             return
-        (self.city_rows if self.units.kind.get(code) == "designated_city" else self.rows)[code] = vals
+        self.once.put(code, vals, rownum, _people(self.pc, row))
+
+    def finish(self) -> None:
+        """Sort the rows used into municipalities and 政令市 (after every row was added)."""
+        for code, vals in self.once.rows.items():
+            (self.city_rows if self.units.kind.get(code) == "designated_city" else self.rows)[code] = vals
+        self.rejected += self.once.rejections(self.header[self.col])
 
 
 def import_municipal_table(
@@ -245,6 +283,7 @@ def import_municipal_table(
     acc = _MunicipalRows(units, pc, header, col)
     for i in prog.iterate(range(len(cells)), message="人口表を読み込み中"):
         acc.add(table.row_number(i), cells[i])
+    acc.finish()
     rejected = sorted(shape_rejections(table) + acc.rejected, key=lambda r: r.row or 0)
     rows = acc.rows
     kept_city = {c: v for c, v in acc.city_rows.items() if not any(w in rows for w in units.wards.get(c, []))}
@@ -402,8 +441,7 @@ def import_area_population(
         exc.file = str(p)
         raise
     match = keys.code if by == "code" else keys.name
-    rows: dict[str, dict[str, Any]] = {}
-    ambiguous: set[str] = set()
+    once = _OnceEach("圏域")
     rejected = shape_rejections(table)
     ignored = 0
     for i in prog.iterate(range(len(cells)), message="圏域別人口を読み込み中"):
@@ -429,11 +467,10 @@ def import_area_population(
         vals = pc.values(r)
         if vals is None:
             continue
-        if a in rows:
-            ambiguous.add(a)
-        rows[a] = vals
-    for a in ambiguous:  # the same area matched twice: never guess
-        rows.pop(a)
+        once.put(a, vals, rownum, _people(pc, r))
+    rows = once.rows
+    ambiguous = once.clash
+    rejected += once.rejections(header[col])
     rejected.sort(key=lambda x: x.row or 0)
     year = (
         year or year_from_name(p.name) or next((y for lab in header if (y := year_from_name(str(lab)))), None)

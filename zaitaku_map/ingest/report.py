@@ -197,6 +197,10 @@ def areas_lines(r: Mapping[str, Any]) -> list[str]:
         out.append(f"  対象外の都道府県の行: {r['ignored_other_prefectures']:,} 行（無視）")
     if r.get("unmatched"):
         out.append(f"  一致しない行: {len(r['unmatched'])}（「除外・警告された行」を参照）")
+    if r.get("conflicts"):
+        out.append(
+            f"  2つ以上の圏域に書かれた市区町村: {r['conflicts']:,}（先の行の圏域にしました。「除外・警告された行」を参照）"
+        )
     out += rejected_lines(r, skip_reasons=("プロジェクトの市区町村に一致しません",))
     if r.get("municipalities_without_area"):
         names = "、".join(m["name"] for m in r["municipalities_without_area"][:10])
