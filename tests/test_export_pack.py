@@ -157,3 +157,19 @@ def test_failing_section_leaves_nothing(proj, tmp_path, monkeypatch):
         export_pack(p, ExportRequest(a), target, folder=tmp_path / "dir")
     assert target.read_bytes() == b"old"
     assert not list(tmp_path.glob("*.part*"))
+
+
+def test_indicators_without_municipal_values_print_a_note_not_empty_maps(proj, tmp_path):
+    """Without municipal population (鳥取's real samples have population per 二次医療圏 only) every
+    indicator map would be 「データなし」 everywhere: the section says what to import instead."""
+    p, a, _b = proj
+    with p.transaction():
+        p.conn.execute("DELETE FROM demand_points")
+        p.conn.execute("DELETE FROM population_sources")
+    out = export_pack(p, ExportRequest(a, sections=("maps", "indicators")), tmp_path / "pack.pdf")
+    pages = _pages(tmp_path / "pack.pdf")
+    indicator_pages = [t for t in pages if "市区町村ごとの値がないため" in t]
+    assert len(indicator_pages) == 1
+    assert "「75歳以上人口の割合」" in indicator_pages[0] and "市区町村別の人口" in indicator_pages[0]
+    assert not any("データなし" in t for t in pages)
+    assert out.details["sections"] == ["maps", "indicators"]

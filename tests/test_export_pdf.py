@@ -263,3 +263,37 @@ def test_empty_option_is_a_clear_error(proj, tmp_path):
     with pytest.raises(ExportError) as err:
         export_map_pdf(p, ExportRequest("空の案"), tmp_path / "e.pdf")
     assert err.value.hint and not (tmp_path / "e.pdf").exists()
+
+
+def test_comparison_sheet_legend_and_sources_never_overlap(proj):
+    """The comparison sheet stacks, from the foot up: the sources block, the legend, the maps — also when
+    the sources run to several lines."""
+    from matplotlib.legend import Legend
+
+    from zaitaku_map.export.compare import maps_figure
+    from zaitaku_map.export.data import load_export_data
+
+    p, a, b = proj
+    with p.transaction():  # sources enough to wrap over several lines
+        for i, fmt in enumerate(
+            ("table", "gis", "kaigo", "isj_town", "isj_block", "population_table", "graphml")
+        ):
+            for month in range(1, 7):
+                p.add_source(
+                    kind="facilities",
+                    format=fmt,
+                    file_name=f"f{i}.xlsx",
+                    reference_date=f"202{i}-{month:02d}-01",
+                )
+    datas = [load_export_data(p, ExportRequest(n)) for n in (a, b)]
+    for landscape in (True, False):
+        fig = maps_figure(datas, paper="A4", landscape=landscape, coverages=[None, None])
+        renderer = fig.canvas.get_renderer()
+        legend = next(c for c in fig.get_children() if isinstance(c, Legend))
+        foot = max(fig.texts, key=lambda t: len(t.get_text()))
+        assert "データの出典" in foot.get_text()
+        leg_box = legend.get_window_extent(renderer)
+        foot_box = foot.get_window_extent(renderer)
+        assert leg_box.y0 > foot_box.y1, (landscape, leg_box, foot_box)
+        maps_bottom = min(ax.get_position().y0 for ax in fig.axes) * fig.bbox.height
+        assert maps_bottom > leg_box.y1, landscape

@@ -162,6 +162,8 @@ EXPORT_TEXT: dict[str, str] = {
     "atlas_list": "施設一覧",
     "compare_maps": "地図の比較",
     "pack_title": "在宅医療の圏域（案）検討資料",
+    "indicators_none": "市区町村ごとの値がないため、{labels} の地図は作成していません。市区町村別の人口"
+    "（人口メッシュまたは市区町村別人口表）を取り込むと作成できます。",
     "pack_subtitle": "在宅医療の圏域（案）に関する会議資料",
     "meeting_name": "会議名",
     "meeting_date": "日付",

@@ -32,6 +32,8 @@ from zaitaku_map.progress import CancelToken, Progress, ProgressCallback
 from zaitaku_map.store import Project
 
 MM = 1 / 25.4
+FOOTER_PT = 6  # the sources block at the foot of the comparison sheet
+LEGEND_COLUMNS = 5
 
 
 def indicator_label(key: str) -> str:
@@ -108,7 +110,13 @@ def maps_figure(
             rotation=30,
             zorder=100,
         )
-    bottom = 1.45 / h
+    # from the foot up: the sources block, the legend above it, then the maps (never overlapping)
+    wrapped = _footer_lines(datas, coverages, width_chars=int(0.95 * w * 72 / 6.2))
+    legend_y = (0.15 + (len(wrapped) + 1) * FOOTER_PT * 1.4 / 72 + 0.08) / h
+    drawn = set(datas[0].map_facilities["category"]) if datas[0].request.shows("facilities") else set()
+    cats = [c for c in datas[0].categories_present() if c in drawn]
+    entries = len(cats) + 2 + (3 if datas[0].scenario is not None else 0)  # an upper bound of the legend's
+    bottom = max(1.45 / h, legend_y + (math.ceil(entries / LEGEND_COLUMNS) * 0.2 + 0.1) / h)
     gap = 0.012
     cw = (0.95 - gap * (ncol - 1)) / ncol
     ch = (top - bottom - gap * (nrow - 1) - 0.25 / h * nrow) / nrow
@@ -125,8 +133,6 @@ def maps_figure(
         if i == 0:
             first = res
     # the legend lists what the maps draw: the map categories present, the scenario's marks
-    drawn = set(datas[0].map_facilities["category"]) if datas[0].request.shows("facilities") else set()
-    cats = [c for c in datas[0].categories_present() if c in drawn]
     handles: list[Artist] = []
     for cat in cats:
         spec = CATEGORIES.get(cat, CATEGORIES["other"])
@@ -169,11 +175,27 @@ def maps_figure(
     fig.legend(
         handles=handles,
         loc="lower left",
-        bbox_to_anchor=(0.02, 0.78 / h),
-        ncol=min(len(handles), 5),
+        bbox_to_anchor=(0.02, legend_y),
+        ncol=min(len(handles), LEGEND_COLUMNS),
         fontsize=7,
         frameon=False,
     )
+    fig.text(
+        0.025,
+        0.15 / h,
+        mpl("\n".join(wrapped))
+        + "\n"
+        + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
+        fontsize=FOOTER_PT,
+        color="#333333",
+        va="bottom",
+        linespacing=1.4,
+    )
+    return fig
+
+
+def _footer_lines(datas: list[ExportData], coverages: list[Any], *, width_chars: int) -> list[str]:
+    """The comparison sheet's foot (coverage conditions, sources, attributions), wrapped, at most 8 lines."""
     lines = []
     if coverages[0] is not None:
         lines.append(
@@ -183,20 +205,7 @@ def maps_figure(
     lines.append(EXPORT_TEXT["sources"] + ": " + "／".join(datas[0].source_lines()))
     if datas[0].attributions():
         lines.append(EXPORT_TEXT["attribution"] + ": " + "／".join(datas[0].attributions()))
-    width_chars = int(0.95 * w * 72 / 6.2)
-    wrapped = [seg for line in lines for seg in (textwrap.wrap(line, width_chars) or [""])]
-    fig.text(
-        0.025,
-        0.15 / h,
-        mpl("\n".join(wrapped[:6]))
-        + "\n"
-        + EXPORT_TEXT["footer"].format(version=datas[0].version, date=datas[0].created),
-        fontsize=6,
-        color="#333333",
-        va="bottom",
-        linespacing=1.4,
-    )
-    return fig
+    return [seg for line in lines for seg in (textwrap.wrap(line, width_chars) or [""])][:8]
 
 
 def comparison_story(cmp: dict[str, Any], width: float, *, coverage_line: str | None = None) -> list[Any]:

@@ -483,7 +483,12 @@ def draw_coverage(frame: MapFrame, coverage: Coverage, res: MapResult, *, small:
         is_main = math.isclose(minutes, coverage.minutes)
         style: dict[str, Any] = {
             "linewidths": (0.9 if small else 1.3) if is_main else 0.6,
-            "linestyle": (0, (5, 2)) if is_main else (0, (1, 1.5)),
+            # nearer bands dotted, farther ones dash-dot: 15 and 45 minutes never look alike
+            "linestyle": (0, (5, 2))
+            if is_main
+            else (0, (1, 1.5))
+            if minutes < coverage.minutes
+            else (0, (4, 1.5, 1, 1.5)),
         }
         # one path per stretch of limit (the intersection returns it cut at every vertex: thousands
         # of two-point paths, a dash pattern restarting on each, and megabytes of PDF)

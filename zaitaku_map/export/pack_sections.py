@@ -77,14 +77,28 @@ def render_indicators(ctx: PackContext) -> list[SectionPart]:
 
     keys = [k for k in INDICATORS if k != "coverage_share" or ctx.request.coverage_category]
     figures = []
+    empty: list[str] = []
     data = ctx.data()
     for key in ctx.progress.iterate(keys, message=PACK_SECTIONS["indicators"]):
         indicator = load_indicator(ctx.project, ctx.request, key)
-        if indicator is None or (INDICATORS[key].compute is not None and not indicator.has_values):
-            continue  # another domain's indicator without any value (e.g. no projections): no page
+        if indicator is None or not indicator.has_values:
+            # no municipality has a value (no municipal population, no projections): a map of
+            # 「データなし」 only would say nothing — no page
+            if indicator is not None and INDICATORS[key].compute is None:
+                empty.append(INDICATORS[key].label)
+            continue
         fig, _facts = render_map_figure(data, indicator=indicator)
         figures.append((fig, INDICATORS[key].label))
-    return [ctx.figure_part(figures, title=data.option_name, file_stem=f"市区町村の指標_{data.option_name}")]
+    stem = f"市区町村の指標_{data.option_name}"
+    if figures:
+        return [ctx.figure_part(figures, title=data.option_name, file_stem=stem)]
+    if not empty:
+        return []
+    from zaitaku_map.export.rldoc import para
+
+    note = EXPORT_TEXT["indicators_none"].format(labels="・".join(f"「{label}」" for label in empty))
+    story = [ctx.heading(f"{PACK_SECTIONS['indicators']}（{data.option_name}）"), para(note, "subtitle")]
+    return [ctx.story_part(story, title=data.option_name, file_stem=stem)]
 
 
 def render_atlas(ctx: PackContext) -> list[SectionPart]:
