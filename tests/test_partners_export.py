@@ -116,8 +116,12 @@ def test_cli_json_option_files_and_saved_minutes(project: Any, tmp_path: Path) -
     assert Path(d["files"]["xlsx"]["path"]).is_file()
     rc, out, _ = _cli("partners", path, "--json")  # the saved N
     assert json.loads(out)["minutes"] == 20
-    rc, out, _ = _cli("partners", path, "--municipality", "テスト市", "--mode", "straight")
-    assert rc == 0 and "直線距離モデル" in out and "島町" not in out.split("市区町村\t")[1]
+    pdf = tmp_path / "テスト市.pdf"
+    rc, out, err = _cli(
+        "partners", path, "--municipality", "テスト市", "--mode", "straight", "--pdf", str(pdf)
+    )
+    assert rc == 0 and "直線距離モデル" in out and "島町" not in out.split("市区町村\t")[1], err
+    assert f"出力 pdf: {pdf}（" in out and "ページ）" in out and pdf.read_bytes()[:4] == b"%PDF"
 
 
 def test_cli_bad_input_exit_codes(project: Any, tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def _write(project: Any, lists: Any, status: Any, args: argparse.Namespace, prog
             scope=scope,
             per_requirement=args.per_requirement,
             progress=prog,
-        )
+        ).to_dict()
     if args.xlsx:
         from zaitaku_map.export.partners_tables import export_partners_xlsx
 
