@@ -280,6 +280,25 @@ def test_evaluation_section_counts_flags_per_ken(partners_roads: Any) -> None:
     assert partner_lists(partners_roads) is lists
 
 
+def test_no_care_facilities_no_section_and_nothing_loaded(synthetic_project: Any, monkeypatch: Any) -> None:
+    import zaitaku_map.partners.lists as lists_mod
+    from zaitaku_map.options import create_option, evaluate_option
+
+    def loaded(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("institutions loaded for a project without care facilities")
+
+    with synthetic_project.transaction():  # its one 特養 closed: no care facility the reform concerns
+        synthetic_project.conn.execute(
+            "UPDATE facilities SET status = 'closed' WHERE category = 'care_facility'"
+        )
+    monkeypatch.setattr(lists_mod, "load_institutions", loaded)
+    lists = partner_lists(synthetic_project)
+    assert lists.facilities == [] and lists.n_institutions == 0 and lists.minutes == 30
+    create_option(synthetic_project, "案A", template="area", layer="二次医療圏")
+    ev = evaluate_option(synthetic_project, "案A").to_dict()
+    assert "partners" not in ev["totals"] and all("partners" not in k for k in ev["kens"])
+
+
 def test_map_features_of_the_lists(partners_roads: Any) -> None:
     from zaitaku_map.partners.maplinks import flagged_features, link_features
 

@@ -402,6 +402,17 @@ def partner_lists(
     base = resolve_coverage_params(project, coverage_params, minutes=n)
     params = with_project_speeds(project, replace(base, bands=(n,), resolved_mode=None))
     facilities = load_care_facilities(project, municipality=municipality)
+    if not facilities:  # nothing to list (an evaluation of a project without such facilities): no
+        prog.update(1.0, "完了", force=True)  # institutions or memo key to load
+        mode, _net = resolve_network(project, params)  # the network is cached per process
+        return PartnerLists(
+            minutes=n,
+            mode=mode,
+            description_ja=params.describe_ja(mode),
+            facilities=[],
+            n_institutions=0,
+            params=params,
+        )
     institutions = load_institutions(project)
     prog.update(0.05, "施設を読み込みました")
     key = _memo_key(project, params, facilities, institutions)
