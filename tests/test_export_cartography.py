@@ -247,3 +247,20 @@ def test_atlas_pages_number_and_list_every_facility(proj, tmp_path):
     assert out.counts["facilities"]["K1"] == len(every) > len(names)
     first = PdfReader(tmp_path / "all.pdf").pages[0].extract_text()
     assert "中央薬局" in first and "テスト市地域包括支援センター" in first
+
+
+def test_indicator_classes_keep_the_default_facility_symbols_visible():
+    """Every class colour of the built-in municipal indicators stays far (CIE ΔE) from the colours of the
+    categories a map draws by default, and neighbouring classes stay apart."""
+    from zaitaku_map.export.choropleth import INDICATORS, SYMBOL_CONTRAST
+    from zaitaku_map.export.colors import color_distance
+    from zaitaku_map.export.request import DEFAULT_MAP_CATEGORIES
+    from zaitaku_map.labels import CATEGORIES
+
+    for spec in INDICATORS.values():
+        if spec.compute is not None:
+            continue
+        for color in spec.palette:
+            for cat in DEFAULT_MAP_CATEGORIES:
+                assert color_distance(color, CATEGORIES[cat].color) >= SYMBOL_CONTRAST, (spec.key, color, cat)
+        assert all(color_distance(a, b) >= 8 for a, b in itertools.pairwise(spec.palette)), spec.key

@@ -24,9 +24,12 @@ from zaitaku_map.labels import DEMAND_INDICATORS
 from zaitaku_map.store import Project
 
 # ColorBrewer 2.0 sequential schemes, 5 classes (Cynthia Brewer, Mark Harrower, Penn State)
-_YLGNBU = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-_ORRD = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
-_BUGN = ("#edf8fb", "#b2e2e2", "#66c2a4", "#2ca25f", "#006d2c")
+# light sequential ramps (ColorBrewer's lighter steps): the facility symbols drawn over the classes stay
+# visible on every class (no red 在支診 on dark red, no blue 訪問看護 on blue — ΔE ≥ SYMBOL_CONTRAST)
+_YLGNBU = ("#ffffcc", "#d9f0a3", "#a1dab4", "#7fcdbb", "#41b6c4")
+_ORRD = ("#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014")
+_BUGN = ("#edf8fb", "#b2e2e2", "#8fd4c0", "#66c2a4", "#41ae76")
+SYMBOL_CONTRAST = 20.0
 NO_DATA = "#ffffff"
 
 
