@@ -21,7 +21,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -30,6 +30,9 @@ from shapely.geometry.base import BaseGeometry
 
 from zaitaku_map.options import inputs
 from zaitaku_map.store import Project, gpkg
+
+if TYPE_CHECKING:  # geopandas loads when polygons are asked for
+    import geopandas as gpd
 
 ADJ_EPS_DEG = 2e-4
 ADJ_MIN_FACTOR = 5.0
@@ -162,7 +165,7 @@ def prune_cache(project: Project, kind: str, *, keep: int) -> None:
         )
 
 
-def ken_polygons(project: Project, name: str, *, display: bool = False) -> Any:
+def ken_polygons(project: Project, name: str, *, display: bool = False) -> gpd.GeoDataFrame:
     """GeoDataFrame of an option's 圏域 (ken_key, name, color, n_units, contiguous, geometry; EPSG:4326).
 
     Empty 圏域 are left out; unassigned units are not part of any polygon.

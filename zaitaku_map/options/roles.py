@@ -28,7 +28,7 @@ Functions ①退院支援 ②日常の療養支援 ③急変時の対応 ④看�
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from zaitaku_map.coverage import Facility, FacilitySet
 from zaitaku_map.errors import InputDataError
@@ -104,7 +104,8 @@ def default_functions(
     return out
 
 
-def _check_facility(project: Project, facility_id: int) -> tuple[Any, ...]:
+def _check_facility(project: Project, facility_id: int) -> tuple[int, str, str]:
+    """(id, name, category) of a facility of the register; raises for an unknown id."""
     row = project.conn.execute(
         "SELECT id, name, category FROM facilities WHERE id=?", (int(facility_id),)
     ).fetchone()
@@ -115,7 +116,7 @@ def _check_facility(project: Project, facility_id: int) -> tuple[Any, ...]:
             column="facility_id",
             hint="施設一覧で施設IDを確認してください。",
         )
-    return tuple(row)
+    return int(row[0]), str(row[1]), str(row[2])
 
 
 def set_active_role(
