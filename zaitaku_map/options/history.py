@@ -25,17 +25,74 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Literal, Required, TypedDict
 
 from zaitaku_map.store import Project
 from zaitaku_map.store.project import now_iso
 
-Action = dict[str, Any]
+if TYPE_CHECKING:  # model imports this module
+    from zaitaku_map.options.model import Hub, Ken
+
+# one unit moved: [unit, old 圏域 key | None, new 圏域 key | None] (a JSON array in the log)
+Change = tuple[str, str | None, str | None]
+
+
+class NewKen(TypedDict):
+    """A 圏域 an ``assign`` creates (its key with the stored fields)."""
+
+    key: str
+    name: str
+    color: str | None
+    notes: str | None
+
+
+class AssignAction(TypedDict):
+    op: Literal["assign"]
+    changes: list[Change]
+    new_kens: list[NewKen]
+
+
+class KenAction(TypedDict):
+    op: Literal["ken"]
+    key: str
+    old: Ken | None
+    new: Ken | None
+
+
+class HubAction(TypedDict):
+    op: Literal["hub"]
+    old: Hub | None
+    new: Hub | None
+
+
+class MetaAction(TypedDict):
+    op: Literal["meta"]
+    old: dict[str, str | None]  # META_FIELDS -> value
+    new: dict[str, str | None]
+
+
+class FacilityAction(TypedDict, total=False):
+    op: Required[Literal["facility"]]
+    facility_id: Required[int]
+    name: Required[str]
+    field: Required[Literal["active_role", "function"]]
+    function: int  # with field "function": 1–4
+    old: Required[bool | None]
+    new: Required[bool | None]
+
+
+class BatchAction(TypedDict):
+    op: Literal["batch"]
+    label: str | None
+    actions: list[Action]
+
+
+Action = AssignAction | KenAction | HubAction | MetaAction | FacilityAction | BatchAction
 
 META_FIELDS = ("name", "notes", "author", "plan_period")
 
 
-def _set_ken(conn: sqlite3.Connection, oid: int, key: str, state: dict[str, Any] | None) -> None:
+def _set_ken(conn: sqlite3.Connection, oid: int, key: str, state: Ken | NewKen | None) -> None:
     if state is None:
         conn.execute("DELETE FROM option_kens WHERE option_id=? AND ken_key=?", (oid, key))
     else:
@@ -55,9 +112,7 @@ def _set_unit(conn: sqlite3.Connection, oid: int, unit: str, ken: str | None) ->
         )
 
 
-def _set_hub(
-    conn: sqlite3.Connection, oid: int, old: dict[str, Any] | None, new: dict[str, Any] | None
-) -> None:
+def _set_hub(conn: sqlite3.Connection, oid: int, old: Hub | None, new: Hub | None) -> None:
     if new is None:
         if old is not None:
             conn.execute("DELETE FROM option_hubs WHERE id=? AND option_id=?", (old["id"], oid))
@@ -69,14 +124,14 @@ def _set_hub(
     )
 
 
-def _set_meta(conn: sqlite3.Connection, oid: int, state: dict[str, Any]) -> None:
+def _set_meta(conn: sqlite3.Connection, oid: int, state: dict[str, str | None]) -> None:
     for field, value in state.items():
         if field not in META_FIELDS:
             continue
         conn.execute(f"UPDATE options SET {field}=? WHERE id=?", (value, oid))
 
 
-def _set_facility(conn: sqlite3.Connection, action: Action, value: Any) -> None:
+def _set_facility(conn: sqlite3.Connection, action: FacilityAction, value: bool | None) -> None:
     fid = int(action["facility_id"])
     if action["field"] == "active_role":
         conn.execute(
@@ -96,15 +151,14 @@ def _set_facility(conn: sqlite3.Connection, action: Action, value: Any) -> None:
         )
 
 
-def apply_facility(conn: sqlite3.Connection, action: Action, *, forward: bool = True) -> None:
+def apply_facility(conn: sqlite3.Connection, action: FacilityAction, *, forward: bool = True) -> None:
     """Apply a ``facility`` action without touching any option (no log entry)."""
     _set_facility(conn, action, action["new"] if forward else action["old"])
 
 
 def apply(conn: sqlite3.Connection, oid: int, action: Action, *, forward: bool = True) -> None:
     """Apply ``action`` to option ``oid`` forwards (do/redo) or backwards (undo)."""
-    op = action["op"]
-    if op == "assign":
+    if action["op"] == "assign":
         if forward:
             for ken in action.get("new_kens", []):
                 _set_ken(conn, oid, ken["key"], ken)
@@ -115,36 +169,33 @@ def apply(conn: sqlite3.Connection, oid: int, action: Action, *, forward: bool =
                 _set_unit(conn, oid, unit, old)
             for ken in action.get("new_kens", []):
                 _set_ken(conn, oid, ken["key"], None)
-    elif op == "ken":
+    elif action["op"] == "ken":
         _set_ken(conn, oid, action["key"], action["new"] if forward else action["old"])
-    elif op == "hub":
+    elif action["op"] == "hub":
         if forward:
             _set_hub(conn, oid, action["old"], action["new"])
         else:
             _set_hub(conn, oid, action["new"], action["old"])
-    elif op == "meta":
+    elif action["op"] == "meta":
         _set_meta(conn, oid, action["new"] if forward else action["old"])
-    elif op == "facility":
+    elif action["op"] == "facility":
         _set_facility(conn, action, action["new"] if forward else action["old"])
-    elif op == "batch":
+    elif action["op"] == "batch":
         seq = action["actions"] if forward else list(reversed(action["actions"]))
         for sub in seq:
             apply(conn, oid, sub, forward=forward)
     else:  # pragma: no cover - only this module writes actions
-        raise ValueError(f"unknown option action {op!r}")
+        raise ValueError(f"unknown option action {action['op']!r}")
     conn.execute("UPDATE options SET updated_at=? WHERE id=?", (now_iso(), oid))
 
 
 def is_noop(action: Action) -> bool:
     """True when applying the action would change nothing."""
-    op = action["op"]
-    if op == "assign":
+    if action["op"] == "assign":
         return not action.get("new_kens") and all(old == new for _u, old, new in action["changes"])
-    if op in ("ken", "hub", "meta", "facility"):
-        return bool(action["old"] == action["new"])
-    if op == "batch":
+    if action["op"] == "batch":
         return all(is_noop(a) for a in action["actions"])
-    return False
+    return bool(action["old"] == action["new"])
 
 
 def perform(project: Project, oid: int, action: Action) -> bool:
@@ -215,28 +266,28 @@ def describe(action: Action) -> str:
     """Short Japanese description of an action (for undo/redo messages and the GUI)."""
     from zaitaku_map.labels import OPTION_ACTION_LABELS as L
 
-    op = action["op"]
-    if op == "assign":
+    if action["op"] == "assign":
         n = sum(1 for _u, old, new in action["changes"] if old != new)
         return L["assign"].format(n=n)
-    if op == "ken":
-        if action["old"] is None:
-            return L["ken_add"].format(name=action["new"].get("name"))
-        if action["new"] is None:
-            return L["ken_remove"].format(name=action["old"].get("name"))
-        return L["ken_edit"].format(name=action["new"].get("name"))
-    if op == "hub":
-        if action["old"] is None:
-            return L["hub_add"].format(name=action["new"]["name"])
-        if action["new"] is None:
-            return L["hub_remove"].format(name=action["old"]["name"])
-        return L["hub_edit"].format(name=action["new"]["name"])
-    if op == "meta":
+    if action["op"] == "ken":
+        return _describe_change("ken", action["old"], action["new"])
+    if action["op"] == "hub":
+        return _describe_change("hub", action["old"], action["new"])
+    if action["op"] == "meta":
         return L["meta"]
-    if op == "facility":
+    if action["op"] == "facility":
         return L["facility_role" if action["field"] == "active_role" else "facility_function"].format(
             name=action.get("name") or action["facility_id"]
         )
-    if op == "batch":
-        return str(action.get("label") or L["batch"])
-    return str(op)
+    return str(action.get("label") or L["batch"])
+
+
+def _describe_change(kind: Literal["ken", "hub"], old: Ken | Hub | None, new: Ken | Hub | None) -> str:
+    """「圏域「X」を追加」 etc.: added (no old), removed (no new) or edited."""
+    from zaitaku_map.labels import OPTION_ACTION_LABELS as L
+
+    if old is None:
+        return L[f"{kind}_add"].format(name=new.get("name") if new else None)
+    if new is None:
+        return L[f"{kind}_remove"].format(name=old.get("name"))
+    return L[f"{kind}_edit"].format(name=new.get("name"))

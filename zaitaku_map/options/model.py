@@ -439,16 +439,22 @@ def assign(
     ken_key = opt.resolve_ken(ken_key)
     color = None if color is None else normalize_color(color)
     codes = expand_units(project, unit_codes)
-    new_kens = []
+    new_kens: list[history.NewKen] = []
     if ken_key not in opt.kens:
         new_kens.append(
             {"key": ken_key, "name": ken_name or ken_key, "color": color or _next_color(opt), "notes": None}
         )
-    changes = [[u, opt.assignments.get(u), ken_key] for u in codes if opt.assignments.get(u) != ken_key]
-    action: dict[str, Any] = {"op": "assign", "changes": changes, "new_kens": new_kens}
+    changes: list[history.Change] = [
+        (u, opt.assignments.get(u), ken_key) for u in codes if opt.assignments.get(u) != ken_key
+    ]
+    action: history.Action = {"op": "assign", "changes": changes, "new_kens": new_kens}
     if ken_key in opt.kens and (ken_name or color):
-        old = dict(opt.kens[ken_key])
-        new = {**old, **({"name": ken_name} if ken_name else {}), **({"color": color} if color else {})}
+        old = opt.kens[ken_key]
+        new: Ken = {**old}
+        if ken_name:
+            new["name"] = ken_name
+        if color:
+            new["color"] = color
         action = {
             "op": "batch",
             "label": None,
@@ -464,7 +470,7 @@ def unassign(project: Project, name: str, unit_codes: list[str] | str) -> Unassi
         unit_codes = [c for c in unit_codes.split(",") if c.strip()]
     opt = get_option(project, name)
     codes = expand_units(project, unit_codes)
-    changes = [[u, opt.assignments[u], None] for u in codes if u in opt.assignments]
+    changes: list[history.Change] = [(u, opt.assignments[u], None) for u in codes if u in opt.assignments]
     changed = history.perform(project, opt.id, {"op": "assign", "changes": changes, "new_kens": []})
     return {"option": name, "unassigned": [str(c[0]) for c in changes], "changed": changed}
 
@@ -542,10 +548,10 @@ def delete_ken(project: Project, name: str, ken_key: str) -> DeletedKen:
     """Remove a 圏域; its units become unassigned and its hubs are removed (one undoable step)."""
     opt = get_option(project, name)
     ken_key = opt.existing_ken(ken_key)
-    actions: list[dict[str, Any]] = []
+    actions: list[history.Action] = []
     units = [u for u, k in opt.assignments.items() if k == ken_key]
     if units:
-        actions.append({"op": "assign", "changes": [[u, ken_key, None] for u in units], "new_kens": []})
+        actions.append({"op": "assign", "changes": [(u, ken_key, None) for u in units], "new_kens": []})
     for hub in opt.hubs:
         if hub["ken_key"] == ken_key:
             actions.append({"op": "hub", "old": hub, "new": None})
@@ -564,11 +570,11 @@ def set_option_info(
 ) -> OptionInfoEdit:
     """Edit an option's notes / author / plan period (undoable)."""
     opt = get_option(project, name)
-    new = {
+    new: dict[str, str | None] = {
         k: v for k, v in (("notes", notes), ("author", author), ("plan_period", plan_period)) if v is not None
     }
-    old = {k: getattr(opt, k) for k in new}
-    history.perform(project, opt.id, {"op": "meta", "old": old, "new": new})
+    action: history.MetaAction = {"op": "meta", "old": {k: getattr(opt, k) for k in new}, "new": new}
+    history.perform(project, opt.id, action)
     out: OptionInfoEdit = {"option": name}
     if notes is not None:
         out["notes"] = notes

@@ -129,7 +129,7 @@ def set_active_role(
     """
     fid, name, category = _check_facility(project, facility_id)
     old = bool(project.conn.execute("SELECT active_role FROM facilities WHERE id=?", (fid,)).fetchone()[0])
-    action = {
+    action: history.FacilityAction = {
         "op": "facility",
         "facility_id": fid,
         "name": name,
@@ -208,12 +208,9 @@ def remove_hub(
             value=hub_id or name or facility_id,
             expected=", ".join(h["name"] for h in opt.hubs),
         )
-    actions = [{"op": "hub", "old": h, "new": None} for h in hits]
-    history.perform(
-        project,
-        opt.id,
-        actions[0] if len(actions) == 1 else {"op": "batch", "label": None, "actions": actions},
-    )
+    actions: list[history.Action] = [{"op": "hub", "old": h, "new": None} for h in hits]
+    batch: history.Action = {"op": "batch", "label": None, "actions": actions}
+    history.perform(project, opt.id, actions[0] if len(actions) == 1 else batch)
     return {"removed": hits}
 
 
@@ -237,7 +234,7 @@ def set_function(
     ).fetchone()
     old = None if row is None else bool(row[0])
     new = None if value is None else bool(value)
-    action = {
+    action: history.FacilityAction = {
         "op": "facility",
         "facility_id": fid,
         "name": name,
