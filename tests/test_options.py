@@ -253,3 +253,34 @@ def test_ken_may_be_named_by_its_display_name(synthetic_project) -> None:  # typ
     assert res["ken_key"] == "9901" and get_option(p, "案").assignments["99204"] == "9901"
     assert add_hub(p, "案", "南部", name="保健所")["ken_key"] == "9903"
     assert len(get_option(p, "案").kens) == 3
+
+
+def test_cli_says_when_it_waits_for_another_process(synthetic_project, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A command on a project another process is writing waits and says so on stderr, then works."""
+    import json
+    import subprocess
+    import sys
+
+    from zaitaku_map.cli import main
+
+    path = str(synthetic_project.path)
+    create_option(synthetic_project, "案A", template="area", layer="二次医療圏")
+    synthetic_project.close()
+    monkeypatch.setenv("ZAITAKU_MAP_LIMITS", json.dumps({"lock_wait_s": 30}))
+    code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1]); c.isolation_level = None\n"
+        "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(2.0)\n"
+        "c.execute('ROLLBACK')\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, path], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        rc = main(["option", path, "list", "--json"])
+    finally:
+        holder.wait()
+    out, err = capsys.readouterr()
+    assert rc == 0
+    assert "他の処理がこのプロジェクトを使用中です" in err and "秒待っています" in err
+    assert [o["name"] for o in json.loads(out)["options"]] == ["案A"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from zaitaku_map.cli.common import Context, common_parent, print_human, reference_date_text
+from zaitaku_map.cli.common import Context, common_parent, open_existing, print_human, reference_date_text
 from zaitaku_map.errors import InputDataError
 from zaitaku_map.ingest.report import road_repair_lines
-from zaitaku_map.store import open_project
 
 if TYPE_CHECKING:  # the core is imported when a command runs (a fast ``--help``)
     from zaitaku_map.coverage import CoverageParams
@@ -124,7 +123,7 @@ def params_from_args(args: argparse.Namespace) -> CoverageParams:
 def cmd_roads(args: argparse.Namespace, ctx: Context) -> RoadsReport:
     from zaitaku_map.network import import_roads
 
-    with open_project(args.project) as project:
+    with open_existing(args.project, ctx) as project:
         out = import_roads(
             project,
             args.file,
@@ -180,7 +179,7 @@ def cmd_coverage(args: argparse.Namespace, ctx: Context) -> CoverageSummary:
                 value=",".join(unknown),
                 expected=", ".join([*COMBINED, *CATEGORIES]),
             )
-    with open_project(args.project) as project:
+    with open_existing(args.project, ctx) as project:
         out = coverage_summary(
             project, params, categories=cats, layers=args.layer, progress=ctx.progress(), cancel=ctx.cancel
         )
@@ -295,7 +294,7 @@ def cmd_isochrone(args: argparse.Namespace, ctx: Context) -> Isochrone:
     kw: dict[str, Any] = {"mode": args.mode}
     if args.speed_table:
         kw["speed_table"] = load_speed_table(args.speed_table)
-    with open_project(args.project) as project:
+    with open_existing(args.project, ctx) as project:
         out = isochrone(
             project, args.lon, args.lat, args.minutes, speed_kmh=args.speed_kmh, params=CoverageParams(**kw)
         )

@@ -21,9 +21,9 @@ import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from zaitaku_map.cli.common import Context, common_parent
+from zaitaku_map.cli.common import Context, common_parent, open_existing
 from zaitaku_map.options.templates import DEFAULT_LAYER, TEMPLATES
-from zaitaku_map.store import Project, open_project
+from zaitaku_map.store import Project
 
 if TYPE_CHECKING:
     from zaitaku_map.coverage import CoverageParams
@@ -211,14 +211,14 @@ def _coverage_params(project: Project, args: argparse.Namespace) -> CoveragePara
 def cmd_list(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import list_options
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return {"options": list_options(p)}
 
 
 def cmd_templates(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import template_choices
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         choices = template_choices(p, layer=args.layer, base=args.base)
     return {"layer": args.layer, "base": args.base, "templates": [c.to_dict() for c in choices]}
 
@@ -248,7 +248,7 @@ def cmd_create(args: argparse.Namespace, ctx: Context) -> CreatedOption:
             v = getattr(args, k)
             if v is not None:
                 kw[k] = v
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         res = create_option(
             p,
             args.name,
@@ -272,7 +272,7 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options.history import history_state
     from zaitaku_map.options.inputs import load_units
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         opt = get_option(p, args.name)
         units = load_units(p)
         d = opt.to_dict()
@@ -296,21 +296,21 @@ def cmd_show(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
 def cmd_assign(args: argparse.Namespace, ctx: Context) -> AssignResult:
     from zaitaku_map.options import assign
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return assign(p, args.name, _codes(args.units), args.ken, ken_name=args.ken_name, color=args.color)
 
 
 def cmd_unassign(args: argparse.Namespace, ctx: Context) -> UnassignResult:
     from zaitaku_map.options import unassign
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return unassign(p, args.name, _codes(args.units))
 
 
 def cmd_ken(args: argparse.Namespace, ctx: Context) -> KenResult | DeletedKen:
     from zaitaku_map.options import delete_ken, set_ken
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         if args.delete:
             return delete_ken(p, args.name, args.ken)
         return set_ken(p, args.name, args.ken, new_name=args.new_name, color=args.color, notes=args.notes)
@@ -319,7 +319,7 @@ def cmd_ken(args: argparse.Namespace, ctx: Context) -> KenResult | DeletedKen:
 def cmd_undo(args: argparse.Namespace, ctx: Context) -> Undone:
     from zaitaku_map.options import undo
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         res = undo(p, args.name)
     ctx.note(f"取り消しました: {res['undone']}" if res["undone"] else "取り消す編集はありません")
     return res
@@ -328,7 +328,7 @@ def cmd_undo(args: argparse.Namespace, ctx: Context) -> Undone:
 def cmd_redo(args: argparse.Namespace, ctx: Context) -> Redone:
     from zaitaku_map.options import redo
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         res = redo(p, args.name)
     ctx.note(f"やり直しました: {res['redone']}" if res["redone"] else "やり直す編集はありません")
     return res
@@ -337,28 +337,28 @@ def cmd_redo(args: argparse.Namespace, ctx: Context) -> Redone:
 def cmd_rename(args: argparse.Namespace, ctx: Context) -> RenamedOption:
     from zaitaku_map.options import rename_option
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return rename_option(p, args.name, args.new_name)
 
 
 def cmd_duplicate(args: argparse.Namespace, ctx: Context) -> DuplicatedOption:
     from zaitaku_map.options import duplicate_option
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return duplicate_option(p, args.name, args.new_name)
 
 
 def cmd_delete(args: argparse.Namespace, ctx: Context) -> DeletedOption:
     from zaitaku_map.options import delete_option
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return delete_option(p, args.name)
 
 
 def cmd_role(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import set_active_role
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return {
             "facilities": [
                 set_active_role(p, fid, not args.off, option=args.option) for fid in args.facility_id
@@ -369,7 +369,7 @@ def cmd_role(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
 def cmd_hub(args: argparse.Namespace, ctx: Context) -> Hub | RemovedHubs | dict[str, list[Hub]]:
     from zaitaku_map.options import add_hub, get_option, remove_hub
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         if args.remove:
             return remove_hub(p, args.name, args.ken, name=args.hub_name, facility_id=args.facility)
         if not args.ken:
@@ -383,7 +383,7 @@ def cmd_function(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.labels import FUNCTIONS
     from zaitaku_map.options import facility_functions, set_function
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         for f in _fnums(args.set_):
             set_function(p, args.facility_id, f, True, option=args.option)
         for f in _fnums(args.unset):
@@ -407,7 +407,7 @@ def cmd_evaluate(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import evaluate_option
     from zaitaku_map.remedies.facility_set import scenario_facility_set
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         facilities = scenario_facility_set(p, args.scenario) if args.scenario else None
         return evaluate_option(
             p, args.name, coverage_params=_coverage_params(p, args), year=args.year, facilities=facilities
@@ -429,7 +429,7 @@ def _targets(p: Project, names: list[str]) -> list[str | EvaluationTarget]:
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
     from zaitaku_map.options import compare_options
 
-    with open_project(args.project) as p:
+    with open_existing(args.project, ctx) as p:
         return compare_options(
             p, _targets(p, args.names), coverage_params=_coverage_params(p, args), year=args.year
         ).to_dict()

@@ -87,6 +87,10 @@ class Context:
         """Remarks on stderr (always; never pollutes JSON stdout)."""
         print(text, file=sys.stderr)
 
+    def waiting(self, waited_s: float, limit_s: float, message: str) -> None:
+        """Told while another process holds the project's lock (``on_wait`` of the store): say so."""
+        self.note(message)
+
 
 def reference_date_text(report: Mapping[str, Any]) -> str:
     """「2025-10-01（ファイル名から）」 from an import report, or how to give a 基準日 when it is unknown."""
@@ -95,8 +99,10 @@ def reference_date_text(report: Mapping[str, Any]) -> str:
     return text(report)
 
 
-def open_existing(path: str | Path) -> Project:
-    return open_project(path)
+def open_existing(path: str | Path, ctx: Context | None = None) -> Project:
+    """Open a project; with ``ctx``, a wait for another process's lock is said on stderr
+    (「他の処理がこのプロジェクトを使用中です（N 秒待っています）」) instead of a silent pause."""
+    return open_project(path, on_wait=None if ctx is None else ctx.waiting)
 
 
 def dump_json(obj: Any) -> str:
