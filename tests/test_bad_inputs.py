@@ -595,3 +595,9 @@ def test_empty_workbook_as_an_area_table(proj, tmp_path, capsys):
     openpyxl.Workbook().save(path)
     rc, _r, err = run(capsys, "areas", proj, path, "--layer", "保健所圏域")
     assert rc == 3 and "ファイルが空です" in err and "圏域.xlsx" in err
+
+
+def test_a_colour_that_is_not_one_is_refused_in_japanese(proj, capsys):
+    assert run(capsys, "option", proj, "create", "案A", "--template", "area", "--layer", "二次医療圏")[0] == 0
+    rc, _r, err = run(capsys, "option", proj, "ken", "案A", "9901", "--color", "red")
+    assert rc == 3 and "圏域の色が正しくありません" in err and "invalid" not in err

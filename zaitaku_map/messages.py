@@ -142,6 +142,7 @@ MESSAGES_JA: dict[str, str] = {
     "speed must be between 0 and 200 km/h": "速度の値が正しくありません。",
     "speed is not a number": "速度が数ではありません。",
     "start point outside Japan": "起点が日本の範囲外です。",
+    "invalid 圏域 colour": "圏域の色が正しくありません。",
     "the stored road network is damaged": "保存されている道路網が壊れています。",
 }
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -150,9 +151,9 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
 def message_ja(message: str) -> str:
     """The Japanese of a core message: itself when it is Japanese, else the listed translation,
     else nothing (never English in front of the user)."""
-    if _JAPANESE.search(message or ""):
-        return message
-    return MESSAGES_JA.get(message or "", "")
+    if message in MESSAGES_JA:  # listed first: a message may hold a Japanese word in English text
+        return MESSAGES_JA[message]
+    return message if _JAPANESE.search(message or "") else ""
 
 
 def to_japanese(err: BaseException) -> tuple[str, str, str]:
