@@ -264,3 +264,31 @@ def test_indicator_classes_keep_the_default_facility_symbols_visible():
             for cat in DEFAULT_MAP_CATEGORIES:
                 assert color_distance(color, CATEGORIES[cat].color) >= SYMBOL_CONTRAST, (spec.key, color, cat)
         assert all(color_distance(a, b) >= 8 for a, b in itertools.pairwise(spec.palette)), spec.key
+
+
+def test_list_columns_keep_source_and_kind_on_one_line_when_the_page_has_room():
+    """「介護サービス公表 2025-10-01」 and 「認知症対応型共同生活介護」 fit their columns on A4 landscape (wrapped, every
+    row took two lines: the demo's list ran to 84 pages instead of 53)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from zaitaku_map.export.fonts import setup_reportlab
+    from zaitaku_map.export.listdoc import LIST_FONT_SIZE, list_widths
+
+    font = setup_reportlab()
+    fields = ["no", "name", "address", "muni_name", "phone", "subtype", "functions", "source"]
+    header = ["No.", "名称", "所在地", "市区町村", "電話", "区分", "機能", "出典"]
+    row = [
+        "12",
+        "グループホーム日吉の家",
+        "デモ県デモ市東区日吉町二丁目6番22号",
+        "デモ市東区",
+        "0906-25-2796",
+        "認知症対応型共同生活介護",
+        "④",
+        "介護サービス公表 2025-10-01",
+    ]
+    widths = list_widths(fields, header, [row], 770.0)  # A4 landscape text width
+    assert sum(widths) <= 770.0 + 1e-6
+    for f in ("source", "subtype"):
+        j = fields.index(f)
+        assert widths[j] >= stringWidth(row[j], font, LIST_FONT_SIZE) + 4, f

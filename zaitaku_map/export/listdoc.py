@@ -45,9 +45,9 @@ _WRAP_CAP = {
     "name": 190.0,
     "address": 210.0,
     "muni_name": 90.0,
-    "subtype": 110.0,
+    "subtype": 120.0,  # 「認知症対応型共同生活介護」 on one line
     "roles": 70.0,
-    "source": 120.0,
+    "source": 140.0,  # 「介護サービス公表 2025-10-01」 on one line
 }
 
 
