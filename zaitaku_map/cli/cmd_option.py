@@ -35,12 +35,13 @@ if TYPE_CHECKING:
         DuplicatedOption,
         Hub,
         KenResult,
+        OptionInfo,
         Redone,
         RenamedOption,
         UnassignResult,
         Undone,
     )
-    from zaitaku_map.options.roles import RemovedHubs
+    from zaitaku_map.options.roles import RemovedHubs, RoleResult
     from zaitaku_map.options.templates import CreatedOption
 
     Actions = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -208,7 +209,7 @@ def _coverage_params(project: Project, args: argparse.Namespace) -> CoveragePara
     return resolve_coverage_params(project, minutes=args.minutes, mode=args.mode)
 
 
-def cmd_list(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_list(args: argparse.Namespace, ctx: Context) -> dict[str, list[OptionInfo]]:
     from zaitaku_map.options import list_options
 
     with open_existing(args.project, ctx) as p:
@@ -355,7 +356,7 @@ def cmd_delete(args: argparse.Namespace, ctx: Context) -> DeletedOption:
         return delete_option(p, args.name)
 
 
-def cmd_role(args: argparse.Namespace, ctx: Context) -> Mapping[str, Any]:
+def cmd_role(args: argparse.Namespace, ctx: Context) -> dict[str, list[RoleResult]]:
     from zaitaku_map.options import set_active_role
 
     with open_existing(args.project, ctx) as p:
@@ -458,7 +459,7 @@ def _human_evaluate(res: dict[str, Any]) -> None:
     ]
     print("\t".join(head))
 
-    def num(v: Any) -> str:
+    def num(v: float | None) -> str:
         return "-" if v is None else f"{v:,.0f}"
 
     for r in res["kens"]:
