@@ -356,6 +356,18 @@ def graphml_bad_lengths(d: Path) -> Path:
 
 
 # -- facility tables ------------------------------------------------------------------------------
+def osm_bad_coordinates(d: Path) -> Path:
+    """An OSM XML road whose nodes have lat "nan" and lon "inf" (the parser cannot read them)."""
+    p = d / "roads_bad.osm"
+    p.write_text(
+        '<?xml version="1.0"?><osm version="0.6"><node id="1" lat="nan" lon="133"/>'
+        '<node id="2" lat="34" lon="inf"/><way id="3"><nd ref="1"/><nd ref="2"/>'
+        '<tag k="highway" v="primary"/></way></osm>',
+        encoding="utf-8",
+    )
+    return p
+
+
 def kaigo_truncated_surplus(d: Path) -> Path:
     """A 介護 CSV with one row cut short and one with a surplus field (an unquoted comma)."""
     from import_fixtures import KAIGO_HEADER, kaigo_row
@@ -466,6 +478,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
         n03_zip_bomb,
         graphml_nan_coordinates,
         graphml_bad_lengths,
+        osm_bad_coordinates,
         kaigo_truncated_surplus,
         long_address_table,
         table_bad_coordinates,

@@ -280,6 +280,12 @@ def test_graphml_with_nan_coordinates_is_refused(proj, tmp_path, capsys):
     assert query(proj, "SELECT count(*) FROM road_networks") == [(0,)]
 
 
+def test_osm_with_unreadable_coordinates_is_refused(proj, tmp_path, capsys):
+    rc, _r, err = run(capsys, "roads", proj, corpus.osm_bad_coordinates(tmp_path))
+    assert rc == 3 and "座標を読めないノード" in err and "道路網は変更していません" in err
+    assert query(proj, "SELECT count(*) FROM road_networks") == [(0,)]
+
+
 def test_graphml_lengths_are_finite_and_positive(proj, tmp_path, capsys):
     from zaitaku_map.network.importer import load_network
     from zaitaku_map.store import open_project
@@ -522,6 +528,7 @@ REFUSED = {
     "zip_bomb",
     "n03_zip_bomb",
     "graphml_nan_coordinates",
+    "osm_bad_coordinates",
     "random_bytes",
 }
 

@@ -243,6 +243,14 @@ def read_osm(
             ways.add(w)
     except Cancelled:
         raise
+    except osmium.InvalidLocationError as exc:  # a node whose lat/lon the parser cannot read (nan, junk)
+        raise NetworkDataError(
+            f"cannot read OSM file: {exc}",
+            file=p,
+            expected="経度・緯度が数の OSM ファイル",
+            hint="座標を読めないノードがあります。ファイルが壊れていないか確認し、ダウンロードし直してください。"
+            "道路網は変更していません。",
+        ) from None
     except RuntimeError as exc:
         raise NetworkDataError(f"cannot read OSM file: {exc}", file=p, expected=".osm.pbf / .osm") from None
     if not ways.nodes_per_way:
