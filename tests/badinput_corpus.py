@@ -247,6 +247,20 @@ def n03_empty_points(d: Path) -> Path:
 
 
 # -- zips ---------------------------------------------------------------------------------------
+def a38_nan_ring(d: Path) -> Path:
+    """An A38 (医療圏) layer whose first ring starts and ends with NaN (not a closed ring for GEOS)."""
+    nan = float("nan")
+    ring = [[nan, 34.0], [133.3, 34.0], [133.3, 34.3], [133.0, 34.3], [nan, 34.0]]
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"A38c_001": "北ブロック", "A38c_002": "01"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+    ]
+    return _write_json(d / "A38c_nan.geojson", {"type": "FeatureCollection", "features": feats})
+
+
 def zip_corrupt_member(d: Path) -> Path:
     """A zip with a 医療情報ネット member whose compressed data is damaged and an unrelated text file."""
     from import_fixtures import IRYOJOHO_HEADER, csv_bytes, iryojoho_row
@@ -473,6 +487,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
         n03_projected,
         n03_nan,
         n03_empty_points,
+        a38_nan_ring,
         zip_corrupt_member,
         zip_bomb,
         n03_zip_bomb,

@@ -237,6 +237,13 @@ def test_broken_boundaries_leave_the_old_ones(proj, tmp_path, capsys, builder, w
     assert query(proj, "SELECT count(*) FROM sources WHERE kind='boundaries'") == [(1,)]
 
 
+def test_area_layer_with_a_nan_ring_is_refused(proj, tmp_path, capsys):
+    """GEOS cannot close a ring that starts with NaN (was GEOSException → 予期しないエラー)."""
+    rc, _r, err = run(capsys, "areas", proj, corpus.a38_nan_ring(tmp_path), "--layer", "保健所圏域")
+    assert rc == 3 and "形状を読めません" in err and "変更していません" in err
+    assert query(proj, "SELECT count(*) FROM area_layers WHERE name = '保健所圏域'") == [(0,)]
+
+
 # -- zips: corrupt members named, sizes and ratios within limits ----------------------------------
 def test_zip_with_a_corrupt_member_is_refused_by_name(proj, tmp_path, capsys):
     rc, _r, err = run(capsys, "import", proj, corpus.zip_corrupt_member(tmp_path))
@@ -524,6 +531,7 @@ REFUSED = {
     "n03_projected",
     "n03_nan",
     "n03_empty_points",
+    "a38_nan_ring",
     "zip_corrupt_member",
     "zip_bomb",
     "n03_zip_bomb",

@@ -143,6 +143,7 @@ MESSAGES_JA: dict[str, str] = {
     "speed is not a number": "速度が数ではありません。",
     "start point outside Japan": "起点が日本の範囲外です。",
     "invalid 圏域 colour": "圏域の色が正しくありません。",
+    "boundary geometry not readable": "形状を読めません。",
     "the stored road network is damaged": "保存されている道路網が壊れています。",
 }
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")

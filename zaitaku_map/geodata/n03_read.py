@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from zaitaku_map import archive, tabular
 from zaitaku_map.errors import GeodataError, UnsupportedFormatError
@@ -34,6 +35,14 @@ def _read_one(path: Path) -> tuple[gpd.GeoDataFrame, str | None]:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path, **kwargs)
+    except shapely.errors.ShapelyError as exc:  # e.g. a ring with NaN ends is not closed
+        raise GeodataError(
+            "boundary geometry not readable",
+            file=path,
+            value=str(exc)[:120],
+            expected="経度・緯度が有限の数の閉じた面",
+            hint="座標が壊れた（NaN など）形状があります。ダウンロードし直してください。いまの境界・圏域は変更していません。",
+        ) from exc
     except (RuntimeError, OSError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
         raise GeodataError(
             f"cannot read boundary file: {exc}",
