@@ -292,3 +292,23 @@ def test_list_columns_keep_source_and_kind_on_one_line_when_the_page_has_room():
     for f in ("source", "subtype"):
         j = fields.index(f)
         assert widths[j] >= stringWidth(row[j], font, LIST_FONT_SIZE) + 4, f
+
+
+def test_evaluation_chart_leaves_out_people_outside_coverage_when_they_cannot_be_counted():
+    """鳥取's samples (population per 二次医療圏 only): the table says 「－」, so the chart must not draw 0 people."""
+    import pandas as pd
+
+    from zaitaku_map.export.charts import evaluation_chart
+
+    table = pd.DataFrame(
+        {"ken_name": ["東部", "西部"], "ken_key": ["E", "W"], "zaishi_per_100k": [12.9, 21.3]}
+    )
+
+    def ev(share):
+        cov = {"zaishi": {"uncovered": 0.0, "share": share}}
+        return {"kens": [{"ken_key": "E", "coverage": cov}, {"ken_key": "W", "coverage": cov}]}
+
+    unknown = evaluation_chart(table, ev(None), {}, coverage_category="zaishi", width_in=8)
+    assert [ax.get_title(loc="left") for ax in unknown.axes] == ["在支診・在支病（人口10万人当たり）"]
+    known = evaluation_chart(table, ev(1.0), {}, coverage_category="zaishi", width_in=8)
+    assert [ax.get_title(loc="left") for ax in known.axes][1] == "到達圏外の人口（人）"

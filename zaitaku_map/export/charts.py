@@ -18,13 +18,15 @@ CHART_DPI = 250  # raster inside the PDF: sharp when printed, small enough (≈ 
 
 
 def _uncovered(ev: dict[str, Any], category: str | None) -> dict[str, float]:
-    """ken_key -> population outside the coverage of ``category`` (from the evaluation)."""
+    """ken_key -> population outside the coverage of ``category`` (from the evaluation); only where the
+    share is known, as in the table (population per 圏域 only: the points carry no people, and an
+    「uncovered 0」 would read as full coverage)."""
     out: dict[str, float] = {}
     if not category:
         return out
     for k in ev.get("kens", []):
         cov = (k.get("coverage") or {}).get(category) or {}
-        if cov.get("uncovered") is not None:
+        if cov.get("uncovered") is not None and cov.get("share") is not None:
             out[str(k["ken_key"])] = float(cov["uncovered"])
     return out
 
