@@ -20,6 +20,8 @@ from typing import Any
 
 import platformdirs
 
+from zaitaku_map.fileio import atomic_path
+
 APP_NAME = "zaitaku-map"
 
 DEFAULTS: dict[str, Any] = {
@@ -83,9 +85,8 @@ class Settings:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with atomic_path(self.path) as tmp:
+            tmp.write_text(json.dumps(self.data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 @dataclass(frozen=True)
