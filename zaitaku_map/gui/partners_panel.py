@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from zaitaku_map.errors import ZaitakuError
 from zaitaku_map.gui import dialogs
 from zaitaku_map.gui.maplayers import LayerStyle, LegendEntry, MapLayer
+from zaitaku_map.gui.workbench import add_analysis_dock
 from zaitaku_map.labels import CARE_KINDS_SHORT, PARTNER_STATUS, PARTNER_TEXT, PARTNERS_GUI_TEXT
 from zaitaku_map.partners import (
     AgreementStatus,
@@ -398,14 +399,4 @@ class PartnersPanel(QWidget):
 
 def install(wb: Workbench) -> None:
     """Add the 協力医療機関 dock and its entry in the 分析 menu."""
-    panel = PartnersPanel(wb)
-    dock = wb.add_panel("partners", T["panel"], panel, area=Qt.DockWidgetArea.RightDockWidgetArea)
-    dock.hide()
-    act = QAction(T["menu"], wb.dialog_parent())
-
-    def show() -> None:
-        dock.show()
-        dock.raise_()
-
-    act.triggered.connect(show)
-    wb.add_action(act, menu="analysis")
+    add_analysis_dock(wb, "partners", T["panel"], PartnersPanel(wb), T["menu"])

@@ -184,6 +184,21 @@ def interceptor() -> LocalOnlyInterceptor | None:
     return _INTERCEPTOR
 
 
+def install_page(view: QWebEngineView, page: QWebEnginePage, bridge: QObject) -> QWebChannel:
+    """Give ``view`` its local-only ``page`` (no remote URLs, windows or plugins) with ``bridge`` on a web
+    channel as ``bridge``; returns the channel."""
+    view.setPage(page)
+    s = page.settings()
+    s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+    s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+    s.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+    s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+    channel = QWebChannel(page)
+    channel.registerObject("bridge", bridge)
+    page.setWebChannel(channel)
+    return channel
+
+
 class MapView(QWebEngineView):
     """Leaflet map; call the ``zm`` API with :meth:`js`.  ``ready`` fires once the channel is up."""
 
@@ -192,16 +207,8 @@ class MapView(QWebEngineView):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._page = MapPage(_profile(), self)
-        self.setPage(self._page)
-        s = self._page.settings()
-        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
-        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
-        s.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
-        s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
         self.bridge = Bridge(self)
-        self.channel = QWebChannel(self._page)
-        self.channel.registerObject("bridge", self.bridge)
-        self._page.setWebChannel(self.channel)
+        self.channel = install_page(self, self._page, self.bridge)
         self.is_ready = False
         self._queue: list[str] = []
         self.bridge.page_ready.connect(self._on_ready)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -45,6 +45,7 @@ from zaitaku_map.export.scenario_doc import SITE_COLOR
 from zaitaku_map.geo import feature_collection
 from zaitaku_map.gui import dialogs
 from zaitaku_map.gui.maplayers import LayerStyle, LegendEntry, MapLayer
+from zaitaku_map.gui.workbench import add_analysis_dock
 from zaitaku_map.labels import CATEGORIES, SUGGEST_COLUMNS, SUGGEST_WEIGHT_LABELS, WHATIF_GUI_TEXT
 from zaitaku_map.remedies import EditOutcome, LiveScenario, list_scenarios
 from zaitaku_map.remedies.candidates import CandidateSpec
@@ -809,14 +810,4 @@ class WhatIfPanel(QWidget):
 
 def install(wb: Workbench) -> None:
     """Add the what-if dock and its entry in the 分析 menu."""
-    panel = WhatIfPanel(wb)
-    dock = wb.add_panel("whatif", T["panel"], panel, area=Qt.DockWidgetArea.RightDockWidgetArea)
-    dock.hide()
-    act = QAction(T["menu"], wb.dialog_parent())
-
-    def show() -> None:
-        dock.show()
-        dock.raise_()
-
-    act.triggered.connect(show)
-    wb.add_action(act, menu="analysis")
+    add_analysis_dock(wb, "whatif", T["panel"], WhatIfPanel(wb), T["menu"])

@@ -84,3 +84,21 @@ class Workbench(Protocol):
         """Route map clicks to ``map.bridge.map_clicked(lon, lat)`` while ``label`` is shown
         (``None`` gives the clicks back: 圏域 assignment, facility selection)."""
         ...
+
+
+def add_analysis_dock(wb: Workbench, key: str, title: str, panel: QWidget, menu_text: str) -> QDockWidget:
+    """Add ``panel`` as a hidden right-hand dock with an entry in the 分析 menu that shows and raises it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction
+
+    dock = wb.add_panel(key, title, panel, area=Qt.DockWidgetArea.RightDockWidgetArea)
+    dock.hide()
+    act = QAction(menu_text, wb.dialog_parent())
+
+    def show() -> None:
+        dock.show()
+        dock.raise_()
+
+    act.triggered.connect(show)
+    wb.add_action(act, menu="analysis")
+    return dock

@@ -16,12 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
-from PySide6.QtWebChannel import QWebChannel
-from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
+from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from zaitaku_map.assets import japanese_font_path, resource_path
-from zaitaku_map.gui.webmap import LocalOnlyInterceptor, MapPage, to_js
+from zaitaku_map.gui.webmap import LocalOnlyInterceptor, MapPage, install_page, to_js
 
 log = logging.getLogger("zaitaku_map.gui.meeting")
 
@@ -129,16 +128,8 @@ class MeetingMapView(QWebEngineView):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._page = MapPage(profile(), self)
-        self.setPage(self._page)
-        s = self._page.settings()
-        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
-        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
-        s.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
-        s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
         self.bridge = MeetingBridge(self)
-        self.channel = QWebChannel(self._page)
-        self.channel.registerObject("bridge", self.bridge)
-        self._page.setWebChannel(self.channel)
+        self.channel = install_page(self, self._page, self.bridge)
         self.is_ready = False
         self.paints = 0
         self._queue: list[str] = []
