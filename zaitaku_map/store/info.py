@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from typing import Any, TypedDict
 
 from zaitaku_map.labels import CORE_CATEGORIES
@@ -30,33 +31,9 @@ class ProjectInfo(TypedDict):
     projections: list[dict[str, Any]]
 
 
-def project_info(project: Project) -> ProjectInfo:
-    """Counts a user checks after each step; every key is present even when zero."""
-    c = project.conn
-    facilities: dict[str, int] = {k: 0 for k in CORE_CATEGORIES}
-    for cat, n in c.execute(
-        "SELECT category, count(*) FROM facilities WHERE status='open' GROUP BY category"
-    ):
-        facilities[cat] = n
-    facilities["total"] = sum(v for k, v in facilities.items() if k != "total")
-    closed = c.execute("SELECT count(*) FROM facilities WHERE status='closed'").fetchone()[0]
-
-    levels: dict[str, int] = {}
-    for lvl, n in c.execute(
-        "SELECT coalesce(geocode_level, 'not_geocoded'), count(*) FROM facilities WHERE status='open' "
-        "GROUP BY 1"
-    ):
-        levels[lvl] = n
-
-    layers = {
-        name: n
-        for name, n in c.execute(
-            "SELECT l.name, count(DISTINCT m.area_code) FROM area_layers l "
-            "LEFT JOIN area_members m ON m.layer_id = l.id GROUP BY l.id ORDER BY l.id"
-        )
-    }
-    munis = c.execute("SELECT count(*) FROM municipalities WHERE kind != 'designated_city'").fetchone()[0]
-
+def _population(c: sqlite3.Connection) -> dict[str, Any]:
+    """Population totals: of the demand points (mesh or municipal), else of the municipal table; plus
+    area-keyed tables per layer (e.g. 二次医療圏別人口), which are not spread to municipalities."""
     population: dict[str, Any] = {"total": 0, "age65": None, "age75": None, "unit": None}
     row = c.execute("SELECT sum(pop_total), sum(pop_65), sum(pop_75), count(*) FROM demand_points").fetchone()
     if row and row[3]:
@@ -96,6 +73,37 @@ def project_info(project: Project) -> ProjectInfo:
             }
         if by_layer:
             population["by_area_layer"] = by_layer
+    return population
+
+
+def project_info(project: Project) -> ProjectInfo:
+    """Counts a user checks after each step; every key is present even when zero."""
+    c = project.conn
+    facilities: dict[str, int] = {k: 0 for k in CORE_CATEGORIES}
+    for cat, n in c.execute(
+        "SELECT category, count(*) FROM facilities WHERE status='open' GROUP BY category"
+    ):
+        facilities[cat] = n
+    facilities["total"] = sum(v for k, v in facilities.items() if k != "total")
+    closed = c.execute("SELECT count(*) FROM facilities WHERE status='closed'").fetchone()[0]
+
+    levels: dict[str, int] = {}
+    for lvl, n in c.execute(
+        "SELECT coalesce(geocode_level, 'not_geocoded'), count(*) FROM facilities WHERE status='open' "
+        "GROUP BY 1"
+    ):
+        levels[lvl] = n
+
+    layers = {
+        name: n
+        for name, n in c.execute(
+            "SELECT l.name, count(DISTINCT m.area_code) FROM area_layers l "
+            "LEFT JOIN area_members m ON m.layer_id = l.id GROUP BY l.id ORDER BY l.id"
+        )
+    }
+    munis = c.execute("SELECT count(*) FROM municipalities WHERE kind != 'designated_city'").fetchone()[0]
+
+    population = _population(c)
 
     net = c.execute(
         "SELECT name, n_nodes, n_edges FROM road_networks WHERE active=1 ORDER BY id DESC LIMIT 1"
