@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -317,6 +318,111 @@ def _out_sig(muni_code: Any, level: Any, lon: Any, lat: Any) -> tuple[Any, ...]:
     return (muni_code, level, _r7(lon), _r7(lat))
 
 
+def _facility_rows(
+    project: Project,
+) -> tuple[
+    list[dict[str, Any]],
+    dict[int, SourceCheck],
+    Callable[[dict[str, Any]], str],
+    dict[tuple[float, float], int],
+]:
+    """The facility rows to geocode, the check of each one's source point, a memoised address
+    normaliser, and the source points several facilities share (placeholders)."""
+    cur = project.conn.execute(_SELECT)
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    norm_cache: dict[tuple[Any, Any], str] = {}
+
+    def norm(r: dict[str, Any]) -> str:
+        key = (r["address"], r["pref_code"])
+        if key not in norm_cache:
+            norm_cache[key] = normalize_address(r["address"], pref=r["pref_code"])
+        return norm_cache[key]
+
+    checks = {r["id"]: check_point(r["src_lon"], r["src_lat"]) for r in rows}
+    # only facilities with a usable source point take part in the shared-point test
+    shared = shared_points((c.lon, c.lat, norm(r)) for r in rows if (c := checks[r["id"]]).usable)
+    return rows, checks, norm, shared
+
+
+def _update_values(r: dict[str, Any], p: Placement, input_hash: str) -> tuple[Any, ...]:
+    """The parameters of ``_UPDATE`` for facility ``r`` placed at ``p``."""
+    geom = gpkg.point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
+    return (
+        p.muni_code,
+        r["address_norm"],
+        p.status,
+        p.lon,
+        p.lat,
+        geom,
+        p.level,
+        p.ref,
+        p.note or None,
+        p.moved_m,
+        p.outside,
+        input_hash,
+        r["id"],
+    )
+
+
+def _place_rows(
+    project: Project,
+    gc: Geocoder,
+    rows: list[dict[str, Any]],
+    checks: dict[int, SourceCheck],
+    norm: Callable[[dict[str, Any]], str],
+    shared: dict[tuple[float, float], int],
+    *,
+    force: bool,
+    work: Progress,
+) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Place every row whose inputs changed (or all with ``force``; manual positions kept), writing in
+    batches; returns the counts and the placeholders replaced."""
+    stats = {"processed": 0, "unchanged": 0, "manual_kept": 0}
+    replaced: list[dict[str, Any]] = []
+    updates: list[tuple[Any, ...]] = []
+    for i, r in enumerate(rows):
+        if i % BATCH == 0:
+            if updates:
+                project.conn.executemany(_UPDATE, updates)
+                updates.clear()
+            work.update(i, f"ジオコーディング {i:,}/{len(rows):,}")
+        if r["geocode_level"] == "manual":
+            stats["manual_kept"] += 1
+            continue
+        chk = checks[r["id"]]
+        is_shared = chk.usable and point_key(chk.lon, chk.lat) in shared  # type: ignore[arg-type]
+        h_now = _hash(
+            r, is_shared, gc.context, _out_sig(r["muni_code"], r["geocode_level"], r["lon"], r["lat"])
+        )
+        if not force and r["geocode_input_hash"] == h_now:
+            stats["unchanged"] += 1
+            continue
+        r["address_norm"] = norm(r)
+        p = gc.place(r, chk, is_shared)
+        stats["processed"] += 1
+        h_new = _hash(
+            {**r, "muni_code": p.muni_code},
+            is_shared,
+            gc.context,
+            _out_sig(p.muni_code, p.level, p.lon, p.lat),
+        )
+        updates.append(_update_values(r, p, h_new))
+        if p.status in PLACEHOLDER_STATUSES:
+            replaced.append(
+                {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "pattern": p.status,
+                    "level": p.level,
+                    "moved_m": p.moved_m,
+                }
+            )
+    if updates:
+        project.conn.executemany(_UPDATE, updates)
+    return stats, replaced
+
+
 def geocode_project(
     project: Project,
     *,
@@ -366,82 +472,9 @@ def geocode_project(
         ]
         prog.update(0, "ジオコーディングの準備")
         gc = Geocoder(project)
-        cur = project.conn.execute(_SELECT)
-        cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-        checks: dict[int, SourceCheck] = {}
-        norm_cache: dict[tuple[Any, Any], str] = {}
-
-        def norm(r: dict[str, Any]) -> str:
-            key = (r["address"], r["pref_code"])
-            if key not in norm_cache:
-                norm_cache[key] = normalize_address(r["address"], pref=r["pref_code"])
-            return norm_cache[key]
-
-        for r in rows:
-            checks[r["id"]] = check_point(r["src_lon"], r["src_lat"])
-        # only facilities with a usable source point take part in the shared-point test
-        shared = shared_points((c.lon, c.lat, norm(r)) for r in rows if (c := checks[r["id"]]).usable)
+        rows, checks, norm, shared = _facility_rows(project)
         work = prog.step(0.7 if refs else 1.0, total=max(len(rows), 1))
-        stats = {"processed": 0, "unchanged": 0, "manual_kept": 0}
-        replaced: list[dict[str, Any]] = []
-        updates: list[tuple[Any, ...]] = []
-        for i, r in enumerate(rows):
-            if i % BATCH == 0:
-                if updates:
-                    project.conn.executemany(_UPDATE, updates)
-                    updates.clear()
-                work.update(i, f"ジオコーディング {i:,}/{len(rows):,}")
-            if r["geocode_level"] == "manual":
-                stats["manual_kept"] += 1
-                continue
-            chk = checks[r["id"]]
-            is_shared = chk.usable and point_key(chk.lon, chk.lat) in shared  # type: ignore[arg-type]
-            h_now = _hash(
-                r, is_shared, gc.context, _out_sig(r["muni_code"], r["geocode_level"], r["lon"], r["lat"])
-            )
-            if not force and r["geocode_input_hash"] == h_now:
-                stats["unchanged"] += 1
-                continue
-            r["address_norm"] = norm(r)
-            p = gc.place(r, chk, is_shared)
-            stats["processed"] += 1
-            h_new = _hash(
-                {**r, "muni_code": p.muni_code},
-                is_shared,
-                gc.context,
-                _out_sig(p.muni_code, p.level, p.lon, p.lat),
-            )
-            geom = gpkg.point_blob(p.lon, p.lat) if p.lon is not None and p.lat is not None else None
-            updates.append(
-                (
-                    p.muni_code,
-                    r["address_norm"],
-                    p.status,
-                    p.lon,
-                    p.lat,
-                    geom,
-                    p.level,
-                    p.ref,
-                    p.note or None,
-                    p.moved_m,
-                    p.outside,
-                    h_new,
-                    r["id"],
-                )
-            )
-            if p.status in PLACEHOLDER_STATUSES:
-                replaced.append(
-                    {
-                        "id": r["id"],
-                        "name": r["name"],
-                        "pattern": p.status,
-                        "level": p.level,
-                        "moved_m": p.moved_m,
-                    }
-                )
-        if updates:
-            project.conn.executemany(_UPDATE, updates)
+        stats, replaced = _place_rows(project, gc, rows, checks, norm, shared, force=force, work=work)
         work.update(work.total, "ジオコーディング完了", force=True)
         project.refresh_extent("facilities")
     gc.postal.close()
