@@ -365,6 +365,44 @@ def area_list(assignments: dict[str, tuple[str, str]]) -> list[AreaSummary]:
     return list(areas.values())
 
 
+def _store_area_table(
+    project: Project,
+    p: Path,
+    layer: str,
+    acc: _Assigner,
+    *,
+    grid_sheet: str | None,
+    table: tabular.Table,
+    ref: str | None,
+    named: dict[str, str | None],
+    rejected: list[RowRejection],
+) -> tuple[int, LayerWritten]:
+    """In one transaction: the source row, its rejected and ignored rows in the import log, the layer."""
+    n_rejected = sum(1 for r in rejected if r.severity == "rejected")
+    with project.transaction():
+        sid = project.add_source(
+            kind="areas",
+            format="area_table",
+            path=p,
+            sheet=grid_sheet,
+            reference_date=ref,
+            rows_read=table.rows_read,
+            rows_rejected=n_rejected,
+            summary={"layer": layer, "columns": named},
+        )
+        log_rejections(project, rejected, source_id=sid, file_name=p.name, sheet=grid_sheet)
+        if acc.other_pref:
+            project.log_row(
+                source_id=sid,
+                file_name=p.name,
+                severity="info",
+                reason=f"対象外の都道府県の行 {sum(acc.other_pref.values())} 行を無視しました",
+                raw=dict(acc.other_pref),
+            )
+        written = write_layer(project, layer, acc.assignments, source_id=sid)
+    return sid, written
+
+
 def import_area_table(
     project: Project,
     path: str | Path,
@@ -425,27 +463,9 @@ def import_area_table(
     named = {k: (header[v] if v is not None else None) for k, v in cols.items()}
     facts = encoding_facts(grid)
     n_rejected = sum(1 for r in rejected if r.severity == "rejected")
-    with project.transaction():
-        sid = project.add_source(
-            kind="areas",
-            format="area_table",
-            path=p,
-            sheet=grid.sheet,
-            reference_date=ref,
-            rows_read=table.rows_read,
-            rows_rejected=n_rejected,
-            summary={"layer": layer, "columns": named},
-        )
-        log_rejections(project, rejected, source_id=sid, file_name=p.name, sheet=grid.sheet)
-        if acc.other_pref:
-            project.log_row(
-                source_id=sid,
-                file_name=p.name,
-                severity="info",
-                reason=f"対象外の都道府県の行 {sum(acc.other_pref.values())} 行を無視しました",
-                raw=dict(acc.other_pref),
-            )
-        written = write_layer(project, layer, acc.assignments, source_id=sid)
+    sid, written = _store_area_table(
+        project, p, layer, acc, grid_sheet=grid.sheet, table=table, ref=ref, named=named, rejected=rejected
+    )
     other = sum(acc.other_pref.values())
     return {
         "file": str(p),
