@@ -17,7 +17,7 @@ from typing import Any
 from zaitaku_map.errors import ExportError
 from zaitaku_map.export.data import attributions, project_sources, source_lines
 from zaitaku_map.export.request import ExportResult, Timer
-from zaitaku_map.export.tables import DANGEROUS_PREFIX, neutralise
+from zaitaku_map.export.tables import fill_sheet, neutralise
 from zaitaku_map.fileio import atomic_path
 from zaitaku_map.labels import CARE_KINDS_SHORT, PARTNER_OBLIGATIONS, PARTNER_STATUS, PARTNER_TEXT
 from zaitaku_map.partners import AgreementStatus, PartnerLists
@@ -239,29 +239,16 @@ def export_partners_xlsx(
     """The sheets in one workbook (header row bold, frozen and filtered)."""
     timer = Timer()
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
     sheets = partner_sheets(project, lists, status)
     wb = Workbook()
-    fill = PatternFill("solid", fgColor="DDE6F0")
     neutralised = 0
     for i, (title, head, rows) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = title
-        ws.append(head)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = fill
-        for r in rows:
-            ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in r])
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_PREFIX):
-                    cell.data_type = "s"  # shown as typed, never evaluated
-                    cell.quotePrefix = True
-                    neutralised += 1
+        neutralised += fill_sheet(ws, head, rows)
         ws.freeze_panes = "A2"
         if rows:
             ws.auto_filter.ref = ws.dimensions

@@ -50,6 +50,29 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def fill_sheet(ws: Any, header: list[Any], body: list[Any]) -> int:
+    """Write a bold, shaded header row and the body rows to the openpyxl worksheet ``ws`` (NaN and
+    None as empty cells); text starting with a formula character is stored as literal text, never
+    evaluated.  Returns the number of cells so neutralised."""
+    from openpyxl.styles import Font, PatternFill
+
+    head_fill = PatternFill("solid", fgColor="DDE6F0")
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+    for r in body:
+        ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in r])
+    neutralised = 0
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_PREFIX):
+                cell.data_type = "s"  # a literal string: shown as typed, never evaluated
+                cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+                neutralised += 1
+    return neutralised
+
+
 def resource_rows(data: ExportData) -> pd.DataFrame:
     """Resource list: one row per facility and 圏域, ordered by 圏域, category, municipality (code
     order) and 五十音 (the source's フリガナ where present).
@@ -230,7 +253,6 @@ def export_xlsx(
 ) -> ExportResult:
     """Write an XLSX with sheets 資源リスト, 評価表 and 出典 (sources and attributions)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     timer = Timer()
@@ -262,23 +284,11 @@ def export_xlsx(
     ]
     if data.scenario is not None:  # a sheet of its own: never rows of the resource list
         sheets.insert(2, (EXPORT_TEXT["scenario"], *scenario_rows(data)))
-    head_fill = PatternFill("solid", fgColor="DDE6F0")
     injected = 0
     for i, (title, header, body) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = title
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = head_fill
-        for r in body:
-            ws.append([None if v is None or (isinstance(v, float) and v != v) else v for v in r])
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith(DANGEROUS_PREFIX):
-                    cell.data_type = "s"  # a literal string: shown as typed, never evaluated
-                    cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-                    injected += 1
+        injected += fill_sheet(ws, header, body)
         ws.freeze_panes = "A2"
         if body and title in ("資源リスト", "評価表"):
             ws.auto_filter.ref = ws.dimensions
