@@ -12,7 +12,6 @@ plausibly meet with their rank, and the basis of that classification).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
 from zaitaku_map import __version__
 from zaitaku_map.export.data import attributions, project_sources, source_lines
-from zaitaku_map.export.request import ExportResult
+from zaitaku_map.export.request import ExportResult, Timer
 from zaitaku_map.export.rldoc import build_pdf, data_table, page_size, para, styles, toc
 from zaitaku_map.labels import (
     CARE_KINDS,
@@ -222,7 +221,7 @@ def export_partners_pdf(
 
     ``counts`` of the result: municipalities, facilities, flagged.
     """
-    t0 = time.perf_counter()
+    timer = Timer()
     prog = Progress.of(progress, cancel)
     path = Path(path)
     size = page_size(paper, False)
@@ -275,7 +274,7 @@ def export_partners_pdf(
         kind="partners_pdf",
         path=str(path),
         pages=pages,
-        seconds=round(time.perf_counter() - t0, 2),
+        seconds=timer.seconds(),
         counts={
             "municipalities": len(munis),
             "facilities": len(lists.facilities),
